@@ -1,0 +1,115 @@
+#pragma once
+// Philox4x32-10 counter-based random numbers (Salmon, Moraes, Dror & Shaw, SC'11,
+// "Parallel random numbers: as easy as 1, 2, 3", section 3.3), and the draws built on it.
+//
+// A draw is a pure function of (key, counter): lockstep keys a stream by (seed, chain)
+// and uses (iteration, purpose, index) as the counter, so chain k's numbers never
+// depend on how many chains run, on scheduling, or on the backend.
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/core/config.hpp"
+
+namespace lockstep {
+
+struct Philox4x32 {
+  // Multipliers and Weyl key increments of the paper (table 2 / Random123 philox.h).
+  static constexpr std::uint32_t kM0 = 0xD2511F53u;
+  static constexpr std::uint32_t kM1 = 0xCD9E8D57u;
+  static constexpr std::uint32_t kW0 = 0x9E3779B9u;  // golden ratio
+  static constexpr std::uint32_t kW1 = 0xBB67AE85u;  // sqrt(3) - 1
+  static constexpr int kRounds = 10;
+
+  struct U4 {
+    std::uint32_t x[4];
+  };
+
+  LS_HD LS_INLINE static void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi,
+                                      std::uint32_t& lo) {
+    const std::uint64_t p = static_cast<std::uint64_t>(a) * b;
+    hi = static_cast<std::uint32_t>(p >> 32);
+    lo = static_cast<std::uint32_t>(p);
+  }
+
+  /// The bijection: 10 rounds of S-box + key addition, the key bumped between rounds.
+  LS_HD LS_INLINE static U4 apply(U4 ctr, std::uint32_t k0, std::uint32_t k1) {
+    for (int r = 0; r < kRounds; ++r) {
+      if (r > 0) {
+        k0 += kW0;
+        k1 += kW1;
+      }
+      std::uint32_t hi0, lo0, hi1, lo1;
+      mulhilo(kM0, ctr.x[0], hi0, lo0);
+      mulhilo(kM1, ctr.x[2], hi1, lo1);
+      ctr = U4{{hi1 ^ ctr.x[1] ^ k0, lo1, hi0 ^ ctr.x[3] ^ k1, lo0}};
+    }
+    return ctr;
+  }
+};
+
+/// Purposes separate the sub-streams a sampler draws from within one iteration.
+enum class Stream : std::uint32_t {
+  kInit = 1,       // initial values
+  kMomentum = 2,   // HMC momentum refresh
+  kAccept = 3,     // Metropolis accept/reject uniform
+  kJitter = 4,     // step-count / trajectory jitter (shared by all chains)
+  kTree = 5,       // NUTS direction and subtree choice
+  kEnsemble = 6,   // ensemble moves
+  kSimulate = 7,   // simulators
+  kUser = 100,
+};
+
+/// A chain's random stream: key = (chain, low seed word); counter = (index, iteration,
+/// purpose, high seed word). `Rng` is a value, cheap to copy; it holds no position.
+struct Rng {
+  std::uint64_t seed;
+  std::uint32_t chain;
+
+  LS_HD LS_INLINE Philox4x32::U4 bits(std::uint64_t iteration, Stream purpose,
+                                      std::uint32_t index) const {
+    Philox4x32::U4 ctr{{index, static_cast<std::uint32_t>(iteration),
+                        static_cast<std::uint32_t>(purpose) ^
+                            (static_cast<std::uint32_t>(iteration >> 32) << 16),
+                        static_cast<std::uint32_t>(seed >> 32)}};
+    return Philox4x32::apply(ctr, chain, static_cast<std::uint32_t>(seed));
+  }
+};
+
+/// 53-bit uniform strictly inside (0, 1) from two 32-bit words: (k + 1/2) 2^-53.
+LS_HD LS_INLINE double uniform_open01(std::uint32_t hi, std::uint32_t lo) {
+  const std::uint64_t k = (static_cast<std::uint64_t>(hi) << 21) ^ (lo >> 11);
+  return (static_cast<double>(k) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/// Two independent standard normals by the Box-Muller transform of two uniforms.
+LS_HD LS_INLINE void normal_pair(const Philox4x32::U4& b, double& z0, double& z1) {
+  const double u1 = uniform_open01(b.x[0], b.x[1]);
+  const double u2 = uniform_open01(b.x[2], b.x[3]);
+  const double r = ::sqrt(-2.0 * ::log(u1));
+  const double t = 6.283185307179586476925 * u2;
+  z0 = r * ::cos(t);
+  z1 = r * ::sin(t);
+}
+
+/// The i-th standard normal of (iteration, purpose) for this stream.
+LS_HD LS_INLINE double normal(const Rng& rng, std::uint64_t iteration, Stream purpose,
+                              std::uint32_t i) {
+  double z0, z1;
+  normal_pair(rng.bits(iteration, purpose, i >> 1), z0, z1);
+  return (i & 1u) ? z1 : z0;
+}
+
+/// The i-th uniform on (0, 1) of (iteration, purpose).
+LS_HD LS_INLINE double uniform(const Rng& rng, std::uint64_t iteration, Stream purpose,
+                               std::uint32_t i) {
+  const Philox4x32::U4 b = rng.bits(iteration, purpose, i >> 1);
+  return (i & 1u) ? uniform_open01(b.x[2], b.x[3]) : uniform_open01(b.x[0], b.x[1]);
+}
+
+/// The i-th standard exponential of (iteration, purpose): -log(U).
+LS_HD LS_INLINE double exponential(const Rng& rng, std::uint64_t iteration, Stream purpose,
+                                   std::uint32_t i) {
+  return -::log(uniform(rng, iteration, purpose, i));
+}
+
+}  // namespace lockstep

@@ -1,0 +1,152 @@
+#pragma once
+// Eight Schools (Rubin 1981; Gelman et al., BDA3 section 5.5), centered and non-centered.
+//
+//   y_j ~ N(theta_j, sigma_j),  theta_j ~ N(mu, tau),  j = 1..J
+//
+// Priors (model option `priors`):
+//   posteriordb (default): mu ~ N(0, 5),  tau ~ half-Cauchy(0, 5)
+//   seed (SEEDS.md section 2): mu ~ N(0, 10),  log tau ~ N(5, 1)
+//
+// Unconstrained parameters q = (mu, u = log tau, x_1..x_J) where x_j = theta_j (centered)
+// or x_j = eta_j with theta_j = mu + tau * eta_j, eta_j ~ N(0, 1) (non-centered).
+// With the half-Cauchy prior the density of u includes the log-Jacobian log tau = u.
+// Outputs: mu, tau, theta[1..J].
+#include <string>
+#include <vector>
+
+#include "host/io/model_args.hpp"
+#include "kernels/core/batch.hpp"
+#include "kernels/core/config.hpp"
+#include "models/model_info.hpp"
+
+namespace lockstep {
+namespace models {
+
+enum class EightSchoolsPriors : int { kPosteriordb = 0, kSeed = 1 };
+
+struct EightSchoolsData {
+  int J;
+  const Real* y;
+  const Real* sigma;
+  EightSchoolsPriors priors;
+};
+
+/// log p(mu, u) up to a constant, with d/dmu and d/du; T is Real or Batch<W>.
+template <class T>
+LS_HD LS_INLINE T eight_schools_hyperprior(const EightSchoolsData& d, const T& mu, const T& u,
+                                           const T& tau, T& dmu, T& du) {
+  if (d.priors == EightSchoolsPriors::kPosteriordb) {
+    // mu ~ N(0, 5); tau ~ half-Cauchy(0, 5): -log(1 + (tau/5)^2); Jacobian d tau/du = tau.
+    const T t = tau * Real(0.2);
+    const T t2 = t * t;
+    dmu = -mu * Real(1.0 / 25.0);
+    du = Real(1) - Real(2) * t2 / (Real(1) + t2);
+    return -Real(0.5 / 25.0) * mu * mu - m::log1p(t2) + u;
+  }
+  // mu ~ N(0, 10); log tau ~ N(5, 1) is a density on u itself (no Jacobian).
+  dmu = -mu * Real(1.0 / 100.0);
+  du = -(u - Real(5));
+  return -Real(0.5 / 100.0) * mu * mu - Real(0.5) * (u - Real(5)) * (u - Real(5));
+}
+
+template <bool kNoncentered>
+struct EightSchools {
+  using Data = EightSchoolsData;
+
+  LS_HD int dim(const Data& d) const { return d.J + 2; }
+  LS_HD int n_out(const Data& d) const { return d.J + 2; }
+
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const ->
+      typename V::value_type {
+    using T = typename V::value_type;
+    const T mu = q[0];
+    const T u = q[1];
+    const T tau = m::exp(u);
+    T dmu, du;
+    T lp = eight_schools_hyperprior(d, mu, u, tau, dmu, du);
+    if (kNoncentered) {
+      // theta_j = mu + tau eta_j;  r_j = (y_j - theta_j) / sigma_j^2
+      T sum_r_eta = Real(0);
+      for (int j = 0; j < d.J; ++j) {
+        const T eta = q[2 + j];
+        const Real inv_var = Real(1) / (d.sigma[j] * d.sigma[j]);
+        const T resid = d.y[j] - (mu + tau * eta);
+        const T r = resid * inv_var;
+        lp -= Real(0.5) * (eta * eta + resid * r);
+        dmu += r;
+        sum_r_eta += r * eta;
+        g[2 + j] = tau * r - eta;
+      }
+      du += tau * sum_r_eta;
+    } else {
+      // theta_j ~ N(mu, tau): -(theta_j - mu)^2 / (2 tau^2) - log tau per school.
+      const T inv_tau2 = m::exp(Real(-2) * u);
+      T ss = Real(0);
+      for (int j = 0; j < d.J; ++j) {
+        const T theta = q[2 + j];
+        const T dev = theta - mu;
+        const Real inv_var = Real(1) / (d.sigma[j] * d.sigma[j]);
+        const T resid = d.y[j] - theta;
+        const T dev_scaled = dev * inv_tau2;
+        ss += dev * dev_scaled;
+        lp -= Real(0.5) * resid * resid * inv_var;
+        dmu += dev_scaled;
+        g[2 + j] = resid * inv_var - dev_scaled;
+      }
+      lp -= Real(0.5) * ss + Real(d.J) * u;
+      du += ss - Real(d.J);
+    }
+    g[0] = dmu;
+    g[1] = du;
+    return lp;
+  }
+
+  /// Outputs (mu, tau, theta_1..theta_J).
+  template <class V, class O>
+  LS_HD void write_out(const Data& d, V q, O out) const {
+    using T = typename V::value_type;
+    const T mu = q[0];
+    const T tau = m::exp(q[1]);
+    out[0] = mu;
+    out[1] = tau;
+    for (int j = 0; j < d.J; ++j) out[2 + j] = kNoncentered ? mu + tau * q[2 + j] : q[2 + j];
+  }
+
+  static ModelInfo info() {
+    ModelInfo i;
+    i.name = kNoncentered ? "eight_schools_noncentered" : "eight_schools_centered";
+    i.summary = kNoncentered
+                    ? "Eight Schools, non-centered: theta_j = mu + tau * eta_j, eta_j ~ N(0,1)"
+                    : "Eight Schools, centered: theta_j ~ N(mu, tau) (a funnel; expect divergences)";
+    i.options = {{"priors", "posteriordb",
+                  "posteriordb: mu ~ N(0,5), tau ~ half-Cauchy(0,5); "
+                  "seed: mu ~ N(0,10), log tau ~ N(5,1)"}};
+    i.data_fields = {{"J", "number of schools (positive integer)"},
+                     {"y", "estimated effects, length J"},
+                     {"sigma", "standard errors, length J, positive"}};
+    i.parameters = "mu, tau, theta[1..J]";
+    return i;
+  }
+
+  static Loaded<EightSchools> load(ModelArgs& args) {
+    const std::string priors = args.option_choice("priors", {"posteriordb", "seed"});
+    const DataSource& src = args.data();
+    const long J = src.positive_int("J");
+    Loaded<EightSchools> out;
+    out.arena = std::make_shared<DataArena>();
+    out.data.J = static_cast<int>(J);
+    out.data.y = out.arena->upload(src.reals_of_size("y", J));
+    out.data.sigma = out.arena->upload(src.positive_reals_of_size("sigma", J));
+    out.data.priors = priors == "seed" ? EightSchoolsPriors::kSeed : EightSchoolsPriors::kPosteriordb;
+    out.names = {"mu", "tau"};
+    for (const auto& n : indexed_names("theta", static_cast<int>(J))) out.names.push_back(n);
+    return out;
+  }
+};
+
+using EightSchoolsCentered = EightSchools<false>;
+using EightSchoolsNoncentered = EightSchools<true>;
+
+}  // namespace models
+}  // namespace lockstep
