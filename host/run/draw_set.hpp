@@ -7,6 +7,7 @@
 // (lp__, accept_stat__, ...) are stored apart.
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lockstep {
@@ -53,6 +54,8 @@ struct RunInfo {
   std::string algorithm;        // "hmc", "nuts", ...
   std::string data_file;
   unsigned long long seed = 0;
+  int num_warmup = 0;           // warmup iterations per chain, saved or not (0: unknown)
+  int thin = 1;                 // every thin-th iteration was kept (warmup and sampling)
   std::vector<std::pair<std::string, std::string>> config;  // every setting, in order
   std::vector<double> step_size;                    // per chain, after warmup
   std::vector<std::vector<double>> inv_metric;      // per chain, diagonal, unconstrained dim

@@ -87,6 +87,15 @@ LS_BATCH_UNARY(abs)
 }  // namespace m
 #undef LS_BATCH_UNARY
 
+/// Chain w's value inside a scalar (W = 1) or a Batch: lets per-chain code (accept/reject,
+/// random draws) address block members uniformly.
+LS_HD LS_INLINE Real& lane_of(Real& x, int) { return x; }
+LS_HD LS_INLINE Real lane_of(const Real& x, int) { return x; }
+template <int W>
+LS_HD LS_INLINE Real& lane_of(Batch<W>& b, int w) { return b.v[w]; }
+template <int W>
+LS_HD LS_INLINE Real lane_of(const Batch<W>& b, int w) { return b.v[w]; }
+
 /// Strided view whose elements are blocks of W consecutive chains: element i is the W
 /// values at p[i * stride .. i * stride + W). `stride` is the padded chain count.
 template <int W>

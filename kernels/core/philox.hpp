@@ -56,6 +56,7 @@ enum class Stream : std::uint32_t {
   kTree = 5,       // NUTS direction and subtree choice
   kEnsemble = 6,   // ensemble moves
   kSimulate = 7,   // simulators
+  kStepSizeInit = 8,  // momenta of the step-size initialization heuristic
   kUser = 100,
 };
 

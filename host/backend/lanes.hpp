@@ -1,0 +1,71 @@
+#pragma once
+// Lane launch and device buffers: the only backend-specific code.
+//
+// A lane is one thread of work: on the CUDA backend one chain per thread (W = 1); on the
+// CPU backend (Thrust's OpenMP system) one block of W consecutive chains, so that models
+// instantiated over Batch<W> run W chains per SIMD instruction. Chain counts are padded
+// to a multiple of W; padded chains run but are never reported.
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+
+#include <vector>
+
+#include "kernels/core/config.hpp"
+
+#ifndef LOCKSTEP_SIMD_WIDTH
+#define LOCKSTEP_SIMD_WIDTH 1
+#endif
+
+namespace lockstep {
+namespace backend {
+
+/// Chains per lane.
+constexpr int kLaneWidth = LOCKSTEP_SIMD_WIDTH;
+
+template <class T>
+using DeviceVector = thrust::device_vector<T>;
+
+template <class T>
+T* raw(DeviceVector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+template <class T>
+const T* raw(const DeviceVector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+
+/// Round a chain count up to a whole number of lanes.
+inline int padded_chains(int n_chains) {
+  return (n_chains + kLaneWidth - 1) / kLaneWidth * kLaneWidth;
+}
+
+/// Run f(lane) for lane = 0 .. n_lanes-1 on the backend. f must be a functor with an
+/// LS_HD call operator (no host lambdas: nvcc needs device-callable code).
+template <class F>
+void launch_lanes(int n_lanes, const F& f) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<int>(0),
+                   thrust::counting_iterator<int>(n_lanes), f);
+}
+
+/// Copy a device vector to the host (a plain copy on the CPU backend).
+template <class T>
+std::vector<T> to_host(const DeviceVector<T>& v) {
+  std::vector<T> out(v.size());
+  thrust::copy(v.begin(), v.end(), out.begin());
+  return out;
+}
+
+/// Number of worker threads for the CPU backend (0: the OpenMP default). No effect on the
+/// CUDA backend. Results never depend on it.
+void set_threads(int threads);
+
+/// True when this binary was built for the CUDA backend.
+bool is_cuda_build();
+
+/// Number of CUDA devices visible (0 on a CPU build or on a machine without a GPU).
+int cuda_device_count();
+
+}  // namespace backend
+}  // namespace lockstep

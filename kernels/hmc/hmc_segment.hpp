@@ -1,0 +1,136 @@
+#pragma once
+// A stretch of HMC iterations run by one lane (a block of W chains) without meeting other
+// lanes: each iteration is a transition, then — during warmup, when adaptation is per chain —
+// a dual-averaging step-size update and, inside a metric window, a Welford update; draws are
+// written straight into the run's [quantity][chain][draw] arrays. The host cuts segments at
+// warmup window ends, at the warmup/sampling boundary and, when adaptation is pooled across
+// chains, after every iteration.
+#include <cstdint>
+
+#include "host/adapt/dual_averaging.hpp"
+#include "kernels/core/batch.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/hmc/chain_arrays.hpp"
+#include "kernels/hmc/hmc_transition.hpp"
+
+namespace lockstep {
+namespace hmc {
+
+/// Number of leapfrog steps at an iteration: uniform on {1, ..., 2L - 1} (mean L), from a
+/// stream shared by every chain so that all lanes stay in lock-step.
+LS_HD LS_INLINE int jittered_steps(std::uint64_t seed, std::uint64_t iteration, int mean_steps,
+                                   bool jitter) {
+  if (!jitter || mean_steps <= 1) return mean_steps < 1 ? 1 : mean_steps;
+  const Rng shared{seed, 0xFFFFFFFFu};
+  const double u = uniform(shared, iteration, Stream::kJitter, 0);
+  return 1 + static_cast<int>(u * (2 * mean_steps - 1));
+}
+
+/// Per-chain warmup state (device arrays, [n_pad] or [dim][n_pad]).
+struct AdaptArrays {
+  double* da_mu = nullptr;
+  double* da_s_bar = nullptr;
+  double* da_x_bar = nullptr;
+  double* da_counter = nullptr;
+  Real* welford_mean = nullptr;  // [dim][n_pad]
+  Real* welford_m2 = nullptr;    // [dim][n_pad]
+  Real* last_accept = nullptr;   // [n_pad] accept_stat of the latest transition (pooled adaptation)
+};
+
+/// Where and what a segment writes (quantity-major [q][chain][draw], as DrawSet).
+struct DrawTarget {
+  double* values = nullptr;  // [n_out][n_chains][n_draws]
+  double* stats = nullptr;   // [n_stats][n_chains][n_draws]
+  Real* scratch = nullptr;   // [n_out][n_pad] staging for write_out
+  int n_out = 0;
+  int n_chains = 0;
+  int n_draws = 0;
+  bool save = false;
+  std::uint64_t first_iteration = 0;  // iteration that maps to draw `first_draw`
+  int first_draw = 0;
+  int thin = 1;
+};
+
+/// Column order of HMC sampler statistics in DrawTarget::stats.
+enum HmcStat : int { kLp = 0, kAcceptStat, kStepSize, kNLeapfrog, kDivergent, kEnergy, kHmcStats };
+
+template <class Model, int W>
+struct HmcSegment {
+  Model model;
+  typename Model::Data data;
+  ChainArrays s;
+  AdaptArrays adapt;
+  DrawTarget out;
+  std::uint64_t seed = 0;
+  std::uint64_t t_begin = 0, t_end = 0;
+  int mean_steps = 10;
+  bool jitter = true;
+  bool adapt_step_size = false;  // per-chain dual averaging
+  bool collect_metric = false;   // per-chain Welford update (per-chain or pooled metric)
+  double welford_count0 = 0;     // samples in the current window before t_begin
+  adapt::DualAveraging dual_averaging;
+
+  LS_HD void operator()(int lane) const {
+    const int c0 = lane * W;
+    TransitionInfo<W> info;
+    for (std::uint64_t t = t_begin; t < t_end; ++t) {
+      const int n_steps = jittered_steps(seed, t, mean_steps, jitter);
+      Batch<W> eps_used = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+      hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
+      for (int w = 0; w < W; ++w) adapt.last_accept[c0 + w] = info.accept_stat[w];
+      if (adapt_step_size) {
+        for (int w = 0; w < W; ++w) {
+          const int c = c0 + w;
+          adapt::DualAveragingState st{adapt.da_mu[c], adapt.da_s_bar[c], adapt.da_x_bar[c],
+                                       adapt.da_counter[c]};
+          s.step_size[c] = static_cast<Real>(dual_averaging.update(st, info.accept_stat[w]));
+          adapt.da_mu[c] = st.mu;
+          adapt.da_s_bar[c] = st.s_bar;
+          adapt.da_x_bar[c] = st.x_bar;
+          adapt.da_counter[c] = st.counter;
+        }
+      }
+      if (collect_metric) welford_update(c0, welford_count0 + static_cast<double>(t - t_begin) + 1);
+      if (out.save && t >= out.first_iteration && (t - out.first_iteration) % out.thin == 0) {
+        const int d = out.first_draw + static_cast<int>((t - out.first_iteration) / out.thin);
+        store(c0, d, n_steps, eps_used, info);
+      }
+    }
+  }
+
+  /// Welford's running mean and sum of squared deviations, n = samples including this one.
+  LS_HD void welford_update(int c0, double n) const {
+    const BlockView<W> q = s.block<W>(s.q, c0);
+    const BlockView<W> mean = s.block<W>(adapt.welford_mean, c0);
+    const BlockView<W> m2 = s.block<W>(adapt.welford_m2, c0);
+    const Real inv_n = static_cast<Real>(1.0 / n);
+    for (int i = 0; i < s.dim; ++i) {
+      const Batch<W> delta = q[i] - mean[i];
+      mean[i] += delta * inv_n;
+      m2[i] += delta * (q[i] - mean[i]);
+    }
+  }
+
+  LS_HD void store(int c0, int d, int n_steps, const Batch<W>& eps_used,
+                   const TransitionInfo<W>& info) const {
+    const BlockView<W> scratch{out.scratch + c0, s.n_pad};
+    model.write_out(data, s.block<W>(s.q, c0), scratch);
+    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
+    for (int w = 0; w < W; ++w) {
+      const int c = c0 + w;
+      if (c >= out.n_chains) break;
+      const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
+      for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
+      double* st = out.stats + base;
+      st[kLp * per_q] = s.logp[c];
+      st[kAcceptStat * per_q] = info.accept_stat[w];
+      st[kStepSize * per_q] = eps_used[w];
+      st[kNLeapfrog * per_q] = n_steps;
+      st[kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
+      st[kEnergy * per_q] = info.energy[w];
+    }
+  }
+};
+
+}  // namespace hmc
+}  // namespace lockstep

@@ -1,0 +1,84 @@
+#pragma once
+// One static-HMC transition (Neal 2011, section 5.3.2) for a block of W chains that all take
+// the same number of leapfrog steps — the lock-step that lets a block run in SIMD.
+//
+//   p ~ N(0, M);  (q', p') = leapfrog^L(q, p);  accept with prob min(1, exp(H(q,p) - H(q',p')))
+//
+// A transition is divergent when H' - H > kDivergenceThreshold or H' is not finite
+// (Betancourt 2017, section 6.2; Stan's base_hmc); a divergent transition is rejected by
+// construction (its acceptance probability is 0 or tiny) and counted, never fatal.
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/core/batch.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/hmc/chain_arrays.hpp"
+#include "kernels/hmc/leapfrog.hpp"
+#include "kernels/hmc/momentum.hpp"
+
+namespace lockstep {
+namespace hmc {
+
+constexpr double kDivergenceThreshold = 1000.0;  // Stan: max_deltaH
+
+/// Per-chain outcome of one transition.
+template <int W>
+struct TransitionInfo {
+  Real accept_stat[W];
+  bool divergent[W];
+  Real energy[W];  // Hamiltonian at the state kept
+};
+
+/// Acceptance probability min(1, exp(-dH)); 0 when dH is NaN.
+LS_HD LS_INLINE double accept_probability(double delta_h) {
+  if (!(delta_h == delta_h)) return 0.0;
+  return delta_h <= 0 ? 1.0 : ::exp(-delta_h);
+}
+
+template <class Model, int W>
+LS_HD void hmc_transition(const Model& model, const typename Model::Data& data,
+                          const ChainArrays& s, int c0, std::uint64_t seed, std::uint64_t iteration,
+                          int n_steps, TransitionInfo<W>& info) {
+  using T = Batch<W>;
+  const int dim = s.dim;
+  const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0), p = s.block<W>(s.p, c0);
+  const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
+  const BlockView<W> minv = s.block<W>(s.inv_metric, c0);
+  T& logp = *reinterpret_cast<T*>(s.logp + c0);
+  const T eps = *reinterpret_cast<const T*>(s.step_size + c0);
+
+  draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
+  const T h0 = kinetic_energy(dim, p, minv) - logp;
+  for (int i = 0; i < dim; ++i) {
+    q0[i] = q[i];
+    g0[i] = g[i];
+  }
+  const T logp0 = logp;
+  const T logp1 = leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
+  const T h1 = kinetic_energy(dim, p, minv) - logp1;
+
+  for (int w = 0; w < W; ++w) {
+    const int c = c0 + w;
+    const double dh = static_cast<double>(h1[w]) - static_cast<double>(h0[w]);
+    const double a = accept_probability(dh);
+    info.divergent[w] = !(dh <= kDivergenceThreshold);
+    info.accept_stat[w] = static_cast<Real>(a);
+    const Rng rng{seed, static_cast<std::uint32_t>(c)};
+    const bool accept = uniform(rng, iteration, Stream::kAccept, 0) < a;
+    if (accept) {
+      logp[w] = logp1[w];
+      info.energy[w] = h1[w];
+    } else {
+      for (int i = 0; i < dim; ++i) {
+        q[i][w] = q0[i][w];
+        g[i][w] = g0[i][w];
+      }
+      logp[w] = logp0[w];
+      info.energy[w] = h0[w];
+    }
+    s.grad_evals[c] += n_steps;
+  }
+}
+
+}  // namespace hmc
+}  // namespace lockstep

@@ -1,0 +1,171 @@
+#pragma once
+// Multivariate normal with known mean and covariance: a target whose answers are exact
+// (means mu, covariance Sigma), for testing samplers and metric adaptation on correlated,
+// ill-conditioned geometry (e.g. data/gauss100_ill.json, condition number 1e4).
+//
+//   x ~ N(mu, Sigma);   with P = Sigma^{-1} and r = x - mu:
+//   log p(x) = -r^T P r / 2 (+ const),   grad = -P r.
+//
+// Unconstrained parameters q = x (no transform). Data fields: N, mu (length N), Sigma
+// (N x N, nested arrays, row-major). The loader checks that Sigma is symmetric and
+// positive definite (Cholesky factorization Sigma = L L^T on the host) and stores
+// P = L^{-T} L^{-1} on the device, exactly symmetric.
+// Outputs: x[1..N].
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "host/io/model_args.hpp"
+#include "kernels/core/batch.hpp"
+#include "kernels/core/config.hpp"
+#include "models/model_info.hpp"
+
+namespace lockstep {
+namespace models {
+
+struct GaussianData {
+  int N;
+  const Real* mu;  // length N
+  const Real* P;   // N x N precision matrix, row-major, symmetric
+};
+
+namespace gaussian_detail {
+
+/// Relative size below which a Cholesky pivot counts as zero: pivots d_j <= kPivotTol Sigma_jj
+/// mean Sigma is singular to working precision (condition number beyond ~1e13).
+constexpr double kPivotTol = 1e-13;
+/// Largest relative difference |S_ij - S_ji| / max(|S_ij|, |S_ji|, sqrt(S_ii S_jj)) accepted
+/// as symmetric (room for a matrix printed with ~11 or more significant digits).
+constexpr double kSymmetryTol = 1e-10;
+
+/// The shortest decimal form of x that reads back as x (for messages).
+inline std::string shortest(double x) {
+  char buf[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+/// Checks Sigma (n x n, row-major) and returns its inverse, exactly symmetric. Sigma is
+/// symmetrized as (S + S^T)/2, factored Sigma = L L^T (Cholesky; Golub & Van Loan,
+/// "Matrix Computations", 4th ed., algorithm 4.2.1), L inverted by forward substitution and
+/// P = L^{-T} L^{-1} formed as P_ij = sum_{k >= max(i,j)} (L^{-1})_ki (L^{-1})_kj.
+inline std::vector<double> precision_from_covariance(const DataSource& src, const std::string& field,
+                                                     std::vector<double> S, int n) {
+  auto at = [n](std::vector<double>& a, int i, int j) -> double& {
+    return a[static_cast<std::size_t>(i) * n + j];
+  };
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) {
+      const double a = at(S, i, j), b = at(S, j, i);
+      const double scale = std::fmax(std::fmax(std::fabs(a), std::fabs(b)),
+                                     std::sqrt(std::fabs(at(S, i, i) * at(S, j, j))));
+      if (std::fabs(a - b) > kSymmetryTol * scale)
+        src.fail(field, "not symmetric: " + field + "[" + std::to_string(i + 1) + "," +
+                            std::to_string(j + 1) + "] = " + shortest(a) + " but " + field + "[" +
+                            std::to_string(j + 1) + "," + std::to_string(i + 1) + "] = " +
+                            shortest(b));
+      at(S, i, j) = at(S, j, i) = 0.5 * (a + b);
+    }
+  std::vector<double> L(static_cast<std::size_t>(n) * n, 0.0);
+  for (int j = 0; j < n; ++j) {
+    double d = at(S, j, j);
+    for (int k = 0; k < j; ++k) d -= at(L, j, k) * at(L, j, k);
+    if (!(d > kPivotTol * at(S, j, j)))
+      src.fail(field, "not positive definite (leading minor of order " + std::to_string(j + 1) +
+                          " is not positive)");
+    const double ljj = std::sqrt(d);
+    at(L, j, j) = ljj;
+    for (int i = j + 1; i < n; ++i) {
+      double s = at(S, i, j);
+      for (int k = 0; k < j; ++k) s -= at(L, i, k) * at(L, j, k);
+      at(L, i, j) = s / ljj;
+    }
+  }
+  // Linv: lower triangular with L Linv = I, column by column.
+  std::vector<double> Linv(static_cast<std::size_t>(n) * n, 0.0);
+  for (int c = 0; c < n; ++c) {
+    at(Linv, c, c) = 1.0 / at(L, c, c);
+    for (int i = c + 1; i < n; ++i) {
+      double s = 0.0;
+      for (int k = c; k < i; ++k) s -= at(L, i, k) * at(Linv, k, c);
+      at(Linv, i, c) = s / at(L, i, i);
+    }
+  }
+  std::vector<double> P(static_cast<std::size_t>(n) * n, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = i; j < n; ++j) {
+      double s = 0.0;
+      for (int k = j; k < n; ++k) s += at(Linv, k, i) * at(Linv, k, j);
+      at(P, i, j) = at(P, j, i) = s;
+    }
+  return P;
+}
+
+}  // namespace gaussian_detail
+
+struct Gaussian {
+  using Data = GaussianData;
+
+  LS_HD int dim(const Data& d) const { return d.N; }
+  LS_HD int n_out(const Data& d) const { return d.N; }
+
+  /// g = -P r first, then log p = r.g / 2; O(N^2), no scratch beyond g.
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
+    using T = typename V::value_type;
+    for (int i = 0; i < d.N; ++i) {
+      const Real* row = d.P + static_cast<std::ptrdiff_t>(i) * d.N;
+      T gi = Real(0);
+      for (int j = 0; j < d.N; ++j) gi -= row[j] * (q[j] - d.mu[j]);
+      g[i] = gi;
+    }
+    T lp = Real(0);
+    for (int i = 0; i < d.N; ++i) lp += (q[i] - d.mu[i]) * g[i];
+    return Real(0.5) * lp;
+  }
+
+  /// Outputs x[1..N] (the parameters themselves).
+  template <class V, class O>
+  LS_HD void write_out(const Data& d, V q, O out) const {
+    for (int i = 0; i < d.N; ++i) out[i] = q[i];
+  }
+
+  static ModelInfo info() {
+    ModelInfo i;
+    i.name = "gaussian";
+    i.summary = "Multivariate normal x ~ N(mu, Sigma) with known mu and Sigma";
+    i.data_fields = {{"N", "dimension (positive integer)"},
+                     {"mu", "mean, length N"},
+                     {"Sigma", "covariance, N x N nested arrays, symmetric positive definite"}};
+    i.parameters = "x[1..N]";
+    return i;
+  }
+
+  static Loaded<Gaussian> load(ModelArgs& args) {
+    const DataSource& src = args.data();
+    const long N = src.positive_int("N");
+    const std::vector<double> mu = src.reals_of_size("mu", N);
+    std::vector<double> Sigma = src.get_reals("Sigma");
+    if (static_cast<long>(Sigma.size()) != N * N)
+      src.fail("Sigma", "expected " + std::to_string(N * N) + " values (a " + std::to_string(N) +
+                            " x " + std::to_string(N) + " matrix), found " +
+                            std::to_string(Sigma.size()));
+    const std::vector<double> P = gaussian_detail::precision_from_covariance(
+        src, "Sigma", std::move(Sigma), static_cast<int>(N));
+    Loaded<Gaussian> out;
+    out.arena = std::make_shared<DataArena>();
+    out.data.N = static_cast<int>(N);
+    out.data.mu = out.arena->upload(mu);
+    out.data.P = out.arena->upload(P);
+    out.names = indexed_names("x", static_cast<int>(N));
+    return out;
+  }
+};
+
+}  // namespace models
+}  // namespace lockstep
