@@ -11,8 +11,11 @@
 // or x_j = eta_j with theta_j = mu + tau * eta_j, eta_j ~ N(0, 1) (non-centered).
 // With the half-Cauchy prior the density of u includes the log-Jacobian log tau = u.
 // Outputs: mu, tau, theta[1..J].
+#include <cmath>
 #include <string>
 #include <vector>
+
+#include "host/io/input_error.hpp"
 
 #include "host/io/model_args.hpp"
 #include "kernels/core/batch.hpp"
@@ -111,6 +114,16 @@ struct EightSchools {
     out[0] = mu;
     out[1] = tau;
     for (int j = 0; j < d.J; ++j) out[2 + j] = kNoncentered ? mu + tau * q[2 + j] : q[2 + j];
+  }
+
+  /// Unconstrained point from outputs (mu, tau, theta_1..theta_J); host only.
+  static std::vector<double> unconstrain(const Loaded<EightSchools>& m, const std::vector<double>& out) {
+    const int J = m.data.J;
+    const double mu = out.at(0), tau = out.at(1);
+    if (!(tau > 0)) throw InputError("tau: initial value must be positive, found " + std::to_string(tau));
+    std::vector<double> q = {mu, std::log(tau)};
+    for (int j = 0; j < J; ++j) q.push_back(kNoncentered ? (out.at(2 + j) - mu) / tau : out.at(2 + j));
+    return q;
   }
 
   static ModelInfo info() {

@@ -97,13 +97,13 @@ void AtomicFile::discard() noexcept {
   }
 }
 
-void AtomicFile::commit_all(std::vector<AtomicFile>& files) {
-  for (auto& f : files) f.close();  // every write error surfaces before anything is renamed
+void AtomicFile::commit_all(const std::vector<AtomicFile*>& files) {
+  for (AtomicFile* f : files) f->close();  // every write error surfaces before any rename
   std::size_t done = 0;
   try {
-    for (; done < files.size(); ++done) files[done].commit();
+    for (; done < files.size(); ++done) files[done]->commit();
   } catch (...) {
-    for (std::size_t i = 0; i < done; ++i) ::unlink(files[i].path().c_str());
+    for (std::size_t i = 0; i < done; ++i) ::unlink(files[i]->path().c_str());
     throw;  // the remaining temporaries are removed by their destructors
   }
 }

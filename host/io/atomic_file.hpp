@@ -13,7 +13,7 @@
 //     temp_path() itself; the object only owns the name (removal or rename).
 //
 // A set of files that must appear together (one Stan CSV per chain) is written as a vector
-// of AtomicFile, closed one by one, then committed with commit_all(), which undoes the
+// of AtomicFile, closed one by one, then committed together with commit_all(), which undoes the
 // renames already done if a later one fails.
 #include <cstddef>
 #include <cstdio>
@@ -54,7 +54,7 @@ class AtomicFile {
 
   /// Commits every file; if one rename fails, the files already renamed are removed again
   /// (the set is all or nothing as far as this call can make it) and the error is thrown.
-  static void commit_all(std::vector<AtomicFile>& files);
+  static void commit_all(const std::vector<AtomicFile*>& files);
 
   /// The temporary's name for PATH in this process: PATH.tmp-<pid>.
   static std::string temp_name_for(const std::string& path);

@@ -1,0 +1,41 @@
+#pragma once
+// The subcommands of the `lockstep` tool. Each returns the process exit status; bad input
+// throws InputError (main prints it on one line and exits with 2).
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+namespace cli {
+
+struct SampleOptions {
+  std::string model;
+  std::string data;
+  std::vector<std::string> set;  // key=value model options
+  int chains = 4;
+  int warmup = 1000;
+  int draws = 1000;
+  long long seed = -1;           // -1: choose one and print it
+  double target_accept = 0.8;
+  std::string init = "unif2";
+  int threads = 0;
+  std::string backend = "cpu";
+  std::string output;
+  std::string summary;
+  bool save_warmup = false;
+  int thin = 1;
+  std::string algorithm = "hmc";
+  int steps = 10;
+  bool pool_adaptation = false;
+  bool quiet = false;
+};
+
+int run_sample(const SampleOptions& o);
+int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
+int run_models();
+
+/// "key=value" pairs into a map; InputError naming --set for a malformed one.
+std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set);
+
+}  // namespace cli
+}  // namespace lockstep

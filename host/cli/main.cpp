@@ -1,0 +1,68 @@
+// The `lockstep` command: sample, summary, models. Bad input ends with one line on stderr
+// naming the file, field or flag, and exit status 2.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "host/cli/commands.hpp"
+#include "host/io/input_error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lockstep::cli;
+  CLI::App app{"lockstep: thousands of MCMC chains in lock-step, on CPU cores or a GPU"};
+  app.require_subcommand(1);
+
+  SampleOptions so;
+  CLI::App* sample = app.add_subcommand("sample", "Sample a model's posterior with many chains");
+  sample->add_option("model", so.model, "Model name (see `lockstep models`)")->required();
+  sample->add_option("--data", so.data, "Data file (JSON)");
+  sample->add_option("--set", so.set, "Model option key=value (repeatable)");
+  sample->add_option("--chains", so.chains, "Number of chains (default 4)");
+  sample->add_option("--warmup", so.warmup, "Warmup iterations per chain (default 1000)");
+  sample->add_option("--draws", so.draws, "Draws per chain after warmup (default 1000)");
+  sample->add_option("--seed", so.seed, "Random seed (default: random, printed)");
+  sample->add_option("--target-accept", so.target_accept, "Step-size adaptation target (default 0.8)");
+  sample->add_option("--init", so.init, "unif2 (default), unifR, R, or a JSON file of parameter values");
+  sample->add_option("--threads", so.threads, "CPU worker threads (default: all cores)");
+  sample->add_option("--backend", so.backend, "cpu or cuda");
+  sample->add_option("--output", so.output, "Draws: PATH.csv (Stan CSV per chain) or PATH.nc (InferenceData)");
+  sample->add_option("--summary", so.summary, "Write the summary as JSON");
+  sample->add_flag("--save-warmup", so.save_warmup, "Also save warmup draws");
+  sample->add_option("--thin", so.thin, "Keep every K-th draw (default 1)");
+  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps)");
+  sample->add_option("--steps", so.steps, "Mean leapfrog steps per HMC iteration (default 10)");
+  sample->add_flag("--pool-adaptation", so.pool_adaptation, "Pool step-size and metric adaptation across chains");
+  sample->add_flag("--quiet", so.quiet, "No progress display");
+
+  std::vector<std::string> files;
+  std::string summary_json;
+  CLI::App* summary = app.add_subcommand("summary", "Summarize Stan CSV files (ours or CmdStan's)");
+  summary->add_option("files", files, "Stan CSV files, one per chain")->required();
+  summary->add_option("--summary", summary_json, "Write the summary as JSON");
+
+  app.add_subcommand("models", "List models with their parameters, options and data fields");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
+    return 2;
+  }
+  try {
+    if (sample->parsed()) return run_sample(so);
+    if (summary->parsed()) return run_summary(files, summary_json);
+    return run_models();
+  } catch (const lockstep::InputError& e) {
+    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lockstep: failed: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,175 @@
+// `lockstep sample MODEL --data FILE ...`: run a sampler over many chains, print the summary,
+// write draws (Stan CSV or netCDF InferenceData) and a JSON summary.
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include "host/backend/lanes.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/cli/terminal_progress.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/io/input_error.hpp"
+#include "host/io/json_data.hpp"
+#include "host/io/model_args.hpp"
+#include "host/io/netcdf_writer.hpp"
+#include "host/io/stan_csv_writer.hpp"
+#include "host/run/any_model.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void validate(const SampleOptions& o) {
+  if (o.chains < 1) throw InputError("--chains: must be at least 1, found " + std::to_string(o.chains));
+  if (o.warmup < 0) throw InputError("--warmup: must not be negative, found " + std::to_string(o.warmup));
+  if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
+  if (o.thin < 1) throw InputError("--thin: must be at least 1, found " + std::to_string(o.thin));
+  if (o.threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(o.threads));
+  if (o.steps < 1) throw InputError("--steps: must be at least 1, found " + std::to_string(o.steps));
+  if (!(o.target_accept > 0 && o.target_accept < 1))
+    throw InputError("--target-accept: must be strictly between 0 and 1, found " + std::to_string(o.target_accept));
+  if (o.seed < -1)
+    throw InputError("--seed: must be a non-negative integer");
+  if (o.algorithm != "hmc") throw InputError("--algorithm: '" + o.algorithm + "' is not one of: hmc");
+  if (!o.output.empty() && !ends_with(o.output, ".csv") && !ends_with(o.output, ".nc"))
+    throw InputError("--output " + o.output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
+  if (!o.summary.empty() && !ends_with(o.summary, ".json"))
+    throw InputError("--summary " + o.summary + ": the name must end in .json");
+  if (o.backend == "cuda") {
+    if (!backend::is_cuda_build())
+      throw InputError("--backend cuda: this lockstep was built for the CPU; rebuild with -DLOCKSTEP_CUDA=ON");
+    if (backend::cuda_device_count() == 0)
+      throw InputError("--backend cuda: no CUDA device found (cudaGetDeviceCount reports 0)");
+  } else if (o.backend == "cpu") {
+    if (backend::is_cuda_build())
+      throw InputError("--backend cpu: this lockstep was built for CUDA; use a CPU build or --backend cuda");
+  } else {
+    throw InputError("--backend: '" + o.backend + "' is not one of: cpu, cuda");
+  }
+}
+
+/// --init: "unifR" (uniform(-R, R) on the unconstrained scale; Stan's default R = 2), a bare
+/// number R, or a JSON file of parameter values on the constrained scale (used by all chains).
+void apply_init(const std::string& init, const AnyModel& model, HmcConfig& cfg) {
+  std::string radius_text = init.rfind("unif", 0) == 0 ? init.substr(4) : init;
+  try {
+    std::size_t used = 0;
+    const double r = std::stod(radius_text, &used);
+    if (used == radius_text.size()) {
+      if (!(r > 0) || !std::isfinite(r)) throw InputError("--init: the radius must be positive, found " + radius_text);
+      cfg.init_radius = r;
+      return;
+    }
+  } catch (const std::invalid_argument&) {
+  } catch (const std::out_of_range&) {
+  }
+  const std::unique_ptr<DataSource> values = load_json_data(init);
+  std::vector<double> outputs;
+  for (const std::string& name : model.names()) {
+    const auto bracket = name.find('[');
+    if (bracket == std::string::npos) {
+      outputs.push_back(values->reals_of_size(name, 1)[0]);
+    } else {
+      const std::string base = name.substr(0, bracket);
+      const long index = std::stol(name.substr(bracket + 1));
+      const std::vector<double> v = values->get_reals(base);
+      if (index > static_cast<long>(v.size()))
+        values->fail(base, "expected at least " + std::to_string(index) + " values, found " + std::to_string(v.size()));
+      outputs.push_back(v[index - 1]);
+    }
+  }
+  cfg.init_unconstrained = {model.unconstrain(outputs)};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set) {
+  std::map<std::string, std::string> out;
+  for (const std::string& kv : set) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
+      throw InputError("--set " + kv + ": expected key=value");
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+int run_sample(const SampleOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  validate(o);
+  if (!o.output.empty()) io::check_writable(o.output, "--output");
+  if (!o.summary.empty()) io::check_writable(o.summary, "--summary");
+
+  std::unique_ptr<DataSource> data;
+  if (!o.data.empty()) data = load_json_data(o.data);
+  ModelArgs args(o.model, parse_set_options(o.set), data.get());
+  const std::unique_ptr<AnyModel> model = load_model(o.model, args);
+
+  HmcConfig cfg;
+  cfg.chains = o.chains;
+  cfg.warmup = o.warmup;
+  cfg.draws = o.draws;
+  cfg.thin = o.thin;
+  cfg.target_accept = o.target_accept;
+  cfg.steps = o.steps;
+  cfg.pool_adaptation = o.pool_adaptation;
+  cfg.save_warmup = o.save_warmup;
+  cfg.threads = o.threads;
+  cfg.seed = o.seed >= 0 ? static_cast<std::uint64_t>(o.seed) : std::random_device{}();
+  apply_init(o.init, *model, cfg);
+
+  RunInfo info;
+  info.model = o.model;
+  info.data_file = o.data;
+  info.config = {{"algorithm", o.algorithm}, {"chains", std::to_string(o.chains)},
+                 {"warmup", std::to_string(o.warmup)}, {"draws", std::to_string(o.draws)},
+                 {"thin", std::to_string(o.thin)}, {"seed", std::to_string(cfg.seed)},
+                 {"target_accept", std::to_string(o.target_accept)}, {"steps", std::to_string(o.steps)},
+                 {"pool_adaptation", o.pool_adaptation ? "true" : "false"},
+                 {"save_warmup", o.save_warmup ? "true" : "false"}, {"init", o.init},
+                 {"backend", o.backend}};
+  for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
+
+  DrawSet draws;
+  std::unique_ptr<Progress> progress;
+  if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
+  model->sample_hmc(cfg, draws, info, progress.get());
+  const double run_seconds = info.warmup_seconds + info.sampling_seconds;
+
+  if (!o.output.empty()) {
+    if (ends_with(o.output, ".nc"))
+      io::write_inference_data_netcdf(o.output, draws, info);
+    else
+      io::write_stan_csv(o.output, draws, info);
+  }
+  const SummaryReport report = summarize_draws(draws);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
+
+  std::cout << "lockstep " << o.algorithm << ": model " << o.model << ", " << o.chains << " chains, "
+            << o.warmup << " warmup + " << o.draws << " draws each, seed " << cfg.seed << "\n\n";
+  print_summary(std::cout, report);
+  std::printf("Wall time: %.3f s (warmup %.3f s, sampling %.3f s)\n", wall, info.warmup_seconds,
+              info.sampling_seconds);
+  std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);
+  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.summary.empty()) {
+    write_summary_json(o.summary, report, info,
+                       {{"chains", o.chains}, {"warmup", o.warmup}, {"draws", o.draws},
+                        {"wall_seconds", wall}, {"warmup_seconds", info.warmup_seconds},
+                        {"sampling_seconds", info.sampling_seconds},
+                        {"gradient_evaluations_per_second", grad_rate}});
+    std::cout << "Summary written to " << o.summary << "\n";
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

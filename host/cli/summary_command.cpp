@@ -1,0 +1,46 @@
+// `lockstep summary FILES...` (like CmdStan's stansummary) and `lockstep models`.
+#include <iostream>
+
+#include "host/cli/commands.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/io/input_error.hpp"
+#include "host/io/stan_csv_reader.hpp"
+#include "host/run/any_model.hpp"
+
+namespace lockstep {
+namespace cli {
+
+int run_summary(const std::vector<std::string>& files, const std::string& summary_json) {
+  if (files.empty()) throw InputError("summary: give one or more Stan CSV files");
+  RunInfo info;
+  const DrawSet draws = io::read_stan_csv(files, &info);
+  const SummaryReport report = summarize_draws(draws);
+  std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
+            << draws.n_draws - draws.n_warmup_saved << " draws each\n\n";
+  print_summary(std::cout, report);
+  if (!summary_json.empty()) write_summary_json(summary_json, report, info, {{"chains", draws.n_chains}});
+  return 0;
+}
+
+int run_models() {
+  for (const ModelEntry& e : model_table()) {
+    const ModelInfo& i = e.info;
+    std::cout << i.name << "\n  " << i.summary << "\n  parameters: " << i.parameters << "\n";
+    if (!i.options.empty()) {
+      std::cout << "  options (--set key=value):\n";
+      for (const auto& opt : i.options)
+        std::cout << "    " << opt.name << " (default " << opt.default_value << "): " << opt.help << "\n";
+    }
+    if (i.data_fields.empty()) {
+      std::cout << "  data: none\n";
+    } else {
+      std::cout << "  data fields (--data FILE.json):\n";
+      for (const auto& f : i.data_fields) std::cout << "    " << f.name << ": " << f.help << "\n";
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

@@ -1,0 +1,152 @@
+#include "host/cli/summary_report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "host/diagnostics/summary.hpp"
+#include "host/io/atomic_file.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+diagnostics::Chains post_warmup(const DrawSet& d, int q, bool stat) {
+  diagnostics::Chains ch;
+  ch.n_draws = d.n_draws - d.n_warmup_saved;
+  for (int c = 0; c < d.n_chains; ++c)
+    ch.chain.push_back((stat ? d.stat_series(q, c) : d.series(q, c)) + d.n_warmup_saved);
+  return ch;
+}
+
+SummaryRow row_of(const std::string& name, const diagnostics::Summary& s) {
+  return SummaryRow{name, s.mean, s.sd, s.q5, s.q50, s.q95, s.mcse_mean, s.mcse_sd, s.ess_bulk, s.ess_tail, s.rhat};
+}
+
+std::string fmt(double x, const char* spec) {
+  if (std::isnan(x)) return "NA";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, spec, x);
+  return buf;
+}
+
+}  // namespace
+
+SummaryReport summarize_draws(const DrawSet& draws) {
+  SummaryReport r;
+  const int n_post = draws.n_draws - draws.n_warmup_saved;
+  if (n_post <= 0 || draws.n_chains <= 0) return r;
+  const int lp = draws.stat_index("lp__");
+  if (lp >= 0) r.rows.push_back(row_of("lp__", diagnostics::summarize(post_warmup(draws, lp, true))));
+  std::vector<diagnostics::Summary> params(draws.names.size());
+#pragma omp parallel for schedule(dynamic)
+  for (int p = 0; p < static_cast<int>(draws.names.size()); ++p)
+    params[p] = diagnostics::summarize(post_warmup(draws, p, false));
+  for (std::size_t p = 0; p < params.size(); ++p) r.rows.push_back(row_of(draws.names[p], params[p]));
+
+  const int div = draws.stat_index("divergent__");
+  if (div >= 0)
+    for (int c = 0; c < draws.n_chains; ++c) {
+      const double* d = draws.stat_series(div, c) + draws.n_warmup_saved;
+      for (int k = 0; k < n_post; ++k) r.divergences += d[k] != 0;
+    }
+  r.transitions = static_cast<long>(n_post) * draws.n_chains;
+
+  // Warnings, in plain words.
+  std::string worst_name;
+  double worst = 0;
+  int n_bad_rhat = 0, n_undefined = 0;
+  std::string low_ess;
+  int n_low_ess = 0;
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const SummaryRow& row = r.rows[i];
+    if (std::isnan(row.rhat)) {
+      ++n_undefined;
+    } else if (row.rhat > kRhatWarn) {
+      ++n_bad_rhat;
+      if (row.rhat > worst) worst = row.rhat, worst_name = row.name;
+    }
+    if (!std::isnan(row.ess_bulk) && (row.ess_bulk < kEssWarn || row.ess_tail < kEssWarn)) {
+      ++n_low_ess;
+      if (low_ess.empty()) low_ess = row.name;
+    }
+  }
+  if (n_bad_rhat > 0)
+    r.warnings.push_back("R-hat is above " + fmt(kRhatWarn, "%.2f") + " for " + std::to_string(n_bad_rhat) +
+                         " quantit" + (n_bad_rhat == 1 ? "y" : "ies") + " (worst: " + worst_name + ", " +
+                         fmt(worst, "%.3f") +
+                         "): the chains disagree, so the estimates are not yet reliable. Run a longer warmup, "
+                         "start the chains closer together, or check the model for multiple modes.");
+  if (n_low_ess > 0)
+    r.warnings.push_back("Bulk or tail effective sample size is below " + fmt(kEssWarn, "%.0f") + " for " +
+                         std::to_string(n_low_ess) + " quantit" + (n_low_ess == 1 ? "y" : "ies") + " (first: " +
+                         low_ess + "): means and quantiles are imprecise. Run more draws or more chains.");
+  if (n_undefined > 0)
+    r.warnings.push_back("R-hat is undefined (NA) for " + std::to_string(n_undefined) +
+                         " quantit" + (n_undefined == 1 ? "y" : "ies") +
+                         " whose draws are constant.");
+  if (r.divergences > 0)
+    r.warnings.push_back(std::to_string(r.divergences) + " of " + std::to_string(r.transitions) +
+                         " transitions after warmup were divergent (" +
+                         fmt(100.0 * r.divergences / r.transitions, "%.2g") +
+                         "%): the sampler could not follow the posterior's geometry there, so the draws may "
+                         "be biased. Try a non-centered parameterization or a higher --target-accept.");
+  return r;
+}
+
+void print_summary(std::ostream& os, const SummaryReport& r) {
+  std::size_t width = 8;
+  for (const auto& row : r.rows) width = std::max(width, row.name.size());
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s\n", static_cast<int>(width), "",
+                "mean", "sd", "5%", "50%", "95%", "ess_bulk", "ess_tail", "r_hat");
+  os << line;
+  for (const auto& row : r.rows) {
+    std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s\n", static_cast<int>(width),
+                  row.name.c_str(), fmt(row.mean, "%.4g").c_str(), fmt(row.sd, "%.4g").c_str(),
+                  fmt(row.q5, "%.4g").c_str(), fmt(row.q50, "%.4g").c_str(), fmt(row.q95, "%.4g").c_str(),
+                  fmt(row.ess_bulk, "%.0f").c_str(), fmt(row.ess_tail, "%.0f").c_str(),
+                  fmt(row.rhat, "%.3f").c_str());
+    os << line;
+  }
+  os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
+  for (const auto& w : r.warnings) os << "Warning: " << w << "\n";
+}
+
+void write_summary_json(const std::string& path, const SummaryReport& r, const RunInfo& info,
+                        const std::vector<std::pair<std::string, double>>& facts) {
+  auto num = [](double x) -> nlohmann::json { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); };
+  nlohmann::ordered_json j;
+  j["model"] = info.model;
+  j["algorithm"] = info.algorithm;
+  j["seed"] = info.seed;
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& row : r.rows) {
+    nlohmann::ordered_json p;
+    p["mean"] = num(row.mean);
+    p["sd"] = num(row.sd);
+    p["q5"] = num(row.q5);
+    p["q50"] = num(row.q50);
+    p["q95"] = num(row.q95);
+    p["mcse_mean"] = num(row.mcse_mean);
+    p["mcse_sd"] = num(row.mcse_sd);
+    p["ess_bulk"] = num(row.ess_bulk);
+    p["ess_tail"] = num(row.ess_tail);
+    p["r_hat"] = num(row.rhat);
+    params[row.name] = p;
+  }
+  j["parameters"] = params;
+  j["divergences"] = r.divergences;
+  j["transitions"] = r.transitions;
+  for (const auto& f : facts) j[f.first] = num(f.second);
+  j["gradient_evaluations"] = info.gradient_evaluations;
+  j["warnings"] = r.warnings;
+  io::AtomicFile file(path);
+  file.write(j.dump(1) + "\n");
+  file.commit();
+}
+
+}  // namespace cli
+}  // namespace lockstep

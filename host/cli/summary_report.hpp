@@ -1,0 +1,43 @@
+#pragma once
+// The posterior summary a run or a set of files reports: per-quantity diagnostics (Vehtari
+// et al. 2021) and warnings in plain words; printed as a table and written as JSON.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "host/run/draw_set.hpp"
+
+namespace lockstep {
+namespace cli {
+
+struct SummaryRow {
+  std::string name;
+  double mean, sd, q5, q50, q95, mcse_mean, mcse_sd, ess_bulk, ess_tail, rhat;
+};
+
+struct SummaryReport {
+  std::vector<SummaryRow> rows;  // lp__ first, then the parameters
+  long divergences = 0;
+  long transitions = 0;          // post-warmup transitions counted for divergences
+  std::vector<std::string> warnings;
+};
+
+/// Thresholds for the warnings (Vehtari et al. 2021, section 4: R-hat < 1.01 and an ESS of
+/// at least 400 for reliable estimates).
+constexpr double kRhatWarn = 1.01;
+constexpr double kEssWarn = 400;
+
+/// Diagnostics for every parameter of `draws` (post-warmup draws only) plus lp__ if present.
+SummaryReport summarize_draws(const DrawSet& draws);
+
+/// The table, as stansummary prints it, then the warnings.
+void print_summary(std::ostream& os, const SummaryReport& report);
+
+/// Machine-readable summary: per parameter mean, sd, q5, q50, q95, mcse_mean, mcse_sd,
+/// ess_bulk, ess_tail, r_hat; plus `extra` facts (divergences, wall time, ...). Written
+/// atomically. NaN is written as null.
+void write_summary_json(const std::string& path, const SummaryReport& report, const RunInfo& info,
+                        const std::vector<std::pair<std::string, double>>& facts);
+
+}  // namespace cli
+}  // namespace lockstep

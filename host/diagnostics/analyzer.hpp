@@ -1,0 +1,80 @@
+#pragma once
+// Analyzer: the shared engine behind every diagnostic of convergence.hpp and summary.hpp.
+//
+// It pools one quantity's draws once, sorts them once (radix sort), and derives everything
+// else from that sorted order: quantiles, bulk ranks, folded ranks (by a merge), quantile
+// indicators. Each ESS is one pass over the 2M split chains feeding an FFT autocovariance
+// sum (see autocovariance.hpp), then Geyer's sequences. Buffers live in a Workspace that a
+// thread reuses across quantities, so summarizing many parameters allocates once per thread.
+// Single-threaded and with fixed summation orders: the result of a quantity never depends on
+// which thread or how many threads computed it.
+#include <cstdint>
+#include <vector>
+
+#include "host/diagnostics/autocovariance.hpp"
+#include "host/diagnostics/convergence.hpp"
+#include "host/diagnostics/ranks.hpp"
+
+namespace lockstep::diagnostics::detail {
+
+struct Workspace {
+  std::vector<double> flat;                 // pooled draws, position c·N + i
+  std::vector<double> sorted;               // all draws sorted ascending
+  std::vector<std::uint32_t> sorted_pos;    // their positions
+  std::vector<double> tmp_vals, tmp_vals2;  // folded / filtered sorted values
+  std::vector<std::uint32_t> tmp_pos, tmp_pos2;
+  std::vector<double> z;                    // normal scores by position
+  std::vector<double> y0, y1;               // one split chain pair
+  std::vector<double> chain_means, chain_vars, acov, rho;
+  SortScratch sort_scratch;
+  NormalScores scores;
+  AutocovarianceSum acov_sum;
+};
+
+class Analyzer {
+ public:
+  /// Pools the draws (throws InputError for a null chain pointer or negative n_draws).
+  Analyzer(const Chains& x, Workspace& ws);
+
+  /// R̂/ESS/MCSE are defined: ≥ 1 chain, ≥ 4 draws, all finite, not constant.
+  bool diagnosable() const { return diagnosable_; }
+  double mean() const { return mean_; }
+  double sd() const { return sd_; }
+
+  double quantile(double prob);
+  double rhat();
+  double rhat_basic();
+  double ess_bulk();
+  double ess_tail();
+  double ess_mean();
+  double ess_sd();
+  double ess_quantile(double prob);
+  double mcse_mean();
+  double mcse_sd();
+  double mcse_quantile(double prob);
+
+ private:
+  void ensure_sorted();
+  // The split-chain subset (middle draw dropped for odd N) of sorted (values, positions),
+  // written to ws_.tmp_vals2/tmp_pos2 when N is odd; returns pointers to use.
+  void split_subset(const std::vector<double>& vals, const std::vector<std::uint32_t>& pos,
+                    const double*& out_vals, const std::uint32_t*& out_pos);
+  void normal_scores_of_sorted(const std::vector<double>& vals, const std::vector<std::uint32_t>& pos);
+  // Make ws_.z hold the bulk (z(θ)) or the folded (z(|θ − median|)) normal scores.
+  enum class Scores { kNone, kBulk, kFolded };
+  const double* scores(Scores which);
+  template <class F> double split_rhat(F value);
+  template <class F> double split_ess(F value);
+
+  Workspace& ws_;
+  int M_ = 0, N_ = 0, half_ = 0;
+  std::size_t S_full_ = 0, S_split_ = 0;
+  bool any_nan_ = false, finite_ = true, diagnosable_ = false, sorted_ = false;
+  double mean_ = 0, sd_ = 0;
+  // cached results
+  Scores z_holds_ = Scores::kNone;
+  bool have_ess_mean_ = false, have_ess_c2_ = false;
+  double ess_mean_ = 0, ess_c2_ = 0;
+};
+
+}  // namespace lockstep::diagnostics::detail

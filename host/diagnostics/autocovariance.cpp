@@ -1,0 +1,111 @@
+#include "host/diagnostics/autocovariance.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace lockstep::diagnostics {
+
+int next_pow2(int n) {
+  int m = 1;
+  while (m < n) m <<= 1;
+  return m;
+}
+
+void Fft::resize(int m) {
+  if (m < 1 || (m & (m - 1)) != 0) throw std::invalid_argument("Fft: size must be a power of two");
+  if (m == m_) return;
+  m_ = m;
+  int bits = 0;
+  while ((1 << bits) < m) ++bits;
+  bitrev_.assign(m, 0);
+  for (int i = 0; i < m; ++i) {
+    int r = 0;
+    for (int b = 0; b < bits; ++b)
+      if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+    bitrev_[i] = r;
+  }
+  // Twiddles e^{−2πi j/(2h)} for j = 0..h−1, for every half-span h = 1, 2, 4, ..., m/2,
+  // stored contiguously at offset h − 1. Computed directly (not by recurrence) for accuracy.
+  tw_re_.assign(m > 1 ? m - 1 : 1, 1.0);
+  tw_im_.assign(m > 1 ? m - 1 : 1, 0.0);
+  const double pi = std::acos(-1.0);
+  for (int h = 1; h < m; h <<= 1)
+    for (int j = 0; j < h; ++j) {
+      const double angle = -pi * j / h;
+      tw_re_[h - 1 + j] = std::cos(angle);
+      tw_im_[h - 1 + j] = std::sin(angle);
+    }
+}
+
+void Fft::transform(double* re, double* im, bool inverse) const {
+  const int m = m_;
+  for (int i = 0; i < m; ++i) {
+    const int j = bitrev_[i];
+    if (j > i) {
+      std::swap(re[i], re[j]);
+      std::swap(im[i], im[j]);
+    }
+  }
+  const double sign = inverse ? -1.0 : 1.0;  // conjugate twiddles for the inverse
+  // Half-span 1: twiddle 1.
+  for (int k = 0; k + 1 < m; k += 2) {
+    const double ar = re[k], ai = im[k], br = re[k + 1], bi = im[k + 1];
+    re[k] = ar + br; im[k] = ai + bi;
+    re[k + 1] = ar - br; im[k + 1] = ai - bi;
+  }
+  for (int h = 2; h < m; h <<= 1) {
+    const double* wr = tw_re_.data() + (h - 1);
+    const double* wi = tw_im_.data() + (h - 1);
+    for (int k = 0; k < m; k += 2 * h) {
+      double* __restrict ar = re + k;
+      double* __restrict ai = im + k;
+      double* __restrict br = re + k + h;
+      double* __restrict bi = im + k + h;
+      for (int j = 0; j < h; ++j) {
+        const double twr = wr[j], twi = sign * wi[j];
+        const double tr = br[j] * twr - bi[j] * twi;
+        const double ti = br[j] * twi + bi[j] * twr;
+        br[j] = ar[j] - tr; bi[j] = ai[j] - ti;
+        ar[j] += tr; ai[j] += ti;
+      }
+    }
+  }
+}
+
+void AutocovarianceSum::reset(int n) {
+  n_ = n;
+  const int m = next_pow2(2 * n);
+  fft_.resize(m);
+  re_.assign(m, 0.0);
+  im_.assign(m, 0.0);
+  power_.assign(m, 0.0);
+}
+
+void AutocovarianceSum::add(const double* y0, const double* y1) {
+  const int m = fft_.size(), n = n_;
+  for (int i = 0; i < n; ++i) re_[i] = y0[i];
+  for (int i = 0; i < n; ++i) im_[i] = y1 ? y1[i] : 0.0;
+  for (int i = n; i < m; ++i) re_[i] = im_[i] = 0.0;
+  fft_.forward(re_.data(), im_.data());
+  // |Y0_k|² + |Y1_k|² = (|Z_k|² + |Z_{m−k}|²)/2 (indices mod m).
+  power_[0] += re_[0] * re_[0] + im_[0] * im_[0];
+  for (int k = 1; k < m; ++k) {
+    const int l = m - k;
+    power_[k] += 0.5 * (re_[k] * re_[k] + im_[k] * im_[k] + re_[l] * re_[l] + im_[l] * im_[l]);
+  }
+}
+
+void AutocovarianceSum::finish(std::vector<double>& out) {
+  const int m = fft_.size(), n = n_;
+  for (int k = 0; k < m; ++k) {
+    re_[k] = power_[k];
+    im_[k] = 0.0;
+  }
+  fft_.inverse(re_.data(), im_.data());
+  out.resize(n);
+  const double scale = 1.0 / (static_cast<double>(m) * n);
+  for (int t = 0; t < n; ++t) out[t] = re_[t] * scale;
+}
+
+}  // namespace lockstep::diagnostics

@@ -1,0 +1,58 @@
+#pragma once
+// Autocovariance by FFT, summed over many series.
+//
+// For a centred series y_0..y_{n−1} the (biased, Geyer 1992) autocovariance at lag t is
+//     γ̂_t = (1/n) Σ_{i=0}^{n−1−t} y_i y_{i+t},
+// the estimate stan-dev/posterior (`autocovariance`) and ArviZ (`stats_utils.autocov`) use.
+// With Y = DFT(y zero-padded to m ≥ 2n), Σ_i y_i y_{i+t} = IDFT(|Y|²)_t exactly (the padding
+// removes circular wrap-around). The ESS of Vehtari et al. (2021, eq. 10) only needs the
+// mean over chains of γ̂_t, and the DFT is linear, so the power spectra of all chains are
+// summed first and ONE inverse transform gives Σ_chains γ̂_t. Two real series share one
+// complex transform: with Z = DFT(y0 + i·y1), |Y0_k|² + |Y1_k|² = (|Z_k|² + |Z_{m−k}|²)/2.
+//
+// Fft is a plain iterative radix-2 complex FFT (Cooley–Tukey, decimation in time) on split
+// real/imaginary arrays with per-stage contiguous twiddles, so the inner loops vectorize.
+#include <vector>
+
+namespace lockstep::diagnostics {
+
+/// Radix-2 complex FFT of a fixed power-of-two size m. forward: X_k = Σ_j x_j e^{−2πijk/m};
+/// inverse: the same with e^{+2πijk/m} and NO 1/m factor. In place on split arrays.
+class Fft {
+ public:
+  Fft() = default;
+  explicit Fft(int m) { resize(m); }
+  /// m must be a power of two ≥ 1.
+  void resize(int m);
+  int size() const { return m_; }
+  void forward(double* re, double* im) const { transform(re, im, false); }
+  void inverse(double* re, double* im) const { transform(re, im, true); }
+
+ private:
+  void transform(double* re, double* im, bool inverse) const;
+  int m_ = 0;
+  std::vector<int> bitrev_;        // bit-reversal permutation
+  std::vector<double> tw_re_, tw_im_;  // stage with half-span h uses entries [h − 1, 2h − 1)
+};
+
+/// Smallest power of two ≥ n (n ≥ 1).
+int next_pow2(int n);
+
+/// Accumulates Σ_series γ̂_t (t = 0..n−1) over any number of series of length n.
+class AutocovarianceSum {
+ public:
+  /// Start a new sum for series of length n ≥ 1 (FFT size: the power of two ≥ 2n).
+  void reset(int n);
+  /// Add one or two CENTRED series of length n (y1 may be null).
+  void add(const double* y0, const double* y1);
+  /// Write Σ_series γ̂_t for t = 0..n−1 to out (resized to n).
+  void finish(std::vector<double>& out);
+  int length() const { return n_; }
+
+ private:
+  int n_ = 0;
+  Fft fft_;
+  std::vector<double> re_, im_, power_;
+};
+
+}  // namespace lockstep::diagnostics

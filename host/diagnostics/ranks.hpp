@@ -1,0 +1,54 @@
+#pragma once
+// Sorting with positions, average ranks and rank normalization (Vehtari et al. 2021, §3.1).
+//
+// Rank normalization replaces each of the S pooled draws by its rank r (ties get the average
+// of the ranks they span, as R's rank(ties.method = "average") and scipy's rankdata do), then
+// by the normal score z = Φ⁻¹((r − 3/8)/(S − 2·3/8 + 1)) = Φ⁻¹((r − 3/8)/(S + 1/4))
+// (Blom 1958 offsets; posterior `backtransform_ranks`, ArviZ `_backtransform_ranks`).
+//
+// The pooled draws are sorted once by an LSD radix sort on the IEEE-754 bit pattern mapped to
+// an order-preserving unsigned key (11-bit digits, 6 passes: O(S), stable), which is what
+// keeps rank normalization of millions of draws cheap. Folded draws |θ − median| need no
+// second sort: in the sorted order, the draws below the median (read backwards) and the ones
+// at or above it (read forwards) are each already sorted by distance, so a merge orders them.
+#include <cstdint>
+#include <vector>
+
+namespace lockstep::diagnostics {
+
+/// Scratch buffers for sort_with_positions (reused across calls to avoid allocation).
+struct SortScratch {
+  std::vector<std::uint64_t> keys, keys_tmp;
+  std::vector<std::uint32_t> pos_tmp;
+};
+
+/// Sort x[0..S) (no NaN) ascending: values[k] = x[positions[k]]. Stable (equal values keep
+/// their input order), so the result is deterministic. −0.0 sorts before +0.0; they compare
+/// equal and so still form one tie group.
+void sort_with_positions(const double* x, std::size_t S, std::vector<double>& values,
+                         std::vector<std::uint32_t>& positions, SortScratch& scratch);
+
+/// Normal scores Φ⁻¹((r − 3/8)/(S + 1/4)) for the integer ranks r = 1..S, computed once per S.
+class NormalScores {
+ public:
+  /// Score of integer rank r (1-based) among S; fills the table on first use of this S.
+  const std::vector<double>& table(std::size_t S);
+  /// Score of any (possibly half-integer, for ties) average rank r among S.
+  static double score(double r, std::size_t S);
+
+ private:
+  std::size_t S_ = 0;
+  std::vector<double> table_;
+};
+
+/// Given S values sorted ascending and their positions, write the normal score of each value's
+/// average rank to z[positions[k]]. z must have room for the largest position.
+void rank_normalize_sorted(const double* values, const std::uint32_t* positions, std::size_t S,
+                           double* z, NormalScores& scores);
+
+/// From values sorted ascending (with positions) and a centre m, produce the folded values
+/// |values − m| sorted ascending, with the matching positions (a merge, O(S)).
+void fold_sorted(const double* values, const std::uint32_t* positions, std::size_t S, double m,
+                 std::vector<double>& folded, std::vector<std::uint32_t>& folded_positions);
+
+}  // namespace lockstep::diagnostics

@@ -1,0 +1,361 @@
+// ArviZ InferenceData netCDF-4 writer: see netcdf_writer.hpp.
+#include "host/io/netcdf_writer.hpp"
+
+#include <netcdf.h>
+
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "host/io/atomic_file.hpp"
+
+namespace lockstep {
+namespace io {
+namespace {
+
+/// Closes the dataset on every path out (an exception included); close() reports errors.
+class NcFile {
+ public:
+  NcFile(const std::string& temp, const std::string& path) : path_(path) {
+    check(nc_create(temp.c_str(), NC_NETCDF4 | NC_CLOBBER, &id_), "create");
+  }
+  ~NcFile() {
+    if (id_ >= 0) nc_close(id_);
+  }
+  int id() const { return id_; }
+  void close() {
+    const int id = id_;
+    id_ = -1;
+    check(nc_close(id), "close");
+  }
+  void check(int status, const std::string& what) const {
+    if (status != NC_NOERR)
+      throw std::runtime_error(path_ + ": netCDF: " + what + ": " + nc_strerror(status));
+  }
+
+ private:
+  std::string path_;
+  int id_ = -1;
+};
+
+/// Parameters that share a base name: "theta[1]".."theta[8]" -> theta, shape {8}.
+struct ParamVar {
+  std::string name;
+  std::vector<std::size_t> shape;                       // extents after (chain, draw)
+  std::vector<std::pair<int, std::size_t>> members;     // (DrawSet index, row-major offset)
+  std::size_t size() const {
+    std::size_t n = 1;
+    for (auto s : shape) n *= s;
+    return n;
+  }
+};
+
+/// Splits "L[2,3]" into "L" and {2, 3}; false if the name has no well-formed index list.
+bool split_indexed(const std::string& name, std::string* base, std::vector<std::size_t>* idx) {
+  const std::size_t open = name.find('[');
+  if (open == std::string::npos || open == 0 || name.back() != ']') return false;
+  idx->clear();
+  std::size_t v = 0;
+  bool digit = false;
+  for (std::size_t i = open + 1; i < name.size(); ++i) {
+    const char ch = name[i];
+    if (ch >= '0' && ch <= '9') {
+      v = v * 10 + static_cast<std::size_t>(ch - '0');
+      digit = true;
+    } else if (ch == ',' || ch == ']') {
+      if (!digit || v == 0) return false;
+      idx->push_back(v);
+      v = 0;
+      digit = false;
+    } else if (ch != ' ') {
+      return false;
+    }
+  }
+  *base = name.substr(0, open);
+  return true;
+}
+
+std::vector<ParamVar> group_params(const std::vector<std::string>& names) {
+  std::vector<ParamVar> vars;
+  std::vector<std::vector<std::vector<std::size_t>>> indices;  // per var, per member
+  for (std::size_t p = 0; p < names.size(); ++p) {
+    std::string base;
+    std::vector<std::size_t> idx;
+    if (!split_indexed(names[p], &base, &idx)) base = names[p];
+    std::size_t v = 0;
+    while (v < vars.size() && vars[v].name != base) ++v;
+    if (v == vars.size()) {
+      vars.push_back({base, std::vector<std::size_t>(idx.size(), 0), {}});
+      indices.emplace_back();
+    } else if (vars[v].shape.size() != idx.size() || idx.empty()) {
+      throw std::invalid_argument("write_inference_data_netcdf: parameter '" + names[p] +
+                                  "' does not fit with the other '" + base + "' names");
+    }
+    for (std::size_t k = 0; k < idx.size(); ++k) vars[v].shape[k] = std::max(vars[v].shape[k], idx[k]);
+    vars[v].members.push_back({static_cast<int>(p), 0});
+    indices[v].push_back(idx);
+  }
+  for (std::size_t v = 0; v < vars.size(); ++v) {
+    if (vars[v].name == "chain" || vars[v].name == "draw")
+      throw std::invalid_argument("write_inference_data_netcdf: a parameter may not be named '" +
+                                  vars[v].name + "' (a dimension)");
+    for (std::size_t m = 0; m < vars[v].members.size(); ++m) {
+      std::size_t off = 0;
+      for (std::size_t k = 0; k < vars[v].shape.size(); ++k)
+        off = off * vars[v].shape[k] + (indices[v][m][k] - 1);
+      vars[v].members[m].second = off;
+    }
+  }
+  return vars;
+}
+
+std::string iso_utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  return buf;
+}
+
+std::string attr_key(const std::string& key) {
+  std::string out;
+  for (char ch : key) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                    ch == '_' || ch == '.' || ch == '-';
+    out += ok ? ch : '_';
+  }
+  return out;
+}
+
+enum class StatKind { kDouble, kInt64, kBool };
+
+class Writer {
+ public:
+  Writer(NcFile& nc, const DrawSet& d, const RunInfo& info, const NetcdfWriteOptions& opt)
+      : nc_(nc), d_(d), info_(info), opt_(opt), created_at_(iso_utc_now()), vars_(group_params(d.names)) {}
+
+  void write_all() {
+    int old = 0;
+    nc_.check(nc_set_fill(nc_.id(), NC_NOFILL, &old), "set_fill");
+    root_attrs();
+    const int w = d_.n_warmup_saved;
+    params("posterior", w, d_.n_draws - w);
+    stats("sample_stats", w, d_.n_draws - w);
+    if (w > 0) {
+      params("warmup_posterior", 0, w);
+      stats("warmup_sample_stats", 0, w);
+    }
+  }
+
+ private:
+  void text(int g, const std::string& name, const std::string& value) {
+    nc_.check(nc_put_att_text(g, NC_GLOBAL, name.c_str(), value.size(), value.c_str()), "attribute " + name);
+  }
+  void library_attrs(int g) {
+    text(g, "created_at", created_at_);
+    text(g, "inference_library", "lockstep");
+    text(g, "inference_library_version", opt_.version);
+  }
+
+  void root_attrs() {
+    const int g = nc_.id();
+    library_attrs(g);
+    text(g, "model", info_.model);
+    text(g, "algorithm", info_.algorithm);
+    text(g, "data_file", info_.data_file);
+    const unsigned long long seed = info_.seed, grads = info_.gradient_evaluations;
+    nc_.check(nc_put_att_ulonglong(g, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), "attribute seed");
+    nc_.check(nc_put_att_int(g, NC_GLOBAL, "num_warmup", NC_INT, 1, &info_.num_warmup), "attribute num_warmup");
+    nc_.check(nc_put_att_int(g, NC_GLOBAL, "thin", NC_INT, 1, &info_.thin), "attribute thin");
+    nc_.check(nc_put_att_ulonglong(g, NC_GLOBAL, "gradient_evaluations", NC_UINT64, 1, &grads),
+              "attribute gradient_evaluations");
+    const long long div = info_.divergences;
+    nc_.check(nc_put_att_longlong(g, NC_GLOBAL, "divergences", NC_INT64, 1, &div), "attribute divergences");
+    nc_.check(nc_put_att_double(g, NC_GLOBAL, "warmup_seconds", NC_DOUBLE, 1, &info_.warmup_seconds),
+              "attribute warmup_seconds");
+    nc_.check(nc_put_att_double(g, NC_GLOBAL, "sampling_seconds", NC_DOUBLE, 1, &info_.sampling_seconds),
+              "attribute sampling_seconds");
+    if (!info_.step_size.empty())
+      nc_.check(nc_put_att_double(g, NC_GLOBAL, "step_size_adapted", NC_DOUBLE, info_.step_size.size(),
+                                  info_.step_size.data()),
+                "attribute step_size_adapted");
+    if (!info_.inv_metric.empty()) {
+      const std::size_t dim = info_.inv_metric[0].size();
+      std::vector<double> flat;
+      for (const auto& m : info_.inv_metric) {
+        if (m.size() != dim) throw std::invalid_argument("write_inference_data_netcdf: inv_metric sizes differ");
+        flat.insert(flat.end(), m.begin(), m.end());
+      }
+      const int dim_i = static_cast<int>(dim);
+      nc_.check(nc_put_att_int(g, NC_GLOBAL, "inv_metric_dim", NC_INT, 1, &dim_i), "attribute inv_metric_dim");
+      if (!flat.empty())
+        nc_.check(nc_put_att_double(g, NC_GLOBAL, "inv_metric_adapted", NC_DOUBLE, flat.size(), flat.data()),
+                  "attribute inv_metric_adapted");
+    }
+    for (const auto& kv : info_.config) text(g, "config_" + attr_key(kv.first), kv.second);
+  }
+
+  /// A group with dims chain, draw and their coordinate variables; returns the group id.
+  int group(const std::string& name, int n_draws, int* dim_chain, int* dim_draw) {
+    int g;
+    nc_.check(nc_def_grp(nc_.id(), name.c_str(), &g), "group " + name);
+    library_attrs(g);
+    *dim_chain = def_coord(g, "chain", static_cast<std::size_t>(d_.n_chains));
+    *dim_draw = def_coord(g, "draw", static_cast<std::size_t>(n_draws));
+    return g;
+  }
+
+  /// Dimension `name` of extent n with its coordinate variable 0..n-1 (int64).
+  int def_coord(int g, const std::string& name, std::size_t n) {
+    int dim, var;
+    nc_.check(nc_def_dim(g, name.c_str(), n, &dim), "dimension " + name);
+    nc_.check(nc_def_var(g, name.c_str(), NC_INT64, 1, &dim, &var), "variable " + name);
+    std::vector<long long> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<long long>(i);
+    if (n > 0) nc_.check(nc_put_var_longlong(g, var, v.data()), "write " + name);
+    return dim;
+  }
+
+  int def_var(int g, const std::string& name, nc_type type, const std::vector<int>& dims) {
+    int var;
+    nc_.check(nc_def_var(g, name.c_str(), type, static_cast<int>(dims.size()), dims.data(), &var),
+              "variable " + name);
+    nc_.check(nc_def_var_chunking(g, var, NC_CONTIGUOUS, nullptr), "storage of " + name);
+    return var;
+  }
+
+  /// Draws [d0, d0 + nd) of quantity q, [chain][draw]: a view into the DrawSet when that is
+  /// already contiguous, else a copy in buf_.
+  const double* block(bool stat, int q, int d0, int nd) {
+    if (d0 == 0 && nd == d_.n_draws) return stat ? d_.stat_series(q, 0) : d_.series(q, 0);
+    buf_.resize(static_cast<std::size_t>(d_.n_chains) * nd);
+    for (int c = 0; c < d_.n_chains; ++c) {
+      const double* s = (stat ? d_.stat_series(q, c) : d_.series(q, c)) + d0;
+      std::copy(s, s + nd, buf_.begin() + static_cast<std::size_t>(c) * nd);
+    }
+    return buf_.data();
+  }
+
+  void params(const std::string& name, int d0, int nd) {
+    int dc, dd;
+    const int g = group(name, nd, &dc, &dd);
+    const std::size_t cd = static_cast<std::size_t>(d_.n_chains) * nd;
+    for (const ParamVar& v : vars_) {
+      std::vector<int> dims{dc, dd};
+      for (std::size_t k = 0; k < v.shape.size(); ++k)
+        dims.push_back(def_coord(g, v.name + "_dim_" + std::to_string(k), v.shape[k]));
+      const int var = def_var(g, v.name, NC_DOUBLE, dims);
+      if (cd == 0) continue;
+      if (v.shape.empty()) {
+        nc_.check(nc_put_var_double(g, var, block(false, v.members[0].first, d0, nd)), "write " + v.name);
+        continue;
+      }
+      const std::size_t K = v.size();
+      std::vector<double> out(cd * K, std::numeric_limits<double>::quiet_NaN());
+      for (const auto& m : v.members)
+        for (int c = 0; c < d_.n_chains; ++c) {
+          const double* s = d_.series(m.first, c) + d0;
+          double* o = out.data() + static_cast<std::size_t>(c) * nd * K + m.second;
+          for (int i = 0; i < nd; ++i) o[static_cast<std::size_t>(i) * K] = s[i];
+        }
+      nc_.check(nc_put_var_double(g, var, out.data()), "write " + v.name);
+    }
+  }
+
+  static StatKind kind_of(const std::string& stan_name, const double* v, std::size_t n) {
+    if (stan_name == "divergent__") return StatKind::kBool;
+    if (stan_name != "treedepth__" && stan_name != "n_leapfrog__") return StatKind::kDouble;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(std::fabs(v[i]) < 9.0e15) || v[i] != std::floor(v[i])) return StatKind::kDouble;
+    return StatKind::kInt64;
+  }
+
+  void stats(const std::string& name, int d0, int nd) {
+    int dc, dd;
+    const int g = group(name, nd, &dc, &dd);
+    const std::size_t cd = static_cast<std::size_t>(d_.n_chains) * nd;
+    for (std::size_t s = 0; s < d_.stat_names.size(); ++s) {
+      const std::string& stan = d_.stat_names[s];
+      const std::string out_name = arviz_stat_name(stan);
+      const double* v = cd ? block(true, static_cast<int>(s), d0, nd) : nullptr;
+      const StatKind kind = kind_of(stan, v, cd);
+      if (kind == StatKind::kDouble) {
+        const int var = def_var(g, out_name, NC_DOUBLE, {dc, dd});
+        if (cd) nc_.check(nc_put_var_double(g, var, v), "write " + out_name);
+      } else if (kind == StatKind::kInt64) {
+        const int var = def_var(g, out_name, NC_INT64, {dc, dd});
+        std::vector<long long> iv(cd);
+        for (std::size_t i = 0; i < cd; ++i) iv[i] = static_cast<long long>(v[i]);
+        if (cd) nc_.check(nc_put_var_longlong(g, var, iv.data()), "write " + out_name);
+      } else {
+        // xarray's convention for booleans in netCDF: int8 plus attribute dtype = "bool".
+        const int var = def_var(g, out_name, NC_BYTE, {dc, dd});
+        nc_.check(nc_put_att_text(g, var, "dtype", 4, "bool"), "attribute dtype of " + out_name);
+        std::vector<signed char> bv(cd);
+        for (std::size_t i = 0; i < cd; ++i) bv[i] = v[i] != 0 ? 1 : 0;
+        if (cd) nc_.check(nc_put_var_schar(g, var, bv.data()), "write " + out_name);
+      }
+    }
+  }
+
+  NcFile& nc_;
+  const DrawSet& d_;
+  const RunInfo& info_;
+  const NetcdfWriteOptions& opt_;
+  std::string created_at_;
+  std::vector<ParamVar> vars_;
+  std::vector<double> buf_;
+};
+
+void validate(const DrawSet& d, const RunInfo& info) {
+  auto bad = [](const std::string& what) {
+    throw std::invalid_argument("write_inference_data_netcdf: " + what);
+  };
+  if (d.n_chains < 1) bad("no chains");
+  if (d.n_draws < 0 || d.n_warmup_saved < 0 || d.n_warmup_saved > d.n_draws)
+    bad("n_warmup_saved not within n_draws");
+  const std::size_t per = static_cast<std::size_t>(d.n_chains) * d.n_draws;
+  if (d.values.size() != d.names.size() * per) bad("values size does not match names x chains x draws");
+  if (d.stats.size() != d.stat_names.size() * per) bad("stats size does not match stat_names x chains x draws");
+  if (!info.step_size.empty() && info.step_size.size() != static_cast<std::size_t>(d.n_chains))
+    bad("step_size size is not the number of chains");
+  if (!info.inv_metric.empty() && info.inv_metric.size() != static_cast<std::size_t>(d.n_chains))
+    bad("inv_metric size is not the number of chains");
+  for (const auto& n : d.stat_names) {
+    const std::string a = arviz_stat_name(n);
+    if (a.empty() || a == "chain" || a == "draw") bad("sampler statistic '" + n + "' has no usable name");
+  }
+}
+
+}  // namespace
+
+std::string arviz_stat_name(const std::string& stan_name) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"lp__", "lp"},           {"accept_stat__", "acceptance_rate"}, {"stepsize__", "step_size"},
+      {"treedepth__", "tree_depth"}, {"n_leapfrog__", "n_steps"},      {"divergent__", "diverging"},
+      {"energy__", "energy"}};
+  for (const auto& kv : kNames)
+    if (stan_name == kv.first) return kv.second;
+  if (stan_name.size() > 2 && stan_name.compare(stan_name.size() - 2, 2, "__") == 0)
+    return stan_name.substr(0, stan_name.size() - 2);
+  return stan_name;
+}
+
+void write_inference_data_netcdf(const std::string& path, const DrawSet& draws, const RunInfo& info,
+                                 const NetcdfWriteOptions& options) {
+  validate(draws, info);
+  AtomicFile temp(path, AtomicFile::Mode::kByName);  // removed unless committed below
+  {
+    NcFile nc(temp.temp_path(), path);  // closed before `temp` is removed on failure
+    Writer(nc, draws, info, options).write_all();
+    nc.close();
+  }
+  temp.commit();
+}
+
+}  // namespace io
+}  // namespace lockstep

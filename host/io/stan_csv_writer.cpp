@@ -1,0 +1,386 @@
+// Stan CSV writer: see stan_csv_writer.hpp.
+#include "host/io/stan_csv_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+#include "host/io/atomic_file.hpp"
+
+namespace lockstep {
+namespace io {
+namespace {
+
+// 10^0 .. 10^27: exact in an x87 long double (64-bit significand, 5^27 < 2^64).
+constexpr int kMaxExactPow10 = 27;
+const long double kPow10L[kMaxExactPow10 + 1] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+constexpr std::uint64_t kPow10U[17] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull};
+constexpr bool kLongDoubleIs64Bit = std::numeric_limits<long double>::digits >= 64;
+
+char* format_exact(double x, int sig_figs, char* out) {
+  return std::to_chars(out, out + 32, x, std::chars_format::general, sig_figs).ptr;
+}
+
+long double scale_pow10(long double a, int k) {
+  return k >= 0 ? a * kPow10L[k] : a / kPow10L[-k];
+}
+
+}  // namespace
+
+char* format_general(double x, int sig_figs, char* out) {
+  if (std::isnan(x)) {
+    std::memcpy(out, "nan", 3);
+    return out + 3;
+  }
+  if (std::isinf(x)) {
+    if (x < 0) *out++ = '-';
+    std::memcpy(out, "inf", 3);
+    return out + 3;
+  }
+  const int P = sig_figs < 1 ? 1 : (sig_figs > 17 ? 17 : sig_figs);
+  if (x == 0) {
+    if (std::signbit(x)) *out++ = '-';
+    *out++ = '0';
+    return out;
+  }
+  std::uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+  if (!kLongDoubleIs64Bit || P > 15 || biased == 0) return format_exact(x, P, out);
+
+  // |x| = f * 2^e2 with f in [1, 2): its decimal exponent floor(log10|x|) is e10 or e10 + 1
+  // where e10 = floor(e2 * log10(2)) (78913 / 2^18 = 0.301029..., exact floor for |e2| < 1700).
+  const int e2 = biased - 1023;
+  int e10 = (e2 * 78913) >> 18;
+  const long double a = std::fabs(static_cast<long double>(x));
+  const long double lo = kPow10L[P - 1], hi = kPow10L[P];
+  int k = P - 1 - e10;
+  if (k > kMaxExactPow10 || k < -kMaxExactPow10 + 1) return format_exact(x, P, out);
+  // m = |x| * 10^(P-1-e10), one correctly rounded long double operation: relative error
+  // at most 2^-64, far below the 10^-P step being rounded to.
+  long double m = scale_pow10(a, k);
+  if (m < lo) {
+    --e10;
+    ++k;
+    if (k > kMaxExactPow10) return format_exact(x, P, out);
+    m = scale_pow10(a, k);
+  } else if (m >= hi) {
+    ++e10;
+    --k;
+    m = scale_pow10(a, k);
+    if (m < lo) m = lo;  // |x| is within rounding of 10^(e10): it prints as that power
+  }
+  std::uint64_t n = static_cast<std::uint64_t>(m);  // floor: m > 0
+  const long double frac = m - static_cast<long double>(n);
+  // Too close to a tie to trust the rounded m (or an exact tie, which C rounds to even):
+  // let the exact algorithm decide. Happens for a tiny fraction of values.
+  if (std::fabs(frac - 0.5L) <= m * 0x1p-60L) return format_exact(x, P, out);
+  if (frac > 0.5L) ++n;
+  if (n == kPow10U[P]) {
+    n = kPow10U[P - 1];
+    ++e10;
+  }
+
+  char d[17];
+  for (int i = P - 1; i >= 0; --i) {
+    d[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  int last = P - 1;  // %g drops trailing zeros of the fraction
+  while (last > 0 && d[last] == '0') --last;
+
+  if (x < 0) *out++ = '-';
+  if (e10 < -4 || e10 >= P) {  // d.ddde+XX
+    *out++ = d[0];
+    if (last > 0) {
+      *out++ = '.';
+      std::memcpy(out, d + 1, last);
+      out += last;
+    }
+    *out++ = 'e';
+    int e = e10;
+    if (e < 0) {
+      *out++ = '-';
+      e = -e;
+    } else {
+      *out++ = '+';
+    }
+    if (e >= 100) *out++ = static_cast<char>('0' + e / 100);
+    *out++ = static_cast<char>('0' + (e / 10) % 10);
+    *out++ = static_cast<char>('0' + e % 10);
+  } else if (e10 >= 0) {  // ddd.ddd
+    std::memcpy(out, d, e10 + 1);
+    out += e10 + 1;
+    if (last > e10) {
+      *out++ = '.';
+      std::memcpy(out, d + e10 + 1, last - e10);
+      out += last - e10;
+    }
+  } else {  // 0.000ddd
+    *out++ = '0';
+    *out++ = '.';
+    for (int i = 0; i < -e10 - 1; ++i) *out++ = '0';
+    std::memcpy(out, d, last + 1);
+    out += last + 1;
+  }
+  return out;
+}
+
+std::string stan_csv_column_name(const std::string& name) {
+  const std::size_t open = name.find('[');
+  if (open == std::string::npos || open == 0 || name.back() != ']') return name;
+  std::string out = name.substr(0, open) + ".";
+  for (std::size_t i = open + 1; i + 1 < name.size(); ++i) {
+    if (name[i] == ' ') continue;
+    out += name[i] == ',' ? '.' : name[i];
+  }
+  return out;
+}
+
+std::vector<std::string> stan_csv_paths(const std::string& base_path, int n_chains) {
+  std::string stem = base_path;
+  const std::string ext = ".csv";
+  if (stem.size() >= ext.size() && stem.compare(stem.size() - ext.size(), ext.size(), ext) == 0)
+    stem.resize(stem.size() - ext.size());
+  std::vector<std::string> paths;
+  paths.reserve(n_chains);
+  for (int c = 1; c <= n_chains; ++c) paths.push_back(stem + "_" + std::to_string(c) + ext);
+  return paths;
+}
+
+namespace {
+
+/// One comment-line value: no line breaks may leak into the CSV.
+std::string one_line(std::string s) {
+  for (char& ch : s)
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  return s;
+}
+
+std::string format_number(double x, int sig_figs) {
+  char buf[32];
+  return std::string(buf, format_general(x, sig_figs, buf));
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+struct Layout {
+  int n_warmup_iterations = 0;  // RunInfo::num_warmup, or derived from the saved rows
+  int thin = 1;
+};
+
+Layout validate(const DrawSet& d, const RunInfo& info, const StanCsvWriteOptions& opt) {
+  auto bad = [](const std::string& what) { throw std::invalid_argument("write_stan_csv: " + what); };
+  if (d.n_chains < 1) bad("no chains");
+  if (d.n_draws < 0 || d.n_warmup_saved < 0 || d.n_warmup_saved > d.n_draws)
+    bad("n_warmup_saved " + std::to_string(d.n_warmup_saved) + " not within n_draws " +
+        std::to_string(d.n_draws));
+  const std::size_t per = static_cast<std::size_t>(d.n_chains) * d.n_draws;
+  if (d.values.size() != d.names.size() * per) bad("values size does not match names x chains x draws");
+  if (d.stats.size() != d.stat_names.size() * per)
+    bad("stats size does not match stat_names x chains x draws");
+  if (!info.step_size.empty() && info.step_size.size() != static_cast<std::size_t>(d.n_chains))
+    bad("step_size has " + std::to_string(info.step_size.size()) + " entries for " +
+        std::to_string(d.n_chains) + " chains");
+  if (!info.inv_metric.empty() && info.inv_metric.size() != static_cast<std::size_t>(d.n_chains))
+    bad("inv_metric has " + std::to_string(info.inv_metric.size()) + " entries for " +
+        std::to_string(d.n_chains) + " chains");
+  if (opt.sig_figs < 1 || opt.sig_figs > 17) bad("sig_figs must be within 1..17");
+  if (info.thin < 1) bad("thin must be at least 1");
+  for (const auto* names : {&d.names, &d.stat_names})
+    for (const auto& n : *names)
+      if (n.empty() || n.find_first_of(",\n\r\"") != std::string::npos)
+        bad("column name '" + one_line(n) + "' is empty or has a comma, quote or line break");
+  Layout lay;
+  lay.thin = info.thin;
+  lay.n_warmup_iterations = info.num_warmup;
+  if (d.n_warmup_saved > 0) {
+    if (info.num_warmup == 0) lay.n_warmup_iterations = d.n_warmup_saved * info.thin;
+    // Readers (ArviZ, CmdStanPy) infer the warmup rows from save_warmup/num_warmup/thin.
+    if ((lay.n_warmup_iterations + info.thin - 1) / info.thin != d.n_warmup_saved)
+      bad("n_warmup_saved " + std::to_string(d.n_warmup_saved) + " does not match num_warmup " +
+          std::to_string(info.num_warmup) + " / thin " + std::to_string(info.thin));
+  }
+  return lay;
+}
+
+/// The preamble shared by all chains up to (not including) `# id = k`, and the part
+/// after the output file name.
+struct Preamble {
+  std::string before_id;
+  std::string after_output;
+};
+
+Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
+                       const StanCsvWriteOptions& opt) {
+  Preamble p;
+  std::string& s = p.before_id;
+  const bool adapted = !info.step_size.empty();
+  s += "# lockstep_version = " + one_line(opt.version) + "\n";
+  s += "# model = " + one_line(info.model) + "\n";
+  s += "# start_datetime = " + utc_now() + "\n";
+  s += "# method = sample (Default)\n";
+  s += "#   sample\n";
+  s += "#     num_samples = " + std::to_string(static_cast<long>(d.n_draws - d.n_warmup_saved) * lay.thin) + "\n";
+  s += "#     num_warmup = " + std::to_string(lay.n_warmup_iterations) + "\n";
+  s += std::string("#     save_warmup = ") + (d.n_warmup_saved > 0 ? "true" : "false") + "\n";
+  s += "#     thin = " + std::to_string(lay.thin) + "\n";
+  s += "#     adapt\n";
+  s += std::string("#       engaged = ") + (adapted ? "true" : "false") + "\n";
+  if (info.algorithm == "nuts" || info.algorithm == "hmc") {
+    s += "#     algorithm = hmc\n";
+    s += "#       hmc\n";
+    s += std::string("#         engine = ") + (info.algorithm == "nuts" ? "nuts" : "static") + "\n";
+    s += std::string("#         metric = ") + (info.inv_metric.empty() ? "unit_e" : "diag_e") + "\n";
+  } else {
+    s += "#     algorithm = " + one_line(info.algorithm) + "\n";
+  }
+  s += "#     num_chains = " + std::to_string(d.n_chains) + "\n";
+
+  std::string& t = p.after_output;
+  t += "#   sig_figs = " + std::to_string(opt.sig_figs) + "\n";
+  t += "# lockstep\n";
+  t += "#   algorithm = " + one_line(info.algorithm) + "\n";
+  t += "#   gradient_evaluations = " + std::to_string(info.gradient_evaluations) + "\n";
+  t += "#   config\n";
+  for (const auto& kv : info.config) {
+    std::string key = one_line(kv.first);
+    for (char& ch : key)
+      if (ch == '=' || ch == ' ') ch = '_';
+    t += "#     " + key + " = " + one_line(kv.second) + "\n";
+  }
+  return p;
+}
+
+/// Appends the whole file of chain c to buf.
+void format_chain(const DrawSet& d, const RunInfo& info, const Preamble& pre,
+                  const std::string& file_name, int c, const std::string& header,
+                  const StanCsvWriteOptions& opt, std::string& buf) {
+  const int P = opt.sig_figs;
+  buf.clear();
+  buf += pre.before_id;
+  buf += "# id = " + std::to_string(c + 1) + "\n";
+  buf += "# data\n#   file = " + one_line(info.data_file) + "\n";
+  buf += "# random\n#   seed = " + std::to_string(info.seed) + "\n";
+  buf += "# output\n#   file = " + one_line(file_name) + "\n";
+  buf += pre.after_output;
+  buf += header;
+
+  const std::size_t n_stats = d.stat_names.size(), n_params = d.names.size();
+  std::vector<const double*> cols;
+  cols.reserve(n_stats + n_params);
+  for (std::size_t s = 0; s < n_stats; ++s) cols.push_back(d.stat_series(static_cast<int>(s), c));
+  for (std::size_t q = 0; q < n_params; ++q) cols.push_back(d.series(static_cast<int>(q), c));
+
+  auto rows = [&](int from, int to) {
+    if (to <= from || cols.empty()) return;
+    const std::size_t start = buf.size();
+    buf.resize(start + static_cast<std::size_t>(to - from) * (cols.size() * 26 + 1));
+    char* p = &buf[start];
+    for (int i = from; i < to; ++i) {
+      for (std::size_t j = 0; j < cols.size(); ++j) {
+        p = format_general(cols[j][i], P, p);
+        *p++ = ',';
+      }
+      p[-1] = '\n';
+    }
+    buf.resize(static_cast<std::size_t>(p - buf.data()));
+  };
+
+  rows(0, d.n_warmup_saved);
+  if (!info.step_size.empty()) {
+    buf += "# Adaptation terminated\n# Step size = " + format_number(info.step_size[c], P) + "\n";
+    if (!info.inv_metric.empty()) {
+      buf += "# Diagonal elements of inverse mass matrix:\n# ";
+      const auto& m = info.inv_metric[c];
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        if (i) buf += ", ";
+        buf += format_number(m[i], P);
+      }
+      buf += "\n";
+    }
+  }
+  rows(d.n_warmup_saved, d.n_draws);
+  // CmdStan's timing footer (6 significant digits, as its default stream precision).
+  buf += "# \n#  Elapsed Time: " + format_number(info.warmup_seconds, 6) + " seconds (Warm-up)\n";
+  buf += "#                " + format_number(info.sampling_seconds, 6) + " seconds (Sampling)\n";
+  buf += "#                " + format_number(info.warmup_seconds + info.sampling_seconds, 6) +
+         " seconds (Total)\n# \n";
+}
+
+std::string base_name(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+void write_stan_csv(const std::string& base_path, const DrawSet& draws, const RunInfo& info,
+                    const StanCsvWriteOptions& options) {
+  const Layout lay = validate(draws, info, options);
+  const Preamble pre = make_preamble(draws, info, lay, options);
+  std::string header;
+  for (const auto& n : draws.stat_names) header += n + ",";
+  for (const auto& n : draws.names) header += stan_csv_column_name(n) + ",";
+  if (!header.empty()) header.back() = '\n';
+
+  const std::vector<std::string> paths = stan_csv_paths(base_path, draws.n_chains);
+  std::vector<std::unique_ptr<AtomicFile>> files(draws.n_chains);
+  std::vector<std::string> errors(draws.n_chains);
+  // One file per iteration, each written whole and closed: at most one descriptor per
+  // thread, and a failure is kept (by chain) instead of escaping the parallel region.
+#pragma omp parallel
+  {
+    std::string buf;
+#pragma omp for schedule(dynamic, 4)
+    for (int c = 0; c < draws.n_chains; ++c) {
+      try {
+        format_chain(draws, info, pre, base_name(paths[c]), c, header, options, buf);
+        files[c] = std::make_unique<AtomicFile>(paths[c]);
+        files[c]->write(buf);
+        files[c]->close();
+      } catch (const std::exception& e) {
+        errors[c] = e.what();
+      }
+    }
+  }
+  for (const auto& e : errors)
+    if (!e.empty()) throw std::runtime_error(e);  // `files` removes every temporary
+  std::vector<AtomicFile*> all;
+  for (auto& f : files) all.push_back(f.get());
+  AtomicFile::commit_all(all);
+}
+
+}  // namespace io
+}  // namespace lockstep

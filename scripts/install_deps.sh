@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what lockstep needs to build and test, from Debian's packages (and ArviZ from PyPI
+# for the file-format tests). Idempotent: installs only what is missing.
+set -euo pipefail
+
+debs=(cmake ninja-build g++ pkg-config libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+      libnetcdf-dev libeigen3-dev libfmt-dev python3 python3-pip)
+# Thrust: the CUDA toolkit's CCCL when a toolkit is present, otherwise Debian's libthrust-dev.
+if [ ! -f "${CUDA_HOME:-/usr/local/cuda}/include/cccl/thrust/version.h" ]; then
+  debs+=(libthrust-dev)
+fi
+
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install_deps: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python side for the ArviZ round-trip tests (skipped with a message where ArviZ is absent).
+if ! python3 -c "import arviz, netCDF4" >/dev/null 2>&1; then
+  echo "install_deps: installing arviz and netCDF4 from PyPI" >&2
+  python3 -m pip install --quiet arviz netCDF4 >/dev/null 2>&1 ||
+    python3 -m pip install --quiet --break-system-packages arviz netCDF4 >/dev/null 2>&1 ||
+    echo "install_deps: could not install arviz; its round-trip test will be skipped" >&2
+fi

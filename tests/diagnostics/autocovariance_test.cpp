@@ -1,0 +1,79 @@
+// FFT and FFT autocovariance against direct sums.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "host/diagnostics/autocovariance.hpp"
+
+namespace ld = lockstep::diagnostics;
+
+namespace {
+// Deterministic pseudo-random values in [−1, 1).
+struct Lcg {
+  std::uint64_t s;
+  double operator()() {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return (s >> 11) * 0x1.0p-52 - 1.0;
+  }
+};
+}  // namespace
+
+TEST(Fft, MatchesDirectDft) {
+  for (int m : {1, 2, 4, 8, 64, 512}) {
+    Lcg rng{static_cast<std::uint64_t>(m)};
+    std::vector<double> re(m), im(m);
+    for (int i = 0; i < m; ++i) re[i] = rng(), im[i] = rng();
+    std::vector<double> fr = re, fi = im;
+    ld::Fft fft(m);
+    fft.forward(fr.data(), fi.data());
+    double worst = 0;
+    for (int k = 0; k < m; ++k) {
+      long double sr = 0, si = 0;
+      for (int j = 0; j < m; ++j) {
+        const long double a = -2.0L * 3.14159265358979323846264338327950288L * j * k / m;
+        sr += re[j] * std::cos(a) - im[j] * std::sin(a);
+        si += re[j] * std::sin(a) + im[j] * std::cos(a);
+      }
+      worst = std::max<double>(worst, std::max(std::fabs(fr[k] - double(sr)), std::fabs(fi[k] - double(si))));
+    }
+    EXPECT_LE(worst, 1e-13 * m) << "m " << m;
+    // inverse(forward(x)) = m·x
+    fft.inverse(fr.data(), fi.data());
+    for (int i = 0; i < m; ++i) {
+      EXPECT_NEAR(fr[i] / m, re[i], 1e-14) << "m " << m;
+      EXPECT_NEAR(fi[i] / m, im[i], 1e-14) << "m " << m;
+    }
+  }
+  EXPECT_THROW(ld::Fft(12), std::invalid_argument);
+}
+
+// Σ_series (1/n) Σ_i y_i y_{i+t} over an odd number of series (the last one unpaired).
+TEST(AutocovarianceSum, MatchesDirectSums) {
+  for (int n : {1, 2, 3, 7, 100, 257}) {
+    Lcg rng{1000u + n};
+    const int series = 5;
+    std::vector<std::vector<double>> y(series, std::vector<double>(n));
+    for (auto& s : y) {
+      double mean = 0;
+      for (double& v : s) mean += (v = rng() + 0.3 * (&v == s.data() ? 0 : *(&v - 1)));
+      mean /= n;
+      for (double& v : s) v -= mean;
+    }
+    ld::AutocovarianceSum acs;
+    acs.reset(n);
+    acs.add(y[0].data(), y[1].data());
+    acs.add(y[2].data(), y[3].data());
+    acs.add(y[4].data(), nullptr);
+    std::vector<double> got;
+    acs.finish(got);
+    ASSERT_EQ(static_cast<int>(got.size()), n);
+    for (int t = 0; t < n; ++t) {
+      double direct = 0;
+      for (const auto& s : y)
+        for (int i = 0; i + t < n; ++i) direct += s[i] * s[i + t] / n;
+      EXPECT_NEAR(got[t], direct, 1e-13) << "n " << n << " lag " << t;
+    }
+  }
+}
