@@ -125,6 +125,8 @@ main <- function() {
   sm <- NULL
   if (!is.na(cache_file) && file.exists(cache_file)) {
     sm <- tryCatch(readRDS(cache_file), error = function(e) NULL)
+    # Load the DSO now so that the load counts as "compile", not as sampling.
+    if (!is.null(sm)) sm <- tryCatch({ rstan:::grab_cxxfun(sm@dso); sm }, error = function(e) NULL)
     cached <- !is.null(sm)
   }
   if (is.null(sm)) {
@@ -143,7 +145,13 @@ main <- function() {
              open_progress = FALSE),
     error = function(e) fail(sprintf("sampling failed: %s", conditionMessage(e))))
   sampling_seconds <- as.numeric(difftime(Sys.time(), t1, units = "secs"))
-  if (fit@mode != 0L) fail("sampling failed: rstan returned a fit without draws (see stderr)")
+  if (!is(fit, "stanfit") || fit@mode != 0L) {
+    fail("sampling failed: rstan returned a fit without draws (see stderr)")
+  }
+  if (length(fit@stan_args) != opt$chains) {
+    fail(sprintf("sampling failed: only %d of %d chains returned draws (see stderr)",
+                 length(fit@stan_args), opt$chains))
+  }
 
   # --- diagnostics ---
   pars <- c("mu", "tau", sprintf("theta[%d]", seq_len(stan_data$J)))
@@ -176,6 +184,8 @@ main <- function() {
     stan_chain_warmup_seconds = unname(elapsed[, "warmup"]),
     stan_chain_sample_seconds = unname(elapsed[, "sample"]),
     stan_chain_seconds_total = sum(elapsed),
+    # C++ sampler throughput per CPU second, without rstan's R-side overhead (not the headline number).
+    ess_bulk_per_stan_chain_second = min_ess / sum(elapsed),
     min_ess_bulk = min_ess,
     min_ess_bulk_variable = names(ess)[which.min(ess)],
     ess_bulk_per_second = min_ess / sampling_seconds,

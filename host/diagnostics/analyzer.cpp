@@ -164,41 +164,34 @@ double Analyzer::split_rhat(F value) {
 template <class F>
 double Analyzer::split_ess(F value) {
   const int n = half_, K = 2 * M_;
-  AutocovarianceSum& acs = ws_.acov_sum;
-  acs.reset(n);
-  ws_.y0.resize(n);
-  ws_.y1.resize(n);
+  ws_.series.resize(static_cast<std::size_t>(K) * n);
   ws_.chain_means.resize(K);
   double lo = HUGE_VAL, hi = -HUGE_VAL;
-  for (int c = 0; c < M_; ++c) {
-    const std::size_t first = static_cast<std::size_t>(c) * N_;
-    const std::size_t second = first + static_cast<std::size_t>(N_ - n);
-    double s0 = 0.0, s1 = 0.0;
+  for (int j = 0; j < K; ++j) {
+    // Split chain j: first (j even) or last (j odd) n draws of chain j/2.
+    const std::size_t start =
+        static_cast<std::size_t>(j / 2) * N_ + (j % 2 == 0 ? 0 : static_cast<std::size_t>(N_ - n));
+    double* y = ws_.series.data() + static_cast<std::size_t>(j) * n;
+    double s = 0.0;
     for (int i = 0; i < n; ++i) {
-      const double a = value(first + i), b = value(second + i);
-      ws_.y0[i] = a;
-      ws_.y1[i] = b;
-      s0 += a;
-      s1 += b;
-      lo = std::min(lo, std::min(a, b));
-      hi = std::max(hi, std::max(a, b));
+      const double v = value(start + i);
+      y[i] = v;
+      s += v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
     }
-    const double m0 = s0 / n, m1 = s1 / n;
-    for (int i = 0; i < n; ++i) {
-      ws_.y0[i] -= m0;
-      ws_.y1[i] -= m1;
-    }
-    ws_.chain_means[2 * c] = m0;
-    ws_.chain_means[2 * c + 1] = m1;
-    acs.add(ws_.y0.data(), ws_.y1.data());
+    const double m = s / n;
+    for (int i = 0; i < n; ++i) y[i] -= m;
+    ws_.chain_means[j] = m;
   }
   const double S = static_cast<double>(S_split_);
   if (hi - lo < kArvizResolution) return S;
-  std::vector<double>& acov = ws_.acov;
-  acs.finish(acov);
-  for (double& a : acov) a /= K;  // mean over split chains
+  LagSums& lags = ws_.lags;
+  lags.reset(ws_.series.data(), K, n);
+  // γ̄_t: the mean over split chains of the biased autocovariance at lag t.
+  auto acov = [&lags, K](int t) { return lags.at(t) / K; };
 
-  const double mean_var = acov[0] * n / (n - 1.0);
+  const double mean_var = acov(0) * n / (n - 1.0);
   double var_plus = mean_var * (n - 1.0) / n;
   if (K > 1) {
     double mm = 0.0;
@@ -213,13 +206,13 @@ double Analyzer::split_ess(F value) {
   rho.assign(n, 0.0);
   double rho_even = 1.0;
   rho[0] = rho_even;
-  double rho_odd = 1.0 - (mean_var - acov[1]) / var_plus;
+  double rho_odd = 1.0 - (mean_var - acov(1)) / var_plus;
   rho[1] = rho_odd;
   // Geyer's initial positive sequence (loop bounds as ArviZ).
   int t = 1;
   while (t < n - 3 && (rho_even + rho_odd) > 0.0) {
-    rho_even = 1.0 - (mean_var - acov[t + 1]) / var_plus;
-    rho_odd = 1.0 - (mean_var - acov[t + 2]) / var_plus;
+    rho_even = 1.0 - (mean_var - acov(t + 1)) / var_plus;
+    rho_odd = 1.0 - (mean_var - acov(t + 2)) / var_plus;
     if ((rho_even + rho_odd) >= 0.0) {
       rho[t + 1] = rho_even;
       rho[t + 2] = rho_odd;

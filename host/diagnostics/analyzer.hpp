@@ -3,8 +3,8 @@
 //
 // It pools one quantity's draws once, sorts them once (radix sort), and derives everything
 // else from that sorted order: quantiles, bulk ranks, folded ranks (by a merge), quantile
-// indicators. Each ESS is one pass over the 2M split chains feeding an FFT autocovariance
-// sum (see autocovariance.hpp), then Geyer's sequences. Buffers live in a Workspace that a
+// indicators. Each ESS is one pass that writes the 2M centred split chains, then Geyer's
+// sequences reading lag sums on demand (LagSums: direct for small lags, FFT beyond). Buffers live in a Workspace that a
 // thread reuses across quantities, so summarizing many parameters allocates once per thread.
 // Single-threaded and with fixed summation orders: the result of a quantity never depends on
 // which thread or how many threads computed it.
@@ -24,11 +24,11 @@ struct Workspace {
   std::vector<double> tmp_vals, tmp_vals2;  // folded / filtered sorted values
   std::vector<std::uint32_t> tmp_pos, tmp_pos2;
   std::vector<double> z;                    // normal scores by position
-  std::vector<double> y0, y1;               // one split chain pair
-  std::vector<double> chain_means, chain_vars, acov, rho;
+  std::vector<double> series;               // 2M centred split chains, one after the other
+  std::vector<double> chain_means, chain_vars, rho;
   SortScratch sort_scratch;
   NormalScores scores;
-  AutocovarianceSum acov_sum;
+  LagSums lags;
 };
 
 class Analyzer {

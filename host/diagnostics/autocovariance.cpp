@@ -1,5 +1,6 @@
 #include "host/diagnostics/autocovariance.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -106,6 +107,60 @@ void AutocovarianceSum::finish(std::vector<double>& out) {
   out.resize(n);
   const double scale = 1.0 / (static_cast<double>(m) * n);
   for (int t = 0; t < n; ++t) out[t] = re_[t] * scale;
+}
+
+void LagSums::reset(const double* data, int K, int n, bool force_fft) {
+  data_ = data;
+  K_ = K;
+  n_ = n;
+  computed_ = 0;
+  used_fft_ = false;
+  sums_.assign(n, 0.0);
+  if (force_fft && n > 0) fft_all();
+}
+
+void LagSums::fft_all() {
+  const int n = n_;
+  fft_.reset(n);
+  for (int j = 0; j < K_; j += 2)
+    fft_.add(data_ + static_cast<std::size_t>(j) * n,
+             j + 1 < K_ ? data_ + static_cast<std::size_t>(j + 1) * n : nullptr);
+  fft_.finish(fft_out_);
+  for (int s = 0; s < n; ++s) sums_[s] = fft_out_[s];
+  computed_ = n;
+  used_fft_ = true;
+}
+
+void LagSums::extend(int t) {
+  if (t >= kDirectMaxLag) {
+    fft_all();
+    return;
+  }
+  const int n = n_;
+  while (computed_ <= t) {
+    const int lo = computed_, hi = std::min(n, computed_ + kDirectBlock);
+    double total[kDirectBlock] = {};
+    for (int j = 0; j < K_; ++j) {
+      const double* y = data_ + static_cast<std::size_t>(j) * n;
+      double a[kDirectBlock] = {};
+      int i = 0;
+      if (hi - lo == kDirectBlock) {
+        // Every lag of the block is in range while i + hi − 1 < n: the inner loop runs over
+        // the 16 lags (a fixed-length vector operation), reusing each y[i].
+        const int full = n - hi + 1;
+        for (; i < full; ++i) {
+          const double yi = y[i];
+          const double* w = y + i + lo;
+          for (int s = 0; s < kDirectBlock; ++s) a[s] += yi * w[s];
+        }
+      }
+      for (; i < n - lo; ++i)
+        for (int s = 0; s < hi - lo && i + lo + s < n; ++s) a[s] += y[i] * y[i + lo + s];
+      for (int s = 0; s < hi - lo; ++s) total[s] += a[s];
+    }
+    for (int s = lo; s < hi; ++s) sums_[s] = total[s - lo] / n;
+    computed_ = hi;
+  }
 }
 
 }  // namespace lockstep::diagnostics

@@ -10,6 +10,13 @@
 // summed first and ONE inverse transform gives Σ_chains γ̂_t. Two real series share one
 // complex transform: with Z = DFT(y0 + i·y1), |Y0_k|² + |Y1_k|² = (|Z_k|² + |Z_{m−k}|²)/2.
 //
+// LagSums serves the ESS loop, which reads γ̄_t for increasing t and usually stops after a
+// few lags (Geyer's initial positive sequence ends when a pair of autocorrelations sums to a
+// negative number): it computes the lag sums directly in blocks of kDirectBlock lags while
+// t < kDirectMaxLag (O(K·n) per block, vectorized, cache-resident per series) and switches to
+// the FFT above (O(K·m log m) once, whatever the lag). Both give the same numbers up to
+// rounding (tested); the direct path is ~10x cheaper when chains mix well.
+//
 // Fft is a plain iterative radix-2 complex FFT (Cooley–Tukey, decimation in time) on split
 // real/imaginary arrays with per-stage contiguous twiddles, so the inner loops vectorize.
 #include <vector>
@@ -53,6 +60,31 @@ class AutocovarianceSum {
   int n_ = 0;
   Fft fft_;
   std::vector<double> re_, im_, power_;
+};
+
+/// Σ_series γ̂_t over K centred series of length n stored contiguously (series j at
+/// data + j·n), computed lazily: directly for small lags, by FFT when a large lag is needed.
+class LagSums {
+ public:
+  static constexpr int kDirectBlock = 16;   // lags per direct pass over the series
+  static constexpr int kDirectMaxLag = 64;  // beyond this, one FFT computes every lag
+  /// data must stay valid until the next reset. force_fft computes everything by FFT.
+  void reset(const double* data, int K, int n, bool force_fft = false);
+  /// Σ_series γ̂_t for 0 ≤ t < n.
+  double at(int t) {
+    if (t >= computed_) extend(t);
+    return sums_[t];
+  }
+  bool used_fft() const { return used_fft_; }
+
+ private:
+  void extend(int t);
+  void fft_all();
+  const double* data_ = nullptr;
+  int K_ = 0, n_ = 0, computed_ = 0;
+  bool used_fft_ = false;
+  std::vector<double> sums_, fft_out_;
+  AutocovarianceSum fft_;
 };
 
 }  // namespace lockstep::diagnostics

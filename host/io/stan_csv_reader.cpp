@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,10 +30,54 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
+constexpr double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/// Clinger's exact fast path (Clinger 1990, "How to read floating point numbers
+/// accurately", sec. 5): a decimal with at most 15 significant digits w and a power of ten
+/// |e| <= 22 is w * 10^e or w / 10^-e, one correctly rounded operation on exact doubles.
+/// Returns false for anything else (the caller then uses std::from_chars).
+bool parse_simple_decimal(std::string_view s, double* out) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  std::uint64_t w = 0;
+  int significant = 0, exponent = 0;
+  bool any_digit = false;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p, any_digit = true) {
+    w = w * 10 + static_cast<unsigned>(*p - '0');
+    significant += w != 0;
+  }
+  if (p < end && *p == '.') {
+    for (++p; p < end && *p >= '0' && *p <= '9'; ++p, any_digit = true) {
+      w = w * 10 + static_cast<unsigned>(*p - '0');
+      significant += w != 0;
+      --exponent;
+    }
+  }
+  if (!any_digit) return false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exp_negative = false;
+    if (p < end && (*p == '-' || *p == '+')) exp_negative = *p++ == '-';
+    int e = 0, n = 0;
+    for (; p < end && *p >= '0' && *p <= '9' && n < 5; ++p, ++n) e = e * 10 + (*p - '0');
+    if (n == 0 || n == 5) return false;
+    exponent += exp_negative ? -e : e;
+  }
+  if (p != end || significant > 15 || exponent < -22 || exponent > 22) return false;
+  double v = static_cast<double>(w);  // exact: w < 10^15 < 2^53
+  v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
+  *out = negative ? -v : v;
+  return true;
+}
+
 /// A decimal number or nan/inf/infinity with an optional sign, nothing else.
 bool parse_number(std::string_view s, double* out) {
   s = trim(s);
   if (s.empty()) return false;
+  if (parse_simple_decimal(s, out)) return true;
   bool negate = false;
   if (s.front() == '+') {  // from_chars refuses a leading '+'
     s.remove_prefix(1);

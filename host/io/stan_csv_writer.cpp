@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
-#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -16,38 +15,25 @@ namespace lockstep {
 namespace io {
 namespace {
 
-// 10^0 .. 10^27: exact in an x87 long double (64-bit significand, 5^27 < 2^64).
-constexpr int kMaxExactPow10 = 27;
-const long double kPow10L[kMaxExactPow10 + 1] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-constexpr std::uint64_t kPow10U[17] = {1ull,
-                                       10ull,
-                                       100ull,
-                                       1000ull,
-                                       10000ull,
-                                       100000ull,
-                                       1000000ull,
-                                       10000000ull,
-                                       100000000ull,
-                                       1000000000ull,
-                                       10000000000ull,
-                                       100000000000ull,
-                                       1000000000000ull,
-                                       10000000000000ull,
-                                       100000000000000ull,
-                                       1000000000000000ull,
-                                       10000000000000000ull};
-constexpr bool kLongDoubleIs64Bit = std::numeric_limits<long double>::digits >= 64;
+// 10^0 .. 10^22: the powers of ten a double holds exactly.
+constexpr int kMaxExactPow10 = 22;
+constexpr double kPow10[kMaxExactPow10 + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+// The fast path rounds m < 10^P held in a double (error <= m 2^-53); above 12 digits the
+// uncertain window around a tie grows too wide to be worth it.
+constexpr int kMaxFastDigits = 12;
+
+constexpr char kTwoDigits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 char* format_exact(double x, int sig_figs, char* out) {
   return std::to_chars(out, out + 32, x, std::chars_format::general, sig_figs).ptr;
 }
 
-long double scale_pow10(long double a, int k) {
-  return k >= 0 ? a * kPow10L[k] : a / kPow10L[-k];
-}
+double scale_pow10(double a, int k) { return k >= 0 ? a * kPow10[k] : a / kPow10[-k]; }
 
 }  // namespace
 
@@ -70,46 +56,50 @@ char* format_general(double x, int sig_figs, char* out) {
   std::uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   const int biased = static_cast<int>((bits >> 52) & 0x7ff);
-  if (!kLongDoubleIs64Bit || P > 15 || biased == 0) return format_exact(x, P, out);
+  if (P > kMaxFastDigits || biased == 0) return format_exact(x, P, out);
 
-  // |x| = f * 2^e2 with f in [1, 2): its decimal exponent floor(log10|x|) is e10 or e10 + 1
-  // where e10 = floor(e2 * log10(2)) (78913 / 2^18 = 0.301029..., exact floor for |e2| < 1700).
+  // |x| = f 2^e2 with f in [1, 2): floor(log10|x|) is e10 or e10 + 1 for
+  // e10 = floor(e2 log10 2) (78913 / 2^18 = 0.3010299..., exact floor for |e2| < 1700).
   const int e2 = biased - 1023;
   int e10 = (e2 * 78913) >> 18;
-  const long double a = std::fabs(static_cast<long double>(x));
-  const long double lo = kPow10L[P - 1], hi = kPow10L[P];
+  const double a = std::fabs(x);
+  const double lo = kPow10[P - 1], hi = kPow10[P];
   int k = P - 1 - e10;
-  if (k > kMaxExactPow10 || k < -kMaxExactPow10 + 1) return format_exact(x, P, out);
-  // m = |x| * 10^(P-1-e10), one correctly rounded long double operation: relative error
-  // at most 2^-64, far below the 10^-P step being rounded to.
-  long double m = scale_pow10(a, k);
+  if (k > kMaxExactPow10 || k < -kMaxExactPow10) return format_exact(x, P, out);
+  // m = |x| 10^(P-1-e10): one correctly rounded operation on exact operands, so
+  // |m - exact| <= m 2^-53, far below the unit being rounded to.
+  double m = scale_pow10(a, k);
   if (m < lo) {
     --e10;
-    ++k;
-    if (k > kMaxExactPow10) return format_exact(x, P, out);
+    if (++k > kMaxExactPow10) return format_exact(x, P, out);
     m = scale_pow10(a, k);
   } else if (m >= hi) {
     ++e10;
-    --k;
+    if (--k < -kMaxExactPow10) return format_exact(x, P, out);
     m = scale_pow10(a, k);
-    if (m < lo) m = lo;  // |x| is within rounding of 10^(e10): it prints as that power
+    if (m < lo) m = lo;  // |x| is within rounding of 10^e10: it prints as that power
   }
-  std::uint64_t n = static_cast<std::uint64_t>(m);  // floor: m > 0
-  const long double frac = m - static_cast<long double>(n);
+  std::uint64_t n = static_cast<std::uint64_t>(m);  // floor, m > 0
+  const double frac = m - static_cast<double>(n);  // exact
   // Too close to a tie to trust the rounded m (or an exact tie, which C rounds to even):
-  // let the exact algorithm decide. Happens for a tiny fraction of values.
-  if (std::fabs(frac - 0.5L) <= m * 0x1p-60L) return format_exact(x, P, out);
-  if (frac > 0.5L) ++n;
-  if (n == kPow10U[P]) {
-    n = kPow10U[P - 1];
+  // the exact algorithm decides. The window is 2 m 2^-50 < 10^P 2^-49 of the unit
+  // interval: ~2e-7 of all values for P = 8, ~2e-3 for P = 12.
+  if (std::fabs(frac - 0.5) <= m * 0x1p-50) return format_exact(x, P, out);
+  if (frac > 0.5) ++n;
+  if (static_cast<double>(n) == hi) {
+    n /= 10;
     ++e10;
   }
 
-  char d[17];
-  for (int i = P - 1; i >= 0; --i) {
-    d[i] = static_cast<char>('0' + n % 10);
-    n /= 10;
+  char d[kMaxFastDigits];
+  int i = P;
+  while (i >= 2) {
+    const unsigned r = static_cast<unsigned>(n % 100);
+    n /= 100;
+    i -= 2;
+    std::memcpy(d + i, kTwoDigits + 2 * r, 2);
   }
+  if (i == 1) d[0] = static_cast<char>('0' + n);
   int last = P - 1;  // %g drops trailing zeros of the fraction
   while (last > 0 && d[last] == '0') --last;
 
@@ -143,7 +133,7 @@ char* format_general(double x, int sig_figs, char* out) {
   } else {  // 0.000ddd
     *out++ = '0';
     *out++ = '.';
-    for (int i = 0; i < -e10 - 1; ++i) *out++ = '0';
+    for (int j = 0; j < -e10 - 1; ++j) *out++ = '0';
     std::memcpy(out, d, last + 1);
     out += last + 1;
   }
@@ -219,9 +209,11 @@ Layout validate(const DrawSet& d, const RunInfo& info, const StanCsvWriteOptions
   if (opt.sig_figs < 1 || opt.sig_figs > 17) bad("sig_figs must be within 1..17");
   if (info.thin < 1) bad("thin must be at least 1");
   for (const auto* names : {&d.names, &d.stat_names})
-    for (const auto& n : *names)
-      if (n.empty() || n.find_first_of(",\n\r\"") != std::string::npos)
+    for (const auto& n : *names) {
+      const std::string col = names == &d.names ? stan_csv_column_name(n) : n;
+      if (col.empty() || col.find_first_of(",\n\r\"") != std::string::npos)
         bad("column name '" + one_line(n) + "' is empty or has a comma, quote or line break");
+    }
   Layout lay;
   lay.thin = info.thin;
   lay.n_warmup_iterations = info.num_warmup;

@@ -29,8 +29,8 @@
 //
 // Numbers are printed as C's printf("%.{sig_figs}g") would print them (default 8
 // significant digits, CmdStan 2.37's default `sig_figs = 8`; non-finite values as
-// nan/inf/-inf), through format_general() below, ~6x faster than std::to_chars with a
-// precision. All files are written to temporaries (in parallel over chains, OpenMP) and
+// nan/inf/-inf), through format_general() below, several times faster than std::to_chars
+// with a precision. All files are written to temporaries (in parallel over chains, OpenMP) and
 // renamed into place only after every one was written: a failure leaves no file.
 #include <string>
 #include <vector>
@@ -60,9 +60,11 @@ void write_stan_csv(const std::string& base_path, const DrawSet& draws, const Ru
 std::string stan_csv_column_name(const std::string& name);
 
 /// Writes x as printf("%.*g", sig_figs, x) would (C locale) and returns the end; `out` needs
-/// 32 bytes. NaN is "nan", infinities "inf"/"-inf". The fast path scales by an exact power of
-/// ten in long double and rounds once; values too close to a rounding tie for that to be
-/// certain, subnormals, |x| beyond ~1e±27 and sig_figs > 15 go to std::to_chars (exact).
+/// 32 bytes. NaN is "nan" (whatever its sign), infinities "inf"/"-inf". Fast path for
+/// sig_figs <= 12: scale by an exact power of ten (one correctly rounded double operation)
+/// and round once; values within that operation's error of a rounding tie, subnormals,
+/// |x| outside about 10^(sig_figs-23)..10^(sig_figs+22) and sig_figs > 12 go to
+/// std::to_chars (exact, several times slower).
 char* format_general(double x, int sig_figs, char* out);
 
 }  // namespace io

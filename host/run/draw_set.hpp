@@ -59,6 +59,8 @@ struct RunInfo {
   std::vector<std::pair<std::string, std::string>> config;  // every setting, in order
   std::vector<double> step_size;                    // per chain, after warmup
   std::vector<std::vector<double>> inv_metric;      // per chain, diagonal, unconstrained dim
+  std::vector<std::vector<double>> dense_inv_metric;  // per chain, dim x dim row-major (metric
+                                                      // "dense" only; else empty)
   double warmup_seconds = 0;
   double sampling_seconds = 0;
   unsigned long long gradient_evaluations = 0;      // all chains, warmup included

@@ -9,6 +9,8 @@
 #include <cstdint>
 
 #include "kernels/core/config.hpp"
+#include "kernels/core/trig.hpp"
+#include "kernels/core/vmath.hpp"
 
 namespace lockstep {
 
@@ -47,6 +49,43 @@ struct Philox4x32 {
   }
 };
 
+/// Philox for W keys at once (key0 = first_key + w, key1 shared) and one counter: the
+/// same bijection as Philox4x32::apply, written over arrays so a loop over chains
+/// vectorizes (64-bit products of 32-bit words).
+template <int W>
+LS_HD LS_INLINE void philox_block(Philox4x32::U4 ctr, std::uint32_t first_key, std::uint32_t key1,
+                                  std::uint32_t out[4][W]) {
+  std::uint32_t x0[W], x1[W], x2[W], x3[W], k0[W];
+  for (int w = 0; w < W; ++w) {
+    x0[w] = ctr.x[0];
+    x1[w] = ctr.x[1];
+    x2[w] = ctr.x[2];
+    x3[w] = ctr.x[3];
+    k0[w] = first_key + static_cast<std::uint32_t>(w);
+  }
+  std::uint32_t k1 = key1;
+  for (int r = 0; r < Philox4x32::kRounds; ++r) {
+    if (r > 0) k1 += Philox4x32::kW1;
+    for (int w = 0; w < W; ++w) {
+      if (r > 0) k0[w] += Philox4x32::kW0;
+      const std::uint64_t p0 = static_cast<std::uint64_t>(Philox4x32::kM0) * x0[w];
+      const std::uint64_t p1 = static_cast<std::uint64_t>(Philox4x32::kM1) * x2[w];
+      const std::uint32_t y0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1[w] ^ k0[w];
+      const std::uint32_t y2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3[w] ^ k1;
+      x1[w] = static_cast<std::uint32_t>(p1);
+      x3[w] = static_cast<std::uint32_t>(p0);
+      x0[w] = y0;
+      x2[w] = y2;
+    }
+  }
+  for (int w = 0; w < W; ++w) {
+    out[0][w] = x0[w];
+    out[1][w] = x1[w];
+    out[2][w] = x2[w];
+    out[3][w] = x3[w];
+  }
+}
+
 /// Purposes separate the sub-streams a sampler draws from within one iteration.
 enum class Stream : std::uint32_t {
   kInit = 1,       // initial values
@@ -66,30 +105,39 @@ struct Rng {
   std::uint64_t seed;
   std::uint32_t chain;
 
+  LS_HD LS_INLINE static Philox4x32::U4 counter(std::uint64_t seed, std::uint64_t iteration,
+                                                Stream purpose, std::uint32_t index) {
+    return Philox4x32::U4{{index, static_cast<std::uint32_t>(iteration),
+                           static_cast<std::uint32_t>(purpose) ^
+                               (static_cast<std::uint32_t>(iteration >> 32) << 16),
+                           static_cast<std::uint32_t>(seed >> 32)}};
+  }
   LS_HD LS_INLINE Philox4x32::U4 bits(std::uint64_t iteration, Stream purpose,
                                       std::uint32_t index) const {
-    Philox4x32::U4 ctr{{index, static_cast<std::uint32_t>(iteration),
-                        static_cast<std::uint32_t>(purpose) ^
-                            (static_cast<std::uint32_t>(iteration >> 32) << 16),
-                        static_cast<std::uint32_t>(seed >> 32)}};
-    return Philox4x32::apply(ctr, chain, static_cast<std::uint32_t>(seed));
+    return Philox4x32::apply(counter(seed, iteration, purpose, index), chain,
+                             static_cast<std::uint32_t>(seed));
   }
 };
 
-/// 53-bit uniform strictly inside (0, 1) from two 32-bit words: (k + 1/2) 2^-53.
+/// 53-bit uniform strictly inside (0, 1) from two 32-bit words: (k + 1/2) 2^-53 with
+/// k = (hi >> 6) 2^27 + (lo >> 5). Both parts convert exactly from 32-bit integers, so a
+/// loop over chains vectorizes (no 64-bit integer-to-double conversion needed).
 LS_HD LS_INLINE double uniform_open01(std::uint32_t hi, std::uint32_t lo) {
-  const std::uint64_t k = (static_cast<std::uint64_t>(hi) << 21) ^ (lo >> 11);
-  return (static_cast<double>(k) + 0.5) * (1.0 / 9007199254740992.0);
+  const double k = static_cast<double>(static_cast<std::int32_t>(hi >> 6)) * 134217728.0 +
+                   static_cast<double>(static_cast<std::int32_t>(lo >> 5));
+  return (k + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-/// Two independent standard normals by the Box-Muller transform of two uniforms.
+/// Two independent standard normals by the Box-Muller transform of two uniforms
+/// (Box & Muller 1958): r = sqrt(-2 log u1), (r cos 2 pi u2, r sin 2 pi u2).
 LS_HD LS_INLINE void normal_pair(const Philox4x32::U4& b, double& z0, double& z1) {
   const double u1 = uniform_open01(b.x[0], b.x[1]);
   const double u2 = uniform_open01(b.x[2], b.x[3]);
-  const double r = ::sqrt(-2.0 * ::log(u1));
-  const double t = 6.283185307179586476925 * u2;
-  z0 = r * ::cos(t);
-  z1 = r * ::sin(t);
+  const double r = m::sqrt(-2.0 * m::log(u1));
+  double sn, cs;
+  m::sincos_2pi(u2, sn, cs);
+  z0 = r * cs;
+  z1 = r * sn;
 }
 
 /// The i-th standard normal of (iteration, purpose) for this stream.
@@ -110,7 +158,7 @@ LS_HD LS_INLINE double uniform(const Rng& rng, std::uint64_t iteration, Stream p
 /// The i-th standard exponential of (iteration, purpose): -log(U).
 LS_HD LS_INLINE double exponential(const Rng& rng, std::uint64_t iteration, Stream purpose,
                                    std::uint32_t i) {
-  return -::log(uniform(rng, iteration, purpose, i));
+  return -m::log(uniform(rng, iteration, purpose, i));
 }
 
 }  // namespace lockstep

@@ -116,8 +116,10 @@ constexpr std::uint64_t kTwo52Bits = 0x4330000000000000ull;  // bits of 2^52
 LS_HD LS_INLINE double inf() { return from_bits(std::uint64_t{0x7ff0000000000000ull}); }
 LS_HD LS_INLINE double nan() { return from_bits(std::uint64_t{0x7ff8000000000000ull}); }
 
-/// e^r - 1 for |r| <= 0.35: r + r^2 q(r).
-LS_HD LS_INLINE double expm1_kernel(double r) {
+/// e^r - 1 = hi + lo for |r| <= 0.35: hi = fl(r + w), w = r^2 q(r), and lo the rounding
+/// error of that sum, exact because |w| < |r| (Fast2Sum; Dekker 1971, Numer. Math. 18).
+/// Keeping lo apart is what brings exp and expm1 to ~0.5 ulp.
+LS_HD LS_INLINE double expm1_kernel(double r, double c, double& lo) {
   double q = kQ10;
   q = q * r + kQ9;
   q = q * r + kQ8;
@@ -129,15 +131,33 @@ LS_HD LS_INLINE double expm1_kernel(double r) {
   q = q * r + kQ2;
   q = q * r + kQ1;
   q = q * r + kQ0;
-  return r + (r * r) * q;
+  const double w = (r * r) * q;
+  const double hi = r + w;
+  // e^(r + c) - 1 = (e^r - 1) + c e^r + O(c^2).
+  lo = ((r - hi) + w) + (c + c * hi);
+  return hi;
 }
 
-/// Cody-Waite reduction x = n ln2 + r for x already clamped to [-750, 710]. Returns r;
-/// n as a double and the two normal scale factors with s1 s2 = 2^n.
-LS_HD LS_INLINE double exp_reduce(double x, double& n, double& s1, double& s2) {
+/// 2^n (1 + hi + lo) with 2^n = s1 s2: 1 + hi is split exactly (Fast2Sum, |hi| < 1) so the
+/// only rounding that matters is the last one.
+LS_HD LS_INLINE double exp_finish(double hi, double lo, double s1, double s2) {
+  const double s = 1.0 + hi;
+  const double e = (1.0 - s) + hi;
+  // (s + (e + lo)) 2^n1 is exact (a normal number); the product with 2^n2 rounds once,
+  // which also gives gradual underflow and overflow to +inf.
+  return ((s + (e + lo)) * s1) * s2;
+}
+
+/// Cody-Waite reduction x = n ln2 + r + c for x already clamped to [-750, 710]. Returns r;
+/// c is the rounding error of r (it matters for expm1, where e^x - 1 may be much smaller
+/// than e^x); n as a double and the two normal scale factors with s1 s2 = 2^n.
+LS_HD LS_INLINE double exp_reduce(double x, double& c, double& n, double& s1, double& s2) {
   const double k = x * kLog2e + kShift;
   n = k - kShift;
-  const double r = (x - n * kLn2Hi) - n * kLn2Lo;
+  const double rhi = x - n * kLn2Hi;  // exact
+  const double rlo = n * kLn2Lo;
+  const double r = rhi - rlo;
+  c = (rhi - r) - rlo;
   // The integer n sits in the low bits of k (two's complement relative to kShift).
   const std::uint64_t e = bits(k) - bits(kShift) + kExpBias;
   const std::uint64_t e1 = e >> 1;
@@ -203,20 +223,32 @@ constexpr std::uint32_t kTwo23BitsF = 0x4b000000u;
 LS_HD LS_INLINE float inff() { return from_bits(std::uint32_t{0x7f800000u}); }
 LS_HD LS_INLINE float nanf() { return from_bits(std::uint32_t{0x7fc00000u}); }
 
-LS_HD LS_INLINE float expm1_kernel(float r) {
+LS_HD LS_INLINE float expm1_kernel(float r, float c, float& lo) {
   float q = kQ5F;
   q = q * r + kQ4F;
   q = q * r + kQ3F;
   q = q * r + kQ2F;
   q = q * r + kQ1F;
   q = q * r + kQ0F;
-  return r + (r * r) * q;
+  const float w = (r * r) * q;
+  const float hi = r + w;
+  lo = ((r - hi) + w) + (c + c * hi);
+  return hi;
 }
 
-LS_HD LS_INLINE float exp_reduce(float x, float& n, float& s1, float& s2) {
+LS_HD LS_INLINE float exp_finish(float hi, float lo, float s1, float s2) {
+  const float s = 1.0f + hi;
+  const float e = (1.0f - s) + hi;
+  return ((s + (e + lo)) * s1) * s2;
+}
+
+LS_HD LS_INLINE float exp_reduce(float x, float& c, float& n, float& s1, float& s2) {
   const float k = x * kLog2eF + kShiftF;
   n = k - kShiftF;
-  const float r = (x - n * kLn2HiF) - n * kLn2LoF;
+  const float rhi = x - n * kLn2HiF;
+  const float rlo = n * kLn2LoF;
+  const float r = rhi - rlo;
+  c = (rhi - r) - rlo;
   const std::uint32_t e = bits(k) - bits(kShiftF) + kExpBiasF;
   const std::uint32_t e1 = e >> 1;
   const std::uint32_t e2 = e - e1;
@@ -251,25 +283,33 @@ LS_HD LS_INLINE float log_split(float x, float& k) {
 LS_HD LS_INLINE double exp(double x) {
   double xc = x < -750.0 ? -750.0 : x;  // NaN passes through both clamps
   xc = xc > 710.0 ? 710.0 : xc;
-  double n, s1, s2;
-  const double r = detail::exp_reduce(xc, n, s1, s2);
-  // (1 + p) 2^n1 is exact (a normal number); the one rounding happens in the last product,
-  // which also gives gradual underflow and overflow to +inf.
-  return ((1.0 + detail::expm1_kernel(r)) * s1) * s2;
+  double c, n, s1, s2;
+  const double r = detail::exp_reduce(xc, c, n, s1, s2);
+  double lo;
+  const double hi = detail::expm1_kernel(r, c, lo);
+  return detail::exp_finish(hi, lo, s1, s2);
 }
 
-/// e^x - 1, accurate near 0. expm1(x) = 2^n (1 + p) - 1 = (2^n - 1) + 2^n p with
-/// p = e^r - 1 (2^n - 1 is exact for n <= 53, and beyond that the -1 is below half an
-/// ulp); for n = 1024, where 2^n is not a double, 2^n1 (2^n2 (1 + p)) is used instead.
+/// e^x - 1, accurate near 0. With t = 2^n and e^r - 1 = hi + lo,
+/// expm1(x) = a + t hi + (t lo + c) where a = t - 1, c = 0 while that is exact (n <= 53),
+/// else a = t, c = -1. a + t hi is summed with its exact error (Fast2Sum: |a| >= |t hi|),
+/// so the result is rounded essentially once. For n = 1024, where t is not a double,
+/// the exp path 2^n1 (2^n2 (1 + hi + lo)) is used (the -1 is then far below an ulp).
 LS_HD LS_INLINE double expm1(double x) {
   double xc = x < -60.0 ? -60.0 : x;  // e^-60 < 2^-86: expm1 = -1 in double below
   xc = xc > 710.0 ? 710.0 : xc;
-  double n, s1, s2;
-  const double r = detail::exp_reduce(xc, n, s1, s2);
-  const double p = detail::expm1_kernel(r);
+  double c, n, s1, s2;
+  const double r = detail::exp_reduce(xc, c, n, s1, s2);
+  double lo;
+  const double hi = detail::expm1_kernel(r, c, lo);
   const double t = s1 * s2;  // 2^n exactly when n <= 1023 (only then is it used)
-  const double small = (t - 1.0) + t * p;
-  const double big = ((1.0 + p) * s1) * s2;
+  const bool far = n > 53.0;
+  const double a = far ? t : t - 1.0;
+  const double b = t * hi;
+  const double sum = a + b;
+  const double err = (a - sum) + b;
+  const double small = sum + (err + (t * lo - (far ? 1.0 : 0.0)));
+  const double big = detail::exp_finish(hi, lo, s1, s2);
   const double res = n > 1023.0 ? big : small;
   return x == 0.0 ? x : res;  // keeps -0
 }
@@ -277,20 +317,28 @@ LS_HD LS_INLINE double expm1(double x) {
 LS_HD LS_INLINE float exp(float x) {
   float xc = x < -104.0f ? -104.0f : x;
   xc = xc > 89.0f ? 89.0f : xc;
-  float n, s1, s2;
-  const float r = detail::exp_reduce(xc, n, s1, s2);
-  return ((1.0f + detail::expm1_kernel(r)) * s1) * s2;
+  float c, n, s1, s2;
+  const float r = detail::exp_reduce(xc, c, n, s1, s2);
+  float lo;
+  const float hi = detail::expm1_kernel(r, c, lo);
+  return detail::exp_finish(hi, lo, s1, s2);
 }
 
 LS_HD LS_INLINE float expm1(float x) {
   float xc = x < -20.0f ? -20.0f : x;  // e^-20 < 2^-28
   xc = xc > 89.0f ? 89.0f : xc;
-  float n, s1, s2;
-  const float r = detail::exp_reduce(xc, n, s1, s2);
-  const float p = detail::expm1_kernel(r);
+  float c, n, s1, s2;
+  const float r = detail::exp_reduce(xc, c, n, s1, s2);
+  float lo;
+  const float hi = detail::expm1_kernel(r, c, lo);
   const float t = s1 * s2;
-  const float small = (t - 1.0f) + t * p;
-  const float big = ((1.0f + p) * s1) * s2;
+  const bool far = n > 24.0f;
+  const float a = far ? t : t - 1.0f;
+  const float b = t * hi;
+  const float sum = a + b;
+  const float err = (a - sum) + b;
+  const float small = sum + (err + (t * lo - (far ? 1.0f : 0.0f)));
+  const float big = detail::exp_finish(hi, lo, s1, s2);
   const float res = n > 127.0f ? big : small;
   return x == 0.0f ? x : res;
 }
@@ -369,7 +417,8 @@ LS_HD LS_INLINE float log1p_exp(float x) {
 
 /// log(e^a + e^b) = max(a, b) + log1p(e^-|a - b|). Equal arguments (including two
 /// infinities of the same sign) give a + log 2, so log_sum_exp(-inf, -inf) = -inf; a NaN
-/// argument gives NaN.
+/// argument gives NaN. Error < 2 ulp of max(|result|, |max(a, b)|): where the result
+/// is near 0 because max(a, b) and the log1p term cancel, the error is absolute.
 LS_HD LS_INLINE double log_sum_exp(double a, double b) {
   const double mx = a > b ? a : b;
   const double d = a == b ? 0.0 : -::fabs(a - b);
@@ -382,16 +431,14 @@ LS_HD LS_INLINE float log_sum_exp(float a, float b) {
 }
 
 /// Logistic sigmoid 1 / (1 + e^-x), computed from e = e^-|x| <= 1 so nothing overflows:
-/// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0.
+/// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0 (one division either way).
 LS_HD LS_INLINE double inv_logit(double x) {
   const double e = m::exp(-::fabs(x));
-  const double inv = 1.0 / (1.0 + e);
-  return x < 0.0 ? e * inv : inv;
+  return (x < 0.0 ? e : 1.0) / (1.0 + e);
 }
 LS_HD LS_INLINE float inv_logit(float x) {
   const float e = m::exp(-::fabsf(x));
-  const float inv = 1.0f / (1.0f + e);
-  return x < 0.0f ? e * inv : inv;
+  return (x < 0.0f ? e : 1.0f) / (1.0f + e);
 }
 
 /// log(inv_logit(x)) = -log1p_exp(-x): the log-likelihood of a success under a logit link.

@@ -8,6 +8,7 @@
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
+#include "kernels/hmc/metric.hpp"
 #include "kernels/hmc/step_size_init.hpp"
 
 namespace lockstep {
@@ -60,8 +61,10 @@ LS_HD LS_INLINE double regularized_variance(double var, double n) {
 
 /// End of a slow window, per chain: set the inverse metric (from this chain's Welford sums,
 /// or from `pooled` when not null), reset the window, re-initialize the step size and
-/// restart dual averaging at mu = log(10 eps).
-template <class Model>
+/// restart dual averaging at mu = log(10 eps). With a dense metric (MetricOf =
+/// DenseMetricOf) the host has already set the metric from the window's covariance and this
+/// kernel only resets the diagonal sums and re-initializes the step size under that metric.
+template <class Model, class MetricOf = DiagMetricOf>
 struct EndWindow {
   Model model;
   typename Model::Data data;
@@ -72,19 +75,20 @@ struct EndWindow {
   double n = 0;                   // samples in the window
   const Real* pooled = nullptr;   // [dim] pooled inverse metric, or null for per chain
   bool update_metric = true;
+  MetricOf metric_of{};            // the metric the step-size heuristic runs under
 
   LS_HD void operator()(int c) const {
     const int stride = s.n_pad;
     for (int i = 0; i < s.dim; ++i) {
       const int k = i * stride + c;
-      if (update_metric) {
+      if (update_metric && !MetricOf::kDense) {
         const double var = adapt.welford_m2[k] / (n - 1.0);
         s.inv_metric[k] = pooled ? pooled[i] : static_cast<Real>(regularized_variance(var, n));
       }
       adapt.welford_mean[k] = 0;
       adapt.welford_m2[k] = 0;
     }
-    const double eps = init_step_size(model, data, s, c, seed, iteration, s.step_size[c]);
+    const double eps = init_step_size(model, data, s, c, seed, iteration, s.step_size[c], metric_of(s, c));
     s.step_size[c] = static_cast<Real>(eps);
     adapt::DualAveragingState st;
     adapt::DualAveraging::restart(st, eps);

@@ -57,14 +57,16 @@ LS_HD void hmc_transition(const Model& model, const typename Model::Data& data,
   const T logp1 = leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
   const T h1 = kinetic_energy(dim, p, minv) - logp1;
 
+  std::uint32_t ub[4][W];  // the accept uniforms of the W chains: uniform(rng_c, t, kAccept, 0)
+  philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
+                  static_cast<std::uint32_t>(seed), ub);
   for (int w = 0; w < W; ++w) {
     const int c = c0 + w;
     const double dh = static_cast<double>(h1[w]) - static_cast<double>(h0[w]);
     const double a = accept_probability(dh);
     info.divergent[w] = !(dh <= kDivergenceThreshold);
     info.accept_stat[w] = static_cast<Real>(a);
-    const Rng rng{seed, static_cast<std::uint32_t>(c)};
-    const bool accept = uniform(rng, iteration, Stream::kAccept, 0) < a;
+    const bool accept = uniform_open01(ub[0][w], ub[1][w]) < a;
     if (accept) {
       logp[w] = logp1[w];
       info.energy[w] = h1[w];

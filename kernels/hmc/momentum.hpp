@@ -17,24 +17,33 @@ LS_HD LS_INLINE void draw_momentum(const Rng& rng, std::uint64_t iteration, Stre
   for (int i = 0; i < dim; i += 2) {
     double z0, z1;
     normal_pair(rng.bits(iteration, purpose, offset + static_cast<std::uint32_t>(i / 2)), z0, z1);
-    p[i] = static_cast<Real>(z0 / ::sqrt(static_cast<double>(inv_metric[i])));
-    if (i + 1 < dim) p[i + 1] = static_cast<Real>(z1 / ::sqrt(static_cast<double>(inv_metric[i + 1])));
+    p[i] = static_cast<Real>(z0 / m::sqrt(static_cast<double>(inv_metric[i])));
+    if (i + 1 < dim) p[i + 1] = static_cast<Real>(z1 / m::sqrt(static_cast<double>(inv_metric[i + 1])));
   }
 }
 
-/// The same for each chain of a block of W chains starting at chain c0.
+/// The same for each chain of a block of W chains starting at chain c0, computed W chains at
+/// a time (Philox, uniforms, log, sqrt and sincos in loops over the block that vectorize);
+/// the numbers equal draw_momentum's for each chain.
 template <int W>
 LS_HD LS_INLINE void draw_momentum_block(std::uint64_t seed, int c0, std::uint64_t iteration,
                                          int dim, BlockView<W> p, BlockView<W> inv_metric) {
-  for (int w = 0; w < W; ++w) {
-    const Rng rng{seed, static_cast<std::uint32_t>(c0 + w)};
-    for (int i = 0; i < dim; i += 2) {
-      double z0, z1;
-      normal_pair(rng.bits(iteration, Stream::kMomentum, static_cast<std::uint32_t>(i / 2)), z0, z1);
-      p[i][w] = static_cast<Real>(z0 / ::sqrt(static_cast<double>(inv_metric[i][w])));
-      if (i + 1 < dim)
-        p[i + 1][w] = static_cast<Real>(z1 / ::sqrt(static_cast<double>(inv_metric[i + 1][w])));
+  for (int i = 0; i < dim; i += 2) {
+    std::uint32_t b[4][W];
+    philox_block<W>(Rng::counter(seed, iteration, Stream::kMomentum, static_cast<std::uint32_t>(i / 2)),
+                    static_cast<std::uint32_t>(c0), static_cast<std::uint32_t>(seed), b);
+    Batch<W> z0, z1;
+    for (int w = 0; w < W; ++w) {
+      const double u1 = uniform_open01(b[0][w], b[1][w]);
+      const double u2 = uniform_open01(b[2][w], b[3][w]);
+      const double r = m::sqrt(-2.0 * m::log(u1));
+      double sn, cs;
+      m::sincos_2pi(u2, sn, cs);
+      z0[w] = static_cast<Real>(r * cs);
+      z1[w] = static_cast<Real>(r * sn);
     }
+    p[i] = z0 / m::sqrt(inv_metric[i]);
+    if (i + 1 < dim) p[i + 1] = z1 / m::sqrt(inv_metric[i + 1]);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -215,13 +216,15 @@ TEST(DiagnosticsEdgeCases, ConstantDrawsGiveNaN) {
     EXPECT_TRUE(c.at("posterior").at("ess_bulk").is_null());
     EXPECT_EQ(num(c.at("arviz").at("ess_bulk")), 400.0);
   }
-  // A single constant chain, and chains constant at different values (within-chain variance 0:
-  // R-hat is +inf, not a crash).
+  // A single constant chain, and chains constant at different values: within-chain variance 0
+  // makes the classic R-hat +inf; the folded draws are all equal, so the folded R-hat (and with
+  // it rhat) is NaN, as posterior's NA. Never a crash.
   Owned one{{std::vector<double>(50, -2.0)}};
   EXPECT_TRUE(std::isnan(ld::rhat(one.chains())));
   EXPECT_TRUE(std::isnan(ld::ess_bulk(one.chains())));
   Owned apart{{std::vector<double>(50, 0.0), std::vector<double>(50, 1.0)}};
-  EXPECT_EQ(ld::rhat(apart.chains()), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ld::rhat_basic(apart.chains()), std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(ld::rhat(apart.chains())));
   EXPECT_FALSE(std::isnan(ld::ess_bulk(apart.chains())));
 }
 
@@ -287,17 +290,21 @@ TEST(DiagnosticsProperties, RankBasedQuantitiesAreInvariantUnderMonotoneMaps) {
 }
 
 // For a stationary AR(1) with coefficient ρ the integrated autocorrelation time is
-// τ = (1 + ρ)/(1 − ρ); with 1000 chains x 1000 draws the ESS estimates are within a few percent.
+// τ = (1 + ρ)/(1 − ρ). With 1000 chains x 1000 draws the ESS estimates fall within a few
+// percent of S/τ (wider for ρ = 0.9, where τ̂ sums ~60 noisy lags), and R-hat exceeds 1 by
+// about (τ − 1)/(2n) for split chains of n draws (finite-length bias, not non-convergence).
 TEST(DiagnosticsProperties, Ar1EssMatchesTheory) {
   for (double rho : {0.0, 0.5, 0.9, -0.5}) {
     Owned o = ar1(1000, 1000, rho, 100 + static_cast<std::uint64_t>(10 * (rho + 1)));
-    const double S = 1e6, expected = S * (1.0 - rho) / (1.0 + rho);
+    const double S = 1e6, tau = (1.0 + rho) / (1.0 - rho), expected = S / tau;
+    const double tol = rho == 0.9 ? 0.15 : 0.04;
     const double em = ld::ess_mean(o.chains()), eb = ld::ess_bulk(o.chains());
-    EXPECT_NEAR(em / expected, 1.0, 0.05) << "rho " << rho << " ess_mean " << em;
-    EXPECT_NEAR(eb / expected, 1.0, 0.05) << "rho " << rho << " ess_bulk " << eb;
-    EXPECT_LT(ld::rhat(o.chains()), 1.005) << "rho " << rho;
+    EXPECT_NEAR(em / expected, 1.0, tol) << "rho " << rho << " ess_mean " << em;
+    EXPECT_NEAR(eb / expected, 1.0, tol) << "rho " << rho << " ess_bulk " << eb;
+    const double r = ld::rhat(o.chains()), bias = std::max(0.0, (tau - 1.0) / (2 * 500));
+    EXPECT_NEAR(r, 1.0 + bias, 0.004 + 0.3 * bias) << "rho " << rho;
     // MCSE of the mean of N(0,1) draws: 1/sqrt(ESS).
-    EXPECT_NEAR(ld::mcse_mean(o.chains()) * std::sqrt(expected), 1.0, 0.05) << "rho " << rho;
+    EXPECT_NEAR(ld::mcse_mean(o.chains()) * std::sqrt(expected), 1.0, tol) << "rho " << rho;
   }
 }
 
@@ -361,13 +368,12 @@ TEST(DiagnosticsSummary, SummarizeAllSkipsWarmupAndIsThreadCountIndependent) {
   const lockstep::DrawSet ds = make_draw_set(7, 33, 10, 65);
   const auto all = ld::summarize_all(ds);
   ASSERT_EQ(all.size(), 7u);
+  auto same = [](const ld::Summary& a, const ld::Summary& b) {
+    return std::memcmp(&a, &b, sizeof(ld::Summary)) == 0;  // bit-for-bit, NaN included
+  };
   for (int p = 0; p < 7; ++p) {
     const ld::Summary one = ld::summarize(ld::chains_of(ds, p));
-    EXPECT_EQ(all[p].rhat, one.rhat) << p;
-    EXPECT_EQ(all[p].ess_bulk, one.ess_bulk) << p;
-    EXPECT_EQ(all[p].ess_tail, one.ess_tail) << p;
-    EXPECT_EQ(all[p].mcse_sd, one.mcse_sd) << p;
-    EXPECT_EQ(all[p].q95, one.q95) << p;
+    EXPECT_TRUE(same(all[p], one)) << "parameter " << p;
     EXPECT_LT(all[p].q95, 100.0) << "warmup draws leaked into parameter " << p;
   }
   EXPECT_TRUE(std::isnan(all[6].rhat));  // constant parameter
@@ -377,11 +383,7 @@ TEST(DiagnosticsSummary, SummarizeAllSkipsWarmupAndIsThreadCountIndependent) {
   omp_set_num_threads(1);
   const auto serial = ld::summarize_all(ds);
   omp_set_num_threads(threads);
-  for (int p = 0; p < 6; ++p) {
-    EXPECT_EQ(serial[p].rhat, all[p].rhat);
-    EXPECT_EQ(serial[p].ess_bulk, all[p].ess_bulk);
-    EXPECT_EQ(serial[p].mcse_mean, all[p].mcse_mean);
-  }
+  for (int p = 0; p < 7; ++p) EXPECT_TRUE(same(serial[p], all[p])) << "parameter " << p;
   // With warmup included the huge warmup draws dominate.
   const auto with = ld::summarize_all(ds, /*include_warmup=*/true);
   EXPECT_GT(with[0].q95, 1e5);

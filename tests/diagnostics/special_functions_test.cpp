@@ -28,7 +28,7 @@ TEST(InvNormalCdf, InvertsTheCdfAndIsOdd) {
     const double tol = 4e-16 * p / std::exp(-0.5 * x * x) * std::sqrt(2 * M_PI) + 1e-14;
     EXPECT_NEAR(ld::inv_normal_cdf(p), x, tol) << "x " << x;
   }
-  for (double p : {1e-300, 1e-12, 0.001, 0.07, 0.2, 0.4999}) {
+  for (double p : {1e-12, 0.001, 0.07, 0.2, 0.4999}) {  // 1 − p must differ from 1
     EXPECT_NEAR(ld::inv_normal_cdf(1.0 - p), -ld::inv_normal_cdf(p),
                 1e-15 * std::fabs(ld::inv_normal_cdf(p)) + 2e-16 / std::max(p, 1e-16))
         << p;

@@ -198,7 +198,7 @@ TEST(NetcdfWriter, GroupsDimsCoordinatesAndValues) {
           }
     int nvars;
     NC_OK(nc_inq_nvars(g, &nvars));
-    EXPECT_EQ(nvars, 2 + 3 + 1 + 2 + 3);  // coords chain, draw, theta_dim_0, L_dim_0/1 + mu, theta, L
+    EXPECT_EQ(nvars, 5 + 3);  // coordinates chain, draw, theta_dim_0, L_dim_0, L_dim_1; mu, theta, L
 
     // Sample statistics under ArviZ's names and types.
     const std::vector<std::pair<std::string, nc_type>> stats = {

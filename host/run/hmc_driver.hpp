@@ -1,0 +1,254 @@
+#pragma once
+// The host side every HMC-family sampler shares (static HMC: hmc_sampler.hpp; NUTS:
+// nuts_sampler.hpp): config checks, initial values, Stan's windowed warmup loop (segments of
+// iterations cut at window ends; step size and metric adapted per chain inside the lanes, or
+// pooled across chains on the host), the sampling loop, and what a run reports.
+//
+// A sampler supplies a Segment (kernel functor over lanes with the fields t_begin, t_end,
+// adapt_step_size, collect_metric, welford_count0 and a DrawTarget `out`) and a WindowEnd
+// policy with
+//   void step_size_only(std::uint64_t iteration)       Stan's heuristic before warmup
+//   void metric(std::uint64_t iteration, double n)      end of a slow window of n draws
+// Config types (HmcConfig, NutsConfig) share the field names read here.
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <thrust/copy.h>
+#include <thrust/fill.h>
+
+#include "host/adapt/dual_averaging.hpp"
+#include "host/adapt/windowed_schedule.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/backend/tree_sum.hpp"
+#include "host/io/input_error.hpp"
+#include "host/run/draw_set.hpp"
+#include "host/run/hmc_buffers.hpp"
+#include "host/run/progress.hpp"
+#include "kernels/hmc/chain_setup.hpp"
+#include "models/model_info.hpp"
+
+namespace lockstep {
+namespace driver {
+
+/// Iterations between progress reports (and kernel launches) when nothing else cuts.
+constexpr int kSegmentIterations = 50;
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The checks every HMC-family config needs (InputError naming the flag).
+template <class Cfg>
+void check_common(const Cfg& cfg) {
+  if (cfg.chains < 1) throw InputError("--chains: must be at least 1");
+  if (cfg.warmup < 0) throw InputError("--warmup: must not be negative");
+  if (cfg.draws < 1) throw InputError("--draws: must be at least 1");
+  if (cfg.thin < 1) throw InputError("--thin: must be at least 1");
+}
+
+/// Saved draws per chain: Stan keeps iteration m of a phase when m % thin == 0.
+struct DrawCounts {
+  int warmup_saved;
+  int sampling_saved;
+};
+template <class Cfg>
+DrawCounts draw_counts(const Cfg& cfg) {
+  return DrawCounts{cfg.save_warmup ? (cfg.warmup + cfg.thin - 1) / cfg.thin : 0,
+                    (cfg.draws + cfg.thin - 1) / cfg.thin};
+}
+
+/// Initial values: random U(-r, r) on the unconstrained scale until finite (Stan's default),
+/// or the given cfg.init_unconstrained (one vector for all chains, or cycled per chain).
+template <class Model, class Cfg>
+void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, const hmc::ChainArrays& s,
+                       int n_chains) {
+  const int dim = s.dim, n_pad = s.n_pad;
+  hmc::InitChains<Model> init{m.model, m.data, s, cfg.seed, cfg.init_radius, backend::raw(buf.status)};
+  if (!cfg.init_unconstrained.empty()) {
+    std::vector<Real> q0(static_cast<std::size_t>(dim) * n_pad);
+    for (int c = 0; c < n_pad; ++c) {
+      const auto& v = cfg.init_unconstrained[cfg.init_unconstrained.size() == 1 ? 0 : c % cfg.init_unconstrained.size()];
+      if (static_cast<int>(v.size()) != dim)
+        throw InputError("--init: expected " + std::to_string(dim) + " unconstrained values, found " + std::to_string(v.size()));
+      for (int i = 0; i < dim; ++i) q0[static_cast<std::size_t>(i) * n_pad + c] = static_cast<Real>(v[i]);
+    }
+    thrust::copy(q0.begin(), q0.end(), buf.q.begin());
+    init.radius = 0;
+  }
+  backend::launch_lanes(n_pad, init);
+  const std::vector<int> status = backend::to_host(buf.status);
+  for (int c = 0; c < n_chains; ++c)
+    if (status[c] < 0)
+      throw std::runtime_error(
+          "chain " + std::to_string(c + 1) +
+          (init.radius > 0 ? ": no initial value with finite log density and gradient after " +
+                                 std::to_string(hmc::kInitAttempts) + " attempts"
+                           : ": the given initial value has a non-finite log density or gradient"));
+}
+
+/// Pooled diagonal inverse metric from per-chain Welford sums (Chan et al. 1979 combine, in
+/// chain order): M2 = sum_c m2_c + n sum_c (mean_c - mean)^2 over N = n * chains samples.
+inline std::vector<Real> pooled_inverse_metric(const std::vector<Real>& mean, const std::vector<Real>& m2,
+                                               int dim, int n_pad, int n_chains, double n) {
+  std::vector<Real> out(dim);
+  for (int i = 0; i < dim; ++i) {
+    const Real* mu = mean.data() + static_cast<std::size_t>(i) * n_pad;
+    const Real* ss = m2.data() + static_cast<std::size_t>(i) * n_pad;
+    const double grand = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return mu[c]; }) / n_chains;
+    const double within = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return ss[c]; });
+    const double between = backend::tree_sum<double>(
+        n_chains, [&](std::size_t c) { return (mu[c] - grand) * (mu[c] - grand); });
+    const double total_n = n * n_chains;
+    const double var = (within + n * between) / (total_n - 1);
+    out[i] = static_cast<Real>(hmc::regularized_variance(var, total_n));
+  }
+  return out;
+}
+
+/// Window ends with a diagonal metric: the EndWindow kernel sets each chain's metric from its
+/// own Welford sums, or from the pooled estimate.
+template <class Model>
+struct DiagWindowEnd {
+  hmc::EndWindow<Model> kernel;
+  HmcBuffers* buf = nullptr;
+  int n_chains = 0;
+  bool pooled = false;
+
+  void step_size_only(std::uint64_t iteration) {
+    kernel.iteration = iteration;
+    kernel.update_metric = false;
+    backend::launch_lanes(kernel.s.n_pad, kernel);
+  }
+  void metric(std::uint64_t iteration, double n) {
+    kernel.iteration = iteration;
+    kernel.n = n;
+    kernel.update_metric = true;
+    backend::DeviceVector<Real> pm;
+    if (pooled) {
+      const std::vector<Real> v = pooled_inverse_metric(backend::to_host(buf->welford_mean),
+                                                        backend::to_host(buf->welford_m2), kernel.s.dim,
+                                                        kernel.s.n_pad, n_chains, n);
+      pm.assign(v.begin(), v.end());
+      kernel.pooled = backend::raw(pm);
+    }
+    backend::launch_lanes(kernel.s.n_pad, kernel);
+    kernel.pooled = nullptr;
+  }
+};
+
+/// Stan's windowed warmup over segments. Returns the iteration reached (cfg.warmup).
+template <class Cfg, class Segment, class WindowEnd>
+long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int n_chains, WindowEnd& window_end,
+                Progress* progress) {
+  const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
+  const adapt::WindowedSchedule schedule =
+      cfg.adapt_metric ? adapt::WindowedSchedule::make(cfg.warmup) : adapt::WindowedSchedule{};
+  adapt::DualAveraging pooled_da;
+  pooled_da.delta = cfg.target_accept;
+  adapt::DualAveragingState pooled_state;
+  auto pooled_step_from_chains = [&]() {
+    // one step size for all chains: the geometric mean of the per-chain heuristic's choices
+    const std::vector<Real> eps = backend::to_host(buf.step_size);
+    const double mean_log = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains;
+    const double e = std::exp(mean_log);
+    thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+    adapt::DualAveraging::restart(pooled_state, e);
+  };
+
+  if (cfg.warmup > 0) {
+    // Stan initializes the step size once before warmup (run_adaptive_sampler).
+    window_end.step_size_only(0);
+    if (cfg.pool_adaptation) pooled_step_from_chains();
+  }
+  seg.out.save = cfg.save_warmup;
+  seg.out.first_iteration = 0;
+  seg.out.first_draw = 0;
+  long t = 0;
+  int window_start = schedule.init_buffer;
+  while (t < cfg.warmup) {
+    // cut at: window ends, the start of metric collection, progress chunks, every iteration
+    // when step-size adaptation is pooled.
+    long t_end = cfg.pool_adaptation ? t + 1 : std::min<long>(t + kSegmentIterations, cfg.warmup);
+    if (schedule.metric_adaptation && t < schedule.init_buffer) t_end = std::min<long>(t_end, schedule.init_buffer);
+    for (int e : schedule.window_ends)
+      if (e >= t) {
+        t_end = std::min<long>(t_end, e + 1);
+        break;
+      }
+    seg.t_begin = t;
+    seg.t_end = t_end;
+    seg.adapt_step_size = !cfg.pool_adaptation;
+    seg.collect_metric = schedule.in_window(static_cast<int>(t));
+    seg.welford_count0 = static_cast<double>(t - window_start);
+    backend::launch_lanes(n_lanes, seg);
+    if (cfg.pool_adaptation) {
+      const std::vector<Real> acc = backend::to_host(buf.last_accept);
+      const double mean_accept = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return acc[c]; }) / n_chains;
+      const double e = pooled_da.update(pooled_state, mean_accept);
+      thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+    }
+    t = t_end;
+    if (schedule.is_window_end(static_cast<int>(t - 1))) {
+      window_end.metric(static_cast<std::uint64_t>(t), static_cast<double>(t - window_start));
+      if (cfg.pool_adaptation) pooled_step_from_chains();
+      window_start = static_cast<int>(t);
+    }
+    if (progress) progress->update(t, total_iterations, cfg.warmup);
+  }
+  if (cfg.warmup > 0) {
+    if (cfg.pool_adaptation) {
+      const double e = adapt::DualAveraging::final_step_size(pooled_state);
+      if (pooled_state.counter > 0) thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+    } else {
+      backend::launch_lanes(buf.n_pad, hmc::FinishStepSize{buf.chains(), buf.adapt()});
+    }
+  }
+  return t;
+}
+
+/// Sampling iterations cfg.warmup .. cfg.warmup + cfg.draws - 1 (no adaptation).
+template <class Cfg, class Segment>
+void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Progress* progress) {
+  const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
+  seg.adapt_step_size = false;
+  seg.collect_metric = false;
+  seg.out.save = true;
+  seg.out.first_iteration = static_cast<std::uint64_t>(cfg.warmup);
+  seg.out.first_draw = first_draw;
+  long t = cfg.warmup;
+  while (t < total_iterations) {
+    seg.t_begin = static_cast<std::uint64_t>(t);
+    seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + kSegmentIterations, total_iterations));
+    backend::launch_lanes(n_lanes, seg);
+    t = static_cast<long>(seg.t_end);
+    if (progress) progress->update(t, total_iterations, cfg.warmup);
+  }
+}
+
+/// Gradient evaluations, per-chain step size and diagonal inverse metric, post-warmup
+/// divergences (from the divergent__ column).
+inline void report_run(HmcBuffers& buf, int n_chains, const DrawSet& draws, RunInfo& info) {
+  const int dim = buf.dim, n_pad = buf.n_pad;
+  const std::vector<double> evals = backend::to_host(buf.grad_evals);
+  info.gradient_evaluations = 0;
+  for (int c = 0; c < n_chains; ++c) info.gradient_evaluations += static_cast<unsigned long long>(evals[c]);
+  const std::vector<Real> eps = backend::to_host(buf.step_size);
+  const std::vector<Real> minv = backend::to_host(buf.inv_metric);
+  info.step_size.assign(eps.begin(), eps.begin() + n_chains);
+  info.inv_metric.assign(n_chains, std::vector<double>(dim));
+  for (int c = 0; c < n_chains; ++c)
+    for (int i = 0; i < dim; ++i) info.inv_metric[c][i] = minv[static_cast<std::size_t>(i) * n_pad + c];
+  info.divergences = 0;
+  const int div = draws.stat_index("divergent__");
+  for (int c = 0; c < n_chains; ++c) {
+    const double* d = draws.stat_series(div, c);
+    for (int k = draws.n_warmup_saved; k < draws.n_draws; ++k) info.divergences += d[k] != 0;
+  }
+}
+
+}  // namespace driver
+}  // namespace lockstep

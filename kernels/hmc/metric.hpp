@@ -1,0 +1,145 @@
+#pragma once
+// Euclidean metrics of HMC-family samplers, for one chain (scalar Strided views): the kinetic
+// energy K(p) = 1/2 p^T M^-1 p, the "sharp" momentum p# = dK/dp = M^-1 p (Betancourt 2017,
+// "A Conceptual Introduction to HMC", section 4.2 and appendix A.4), the position drift of
+// the leapfrog q <- q + eps M^-1 p, and momentum draws p ~ N(0, M).
+//
+//   DiagMetric:  M^-1 = diag(minv)                        (Stan's diag_e_metric)
+//   DenseMetric: M^-1 a full SPD matrix with Cholesky factor L, M^-1 = L L^T
+//                (Stan's dense_e_metric). p = L^-T z with z ~ N(0, I) has covariance
+//                L^-T L^-1 = (L L^T)^-1 = M: one back substitution, no inverse stored.
+//
+// A "MetricOf" (DiagMetricOf, DenseMetricOf) is a small copyable functor that hands a kernel
+// the metric view of chain c; kernels are templates over it, so the diagonal path compiles to
+// exactly the arithmetic of kernels/hmc/leapfrog.hpp (bitwise the same results).
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/core/strided.hpp"
+#include "kernels/hmc/chain_arrays.hpp"
+#include "kernels/hmc/momentum.hpp"
+
+namespace lockstep {
+namespace hmc {
+
+/// M^-1 = diag(minv).
+struct DiagMetric {
+  Strided<Real> minv;
+  int dim;
+
+  /// out = M^-1 p.
+  template <class V>
+  LS_HD LS_INLINE void sharp(V p, V out) const {
+    for (int i = 0; i < dim; ++i) out[i] = minv[i] * p[i];
+  }
+  /// 1/2 p^T M^-1 p, summed as kernels/hmc/leapfrog.hpp's kinetic_energy.
+  template <class V>
+  LS_HD LS_INLINE Real kinetic(V p) const {
+    Real k = Real(0);
+    for (int i = 0; i < dim; ++i) k += minv[i] * p[i] * p[i];
+    return k * Real(0.5);
+  }
+  /// q <- q + eps M^-1 p.
+  template <class V>
+  LS_HD LS_INLINE void drift(V q, V p, Real eps) const {
+    for (int i = 0; i < dim; ++i) q[i] += eps * minv[i] * p[i];
+  }
+  /// p ~ N(0, M) from counter (iteration, purpose, offset + pair index).
+  template <class V>
+  LS_HD LS_INLINE void draw(const Rng& rng, std::uint64_t iteration, Stream purpose,
+                            std::uint32_t offset, V p) const {
+    draw_momentum(rng, iteration, purpose, offset, dim, p, minv);
+  }
+};
+
+/// Full M^-1: element (i, j) at minv[i * dim + j]; L lower triangular at chol[i * dim + j].
+struct DenseMetric {
+  Strided<Real> minv;
+  Strided<Real> chol;
+  int dim;
+
+  template <class V>
+  LS_HD LS_INLINE Real row_dot(int i, V p) const {
+    Real s = Real(0);
+    const int r = i * dim;
+    for (int j = 0; j < dim; ++j) s += minv[r + j] * p[j];
+    return s;
+  }
+  template <class V>
+  LS_HD LS_INLINE void sharp(V p, V out) const {
+    for (int i = 0; i < dim; ++i) out[i] = row_dot(i, p);
+  }
+  template <class V>
+  LS_HD LS_INLINE Real kinetic(V p) const {
+    Real k = Real(0);
+    for (int i = 0; i < dim; ++i) k += p[i] * row_dot(i, p);
+    return k * Real(0.5);
+  }
+  /// q <- q + eps M^-1 p (p is not changed, so no temporary is needed).
+  template <class V>
+  LS_HD LS_INLINE void drift(V q, V p, Real eps) const {
+    for (int i = 0; i < dim; ++i) q[i] += eps * row_dot(i, p);
+  }
+  /// p = L^-T z, z the standard normals of (iteration, purpose, offset + pair index): solve
+  /// L^T p = z from the last row up (back substitution).
+  template <class V>
+  LS_HD LS_INLINE void draw(const Rng& rng, std::uint64_t iteration, Stream purpose,
+                            std::uint32_t offset, V p) const {
+    for (int i = 0; i < dim; i += 2) {
+      double z0, z1;
+      normal_pair(rng.bits(iteration, purpose, offset + static_cast<std::uint32_t>(i / 2)), z0, z1);
+      p[i] = static_cast<Real>(z0);
+      if (i + 1 < dim) p[i + 1] = static_cast<Real>(z1);
+    }
+    for (int i = dim - 1; i >= 0; --i) {
+      Real s = p[i];
+      for (int j = i + 1; j < dim; ++j) s -= chol[j * dim + i] * p[j];  // (L^T)_ij = L_ji
+      p[i] = s / chol[i * dim + i];
+    }
+  }
+};
+
+/// The diagonal metric of chain c: ChainArrays::inv_metric, [dim][n_pad].
+struct DiagMetricOf {
+  static constexpr bool kDense = false;
+  LS_HD DiagMetric operator()(const ChainArrays& s, int c) const {
+    return DiagMetric{s.chain(s.inv_metric, c), s.dim};
+  }
+};
+
+/// The dense metric of chain c: per chain, [dim * dim][n_pad] (element k of chain c at
+/// base[k * n_pad + c]); or, when `shared` (pooled adaptation), one matrix [dim * dim] that
+/// every chain reads.
+struct DenseMetricOf {
+  static constexpr bool kDense = true;
+  const Real* minv = nullptr;
+  const Real* chol = nullptr;
+  bool shared = false;
+  LS_HD DenseMetric operator()(const ChainArrays& s, int c) const {
+    const std::ptrdiff_t off = shared ? 0 : c;
+    const std::ptrdiff_t stride = shared ? 1 : s.n_pad;
+    return DenseMetric{Strided<Real>{const_cast<Real*>(minv) + off, stride},
+                       Strided<Real>{const_cast<Real*>(chol) + off, stride}, s.dim};
+  }
+};
+
+/// One leapfrog step of size eps (negative: backward in time) under any metric:
+///   p <- p + eps/2 grad;  q <- q + eps M^-1 p;  grad <- grad log pi(q);  p <- p + eps/2 grad.
+/// Returns log pi at the new position. For DiagMetric the arithmetic is that of
+/// kernels/hmc/leapfrog.hpp's leapfrog(..., n_steps = 1).
+template <class Model, class V, class Metric>
+LS_HD LS_INLINE Real leapfrog_step(const Model& model, const typename Model::Data& data, int dim,
+                                   V q, V p, V grad, const Metric& metric, Real eps) {
+  const Real half = eps * Real(0.5);
+  for (int i = 0; i < dim; ++i) p[i] += half * grad[i];
+  metric.drift(q, p, eps);
+  const Real logp = model.log_density_and_grad(data, q, grad);
+  for (int i = 0; i < dim; ++i) p[i] += half * grad[i];
+  return logp;
+}
+
+}  // namespace hmc
+}  // namespace lockstep

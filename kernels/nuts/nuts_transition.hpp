@@ -1,0 +1,242 @@
+#pragma once
+// One NUTS transition for one chain, iterative, with memory bounded by the maximum depth:
+// Stan's algorithm (stan/mcmc/hmc/nuts/base_nuts.hpp, Stan >= 2.24; Hoffman & Gelman 2014,
+// JMLR 15, algorithm 3 with Betancourt 2017, "A Conceptual Introduction to HMC", appendix A)
+// built without recursion by NumPyro's checkpoint scheme (pyro-ppl/numpyro
+// numpyro/infer/hmc_util.py, `_iterative_build_subtree`), extended with the checkpoints
+// Stan's extra U-turn checks need (tree_indexing.hpp).
+//
+// Transition (H(q, p) = -log pi(q) + 1/2 p^T M^-1 p, H0 at the start):
+//   repeat while depth < max_depth:
+//     direction: forward if u > 1/2; extend the trajectory by a subtree of 2^depth leapfrog
+//     steps from that end. Each new state z has weight w = exp(H0 - H(z)).
+//     - divergence: H(z) - H0 > 1000, or H(z) not finite (NaN counts as +inf) ends the
+//       subtree as invalid;
+//     - after each leaf, the merges of Stan's recursion that complete there are checked
+//       (three no-U-turn conditions each, uturn.hpp); a failing one ends it as invalid;
+//     - the subtree's proposal is a multinomial draw over its states, proportional to w,
+//       made progressively: leaf n replaces the proposal with probability
+//       w_n / (w_0 + ... + w_n) (NumPyro's `_uniform_transition_kernel`) — the same
+//       distribution as Stan's recursive draw.
+//     an invalid subtree ends the transition (its states are never sampled). Otherwise
+//     depth += 1; biased progressive sampling (Betancourt 2017, A.3.2): the sample moves to
+//     the subtree's proposal with probability min(1, W_subtree / W_old); then the trajectory
+//     stops if the three U-turn conditions across (old trajectory, new subtree) fail.
+//   accept_stat = mean over every integrated state (rejected subtree included) of
+//   min(1, exp(H0 - H)); treedepth = accepted doublings; energy = H at the sample.
+//
+// Uniforms are injected: `u(kind, ordinal)` returns the uniform on (0, 1) for the direction of
+// doubling `ordinal` (kDirection), the top-level choice after doubling `ordinal` (kMerge), or
+// the progressive choice at the `ordinal`-th leapfrog state of the transition (kLeaf). In
+// production they come from the chain's Philox stream (PhiloxTreeUniforms); tests script them.
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/core/strided.hpp"
+#include "kernels/core/vmath.hpp"
+#include "kernels/hmc/metric.hpp"
+#include "kernels/nuts/nuts_arrays.hpp"
+#include "kernels/nuts/tree_indexing.hpp"
+#include "kernels/nuts/uturn.hpp"
+
+namespace lockstep {
+namespace nuts {
+
+constexpr double kMaxDeltaH = 1000.0;  // Stan's max_deltaH (base_nuts): divergence threshold
+constexpr int kDefaultMaxDepth = 10;   // Stan's default max_depth
+constexpr int kMaxDepthLimit = 30;     // leaf indices are 32-bit
+
+enum class TreeDraw : int { kDirection = 0, kMerge = 1, kLeaf = 2 };
+
+/// Per-transition sampler statistics (Stan's names: accept_stat__, energy__, treedepth__,
+/// n_leapfrog__, divergent__).
+struct NutsInfo {
+  double accept_stat = 0;
+  double energy = 0;
+  int depth = 0;
+  int n_leapfrog = 0;
+  bool divergent = false;
+};
+
+/// The uniforms of a transition from the chain's stream: uniform(rng, iteration, kTree, i)
+/// with i = ordinal (directions), 64 + ordinal (top-level choices), 128 + ordinal (leaves).
+struct PhiloxTreeUniforms {
+  Rng rng;
+  std::uint64_t iteration;
+  LS_HD LS_INLINE double operator()(TreeDraw kind, int ordinal) const {
+    const std::uint32_t base = kind == TreeDraw::kDirection ? 0u : kind == TreeDraw::kMerge ? 64u : 128u;
+    return uniform(rng, iteration, Stream::kTree, base + static_cast<std::uint32_t>(ordinal));
+  }
+};
+
+/// One end of the trajectory: position, momentum, gradient, sharp momentum.
+struct TrajectoryEnd {
+  Strided<Real> q, p, g, ps;
+};
+
+/// 1/2 p . p# (= 1/2 p^T M^-1 p), in double.
+template <class V>
+LS_HD LS_INLINE double kinetic_from_sharp(int dim, V p, V ps) {
+  double k = 0;
+  for (int i = 0; i < dim; ++i) k += static_cast<double>(p[i]) * static_cast<double>(ps[i]);
+  return 0.5 * k;
+}
+
+struct SubtreeResult {
+  bool valid = true;
+  double log_sum_weight = -INFINITY;  // log sum of exp(H0 - H) over the subtree's states
+  double h_prop = 0;                  // H at the subtree's proposal
+  Real logp_prop = 0;                 // log density there
+};
+
+/// Builds a subtree of 2^depth leapfrog steps of size eps_signed from end z (advanced in
+/// place, so z is the subtree's far end afterwards); the proposal goes to L.q_prop/L.g_prop.
+/// Counts leapfrog steps and Metropolis probabilities into info and sum_metro_prob.
+template <class Model, class Metric, class Uniforms>
+LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data& data,
+                                  const NutsLane& L, const TrajectoryEnd& z, const Metric& metric,
+                                  Real eps_signed, int depth, double H0, NutsInfo& info,
+                                  double& sum_metro_prob, const Uniforms& u) {
+  const int dim = L.dim;
+  SubtreeResult r;
+  for (int i = 0; i < dim; ++i) L.rho_sub[i] = 0;
+  const std::uint32_t n_leaves = 1u << depth;
+  for (std::uint32_t n = 0; n < n_leaves; ++n) {
+    const Real logp = hmc::leapfrog_step(model, data, dim, z.q, z.p, z.g, metric, eps_signed);
+    ++info.n_leapfrog;
+    metric.sharp(z.p, z.ps);
+    double h = kinetic_from_sharp(dim, z.p, z.ps) - static_cast<double>(logp);
+    if (!(h == h)) h = INFINITY;
+    if (h - H0 > kMaxDeltaH) info.divergent = true;
+    const double w = H0 - h;
+    const double lsw = m::log_sum_exp(r.log_sum_weight, w);
+    sum_metro_prob += w > 0 ? 1.0 : m::exp(w);
+    if (info.divergent) {
+      r.valid = false;
+      return r;
+    }
+    // progressive multinomial sampling inside the subtree
+    if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < m::exp(w - lsw)) {
+      for (int i = 0; i < dim; ++i) {
+        L.q_prop[i] = z.q[i];
+        L.g_prop[i] = z.g[i];
+      }
+      r.logp_prop = logp;
+      r.h_prop = h;
+    }
+    r.log_sum_weight = lsw;
+
+    // checkpoints (prefix sums exclude the leaf itself), then the running momentum sum
+    const int t = trailing_ones(n);
+    const int ls = left_checkpoint_slot(n);
+    const int rs = t >= 1 && t < depth ? t : -1;
+    const Strided<Real> lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
+                        lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
+    const Strided<Real> rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
+    for (int i = 0; i < dim; ++i) {
+      const Real before = L.rho_sub[i];
+      if (ls >= 0) {
+        lp[i] = z.p[i];
+        lps[i] = z.ps[i];
+        lpre[i] = before;
+      }
+      if (rs >= 0) {
+        rps[i] = z.ps[i];
+        rpre[i] = before;
+      }
+      L.rho_sub[i] = before + z.p[i];
+    }
+
+    // the merges of Stan's recursion that leaf n completes (levels 1 .. t)
+    for (int k = 1; k <= t; ++k) {
+      const MergeSlots ms = merge_slots(n, k);
+      const Strided<Real> ps_m = L.slot(L.left_ps, ms.begin_a), pre_m = L.slot(L.left_prefix, ms.begin_a);
+      const Strided<Real> rho_sub = L.rho_sub;
+      // around A+B: rho[m..n]
+      bool ok = persists(dim, ps_m, z.ps, [&](int i) { return rho_sub[i] - pre_m[i]; });
+      if (ok && k >= 2) {
+        // across the junction from A: p#(m), p#(b), rho[m..b]
+        const Strided<Real> ps_b = L.slot(L.left_ps, ms.begin_b), p_b = L.slot(L.left_p, ms.begin_b),
+                            pre_b = L.slot(L.left_prefix, ms.begin_b);
+        ok = persists(dim, ps_m, ps_b, [&](int i) { return pre_b[i] + p_b[i] - pre_m[i]; });
+        if (ok) {
+          // across the junction from B: p#(e), p#(n), rho[e..n]
+          const Strided<Real> ps_e = L.slot(L.right_ps, ms.end_a), pre_e = L.slot(L.right_prefix, ms.end_a);
+          ok = persists(dim, ps_e, z.ps, [&](int i) { return rho_sub[i] - pre_e[i]; });
+        }
+      }
+      if (!ok) {
+        r.valid = false;
+        return r;
+      }
+    }
+  }
+  return r;
+}
+
+/// One transition. On entry L.p_f holds the momentum drawn for this transition and L.q,
+/// L.g, *L.logp the current state; on exit they hold the sample.
+template <class Model, class Metric, class Uniforms>
+LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& data,
+                               const NutsLane& L, const Metric& metric, Real eps, int max_depth,
+                               const Uniforms& u) {
+  const int dim = L.dim;
+  NutsInfo info;
+  metric.sharp(L.p_f, L.ps_f);
+  const double H0 = kinetic_from_sharp(dim, L.p_f, L.ps_f) - static_cast<double>(*L.logp);
+  for (int i = 0; i < dim; ++i) {
+    L.q_f[i] = L.q[i];
+    L.q_b[i] = L.q[i];
+    L.g_f[i] = L.g[i];
+    L.g_b[i] = L.g[i];
+    L.p_b[i] = L.p_f[i];
+    L.ps_b[i] = L.ps_f[i];
+    L.rho[i] = L.p_f[i];
+  }
+  info.energy = H0;
+  double log_sum_weight = 0;  // log exp(H0 - H0)
+  double sum_metro_prob = 0;
+  const TrajectoryEnd fwd{L.q_f, L.p_f, L.g_f, L.ps_f}, bck{L.q_b, L.p_b, L.g_b, L.ps_b};
+
+  while (info.depth < max_depth) {
+    const bool forward = u(TreeDraw::kDirection, info.depth) > 0.5;
+    const TrajectoryEnd& near = forward ? fwd : bck;  // extended in place
+    const Strided<Real> ps_far = forward ? L.ps_b : L.ps_f;
+    for (int i = 0; i < dim; ++i) {
+      L.p_near[i] = near.p[i];
+      L.ps_near[i] = near.ps[i];
+    }
+    const SubtreeResult sub = build_subtree(model, data, L, near, metric, forward ? eps : -eps,
+                                            info.depth, H0, info, sum_metro_prob, u);
+    if (!sub.valid) break;
+    ++info.depth;
+
+    // biased progressive sampling between the old trajectory and the new subtree
+    if (sub.log_sum_weight > log_sum_weight ||
+        u(TreeDraw::kMerge, info.depth - 1) < m::exp(sub.log_sum_weight - log_sum_weight)) {
+      for (int i = 0; i < dim; ++i) {
+        L.q[i] = L.q_prop[i];
+        L.g[i] = L.g_prop[i];
+      }
+      *L.logp = sub.logp_prop;
+      info.energy = sub.h_prop;
+    }
+    log_sum_weight = m::log_sum_exp(log_sum_weight, sub.log_sum_weight);
+
+    // A = old trajectory (far end .. near end), B = new subtree (left slot 0 .. near.*)
+    const Strided<Real> rho = L.rho, rho_sub = L.rho_sub, p_near = L.p_near;
+    const Strided<Real> p_b0 = L.left_p;  // slot 0 = the subtree's first leaf
+    bool persist = persists(dim, ps_far, near.ps, [&](int i) { return rho[i] + rho_sub[i]; });
+    persist = persist && persists(dim, ps_far, L.left_ps, [&](int i) { return rho[i] + p_b0[i]; });
+    persist = persist && persists(dim, L.ps_near, near.ps, [&](int i) { return rho_sub[i] + p_near[i]; });
+    for (int i = 0; i < dim; ++i) rho[i] += rho_sub[i];
+    if (!persist) break;
+  }
+  info.accept_stat = info.n_leapfrog > 0 ? sum_metro_prob / info.n_leapfrog : 0.0;
+  return info;
+}
+
+}  // namespace nuts
+}  // namespace lockstep
