@@ -72,6 +72,11 @@ def make_cases():
         "4 chains x 150 iid Poisson(2.5): many ties (average ranks)")
     add("many_short_odd", ar1(rng, 16, 7, 0.2), "16 chains x 7 draws (odd, short)")
     add("heavy_autocorr", ar1(rng, 2, 300, 0.995), "2 chains x 300 AR(1), rho = 0.995 (ESS tiny)")
+    # Its own seed, found by search: here a fused multiply-add in (1 - g) a + g b moves q95
+    # across a draw, so the case catches FMA contraction in the quantile.
+    add("quantile_near_draw", np.random.default_rng(17).standard_t(3, size=(3, 267)),
+        "3 chains x 267 iid Student-t(3): S = 801, so (S - 1) p is an integer for p = 0.05, 0.95 "
+        "and the type 7 weight is 1e-13 off 0 or 1 (one-ulp effects decide I(x <= q))")
     add("constant", np.full((4, 100), 1.5), "4 chains x 100 draws all 1.5: undefined (NaN)")
     add("too_few_draws", rng.normal(size=(3, 3)), "3 chains x 3 draws: fewer than 4, NaN")
     return cases

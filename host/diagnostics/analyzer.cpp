@@ -20,6 +20,15 @@ constexpr double kArvizResolution = 1e-15;
 constexpr double kLowerTail = 0.1586553;
 constexpr double kUpperTail = 0.8413447;
 
+// Rounds v to double as a separate operation: keeps the compiler from fusing a*b + c into one
+// FMA (GCC contracts by default under -march=native). Where a result is compared against the
+// draws (a quantile threshold) or floored into an index, one ulp decides the outcome, and
+// scipy/numpy round every operation separately.
+inline double rounded(double v) {
+  volatile double t = v;
+  return t;
+}
+
 // NaN-propagating min/max (R's semantics; Python's min/max depend on argument order).
 inline double nan_min(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b); }
 inline double nan_max(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::max(a, b); }
@@ -87,13 +96,13 @@ double Analyzer::quantile(double prob) {
   if (S_full_ == 1) return s[0];
   // scipy.stats.mstats.mquantiles(alphap=1, betap=1), i.e. R's type 7:
   // aleph = n·p + (1 − p), k = ⌊clip(aleph, 1, n − 1)⌋, γ = clip(aleph − k, 0, 1).
-  const double aleph = n * prob + (1.0 - prob);
+  const double aleph = rounded(n * prob) + (1.0 - prob);
   const double k = std::floor(std::min(std::max(aleph, 1.0), n - 1.0));
   const double gamma = std::min(std::max(aleph - k, 0.0), 1.0);
   const std::size_t ki = static_cast<std::size_t>(k);
   const double a = s[ki - 1], b = s[ki];
   if (a == b) return a;  // ties: exactly the tied value (R), not (1 − γ)a + γa
-  return (1.0 - gamma) * a + gamma * b;
+  return rounded((1.0 - gamma) * a) + rounded(gamma * b);
 }
 
 void Analyzer::split_subset(const std::vector<double>& vals, const std::vector<std::uint32_t>& pos,
@@ -240,28 +249,65 @@ double Analyzer::split_ess(F value) {
   return S / tau;
 }
 
-const double* Analyzer::scores(Scores which) {
-  if (z_holds_ == which) return ws_.z.data();
-  ensure_sorted();
-  if (which == Scores::kBulk) {
+const double* Analyzer::bulk_scores() {
+  if (!z_is_bulk_) {
+    ensure_sorted();
     normal_scores_of_sorted(ws_.sorted, ws_.sorted_pos);
-  } else {
-    // Fold around the median of ALL draws (posterior, az.summary), then split and rank.
-    const std::vector<double>& s = ws_.sorted;
-    const double median = 0.5 * (s[(S_full_ - 1) / 2] + s[S_full_ / 2]);
-    fold_sorted(s.data(), ws_.sorted_pos.data(), S_full_, median, ws_.tmp_vals, ws_.tmp_pos);
-    normal_scores_of_sorted(ws_.tmp_vals, ws_.tmp_pos);
+    z_is_bulk_ = true;
   }
-  z_holds_ = which;
   return ws_.z.data();
+}
+
+double Analyzer::folded_rhat() {
+  ensure_sorted();
+  // Fold around the median of ALL draws (posterior, az.summary), then split and rank.
+  const std::vector<double>& s = ws_.sorted;
+  const double median = 0.5 * (s[(S_full_ - 1) / 2] + s[S_full_ / 2]);
+  fold_sorted(s.data(), ws_.sorted_pos.data(), S_full_, median, ws_.tmp_vals, ws_.tmp_pos);
+  const double* v;
+  const std::uint32_t* p;
+  split_subset(ws_.tmp_vals, ws_.tmp_pos, v, p);
+  // All folded draws equal (e.g. chains constant at two values): the scores are constant and
+  // R̂ is 0/0, NaN (ArviZ), NA (posterior).
+  if (v[0] == v[S_split_ - 1]) return kNaN;
+  const int K = 2 * M_, n = half_, N = N_;
+  ws_.chain_means.resize(K);
+  ws_.chain_sums.assign(K, 0.0);
+  ws_.chain_sq_sums.assign(K, 0.0);
+  double* s1 = ws_.chain_sums.data();
+  double* s2 = ws_.chain_sq_sums.data();
+  const double inv_N = 1.0 / N;
+  // Position → split chain: chain c = ⌊pos/N⌋ (exact: (pos + ½)/N is ≥ ½/N from an integer and
+  // its rounding error is below pos·2^-53), second half when the draw index ≥ N − n.
+  for_each_normal_score(v, p, S_split_, ws_.scores, [=](std::uint32_t pos, double z) {
+    const std::uint32_t c = static_cast<std::uint32_t>((pos + 0.5) * inv_N);
+    const std::uint32_t i = pos - c * static_cast<std::uint32_t>(N);
+    const std::uint32_t j = 2 * c + (i >= static_cast<std::uint32_t>(N - n) ? 1 : 0);
+    s1[j] += z;
+    s2[j] += z * z;
+  });
+  // Split R̂ from per-chain sums: var_j = (Σz² − n·m_j²)/(n − 1). The scores are O(1) with
+  // means near 0, so the one-pass variance loses nothing noticeable (~1e-15 relative).
+  double mm = 0.0, w = 0.0;
+  for (int j = 0; j < K; ++j) {
+    const double m = s1[j] / n;
+    ws_.chain_means[j] = m;
+    w += (s2[j] - n * m * m) / (n - 1);
+    mm += m;
+  }
+  mm /= K;
+  w /= K;
+  double vb = 0.0;
+  for (int j = 0; j < K; ++j) vb += (ws_.chain_means[j] - mm) * (ws_.chain_means[j] - mm);
+  const double between = n * (vb / (K - 1));
+  return std::sqrt((between / w + n - 1) / n);
 }
 
 double Analyzer::rhat() {
   if (!diagnosable_) return kNaN;
-  const double* z = scores(Scores::kBulk);
+  const double* z = bulk_scores();
   const double bulk = split_rhat([z](std::size_t i) { return z[i]; });
-  z = scores(Scores::kFolded);
-  const double tail = split_rhat([z](std::size_t i) { return z[i]; });
+  const double tail = folded_rhat();
   return nan_max(bulk, tail);
 }
 
@@ -273,7 +319,7 @@ double Analyzer::rhat_basic() {
 
 double Analyzer::ess_bulk() {
   if (!diagnosable_) return kNaN;
-  const double* z = scores(Scores::kBulk);
+  const double* z = bulk_scores();
   return split_ess([z](std::size_t i) { return z[i]; });
 }
 
@@ -342,8 +388,8 @@ double Analyzer::mcse_quantile(double prob) {
   ensure_sorted();
   const double n = static_cast<double>(S_full_);
   // ArviZ's 0-based form of posterior's sims[max(floor(u1·S), 1)] and sims[min(ceiling(u2·S), S)].
-  const std::size_t i1 = static_cast<std::size_t>(std::floor(std::max(u1 * n - 1.0, 0.0)));
-  const std::size_t i2 = static_cast<std::size_t>(std::ceil(std::min(u2 * n - 1.0, n - 1.0)));
+  const std::size_t i1 = static_cast<std::size_t>(std::floor(std::max(rounded(u1 * n) - 1.0, 0.0)));
+  const std::size_t i2 = static_cast<std::size_t>(std::ceil(std::min(rounded(u2 * n) - 1.0, n - 1.0)));
   return 0.5 * (ws_.sorted[i2] - ws_.sorted[i1]);
 }
 

@@ -25,7 +25,7 @@ struct Workspace {
   std::vector<std::uint32_t> tmp_pos, tmp_pos2;
   std::vector<double> z;                    // normal scores by position
   std::vector<double> series;               // 2M centred split chains, one after the other
-  std::vector<double> chain_means, chain_vars, rho;
+  std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, rho;
   SortScratch sort_scratch;
   NormalScores scores;
   LagSums lags;
@@ -60,10 +60,11 @@ class Analyzer {
   void split_subset(const std::vector<double>& vals, const std::vector<std::uint32_t>& pos,
                     const double*& out_vals, const std::uint32_t*& out_pos);
   void normal_scores_of_sorted(const std::vector<double>& vals, const std::vector<std::uint32_t>& pos);
-  // Make ws_.z hold the bulk (z(θ)) or the folded (z(|θ − median|)) normal scores.
-  enum class Scores { kNone, kBulk, kFolded };
-  const double* scores(Scores which);
+  // Make ws_.z hold the bulk normal scores z(θ).
+  const double* bulk_scores();
   template <class F> double split_rhat(F value);
+  // R̂ of the folded draws' normal scores, accumulated per split chain (no z array written).
+  double folded_rhat();
   template <class F> double split_ess(F value);
 
   Workspace& ws_;
@@ -72,7 +73,7 @@ class Analyzer {
   bool any_nan_ = false, finite_ = true, diagnosable_ = false, sorted_ = false;
   double mean_ = 0, sd_ = 0;
   // cached results
-  Scores z_holds_ = Scores::kNone;
+  bool z_is_bulk_ = false;
   bool have_ess_mean_ = false, have_ess_c2_ = false;
   double ess_mean_ = 0, ess_c2_ = 0;
 };

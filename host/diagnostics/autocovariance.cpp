@@ -109,6 +109,22 @@ void AutocovarianceSum::finish(std::vector<double>& out) {
   for (int t = 0; t < n; ++t) out[t] = re_[t] * scale;
 }
 
+namespace {
+// Σ_{i < n − s} y_i y_{i+s} with 8 interleaved partial sums (a fixed order, so deterministic;
+// the fixed-width inner loop is what lets the compiler use one vector FMA per step).
+inline double dot_lag(const double* y, int n, int s) {
+  const int len = n - s;
+  const double* w = y + s;
+  double p[8] = {};
+  int i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int k = 0; k < 8; ++k) p[k] += y[i + k] * w[i + k];
+  double dot = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+  for (; i < len; ++i) dot += y[i] * w[i];
+  return dot;
+}
+}  // namespace
+
 void LagSums::reset(const double* data, int K, int n, bool force_fft) {
   data_ = data;
   K_ = K;
@@ -142,21 +158,7 @@ void LagSums::extend(int t) {
     double total[kDirectBlock] = {};
     for (int j = 0; j < K_; ++j) {
       const double* y = data_ + static_cast<std::size_t>(j) * n;
-      double a[kDirectBlock] = {};
-      int i = 0;
-      if (hi - lo == kDirectBlock) {
-        // Every lag of the block is in range while i + hi − 1 < n: the inner loop runs over
-        // the 16 lags (a fixed-length vector operation), reusing each y[i].
-        const int full = n - hi + 1;
-        for (; i < full; ++i) {
-          const double yi = y[i];
-          const double* w = y + i + lo;
-          for (int s = 0; s < kDirectBlock; ++s) a[s] += yi * w[s];
-        }
-      }
-      for (; i < n - lo; ++i)
-        for (int s = 0; s < hi - lo && i + lo + s < n; ++s) a[s] += y[i] * y[i + lo + s];
-      for (int s = 0; s < hi - lo; ++s) total[s] += a[s];
+      for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
     }
     for (int s = lo; s < hi; ++s) sums_[s] = total[s - lo] / n;
     computed_ = hi;

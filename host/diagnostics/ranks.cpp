@@ -20,9 +20,19 @@ inline std::uint64_t order_key(double x) {
   return (u & kSignBit) ? ~u : (u | kSignBit);
 }
 
+// Order-preserving 32-bit key of the value rounded to float (rounding is monotone, so
+// x ≤ y implies key32(x) ≤ key32(y); distinct doubles may share a key and are then ordered
+// exactly in a fix-up pass).
+inline std::uint32_t order_key32(double x) {
+  const float f = static_cast<float>(x);
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
 constexpr int kDigitBits = 11;
 constexpr int kBuckets = 1 << kDigitBits;
-constexpr int kPasses = (64 + kDigitBits - 1) / kDigitBits;  // 6
+constexpr int kPasses = 3;            // the 32 key bits: 11 + 11 + 10
 constexpr std::size_t kSmall = 1024;  // below this a comparison sort is cheaper
 
 }  // namespace
@@ -31,51 +41,66 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
                          std::vector<std::uint32_t>& positions, SortScratch& scratch) {
   values.resize(S);
   positions.resize(S);
-  std::iota(positions.begin(), positions.end(), 0u);
+  auto exact_less = [x](std::uint32_t a, std::uint32_t b) { return order_key(x[a]) < order_key(x[b]); };
   if (S < kSmall) {
-    std::stable_sort(positions.begin(), positions.end(),
-                     [x](std::uint32_t a, std::uint32_t b) { return order_key(x[a]) < order_key(x[b]); });
-  } else {
-    auto& keys = scratch.keys;
-    auto& keys_tmp = scratch.keys_tmp;
-    auto& pos_tmp = scratch.pos_tmp;
-    keys.resize(S);
-    keys_tmp.resize(S);
-    pos_tmp.resize(S);
-    std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
-    for (std::size_t i = 0; i < S; ++i) {
-      const std::uint64_t k = order_key(x[i]);
-      keys[i] = k;
-      for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kDigitBits)) & (kBuckets - 1))];
-    }
-    std::uint64_t* src_k = keys.data();
-    std::uint64_t* dst_k = keys_tmp.data();
-    std::uint32_t* src_p = positions.data();
-    std::uint32_t* dst_p = pos_tmp.data();
-    for (int p = 0; p < kPasses; ++p) {
-      std::size_t* h = hist.data() + static_cast<std::size_t>(p) * kBuckets;
-      // A digit shared by every key leaves the order unchanged: skip the pass.
-      const std::uint64_t first_digit = (src_k[0] >> (p * kDigitBits)) & (kBuckets - 1);
-      if (h[first_digit] == S) continue;
-      std::size_t sum = 0;
-      for (int b = 0; b < kBuckets; ++b) {
-        const std::size_t c = h[b];
-        h[b] = sum;
-        sum += c;
-      }
-      const int shift = p * kDigitBits;
-      for (std::size_t i = 0; i < S; ++i) {
-        const std::uint64_t k = src_k[i];
-        const std::size_t d = h[(k >> shift) & (kBuckets - 1)]++;
-        dst_k[d] = k;
-        dst_p[d] = src_p[i];
-      }
-      std::swap(src_k, dst_k);
-      std::swap(src_p, dst_p);
-    }
-    if (src_p != positions.data()) std::memcpy(positions.data(), src_p, S * sizeof(std::uint32_t));
+    std::iota(positions.begin(), positions.end(), 0u);
+    std::stable_sort(positions.begin(), positions.end(), exact_less);
+    for (std::size_t k = 0; k < S; ++k) values[k] = x[positions[k]];
+    return;
   }
-  for (std::size_t k = 0; k < S; ++k) values[k] = x[positions[k]];
+  // Words (key32 << 32 | position), sorted by their high half with a stable LSD radix sort:
+  // 3 passes over 8-byte words, the positions travelling for free in the low half.
+  auto& words = scratch.keys;
+  auto& tmp = scratch.keys_tmp;
+  words.resize(S);
+  tmp.resize(S);
+  std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
+  for (std::size_t i = 0; i < S; ++i) {
+    const std::uint32_t k = order_key32(x[i]);
+    words[i] = (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i);
+    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kDigitBits)) & (kBuckets - 1))];
+  }
+  std::uint64_t* src = words.data();
+  std::uint64_t* dst = tmp.data();
+  for (int p = 0; p < kPasses; ++p) {
+    std::size_t* h = hist.data() + static_cast<std::size_t>(p) * kBuckets;
+    const int shift = 32 + p * kDigitBits;
+    // A digit shared by every key leaves the order unchanged: skip the pass.
+    if (h[(src[0] >> shift) & (kBuckets - 1)] == S) continue;
+    std::size_t sum = 0;
+    for (int b = 0; b < kBuckets; ++b) {
+      const std::size_t c = h[b];
+      h[b] = sum;
+      sum += c;
+    }
+    for (std::size_t i = 0; i < S; ++i) {
+      const std::uint64_t w = src[i];
+      dst[h[(w >> shift) & (kBuckets - 1)]++] = w;
+    }
+    std::swap(src, dst);
+  }
+  for (std::size_t k = 0; k < S; ++k) {
+    positions[k] = static_cast<std::uint32_t>(src[k]);
+    values[k] = x[positions[k]];
+  }
+  // Fix-up: runs sharing a float key hold distinct doubles in position order; order them
+  // exactly (stable, so equal doubles keep position order).
+  std::size_t i = 0;
+  while (i < S) {
+    std::size_t j = i + 1;
+    const std::uint64_t hi = src[i] >> 32;
+    while (j < S && (src[j] >> 32) == hi) ++j;
+    if (j - i > 1) {
+      bool sorted = true;
+      for (std::size_t k = i + 1; k < j && sorted; ++k)
+        sorted = !(order_key(values[k]) < order_key(values[k - 1]));
+      if (!sorted) {
+        std::stable_sort(positions.begin() + i, positions.begin() + j, exact_less);
+        for (std::size_t k = i; k < j; ++k) values[k] = x[positions[k]];
+      }
+    }
+    i = j;
+  }
 }
 
 const std::vector<double>& NormalScores::table(std::size_t S) {
@@ -94,20 +119,7 @@ double NormalScores::score(double r, std::size_t S) {
 
 void rank_normalize_sorted(const double* values, const std::uint32_t* positions, std::size_t S,
                            double* z, NormalScores& scores) {
-  const std::vector<double>& table = scores.table(S);
-  std::size_t i = 0;
-  while (i < S) {
-    std::size_t j = i + 1;
-    while (j < S && values[j] == values[i]) ++j;
-    if (j == i + 1) {
-      z[positions[i]] = table[i];
-    } else {
-      // Ranks i+1..j (1-based) share their average (i + 1 + j)/2.
-      const double s = NormalScores::score(0.5 * static_cast<double>(i + 1 + j), S);
-      for (std::size_t k = i; k < j; ++k) z[positions[k]] = s;
-    }
-    i = j;
-  }
+  for_each_normal_score(values, positions, S, scores, [z](std::uint32_t p, double v) { z[p] = v; });
 }
 
 void fold_sorted(const double* values, const std::uint32_t* positions, std::size_t S, double m,

@@ -6,9 +6,11 @@
 // by the normal score z = Φ⁻¹((r − 3/8)/(S − 2·3/8 + 1)) = Φ⁻¹((r − 3/8)/(S + 1/4))
 // (Blom 1958 offsets; posterior `backtransform_ranks`, ArviZ `_backtransform_ranks`).
 //
-// The pooled draws are sorted once by an LSD radix sort on the IEEE-754 bit pattern mapped to
-// an order-preserving unsigned key (11-bit digits, 6 passes: O(S), stable), which is what
-// keeps rank normalization of millions of draws cheap. Folded draws |θ − median| need no
+// The pooled draws are sorted once by an LSD radix sort (O(S), stable) of 64-bit words holding
+// an order-preserving 32-bit key of the value rounded to float in the high half and the
+// position in the low half (3 passes of 11 bits), followed by an exact fix-up of the rare runs
+// of distinct doubles that round to the same float; this is what keeps rank normalization of
+// millions of draws cheap. Folded draws |θ − median| need no
 // second sort: in the sorted order, the draws below the median (read backwards) and the ones
 // at or above it (read forwards) are each already sorted by distance, so a merge orders them.
 #include <cstdint>
@@ -19,7 +21,6 @@ namespace lockstep::diagnostics {
 /// Scratch buffers for sort_with_positions (reused across calls to avoid allocation).
 struct SortScratch {
   std::vector<std::uint64_t> keys, keys_tmp;
-  std::vector<std::uint32_t> pos_tmp;
 };
 
 /// Sort x[0..S) (no NaN) ascending: values[k] = x[positions[k]]. Stable (equal values keep
@@ -41,8 +42,28 @@ class NormalScores {
   std::vector<double> table_;
 };
 
-/// Given S values sorted ascending and their positions, write the normal score of each value's
-/// average rank to z[positions[k]]. z must have room for the largest position.
+/// Given S values sorted ascending and their positions, call sink(position, z) with the normal
+/// score z of each value's average rank, in sorted order.
+template <class Sink>
+void for_each_normal_score(const double* values, const std::uint32_t* positions, std::size_t S,
+                           NormalScores& scores, Sink&& sink) {
+  const std::vector<double>& table = scores.table(S);
+  std::size_t i = 0;
+  while (i < S) {
+    std::size_t j = i + 1;
+    while (j < S && values[j] == values[i]) ++j;
+    if (j == i + 1) {
+      sink(positions[i], table[i]);
+    } else {
+      // Ranks i+1..j (1-based) share their average (i + 1 + j)/2.
+      const double z = NormalScores::score(0.5 * static_cast<double>(i + 1 + j), S);
+      for (std::size_t k = i; k < j; ++k) sink(positions[k], z);
+    }
+    i = j;
+  }
+}
+
+/// for_each_normal_score writing z[positions[k]]; z must have room for the largest position.
 void rank_normalize_sorted(const double* values, const std::uint32_t* positions, std::size_t S,
                            double* z, NormalScores& scores);
 

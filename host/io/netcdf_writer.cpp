@@ -3,6 +3,7 @@
 
 #include <netcdf.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -196,6 +197,17 @@ class Writer {
         nc_.check(nc_put_att_double(g, NC_GLOBAL, "inv_metric_adapted", NC_DOUBLE, flat.size(), flat.data()),
                   "attribute inv_metric_adapted");
     }
+    if (!info_.dense_inv_metric.empty()) {
+      std::vector<double> flat;
+      for (const auto& m : info_.dense_inv_metric) {
+        if (m.size() != info_.dense_inv_metric[0].size())
+          throw std::invalid_argument("write_inference_data_netcdf: dense_inv_metric sizes differ");
+        flat.insert(flat.end(), m.begin(), m.end());
+      }
+      if (!flat.empty())
+        nc_.check(nc_put_att_double(g, NC_GLOBAL, "dense_inv_metric_adapted", NC_DOUBLE, flat.size(), flat.data()),
+                  "attribute dense_inv_metric_adapted");
+    }
     for (const auto& kv : info_.config) text(g, "config_" + attr_key(kv.first), kv.second);
   }
 
@@ -318,6 +330,8 @@ void validate(const DrawSet& d, const RunInfo& info) {
   if (d.n_chains < 1) bad("no chains");
   if (d.n_draws < 0 || d.n_warmup_saved < 0 || d.n_warmup_saved > d.n_draws)
     bad("n_warmup_saved not within n_draws");
+  // (netCDF would take a dimension of length 0 for an unlimited one.)
+  if (d.n_draws == d.n_warmup_saved) bad("no draws after warmup");
   const std::size_t per = static_cast<std::size_t>(d.n_chains) * d.n_draws;
   if (d.values.size() != d.names.size() * per) bad("values size does not match names x chains x draws");
   if (d.stats.size() != d.stat_names.size() * per) bad("stats size does not match stat_names x chains x draws");
@@ -325,6 +339,8 @@ void validate(const DrawSet& d, const RunInfo& info) {
     bad("step_size size is not the number of chains");
   if (!info.inv_metric.empty() && info.inv_metric.size() != static_cast<std::size_t>(d.n_chains))
     bad("inv_metric size is not the number of chains");
+  if (!info.dense_inv_metric.empty() && info.dense_inv_metric.size() != static_cast<std::size_t>(d.n_chains))
+    bad("dense_inv_metric size is not the number of chains");
   for (const auto& n : d.stat_names) {
     const std::string a = arviz_stat_name(n);
     if (a.empty() || a == "chain" || a == "draw") bad("sampler statistic '" + n + "' has no usable name");

@@ -10,7 +10,8 @@
 //                          every RunInfo::config entry (key characters outside
 //                          [A-Za-z0-9_.-] become '_'); per chain step_size_adapted
 //                          (double[chain]) and, for a diagonal metric, inv_metric_adapted
-//                          (double[chain * dim], chain-major) with inv_metric_dim.
+//                          (double[chain * dim], chain-major) with inv_metric_dim; a dense
+//                          metric also as dense_inv_metric_adapted (double[chain * dim * dim]).
 //   /posterior             dims chain, draw; coordinate variables chain = 0..C-1 and
 //                          draw = 0..D-1 (int64). A scalar parameter "mu" is double
 //                          mu(chain, draw); indexed parameters "theta[1]".."theta[8]" are
@@ -43,8 +44,9 @@ struct NetcdfWriteOptions {
   std::string version = "0.1.0";  // inference_library_version
 };
 
-/// Throws std::invalid_argument for an inconsistent DrawSet/RunInfo or parameter names that
-/// cannot be grouped (e.g. both "a" and "a[1]"), std::runtime_error "PATH: netCDF: ..." on a
+/// Throws std::invalid_argument for an inconsistent DrawSet/RunInfo, no post-warmup draws or
+/// parameter names that cannot be grouped (e.g. both "a" and "a[1]"; a parameter named
+/// "chain" or "draw"), std::runtime_error "PATH: netCDF: ..." on a
 /// libnetcdf or I/O failure (then nothing is left at PATH).
 void write_inference_data_netcdf(const std::string& path, const DrawSet& draws,
                                  const RunInfo& info, const NetcdfWriteOptions& options = {});

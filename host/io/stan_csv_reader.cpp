@@ -108,7 +108,8 @@ struct ParsedFile {
   int last_line = 0;
   std::vector<std::pair<std::string, std::string>> preamble;  // section-path key -> value
   double step_size = kNaN;
-  std::vector<double> inv_metric;
+  std::vector<double> inv_metric;        // diagonal (of a dense metric too)
+  std::vector<double> dense_inv_metric;  // row-major, for a dense metric block
   double warmup_seconds = kNaN, sampling_seconds = kNaN;
 
   const std::string* find(const std::string& key) const {
@@ -180,6 +181,7 @@ void preamble_line(std::string_view body, std::vector<std::string>& sections,
 
 std::vector<double> parse_list(const std::string& file, int line, std::string_view s) {
   std::vector<double> v;
+  if (trim(s).empty()) return v;  // a model without parameters
   while (true) {
     const std::size_t comma = s.find(',');
     std::string_view item = trim(s.substr(0, comma));
@@ -251,9 +253,16 @@ ParsedFile parse_file(const std::string& path, const ParsedFile* first = nullptr
         expect_metric = Metric::kNone;
       } else if (expect_metric == Metric::kDense) {
         std::vector<double> row = parse_list(path, line_no, c);
+        if (dense_rows == 0 && row.empty()) {  // a model without parameters
+          expect_metric = Metric::kNone;
+          continue;
+        }
         if (dense_rows == 0) pf.inv_metric.assign(row.size(), kNaN);
-        if (dense_rows < row.size() && dense_rows < pf.inv_metric.size())
-          pf.inv_metric[dense_rows] = row[dense_rows];
+        if (row.size() != pf.inv_metric.size())
+          fail(path, line_no, "inverse metric row has " + std::to_string(row.size()) + " values, expected " +
+                                  std::to_string(pf.inv_metric.size()));
+        pf.inv_metric[dense_rows] = row[dense_rows];
+        pf.dense_inv_metric.insert(pf.dense_inv_metric.end(), row.begin(), row.end());
         if (++dense_rows >= pf.inv_metric.size()) expect_metric = Metric::kNone;
       } else if (starts_with(c, "Adaptation terminated")) {
         pf.warmup_rows = pf.n_rows;
@@ -266,6 +275,8 @@ ParsedFile parse_file(const std::string& path, const ParsedFile* first = nullptr
       } else if (starts_with(c, "Elements of inverse mass matrix")) {
         expect_metric = Metric::kDense;
         dense_rows = 0;
+        pf.inv_metric.clear();
+        pf.dense_inv_metric.clear();
       } else if (c.find("seconds (Warm-up)") != std::string_view::npos) {
         std::string_view v = c;
         if (starts_with(v, "Elapsed Time:")) v.remove_prefix(std::strlen("Elapsed Time:"));
@@ -389,7 +400,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
   d.resize(n_files, first.n_rows - skip);
 
   std::vector<double> step_size(n_files, kNaN), warm_s(n_files, kNaN), samp_s(n_files, kNaN);
-  std::vector<std::vector<double>> inv_metric(n_files);
+  std::vector<std::vector<double>> inv_metric(n_files), dense_inv_metric(n_files);
   std::vector<std::string> errors(n_files);
   const int stepsize_col = d.stat_index("stepsize__") >= 0 ? stat_col[d.stat_index("stepsize__")] : -1;
 
@@ -407,6 +418,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
     if (std::isnan(step_size[c]) && stepsize_col >= 0 && pf.n_rows > first_warm)
       step_size[c] = pf.rows[first_warm * n_cols + stepsize_col];
     inv_metric[c] = pf.inv_metric;
+    dense_inv_metric[c] = pf.dense_inv_metric;
     warm_s[c] = pf.warmup_seconds;
     samp_s[c] = pf.sampling_seconds;
   };
@@ -451,6 +463,9 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
     bool all_metric = true;
     for (const auto& m : inv_metric) all_metric = all_metric && !m.empty();
     if (all_metric) info.inv_metric = inv_metric;
+    bool all_dense = true;
+    for (const auto& m : dense_inv_metric) all_dense = all_dense && !m.empty();
+    if (all_dense) info.dense_inv_metric = dense_inv_metric;
     for (int c = 0; c < n_files; ++c) {
       if (!std::isnan(warm_s[c])) info.warmup_seconds = std::max(info.warmup_seconds, warm_s[c]);
       if (!std::isnan(samp_s[c])) info.sampling_seconds = std::max(info.sampling_seconds, samp_s[c]);

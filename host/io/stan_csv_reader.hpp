@@ -20,8 +20,9 @@
 //
 // RunInfo from the files: model, algorithm, data file, seed, num_warmup, thin from the
 // first file's preamble; step size and inverse metric per chain from each file's
-// adaptation block (a dense metric contributes its diagonal; no block: the step size is
-// the first sampling row's stepsize__ or NaN, the metric empty); warmup/sampling seconds
+// adaptation block (a dense block fills dense_inv_metric, row-major, and inv_metric with
+// its diagonal; no block: the step size is the first sampling row's stepsize__ or NaN,
+// the metrics empty; a metric is kept only if every file has one); warmup/sampling seconds
 // the largest over the files (chains run side by side); divergences counted from
 // divergent__ in the sampling rows; gradient_evaluations from our own `lockstep`
 // section (0 if unknown). RunInfo::config: for our files exactly the `lockstep.config`

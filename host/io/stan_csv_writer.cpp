@@ -206,6 +206,15 @@ Layout validate(const DrawSet& d, const RunInfo& info, const StanCsvWriteOptions
   if (!info.inv_metric.empty() && info.inv_metric.size() != static_cast<std::size_t>(d.n_chains))
     bad("inv_metric has " + std::to_string(info.inv_metric.size()) + " entries for " +
         std::to_string(d.n_chains) + " chains");
+  if (!info.dense_inv_metric.empty()) {
+    if (info.dense_inv_metric.size() != static_cast<std::size_t>(d.n_chains))
+      bad("dense_inv_metric has " + std::to_string(info.dense_inv_metric.size()) + " entries for " +
+          std::to_string(d.n_chains) + " chains");
+    for (const auto& m : info.dense_inv_metric) {
+      const auto n = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(m.size()))));
+      if (n * n != m.size()) bad("a dense_inv_metric of " + std::to_string(m.size()) + " values is not square");
+    }
+  }
   if (opt.sig_figs < 1 || opt.sig_figs > 17) bad("sig_figs must be within 1..17");
   if (info.thin < 1) bad("thin must be at least 1");
   for (const auto* names : {&d.names, &d.stat_names})
@@ -234,12 +243,33 @@ struct Preamble {
   std::string after_output;
 };
 
+/// NUTS's tree-depth limit for the header (CmdStanPy requires it): RunInfo::config's
+/// max_depth / max_treedepth / max_tree_depth, else Stan's default 10.
+std::string max_depth_of(const RunInfo& info) {
+  for (const auto& kv : info.config)
+    if (kv.first == "max_depth" || kv.first == "max_treedepth" || kv.first == "max_tree_depth") return one_line(kv.second);
+  return "10";
+}
+
 Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
                        const StanCsvWriteOptions& opt) {
   Preamble p;
   std::string& s = p.before_id;
-  const bool adapted = !info.step_size.empty();
+  // Our own section first: readers that flatten the preamble into one key -> value map
+  // (ArviZ, CmdStanPy) keep the last value of a key, so CmdStan's keys below must win over
+  // a config entry of the same name (e.g. "metric", "thin").
   s += "# lockstep_version = " + one_line(opt.version) + "\n";
+  s += "# lockstep\n";
+  s += "#   algorithm = " + one_line(info.algorithm) + "\n";
+  s += "#   gradient_evaluations = " + std::to_string(info.gradient_evaluations) + "\n";
+  s += "#   config\n";
+  for (const auto& kv : info.config) {
+    std::string key = one_line(kv.first);
+    for (char& ch : key)
+      if (ch == '=' || ch == ' ') ch = '_';
+    s += "#     " + key + " = " + one_line(kv.second) + "\n";
+  }
+  const bool adapted = !info.step_size.empty();
   s += "# model = " + one_line(info.model) + "\n";
   s += "# start_datetime = " + utc_now() + "\n";
   s += "# method = sample (Default)\n";
@@ -253,25 +283,20 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   if (info.algorithm == "nuts" || info.algorithm == "hmc") {
     s += "#     algorithm = hmc\n";
     s += "#       hmc\n";
-    s += std::string("#         engine = ") + (info.algorithm == "nuts" ? "nuts" : "static") + "\n";
-    s += std::string("#         metric = ") + (info.inv_metric.empty() ? "unit_e" : "diag_e") + "\n";
+    if (info.algorithm == "nuts") {
+      s += "#         engine = nuts\n";
+      s += "#           nuts\n";
+      s += "#             max_depth = " + max_depth_of(info) + "\n";
+    } else {
+      s += "#         engine = static\n";
+    }
+    const char* metric = !info.dense_inv_metric.empty() ? "dense_e" : !info.inv_metric.empty() ? "diag_e" : "unit_e";
+    s += std::string("#         metric = ") + metric + "\n";
   } else {
     s += "#     algorithm = " + one_line(info.algorithm) + "\n";
   }
   s += "#     num_chains = " + std::to_string(d.n_chains) + "\n";
-
-  std::string& t = p.after_output;
-  t += "#   sig_figs = " + std::to_string(opt.sig_figs) + "\n";
-  t += "# lockstep\n";
-  t += "#   algorithm = " + one_line(info.algorithm) + "\n";
-  t += "#   gradient_evaluations = " + std::to_string(info.gradient_evaluations) + "\n";
-  t += "#   config\n";
-  for (const auto& kv : info.config) {
-    std::string key = one_line(kv.first);
-    for (char& ch : key)
-      if (ch == '=' || ch == ' ') ch = '_';
-    t += "#     " + key + " = " + one_line(kv.second) + "\n";
-  }
+  p.after_output = "#   sig_figs = " + std::to_string(opt.sig_figs) + "\n";
   return p;
 }
 
@@ -313,14 +338,22 @@ void format_chain(const DrawSet& d, const RunInfo& info, const Preamble& pre,
   rows(0, d.n_warmup_saved);
   if (!info.step_size.empty()) {
     buf += "# Adaptation terminated\n# Step size = " + format_number(info.step_size[c], P) + "\n";
-    if (!info.inv_metric.empty()) {
-      buf += "# Diagonal elements of inverse mass matrix:\n# ";
-      const auto& m = info.inv_metric[c];
-      for (std::size_t i = 0; i < m.size(); ++i) {
+    auto list = [&](const double* v, std::size_t n) {
+      buf += "# ";
+      for (std::size_t i = 0; i < n; ++i) {
         if (i) buf += ", ";
-        buf += format_number(m[i], P);
+        buf += format_number(v[i], P);
       }
       buf += "\n";
+    };
+    if (!info.dense_inv_metric.empty()) {  // CmdStan's dense_e block: one comment line per row
+      const auto& m = info.dense_inv_metric[c];
+      const auto n = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(m.size()))));
+      buf += "# Elements of inverse mass matrix:\n";
+      for (std::size_t r = 0; r < n; ++r) list(m.data() + r * n, n);
+    } else if (!info.inv_metric.empty()) {
+      buf += "# Diagonal elements of inverse mass matrix:\n";
+      list(info.inv_metric[c].data(), info.inv_metric[c].size());
     }
   }
   rows(d.n_warmup_saved, d.n_draws);

@@ -5,21 +5,25 @@
 // File k (1-based) of base "out.csv" is "out_k.csv" (CmdStan's per-chain naming; used even
 // for one chain so that scripts can always glob out_*.csv). Each file holds
 //
-//   # model = NAME                      comment preamble in CmdStan's indented
-//   # method = sample (Default)         key = value layout: the sample block derived
-//   #   sample                          from the DrawSet/RunInfo (num_samples, num_warmup,
-//   #     num_samples = ...             save_warmup, thin, algorithm/engine/metric),
-//   ...                                 id, data file, seed, then a `lockstep` section
-//   # lockstep                          with gradient_evaluations and every
-//   #   config                          RunInfo::config entry (`#     key = value`)
-//   #     key = value
+//   # lockstep_version = 0.1.0          comment preamble: first a `lockstep` section
+//   # lockstep                          (algorithm, gradient_evaluations and every
+//   #   algorithm = nuts                RunInfo::config entry), then CmdStan's indented
+//   #   gradient_evaluations = ...      key = value layout: model, the sample block
+//   #   config                          derived from DrawSet/RunInfo (num_samples,
+//   #     key = value                   num_warmup, save_warmup, thin, algorithm/engine/
+//   # model = NAME                      max_depth/metric), id, data file, seed, output.
+//   # method = sample (Default)         (ArviZ and CmdStanPy flatten these into one map
+//   #   sample                          where the last key wins: CmdStan's keys come
+//   #     num_samples = ...             last so that a config entry cannot shadow them.)
+//   ...
 //   lp__,accept_stat__,...,theta.1,...  header: sampler statistics (DrawSet::stat_names
 //                                       order) then parameters, theta[2,3] -> theta.2.3
 //   <n_warmup_saved warmup rows>
 //   # Adaptation terminated             only when RunInfo::step_size has this chain
 //   # Step size = 0.7661369
 //   # Diagonal elements of inverse mass matrix:
-//   # 0.5675, 1.234
+//   # 0.5675, 1.234                     (RunInfo::dense_inv_metric, if given, instead as
+//                                       "# Elements of inverse mass matrix:" + one line per row)
 //   <sampling rows>
 //   #
 //   #  Elapsed Time: 1.2 seconds (Warm-up)

@@ -119,13 +119,15 @@ struct Rng {
   }
 };
 
-/// 53-bit uniform strictly inside (0, 1) from two 32-bit words: (k + 1/2) 2^-53 with
-/// k = (hi >> 6) 2^27 + (lo >> 5). Both parts convert exactly from 32-bit integers, so a
+/// Uniform strictly inside (0, 1) from two 32-bit words: (k + 1/2) 2^-52 with the 52-bit
+/// k = (hi >> 6) 2^26 + (lo >> 6), so 2^-53 <= u <= 1 - 2^-53 and every value is exact.
+/// (52, not 53, bits: with a 2^-53 grid the midpoint k + 1/2 of the largest k is not a
+/// double and rounds to exactly 1.) Both parts convert exactly from 32-bit integers, so a
 /// loop over chains vectorizes (no 64-bit integer-to-double conversion needed).
 LS_HD LS_INLINE double uniform_open01(std::uint32_t hi, std::uint32_t lo) {
-  const double k = static_cast<double>(static_cast<std::int32_t>(hi >> 6)) * 134217728.0 +
-                   static_cast<double>(static_cast<std::int32_t>(lo >> 5));
-  return (k + 0.5) * (1.0 / 9007199254740992.0);
+  const double k = static_cast<double>(static_cast<std::int32_t>(hi >> 6)) * 67108864.0 +
+                   static_cast<double>(static_cast<std::int32_t>(lo >> 6));
+  return (k + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 /// Two independent standard normals by the Box-Muller transform of two uniforms

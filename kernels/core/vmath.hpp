@@ -4,11 +4,13 @@
 //
 // exp, expm1, log, log1p (and log1p_exp, log_sum_exp, ... built on them) are the project's
 // own branch-free routines: range reduction, a minimax polynomial, and exponent arithmetic
-// on the IEEE-754 bit pattern; special inputs are handled by selects (ternaries on computed
-// values), never by early returns. A fixed-length loop
+// on the IEEE-754 bit pattern; special inputs are handled by selects (bitwise blends of
+// computed values, detail::select: not even ternaries, which g++ turns into branches),
+// never by early returns. A fixed-length loop
 //     for (int w = 0; w < 8; ++w) r[w] = m::exp(x[w]);
-// therefore vectorizes under g++ -O3 -march=... WITHOUT -ffast-math (which the project never
-// uses: it breaks the -inf/NaN checks samplers rely on), and the same source compiles for
+// therefore vectorizes under g++ -O3 -march=x86-64-v3 (AVX2) or -march=native (AVX-512)
+// WITHOUT -ffast-math (which the project never uses: it breaks the -inf/NaN checks samplers
+// rely on); plain -march=x86-64 (SSE2) does not vectorize it. The same source compiles for
 // CUDA device code (bit casts go through memcpy, which nvcc supports on the device).
 //
 // Method (Muller, "Elementary Functions", 3rd ed., ch. 11; Tang, ACM TOMS 15(2), 1989):
@@ -70,6 +72,20 @@ LS_HD LS_INLINE float from_bits(std::uint32_t u) {
   float x;
   memcpy(&x, &u, sizeof x);
   return x;
+}
+
+/// c ? a : b as a bitwise blend, with no control flow. A ternary is not enough: g++
+/// turns `c ? constant : x` into a branch and duplicates the arithmetic after it into both
+/// paths (jump threading, PRE); an FP operation left on a conditional path "could trap",
+/// and on AVX2 (no masked arithmetic) the loop over lanes then does not vectorize at all.
+/// Both a and b are always computed; nvcc turns this into a select as well.
+LS_HD LS_INLINE double select(bool c, double a, double b) {
+  const std::uint64_t mask = std::uint64_t{0} - static_cast<std::uint64_t>(c);
+  return from_bits((bits(a) & mask) | (bits(b) & ~mask));
+}
+LS_HD LS_INLINE float select(bool c, float a, float b) {
+  const std::uint32_t mask = std::uint32_t{0} - static_cast<std::uint32_t>(c);
+  return from_bits((bits(a) & mask) | (bits(b) & ~mask));
 }
 
 // ---- double constants ------------------------------------------------------------------
@@ -281,8 +297,8 @@ LS_HD LS_INLINE float log_split(float x, float& k) {
 
 /// e^x. Branch-free; < 1 ulp; see the file comment for special values.
 LS_HD LS_INLINE double exp(double x) {
-  double xc = x < -750.0 ? -750.0 : x;  // NaN passes through both clamps
-  xc = xc > 710.0 ? 710.0 : xc;
+  double xc = detail::select(x < -750.0, -750.0, x);  // NaN passes through both clamps
+  xc = detail::select(xc > 710.0, 710.0, xc);
   double c, n, s1, s2;
   const double r = detail::exp_reduce(xc, c, n, s1, s2);
   double lo;
@@ -296,27 +312,27 @@ LS_HD LS_INLINE double exp(double x) {
 /// so the result is rounded essentially once. For n = 1024, where t is not a double,
 /// the exp path 2^n1 (2^n2 (1 + hi + lo)) is used (the -1 is then far below an ulp).
 LS_HD LS_INLINE double expm1(double x) {
-  double xc = x < -60.0 ? -60.0 : x;  // e^-60 < 2^-86: expm1 = -1 in double below
-  xc = xc > 710.0 ? 710.0 : xc;
+  double xc = detail::select(x < -60.0, -60.0, x);  // e^-60 < 2^-86: expm1 = -1 below
+  xc = detail::select(xc > 710.0, 710.0, xc);
   double c, n, s1, s2;
   const double r = detail::exp_reduce(xc, c, n, s1, s2);
   double lo;
   const double hi = detail::expm1_kernel(r, c, lo);
   const double t = s1 * s2;  // 2^n exactly when n <= 1023 (only then is it used)
   const bool far = n > 53.0;
-  const double a = far ? t : t - 1.0;
+  const double a = detail::select(far, t, t - 1.0);
   const double b = t * hi;
   const double sum = a + b;
   const double err = (a - sum) + b;
-  const double small = sum + (err + (t * lo - (far ? 1.0 : 0.0)));
+  const double small = sum + (err + (t * lo - detail::select(far, 1.0, 0.0)));
   const double big = detail::exp_finish(hi, lo, s1, s2);
-  const double res = n > 1023.0 ? big : small;
-  return x == 0.0 ? x : res;  // keeps -0
+  const double res = detail::select(n > 1023.0, big, small);
+  return detail::select(x == 0.0, x, res);  // keeps -0
 }
 
 LS_HD LS_INLINE float exp(float x) {
-  float xc = x < -104.0f ? -104.0f : x;
-  xc = xc > 89.0f ? 89.0f : xc;
+  float xc = detail::select(x < -104.0f, -104.0f, x);
+  xc = detail::select(xc > 89.0f, 89.0f, xc);
   float c, n, s1, s2;
   const float r = detail::exp_reduce(xc, c, n, s1, s2);
   float lo;
@@ -325,22 +341,22 @@ LS_HD LS_INLINE float exp(float x) {
 }
 
 LS_HD LS_INLINE float expm1(float x) {
-  float xc = x < -20.0f ? -20.0f : x;  // e^-20 < 2^-28
-  xc = xc > 89.0f ? 89.0f : xc;
+  float xc = detail::select(x < -20.0f, -20.0f, x);  // e^-20 < 2^-28
+  xc = detail::select(xc > 89.0f, 89.0f, xc);
   float c, n, s1, s2;
   const float r = detail::exp_reduce(xc, c, n, s1, s2);
   float lo;
   const float hi = detail::expm1_kernel(r, c, lo);
   const float t = s1 * s2;
   const bool far = n > 24.0f;
-  const float a = far ? t : t - 1.0f;
+  const float a = detail::select(far, t, t - 1.0f);
   const float b = t * hi;
   const float sum = a + b;
   const float err = (a - sum) + b;
-  const float small = sum + (err + (t * lo - (far ? 1.0f : 0.0f)));
+  const float small = sum + (err + (t * lo - detail::select(far, 1.0f, 0.0f)));
   const float big = detail::exp_finish(hi, lo, s1, s2);
-  const float res = n > 127.0f ? big : small;
-  return x == 0.0f ? x : res;
+  const float res = detail::select(n > 127.0f, big, small);
+  return detail::select(x == 0.0f, x, res);
 }
 
 // ---- log / log1p -------------------------------------------------------------------------
@@ -348,14 +364,14 @@ LS_HD LS_INLINE float expm1(float x) {
 /// Natural logarithm. Branch-free; < 1 ulp; subnormal arguments are scaled by 2^52 first.
 LS_HD LS_INLINE double log(double x) {
   const bool tiny = x < 0x1p-1022;
-  const double xs = tiny ? x * 0x1p52 : x;
+  const double xs = detail::select(tiny, x * 0x1p52, x);
   double k;
   const double f = detail::log_split(xs, k);
-  k = tiny ? k - 52.0 : k;
+  k = detail::select(tiny, k - 52.0, k);
   double res = detail::log1p_reduced(f, k, 0.0);
-  res = x == detail::inf() ? x : res;
-  res = x == 0.0 ? -detail::inf() : res;
-  return !(x >= 0.0) ? (x != x ? x : detail::nan()) : res;
+  res = detail::select(x == detail::inf(), x, res);
+  res = detail::select(x == 0.0, -detail::inf(), res);
+  return detail::select(!(x >= 0.0), detail::select(x != x, x, detail::nan()), res);
 }
 
 /// log(1 + x), accurate near 0. With u = fl(1 + x) and c = (1 + x) - u computed exactly,
@@ -364,38 +380,38 @@ LS_HD LS_INLINE double log(double x) {
 LS_HD LS_INLINE double log1p(double x) {
   const double u = 1.0 + x;
   // Exact residual of the rounding: u - 1 is exact for x < 1, u - x for x >= 1 (Sterbenz).
-  const double c = x < 1.0 ? x - (u - 1.0) : 1.0 - (u - x);
+  const double c = detail::select(x < 1.0, x - (u - 1.0), 1.0 - (u - x));
   double k;
   const double f = detail::log_split(u, k);
   double res = detail::log1p_reduced(f, k, c / u);
-  res = x == detail::inf() ? x : res;
-  res = x == -1.0 ? -detail::inf() : res;
-  res = x == 0.0 ? x : res;  // keeps -0
-  return !(x >= -1.0) ? (x != x ? x : detail::nan()) : res;
+  res = detail::select(x == detail::inf(), x, res);
+  res = detail::select(x == -1.0, -detail::inf(), res);
+  res = detail::select(x == 0.0, x, res);  // keeps -0
+  return detail::select(!(x >= -1.0), detail::select(x != x, x, detail::nan()), res);
 }
 
 LS_HD LS_INLINE float log(float x) {
   const bool tiny = x < 0x1p-126f;
-  const float xs = tiny ? x * 0x1p23f : x;
+  const float xs = detail::select(tiny, x * 0x1p23f, x);
   float k;
   const float f = detail::log_split(xs, k);
-  k = tiny ? k - 23.0f : k;
+  k = detail::select(tiny, k - 23.0f, k);
   float res = detail::log1p_reduced(f, k, 0.0f);
-  res = x == detail::inff() ? x : res;
-  res = x == 0.0f ? -detail::inff() : res;
-  return !(x >= 0.0f) ? (x != x ? x : detail::nanf()) : res;
+  res = detail::select(x == detail::inff(), x, res);
+  res = detail::select(x == 0.0f, -detail::inff(), res);
+  return detail::select(!(x >= 0.0f), detail::select(x != x, x, detail::nanf()), res);
 }
 
 LS_HD LS_INLINE float log1p(float x) {
   const float u = 1.0f + x;
-  const float c = x < 1.0f ? x - (u - 1.0f) : 1.0f - (u - x);
+  const float c = detail::select(x < 1.0f, x - (u - 1.0f), 1.0f - (u - x));
   float k;
   const float f = detail::log_split(u, k);
   float res = detail::log1p_reduced(f, k, c / u);
-  res = x == detail::inff() ? x : res;
-  res = x == -1.0f ? -detail::inff() : res;
-  res = x == 0.0f ? x : res;
-  return !(x >= -1.0f) ? (x != x ? x : detail::nanf()) : res;
+  res = detail::select(x == detail::inff(), x, res);
+  res = detail::select(x == -1.0f, -detail::inff(), res);
+  res = detail::select(x == 0.0f, x, res);
+  return detail::select(!(x >= -1.0f), detail::select(x != x, x, detail::nanf()), res);
 }
 
 // ---- sqrt / abs: the compiler's own, which vectorize (sqrtpd, andpd) -----------------------
@@ -409,10 +425,10 @@ LS_HD LS_INLINE float abs(float x) { return ::fabsf(x); }
 /// Softplus log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows; equals e^x (to
 /// rounding) for very negative x and x for large x. log1p_exp(+-inf) = +inf / 0.
 LS_HD LS_INLINE double log1p_exp(double x) {
-  return (x > 0.0 ? x : 0.0) + m::log1p(m::exp(-::fabs(x)));
+  return detail::select(x > 0.0, x, 0.0) + m::log1p(m::exp(-::fabs(x)));
 }
 LS_HD LS_INLINE float log1p_exp(float x) {
-  return (x > 0.0f ? x : 0.0f) + m::log1p(m::exp(-::fabsf(x)));
+  return detail::select(x > 0.0f, x, 0.0f) + m::log1p(m::exp(-::fabsf(x)));
 }
 
 /// log(e^a + e^b) = max(a, b) + log1p(e^-|a - b|). Equal arguments (including two
@@ -420,13 +436,13 @@ LS_HD LS_INLINE float log1p_exp(float x) {
 /// argument gives NaN. Error < 2 ulp of max(|result|, |max(a, b)|): where the result
 /// is near 0 because max(a, b) and the log1p term cancel, the error is absolute.
 LS_HD LS_INLINE double log_sum_exp(double a, double b) {
-  const double mx = a > b ? a : b;
-  const double d = a == b ? 0.0 : -::fabs(a - b);
+  const double mx = detail::select(a > b, a, b);
+  const double d = detail::select(a == b, 0.0, -::fabs(a - b));
   return mx + m::log1p(m::exp(d));
 }
 LS_HD LS_INLINE float log_sum_exp(float a, float b) {
-  const float mx = a > b ? a : b;
-  const float d = a == b ? 0.0f : -::fabsf(a - b);
+  const float mx = detail::select(a > b, a, b);
+  const float d = detail::select(a == b, 0.0f, -::fabsf(a - b));
   return mx + m::log1p(m::exp(d));
 }
 
@@ -434,11 +450,11 @@ LS_HD LS_INLINE float log_sum_exp(float a, float b) {
 /// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0 (one division either way).
 LS_HD LS_INLINE double inv_logit(double x) {
   const double e = m::exp(-::fabs(x));
-  return (x < 0.0 ? e : 1.0) / (1.0 + e);
+  return detail::select(x < 0.0, e, 1.0) / (1.0 + e);
 }
 LS_HD LS_INLINE float inv_logit(float x) {
   const float e = m::exp(-::fabsf(x));
-  return (x < 0.0f ? e : 1.0f) / (1.0f + e);
+  return detail::select(x < 0.0f, e, 1.0f) / (1.0f + e);
 }
 
 /// log(inv_logit(x)) = -log1p_exp(-x): the log-likelihood of a success under a logit link.
@@ -454,12 +470,12 @@ LS_HD LS_INLINE float log1m_inv_logit(float x) { return -m::log1p_exp(x); }
 LS_HD LS_INLINE double log1m_exp(double x) {
   const double a = m::log(-m::expm1(x));
   const double b = m::log1p(-m::exp(x));
-  return x > -0.693147180559945309417 ? a : b;
+  return detail::select(x > -0.693147180559945309417, a, b);
 }
 LS_HD LS_INLINE float log1m_exp(float x) {
   const float a = m::log(-m::expm1(x));
   const float b = m::log1p(-m::exp(x));
-  return x > -0.693147180559945309417f ? a : b;
+  return detail::select(x > -0.693147180559945309417f, a, b);
 }
 
 }  // namespace m

@@ -112,7 +112,7 @@ const nlohmann::json& fixture() {
 
 TEST(DiagnosticsFixture, GeneratedByPinnedArviz) {
   EXPECT_EQ(fixture().at("arviz_version").get<std::string>(), "0.23.4");
-  EXPECT_EQ(fixture().at("cases").size(), 12u);
+  EXPECT_EQ(fixture().at("cases").size(), 13u);
 }
 
 // Every diagnostic against ArviZ's number, case by case (constant draws apart: see below).
@@ -159,7 +159,10 @@ TEST(DiagnosticsFixture, MatchesArviz) {
 // The same numbers from R's posterior package where its conventions equal ArviZ's: not ess_sd
 // (posterior 1.4 uses |θ − θ̄|), not split chains shorter than 6 draws (posterior's
 // `1:max_t` with max_t = 0 gives τ̂ = 2 where ArviZ takes the 1/log10(S) floor), not fewer than
-// 4 draws (ArviZ and we give NaN), not constant draws.
+// 4 draws (ArviZ and we give NaN), not constant draws, and not the 95% quantile of
+// "quantile_near_draw": there R's type 7 arithmetic lands exactly on a draw while scipy's
+// (1 − γ)a + γb with γ = 1 − 1.1e-13 rounds a few ulps below it, so I(θ ≤ q95) differs in one
+// draw and posterior's ess_tail is 632.06 where ArviZ's (and ours) is 602.90.
 TEST(DiagnosticsFixture, MatchesPosteriorWhereConventionsAgree) {
   if (fixture().at("posterior_version").is_null())
     GTEST_FAIL() << "fixture has no posterior cross-check; regenerate with R's posterior installed";
@@ -174,13 +177,14 @@ TEST(DiagnosticsFixture, MatchesPosteriorWhereConventionsAgree) {
     log.check(name, "rhat_basic", ld::rhat_basic(x), num(r.at("rhat_basic")));
     log.check(name, "mean-free quantile", ld::quantile(x, 0.05), num(r.at("quantile")[0]));
     if (x.n_draws / 2 < 6) continue;
+    const bool near_draw = name == "quantile_near_draw";
     log.check(name, "ess_bulk", ld::ess_bulk(x), num(r.at("ess_bulk")));
-    log.check(name, "ess_tail", ld::ess_tail(x), num(r.at("ess_tail")));
+    if (!near_draw) log.check(name, "ess_tail", ld::ess_tail(x), num(r.at("ess_tail")));
     log.check(name, "ess_mean", ld::ess_mean(x), num(r.at("ess_mean")));
     log.check(name, "mcse_mean", ld::mcse_mean(x), num(r.at("mcse_mean")));
     log.check(name, "mcse_sd", ld::mcse_sd(x), num(r.at("mcse_sd")));
     const double probs[] = {0.05, 0.25, 0.5, 0.95};
-    for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < (near_draw ? 3 : 4); ++k) {
       log.check(name, "quantile", ld::quantile(x, probs[k]), num(r.at("quantile")[k]));
       log.check(name, "ess_quantile", ld::ess_quantile(x, probs[k]), num(r.at("ess_quantile")[k]));
       log.check(name, "mcse_quantile", ld::mcse_quantile(x, probs[k]), num(r.at("mcse_quantile")[k]));
@@ -291,20 +295,24 @@ TEST(DiagnosticsProperties, RankBasedQuantitiesAreInvariantUnderMonotoneMaps) {
 
 // For a stationary AR(1) with coefficient ρ the integrated autocorrelation time is
 // τ = (1 + ρ)/(1 − ρ). With 1000 chains x 1000 draws the ESS estimates fall within a few
-// percent of S/τ (wider for ρ = 0.9, where τ̂ sums ~60 noisy lags), and R-hat exceeds 1 by
-// about (τ − 1)/(2n) for split chains of n draws (finite-length bias, not non-convergence).
+// percent of S/τ for ρ = 0 and 0.5; for ρ = 0.9 (τ̂ sums ~60 noisy lags) ArviZ itself scatters
+// by ±13% over seeds, and for the antithetic ρ = −0.5 Geyer's truncation overestimates by ~10%
+// (ArviZ: 1.097 and 1.108 on two seeds), so those get wider, one-sided bands. R-hat exceeds 1
+// by about (τ − 1)/(2n) for split chains of n draws (finite-length bias, not non-convergence).
 TEST(DiagnosticsProperties, Ar1EssMatchesTheory) {
   for (double rho : {0.0, 0.5, 0.9, -0.5}) {
     Owned o = ar1(1000, 1000, rho, 100 + static_cast<std::uint64_t>(10 * (rho + 1)));
     const double S = 1e6, tau = (1.0 + rho) / (1.0 - rho), expected = S / tau;
-    const double tol = rho == 0.9 ? 0.15 : 0.04;
-    const double em = ld::ess_mean(o.chains()), eb = ld::ess_bulk(o.chains());
-    EXPECT_NEAR(em / expected, 1.0, tol) << "rho " << rho << " ess_mean " << em;
-    EXPECT_NEAR(eb / expected, 1.0, tol) << "rho " << rho << " ess_bulk " << eb;
+    const double lo = rho == 0.9 ? 0.8 : rho < 0 ? 1.0 : 0.96;
+    const double hi = rho == 0.9 ? 1.2 : rho < 0 ? 1.2 : 1.04;
+    const double em = ld::ess_mean(o.chains()) / expected, eb = ld::ess_bulk(o.chains()) / expected;
+    EXPECT_TRUE(em > lo && em < hi) << "rho " << rho << " ess_mean/(S/tau) " << em << " not in (" << lo << ", " << hi << ")";
+    EXPECT_TRUE(eb > lo && eb < hi) << "rho " << rho << " ess_bulk/(S/tau) " << eb << " not in (" << lo << ", " << hi << ")";
     const double r = ld::rhat(o.chains()), bias = std::max(0.0, (tau - 1.0) / (2 * 500));
     EXPECT_NEAR(r, 1.0 + bias, 0.004 + 0.3 * bias) << "rho " << rho;
     // MCSE of the mean of N(0,1) draws: 1/sqrt(ESS).
-    EXPECT_NEAR(ld::mcse_mean(o.chains()) * std::sqrt(expected), 1.0, tol) << "rho " << rho;
+    const double m = ld::mcse_mean(o.chains()) * std::sqrt(expected);
+    EXPECT_TRUE(m > 0.98 / std::sqrt(hi) && m < 1.02 / std::sqrt(lo)) << "rho " << rho << " mcse_mean·sqrt(S/tau) " << m;
   }
 }
 

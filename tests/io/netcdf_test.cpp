@@ -145,6 +145,7 @@ TEST(NetcdfWriter, GroupsDimsCoordinatesAndValues) {
   NC_OK(nc_get_att_double(nc, NC_GLOBAL, "inv_metric_adapted", metric.data()));
   EXPECT_EQ(steps, info.step_size);
   EXPECT_EQ(metric, (std::vector<double>{1, 2, 2, 3, 3, 4}));
+  EXPECT_EQ(nc_inq_attlen(nc, NC_GLOBAL, "dense_inv_metric_adapted", nullptr), NC_ENOTATT);
 
   for (int warm = 0; warm < 2; ++warm) {
     const int nd = warm ? W : D, d0 = warm ? 0 : W;
@@ -231,6 +232,7 @@ TEST(NetcdfWriter, NoWarmupGroupsWithoutWarmupAndSparseIndicesAreNaN) {
   for (std::size_t i = 0; i < d.values.size(); ++i) d.values[i] = static_cast<double>(i);
   RunInfo info;
   info.algorithm = "ensemble";
+  info.dense_inv_metric = {{1, 0.5, 0.5, 2}, {3, 0, 0, 4}};
   write_inference_data_netcdf(dir / "x.nc", d, info);
   int nc, g, s, v, ngrps;
   NC_OK(nc_open((dir / "x.nc").c_str(), NC_NOWRITE, &nc));
@@ -250,10 +252,13 @@ TEST(NetcdfWriter, NoWarmupGroupsWithoutWarmupAndSparseIndicesAreNaN) {
   NC_OK(nc_inq_grp_ncid(nc, "sample_stats", &s));
   EXPECT_EQ(nc_inq_varid(s, "custom", &v), NC_NOERR);
   EXPECT_EQ(nc_inq_attlen(nc, NC_GLOBAL, "step_size_adapted", nullptr), NC_ENOTATT);
+  std::vector<double> dense(8);
+  NC_OK(nc_get_att_double(nc, NC_GLOBAL, "dense_inv_metric_adapted", dense.data()));
+  EXPECT_EQ(dense, (std::vector<double>{1, 0.5, 0.5, 2, 3, 0, 0, 4}));
   NC_OK(nc_close(nc));
 }
 
-TEST(NetcdfWriter, RefusesNamesThatCannotBeGroupedWithoutWriting) {
+TEST(NetcdfWriter, RefusesUngroupableNamesAndNoDrawsWithoutWriting) {
   TempDir dir("badnames");
   DrawSet d;
   d.names = {"a", "a[1]"};
@@ -262,6 +267,10 @@ TEST(NetcdfWriter, RefusesNamesThatCannotBeGroupedWithoutWriting) {
   d.names = {"a[1]", "a[1,2]"};
   EXPECT_THROW(write_inference_data_netcdf(dir / "x.nc", d, RunInfo{}), std::invalid_argument);
   d.names = {"chain", "b"};
+  EXPECT_THROW(write_inference_data_netcdf(dir / "x.nc", d, RunInfo{}), std::invalid_argument);
+  d.names = {"b"};
+  d.n_warmup_saved = 2;  // only warmup draws
+  d.resize(1, 2);
   EXPECT_THROW(write_inference_data_netcdf(dir / "x.nc", d, RunInfo{}), std::invalid_argument);
   EXPECT_TRUE(fs::is_empty(dir.path));
 }

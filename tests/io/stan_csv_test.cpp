@@ -212,7 +212,7 @@ TEST(StanCsvWriter, FileLayoutIsCmdStans) {
   };
   for (const char* l : {"# model = eight_schools", "# method = sample (Default)", "#   sample", "#     num_samples = 3",
                         "#     num_warmup = 2", "#     save_warmup = true", "#     thin = 1", "#     algorithm = hmc",
-                        "#         engine = nuts", "#         metric = diag_e", "# id = 2",
+                        "#         engine = nuts", "#             max_depth = 10", "#         metric = diag_e", "# id = 2",
                         "#   file = data/eight_schools.json", "#   seed = 18446744073709551557", "#   file = out_2.csv",
                         "#   gradient_evaluations = 123456789012", "#     target_accept = 0.8",
                         "#     chains = 2"})
@@ -358,6 +358,25 @@ TEST(StanCsvRoundTrip, SeventeenDigitsAreExactIncludingNonFinite) {
   EXPECT_EQ(back.inv_metric, info.inv_metric);
 }
 
+TEST(StanCsvRoundTrip, DenseMetricAsCmdStanWritesIt) {
+  TempDir dir("dense");
+  const DrawSet d = make_draws(2, 0, 3);
+  RunInfo info = make_info(2);
+  info.inv_metric = {{1, 4}, {2, 5}};
+  info.dense_inv_metric = {{1, 0.5, 0.5, 4}, {2, -0.25, -0.25, 5}};
+  write_stan_csv(dir / "d.csv", d, info);
+  const std::string text = read_text(dir / "d_2.csv");
+  EXPECT_NE(text.find("#         metric = dense_e\n"), std::string::npos);
+  EXPECT_NE(text.find("# Elements of inverse mass matrix:\n# 2, -0.25\n# -0.25, 5\n"), std::string::npos) << text;
+  RunInfo back;
+  read_stan_csv(stan_csv_paths(dir / "d.csv", 2), &back);
+  EXPECT_EQ(back.dense_inv_metric, info.dense_inv_metric);
+  EXPECT_EQ(back.inv_metric, info.inv_metric);
+  RunInfo not_square = info;
+  not_square.dense_inv_metric[1].pop_back();
+  EXPECT_THROW(write_stan_csv(dir / "e.csv", d, not_square), std::invalid_argument);
+}
+
 // ---- CmdStan's files ------------------------------------------------------------------
 
 TEST(StanCsvReader, ReadsCmdStanOutput) {
@@ -423,6 +442,8 @@ TEST(StanCsvReader, SavedWarmupWithoutAdaptationBlockAndDenseMetric) {
   EXPECT_EQ(d.n_warmup_saved, 1);
   ASSERT_EQ(info.inv_metric.size(), 1u);
   EXPECT_EQ(info.inv_metric[0], (std::vector<double>{2, 3}));
+  ASSERT_EQ(info.dense_inv_metric.size(), 1u);
+  EXPECT_EQ(info.dense_inv_metric[0], (std::vector<double>{2, 0.1, 0.1, 3}));
   EXPECT_EQ(d.series(0, 0)[0], std::numeric_limits<double>::infinity());
   EXPECT_EQ(d.series(1, 0)[0], -std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isnan(d.series(1, 0)[1]));

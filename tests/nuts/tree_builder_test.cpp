@@ -115,7 +115,9 @@ TEST(TreeBuilder, PlainUTurnInsideASubtree) {
 }
 
 TEST(TreeBuilder, JunctionChecksAcrossTheTopLevelMergeStopTheTree) {
-  const Outcome o = run(kTop, weights({}, 1.0), directions({true, true, true, true}), 10);
+  // weights: k = 4..7 half of the others', so the third top-level choice needs a uniform
+  const Outcome o = run(kTop, weights({{4, 1.0}, {5, 1.0}, {6, 1.0}, {7, 1.0}}, 2.0),
+                        directions({true, true, true, true}), 10);
   EXPECT_EQ(o.info.depth, 3);  // the third doubling (k = 4..7) is accepted, then the merge fails
   EXPECT_EQ(o.info.n_leapfrog, 7);
   EXPECT_EQ(o.k_f, 7);

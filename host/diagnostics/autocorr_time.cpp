@@ -1,0 +1,181 @@
+// emcee's integrated autocorrelation time (see autocorr_time.hpp).
+#include "host/diagnostics/autocorr_time.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "host/diagnostics/autocovariance.hpp"
+
+namespace lockstep::diagnostics {
+namespace {
+
+/// Series per block of the walker sum; blocks are summed in order (thread-count independent).
+constexpr int kSeriesBlock = 32;
+
+/// Adds the normalized autocorrelation functions of up to two series (y1 may be null) to
+/// acc[0..n), using one complex FFT of size fft.size() >= 2n. Returns how many series were
+/// added (constant series are skipped). re, im: scratch of fft.size().
+int add_acf_pair(const Fft& fft, const double* y0, const double* y1, int n, double* re, double* im,
+                 double* acc) {
+  const int m = fft.size();
+  double mean0 = 0, mean1 = 0;
+  for (int i = 0; i < n; ++i) mean0 += y0[i];
+  mean0 /= n;
+  if (y1) {
+    for (int i = 0; i < n; ++i) mean1 += y1[i];
+    mean1 /= n;
+  }
+  for (int i = 0; i < n; ++i) {
+    re[i] = y0[i] - mean0;
+    im[i] = y1 ? y1[i] - mean1 : 0.0;
+  }
+  for (int i = n; i < m; ++i) re[i] = im[i] = 0.0;
+  fft.forward(re, im);
+  // |Y0_k|^2 = |Z_k + conj(Z_{m-k})|^2 / 4, |Y1_k|^2 = |Z_k - conj(Z_{m-k})|^2 / 4. Both
+  // power spectra are real and even, so one inverse transform of P0 + i P1 returns the two
+  // (unnormalized) autocovariances as its real and imaginary parts.
+  for (int k = 0; k <= m / 2; ++k) {
+    const int j = (m - k) & (m - 1);
+    const double ar = re[k], ai = im[k], br = re[j], bi = im[j];
+    const double p0 = 0.25 * ((ar + br) * (ar + br) + (ai - bi) * (ai - bi));
+    const double p1 = 0.25 * ((ar - br) * (ar - br) + (ai + bi) * (ai + bi));
+    re[k] = p0;
+    im[k] = p1;
+    re[j] = p0;
+    im[j] = p1;
+  }
+  fft.inverse(re, im);
+  int added = 0;
+  // A constant series has zero variance: its autocorrelation is undefined (0/0), skip it.
+  if (re[0] > 0) {
+    const double inv = 1.0 / re[0];
+    for (int t = 0; t < n; ++t) acc[t] += re[t] * inv;
+    ++added;
+  } else if (!(re[0] == 0)) {  // NaN input: propagate
+    for (int t = 0; t < n; ++t) acc[t] = std::numeric_limits<double>::quiet_NaN();
+    ++added;
+  }
+  if (y1) {
+    if (im[0] > 0) {
+      const double inv = 1.0 / im[0];
+      for (int t = 0; t < n; ++t) acc[t] += im[t] * inv;
+      ++added;
+    } else if (!(im[0] == 0)) {
+      for (int t = 0; t < n; ++t) acc[t] = std::numeric_limits<double>::quiet_NaN();
+      ++added;
+    }
+  }
+  return added;
+}
+
+}  // namespace
+
+std::vector<double> autocorr_function(const double* x, int n) {
+  if (n < 1) return {};
+  Fft fft(next_pow2(2 * n));
+  std::vector<double> re(fft.size()), im(fft.size()), acc(n, 0.0);
+  if (add_acf_pair(fft, x, nullptr, n, re.data(), im.data(), acc.data()) == 0)
+    acc.assign(n, std::numeric_limits<double>::quiet_NaN());
+  return acc;
+}
+
+AutocorrTime integrated_time(const std::vector<const double*>& series, int n, const AutocorrTimeOptions& options) {
+  AutocorrTime r;
+  const int K = static_cast<int>(series.size());
+  if (n < 1 || K < 1) {
+    r.tau = std::numeric_limits<double>::quiet_NaN();
+    r.too_short = true;
+    return r;
+  }
+  Fft fft(next_pow2(2 * n));
+  const int n_blocks = (K + kSeriesBlock - 1) / kSeriesBlock;
+  std::vector<double> partial(static_cast<std::size_t>(n_blocks) * n, 0.0);
+  std::vector<int> used(n_blocks, 0);
+#pragma omp parallel
+  {
+    std::vector<double> re(fft.size()), im(fft.size());
+#pragma omp for schedule(dynamic)
+    for (int b = 0; b < n_blocks; ++b) {
+      double* acc = partial.data() + static_cast<std::size_t>(b) * n;
+      const int end = (b + 1) * kSeriesBlock < K ? (b + 1) * kSeriesBlock : K;
+      for (int k = b * kSeriesBlock; k < end; k += 2)
+        used[b] += add_acf_pair(fft, series[k], k + 1 < end ? series[k + 1] : nullptr, n, re.data(), im.data(), acc);
+    }
+  }
+  std::vector<double> f(n, 0.0);
+  int total_used = 0;
+  for (int b = 0; b < n_blocks; ++b) {
+    total_used += used[b];
+    const double* acc = partial.data() + static_cast<std::size_t>(b) * n;
+    for (int t = 0; t < n; ++t) f[t] += acc[t];
+  }
+  r.constant_series = K - total_used;
+  if (total_used == 0) {
+    r.tau = std::numeric_limits<double>::quiet_NaN();
+    r.too_short = true;
+    return r;
+  }
+  // tau(M) = 2 cumsum(f)(M) - 1 with f the mean over walkers; window: first M >= c tau(M).
+  double cum = 0;
+  int window = -1;
+  double tau = 0;
+  for (int t = 0; t < n; ++t) {
+    cum += f[t] / total_used;
+    tau = 2.0 * cum - 1.0;
+    if (!(static_cast<double>(t) < options.c * tau)) {
+      window = t;
+      break;
+    }
+  }
+  if (window < 0) {
+    r.window = n - 1;  // no window: tau(n - 1), flagged (emcee would return tau(0) = 1)
+    r.tau = tau;
+    r.too_short = true;
+  } else {
+    r.window = window;
+    r.tau = tau;
+    r.too_short = options.tol * tau > n;
+  }
+  return r;
+}
+
+std::vector<AutocorrTime> autocorr_times(const DrawSet& draws, const AutocorrTimeOptions& options) {
+  const int first = options.include_warmup ? 0 : draws.n_warmup_saved;
+  const int n = draws.n_draws - first;
+  std::vector<AutocorrTime> out;
+  for (std::size_t p = 0; p < draws.names.size(); ++p) {
+    std::vector<const double*> series;
+    for (int c = 0; c < draws.n_chains; ++c) series.push_back(draws.series(static_cast<int>(p), c) + first);
+    out.push_back(integrated_time(series, n, options));
+  }
+  return out;
+}
+
+std::vector<double> integrated_time(const DrawSet& draws, const AutocorrTimeOptions& options) {
+  std::vector<double> tau;
+  for (const AutocorrTime& t : autocorr_times(draws, options)) tau.push_back(t.tau);
+  return tau;
+}
+
+std::string short_chain_warning(const std::vector<std::string>& names, const std::vector<AutocorrTime>& taus,
+                                int n_draws, const AutocorrTimeOptions& options, double scale) {
+  int flagged = 0;
+  std::string list;
+  char buf[64];
+  for (std::size_t p = 0; p < taus.size(); ++p) {
+    if (!taus[p].too_short) continue;
+    ++flagged;
+    std::snprintf(buf, sizeof buf, "%.4g", taus[p].tau * scale);
+    list += (list.empty() ? "" : ", ") + (p < names.size() ? names[p] : "?") + ": tau = " + buf;
+  }
+  if (flagged == 0) return "";
+  std::snprintf(buf, sizeof buf, "%.4g", n_draws * scale / options.tol);
+  char tol[32];
+  std::snprintf(tol, sizeof tol, "%g", options.tol);
+  return std::string("the chain is shorter than ") + tol +
+         " times the integrated autocorrelation time for " + std::to_string(flagged) + " parameter(s) (" +
+         list + "); N/" + tol + " = " + buf + "; use this estimate with caution and run a longer chain";
+}
+
+}  // namespace lockstep::diagnostics

@@ -1,0 +1,219 @@
+// Column-oriented CSV data as a DataSource (see csv_data.hpp for the accepted format).
+#include "host/io/csv_data.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include "host/io/json_data.hpp"
+
+namespace lockstep {
+namespace {
+
+std::string trim(const std::string& s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+/// Splits one line at commas outside double quotes; a quoted cell loses its quotes and ""
+/// inside it stands for one quote. Returns false (and the column) on an unclosed quote.
+bool split_cells(const std::string& line, std::vector<std::string>& cells, std::size_t& bad_column) {
+  cells.clear();
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          cur += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        cur += c;
+      }
+    } else if (c == '"' && trim(cur).empty()) {
+      quoted = was_quoted = true;
+      cur.clear();
+    } else if (c == ',') {
+      cells.push_back(was_quoted ? cur : trim(cur));
+      cur.clear();
+      was_quoted = false;
+    } else if (!(was_quoted && (c == ' ' || c == '\t'))) {
+      cur += c;
+    }
+  }
+  if (quoted) {
+    bad_column = cells.size() + 1;
+    return false;
+  }
+  cells.push_back(was_quoted ? cur : trim(cur));
+  return true;
+}
+
+class CsvDataSource : public DataSource {
+ public:
+  CsvDataSource(std::string origin) : origin_(std::move(origin)) {}
+
+  void parse(const std::string& text) {
+    std::istringstream in(text);
+    std::string line;
+    long line_no = 0;
+    bool have_header = false;
+    std::vector<std::string> cells;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const std::string t = trim(line);
+      if (t.empty() || t[0] == '#') continue;
+      std::size_t bad = 0;
+      if (!split_cells(line, cells, bad))
+        error(line_no, "column " + std::to_string(bad) + ": unclosed quote");
+      if (!have_header) {
+        header(cells, line_no);
+        have_header = true;
+        continue;
+      }
+      if (cells.size() != names_.size())
+        error(line_no, std::to_string(cells.size()) + (cells.size() == 1 ? " cell" : " cells") +
+                           ", expected " + std::to_string(names_.size()) +
+                           " (as many as the header has columns)");
+      for (std::size_t j = 0; j < cells.size(); ++j) columns_[j].push_back(number(cells[j], line_no, j));
+      lines_.push_back(line_no);
+    }
+    if (!have_header) throw InputError(origin_ + ": no header row (the file has no column names)");
+  }
+
+  std::string origin() const override { return origin_; }
+
+  bool has(const std::string& field) const override { return index(field) >= 0 || field == "N"; }
+
+  long get_int(const std::string& field) const override {
+    const int j = index(field);
+    if (j < 0) {
+      if (field == "N") return static_cast<long>(lines_.size());
+      missing(field);
+    }
+    const std::vector<double>& c = columns_[j];
+    if (c.size() != 1)
+      fail(field, "expected an integer, found a column of " + std::to_string(c.size()) + " values");
+    return integer(field, c[0], 0);
+  }
+
+  std::vector<double> get_reals(const std::string& field) const override {
+    const int j = index(field);
+    if (j < 0) {
+      if (field == "N") return {static_cast<double>(lines_.size())};
+      missing(field);
+    }
+    return columns_[j];
+  }
+
+  std::vector<long> get_ints(const std::string& field) const override {
+    const int j = index(field);
+    if (j < 0) {
+      if (field == "N") return {static_cast<long>(lines_.size())};
+      missing(field);
+    }
+    std::vector<long> out;
+    out.reserve(columns_[j].size());
+    for (std::size_t r = 0; r < columns_[j].size(); ++r) out.push_back(integer(field, columns_[j][r], r));
+    return out;
+  }
+
+ private:
+  [[noreturn]] void error(long line, const std::string& what) const {
+    throw InputError(origin_ + ": line " + std::to_string(line) + ": " + what);
+  }
+  [[noreturn]] void cell_error(long line, std::size_t j, const std::string& what) const {
+    throw InputError(origin_ + ": line " + std::to_string(line) + ", column " + std::to_string(j + 1) +
+                     " ('" + names_[j] + "'): " + what);
+  }
+  [[noreturn]] void missing(const std::string& field) const {
+    std::string list;
+    for (const auto& n : names_) list += (list.empty() ? "" : ", ") + n;
+    fail(field, "missing (columns: " + list + ")");
+  }
+
+  void header(const std::vector<std::string>& cells, long line_no) {
+    if (cells.size() == 1 && cells[0].empty()) error(line_no, "empty header (no column names)");
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      if (cells[j].empty())
+        error(line_no, "column " + std::to_string(j + 1) + ": empty column name");
+      for (std::size_t k = 0; k < j; ++k)
+        if (cells[k] == cells[j])
+          error(line_no, "column " + std::to_string(j + 1) + ": duplicate column name '" + cells[j] + "'");
+      names_.push_back(cells[j]);
+    }
+    columns_.assign(names_.size(), {});
+  }
+
+  double number(const std::string& cell, long line_no, std::size_t j) const {
+    if (cell.empty()) cell_error(line_no, j, "empty cell, expected a number");
+    const char* s = cell.c_str();
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(s, &end);
+    if (end == s || *end != '\0') cell_error(line_no, j, "'" + cell + "' is not a number");
+    if (!std::isfinite(v)) cell_error(line_no, j, "value is not finite (" + cell + ")");
+    return v;
+  }
+
+  long integer(const std::string& field, double v, std::size_t row) const {
+    if (v != std::floor(v) || std::fabs(v) > 9.0e15) {
+      std::ostringstream s;
+      s.precision(17);
+      s << "value " << row + 1 << " (line " << lines_[row] << ") is " << v << ", expected an integer";
+      fail(field, s.str());
+    }
+    return static_cast<long>(v);
+  }
+
+  int index(const std::string& field) const {
+    for (std::size_t j = 0; j < names_.size(); ++j)
+      if (names_[j] == field) return static_cast<int>(j);
+    return -1;
+  }
+
+  std::string origin_;
+  std::vector<std::string> names_;
+  std::vector<std::vector<double>> columns_;
+  std::vector<long> lines_;  // file line of each data row
+};
+
+}  // namespace
+
+std::unique_ptr<DataSource> parse_csv_data(const std::string& text, const std::string& origin) {
+  auto src = std::make_unique<CsvDataSource>(origin);
+  src->parse(text);
+  return src;
+}
+
+std::unique_ptr<DataSource> load_csv_data(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
+  std::ostringstream s;
+  s << f.rdbuf();
+  if (f.bad()) throw InputError(path + ": read error");
+  return parse_csv_data(s.str(), path);
+}
+
+std::unique_ptr<DataSource> load_data_file(const std::string& path) {
+  std::string ext;
+  const std::size_t dot = path.find_last_of('.');
+  if (dot != std::string::npos && path.find_first_of("/\\", dot) == std::string::npos)
+    for (char c : path.substr(dot)) ext += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".csv" ? load_csv_data(path) : load_json_data(path);
+}
+
+}  // namespace lockstep

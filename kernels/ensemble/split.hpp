@@ -1,0 +1,88 @@
+#pragma once
+// The randomized red/blue split of an ensemble (Foreman-Mackey et al. 2013, "emcee: the MCMC
+// hammer", PASP 125, section 3 / algorithm 3): at every step the n walkers of an ensemble are
+// divided into two halves of n/2 by a fresh random permutation pi of {0..n-1}; the walkers
+// pi(0..n/2-1) form the first half (updated first, against the second) and pi(n/2..n-1) the
+// second half (updated next, against the already-updated first).
+//
+// emcee shuffles an index array; here pi is a keyed pseudo-random PERMUTATION evaluated
+// pointwise, so every lane finds its walkers in O(1) without storage or a serial shuffle:
+//   * a balanced Feistel network on 2h bits (4^h >= n) with kSplitRounds = 8 rounds, round
+//     keys = 8 Philox words of (seed, ensemble, iteration). Luby & Rackoff (1988, SIAM J.
+//     Comput. 17(2)) show 4 rounds of pseudo-random functions suffice asymptotically; on the
+//     tiny domains of small ensembles (h = 1, 2 bits) 4 rounds leave a visible bias in which
+//     walkers share a half, 8 rounds do not (tests/ensemble/moves_test.cpp checks the
+//     frequency of every possible half for n = 4 and n = 6);
+//   * cycle-walking onto [0, n): apply the network until the value falls below n (Black &
+//     Rogaway 2002, "Ciphers with arbitrary finite domains", CT-RSA, section 2); since
+//     4^h < 4n, fewer than 4 applications are needed on average.
+// The split never depends on the walkers' positions, which is all the validity of the
+// red/blue update needs (each half's update leaves the target invariant given the other).
+#include <cstdint>
+
+#include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
+
+namespace lockstep {
+namespace ensemble {
+
+/// Philox counter index of an ensemble's split keys (under the key (seed, ensemble id) and
+/// Stream::kEnsemble); far above the indices a walker's own draws use.
+constexpr std::uint32_t kSplitIndex = 0xFFFFFF00u;  // and kSplitIndex + 1
+constexpr int kSplitRounds = 8;
+
+struct SplitPermutation {
+  std::uint32_t n = 0;      // walkers in the ensemble
+  std::uint32_t bits = 0;   // h: bits per Feistel half
+  std::uint32_t mask = 0;   // 2^h - 1
+  std::uint32_t key[kSplitRounds] = {};
+
+  /// The permutation of ensemble `ensemble` at `iteration`.
+  LS_HD LS_INLINE static SplitPermutation make(std::uint64_t seed, std::uint32_t ensemble,
+                                               std::uint64_t iteration, int n_walkers) {
+    SplitPermutation s;
+    s.n = static_cast<std::uint32_t>(n_walkers);
+    std::uint32_t h = 0;
+    while ((std::uint64_t{1} << (2 * h)) < s.n) ++h;
+    s.bits = h;
+    s.mask = (std::uint32_t{1} << h) - 1u;
+    const Rng rng{seed, ensemble};
+    const Philox4x32::U4 k0 = rng.bits(iteration, Stream::kEnsemble, kSplitIndex);
+    const Philox4x32::U4 k1 = rng.bits(iteration, Stream::kEnsemble, kSplitIndex + 1);
+    for (int r = 0; r < 4; ++r) {
+      s.key[r] = k0.x[r];
+      s.key[4 + r] = k1.x[r];
+    }
+    return s;
+  }
+
+  /// Round function: a multiply-xorshift mix of (right half ^ round key), cut to h bits.
+  LS_HD LS_INLINE std::uint32_t round(std::uint32_t r, std::uint32_t k) const {
+    std::uint32_t x = (r ^ k) * Philox4x32::kM0;
+    x ^= x >> 15;
+    x *= Philox4x32::kM1;
+    x ^= x >> 13;
+    return x & mask;
+  }
+
+  /// One pass of the network over [0, 4^h).
+  LS_HD LS_INLINE std::uint32_t network(std::uint32_t v) const {
+    std::uint32_t left = v >> bits, right = v & mask;
+    for (int r = 0; r < kSplitRounds; ++r) {
+      const std::uint32_t t = left ^ round(right, key[r]);
+      left = right;
+      right = t;
+    }
+    return (left << bits) | right;
+  }
+
+  /// pi(i) for i in [0, n).
+  LS_HD LS_INLINE std::uint32_t operator()(std::uint32_t i) const {
+    std::uint32_t v = network(i);
+    while (v >= n) v = network(v);
+    return v;
+  }
+};
+
+}  // namespace ensemble
+}  // namespace lockstep

@@ -1,0 +1,237 @@
+#pragma once
+// Peak plus linear background with known heteroscedastic errors (SEEDS.md section 4, the
+// emcee / NumPyro / sbi tutorial):
+//
+//   f(x; l, m, s, a, b) = l exp(-(m - x)^2 / (2 s^2)) + a + b x,
+//   y_n ~ N(f(x_n), y_err_n),  n = 1..N,
+//   box prior: l, m, a, b uniform on (-2, 2), s uniform on (0, 2).
+//
+// Parameters theta = (l, m, s, a, b), in that order everywhere (outputs, --init-ball).
+//
+// ---- The ensemble contract (models that support `lockstep ensemble`) --------------------
+// Besides the HMC contract of models/eight_schools.hpp, an ensemble-capable model provides
+// its density on the CONSTRAINED scale and a prior draw:
+//
+//   template <class V> LS_HD auto log_density_constrained(const Data&, V theta) const
+//       -> typename V::value_type;
+//     log p(theta | y) up to a constant; -inf outside the support, produced by a select
+//     (kernels/ensemble/box.hpp), never by a branch on T; V is Strided<Real>, Dense<Real> or
+//     BlockView<W> (T = Batch<W>).
+//   template <class V> LS_HD void prior_draw(const Data&, const Rng& rng,
+//                                            std::uint64_t iteration, V theta) const;
+//     one draw from the prior (strictly inside the support) for one walker, using only
+//     rng's Stream::kInit numbers at `iteration`; V is a one-walker view of Real.
+//
+// The constrained parameters are the first dim() outputs, in names order: the ensemble
+// sampler saves exactly those.
+//
+// ---- HMC: the unconstrained parameterization ----------------------------------------------
+// q_i in R, theta_i = lo_i + (hi_i - lo_i) p_i with p_i = inv_logit(q_i). The uniform prior
+// density 1/(hi_i - lo_i) times the Jacobian (hi_i - lo_i) p_i (1 - p_i) leaves
+//
+//   log p(q | y) = L(theta(q)) + sum_i log(p_i (1 - p_i)),
+//   L(theta) = -1/2 sum_n w_n (y_n - f_n)^2,   w_n = 1 / y_err_n^2,
+//
+// and with r_n = w_n (y_n - f_n), e_n = exp(-(m - x_n)^2 / (2 s^2)), d_n = m - x_n:
+//
+//   dL/dl = sum r_n e_n,       dL/dm = -(l / s^2) sum r_n e_n d_n,
+//   dL/ds = (l / s^3) sum r_n e_n d_n^2,   dL/da = sum r_n,   dL/db = sum r_n x_n,
+//   d log p / d q_i = dL/dtheta_i (hi_i - lo_i) p_i (1 - p_i) + (1 - 2 p_i).
+//
+// With u = e^-|q|: p = 1/(1+u) (q >= 0) or u/(1+u) (q < 0), p (1 - p) = u / (1+u)^2 and
+// log(p (1 - p)) = -|q| - 2 log1p(u): one exp and one log1p per parameter, no overflow.
+// The constrained density drops the same constant: L(theta) - sum_i log(hi_i - lo_i).
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/io/input_error.hpp"
+#include "host/io/model_args.hpp"
+#include "kernels/core/batch.hpp"
+#include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/ensemble/box.hpp"
+#include "models/model_info.hpp"
+
+namespace lockstep {
+namespace models {
+
+struct PeakData {
+  static constexpr int kDim = 5;
+  int N;
+  const Real* x;  // [N]
+  const Real* y;  // [N]
+  const Real* w;  // [N] 1 / y_err^2
+  Real lo[kDim];  // box: theta_i in (lo_i, hi_i)
+  Real hi[kDim];
+  Real log_volume;  // sum_i log(hi_i - lo_i)
+};
+
+struct Peak {
+  using Data = PeakData;
+  enum Param : int { kL = 0, kM, kS, kA, kB };
+
+  LS_HD int dim(const Data&) const { return Data::kDim; }
+  LS_HD int n_out(const Data&) const { return Data::kDim; }
+
+  /// L(theta); with kGrad also dL/dtheta into g[0..4].
+  template <bool kGrad, class T>
+  LS_HD LS_INLINE static T log_likelihood(const Data& d, const T& l, const T& m, const T& s,
+                                          const T& a, const T& b, T* g) {
+    const T inv_s2 = Real(1) / (s * s);
+    const T half_inv_s2 = Real(0.5) * inv_s2;
+    T ll = Real(0), s1 = Real(0), s2 = Real(0), s3 = Real(0), sa = Real(0), sb = Real(0);
+    for (int n = 0; n < d.N; ++n) {
+      const Real x = d.x[n];
+      const T dm = m - x;
+      const T e = m::exp(-(dm * dm) * half_inv_s2);
+      const T resid = d.y[n] - (l * e + a + b * x);
+      const T r = resid * d.w[n];
+      ll += resid * r;
+      if constexpr (kGrad) {
+        const T re = r * e;
+        s1 += re;
+        s2 += re * dm;
+        s3 += re * (dm * dm);
+        sa += r;
+        sb += r * x;
+      }
+    }
+    if constexpr (kGrad) {
+      g[kL] = s1;
+      g[kM] = -(l * inv_s2) * s2;
+      g[kS] = (l * inv_s2) * s3 / s;
+      g[kA] = sa;
+      g[kB] = sb;
+    }
+    return Real(-0.5) * ll;
+  }
+
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
+    using T = typename V::value_type;
+    T theta[Data::kDim], dtheta[Data::kDim], two_p_minus_1[Data::kDim], lp = Real(0);
+    for (int i = 0; i < Data::kDim; ++i) {
+      T p, pq, log_pq;
+      inv_logit_parts(q[i], p, pq, log_pq);
+      const Real width = d.hi[i] - d.lo[i];
+      theta[i] = d.lo[i] + width * p;
+      dtheta[i] = width * pq;
+      two_p_minus_1[i] = Real(2) * p - Real(1);
+      lp += log_pq;
+    }
+    T gl[Data::kDim];
+    lp += log_likelihood<true>(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB], gl);
+    for (int i = 0; i < Data::kDim; ++i) g[i] = gl[i] * dtheta[i] - two_p_minus_1[i];
+    return lp;
+  }
+
+  /// The ensemble contract: L(theta) - sum_i log(hi_i - lo_i) inside the box, -inf outside.
+  template <class V>
+  LS_HD auto log_density_constrained(const Data& d, V theta) const -> typename V::value_type {
+    using T = typename V::value_type;
+    const T lp = log_likelihood<false, T>(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB],
+                                          nullptr) -
+                 d.log_volume;
+    return ensemble::restrict_to_box(theta, d.lo, d.hi, Data::kDim, lp);
+  }
+
+  /// The ensemble contract: theta_i = lo_i + (hi_i - lo_i) U_i, U_i = uniform i of
+  /// (iteration, Stream::kInit), strictly inside the box.
+  template <class V>
+  LS_HD void prior_draw(const Data& d, const Rng& rng, std::uint64_t iteration, V theta) const {
+    for (int i = 0; i < Data::kDim; ++i)
+      theta[i] = static_cast<Real>(d.lo[i] + (d.hi[i] - d.lo[i]) *
+                                                 uniform(rng, iteration, Stream::kInit,
+                                                         static_cast<std::uint32_t>(i)));
+  }
+
+  /// Outputs theta = (l, m, s, a, b) from q.
+  template <class V, class O>
+  LS_HD void write_out(const Data& d, V q, O out) const {
+    using T = typename V::value_type;
+    for (int i = 0; i < Data::kDim; ++i) {
+      T p, pq, log_pq;
+      inv_logit_parts(q[i], p, pq, log_pq);
+      out[i] = d.lo[i] + (d.hi[i] - d.lo[i]) * p;
+    }
+  }
+
+  /// Unconstrained point from outputs (l, m, s, a, b); host only. InputError outside the box.
+  static std::vector<double> unconstrain(const Loaded<Peak>& m, const std::vector<double>& out) {
+    static const char* const kNames[Data::kDim] = {"l", "m", "s", "a", "b"};
+    std::vector<double> q(Data::kDim);
+    for (int i = 0; i < Data::kDim; ++i) {
+      const double lo = m.data.lo[i], hi = m.data.hi[i], t = out.at(i);
+      if (!(t > lo && t < hi))
+        throw InputError(std::string(kNames[i]) + ": initial value " + std::to_string(t) +
+                         " is outside the prior box (" + std::to_string(lo) + ", " +
+                         std::to_string(hi) + ")");
+      const double p = (t - lo) / (hi - lo);
+      q[i] = std::log(p) - std::log1p(-p);
+    }
+    return q;
+  }
+
+  static ModelInfo info() {
+    ModelInfo i;
+    i.name = "peak";
+    i.summary =
+        "Peak plus background: y ~ N(l exp(-(x-m)^2/(2 s^2)) + a + b x, y_err); uniform box "
+        "prior, l, m, a, b in (-2, 2), s in (0, 2); supports `ensemble`";
+    i.data_fields = {{"N", "number of points (positive integer; a CSV file gives it as its row count)"},
+                     {"x", "abscissae, length N"},
+                     {"y", "measurements, length N"},
+                     {"y_err", "known standard errors of y, length N, positive"}};
+    i.parameters = "l, m, s, a, b";
+    return i;
+  }
+
+  static Loaded<Peak> load(ModelArgs& args) {
+    const DataSource& src = args.data();
+    const long N = src.positive_int("N");
+    const std::vector<double> x = src.reals_of_size("x", N);
+    const std::vector<double> y = src.reals_of_size("y", N);
+    const std::vector<double> err = src.positive_reals_of_size("y_err", N);
+    std::vector<double> w(err.size());
+    for (std::size_t n = 0; n < err.size(); ++n) w[n] = 1.0 / (err[n] * err[n]);
+    Loaded<Peak> out;
+    out.arena = std::make_shared<DataArena>();
+    out.data.N = static_cast<int>(N);
+    out.data.x = out.arena->upload(x);
+    out.data.y = out.arena->upload(y);
+    out.data.w = out.arena->upload(w);
+    const double lo[Data::kDim] = {-2, -2, 0, -2, -2};
+    const double hi[Data::kDim] = {2, 2, 2, 2, 2};
+    double log_volume = 0;
+    for (int i = 0; i < Data::kDim; ++i) {
+      out.data.lo[i] = static_cast<Real>(lo[i]);
+      out.data.hi[i] = static_cast<Real>(hi[i]);
+      log_volume += std::log(hi[i] - lo[i]);
+    }
+    out.data.log_volume = static_cast<Real>(log_volume);
+    out.names = {"l", "m", "s", "a", "b"};
+    return out;
+  }
+
+ private:
+  /// p = inv_logit(q), p (1 - p) and log(p (1 - p)) from u = e^-|q| (see the file comment);
+  /// the sign of q picks p by a select.
+  LS_HD LS_INLINE static void inv_logit_parts(Real q, Real& p, Real& pq, Real& log_pq) {
+    const Real aq = m::abs(q);
+    const Real u = m::exp(-aq);
+    const Real inv = Real(1) / (Real(1) + u);
+    p = q < Real(0) ? u * inv : inv;
+    pq = u * inv * inv;
+    log_pq = -aq - Real(2) * m::log1p(u);
+  }
+  template <int W>
+  LS_HD LS_INLINE static void inv_logit_parts(const Batch<W>& q, Batch<W>& p, Batch<W>& pq,
+                                              Batch<W>& log_pq) {
+    for (int w = 0; w < W; ++w) inv_logit_parts(q.v[w], p.v[w], pq.v[w], log_pq.v[w]);
+  }
+};
+
+}  // namespace models
+}  // namespace lockstep
