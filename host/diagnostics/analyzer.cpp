@@ -16,7 +16,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // ArviZ `_ess`: a series whose range is below numpy's float resolution counts as constant.
 constexpr double kArvizResolution = 1e-15;
 // The MCSE of a quantile uses the Beta quantiles at Φ(−1) and Φ(1) as printed in posterior and
-// ArviZ (Vehtari et al. 2021, §4.3).
+// ArviZ (Vehtari et al. 2021, §4.4).
 constexpr double kLowerTail = 0.1586553;
 constexpr double kUpperTail = 0.8413447;
 
@@ -48,15 +48,24 @@ Analyzer::Analyzer(const Chains& x, Workspace& ws) : ws_(ws) {
   half_ = N_ / 2;
   S_split_ = static_cast<std::size_t>(2) * M_ * half_;
 
-  ws_.flat.resize(S_full_);
+  // Pool the draws at position c·N + i. Chains that already lie back to back (a DrawSet
+  // parameter) are used in place; otherwise they are copied once.
+  bool contiguous = M_ > 0;
+  for (int c = 1; c < M_ && contiguous; ++c) contiguous = x.chain[c] == x.chain[0] + static_cast<std::size_t>(c) * N_;
+  if (contiguous) {
+    flat_ = x.chain[0];
+  } else {
+    ws_.flat.resize(S_full_);
+    for (int c = 0; c < M_; ++c)
+      std::copy(x.chain[c], x.chain[c] + N_, ws_.flat.data() + static_cast<std::size_t>(c) * N_);
+    flat_ = ws_.flat.data();
+  }
   double sum = 0.0, lo = HUGE_VAL, hi = -HUGE_VAL;
   for (int c = 0; c < M_; ++c) {
-    const double* src = x.chain[c];
-    double* dst = ws_.flat.data() + static_cast<std::size_t>(c) * N_;
+    const double* src = flat_ + static_cast<std::size_t>(c) * N_;
     double chain_sum = 0.0;
     for (int i = 0; i < N_; ++i) {
       const double v = src[i];
-      dst[i] = v;
       chain_sum += v;
       if (std::isnan(v)) any_nan_ = true;
       if (!std::isfinite(v)) finite_ = false;
@@ -72,7 +81,7 @@ Analyzer::Analyzer(const Chains& x, Workspace& ws) : ws_(ws) {
   mean_ = sum / static_cast<double>(S_full_);
   if (S_full_ >= 2) {
     double ss = 0.0;
-    for (double v : ws_.flat) ss += (v - mean_) * (v - mean_);
+    for (std::size_t i = 0; i < S_full_; ++i) ss += (flat_[i] - mean_) * (flat_[i] - mean_);
     sd_ = std::sqrt(ss / static_cast<double>(S_full_ - 1));
   } else {
     sd_ = kNaN;
@@ -84,7 +93,7 @@ Analyzer::Analyzer(const Chains& x, Workspace& ws) : ws_(ws) {
 void Analyzer::ensure_sorted() {
   if (sorted_) return;
   // NaN never reaches here (quantile() checks any_nan_, the rest needs diagnosable_).
-  sort_with_positions(ws_.flat.data(), S_full_, ws_.sorted, ws_.sorted_pos, ws_.sort_scratch);
+  sort_with_positions(flat_, S_full_, ws_.sorted, ws_.sorted_pos, ws_.sort_scratch);
   sorted_ = true;
 }
 
@@ -136,7 +145,7 @@ void Analyzer::normal_scores_of_sorted(const std::vector<double>& vals,
   rank_normalize_sorted(v, p, S_split_, ws_.z.data(), ws_.scores);
 }
 
-// Split R̂ (Vehtari et al. 2021, eq. 4; ArviZ `_rhat` on split chains) of value(position).
+// Split R̂ (Vehtari et al. 2021; ArviZ `_rhat`, posterior `.rhat` on split chains) of value(position).
 template <class F>
 double Analyzer::split_rhat(F value) {
   const int K = 2 * M_, n = half_;
@@ -169,7 +178,7 @@ double Analyzer::split_rhat(F value) {
   return std::sqrt((between / w + n - 1) / n);
 }
 
-// Split ESS (Vehtari et al. 2021, eqs. 10–11; ArviZ `_ess` on split chains) of value(position).
+// Split ESS (Vehtari et al. 2021, §3.2; ArviZ `_ess`, posterior `.ess` on split chains) of value(position).
 template <class F>
 double Analyzer::split_ess(F value) {
   const int n = half_, K = 2 * M_;
@@ -313,7 +322,7 @@ double Analyzer::rhat() {
 
 double Analyzer::rhat_basic() {
   if (!diagnosable_) return kNaN;
-  const double* x = ws_.flat.data();
+  const double* x = flat_;
   return split_rhat([x](std::size_t i) { return x[i]; });
 }
 
@@ -326,7 +335,7 @@ double Analyzer::ess_bulk() {
 double Analyzer::ess_quantile(double prob) {
   if (!diagnosable_ || !(prob >= 0.0 && prob <= 1.0)) return kNaN;
   const double q = quantile(prob);
-  const double* x = ws_.flat.data();
+  const double* x = flat_;
   return split_ess([x, q](std::size_t i) { return x[i] <= q ? 1.0 : 0.0; });
 }
 
@@ -338,7 +347,7 @@ double Analyzer::ess_tail() {
 double Analyzer::ess_mean() {
   if (!diagnosable_) return kNaN;
   if (!have_ess_mean_) {
-    const double* x = ws_.flat.data();
+    const double* x = flat_;
     ess_mean_ = split_ess([x](std::size_t i) { return x[i]; });
     have_ess_mean_ = true;
   }
@@ -348,7 +357,7 @@ double Analyzer::ess_mean() {
 double Analyzer::ess_sd() {
   if (!diagnosable_) return kNaN;
   if (!have_ess_c2_) {
-    const double* x = ws_.flat.data();
+    const double* x = flat_;
     const double m = mean_;
     ess_c2_ = split_ess([x, m](std::size_t i) { return (x[i] - m) * (x[i] - m); });
     have_ess_c2_ = true;
@@ -365,7 +374,8 @@ double Analyzer::mcse_sd() {
   if (!diagnosable_) return kNaN;
   const double ess = ess_sd();  // ESS of (θ − θ̄)²
   double e = 0.0, e2 = 0.0;
-  for (double v : ws_.flat) {
+  for (std::size_t i = 0; i < S_full_; ++i) {
+    const double v = flat_[i];
     const double c2 = (v - mean_) * (v - mean_);
     e += c2;
     e2 += c2 * c2;

@@ -18,7 +18,7 @@
 namespace lockstep::diagnostics::detail {
 
 struct Workspace {
-  std::vector<double> flat;                 // pooled draws, position c·N + i
+  std::vector<double> flat;                 // pooled draws (when the chains are not contiguous)
   std::vector<double> sorted;               // all draws sorted ascending
   std::vector<std::uint32_t> sorted_pos;    // their positions
   std::vector<double> tmp_vals, tmp_vals2;  // folded / filtered sorted values
@@ -68,6 +68,7 @@ class Analyzer {
   template <class F> double split_ess(F value);
 
   Workspace& ws_;
+  const double* flat_ = nullptr;  // draw i of chain c at flat_[c·N + i]
   int M_ = 0, N_ = 0, half_ = 0;
   std::size_t S_full_ = 0, S_split_ = 0;
   bool any_nan_ = false, finite_ = true, diagnosable_ = false, sorted_ = false;

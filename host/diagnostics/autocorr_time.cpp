@@ -129,7 +129,7 @@ AutocorrTime integrated_time(const std::vector<const double*>& series, int n, co
     }
   }
   if (window < 0) {
-    r.window = n - 1;  // no window: tau(n - 1), flagged (emcee would return tau(0) = 1)
+    r.window = n - 1;  // no window (only n = 1, see the header): tau(n - 1), flagged
     r.tau = tau;
     r.too_short = true;
   } else {

@@ -15,12 +15,14 @@
 // t with t >= c tau(t), c = 5. The estimate is trusted only when the chain is longer than
 // tol tau draws (tol = 50); shorter chains are flagged (emcee logs a warning with quiet=True).
 //
-// Two deliberate differences from emcee, both in degenerate cases only:
-//  * a walker whose series is constant (it never moved in the window) has no defined
-//    autocorrelation (0/0, emcee gives NaN for the whole quantity); it is left out of the
-//    average and counted in `constant_series`;
-//  * if no t satisfies t >= c tau(t), emcee returns tau(0) = 1 (np.argmin of an all-True
-//    mask is 0), silently; here tau(n - 1) is returned and the quantity is flagged too_short.
+// A window always exists for n >= 2: the autocovariances of a centred series sum to zero
+// over all lags -(n-1)..(n-1), so tau(n - 1) = 0 (up to rounding) <= (n - 1) / c. (For n = 1
+// tau = 1 and the quantity is flagged too_short, as emcee's answer then is.)
+//
+// One deliberate difference from emcee, in a degenerate case only: a walker whose series is
+// constant (it never moved in the window) has no defined autocorrelation (0/0; emcee returns
+// NaN for the whole quantity); it is left out of the average and counted in
+// `constant_series`. Only if every walker is constant is tau NaN.
 //
 // Two walkers share one complex FFT (the real series as real and imaginary parts), and the
 // walker sums run over fixed blocks of walkers added in order, so the result does not depend

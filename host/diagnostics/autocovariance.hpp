@@ -5,7 +5,7 @@
 //     γ̂_t = (1/n) Σ_{i=0}^{n−1−t} y_i y_{i+t},
 // the estimate stan-dev/posterior (`autocovariance`) and ArviZ (`stats_utils.autocov`) use.
 // With Y = DFT(y zero-padded to m ≥ 2n), Σ_i y_i y_{i+t} = IDFT(|Y|²)_t exactly (the padding
-// removes circular wrap-around). The ESS of Vehtari et al. (2021, eq. 10) only needs the
+// removes circular wrap-around). The ESS of Vehtari et al. (2021, §3.2) only needs the
 // mean over chains of γ̂_t, and the DFT is linear, so the power spectra of all chains are
 // summed first and ONE inverse transform gives Σ_chains γ̂_t. Two real series share one
 // complex transform: with Z = DFT(y0 + i·y1), |Y0_k|² + |Y1_k|² = (|Z_k|² + |Z_{m−k}|²)/2.

@@ -9,20 +9,21 @@
 // n = ⌊N/2⌋ draws and S = K·n pooled draws. All S_full = M·N draws enter means, sd and
 // quantiles.
 //
-//   split R̂ (eq. 4):   W = mean of the K within-chain variances (ddof 1), B = n·var(chain means),
+//   split R̂:           W = mean of the K within-chain variances (ddof 1), B = n·var(chain means),
 //                       var⁺ = (n−1)/n·W + B/n, R̂ = sqrt(var⁺/W).
 //   rank-normalized:    the pooled split draws replaced by z = Φ⁻¹((r − 3/8)/(S + 1/4)), r the
-//                       average rank (§3.1, eq. 14).
-//   rhat:               max(bulk R̂ on z(θ), tail R̂ on z(|θ − median θ|)) (§4.1), the median
+//                       average rank (posterior `z_scale`, ArviZ `_z_scale`).
+//   rhat:               max(bulk R̂ on z(θ), tail R̂ on z(|θ − median θ|)), the median
 //                       over all draws and folding done BEFORE splitting (posterior, az.summary).
-//   ESS (eq. 10–11):    ρ̂_t = 1 − (W − γ̄_t)/var⁺ with γ̄_t the mean over split chains of the
-//                       biased autocovariance at lag t (by FFT) and W = γ̄_0·n/(n−1); Geyer's
+//   ESS (§3.2):         ρ̂_t = 1 − (W − γ̄_t)/var⁺ with γ̄_t the mean over split chains of the
+//                       biased autocovariance at lag t (autocovariance.hpp: direct sums for the
+//                       first lags, FFT beyond) and W = γ̄_0·n/(n−1); Geyer's
 //                       initial positive sequence on pairs ρ̂_{2k} + ρ̂_{2k+1}, then the
 //                       initial monotone sequence; τ̂ = −1 + 2 Σ_{t≤2k'+1} ρ̂_t + ρ̂_{2k'+2}
 //                       (the "improved" estimate that adds the last even lag when positive),
 //                       τ̂ ≥ 1/log10(S); ESS = S/τ̂.
 //   ess_bulk:           ESS of z(θ) (split, rank-normalized).
-//   ess_tail:           min of the ESS of the indicators I(θ ≤ q_0.05) and I(θ ≤ q_0.95) (§4.3).
+//   ess_tail:           min of the ESS of the indicators I(θ ≤ q_0.05) and I(θ ≤ q_0.95).
 //   ess_mean:           ESS of θ itself (split, no ranks).
 //   ess_sd:             ESS of (θ − θ̄)² (ArviZ `ess(method="sd")`).
 //   ess_quantile(p):    ESS of I(θ ≤ q_p).
@@ -31,7 +32,7 @@
 //                       (delta method; ArviZ `_mcse_sd`, posterior 1.4 `mcse_sd`).
 //   mcse_quantile(p):   with a = ESS_p·p + 1, b = ESS_p·(1 − p) + 1 and the Beta(a, b)
 //                       quantiles u1, u2 at 0.1586553 and 0.8413447 (±1 sd of a normal),
-//                       (θ_(⌈u2·S_full⌉) − θ_(max(⌊u1·S_full⌋, 1)))/2 on the sorted draws (§4.3).
+//                       (θ_(⌈u2·S_full⌉) − θ_(max(⌊u1·S_full⌋, 1)))/2 on the sorted draws (§4.4).
 //   quantile(p):        type 7 (R's default; ArviZ's mquantiles with alphap = betap = 1).
 //
 // Undefined cases return NaN (never throw, never crash): any non-finite draw; fewer than 4

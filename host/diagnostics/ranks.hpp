@@ -1,5 +1,5 @@
 #pragma once
-// Sorting with positions, average ranks and rank normalization (Vehtari et al. 2021, §3.1).
+// Sorting with positions, average ranks and rank normalization (Vehtari et al. 2021).
 //
 // Rank normalization replaces each of the S pooled draws by its rank r (ties get the average
 // of the ranks they span, as R's rank(ties.method = "average") and scipy's rankdata do), then

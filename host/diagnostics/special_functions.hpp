@@ -12,8 +12,8 @@
 //   beta_quantile(p, a, b)    the x with I_x(a, b) = p (the Beta(a, b) quantile), by
 //                             safeguarded Newton steps inside a shrinking bracket.
 //
-// The diagnostics use Φ⁻¹ for rank normalization (Vehtari et al. 2021, eq. 14) and the beta
-// quantile for the Monte Carlo standard error of a quantile (ibid., section 4.3).
+// The diagnostics use Φ⁻¹ for rank normalization (Vehtari et al. 2021) and the beta
+// quantile for the Monte Carlo standard error of a quantile (ibid., §4.4).
 namespace lockstep::diagnostics {
 
 /// Φ⁻¹(p) for p in (0, 1); −inf at p = 0, +inf at p = 1, NaN outside [0, 1] or for NaN.

@@ -1,6 +1,8 @@
 #pragma once
 // DataSource: named fields of a model's data set, read with validation. Every error is an
 // InputError whose message starts with the origin (file name) and names the field.
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -32,7 +34,7 @@ class DataSource {
     std::vector<double> v = reals_of_size(field, n);
     for (std::size_t i = 0; i < v.size(); ++i)
       if (!(v[i] > 0))
-        fail(field, "value " + std::to_string(i + 1) + " is " + std::to_string(v[i]) +
+        fail(field, "value " + std::to_string(i + 1) + " is " + format_number(v[i]) +
                         ", must be positive");
     return v;
   }
@@ -40,6 +42,17 @@ class DataSource {
     long n = get_int(field);
     if (n <= 0) fail(field, "must be a positive integer, found " + std::to_string(n));
     return n;
+  }
+  /// Shortest round-trip text of a number, for messages ("0", "-1e-09", "2.5").
+  static std::string format_number(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    for (int digits = 1; digits <= 17; ++digits) {
+      char shorter[32];
+      std::snprintf(shorter, sizeof shorter, "%.*g", digits, x);
+      if (std::strtod(shorter, nullptr) == x) return shorter;
+    }
+    return buf;
   }
   [[noreturn]] void fail(const std::string& field, const std::string& what) const {
     throw InputError(origin() + ": field '" + field + "': " + what);

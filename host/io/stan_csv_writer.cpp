@@ -38,24 +38,25 @@ double scale_pow10(double a, int k) { return k >= 0 ? a * kPow10[k] : a / kPow10
 }  // namespace
 
 char* format_general(double x, int sig_figs, char* out) {
-  if (std::isnan(x)) {
-    std::memcpy(out, "nan", 3);
-    return out + 3;
-  }
-  if (std::isinf(x)) {
-    if (x < 0) *out++ = '-';
+  std::uint64_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+  const bool negative = (bits >> 63) != 0;
+  if (biased == 0x7ff) {  // inf or NaN
+    if ((bits << 12) != 0) {
+      std::memcpy(out, "nan", 3);
+      return out + 3;
+    }
+    if (negative) *out++ = '-';
     std::memcpy(out, "inf", 3);
     return out + 3;
   }
   const int P = sig_figs < 1 ? 1 : (sig_figs > 17 ? 17 : sig_figs);
-  if (x == 0) {
-    if (std::signbit(x)) *out++ = '-';
+  if ((bits << 1) == 0) {  // +-0
+    if (negative) *out++ = '-';
     *out++ = '0';
     return out;
   }
-  std::uint64_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
   if (P > kMaxFastDigits || biased == 0) return format_exact(x, P, out);
 
   // |x| = f 2^e2 with f in [1, 2): floor(log10|x|) is e10 or e10 + 1 for
@@ -85,13 +86,15 @@ char* format_general(double x, int sig_figs, char* out) {
   // the exact algorithm decides. The window is 2 m 2^-50 < 10^P 2^-49 of the unit
   // interval: ~2e-7 of all values for P = 8, ~2e-3 for P = 12.
   if (std::fabs(frac - 0.5) <= m * 0x1p-50) return format_exact(x, P, out);
-  if (frac > 0.5) ++n;
+  n += frac > 0.5 ? 1 : 0;
   if (static_cast<double>(n) == hi) {
     n /= 10;
     ++e10;
   }
 
-  char d[kMaxFastDigits];
+  // The P digits of n; copies below move a fixed 16 bytes (no memcpy call) and advance by
+  // the valid length, hence the slack in d and the 32 bytes required at `out`.
+  char d[32];
   int i = P;
   while (i >= 2) {
     const unsigned r = static_cast<unsigned>(n % 100);
@@ -103,38 +106,33 @@ char* format_general(double x, int sig_figs, char* out) {
   int last = P - 1;  // %g drops trailing zeros of the fraction
   while (last > 0 && d[last] == '0') --last;
 
-  if (x < 0) *out++ = '-';
+  *out = '-';
+  out += negative;
   if (e10 < -4 || e10 >= P) {  // d.ddde+XX
-    *out++ = d[0];
-    if (last > 0) {
-      *out++ = '.';
-      std::memcpy(out, d + 1, last);
-      out += last;
-    }
-    *out++ = 'e';
+    out[0] = d[0];
+    out[1] = '.';
+    std::memcpy(out + 2, d + 1, 16);
+    out += last > 0 ? last + 2 : 1;
     int e = e10;
-    if (e < 0) {
-      *out++ = '-';
-      e = -e;
-    } else {
-      *out++ = '+';
-    }
+    out[0] = 'e';
+    out[1] = e < 0 ? '-' : '+';
+    out += 2;
+    if (e < 0) e = -e;
     if (e >= 100) *out++ = static_cast<char>('0' + e / 100);
-    *out++ = static_cast<char>('0' + (e / 10) % 10);
-    *out++ = static_cast<char>('0' + e % 10);
+    std::memcpy(out, kTwoDigits + 2 * (e % 100), 2);
+    out += 2;
   } else if (e10 >= 0) {  // ddd.ddd
-    std::memcpy(out, d, e10 + 1);
+    std::memcpy(out, d, 16);
     out += e10 + 1;
     if (last > e10) {
-      *out++ = '.';
-      std::memcpy(out, d + e10 + 1, last - e10);
-      out += last - e10;
+      *out = '.';
+      std::memcpy(out + 1, d + e10 + 1, 16);
+      out += last - e10 + 1;
     }
   } else {  // 0.000ddd
-    *out++ = '0';
-    *out++ = '.';
-    for (int j = 0; j < -e10 - 1; ++j) *out++ = '0';
-    std::memcpy(out, d, last + 1);
+    std::memcpy(out, "0.000000", 8);
+    out += 1 - e10;
+    std::memcpy(out, d, 16);
     out += last + 1;
   }
   return out;
@@ -323,7 +321,8 @@ void format_chain(const DrawSet& d, const RunInfo& info, const Preamble& pre,
   auto rows = [&](int from, int to) {
     if (to <= from || cols.empty()) return;
     const std::size_t start = buf.size();
-    buf.resize(start + static_cast<std::size_t>(to - from) * (cols.size() * 26 + 1));
+    // <= 25 bytes per number and comma; format_general wants 32 writable bytes at `p`.
+    buf.resize(start + static_cast<std::size_t>(to - from) * (cols.size() * 26 + 1) + 32);
     char* p = &buf[start];
     for (int i = from; i < to; ++i) {
       for (std::size_t j = 0; j < cols.size(); ++j) {

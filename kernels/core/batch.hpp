@@ -84,6 +84,17 @@ LS_BATCH_UNARY(log1p)
 LS_BATCH_UNARY(sqrt)
 LS_BATCH_UNARY(log1p_exp)
 LS_BATCH_UNARY(abs)
+LS_BATCH_UNARY(expm1)
+LS_BATCH_UNARY(inv_logit)
+LS_BATCH_UNARY(log_inv_logit)
+LS_BATCH_UNARY(log1m_inv_logit)
+LS_BATCH_UNARY(log1m_exp)
+template <int W>
+LS_HD LS_INLINE Batch<W> log_sum_exp(const Batch<W>& a, const Batch<W>& b) {
+  Batch<W> r;
+  for (int w = 0; w < W; ++w) r.v[w] = log_sum_exp(a.v[w], b.v[w]);
+  return r;
+}
 }  // namespace m
 #undef LS_BATCH_UNARY
 

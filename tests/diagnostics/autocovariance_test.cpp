@@ -77,3 +77,33 @@ TEST(AutocovarianceSum, MatchesDirectSums) {
     }
   }
 }
+
+// LagSums: the direct block sums and the FFT give the same lag sums, at every lag and for
+// short series (n < one block), a partial last block, and long ones that switch to the FFT.
+TEST(LagSums, DirectAndFftAgree) {
+  for (int n : {2, 5, 16, 17, 40, 200}) {
+    for (int K : {1, 2, 7}) {
+      Lcg rng{static_cast<std::uint64_t>(31 * n + K)};
+      std::vector<double> y(static_cast<std::size_t>(K) * n);
+      for (int j = 0; j < K; ++j) {
+        double* s = y.data() + static_cast<std::size_t>(j) * n;
+        double prev = 0, mean = 0;
+        for (int i = 0; i < n; ++i) mean += (s[i] = prev = 0.8 * prev + rng());
+        mean /= n;
+        for (int i = 0; i < n; ++i) s[i] -= mean;
+      }
+      ld::LagSums lazy, fft;
+      lazy.reset(y.data(), K, n);
+      fft.reset(y.data(), K, n, /*force_fft=*/true);
+      EXPECT_TRUE(fft.used_fft());
+      for (int t = 0; t < n; ++t) {
+        double direct = 0;
+        for (int j = 0; j < K; ++j)
+          for (int i = 0; i + t < n; ++i) direct += y[j * n + i] * y[j * n + i + t] / n;
+        EXPECT_NEAR(lazy.at(t), direct, 1e-13 * K) << "n " << n << " K " << K << " lag " << t;
+        EXPECT_NEAR(fft.at(t), direct, 1e-13 * K) << "n " << n << " K " << K << " lag " << t;
+      }
+      EXPECT_EQ(lazy.used_fft(), n > ld::LagSums::kDirectMaxLag) << "n " << n;
+    }
+  }
+}

@@ -204,7 +204,7 @@ TEST(JsonData, ValidatingHelpersUseTheOrigin) {
   EXPECT_EQ(error_of([&] { d->reals_of_size("sigma", 4); }),
             "d.json: field 'sigma': expected 4 values, found 3");
   EXPECT_EQ(error_of([&] { d->positive_reals_of_size("sigma", 3); }),
-            "d.json: field 'sigma': value 2 is 0.000000, must be positive");
+            "d.json: field 'sigma': value 2 is 0, must be positive");
 }
 
 }  // namespace

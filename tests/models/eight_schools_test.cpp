@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ostream>
 
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
@@ -53,6 +54,10 @@ struct Variant {
   bool noncentered;
   const char* priors;
 };
+
+void PrintTo(const Variant& v, std::ostream* os) {
+  *os << (v.noncentered ? "noncentered" : "centered") << ", priors=" << v.priors;
+}
 
 std::string variant_name(const ::testing::TestParamInfo<Variant>& info) {
   return std::string(info.param.noncentered ? "Noncentered" : "Centered") + "_" + info.param.priors;
@@ -178,7 +183,7 @@ TEST_F(EightSchoolsLoadErrors, SigmaOfWrongLength) {
 
 TEST_F(EightSchoolsLoadErrors, NonPositiveSigma) {
   EXPECT_EQ(error_for(R"({"J": 3, "y": [1, 2, 3], "sigma": [1, 0, 2]})"),
-            "es.json: field 'sigma': value 2 is 0.000000, must be positive");
+            "es.json: field 'sigma': value 2 is 0, must be positive");
   EXPECT_EQ(error_for(R"({"J": 3, "y": [1, 2, 3], "sigma": [1, 2, -2.5]})"),
             "es.json: field 'sigma': value 3 is -2.500000, must be positive");
 }
