@@ -11,7 +11,10 @@ namespace lockstep {
 namespace backend {
 
 void set_threads(int threads) {
-  if (threads > 0) omp_set_num_threads(threads);
+  // OpenMP's setting is process-wide: remember the default so that 0 restores "all cores"
+  // after a run that asked for fewer.
+  static const int all = omp_get_max_threads();
+  omp_set_num_threads(threads > 0 ? threads : all);
 }
 
 bool is_cuda_build() {

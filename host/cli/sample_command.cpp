@@ -128,6 +128,8 @@ int run_sample(const SampleOptions& o) {
   RunInfo info;
   info.model = o.model;
   info.data_file = o.data;
+  info.num_warmup = o.warmup;
+  info.thin = o.thin;
   info.config = {{"algorithm", o.algorithm}, {"chains", std::to_string(o.chains)},
                  {"warmup", std::to_string(o.warmup)}, {"draws", std::to_string(o.draws)},
                  {"thin", std::to_string(o.thin)}, {"seed", std::to_string(cfg.seed)},

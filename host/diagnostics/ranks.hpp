@@ -21,6 +21,7 @@ namespace lockstep::diagnostics {
 /// Scratch buffers for sort_with_positions (reused across calls to avoid allocation).
 struct SortScratch {
   std::vector<std::uint64_t> keys, keys_tmp;
+  std::vector<double> values_tmp;
 };
 
 /// Sort x[0..S) (no NaN) ascending: values[k] = x[positions[k]]. Stable (equal values keep
