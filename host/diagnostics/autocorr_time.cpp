@@ -13,22 +13,49 @@ namespace {
 /// Series per block of the walker sum; blocks are summed in order (thread-count independent).
 constexpr int kSeriesBlock = 32;
 
+/// Centres y into out[0..n) and scales it to unit sum of squares. Returns the sum of squares
+/// of the centred series: 0 for a constant series (out is then all zero), NaN for NaN input.
+double centre_and_scale(const double* y, int n, double* out) {
+  double mean = 0;
+  for (int i = 0; i < n; ++i) mean += y[i];
+  mean /= n;
+  double ss = 0;
+  for (int i = 0; i < n; ++i) {
+    out[i] = y[i] - mean;
+    ss += out[i] * out[i];
+  }
+  const double scale = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
+  for (int i = 0; i < n; ++i) out[i] *= scale;
+  return ss;
+}
+
+/// Adds the normalized autocorrelation function of a scaled series (its FFT output `acov`,
+/// unnormalized) to acc, or NaN everywhere if the series had NaN. Returns 1 if added.
+int add_normalized(double ss, const double* acov, int n, double* acc) {
+  if (ss > 0 && std::isfinite(ss)) {
+    const double inv = 1.0 / acov[0];
+    for (int t = 0; t < n; ++t) acc[t] += acov[t] * inv;
+    return 1;
+  }
+  if (ss == 0) return 0;  // constant series: autocorrelation undefined, left out
+  for (int t = 0; t < n; ++t) acc[t] = std::numeric_limits<double>::quiet_NaN();
+  return 1;
+}
+
 /// Adds the normalized autocorrelation functions of up to two series (y1 may be null) to
 /// acc[0..n), using one complex FFT of size fft.size() >= 2n. Returns how many series were
-/// added (constant series are skipped). re, im: scratch of fft.size().
+/// added (constant series are skipped). re, im: scratch of fft.size(). Each series is scaled
+/// to unit power first, so that the rounding of one cannot swamp the other in the shared
+/// transform, whatever their scales.
 int add_acf_pair(const Fft& fft, const double* y0, const double* y1, int n, double* re, double* im,
                  double* acc) {
   const int m = fft.size();
-  double mean0 = 0, mean1 = 0;
-  for (int i = 0; i < n; ++i) mean0 += y0[i];
-  mean0 /= n;
+  const double ss0 = centre_and_scale(y0, n, re);
+  double ss1 = 0;
   if (y1) {
-    for (int i = 0; i < n; ++i) mean1 += y1[i];
-    mean1 /= n;
-  }
-  for (int i = 0; i < n; ++i) {
-    re[i] = y0[i] - mean0;
-    im[i] = y1 ? y1[i] - mean1 : 0.0;
+    ss1 = centre_and_scale(y1, n, im);
+  } else {
+    for (int i = 0; i < n; ++i) im[i] = 0.0;
   }
   for (int i = n; i < m; ++i) re[i] = im[i] = 0.0;
   fft.forward(re, im);
@@ -46,26 +73,8 @@ int add_acf_pair(const Fft& fft, const double* y0, const double* y1, int n, doub
     im[j] = p1;
   }
   fft.inverse(re, im);
-  int added = 0;
-  // A constant series has zero variance: its autocorrelation is undefined (0/0), skip it.
-  if (re[0] > 0) {
-    const double inv = 1.0 / re[0];
-    for (int t = 0; t < n; ++t) acc[t] += re[t] * inv;
-    ++added;
-  } else if (!(re[0] == 0)) {  // NaN input: propagate
-    for (int t = 0; t < n; ++t) acc[t] = std::numeric_limits<double>::quiet_NaN();
-    ++added;
-  }
-  if (y1) {
-    if (im[0] > 0) {
-      const double inv = 1.0 / im[0];
-      for (int t = 0; t < n; ++t) acc[t] += im[t] * inv;
-      ++added;
-    } else if (!(im[0] == 0)) {
-      for (int t = 0; t < n; ++t) acc[t] = std::numeric_limits<double>::quiet_NaN();
-      ++added;
-    }
-  }
+  int added = add_normalized(ss0, re, n, acc);
+  if (y1) added += add_normalized(ss1, im, n, acc);
   return added;
 }
 

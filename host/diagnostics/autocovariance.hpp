@@ -66,7 +66,7 @@ class AutocovarianceSum {
 /// data + j·n), computed lazily: directly for small lags, by FFT when a large lag is needed.
 class LagSums {
  public:
-  static constexpr int kDirectBlock = 16;   // lags per direct pass over the series
+  static constexpr int kDirectBlock = 8;    // lags per direct pass over the series
   static constexpr int kDirectMaxLag = 64;  // beyond this, one FFT computes every lag
   /// data must stay valid until the next reset. force_fft computes everything by FFT.
   void reset(const double* data, int K, int n, bool force_fft = false);

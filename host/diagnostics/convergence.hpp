@@ -50,8 +50,17 @@
 //     than posterior (matters only when the sequence never turns negative); we follow ArviZ.
 //   * When a transformed series is constant (e.g. all indicators 1), ArviZ's ESS is S and
 //     posterior's NA; we follow ArviZ (only the raw draws being constant gives NaN).
-//   * Quantiles: when the two order statistics being interpolated are equal we return that
-//     value exactly (as R does); scipy's formula may be one ulp off there.
+//   * Split chains shorter than 6 draws: posterior's `1:max_t` with max_t = 0 gives τ̂ = 2 where
+//     ArviZ (and we) take the 1/log10(S) floor; fewer than 4 draws: posterior still computes,
+//     ArviZ (and we) give NaN.
+//   * Quantiles: we evaluate scipy's type 7 arithmetic operation by operation (no fused
+//     multiply-add), so q and hence I(θ ≤ q) are bit-identical to ArviZ's. When (S − 1)p is an
+//     integer R lands exactly on a draw while scipy may round a few ulps below it, and the
+//     indicator (so ess_tail) can differ from posterior's in one draw (fixture
+//     "quantile_near_draw"). When the two order statistics interpolated are equal we return
+//     that value exactly (as R does).
+//   * posterior's current documentation returns NA as soon as ANY chain is constant (1.4.0 only
+//     when all draws are); the fixtures pin ArviZ 0.23.4 and posterior 1.4.0.
 #include <vector>
 
 #include "host/run/draw_set.hpp"

@@ -49,25 +49,19 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
     return;
   }
   // Words (key32 << 32 | position), sorted by their high half with a stable LSD radix sort:
-  // 3 passes over 8-byte words, the positions travelling for free in the low half. The values
-  // travel alongside (a streaming copy is far cheaper than gathering x[position] afterwards).
+  // 3 passes over 8-byte words, the positions travelling for free in the low half.
   auto& words = scratch.keys;
   auto& tmp = scratch.keys_tmp;
-  auto& vtmp = scratch.values_tmp;
   words.resize(S);
   tmp.resize(S);
-  vtmp.resize(S);
   std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
   for (std::size_t i = 0; i < S; ++i) {
     const std::uint32_t k = order_key32(x[i]);
     words[i] = (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i);
-    values[i] = x[i];
     for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kDigitBits)) & (kBuckets - 1))];
   }
   std::uint64_t* src = words.data();
   std::uint64_t* dst = tmp.data();
-  double* vsrc = values.data();
-  double* vdst = vtmp.data();
   for (int p = 0; p < kPasses; ++p) {
     std::size_t* h = hist.data() + static_cast<std::size_t>(p) * kBuckets;
     const int shift = 32 + p * kDigitBits;
@@ -81,15 +75,14 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
     }
     for (std::size_t i = 0; i < S; ++i) {
       const std::uint64_t w = src[i];
-      const std::size_t d = h[(w >> shift) & (kBuckets - 1)]++;
-      dst[d] = w;
-      vdst[d] = vsrc[i];
+      dst[h[(w >> shift) & (kBuckets - 1)]++] = w;
     }
     std::swap(src, dst);
-    std::swap(vsrc, vdst);
   }
-  if (vsrc != values.data()) std::memcpy(values.data(), vsrc, S * sizeof(double));
-  for (std::size_t k = 0; k < S; ++k) positions[k] = static_cast<std::uint32_t>(src[k]);
+  for (std::size_t k = 0; k < S; ++k) {
+    positions[k] = static_cast<std::uint32_t>(src[k]);
+    values[k] = x[positions[k]];
+  }
   // Fix-up: runs sharing a float key hold distinct doubles in position order; order them
   // exactly (stable, so equal doubles keep position order).
   std::size_t i = 0;
@@ -111,12 +104,22 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
 }
 
 const std::vector<double>& NormalScores::table(std::size_t S) {
+  if (shared_ && shared_->S_ == S && shared_->table_.size() == S) return shared_->table_;
   if (S != S_ || table_.size() != S) {
     S_ = S;
     table_.resize(S);
     for (std::size_t r = 1; r <= S; ++r) table_[r - 1] = score(static_cast<double>(r), S);
   }
   return table_;
+}
+
+void NormalScores::fill_parallel(std::size_t S) {
+  if (S == S_ && table_.size() == S) return;
+  S_ = S;
+  table_.resize(S);
+  const long long n = static_cast<long long>(S);
+#pragma omp parallel for schedule(static)
+  for (long long r = 1; r <= n; ++r) table_[r - 1] = score(static_cast<double>(r), S);
 }
 
 double NormalScores::score(double r, std::size_t S) {

@@ -21,7 +21,6 @@ namespace lockstep::diagnostics {
 /// Scratch buffers for sort_with_positions (reused across calls to avoid allocation).
 struct SortScratch {
   std::vector<std::uint64_t> keys, keys_tmp;
-  std::vector<double> values_tmp;
 };
 
 /// Sort x[0..S) (no NaN) ascending: values[k] = x[positions[k]]. Stable (equal values keep
@@ -30,15 +29,21 @@ struct SortScratch {
 void sort_with_positions(const double* x, std::size_t S, std::vector<double>& values,
                          std::vector<std::uint32_t>& positions, SortScratch& scratch);
 
-/// Normal scores Φ⁻¹((r − 3/8)/(S + 1/4)) for the integer ranks r = 1..S, computed once per S.
+/// Normal scores Φ⁻¹((r − 3/8)/(S + 1/4)) for the integer ranks r = 1..S, computed once per S
+/// (or borrowed from a table shared between threads, see share()).
 class NormalScores {
  public:
-  /// Score of integer rank r (1-based) among S; fills the table on first use of this S.
+  /// Scores of the integer ranks 1..S (0-based index r − 1); fills the table on first use.
   const std::vector<double>& table(std::size_t S);
+  /// Fill the table for S using all OpenMP threads (each entry is independent: same bits).
+  void fill_parallel(std::size_t S);
+  /// Use other's table (not copied; other must outlive this) whenever S matches it.
+  void share(const NormalScores& other) { shared_ = &other; }
   /// Score of any (possibly half-integer, for ties) average rank r among S.
   static double score(double r, std::size_t S);
 
  private:
+  const NormalScores* shared_ = nullptr;
   std::size_t S_ = 0;
   std::vector<double> table_;
 };

@@ -36,10 +36,16 @@ std::vector<Summary> summarize_all(const DrawSet& draws, bool include_warmup) {
   std::vector<Chains> chains;
   chains.reserve(P);
   for (int p = 0; p < P; ++p) chains.push_back(chains_of(draws, p, include_warmup));
+  // All parameters share n_chains and n_draws, hence the number S of split draws: compute the
+  // normal-score table once, with every thread, and let the workspaces borrow it.
+  NormalScores shared_scores;
+  if (P > 0 && !chains.empty() && chains[0].n_draws >= 4)
+    shared_scores.fill_parallel(static_cast<std::size_t>(2) * chains[0].n_chains() * (chains[0].n_draws / 2));
   std::exception_ptr error;
 #pragma omp parallel
   {
     detail::Workspace ws;  // one per thread, reused across parameters
+    ws.scores.share(shared_scores);
 #pragma omp for schedule(dynamic, 1)
     for (int p = 0; p < P; ++p) {
       try {

@@ -10,6 +10,7 @@
 //   void step_size_only(std::uint64_t iteration)       Stan's heuristic before warmup
 //   void metric(std::uint64_t iteration, double n)      end of a slow window of n draws
 // Config types (HmcConfig, NutsConfig) share the field names read here.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>

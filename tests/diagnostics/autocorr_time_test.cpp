@@ -143,9 +143,9 @@ TEST(AutocorrTime, WarningNamesTheShortParameters) {
   std::vector<AutocorrTime> t(3);
   t[0].tau = 10;
   t[1].tau = 40;
-  t[1].too_short = true;
   t[2].tau = 5;
   EXPECT_EQ(short_chain_warning({"l", "m", "s"}, t, 1000), "");
+  t[1].too_short = true;
   t[2].too_short = true;
   EXPECT_EQ(short_chain_warning({"l", "m", "s"}, t, 1000, {}, 2.0),
             "the chain is shorter than 50 times the integrated autocorrelation time for 2 parameter(s) "
