@@ -65,8 +65,8 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
     char buf[256];
     if (r.acceptance_mean < kEnsembleAcceptanceLow || r.acceptance_mean > kEnsembleAcceptanceHigh) {
       std::snprintf(buf, sizeof buf,
-                    "mean acceptance fraction %.3f is outside [%.1f, %.1f], the range Foreman-Mackey et al. "
-                    "(2013) recommend; consider another move or more walkers",
+                    "mean acceptance fraction %.3f is outside [%.1f, %.1f]; the ensemble barely moves (low) or "
+                    "has collapsed (high): consider another move, more walkers or another start",
                     r.acceptance_mean, kEnsembleAcceptanceLow, kEnsembleAcceptanceHigh);
       r.warnings.push_back(buf);
     }

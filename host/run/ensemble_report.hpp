@@ -19,10 +19,13 @@
 
 namespace lockstep {
 
-/// Acceptance fractions outside this range draw a warning (Foreman-Mackey et al. 2013,
-/// section 5: "the acceptance fraction should be between 0.2 and 0.5").
+/// Mean acceptance fractions outside this range draw a warning. Foreman-Mackey et al. (2013,
+/// section 5) suggest 0.2 - 0.5 as a rule of thumb; the stretch move in low dimension
+/// routinely gives 0.5 - 0.6 on well-behaved targets (0.55 on the peak model, in emcee as
+/// here), so only the clear failures are flagged: below 0.2 the ensemble barely moves, above
+/// 0.9 it has likely collapsed onto a point or the target is nearly flat.
 constexpr double kEnsembleAcceptanceLow = 0.2;
-constexpr double kEnsembleAcceptanceHigh = 0.5;
+constexpr double kEnsembleAcceptanceHigh = 0.9;
 
 struct EnsembleReport {
   int walkers = 0, ensembles = 0, steps = 0, discard = 0, thin = 1, n_draws = 0;

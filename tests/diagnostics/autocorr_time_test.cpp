@@ -127,6 +127,26 @@ TEST(AutocorrTime, ConstantWalkersAreLeftOut) {
   EXPECT_TRUE(none.too_short);
 }
 
+TEST(AutocorrTime, ScaleOfOneWalkerDoesNotMatter) {
+  // Walkers share FFTs in pairs; a walker that moved by 1e-30 must contribute exactly its
+  // autocorrelation, not the rounding of its partner's transform.
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> z(0.0, 1.0);
+  const int n = 300;
+  std::vector<double> a(n), b(n);
+  double x = 0, y = 0;
+  for (int t = 0; t < n; ++t) {
+    a[t] = x = 0.8 * x + z(gen);
+    b[t] = y = 0.3 * y + z(gen);
+  }
+  std::vector<double> b_scaled(n);
+  for (int t = 0; t < n; ++t) b_scaled[t] = 1e-30 * b[t];
+  const AutocorrTime ref = integrated_time({a.data(), b.data()}, n);
+  const AutocorrTime scaled = integrated_time({a.data(), b_scaled.data()}, n);
+  EXPECT_NEAR(scaled.tau, ref.tau, 1e-12 * ref.tau);
+  EXPECT_EQ(scaled.constant_series, 0);
+}
+
 TEST(AutocorrTime, DoesNotDependOnTheThreadCount) {
   const nlohmann::json c = fixture("emcee_peak.json");
   const DrawSet d = draws_of(c);

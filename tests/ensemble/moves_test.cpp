@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/moves.hpp"
 #include "kernels/ensemble/split.hpp"
 
@@ -84,6 +85,94 @@ TEST(SplitPermutation, DependsOnSeedEnsembleAndIteration) {
   EXPECT_NE(base, image(1, 1, 0));
   EXPECT_NE(base, image(1, 0, 1));
   EXPECT_EQ(base, image(1, 0, 0));
+}
+
+TEST(SplitPermutation, BlockFormEqualsScalarForm) {
+  // SplitBlock (vectorized, per-element keys) gives exactly SplitPermutation's values, for
+  // lanes inside one ensemble and lanes that straddle several tiny ensembles.
+  constexpr int W = 8;
+  for (int n : {2, 6, 34, 1024, 1026}) {
+    for (int first : {0, 5}) {
+      int ens[W];
+      for (int w = 0; w < W; ++w) ens[w] = n == 2 ? first + w : first + w / 3;
+      SplitBlock<W> block;
+      block.init(77, 12, n, ens);
+      std::uint32_t in[W], out[W];
+      for (int w = 0; w < W; ++w) in[w] = static_cast<std::uint32_t>((w * 37 + 3) % n);
+      block.apply(in, out);
+      for (int w = 0; w < W; ++w) {
+        const SplitPermutation s = SplitPermutation::make(77, static_cast<std::uint32_t>(ens[w]), 12, n);
+        EXPECT_EQ(out[w], s(in[w])) << "n = " << n << ", element " << w;
+        EXPECT_EQ(block.one(w, in[w]), s(in[w]));
+      }
+    }
+  }
+}
+
+TEST(WalkerDraws, BlockFormEqualsScalarForm) {
+  // philox_keys under W gathered keys = Rng::bits per walker; WalkerUniformsBlock =
+  // walker_uniforms; all uniforms strictly inside (0, 1).
+  constexpr int W = 8;
+  const std::uint32_t g[W] = {0, 9, 3, 1000000, 17, 17, 2, 123456};
+  for (std::uint64_t t : {0ull, 5ull, (1ull << 33) + 7}) {
+    std::uint32_t b[4][W];
+    philox_keys<W>(Rng::counter(4242, t, Stream::kEnsemble, 1), g, static_cast<std::uint32_t>(4242), b);
+    WalkerUniformsBlock<W> u;
+    u.draw(4242, t, g, true);
+    for (int w = 0; w < W; ++w) {
+      const Rng rng{4242, g[w]};
+      const Philox4x32::U4 r = rng.bits(t, Stream::kEnsemble, 1);
+      for (int k = 0; k < 4; ++k) EXPECT_EQ(b[k][w], r.x[k]);
+      const WalkerUniforms s = walker_uniforms(rng, t, true);
+      EXPECT_EQ(u.accept[w], s.accept);
+      EXPECT_EQ(u.move[w], s.move);
+      EXPECT_EQ(u.pick1[w], s.pick1);
+      EXPECT_EQ(u.pick2[w], s.pick2);
+      for (double v : {s.accept, s.move, s.pick1, s.pick2}) {
+        EXPECT_GT(v, 0.0);
+        EXPECT_LT(v, 1.0);
+      }
+    }
+  }
+  EXPECT_EQ(uniform31(0u), 0.5 / 2147483648.0);
+  EXPECT_EQ(uniform31(0xFFFFFFFFu), 1.0 - 0.5 / 2147483648.0);
+  EXPECT_EQ(pick_index(1.0 - 1e-17, 7), 6);
+}
+
+TEST(WalkMove, CovarianceKernelFactorsTheOtherHalf) {
+  // WalkCovariance for ensemble 1 of 2 (10 walkers, 3 parameters): L L^T must equal the
+  // sample covariance (divisor 4) of the 5 walkers NOT being updated, found through the split.
+  const int d = 3, n = 10, E = 2, npad = 24;
+  std::vector<Real> x(static_cast<std::size_t>(d) * npad), chol(E * d * d), mean(E * d);
+  for (int p = 0; p < d; ++p)
+    for (int g = 0; g < npad; ++g) x[p * npad + g] = std::sin(1.3 * g + 0.7 * p) + 0.1 * p * g;
+  EnsembleArrays a;
+  a.dim = d;
+  a.n_walkers = n;
+  a.n_ensembles = E;
+  a.n_pad = npad;
+  a.x = x.data();
+  a.walk_chol = chol.data();
+  a.walk_mean = mean.data();
+  for (int half = 0; half < 2; ++half) {
+    WalkCovariance k{a, x.data(), 31, 4, half};
+    k(1);
+    const SplitPermutation s = SplitPermutation::make(31, 1, 4, n);
+    std::vector<int> others;
+    for (int i = 0; i < n / 2; ++i) others.push_back(n + static_cast<int>(s(static_cast<std::uint32_t>((1 - half) * n / 2 + i))));
+    for (int p = 0; p < d; ++p)
+      for (int q = 0; q < d; ++q) {
+        double mp = 0, mq = 0, c = 0;
+        for (int g : others) {
+          mp += x[p * npad + g] / 5;
+          mq += x[q * npad + g] / 5;
+        }
+        for (int g : others) c += (x[p * npad + g] - mp) * (x[q * npad + g] - mq) / 4;
+        double llt = 0;
+        for (int k2 = 0; k2 < d; ++k2) llt += chol[d * d + p * d + k2] * chol[d * d + q * d + k2];
+        EXPECT_NEAR(llt, c, 1e-12) << "half " << half << " (" << p << "," << q << ")";
+      }
+  }
 }
 
 TEST(ChooseMove, FrequenciesFollowTheWeights) {

@@ -1,0 +1,96 @@
+// Column-oriented CSV data (host/io/csv_data.hpp): columns read back exactly (data/peak.csv
+// against data/peak.json), the row count as "N", quoting, comments, CRLF, and every kind of
+// bad input refused with its exact one-line message naming the file, line and column.
+#include "host/io/csv_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "host/io/json_data.hpp"
+
+namespace lockstep {
+namespace {
+
+template <class F>
+std::string error_of(F fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an InputError";
+  return "";
+}
+
+std::unique_ptr<DataSource> parse(const std::string& text) { return parse_csv_data(text, "d.csv"); }
+
+TEST(CsvData, PeakCsvEqualsPeakJson) {
+  const std::string dir = std::string(LOCKSTEP_SOURCE_DIR) + "/data/";
+  auto csv = load_csv_data(dir + "peak.csv");
+  auto json = load_json_data(dir + "peak.json");
+  EXPECT_EQ(csv->origin(), dir + "peak.csv");
+  EXPECT_EQ(csv->get_int("N"), 40);
+  EXPECT_EQ(csv->get_int("N"), json->get_int("N"));
+  for (const char* f : {"x", "y", "y_err"}) {
+    EXPECT_TRUE(csv->has(f));
+    EXPECT_EQ(csv->get_reals(f), json->get_reals(f)) << f;  // the same decimal strings, bit for bit
+  }
+  EXPECT_TRUE(csv->has("N"));
+  EXPECT_FALSE(csv->has("z"));
+}
+
+TEST(CsvData, QuotesCommentsBlankLinesAndCrlf) {
+  auto d = parse("# a comment\r\n\"x\", \"y err\" ,k\r\n\r\n1.5, -2e-3 ,\"3\"\r\n# another\r\n  0.25,7,4\r\n");
+  EXPECT_EQ(d->get_reals("x"), (std::vector<double>{1.5, 0.25}));
+  EXPECT_EQ(d->get_reals("y err"), (std::vector<double>{-2e-3, 7}));
+  EXPECT_EQ(d->get_ints("k"), (std::vector<long>{3, 4}));
+  EXPECT_EQ(d->get_int("N"), 2);
+  EXPECT_EQ(d->get_reals("N"), (std::vector<double>{2}));
+  // a column named N is the field N
+  auto n = parse("N,x\n5,1\n");
+  EXPECT_EQ(n->get_int("N"), 5);
+  // a header with no rows: empty columns, N = 0
+  auto empty = parse("a,b\n");
+  EXPECT_EQ(empty->get_int("N"), 0);
+  EXPECT_TRUE(empty->get_reals("a").empty());
+}
+
+TEST(CsvData, RefusesBadInputWithFileLineAndColumn) {
+  EXPECT_EQ(error_of([] { load_csv_data("/nonexistent/peak.csv"); }),
+            "/nonexistent/peak.csv: cannot open file (No such file or directory)");
+  EXPECT_EQ(error_of([] { parse(""); }), "d.csv: no header row (the file has no column names)");
+  EXPECT_EQ(error_of([] { parse("# only comments\n\n"); }), "d.csv: no header row (the file has no column names)");
+  EXPECT_EQ(error_of([] { parse("x,,y\n"); }), "d.csv: line 1: column 2: empty column name");
+  EXPECT_EQ(error_of([] { parse("x,y,x\n"); }), "d.csv: line 1: column 3: duplicate column name 'x'");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,2\n3\n"); }), "d.csv: line 3: 1 cell, expected 2 (as many as the header has columns)");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,2,3\n"); }), "d.csv: line 2: 3 cells, expected 2 (as many as the header has columns)");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,abc\n"); }), "d.csv: line 2, column 2 ('y'): 'abc' is not a number");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,2.5.1\n"); }), "d.csv: line 2, column 2 ('y'): '2.5.1' is not a number");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,\n"); }), "d.csv: line 2, column 2 ('y'): empty cell, expected a number");
+  EXPECT_EQ(error_of([] { parse("x,y\nnan,1\n"); }), "d.csv: line 2, column 1 ('x'): value is not finite (nan)");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,-inf\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (-inf)");
+  EXPECT_EQ(error_of([] { parse("x,y\n1,1e999\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (1e999)");
+  EXPECT_EQ(error_of([] { parse("x,\"y\n"); }), "d.csv: line 1: column 2: unclosed quote");
+  auto d = parse("x,k\n1,2\n# c\n3,4.5\n");
+  EXPECT_EQ(error_of([&] { d->get_reals("z"); }), "d.csv: field 'z': missing (columns: x, k)");
+  EXPECT_EQ(error_of([&] { d->get_ints("k"); }), "d.csv: field 'k': value 2 (line 4) is 4.5, expected an integer");
+  EXPECT_EQ(error_of([&] { d->get_int("x"); }), "d.csv: field 'x': expected an integer, found a column of 2 values");
+}
+
+TEST(CsvData, LoadDataFileChoosesByExtension) {
+  const std::string dir = std::string(LOCKSTEP_SOURCE_DIR) + "/data/";
+  EXPECT_EQ(load_data_file(dir + "peak.csv")->get_int("N"), 40);
+  EXPECT_EQ(load_data_file(dir + "peak.json")->get_int("N"), 40);
+  const std::string upper = ::testing::TempDir() + "lockstep_csv_data_test.CSV";
+  {
+    std::ofstream out(upper);
+    out << "a\n1\n2\n";
+  }
+  EXPECT_EQ(load_data_file(upper)->get_int("N"), 2);
+}
+
+}  // namespace
+}  // namespace lockstep
