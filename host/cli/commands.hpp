@@ -26,6 +26,8 @@ struct SampleOptions {
   int thin = 1;
   std::string algorithm = "hmc";
   int steps = 10;
+  int max_depth = 10;
+  std::string metric = "diag";
   bool pool_adaptation = false;
   bool quiet = false;
 };

@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
   sample->add_option("--summary", so.summary, "Write the summary as JSON");
   sample->add_flag("--save-warmup", so.save_warmup, "Also save warmup draws");
   sample->add_option("--thin", so.thin, "Keep every K-th draw (default 1)");
-  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps)");
+  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps) or nuts");
+  sample->add_option("--max-depth", so.max_depth, "NUTS maximum tree depth (default 10)");
+  sample->add_option("--metric", so.metric, "NUTS inverse metric: diag (default) or dense");
   sample->add_option("--steps", so.steps, "Mean leapfrog steps per HMC iteration (default 10)");
   sample->add_flag("--pool-adaptation", so.pool_adaptation, "Pool step-size and metric adaptation across chains");
   sample->add_flag("--quiet", so.quiet, "No progress display");

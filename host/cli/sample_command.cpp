@@ -37,7 +37,13 @@ void validate(const SampleOptions& o) {
     throw InputError("--target-accept: must be strictly between 0 and 1, found " + std::to_string(o.target_accept));
   if (o.seed < -1)
     throw InputError("--seed: must be a non-negative integer");
-  if (o.algorithm != "hmc") throw InputError("--algorithm: '" + o.algorithm + "' is not one of: hmc");
+  if (o.algorithm != "hmc" && o.algorithm != "nuts")
+    throw InputError("--algorithm: '" + o.algorithm + "' is not one of: hmc, nuts");
+  if (o.metric != "diag" && o.metric != "dense")
+    throw InputError("--metric: '" + o.metric + "' is not one of: diag, dense");
+  if (o.metric == "dense" && o.algorithm != "nuts") throw InputError("--metric dense: only with --algorithm nuts");
+  if (o.max_depth < 1 || o.max_depth > 30)
+    throw InputError("--max-depth: must be between 1 and 30, found " + std::to_string(o.max_depth));
   if (!o.output.empty() && !ends_with(o.output, ".csv") && !ends_with(o.output, ".nc"))
     throw InputError("--output " + o.output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
   if (!o.summary.empty() && !ends_with(o.summary, ".json"))
@@ -139,10 +145,32 @@ int run_sample(const SampleOptions& o) {
                  {"backend", o.backend}};
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
 
+  if (o.algorithm == "nuts") {
+    info.config.push_back({"max_depth", std::to_string(o.max_depth)});
+    info.config.push_back({"metric", o.metric});
+  }
   DrawSet draws;
   std::unique_ptr<Progress> progress;
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
-  model->sample_hmc(cfg, draws, info, progress.get());
+  if (o.algorithm == "nuts") {
+    NutsConfig n;
+    n.chains = cfg.chains;
+    n.warmup = cfg.warmup;
+    n.draws = cfg.draws;
+    n.thin = cfg.thin;
+    n.seed = cfg.seed;
+    n.target_accept = cfg.target_accept;
+    n.max_depth = o.max_depth;
+    n.metric = o.metric;
+    n.pool_adaptation = cfg.pool_adaptation;
+    n.save_warmup = cfg.save_warmup;
+    n.init_radius = cfg.init_radius;
+    n.init_unconstrained = cfg.init_unconstrained;
+    n.threads = cfg.threads;
+    model->sample_nuts(n, draws, info, progress.get());
+  } else {
+    model->sample_hmc(cfg, draws, info, progress.get());
+  }
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
 
   if (!o.output.empty()) {

@@ -10,6 +10,7 @@
 #include "host/io/model_args.hpp"
 #include "host/run/draw_set.hpp"
 #include "host/run/hmc_config.hpp"
+#include "host/run/nuts_config.hpp"
 #include "host/run/progress.hpp"
 #include "models/model_info.hpp"
 
@@ -25,6 +26,8 @@ class AnyModel {
   virtual const std::vector<std::string>& names() const = 0;
   /// Static HMC with Stan's windowed warmup.
   virtual void sample_hmc(const HmcConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
+  /// NUTS (Stan's multinomial, generalized U-turn) with the same warmup.
+  virtual void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// Unconstrained point from output values (names() order), for user-given initial
   /// values. InputError if a value is outside the support.
   virtual std::vector<double> unconstrain(const std::vector<double>& outputs) const = 0;

@@ -10,6 +10,7 @@
 #include "host/backend/lanes.hpp"
 #include "host/run/any_model.hpp"
 #include "host/run/hmc_sampler.hpp"
+#include "host/run/nuts_sampler.hpp"
 
 namespace lockstep {
 
@@ -43,6 +44,9 @@ class AnyModelImpl final : public AnyModel {
   const std::vector<std::string>& names() const override { return m_.names; }
   void sample_hmc(const HmcConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
     lockstep::sample_hmc(m_, cfg, draws, info, progress);
+  }
+  void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
+    lockstep::sample_nuts(m_, cfg, draws, info, progress);
   }
   std::vector<double> unconstrain(const std::vector<double>& outputs) const override {
     if constexpr (detail::has_unconstrain<Model>::value) {

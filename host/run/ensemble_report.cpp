@@ -109,4 +109,36 @@ std::string format_ensemble_report(const EnsembleReport& r) {
   return s;
 }
 
+nlohmann::json ensemble_report_json(const EnsembleReport& r) {
+  auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json j;
+  j["algorithm"] = "ensemble";
+  j["walkers"] = r.walkers;
+  j["ensembles"] = r.ensembles;
+  j["steps"] = r.steps;
+  j["discard"] = r.discard;
+  j["thin"] = r.thin;
+  j["draws"] = r.n_draws;
+  j["move"] = r.move;
+  j["seconds"] = r.seconds;
+  j["walker_updates_per_second"] = r.walker_updates_per_second;
+  j["independent_samples"] = finite(r.independent_samples);
+  j["acceptance_fraction"] = {{"mean", r.acceptance_mean},
+                              {"min", r.acceptance_min},
+                              {"max", r.acceptance_max},
+                              {"per_walker", r.acceptance}};
+  nlohmann::json params = nlohmann::json::array();
+  for (std::size_t p = 0; p < r.names.size(); ++p)
+    params.push_back({{"name", r.names[p]},
+                      {"mean", finite(r.mean[p])},
+                      {"sd", finite(r.sd[p])},
+                      {"mcse", finite(r.mcse[p])},
+                      {"tau_steps", finite(r.tau_steps[p])},
+                      {"tau_window", r.tau_draws[p].window},
+                      {"too_short", r.tau_draws[p].too_short}});
+  j["parameters"] = params;
+  j["warnings"] = r.warnings;
+  return j;
+}
+
 }  // namespace lockstep

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "host/diagnostics/autocorr_time.hpp"
 #include "host/run/draw_set.hpp"
 #include "host/run/ensemble_config.hpp"
@@ -49,5 +51,13 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
 /// The report as terminal text: a header line, the acceptance line, a table
 /// (parameter, mean, sd, mcse, tau in steps) and "warning: ..." lines.
 std::string format_ensemble_report(const EnsembleReport& r);
+
+/// The report as JSON (for --summary FILE.json):
+///   {"algorithm": "ensemble", "walkers", "ensembles", "steps", "discard", "thin", "draws",
+///    "move", "seconds", "walker_updates_per_second", "independent_samples",
+///    "acceptance_fraction": {"mean", "min", "max", "per_walker": [...]},
+///    "parameters": [{"name", "mean", "sd", "mcse", "tau_steps", "tau_window", "too_short"}],
+///    "warnings": [...]}
+nlohmann::json ensemble_report_json(const EnsembleReport& r);
 
 }  // namespace lockstep

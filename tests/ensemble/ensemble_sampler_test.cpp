@@ -257,6 +257,39 @@ TEST(EnsembleSampler, DiscardAndThinKeepTheRightSteps) {
   EXPECT_EQ(b.info.algorithm, "ensemble");
 }
 
+TEST(EnsembleReport, TauAcceptanceAndWarnings) {
+  // 300 steps from a tiny ball: far shorter than 50 tau (tau ~ 50 steps), so the report must
+  // warn; tau is reported in steps (thin x tau in draws); the acceptance fraction of a walker
+  // is the mean of its accepted__ column; text and JSON carry the same numbers.
+  const auto m = load_peak();
+  EnsembleConfig cfg;
+  cfg.walkers = 20;
+  cfg.steps = 300;
+  cfg.thin = 2;
+  cfg.seed = 4;
+  cfg.init_ball = {0.5, 0.6, 0.2, -0.2, 0.1};
+  const EnsembleRun r = run(m, cfg);
+  const EnsembleReport rep = report_ensemble(r.draws, cfg, r.info);
+  ASSERT_EQ(rep.tau_steps.size(), 5u);
+  const std::vector<diagnostics::AutocorrTime> tau = diagnostics::autocorr_times(r.draws);
+  for (int p = 0; p < 5; ++p) EXPECT_EQ(rep.tau_steps[p], 2 * tau[p].tau);
+  double a0 = 0;
+  for (int t = 0; t < r.draws.n_draws; ++t) a0 += r.draws.stat_series(1, 0)[t];
+  EXPECT_DOUBLE_EQ(rep.acceptance[0], a0 / r.draws.n_draws);
+  bool short_warning = false;
+  for (const std::string& w : rep.warnings) short_warning = short_warning || w.rfind("the chain is shorter than 50 times", 0) == 0;
+  EXPECT_TRUE(short_warning);
+  const std::string text = format_ensemble_report(rep);
+  EXPECT_NE(text.find("acceptance fraction per walker: mean"), std::string::npos) << text;
+  EXPECT_NE(text.find("warning: the chain is shorter than 50 times"), std::string::npos) << text;
+  const nlohmann::json j = ensemble_report_json(rep);
+  EXPECT_EQ(j["walkers"], 20);
+  EXPECT_EQ(j["parameters"][2]["name"], "s");
+  EXPECT_EQ(j["parameters"][2]["tau_steps"].get<double>(), rep.tau_steps[2]);
+  EXPECT_EQ(j["acceptance_fraction"]["per_walker"].size(), 20u);
+  EXPECT_GT(rep.walker_updates_per_second, 0);
+}
+
 // ---- reproducibility ----------------------------------------------------------------------
 
 TEST(EnsembleSampler, AnEnsembleDoesNotDependOnItsNeighboursOrOnThreads) {

@@ -41,7 +41,9 @@ TEST(DenseMetric, CholeskyFactorReproducesTheMatrix) {
       double s = 0;
       for (int k = 0; k < 3; ++k) s += d.chol[i * 3 + k] * d.chol[j * 3 + k];
       EXPECT_NEAR(s, kMinv[i * 3 + j], 1e-14) << i << ", " << j;
-      if (j > i) EXPECT_EQ(d.chol[i * 3 + j], 0) << "upper triangle " << i << ", " << j;
+      if (j > i) {
+        EXPECT_EQ(d.chol[i * 3 + j], 0) << "upper triangle " << i << ", " << j;
+      }
     }
   std::vector<double> L;
   EXPECT_FALSE(adapt::cholesky_lower({1, 2, 2, 1}, 2, L)) << "indefinite";
@@ -90,8 +92,8 @@ TEST(DenseMetric, DiagonalDenseMetricEqualsDiagonalMetric) {
   const models::StdNormalData data{4};
   model.log_density_and_grad(data, Dense<Real>{q1.data()}, Dense<Real>{g1.data()});
   g2 = g1;
-  dm.draw(rng, 5, Stream::kMomentum, 0, Dense<Real>{p1.data()});
-  fm.draw(rng, 5, Stream::kMomentum, 0, Dense<Real>{p2.data()});
+  dm.draw(rng, 5, Stream::kMomentum, 0, Strided<Real>{p1.data(), 1});
+  fm.draw(rng, 5, Stream::kMomentum, 0, Strided<Real>{p2.data(), 1});
   for (int i = 0; i < 4; ++i) ASSERT_EQ(p1[i], p2[i]) << "draw " << i;
   for (int s = 0; s < 20; ++s) {
     const Real e = s % 3 == 0 ? Real(-0.3) : Real(0.3);
