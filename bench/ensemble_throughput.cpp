@@ -12,6 +12,10 @@
 //                         host/diagnostics/autocorr_time.hpp; "*" marks a run shorter than
 //                         50 tau, whose tau is only indicative)
 // The emcee peer on the same model, data and walker count: bench/peers/emcee_peak.py.
+// A single ensemble needs two barriers per step (one per half): on a machine whose cores are
+// shared with other jobs, run with OMP_WAIT_POLICY=passive (spinning OpenMP threads then
+// steal time from each other and 2 threads can be slower than 1); results are identical
+// whatever the thread count.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

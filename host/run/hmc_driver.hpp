@@ -63,16 +63,21 @@ DrawCounts draw_counts(const Cfg& cfg) {
 }
 
 /// Initial values: random U(-r, r) on the unconstrained scale until finite (Stan's default),
-/// or the given cfg.init_unconstrained (one vector for all chains, or cycled per chain).
+/// or the given cfg.init_unconstrained (one vector for all chains, or one per chain; padding
+/// chains reuse chain c mod n_chains).
 template <class Model, class Cfg>
 void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, const hmc::ChainArrays& s,
                        int n_chains) {
   const int dim = s.dim, n_pad = s.n_pad;
   hmc::InitChains<Model> init{m.model, m.data, s, cfg.seed, cfg.init_radius, backend::raw(buf.status)};
   if (!cfg.init_unconstrained.empty()) {
+    const std::size_t given = cfg.init_unconstrained.size();
+    if (given != 1 && given != static_cast<std::size_t>(n_chains))
+      throw InputError("--init: expected initial values for 1 or " + std::to_string(n_chains) +
+                       " chains, found " + std::to_string(given));
     std::vector<Real> q0(static_cast<std::size_t>(dim) * n_pad);
     for (int c = 0; c < n_pad; ++c) {
-      const auto& v = cfg.init_unconstrained[cfg.init_unconstrained.size() == 1 ? 0 : c % cfg.init_unconstrained.size()];
+      const auto& v = cfg.init_unconstrained[given == 1 ? 0 : c % n_chains];
       if (static_cast<int>(v.size()) != dim)
         throw InputError("--init: expected " + std::to_string(dim) + " unconstrained values, found " + std::to_string(v.size()));
       for (int i = 0; i < dim; ++i) q0[static_cast<std::size_t>(i) * n_pad + c] = static_cast<Real>(v[i]);
@@ -83,7 +88,10 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
   backend::launch_lanes(n_pad, init);
   const std::vector<int> status = backend::to_host(buf.status);
   for (int c = 0; c < n_chains; ++c)
-    if (status[c] < 0)
+    if (status[c] < 0 && init.radius <= 0)
+      throw InputError("--init: the initial values of chain " + std::to_string(c + 1) +
+                       " give a non-finite log density or gradient");
+    else if (status[c] < 0)
       throw std::runtime_error(
           "chain " + std::to_string(c + 1) +
           (init.radius > 0 ? ": no initial value with finite log density and gradient after " +

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "host/io/input_error.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {
@@ -19,6 +20,21 @@ namespace testing {
 namespace {
 
 // ---- initial values -------------------------------------------------------------------
+
+TEST(HmcSampler, InitialValuesForSomeChainsOnlyAreRefused) {
+  const auto m = load_std_normal(2);
+  HmcConfig cfg;
+  cfg.chains = 5;
+  cfg.init_unconstrained = {{1, 1}, {2, 2}};
+  DrawSet d;
+  RunInfo info;
+  try {
+    sample_hmc(m, cfg, d, info);
+    FAIL() << "2 initial vectors for 5 chains were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--init"), std::string::npos) << e.what();
+  }
+}
 
 TEST(HmcSampler, GivenInitialValuesAreUsedPerChain) {
   // Inits at |x| >= 20, far outside the default U(-2, 2), one per chain (chain c gets
@@ -38,13 +54,14 @@ TEST(HmcSampler, GivenInitialValuesAreUsedPerChain) {
   cfg.steps = 1;
   cfg.jitter_steps = false;
   cfg.threads = 2;
-  cfg.init_unconstrained = {{20, 21, 22, 23}, {-30, 31, -32, 33}, {40, -41, 42, -43}};
+  const std::vector<std::vector<double>> templates = {{20, 21, 22, 23}, {-30, 31, -32, 33}, {40, -41, 42, -43}};
+  for (int c = 0; c < cfg.chains; ++c) cfg.init_unconstrained.push_back(templates[c % 3]);
   const SampleRun r = run_hmc(m, cfg);
   ASSERT_EQ(r.draws.n_warmup_saved, 10);
   const int eps_col = r.draws.stat_index("stepsize__");
   int accepted = 0;
   for (int c = 0; c < cfg.chains; ++c) {
-    const std::vector<double>& init = cfg.init_unconstrained[c % 3];
+    const std::vector<double>& init = cfg.init_unconstrained[c];
     const double eps = r.draws.stat_series(eps_col, c)[0];
     bool at_init = true;
     for (int i = 0; i < dim; ++i) at_init = at_init && r.draws.series(i, c)[0] == init[i];
