@@ -33,6 +33,25 @@ struct SampleOptions {
 };
 
 int run_sample(const SampleOptions& o);
+
+struct EnsembleOptions {
+  std::string model;
+  std::string data;
+  std::vector<std::string> set;
+  int walkers = 32;
+  int steps = 1000;
+  std::string move = "stretch";
+  long long seed = -1;
+  int discard = 0;
+  int thin = 1;
+  std::string init_ball;
+  double init_scale = 1e-4;
+  int threads = 0;
+  std::string output;
+  std::string summary;
+};
+
+int run_ensemble(const EnsembleOptions& o);
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
 int run_models();
 

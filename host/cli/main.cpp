@@ -44,6 +44,23 @@ int main(int argc, char** argv) {
   summary->add_option("files", files, "Stan CSV files, one per chain")->required();
   summary->add_option("--summary", summary_json, "Write the summary as JSON");
 
+  EnsembleOptions eo;
+  CLI::App* ens = app.add_subcommand("ensemble", "Affine-invariant ensemble sampling (emcee's moves), walkers as lanes");
+  ens->add_option("model", eo.model, "Model name (see `lockstep models`)")->required();
+  ens->add_option("--data", eo.data, "Data file (JSON or CSV)");
+  ens->add_option("--set", eo.set, "Model option key=value (repeatable)");
+  ens->add_option("--walkers", eo.walkers, "Walkers (even, at least twice the dimension; default 32)");
+  ens->add_option("--steps", eo.steps, "Ensemble steps (default 1000)");
+  ens->add_option("--move", eo.move, "stretch (default), de, walk, or a mixture such as stretch:0.8,de:0.2");
+  ens->add_option("--seed", eo.seed, "Random seed (default: random, printed)");
+  ens->add_option("--discard", eo.discard, "Steps dropped at the start");
+  ens->add_option("--thin", eo.thin, "Keep every K-th step");
+  ens->add_option("--init-ball", eo.init_ball, "Start in a ball around v1,v2,... (model parameter order)");
+  ens->add_option("--init-scale", eo.init_scale, "Radius of the starting ball (default 1e-4)");
+  ens->add_option("--threads", eo.threads, "CPU worker threads (default: all cores)");
+  ens->add_option("--output", eo.output, "Draws: PATH.nc (InferenceData) or PATH.csv (Stan CSV per walker)");
+  ens->add_option("--summary", eo.summary, "Write the report as JSON");
+
   app.add_subcommand("models", "List models with their parameters, options and data fields");
 
   try {
@@ -59,6 +76,7 @@ int main(int argc, char** argv) {
   try {
     if (sample->parsed()) return run_sample(so);
     if (summary->parsed()) return run_summary(files, summary_json);
+    if (ens->parsed()) return run_ensemble(eo);
     return run_models();
   } catch (const lockstep::InputError& e) {
     std::fprintf(stderr, "lockstep: error: %s\n", e.what());

@@ -12,6 +12,7 @@
 #include "host/cli/terminal_progress.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/input_error.hpp"
+#include "host/io/csv_data.hpp"
 #include "host/io/json_data.hpp"
 #include "host/io/model_args.hpp"
 #include "host/io/netcdf_writer.hpp"
@@ -114,7 +115,7 @@ int run_sample(const SampleOptions& o) {
   if (!o.summary.empty()) io::check_writable(o.summary, "--summary");
 
   std::unique_ptr<DataSource> data;
-  if (!o.data.empty()) data = load_json_data(o.data);
+  if (!o.data.empty()) data = load_data_file(o.data);
   ModelArgs args(o.model, parse_set_options(o.set), data.get());
   const std::unique_ptr<AnyModel> model = load_model(o.model, args);
 

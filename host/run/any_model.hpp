@@ -11,6 +11,7 @@
 #include "host/run/draw_set.hpp"
 #include "host/run/hmc_config.hpp"
 #include "host/run/nuts_config.hpp"
+#include "host/run/ensemble_config.hpp"
 #include "host/run/progress.hpp"
 #include "models/model_info.hpp"
 
@@ -28,6 +29,9 @@ class AnyModel {
   virtual void sample_hmc(const HmcConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// NUTS (Stan's multinomial, generalized U-turn) with the same warmup.
   virtual void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
+  /// Affine-invariant ensemble (emcee 3's red/blue moves); InputError for models without a
+  /// constrained log density.
+  virtual void sample_ensemble(const EnsembleConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// Unconstrained point from output values (names() order), for user-given initial
   /// values. InputError if a value is outside the support.
   virtual std::vector<double> unconstrain(const std::vector<double>& outputs) const = 0;

@@ -11,6 +11,7 @@
 #include "host/run/any_model.hpp"
 #include "host/run/hmc_sampler.hpp"
 #include "host/run/nuts_sampler.hpp"
+#include "host/run/ensemble_sampler.hpp"
 
 namespace lockstep {
 
@@ -47,6 +48,15 @@ class AnyModelImpl final : public AnyModel {
   }
   void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
     lockstep::sample_nuts(m_, cfg, draws, info, progress);
+  }
+  void sample_ensemble(const EnsembleConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
+    if constexpr (supports_ensemble_v<Model>) {
+      lockstep::sample_ensemble(m_, cfg, draws, info, progress);
+    } else {
+      (void)cfg, (void)draws, (void)info, (void)progress;
+      throw InputError("model '" + Model::info().name +
+                       "' does not support ensemble sampling (it has no constrained log density)");
+    }
   }
   std::vector<double> unconstrain(const std::vector<double>& outputs) const override {
     if constexpr (detail::has_unconstrain<Model>::value) {

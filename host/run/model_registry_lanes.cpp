@@ -6,6 +6,7 @@
 #include "models/eight_schools.hpp"
 #include "models/funnel.hpp"
 #include "models/gaussian.hpp"
+#include "models/peak.hpp"
 #include "models/std_normal.hpp"
 
 namespace lockstep {
@@ -17,6 +18,7 @@ const std::vector<ModelEntry>& model_table() {
       {models::StdNormal::info(), &make_std_normal},
       {models::Gaussian::info(), &make_gaussian},
       {models::Funnel::info(), &make_funnel},
+      {models::Peak::info(), &make_peak},
   };
   return table;
 }

@@ -12,4 +12,5 @@ std::unique_ptr<AnyModel> make_eight_schools_noncentered(ModelArgs& a);
 std::unique_ptr<AnyModel> make_std_normal(ModelArgs& a);
 std::unique_ptr<AnyModel> make_gaussian(ModelArgs& a);
 std::unique_ptr<AnyModel> make_funnel(ModelArgs& a);
+std::unique_ptr<AnyModel> make_peak(ModelArgs& a);
 }  // namespace lockstep

@@ -4,6 +4,6 @@
 #include "models/peak.hpp"
 
 namespace lockstep {
-std::unique_ptr<AnyModel> make_peak(ModelArgs& a);  // to be listed in factories.hpp
+
 std::unique_ptr<AnyModel> make_peak(ModelArgs& a) { return AnyModelImpl<models::Peak>::make(a); }
 }  // namespace lockstep
