@@ -185,7 +185,7 @@ TEST_F(EightSchoolsLoadErrors, NonPositiveSigma) {
   EXPECT_EQ(error_for(R"({"J": 3, "y": [1, 2, 3], "sigma": [1, 0, 2]})"),
             "es.json: field 'sigma': value 2 is 0, must be positive");
   EXPECT_EQ(error_for(R"({"J": 3, "y": [1, 2, 3], "sigma": [1, 2, -2.5]})"),
-            "es.json: field 'sigma': value 3 is -2.500000, must be positive");
+            "es.json: field 'sigma': value 3 is -2.5, must be positive");
 }
 
 TEST_F(EightSchoolsLoadErrors, MissingField) {
