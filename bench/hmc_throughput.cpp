@@ -29,11 +29,15 @@ std::string source_path(const std::string& rel) {
 
 struct Workload {
   std::string model, data, reference;  // reference: JSON {"name": {"mean":..}} or "" for mu in data
+  int steps;                           // mean leapfrog steps (ill-conditioned targets need more)
+  int validation_chains;
 };
 
-bool validate(const AnyModel& model, const Workload& w, int chains) {
+bool validate(const AnyModel& model, const Workload& w) {
+  const int chains = w.validation_chains;
   HmcConfig cfg;
   cfg.chains = chains;
+  cfg.steps = w.steps;
   cfg.warmup = 1000;
   cfg.draws = 1000;
   cfg.seed = 7;
@@ -63,17 +67,18 @@ int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   bench::print_machine(argc, argv);
   const std::vector<Workload> workloads = {
-      {"eight_schools_noncentered", "data/eight_schools.json", "data/reference/eight_schools_noncentered.json"},
-      {"gaussian", "data/gauss100_ill.json", ""},
+      {"eight_schools_noncentered", "data/eight_schools.json", "data/reference/eight_schools_noncentered.json", 10, 1024},
+      {"gaussian", "data/gauss100_ill.json", "", 100, 64},
   };
   const std::vector<int> chain_counts = quick ? std::vector<int>{64, 4096} : std::vector<int>{1, 64, 1024, 4096, 16384};
   bool all_ok = true;
   std::printf("%-28s %8s %10s %14s %12s\n", "workload", "chains", "seconds", "grad_evals", "grad_evals/s");
+  std::fflush(stdout);
   for (const Workload& w : workloads) {
     auto data = load_json_data(source_path(w.data));
     ModelArgs args(w.model, {}, data.get());
     const std::unique_ptr<AnyModel> model = load_model(w.model, args);
-    if (!validate(*model, w, 1024)) {
+    if (!validate(*model, w)) {
       all_ok = false;
       continue;
     }
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
       cfg.warmup = quick ? 200 : 500;
       cfg.draws = quick ? 200 : 500;
       cfg.seed = 11;
+      cfg.steps = w.steps;
       DrawSet d;
       RunInfo info;
       model->sample_hmc(cfg, d, info, nullptr);
