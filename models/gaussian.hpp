@@ -41,14 +41,7 @@ constexpr double kPivotTol = 1e-13;
 constexpr double kSymmetryTol = 1e-10;
 
 /// The shortest decimal form of x that reads back as x (for messages).
-inline std::string shortest(double x) {
-  char buf[32];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
-}
+inline std::string shortest(double x) { return DataSource::format_number(x); }
 
 /// Checks Sigma (n x n, row-major) and returns its inverse, exactly symmetric. Sigma is
 /// symmetrized as (S + S^T)/2, factored Sigma = L L^T (Cholesky; Golub & Van Loan,

@@ -49,19 +49,19 @@ struct Philox4x32 {
   }
 };
 
-/// Philox for W keys at once (key0 = first_key + w, key1 shared) and one counter: the
-/// same bijection as Philox4x32::apply, written over arrays so a loop over chains
-/// vectorizes (64-bit products of 32-bit words).
+/// Philox for W keys at once (key0 = keys[w], key1 shared) and one counter: the same
+/// bijection as Philox4x32::apply, written over arrays so a loop over chains vectorizes
+/// (64-bit products of 32-bit words).
 template <int W>
-LS_HD LS_INLINE void philox_block(Philox4x32::U4 ctr, std::uint32_t first_key, std::uint32_t key1,
-                                  std::uint32_t out[4][W]) {
+LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)[W], std::uint32_t key1,
+                                 std::uint32_t (&out)[4][W]) {
   std::uint32_t x0[W], x1[W], x2[W], x3[W], k0[W];
   for (int w = 0; w < W; ++w) {
     x0[w] = ctr.x[0];
     x1[w] = ctr.x[1];
     x2[w] = ctr.x[2];
     x3[w] = ctr.x[3];
-    k0[w] = first_key + static_cast<std::uint32_t>(w);
+    k0[w] = keys[w];
   }
   std::uint32_t k1 = key1;
   for (int r = 0; r < Philox4x32::kRounds; ++r) {
@@ -84,6 +84,15 @@ LS_HD LS_INLINE void philox_block(Philox4x32::U4 ctr, std::uint32_t first_key, s
     out[2][w] = x2[w];
     out[3][w] = x3[w];
   }
+}
+
+/// philox_keys for the W consecutive keys first_key, first_key + 1, ... (a block of chains).
+template <int W>
+LS_HD LS_INLINE void philox_block(Philox4x32::U4 ctr, std::uint32_t first_key, std::uint32_t key1,
+                                  std::uint32_t (&out)[4][W]) {
+  std::uint32_t keys[W];
+  for (int w = 0; w < W; ++w) keys[w] = first_key + static_cast<std::uint32_t>(w);
+  philox_keys<W>(ctr, keys, key1, out);
 }
 
 /// Purposes separate the sub-streams a sampler draws from within one iteration.

@@ -89,42 +89,6 @@ LS_HD LS_INLINE WalkerUniforms walker_uniforms(const Rng& rng, std::uint64_t ite
   return u;
 }
 
-/// Philox4x32-10 of one counter under W keys (key0 = keys[w], key1 shared): Rng::bits for W
-/// walkers at once, written over arrays so that the loop over walkers vectorizes (the same
-/// bijection as Philox4x32::apply; Salmon et al. 2011, section 3.3).
-template <int W>
-LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)[W], std::uint32_t key1,
-                                 std::uint32_t (&out)[4][W]) {
-  std::uint32_t x0[W], x1[W], x2[W], x3[W], k0[W];
-  for (int w = 0; w < W; ++w) {
-    x0[w] = ctr.x[0];
-    x1[w] = ctr.x[1];
-    x2[w] = ctr.x[2];
-    x3[w] = ctr.x[3];
-    k0[w] = keys[w];
-  }
-  std::uint32_t k1 = key1;
-  for (int r = 0; r < Philox4x32::kRounds; ++r) {
-    if (r > 0) k1 += Philox4x32::kW1;
-    for (int w = 0; w < W; ++w) {
-      if (r > 0) k0[w] += Philox4x32::kW0;
-      const std::uint64_t p0 = static_cast<std::uint64_t>(Philox4x32::kM0) * x0[w];
-      const std::uint64_t p1 = static_cast<std::uint64_t>(Philox4x32::kM1) * x2[w];
-      const std::uint32_t y0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1[w] ^ k0[w];
-      const std::uint32_t y2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3[w] ^ k1;
-      x1[w] = static_cast<std::uint32_t>(p1);
-      x3[w] = static_cast<std::uint32_t>(p0);
-      x0[w] = y0;
-      x2[w] = y2;
-    }
-  }
-  for (int w = 0; w < W; ++w) {
-    out[0][w] = x0[w];
-    out[1][w] = x1[w];
-    out[2][w] = x2[w];
-    out[3][w] = x3[w];
-  }
-}
 
 /// walker_uniforms for W walkers (ids g[w]) at once: the same numbers, vectorized.
 template <int W>
