@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "host/run/draw_set.hpp"
+
 namespace lockstep {
 namespace cli {
 
@@ -54,6 +56,13 @@ struct EnsembleOptions {
 int run_ensemble(const EnsembleOptions& o);
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
 int run_models();
+
+/// Checks --output (.csv or .nc) and --summary (.json) names and that both can be written,
+/// before any work is done.
+void check_output_paths(const std::string& output, const std::string& summary);
+
+/// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
+void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
 
 /// "key=value" pairs into a map; InputError naming --set for a malformed one.
 std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set);

@@ -8,21 +8,11 @@
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/input_error.hpp"
-#include "host/io/netcdf_writer.hpp"
-#include "host/io/stan_csv_writer.hpp"
 #include "host/run/any_model.hpp"
 #include "host/run/ensemble_report.hpp"
 
 namespace lockstep {
 namespace cli {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 int run_ensemble(const EnsembleOptions& o) {
   if (o.walkers < 2) throw InputError("--walkers: must be at least 2, found " + std::to_string(o.walkers));
   if (o.steps < 1) throw InputError("--steps: must be at least 1, found " + std::to_string(o.steps));
@@ -31,12 +21,7 @@ int run_ensemble(const EnsembleOptions& o) {
   if (o.thin < 1) throw InputError("--thin: must be at least 1, found " + std::to_string(o.thin));
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   if (!(o.init_scale > 0)) throw InputError("--init-scale: must be positive");
-  if (!o.output.empty() && !ends_with(o.output, ".csv") && !ends_with(o.output, ".nc"))
-    throw InputError("--output " + o.output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
-  if (!o.summary.empty() && !ends_with(o.summary, ".json"))
-    throw InputError("--summary " + o.summary + ": the name must end in .json");
-  if (!o.output.empty()) io::check_writable(o.output, "--output");
-  if (!o.summary.empty()) io::check_writable(o.summary, "--summary");
+  check_output_paths(o.output, o.summary);
 
   std::unique_ptr<DataSource> data;
   if (!o.data.empty()) data = load_data_file(o.data);
@@ -62,12 +47,7 @@ int run_ensemble(const EnsembleOptions& o) {
                  {"thin", std::to_string(o.thin)}, {"seed", std::to_string(cfg.seed)}};
   DrawSet draws;
   model->sample_ensemble(cfg, draws, info, nullptr);
-  if (!o.output.empty()) {
-    if (ends_with(o.output, ".nc"))
-      io::write_inference_data_netcdf(o.output, draws, info);
-    else
-      io::write_stan_csv(o.output, draws, info);
-  }
+  write_draws(o.output, draws, info);
   const EnsembleReport report = report_ensemble(draws, cfg, info);
   std::cout << "lockstep ensemble: model " << o.model << ", seed " << cfg.seed << "\n"
             << format_ensemble_report(report);

@@ -45,10 +45,6 @@ void validate(const SampleOptions& o) {
   if (o.metric == "dense" && o.algorithm != "nuts") throw InputError("--metric dense: only with --algorithm nuts");
   if (o.max_depth < 1 || o.max_depth > 30)
     throw InputError("--max-depth: must be between 1 and 30, found " + std::to_string(o.max_depth));
-  if (!o.output.empty() && !ends_with(o.output, ".csv") && !ends_with(o.output, ".nc"))
-    throw InputError("--output " + o.output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
-  if (!o.summary.empty() && !ends_with(o.summary, ".json"))
-    throw InputError("--summary " + o.summary + ": the name must end in .json");
   if (o.backend == "cuda") {
     if (!backend::is_cuda_build())
       throw InputError("--backend cuda: this lockstep was built for the CPU; rebuild with -DLOCKSTEP_CUDA=ON");
@@ -97,6 +93,23 @@ void apply_init(const std::string& init, const AnyModel& model, HmcConfig& cfg) 
 
 }  // namespace
 
+void check_output_paths(const std::string& output, const std::string& summary) {
+  if (!output.empty() && !ends_with(output, ".csv") && !ends_with(output, ".nc"))
+    throw InputError("--output " + output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
+  if (!summary.empty() && !ends_with(summary, ".json"))
+    throw InputError("--summary " + summary + ": the name must end in .json");
+  if (!output.empty()) io::check_writable(output, "--output");
+  if (!summary.empty()) io::check_writable(summary, "--summary");
+}
+
+void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info) {
+  if (output.empty()) return;
+  if (ends_with(output, ".nc"))
+    io::write_inference_data_netcdf(output, draws, info);
+  else
+    io::write_stan_csv(output, draws, info);
+}
+
 std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set) {
   std::map<std::string, std::string> out;
   for (const std::string& kv : set) {
@@ -111,8 +124,7 @@ std::map<std::string, std::string> parse_set_options(const std::vector<std::stri
 int run_sample(const SampleOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   validate(o);
-  if (!o.output.empty()) io::check_writable(o.output, "--output");
-  if (!o.summary.empty()) io::check_writable(o.summary, "--summary");
+  check_output_paths(o.output, o.summary);
 
   std::unique_ptr<DataSource> data;
   if (!o.data.empty()) data = load_data_file(o.data);
@@ -174,12 +186,7 @@ int run_sample(const SampleOptions& o) {
   }
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
 
-  if (!o.output.empty()) {
-    if (ends_with(o.output, ".nc"))
-      io::write_inference_data_netcdf(o.output, draws, info);
-    else
-      io::write_stan_csv(o.output, draws, info);
-  }
+  write_draws(o.output, draws, info);
   const SummaryReport report = summarize_draws(draws);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
