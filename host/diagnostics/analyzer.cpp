@@ -141,8 +141,9 @@ void Analyzer::normal_scores_of_sorted(const std::vector<double>& vals,
   const double* v;
   const std::uint32_t* p;
   split_subset(vals, pos, v, p);
-  ws_.z.resize(S_full_);
-  rank_normalize_sorted(v, p, S_split_, ws_.z.data(), ws_.scores);
+  std::vector<double>& z = ws_.sort_scratch.a;  // free once sorted (Workspace)
+  z.resize(S_full_);
+  rank_normalize_sorted(v, p, S_split_, z.data(), ws_.scores);
 }
 
 // Split R̂ (Vehtari et al. 2021; ArviZ `_rhat`, posterior `.rhat` on split chains) of value(position).
@@ -182,14 +183,15 @@ double Analyzer::split_rhat(F value) {
 template <class F>
 double Analyzer::split_ess(F value) {
   const int n = half_, K = 2 * M_;
-  ws_.series.resize(static_cast<std::size_t>(K) * n);
+  std::vector<double>& series = ws_.sort_scratch.b;  // free once sorted (Workspace)
+  series.resize(static_cast<std::size_t>(K) * n);
   ws_.chain_means.resize(K);
   double lo = HUGE_VAL, hi = -HUGE_VAL;
   for (int j = 0; j < K; ++j) {
     // Split chain j: first (j even) or last (j odd) n draws of chain j/2.
     const std::size_t start =
         static_cast<std::size_t>(j / 2) * N_ + (j % 2 == 0 ? 0 : static_cast<std::size_t>(N_ - n));
-    double* y = ws_.series.data() + static_cast<std::size_t>(j) * n;
+    double* y = series.data() + static_cast<std::size_t>(j) * n;
     double s = 0.0;
     for (int i = 0; i < n; ++i) {
       const double v = value(start + i);
@@ -205,7 +207,7 @@ double Analyzer::split_ess(F value) {
   const double S = static_cast<double>(S_split_);
   if (hi - lo < kArvizResolution) return S;
   LagSums& lags = ws_.lags;
-  lags.reset(ws_.series.data(), K, n);
+  lags.reset(series.data(), K, n);
   // γ̄_t: the mean over split chains of the biased autocovariance at lag t.
   auto acov = [&lags, K](int t) { return lags.at(t) / K; };
 
@@ -264,7 +266,7 @@ const double* Analyzer::bulk_scores() {
     normal_scores_of_sorted(ws_.sorted, ws_.sorted_pos);
     z_is_bulk_ = true;
   }
-  return ws_.z.data();
+  return ws_.sort_scratch.a.data();
 }
 
 double Analyzer::folded_rhat() {
@@ -272,10 +274,12 @@ double Analyzer::folded_rhat() {
   // Fold around the median of ALL draws (posterior, az.summary), then split and rank.
   const std::vector<double>& s = ws_.sorted;
   const double median = 0.5 * (s[(S_full_ - 1) / 2] + s[S_full_ / 2]);
-  fold_sorted(s.data(), ws_.sorted_pos.data(), S_full_, median, ws_.tmp_vals, ws_.tmp_pos);
+  // The folded values overwrite the bulk scores (Workspace): compute them again if asked.
+  z_is_bulk_ = false;
+  fold_sorted(s.data(), ws_.sorted_pos.data(), S_full_, median, ws_.sort_scratch.a, ws_.tmp_pos);
   const double* v;
   const std::uint32_t* p;
-  split_subset(ws_.tmp_vals, ws_.tmp_pos, v, p);
+  split_subset(ws_.sort_scratch.a, ws_.tmp_pos, v, p);
   // All folded draws equal (e.g. chains constant at two values): the scores are constant and
   // R̂ is 0/0, NaN (ArviZ), NA (posterior).
   if (v[0] == v[S_split_ - 1]) return kNaN;

@@ -18,13 +18,17 @@
 namespace lockstep::diagnostics::detail {
 
 struct Workspace {
+  // Memory: with S draws of one quantity, the large buffers are sorted (8S bytes), sorted_pos
+  // (4S), the two sort buffers (2 x 8S) and tmp_pos (4S): 32S bytes (plus 12S for odd N). The
+  // sort buffers are dead once the sort is done and are reused (SortScratch):
+  //   sort_scratch.a  bulk normal scores z by position, later the folded sorted values;
+  //   sort_scratch.b  the 2M centred split chains of the ESS being computed.
   std::vector<double> flat;                 // pooled draws (when the chains are not contiguous)
   std::vector<double> sorted;               // all draws sorted ascending
   std::vector<std::uint32_t> sorted_pos;    // their positions
-  std::vector<double> tmp_vals, tmp_vals2;  // folded / filtered sorted values
-  std::vector<std::uint32_t> tmp_pos, tmp_pos2;
-  std::vector<double> z;                    // normal scores by position
-  std::vector<double> series;               // 2M centred split chains, one after the other
+  std::vector<std::uint32_t> tmp_pos;       // positions of the folded sorted values
+  std::vector<double> tmp_vals2;            // odd N: sorted values without the middle draws
+  std::vector<std::uint32_t> tmp_pos2;
   std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, rho;
   SortScratch sort_scratch;
   NormalScores scores;

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <numeric>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "host/diagnostics/special_functions.hpp"
 
@@ -35,6 +39,32 @@ constexpr int kBuckets = 1 << kDigitBits;
 constexpr int kPasses = 3;            // the 32 key bits: 11 + 11 + 10
 constexpr std::size_t kSmall = 1024;  // below this a comparison sort is cheaper
 
+// The radix words live bit for bit in double buffers (see SortScratch); memcpy compiles to a move.
+inline std::uint64_t load_word(const double* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+inline void store_word(double* p, std::uint64_t w) { std::memcpy(p, &w, sizeof w); }
+
+// Process-wide normal-score table of the most recent S (NormalScores).
+std::mutex& score_cache_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::shared_ptr<const std::vector<double>>& score_cache() {
+  static std::shared_ptr<const std::vector<double>> cache;
+  return cache;
+}
+
+bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 void sort_with_positions(const double* x, std::size_t S, std::vector<double>& values,
@@ -50,23 +80,23 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
   }
   // Words (key32 << 32 | position), sorted by their high half with a stable LSD radix sort:
   // 3 passes over 8-byte words, the positions travelling for free in the low half.
-  auto& words = scratch.keys;
-  auto& tmp = scratch.keys_tmp;
+  auto& words = scratch.a;
+  auto& tmp = scratch.b;
   words.resize(S);
   tmp.resize(S);
   std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
   for (std::size_t i = 0; i < S; ++i) {
     const std::uint32_t k = order_key32(x[i]);
-    words[i] = (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i);
+    store_word(words.data() + i, (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i));
     for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kDigitBits)) & (kBuckets - 1))];
   }
-  std::uint64_t* src = words.data();
-  std::uint64_t* dst = tmp.data();
+  double* src = words.data();
+  double* dst = tmp.data();
   for (int p = 0; p < kPasses; ++p) {
     std::size_t* h = hist.data() + static_cast<std::size_t>(p) * kBuckets;
     const int shift = 32 + p * kDigitBits;
     // A digit shared by every key leaves the order unchanged: skip the pass.
-    if (h[(src[0] >> shift) & (kBuckets - 1)] == S) continue;
+    if (h[(load_word(src) >> shift) & (kBuckets - 1)] == S) continue;
     std::size_t sum = 0;
     for (int b = 0; b < kBuckets; ++b) {
       const std::size_t c = h[b];
@@ -74,13 +104,13 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
       sum += c;
     }
     for (std::size_t i = 0; i < S; ++i) {
-      const std::uint64_t w = src[i];
-      dst[h[(w >> shift) & (kBuckets - 1)]++] = w;
+      const std::uint64_t w = load_word(src + i);
+      store_word(dst + h[(w >> shift) & (kBuckets - 1)]++, w);
     }
     std::swap(src, dst);
   }
   for (std::size_t k = 0; k < S; ++k) {
-    positions[k] = static_cast<std::uint32_t>(src[k]);
+    positions[k] = static_cast<std::uint32_t>(load_word(src + k));
     values[k] = x[positions[k]];
   }
   // Fix-up: runs sharing a float key hold distinct doubles in position order; order them
@@ -88,14 +118,24 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
   std::size_t i = 0;
   while (i < S) {
     std::size_t j = i + 1;
-    const std::uint64_t hi = src[i] >> 32;
-    while (j < S && (src[j] >> 32) == hi) ++j;
+    const std::uint64_t hi = load_word(src + i) >> 32;
+    while (j < S && (load_word(src + j) >> 32) == hi) ++j;
     if (j - i > 1) {
       bool sorted = true;
       for (std::size_t k = i + 1; k < j && sorted; ++k)
         sorted = !(order_key(values[k]) < order_key(values[k - 1]));
       if (!sorted) {
-        std::stable_sort(positions.begin() + i, positions.begin() + j, exact_less);
+        if (j - i <= 32) {
+          // Typical runs hold 2-3 draws: a stable insertion sort, no temporary buffer.
+          for (std::size_t k = i + 1; k < j; ++k) {
+            const std::uint32_t p = positions[k];
+            std::size_t m = k;
+            for (; m > i && exact_less(p, positions[m - 1]); --m) positions[m] = positions[m - 1];
+            positions[m] = p;
+          }
+        } else {
+          std::stable_sort(positions.begin() + i, positions.begin() + j, exact_less);
+        }
         for (std::size_t k = i; k < j; ++k) values[k] = x[positions[k]];
       }
     }
@@ -104,22 +144,25 @@ void sort_with_positions(const double* x, std::size_t S, std::vector<double>& va
 }
 
 const std::vector<double>& NormalScores::table(std::size_t S) {
-  if (shared_ && shared_->S_ == S && shared_->table_.size() == S) return shared_->table_;
-  if (S != S_ || table_.size() != S) {
-    S_ = S;
-    table_.resize(S);
-    for (std::size_t r = 1; r <= S; ++r) table_[r - 1] = score(static_cast<double>(r), S);
+  if (table_ && table_->size() == S) return *table_;
+  std::lock_guard<std::mutex> lock(score_cache_mutex());
+  std::shared_ptr<const std::vector<double>>& cache = score_cache();
+  if (!cache || cache->size() != S) {
+    auto t = std::make_shared<std::vector<double>>(S);
+    double* out = t->data();
+    const long long n = static_cast<long long>(S);
+    const bool parallel = !in_parallel_region() && S >= 65536;
+#pragma omp parallel for schedule(static) if (parallel)
+    for (long long r = 1; r <= n; ++r) out[r - 1] = score(static_cast<double>(r), S);
+    cache = std::move(t);
   }
-  return table_;
+  table_ = cache;
+  return *table_;
 }
 
-void NormalScores::fill_parallel(std::size_t S) {
-  if (S == S_ && table_.size() == S) return;
-  S_ = S;
-  table_.resize(S);
-  const long long n = static_cast<long long>(S);
-#pragma omp parallel for schedule(static)
-  for (long long r = 1; r <= n; ++r) table_[r - 1] = score(static_cast<double>(r), S);
+void NormalScores::release_cache() {
+  std::lock_guard<std::mutex> lock(score_cache_mutex());
+  score_cache().reset();
 }
 
 double NormalScores::score(double r, std::size_t S) {

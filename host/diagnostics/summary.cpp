@@ -26,7 +26,9 @@ Summary summarize_with(const Chains& x, detail::Workspace& ws) {
 }  // namespace
 
 Summary summarize(const Chains& x) {
-  detail::Workspace ws;
+  // One workspace per thread, reused: callers that summarize parameters in parallel (one call
+  // per parameter) allocate and fault in the buffers once per thread, not once per parameter.
+  thread_local detail::Workspace ws;
   return summarize_with(x, ws);
 }
 
