@@ -1,0 +1,44 @@
+#pragma once
+// Adam (Kingma & Ba 2015, "Adam: a method for stochastic optimization", ICLR, algorithm 1) on
+// one scalar, as gradient ASCENT (ChEES-HMC maximizes its criterion):
+//
+//   m_t = b1 m_{t-1} + (1 - b1) g_t,      v_t = b2 v_{t-1} + (1 - b2) g_t^2
+//   step_t = lr * (m_t / (1 - b1^t)) / (sqrt(v_t / (1 - b2^t)) + eps)       x <- x + step_t
+//
+// ChEES-HMC (Hoffman, Radul & Sountsov 2021, section 3.2) adapts log T with Adam at learning
+// rate 0.025; its reference implementation (TFP's GradientBasedTrajectoryLengthAdaptation)
+// uses b1 = 0 (no momentum) and b2 = 0.95, the defaults here.
+#include <cmath>
+
+namespace lockstep {
+namespace adapt {
+
+constexpr double kAdamBeta1 = 0.0;     // TFP ChEES: no first-moment averaging
+constexpr double kAdamBeta2 = 0.95;    // TFP ChEES: 1 - 0.05
+constexpr double kAdamEpsilon = 1e-20; // guards a zero second moment (TFP)
+
+struct AdamState {
+  double m = 0;  // first moment
+  double v = 0;  // second moment
+  double t = 0;  // updates so far
+};
+
+struct Adam {
+  double learning_rate = 0.025;
+  double beta1 = kAdamBeta1;
+  double beta2 = kAdamBeta2;
+  double epsilon = kAdamEpsilon;
+
+  /// One update with gradient g; returns the (ascent) step to add to the parameter.
+  double step(AdamState& s, double g) const {
+    s.t += 1;
+    s.m = beta1 * s.m + (1 - beta1) * g;
+    s.v = beta2 * s.v + (1 - beta2) * g * g;
+    const double m_hat = s.m / (1 - std::pow(beta1, s.t));
+    const double v_hat = s.v / (1 - std::pow(beta2, s.t));
+    return learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);
+  }
+};
+
+}  // namespace adapt
+}  // namespace lockstep

@@ -1,0 +1,170 @@
+#pragma once
+// The lane side of ChEES-HMC (Hoffman, Radul & Sountsov 2021, AISTATS, algorithm 1): jittered
+// static HMC in which every chain shares the step size eps, the trajectory length T and the
+// diagonal metric, so that all chains take the same number of leapfrog steps at every
+// iteration and a lane runs its block of W chains in SIMD (one chain per thread on a GPU).
+//
+// During warmup a segment is one iteration and also records, per chain, what the host needs
+// for the cross-chain adaptation (host/adapt/chees_adaptation.hpp): the proposal q' before
+// the accept/reject step, its velocity v' = dq/dt = M^-1 p', the acceptance probability and
+// whether the transition diverged; the start of the trajectory stays in ChainArrays::q0.
+// During sampling, with frozen parameters, a segment runs many iterations of
+// kernels/hmc/hmc_transition.hpp.
+#include <cstdint>
+
+#include "kernels/chees/jitter.hpp"
+#include "kernels/core/batch.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/hmc/chain_arrays.hpp"
+#include "kernels/hmc/hmc_segment.hpp"
+#include "kernels/hmc/hmc_transition.hpp"
+#include "kernels/hmc/leapfrog.hpp"
+#include "kernels/hmc/momentum.hpp"
+#include "kernels/hmc/step_size_init.hpp"
+
+namespace lockstep {
+namespace chees {
+
+/// Per-chain record of the latest warmup transition (device arrays; the host allocates them
+/// in one buffer so that one copy brings them all back).
+struct ProposalArrays {
+  Real* q_start = nullptr;    // [dim][n_pad] position at the start of the transition
+  Real* q_end = nullptr;      // [dim][n_pad] position after it (the chain's new state)
+  Real* q_prop = nullptr;     // [dim][n_pad] proposed position (before accept/reject)
+  Real* v_prop = nullptr;     // [dim][n_pad] proposed velocity M^-1 p'
+  Real* accept = nullptr;     // [n_pad] acceptance probability min(1, exp(-dH))
+  Real* divergent = nullptr;  // [n_pad] 1 if the transition diverged, else 0
+};
+
+/// hmc::hmc_transition plus the record of the proposal (same random numbers, same result).
+template <class Model, int W>
+LS_HD void chees_transition(const Model& model, const typename Model::Data& data, const hmc::ChainArrays& s,
+                            const ProposalArrays& rec, int c0, std::uint64_t seed, std::uint64_t iteration,
+                            int n_steps, hmc::TransitionInfo<W>& info) {
+  using T = Batch<W>;
+  const int dim = s.dim;
+  const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0), p = s.block<W>(s.p, c0);
+  const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
+  const BlockView<W> minv = s.block<W>(s.inv_metric, c0);
+  const BlockView<W> qp = s.block<W>(rec.q_prop, c0), vp = s.block<W>(rec.v_prop, c0);
+  T& logp = *reinterpret_cast<T*>(s.logp + c0);
+  const T eps = *reinterpret_cast<const T*>(s.step_size + c0);
+
+  hmc::draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
+  const T h0 = hmc::kinetic_energy(dim, p, minv) - logp;
+  for (int i = 0; i < dim; ++i) {
+    q0[i] = q[i];
+    g0[i] = g[i];
+  }
+  const T logp0 = logp;
+  const T logp1 = hmc::leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
+  const T h1 = hmc::kinetic_energy(dim, p, minv) - logp1;
+  const BlockView<W> qs = s.block<W>(rec.q_start, c0), qe = s.block<W>(rec.q_end, c0);
+  for (int i = 0; i < dim; ++i) {
+    qs[i] = q0[i];
+    qp[i] = q[i];
+    vp[i] = minv[i] * p[i];
+  }
+
+  std::uint32_t ub[4][W];
+  philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
+                  static_cast<std::uint32_t>(seed), ub);
+  for (int w = 0; w < W; ++w) {
+    const int c = c0 + w;
+    const double dh = static_cast<double>(h1[w]) - static_cast<double>(h0[w]);
+    const double a = hmc::accept_probability(dh);
+    info.divergent[w] = !(dh <= hmc::kDivergenceThreshold);
+    info.accept_stat[w] = static_cast<Real>(a);
+    rec.accept[c] = static_cast<Real>(a);
+    rec.divergent[c] = info.divergent[w] ? Real(1) : Real(0);
+    const bool accept = uniform_open01(ub[0][w], ub[1][w]) < a;
+    if (accept) {
+      logp[w] = logp1[w];
+      info.energy[w] = h1[w];
+    } else {
+      for (int i = 0; i < dim; ++i) {
+        q[i][w] = q0[i][w];
+        g[i][w] = g0[i][w];
+      }
+      logp[w] = logp0[w];
+      info.energy[w] = h0[w];
+    }
+    s.grad_evals[c] += n_steps;
+  }
+  for (int i = 0; i < dim; ++i) qe[i] = q[i];
+}
+
+/// Iterations t_begin .. t_end - 1 of one lane. The shared step size and (when
+/// shared_inv_metric is set) the shared diagonal inverse metric are first written into the
+/// lane's chains.
+template <class Model, int W>
+struct CheesSegment {
+  Model model;
+  typename Model::Data data;
+  hmc::ChainArrays s;
+  ProposalArrays rec;
+  hmc::DrawTarget out;
+  std::uint64_t seed = 0;
+  std::uint64_t t_begin = 0, t_end = 0;
+  double step_size = 1;
+  double trajectory_length = 1;
+  int max_steps = 1000;
+  Jitter jitter = Jitter::kHalton;
+  const Real* shared_inv_metric = nullptr;  // [dim], or null to keep the chains' metric
+  bool record = false;                      // warmup: fill `rec`
+
+  LS_HD void operator()(int lane) const {
+    const int c0 = lane * W;
+    for (int w = 0; w < W; ++w) s.step_size[c0 + w] = static_cast<Real>(step_size);
+    if (shared_inv_metric)
+      for (int i = 0; i < s.dim; ++i)
+        for (int w = 0; w < W; ++w) s.inv_metric[i * s.n_pad + c0 + w] = shared_inv_metric[i];
+    hmc::TransitionInfo<W> info;
+    for (std::uint64_t t = t_begin; t < t_end; ++t) {
+      const int n_steps = leapfrog_steps(jitter_fraction(seed, t, jitter), trajectory_length, step_size, max_steps);
+      if (record)
+        chees_transition<Model, W>(model, data, s, rec, c0, seed, t, n_steps, info);
+      else
+        hmc::hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
+      if (out.save && t >= out.first_iteration && (t - out.first_iteration) % out.thin == 0) {
+        const int d = out.first_draw + static_cast<int>((t - out.first_iteration) / out.thin);
+        store(c0, d, n_steps, info);
+      }
+    }
+  }
+
+  LS_HD void store(int c0, int d, int n_steps, const hmc::TransitionInfo<W>& info) const {
+    const BlockView<W> scratch{out.scratch + c0, s.n_pad};
+    model.write_out(data, s.block<W>(s.q, c0), scratch);
+    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
+    for (int w = 0; w < W; ++w) {
+      const int c = c0 + w;
+      if (c >= out.n_chains) break;
+      const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
+      for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
+      double* st = out.stats + base;
+      st[hmc::kLp * per_q] = s.logp[c];
+      st[hmc::kAcceptStat * per_q] = info.accept_stat[w];
+      st[hmc::kStepSize * per_q] = s.step_size[c];
+      st[hmc::kNLeapfrog * per_q] = n_steps;
+      st[hmc::kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
+      st[hmc::kEnergy * per_q] = info.energy[w];
+    }
+  }
+};
+
+/// Stan's step-size heuristic (kernels/hmc/step_size_init.hpp) per chain, before warmup; the
+/// host then takes the geometric mean across chains.
+template <class Model>
+struct InitStepSize {
+  Model model;
+  typename Model::Data data;
+  hmc::ChainArrays s;
+  std::uint64_t seed = 0;
+  LS_HD void operator()(int c) const {
+    s.step_size[c] = static_cast<Real>(hmc::init_step_size(model, data, s, c, seed, 0, s.step_size[c]));
+  }
+};
+
+}  // namespace chees
+}  // namespace lockstep
