@@ -1,7 +1,7 @@
 #pragma once
 // Device storage for NUTS: the chain state and warmup arrays every HMC-family sampler has
 // (HmcBuffers), the per-chain scratch of the iterative tree builder (kernels/nuts/
-// nuts_arrays.hpp), sized by dim and max_depth, and — for a dense metric — the inverse
+// nuts_arrays.hpp) in the backend's layout (nuts::kBackendLayout), sized by dim and max_depth, and — for a dense metric — the inverse
 // metric, its Cholesky factor and the Welford sums of products.
 #include <cstddef>
 #include <vector>
@@ -18,6 +18,8 @@ namespace lockstep {
 struct NutsBuffers {
   HmcBuffers hmc;
   int n_slots;
+  int ld;  // Reals per chain vector: dim (coalesced) or dim rounded up to a line (lane-local)
+  backend::DeviceVector<Real> q_cur, g_cur, minv_cur;  // lane-local layout only
   backend::DeviceVector<Real> q_f, p_f, g_f, ps_f, q_b, p_b, g_b, ps_b;
   backend::DeviceVector<Real> q_prop, g_prop, rho, rho_sub, p_near, ps_near;
   backend::DeviceVector<Real> left_p, left_ps, left_prefix, right_ps, right_prefix;
@@ -26,9 +28,12 @@ struct NutsBuffers {
   backend::DeviceVector<Real> dense_inv_metric, dense_chol, welford_cov;
 
   NutsBuffers(int dim, int n_pad, int n_out, double step0, int max_depth, bool dense_metric, bool shared)
-      : hmc(dim, n_pad, n_out, step0), n_slots(max_depth > 1 ? max_depth - 1 : 1), dense(dense_metric),
-        shared_metric(shared) {
-    const std::size_t v = static_cast<std::size_t>(dim) * n_pad;
+      : hmc(dim, n_pad, n_out, step0), n_slots(max_depth > 1 ? max_depth - 1 : 1),
+        ld(nuts::kBackendLayout == nuts::NutsLayout::kLaneLocal ? nuts::lane_local_ld(dim) : dim),
+        dense(dense_metric), shared_metric(shared) {
+    const std::size_t v = static_cast<std::size_t>(ld) * n_pad;
+    if (nuts::kBackendLayout == nuts::NutsLayout::kLaneLocal)
+      for (auto* x : {&q_cur, &g_cur, &minv_cur}) x->assign(v, 0);
     for (auto* x : {&q_f, &p_f, &g_f, &ps_f, &q_b, &p_b, &g_b, &ps_b, &q_prop, &g_prop, &rho, &rho_sub,
                     &p_near, &ps_near})
       x->assign(v, 0);
@@ -53,6 +58,8 @@ struct NutsBuffers {
     a.dim = hmc.dim;
     a.n_pad = hmc.n_pad;
     a.n_slots = n_slots;
+    a.ld = ld;
+    a.q_cur = backend::raw(q_cur), a.g_cur = backend::raw(g_cur), a.minv_cur = backend::raw(minv_cur);
     a.q_f = backend::raw(q_f), a.p_f = backend::raw(p_f), a.g_f = backend::raw(g_f), a.ps_f = backend::raw(ps_f);
     a.q_b = backend::raw(q_b), a.p_b = backend::raw(p_b), a.g_b = backend::raw(g_b), a.ps_b = backend::raw(ps_b);
     a.q_prop = backend::raw(q_prop), a.g_prop = backend::raw(g_prop);

@@ -1,11 +1,13 @@
 #pragma once
-// A stretch of NUTS iterations run by one lane — ONE chain (W = 1, scalar Strided views) —
-// without meeting any other lane: each iteration draws a momentum, runs a transition
+// A stretch of NUTS iterations run by one lane — ONE chain (W = 1, scalar views) — without
+// meeting any other lane: each iteration draws a momentum, runs a transition
 // (nuts_transition.hpp) and then, during warmup, the chain's own dual-averaging step and
 // Welford update (diagonal or dense); draws go straight into the run's [quantity][chain][draw]
 // arrays. The host cuts segments only where adaptation needs cross-chain statistics (window
 // ends; every iteration when step-size adaptation is pooled), at the warmup/sampling boundary
-// and every kSegmentIterations for progress reports.
+// and every kSegmentIterations for progress reports. The scratch layout is the backend's
+// (nuts_arrays.hpp: coalesced on CUDA; lane-local on the CPU, where the chain's q, grad and
+// diagonal metric are copied into the lane at the segment start and q, grad back at its end).
 //
 // Design note — why the chains do not wait for each other, and what a GPU warp still costs.
 // vmap'd NUTS (NumPyro/BlackJAX over a batch of chains) runs every chain's tree builder in
@@ -37,6 +39,7 @@
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
 #include "kernels/hmc/metric.hpp"
+#include "kernels/nuts/lane_metric.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
 
@@ -46,7 +49,7 @@ namespace nuts {
 /// Column order of NUTS sampler statistics in DrawTarget::stats (Stan's order).
 enum NutsStat : int { kLp = 0, kAcceptStat, kStepSize, kTreeDepth, kNLeapfrog, kDivergent, kEnergy, kNutsStats };
 
-template <class Model, class MetricOf>
+template <class Model, class MetricOf, NutsLayout kLayout = kBackendLayout>
 struct NutsSegment {
   Model model;
   typename Model::Data data;
@@ -65,8 +68,33 @@ struct NutsSegment {
   adapt::DualAveraging dual_averaging;
 
   LS_HD void operator()(int c) const {
-    const NutsLane lane = scratch.lane(s, c);
     const auto metric = metric_of(s, c);
+    if constexpr (kLayout == NutsLayout::kCoalesced) {
+      run(c, scratch.lane(s, c), metric);
+    } else {
+      // lane-local: the chain's state and (diagonal) metric are copied in, the sample out
+      const LocalNutsLane lane = scratch.local_lane(s, c);
+      const Strided<Real> q = s.chain(s.q, c), g = s.chain(s.grad, c);
+      for (int i = 0; i < s.dim; ++i) {
+        lane.q[i] = q[i];
+        lane.g[i] = g[i];
+      }
+      if constexpr (MetricOf::kDense) {
+        run(c, lane, metric);
+      } else {
+        const Dense<Real> minv = scratch.local_minv(c);
+        for (int i = 0; i < s.dim; ++i) minv[i] = metric.minv[i];
+        run(c, lane, DiagMetricView<Dense<Real>>{minv, s.dim});
+      }
+      for (int i = 0; i < s.dim; ++i) {
+        q[i] = lane.q[i];
+        g[i] = lane.g[i];
+      }
+    }
+  }
+
+  template <class Lane, class Metric>
+  LS_HD void run(int c, const Lane& lane, const Metric& metric) const {
     const Rng rng{seed, static_cast<std::uint32_t>(c)};
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const Real eps = s.step_size[c];
@@ -93,7 +121,8 @@ struct NutsSegment {
   /// Welford's running mean and sums of (cross) products, n = samples including this one:
   /// diagonal as HmcSegment; dense M2 += ((n-1)/n) d d^T with d = q - mean before the update
   /// (the same as Stan's welford_covar_estimator's M2 += (q - mean_new) d^T).
-  LS_HD void welford_update(int c, Strided<Real> q, double n) const {
+  template <class V>
+  LS_HD void welford_update(int c, V q, double n) const {
     const int dim = s.dim;
     const Strided<Real> mean = s.chain(adapt.welford_mean, c);
     if constexpr (MetricOf::kDense) {
@@ -113,7 +142,8 @@ struct NutsSegment {
     }
   }
 
-  LS_HD void store(int c, int d, Strided<Real> q, Real eps_used, const NutsInfo& info) const {
+  template <class V>
+  LS_HD void store(int c, int d, V q, Real eps_used, const NutsInfo& info) const {
     if (c >= out.n_chains) return;
     const Strided<Real> staged{out.scratch + c, s.n_pad};
     model.write_out(data, q, staged);

@@ -62,18 +62,29 @@ struct NutsInfo {
 
 /// The uniforms of a transition from the chain's stream: uniform(rng, iteration, kTree, i)
 /// with i = ordinal (directions), 64 + ordinal (top-level choices), 128 + ordinal (leaves).
+/// One Philox block holds uniforms 2k and 2k + 1 (philox.hpp, `uniform`); the last block is
+/// kept, so consecutive leaves cost one block per two leaves (the numbers are uniform()'s).
 struct PhiloxTreeUniforms {
   Rng rng;
   std::uint64_t iteration;
+  mutable std::uint32_t block = 0xffffffffu;  // counter index of `bits` (none yet)
+  mutable Philox4x32::U4 bits{};
   LS_HD LS_INLINE double operator()(TreeDraw kind, int ordinal) const {
     const std::uint32_t base = kind == TreeDraw::kDirection ? 0u : kind == TreeDraw::kMerge ? 64u : 128u;
-    return uniform(rng, iteration, Stream::kTree, base + static_cast<std::uint32_t>(ordinal));
+    const std::uint32_t i = base + static_cast<std::uint32_t>(ordinal);
+    if ((i >> 1) != block) {
+      block = i >> 1;
+      bits = rng.bits(iteration, Stream::kTree, block);
+    }
+    return (i & 1u) ? uniform_open01(bits.x[2], bits.x[3]) : uniform_open01(bits.x[0], bits.x[1]);
   }
 };
 
-/// One end of the trajectory: position, momentum, gradient, sharp momentum.
+/// One end of the trajectory: position, momentum, gradient, sharp momentum (V: the lane's
+/// view type, nuts_arrays.hpp).
+template <class V>
 struct TrajectoryEnd {
-  Strided<Real> q, p, g, ps;
+  V q, p, g, ps;
 };
 
 /// 1/2 p . p# (= 1/2 p^T M^-1 p), in double.
@@ -94,31 +105,50 @@ struct SubtreeResult {
 /// Builds a subtree of 2^depth leapfrog steps of size eps_signed from end z (advanced in
 /// place, so z is the subtree's far end afterwards); the proposal goes to L.q_prop/L.g_prop.
 /// Counts leapfrog steps and Metropolis probabilities into info and sum_metro_prob.
-template <class Model, class Metric, class Uniforms>
-LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data& data,
-                                  const NutsLane& L, const TrajectoryEnd& z, const Metric& metric,
+template <class Model, class Lane, class Metric, class Uniforms>
+LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data& data, const Lane& L,
+                                  const TrajectoryEnd<typename Lane::View>& z, const Metric& metric,
                                   Real eps_signed, int depth, double H0, NutsInfo& info,
                                   double& sum_metro_prob, const Uniforms& u) {
+  using V = typename Lane::View;
   const int dim = L.dim;
   SubtreeResult r;
   for (int i = 0; i < dim; ++i) L.rho_sub[i] = 0;
   const std::uint32_t n_leaves = 1u << depth;
+  // The subtree's weights as a running maximum and a scaled sum (the "online softmax"):
+  // sum_n exp(w_n) = exp(w_max) * w_sum, so each leaf costs one exp for the log-sum, the
+  // progressive probability w_n / (w_0 + ... + w_n) and, mostly, min(1, exp(w_n)) — where
+  // log_sum_exp and the two exps cost four transcendentals. exp_max = exp(w_max) is refreshed
+  // only when the maximum grows (on average ~ln n times in n leaves).
+  double w_max = -INFINITY, w_sum = 0, exp_max = 0;
   for (std::uint32_t n = 0; n < n_leaves; ++n) {
     const Real logp = hmc::leapfrog_step(model, data, dim, z.q, z.p, z.g, metric, eps_signed);
     ++info.n_leapfrog;
     metric.sharp(z.p, z.ps);
     double h = kinetic_from_sharp(dim, z.p, z.ps) - static_cast<double>(logp);
     if (!(h == h)) h = INFINITY;
-    if (h - H0 > kMaxDeltaH) info.divergent = true;
     const double w = H0 - h;
-    const double lsw = m::log_sum_exp(r.log_sum_weight, w);
-    sum_metro_prob += w > 0 ? 1.0 : m::exp(w);
-    if (info.divergent) {
+    if (h - H0 > kMaxDeltaH) {
+      info.divergent = true;
+      sum_metro_prob += m::exp(w);
       r.valid = false;
       return r;
     }
+    double take;  // exp(w_n) / (exp(w_0) + ... + exp(w_n))
+    if (w > w_max) {
+      w_sum = w_sum * m::exp(w_max - w) + 1.0;
+      w_max = w;
+      exp_max = m::exp(w);
+      take = 1.0 / w_sum;
+      sum_metro_prob += w > 0 ? 1.0 : exp_max;
+    } else {
+      const double e = m::exp(w - w_max);
+      w_sum += e;
+      take = e / w_sum;
+      sum_metro_prob += w > 0 ? 1.0 : w_max < 700 ? e * exp_max : m::exp(w);
+    }
     // progressive multinomial sampling inside the subtree
-    if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < m::exp(w - lsw)) {
+    if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < take) {
       for (int i = 0; i < dim; ++i) {
         L.q_prop[i] = z.q[i];
         L.g_prop[i] = z.g[i];
@@ -126,15 +156,14 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
       r.logp_prop = logp;
       r.h_prop = h;
     }
-    r.log_sum_weight = lsw;
 
     // checkpoints (prefix sums exclude the leaf itself), then the running momentum sum
     const int t = trailing_ones(n);
     const int ls = left_checkpoint_slot(n);
     const int rs = t >= 1 && t < depth ? t : -1;
-    const Strided<Real> lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
-                        lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
-    const Strided<Real> rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
+    const V lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
+            lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
+    const V rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
     for (int i = 0; i < dim; ++i) {
       const Real before = L.rho_sub[i];
       if (ls >= 0) {
@@ -152,18 +181,18 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
     // the merges of Stan's recursion that leaf n completes (levels 1 .. t)
     for (int k = 1; k <= t; ++k) {
       const MergeSlots ms = merge_slots(n, k);
-      const Strided<Real> ps_m = L.slot(L.left_ps, ms.begin_a), pre_m = L.slot(L.left_prefix, ms.begin_a);
-      const Strided<Real> rho_sub = L.rho_sub;
+      const V ps_m = L.slot(L.left_ps, ms.begin_a), pre_m = L.slot(L.left_prefix, ms.begin_a);
+      const V rho_sub = L.rho_sub;
       // around A+B: rho[m..n]
       bool ok = persists(dim, ps_m, z.ps, [&](int i) { return rho_sub[i] - pre_m[i]; });
       if (ok && k >= 2) {
         // across the junction from A: p#(m), p#(b), rho[m..b]
-        const Strided<Real> ps_b = L.slot(L.left_ps, ms.begin_b), p_b = L.slot(L.left_p, ms.begin_b),
-                            pre_b = L.slot(L.left_prefix, ms.begin_b);
+        const V ps_b = L.slot(L.left_ps, ms.begin_b), p_b = L.slot(L.left_p, ms.begin_b),
+                pre_b = L.slot(L.left_prefix, ms.begin_b);
         ok = persists(dim, ps_m, ps_b, [&](int i) { return pre_b[i] + p_b[i] - pre_m[i]; });
         if (ok) {
           // across the junction from B: p#(e), p#(n), rho[e..n]
-          const Strided<Real> ps_e = L.slot(L.right_ps, ms.end_a), pre_e = L.slot(L.right_prefix, ms.end_a);
+          const V ps_e = L.slot(L.right_ps, ms.end_a), pre_e = L.slot(L.right_prefix, ms.end_a);
           ok = persists(dim, ps_e, z.ps, [&](int i) { return rho_sub[i] - pre_e[i]; });
         }
       }
@@ -173,15 +202,17 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
       }
     }
   }
+  r.log_sum_weight = w_max + m::log(w_sum);
   return r;
 }
 
 /// One transition. On entry L.p_f holds the momentum drawn for this transition and L.q,
-/// L.g, *L.logp the current state; on exit they hold the sample.
-template <class Model, class Metric, class Uniforms>
-LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& data,
-                               const NutsLane& L, const Metric& metric, Real eps, int max_depth,
-                               const Uniforms& u) {
+/// L.g, *L.logp the current state; on exit they hold the sample. Lane: NutsLaneT of either
+/// layout (nuts_arrays.hpp); the arithmetic is the same in both.
+template <class Model, class Lane, class Metric, class Uniforms>
+LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& data, const Lane& L,
+                               const Metric& metric, Real eps, int max_depth, const Uniforms& u) {
+  using V = typename Lane::View;
   const int dim = L.dim;
   NutsInfo info;
   metric.sharp(L.p_f, L.ps_f);
@@ -198,12 +229,12 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
   info.energy = H0;
   double log_sum_weight = 0;  // log exp(H0 - H0)
   double sum_metro_prob = 0;
-  const TrajectoryEnd fwd{L.q_f, L.p_f, L.g_f, L.ps_f}, bck{L.q_b, L.p_b, L.g_b, L.ps_b};
+  const TrajectoryEnd<V> fwd{L.q_f, L.p_f, L.g_f, L.ps_f}, bck{L.q_b, L.p_b, L.g_b, L.ps_b};
 
   while (info.depth < max_depth) {
     const bool forward = u(TreeDraw::kDirection, info.depth) > 0.5;
-    const TrajectoryEnd& near = forward ? fwd : bck;  // extended in place
-    const Strided<Real> ps_far = forward ? L.ps_b : L.ps_f;
+    const TrajectoryEnd<V>& near = forward ? fwd : bck;  // extended in place
+    const V ps_far = forward ? L.ps_b : L.ps_f;
     for (int i = 0; i < dim; ++i) {
       L.p_near[i] = near.p[i];
       L.ps_near[i] = near.ps[i];
@@ -226,8 +257,8 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
     log_sum_weight = m::log_sum_exp(log_sum_weight, sub.log_sum_weight);
 
     // A = old trajectory (far end .. near end), B = new subtree (left slot 0 .. near.*)
-    const Strided<Real> rho = L.rho, rho_sub = L.rho_sub, p_near = L.p_near;
-    const Strided<Real> p_b0 = L.left_p;  // slot 0 = the subtree's first leaf
+    const V rho = L.rho, rho_sub = L.rho_sub, p_near = L.p_near;
+    const V p_b0 = L.left_p;  // slot 0 = the subtree's first leaf
     bool persist = persists(dim, ps_far, near.ps, [&](int i) { return rho[i] + rho_sub[i]; });
     persist = persist && persists(dim, ps_far, L.left_ps, [&](int i) { return rho[i] + p_b0[i]; });
     persist = persist && persists(dim, L.ps_near, near.ps, [&](int i) { return rho_sub[i] + p_near[i]; });

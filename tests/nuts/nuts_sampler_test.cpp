@@ -210,9 +210,13 @@ TEST(NutsPosterior, StdNormal100) {
   const SampleRun r = run_nuts(m, cfg);
   expect_moments(r.draws, std::vector<double>(100, 0.0), std::vector<double>(100, 1.0), "std_normal");
   EXPECT_EQ(r.info.divergences, 0);
+  // Per chain, from the last window's ~100 draws: one element's estimate has sd ~0.22 (2% of
+  // all elements are off by more than 0.5), so the check is on the chain's mean over its 100
+  // elements (sd ~0.022; Stan's regularization n/(n+5) centers it at ~0.95).
   for (int c = 0; c < 64; ++c) {
-    const std::string chain = "chain " + std::to_string(c);
-    EXPECT_NEAR(r.info.inv_metric[c][0], 1.0, 0.5) << chain;  // per chain, from ~100 draws
+    double mean = 0;
+    for (double v : r.info.inv_metric[c]) mean += v / 100;
+    EXPECT_NEAR(mean, 1.0, 0.12) << "chain " << c << ": mean of the adapted inverse metric (tolerance 0.12)";
   }
 }
 
