@@ -52,6 +52,7 @@
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/ensemble/box.hpp"
+#include "kernels/ensemble/fast_exp.hpp"
 #include "models/model_info.hpp"
 
 namespace lockstep {
@@ -216,23 +217,25 @@ struct Peak {
  private:
   /// L(theta) alone (the ensemble's hot loop). One chain: log_likelihood<false>. W chains:
   /// the same arithmetic written point-outer, chain-inner over plain arrays, which g++ keeps
-  /// in registers (the Batch<W> temporaries of the generic form cost ~1.8x here).
+  /// in registers (the Batch<W> temporaries of the generic form cost ~1.8x here), with
+  /// ensemble::exp_upto_709 (< 2 ulp, under half the operations of m::exp; kernels/ensemble/
+  /// fast_exp.hpp; the argument is <= 0 or NaN): the two forms agree to ~1e-15 relative.
   LS_HD LS_INLINE static Real likelihood_only(const Data& d, Real l, Real m, Real s, Real a, Real b) {
     return log_likelihood<false, Real>(d, l, m, s, a, b, nullptr);
   }
   template <int W>
   LS_HD LS_INLINE static Batch<W> likelihood_only(const Data& d, const Batch<W>& l, const Batch<W>& m,
                                                   const Batch<W>& s, const Batch<W>& a, const Batch<W>& b) {
-    Real half_inv_s2[W], ll[W];
+    Real neg_half_inv_s2[W], ll[W];  // -1/(2 s^2): (dm^2)(-h) is exactly -(dm^2 h), one op fewer
     for (int w = 0; w < W; ++w) {
-      half_inv_s2[w] = Real(0.5) / (s.v[w] * s.v[w]);
+      neg_half_inv_s2[w] = Real(-0.5) / (s.v[w] * s.v[w]);
       ll[w] = Real(0);
     }
     for (int n = 0; n < d.N; ++n) {
       const Real x = d.x[n], y = d.y[n], wn = d.w[n];
       for (int w = 0; w < W; ++w) {
         const Real dm = m.v[w] - x;
-        const Real e = m::exp(-(dm * dm) * half_inv_s2[w]);
+        const Real e = ensemble::exp_upto_709((dm * dm) * neg_half_inv_s2[w]);
         const Real resid = y - (l.v[w] * e + a.v[w] + b.v[w] * x);
         ll[w] += resid * (resid * wn);
       }

@@ -17,8 +17,8 @@ which is the fastest way to use emcee.
 Output: ONE JSON object on stdout:
     {"peer": "emcee", "emcee_version": ..., "walkers": N, "steps": S, "vectorize": bool,
      "seconds": wall clock of run_mcmc, "walker_updates_per_second": N S / seconds,
-     "tau": [emcee get_autocorr_time(quiet=True), per parameter, in steps],
-     "independent_samples_per_second": N S / max(tau) / seconds,
+     "tau": [emcee get_autocorr_time(quiet=True), per parameter, in steps; null if NaN],
+     "independent_samples_per_second": N S / max(tau) / seconds (null if a tau is NaN),
      "acceptance_fraction": mean over walkers, "mean": [...]}
 On failure: {"peer": "emcee", "error": "..."} and exit status 0.
 """
@@ -86,6 +86,9 @@ def main():
     sampler.run_mcmc(p0, args.steps, progress=False)
     seconds = time.perf_counter() - t0
     tau = sampler.get_autocorr_time(quiet=True)
+    # tau is NaN when the run is far too short (a few steps): JSON null, never a bare NaN
+    tau_list = [float(t) if np.isfinite(t) else None for t in tau]
+    tau_max = float(np.max(tau)) if np.all(np.isfinite(tau)) else None
     updates = args.walkers * args.steps
     chain = sampler.get_chain(discard=args.steps // 5, flat=True)
     print(json.dumps({
@@ -96,8 +99,8 @@ def main():
         "vectorize": vectorized,
         "seconds": seconds,
         "walker_updates_per_second": updates / seconds,
-        "tau": [float(t) for t in tau],
-        "independent_samples_per_second": updates / float(np.max(tau)) / seconds,
+        "tau": tau_list,
+        "independent_samples_per_second": updates / tau_max / seconds if tau_max else None,
         "acceptance_fraction": float(np.mean(sampler.acceptance_fraction)),
         "mean": [float(v) for v in chain.mean(axis=0)],
     }))

@@ -52,6 +52,14 @@ namespace ensemble_detail {
 /// Steps between progress reports.
 constexpr int kProgressSteps = 50;
 
+/// Model blocks of W walkers per lane of a half-step on the CPU (W > 1; kernels/ensemble/
+/// half_step.hpp explains why); 1 on the GPU. Measured on the peak model (1 thread, 1024
+/// walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32 walkers, where half of a
+/// lane is padding, K = 4 beats K = 1.
+constexpr int kCpuInterleave = 4;
+constexpr int kBlocksPerLane = backend::kLaneWidth > 1 ? kCpuInterleave : 1;
+constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
+
 /// Device storage of the walkers and the half-step scratch.
 struct EnsembleBuffers {
   backend::DeviceVector<Real> x, lp, prop, walk_chol, walk_mean, x_old, centre;
@@ -63,7 +71,7 @@ struct EnsembleBuffers {
     a.n_walkers = n_walkers;
     a.n_ensembles = n_ensembles;
     a.n_pad = backend::padded_chains(n_total);
-    a.half_pad = backend::padded_chains(n_total / 2);
+    a.half_pad = (n_total / 2 + kHalfStepLane - 1) / kHalfStepLane * kHalfStepLane;
     x.assign(static_cast<std::size_t>(dim) * a.n_pad, 0);
     lp.assign(a.n_pad, 0);
     prop.assign(static_cast<std::size_t>(dim) * a.half_pad, 0);
@@ -168,7 +176,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   draws.resize(n_total, n_saved);
   backend::DrawBuffers out_buf(draws);
 
-  ensemble::HalfStep<Model, W> step;
+  ensemble::HalfStep<Model, W, ensemble_detail::kBlocksPerLane> step;
   step.model = m.model;
   step.data = m.data;
   step.a = a;
@@ -181,7 +189,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   step.out.n_chains = n_total;
   step.out.n_draws = n_saved;
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
-  const int n_lanes = a.half_pad / W;
+  const int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
 
   // ---- steps --------------------------------------------------------------------------------
   for (int t = 0; t < cfg.steps; ++t) {

@@ -6,13 +6,18 @@
 // ensemble_sampler.hpp); reading the complement from a snapshot of the step's start instead
 // gives the INVALID "simultaneous" variant that only a test uses.
 //
-// One lane = W consecutive half positions (kernels/ensemble/ensemble_arrays.hpp), possibly
-// of several ensembles. Every phase is a loop over the W walkers that g++ vectorizes: the
-// split-permutation lookups (SplitBlock), the Philox draws under W different keys
-// (philox_keys), the stretch and DE proposals (gathers from the complement), staged by half
-// position; then the model evaluates all W proposals at once on a BlockView<W> (T =
+// One lane = B = K W consecutive half positions (kernels/ensemble/ensemble_arrays.hpp),
+// possibly of several ensembles. Every phase is a loop over the B walkers that g++
+// vectorizes: the split-permutation lookups (SplitBlock), the Philox draws under B different
+// keys (philox_keys), the stretch and DE proposals (gathers from the complement), staged by
+// half position; then the model evaluates the proposals W at a time on a BlockView<W> (T =
 // Batch<W>). The walk move is built walker by walker (scalar). A lane only writes its own
 // walkers and reads the other half, so lanes never race.
+//
+// Why K > 1 on the CPU: the phases before the model are one long chain of dependent,
+// high-latency integer work per walker (split lookup -> Philox -> partner lookup -> gather);
+// K independent blocks of W in one lane let the core overlap K such chains (measured on the
+// peak model: the host picks K, host/run/ensemble_sampler.hpp). On the GPU W = K = 1.
 //
 // Random numbers: walker g's draws at step t come from the key (seed, g), Stream::kEnsemble,
 // counter t (moves.hpp lists the indices); the split of ensemble e from (seed, e) at index
@@ -30,11 +35,12 @@
 namespace lockstep {
 namespace ensemble {
 
-template <class Model, int W>
+template <class Model, int W, int K = 1>
 struct HalfStep {
+  static constexpr int B = K * W;  // half positions per lane (K model blocks of W)
   Model model;
   typename Model::Data data;
-  EnsembleArrays a;
+  EnsembleArrays a;  // a.half_pad must be a multiple of B
   const Real* complement = nullptr;  // where complement positions are read: a.x, or a snapshot
   EnsembleDrawTarget out;
   std::uint64_t seed = 0;
@@ -47,38 +53,42 @@ struct HalfStep {
   LS_HD void operator()(int lane) const {
     const int d = a.dim, n = a.n_walkers, h = a.half();
     const int n_pos = a.n_half_positions();
-    const int j0 = lane * W;
+    const int j0 = lane * B;
     const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
     // ---- which walkers: half position j -> ensemble e, member pi_e(half * h + i) ----------
-    int ens[W];
-    bool real[W];
-    std::uint32_t in[W], member[W], g[W];
-    for (int w = 0; w < W; ++w) {
+    int ens[B];
+    bool real[B];
+    std::uint32_t in[B], member[B], g[B];
+    // e = floor(jj / h) as floor((jj + 1/2) * (1/h)): (jj + 1/2) / h is at least 1/(2h) from
+    // an integer and the product's relative error is ~2^-52, so it is exact for every int jj
+    // (and, unlike an integer division, vectorizes).
+    const double inv_h = 1.0 / h;
+    for (int w = 0; w < B; ++w) {
       const int j = j0 + w;
       real[w] = j < n_pos;
       // padding positions repeat the last real one; their results are never written
       const int jj = real[w] ? j : n_pos - 1;
-      const int e = jj / h;
+      const int e = static_cast<int>((jj + 0.5) * inv_h);
       ens[w] = e;
       in[w] = static_cast<std::uint32_t>(half * h + (jj - e * h));
     }
-    SplitBlock<W> split;
+    SplitBlock<B> split;
     split.init(seed, iteration, n, ens);
     split.apply(in, member);
-    for (int w = 0; w < W; ++w) g[w] = static_cast<std::uint32_t>(ens[w] * n) + member[w];
+    for (int w = 0; w < B; ++w) g[w] = static_cast<std::uint32_t>(ens[w] * n) + member[w];
     // ---- their random numbers and proposals --------------------------------------------------
-    WalkerUniformsBlock<W> u;
+    WalkerUniformsBlock<B> u;
     u.draw(seed, iteration, g, kind == MoveKind::kDifferentialEvolution);
-    double log_u[W], factor[W];
-    for (int w = 0; w < W; ++w) {
+    double log_u[B], factor[B];
+    for (int w = 0; w < B; ++w) {
       log_u[w] = m::log(u.accept[w]);
       factor[w] = 0;
     }
     const std::ptrdiff_t xs = a.n_pad, ys = a.half_pad;
     if (kind == MoveKind::kStretch) {
-      std::uint32_t pin[W], pc[W];
-      double z[W];
-      for (int w = 0; w < W; ++w) {
+      std::uint32_t pin[B], pc[B];
+      double z[B];
+      for (int w = 0; w < B; ++w) {
         pin[w] = other + static_cast<std::uint32_t>(pick_index(u.pick1[w], h));
         z[w] = stretch_z(params.stretch_a, u.move[w]);
         factor[w] = (d - 1) * m::log(z[w]);
@@ -88,15 +98,15 @@ struct HalfStep {
         const Real* xp = a.x + p * xs;
         const Real* cp = complement + p * xs;
         Real* y = a.prop + p * ys + j0;
-        for (int w = 0; w < W; ++w) {
+        for (int w = 0; w < B; ++w) {
           const std::uint32_t c = static_cast<std::uint32_t>(ens[w] * n) + pc[w];
           const double cv = cp[c];
           y[w] = static_cast<Real>(cv + z[w] * (xp[g[w]] - cv));
         }
       }
     } else if (kind == MoveKind::kDifferentialEvolution) {
-      std::uint32_t pin1[W], pin2[W], c1[W], c2[W];
-      for (int w = 0; w < W; ++w) {
+      std::uint32_t pin1[B], pin2[B], c1[B], c2[B];
+      for (int w = 0; w < B; ++w) {
         const int i1 = pick_index(u.pick1[w], h);
         int i2 = pick_index(u.pick2[w], h - 1);
         i2 += i2 >= i1 ? 1 : 0;
@@ -105,10 +115,10 @@ struct HalfStep {
       }
       split.apply(pin1, c1);
       split.apply(pin2, c2);
-      std::uint32_t b[4][W];
-      philox_keys<W>(Rng::counter(seed, iteration, Stream::kEnsemble, 2), g, static_cast<std::uint32_t>(seed), b);
-      double gamma[W];
-      for (int w = 0; w < W; ++w) {
+      std::uint32_t b[4][B];
+      philox_keys<B>(Rng::counter(seed, iteration, Stream::kEnsemble, 2), g, static_cast<std::uint32_t>(seed), b);
+      double gamma[B];
+      for (int w = 0; w < B; ++w) {
         double z0, z1;
         normal_pair(Philox4x32::U4{{b[0][w], b[1][w], b[2][w], b[3][w]}}, z0, z1);
         gamma[w] = gamma0 * (1.0 + params.de_sigma * z0);
@@ -117,28 +127,41 @@ struct HalfStep {
         const Real* xp = a.x + p * xs;
         const Real* cp = complement + p * xs;
         Real* y = a.prop + p * ys + j0;
-        for (int w = 0; w < W; ++w) {
+        for (int w = 0; w < B; ++w) {
           const std::uint32_t base = static_cast<std::uint32_t>(ens[w] * n);
           y[w] = static_cast<Real>(xp[g[w]] + gamma[w] * (static_cast<double>(cp[base + c2[w]]) - cp[base + c1[w]]));
         }
       }
     } else {
-      for (int w = 0; w < W; ++w) propose_walk(split, w, ens[w], static_cast<int>(g[w]), j0 + w);
+      for (int w = 0; w < B; ++w) propose_walk(split, w, ens[w], static_cast<int>(g[w]), j0 + w);
     }
-    // ---- evaluate all W proposals at once (T = Batch<W>) and accept or reject ------------------
-    const Batch<W> lp_new = model.log_density_constrained(data, BlockView<W>{a.prop + j0, a.half_pad});
-    for (int w = 0; w < W; ++w) {
-      if (!real[w]) continue;
-      const int gw = static_cast<int>(g[w]);
-      const double lpn = lane_of(lp_new, w);
+    // ---- evaluate the B proposals, W at a time (T = Batch<W>), and accept or reject ----------
+    double lpn[B];
+    for (int k = 0; k < K; ++k) {
+      const Batch<W> lp_k = model.log_density_constrained(data, BlockView<W>{a.prop + j0 + k * W, a.half_pad});
+      for (int w = 0; w < W; ++w) lpn[k * W + w] = lane_of(lp_k, w);
+    }
+    bool accept[B];
+    for (int w = 0; w < B; ++w) {
       // NaN or -inf at the proposal: the comparison is false (rejected)
-      const bool accept = log_u[w] < factor[w] + (lpn - static_cast<double>(a.lp[gw]));
-      if (accept) {
-        for (int p = 0; p < d; ++p) a.x[p * xs + gw] = a.prop[p * ys + j0 + w];
-        a.lp[gw] = static_cast<Real>(lpn);
-      }
-      if (out.save) store(gw, accept);
+      accept[w] = log_u[w] < factor[w] + (lpn[w] - static_cast<double>(a.lp[g[w]]));
     }
+    // Selects, not branches (acceptance is ~50%: a branch would mispredict half the time);
+    // the walkers of one half are distinct, and padding (at the end) is skipped.
+    for (int w = 0; w < B; ++w) {
+      if (!real[w]) break;
+      const std::ptrdiff_t gw = static_cast<std::ptrdiff_t>(g[w]);
+      const bool acc = accept[w];
+      for (int p = 0; p < d; ++p) {
+        Real* xv = a.x + p * xs + gw;
+        const Real yv = a.prop[p * ys + j0 + w];
+        *xv = acc ? yv : *xv;
+      }
+      const Real old_lp = a.lp[gw];
+      a.lp[gw] = acc ? static_cast<Real>(lpn[w]) : old_lp;
+    }
+    if (out.save)
+      for (int w = 0; w < B && real[w]; ++w) store(static_cast<int>(g[w]), accept[w]);
   }
 
  private:
@@ -147,7 +170,7 @@ struct HalfStep {
   }
 
   /// The walk move for element w (walker g, ensemble e): writes prop[., j].
-  LS_HD void propose_walk(const SplitBlock<W>& split, int w, int e, int g, int j) const {
+  LS_HD void propose_walk(const SplitBlock<B>& split, int w, int e, int g, int j) const {
     const int d = a.dim, h = a.half(), base = e * a.n_walkers;
     const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
     const Rng rng{seed, static_cast<std::uint32_t>(g)};

@@ -87,7 +87,9 @@ struct SplitPermutation {
 /// The split permutations of the ensembles of W consecutive half positions, applied
 /// elementwise (element w uses ensemble ens[w]'s keys): the same values as SplitPermutation,
 /// written as loops over w so that a lane's W lookups vectorize. Keys are computed once per
-/// distinct ensemble (consecutive positions share one unless ensembles are tiny).
+/// distinct ensemble (consecutive positions share one unless ensembles are tiny); init
+/// requires ens to be non-decreasing (consecutive half positions), and broadcasts one
+/// ensemble's keys when ens[0] == ens[W - 1].
 template <int W>
 struct SplitBlock {
   std::uint32_t n = 0, bits = 0, mask = 0;
@@ -95,6 +97,15 @@ struct SplitBlock {
 
   LS_HD LS_INLINE void init(std::uint64_t seed, std::uint64_t iteration, int n_walkers, const int (&ens)[W]) {
     SplitPermutation s;
+    if (ens[0] == ens[W - 1]) {  // one ensemble (ens is non-decreasing): broadcast its keys
+      s = SplitPermutation::make(seed, static_cast<std::uint32_t>(ens[0]), iteration, n_walkers);
+      for (int r = 0; r < kSplitRounds; ++r)
+        for (int w = 0; w < W; ++w) key[r][w] = s.key[r];
+      n = s.n;
+      bits = s.bits;
+      mask = s.mask;
+      return;
+    }
     for (int w = 0; w < W; ++w) {
       if (w == 0 || ens[w] != ens[w - 1])
         s = SplitPermutation::make(seed, static_cast<std::uint32_t>(ens[w]), iteration, n_walkers);

@@ -89,24 +89,25 @@ TEST(SplitPermutation, DependsOnSeedEnsembleAndIteration) {
 
 TEST(SplitPermutation, BlockFormEqualsScalarForm) {
   // SplitBlock (vectorized, per-element keys) gives exactly SplitPermutation's values, for
-  // lanes inside one ensemble and lanes that straddle several tiny ensembles.
+  // lanes inside one ensemble (init's broadcast path) and lanes that straddle several tiny
+  // ensembles.
   constexpr int W = 8;
-  for (int n : {2, 6, 34, 1024, 1026}) {
-    for (int first : {0, 5}) {
-      int ens[W];
-      for (int w = 0; w < W; ++w) ens[w] = n == 2 ? first + w : first + w / 3;
-      SplitBlock<W> block;
-      block.init(77, 12, n, ens);
-      std::uint32_t in[W], out[W];
-      for (int w = 0; w < W; ++w) in[w] = static_cast<std::uint32_t>((w * 37 + 3) % n);
-      block.apply(in, out);
-      for (int w = 0; w < W; ++w) {
-        const SplitPermutation s = SplitPermutation::make(77, static_cast<std::uint32_t>(ens[w]), 12, n);
-        EXPECT_EQ(out[w], s(in[w])) << "n = " << n << ", element " << w;
-        EXPECT_EQ(block.one(w, in[w]), s(in[w]));
+  for (int n : {2, 6, 34, 1024, 1026})
+    for (int first : {0, 5})
+      for (bool one_ensemble : {false, true}) {
+        int ens[W];
+        for (int w = 0; w < W; ++w) ens[w] = one_ensemble ? first : n == 2 ? first + w : first + w / 3;
+        SplitBlock<W> block;
+        block.init(77, 12, n, ens);
+        std::uint32_t in[W], out[W];
+        for (int w = 0; w < W; ++w) in[w] = static_cast<std::uint32_t>((w * 37 + 3) % n);
+        block.apply(in, out);
+        for (int w = 0; w < W; ++w) {
+          const SplitPermutation s = SplitPermutation::make(77, static_cast<std::uint32_t>(ens[w]), 12, n);
+          EXPECT_EQ(out[w], s(in[w])) << "n = " << n << ", element " << w << (one_ensemble ? ", one ensemble" : "");
+          EXPECT_EQ(block.one(w, in[w]), s(in[w]));
+        }
       }
-    }
-  }
 }
 
 TEST(WalkerDraws, BlockFormEqualsScalarForm) {
