@@ -18,7 +18,7 @@ struct SampleOptions {
   int warmup = 1000;
   int draws = 1000;
   long long seed = -1;           // -1: choose one and print it
-  double target_accept = 0.8;
+  double target_accept = 0;       // 0: the algorithm's default (0.8; ChEES 0.651)
   std::string init = "unif2";
   int threads = 0;
   std::string backend = "cpu";
@@ -32,6 +32,7 @@ struct SampleOptions {
   std::string metric = "diag";
   bool pool_adaptation = false;
   bool quiet = false;
+  int superchains = 0;           // K > 0: nested R-hat with K superchains (K divides chains)
 };
 
 int run_sample(const SampleOptions& o);
@@ -54,6 +55,31 @@ struct EnsembleOptions {
 };
 
 int run_ensemble(const EnsembleOptions& o);
+
+/// `lockstep study`: a convergence study over chain counts and warmup lengths (study_command.cpp).
+struct StudyOptions {
+  std::string model;
+  std::string data;
+  std::vector<std::string> set;
+  std::string algorithm = "hmc";
+  std::string chains = "16,256,4096";       // comma-separated list
+  std::string warmup = "25,50,100,200,500";  // comma-separated list
+  int repeats = 5;
+  int draws = 100;
+  int superchains = -1;          // -1: 4 when 4 divides every chain count (>= 8), else none; 0: none
+  long long seed = -1;           // -1: choose one and print it
+  double init_radius = 2.0;      // superchain starts uniform(-R, R), unconstrained
+  int steps = 10;                // HMC mean leapfrog steps
+  int threads = 0;
+  std::string reference;
+  std::string output;            // directory
+};
+
+int run_study(const StudyOptions& o);
+
+/// "16,256,4096" -> {16, 256, 4096}; InputError naming `flag` for an empty list, a
+/// non-integer or a value below `minimum`.
+std::vector<int> parse_int_list(const std::string& text, const std::string& flag, int minimum);
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
 int run_models();
 

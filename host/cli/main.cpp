@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   sample->add_option("--warmup", so.warmup, "Warmup iterations per chain (default 1000)");
   sample->add_option("--draws", so.draws, "Draws per chain after warmup (default 1000)");
   sample->add_option("--seed", so.seed, "Random seed (default: random, printed)");
-  sample->add_option("--target-accept", so.target_accept, "Step-size adaptation target (default 0.8)");
+  sample->add_option("--target-accept", so.target_accept, "Step-size adaptation target (default 0.8; chees 0.651)");
   sample->add_option("--init", so.init, "unif2 (default), unifR, R, or a JSON file of parameter values");
   sample->add_option("--threads", so.threads, "CPU worker threads (default: all cores)");
   sample->add_option("--backend", so.backend, "cpu or cuda");
@@ -31,12 +31,14 @@ int main(int argc, char** argv) {
   sample->add_option("--summary", so.summary, "Write the summary as JSON");
   sample->add_flag("--save-warmup", so.save_warmup, "Also save warmup draws");
   sample->add_option("--thin", so.thin, "Keep every K-th draw (default 1)");
-  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps) or nuts");
+  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps), nuts, or chees (ChEES-HMC, trajectory length adapted across chains)");
   sample->add_option("--max-depth", so.max_depth, "NUTS maximum tree depth (default 10)");
   sample->add_option("--metric", so.metric, "NUTS inverse metric: diag (default) or dense");
   sample->add_option("--steps", so.steps, "Mean leapfrog steps per HMC iteration (default 10)");
   sample->add_flag("--pool-adaptation", so.pool_adaptation, "Pool step-size and metric adaptation across chains");
   sample->add_flag("--quiet", so.quiet, "No progress display");
+  sample->add_option("--superchains", so.superchains,
+                     "K superchains for nested R-hat: K must divide --chains; a superchain's chains share one start");
 
   std::vector<std::string> files;
   std::string summary_json;
@@ -61,6 +63,25 @@ int main(int argc, char** argv) {
   ens->add_option("--output", eo.output, "Draws: PATH.nc (InferenceData) or PATH.csv (Stan CSV per walker)");
   ens->add_option("--summary", eo.summary, "Write the report as JSON");
 
+  StudyOptions to;
+  CLI::App* study = app.add_subcommand("study", "Convergence study: error against warmup length and chain count");
+  study->add_option("model", to.model, "Model name (see `lockstep models`)")->required();
+  study->add_option("--data", to.data, "Data file (JSON or CSV)");
+  study->add_option("--set", to.set, "Model option key=value (repeatable)");
+  study->add_option("--algorithm", to.algorithm, "Sampler: hmc (default), nuts or chees");
+  study->add_option("--chains", to.chains, "Chain counts, comma-separated (default 16,256,4096)");
+  study->add_option("--warmup", to.warmup, "Warmup lengths, comma-separated (default 25,50,100,200,500)");
+  study->add_option("--repeats", to.repeats, "Runs per configuration, with different seeds (default 5)");
+  study->add_option("--draws", to.draws, "Draws per chain after warmup (default 100)");
+  study->add_option("--superchains", to.superchains,
+                    "Superchains for nested R-hat; must divide every chain count (default 4 if it does, 0: none)");
+  study->add_option("--seed", to.seed, "Random seed; repeat r uses a seed derived from it (default: random, printed)");
+  study->add_option("--init", to.init_radius, "Initial points uniform(-R, R) on the unconstrained scale (default 2)");
+  study->add_option("--steps", to.steps, "Mean leapfrog steps per HMC iteration (default 10)");
+  study->add_option("--threads", to.threads, "CPU worker threads (default: all cores)");
+  study->add_option("--reference", to.reference, "Reference JSON {\"param\": {\"mean\": m, \"sd\": s}, ...}")->required();
+  study->add_option("--output", to.output, "Directory for study.csv and study.svg")->required();
+
   app.add_subcommand("models", "List models with their parameters, options and data fields");
 
   try {
@@ -77,6 +98,7 @@ int main(int argc, char** argv) {
     if (sample->parsed()) return run_sample(so);
     if (summary->parsed()) return run_summary(files, summary_json);
     if (ens->parsed()) return run_ensemble(eo);
+    if (study->parsed()) return run_study(to);
     return run_models();
   } catch (const lockstep::InputError& e) {
     std::fprintf(stderr, "lockstep: error: %s\n", e.what());

@@ -7,9 +7,11 @@
 #include <random>
 
 #include "host/backend/lanes.hpp"
+#include "host/cli/algorithms.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/cli/terminal_progress.hpp"
+#include "host/diagnostics/nested_rhat.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/input_error.hpp"
 #include "host/io/csv_data.hpp"
@@ -34,12 +36,17 @@ void validate(const SampleOptions& o) {
   if (o.thin < 1) throw InputError("--thin: must be at least 1, found " + std::to_string(o.thin));
   if (o.threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(o.threads));
   if (o.steps < 1) throw InputError("--steps: must be at least 1, found " + std::to_string(o.steps));
-  if (!(o.target_accept > 0 && o.target_accept < 1))
+  if (o.target_accept != 0 && !(o.target_accept > 0 && o.target_accept < 1))
     throw InputError("--target-accept: must be strictly between 0 and 1, found " + std::to_string(o.target_accept));
   if (o.seed < -1)
     throw InputError("--seed: must be a non-negative integer");
-  if (o.algorithm != "hmc" && o.algorithm != "nuts")
-    throw InputError("--algorithm: '" + o.algorithm + "' is not one of: hmc, nuts");
+  find_algorithm(o.algorithm);
+  if (o.superchains < 0 || o.superchains == 1)
+    throw InputError("--superchains: must be at least 2 (nested R-hat compares superchains), found " +
+                     std::to_string(o.superchains));
+  if (o.superchains > 0 && o.chains % o.superchains != 0)
+    throw InputError("--superchains " + std::to_string(o.superchains) + ": must divide --chains " +
+                     std::to_string(o.chains) + " (every superchain has the same number of chains)");
   if (o.metric != "diag" && o.metric != "dense")
     throw InputError("--metric: '" + o.metric + "' is not one of: diag, dense");
   if (o.metric == "dense" && o.algorithm != "nuts") throw InputError("--metric dense: only with --algorithm nuts");
@@ -60,7 +67,7 @@ void validate(const SampleOptions& o) {
 
 /// --init: "unifR" (uniform(-R, R) on the unconstrained scale; Stan's default R = 2), a bare
 /// number R, or a JSON file of parameter values on the constrained scale (used by all chains).
-void apply_init(const std::string& init, const AnyModel& model, HmcConfig& cfg) {
+void apply_init(const std::string& init, const AnyModel& model, SamplerSettings& cfg) {
   std::string radius_text = init.rfind("unif", 0) == 0 ? init.substr(4) : init;
   try {
     std::size_t used = 0;
@@ -131,18 +138,26 @@ int run_sample(const SampleOptions& o) {
   ModelArgs args(o.model, parse_set_options(o.set), data.get());
   const std::unique_ptr<AnyModel> model = load_model(o.model, args);
 
-  HmcConfig cfg;
+  SamplerSettings cfg;
   cfg.chains = o.chains;
   cfg.warmup = o.warmup;
   cfg.draws = o.draws;
   cfg.thin = o.thin;
-  cfg.target_accept = o.target_accept;
+  cfg.target_accept = o.target_accept != 0 ? o.target_accept : default_target_accept(o.algorithm);
   cfg.steps = o.steps;
+  cfg.max_depth = o.max_depth;
+  cfg.metric = o.metric;
   cfg.pool_adaptation = o.pool_adaptation;
   cfg.save_warmup = o.save_warmup;
   cfg.threads = o.threads;
   cfg.seed = o.seed >= 0 ? static_cast<std::uint64_t>(o.seed) : std::random_device{}();
   apply_init(o.init, *model, cfg);
+  if (o.superchains > 0) {
+    if (!cfg.init_unconstrained.empty())
+      throw InputError("--superchains: cannot be used with --init FILE (chains of a superchain start from one "
+                       "random point; give --init R for its radius)");
+    cfg.init_unconstrained = superchain_inits(*model, o.chains, o.superchains, cfg.init_radius, cfg.seed);
+  }
 
   RunInfo info;
   info.model = o.model;
@@ -152,47 +167,35 @@ int run_sample(const SampleOptions& o) {
   info.config = {{"algorithm", o.algorithm}, {"chains", std::to_string(o.chains)},
                  {"warmup", std::to_string(o.warmup)}, {"draws", std::to_string(o.draws)},
                  {"thin", std::to_string(o.thin)}, {"seed", std::to_string(cfg.seed)},
-                 {"target_accept", std::to_string(o.target_accept)}, {"steps", std::to_string(o.steps)},
-                 {"pool_adaptation", o.pool_adaptation ? "true" : "false"},
+                 {"target_accept", std::to_string(cfg.target_accept)},
                  {"save_warmup", o.save_warmup ? "true" : "false"}, {"init", o.init},
                  {"backend", o.backend}};
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
 
+  if (o.algorithm == "hmc") info.config.push_back({"steps", std::to_string(o.steps)});
+  if (o.algorithm != "chees") info.config.push_back({"pool_adaptation", o.pool_adaptation ? "true" : "false"});
   if (o.algorithm == "nuts") {
     info.config.push_back({"max_depth", std::to_string(o.max_depth)});
     info.config.push_back({"metric", o.metric});
   }
+  if (o.superchains > 0) info.config.push_back({"superchains", std::to_string(o.superchains)});
   DrawSet draws;
   std::unique_ptr<Progress> progress;
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
-  if (o.algorithm == "nuts") {
-    NutsConfig n;
-    n.chains = cfg.chains;
-    n.warmup = cfg.warmup;
-    n.draws = cfg.draws;
-    n.thin = cfg.thin;
-    n.seed = cfg.seed;
-    n.target_accept = cfg.target_accept;
-    n.max_depth = o.max_depth;
-    n.metric = o.metric;
-    n.pool_adaptation = cfg.pool_adaptation;
-    n.save_warmup = cfg.save_warmup;
-    n.init_radius = cfg.init_radius;
-    n.init_unconstrained = cfg.init_unconstrained;
-    n.threads = cfg.threads;
-    model->sample_nuts(n, draws, info, progress.get());
-  } else {
-    model->sample_hmc(cfg, draws, info, progress.get());
-  }
+  find_algorithm(o.algorithm).run(*model, cfg, draws, info, progress.get());
+  if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
 
   write_draws(o.output, draws, info);
-  const SummaryReport report = summarize_draws(draws);
+  const SummaryReport report = summarize_draws(draws, info.superchain);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
 
   std::cout << "lockstep " << o.algorithm << ": model " << o.model << ", " << o.chains << " chains, "
-            << o.warmup << " warmup + " << o.draws << " draws each, seed " << cfg.seed << "\n\n";
+            << o.warmup << " warmup + " << o.draws << " draws each, seed " << cfg.seed;
+  if (o.superchains > 0)
+    std::cout << ", " << o.superchains << " superchains of " << o.chains / o.superchains << " chains";
+  std::cout << "\n\n";
   print_summary(std::cout, report);
   std::printf("Wall time: %.3f s (warmup %.3f s, sampling %.3f s)\n", wall, info.warmup_seconds,
               info.sampling_seconds);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "host/diagnostics/nested_rhat.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/atomic_file.hpp"
 
@@ -34,17 +35,30 @@ std::string fmt(double x, const char* spec) {
 
 }  // namespace
 
-SummaryReport summarize_draws(const DrawSet& draws) {
+SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain) {
   SummaryReport r;
   const int n_post = draws.n_draws - draws.n_warmup_saved;
   if (n_post <= 0 || draws.n_chains <= 0) return r;
+  const bool nested = !superchain.empty();
+  if (nested) {
+    for (int id : superchain) r.superchains = std::max(r.superchains, id + 1);
+  }
   const int lp = draws.stat_index("lp__");
-  if (lp >= 0) r.rows.push_back(row_of("lp__", diagnostics::summarize(post_warmup(draws, lp, true))));
+  if (lp >= 0) {
+    r.rows.push_back(row_of("lp__", diagnostics::summarize(post_warmup(draws, lp, true))));
+    if (nested) r.rows.back().nested_rhat = diagnostics::nested_rhat(post_warmup(draws, lp, true), superchain);
+  }
   std::vector<diagnostics::Summary> params(draws.names.size());
+  std::vector<double> nested_rhat(draws.names.size(), std::numeric_limits<double>::quiet_NaN());
 #pragma omp parallel for schedule(dynamic)
-  for (int p = 0; p < static_cast<int>(draws.names.size()); ++p)
+  for (int p = 0; p < static_cast<int>(draws.names.size()); ++p) {
     params[p] = diagnostics::summarize(post_warmup(draws, p, false));
-  for (std::size_t p = 0; p < params.size(); ++p) r.rows.push_back(row_of(draws.names[p], params[p]));
+    if (nested) nested_rhat[p] = diagnostics::nested_rhat(post_warmup(draws, p, false), superchain);
+  }
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    r.rows.push_back(row_of(draws.names[p], params[p]));
+    r.rows.back().nested_rhat = nested_rhat[p];
+  }
 
   const int div = draws.stat_index("divergent__");
   if (div >= 0)
@@ -57,7 +71,9 @@ SummaryReport summarize_draws(const DrawSet& draws) {
   // Warnings, in plain words.
   std::string worst_name;
   double worst = 0;
-  int n_bad_rhat = 0, n_undefined = 0;
+  int n_bad_rhat = 0, n_undefined = 0, n_bad_nested = 0;
+  std::string worst_nested_name;
+  double worst_nested = 0;
   std::string low_ess;
   int n_low_ess = 0;
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
@@ -67,6 +83,10 @@ SummaryReport summarize_draws(const DrawSet& draws) {
     } else if (row.rhat > kRhatWarn) {
       ++n_bad_rhat;
       if (row.rhat > worst) worst = row.rhat, worst_name = row.name;
+    }
+    if (row.nested_rhat > kRhatWarn) {
+      ++n_bad_nested;
+      if (row.nested_rhat > worst_nested) worst_nested = row.nested_rhat, worst_nested_name = row.name;
     }
     if (!std::isnan(row.ess_bulk) && (row.ess_bulk < kEssWarn || row.ess_tail < kEssWarn)) {
       ++n_low_ess;
@@ -79,6 +99,13 @@ SummaryReport summarize_draws(const DrawSet& draws) {
                          fmt(worst, "%.3f") +
                          "): the chains disagree, so the estimates are not yet reliable. Run a longer warmup, "
                          "start the chains closer together, or check the model for multiple modes.");
+  if (n_bad_nested > 0)
+    r.warnings.push_back("Nested R-hat is above " + fmt(kRhatWarn, "%.2f") + " for " +
+                         std::to_string(n_bad_nested) + " quantit" + (n_bad_nested == 1 ? "y" : "ies") +
+                         " (worst: " + worst_nested_name + ", " + fmt(worst_nested, "%.3f") + "): the " +
+                         std::to_string(r.superchains) +
+                         " superchains disagree, so the chains have not yet forgotten where they started. "
+                         "Run a longer warmup.");
   if (n_low_ess > 0)
     r.warnings.push_back("Bulk or tail effective sample size is below " + fmt(kEssWarn, "%.0f") + " for " +
                          std::to_string(n_low_ess) + " quantit" + (n_low_ess == 1 ? "y" : "ies") + " (first: " +
@@ -100,16 +127,22 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
   std::size_t width = 8;
   for (const auto& row : r.rows) width = std::max(width, row.name.size());
   char line[512];
-  std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s\n", static_cast<int>(width), "",
+  const bool nested = r.superchains > 0;
+  std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width), "",
                 "mean", "sd", "5%", "50%", "95%", "ess_bulk", "ess_tail", "r_hat");
-  os << line;
+  os << line << (nested ? " nested_r_hat\n" : "\n");
   for (const auto& row : r.rows) {
-    std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s\n", static_cast<int>(width),
+    std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width),
                   row.name.c_str(), fmt(row.mean, "%.4g").c_str(), fmt(row.sd, "%.4g").c_str(),
                   fmt(row.q5, "%.4g").c_str(), fmt(row.q50, "%.4g").c_str(), fmt(row.q95, "%.4g").c_str(),
                   fmt(row.ess_bulk, "%.0f").c_str(), fmt(row.ess_tail, "%.0f").c_str(),
                   fmt(row.rhat, "%.3f").c_str());
     os << line;
+    if (nested) {
+      std::snprintf(line, sizeof line, " %12s", fmt(row.nested_rhat, "%.3f").c_str());
+      os << line;
+    }
+    os << "\n";
   }
   os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
   for (const auto& w : r.warnings) os << "Warning: " << w << "\n";
@@ -122,6 +155,7 @@ void write_summary_json(const std::string& path, const SummaryReport& r, const R
   j["model"] = info.model;
   j["algorithm"] = info.algorithm;
   j["seed"] = info.seed;
+  j["superchains"] = r.superchains > 0 ? nlohmann::json(r.superchains) : nlohmann::json();
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (const auto& row : r.rows) {
     nlohmann::ordered_json p;
@@ -135,6 +169,7 @@ void write_summary_json(const std::string& path, const SummaryReport& r, const R
     p["ess_bulk"] = num(row.ess_bulk);
     p["ess_tail"] = num(row.ess_tail);
     p["r_hat"] = num(row.rhat);
+    p["nested_rhat"] = num(row.nested_rhat);
     params[row.name] = p;
   }
   j["parameters"] = params;

@@ -1,6 +1,7 @@
 #pragma once
 // The posterior summary a run or a set of files reports: per-quantity diagnostics (Vehtari
 // et al. 2021) and warnings in plain words; printed as a table and written as JSON.
+#include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@ namespace cli {
 struct SummaryRow {
   std::string name;
   double mean, sd, q5, q50, q95, mcse_mean, mcse_sd, ess_bulk, ess_tail, rhat;
+  double nested_rhat = std::numeric_limits<double>::quiet_NaN();  // NaN without superchains
 };
 
 struct SummaryReport {
@@ -20,6 +22,7 @@ struct SummaryReport {
   long divergences = 0;
   long transitions = 0;          // post-warmup transitions counted for divergences
   std::vector<std::string> warnings;
+  int superchains = 0;           // K of nested R-hat; 0: no superchains, no nested R-hat column
 };
 
 /// Thresholds for the warnings (Vehtari et al. 2021, section 4: R-hat < 1.01 and an ESS of
@@ -28,13 +31,18 @@ constexpr double kRhatWarn = 1.01;
 constexpr double kEssWarn = 400;
 
 /// Diagnostics for every parameter of `draws` (post-warmup draws only) plus lp__ if present.
-SummaryReport summarize_draws(const DrawSet& draws);
+/// With `superchain` (the 0-based superchain of each chain, as RunInfo::superchain) also the
+/// nested R-hat of Margossian et al. (2024) (host/diagnostics/nested_rhat.hpp) of every row,
+/// and a warning when it is above kRhatWarn.
+SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {});
 
-/// The table, as stansummary prints it, then the warnings.
+/// The table, as stansummary prints it (plus a nested_r_hat column after r_hat when the
+/// report has superchains), then the warnings.
 void print_summary(std::ostream& os, const SummaryReport& report);
 
 /// Machine-readable summary: per parameter mean, sd, q5, q50, q95, mcse_mean, mcse_sd,
-/// ess_bulk, ess_tail, r_hat; plus `extra` facts (divergences, wall time, ...). Written
+/// ess_bulk, ess_tail, r_hat, nested_rhat (null without superchains); "superchains" (K, or
+/// null); plus `extra` facts (divergences, wall time, ...). Written
 /// atomically. NaN is written as null.
 void write_summary_json(const std::string& path, const SummaryReport& report, const RunInfo& info,
                         const std::vector<std::pair<std::string, double>>& facts);

@@ -255,6 +255,10 @@ class Writer {
   void params(const std::string& name, int d0, int nd) {
     int dc, dd;
     const int g = group(name, nd, &dc, &dd);
+    if (name == "posterior" && !info_.superchain.empty())
+      nc_.check(nc_put_att_int(g, NC_GLOBAL, "superchain", NC_INT, info_.superchain.size(),
+                               info_.superchain.data()),
+                "attribute superchain");
     const std::size_t cd = static_cast<std::size_t>(d_.n_chains) * nd;
     for (const ParamVar& v : vars_) {
       std::vector<int> dims{dc, dd};
@@ -341,6 +345,8 @@ void validate(const DrawSet& d, const RunInfo& info) {
     bad("inv_metric size is not the number of chains");
   if (!info.dense_inv_metric.empty() && info.dense_inv_metric.size() != static_cast<std::size_t>(d.n_chains))
     bad("dense_inv_metric size is not the number of chains");
+  if (!info.superchain.empty() && info.superchain.size() != static_cast<std::size_t>(d.n_chains))
+    bad("superchain size is not the number of chains");
   for (const auto& n : d.stat_names) {
     const std::string a = arviz_stat_name(n);
     if (a.empty() || a == "chain" || a == "draw") bad("sampler statistic '" + n + "' has no usable name");

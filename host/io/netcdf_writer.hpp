@@ -19,6 +19,9 @@
 //                          theta_dim_0 = 0..7; "L[i,j]" gives L(chain, draw, L_dim_0,
 //                          L_dim_1). Indices are 1-based in names, 0-based in coordinates;
 //                          each extent is the largest index; entries no name gives are NaN.
+//                          With RunInfo::superchain (nested R-hat, `--superchains`), the
+//                          group has the attribute superchain (int[chain]): the 0-based
+//                          superchain of each chain, indexed like the chain coordinate.
 //   /sample_stats          Stan's statistics under ArviZ's names: lp__ -> lp, accept_stat__
 //                          -> acceptance_rate, stepsize__ -> step_size, treedepth__ ->
 //                          tree_depth, n_leapfrog__ -> n_steps, divergent__ -> diverging,

@@ -213,6 +213,9 @@ Layout validate(const DrawSet& d, const RunInfo& info, const StanCsvWriteOptions
       if (n * n != m.size()) bad("a dense_inv_metric of " + std::to_string(m.size()) + " values is not square");
     }
   }
+  if (!info.superchain.empty() && info.superchain.size() != static_cast<std::size_t>(d.n_chains))
+    bad("superchain has " + std::to_string(info.superchain.size()) + " entries for " +
+        std::to_string(d.n_chains) + " chains");
   if (opt.sig_figs < 1 || opt.sig_figs > 17) bad("sig_figs must be within 1..17");
   if (info.thin < 1) bad("thin must be at least 1");
   for (const auto* names : {&d.names, &d.stat_names})
@@ -306,6 +309,7 @@ void format_chain(const DrawSet& d, const RunInfo& info, const Preamble& pre,
   buf.clear();
   buf += pre.before_id;
   buf += "# id = " + std::to_string(c + 1) + "\n";
+  if (!info.superchain.empty()) buf += "# superchain = " + std::to_string(info.superchain[c] + 1) + "\n";
   buf += "# data\n#   file = " + one_line(info.data_file) + "\n";
   buf += "# random\n#   seed = " + std::to_string(info.seed) + "\n";
   buf += "# output\n#   file = " + one_line(file_name) + "\n";

@@ -16,6 +16,9 @@
 //   #   sample                          where the last key wins: CmdStan's keys come
 //   #     num_samples = ...             last so that a config entry cannot shadow them.)
 //   ...
+//   # superchain = 2                    after `# id = k`, only with RunInfo::superchain
+//                                       (--superchains): this chain's superchain, 1-based
+//                                       like the id
 //   lp__,accept_stat__,...,theta.1,...  header: sampler statistics (DrawSet::stat_names
 //                                       order) then parameters, theta[2,3] -> theta.2.3
 //   <n_warmup_saved warmup rows>

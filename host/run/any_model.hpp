@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/io/model_args.hpp"
+#include "host/run/chees_config.hpp"
 #include "host/run/draw_set.hpp"
 #include "host/run/hmc_config.hpp"
 #include "host/run/nuts_config.hpp"
@@ -29,6 +30,9 @@ class AnyModel {
   virtual void sample_hmc(const HmcConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// NUTS (Stan's multinomial, generalized U-turn) with the same warmup.
   virtual void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
+  /// ChEES-HMC (Hoffman, Radul & Sountsov 2021): jittered HMC whose step size, trajectory
+  /// length and diagonal metric are adapted across chains (host/run/chees_sampler.hpp).
+  virtual void sample_chees(const CheesConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// Affine-invariant ensemble (emcee 3's red/blue moves); InputError for models without a
   /// constrained log density.
   virtual void sample_ensemble(const EnsembleConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const = 0;

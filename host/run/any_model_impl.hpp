@@ -9,6 +9,7 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/run/any_model.hpp"
+#include "host/run/chees_sampler.hpp"
 #include "host/run/hmc_sampler.hpp"
 #include "host/run/nuts_sampler.hpp"
 #include "host/run/ensemble_sampler.hpp"
@@ -48,6 +49,9 @@ class AnyModelImpl final : public AnyModel {
   }
   void sample_nuts(const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
     lockstep::sample_nuts(m_, cfg, draws, info, progress);
+  }
+  void sample_chees(const CheesConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
+    lockstep::sample_chees(m_, cfg, draws, info, progress);
   }
   void sample_ensemble(const EnsembleConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) const override {
     if constexpr (supports_ensemble_v<Model>) {

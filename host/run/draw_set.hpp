@@ -65,6 +65,8 @@ struct RunInfo {
   double sampling_seconds = 0;
   unsigned long long gradient_evaluations = 0;      // all chains, warmup included
   long divergences = 0;                             // post-warmup
+  std::vector<int> superchain;                      // per chain, 0-based superchain (nested
+                                                    // R-hat, --superchains); empty: none
 };
 
 }  // namespace lockstep

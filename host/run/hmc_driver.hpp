@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +42,23 @@ constexpr int kSegmentIterations = 50;
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Benchmark hook for the start-up latency target (bench/command_targets.sh): when the
+/// environment variable LOCKSTEP_STAMP_FIRST_DRAW is set, prints
+///     lockstep-first-draw: <seconds since the Unix epoch, microseconds>
+/// on stderr once the FIRST iteration of EVERY chain has finished, i.e. when the first draw of
+/// each chain exists in the chain state (it is kept in the DrawSet only with --save-warmup).
+/// The first segment of a run is one iteration long so that this moment is observable. The
+/// benchmark subtracts the wall-clock time at which it started the process.
+inline void stamp_first_draw() {
+  static const bool wanted = std::getenv("LOCKSTEP_STAMP_FIRST_DRAW") != nullptr;
+  if (!wanted) return;
+  const long long us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  std::fprintf(stderr, "lockstep-first-draw: %lld.%06lld\n", us / 1000000, us % 1000000);
+  std::fflush(stderr);
 }
 
 /// The checks every HMC-family config needs (InputError naming the flag).
@@ -182,6 +201,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     // cut at: window ends, the start of metric collection, progress chunks, every iteration
     // when step-size adaptation is pooled.
     long t_end = cfg.pool_adaptation ? t + 1 : std::min<long>(t + kSegmentIterations, cfg.warmup);
+    if (t == 0) t_end = 1;  // the first iteration alone: stamp_first_draw()
     if (schedule.metric_adaptation && t < schedule.init_buffer) t_end = std::min<long>(t_end, schedule.init_buffer);
     for (int e : schedule.window_ends)
       if (e >= t) {
@@ -194,6 +214,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     seg.collect_metric = schedule.in_window(static_cast<int>(t));
     seg.welford_count0 = static_cast<double>(t - window_start);
     backend::launch_lanes(n_lanes, seg);
+    if (t == 0) stamp_first_draw();
     if (cfg.pool_adaptation) {
       const std::vector<Real> acc = backend::to_host(buf.last_accept);
       const double mean_accept = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return acc[c]; }) / n_chains;
@@ -231,8 +252,11 @@ void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Pro
   long t = cfg.warmup;
   while (t < total_iterations) {
     seg.t_begin = static_cast<std::uint64_t>(t);
-    seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + kSegmentIterations, total_iterations));
+    // With no warmup the first iteration runs alone: stamp_first_draw().
+    const long len = t == 0 ? 1 : kSegmentIterations;
+    seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + len, total_iterations));
     backend::launch_lanes(n_lanes, seg);
+    if (t == 0) stamp_first_draw();
     t = static_cast<long>(seg.t_end);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }

@@ -4,6 +4,7 @@
 // bookkeeping a run reports. Kernels: kernels/hmc/. The warmup/sampling loops and the run
 // report are shared with NUTS (host/run/hmc_driver.hpp).
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,14 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   driver::initialize_chains(m, cfg, buf, s, n_chains);
 
   // ---- output ------------------------------------------------------------------------------
+  // The DrawSet (gigabytes for thousands of chains) is allocated when the first saved draw is
+  // near: before warmup with save_warmup, else after it, so that warmup starts (and the first
+  // draw exists) without waiting for the pages of the output to be zeroed.
   const driver::DrawCounts counts = driver::draw_counts(cfg);
   draws.names = m.names;
   draws.stat_names = hmc_stat_names();
   draws.n_warmup_saved = counts.warmup_saved;
-  draws.resize(n_chains, counts.warmup_saved + counts.sampling_saved);
-  backend::DrawBuffers out_buf(draws);
+  std::unique_ptr<backend::DrawBuffers> out_buf;
 
   hmc::HmcSegment<Model, W> seg;
   seg.model = m.model;
@@ -61,13 +64,18 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   seg.mean_steps = cfg.steps;
   seg.jitter = cfg.jitter_steps;
   seg.dual_averaging.delta = cfg.target_accept;
-  seg.out.values = out_buf.values();
-  seg.out.stats = out_buf.stats();
   seg.out.scratch = backend::raw(buf.scratch);
   seg.out.n_out = n_out;
   seg.out.n_chains = n_chains;
   seg.out.n_draws = counts.warmup_saved + counts.sampling_saved;
   seg.out.thin = cfg.thin;
+  auto allocate_output = [&]() {
+    draws.resize(n_chains, counts.warmup_saved + counts.sampling_saved);
+    out_buf = std::make_unique<backend::DrawBuffers>(draws);
+    seg.out.values = out_buf->values();
+    seg.out.stats = out_buf->stats();
+  };
+  if (cfg.save_warmup) allocate_output();
 
   // ---- warmup and sampling -----------------------------------------------------------------
   driver::DiagWindowEnd<Model> window_end;
@@ -79,8 +87,9 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   info.warmup_seconds = driver::seconds_since(t_start);
 
   const auto t_sample = std::chrono::steady_clock::now();
+  if (!out_buf) allocate_output();
   driver::run_sampling(cfg, seg, n_lanes, counts.warmup_saved, progress);
-  out_buf.finish();
+  out_buf->finish();
   info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();
 

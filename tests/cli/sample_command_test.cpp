@@ -138,6 +138,55 @@ TEST(SampleCommand, NutsWritesTreeDepthAndMatchesHmcOnEightSchools) {
   EXPECT_LT(j["parameters"]["mu"]["r_hat"].get<double>(), 1.01);
 }
 
+TEST(SampleCommand, CheesRunsAllChainsInLockStepAndMatchesPosteriordb) {
+  const std::string dir = scratch_dir("sample_chees");
+  const auto r = run_lockstep(
+      "sample eight_schools_noncentered --data data/eight_schools.json --algorithm chees --chains 256 "
+      "--warmup 200 --draws 200 --seed 9 --quiet --output " + dir + "/c.csv --summary " + dir + "/c.json",
+      dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // One step size and one leapfrog count per iteration for every chain (lock-step).
+  const std::string first = read_file(dir + "/c_1.csv"), last = read_file(dir + "/c_256.csv");
+  EXPECT_NE(first.find("algorithm = chees"), std::string::npos);
+  EXPECT_NE(first.find("target_accept = 0.651"), std::string::npos);
+  EXPECT_NE(first.find("adapted_trajectory_length = "), std::string::npos);
+  auto step_and_leapfrogs = [](const std::string& csv) {
+    std::vector<std::string> rows;
+    std::size_t at = csv.find("\n", csv.find("lp__,"));
+    while ((at = csv.find('\n', at)) != std::string::npos && at + 1 < csv.size()) {
+      const std::size_t begin = at + 1, end = csv.find('\n', begin);
+      const std::string row = csv.substr(begin, end - begin);
+      at = end;
+      if (row.empty() || row[0] == '#') continue;
+      std::size_t c1 = row.find(','), c2 = row.find(',', c1 + 1), c3 = row.find(',', c2 + 1),
+                  c4 = row.find(',', c3 + 1);
+      rows.push_back(row.substr(c2 + 1, c4 - c2 - 1));  // stepsize__, n_leapfrog__
+    }
+    return rows;
+  };
+  const auto a = step_and_leapfrogs(first), b = step_and_leapfrogs(last);
+  ASSERT_EQ(a.size(), 200u);
+  EXPECT_EQ(a, b);
+  const auto j = nlohmann::json::parse(read_file(dir + "/c.json"));
+  // posteriordb reference: mu 4.4105 (mcse 0.0331), tau 3.6021 (mcse 0.0320).
+  const std::pair<const char*, std::pair<double, double>> refs[] = {{"mu", {4.4105, 0.0331}},
+                                                                     {"tau", {3.6021, 0.0320}}};
+  for (const auto& ref : refs) {
+    const double m = j["parameters"][ref.first]["mean"], mcse = j["parameters"][ref.first]["mcse_mean"];
+    const double bound = 5 * std::sqrt(mcse * mcse + ref.second.second * ref.second.second);
+    EXPECT_LT(std::fabs(m - ref.second.first), bound) << ref.first << " " << m << ", bound " << bound;
+    EXPECT_LT(j["parameters"][ref.first]["r_hat"].get<double>(), 1.01) << ref.first;
+  }
+}
+
+TEST(SampleBadInput, CheesNeedsTwoChains) {
+  const std::string dir = scratch_dir("chees_one_chain");
+  const auto r = run_lockstep(
+      "sample eight_schools_noncentered --data data/eight_schools.json --algorithm chees --chains 1 --quiet", dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--chains"), std::string::npos) << r.err;
+}
+
 TEST(SampleBadInput, DenseMetricNeedsNuts) {
   const std::string dir = scratch_dir("dense_hmc");
   const auto r = run_lockstep(

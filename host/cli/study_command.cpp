@@ -1,0 +1,326 @@
+// `lockstep study MODEL --data FILE --algorithm A --chains 16,256 --warmup 25,50,100
+// --repeats R --reference REF.json --output DIR`: a convergence study. Every (chains, warmup)
+// configuration is run R times; the posterior mean and sd of every reference parameter are
+// compared with the reference, in units of the reference sd, and aggregated over repeats
+// with R-hat, nested R-hat (Margossian et al. 2024), bulk ESS, wall time and gradient
+// evaluations into DIR/study.csv; scripts/plot_study.py draws DIR/study.svg from it.
+//
+// Seeds: repeat r (0-based) of EVERY configuration uses seed splitmix64(S + r) (Steele, Lea &
+// Flood 2014, "Fast splittable pseudorandom number generators", the SplitMix64 finalizer), so
+// configurations are compared with common random numbers: the same repeat starts from the
+// same superchain points whatever the chain count or warmup (superchain k's point depends
+// only on (seed, k)).
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "host/cli/algorithms.hpp"
+#include "host/cli/commands.hpp"
+#include "host/diagnostics/nested_rhat.hpp"
+#include "host/diagnostics/summary.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/io/input_error.hpp"
+#include "host/io/json_data.hpp"
+#include "host/io/model_args.hpp"
+#include "host/io/stan_csv_writer.hpp"
+#include "host/run/any_model.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+std::string number(double x) {
+  if (!std::isfinite(x)) return "NA";
+  char buf[32];
+  char* end = io::format_general(x, 8, buf);
+  return std::string(buf, end);
+}
+
+struct Reference {
+  double mean, sd;
+};
+
+/// {"param": {"mean": m, "sd": s, ...}, ...}; other fields are ignored.
+std::vector<std::pair<std::string, Reference>> load_reference(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("--reference " + path + ": cannot open the file");
+  nlohmann::ordered_json j;
+  try {
+    j = nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("--reference " + path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  if (!j.is_object() || j.empty())
+    throw InputError("--reference " + path + ": expected an object {\"param\": {\"mean\": m, \"sd\": s}, ...}");
+  std::vector<std::pair<std::string, Reference>> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const auto& v = it.value();
+    if (!v.is_object() || !v.contains("mean") || !v.contains("sd") || !v["mean"].is_number() || !v["sd"].is_number())
+      throw InputError("--reference " + path + ": parameter '" + it.key() + "' needs numbers \"mean\" and \"sd\"");
+    const Reference r{v["mean"].get<double>(), v["sd"].get<double>()};
+    if (!std::isfinite(r.mean) || !(r.sd > 0) || !std::isfinite(r.sd))
+      throw InputError("--reference " + path + ": parameter '" + it.key() + "' needs a finite mean and a positive sd");
+    out.push_back({it.key(), r});
+  }
+  return out;
+}
+
+/// The directory exists (created if missing) and DIR/study.csv can be written.
+void prepare_output_dir(const std::string& dir) {
+  if (dir.empty()) throw InputError("--output: give a directory for study.csv and study.svg");
+  std::string partial;
+  std::stringstream ss(dir);
+  std::string part;
+  if (!dir.empty() && dir[0] == '/') partial = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    partial += part + "/";
+    struct stat st;
+    if (::stat(partial.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) throw InputError("--output " + dir + ": " + partial + " is not a directory");
+      continue;
+    }
+    if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST)
+      throw InputError("--output " + dir + ": cannot create directory: " + std::strerror(errno));
+  }
+  io::check_writable(dir + "/study.csv", "--output");
+}
+
+std::string self_dir() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string p(buf, static_cast<std::size_t>(n));
+  const auto slash = p.rfind('/');
+  return slash == std::string::npos ? "." : p.substr(0, slash);
+}
+
+/// scripts/plot_study.py: $LOCKSTEP_PLOT_SCRIPT, else next to the build or install tree.
+std::string find_plot_script() {
+  if (const char* env = std::getenv("LOCKSTEP_PLOT_SCRIPT")) return env;
+  const std::string dir = self_dir();
+  for (const std::string& p : {dir + "/../scripts/plot_study.py", dir + "/scripts/plot_study.py",
+                               dir + "/../share/lockstep/plot_study.py"})
+    if (::access(p.c_str(), R_OK) == 0) return p;
+  return "";
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// Runs the plot script; one line on stdout either way.
+void make_plot(const std::string& csv, const std::string& svg) {
+  const std::string script = find_plot_script();
+  if (!script.empty() && ::access(script.c_str(), R_OK) != 0) {
+    std::cout << "Plot not made: LOCKSTEP_PLOT_SCRIPT=" << script << " is not readable; study.csv is complete\n";
+    return;
+  }
+  if (script.empty()) {
+    std::cout << "Plot not made: scripts/plot_study.py not found (set LOCKSTEP_PLOT_SCRIPT); study.csv is complete\n";
+    return;
+  }
+  const std::string log = svg + ".log";
+  const std::string cmd = "python3 " + shell_quote(script) + " " + shell_quote(csv) + " " + shell_quote(svg) +
+                          " > " + shell_quote(log) + " 2>&1 < /dev/null";
+  const int raw = std::system(cmd.c_str());
+  std::ifstream in(log);
+  std::string first;
+  std::getline(in, first);
+  in.close();
+  std::remove(log.c_str());
+  const int status = raw == -1 ? -1 : WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  if (status == 0) {
+    std::cout << "Plot written to " << svg << "\n";
+  } else if (status == 127) {
+    std::cout << "Plot not made: python3 was not found (install python3 and python3-matplotlib); study.csv is complete\n";
+  } else {
+    std::cout << "Plot not made: " << (first.empty() ? "scripts/plot_study.py failed" : first)
+              << "; study.csv is complete\n";
+  }
+}
+
+/// Per-configuration accumulators of one parameter over repeats.
+struct Acc {
+  double mean_err = 0, mean_err2 = 0, sd_err = 0, sd_err2 = 0, rhat = 0, nested = 0, ess = 0;
+  int n = 0;
+};
+
+}  // namespace
+
+std::vector<int> parse_int_list(const std::string& text, const std::string& flag, int minimum) {
+  if (text.empty()) throw InputError(flag + ": give a comma-separated list of integers, found an empty list");
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    long v = 0;
+    try {
+      v = std::stol(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size())
+      throw InputError(flag + ": '" + item + "' is not an integer (expected a list such as 16,256,4096)");
+    if (v < minimum || v > std::numeric_limits<int>::max())
+      throw InputError(flag + ": " + item + " is out of range (each value must be at least " +
+                       std::to_string(minimum) + ")");
+    out.push_back(static_cast<int>(v));
+  }
+  if (!text.empty() && text.back() == ',')
+    throw InputError(flag + ": '" + text + "' ends with a comma (expected a list such as 16,256,4096)");
+  return out;
+}
+
+int run_study(const StudyOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Algorithm& algorithm = find_algorithm(o.algorithm);
+  const std::vector<int> chains = parse_int_list(o.chains, "--chains", 1);
+  const std::vector<int> warmups = parse_int_list(o.warmup, "--warmup", 1);
+  if (o.repeats < 1) throw InputError("--repeats: must be at least 1, found " + std::to_string(o.repeats));
+  if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
+  if (o.threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(o.threads));
+  if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
+  if (!(o.init_radius > 0) || !std::isfinite(o.init_radius))
+    throw InputError("--init: the radius must be a positive number");
+  int superchains = o.superchains;
+  if (superchains < -1 || superchains == 1)
+    throw InputError("--superchains: must be at least 2 (or 0 for none), found " + std::to_string(superchains));
+  if (superchains == -1) {  // default: 4 superchains when 4 divides every chain count (of at least 8)
+    superchains = 4;
+    for (int c : chains)
+      if (c % 4 != 0 || c < 8) superchains = 0;
+  }
+  for (int c : chains)
+    if (superchains > 0 && c % superchains != 0)
+      throw InputError("--superchains " + std::to_string(superchains) + ": must divide every --chains value, not " +
+                       std::to_string(c));
+  if (o.reference.empty()) throw InputError("--reference: give a JSON file {\"param\": {\"mean\": m, \"sd\": s}, ...}");
+  const auto reference = load_reference(o.reference);
+  if (o.output.empty()) throw InputError("--output: give a directory for study.csv and study.svg");
+
+  std::unique_ptr<DataSource> data;
+  if (!o.data.empty()) data = load_data_file(o.data);
+  ModelArgs args(o.model, parse_set_options(o.set), data.get());
+  const std::unique_ptr<AnyModel> model = load_model(o.model, args);
+  std::vector<int> ref_index;
+  for (const auto& r : reference) {
+    const auto& names = model->names();
+    const auto it = std::find(names.begin(), names.end(), r.first);
+    if (it == names.end())
+      throw InputError("--reference " + o.reference + ": '" + r.first + "' is not a parameter of model " + o.model);
+    ref_index.push_back(static_cast<int>(it - names.begin()));
+  }
+  prepare_output_dir(o.output);
+  const std::uint64_t seed = o.seed >= 0 ? static_cast<std::uint64_t>(o.seed) : std::random_device{}();
+  const std::size_t n_ref = reference.size();
+
+  std::cout << "lockstep study: model " << o.model << ", algorithm " << o.algorithm << ", " << chains.size() * warmups.size()
+            << " configurations x " << o.repeats << " repeats, " << o.draws << " draws per chain, "
+            << (superchains > 0 ? std::to_string(superchains) + " superchains" : std::string("no superchains"))
+            << ", seed " << seed << "\n";
+
+  std::string csv =
+      "algorithm,chains,warmup,draws,superchains,repeats,parameter,mean_bias,mean_rmse,sd_bias,sd_rmse,"
+      "rhat,nested_rhat,ess_bulk,wall_seconds,gradient_evaluations\n";
+  for (int C : chains) {
+    for (int W : warmups) {
+      std::vector<Acc> acc(n_ref);
+      double wall = 0, grads = 0;
+      for (int r = 0; r < o.repeats; ++r) {
+        SamplerSettings s;
+        s.chains = C;
+        s.warmup = W;
+        s.draws = o.draws;
+        s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
+        s.threads = o.threads;
+        s.init_radius = o.init_radius;
+        s.steps = o.steps;
+        s.target_accept = default_target_accept(o.algorithm);
+        if (superchains > 0) s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
+        DrawSet draws;
+        RunInfo info;
+        const auto r0 = std::chrono::steady_clock::now();
+        algorithm.run(*model, s, draws, info, nullptr);
+        wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+        grads += static_cast<double>(info.gradient_evaluations);
+        const std::vector<int> ids =
+            superchains > 0 ? diagnostics::consecutive_superchains(C, superchains) : std::vector<int>{};
+#pragma omp parallel for schedule(dynamic)
+        for (int i = 0; i < static_cast<int>(n_ref); ++i) {
+          const diagnostics::Chains x = diagnostics::chains_of(draws, ref_index[i]);
+          const diagnostics::Summary sm = diagnostics::summarize(x);
+          const Reference& ref = reference[i].second;
+          const double em = (sm.mean - ref.mean) / ref.sd, es = (sm.sd - ref.sd) / ref.sd;
+          Acc& a = acc[i];
+          a.mean_err += em;
+          a.mean_err2 += em * em;
+          a.sd_err += es;
+          a.sd_err2 += es * es;
+          a.rhat += sm.rhat;
+          a.ess += sm.ess_bulk;
+          a.nested += ids.empty() ? std::numeric_limits<double>::quiet_NaN() : diagnostics::nested_rhat(x, ids);
+          ++a.n;
+        }
+      }
+      const double R = o.repeats;
+      double worst_rmse = 0, worst_nested = 0;
+      for (std::size_t i = 0; i < n_ref; ++i) {
+        const Acc& a = acc[i];
+        const double mean_rmse = std::sqrt(a.mean_err2 / R), nested = a.nested / R;
+        worst_rmse = std::max(worst_rmse, mean_rmse);
+        if (std::isfinite(nested)) worst_nested = std::max(worst_nested, nested);
+        csv += o.algorithm + "," + std::to_string(C) + "," + std::to_string(W) + "," + std::to_string(o.draws) + "," +
+               std::to_string(superchains) + "," + std::to_string(o.repeats) + "," + reference[i].first + "," +
+               number(a.mean_err / R) + "," + number(mean_rmse) + "," + number(a.sd_err / R) + "," +
+               number(std::sqrt(a.sd_err2 / R)) + "," + number(a.rhat / R) + "," + number(nested) + "," +
+               number(a.ess / R) + "," + number(wall / R) + "," + number(grads / R) + "\n";
+      }
+      char nested_text[32] = "NA";
+      if (superchains > 0) std::snprintf(nested_text, sizeof nested_text, "%.4f", worst_nested);
+      std::printf("  chains %6d, warmup %5d: max RMSE of the mean %.3g sd, max nested R-hat %s, %.3g s per run\n", C, W,
+                  worst_rmse, nested_text, wall / R);
+      std::fflush(stdout);
+    }
+  }
+  const std::string csv_path = o.output + "/study.csv";
+  io::AtomicFile file(csv_path);
+  file.write(csv);
+  file.commit();
+  std::cout << "Study written to " << csv_path << "\n";
+  make_plot(csv_path, o.output + "/study.svg");
+  std::printf("Total wall time: %.3f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

@@ -1,0 +1,156 @@
+// `lockstep study`: the CSV has a row per (configuration, reference parameter) with the
+// documented columns; a deliberately too-short warmup shows nested R-hat above 1.01 and a large
+// error of the posterior mean, a long one below 1.01 and a small error; bad input is one line,
+// exit status 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_runner.hpp"
+
+using lockstep::testing::count_lines;
+using lockstep::testing::read_file;
+using lockstep::testing::run_lockstep;
+using lockstep::testing::scratch_dir;
+
+namespace {
+
+using Row = std::map<std::string, std::string>;
+
+std::vector<Row> read_csv(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<Row> rows;
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) out.push_back(cell);
+    return out;
+  };
+  if (!std::getline(in, line)) return rows;
+  header = split(line);
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    Row r;
+    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) r[header[i]] = cells[i];
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+double num(const Row& r, const std::string& key) { return r.count(key) ? std::stod(r.at(key)) : NAN; }
+
+// Non-centered Eight Schools, static HMC, 64 chains in 4 superchains started uniform(-10, 10):
+// warmup 5 cannot forget the starts, warmup 300 does. Two repeats; a few seconds in all.
+const char* kStudy =
+    "study eight_schools_noncentered --data data/eight_schools.json --algorithm hmc --chains 64 "
+    "--warmup 5,300 --draws 50 --repeats 2 --superchains 4 --init 10 --seed 5 --threads 2 "
+    "--reference data/reference/eight_schools_noncentered.json";
+
+TEST(StudyCommand, ShortWarmupFlaggedLongWarmupConverged) {
+  const std::string dir = scratch_dir("study_es");
+  const auto r = run_lockstep(std::string(kStudy) + " --output " + dir + "/out", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = read_csv(dir + "/out/study.csv");
+  ASSERT_EQ(rows.size(), 2u * 10u) << "2 configurations x 10 reference parameters";
+  for (const char* col : {"algorithm", "chains", "warmup", "draws", "superchains", "repeats", "parameter",
+                          "mean_bias", "mean_rmse", "sd_bias", "sd_rmse", "rhat", "nested_rhat", "ess_bulk",
+                          "wall_seconds", "gradient_evaluations"})
+    ASSERT_TRUE(rows[0].count(col)) << "missing column " << col;
+  // The max over parameters, per warmup.
+  std::map<int, double> max_nested, max_rmse;
+  for (const Row& row : rows) {
+    const int w = std::stoi(row.at("warmup"));
+    EXPECT_EQ(row.at("chains"), "64");
+    EXPECT_EQ(row.at("superchains"), "4");
+    EXPECT_GT(num(row, "gradient_evaluations"), 64.0 * (w + 50));
+    EXPECT_GT(num(row, "wall_seconds"), 0.0);
+    max_nested[w] = std::max(max_nested[w], num(row, "nested_rhat"));
+    max_rmse[w] = std::max(max_rmse[w], num(row, "mean_rmse"));
+  }
+  constexpr double kNestedThreshold = 1.01, kLargeError = 0.3, kSmallError = 0.15;
+  EXPECT_GT(max_nested[5], kNestedThreshold) << "warmup 5 must be flagged";
+  EXPECT_GT(max_rmse[5], kLargeError) << "warmup 5: RMSE of the mean in reference sd";
+  EXPECT_LT(max_nested[300], kNestedThreshold) << "warmup 300 must pass";
+  EXPECT_LT(max_rmse[300], kSmallError) << "warmup 300: RMSE of the mean in reference sd";
+  // The plot is made (matplotlib is installed by scripts/install_deps.sh), or one line says why not.
+  const bool plotted = r.out.find("Plot written to") != std::string::npos;
+  const bool explained = r.out.find("Plot not made:") != std::string::npos;
+  EXPECT_TRUE(plotted || explained) << r.out;
+  if (plotted) EXPECT_NE(read_file(dir + "/out/study.svg").find("<svg"), std::string::npos);
+}
+
+TEST(StudyCommand, SameSeedSameNumbers) {
+  const std::string dir = scratch_dir("study_seed");
+  const std::string args =
+      "study std_normal --set dim=2 --chains 8 --warmup 20 --draws 20 --repeats 2 --seed 9 --threads 1 "
+      "--reference " + dir + "/ref.json --output ";
+  std::ofstream(dir + "/ref.json") << R"({"x[1]": {"mean": 0, "sd": 1}, "x[2]": {"mean": 0, "sd": 1}})";
+  // No plot here (and its absence is one line): the script is pointed at a missing file.
+  ::setenv("LOCKSTEP_PLOT_SCRIPT", (dir + "/no_such_script.py").c_str(), 1);
+  const auto a = run_lockstep(args + dir + "/a", dir);
+  const auto b = run_lockstep(args + dir + "/b", dir);
+  ::unsetenv("LOCKSTEP_PLOT_SCRIPT");
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(a.out.find("Plot not made: LOCKSTEP_PLOT_SCRIPT="), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("study.csv is complete"), std::string::npos) << a.out;
+  auto strip_time = [](std::vector<Row> rows) {
+    for (Row& r : rows) r.erase("wall_seconds");
+    return rows;
+  };
+  const auto ra = read_csv(dir + "/a/study.csv");
+  ASSERT_EQ(ra.size(), 2u);
+  EXPECT_EQ(ra[0].at("superchains"), "4");  // default: 4 superchains when 4 divides every chain count
+  EXPECT_EQ(strip_time(ra), strip_time(read_csv(dir + "/b/study.csv")));
+}
+
+struct BadStudy {
+  const char* name;
+  std::string args;      // {DIR} is the scratch directory
+  const char* expected;  // substring of the one-line message
+};
+
+TEST(StudyCommand, BadInputOneLineExitTwo) {
+  const std::string dir = scratch_dir("study_bad");
+  std::ofstream(dir + "/ref.json") << R"({"mu": {"mean": 4.4, "sd": 3.3}})";
+  std::ofstream(dir + "/ref_unknown.json") << R"({"mu": {"mean": 4.4, "sd": 3.3}, "sigma": {"mean": 1, "sd": 1}})";
+  std::ofstream(dir + "/ref_nosd.json") << R"({"mu": {"mean": 4.4}})";
+  std::ofstream(dir + "/blocker") << "a file, not a directory";
+  const std::string base = "study eight_schools_noncentered --data data/eight_schools.json --repeats 1 --draws 10 ";
+  const std::string ok_ref = " --reference " + dir + "/ref.json";
+  const std::string ok_out = " --output " + dir + "/out";
+  const std::vector<BadStudy> cases = {
+      {"chains_not_number", "--chains 16,abc --warmup 10" + ok_ref + ok_out, "--chains"},
+      {"chains_zero", "--chains 0 --warmup 10" + ok_ref + ok_out, "--chains"},
+      {"chains_empty", "--chains '' --warmup 10" + ok_ref + ok_out, "--chains"},
+      {"warmup_trailing_comma", "--chains 8 --warmup 10," + ok_ref + ok_out, "--warmup"},
+      {"warmup_not_number", "--chains 8 --warmup 1.5" + ok_ref + ok_out, "--warmup"},
+      {"repeats_zero", "--chains 8 --warmup 10 --repeats 0" + ok_ref + ok_out, "--repeats"},
+      {"missing_reference", "--chains 8 --warmup 10" + ok_out, "--reference"},
+      {"reference_not_found", "--chains 8 --warmup 10 --reference " + dir + "/nope.json" + ok_out, "--reference"},
+      {"reference_unknown_param", "--chains 8 --warmup 10 --reference " + dir + "/ref_unknown.json" + ok_out,
+       "'sigma'"},
+      {"reference_no_sd", "--chains 8 --warmup 10 --reference " + dir + "/ref_nosd.json" + ok_out, "--reference"},
+      {"superchains_not_dividing", "--chains 8,12 --warmup 10 --superchains 8" + ok_ref + ok_out, "--superchains"},
+      {"algorithm_unknown", "--chains 8 --warmup 10 --algorithm gibbs" + ok_ref + ok_out, "--algorithm"},
+      {"output_unwritable", "--chains 8 --warmup 10" + ok_ref + " --output " + dir + "/blocker/out", "--output"},
+  };
+  for (const BadStudy& c : cases) {
+    const auto r = run_lockstep(base + c.args, dir);
+    EXPECT_EQ(r.status, 2) << c.name << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.name << ": expected '" << c.expected << "' in " << r.err;
+    EXPECT_TRUE(read_file(dir + "/out/study.csv").empty()) << c.name << ": study.csv written";
+  }
+}
+
+}  // namespace
