@@ -21,6 +21,14 @@ inline std::string cpu_model() {
   return "unknown CPU";
 }
 
+/// The 1, 5 and 15 minute load averages (/proc/loadavg), e.g. "1.23 0.98 0.75".
+inline std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
 inline void print_machine(int argc, char** argv) {
   std::printf("# machine: %s, %u hardware threads\n# command:", cpu_model().c_str(),
               std::thread::hardware_concurrency());

@@ -1,0 +1,123 @@
+// The parts of `lockstep sample` that come after the sampler, timed alone (issue 3's targets;
+// bench/command_targets.sh runs the real binary for the others):
+//   (d) writing the netCDF InferenceData file of C chains x 1000 draws (target: 4096 chains in
+//       under 2 s): io::write_inference_data_netcdf alone, file on the given folder;
+//   the summary (cli::summarize_draws: rank-normalized R-hat, bulk/tail ESS, MCSE and quantiles
+//       of every parameter and lp__), which is what `lockstep sample` runs after writing.
+// The draws come from a real run (non-centered Eight Schools, static HMC, 200 warmup), checked
+// against posteriordb's reference means before anything is timed.
+//
+//   build/command_targets [--chains C] [--draws D] [--dir FOLDER] [--threads T] [--repeat R]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <omp.h>
+#include <sys/resource.h>
+
+#include "bench/bench_common.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/io/json_data.hpp"
+#include "host/io/model_args.hpp"
+#include "host/io/netcdf_writer.hpp"
+#include "host/run/any_model.hpp"
+
+using namespace lockstep;
+
+namespace {
+std::string source_path(const std::string& rel) {
+#ifdef LOCKSTEP_SOURCE_DIR
+  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
+#else
+  return rel;
+#endif
+}
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+// User + system CPU seconds of the process so far (all threads): less sensitive to other load.
+double cpu_seconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  int chains = 4096, draws = 1000, threads = 0, repeat = 3;
+  std::string dir = "/tmp";
+  for (int i = 1; i < argc; ++i) {
+    auto next = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", argv[i]);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (!std::strcmp(argv[i], "--chains")) chains = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--draws")) draws = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--dir")) dir = next();
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--repeat")) repeat = std::atoi(next());
+    else {
+      std::fprintf(stderr, "usage: %s [--chains C] [--draws D] [--dir FOLDER] [--threads T] [--repeat R]\n", argv[0]);
+      return 2;
+    }
+  }
+  bench::print_machine(argc, argv);
+  std::printf("# load average at start: %s\n", bench::load_average().c_str());
+
+  const std::string model_name = "eight_schools_noncentered";
+  auto data = load_json_data(source_path("data/eight_schools.json"));
+  ModelArgs args(model_name, {}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model(model_name, args);
+  HmcConfig cfg;
+  cfg.chains = chains;
+  cfg.warmup = 200;
+  cfg.draws = draws;
+  cfg.seed = 3;
+  cfg.threads = threads;
+  DrawSet d;
+  RunInfo info;
+  info.model = model_name;
+  auto t0 = std::chrono::steady_clock::now();
+  model->sample_hmc(cfg, d, info, nullptr);
+  std::printf("# draws: %s, %d chains x %d draws, %zu parameters + %zu statistics (%.2f GB), sampled in %.2f s\n",
+              model_name.c_str(), chains, draws, d.names.size(), d.stat_names.size(),
+              (d.values.size() + d.stats.size()) * 8e-9, since(t0));
+
+  std::ifstream rf(source_path("data/reference/eight_schools_noncentered.json"));
+  const nlohmann::json ref = nlohmann::json::parse(rf);
+  double max_rhat = 0;
+  const bool ok = bench::check_against_reference(d, ref, &max_rhat) && max_rhat < 1.01;
+  std::printf("# validation %s: means against posteriordb's reference, max R-hat %.4f\n", ok ? "passed" : "FAILED",
+              max_rhat);
+  if (!ok) return 1;
+
+  const std::string path = dir + "/lockstep_command_targets.nc";
+  std::printf("%-40s %10s %12s\n", "step", "seconds", "cpu_seconds");
+  for (int r = 0; r < repeat; ++r) {
+    t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
+    io::write_inference_data_netcdf(path, d, info);
+    std::printf("%-40s %10.3f %12.3f\n", "(d) write .nc (writer alone)", since(t0), cpu_seconds() - c0);
+    std::fflush(stdout);
+  }
+  std::remove(path.c_str());
+  for (int r = 0; r < repeat; ++r) {
+    t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
+    const cli::SummaryReport rep = cli::summarize_draws(d);
+    std::printf("%-40s %10.3f %12.3f   (%zu rows, %d threads)\n", "summary (cli::summarize_draws)", since(t0),
+                cpu_seconds() - c0, rep.rows.size(), omp_get_max_threads());
+    std::fflush(stdout);
+  }
+  std::printf("# load average at end: %s\n", bench::load_average().c_str());
+  return 0;
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Issue 3's targets for the `lockstep` command, measured with the real binary on this machine:
+#   (a) minimum bulk ESS per second of the WHOLE `lockstep sample` process (start to exit: data,
+#       warmup, sampling, writing the .nc file, the summary), non-centered Eight Schools, against
+#       rstan 2.21 (bench/peers/stan_eight_schools.R, 4 chains, 1000 + 1000, sampling() wall time)
+#       run in the same invocation; ratio printed (target >= 50);
+#   (b) maximum resident set size of `lockstep sample` with 16384 chains x 1000 draws, writing
+#       the .nc file and the summary (target: under 4 GB = 4e9 bytes);
+#   (c) time from process start to the first draw (target: under 50 ms). Definition: from the
+#       moment this script starts the process (bash $EPOCHREALTIME just before exec) until the
+#       first iteration of EVERY chain has finished, i.e. the first draw of each chain exists in
+#       the chain state; the sampler prints that moment when LOCKSTEP_STAMP_FIRST_DRAW is set
+#       (host/run/hmc_driver.hpp, stamp_first_draw). Includes exec, dynamic loading, argument
+#       parsing, reading the data, initial values, Stan's step-size heuristic and one iteration.
+#       Minimum and median of 5 runs;
+#   (d) writing the .nc file of 4096 x 1000 draws, the writer alone (target: under 2 s), and the
+#       summary alone: build/command_targets (bench/command_targets.cpp).
+# The lockstep run of (a) is validated first: every mean of mu, tau, theta[1..8] within
+# 5 sqrt(mcse^2 + mcse_ref^2) of posteriordb's reference, R-hat < 1.01.
+#
+# Usage (from anywhere):
+#   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]
+#     --build DIR   folder holding lockstep and command_targets (default: build)
+#     --chains N    chains for (a) and (c) (default 4096); --warmup W for (a) (default 1000)
+# Stan needs bench/peers/install_stan.sh; its compiled model is cached in bench/peers/.cache.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+build="$repo/build"
+chains=4096
+warmup=1000
+skip_stan=0
+skip_memory=0
+while (($#)); do
+  case "$1" in
+    --build) build="$(cd "$2" && pwd)"; shift 2 ;;
+    --chains) chains="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --skip-stan) skip_stan=1; shift ;;
+    --skip-memory) skip_memory=1; shift ;;
+    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]" >&2; exit 2 ;;
+  esac
+done
+lockstep="$build/lockstep"
+[[ -x "$lockstep" ]] || { echo "command_targets: $lockstep not found (build it first)" >&2; exit 2; }
+data="$repo/data/eight_schools.json"
+ref="$repo/data/reference/eight_schools_noncentered.json"
+work="$(mktemp -d "${TMPDIR:-/tmp}/lockstep_targets.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) hardware threads, $(free -g | awk '/Mem:/ {print $2}') GB"
+echo "# lockstep: $lockstep ($(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# load average at start: $(load)"
+
+# ---- (a) ESS per second, whole process --------------------------------------------------------
+cmd_a=("$lockstep" sample eight_schools_noncentered --data "$data" --chains "$chains" --warmup "$warmup"
+       --draws 1000 --seed 1 --quiet --output "$work/a.nc" --summary "$work/a.json")
+echo "# (a) command: ${cmd_a[*]}"
+load_a="$(load)"
+t0=$EPOCHREALTIME
+"${cmd_a[@]}" >"$work/a.out"
+t1=$EPOCHREALTIME
+wall_a="$(python3 -c "print(f'{$t1 - $t0:.3f}')")"
+read -r min_ess min_var ok_a <<<"$(python3 - "$work/a.json" "$ref" <<'EOF'
+import json, math, sys
+s = json.load(open(sys.argv[1]))["parameters"]
+ref = json.load(open(sys.argv[2]))
+names = ["mu", "tau"] + [f"theta[{j}]" for j in range(1, 9)]
+ok = True
+for n in names:
+    p, r = s[n], ref[n]
+    bound = 5 * math.sqrt(p["mcse_mean"] ** 2 + r.get("mcse_mean", 0.0) ** 2)
+    if not abs(p["mean"] - r["mean"]) <= bound or not p["r_hat"] < 1.01:
+        ok = False
+        print(f"# VALIDATION FAILED: {n} mean {p['mean']:.5g} ref {r['mean']:.5g} bound {bound:.3g} r_hat {p['r_hat']:.4f}", file=sys.stderr)
+v = min(names, key=lambda n: s[n]["ess_bulk"])
+print(f"{s[v]['ess_bulk']:.1f} {v} {'passed' if ok else 'FAILED'}")
+EOF
+)"
+ess_rate="$(python3 -c "print(f'{$min_ess / $wall_a:.4g}')")"
+echo "# (a) validation $ok_a (means of mu, tau, theta[1..8] vs posteriordb, R-hat < 1.01); load during run: $load_a"
+printf '%-58s %s\n' "(a) lockstep wall seconds (whole process)" "$wall_a"
+printf '%-58s %s (%s)\n' "(a) lockstep min bulk ESS" "$min_ess" "$min_var"
+printf '%-58s %s\n' "(a) lockstep min bulk ESS per second" "$ess_rate"
+grep -E '^(Wall time|Gradient evaluations)' "$work/a.out" | sed 's/^/#     /'
+if ((skip_stan == 0)); then
+  cmd_s=(Rscript "$here/peers/stan_eight_schools.R" "$data" 4 1000 1000 20240601 2 --cache-dir="$here/peers/.cache")
+  echo "# (a) peer command: ${cmd_s[*]}"
+  load_s="$(load)"
+  Rscript_out="$("${cmd_s[@]}" 2>"$work/stan.err")"
+  read -r stan_rate stan_ess stan_sec stan_err <<<"$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+if "error" in d: print("nan nan nan", d["error"].replace(" ", "_"))
+else: print(d["ess_bulk_per_second"], d["min_ess_bulk"], d["sampling_seconds"], "-")
+' "$Rscript_out")"
+  echo "# (a) peer load during run: $load_s"
+  if [[ "$stan_err" != "-" ]]; then
+    echo "# (a) peer FAILED: $stan_err"
+  else
+    printf '%-58s %.3f\n' "(a) rstan sampling() seconds (4 chains, 1000+1000)" "$stan_sec"
+    printf '%-58s %.1f\n' "(a) rstan min bulk ESS" "$stan_ess"
+    printf '%-58s %.4g\n' "(a) rstan min bulk ESS per second" "$stan_rate"
+    printf '%-58s %.1f   (target >= 50)\n' "(a) RATIO lockstep / rstan" "$(python3 -c "print($ess_rate / $stan_rate)")"
+  fi
+fi
+
+# ---- (b) memory, 16384 chains x 1000 draws ----------------------------------------------------
+if ((skip_memory == 0)); then
+  cmd_b=("$lockstep" sample eight_schools_noncentered --data "$data" --chains 16384 --warmup 200 --draws 1000
+         --seed 2 --quiet --output "$work/b.nc" --summary "$work/b.json")
+  echo "# (b) command: /usr/bin/time -f %M ${cmd_b[*]}   (200 warmup: memory does not depend on it)"
+  load_b="$(load)"
+  /usr/bin/time -f '%M %e' -o "$work/b.time" "${cmd_b[@]}" >"$work/b.out"
+  read -r rss_kb wall_b <"$work/b.time"
+  echo "# (b) load at start: $load_b"
+  printf '%-58s %s   (target < 4e9; %s s wall)\n' "(b) max RSS bytes, 16384 chains x 1000 draws" \
+    "$(python3 -c "print(f'{$rss_kb * 1024:.4g}')")" "$wall_b"
+  rm -f "$work/b.nc"
+fi
+
+# ---- (c) process start to first draw ----------------------------------------------------------
+# Also with --threads 1: on a loaded machine every OpenMP barrier of the start-up launches can wait
+# for a descheduled worker, which the single-threaded figure does not suffer.
+for threads in 0 1; do
+  cmd_c=("$lockstep" sample eight_schools_noncentered --data "$data" --chains "$chains" --warmup 20 --draws 10
+         --seed 3 --quiet --threads "$threads")
+  echo "# (c) command: LOCKSTEP_STAMP_FIRST_DRAW=1 ${cmd_c[*]}   (5 runs; --threads 0 = all cores)"
+  echo "# (c) load at start: $(load)"
+  lat=()
+  for i in 1 2 3 4 5; do
+    t0=$EPOCHREALTIME
+    LOCKSTEP_STAMP_FIRST_DRAW=1 "${cmd_c[@]}" >/dev/null 2>"$work/c.err"
+    stamp="$(sed -n 's/^lockstep-first-draw: //p' "$work/c.err")"
+    lat+=("$(python3 -c "print(($stamp - $t0) * 1000)")")
+  done
+  printf '%-58s %s   (target < 50; runs: %s)\n' "(c) ms from start to first draw, min/median, threads $threads" \
+    "$(python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f'{min(v):.1f} / {statistics.median(v):.1f}')" "${lat[@]}")" \
+    "$(printf '%.1f ' "${lat[@]}")"
+done
+
+# ---- (d) writer alone (and the summary alone) -------------------------------------------------
+if [[ -x "$build/command_targets" ]]; then
+  echo "# (d) command: $build/command_targets --chains 4096 --draws 1000 --dir $work --repeat 3"
+  "$build/command_targets" --chains 4096 --draws 1000 --dir "$work" --repeat 3 | sed 's/^/    /'
+else
+  echo "# (d) $build/command_targets not built: skipped"
+fi
+echo "# load average at end: $(load)"
