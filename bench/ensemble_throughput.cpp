@@ -149,7 +149,11 @@ Peer run_emcee(int walkers, int max_steps, long budget, bool vectorized) {
   Peer r;
   const long most = std::min<long>(max_steps, kEmceeMaxSteps);
   r.steps = static_cast<int>(std::max<long>(3, std::min<long>(most, budget / walkers)));
-  const std::string cmd = "python3 " + source_path("bench/peers/emcee_peak.py") + " --data " +
+  // The peers' virtual environment (bench/peers/install_python_peers.sh) when it exists, else
+  // the system python3.
+  const std::string venv = source_path("bench/peers/.venv/bin/python");
+  const std::string python = std::ifstream(venv).good() ? "'" + venv + "'" : std::string("python3");
+  const std::string cmd = python + " " + source_path("bench/peers/emcee_peak.py") + " --data " +
                           source_path("data/peak.csv") + " --walkers " + std::to_string(walkers) + " --steps " +
                           std::to_string(r.steps) + (vectorized ? "" : " --scalar") + " 2>/dev/null";
   FILE* f = popen(cmd.c_str(), "r");
