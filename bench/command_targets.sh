@@ -22,6 +22,7 @@
 #   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]
 #     --build DIR   folder holding lockstep and command_targets (default: build)
 #     --chains N    chains for (a) and (c) (default 4096); --warmup W for (a) (default 1000)
+#     --algorithm A nuts (the command's default), hmc or chees
 # Stan needs bench/peers/install_stan.sh; its compiled model is cached in bench/peers/.cache.
 set -euo pipefail
 
@@ -32,14 +33,16 @@ chains=4096
 warmup=1000
 skip_stan=0
 skip_memory=0
+algorithm=nuts
 while (($#)); do
   case "$1" in
     --build) build="$(cd "$2" && pwd)"; shift 2 ;;
     --chains) chains="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --algorithm) algorithm="$2"; shift 2 ;;
     --skip-stan) skip_stan=1; shift ;;
     --skip-memory) skip_memory=1; shift ;;
-    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan] [--skip-memory]" >&2; exit 2 ;;
   esac
 done
 lockstep="$build/lockstep"
@@ -55,7 +58,7 @@ echo "# lockstep: $lockstep ($(git -C "$repo" rev-parse --short HEAD 2>/dev/null
 echo "# load average at start: $(load)"
 
 # ---- (a) ESS per second, whole process --------------------------------------------------------
-cmd_a=("$lockstep" sample eight_schools_noncentered --data "$data" --chains "$chains" --warmup "$warmup"
+cmd_a=("$lockstep" sample eight_schools_noncentered --algorithm "$algorithm" --data "$data" --chains "$chains" --warmup "$warmup"
        --draws 1000 --seed 1 --quiet --output "$work/a.nc" --summary "$work/a.json")
 echo "# (a) command: ${cmd_a[*]}"
 load_a="$(load)"
@@ -109,7 +112,7 @@ fi
 
 # ---- (b) memory, 16384 chains x 1000 draws ----------------------------------------------------
 if ((skip_memory == 0)); then
-  cmd_b=("$lockstep" sample eight_schools_noncentered --data "$data" --chains 16384 --warmup 200 --draws 1000
+  cmd_b=("$lockstep" sample eight_schools_noncentered --algorithm "$algorithm" --data "$data" --chains 16384 --warmup 200 --draws 1000
          --seed 2 --quiet --output "$work/b.nc" --summary "$work/b.json")
   echo "# (b) command: /usr/bin/time -f %M ${cmd_b[*]}   (200 warmup: memory does not depend on it)"
   load_b="$(load)"
@@ -125,7 +128,7 @@ fi
 # Also with --threads 1: on a loaded machine every OpenMP barrier of the start-up launches can wait
 # for a descheduled worker, which the single-threaded figure does not suffer.
 for threads in 0 1; do
-  cmd_c=("$lockstep" sample eight_schools_noncentered --data "$data" --chains "$chains" --warmup 20 --draws 10
+  cmd_c=("$lockstep" sample eight_schools_noncentered --algorithm "$algorithm" --data "$data" --chains "$chains" --warmup 20 --draws 10
          --seed 3 --quiet --threads "$threads")
   echo "# (c) command: LOCKSTEP_STAMP_FIRST_DRAW=1 ${cmd_c[*]}   (5 runs; --threads 0 = all cores)"
   echo "# (c) load at start: $(load)"

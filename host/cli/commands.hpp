@@ -26,7 +26,7 @@ struct SampleOptions {
   std::string summary;
   bool save_warmup = false;
   int thin = 1;
-  std::string algorithm = "hmc";
+  std::string algorithm = "nuts";  // the default since NUTS passed issue 4 (see README)
   int steps = 10;
   int max_depth = 10;
   std::string metric = "diag";
@@ -61,7 +61,7 @@ struct StudyOptions {
   std::string model;
   std::string data;
   std::vector<std::string> set;
-  std::string algorithm = "hmc";
+  std::string algorithm = "nuts";
   std::string chains = "16,256,4096";       // comma-separated list
   std::string warmup = "25,50,100,200,500";  // comma-separated list
   int repeats = 5;

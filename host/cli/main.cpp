@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   sample->add_option("--summary", so.summary, "Write the summary as JSON");
   sample->add_flag("--save-warmup", so.save_warmup, "Also save warmup draws");
   sample->add_option("--thin", so.thin, "Keep every K-th draw (default 1)");
-  sample->add_option("--algorithm", so.algorithm, "hmc (static HMC, jittered steps), nuts, or chees (ChEES-HMC, trajectory length adapted across chains)");
+  sample->add_option("--algorithm", so.algorithm, "nuts (default; Stan's NUTS, each chain at its own pace), hmc (static HMC, jittered steps), or chees (ChEES-HMC, trajectory length adapted across chains)");
   sample->add_option("--max-depth", so.max_depth, "NUTS maximum tree depth (default 10)");
   sample->add_option("--metric", so.metric, "NUTS inverse metric: diag (default) or dense");
   sample->add_option("--steps", so.steps, "Mean leapfrog steps per HMC iteration (default 10)");
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   study->add_option("model", to.model, "Model name (see `lockstep models`)")->required();
   study->add_option("--data", to.data, "Data file (JSON or CSV)");
   study->add_option("--set", to.set, "Model option key=value (repeatable)");
-  study->add_option("--algorithm", to.algorithm, "Sampler: hmc (default), nuts or chees");
+  study->add_option("--algorithm", to.algorithm, "Sampler: nuts (default), hmc or chees");
   study->add_option("--chains", to.chains, "Chain counts, comma-separated (default 16,256,4096)");
   study->add_option("--warmup", to.warmup, "Warmup lengths, comma-separated (default 25,50,100,200,500)");
   study->add_option("--repeats", to.repeats, "Runs per configuration, with different seeds (default 5)");

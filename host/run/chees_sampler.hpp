@@ -152,6 +152,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     seg.step_size = st.step_size;
     seg.trajectory_length = std::exp(st.log_length);
     backend::launch_lanes(n_lanes, seg);
+    if (t == 0) driver::stamp_first_draw();
 
     thrust::copy(cb.record_buf.begin(), cb.record_buf.end(), host_record.begin());
     const double h = chees::jitter_fraction(cfg.seed, seg.t_begin, cfg.jitter);
@@ -187,6 +188,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     seg.t_begin = static_cast<std::uint64_t>(t);
     seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + driver::kSegmentIterations, total_iterations));
     backend::launch_lanes(n_lanes, seg);
+    if (seg.t_begin == 0) driver::stamp_first_draw();  // no warmup
     t = static_cast<long>(seg.t_end);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }

@@ -24,7 +24,7 @@ TEST(SampleCommand, WritesStanCsvPerChainAndJsonSummary) {
   for (int c = 1; c <= 6; ++c) {
     const std::string csv = read_file(dir + "/es_" + std::to_string(c) + ".csv");
     ASSERT_FALSE(csv.empty()) << "missing es_" << c << ".csv";
-    EXPECT_NE(csv.find("lp__,accept_stat__,stepsize__,n_leapfrog__,divergent__,energy__,mu,tau,theta.1"),
+    EXPECT_NE(csv.find("lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,mu,tau,theta.1"),
               std::string::npos);
     EXPECT_NE(csv.find("# Step size = "), std::string::npos);
   }
@@ -190,7 +190,8 @@ TEST(SampleBadInput, CheesNeedsTwoChains) {
 TEST(SampleBadInput, DenseMetricNeedsNuts) {
   const std::string dir = scratch_dir("dense_hmc");
   const auto r = run_lockstep(
-      "sample eight_schools_noncentered --data data/eight_schools.json --metric dense --quiet", dir);
+      "sample eight_schools_noncentered --data data/eight_schools.json --algorithm hmc --metric dense --quiet",
+      dir);
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--metric"), std::string::npos) << r.err;
 }
