@@ -107,18 +107,41 @@ struct Gaussian {
   LS_HD int dim(const Data& d) const { return d.N; }
   LS_HD int n_out(const Data& d) const { return d.N; }
 
-  /// g = -P r first, then log p = r.g / 2; O(N^2), no scratch beyond g.
+  /// g = -P r first, then log p = r.g / 2; O(N^2), no scratch beyond g. Four rows of P at a
+  /// time: each r_j = q_j - mu_j is formed once per four rows, and the four sums are
+  /// independent, so consecutive FMAs do not wait for each other (one accumulator would make
+  /// the product latency-bound: 4 cycles per FMA instead of 2 FMAs per cycle).
   template <class V, class G>
-  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
+  LS_HD LS_NO_LOOP_VECTORIZE auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
     using T = typename V::value_type;
-    for (int i = 0; i < d.N; ++i) {
-      const Real* row = d.P + static_cast<std::ptrdiff_t>(i) * d.N;
+    const int n = d.N;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const Real* r0 = d.P + static_cast<std::ptrdiff_t>(i) * n;
+      const Real* r1 = r0 + n;
+      const Real* r2 = r1 + n;
+      const Real* r3 = r2 + n;
+      T a0 = Real(0), a1 = Real(0), a2 = Real(0), a3 = Real(0);
+      for (int j = 0; j < n; ++j) {
+        const T r = q[j] - d.mu[j];
+        a0 -= r0[j] * r;
+        a1 -= r1[j] * r;
+        a2 -= r2[j] * r;
+        a3 -= r3[j] * r;
+      }
+      g[i] = a0;
+      g[i + 1] = a1;
+      g[i + 2] = a2;
+      g[i + 3] = a3;
+    }
+    for (; i < n; ++i) {
+      const Real* row = d.P + static_cast<std::ptrdiff_t>(i) * n;
       T gi = Real(0);
-      for (int j = 0; j < d.N; ++j) gi -= row[j] * (q[j] - d.mu[j]);
+      for (int j = 0; j < n; ++j) gi -= row[j] * (q[j] - d.mu[j]);
       g[i] = gi;
     }
     T lp = Real(0);
-    for (int i = 0; i < d.N; ++i) lp += (q[i] - d.mu[i]) * g[i];
+    for (int k = 0; k < n; ++k) lp += (q[k] - d.mu[k]) * g[k];
     return Real(0.5) * lp;
   }
 

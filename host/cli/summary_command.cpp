@@ -14,7 +14,8 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
   if (files.empty()) throw InputError("summary: give one or more Stan CSV files");
   RunInfo info;
   const DrawSet draws = io::read_stan_csv(files, &info);
-  const SummaryReport report = summarize_draws(draws);
+  // Files written with --superchains carry "# superchain = k": nested R-hat is reported again.
+  const SummaryReport report = summarize_draws(draws, info.superchain);
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
             << draws.n_draws - draws.n_warmup_saved << " draws each\n\n";
   print_summary(std::cout, report);

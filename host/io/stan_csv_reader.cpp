@@ -401,6 +401,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
 
   std::vector<double> step_size(n_files, kNaN), warm_s(n_files, kNaN), samp_s(n_files, kNaN);
   std::vector<std::vector<double>> inv_metric(n_files), dense_inv_metric(n_files);
+  std::vector<int> superchain(n_files, -1);  // 0-based; -1: the file has no "# superchain = k"
   std::vector<std::string> errors(n_files);
   const int stepsize_col = d.stat_index("stepsize__") >= 0 ? stat_col[d.stat_index("stepsize__")] : -1;
 
@@ -421,6 +422,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
     dense_inv_metric[c] = pf.dense_inv_metric;
     warm_s[c] = pf.warmup_seconds;
     samp_s[c] = pf.sampling_seconds;
+    superchain[c] = to_int(pf.find("superchain"), 0) - 1;
   };
   absorb(first, 0);
 
@@ -466,6 +468,9 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
     bool all_dense = true;
     for (const auto& m : dense_inv_metric) all_dense = all_dense && !m.empty();
     if (all_dense) info.dense_inv_metric = dense_inv_metric;
+    // Nested R-hat's superchains (`lockstep sample --superchains K`): kept only when every file
+    // names one.
+    if (std::all_of(superchain.begin(), superchain.end(), [](int k) { return k >= 0; })) info.superchain = superchain;
     for (int c = 0; c < n_files; ++c) {
       if (!std::isnan(warm_s[c])) info.warmup_seconds = std::max(info.warmup_seconds, warm_s[c]);
       if (!std::isnan(samp_s[c])) info.sampling_seconds = std::max(info.sampling_seconds, samp_s[c]);

@@ -25,7 +25,8 @@
 // the metrics empty; a metric is kept only if every file has one); warmup/sampling seconds
 // the largest over the files (chains run side by side); divergences counted from
 // divergent__ in the sampling rows; gradient_evaluations from our own `lockstep`
-// section (0 if unknown). RunInfo::config: for our files exactly the `lockstep.config`
+// section (0 if unknown); superchain (0-based) from each file's "# superchain = k" line
+// (1-based, written with --superchains), kept only when every file has one. RunInfo::config: for our files exactly the `lockstep.config`
 // entries that were written; for others every `key = value` of the preamble, keyed by
 // its section path ("sample.adapt.delta", "random.seed", "data.file"; "(Default)" removed).
 //

@@ -17,6 +17,16 @@
 #define LS_INLINE inline
 #endif
 
+// For model code whose loops run over a dimension while every operation is already a Batch
+// of W chains: GCC's loop vectorizer otherwise vectorizes the dimension loop and spends its
+// time shuffling the chains' values between registers (measured on gauss100's P r product:
+// 1.1e6 -> 4.1e6 gradients/s with HMC, 5.97e5 -> 7.0e5 with NUTS). Host GCC only.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define LS_NO_LOOP_VECTORIZE __attribute__((optimize("no-tree-loop-vectorize")))
+#else
+#define LS_NO_LOOP_VECTORIZE
+#endif
+
 namespace lockstep {
 
 #if defined(LOCKSTEP_REAL_FLOAT)

@@ -47,6 +47,18 @@ TEST(Superchains, NestedRhatInTableJsonAndStanCsv) {
     EXPECT_NE(csv.find("# superchain = " + std::to_string((c + 1) / 2) + "\n"), std::string::npos)
         << "chain " << c;
   }
+  // `lockstep summary` reads the superchains back and reports the same nested R-hat.
+  std::string files;
+  for (int c = 1; c <= 8; ++c) files += " " + dir + "/es_" + std::to_string(c) + ".csv";
+  const auto s = run_lockstep("summary" + files + " --summary " + dir + "/back.json", dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  EXPECT_NE(s.out.find("nested_r_hat"), std::string::npos) << s.out;
+  const auto back = nlohmann::json::parse(read_file(dir + "/back.json"));
+  EXPECT_EQ(back["superchains"].get<int>(), 4);
+  for (const char* p : {"mu", "tau", "theta[1]"})
+    EXPECT_NEAR(back["parameters"][p]["nested_rhat"].get<double>(), j["parameters"][p]["nested_rhat"].get<double>(),
+                1e-6)
+        << p;
 }
 
 TEST(Superchains, ChainsOfASuperchainShareTheirStart) {
