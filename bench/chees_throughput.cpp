@@ -1,19 +1,25 @@
-// ChEES-HMC (host/run/chees_sampler.hpp) on non-centered Eight Schools: gradient evaluations
-// per second and minimum bulk ESS per second (warmup counted) at 64 ... 16384 chains, beside
-// NUTS (Stan's windowed warmup, per-chain adaptation) with the same warmup and draws. The
-// posterior is validated against posteriordb's reference BEFORE anything is timed.
+// ChEES-HMC (host/run/chees_sampler.hpp) beside NUTS and static HMC on non-centered Eight
+// Schools and gauss100_ill: gradient evaluations per second and minimum bulk ESS per second
+// (warmup counted) at 64 ... 16384 chains, every sampler with the same warmup and draws. Each
+// workload's posterior is validated BEFORE anything of it is timed.
 //
 //   build/chees_throughput [--quick] [--threads T] [--warmup N] [--draws N]
 //
 // Validation: ChEES with 1024 chains x (200 + 500) iterations, every mean within
-// 5 sqrt(mcse^2 + mcse_ref^2) of data/reference/eight_schools_noncentered.json and R-hat < 1.01
-// (bench_common.hpp); a failure skips the timings and makes the exit status 1.
+// 5 sqrt(mcse^2 + mcse_ref^2) of the reference (posteriordb's for Eight Schools,
+// data/reference/eight_schools_noncentered.json; the exact mean of data/gauss100_ill.json)
+// and R-hat < 1.01 (bench_common.hpp); a failure skips that workload's timings and makes the
+// exit status 1. Every timed row is checked the same way: "ok" or "ref-FAIL" in its last column.
 //
 // Each point runs warmup + draws iterations (default 200 + 200) and reports: wall seconds
 // (RunInfo warmup + sampling), all gradient evaluations (initialization and warmup included)
-// per second, the sampling phase's own rate (the frozen-parameter kernel: sum of n_leapfrog__
-// over chains and draws / sampling seconds), min bulk ESS over the 10 outputs, and that ESS
-// per wall second. --quick times 1024 and 4096 chains; the full run 64, 1024, 4096 and 16384.
+// per second, the sampling phase's own rate (sum of n_leapfrog__ over chains and draws /
+// sampling seconds), min bulk ESS over the outputs, and that ESS per wall second. Static HMC
+// uses 10 mean leapfrog steps on Eight Schools and 100 on gauss100_ill (as bench/run_all).
+// NUTS on gauss100_ill needs ~330 leapfrog steps per draw with a diagonal metric, so it runs
+// only up to 1024 chains (4096 would take ~15 minutes here), and with --quick only at 64.
+// --quick (~2 minutes): Eight Schools at 1024 and 4096 chains, gauss100_ill at 64 and 1024;
+// full: 64, 1024, 4096 and 16384 for both.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -57,16 +63,49 @@ double sampling_gradients(const DrawSet& d) {
   return s;
 }
 
-void report(const char* algorithm, int chains, const DrawSet& d, const RunInfo& info) {
+void report(const char* algorithm, int chains, const DrawSet& d, const RunInfo& info, const char* check) {
   const double sec = info.warmup_seconds + info.sampling_seconds;
   const double ess = min_bulk_ess(d);
-  std::printf("%-6s %8d %9.3f %9.3f %14llu %12.4g %12.4g %10.1f %12.4g\n", algorithm, chains, info.warmup_seconds,
-              info.sampling_seconds, info.gradient_evaluations, info.gradient_evaluations / sec,
-              sampling_gradients(d) / info.sampling_seconds, ess, ess / sec);
+  std::printf("%-6s %8d %9.3f %9.3f %14llu %12.4g %12.4g %10.1f %12.4g %s\n", algorithm, chains,
+              info.warmup_seconds, info.sampling_seconds, info.gradient_evaluations, info.gradient_evaluations / sec,
+              sampling_gradients(d) / info.sampling_seconds, ess, ess / sec, check);
   std::fflush(stdout);
 }
 
 }  // namespace
+
+struct Workload {
+  const char* model;
+  const char* data;
+  int hmc_steps;
+  int nuts_max_chains;
+};
+
+/// The reference as check_against_reference wants it: posteriordb's file for Eight Schools,
+/// {"x[i]": {"mean": mu_i}} (exact, mcse 0) for the Gaussian.
+nlohmann::json reference_of(const Workload& w) {
+  if (std::strcmp(w.model, "gaussian") != 0) {
+    std::ifstream in(source_path("data/reference/eight_schools_noncentered.json"));
+    return nlohmann::json::parse(in);
+  }
+  std::ifstream in(source_path(w.data));
+  const nlohmann::json g = nlohmann::json::parse(in);
+  nlohmann::json ref;
+  for (std::size_t i = 0; i < g["mu"].size(); ++i)
+    ref["x[" + std::to_string(i + 1) + "]"] = {{"mean", g["mu"][i].get<double>()}, {"mcse_mean", 0.0}};
+  return ref;
+}
+
+template <class Config>
+Config config_of(int chains, int warmup, int draws, std::uint64_t seed, int threads) {
+  Config c;
+  c.chains = chains;
+  c.warmup = warmup;
+  c.draws = draws;
+  c.seed = seed;
+  c.threads = threads;
+  return c;
+}
 
 int main(int argc, char** argv) {
   bool quick = false;
@@ -84,60 +123,56 @@ int main(int argc, char** argv) {
   bench::print_machine(argc, argv);
   std::printf("# load average before: %s\n", bench::load_average().c_str());
 
-  auto data = load_json_data(source_path("data/eight_schools.json"));
-  ModelArgs args("eight_schools_noncentered", {}, data.get());
-  const std::unique_ptr<AnyModel> model = load_model("eight_schools_noncentered", args);
-  std::ifstream in(source_path("data/reference/eight_schools_noncentered.json"));
-  const nlohmann::json ref = nlohmann::json::parse(in);
-
-  {  // ---- validation --------------------------------------------------------------------------
-    CheesConfig cfg;
-    cfg.chains = 1024;
-    cfg.warmup = 200;
-    cfg.draws = 500;
-    cfg.seed = 21;
-    cfg.threads = threads;
-    DrawSet d;
-    RunInfo info;
-    model->sample_chees(cfg, d, info, nullptr);
-    double max_rhat = 0;
-    const bool ok = bench::check_against_reference(d, ref, &max_rhat) && max_rhat < 1.01;
-    std::printf("# validation %s: eight_schools_noncentered, ChEES 1024 chains x (200 + 500), max R-hat %.4f, "
-                "%ld divergences\n",
-                ok ? "passed" : "FAILED", max_rhat, info.divergences);
-    if (!ok) return 1;
-  }
-
-  const std::vector<int> chain_counts = quick ? std::vector<int>{1024, 4096} : std::vector<int>{64, 1024, 4096, 16384};
-  std::printf("# eight_schools_noncentered, %d warmup + %d draws per chain\n", warmup, draws);
-  std::printf("%-6s %8s %9s %9s %14s %12s %12s %10s %12s\n", "algo", "chains", "warmup_s", "sample_s", "grad_evals",
-              "grads/s", "sample_gr/s", "min_ess", "min_ess/s");
-  for (int chains : chain_counts) {
-    {
-      CheesConfig cfg;
-      cfg.chains = chains;
-      cfg.warmup = warmup;
-      cfg.draws = draws;
-      cfg.seed = 11;
-      cfg.threads = threads;
+  const Workload workloads[] = {{"eight_schools_noncentered", "data/eight_schools.json", 10, 16384},
+                                {"gaussian", "data/gauss100_ill.json", 100, 1024}};
+  int status = 0;
+  for (const Workload& w : workloads) {
+    auto data = load_json_data(source_path(w.data));
+    ModelArgs args(w.model, {}, data.get());
+    const std::unique_ptr<AnyModel> model = load_model(w.model, args);
+    const nlohmann::json ref = reference_of(w);
+    {  // ---- validation ------------------------------------------------------------------------
       DrawSet d;
       RunInfo info;
-      model->sample_chees(cfg, d, info, nullptr);
-      report("chees", chains, d, info);
+      model->sample_chees(config_of<CheesConfig>(1024, 200, 500, 21, threads), d, info, nullptr);
+      double max_rhat = 0;
+      const bool ok = bench::check_against_reference(d, ref, &max_rhat) && max_rhat < 1.01;
+      std::printf("# validation %s: %s, ChEES 1024 chains x (200 + 500), max R-hat %.4f, %ld divergences\n",
+                  ok ? "passed" : "FAILED", w.model, max_rhat, info.divergences);
+      if (!ok) {
+        status = 1;
+        continue;
+      }
     }
-    {
-      NutsConfig cfg;
-      cfg.chains = chains;
-      cfg.warmup = warmup;
-      cfg.draws = draws;
-      cfg.seed = 11;
-      cfg.threads = threads;
-      DrawSet d;
-      RunInfo info;
-      model->sample_nuts(cfg, d, info, nullptr);
-      report("nuts", chains, d, info);
+    const bool gauss = std::strcmp(w.model, "gaussian") == 0;
+    const std::vector<int> chain_counts = quick ? (gauss ? std::vector<int>{64, 1024} : std::vector<int>{1024, 4096})
+                                                : std::vector<int>{64, 1024, 4096, 16384};
+    std::printf("# %s, %d warmup + %d draws per chain\n", w.model, warmup, draws);
+    std::printf("%-6s %8s %9s %9s %14s %12s %12s %10s %12s %s\n", "algo", "chains", "warmup_s", "sample_s",
+                "grad_evals", "grads/s", "sample_gr/s", "min_ess", "min_ess/s", "check");
+    for (int chains : chain_counts) {
+      auto timed = [&](const char* name, auto run) {
+        DrawSet d;
+        RunInfo info;
+        run(d, info);
+        double max_rhat = 0;
+        const bool ok = bench::check_against_reference(d, ref, &max_rhat) && max_rhat < 1.01;
+        report(name, chains, d, info, ok ? "ok" : "ref-FAIL");
+      };
+      timed("chees", [&](DrawSet& d, RunInfo& info) {
+        model->sample_chees(config_of<CheesConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
+      });
+      if (chains <= (quick && gauss ? 64 : w.nuts_max_chains))
+        timed("nuts", [&](DrawSet& d, RunInfo& info) {
+          model->sample_nuts(config_of<NutsConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
+        });
+      timed("hmc", [&](DrawSet& d, RunInfo& info) {
+        HmcConfig c = config_of<HmcConfig>(chains, warmup, draws, 11, threads);
+        c.steps = w.hmc_steps;
+        model->sample_hmc(c, d, info, nullptr);
+      });
     }
   }
   std::printf("# load average after: %s\n", bench::load_average().c_str());
-  return 0;
+  return status;
 }

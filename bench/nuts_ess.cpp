@@ -2,7 +2,7 @@
 // static HMC on the CPU backend, on non-centered Eight Schools and gauss100_ill, with Stan
 // (rstan) on the same Eight Schools posterior in the same run.
 //
-//   build/nuts_ess [--quick] [--threads T] [--chains LIST] [--no-stan]
+//   build/nuts_ess [--quick] [--threads T] [--chains LIST] [--workload NAME] [--no-stan]
 //
 // Each point runs the sampler from scratch (initialization, warmup, sampling) and reports
 //   ess      = min over parameters of the bulk ESS of the post-warmup draws (rank-normalized,
@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
   bool quick = false, stan = true;
   int threads = 0;
   std::vector<int> chain_list;
+  std::string only;  // --workload: run just this one
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) {
       quick = true;
@@ -185,8 +186,13 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--chains") == 0 && i + 1 < argc) {
       chain_list = parse_list(argv[++i]);
+    } else if (std::strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--quick] [--threads T] [--chains N1,N2,...] [--no-stan]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--threads T] [--chains N1,N2,...] [--workload eight_schools_nc|gauss100_ill] "
+                   "[--no-stan]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -223,6 +229,7 @@ int main(int argc, char** argv) {
               stan_ess_per_s > 0 ? "vs_stan" : "");
   std::fflush(stdout);
   for (const Workload& w : workloads) {
+    if (!only.empty() && w.name != only) continue;
     auto data = load_json_data(source_path(w.data));
     ModelArgs args(w.model, {}, data.get());
     const std::unique_ptr<AnyModel> model = load_model(w.model, args);
