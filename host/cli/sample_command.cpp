@@ -1,6 +1,7 @@
 // `lockstep sample MODEL --data FILE ...`: run a sampler over many chains, print the summary,
 // write draws (Stan CSV or netCDF InferenceData) and a JSON summary.
 #include <chrono>
+#include <future>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -186,8 +187,18 @@ int run_sample(const SampleOptions& o) {
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
 
-  write_draws(o.output, draws, info);
-  const SummaryReport report = summarize_draws(draws, info.superchain);
+  // The draws are written while the summary is computed: both only read them, and writing
+  // is mostly the kernel copying into the page cache (0.7 s of a 4096 x 1000 run's .nc).
+  // get() rethrows a writer's error.
+  std::future<void> written = std::async(std::launch::async, [&] { write_draws(o.output, draws, info); });
+  SummaryReport report;
+  try {
+    report = summarize_draws(draws, info.superchain);
+  } catch (...) {
+    written.wait();
+    throw;
+  }
+  written.get();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
 

@@ -270,15 +270,29 @@ class Writer {
         nc_.check(nc_put_var_double(g, var, block(false, v.members[0].first, d0, nd)), "write " + v.name);
         continue;
       }
+      // (chain, draw, k...) interleaves the members: written a slab of chains at a time, about
+      // 8 MB each, so that the copy never doubles the memory of a large run (16384 chains x
+      // 1000 draws of theta[8] would be a 1 GB buffer).
       const std::size_t K = v.size();
-      std::vector<double> out(cd * K, std::numeric_limits<double>::quiet_NaN());
-      for (const auto& m : v.members)
-        for (int c = 0; c < d_.n_chains; ++c) {
-          const double* s = d_.series(m.first, c) + d0;
-          double* o = out.data() + static_cast<std::size_t>(c) * nd * K + m.second;
-          for (int i = 0; i < nd; ++i) o[static_cast<std::size_t>(i) * K] = s[i];
-        }
-      nc_.check(nc_put_var_double(g, var, out.data()), "write " + v.name);
+      const std::size_t per_chain = static_cast<std::size_t>(nd) * K;
+      const int slab = static_cast<int>(std::max<std::size_t>(1, (std::size_t{8} << 20) / (8 * per_chain)));
+      std::vector<double> out;
+      for (int c0 = 0; c0 < d_.n_chains; c0 += slab) {
+        const int nc = std::min(slab, d_.n_chains - c0);
+        out.assign(static_cast<std::size_t>(nc) * per_chain, std::numeric_limits<double>::quiet_NaN());
+        for (const auto& m : v.members)
+          for (int c = 0; c < nc; ++c) {
+            const double* s = d_.series(m.first, c0 + c) + d0;
+            double* o = out.data() + static_cast<std::size_t>(c) * per_chain + m.second;
+            for (int i = 0; i < nd; ++i) o[static_cast<std::size_t>(i) * K] = s[i];
+          }
+        std::vector<std::size_t> start(dims.size(), 0), count(dims.size());
+        start[0] = static_cast<std::size_t>(c0);
+        count[0] = static_cast<std::size_t>(nc);
+        count[1] = static_cast<std::size_t>(nd);
+        for (std::size_t k = 0; k < v.shape.size(); ++k) count[2 + k] = v.shape[k];
+        nc_.check(nc_put_vara_double(g, var, start.data(), count.data(), out.data()), "write " + v.name);
+      }
     }
   }
 
