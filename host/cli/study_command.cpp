@@ -204,9 +204,10 @@ int run_study(const StudyOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const Algorithm& algorithm = find_algorithm(o.algorithm);
   const std::vector<int> chains = parse_int_list(o.chains, "--chains", 1);
-  const std::vector<int> warmups = parse_int_list(o.warmup, "--warmup", 1);
+  const std::vector<int> warmups = parse_int_list(o.warmup, "--warmup", 0);  // 0: no warmup, a baseline
   if (o.repeats < 1) throw InputError("--repeats: must be at least 1, found " + std::to_string(o.repeats));
   if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
+  if (o.steps < 1) throw InputError("--steps: must be at least 1, found " + std::to_string(o.steps));
   if (o.threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(o.threads));
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   if (!(o.init_radius > 0) || !std::isfinite(o.init_radius))
@@ -292,12 +293,12 @@ int run_study(const StudyOptions& o) {
         }
       }
       const double R = o.repeats;
-      double worst_rmse = 0, worst_nested = 0;
+      double worst_rmse = 0, worst_nested = std::numeric_limits<double>::quiet_NaN();
       for (std::size_t i = 0; i < n_ref; ++i) {
         const Acc& a = acc[i];
         const double mean_rmse = std::sqrt(a.mean_err2 / R), nested = a.nested / R;
         worst_rmse = std::max(worst_rmse, mean_rmse);
-        if (std::isfinite(nested)) worst_nested = std::max(worst_nested, nested);
+        if (std::isfinite(nested) && !(nested <= worst_nested)) worst_nested = nested;
         csv += o.algorithm + "," + std::to_string(C) + "," + std::to_string(W) + "," + std::to_string(o.draws) + "," +
                std::to_string(superchains) + "," + std::to_string(o.repeats) + "," + reference[i].first + "," +
                number(a.mean_err / R) + "," + number(mean_rmse) + "," + number(a.sd_err / R) + "," +
@@ -305,7 +306,8 @@ int run_study(const StudyOptions& o) {
                number(a.ess / R) + "," + number(wall / R) + "," + number(grads / R) + "\n";
       }
       char nested_text[32] = "NA";
-      if (superchains > 0) std::snprintf(nested_text, sizeof nested_text, "%.4f", worst_nested);
+      if (superchains > 0 && std::isfinite(worst_nested))
+        std::snprintf(nested_text, sizeof nested_text, "%.4f", worst_nested);
       std::printf("  chains %6d, warmup %5d: max RMSE of the mean %.3g sd, max nested R-hat %s, %.3g s per run\n", C, W,
                   worst_rmse, nested_text, wall / R);
       std::fflush(stdout);

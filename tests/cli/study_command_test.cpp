@@ -85,7 +85,9 @@ TEST(StudyCommand, ShortWarmupFlaggedLongWarmupConverged) {
   const bool plotted = r.out.find("Plot written to") != std::string::npos;
   const bool explained = r.out.find("Plot not made:") != std::string::npos;
   EXPECT_TRUE(plotted || explained) << r.out;
-  if (plotted) EXPECT_NE(read_file(dir + "/out/study.svg").find("<svg"), std::string::npos);
+  if (plotted) {
+    EXPECT_NE(read_file(dir + "/out/study.svg").find("<svg"), std::string::npos);
+  }
 }
 
 TEST(StudyCommand, SameSeedSameNumbers) {
@@ -135,6 +137,8 @@ TEST(StudyCommand, BadInputOneLineExitTwo) {
       {"warmup_trailing_comma", "--chains 8 --warmup 10," + ok_ref + ok_out, "--warmup"},
       {"warmup_not_number", "--chains 8 --warmup 1.5" + ok_ref + ok_out, "--warmup"},
       {"repeats_zero", "--chains 8 --warmup 10 --repeats 0" + ok_ref + ok_out, "--repeats"},
+      {"steps_zero", "--chains 8 --warmup 10 --algorithm hmc --steps 0" + ok_ref + ok_out, "--steps"},
+      {"warmup_negative", "--chains 8 --warmup 10,-5" + ok_ref + ok_out, "--warmup"},
       {"missing_reference", "--chains 8 --warmup 10" + ok_out, "--reference"},
       {"reference_not_found", "--chains 8 --warmup 10 --reference " + dir + "/nope.json" + ok_out, "--reference"},
       {"reference_unknown_param", "--chains 8 --warmup 10 --reference " + dir + "/ref_unknown.json" + ok_out,
