@@ -131,6 +131,23 @@ TEST(CheesSampler, StdNormal100IsExact) {
   const SampleRun r = run_chees(m, cfg, &a);
   print_run("std_normal(100)", cfg, r, a);
   expect_exact_marginals(r.draws, std::vector<double>(100, 0.0), std::vector<double>(100, 1.0), "std_normal(100)");
+  // The adaptation found the ChEES optimum: for a standard normal with uniform jitter h ~ U(0, 1)
+  // the criterion peaks near T = 2.25, shortened by rounding the step count up (1.88 here). A
+  // wrong sign of the gradient lands near the minimum, T ~ 3.6, and still samples correctly.
+  EXPECT_GT(a.trajectory_length, 1.5);
+  EXPECT_LT(a.trajectory_length, 2.4);
+  // Frozen parameters after warmup: every draw of every chain used the final step size and the
+  // step count ceil(h_t T / eps) of its iteration.
+  const int eps_col = r.draws.stat_index("stepsize__"), n_col = r.draws.stat_index("n_leapfrog__");
+  for (int c : {0, cfg.chains - 1})
+    for (int d = 0; d < cfg.draws; ++d) {
+      ASSERT_EQ(r.draws.stat_series(eps_col, c)[d], a.step_size) << "chain " << c << " draw " << d;
+      const std::uint64_t t = static_cast<std::uint64_t>(cfg.warmup + d);
+      ASSERT_EQ(r.draws.stat_series(n_col, c)[d],
+                chees::leapfrog_steps(chees::jitter_fraction(cfg.seed, t, cfg.jitter), a.trajectory_length,
+                                      a.step_size, cfg.max_leapfrog_steps))
+          << "chain " << c << " draw " << d;
+    }
 }
 
 TEST(CheesSampler, Gauss100IllIsExact) {
