@@ -3,17 +3,17 @@
 //
 //   vmath_bench [seconds_per_case]      (default 0.3)
 //
-// First validates m::exp/m::log (double and float) on a sample against long-double std::
+// First validates vm::exp/vm::log (double and float) on a sample against long-double std::
 // references (max error must be <= 1 ulp, else exit status 1 and no timings); then prints
 // evaluations per second (best of 7 interleaved rounds over a 16384-element, L2-resident
 // array; interleaving makes load from other processes hit every case alike)
 // for:
 //   std::exp scalar loop          glibc, one call per element (does not vectorize without
 //                                 -ffast-math, which the project never uses)
-//   m::exp scalar (no SIMD)       the same loop with vectorization disabled: what one GPU
+//   vm::exp scalar (no SIMD)       the same loop with vectorization disabled: what one GPU
 //                                 thread / one lane does
-//   m::exp array loop             a plain loop over the array, auto-vectorized
-//   m::exp Batch<8>               through lockstep::Batch<8>, as models over T = Batch<8> do
+//   vm::exp array loop             a plain loop over the array, auto-vectorized
+//   vm::exp Batch<8>               through lockstep::Batch<8>, as models over T = Batch<8> do
 // and the same for log, plus float array loops.
 #include <chrono>
 #include <cmath>
@@ -32,6 +32,7 @@
 namespace {
 
 namespace m = lockstep::m;
+namespace vm = lockstep::vm;
 using B8 = lockstep::Batch<8>;
 
 constexpr int kN = 16384;  // elements per pass (128 KiB of doubles: stays in L2)
@@ -92,17 +93,17 @@ bool validate() {
   double we = 0, wl = 0, wef = 0, wlf = 0;
   for (int i = 0; i < 200000; ++i) {
     const double x = uniform(-745.0, 709.7);
-    we = std::fmax(we, ulp_error(m::exp(x), std::exp(static_cast<long double>(x))));
+    we = std::fmax(we, ulp_error(vm::exp(x), std::exp(static_cast<long double>(x))));
     const double y = std::exp2(uniform(-1074.0, 1023.9));
-    wl = std::fmax(wl, ulp_error(m::log(y), std::log(static_cast<long double>(y))));
+    wl = std::fmax(wl, ulp_error(vm::log(y), std::log(static_cast<long double>(y))));
     const float xf = static_cast<float>(uniform(-103.0, 88.7));
-    wef = std::fmax(wef, ulp_error_f(m::exp(xf), std::exp(static_cast<double>(xf))));
+    wef = std::fmax(wef, ulp_error_f(vm::exp(xf), std::exp(static_cast<double>(xf))));
     const float yf = static_cast<float>(std::exp2(uniform(-149.0, 127.9)));
-    if (yf > 0.0f) wlf = std::fmax(wlf, ulp_error_f(m::log(yf), std::log(static_cast<double>(yf))));
+    if (yf > 0.0f) wlf = std::fmax(wlf, ulp_error_f(vm::log(yf), std::log(static_cast<double>(yf))));
   }
-  const bool special = m::exp(-INFINITY) == 0.0 && m::exp(INFINITY) == INFINITY &&
-                       std::isnan(m::exp(NAN)) && m::log(0.0) == -INFINITY &&
-                       std::isnan(m::log(-1.0)) && m::log(INFINITY) == INFINITY;
+  const bool special = vm::exp(-INFINITY) == 0.0 && vm::exp(INFINITY) == INFINITY &&
+                       std::isnan(vm::exp(NAN)) && vm::log(0.0) == -INFINITY &&
+                       std::isnan(vm::log(-1.0)) && vm::log(INFINITY) == INFINITY;
   std::printf("validation (200000 points each): max error exp %.3f ulp, log %.3f ulp, "
               "expf %.3f ulp, logf %.3f ulp; special values %s\n",
               we, wl, wef, wlf, special ? "ok" : "WRONG");
@@ -119,17 +120,17 @@ __attribute__((noinline)) void std_log(const double* x, double* y) {
 }
 __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void
 m_exp_scalar(const double* x, double* y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::exp(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::exp(x[i]);
 }
 __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void
 m_log_scalar(const double* x, double* y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::log(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::log(x[i]);
 }
 __attribute__((noinline)) void m_exp_array(const double* __restrict x, double* __restrict y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::exp(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::exp(x[i]);
 }
 __attribute__((noinline)) void m_log_array(const double* __restrict x, double* __restrict y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::log(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::log(x[i]);
 }
 __attribute__((noinline)) void m_exp_batch(const B8* x, B8* y) {
   for (int i = 0; i < kN / 8; ++i) y[i] = m::exp(x[i]);
@@ -144,10 +145,10 @@ __attribute__((noinline)) void std_logf(const float* x, float* y) {
   for (int i = 0; i < kN; ++i) y[i] = std::log(x[i]);
 }
 __attribute__((noinline)) void m_expf_array(const float* __restrict x, float* __restrict y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::exp(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::exp(x[i]);
 }
 __attribute__((noinline)) void m_logf_array(const float* __restrict x, float* __restrict y) {
-  for (int i = 0; i < kN; ++i) y[i] = m::log(x[i]);
+  for (int i = 0; i < kN; ++i) y[i] = vm::log(x[i]);
 }
 
 double sink = 0.0;
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
   // The timed kernels must agree with the validated scalar routine, lane for lane.
   m_exp_batch(xe.data(), y.data());
   for (int i = 0; i < kN; ++i) {
-    if (!(py[i] == m::exp(pxe[i]))) {
+    if (!(py[i] == vm::exp(pxe[i]))) {
       std::fprintf(stderr, "vmath_bench: Batch<8> exp differs from scalar at %d\n", i);
       return 1;
     }
@@ -221,17 +222,17 @@ int main(int argc, char** argv) {
 
   std::vector<Case> cases = {
       {"std::exp scalar loop", [&] { std_exp(pxe, py); }},
-      {"m::exp scalar (no SIMD)", [&] { m_exp_scalar(pxe, py); }},
-      {"m::exp array loop (auto-vectorized)", [&] { m_exp_array(pxe, py); }},
-      {"m::exp Batch<8>", [&] { m_exp_batch(xe.data(), y.data()); }},
+      {"vm::exp scalar (no SIMD)", [&] { m_exp_scalar(pxe, py); }},
+      {"vm::exp array loop (auto-vectorized)", [&] { m_exp_array(pxe, py); }},
+      {"vm::exp Batch<8>", [&] { m_exp_batch(xe.data(), y.data()); }},
       {"std::log scalar loop", [&] { std_log(pxl, py); }},
-      {"m::log scalar (no SIMD)", [&] { m_log_scalar(pxl, py); }},
-      {"m::log array loop (auto-vectorized)", [&] { m_log_array(pxl, py); }},
-      {"m::log Batch<8>", [&] { m_log_batch(xl.data(), y.data()); }},
+      {"vm::log scalar (no SIMD)", [&] { m_log_scalar(pxl, py); }},
+      {"vm::log array loop (auto-vectorized)", [&] { m_log_array(pxl, py); }},
+      {"vm::log Batch<8>", [&] { m_log_batch(xl.data(), y.data()); }},
       {"std::exp float scalar loop", [&] { std_expf(xef.data(), yf.data()); }},
-      {"m::exp float array loop", [&] { m_expf_array(xef.data(), yf.data()); }},
+      {"vm::exp float array loop", [&] { m_expf_array(xef.data(), yf.data()); }},
       {"std::log float scalar loop", [&] { std_logf(xlf.data(), yf.data()); }},
-      {"m::log float array loop", [&] { m_logf_array(xlf.data(), yf.data()); }},
+      {"vm::log float array loop", [&] { m_logf_array(xlf.data(), yf.data()); }},
   };
   constexpr int kRounds = 7;
   measure(cases, seconds, kRounds);

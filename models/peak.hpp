@@ -248,12 +248,12 @@ struct Peak {
   /// p = inv_logit(q), p (1 - p) and log(p (1 - p)) from u = e^-|q| (see the file comment);
   /// the sign of q picks p by a select.
   LS_HD LS_INLINE static void inv_logit_parts(Real q, Real& p, Real& pq, Real& log_pq) {
-    const Real aq = m::abs(q);
-    const Real u = m::exp(-aq);
+    const Real aq = vm::abs(q);
+    const Real u = vm::exp(-aq);  // vm::: the Batch overload below loops over lanes
     const Real inv = Real(1) / (Real(1) + u);
     p = q < Real(0) ? u * inv : inv;
     pq = u * inv * inv;
-    log_pq = -aq - Real(2) * m::log1p(u);
+    log_pq = -aq - Real(2) * vm::log1p(u);
   }
   template <int W>
   LS_HD LS_INLINE static void inv_logit_parts(const Batch<W>& q, Batch<W>& p, Batch<W>& pq,

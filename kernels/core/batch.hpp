@@ -10,7 +10,7 @@
 #include <cstddef>
 
 #include "kernels/core/config.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
 
@@ -69,12 +69,13 @@ LS_HD LS_INLINE Batch<W> operator-(const Batch<W>& a) {
   return r;
 }
 
-/// Elementwise math: the same names as the scalar overloads in vmath.hpp.
+/// Elementwise math: the same names as the scalar m:: functions (scalar_math.hpp), through
+/// the branch-free vm:: routines of vmath.hpp so that the loop over lanes vectorizes.
 #define LS_BATCH_UNARY(fn)                                  \
   template <int W>                                          \
   LS_HD LS_INLINE Batch<W> fn(const Batch<W>& a) {          \
     Batch<W> r;                                             \
-    for (int w = 0; w < W; ++w) r.v[w] = fn(a.v[w]);        \
+    for (int w = 0; w < W; ++w) r.v[w] = vm::fn(a.v[w]);    \
     return r;                                               \
   }
 namespace m {
@@ -92,7 +93,7 @@ LS_BATCH_UNARY(log1m_exp)
 template <int W>
 LS_HD LS_INLINE Batch<W> log_sum_exp(const Batch<W>& a, const Batch<W>& b) {
   Batch<W> r;
-  for (int w = 0; w < W; ++w) r.v[w] = log_sum_exp(a.v[w], b.v[w]);
+  for (int w = 0; w < W; ++w) r.v[w] = vm::log_sum_exp(a.v[w], b.v[w]);
   return r;
 }
 }  // namespace m

@@ -10,7 +10,7 @@
 
 #include "kernels/core/config.hpp"
 #include "kernels/core/trig.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
 

@@ -1,13 +1,13 @@
 #pragma once
 // Scalar math used by models, in namespace lockstep::m, so that model code written over a
-// scalar type T calls m::exp(x) whether T is Real or Batch<W> (kernels/core/batch.hpp).
+// scalar type T calls vm::exp(x) whether T is Real or Batch<W> (kernels/core/batch.hpp).
 //
 // exp, expm1, log, log1p (and log1p_exp, log_sum_exp, ... built on them) are the project's
 // own branch-free routines: range reduction, a minimax polynomial, and exponent arithmetic
 // on the IEEE-754 bit pattern; special inputs are handled by selects (bitwise blends of
 // computed values, detail::select: not even ternaries, which g++ turns into branches),
 // never by early returns. A fixed-length loop
-//     for (int w = 0; w < 8; ++w) r[w] = m::exp(x[w]);
+//     for (int w = 0; w < 8; ++w) r[w] = vm::exp(x[w]);
 // therefore vectorizes under g++ -O3 -march=x86-64-v3 (AVX2) or -march=native (AVX-512)
 // WITHOUT -ffast-math (which the project never uses: it breaks the -inf/NaN checks samplers
 // rely on); plain -march=x86-64 (SSE2) does not vectorize it. The same source compiles for
@@ -52,7 +52,7 @@
 #include "kernels/core/config.hpp"
 
 namespace lockstep {
-namespace m {
+namespace vm {
 
 namespace detail {
 
@@ -428,10 +428,10 @@ LS_HD LS_INLINE float abs(float x) { return ::fabsf(x); }
 /// Softplus log(1 + e^x) = max(x, 0) + log1p(e^-|x|): never overflows; equals e^x (to
 /// rounding) for very negative x and x for large x. log1p_exp(+-inf) = +inf / 0.
 LS_HD LS_INLINE double log1p_exp(double x) {
-  return detail::select(x > 0.0, x, 0.0) + m::log1p(m::exp(-::fabs(x)));
+  return detail::select(x > 0.0, x, 0.0) + vm::log1p(vm::exp(-::fabs(x)));
 }
 LS_HD LS_INLINE float log1p_exp(float x) {
-  return detail::select(x > 0.0f, x, 0.0f) + m::log1p(m::exp(-::fabsf(x)));
+  return detail::select(x > 0.0f, x, 0.0f) + vm::log1p(vm::exp(-::fabsf(x)));
 }
 
 /// log(e^a + e^b) = max(a, b) + log1p(e^-|a - b|). Equal arguments (including two
@@ -441,46 +441,46 @@ LS_HD LS_INLINE float log1p_exp(float x) {
 LS_HD LS_INLINE double log_sum_exp(double a, double b) {
   const double mx = detail::select(a > b, a, b);
   const double d = detail::select(a == b, 0.0, -::fabs(a - b));
-  return mx + m::log1p(m::exp(d));
+  return mx + vm::log1p(vm::exp(d));
 }
 LS_HD LS_INLINE float log_sum_exp(float a, float b) {
   const float mx = detail::select(a > b, a, b);
   const float d = detail::select(a == b, 0.0f, -::fabsf(a - b));
-  return mx + m::log1p(m::exp(d));
+  return mx + vm::log1p(vm::exp(d));
 }
 
 /// Logistic sigmoid 1 / (1 + e^-x), computed from e = e^-|x| <= 1 so nothing overflows:
 /// 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0 (one division either way; < 2.5 ulp, the
 /// rounding of 1 + e costing up to an ulp itself).
 LS_HD LS_INLINE double inv_logit(double x) {
-  const double e = m::exp(-::fabs(x));
+  const double e = vm::exp(-::fabs(x));
   return detail::select(x < 0.0, e, 1.0) / (1.0 + e);
 }
 LS_HD LS_INLINE float inv_logit(float x) {
-  const float e = m::exp(-::fabsf(x));
+  const float e = vm::exp(-::fabsf(x));
   return detail::select(x < 0.0f, e, 1.0f) / (1.0f + e);
 }
 
 /// log(inv_logit(x)) = -log1p_exp(-x): the log-likelihood of a success under a logit link.
-LS_HD LS_INLINE double log_inv_logit(double x) { return -m::log1p_exp(-x); }
-LS_HD LS_INLINE float log_inv_logit(float x) { return -m::log1p_exp(-x); }
+LS_HD LS_INLINE double log_inv_logit(double x) { return -vm::log1p_exp(-x); }
+LS_HD LS_INLINE float log_inv_logit(float x) { return -vm::log1p_exp(-x); }
 
 /// log(1 - inv_logit(x)) = -log1p_exp(x).
-LS_HD LS_INLINE double log1m_inv_logit(double x) { return -m::log1p_exp(x); }
-LS_HD LS_INLINE float log1m_inv_logit(float x) { return -m::log1p_exp(x); }
+LS_HD LS_INLINE double log1m_inv_logit(double x) { return -vm::log1p_exp(x); }
+LS_HD LS_INLINE float log1m_inv_logit(float x) { return -vm::log1p_exp(x); }
 
 /// log(1 - e^x) for x <= 0 (NaN for x > 0, -inf at 0). Mächler 2012, "Accurately computing
 /// log(1 - exp(-|a|))" (Rmpfr vignette): log(-expm1(x)) for x > -ln 2, else log1p(-e^x).
 LS_HD LS_INLINE double log1m_exp(double x) {
-  const double a = m::log(-m::expm1(x));
-  const double b = m::log1p(-m::exp(x));
+  const double a = vm::log(-vm::expm1(x));
+  const double b = vm::log1p(-vm::exp(x));
   return detail::select(x > -0.693147180559945309417, a, b);
 }
 LS_HD LS_INLINE float log1m_exp(float x) {
-  const float a = m::log(-m::expm1(x));
-  const float b = m::log1p(-m::exp(x));
+  const float a = vm::log(-vm::expm1(x));
+  const float b = vm::log1p(-vm::exp(x));
   return detail::select(x > -0.693147180559945309417f, a, b);
 }
 
-}  // namespace m
+}  // namespace vm
 }  // namespace lockstep

@@ -8,7 +8,7 @@
 // g++ vectorizes; no branch depends on the data.
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
 namespace ensemble {
@@ -29,7 +29,7 @@ LS_HD LS_INLINE Real restrict_to_box(V theta, const Real* lo, const Real* hi, in
 }
 
 /// The same for W chains at once (T = Batch<W>): chain w keeps lp[w] or gets -inf. Each
-/// coordinate's test is a per-chain blend of doubles (m::detail::select), which g++ turns
+/// coordinate's test is a per-chain blend of doubles (vm::detail::select), which g++ turns
 /// into masked moves; a NaN coordinate fails both comparisons.
 template <class V, int W>
 LS_HD LS_INLINE Batch<W> restrict_to_box(V theta, const Real* lo, const Real* hi, int n,
@@ -38,7 +38,7 @@ LS_HD LS_INLINE Batch<W> restrict_to_box(V theta, const Real* lo, const Real* hi
   for (int i = 0; i < n; ++i) {
     const Batch<W> t = theta[i];
     const Real lo_i = lo[i], hi_i = hi[i];
-    for (int w = 0; w < W; ++w) r.v[w] = m::detail::select((t.v[w] > lo_i) & (t.v[w] < hi_i), r.v[w], neg_inf());
+    for (int w = 0; w < W; ++w) r.v[w] = vm::detail::select((t.v[w] > lo_i) & (t.v[w] < hi_i), r.v[w], neg_inf());
   }
   return r;
 }

@@ -20,7 +20,7 @@
 #include <cstdint>
 
 #include "kernels/core/config.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
 namespace ensemble {
@@ -31,7 +31,7 @@ namespace ensemble {
 /// (a bitwise blend, so even a NaN there is discarded). The peak model's arguments,
 /// -(m - x)^2 / (2 s^2), are <= 0.
 LS_HD LS_INLINE double exp_upto_709(double x) {
-  namespace d = m::detail;
+  namespace d = vm::detail;
   const double k = x * d::kLog2e + d::kShift;
   const double n = k - d::kShift;
   const double r = (x - n * d::kLn2Hi) - n * d::kLn2Lo;
@@ -53,7 +53,7 @@ LS_HD LS_INLINE double exp_upto_709(double x) {
 }
 
 /// Real = float: m::exp (the float path is not the ensemble's hot spot).
-LS_HD LS_INLINE float exp_upto_709(float x) { return m::exp(x); }
+LS_HD LS_INLINE float exp_upto_709(float x) { return vm::exp(x); }
 
 }  // namespace ensemble
 }  // namespace lockstep

@@ -27,7 +27,7 @@
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 #include "kernels/ensemble/ensemble_arrays.hpp"
 #include "kernels/ensemble/moves.hpp"
 #include "kernels/ensemble/split.hpp"
@@ -81,7 +81,7 @@ struct HalfStep {
     u.draw(seed, iteration, g, kind == MoveKind::kDifferentialEvolution);
     double log_u[B], factor[B];
     for (int w = 0; w < B; ++w) {
-      log_u[w] = m::log(u.accept[w]);
+      log_u[w] = vm::log(u.accept[w]);
       factor[w] = 0;
     }
     const std::ptrdiff_t xs = a.n_pad, ys = a.half_pad;
@@ -91,7 +91,7 @@ struct HalfStep {
       for (int w = 0; w < B; ++w) {
         pin[w] = other + static_cast<std::uint32_t>(pick_index(u.pick1[w], h));
         z[w] = stretch_z(params.stretch_a, u.move[w]);
-        factor[w] = (d - 1) * m::log(z[w]);
+        factor[w] = (d - 1) * vm::log(z[w]);
       }
       split.apply(pin, pc);
       for (int p = 0; p < d; ++p) {

@@ -30,7 +30,7 @@
 
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
 namespace ensemble {

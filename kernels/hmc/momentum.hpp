@@ -36,7 +36,7 @@ LS_HD LS_INLINE void draw_momentum_block(std::uint64_t seed, int c0, std::uint64
     for (int w = 0; w < W; ++w) {
       const double u1 = uniform_open01(b[0][w], b[1][w]);
       const double u2 = uniform_open01(b[2][w], b[3][w]);
-      const double r = m::sqrt(-2.0 * m::log(u1));
+      const double r = vm::sqrt(-2.0 * vm::log(u1));  // per lane: vm:: vectorizes
       double sn, cs;
       m::sincos_2pi(u2, sn, cs);
       z0[w] = static_cast<Real>(r * cs);

@@ -35,7 +35,7 @@
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/tree_indexing.hpp"

@@ -24,6 +24,7 @@
 namespace {
 
 namespace m = lockstep::m;
+namespace vm = lockstep::vm;
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ TEST(VmathAccuracy, ExpDouble) {
   for (double c : {709.782712893383973096, -708.39641853226410622, -745.13321910194110842,
                    -744.44007192138126231, 0.0, 0.34657359027997264, -0.34657359027997264})
     add_neighbours(xs, c);
-  const Worst w = sweep(xs, [](double x) { return m::exp(x); },
+  const Worst w = sweep(xs, [](double x) { return vm::exp(x); },
                         [](long double x) { return std::exp(x); });
   std::printf("exp    %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolBasic) << w.str();
@@ -182,7 +183,7 @@ TEST(VmathAccuracy, Expm1Double) {
   for (double c : {709.782712893383973096, 0.34657359027997264, -0.34657359027997264,
                    0.69314718055994531, -0.69314718055994531, 37.4, -37.4, 1e-300})
     add_neighbours(xs, c);
-  const Worst w = sweep(xs, [](double x) { return m::expm1(x); },
+  const Worst w = sweep(xs, [](double x) { return vm::expm1(x); },
                         [](long double x) { return std::expm1(x); });
   std::printf("expm1  %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolBasic) << w.str();
@@ -202,7 +203,7 @@ TEST(VmathAccuracy, LogDouble) {
   for (int i = 0; i < 500000; ++i) xs.push_back(1.0 + g.log_uniform(-52, -10, true));
   for (double c : {1.0, 0.70710678118654752, 1.4142135623730951, DBL_MIN, DBL_MAX, kDenormMin * 64})
     add_neighbours(xs, c);
-  const Worst w = sweep(xs, [](double x) { return m::log(x); },
+  const Worst w = sweep(xs, [](double x) { return vm::log(x); },
                         [](long double x) { return std::log(x); });
   std::printf("log    %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolBasic) << w.str();
@@ -217,7 +218,7 @@ TEST(VmathAccuracy, Log1pDouble) {
   for (int i = 0; i < 500000; ++i) xs.push_back(-1.0 + g.log_uniform(-53, -1, false));
   for (double c : {-0.5, -0.29289321881345248, 0.41421356237309505, 1.0, 2.0, 0x1p53, 1e-300})
     add_neighbours(xs, c);
-  const Worst w = sweep(xs, [](double x) { return m::log1p(x); },
+  const Worst w = sweep(xs, [](double x) { return vm::log1p(x); },
                         [](long double x) { return std::log1p(x); });
   std::printf("log1p  %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolBasic) << w.str();
@@ -233,7 +234,7 @@ TEST(VmathAccuracy, Log1pExpDouble) {
   for (int i = 0; i < 1000000; ++i) xs.push_back(g.uniform(-745.0, 750.0));
   for (int i = 0; i < 1000000; ++i) xs.push_back(g.uniform(-40.0, 40.0));
   for (int i = 0; i < 500000; ++i) xs.push_back(g.log_uniform(-1074, 5, true));
-  const Worst w = sweep(xs, [](double x) { return m::log1p_exp(x); }, softplus_ref);
+  const Worst w = sweep(xs, [](double x) { return vm::log1p_exp(x); }, softplus_ref);
   std::printf("log1p_exp %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolComposite) << w.str();
 }
@@ -246,11 +247,11 @@ TEST(VmathAccuracy, LogSumExpDouble) {
     const double b = (i % 2) ? a + g.uniform(-40.0, 40.0) : g.uniform(-800.0, 800.0);
     const long double hi = std::max<long double>(a, b), lo = std::min<long double>(a, b);
     const long double ref = hi + std::log1p(std::exp(lo - hi));
-    const double got = m::log_sum_exp(a, b);
+    const double got = vm::log_sum_exp(a, b);
     // max(a,b) + log1p(..) cancels when the result is near 0: the error is measured in ulps
     // of max(|result|, |max(a, b)|), the accuracy the formula promises.
     w.add(ulp_error(got, ref, static_cast<double>(hi)), a, got, static_cast<double>(ref));
-    EXPECT_TRUE(same(got, m::log_sum_exp(b, a))) << "not symmetric at " << a << ", " << b;
+    EXPECT_TRUE(same(got, vm::log_sum_exp(b, a))) << "not symmetric at " << a << ", " << b;
   }
   std::printf("log_sum_exp %s\n", w.str().c_str());
   EXPECT_LE(w.err, kTolComposite) << w.str();
@@ -261,9 +262,9 @@ TEST(VmathAccuracy, LogisticFamilyDouble) {
   std::vector<double> xs;
   for (int i = 0; i < 1000000; ++i) xs.push_back(g.uniform(-740.0, 740.0));
   for (int i = 0; i < 1000000; ++i) xs.push_back(g.uniform(-30.0, 30.0));
-  const Worst a = sweep(xs, [](double x) { return m::inv_logit(x); },
+  const Worst a = sweep(xs, [](double x) { return vm::inv_logit(x); },
                         [](long double x) { return 1.0L / (1.0L + std::exp(-x)); });
-  const Worst b = sweep(xs, [](double x) { return m::log_inv_logit(x); },
+  const Worst b = sweep(xs, [](double x) { return vm::log_inv_logit(x); },
                         [](long double x) { return -softplus_ref(-x); });
   std::printf("inv_logit %s\nlog_inv_logit %s\n", a.str().c_str(), b.str().c_str());
   EXPECT_LE(a.err, kTolInvLogit) << a.str();
@@ -271,7 +272,7 @@ TEST(VmathAccuracy, LogisticFamilyDouble) {
 
   std::vector<double> ns;
   for (int i = 0; i < 1000000; ++i) ns.push_back(-g.log_uniform(-1074, 9.5, false));
-  const Worst c = sweep(ns, [](double x) { return m::log1m_exp(x); },
+  const Worst c = sweep(ns, [](double x) { return vm::log1m_exp(x); },
                         [](long double x) {
                           return x > -0.6931471805599453L ? std::log(-std::expm1(x))
                                                           : std::log1p(-std::exp(x));
@@ -299,16 +300,16 @@ std::vector<float> float_patterns(float lo, float hi) {
 
 TEST(VmathAccuracy, FloatOverloads) {
   const std::vector<float> e = float_patterns(-104.0f, 88.72f);
-  const Worst we = sweep_f(e, [](float x) { return m::exp(x); }, [](double x) { return std::exp(x); });
-  const Worst wm = sweep_f(e, [](float x) { return m::expm1(x); },
+  const Worst we = sweep_f(e, [](float x) { return vm::exp(x); }, [](double x) { return std::exp(x); });
+  const Worst wm = sweep_f(e, [](float x) { return vm::expm1(x); },
                            [](double x) { return std::expm1(x); });
   const std::vector<float> l = float_patterns(0.0f, FLT_MAX);
-  const Worst wl = sweep_f(l, [](float x) { return m::log(x); }, [](double x) { return std::log(x); });
+  const Worst wl = sweep_f(l, [](float x) { return vm::log(x); }, [](double x) { return std::log(x); });
   const std::vector<float> p = float_patterns(-1.0f, FLT_MAX);
-  const Worst wp = sweep_f(p, [](float x) { return m::log1p(x); },
+  const Worst wp = sweep_f(p, [](float x) { return vm::log1p(x); },
                            [](double x) { return std::log1p(x); });
   const std::vector<float> s = float_patterns(-110.0f, 110.0f);
-  const Worst ws = sweep_f(s, [](float x) { return m::log1p_exp(x); }, [](double x) {
+  const Worst ws = sweep_f(s, [](float x) { return vm::log1p_exp(x); }, [](double x) {
     return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
   });
   std::printf("expf   %s\nexpm1f %s\nlogf   %s\nlog1pf %s\nlog1p_expf %s\n", we.str().c_str(),
@@ -323,139 +324,139 @@ TEST(VmathAccuracy, FloatOverloads) {
 // ---- special values ----------------------------------------------------------------------
 
 TEST(VmathSpecial, Exp) {
-  EXPECT_TRUE(same(m::exp(-kInf), 0.0));
-  EXPECT_TRUE(same(m::exp(kInf), kInf));
-  EXPECT_TRUE(std::isnan(m::exp(kNaN)));
-  EXPECT_TRUE(same(m::exp(0.0), 1.0));
-  EXPECT_TRUE(same(m::exp(-0.0), 1.0));
-  EXPECT_TRUE(same(m::exp(1.0), 2.718281828459045));
-  EXPECT_TRUE(same(m::exp(709.78), std::exp(709.78)));          // finite, largest binade
-  EXPECT_TRUE(same(m::exp(709.7827128933841), kInf));         // just above ln(DBL_MAX)
-  EXPECT_TRUE(same(m::exp(709.79), kInf));
-  EXPECT_TRUE(same(m::exp(1e300), kInf));
-  EXPECT_TRUE(same(m::exp(-746.0), 0.0));
-  EXPECT_TRUE(same(m::exp(-1e300), 0.0));
+  EXPECT_TRUE(same(vm::exp(-kInf), 0.0));
+  EXPECT_TRUE(same(vm::exp(kInf), kInf));
+  EXPECT_TRUE(std::isnan(vm::exp(kNaN)));
+  EXPECT_TRUE(same(vm::exp(0.0), 1.0));
+  EXPECT_TRUE(same(vm::exp(-0.0), 1.0));
+  EXPECT_TRUE(same(vm::exp(1.0), 2.718281828459045));
+  EXPECT_TRUE(same(vm::exp(709.78), std::exp(709.78)));          // finite, largest binade
+  EXPECT_TRUE(same(vm::exp(709.7827128933841), kInf));         // just above ln(DBL_MAX)
+  EXPECT_TRUE(same(vm::exp(709.79), kInf));
+  EXPECT_TRUE(same(vm::exp(1e300), kInf));
+  EXPECT_TRUE(same(vm::exp(-746.0), 0.0));
+  EXPECT_TRUE(same(vm::exp(-1e300), 0.0));
   // Gradual underflow: subnormal results are produced, not flushed.
-  EXPECT_TRUE(same(m::exp(-745.0), kDenormMin)) << m::exp(-745.0);
-  EXPECT_TRUE(same(m::exp(-720.0), std::exp(-720.0)));
-  EXPECT_GT(m::exp(-740.0), 0.0);
-  EXPECT_LT(m::exp(-740.0), DBL_MIN);
+  EXPECT_TRUE(same(vm::exp(-745.0), kDenormMin)) << vm::exp(-745.0);
+  EXPECT_TRUE(same(vm::exp(-720.0), std::exp(-720.0)));
+  EXPECT_GT(vm::exp(-740.0), 0.0);
+  EXPECT_LT(vm::exp(-740.0), DBL_MIN);
   // Exact powers of two come out exact.
   for (int k = -1022; k <= 1023; ++k) {
     const double x = k * 0.693147180559945309417232121458L;
-    EXPECT_LE(ulp_error(m::exp(x), std::exp(static_cast<long double>(x))), kTolBasic) << "k = " << k;
+    EXPECT_LE(ulp_error(vm::exp(x), std::exp(static_cast<long double>(x))), kTolBasic) << "k = " << k;
   }
 }
 
 TEST(VmathSpecial, Log) {
-  EXPECT_TRUE(same(m::log(0.0), -kInf));
-  EXPECT_TRUE(same(m::log(-0.0), -kInf));
-  EXPECT_TRUE(std::isnan(m::log(-1.0)));
-  EXPECT_TRUE(std::isnan(m::log(-kDenormMin)));
-  EXPECT_TRUE(std::isnan(m::log(-kInf)));
-  EXPECT_TRUE(same(m::log(kInf), kInf));
-  EXPECT_TRUE(std::isnan(m::log(kNaN)));
-  EXPECT_TRUE(same(m::log(1.0), 0.0));
-  EXPECT_TRUE(same(m::log(2.0), 0.6931471805599453));
-  EXPECT_TRUE(same(m::log(DBL_MAX), std::log(DBL_MAX)));
+  EXPECT_TRUE(same(vm::log(0.0), -kInf));
+  EXPECT_TRUE(same(vm::log(-0.0), -kInf));
+  EXPECT_TRUE(std::isnan(vm::log(-1.0)));
+  EXPECT_TRUE(std::isnan(vm::log(-kDenormMin)));
+  EXPECT_TRUE(std::isnan(vm::log(-kInf)));
+  EXPECT_TRUE(same(vm::log(kInf), kInf));
+  EXPECT_TRUE(std::isnan(vm::log(kNaN)));
+  EXPECT_TRUE(same(vm::log(1.0), 0.0));
+  EXPECT_TRUE(same(vm::log(2.0), 0.6931471805599453));
+  EXPECT_TRUE(same(vm::log(DBL_MAX), std::log(DBL_MAX)));
   // Subnormals: log(2^-1074) = -1074 ln 2, to rounding.
-  EXPECT_LE(ulp_error(m::log(kDenormMin), -1074.0L * std::log(2.0L)), kTolBasic);
+  EXPECT_LE(ulp_error(vm::log(kDenormMin), -1074.0L * std::log(2.0L)), kTolBasic);
   for (int k = -1074; k <= 1023; ++k) {
     const double x = std::ldexp(1.0, k);
-    EXPECT_LE(ulp_error(m::log(x), k * std::log(2.0L)), kTolBasic) << "2^" << k;
+    EXPECT_LE(ulp_error(vm::log(x), k * std::log(2.0L)), kTolBasic) << "2^" << k;
     const double y = x * 1.5;  // rounded for subnormal x
-    EXPECT_LE(ulp_error(m::log(y), std::log(static_cast<long double>(y))), kTolBasic) << "1.5 * 2^" << k;
+    EXPECT_LE(ulp_error(vm::log(y), std::log(static_cast<long double>(y))), kTolBasic) << "1.5 * 2^" << k;
   }
 }
 
 TEST(VmathSpecial, Expm1Log1p) {
-  EXPECT_TRUE(same(m::expm1(-kInf), -1.0));
-  EXPECT_TRUE(same(m::expm1(-800.0), -1.0));
-  EXPECT_TRUE(same(m::expm1(kInf), kInf));
-  EXPECT_TRUE(same(m::expm1(710.0), kInf));
-  EXPECT_TRUE(std::isnan(m::expm1(kNaN)));
-  EXPECT_TRUE(same(m::expm1(0.0), 0.0));
-  EXPECT_TRUE(same(m::expm1(-0.0), -0.0));
-  EXPECT_TRUE(same(m::expm1(kDenormMin), kDenormMin));
-  EXPECT_TRUE(same(m::expm1(1e-300), 1e-300));
-  EXPECT_TRUE(same(m::expm1(709.78), std::expm1(709.78)));
+  EXPECT_TRUE(same(vm::expm1(-kInf), -1.0));
+  EXPECT_TRUE(same(vm::expm1(-800.0), -1.0));
+  EXPECT_TRUE(same(vm::expm1(kInf), kInf));
+  EXPECT_TRUE(same(vm::expm1(710.0), kInf));
+  EXPECT_TRUE(std::isnan(vm::expm1(kNaN)));
+  EXPECT_TRUE(same(vm::expm1(0.0), 0.0));
+  EXPECT_TRUE(same(vm::expm1(-0.0), -0.0));
+  EXPECT_TRUE(same(vm::expm1(kDenormMin), kDenormMin));
+  EXPECT_TRUE(same(vm::expm1(1e-300), 1e-300));
+  EXPECT_TRUE(same(vm::expm1(709.78), std::expm1(709.78)));
 
-  EXPECT_TRUE(same(m::log1p(-1.0), -kInf));
-  EXPECT_TRUE(std::isnan(m::log1p(-1.5)));
-  EXPECT_TRUE(std::isnan(m::log1p(-kInf)));
-  EXPECT_TRUE(same(m::log1p(kInf), kInf));
-  EXPECT_TRUE(std::isnan(m::log1p(kNaN)));
-  EXPECT_TRUE(same(m::log1p(0.0), 0.0));
-  EXPECT_TRUE(same(m::log1p(-0.0), -0.0));
-  EXPECT_TRUE(same(m::log1p(kDenormMin), kDenormMin));
-  EXPECT_TRUE(same(m::log1p(-1e-300), -1e-300));
-  EXPECT_TRUE(same(m::log1p(DBL_MAX), std::log1p(DBL_MAX)));
+  EXPECT_TRUE(same(vm::log1p(-1.0), -kInf));
+  EXPECT_TRUE(std::isnan(vm::log1p(-1.5)));
+  EXPECT_TRUE(std::isnan(vm::log1p(-kInf)));
+  EXPECT_TRUE(same(vm::log1p(kInf), kInf));
+  EXPECT_TRUE(std::isnan(vm::log1p(kNaN)));
+  EXPECT_TRUE(same(vm::log1p(0.0), 0.0));
+  EXPECT_TRUE(same(vm::log1p(-0.0), -0.0));
+  EXPECT_TRUE(same(vm::log1p(kDenormMin), kDenormMin));
+  EXPECT_TRUE(same(vm::log1p(-1e-300), -1e-300));
+  EXPECT_TRUE(same(vm::log1p(DBL_MAX), std::log1p(DBL_MAX)));
 }
 
 TEST(VmathSpecial, Composites) {
-  EXPECT_TRUE(same(m::log1p_exp(kInf), kInf));
-  EXPECT_TRUE(same(m::log1p_exp(-kInf), 0.0));
-  EXPECT_TRUE(std::isnan(m::log1p_exp(kNaN)));
-  EXPECT_TRUE(same(m::log1p_exp(1000.0), 1000.0));  // no overflow
-  EXPECT_TRUE(same(m::log1p_exp(-1000.0), 0.0));
-  EXPECT_TRUE(same(m::log1p_exp(-740.0), std::exp(-740.0)));  // subnormal, exact tail
-  EXPECT_TRUE(same(m::log1p_exp(0.0), 0.6931471805599453));
+  EXPECT_TRUE(same(vm::log1p_exp(kInf), kInf));
+  EXPECT_TRUE(same(vm::log1p_exp(-kInf), 0.0));
+  EXPECT_TRUE(std::isnan(vm::log1p_exp(kNaN)));
+  EXPECT_TRUE(same(vm::log1p_exp(1000.0), 1000.0));  // no overflow
+  EXPECT_TRUE(same(vm::log1p_exp(-1000.0), 0.0));
+  EXPECT_TRUE(same(vm::log1p_exp(-740.0), std::exp(-740.0)));  // subnormal, exact tail
+  EXPECT_TRUE(same(vm::log1p_exp(0.0), 0.6931471805599453));
 
-  EXPECT_TRUE(same(m::log_sum_exp(-kInf, -kInf), -kInf));
-  EXPECT_TRUE(same(m::log_sum_exp(kInf, kInf), kInf));
-  EXPECT_TRUE(same(m::log_sum_exp(kInf, -kInf), kInf));
-  EXPECT_TRUE(same(m::log_sum_exp(-kInf, 3.0), 3.0));
-  EXPECT_TRUE(same(m::log_sum_exp(3.0, -kInf), 3.0));
-  EXPECT_TRUE(std::isnan(m::log_sum_exp(kNaN, 1.0)));
-  EXPECT_TRUE(std::isnan(m::log_sum_exp(1.0, kNaN)));
-  EXPECT_TRUE(std::isnan(m::log_sum_exp(kInf, kNaN)));
-  EXPECT_TRUE(same(m::log_sum_exp(1000.0, 1000.0), 1000.0 + 0.6931471805599453));
-  EXPECT_TRUE(same(m::log_sum_exp(0.0, 0.0), 0.6931471805599453));
+  EXPECT_TRUE(same(vm::log_sum_exp(-kInf, -kInf), -kInf));
+  EXPECT_TRUE(same(vm::log_sum_exp(kInf, kInf), kInf));
+  EXPECT_TRUE(same(vm::log_sum_exp(kInf, -kInf), kInf));
+  EXPECT_TRUE(same(vm::log_sum_exp(-kInf, 3.0), 3.0));
+  EXPECT_TRUE(same(vm::log_sum_exp(3.0, -kInf), 3.0));
+  EXPECT_TRUE(std::isnan(vm::log_sum_exp(kNaN, 1.0)));
+  EXPECT_TRUE(std::isnan(vm::log_sum_exp(1.0, kNaN)));
+  EXPECT_TRUE(std::isnan(vm::log_sum_exp(kInf, kNaN)));
+  EXPECT_TRUE(same(vm::log_sum_exp(1000.0, 1000.0), 1000.0 + 0.6931471805599453));
+  EXPECT_TRUE(same(vm::log_sum_exp(0.0, 0.0), 0.6931471805599453));
 
-  EXPECT_TRUE(same(m::inv_logit(kInf), 1.0));
-  EXPECT_TRUE(same(m::inv_logit(-kInf), 0.0));
-  EXPECT_TRUE(same(m::inv_logit(0.0), 0.5));
-  EXPECT_TRUE(same(m::inv_logit(-740.0), std::exp(-740.0)));
-  EXPECT_TRUE(same(m::log_inv_logit(1000.0), -0.0) || same(m::log_inv_logit(1000.0), 0.0));
-  EXPECT_TRUE(same(m::log_inv_logit(-1000.0), -1000.0));
-  EXPECT_TRUE(same(m::log1m_inv_logit(1000.0), -1000.0));
+  EXPECT_TRUE(same(vm::inv_logit(kInf), 1.0));
+  EXPECT_TRUE(same(vm::inv_logit(-kInf), 0.0));
+  EXPECT_TRUE(same(vm::inv_logit(0.0), 0.5));
+  EXPECT_TRUE(same(vm::inv_logit(-740.0), std::exp(-740.0)));
+  EXPECT_TRUE(same(vm::log_inv_logit(1000.0), -0.0) || same(vm::log_inv_logit(1000.0), 0.0));
+  EXPECT_TRUE(same(vm::log_inv_logit(-1000.0), -1000.0));
+  EXPECT_TRUE(same(vm::log1m_inv_logit(1000.0), -1000.0));
 
-  EXPECT_TRUE(same(m::log1m_exp(0.0), -kInf));
-  EXPECT_TRUE(same(m::log1m_exp(-kInf), 0.0) || same(m::log1m_exp(-kInf), -0.0));
-  EXPECT_TRUE(std::isnan(m::log1m_exp(1.0)));
+  EXPECT_TRUE(same(vm::log1m_exp(0.0), -kInf));
+  EXPECT_TRUE(same(vm::log1m_exp(-kInf), 0.0) || same(vm::log1m_exp(-kInf), -0.0));
+  EXPECT_TRUE(std::isnan(vm::log1m_exp(1.0)));
 
-  EXPECT_TRUE(same(m::sqrt(4.0), 2.0));
-  EXPECT_TRUE(std::isnan(m::sqrt(-1.0)));
-  EXPECT_TRUE(same(m::abs(-0.0), 0.0));
-  EXPECT_TRUE(same(m::abs(-kInf), kInf));
+  EXPECT_TRUE(same(vm::sqrt(4.0), 2.0));
+  EXPECT_TRUE(std::isnan(vm::sqrt(-1.0)));
+  EXPECT_TRUE(same(vm::abs(-0.0), 0.0));
+  EXPECT_TRUE(same(vm::abs(-kInf), kInf));
 }
 
 TEST(VmathSpecial, FloatOverloads) {
-  EXPECT_TRUE(same(m::exp(-kInfF), 0.0f));
-  EXPECT_TRUE(same(m::exp(kInfF), kInfF));
-  EXPECT_TRUE(std::isnan(m::exp(kNaNF)));
-  EXPECT_TRUE(same(m::exp(88.8f), kInfF));
-  EXPECT_TRUE(same(m::exp(-104.0f), 0.0f));
-  EXPECT_TRUE(same(m::exp(0.0f), 1.0f));
-  EXPECT_GT(m::exp(-100.0f), 0.0f);  // subnormal float result, not flushed
-  EXPECT_TRUE(same(m::log(0.0f), -kInfF));
-  EXPECT_TRUE(same(m::log(-0.0f), -kInfF));
-  EXPECT_TRUE(std::isnan(m::log(-1.0f)));
-  EXPECT_TRUE(same(m::log(kInfF), kInfF));
-  EXPECT_TRUE(std::isnan(m::log(kNaNF)));
-  EXPECT_TRUE(same(m::log(1.0f), 0.0f));
+  EXPECT_TRUE(same(vm::exp(-kInfF), 0.0f));
+  EXPECT_TRUE(same(vm::exp(kInfF), kInfF));
+  EXPECT_TRUE(std::isnan(vm::exp(kNaNF)));
+  EXPECT_TRUE(same(vm::exp(88.8f), kInfF));
+  EXPECT_TRUE(same(vm::exp(-104.0f), 0.0f));
+  EXPECT_TRUE(same(vm::exp(0.0f), 1.0f));
+  EXPECT_GT(vm::exp(-100.0f), 0.0f);  // subnormal float result, not flushed
+  EXPECT_TRUE(same(vm::log(0.0f), -kInfF));
+  EXPECT_TRUE(same(vm::log(-0.0f), -kInfF));
+  EXPECT_TRUE(std::isnan(vm::log(-1.0f)));
+  EXPECT_TRUE(same(vm::log(kInfF), kInfF));
+  EXPECT_TRUE(std::isnan(vm::log(kNaNF)));
+  EXPECT_TRUE(same(vm::log(1.0f), 0.0f));
   const float dmin = std::numeric_limits<float>::denorm_min();
-  EXPECT_LE(ulp_error_f(m::log(dmin), -149.0 * std::log(2.0)), kTolFloat);
-  EXPECT_TRUE(same(m::expm1(-kInfF), -1.0f));
-  EXPECT_TRUE(same(m::expm1(-0.0f), -0.0f));
-  EXPECT_TRUE(same(m::expm1(kInfF), kInfF));
-  EXPECT_TRUE(same(m::log1p(-1.0f), -kInfF));
-  EXPECT_TRUE(std::isnan(m::log1p(-2.0f)));
-  EXPECT_TRUE(same(m::log1p(-0.0f), -0.0f));
-  EXPECT_TRUE(same(m::log1p(kInfF), kInfF));
-  EXPECT_TRUE(same(m::log1p_exp(kInfF), kInfF));
-  EXPECT_TRUE(same(m::log1p_exp(200.0f), 200.0f));
-  EXPECT_TRUE(same(m::log_sum_exp(-kInfF, -kInfF), -kInfF));
+  EXPECT_LE(ulp_error_f(vm::log(dmin), -149.0 * std::log(2.0)), kTolFloat);
+  EXPECT_TRUE(same(vm::expm1(-kInfF), -1.0f));
+  EXPECT_TRUE(same(vm::expm1(-0.0f), -0.0f));
+  EXPECT_TRUE(same(vm::expm1(kInfF), kInfF));
+  EXPECT_TRUE(same(vm::log1p(-1.0f), -kInfF));
+  EXPECT_TRUE(std::isnan(vm::log1p(-2.0f)));
+  EXPECT_TRUE(same(vm::log1p(-0.0f), -0.0f));
+  EXPECT_TRUE(same(vm::log1p(kInfF), kInfF));
+  EXPECT_TRUE(same(vm::log1p_exp(kInfF), kInfF));
+  EXPECT_TRUE(same(vm::log1p_exp(200.0f), 200.0f));
+  EXPECT_TRUE(same(vm::log_sum_exp(-kInfF, -kInfF), -kInfF));
 }
 
 // ---- Batch<8>: every lane equals the scalar routine, bit for bit -------------------------
@@ -466,12 +467,12 @@ TEST(VmathSpecial, FloatOverloads) {
 // its last bit differently; the Batch functions are compared with the routine compiled in
 // isolation, and so is each Batch function. (Inlined into a larger body, a lane and the
 // scalar routine can differ in the last bit; both stay within the accuracy tested above.)
-__attribute__((noinline)) double scalar_exp(double x) { return m::exp(x); }
-__attribute__((noinline)) double scalar_log(double x) { return m::log(x); }
-__attribute__((noinline)) double scalar_log1p(double x) { return m::log1p(x); }
-__attribute__((noinline)) double scalar_log1p_exp(double x) { return m::log1p_exp(x); }
-__attribute__((noinline)) double scalar_sqrt(double x) { return m::sqrt(x); }
-__attribute__((noinline)) double scalar_abs(double x) { return m::abs(x); }
+__attribute__((noinline)) double scalar_exp(double x) { return vm::exp(x); }
+__attribute__((noinline)) double scalar_log(double x) { return vm::log(x); }
+__attribute__((noinline)) double scalar_log1p(double x) { return vm::log1p(x); }
+__attribute__((noinline)) double scalar_log1p_exp(double x) { return vm::log1p_exp(x); }
+__attribute__((noinline)) double scalar_sqrt(double x) { return vm::sqrt(x); }
+__attribute__((noinline)) double scalar_abs(double x) { return vm::abs(x); }
 
 template <int W>
 __attribute__((noinline)) lockstep::Batch<W> batch_exp(const lockstep::Batch<W>& x) { return m::exp(x); }
@@ -531,18 +532,18 @@ TEST(VmathBatch, LanesEqualScalar) {
 // The functions Batch does not wrap, through the same 8-wide loop shape (each loop and
 // each scalar reference compiled on its own, as above).
 __attribute__((noinline)) void loop8_expm1(const double* __restrict x, double* __restrict r) {
-  for (int w = 0; w < 8; ++w) r[w] = m::expm1(x[w]);
+  for (int w = 0; w < 8; ++w) r[w] = vm::expm1(x[w]);
 }
 __attribute__((noinline)) void loop8_log_sum_exp(const double* __restrict x, const double* __restrict y,
                                                  double* __restrict r) {
-  for (int w = 0; w < 8; ++w) r[w] = m::log_sum_exp(x[w], y[w]);
+  for (int w = 0; w < 8; ++w) r[w] = vm::log_sum_exp(x[w], y[w]);
 }
 __attribute__((noinline)) void loop8_inv_logit(const double* __restrict x, double* __restrict r) {
-  for (int w = 0; w < 8; ++w) r[w] = m::inv_logit(x[w]);
+  for (int w = 0; w < 8; ++w) r[w] = vm::inv_logit(x[w]);
 }
-__attribute__((noinline)) double scalar_expm1(double x) { return m::expm1(x); }
-__attribute__((noinline)) double scalar_log_sum_exp(double x, double y) { return m::log_sum_exp(x, y); }
-__attribute__((noinline)) double scalar_inv_logit(double x) { return m::inv_logit(x); }
+__attribute__((noinline)) double scalar_expm1(double x) { return vm::expm1(x); }
+__attribute__((noinline)) double scalar_log_sum_exp(double x, double y) { return vm::log_sum_exp(x, y); }
+__attribute__((noinline)) double scalar_inv_logit(double x) { return vm::inv_logit(x); }
 
 TEST(VmathBatch, FixedLengthLoopsEqualScalar) {
   SplitMix64 g{9};

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "host/adapt/dense_metric.hpp"
-#include "kernels/core/vmath.hpp"
+#include "kernels/core/scalar_math.hpp"
 #include "models/gaussian.hpp"
 #include "tests/hmc/memory_data_source.hpp"
 #include "tests/nuts/nuts_fixtures.hpp"
