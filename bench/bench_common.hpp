@@ -13,6 +13,16 @@
 namespace lockstep {
 namespace bench {
 
+/// A path under the source tree (benchmarks read data/ and the reference files from there,
+/// whatever the working directory).
+inline std::string source_path(const std::string& rel) {
+#ifdef LOCKSTEP_SOURCE_DIR
+  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
+#else
+  return rel;
+#endif
+}
+
 inline std::string cpu_model() {
   std::ifstream f("/proc/cpuinfo");
   std::string line;

@@ -39,13 +39,8 @@ using namespace lockstep;
 
 namespace {
 
-std::string source_path(const std::string& rel) {
-#ifdef LOCKSTEP_SOURCE_DIR
-  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
-#else
-  return rel;
-#endif
-}
+using bench::source_path;
+
 
 double min_bulk_ess(const DrawSet& d) {
   double m = 1e300;

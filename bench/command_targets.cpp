@@ -31,13 +31,8 @@
 using namespace lockstep;
 
 namespace {
-std::string source_path(const std::string& rel) {
-#ifdef LOCKSTEP_SOURCE_DIR
-  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
-#else
-  return rel;
-#endif
-}
+
+using bench::source_path;
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -50,6 +50,8 @@ using namespace lockstep;
 // -Wmismatched-new-delete where it inlines them).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
+
+using bench::source_path;
 std::atomic<long> g_allocations{0};
 }  // namespace
 void* operator new(std::size_t n) {
@@ -62,13 +64,6 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
-std::string source_path(const std::string& rel) {
-#ifdef LOCKSTEP_SOURCE_DIR
-  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
-#else
-  return rel;
-#endif
-}
 
 const std::vector<double> kTheta0 = {0.5, 0.6, 0.2, -0.2, 0.1};
 

@@ -38,13 +38,8 @@ using namespace lockstep;
 
 namespace {
 
-std::string source_path(const std::string& rel) {
-#ifdef LOCKSTEP_SOURCE_DIR
-  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
-#else
-  return rel;
-#endif
-}
+using bench::source_path;
+
 
 struct Workload {
   std::string model, data, reference;  // reference: JSON {"name": {"mean":..}} or "" for mu in data

@@ -55,13 +55,8 @@ using namespace lockstep;
 
 namespace {
 
-std::string source_path(const std::string& rel) {
-#ifdef LOCKSTEP_SOURCE_DIR
-  return std::string(LOCKSTEP_SOURCE_DIR) + "/" + rel;
-#else
-  return rel;
-#endif
-}
+using bench::source_path;
+
 
 struct Workload {
   std::string name, model, data, reference;  // reference "": the mean is the data's mu

@@ -134,22 +134,8 @@ struct CheesSegment {
   }
 
   LS_HD void store(int c0, int d, int n_steps, const hmc::TransitionInfo<W>& info) const {
-    const BlockView<W> scratch{out.scratch + c0, s.n_pad};
-    model.write_out(data, s.block<W>(s.q, c0), scratch);
-    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
-    for (int w = 0; w < W; ++w) {
-      const int c = c0 + w;
-      if (c >= out.n_chains) break;
-      const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
-      for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
-      double* st = out.stats + base;
-      st[hmc::kLp * per_q] = s.logp[c];
-      st[hmc::kAcceptStat * per_q] = info.accept_stat[w];
-      st[hmc::kStepSize * per_q] = s.step_size[c];
-      st[hmc::kNLeapfrog * per_q] = n_steps;
-      st[hmc::kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
-      st[hmc::kEnergy * per_q] = info.energy[w];
-    }
+    const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+    hmc::store_draw<Model, W>(model, data, s, out, c0, d, n_steps, eps, info);
   }
 };
 

@@ -54,6 +54,31 @@ struct DrawTarget {
 /// Column order of HMC sampler statistics in DrawTarget::stats.
 enum HmcStat : int { kLp = 0, kAcceptStat, kStepSize, kNLeapfrog, kDivergent, kEnergy, kHmcStats };
 
+/// Draw d of the W chains of block c0 into the run's arrays: the outputs (Model::write_out
+/// of the current position, staged in out.scratch) and the HMC statistics. Chains past
+/// out.n_chains (padding) are skipped. Shared by static HMC and ChEES.
+template <class Model, int W>
+LS_HD void store_draw(const Model& model, const typename Model::Data& data, const ChainArrays& s,
+                      const DrawTarget& out, int c0, int d, int n_steps, const Batch<W>& eps_used,
+                      const TransitionInfo<W>& info) {
+  const BlockView<W> scratch{out.scratch + c0, s.n_pad};
+  model.write_out(data, s.block<W>(s.q, c0), scratch);
+  const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
+  for (int w = 0; w < W; ++w) {
+    const int c = c0 + w;
+    if (c >= out.n_chains) break;
+    const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
+    for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
+    double* st = out.stats + base;
+    st[kLp * per_q] = s.logp[c];
+    st[kAcceptStat * per_q] = info.accept_stat[w];
+    st[kStepSize * per_q] = eps_used[w];
+    st[kNLeapfrog * per_q] = n_steps;
+    st[kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
+    st[kEnergy * per_q] = info.energy[w];
+  }
+}
+
 template <class Model, int W>
 struct HmcSegment {
   Model model;
@@ -113,22 +138,7 @@ struct HmcSegment {
 
   LS_HD void store(int c0, int d, int n_steps, const Batch<W>& eps_used,
                    const TransitionInfo<W>& info) const {
-    const BlockView<W> scratch{out.scratch + c0, s.n_pad};
-    model.write_out(data, s.block<W>(s.q, c0), scratch);
-    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
-    for (int w = 0; w < W; ++w) {
-      const int c = c0 + w;
-      if (c >= out.n_chains) break;
-      const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
-      for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
-      double* st = out.stats + base;
-      st[kLp * per_q] = s.logp[c];
-      st[kAcceptStat * per_q] = info.accept_stat[w];
-      st[kStepSize * per_q] = eps_used[w];
-      st[kNLeapfrog * per_q] = n_steps;
-      st[kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
-      st[kEnergy * per_q] = info.energy[w];
-    }
+    store_draw<Model, W>(model, data, s, out, c0, d, n_steps, eps_used, info);
   }
 };
 
