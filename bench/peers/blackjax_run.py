@@ -36,15 +36,8 @@ T_START = time.perf_counter()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--workload", required=True, choices=pc.WORKLOADS)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--chains", type=int, default=4)
+    ap = pc.workload_arguments(argparse.ArgumentParser())
     ap.add_argument("--algorithm", default="nuts", choices=("nuts", "chees"))
-    ap.add_argument("--warmup", type=int, default=1000)
-    ap.add_argument("--draws", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--draws-out", default="")
     a = ap.parse_args()
 
     jax = pc.setup_jax()

@@ -25,6 +25,18 @@ import numpy as np
 WORKLOADS = ("eight_schools", "gauss100_ill")
 
 
+def workload_arguments(ap):
+    """The command-line arguments every JAX peer takes (bench/run_all passes them alike)."""
+    ap.add_argument("--workload", required=True, choices=WORKLOADS)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--chains", type=int, default=4)
+    ap.add_argument("--warmup", type=int, default=1000)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--draws-out", default="")
+    return ap
+
+
 def setup_jax(threads=None):
     """Double precision on the CPU; call before the first JAX computation."""
     if threads:

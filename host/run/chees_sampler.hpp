@@ -99,7 +99,6 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   draws.names = m.names;
   draws.stat_names = hmc_stat_names();
   draws.n_warmup_saved = counts.warmup_saved;
-  std::unique_ptr<backend::DrawBuffers> out_buf;  // allocated when the first saved draw is near
 
   chees::CheesSegment<Model, W> seg;
   seg.model = m.model;
@@ -110,18 +109,8 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.max_steps = cfg.max_leapfrog_steps;
   seg.jitter = cfg.jitter;
   seg.shared_inv_metric = backend::raw(cb.shared_inv_metric);
-  seg.out.scratch = backend::raw(buf.scratch);
-  seg.out.n_out = n_out;
-  seg.out.n_chains = n_chains;
-  seg.out.n_draws = counts.warmup_saved + counts.sampling_saved;
-  seg.out.thin = cfg.thin;
-  auto allocate_output = [&]() {
-    draws.resize(n_chains, counts.warmup_saved + counts.sampling_saved);
-    out_buf = std::make_unique<backend::DrawBuffers>(draws);
-    seg.out.values = out_buf->values();
-    seg.out.stats = out_buf->stats();
-  };
-  if (cfg.save_warmup) allocate_output();
+  driver::LazyDraws output(draws, seg.out, backend::raw(buf.scratch), n_out, n_chains, counts, cfg.thin);
+  if (cfg.save_warmup) output.allocate();
 
   // ---- warmup: one launch and one cross-chain reduction per iteration ------------------------
   adapt::CheesAdaptation ad;
@@ -177,7 +166,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
 
   // ---- sampling with frozen parameters --------------------------------------------------------
   const auto t_sample = std::chrono::steady_clock::now();
-  if (!out_buf) allocate_output();
+  output.allocate();
   seg.record = false;
   seg.step_size = step_size;
   seg.trajectory_length = length;
@@ -192,7 +181,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     t = static_cast<long>(seg.t_end);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }
-  out_buf->finish();
+  output.finish();
   info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();
 

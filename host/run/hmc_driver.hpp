@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 
 #include "host/adapt/dual_averaging.hpp"
 #include "host/adapt/windowed_schedule.hpp"
+#include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
 #include "host/io/input_error.hpp"
@@ -80,6 +82,42 @@ DrawCounts draw_counts(const Cfg& cfg) {
   return DrawCounts{cfg.save_warmup ? (cfg.warmup + cfg.thin - 1) / cfg.thin : 0,
                     (cfg.draws + cfg.thin - 1) / cfg.thin};
 }
+
+/// Where a segment writes its draws (`target`, a segment's DrawTarget) and the run's DrawSet
+/// behind it. The DrawSet (gigabytes for thousands of chains) is allocated by allocate(), which
+/// a sampler calls when the first saved draw is near: before warmup with save_warmup, else
+/// after it, so that warmup starts (and the first draw exists) without waiting for the pages
+/// of the output to be zeroed.
+class LazyDraws {
+ public:
+  LazyDraws(DrawSet& draws, hmc::DrawTarget& target, Real* scratch, int n_out, int n_chains, DrawCounts counts,
+            int thin)
+      : draws_(draws), target_(target), n_chains_(n_chains), n_draws_(counts.warmup_saved + counts.sampling_saved) {
+    target.scratch = scratch;
+    target.n_out = n_out;
+    target.n_chains = n_chains;
+    target.n_draws = n_draws_;
+    target.thin = thin;
+  }
+  void allocate() {
+    if (buffers_) return;
+    draws_.resize(n_chains_, n_draws_);
+    buffers_ = std::make_unique<backend::DrawBuffers>(draws_);
+    target_.values = buffers_->values();
+    target_.stats = buffers_->stats();
+  }
+  /// Brings the draws into the DrawSet (a copy on a GPU).
+  void finish() {
+    allocate();
+    buffers_->finish();
+  }
+
+ private:
+  DrawSet& draws_;
+  hmc::DrawTarget& target_;
+  int n_chains_, n_draws_;
+  std::unique_ptr<backend::DrawBuffers> buffers_;
+};
 
 /// Initial values: random U(-r, r) on the unconstrained scale until finite (Stan's default),
 /// or the given cfg.init_unconstrained (one vector for all chains, or one per chain; padding

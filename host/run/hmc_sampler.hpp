@@ -46,14 +46,10 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   driver::initialize_chains(m, cfg, buf, s, n_chains);
 
   // ---- output ------------------------------------------------------------------------------
-  // The DrawSet (gigabytes for thousands of chains) is allocated when the first saved draw is
-  // near: before warmup with save_warmup, else after it, so that warmup starts (and the first
-  // draw exists) without waiting for the pages of the output to be zeroed.
   const driver::DrawCounts counts = driver::draw_counts(cfg);
   draws.names = m.names;
   draws.stat_names = hmc_stat_names();
   draws.n_warmup_saved = counts.warmup_saved;
-  std::unique_ptr<backend::DrawBuffers> out_buf;
 
   hmc::HmcSegment<Model, W> seg;
   seg.model = m.model;
@@ -64,18 +60,8 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   seg.mean_steps = cfg.steps;
   seg.jitter = cfg.jitter_steps;
   seg.dual_averaging.delta = cfg.target_accept;
-  seg.out.scratch = backend::raw(buf.scratch);
-  seg.out.n_out = n_out;
-  seg.out.n_chains = n_chains;
-  seg.out.n_draws = counts.warmup_saved + counts.sampling_saved;
-  seg.out.thin = cfg.thin;
-  auto allocate_output = [&]() {
-    draws.resize(n_chains, counts.warmup_saved + counts.sampling_saved);
-    out_buf = std::make_unique<backend::DrawBuffers>(draws);
-    seg.out.values = out_buf->values();
-    seg.out.stats = out_buf->stats();
-  };
-  if (cfg.save_warmup) allocate_output();
+  driver::LazyDraws output(draws, seg.out, backend::raw(buf.scratch), n_out, n_chains, counts, cfg.thin);
+  if (cfg.save_warmup) output.allocate();
 
   // ---- warmup and sampling -----------------------------------------------------------------
   driver::DiagWindowEnd<Model> window_end;
@@ -87,9 +73,9 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   info.warmup_seconds = driver::seconds_since(t_start);
 
   const auto t_sample = std::chrono::steady_clock::now();
-  if (!out_buf) allocate_output();
+  output.allocate();
   driver::run_sampling(cfg, seg, n_lanes, counts.warmup_saved, progress);
-  out_buf->finish();
+  output.finish();
   info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();
 

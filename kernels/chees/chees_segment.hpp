@@ -41,57 +41,22 @@ template <class Model, int W>
 LS_HD void chees_transition(const Model& model, const typename Model::Data& data, const hmc::ChainArrays& s,
                             const ProposalArrays& rec, int c0, std::uint64_t seed, std::uint64_t iteration,
                             int n_steps, hmc::TransitionInfo<W>& info) {
-  using T = Batch<W>;
-  const int dim = s.dim;
-  const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0), p = s.block<W>(s.p, c0);
-  const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
+  const hmc::Proposal<W> r = hmc::propose<Model, W>(model, data, s, c0, seed, iteration, n_steps);
+  const BlockView<W> q = s.block<W>(s.q, c0), p = s.block<W>(s.p, c0), q0 = s.block<W>(s.q0, c0);
   const BlockView<W> minv = s.block<W>(s.inv_metric, c0);
-  const BlockView<W> qp = s.block<W>(rec.q_prop, c0), vp = s.block<W>(rec.v_prop, c0);
-  T& logp = *reinterpret_cast<T*>(s.logp + c0);
-  const T eps = *reinterpret_cast<const T*>(s.step_size + c0);
-
-  hmc::draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
-  const T h0 = hmc::kinetic_energy(dim, p, minv) - logp;
-  for (int i = 0; i < dim; ++i) {
-    q0[i] = q[i];
-    g0[i] = g[i];
-  }
-  const T logp0 = logp;
-  const T logp1 = hmc::leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
-  const T h1 = hmc::kinetic_energy(dim, p, minv) - logp1;
-  const BlockView<W> qs = s.block<W>(rec.q_start, c0), qe = s.block<W>(rec.q_end, c0);
-  for (int i = 0; i < dim; ++i) {
+  const BlockView<W> qs = s.block<W>(rec.q_start, c0), qp = s.block<W>(rec.q_prop, c0);
+  const BlockView<W> vp = s.block<W>(rec.v_prop, c0), qe = s.block<W>(rec.q_end, c0);
+  for (int i = 0; i < s.dim; ++i) {
     qs[i] = q0[i];
     qp[i] = q[i];
     vp[i] = minv[i] * p[i];
   }
-
-  std::uint32_t ub[4][W];
-  philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
-                  static_cast<std::uint32_t>(seed), ub);
+  hmc::accept_or_reject<W>(s, c0, seed, iteration, n_steps, r, info);
   for (int w = 0; w < W; ++w) {
-    const int c = c0 + w;
-    const double dh = static_cast<double>(h1[w]) - static_cast<double>(h0[w]);
-    const double a = hmc::accept_probability(dh);
-    info.divergent[w] = !(dh <= hmc::kDivergenceThreshold);
-    info.accept_stat[w] = static_cast<Real>(a);
-    rec.accept[c] = static_cast<Real>(a);
-    rec.divergent[c] = info.divergent[w] ? Real(1) : Real(0);
-    const bool accept = uniform_open01(ub[0][w], ub[1][w]) < a;
-    if (accept) {
-      logp[w] = logp1[w];
-      info.energy[w] = h1[w];
-    } else {
-      for (int i = 0; i < dim; ++i) {
-        q[i][w] = q0[i][w];
-        g[i][w] = g0[i][w];
-      }
-      logp[w] = logp0[w];
-      info.energy[w] = h0[w];
-    }
-    s.grad_evals[c] += n_steps;
+    rec.accept[c0 + w] = info.accept_stat[w];
+    rec.divergent[c0 + w] = info.divergent[w] ? Real(1) : Real(0);
   }
-  for (int i = 0; i < dim; ++i) qe[i] = q[i];
+  for (int i = 0; i < s.dim; ++i) qe[i] = q[i];
 }
 
 /// Iterations t_begin .. t_end - 1 of one lane. The shared step size and (when

@@ -35,51 +35,78 @@ LS_HD LS_INLINE double accept_probability(double delta_h) {
   return delta_h <= 0 ? 1.0 : ::exp(-delta_h);
 }
 
+/// The energies and log densities of a proposal, per chain of the block.
+template <int W>
+struct Proposal {
+  Batch<W> h0, h1;        // H at the start and at the end of the trajectory
+  Batch<W> logp0, logp1;  // log density at the start and at the end
+};
+
+/// The first half of a transition: fresh momentum, the start (q0, grad0) saved, n_steps
+/// leapfrog steps. (q, grad, p) then hold the proposal; logp is the proposal's.
 template <class Model, int W>
-LS_HD void hmc_transition(const Model& model, const typename Model::Data& data,
-                          const ChainArrays& s, int c0, std::uint64_t seed, std::uint64_t iteration,
-                          int n_steps, TransitionInfo<W>& info) {
-  using T = Batch<W>;
+LS_HD Proposal<W> propose(const Model& model, const typename Model::Data& data, const ChainArrays& s, int c0,
+                          std::uint64_t seed, std::uint64_t iteration, int n_steps) {
   const int dim = s.dim;
   const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0), p = s.block<W>(s.p, c0);
   const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
   const BlockView<W> minv = s.block<W>(s.inv_metric, c0);
-  T& logp = *reinterpret_cast<T*>(s.logp + c0);
-  const T eps = *reinterpret_cast<const T*>(s.step_size + c0);
+  Batch<W>& logp = *reinterpret_cast<Batch<W>*>(s.logp + c0);
+  const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
 
   draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
-  const T h0 = kinetic_energy(dim, p, minv) - logp;
+  Proposal<W> r;
+  r.h0 = kinetic_energy(dim, p, minv) - logp;
   for (int i = 0; i < dim; ++i) {
     q0[i] = q[i];
     g0[i] = g[i];
   }
-  const T logp0 = logp;
-  const T logp1 = leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
-  const T h1 = kinetic_energy(dim, p, minv) - logp1;
+  r.logp0 = logp;
+  r.logp1 = leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
+  r.h1 = kinetic_energy(dim, p, minv) - r.logp1;
+  return r;
+}
 
+/// The second half: each chain keeps the proposal with probability min(1, exp(-dH)), else
+/// returns to (q0, grad0, logp0); info gets the acceptance probability, divergence and energy.
+template <int W>
+LS_HD void accept_or_reject(const ChainArrays& s, int c0, std::uint64_t seed, std::uint64_t iteration, int n_steps,
+                            const Proposal<W>& r, TransitionInfo<W>& info) {
+  const int dim = s.dim;
+  const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0);
+  const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
+  Batch<W>& logp = *reinterpret_cast<Batch<W>*>(s.logp + c0);
   std::uint32_t ub[4][W];  // the accept uniforms of the W chains: uniform(rng_c, t, kAccept, 0)
   philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
                   static_cast<std::uint32_t>(seed), ub);
   for (int w = 0; w < W; ++w) {
     const int c = c0 + w;
-    const double dh = static_cast<double>(h1[w]) - static_cast<double>(h0[w]);
+    const double dh = static_cast<double>(r.h1[w]) - static_cast<double>(r.h0[w]);
     const double a = accept_probability(dh);
     info.divergent[w] = !(dh <= kDivergenceThreshold);
     info.accept_stat[w] = static_cast<Real>(a);
     const bool accept = uniform_open01(ub[0][w], ub[1][w]) < a;
     if (accept) {
-      logp[w] = logp1[w];
-      info.energy[w] = h1[w];
+      logp[w] = r.logp1[w];
+      info.energy[w] = r.h1[w];
     } else {
       for (int i = 0; i < dim; ++i) {
         q[i][w] = q0[i][w];
         g[i][w] = g0[i][w];
       }
-      logp[w] = logp0[w];
-      info.energy[w] = h0[w];
+      logp[w] = r.logp0[w];
+      info.energy[w] = r.h0[w];
     }
     s.grad_evals[c] += n_steps;
   }
+}
+
+template <class Model, int W>
+LS_HD void hmc_transition(const Model& model, const typename Model::Data& data,
+                          const ChainArrays& s, int c0, std::uint64_t seed, std::uint64_t iteration,
+                          int n_steps, TransitionInfo<W>& info) {
+  const Proposal<W> r = propose<Model, W>(model, data, s, c0, seed, iteration, n_steps);
+  accept_or_reject<W>(s, c0, seed, iteration, n_steps, r, info);
 }
 
 }  // namespace hmc
