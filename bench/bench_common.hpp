@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "host/diagnostics/summary.hpp"
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep {
 namespace bench {

@@ -1,4 +1,4 @@
-// ChEES-HMC (host/run/chees_sampler.hpp) beside NUTS and static HMC on non-centered Eight
+// ChEES-HMC (host/algorithms/chees/chees_sampler.hpp) beside NUTS and static HMC on non-centered Eight
 // Schools and gauss100_ill: gradient evaluations per second and minimum bulk ESS per second
 // (warmup counted) at 64 ... 16384 chains, every sampler with the same warmup and draws. Each
 // workload's posterior is validated BEFORE anything of it is timed.
@@ -32,8 +32,11 @@
 #include "bench/bench_common.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/any_model.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/algorithms/chees/chees_algorithm.hpp"
+#include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/algorithms/nuts/nuts_algorithm.hpp"
+#include "host/registry/any_model.hpp"
 
 using namespace lockstep;
 
@@ -129,7 +132,7 @@ int main(int argc, char** argv) {
     {  // ---- validation ------------------------------------------------------------------------
       DrawSet d;
       RunInfo info;
-      model->sample_chees(config_of<CheesConfig>(1024, 200, 500, 21, threads), d, info, nullptr);
+      model->run<CheesAlgorithm>(config_of<CheesConfig>(1024, 200, 500, 21, threads), d, info, nullptr);
       double max_rhat = 0;
       const bool ok = bench::check_against_reference(d, ref, &max_rhat) && max_rhat < 1.01;
       std::printf("# validation %s: %s, ChEES 1024 chains x (200 + 500), max R-hat %.4f, %ld divergences\n",
@@ -155,16 +158,16 @@ int main(int argc, char** argv) {
         report(name, chains, d, info, ok ? "ok" : "ref-FAIL");
       };
       timed("chees", [&](DrawSet& d, RunInfo& info) {
-        model->sample_chees(config_of<CheesConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
+        model->run<CheesAlgorithm>(config_of<CheesConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
       });
       if (chains <= (quick && gauss ? 64 : w.nuts_max_chains))
         timed("nuts", [&](DrawSet& d, RunInfo& info) {
-          model->sample_nuts(config_of<NutsConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
+          model->run<NutsAlgorithm>(config_of<NutsConfig>(chains, warmup, draws, 11, threads), d, info, nullptr);
         });
       timed("hmc", [&](DrawSet& d, RunInfo& info) {
         HmcConfig c = config_of<HmcConfig>(chains, warmup, draws, 11, threads);
         c.steps = w.hmc_steps;
-        model->sample_hmc(c, d, info, nullptr);
+        model->run<HmcAlgorithm>(c, d, info, nullptr);
       });
     }
   }

@@ -24,9 +24,10 @@
 #include "host/backend/lanes.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "host/io/netcdf_writer.hpp"
-#include "host/run/any_model.hpp"
+#include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/registry/any_model.hpp"
 
 using namespace lockstep;
 
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   RunInfo info;
   info.model = model_name;
   auto t0 = std::chrono::steady_clock::now();
-  model->sample_hmc(cfg, d, info, nullptr);
+  model->run<HmcAlgorithm>(cfg, d, info, nullptr);
   std::printf("# draws: %s, %d chains x %d draws, %zu parameters + %zu statistics (%.2f GB), sampled in %.2f s\n",
               model_name.c_str(), chains, draws, d.names.size(), d.stat_names.size(),
               (d.values.size() + d.stats.size()) * 8e-9, since(t0));

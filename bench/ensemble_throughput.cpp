@@ -38,10 +38,11 @@
 
 #include "bench/bench_common.hpp"
 #include "host/io/csv_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/ensemble_report.hpp"
-#include "host/run/ensemble_sampler.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/algorithms/ensemble/ensemble_report.hpp"
+#include "host/algorithms/ensemble/ensemble_sampler.hpp"
 #include "models/peak.hpp"
+#include "host/registry/model_entry.hpp"
 
 using namespace lockstep;
 
@@ -189,7 +190,7 @@ int main(int argc, char** argv) {
   std::printf("# load average at start: %s\n", bench::load_average().c_str());
   auto data = load_csv_data(source_path("data/peak.csv"));
   ModelArgs args("peak", {}, data.get());
-  const Loaded<models::Peak> m = models::Peak::load(args);
+  const Loaded<models::Peak> m = load_typed<models::Peak>(args);
   if (!validate(m, threads)) return 1;
   const long alloc_short = allocations_of_run(m, threads, 500), alloc_long = allocations_of_run(m, threads, 2000);
   std::printf("# allocations: %ld (500 steps) and %ld (2000 steps) operator new calls per run, 1024 walkers: %s\n",

@@ -31,8 +31,9 @@
 
 #include "bench/bench_common.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/any_model.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/registry/any_model.hpp"
 
 using namespace lockstep;
 
@@ -59,7 +60,7 @@ bool validate(const AnyModel& model, const Workload& w, int threads) {
   cfg.threads = threads;
   DrawSet d;
   RunInfo info;
-  model.sample_hmc(cfg, d, info, nullptr);
+  model.run<HmcAlgorithm>(cfg, d, info, nullptr);
   nlohmann::json ref;
   if (!w.reference.empty()) {
     std::ifstream f(source_path(w.reference));
@@ -99,7 +100,7 @@ Timing run(const AnyModel& model, const Workload& w, int chains, int iterations,
   cfg.threads = threads;
   DrawSet d;
   RunInfo info;
-  model.sample_hmc(cfg, d, info, nullptr);
+  model.run<HmcAlgorithm>(cfg, d, info, nullptr);
   double sampling_evals = 0;
   const int nl = d.stat_index("n_leapfrog__");
   for (int c = 0; c < d.n_chains; ++c)

@@ -48,8 +48,10 @@
 #include "bench/bench_common.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/any_model.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/algorithms/nuts/nuts_algorithm.hpp"
+#include "host/registry/any_model.hpp"
 
 using namespace lockstep;
 
@@ -110,7 +112,7 @@ Point run(const AnyModel& model, const Workload& w, const nlohmann::json& ref, b
     cfg.draws = draws;
     cfg.seed = seed;
     cfg.threads = threads;
-    model.sample_nuts(cfg, d, info, nullptr);
+    model.run<NutsAlgorithm>(cfg, d, info, nullptr);
   } else {
     HmcConfig cfg;
     cfg.chains = chains;
@@ -119,7 +121,7 @@ Point run(const AnyModel& model, const Workload& w, const nlohmann::json& ref, b
     cfg.seed = seed;
     cfg.steps = w.hmc_steps;
     cfg.threads = threads;
-    model.sample_hmc(cfg, d, info, nullptr);
+    model.run<HmcAlgorithm>(cfg, d, info, nullptr);
   }
   Point p;
   p.seconds = info.warmup_seconds + info.sampling_seconds;

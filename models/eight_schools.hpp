@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace models {
@@ -147,10 +147,9 @@ struct EightSchools {
     const DataSource& src = args.data();
     const long J = src.positive_int("J");
     Loaded<EightSchools> out;
-    out.arena = std::make_shared<DataArena>();
     out.data.J = static_cast<int>(J);
-    out.data.y = out.arena->upload(src.reals_of_size("y", J));
-    out.data.sigma = out.arena->upload(src.positive_reals_of_size("sigma", J));
+    out.data.y = args.upload(src.reals_of_size("y", J));
+    out.data.sigma = args.upload(src.positive_reals_of_size("sigma", J));
     out.data.priors = priors == "seed" ? EightSchoolsPriors::kSeed : EightSchoolsPriors::kPosteriordb;
     out.names = {"mu", "tau"};
     for (const auto& n : indexed_names("theta", static_cast<int>(J))) out.names.push_back(n);

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace models {
@@ -29,6 +29,7 @@ struct FunnelData {
 
 struct Funnel {
   using Data = FunnelData;
+  static constexpr bool kParametersUnconstrained = true;  // no transform: q = x
 
   LS_HD int dim(const Data& d) const { return d.dim; }
   LS_HD int n_out(const Data& d) const { return d.dim; }
@@ -68,7 +69,6 @@ struct Funnel {
   static Loaded<Funnel> load(ModelArgs& args) {
     const long dim = args.option_int("dim", 10, 2);
     Loaded<Funnel> out;
-    out.arena = std::make_shared<DataArena>();
     out.data.dim = static_cast<int>(dim);
     out.names = {"v"};
     for (const auto& n : indexed_names("x", static_cast<int>(dim) - 1)) out.names.push_back(n);

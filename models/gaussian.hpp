@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace models {
@@ -103,6 +103,7 @@ inline std::vector<double> precision_from_covariance(const DataSource& src, cons
 
 struct Gaussian {
   using Data = GaussianData;
+  static constexpr bool kParametersUnconstrained = true;  // no transform: q = x
 
   LS_HD int dim(const Data& d) const { return d.N; }
   LS_HD int n_out(const Data& d) const { return d.N; }
@@ -174,10 +175,9 @@ struct Gaussian {
     const std::vector<double> P = gaussian_detail::precision_from_covariance(
         src, "Sigma", std::move(Sigma), static_cast<int>(N));
     Loaded<Gaussian> out;
-    out.arena = std::make_shared<DataArena>();
     out.data.N = static_cast<int>(N);
-    out.data.mu = out.arena->upload(mu);
-    out.data.P = out.arena->upload(P);
+    out.data.mu = args.upload(mu);
+    out.data.P = args.upload(P);
     out.names = indexed_names("x", static_cast<int>(N));
     return out;
   }

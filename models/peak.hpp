@@ -15,7 +15,7 @@
 //   template <class V> LS_HD auto log_density_constrained(const Data&, V theta) const
 //       -> typename V::value_type;
 //     log p(theta | y) up to a constant; -inf outside the support, produced by a select
-//     (kernels/ensemble/box.hpp), never by a branch on T; V is Strided<Real>, Dense<Real> or
+//     (kernels/core/box.hpp), never by a branch on T; V is Strided<Real>, Dense<Real> or
 //     BlockView<W> (T = Batch<W>).
 //   template <class V> LS_HD void prior_draw(const Data&, const Rng& rng,
 //                                            std::uint64_t iteration, V theta) const;
@@ -46,14 +46,14 @@
 #include <string>
 #include <vector>
 
-#include "host/io/input_error.hpp"
-#include "host/io/model_args.hpp"
+#include "models/contract/input_error.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
-#include "kernels/ensemble/box.hpp"
-#include "kernels/ensemble/fast_exp.hpp"
-#include "models/model_info.hpp"
+#include "kernels/core/box.hpp"
+#include "kernels/core/fast_exp.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace models {
@@ -133,7 +133,7 @@ struct Peak {
   LS_HD auto log_density_constrained(const Data& d, V theta) const -> typename V::value_type {
     using T = typename V::value_type;
     const T lp = likelihood_only(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB]) - d.log_volume;
-    return ensemble::restrict_to_box(theta, d.lo, d.hi, Data::kDim, lp);
+    return restrict_to_box(theta, d.lo, d.hi, Data::kDim, lp);
   }
 
   /// The ensemble contract: theta_i = lo_i + (hi_i - lo_i) U_i, U_i = uniform i of
@@ -196,11 +196,10 @@ struct Peak {
     std::vector<double> w(err.size());
     for (std::size_t n = 0; n < err.size(); ++n) w[n] = 1.0 / (err[n] * err[n]);
     Loaded<Peak> out;
-    out.arena = std::make_shared<DataArena>();
     out.data.N = static_cast<int>(N);
-    out.data.x = out.arena->upload(x);
-    out.data.y = out.arena->upload(y);
-    out.data.w = out.arena->upload(w);
+    out.data.x = args.upload(x);
+    out.data.y = args.upload(y);
+    out.data.w = args.upload(w);
     const double lo[Data::kDim] = {-2, -2, 0, -2, -2};
     const double hi[Data::kDim] = {2, 2, 2, 2, 2};
     double log_volume = 0;
@@ -218,7 +217,7 @@ struct Peak {
   /// L(theta) alone (the ensemble's hot loop). One chain: log_likelihood<false>. W chains:
   /// the same arithmetic written point-outer, chain-inner over plain arrays, which g++ keeps
   /// in registers (the Batch<W> temporaries of the generic form cost ~1.8x here), with
-  /// ensemble::exp_upto_709 (< 2 ulp, under half the operations of m::exp; kernels/ensemble/
+  /// exp_upto_709 (< 2 ulp, under half the operations of m::exp; kernels/ensemble/
   /// fast_exp.hpp; the argument is <= 0 or NaN): the two forms agree to ~1e-15 relative.
   LS_HD LS_INLINE static Real likelihood_only(const Data& d, Real l, Real m, Real s, Real a, Real b) {
     return log_likelihood<false, Real>(d, l, m, s, a, b, nullptr);
@@ -235,7 +234,7 @@ struct Peak {
       const Real x = d.x[n], y = d.y[n], wn = d.w[n];
       for (int w = 0; w < W; ++w) {
         const Real dm = m.v[w] - x;
-        const Real e = ensemble::exp_upto_709((dm * dm) * neg_half_inv_s2[w]);
+        const Real e = exp_upto_709((dm * dm) * neg_half_inv_s2[w]);
         const Real resid = y - (l.v[w] * e + a.v[w] + b.v[w] * x);
         ll[w] += resid * (resid * wn);
       }

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace models {
@@ -23,6 +23,7 @@ struct StdNormalData {
 
 struct StdNormal {
   using Data = StdNormalData;
+  static constexpr bool kParametersUnconstrained = true;  // no transform: q = x
 
   LS_HD int dim(const Data& d) const { return d.dim; }
   LS_HD int n_out(const Data& d) const { return d.dim; }
@@ -57,7 +58,6 @@ struct StdNormal {
   static Loaded<StdNormal> load(ModelArgs& args) {
     const long dim = args.option_int("dim", 10, 1);
     Loaded<StdNormal> out;
-    out.arena = std::make_shared<DataArena>();
     out.data.dim = static_cast<int>(dim);
     out.names = indexed_names("x", static_cast<int>(dim));
     return out;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "host/backend/lanes.hpp"
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep {
 namespace backend {

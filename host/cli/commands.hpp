@@ -1,81 +1,83 @@
 #pragma once
 // The subcommands of the `lockstep` tool. Each returns the process exit status; bad input
-// throws InputError (main prints it on one line and exits with 2).
+// throws InputError (run_cli prints it on one line and exits with 2). Flags that belong to one
+// algorithm are declared by the algorithm (host/algorithms/*/..._algorithm.hpp) and arrive
+// here as AlgorithmOptions.
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
+#include "host/registry/any_model.hpp"
+#include "host/run/algorithm_options.hpp"
 
 namespace lockstep {
 namespace cli {
 
-struct SampleOptions {
+/// What every model-running command takes: the model, its data and options, the seed and
+/// the threads.
+struct ModelOptions {
   std::string model;
   std::string data;
   std::vector<std::string> set;  // key=value model options
+  long long seed = -1;           // -1: choose one and print it
+  int threads = 0;
+};
+
+struct SampleOptions : ModelOptions {
   int chains = 4;
   int warmup = 1000;
   int draws = 1000;
-  long long seed = -1;           // -1: choose one and print it
-  double target_accept = 0;       // 0: the algorithm's default (0.8; ChEES 0.651)
   std::string init = "unif2";
-  int threads = 0;
-  std::string backend = "cpu";
+  std::string backend;           // empty: this build's backend
   std::string output;
   std::string summary;
   bool save_warmup = false;
   int thin = 1;
-  std::string algorithm = "nuts";  // the default since NUTS passed issue 4 (see README)
-  int steps = 10;
-  int max_depth = 10;
-  std::string metric = "diag";
-  bool pool_adaptation = false;
+  std::string algorithm = "nuts";
+  AlgorithmOptions algorithm_options;  // the chosen algorithm's own flags
   bool quiet = false;
   int superchains = 0;           // K > 0: nested R-hat with K superchains (K divides chains)
 };
 
 int run_sample(const SampleOptions& o);
 
-struct EnsembleOptions {
-  std::string model;
-  std::string data;
-  std::vector<std::string> set;
-  int walkers = 32;
-  int steps = 1000;
-  std::string move = "stretch";
-  long long seed = -1;
-  int discard = 0;
-  int thin = 1;
-  std::string init_ball;
-  double init_scale = 1e-4;
-  int threads = 0;
+struct EnsembleOptions : ModelOptions {
   std::string output;
   std::string summary;
+  AlgorithmOptions algorithm_options;  // --walkers, --steps, --move, ... (EnsembleAlgorithm)
 };
 
 int run_ensemble(const EnsembleOptions& o);
 
 /// `lockstep study`: a convergence study over chain counts and warmup lengths (study_command.cpp).
-struct StudyOptions {
-  std::string model;
-  std::string data;
-  std::vector<std::string> set;
+struct StudyOptions : ModelOptions {
   std::string algorithm = "nuts";
+  AlgorithmOptions algorithm_options;
   std::string chains = "16,256,4096";       // comma-separated list
   std::string warmup = "25,50,100,200,500";  // comma-separated list
   int repeats = 5;
   int draws = 100;
   int superchains = -1;          // -1: 4 when 4 divides every chain count (>= 8), else none; 0: none
-  long long seed = -1;           // -1: choose one and print it
   double init_radius = 2.0;      // superchain starts uniform(-R, R), unconstrained
-  int steps = 10;                // HMC mean leapfrog steps
-  int threads = 0;
   std::string reference;
   std::string output;            // directory
 };
 
 int run_study(const StudyOptions& o);
+
+/// `lockstep check`: the model's gradient against finite differences, the transform round
+/// trip, finite log density at initial points, and its optional capabilities (check_command.cpp).
+/// Exit status 0 when every check passes, 1 when one fails.
+struct CheckOptions : ModelOptions {
+  int points = 10;               // random unconstrained points
+  double radius = 2.0;           // uniform(-R, R) on the unconstrained scale
+  double tolerance = 1e-6;       // |g - fd| <= tolerance * max(1, |g|)
+};
+
+int run_check(const CheckOptions& o);
 
 /// "16,256,4096" -> {16, 256, 4096}; InputError naming `flag` for an empty list, a
 /// non-integer or a value below `minimum`.
@@ -92,6 +94,16 @@ void write_draws(const std::string& output, const DrawSet& draws, const RunInfo&
 
 /// "key=value" pairs into a map; InputError naming --set for a malformed one.
 std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set);
+
+/// The seed to use: the given one, or a random one when -1. InputError for other negatives.
+std::uint64_t resolve_seed(long long seed);
+
+/// --threads: InputError when negative.
+void check_threads(int threads);
+
+/// Loads the data file (JSON or CSV) and builds the model with its --set options; checks
+/// that the model can run `algorithm` when one is given (before any data is read).
+std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::string& algorithm = "");
 
 }  // namespace cli
 }  // namespace lockstep

@@ -31,17 +31,18 @@
 #include <random>
 #include <sstream>
 
-#include "host/cli/algorithms.hpp"
+#include "host/cli/initial_values.hpp"
+#include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "host/io/stan_csv_writer.hpp"
-#include "host/run/any_model.hpp"
+#include "host/registry/any_model.hpp"
 
 namespace lockstep {
 namespace cli {
@@ -202,14 +203,15 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& flag
 
 int run_study(const StudyOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Algorithm& algorithm = find_algorithm(o.algorithm);
+  const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
+  refuse_unused_flags(algorithm, o.algorithm_options);
   const std::vector<int> chains = parse_int_list(o.chains, "--chains", 1);
   const std::vector<int> warmups = parse_int_list(o.warmup, "--warmup", 0);  // 0: no warmup, a baseline
   if (o.repeats < 1) throw InputError("--repeats: must be at least 1, found " + std::to_string(o.repeats));
   if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
-  if (o.steps < 1) throw InputError("--steps: must be at least 1, found " + std::to_string(o.steps));
-  if (o.threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(o.threads));
+  check_threads(o.threads);
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
+  algorithm.validate(RunSettings{}, o.algorithm_options);
   if (!(o.init_radius > 0) || !std::isfinite(o.init_radius))
     throw InputError("--init: the radius must be a positive number");
   int superchains = o.superchains;
@@ -228,10 +230,7 @@ int run_study(const StudyOptions& o) {
   const auto reference = load_reference(o.reference);
   if (o.output.empty()) throw InputError("--output: give a directory for study.csv and study.svg");
 
-  std::unique_ptr<DataSource> data;
-  if (!o.data.empty()) data = load_data_file(o.data);
-  ModelArgs args(o.model, parse_set_options(o.set), data.get());
-  const std::unique_ptr<AnyModel> model = load_model(o.model, args);
+  const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
   std::vector<int> ref_index;
   for (const auto& r : reference) {
     const auto& names = model->names();
@@ -241,7 +240,7 @@ int run_study(const StudyOptions& o) {
     ref_index.push_back(static_cast<int>(it - names.begin()));
   }
   prepare_output_dir(o.output);
-  const std::uint64_t seed = o.seed >= 0 ? static_cast<std::uint64_t>(o.seed) : std::random_device{}();
+  const std::uint64_t seed = resolve_seed(o.seed);
   const std::size_t n_ref = reference.size();
 
   std::cout << "lockstep study: model " << o.model << ", algorithm " << o.algorithm << ", " << chains.size() * warmups.size()
@@ -257,20 +256,18 @@ int run_study(const StudyOptions& o) {
       std::vector<Acc> acc(n_ref);
       double wall = 0, grads = 0;
       for (int r = 0; r < o.repeats; ++r) {
-        SamplerSettings s;
+        RunSettings s;
         s.chains = C;
         s.warmup = W;
         s.draws = o.draws;
         s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
         s.threads = o.threads;
         s.init_radius = o.init_radius;
-        s.steps = o.steps;
-        s.target_accept = default_target_accept(o.algorithm);
         if (superchains > 0) s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
         DrawSet draws;
         RunInfo info;
         const auto r0 = std::chrono::steady_clock::now();
-        algorithm.run(*model, s, draws, info, nullptr);
+        model->run(o.algorithm, s, o.algorithm_options, draws, info, nullptr);
         wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
         grads += static_cast<double>(info.gradient_evaluations);
         const std::vector<int> ids =

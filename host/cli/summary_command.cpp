@@ -3,9 +3,9 @@
 
 #include "host/cli/commands.hpp"
 #include "host/cli/summary_report.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_reader.hpp"
-#include "host/run/any_model.hpp"
+#include "host/registry/any_model.hpp"
 
 namespace lockstep {
 namespace cli {
@@ -38,6 +38,11 @@ int run_models() {
       std::cout << "  data fields (--data FILE.json):\n";
       for (const auto& f : i.data_fields) std::cout << "    " << f.name << ": " << f.help << "\n";
     }
+    std::string algorithms, capabilities;
+    for (const std::string& a : e.algorithms) algorithms += (algorithms.empty() ? "" : ", ") + a;
+    for (Capability c : e.capabilities) capabilities += (capabilities.empty() ? "" : ", ") + capability_name(c);
+    std::cout << "  algorithms: " << algorithms << "\n";
+    if (!capabilities.empty()) std::cout << "  capabilities: " << capabilities << "\n";
     std::cout << "\n";
   }
   return 0;

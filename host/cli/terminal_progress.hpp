@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "host/run/progress.hpp"
+#include "host/core/progress.hpp"
 
 namespace lockstep {
 namespace cli {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "host/diagnostics/special_functions.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep::diagnostics::detail {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "host/diagnostics/analyzer.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep::diagnostics {
 

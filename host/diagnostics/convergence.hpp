@@ -63,7 +63,7 @@
 //     when all draws are); the fixtures pin ArviZ 0.23.4 and posterior 1.4.0.
 #include <vector>
 
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep::diagnostics {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "host/diagnostics/convergence.hpp"
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep::diagnostics {
 

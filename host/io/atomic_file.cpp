@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace io {

@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "host/io/data_source.hpp"
+#include "models/contract/data_source.hpp"
 
 namespace lockstep {
 

@@ -38,7 +38,7 @@
 // DrawSet). The file is written to PATH.tmp-<pid> and renamed onto PATH when complete.
 #include <string>
 
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep {
 namespace io {

@@ -12,7 +12,7 @@
 #include <limits>
 #include <string_view>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace io {

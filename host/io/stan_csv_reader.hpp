@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep {
 namespace io {

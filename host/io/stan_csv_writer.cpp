@@ -281,15 +281,15 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   s += "#     thin = " + std::to_string(lay.thin) + "\n";
   s += "#     adapt\n";
   s += std::string("#       engaged = ") + (adapted ? "true" : "false") + "\n";
-  if (info.algorithm == "nuts" || info.algorithm == "hmc") {
+  if (!info.stan_engine.empty()) {
     s += "#     algorithm = hmc\n";
     s += "#       hmc\n";
-    if (info.algorithm == "nuts") {
+    if (info.stan_engine == "nuts") {
       s += "#         engine = nuts\n";
       s += "#           nuts\n";
       s += "#             max_depth = " + max_depth_of(info) + "\n";
     } else {
-      s += "#         engine = static\n";
+      s += "#         engine = " + one_line(info.stan_engine) + "\n";
     }
     const char* metric = !info.dense_inv_metric.empty() ? "dense_e" : !info.inv_metric.empty() ? "diag_e" : "unit_e";
     s += std::string("#         metric = ") + metric + "\n";

@@ -42,7 +42,7 @@
 #include <string>
 #include <vector>
 
-#include "host/run/draw_set.hpp"
+#include "host/core/draw_set.hpp"
 
 namespace lockstep {
 namespace io {

@@ -24,17 +24,18 @@
 #include <thrust/copy.h>
 #include <thrust/fill.h>
 
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "host/adapt/windowed_schedule.hpp"
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
-#include "host/io/input_error.hpp"
-#include "host/run/draw_set.hpp"
+#include "models/contract/input_error.hpp"
+#include "host/core/draw_set.hpp"
 #include "host/run/hmc_buffers.hpp"
-#include "host/run/progress.hpp"
+#include "host/core/progress.hpp"
+#include "host/run/run_settings.hpp"
 #include "kernels/hmc/chain_setup.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 
 namespace lockstep {
 namespace driver {
@@ -64,8 +65,7 @@ inline void stamp_first_draw() {
 }
 
 /// The checks every HMC-family config needs (InputError naming the flag).
-template <class Cfg>
-void check_common(const Cfg& cfg) {
+inline void check_common(const RunSettings& cfg) {
   if (cfg.chains < 1) throw InputError("--chains: must be at least 1");
   if (cfg.warmup < 0) throw InputError("--warmup: must not be negative");
   if (cfg.draws < 1) throw InputError("--draws: must be at least 1");

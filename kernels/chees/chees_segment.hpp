@@ -5,7 +5,7 @@
 // iteration and a lane runs its block of W chains in SIMD (one chain per thread on a GPU).
 //
 // During warmup a segment is one iteration and also records, per chain, what the host needs
-// for the cross-chain adaptation (host/adapt/chees_adaptation.hpp): the proposal q' before
+// for the cross-chain adaptation (host/algorithms/chees/chees_adaptation.hpp): the proposal q' before
 // the accept/reject step, its velocity v' = dq/dt = M^-1 p', the acceptance probability and
 // whether the transition diverged; the start of the trajectory stays in ChainArrays::q0.
 // During sampling, with frozen parameters, a segment runs many iterations of

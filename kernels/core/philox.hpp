@@ -103,8 +103,9 @@ enum class Stream : std::uint32_t {
   kJitter = 4,     // step-count / trajectory jitter (shared by all chains)
   kTree = 5,       // NUTS direction and subtree choice
   kEnsemble = 6,   // ensemble moves
-  kSimulate = 7,   // simulators
+  kSimulate = 7,   // simulators (Model::simulate)
   kStepSizeInit = 8,  // momenta of the step-size initialization heuristic
+  kGenerated = 9,  // generated quantities (posterior predictive draws)
   kUser = 100,
 };
 

@@ -2,7 +2,7 @@
 // EnsembleArrays: raw pointers to the structure-of-arrays state of n_ensembles independent
 // ensembles of n_walkers walkers each. Walker g = e * n_walkers + k (ensemble e, member k)
 // is one output chain. Vectors are parameter-major: coordinate p of walker g at
-// x[p * n_pad + g]. The host allocates (host/run/ensemble_sampler.hpp); kernels only index.
+// x[p * n_pad + g]. The host allocates (host/algorithms/ensemble/ensemble_sampler.hpp); kernels only index.
 //
 // A half-step works on "half positions" j = e * (n_walkers / 2) + i, i < n_walkers / 2: the
 // i-th walker of ensemble e's half being updated. Proposals are staged parameter-major by

@@ -17,7 +17,7 @@
 // Why K > 1 on the CPU: the phases before the model are one long chain of dependent,
 // high-latency integer work per walker (split lookup -> Philox -> partner lookup -> gather);
 // K independent blocks of W in one lane let the core overlap K such chains (measured on the
-// peak model: the host picks K, host/run/ensemble_sampler.hpp). On the GPU W = K = 1.
+// peak model: the host picks K, host/algorithms/ensemble/ensemble_sampler.hpp). On the GPU W = K = 1.
 //
 // Random numbers: walker g's draws at step t come from the key (seed, g), Stream::kEnsemble,
 // counter t (moves.hpp lists the indices); the split of ensemble e from (seed, e) at index

@@ -4,35 +4,16 @@
 // `p0 = x0 + 1e-4 * np.random.randn(nwalkers, ndim)`), or a draw from the model's prior
 // (the ensemble contract, models/peak.hpp). Walker g uses key (seed, g), Stream::kInit,
 // counter 0. Padding walkers (g >= n_total) copy the draw of the last real walker.
-//
-// Traits that tell whether a model is ensemble-capable live here too.
 #include <cstdint>
-#include <type_traits>
-#include <utility>
 
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
+#include "kernels/core/model_traits.hpp"
 #include "kernels/core/strided.hpp"
 #include "kernels/ensemble/ensemble_arrays.hpp"
 
 namespace lockstep {
 namespace ensemble {
-
-/// True when Model has log_density_constrained(const Data&, V theta) (the ensemble contract).
-template <class M, class = void>
-struct has_log_density_constrained : std::false_type {};
-template <class M>
-struct has_log_density_constrained<
-    M, std::void_t<decltype(std::declval<const M&>().log_density_constrained(
-           std::declval<const typename M::Data&>(), std::declval<Strided<Real>>()))>> : std::true_type {};
-
-/// True when Model has prior_draw(const Data&, const Rng&, std::uint64_t, V theta).
-template <class M, class = void>
-struct has_prior_draw : std::false_type {};
-template <class M>
-struct has_prior_draw<M, std::void_t<decltype(std::declval<const M&>().prior_draw(
-                             std::declval<const typename M::Data&>(), std::declval<const Rng&>(),
-                             std::uint64_t{0}, std::declval<Strided<Real>>()))>> : std::true_type {};
 
 template <class Model>
 struct InitWalkers {
@@ -48,7 +29,7 @@ struct InitWalkers {
     const int gc = g < n ? g : n - 1;
     const Rng rng{seed, static_cast<std::uint32_t>(gc)};
     const Strided<Real> x{a.x + g, a.n_pad};
-    if constexpr (has_prior_draw<Model>::value) {
+    if constexpr (traits::has_prior_draw<Model>::value) {
       if (!centre) model.prior_draw(data, rng, 0, x);
     }
     if (centre)

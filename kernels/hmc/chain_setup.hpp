@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"

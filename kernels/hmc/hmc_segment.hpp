@@ -7,7 +7,7 @@
 // chains, after every iteration.
 #include <cstdint>
 
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"

@@ -18,7 +18,7 @@
 //     the host and the warmup kernels) are copied into q_cur, g_cur, minv_cur at the start
 //     of a segment and q, grad back at its end (nuts_segment.hpp).
 //
-// The host allocates (host/run/nuts_buffers.hpp), sized by dim (or ld), n_pad and max_depth;
+// The host allocates (host/algorithms/nuts/nuts_buffers.hpp), sized by dim (or ld), n_pad and max_depth;
 // kernels only index. Memory per chain: (14 + 5 * (max_depth - 1)) * dim Reals (coalesced),
 // (17 + 5 * (max_depth - 1)) * ld (lane-local).
 #include <cstddef>

@@ -32,7 +32,7 @@
 // dependent loop) serialize within that step.
 #include <cstdint>
 
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"

@@ -1,8 +1,8 @@
-// Dual averaging of the log step size (host/adapt/dual_averaging.hpp; Hoffman & Gelman 2014,
+// Dual averaging of the log step size (kernels/adapt/dual_averaging.hpp; Hoffman & Gelman 2014,
 // section 3.2): the first updates against values computed by hand, and convergence to the
 // step size whose acceptance statistic equals the target, at the rate the method predicts,
 // on a synthetic sampler whose acceptance is a known function of the step size.
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The pieces of ChEES-HMC's adaptation (host/adapt/adam.hpp, host/adapt/chees_adaptation.hpp,
+// The pieces of ChEES-HMC's adaptation (host/adapt/adam.hpp, host/algorithms/chees/chees_adaptation.hpp,
 // kernels/chees/jitter.hpp) against values computed by hand.
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "host/adapt/adam.hpp"
-#include "host/adapt/chees_adaptation.hpp"
-#include "host/adapt/dual_averaging.hpp"
+#include "host/algorithms/chees/chees_adaptation.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/chees/jitter.hpp"
 
 namespace lockstep {

@@ -1,4 +1,4 @@
-// ChEES-HMC (host/run/chees_sampler.hpp) against posteriors whose answers are known — the
+// ChEES-HMC (host/algorithms/chees/chees_sampler.hpp) against posteriors whose answers are known — the
 // non-centered Eight Schools reference of posteriordb (data/reference/
 // eight_schools_noncentered.json), std_normal in 100 dimensions and the ill-conditioned
 // gauss100_ill — after at most 200 warmup iterations with 1024 chains: every mean and sd
@@ -19,8 +19,8 @@
 
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
-#include "host/io/input_error.hpp"
-#include "host/run/chees_sampler.hpp"
+#include "models/contract/input_error.hpp"
+#include "host/algorithms/chees/chees_sampler.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {

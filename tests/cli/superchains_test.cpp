@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "host/cli/algorithms.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/any_model.hpp"
+#include "host/cli/initial_values.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/registry/any_model.hpp"
 #include "tests/cli/cli_runner.hpp"
 
 using lockstep::testing::count_lines;

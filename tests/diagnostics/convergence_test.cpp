@@ -16,7 +16,7 @@
 
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "tests/diagnostics/fixture_util.hpp"
 
 namespace ld = lockstep::diagnostics;

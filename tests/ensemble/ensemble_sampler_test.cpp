@@ -1,11 +1,11 @@
-// host/run/ensemble_sampler.hpp: every move (stretch, differential evolution, walk with the
+// host/algorithms/ensemble/ensemble_sampler.hpp: every move (stretch, differential evolution, walk with the
 // whole complement or a subset, a mixture) recovers the mean and covariance of a correlated
 // 5-d Gaussian; the peak model's draws never leave its box; the saved statistics are
 // consistent (accepted__ says whether the walker moved, lp__ is the density at the draw);
 // runs are bitwise reproducible and an ensemble's trajectory does not depend on how many
 // other ensembles run beside it or on the thread count; bad configs and starting ensembles
 // are refused with one-line InputErrors naming the flag.
-#include "host/run/ensemble_sampler.hpp"
+#include "host/algorithms/ensemble/ensemble_sampler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,9 +14,10 @@
 #include <vector>
 
 #include "host/io/csv_data.hpp"
-#include "host/run/ensemble_report.hpp"
+#include "host/algorithms/ensemble/ensemble_report.hpp"
 #include "models/peak.hpp"
 #include "tests/ensemble/test_models.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -41,7 +42,7 @@ EnsembleRun run(const Loaded<Model>& m, EnsembleConfig cfg) {
 Loaded<models::Peak> load_peak() {
   auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
   ModelArgs args("peak", {}, src.get());
-  return models::Peak::load(args);
+  return load_typed<models::Peak>(args);
 }
 
 /// Per-ensemble estimates of the mean and covariance of a d-dim target, and their spread

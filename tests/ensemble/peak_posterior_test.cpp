@@ -14,10 +14,11 @@
 
 #include "host/diagnostics/summary.hpp"
 #include "host/io/csv_data.hpp"
-#include "host/run/ensemble_report.hpp"
-#include "host/run/ensemble_sampler.hpp"
-#include "host/run/hmc_sampler.hpp"
+#include "host/algorithms/ensemble/ensemble_report.hpp"
+#include "host/algorithms/ensemble/ensemble_sampler.hpp"
+#include "host/algorithms/hmc/hmc_sampler.hpp"
 #include "models/peak.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -26,7 +27,7 @@ namespace {
 TEST(PeakPosterior, EnsembleAgreesWithStaticHmc) {
   auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
   ModelArgs args("peak", {}, src.get());
-  const Loaded<models::Peak> m = models::Peak::load(args);
+  const Loaded<models::Peak> m = load_typed<models::Peak>(args);
   const std::vector<double> theta0 = {0.5, 0.6, 0.2, -0.2, 0.1};
 
   EnsembleConfig ec;

@@ -16,7 +16,7 @@
 
 #include <cmath>
 
-#include "host/run/ensemble_sampler.hpp"
+#include "host/algorithms/ensemble/ensemble_sampler.hpp"
 #include "tests/ensemble/test_models.hpp"
 
 namespace lockstep {

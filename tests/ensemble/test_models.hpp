@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "host/io/model_args.hpp"
+#include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/philox.hpp"
-#include "kernels/ensemble/box.hpp"
+#include "kernels/core/box.hpp"
 #include "models/gaussian.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_info.hpp"
 #include "tests/hmc/memory_data_source.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -27,7 +28,7 @@ struct GammaTarget {
   LS_HD int dim(const Data&) const { return 1; }
   LS_HD int n_out(const Data&) const { return 1; }
 
-  LS_HD static Real one(Real x) { return x > Real(0) ? m::log(x) - x : ensemble::neg_inf(); }
+  LS_HD static Real one(Real x) { return x > Real(0) ? m::log(x) - x : neg_inf(); }
   template <int W>
   LS_HD static Batch<W> one(const Batch<W>& x) {
     Batch<W> r;
@@ -54,7 +55,6 @@ struct GammaTarget {
 inline Loaded<GammaTarget> load_gamma() {
   Loaded<GammaTarget> m;
   m.data.unused = 0;
-  m.arena = std::make_shared<DataArena>();
   m.names = {"x"};
   return m;
 }
@@ -118,10 +118,10 @@ inline Loaded<GaussianTarget> load_gaussian5() {
   src.fields["mu"] = gaussian5_mu();
   src.fields["Sigma"] = gaussian5_sigma();
   ModelArgs args("gaussian", {}, &src);
-  const Loaded<models::Gaussian> g = models::Gaussian::load(args);
+  const Loaded<models::Gaussian> g = load_typed<models::Gaussian>(args);
   Loaded<GaussianTarget> m;
   m.data = g.data;
-  m.arena = g.arena;
+  m.store = args.store();
   m.names = g.names;
   return m;
 }

@@ -1,4 +1,4 @@
-// Static HMC with Stan's windowed warmup (host/run/hmc_sampler.hpp) against posteriors whose
+// Static HMC with Stan's windowed warmup (host/algorithms/hmc/hmc_sampler.hpp) against posteriors whose
 // answers are known: the non-centered Eight Schools reference posterior of posteriordb
 // (data/reference/eight_schools_noncentered.json), exact Gaussians (std_normal, the
 // ill-conditioned gauss100_ill), and the divergence behaviour of the centered and

@@ -1,4 +1,4 @@
-// The mechanics of sample_hmc (host/run/hmc_sampler.hpp) checked against what they must
+// The mechanics of sample_hmc (host/algorithms/hmc/hmc_sampler.hpp) checked against what they must
 // compute: given initial values are used; thinning and save_warmup keep exactly the right
 // iterations; the adapted metric is Stan's regularized variance of exactly the draws of the
 // last slow window (per chain, or pooled over chains); the step size is constant after
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {

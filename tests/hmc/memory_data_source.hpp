@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "host/io/data_source.hpp"
+#include "models/contract/data_source.hpp"
 
 namespace lockstep {
 namespace testing {

@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/draw_set.hpp"
-#include "host/run/hmc_config.hpp"
-#include "host/run/hmc_sampler.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/core/draw_set.hpp"
+#include "host/algorithms/hmc/hmc_config.hpp"
+#include "host/algorithms/hmc/hmc_sampler.hpp"
 #include "models/eight_schools.hpp"
 #include "models/gaussian.hpp"
 #include "models/std_normal.hpp"
 #include "tests/hmc/memory_data_source.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -26,18 +27,18 @@ template <class Model>
 Loaded<Model> load_eight_schools() {
   const MemoryDataSource data = eight_schools_data();
   ModelArgs args(Model::info().name, {}, &data);
-  return Model::load(args);
+  return load_typed<Model>(args);
 }
 
 inline Loaded<models::StdNormal> load_std_normal(int dim) {
   ModelArgs args("std_normal", {{"dim", std::to_string(dim)}}, nullptr);
-  return models::StdNormal::load(args);
+  return load_typed<models::StdNormal>(args);
 }
 
 inline Loaded<models::Gaussian> load_gauss100_ill() {
   const auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/gauss100_ill.json");
   ModelArgs args("gaussian", {}, data.get());
-  return models::Gaussian::load(args);
+  return load_typed<models::Gaussian>(args);
 }
 
 struct SampleRun {

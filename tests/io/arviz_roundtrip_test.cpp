@@ -99,6 +99,7 @@ TEST(ArvizRoundTrip, FromCmdstanAndFromNetcdfSeeWhatWasWritten) {
   RunInfo info;
   info.model = "arviz_check";
   info.algorithm = "nuts";
+  info.stan_engine = "nuts";
   info.seed = 99;
   info.num_warmup = W;
   // Entries named like CmdStan's keys must not shadow them for ArviZ/CmdStanPy.

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "host/io/atomic_file.hpp"
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_writer.hpp"
 
 namespace fs = std::filesystem;

@@ -66,6 +66,7 @@ RunInfo make_info(int chains) {
   RunInfo info;
   info.model = "eight_schools";
   info.algorithm = "nuts";
+  info.stan_engine = "nuts";
   info.data_file = "data/eight_schools.json";
   info.seed = 42;
   info.num_warmup = 2;

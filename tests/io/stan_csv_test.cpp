@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_reader.hpp"
 #include "host/io/stan_csv_writer.hpp"
 
@@ -91,6 +91,7 @@ RunInfo make_info(int chains = 3) {
   RunInfo info;
   info.model = "eight_schools";
   info.algorithm = "nuts";
+  info.stan_engine = "nuts";
   info.data_file = "data/eight_schools.json";
   info.seed = 18446744073709551557ull;  // beyond int64: written unsigned
   info.num_warmup = 2;

@@ -8,10 +8,11 @@
 #include <memory>
 #include <string>
 
-#include "host/io/input_error.hpp"
+#include "models/contract/input_error.hpp"
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "models/model_info.hpp"
+#include "models/contract/model_args.hpp"
+#include "models/contract/model_info.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing_models {
@@ -21,7 +22,7 @@ namespace testing_models {
 template <class Model>
 Loaded<Model> load_model(const std::map<std::string, std::string>& options, const DataSource* data) {
   ModelArgs args(Model::info().name, options, data);
-  Loaded<Model> loaded = Model::load(args);
+  Loaded<Model> loaded = load_typed<Model>(args);
   args.reject_unused();
   return loaded;
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "host/adapt/dense_metric.hpp"
-#include "host/run/nuts_sampler.hpp"
+#include "host/algorithms/nuts/nuts_sampler.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
 #include "kernels/hmc/metric.hpp"

@@ -1,4 +1,4 @@
-// sample_nuts (host/run/nuts_sampler.hpp): the mechanics (columns, draw counts, the
+// sample_nuts (host/algorithms/nuts/nuts_sampler.hpp): the mechanics (columns, draw counts, the
 // statistics' invariants, streams that do not depend on the chain or thread count, input
 // errors, a step size that diverges at once) and the posteriors it recovers: std_normal in
 // 100 dimensions, the ill-conditioned 100-dimensional Gaussian with diagonal and dense
@@ -18,8 +18,8 @@
 
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
-#include "host/io/input_error.hpp"
-#include "host/run/nuts_sampler.hpp"
+#include "models/contract/input_error.hpp"
+#include "host/algorithms/nuts/nuts_sampler.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {

@@ -19,6 +19,7 @@
 #include "models/gaussian.hpp"
 #include "tests/hmc/memory_data_source.hpp"
 #include "tests/nuts/nuts_fixtures.hpp"
+#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -172,7 +173,7 @@ Loaded<models::Gaussian> correlated_gaussian5() {
     }
   d.fields["Sigma"] = S;
   ModelArgs args("gaussian", {}, &d);
-  return models::Gaussian::load(args);
+  return load_typed<models::Gaussian>(args);
 }
 
 struct Tally {

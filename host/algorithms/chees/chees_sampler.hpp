@@ -1,0 +1,202 @@
+#pragma once
+// The host side of ChEES-HMC (Hoffman, Radul & Sountsov 2021, AISTATS, algorithm 1) over many
+// chains: initial values, Stan's step-size heuristic (geometric mean across chains), then
+// `warmup` iterations each made of one lane launch (kernels/chees/chees_segment.hpp) and one
+// cross-chain reduction that updates the shared step size (dual averaging of the harmonic-mean
+// acceptance), the trajectory length (Adam on the ChEES criterion) and the diagonal metric
+// (cross-chain variance) — host/algorithms/chees/chees_adaptation.hpp — and finally sampling with frozen
+// parameters in long segments. Draws, sampler statistics (Stan's names) and RunInfo as
+// sample_hmc. Every chain runs the same number of leapfrog steps per iteration.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <thrust/copy.h>
+
+#include "host/algorithms/chees/chees_adaptation.hpp"
+#include "host/backend/draw_buffers.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/backend/tree_sum.hpp"
+#include "models/contract/input_error.hpp"
+#include "host/algorithms/chees/chees_config.hpp"
+#include "host/core/draw_set.hpp"
+#include "host/run/hmc_buffers.hpp"
+#include "host/run/hmc_driver.hpp"
+#include "host/algorithms/hmc/hmc_sampler.hpp"
+#include "host/core/progress.hpp"
+#include "kernels/chees/chees_segment.hpp"
+#include "kernels/chees/jitter.hpp"
+#include "models/contract/model_info.hpp"
+
+namespace lockstep {
+
+/// Checks of a ChEES config (InputError naming the flag).
+inline void check_chees_config(const CheesConfig& cfg) {
+  driver::check_common(cfg);
+  if (cfg.warmup > 0 && cfg.chains < 2)
+    throw InputError("--chains: ChEES-HMC adapts across chains and needs at least 2 chains");
+  if (!(cfg.target_accept > 0 && cfg.target_accept < 1)) throw InputError("--target-accept: must be in (0, 1)");
+  if (!(cfg.learning_rate > 0)) throw InputError("--learning-rate: must be positive");
+  if (!(cfg.adam_beta1 >= 0 && cfg.adam_beta1 < 1) || !(cfg.adam_beta2 >= 0 && cfg.adam_beta2 < 1))
+    throw InputError("--adam-beta: Adam's decay rates must be in [0, 1)");
+  if (cfg.max_leapfrog_steps < 1) throw InputError("--max-leapfrog-steps: must be at least 1");
+  if (!(cfg.init_step_size > 0)) throw InputError("--step-size: must be positive");
+  if (!(cfg.init_trajectory_length >= 0)) throw InputError("--trajectory-length: must not be negative");
+}
+
+/// Expected leapfrog steps per iteration, E[ceil(h T / eps)], over the first 1024 jitters.
+inline double chees_mean_steps(const CheesConfig& cfg, double step_size, double length) {
+  double sum = 0;
+  for (int t = 0; t < 1024; ++t)
+    sum += chees::leapfrog_steps(chees::jitter_fraction(cfg.seed, static_cast<std::uint64_t>(t), cfg.jitter), length,
+                                 step_size, cfg.max_leapfrog_steps);
+  return sum / 1024;
+}
+
+/// Device storage ChEES adds to HmcBuffers: the warmup record (one buffer, [4 dim + 2][n_pad]:
+/// q_start, q_end, q_prop, v_prop, accept, divergent) and the shared metric.
+struct CheesBuffers {
+  int dim, n_pad;
+  backend::DeviceVector<Real> record_buf, shared_inv_metric;
+  CheesBuffers(int dim_, int n_pad_) : dim(dim_), n_pad(n_pad_) {
+    record_buf.assign(static_cast<std::size_t>(4 * dim + 2) * n_pad, 0);
+    shared_inv_metric.assign(dim, 1);
+  }
+  /// The record's arrays inside a buffer laid out as record_buf (device or host copy).
+  static chees::ProposalArrays layout(Real* base, int dim, int n_pad) {
+    const std::size_t v = static_cast<std::size_t>(dim) * n_pad;
+    return chees::ProposalArrays{base, base + v, base + 2 * v, base + 3 * v, base + 4 * v, base + 4 * v + n_pad};
+  }
+  chees::ProposalArrays record() { return layout(backend::raw(record_buf), dim, n_pad); }
+};
+
+/// Runs ChEES-HMC; fills `draws` (parameters and sampler statistics) and `info`, and, when
+/// given, `adapted` (the step size and trajectory length warmup chose).
+template <class Model>
+void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws, RunInfo& info,
+                  Progress* progress = nullptr, CheesAdapted* adapted = nullptr) {
+  constexpr int W = backend::kLaneWidth;
+  check_chees_config(cfg);
+  backend::set_threads(cfg.threads);
+  const auto t_start = std::chrono::steady_clock::now();
+
+  const int dim = m.model.dim(m.data);
+  const int n_out = m.model.n_out(m.data);
+  const int n_chains = cfg.chains;
+  const int n_pad = backend::padded_chains(n_chains);
+  const int n_lanes = n_pad / W;
+  HmcBuffers buf(dim, n_pad, n_out, cfg.init_step_size);
+  CheesBuffers cb(dim, n_pad);
+  const hmc::ChainArrays s = buf.chains();
+  driver::initialize_chains(m, cfg, buf, s, n_chains);
+
+  // ---- output ------------------------------------------------------------------------------
+  const driver::DrawCounts counts = driver::draw_counts(cfg);
+  draws.names = m.names;
+  draws.stat_names = hmc_stat_names();
+  draws.n_warmup_saved = counts.warmup_saved;
+
+  chees::CheesSegment<Model, W> seg;
+  seg.model = m.model;
+  seg.data = m.data;
+  seg.s = s;
+  seg.rec = cb.record();
+  seg.seed = cfg.seed;
+  seg.max_steps = cfg.max_leapfrog_steps;
+  seg.jitter = cfg.jitter;
+  seg.shared_inv_metric = backend::raw(cb.shared_inv_metric);
+  driver::LazyDraws output(draws, seg.out, backend::raw(buf.scratch), n_out, n_chains, counts, cfg.thin);
+  if (cfg.save_warmup) output.allocate();
+
+  // ---- warmup: one launch and one cross-chain reduction per iteration ------------------------
+  adapt::CheesAdaptation ad;
+  ad.dual_averaging.delta = cfg.target_accept;
+  ad.adam.learning_rate = cfg.learning_rate;
+  ad.adam.beta1 = cfg.adam_beta1;
+  ad.adam.beta2 = cfg.adam_beta2;
+  ad.max_steps = cfg.max_leapfrog_steps;
+  adapt::CheesState st;
+  double eps0 = cfg.init_step_size;
+  if (cfg.warmup > 0) {
+    backend::launch_lanes(n_pad, chees::InitStepSize<Model>{m.model, m.data, s, cfg.seed});
+    const std::vector<Real> eps = backend::to_host(buf.step_size);
+    eps0 = std::exp(backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains);
+  }
+  ad.init(st, eps0, cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : eps0);
+
+  const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
+  seg.out.save = cfg.save_warmup;
+  seg.out.first_iteration = 0;
+  seg.out.first_draw = 0;
+  seg.record = true;
+  std::vector<Real> host_record(cb.record_buf.size());
+  const chees::ProposalArrays r = CheesBuffers::layout(host_record.data(), dim, n_pad);
+  for (long t = 0; t < cfg.warmup; ++t) {
+    seg.t_begin = static_cast<std::uint64_t>(t);
+    seg.t_end = seg.t_begin + 1;
+    seg.step_size = st.step_size;
+    seg.trajectory_length = std::exp(st.log_length);
+    backend::launch_lanes(n_lanes, seg);
+    if (t == 0) driver::stamp_first_draw();
+
+    thrust::copy(cb.record_buf.begin(), cb.record_buf.end(), host_record.begin());
+    const double h = chees::jitter_fraction(cfg.seed, seg.t_begin, cfg.jitter);
+    const double harmonic = adapt::harmonic_mean_accept(r.accept, r.divergent, n_chains);
+    const double grad = adapt::chees_gradient(dim, n_chains, n_pad, r.q_start, r.q_prop, r.v_prop, r.accept,
+                                              r.divergent, h * seg.trajectory_length);
+    ad.update(st, harmonic, grad);
+    if (cfg.adapt_metric) {
+      const std::vector<double> var = adapt::cross_chain_variance(dim, n_chains, n_pad, r.q_end);
+      const std::vector<Real> v(var.begin(), var.end());
+      thrust::copy(v.begin(), v.end(), cb.shared_inv_metric.begin());
+    }
+    if (progress && ((t + 1) % 10 == 0 || t + 1 == cfg.warmup)) progress->update(t + 1, total_iterations, cfg.warmup);
+  }
+  double step_size = cfg.init_step_size;
+  double length = cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : step_size;
+  if (cfg.warmup > 0) {
+    step_size = ad.final_step_size(st);
+    length = ad.final_trajectory_length(st);
+  }
+  info.warmup_seconds = driver::seconds_since(t_start);
+
+  // ---- sampling with frozen parameters --------------------------------------------------------
+  const auto t_sample = std::chrono::steady_clock::now();
+  output.allocate();
+  seg.record = false;
+  seg.step_size = step_size;
+  seg.trajectory_length = length;
+  seg.out.save = true;
+  seg.out.first_iteration = static_cast<std::uint64_t>(cfg.warmup);
+  seg.out.first_draw = counts.warmup_saved;
+  for (long t = cfg.warmup; t < total_iterations;) {
+    seg.t_begin = static_cast<std::uint64_t>(t);
+    seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + driver::kSegmentIterations, total_iterations));
+    backend::launch_lanes(n_lanes, seg);
+    if (seg.t_begin == 0) driver::stamp_first_draw();  // no warmup
+    t = static_cast<long>(seg.t_end);
+    if (progress) progress->update(t, total_iterations, cfg.warmup);
+  }
+  output.finish();
+  info.sampling_seconds = driver::seconds_since(t_sample);
+  if (progress) progress->finish();
+
+  // ---- what the run reports ------------------------------------------------------------------
+  driver::report_run(buf, n_chains, draws, info);
+  info.algorithm = "chees";
+  info.seed = cfg.seed;
+  char length_text[32];
+  std::snprintf(length_text, sizeof length_text, "%.9g", length);
+  info.config.push_back({"adapted_trajectory_length", length_text});
+  if (adapted) {
+    adapted->step_size = step_size;
+    adapted->trajectory_length = length;
+    adapted->mean_leapfrog_steps = chees_mean_steps(cfg, step_size, length);
+  }
+}
+
+}  // namespace lockstep

@@ -1,0 +1,144 @@
+// The report of an ensemble run (see ensemble_report.hpp).
+#include "host/algorithms/ensemble/ensemble_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "host/backend/tree_sum.hpp"
+
+namespace lockstep {
+
+EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, const RunInfo& info,
+                               const diagnostics::AutocorrTimeOptions& options) {
+  EnsembleReport r;
+  r.walkers = cfg.walkers;
+  r.ensembles = cfg.ensembles;
+  r.steps = cfg.steps;
+  r.discard = cfg.discard;
+  r.thin = cfg.thin;
+  r.move = moves_to_string(cfg.moves);
+  r.names = draws.names;
+  r.n_draws = draws.n_draws - draws.n_warmup_saved;
+  r.seconds = info.sampling_seconds + info.warmup_seconds;
+  const double updates = static_cast<double>(cfg.walkers) * cfg.ensembles * cfg.steps;
+  r.walker_updates_per_second = r.seconds > 0 ? updates / r.seconds : 0;
+
+  r.tau_draws = diagnostics::autocorr_times(draws, options);
+  const double n_samples = static_cast<double>(draws.n_chains) * r.n_draws;
+  double tau_max = 0;
+  for (std::size_t p = 0; p < draws.names.size(); ++p) {
+    const double tau = r.tau_draws[p].tau;
+    r.tau_steps.push_back(tau * cfg.thin);
+    tau_max = std::max(tau_max, tau);
+    // mean and sd over every walker and saved draw (fixed-order sums)
+    const std::size_t n = static_cast<std::size_t>(n_samples);
+    auto value = [&](std::size_t i) {
+      return draws.series(static_cast<int>(p), static_cast<int>(i / r.n_draws))[draws.n_warmup_saved + i % r.n_draws];
+    };
+    const double mean = backend::tree_sum<double>(n, value) / n_samples;
+    const double ss = backend::tree_sum<double>(n, [&](std::size_t i) {
+      const double d = value(i) - mean;
+      return d * d;
+    });
+    const double sd = n > 1 ? std::sqrt(ss / (n_samples - 1)) : 0.0;
+    r.mean.push_back(mean);
+    r.sd.push_back(sd);
+    r.mcse.push_back(sd * std::sqrt(std::max(tau, 1.0) / n_samples));
+  }
+  r.independent_samples = tau_max > 0 ? n_samples / tau_max : 0;
+
+  const int acc_col = draws.stat_index("accepted__");
+  if (acc_col >= 0 && r.n_draws > 0) {
+    r.acceptance.resize(draws.n_chains);
+    int stuck = 0;
+    for (int c = 0; c < draws.n_chains; ++c) {
+      const double* a = draws.stat_series(acc_col, c) + draws.n_warmup_saved;
+      double s = 0;
+      for (int k = 0; k < r.n_draws; ++k) s += a[k];
+      r.acceptance[c] = s / r.n_draws;
+      stuck += s == 0;
+    }
+    r.acceptance_mean = backend::tree_sum(r.acceptance.data(), r.acceptance.size()) / draws.n_chains;
+    r.acceptance_min = *std::min_element(r.acceptance.begin(), r.acceptance.end());
+    r.acceptance_max = *std::max_element(r.acceptance.begin(), r.acceptance.end());
+    char buf[256];
+    if (r.acceptance_mean < kEnsembleAcceptanceLow || r.acceptance_mean > kEnsembleAcceptanceHigh) {
+      std::snprintf(buf, sizeof buf,
+                    "mean acceptance fraction %.3f is outside [%.1f, %.1f]; the ensemble barely moves (low) or "
+                    "has collapsed (high): consider another move, more walkers or another start",
+                    r.acceptance_mean, kEnsembleAcceptanceLow, kEnsembleAcceptanceHigh);
+      r.warnings.push_back(buf);
+    }
+    if (stuck > 0)
+      r.warnings.push_back(std::to_string(stuck) + " walker(s) accepted no proposal in the " +
+                           std::to_string(r.n_draws) + " saved steps (stuck walkers)");
+  }
+  const std::string w = diagnostics::short_chain_warning(draws.names, r.tau_draws, r.n_draws, options, cfg.thin);
+  if (!w.empty()) r.warnings.push_back(w + " (tau in steps)");
+  int constant = 0;
+  for (const auto& t : r.tau_draws) constant = std::max(constant, t.constant_series);
+  if (constant > 0)
+    r.warnings.push_back(std::to_string(constant) +
+                         " walker series were constant over the saved draws and left out of tau");
+  return r;
+}
+
+std::string format_ensemble_report(const EnsembleReport& r) {
+  std::string s;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "ensemble: %d walkers x %d ensemble(s), %d steps (discard %d, thin %d, %d saved), move %s; "
+                "%.3g s, %.4g walker updates/s\n",
+                r.walkers, r.ensembles, r.steps, r.discard, r.thin, r.n_draws, r.move.c_str(), r.seconds,
+                r.walker_updates_per_second);
+  s += buf;
+  std::snprintf(buf, sizeof buf, "acceptance fraction per walker: mean %.3f, min %.3f, max %.3f\n",
+                r.acceptance_mean, r.acceptance_min, r.acceptance_max);
+  s += buf;
+  std::snprintf(buf, sizeof buf, "%-16s %12s %12s %12s %12s\n", "parameter", "mean", "sd", "mcse", "tau(steps)");
+  s += buf;
+  for (std::size_t p = 0; p < r.names.size(); ++p) {
+    std::snprintf(buf, sizeof buf, "%-16s %12.5g %12.5g %12.3g %12.4g\n", r.names[p].c_str(), r.mean[p], r.sd[p],
+                  r.mcse[p], r.tau_steps[p]);
+    s += buf;
+  }
+  std::snprintf(buf, sizeof buf, "independent samples: %.4g (walkers x draws / max tau)\n", r.independent_samples);
+  s += buf;
+  for (const std::string& w : r.warnings) s += "warning: " + w + "\n";
+  return s;
+}
+
+nlohmann::json ensemble_report_json(const EnsembleReport& r) {
+  auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json j;
+  j["algorithm"] = "ensemble";
+  j["walkers"] = r.walkers;
+  j["ensembles"] = r.ensembles;
+  j["steps"] = r.steps;
+  j["discard"] = r.discard;
+  j["thin"] = r.thin;
+  j["draws"] = r.n_draws;
+  j["move"] = r.move;
+  j["seconds"] = r.seconds;
+  j["walker_updates_per_second"] = r.walker_updates_per_second;
+  j["independent_samples"] = finite(r.independent_samples);
+  j["acceptance_fraction"] = {{"mean", r.acceptance_mean},
+                              {"min", r.acceptance_min},
+                              {"max", r.acceptance_max},
+                              {"per_walker", r.acceptance}};
+  nlohmann::json params = nlohmann::json::array();
+  for (std::size_t p = 0; p < r.names.size(); ++p)
+    params.push_back({{"name", r.names[p]},
+                      {"mean", finite(r.mean[p])},
+                      {"sd", finite(r.sd[p])},
+                      {"mcse", finite(r.mcse[p])},
+                      {"tau_steps", finite(r.tau_steps[p])},
+                      {"tau_window", r.tau_draws[p].window},
+                      {"too_short", r.tau_draws[p].too_short}});
+  j["parameters"] = params;
+  j["warnings"] = r.warnings;
+  return j;
+}
+
+}  // namespace lockstep

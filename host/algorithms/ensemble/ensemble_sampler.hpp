@@ -1,0 +1,252 @@
+#pragma once
+// The host side of the affine-invariant ensemble sampler (emcee 3's EnsembleSampler with
+// red/blue moves; Goodman & Weare 2010; Foreman-Mackey et al. 2013) for n_ensembles
+// independent ensembles of n_walkers walkers, all in lock-step. Kernels: kernels/ensemble/.
+//
+// A step t:
+//   1. the step's move is drawn from the mixture (one per step, as emcee; moves.hpp);
+//   2. first half: every walker pi_e(0..n/2-1) of every ensemble e proposes against the
+//      other half and accepts or rejects (one lane launch; the walk move first factors the
+//      complement's covariance, one lane per ensemble);
+//   3. second half: the walkers pi_e(n/2..n-1), against the already-updated first half.
+// Steps t >= discard with (t - discard) % thin == 0 are saved: one output chain per walker,
+// the model's constrained parameters and the statistics lp__ (log density) and accepted__
+// (1 if that step's proposal was accepted, else 0).
+//
+// The model must provide the ensemble contract (models/peak.hpp): log_density_constrained,
+// and prior_draw for the default start from prior draws.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <thrust/copy.h>
+
+#include "host/backend/draw_buffers.hpp"
+#include "host/backend/lanes.hpp"
+#include "models/contract/input_error.hpp"
+#include "host/core/draw_set.hpp"
+#include "host/algorithms/ensemble/ensemble_config.hpp"
+#include "host/core/progress.hpp"
+#include "kernels/ensemble/half_step.hpp"
+#include "kernels/ensemble/init_walkers.hpp"
+#include "models/contract/model_info.hpp"
+
+namespace lockstep {
+
+/// True for models that `lockstep ensemble` can run (they have log_density_constrained).
+template <class Model>
+constexpr bool supports_ensemble_v = traits::has_log_density_constrained<Model>::value;
+
+/// True for ensemble models that can start from prior draws (they have prior_draw).
+template <class Model>
+constexpr bool supports_prior_draw_v = traits::has_prior_draw<Model>::value;
+
+/// Names of the ensemble's sampler-statistic columns, in ensemble::EnsembleStat order.
+inline std::vector<std::string> ensemble_stat_names() { return {"lp__", "accepted__"}; }
+
+namespace ensemble_detail {
+
+/// Steps between progress reports.
+constexpr int kProgressSteps = 50;
+
+/// Model blocks of W walkers per lane of a half-step on the CPU (W > 1; kernels/ensemble/
+/// half_step.hpp explains why); 1 on the GPU. Measured on the peak model (1 thread, 1024
+/// walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32 walkers, where half of a
+/// lane is padding, K = 4 beats K = 1.
+constexpr int kCpuInterleave = 4;
+constexpr int kBlocksPerLane = backend::kLaneWidth > 1 ? kCpuInterleave : 1;
+constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
+
+/// Device storage of the walkers and the half-step scratch.
+struct EnsembleBuffers {
+  backend::DeviceVector<Real> x, lp, prop, walk_chol, walk_mean, x_old, centre;
+  ensemble::EnsembleArrays a;
+
+  EnsembleBuffers(int dim, int n_walkers, int n_ensembles, bool walk, bool snapshot) {
+    const int n_total = n_walkers * n_ensembles;
+    a.dim = dim;
+    a.n_walkers = n_walkers;
+    a.n_ensembles = n_ensembles;
+    a.n_pad = backend::padded_chains(n_total);
+    a.half_pad = (n_total / 2 + kHalfStepLane - 1) / kHalfStepLane * kHalfStepLane;
+    x.assign(static_cast<std::size_t>(dim) * a.n_pad, 0);
+    lp.assign(a.n_pad, 0);
+    prop.assign(static_cast<std::size_t>(dim) * a.half_pad, 0);
+    if (walk) {
+      walk_chol.assign(static_cast<std::size_t>(n_ensembles) * dim * dim, 0);
+      walk_mean.assign(static_cast<std::size_t>(n_ensembles) * dim, 0);
+    }
+    if (snapshot) x_old.assign(x.size(), 0);
+    a.x = backend::raw(x);
+    a.lp = backend::raw(lp);
+    a.prop = backend::raw(prop);
+    a.walk_chol = walk ? backend::raw(walk_chol) : nullptr;
+    a.walk_mean = walk ? backend::raw(walk_mean) : nullptr;
+  }
+};
+
+inline std::string format_point(const std::vector<std::string>& names, const std::vector<Real>& x, int dim,
+                                int n_pad, int g) {
+  std::string s;
+  char buf[64];
+  for (int p = 0; p < dim; ++p) {
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(x[static_cast<std::size_t>(p) * n_pad + g]));
+    s += (p ? ", " : "") + (p < static_cast<int>(names.size()) ? names[p] : "theta") + " = " + buf;
+  }
+  return s;
+}
+
+/// Refuses initial ensembles with a non-finite log density or a coordinate in which all
+/// walkers of an ensemble coincide (the ensemble could never leave that hyperplane).
+inline void check_initial_ensemble(const EnsembleConfig& cfg, const std::vector<std::string>& names,
+                                   const std::vector<Real>& x, const std::vector<Real>& lp, int dim, int n_pad) {
+  const bool ball = !cfg.init_ball.empty();
+  const int n_total = cfg.walkers * cfg.ensembles;
+  for (int g = 0; g < n_total; ++g) {
+    const double v = lp[g];
+    if (v == v && v > -INFINITY && v < INFINITY) continue;
+    const std::string where = "walker " + std::to_string(g + 1) + " starts at (" +
+                              format_point(names, x, dim, n_pad, g) + ") where the log density is " +
+                              (v != v ? "NaN" : v > 0 ? "+inf" : "-inf");
+    if (ball)
+      throw InputError("--init-ball: " + where + " (outside the support?); move the centre inside or shrink --init-scale");
+    throw std::runtime_error("prior draw: " + where + " (the model's prior_draw left its support)");
+  }
+  for (int e = 0; e < cfg.ensembles; ++e)
+    for (int p = 0; p < dim; ++p) {
+      const Real* row = x.data() + static_cast<std::size_t>(p) * n_pad + static_cast<std::size_t>(e) * cfg.walkers;
+      bool spread = false;
+      for (int k = 1; k < cfg.walkers && !spread; ++k) spread = row[k] != row[0];
+      if (!spread)
+        throw InputError(std::string(ball ? "--init-scale" : "initial ensemble") + ": all " +
+                         std::to_string(cfg.walkers) + " walkers of ensemble " + std::to_string(e + 1) +
+                         " have the same value of '" + (p < static_cast<int>(names.size()) ? names[p] : "?") +
+                         "' (" + std::to_string(row[0]) +
+                         "), so the ensemble can never leave that hyperplane; spread the walkers" +
+                         (ball ? " with a larger --init-scale" : ""));
+    }
+}
+
+}  // namespace ensemble_detail
+
+/// Runs the ensemble sampler; fills `draws` (one chain per walker: parameters, lp__,
+/// accepted__) and `info`. InputError for a bad config or starting ensemble.
+template <class Model>
+void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet& draws, RunInfo& info,
+                     Progress* progress = nullptr) {
+  static_assert(supports_ensemble_v<Model>,
+                "the ensemble sampler needs Model::log_density_constrained (see models/peak.hpp)");
+  constexpr int W = backend::kLaneWidth;
+  const int dim = m.model.dim(m.data);
+  const std::vector<std::string> names(m.names.begin(), m.names.begin() + dim);
+  check_ensemble_config(cfg, dim, names);
+  if constexpr (!supports_prior_draw_v<Model>) {
+    if (cfg.init_ball.empty())
+      throw InputError("--init-ball: model '" + Model::info().name +
+                       "' cannot draw from its prior; give a starting point with --init-ball");
+  }
+  backend::set_threads(cfg.threads);
+  const auto t_start = std::chrono::steady_clock::now();
+
+  double weights[ensemble::kMoveKinds] = {0, 0, 0};
+  for (const WeightedMove& mv : cfg.moves) weights[static_cast<int>(mv.kind)] += mv.weight;
+  const bool walk_all = weights[static_cast<int>(ensemble::MoveKind::kWalk)] > 0 && cfg.move_params.walk_helpers <= 0;
+  const int n_total = cfg.walkers * cfg.ensembles;
+  ensemble_detail::EnsembleBuffers buf(dim, cfg.walkers, cfg.ensembles, walk_all, cfg.simultaneous);
+  const ensemble::EnsembleArrays& a = buf.a;
+
+  // ---- initial ensemble ---------------------------------------------------------------------
+  ensemble::InitWalkers<Model> init{m.model, m.data, a, cfg.seed, nullptr, cfg.init_scale};
+  if (!cfg.init_ball.empty()) {
+    buf.centre.assign(cfg.init_ball.begin(), cfg.init_ball.end());
+    init.centre = backend::raw(buf.centre);
+  }
+  backend::launch_lanes(a.n_pad, init);
+  ensemble_detail::check_initial_ensemble(cfg, names, backend::to_host(buf.x), backend::to_host(buf.lp), dim,
+                                          a.n_pad);
+
+  // ---- output -------------------------------------------------------------------------------
+  const int n_saved = (cfg.steps - cfg.discard + cfg.thin - 1) / cfg.thin;
+  draws.names = names;
+  draws.stat_names = ensemble_stat_names();
+  draws.n_warmup_saved = 0;
+  draws.resize(n_total, n_saved);
+  backend::DrawBuffers out_buf(draws);
+
+  ensemble::HalfStep<Model, W, ensemble_detail::kBlocksPerLane> step;
+  step.model = m.model;
+  step.data = m.data;
+  step.a = a;
+  step.complement = cfg.simultaneous ? backend::raw(buf.x_old) : a.x;
+  step.seed = cfg.seed;
+  step.params = cfg.move_params;
+  step.gamma0 = ensemble::de_gamma0(cfg.move_params, dim);
+  step.out.values = out_buf.values();
+  step.out.stats = out_buf.stats();
+  step.out.n_chains = n_total;
+  step.out.n_draws = n_saved;
+  ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
+  const int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
+
+  // ---- steps --------------------------------------------------------------------------------
+  for (int t = 0; t < cfg.steps; ++t) {
+    const ensemble::MoveKind kind = ensemble::choose_move(cfg.seed, static_cast<std::uint64_t>(t), weights);
+    if (cfg.simultaneous) thrust::copy(buf.x.begin(), buf.x.end(), buf.x_old.begin());
+    step.iteration = static_cast<std::uint64_t>(t);
+    step.kind = kind;
+    step.out.save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
+    step.out.draw = step.out.save ? (t - cfg.discard) / cfg.thin : 0;
+    for (int half = 0; half < 2; ++half) {
+      step.half = half;
+      if (kind == ensemble::MoveKind::kWalk && cfg.move_params.walk_helpers <= 0) {
+        cov.iteration = step.iteration;
+        cov.half = half;
+        backend::launch_lanes(cfg.ensembles, cov);
+      }
+      backend::launch_lanes(n_lanes, step);
+    }
+    if (progress && ((t + 1) % ensemble_detail::kProgressSteps == 0 || t + 1 == cfg.steps))
+      progress->update(t + 1, cfg.steps, cfg.discard);
+  }
+  out_buf.finish();
+  if (progress) progress->finish();
+
+  // ---- what the run reports -------------------------------------------------------------------
+  info.algorithm = "ensemble";
+  info.seed = cfg.seed;
+  info.num_warmup = cfg.discard;
+  info.thin = cfg.thin;
+  info.warmup_seconds = 0;
+  info.sampling_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  info.gradient_evaluations = 0;
+  info.divergences = 0;
+  info.step_size.clear();
+  info.inv_metric.clear();
+  info.dense_inv_metric.clear();
+  std::string init_desc = "prior";
+  if (!cfg.init_ball.empty()) {
+    init_desc = "ball(";
+    for (std::size_t i = 0; i < cfg.init_ball.size(); ++i) init_desc += (i ? "," : "") + std::to_string(cfg.init_ball[i]);
+    init_desc += "; scale " + std::to_string(cfg.init_scale) + ")";
+  }
+  info.config = {{"algorithm", "ensemble"},
+                 {"walkers", std::to_string(cfg.walkers)},
+                 {"ensembles", std::to_string(cfg.ensembles)},
+                 {"steps", std::to_string(cfg.steps)},
+                 {"discard", std::to_string(cfg.discard)},
+                 {"thin", std::to_string(cfg.thin)},
+                 {"move", moves_to_string(cfg.moves)},
+                 {"stretch_a", std::to_string(cfg.move_params.stretch_a)},
+                 {"de_sigma", std::to_string(cfg.move_params.de_sigma)},
+                 {"de_gamma0", std::to_string(step.gamma0)},
+                 {"walk_helpers", cfg.move_params.walk_helpers > 0 ? std::to_string(cfg.move_params.walk_helpers) : "all"},
+                 {"init", init_desc},
+                 {"seed", std::to_string(cfg.seed)}};
+  if (cfg.simultaneous) info.config.push_back({"simultaneous", "1 (TEST ONLY: invalid sampler)"});
+}
+
+}  // namespace lockstep

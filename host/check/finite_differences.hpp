@@ -1,0 +1,118 @@
+#pragma once
+// Finite-difference derivatives and reproducible test points, for checking hand-derived
+// gradients (`lockstep check`, the model tests).
+//
+// Richardson extrapolation of central differences (Ridders' scheme; C. J. F. Ridders,
+// "Accurate computation of F'(x) and F'(x)F''(x)", Adv. Eng. Software 4(2), 1982). With
+// D(h) = (f(x+h) - f(x-h)) / (2h) = f'(x) + c1 h^2 + c2 h^4 + ..., the tableau
+//   A[k][0] = D(h0 / 2^k),   A[k][j] = A[k][j-1] + (A[k][j-1] - A[k-1][j-1]) / (4^j - 1)
+// cancels one more even power of h per column. Each entry's error is estimated from its two
+// parents; the entry with the smallest estimate is the answer, and the halving stops once
+// rounding makes the diagonal worse (error grows to twice the best). Typically 1e-10 relative
+// or better, so a 1e-6 tolerance tests the gradient, not the differencing.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace lockstep {
+namespace check {
+
+/// Default tolerance of a gradient check: |g - fd| <= kGradRelTol * max(1, |g|).
+constexpr double kGradRelTol = 1e-6;
+
+struct Derivative {
+  double value;
+  double error;  // estimated absolute error
+};
+
+/// d/dt f(t) at t = 0 by Richardson-extrapolated central differences from step h0.
+template <class F>
+Derivative richardson_derivative(F f, double h0) {
+  constexpr int kMaxLevels = 12;
+  double prev[kMaxLevels], cur[kMaxLevels];
+  Derivative best{0.0, INFINITY};
+  double h = h0;
+  for (int k = 0; k < kMaxLevels; ++k, h *= 0.5) {
+    cur[0] = (f(h) - f(-h)) / (2 * h);
+    double pow4 = 1.0;
+    for (int j = 1; j <= k; ++j) {
+      pow4 *= 4.0;
+      cur[j] = cur[j - 1] + (cur[j - 1] - prev[j - 1]) / (pow4 - 1.0);
+      const double err = std::max(std::fabs(cur[j] - cur[j - 1]), std::fabs(cur[j] - prev[j - 1]));
+      if (err <= best.error) best = {cur[j], err};
+    }
+    if (k > 0 && std::fabs(cur[k] - prev[k - 1]) >= 2 * best.error) break;
+    std::copy(cur, cur + k + 1, prev);
+  }
+  return best;
+}
+
+/// log p(q), and its gradient into *grad when grad is not null.
+using LogDensityFn = std::function<double(const std::vector<double>& q, std::vector<double>* grad)>;
+
+/// One coordinate of a gradient check.
+struct CoordinateCheck {
+  double analytic = 0;
+  double finite_difference = 0;
+  double fd_error = 0;   // the differencing's own error estimate
+  double relative = 0;   // |analytic - fd| / max(1, |analytic|)
+};
+
+/// The gradient at q against finite differences in every coordinate (step 0.1 max(1, |q_i|)).
+inline std::vector<CoordinateCheck> compare_gradient(const LogDensityFn& f, const std::vector<double>& q) {
+  std::vector<double> g;
+  f(q, &g);
+  std::vector<CoordinateCheck> out(q.size());
+  std::vector<double> x = q;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    auto along = [&](double t) {
+      x[i] = q[i] + t;
+      const double v = f(x, nullptr);
+      x[i] = q[i];
+      return v;
+    };
+    const Derivative fd = richardson_derivative(along, 0.1 * std::max(1.0, std::fabs(q[i])));
+    CoordinateCheck& c = out[i];
+    c.analytic = g[i];
+    c.finite_difference = fd.value;
+    c.fd_error = fd.error;
+    c.relative = std::fabs(g[i] - fd.value) / std::max(1.0, std::fabs(g[i]));
+    if (!(c.relative == c.relative)) c.relative = INFINITY;  // NaN: a failure, never a pass
+  }
+  return out;
+}
+
+/// Fixed-seed uniform points: splitmix64 bits -> 53-bit uniforms, the same on every platform.
+class PointGenerator {
+ public:
+  explicit PointGenerator(std::uint64_t seed) : s_(seed) {}
+  double uniform(double lo, double hi) {
+    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return lo + (hi - lo) * static_cast<double>(z >> 11) * 0x1.0p-53;
+  }
+  std::vector<double> point(int dim, double lo, double hi) {
+    std::vector<double> q(static_cast<std::size_t>(dim));
+    for (double& x : q) x = uniform(lo, hi);
+    return q;
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
+/// The 20 standard test points: 12 from U(-2, 2)^dim and 8 from the wider U(-5, 5)^dim.
+inline std::vector<std::vector<double>> standard_points(int dim, std::uint64_t seed) {
+  PointGenerator gen(seed);
+  std::vector<std::vector<double>> pts;
+  for (int k = 0; k < 12; ++k) pts.push_back(gen.point(dim, -2.0, 2.0));
+  for (int k = 0; k < 8; ++k) pts.push_back(gen.point(dim, -5.0, 5.0));
+  return pts;
+}
+
+}  // namespace check
+}  // namespace lockstep

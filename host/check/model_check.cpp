@@ -1,0 +1,224 @@
+#include "host/check/model_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "host/check/finite_differences.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace check {
+namespace {
+
+std::string num(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", x);
+  return buf;
+}
+
+bool all_finite(const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+void add(ModelCheckReport& r, const std::string& name, bool ok, const std::string& detail) {
+  r.lines.push_back({name, detail, ok});
+}
+
+/// Round trip and finiteness at the points; returns the points with a finite density.
+std::vector<std::vector<double>> check_points(const AnyModel& model, const std::vector<std::vector<double>>& points,
+                                              const ModelCheckOptions& o, ModelCheckReport& r) {
+  std::vector<std::vector<double>> finite;
+  int bad = 0;
+  double worst_trip = 0;
+  std::string trip_error;
+  for (const auto& q : points) {
+    std::vector<double> g;
+    const double lp = model.log_density_and_grad(q, g);
+    if (std::isfinite(lp) && all_finite(g))
+      finite.push_back(q);
+    else
+      ++bad;
+    try {
+      const std::vector<double> back = model.unconstrain(model.constrain(q));
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        const double e = std::fabs(back.at(i) - q[i]) / std::max(1.0, std::fabs(q[i]));
+        worst_trip = std::max(worst_trip, e == e ? e : INFINITY);
+      }
+    } catch (const std::exception& e) {
+      trip_error = e.what();
+    }
+  }
+  add(r, "finite log density and gradient", bad == 0,
+      std::to_string(points.size() - bad) + " of " + std::to_string(points.size()) + " points uniform(-" +
+          num(o.radius) + ", " + num(o.radius) + ")");
+  if (!trip_error.empty())
+    add(r, "unconstrain(constrain(q)) = q", false, "unconstrain refused a constrained point: " + trip_error);
+  else
+    add(r, "unconstrain(constrain(q)) = q", worst_trip <= o.round_trip_tolerance,
+        "max relative error " + num(worst_trip) + " (tolerance " + num(o.round_trip_tolerance) + ")");
+  return finite;
+}
+
+void check_gradient(const AnyModel& model, const std::vector<std::vector<double>>& points,
+                    const ModelCheckOptions& o, ModelCheckReport& r) {
+  const int dim = model.dim();
+  r.coordinates.assign(dim, CoordinateReport{});
+  for (int i = 0; i < dim; ++i) {
+    r.coordinates[i].label = "q[" + std::to_string(i + 1) + "]";
+    r.coordinates[i].parameter = i < static_cast<int>(model.names().size()) ? model.names()[i] : "";
+  }
+  const LogDensityFn f = [&model](const std::vector<double>& q, std::vector<double>* grad) {
+    std::vector<double> g;
+    const double lp = model.log_density_and_grad(q, g);
+    if (grad) *grad = g;
+    return lp;
+  };
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const std::vector<CoordinateCheck> c = compare_gradient(f, points[k]);
+    for (int i = 0; i < dim; ++i) {
+      CoordinateReport& cr = r.coordinates[i];
+      if (k == 0 || !(c[i].relative <= cr.worst_relative)) {
+        cr.worst_relative = c[i].relative;
+        cr.worst_point = static_cast<int>(k) + 1;
+        cr.analytic = c[i].analytic;
+        cr.finite_difference = c[i].finite_difference;
+      }
+    }
+  }
+  for (CoordinateReport& cr : r.coordinates) cr.ok = !points.empty() && cr.worst_relative <= o.tolerance;
+}
+
+/// Draws at indices 0..n-1 are finite, and the same (seed, index) gives the same draw.
+template <class Draw>
+void check_draws(ModelCheckReport& r, const std::string& name, int n, Draw draw) {
+  bool finite = true, same = true;
+  std::string error;
+  try {
+    for (int k = 0; k < n; ++k) {
+      const std::vector<double> a = draw(static_cast<std::uint32_t>(k)), b = draw(static_cast<std::uint32_t>(k));
+      finite = finite && all_finite(a);
+      same = same && a == b;
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty())
+    add(r, name, false, error);
+  else
+    add(r, name, finite && same,
+        std::string(finite ? "finite" : "NOT finite") + " at " + std::to_string(n) + " draws, " +
+            (same ? "reproducible from (seed, index)" : "NOT reproducible from (seed, index)"));
+}
+
+void check_capabilities(const AnyModel& model, const std::vector<std::vector<double>>& points,
+                        const ModelCheckOptions& o, ModelCheckReport& r) {
+  const int dim = model.dim();
+  const int n = std::max(1, o.points);
+  auto theta_of = [&](const std::vector<double>& q) {
+    const std::vector<double> out = model.constrain(q);
+    return std::vector<double>(out.begin(), out.begin() + std::min<std::size_t>(dim, out.size()));
+  };
+  if (model.has(Capability::kLogDensityConstrained)) {
+    int finite = 0;
+    for (const auto& q : points) finite += std::isfinite(model.log_density_constrained(theta_of(q)));
+    add(r, "log_density_constrained", finite == static_cast<int>(points.size()),
+        "finite at " + std::to_string(finite) + " of " + std::to_string(points.size()) + " constrained points");
+  }
+  std::vector<std::vector<double>> prior;
+  if (model.has(Capability::kPriorDraw)) {
+    check_draws(r, "prior_draw", n, [&](std::uint32_t k) { return model.prior_draw(o.seed, k); });
+    for (int k = 0; k < n; ++k) prior.push_back(model.prior_draw(o.seed, static_cast<std::uint32_t>(k)));
+    int inside = 0;
+    std::string error;
+    for (const auto& theta : prior) {
+      try {
+        std::vector<double> outputs = theta, g;
+        outputs.resize(model.names().size(), 0.0);
+        const double lp = model.log_density_and_grad(model.unconstrain(outputs), g);
+        inside += std::isfinite(lp);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    add(r, "prior draws inside the support", inside == n,
+        error.empty() ? std::to_string(inside) + " of " + std::to_string(n) + " have a finite posterior log density"
+                      : "unconstrain refused a prior draw: " + error);
+  }
+  if (model.has(Capability::kLogPrior)) {
+    const auto& at = prior.empty() ? points : prior;
+    int finite = 0;
+    for (const auto& p : at) finite += std::isfinite(model.log_prior(prior.empty() ? theta_of(p) : p));
+    add(r, "log_prior", finite == static_cast<int>(at.size()),
+        "finite at " + std::to_string(finite) + " of " + std::to_string(at.size()) +
+            (prior.empty() ? " constrained points" : " prior draws"));
+  }
+  if (model.has(Capability::kSimulate)) {
+    const auto& at = prior.empty() ? points : prior;
+    check_draws(r, "simulate", static_cast<int>(at.size()), [&](std::uint32_t k) {
+      return model.simulate(prior.empty() ? theta_of(at[k]) : at[k], o.seed, k);
+    });
+  }
+  if (model.has(Capability::kGeneratedQuantities) && !points.empty()) {
+    check_draws(r, "generated_quantities", static_cast<int>(points.size()),
+                [&](std::uint32_t k) { return model.generated_quantities(points[k], o.seed, k); });
+  }
+}
+
+}  // namespace
+
+bool ModelCheckReport::ok() const { return failures() == 0; }
+
+int ModelCheckReport::failures() const {
+  int n = 0;
+  for (const auto& c : coordinates) n += !c.ok;
+  for (const auto& l : lines) n += !l.ok;
+  return n;
+}
+
+void validate(const ModelCheckOptions& o) {
+  if (o.points < 1) throw InputError("--points: must be at least 1, found " + std::to_string(o.points));
+  if (!(o.radius > 0) || !std::isfinite(o.radius)) throw InputError("--radius: must be a positive number");
+  if (!(o.tolerance > 0)) throw InputError("--tolerance: must be positive");
+}
+
+ModelCheckReport check_model(const AnyModel& model, const ModelCheckOptions& o) {
+  validate(o);
+  ModelCheckReport r;
+  r.model = model.info().name;
+  r.dim = model.dim();
+  PointGenerator gen(o.seed);
+  std::vector<std::vector<double>> points;
+  for (int k = 0; k < o.points; ++k) points.push_back(gen.point(r.dim, -o.radius, o.radius));
+  const std::vector<std::vector<double>> finite = check_points(model, points, o, r);
+  check_gradient(model, finite, o, r);
+  check_capabilities(model, finite, o, r);
+  return r;
+}
+
+void print_report(std::ostream& out, const ModelCheckReport& r, const ModelCheckOptions& o) {
+  out << "lockstep check: model " << r.model << ", " << r.dim << " unconstrained coordinates, " << o.points
+      << " points uniform(-" << num(o.radius) << ", " << num(o.radius) << "), seed " << o.seed << "\n\n";
+  out << "Gradient against finite differences (Richardson-extrapolated central differences):\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-8s %-18s %12s %6s %15s %15s\n", "coord", "parameter", "max rel err",
+                "point", "analytic", "finite diff");
+  out << line;
+  for (const CoordinateReport& c : r.coordinates) {
+    std::snprintf(line, sizeof line, "  %-8s %-18s %12.3g %6d %15.8g %15.8g  %s\n", c.label.c_str(),
+                  c.parameter.c_str(), c.worst_relative,
+                  c.worst_point, c.analytic, c.finite_difference, c.ok ? "ok" : "FAILED");
+    out << line;
+  }
+  out << "  (relative error |g - fd| / max(1, |g|), tolerance " << num(o.tolerance)
+      << "; parameter: the output at the coordinate's position, of which the coordinate may be a transform)\n\n";
+  for (const CheckLine& l : r.lines) out << "  " << (l.ok ? "ok      " : "FAILED  ") << l.name << ": " << l.detail << "\n";
+  const int f = r.failures();
+  out << "\n" << (f == 0 ? std::string("check passed") : "check FAILED (" + std::to_string(f) + " failed)") << "\n";
+}
+
+}  // namespace check
+}  // namespace lockstep

@@ -1,0 +1,70 @@
+// Helpers every model-running command shares: output names, draws writers, --set, --seed,
+// --threads and loading the model.
+#include <memory>
+#include <random>
+
+#include "host/cli/commands.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/io/netcdf_writer.hpp"
+#include "host/io/stan_csv_writer.hpp"
+#include "host/registry/any_model.hpp"
+#include "models/contract/input_error.hpp"
+#include "models/contract/model_args.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+void check_output_paths(const std::string& output, const std::string& summary) {
+  if (!output.empty() && !ends_with(output, ".csv") && !ends_with(output, ".nc"))
+    throw InputError("--output " + output + ": the name must end in .csv (Stan CSV) or .nc (netCDF InferenceData)");
+  if (!summary.empty() && !ends_with(summary, ".json"))
+    throw InputError("--summary " + summary + ": the name must end in .json");
+  if (!output.empty()) io::check_writable(output, "--output");
+  if (!summary.empty()) io::check_writable(summary, "--summary");
+}
+
+void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info) {
+  if (output.empty()) return;
+  if (ends_with(output, ".nc"))
+    io::write_inference_data_netcdf(output, draws, info);
+  else
+    io::write_stan_csv(output, draws, info);
+}
+
+std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set) {
+  std::map<std::string, std::string> out;
+  for (const std::string& kv : set) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
+      throw InputError("--set " + kv + ": expected key=value");
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+std::uint64_t resolve_seed(long long seed) {
+  if (seed < -1) throw InputError("--seed: must be a non-negative integer");
+  return seed >= 0 ? static_cast<std::uint64_t>(seed) : std::random_device{}();
+}
+
+void check_threads(int threads) {
+  if (threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(threads));
+}
+
+std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::string& algorithm) {
+  const ModelEntry& entry = find_model(o.model);
+  if (!algorithm.empty()) require_algorithm(entry, algorithm);
+  std::unique_ptr<DataSource> data;
+  if (!o.data.empty()) data = load_data_file(o.data);
+  ModelArgs args(o.model, parse_set_options(o.set), data.get());
+  return entry.make(args);
+}
+
+}  // namespace cli
+}  // namespace lockstep

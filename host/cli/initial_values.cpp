@@ -1,0 +1,75 @@
+#include "host/cli/initial_values.hpp"
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+#include "host/io/json_data.hpp"
+#include "kernels/core/philox.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace cli {
+
+void apply_init(const std::string& init, const AnyModel& model, RunSettings& settings) {
+  const std::string radius_text = init.rfind("unif", 0) == 0 ? init.substr(4) : init;
+  try {
+    std::size_t used = 0;
+    const double r = std::stod(radius_text, &used);
+    if (used == radius_text.size()) {
+      if (!(r > 0) || !std::isfinite(r)) throw InputError("--init: the radius must be positive, found " + radius_text);
+      settings.init_radius = r;
+      return;
+    }
+  } catch (const std::invalid_argument&) {
+  } catch (const std::out_of_range&) {
+  }
+  const std::unique_ptr<DataSource> values = load_json_data(init);
+  std::vector<double> outputs;
+  for (const std::string& name : model.names()) {
+    const auto bracket = name.find('[');
+    if (bracket == std::string::npos) {
+      outputs.push_back(values->reals_of_size(name, 1)[0]);
+    } else {
+      const std::string base = name.substr(0, bracket);
+      const long index = std::stol(name.substr(bracket + 1));
+      const std::vector<double> v = values->get_reals(base);
+      if (index > static_cast<long>(v.size()))
+        values->fail(base, "expected at least " + std::to_string(index) + " values, found " + std::to_string(v.size()));
+      outputs.push_back(v[index - 1]);
+    }
+  }
+  settings.init_unconstrained = {model.unconstrain(outputs)};
+}
+
+std::vector<std::vector<double>> superchain_inits(const AnyModel& model, int chains, int superchains,
+                                                  double radius, std::uint64_t seed) {
+  if (superchains < 1 || chains % superchains != 0)
+    throw std::invalid_argument("superchain_inits: superchains must divide chains");
+  constexpr int kAttempts = 100;
+  const auto purpose = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 1);
+  const int dim = model.dim(), per = chains / superchains;
+  std::vector<std::vector<double>> points(superchains, std::vector<double>(dim));
+  std::vector<double> grad(dim);
+  for (int k = 0; k < superchains; ++k) {
+    const Rng rng{seed, static_cast<std::uint32_t>(k)};
+    bool ok = false;
+    for (int a = 0; a < kAttempts && !ok; ++a) {
+      for (int i = 0; i < dim; ++i)
+        points[k][i] = radius * (2 * uniform(rng, static_cast<std::uint64_t>(a), purpose, static_cast<std::uint32_t>(i)) - 1);
+      const double lp = model.log_density_and_grad(points[k], grad);
+      ok = std::isfinite(lp);
+      for (int i = 0; i < dim && ok; ++i) ok = std::isfinite(grad[i]);
+    }
+    if (!ok)
+      throw std::runtime_error("no finite log density at " + std::to_string(kAttempts) +
+                               " random initial points of superchain " + std::to_string(k + 1) +
+                               "; try a smaller --init radius");
+  }
+  std::vector<std::vector<double>> out(chains);
+  for (int c = 0; c < chains; ++c) out[c] = points[c / per];
+  return out;
+}
+
+}  // namespace cli
+}  // namespace lockstep

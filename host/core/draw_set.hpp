@@ -1,0 +1,74 @@
+#pragma once
+// DrawSet: the draws of a run (or of files read back), on the host.
+//
+// Layout is [quantity][chain][draw]: the series of one quantity in one chain is
+// contiguous, which is what diagnostics read and what netCDF's (chain, draw) variables
+// are. Parameters (constrained + derived, in model order) and sampler statistics
+// (lp__, accept_stat__, ...) are stored apart.
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lockstep {
+
+struct DrawSet {
+  int n_chains = 0;
+  int n_draws = 0;          // per chain, including saved warmup draws
+  int n_warmup_saved = 0;   // the first n_warmup_saved draws of each chain are warmup
+  std::vector<std::string> names;       // parameter names, e.g. "mu", "theta[1]"
+  std::vector<double> values;           // names.size() * n_chains * n_draws
+  std::vector<std::string> stat_names;  // e.g. "lp__", "accept_stat__", ...
+  std::vector<double> stats;            // stat_names.size() * n_chains * n_draws
+
+  std::size_t offset(int q, int c) const {
+    return (static_cast<std::size_t>(q) * n_chains + c) * static_cast<std::size_t>(n_draws);
+  }
+  /// Pointer to the n_draws values of parameter p in chain c.
+  const double* series(int p, int c) const { return values.data() + offset(p, c); }
+  double* series(int p, int c) { return values.data() + offset(p, c); }
+  const double* stat_series(int s, int c) const { return stats.data() + offset(s, c); }
+  double* stat_series(int s, int c) { return stats.data() + offset(s, c); }
+
+  void resize(int chains, int draws) {
+    n_chains = chains;
+    n_draws = draws;
+    values.assign(names.size() * static_cast<std::size_t>(chains) * draws, 0.0);
+    stats.assign(stat_names.size() * static_cast<std::size_t>(chains) * draws, 0.0);
+  }
+  int param_index(const std::string& name) const {
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+  int stat_index(const std::string& name) const {
+    for (std::size_t i = 0; i < stat_names.size(); ++i)
+      if (stat_names[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+/// Adaptation results and run facts that writers record (Stan CSV comments, netCDF attrs).
+struct RunInfo {
+  std::string model;
+  std::string algorithm;        // "hmc", "nuts", ...
+  std::string stan_engine;      // Stan's HMC engine this algorithm is ("nuts", "static"); empty:
+                                // none (Stan CSV writes `algorithm = <algorithm>` then)
+  std::string data_file;
+  unsigned long long seed = 0;
+  int num_warmup = 0;           // warmup iterations per chain, saved or not (0: unknown)
+  int thin = 1;                 // every thin-th iteration was kept (warmup and sampling)
+  std::vector<std::pair<std::string, std::string>> config;  // every setting, in order
+  std::vector<double> step_size;                    // per chain, after warmup
+  std::vector<std::vector<double>> inv_metric;      // per chain, diagonal, unconstrained dim
+  std::vector<std::vector<double>> dense_inv_metric;  // per chain, dim x dim row-major (metric
+                                                      // "dense" only; else empty)
+  double warmup_seconds = 0;
+  double sampling_seconds = 0;
+  unsigned long long gradient_evaluations = 0;      // all chains, warmup included
+  long divergences = 0;                             // post-warmup
+  std::vector<int> superchain;                      // per chain, 0-based superchain (nested
+                                                    // R-hat, --superchains); empty: none
+};
+
+}  // namespace lockstep

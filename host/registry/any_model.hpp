@@ -1,0 +1,118 @@
+#pragma once
+// AnyModel: the run-time face of a compiled model, for the commands, checks and benchmarks.
+// Samplers are templates over the model (device code cannot call virtual functions); this
+// interface only dispatches on the host to the instantiation chosen by name. Algorithms are
+// reached through run(name, ...) — adding an algorithm adds no virtual here (host/algorithms/
+// algorithm_list.hpp) — and the optional capabilities of the model contract through the
+// evaluate-one-point functions below (for `lockstep check` and tests).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/core/draw_set.hpp"
+#include "host/core/progress.hpp"
+#include "host/run/algorithm_options.hpp"
+#include "host/run/run_settings.hpp"
+#include "models/contract/model_args.hpp"
+#include "models/contract/model_info.hpp"
+
+namespace lockstep {
+
+/// Optional capabilities of the model contract (docs/model_contract.md).
+enum class Capability {
+  kLogDensityConstrained,  // log_density_constrained: the ensemble sampler
+  kPriorDraw,              // prior_draw: ensemble start, simulation-based inference, SBC
+  kLogPrior,               // log_prior: SMC-ABC weights, prior checks
+  kSimulate,               // simulate: ABC, NPE, SBC
+  kGeneratedQuantities,    // generated_quantities: posterior predictive draws
+};
+/// "log_prior", "simulate", ... (the member's name).
+std::string capability_name(Capability c);
+/// Every capability, in enum order.
+std::vector<Capability> all_capabilities();
+
+class AnyModel {
+ public:
+  virtual ~AnyModel() = default;
+  virtual ModelInfo info() const = 0;
+  /// Unconstrained dimension.
+  virtual int dim() const = 0;
+  /// Output names (constrained parameters and derived quantities), model.n_out(data) of them.
+  virtual const std::vector<std::string>& names() const = 0;
+  /// Names of the generated quantities (empty without that capability).
+  virtual const std::vector<std::string>& generated_names() const = 0;
+
+  /// Runs the algorithm called `algorithm` (an entry of host/algorithms/algorithm_list.hpp)
+  /// with the common settings and the algorithm's own flags. InputError for bad settings or
+  /// flags, or when the model lacks what the algorithm needs.
+  virtual void run(const std::string& algorithm, const RunSettings& settings, const AlgorithmOptions& options,
+                   DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
+
+  /// The same with the algorithm's config already built (C++ callers: benchmarks, tests):
+  ///   model.run<HmcAlgorithm>(cfg, draws, info);
+  /// A is an entry of the algorithm list and cfg its Config.
+  template <class A>
+  void run(const typename A::Config& cfg, DrawSet& draws, RunInfo& info, Progress* progress = nullptr) const {
+    run_config(A::kName, &cfg, draws, info, progress);
+  }
+  /// run<A>'s type-erased form: `config` points to the Config of the algorithm called `algorithm`.
+  virtual void run_config(const std::string& algorithm, const void* config, DrawSet& draws, RunInfo& info,
+                          Progress* progress) const = 0;
+
+  /// Unconstrained point from output values (names() order), for user-given initial values.
+  /// InputError if a value is outside the support.
+  virtual std::vector<double> unconstrain(const std::vector<double>& outputs) const = 0;
+  /// The outputs (names() order) at an unconstrained point: write_out on the backend.
+  virtual std::vector<double> constrain(const std::vector<double>& q) const = 0;
+  /// Log density and gradient at one unconstrained point (on the backend; host copy back).
+  virtual double log_density_and_grad(const std::vector<double>& q, std::vector<double>& grad) const = 0;
+
+  virtual bool has(Capability c) const = 0;
+  /// The optional capabilities at one point; std::logic_error when the model lacks one.
+  /// theta: the constrained parameters (the first dim() outputs); (seed, index): the Philox
+  /// stream of the draw (index = chain or simulation), iteration 0.
+  virtual double log_density_constrained(const std::vector<double>& theta) const = 0;
+  virtual double log_prior(const std::vector<double>& theta) const = 0;
+  virtual std::vector<double> prior_draw(std::uint64_t seed, std::uint32_t index) const = 0;
+  virtual std::vector<double> simulate(const std::vector<double>& theta, std::uint64_t seed,
+                                       std::uint32_t index) const = 0;
+  virtual std::vector<double> generated_quantities(const std::vector<double>& q, std::uint64_t seed,
+                                                   std::uint32_t index) const = 0;
+};
+
+/// One entry of the model table: what `lockstep models` prints, how to build the model, and
+/// what it can run (known without loading it).
+struct ModelEntry {
+  ModelInfo info;
+  std::unique_ptr<AnyModel> (*make)(ModelArgs& args) = nullptr;
+  std::vector<std::string> algorithms;     // names of the algorithms it supports
+  std::vector<Capability> capabilities;    // the optional capabilities it has
+  bool supports(const std::string& algorithm) const;
+  bool has(Capability c) const;
+};
+
+/// Every registered model: the built-in ones (CMakeLists.txt, lockstep_model()) and those
+/// added by register_model, in that order.
+const std::vector<ModelEntry>& model_table();
+
+/// Adds a model to the table (an executable with its own models calls this, through
+/// cli::run_cli's extra_models, before parsing). InputError if the name is taken.
+void register_model(ModelEntry entry);
+
+/// The entry called `name`; InputError listing the known models otherwise.
+const ModelEntry& find_model(const std::string& name);
+
+/// Builds the model called `name` from options and data; InputError for an unknown name or a
+/// bad option or field. Unused options are refused.
+std::unique_ptr<AnyModel> load_model(const std::string& name, ModelArgs& args);
+
+/// InputError unless the model can run `algorithm`: one line saying what the algorithm needs
+/// and listing the models that can.
+void require_algorithm(const ModelEntry& model, const std::string& algorithm);
+
+/// InputError unless the model has capability c, naming the command (e.g. "--predict") and
+/// listing the models that have it.
+void require_capability(const ModelEntry& model, Capability c, const std::string& what);
+
+}  // namespace lockstep

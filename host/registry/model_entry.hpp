@@ -1,0 +1,244 @@
+#pragma once
+// make_model_entry<Model>(): binds a model type to every algorithm of the algorithm list that
+// it supports, and to the evaluate-one-point functions of AnyModel. Include it only where a
+// model is registered — the generated per-model registration files of the build
+// (CMakeLists.txt, lockstep_model()) or an out-of-tree executable's main (examples/
+// custom_model) — since it instantiates every sampler for the model (compiled by nvcc under
+// the CUDA backend).
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "host/algorithms/algorithm_list.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/registry/any_model.hpp"
+#include "kernels/core/model_traits.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/core/strided.hpp"
+#include "models/contract/input_error.hpp"
+#include "models/contract/model_contract.hpp"
+
+namespace lockstep {
+
+namespace registry_detail {
+
+/// What one lane evaluates for AnyModel's one-point functions (functors at namespace scope, as
+/// nvcc requires of kernel functors).
+enum class Eval { kLogDensityAndGrad, kWriteOut, kLogDensityConstrained, kLogPrior, kPriorDraw, kSimulate, kGenerated };
+
+template <class Model, Eval kWhat>
+struct EvalOne {
+  Model model;
+  typename Model::Data data;
+  Real* in = nullptr;   // q or theta
+  Real* out = nullptr;  // gradient, outputs, draw or simulation
+  Real* value = nullptr;  // [1] a log density
+  std::uint64_t seed = 0;
+  std::uint32_t index = 0;
+
+  LS_HD void operator()(int) const {
+    const Dense<Real> x{in}, y{out};
+    const Rng rng{seed, index};
+    if constexpr (kWhat == Eval::kLogDensityAndGrad) {
+      value[0] = model.log_density_and_grad(data, x, y);
+    } else if constexpr (kWhat == Eval::kWriteOut) {
+      model.write_out(data, x, y);
+    } else if constexpr (kWhat == Eval::kLogDensityConstrained) {
+      if constexpr (traits::has_log_density_constrained<Model>::value) value[0] = model.log_density_constrained(data, x);
+    } else if constexpr (kWhat == Eval::kLogPrior) {
+      if constexpr (traits::has_log_prior<Model>::value) value[0] = model.log_prior(data, x);
+    } else if constexpr (kWhat == Eval::kPriorDraw) {
+      if constexpr (traits::has_prior_draw<Model>::value) model.prior_draw(data, rng, 0, y);
+    } else if constexpr (kWhat == Eval::kSimulate) {
+      if constexpr (traits::has_simulate<Model>::value) model.simulate(data, x, rng, 0, y);
+    } else {
+      if constexpr (traits::has_generated_quantities<Model>::value) model.generated_quantities(data, x, rng, 0, y);
+    }
+  }
+};
+
+template <class Model>
+std::vector<Capability> capabilities_of() {
+  std::vector<Capability> c;
+  if (traits::has_log_density_constrained<Model>::value) c.push_back(Capability::kLogDensityConstrained);
+  if (traits::has_prior_draw<Model>::value) c.push_back(Capability::kPriorDraw);
+  if (traits::has_log_prior<Model>::value) c.push_back(Capability::kLogPrior);
+  if (traits::has_simulate<Model>::value) c.push_back(Capability::kSimulate);
+  if (traits::has_generated_quantities<Model>::value) c.push_back(Capability::kGeneratedQuantities);
+  return c;
+}
+
+template <class Model, class... As>
+std::vector<std::string> algorithms_of(AlgorithmList<As...>) {
+  std::vector<std::string> names;
+  ((As::template supports<Model>() ? names.push_back(As::kName) : void()), ...);
+  return names;
+}
+
+}  // namespace registry_detail
+
+template <class Model>
+class AnyModelImpl final : public AnyModel {
+ public:
+  explicit AnyModelImpl(Loaded<Model> loaded) : m_(std::move(loaded)) {}
+  ModelInfo info() const override { return Model::info(); }
+  int dim() const override { return m_.model.dim(m_.data); }
+  const std::vector<std::string>& names() const override { return m_.names; }
+  const std::vector<std::string>& generated_names() const override { return m_.generated_names; }
+  const Loaded<Model>& loaded() const { return m_; }
+
+  void run(const std::string& algorithm, const RunSettings& settings, const AlgorithmOptions& options, DrawSet& draws,
+           RunInfo& info, Progress* progress) const override {
+    if (!run_first(Algorithms{}, algorithm, settings, options, draws, info, progress))
+      throw InputError("--algorithm: '" + algorithm + "' is not a known algorithm");
+  }
+
+  void run_config(const std::string& algorithm, const void* config, DrawSet& draws, RunInfo& info,
+                  Progress* progress) const override {
+    if (!run_first_config(Algorithms{}, algorithm, config, draws, info, progress))
+      throw InputError("--algorithm: '" + algorithm + "' is not a known algorithm");
+  }
+
+  std::vector<double> unconstrain(const std::vector<double>& outputs) const override {
+    if (outputs.size() < static_cast<std::size_t>(m_.model.n_out(m_.data)) &&
+        outputs.size() < static_cast<std::size_t>(dim()))
+      throw InputError("--init: expected " + std::to_string(m_.model.n_out(m_.data)) + " values, found " +
+                       std::to_string(outputs.size()));
+    if constexpr (traits::has_unconstrain<Model>::value) {
+      return Model::unconstrain(m_, outputs);
+    } else {
+      // kParametersUnconstrained: the first dim() outputs are the unconstrained parameters.
+      return std::vector<double>(outputs.begin(), outputs.begin() + dim());
+    }
+  }
+  std::vector<double> constrain(const std::vector<double>& q) const override {
+    return eval<registry_detail::Eval::kWriteOut>(q, m_.model.n_out(m_.data)).second;
+  }
+  double log_density_and_grad(const std::vector<double>& q, std::vector<double>& grad) const override {
+    auto r = eval<registry_detail::Eval::kLogDensityAndGrad>(q, dim());
+    grad = std::move(r.second);
+    return r.first;
+  }
+
+  bool has(Capability c) const override {
+    for (Capability k : registry_detail::capabilities_of<Model>())
+      if (k == c) return true;
+    return false;
+  }
+  double log_density_constrained(const std::vector<double>& theta) const override {
+    need(Capability::kLogDensityConstrained);
+    return eval<registry_detail::Eval::kLogDensityConstrained>(theta, 0).first;
+  }
+  double log_prior(const std::vector<double>& theta) const override {
+    need(Capability::kLogPrior);
+    return eval<registry_detail::Eval::kLogPrior>(theta, 0).first;
+  }
+  std::vector<double> prior_draw(std::uint64_t seed, std::uint32_t index) const override {
+    need(Capability::kPriorDraw);
+    return eval<registry_detail::Eval::kPriorDraw>({}, dim(), seed, index).second;
+  }
+  std::vector<double> simulate(const std::vector<double>& theta, std::uint64_t seed,
+                               std::uint32_t index) const override {
+    need(Capability::kSimulate);
+    if constexpr (traits::has_simulate<Model>::value)
+      return eval<registry_detail::Eval::kSimulate>(theta, m_.model.n_simulated(m_.data), seed, index).second;
+    return {};
+  }
+  std::vector<double> generated_quantities(const std::vector<double>& q, std::uint64_t seed,
+                                           std::uint32_t index) const override {
+    need(Capability::kGeneratedQuantities);
+    if constexpr (traits::has_generated_quantities<Model>::value)
+      return eval<registry_detail::Eval::kGenerated>(q, m_.model.n_generated(m_.data), seed, index).second;
+    return {};
+  }
+
+  /// The model built from options and data, with the store that owns its data arrays.
+  static Loaded<Model> load(ModelArgs& args) {
+    Loaded<Model> loaded = Model::load(args);
+    loaded.store = args.store();
+    args.reject_unused();
+    return loaded;
+  }
+  static std::unique_ptr<AnyModel> make(ModelArgs& args) { return std::make_unique<AnyModelImpl<Model>>(load(args)); }
+
+ private:
+  template <class... As>
+  bool run_first(AlgorithmList<As...>, const std::string& name, const RunSettings& settings,
+                 const AlgorithmOptions& options, DrawSet& draws, RunInfo& info, Progress* progress) const {
+    return (run_if<As>(name, settings, options, draws, info, progress) || ...);
+  }
+  template <class A>
+  bool run_if(const std::string& name, const RunSettings& settings, const AlgorithmOptions& options, DrawSet& draws,
+              RunInfo& info, Progress* progress) const {
+    if (name != A::kName) return false;
+    if constexpr (A::template supports<Model>()) {
+      A::template run<Model>(m_, A::configure(settings, options), draws, info, progress);
+    } else {
+      (void)settings, (void)options, (void)draws, (void)info, (void)progress;
+      throw InputError("model '" + Model::info().name + "' cannot run '" + name + "': it needs " + A::kNeeds);
+    }
+    return true;
+  }
+
+  template <class... As>
+  bool run_first_config(AlgorithmList<As...>, const std::string& name, const void* config, DrawSet& draws,
+                        RunInfo& info, Progress* progress) const {
+    return (run_config_if<As>(name, config, draws, info, progress) || ...);
+  }
+  template <class A>
+  bool run_config_if(const std::string& name, const void* config, DrawSet& draws, RunInfo& info,
+                     Progress* progress) const {
+    if (name != A::kName) return false;
+    if constexpr (A::template supports<Model>()) {
+      A::template run<Model>(m_, *static_cast<const typename A::Config*>(config), draws, info, progress);
+    } else {
+      (void)config, (void)draws, (void)info, (void)progress;
+      throw InputError("model '" + Model::info().name + "' cannot run '" + name + "': it needs " + A::kNeeds);
+    }
+    return true;
+  }
+
+  void need(Capability c) const {
+    if (!has(c))
+      throw std::logic_error("model '" + Model::info().name + "' has no " + capability_name(c));
+  }
+
+  /// One lane evaluates kWhat at `in`; returns the scalar value and n_out outputs.
+  template <registry_detail::Eval kWhat>
+  std::pair<double, std::vector<double>> eval(const std::vector<double>& in, int n_out, std::uint64_t seed = 0,
+                                              std::uint32_t index = 0) const {
+    backend::DeviceVector<Real> x(in.begin(), in.end()), y(n_out > 0 ? n_out : 1, 0), v(1, 0);
+    if (x.empty()) x.assign(1, 0);
+    backend::launch_lanes(1, registry_detail::EvalOne<Model, kWhat>{m_.model, m_.data, backend::raw(x), backend::raw(y),
+                                                                     backend::raw(v), seed, index});
+    const std::vector<Real> out = backend::to_host(y);
+    return {static_cast<double>(backend::to_host(v)[0]),
+            std::vector<double>(out.begin(), out.begin() + (n_out > 0 ? n_out : 0))};
+  }
+
+  Loaded<Model> m_;
+};
+
+/// The model table's entry for Model (the registration line of a model).
+template <class Model>
+ModelEntry make_model_entry() {
+  static_assert(check_model_contract<Model>(), "model contract");
+  ModelEntry e;
+  e.info = Model::info();
+  e.make = &AnyModelImpl<Model>::make;
+  e.algorithms = registry_detail::algorithms_of<Model>(Algorithms{});
+  e.capabilities = registry_detail::capabilities_of<Model>();
+  return e;
+}
+
+/// Loads Model directly (C++ users and tests that need the typed Loaded<Model>).
+template <class Model>
+Loaded<Model> load_typed(ModelArgs& args) {
+  static_assert(check_model_contract<Model>(), "model contract");
+  return AnyModelImpl<Model>::load(args);
+}
+
+}  // namespace lockstep

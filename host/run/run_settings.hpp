@@ -1,0 +1,25 @@
+#pragma once
+// RunSettings: what every MCMC algorithm of `lockstep sample` / `lockstep study` shares —
+// chain count, iterations, thinning, seed, initial values, threads. Algorithm configs derive
+// from it (HmcConfig, NutsConfig, CheesConfig), so each common setting is declared once and
+// read under the same name everywhere (host/run/hmc_driver.hpp).
+#include <cstdint>
+#include <vector>
+
+namespace lockstep {
+
+struct RunSettings {
+  int chains = 4;
+  int warmup = 1000;
+  int draws = 1000;
+  int thin = 1;               // keep iteration m of a phase when m % thin == 0 (Stan)
+  std::uint64_t seed = 1;
+  bool save_warmup = false;
+  double init_radius = 2.0;   // U(-r, r) on the unconstrained scale (Stan's default 2)
+  /// Given initial values on the unconstrained scale: empty (random), one vector for every
+  /// chain, or one per chain.
+  std::vector<std::vector<double>> init_unconstrained;
+  int threads = 0;            // CPU backend worker threads (0: all); results never depend on it
+};
+
+}  // namespace lockstep

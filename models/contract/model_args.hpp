@@ -1,0 +1,108 @@
+#pragma once
+// ModelArgs: what a model is built from — its options (`--set key=value`) and its data.
+// Models read options through typed accessors; ModelArgs remembers which keys were read
+// so that a misspelt option is reported instead of silently ignored. Data arrays go to the
+// backend through upload() (models never allocate device memory themselves).
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/contract/data_source.hpp"
+#include "models/contract/data_store.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+
+class ModelArgs {
+ public:
+  ModelArgs(std::string model, std::map<std::string, std::string> options, const DataSource* data)
+      : model_(std::move(model)), options_(std::move(options)), data_(data) {}
+
+  const std::string& model() const { return model_; }
+
+  /// The data set; an InputError if the model needs data and none was given.
+  const DataSource& data() const {
+    if (!data_) throw InputError("--data: model '" + model_ + "' needs a data file");
+    return *data_;
+  }
+  bool has_data() const { return data_ != nullptr; }
+
+  /// Copies values to the backend (models/contract/data_store.hpp); the pointer stays valid
+  /// while the loaded model lives (Loaded<Model>::store keeps the store).
+  const Real* upload(const std::vector<double>& values) { return store()->upload(values); }
+  const int* upload_ints(const std::vector<long>& values) { return store()->upload_ints(values); }
+  /// The store the uploads went to (created on first use).
+  const std::shared_ptr<DataStore>& store() {
+    if (!store_) store_ = make_backend_data_store();
+    return store_;
+  }
+
+  long option_int(const std::string& key, long fallback, long min_value) {
+    auto it = find(key);
+    if (it == options_.end()) return fallback;
+    long v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stol(it->second, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != it->second.size())
+      bad(key, "'" + it->second + "' is not an integer");
+    if (v < min_value) bad(key, "must be at least " + std::to_string(min_value));
+    return v;
+  }
+
+  double option_real(const std::string& key, double fallback) {
+    auto it = find(key);
+    if (it == options_.end()) return fallback;
+    double v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stod(it->second, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != it->second.size()) bad(key, "'" + it->second + "' is not a number");
+    return v;
+  }
+
+  /// One of a fixed set of words; the first is the default.
+  std::string option_choice(const std::string& key, const std::vector<std::string>& allowed) {
+    auto it = find(key);
+    if (it == options_.end()) return allowed.front();
+    for (const auto& a : allowed)
+      if (a == it->second) return a;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    bad(key, "'" + it->second + "' is not one of: " + list);
+  }
+
+  /// Throws for any option no accessor asked for (call after the model is built).
+  void reject_unused() const {
+    for (const auto& kv : options_)
+      if (!used_.count(kv.first))
+        throw InputError("--set " + kv.first + ": model '" + model_ + "' has no option '" +
+                         kv.first + "' (see `lockstep models`)");
+  }
+
+ private:
+  std::map<std::string, std::string>::const_iterator find(const std::string& key) {
+    used_.insert(key);
+    return options_.find(key);
+  }
+  [[noreturn]] void bad(const std::string& key, const std::string& what) const {
+    throw InputError("--set " + key + ": " + what);
+  }
+
+  std::string model_;
+  std::map<std::string, std::string> options_;
+  const DataSource* data_;
+  std::set<std::string> used_;
+  std::shared_ptr<DataStore> store_;
+};
+
+}  // namespace lockstep

@@ -1,0 +1,51 @@
+#pragma once
+// What `lockstep models` prints about a model, and what a loaded model carries on the host.
+// The full model contract: docs/model_contract.md.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/contract/data_store.hpp"
+
+namespace lockstep {
+
+struct ModelOptionInfo {
+  std::string name;
+  std::string default_value;
+  std::string help;
+};
+
+struct ModelFieldInfo {
+  std::string name;
+  std::string help;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::string summary;
+  std::vector<ModelOptionInfo> options;
+  std::vector<ModelFieldInfo> data_fields;  // empty: the model needs no data file
+  std::string parameters;                   // e.g. "mu, tau, theta[1..J]"
+};
+
+/// A model instance ready to run: the device-side model and data, the store that owns the
+/// data arrays (filled in by the registry from ModelArgs::store()), and the names of the
+/// output quantities (constrained parameters and derived quantities, size model.n_out(data))
+/// and, for models with generated_quantities, of those (size model.n_generated(data)).
+template <class Model>
+struct Loaded {
+  Model model;
+  typename Model::Data data;
+  std::shared_ptr<DataStore> store;
+  std::vector<std::string> names;
+  std::vector<std::string> generated_names;
+};
+
+/// "theta[1]", ..., "theta[n]" (1-based, as Stan and posteriordb name them).
+inline std::vector<std::string> indexed_names(const std::string& base, int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back(base + "[" + std::to_string(i) + "]");
+  return out;
+}
+
+}  // namespace lockstep
