@@ -54,13 +54,22 @@ TEST(CheesGradient, HandComputedTwoChainsPlusOneDivergent) {
 }
 
 TEST(CheesGradient, TwoDimensionsSumOverCoordinates) {
-  // dim 2, 2 chains, equal acceptance 1. q0 = (0,0), (2,2): mean (1,1), |c|^2 = 2 each.
-  // q' = (1,0), (3,2): mean (2,1), centered (-1,-1), (1,1): |c'|^2 = 2 each -> g = 0.
-  // Make chain 2's proposal (5,2): mean (3,1), centered (-2,-1), (2,1): |c'|^2 = 5 each,
-  // v = (1,1), (1,-1): dots -3, 1; g_c = 3 * (-3), 3 * 1; mean -3; hT = 1.
-  // (GCC 12 -O3 -march=native with AVX-512 built the initializer {1, 1, 1, 0} as {1, 1, 1, 1}
-  // here; hence -1.)
-  const std::vector<Real> q0 = {0, 2, 0, 2}, qp = {1, 5, 0, 2}, vp = {1, 1, 1, -1};
+  // dim 2, 2 chains, equal acceptance 1; arrays are parameter-major, x[i * stride + c].
+  // q0 = (0,0), (2,2): mean (1,1), |c|^2 = 2 each. q' = (1,0), (5,2): mean (3,1),
+  // centered (-2,-1), (2,1): |c'|^2 = 5 each. v' = (1,1), (0,1): dots -3, 1;
+  // g_c = (5 - 2) * (-3), (5 - 2) * 1 = -9, 3; mean -3; hT = 1.
+  //
+  // The zero of vp is deliberately not its last element. GCC 12.2 (Debian 12.2.0-14) with
+  // AVX-512 (-mavx512f or -march=native here; -O2 and up) miscompiles the copy of a 32- or
+  // 64-byte constant whose top 8-byte word is zero and whose nonzero words are all equal: it
+  // stores a vpbroadcastq of the low word. vp = {1, 1, 1, 0} reached chees_gradient as
+  // {1, 1, 1, 1} (gdb at the call; g = 0), whereas chees_gradient returns the hand value -3/2
+  // for {1, 1, 1, 0} at -O0, under ASan/UBSan, and with this file built for x86-64-v3.
+  // Standalone: `void copy(double* p) { const double k[4] = {1, 1, 1, 0}; memcpy(p, k, 32); }`
+  // (noipa) stores {1, 1, 1, 1} under g++ -O2 -mavx512f. The x86 back end
+  // (ix86_convert_const_wide_int_to_broadcast) broadcasts a CONST_WIDE_INT that is shorter than
+  // its mode because its upper words are zero; newer GCC rejects that case.
+  const std::vector<Real> q0 = {0, 2, 0, 2}, qp = {1, 5, 0, 2}, vp = {1, 0, 1, 1};
   const std::vector<Real> acc = {1, 1}, div = {0, 0};
   EXPECT_NEAR(adapt::chees_gradient(2, 2, 2, q0.data(), qp.data(), vp.data(), acc.data(), div.data(), 1.0), -3.0,
               1e-12);
