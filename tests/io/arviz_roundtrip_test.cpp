@@ -7,7 +7,7 @@
 // and fails if it cannot, so where they are missing the test FAILS rather than skipping — a
 // skip would let the suite pass without the round trip ever running. To run the suite on a
 // machine without ArviZ on purpose, set LOCKSTEP_ALLOW_NO_ARVIZ=1: the test is then skipped
-// (with the reason) instead.
+// (with the reason) instead, and install_deps.sh only warns when it cannot install them.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
