@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/cli/cli_runner.hpp"
 
@@ -99,14 +103,73 @@ TEST(ModelsCommand, ListsEveryModelWithParametersOptionsAndData) {
   EXPECT_NE(r.out.find("dim"), std::string::npos);
 }
 
-TEST(SampleCommand, InitFileIsReadAndChecked) {
+/// Column `name` of the first draw (first data row) of a Stan CSV file; NaN if absent.
+double first_draw(const std::string& csv, const std::string& name) {
+  std::stringstream in(csv);
+  std::string line;
+  std::vector<std::string> header;
+  auto split = [](const std::string& row) {
+    std::vector<std::string> cells;
+    std::stringstream ss(row);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    return cells;
+  };
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header.empty()) {
+      header = split(line);
+      continue;
+    }
+    const auto cells = split(line);
+    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i)
+      if (header[i] == name) return std::stod(cells[i]);
+    break;
+  }
+  return NAN;
+}
+
+// --init FILE starts every chain at the given (constrained) values. The run is one static-HMC
+// iteration with no warmup: step size 1 (the initial step size, never adapted), one leapfrog
+// step (--steps 1: the jitter is uniform on {1}), unit metric. Started at mu = 50, tau = 2,
+// theta_j = 50 (eta_j = 0), far from the posterior (mu ~ 4.4 +- 3.3), the first draw of mu is
+// either the start itself (rejected) or one leapfrog step away:
+//   mu' = 50 + p + eps^2/2 * dlogp/dmu = 50 + p - 2.28,  p ~ N(0, 1),
+// with dlogp/dmu = -50/25 + sum_j (y_j - 50)/sigma_j^2 = -4.55 there. So |mu' - 50| < 8 for
+// every chain (a margin of 5.7 sd of p). Ignoring the file would start mu uniform(-2, 2) and
+// land within ~8 of 0; the same run with --init 2 is the control that shows the bound bites.
+TEST(SampleCommand, InitFileSetsTheStartOfEveryChain) {
   const std::string dir = scratch_dir("init_file");
-  std::ofstream(dir + "/init.json") << R"({"mu": 3.5, "tau": 2.0, "theta": [1, 2, 3, 4, 5, 6, 7, 8]})";
-  const auto r = run_lockstep(
-      "sample eight_schools_noncentered --data data/eight_schools.json --chains 2 --warmup 0 --draws 1 "
-      "--steps 1 --seed 3 --quiet --save-warmup --init " + dir + "/init.json --output " + dir + "/i.csv",
-      dir);
-  ASSERT_EQ(r.status, 0) << r.err;  // a valid file of constrained values is accepted
+  std::ofstream(dir + "/init.json") << R"({"mu": 50, "tau": 2.0, "theta": [50, 50, 50, 50, 50, 50, 50, 50]})";
+  const int kChains = 8;
+  const std::string base =
+      "sample eight_schools_noncentered --data data/eight_schools.json --algorithm hmc --chains 8 --warmup 0 "
+      "--draws 1 --steps 1 --seed 3 --threads 1 --quiet ";
+  const double kInit = 50, kBound = 8;
+  struct Case {
+    const char* name;
+    std::string init;
+    bool near_init;  // expected: the first draw of mu within kBound of 50
+  };
+  const std::vector<Case> cases = {{"file", dir + "/init.json", true}, {"random_radius_2", "2", false}};
+  for (const Case& c : cases) {
+    const std::string out = dir + "/" + c.name + ".csv";
+    const auto r = run_lockstep(base + "--init " + c.init + " --output " + out, dir);
+    ASSERT_EQ(r.status, 0) << c.name << ": " << r.err;  // a valid file of constrained values is accepted
+    for (int k = 1; k <= kChains; ++k) {
+      const std::string csv = read_file(dir + "/" + c.name + "_" + std::to_string(k) + ".csv");
+      ASSERT_FALSE(csv.empty()) << c.name << ": no file for chain " << k;
+      const double mu = first_draw(csv, "mu");
+      ASSERT_TRUE(std::isfinite(mu)) << c.name << ", chain " << k << ": no mu in the first draw";
+      const double gap = std::fabs(mu - kInit);
+      if (c.near_init)
+        EXPECT_LT(gap, kBound) << c.name << ", chain " << k << ": first mu " << mu << " is " << gap
+                               << " from the --init value " << kInit << " (bound " << kBound << ")";
+      else
+        EXPECT_GT(gap, kInit - kBound) << c.name << ", chain " << k << ": first mu " << mu
+                                       << " is near 50 without the init file";
+    }
+  }
   // A value outside the support is refused, naming the parameter.
   std::ofstream(dir + "/bad_init.json") << R"({"mu": 3.5, "tau": -1.0, "theta": [1, 2, 3, 4, 5, 6, 7, 8]})";
   const auto bad = run_lockstep(
