@@ -29,8 +29,9 @@
 #include <vector>
 
 #include "host/io/json_data.hpp"
-#include "host/io/model_args.hpp"
-#include "host/run/nuts_sampler.hpp"
+#include "models/contract/model_args.hpp"
+#include "host/algorithms/nuts/nuts_sampler.hpp"
+#include "host/registry/model_entry.hpp"
 #include "models/eight_schools.hpp"
 #include "models/funnel.hpp"
 
@@ -45,14 +46,14 @@ template <class Model>
 Loaded<Model> load_eight_schools_file() {
   const auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
   ModelArgs args(Model::info().name, {}, data.get());
-  Loaded<Model> m = Model::load(args);
+  Loaded<Model> m = load_typed<Model>(args);
   args.reject_unused();
   return m;
 }
 
 Loaded<models::Funnel> load_funnel(int dim) {
   ModelArgs args("funnel", {{"dim", std::to_string(dim)}}, nullptr);
-  Loaded<models::Funnel> m = models::Funnel::load(args);
+  Loaded<models::Funnel> m = load_typed<models::Funnel>(args);
   args.reject_unused();
   return m;
 }

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "host/adapt/dual_averaging.hpp"
+#include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/lane_metric.hpp"
