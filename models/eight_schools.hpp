@@ -20,6 +20,7 @@
 #include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
@@ -116,6 +117,19 @@ struct EightSchools {
     for (int j = 0; j < d.J; ++j) out[2 + j] = kNoncentered ? mu + tau * q[2 + j] : q[2 + j];
   }
 
+  /// Posterior predictive replications of the data (BDA3 section 6.3): one y_rep per school,
+  ///   y_rep_j = theta_j + sigma_j z_j,   z_j ~ N(0, 1) = normal(rng, iteration, kGenerated, j),
+  /// with theta_j at the draw q (so every posterior draw gets its own replicated data set).
+  LS_HD int n_generated(const Data& d) const { return d.J; }
+  template <class V, class O>
+  LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
+    const Real mu = q[0], tau = m::exp(q[1]);
+    for (int j = 0; j < d.J; ++j) {
+      const Real theta = kNoncentered ? mu + tau * q[2 + j] : q[2 + j];
+      out[j] = theta + d.sigma[j] * static_cast<Real>(normal(rng, iteration, Stream::kGenerated, static_cast<std::uint32_t>(j)));
+    }
+  }
+
   /// Unconstrained point from outputs (mu, tau, theta_1..theta_J); host only.
   static std::vector<double> unconstrain(const Loaded<EightSchools>& m, const std::vector<double>& out) {
     const int J = m.data.J;
@@ -153,6 +167,7 @@ struct EightSchools {
     out.data.priors = priors == "seed" ? EightSchoolsPriors::kSeed : EightSchoolsPriors::kPosteriordb;
     out.names = {"mu", "tau"};
     for (const auto& n : indexed_names("theta", static_cast<int>(J))) out.names.push_back(n);
+    out.generated_names = indexed_names("y_rep", static_cast<int>(J));
     return out;
   }
 };

@@ -64,6 +64,7 @@ struct PeakData {
   const Real* x;  // [N]
   const Real* y;  // [N]
   const Real* w;  // [N] 1 / y_err^2
+  const Real* y_err;  // [N] (the simulator's noise)
   Real lo[kDim];  // box: theta_i in (lo_i, hi_i)
   Real hi[kDim];
   Real log_volume;  // sum_i log(hi_i - lo_i)
@@ -146,6 +147,28 @@ struct Peak {
                                                          static_cast<std::uint32_t>(i)));
   }
 
+  /// The log prior on the constrained scale: the uniform box, -sum_i log(hi_i - lo_i) inside,
+  /// -inf outside (the same select as log_density_constrained).
+  template <class V>
+  LS_HD auto log_prior(const Data& d, V theta) const -> typename V::value_type {
+    using T = typename V::value_type;
+    return restrict_to_box(theta, d.lo, d.hi, Data::kDim, T(-d.log_volume));
+  }
+
+  /// The simulator: one y per data point, with the likelihood's noise model,
+  ///   y_n = f(x_n; theta) + y_err_n z_n,   z_n ~ N(0, 1) = normal(rng, iteration, kSimulate, n).
+  LS_HD int n_simulated(const Data& d) const { return d.N; }
+  template <class V, class O>
+  LS_HD void simulate(const Data& d, V theta, const Rng& rng, std::uint64_t iteration, O out) const {
+    const Real l = theta[kL], m = theta[kM], s = theta[kS], a = theta[kA], b = theta[kB];
+    const Real half_inv_s2 = Real(0.5) / (s * s);
+    for (int n = 0; n < d.N; ++n) {
+      const Real x = d.x[n], dm = m - x;
+      const Real f = l * m::exp(-(dm * dm) * half_inv_s2) + a + b * x;
+      out[n] = f + d.y_err[n] * static_cast<Real>(normal(rng, iteration, Stream::kSimulate, static_cast<std::uint32_t>(n)));
+    }
+  }
+
   /// Outputs theta = (l, m, s, a, b) from q.
   template <class V, class O>
   LS_HD void write_out(const Data& d, V q, O out) const {
@@ -200,6 +223,7 @@ struct Peak {
     out.data.x = args.upload(x);
     out.data.y = args.upload(y);
     out.data.w = args.upload(w);
+    out.data.y_err = args.upload(err);
     const double lo[Data::kDim] = {-2, -2, 0, -2, -2};
     const double hi[Data::kDim] = {2, 2, 2, 2, 2};
     double log_volume = 0;

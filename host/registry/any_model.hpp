@@ -97,7 +97,8 @@ struct ModelEntry {
 const std::vector<ModelEntry>& model_table();
 
 /// Adds a model to the table (an executable with its own models calls this, through
-/// cli::run_cli's extra_models, before parsing). InputError if the name is taken.
+/// cli::run_cli's extra_models, before parsing). Registering the same entry again does
+/// nothing; InputError if another model has the name.
 void register_model(ModelEntry entry);
 
 /// The entry called `name`; InputError listing the known models otherwise.

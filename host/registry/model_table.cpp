@@ -55,7 +55,8 @@ const std::vector<ModelEntry>& model_table() { return table(); }
 
 void register_model(ModelEntry entry) {
   for (const ModelEntry& e : table())
-    if (e.info.name == entry.info.name)
+    if (e.info.name == entry.info.name && e.make == entry.make) return;  // the same model again
+    else if (e.info.name == entry.info.name)
       throw InputError("model '" + entry.info.name + "' is registered twice (model names must be unique)");
   table().push_back(std::move(entry));
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "host/registry/model_entry.hpp"
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
 
@@ -154,6 +155,33 @@ INSTANTIATE_TEST_SUITE_P(All, EightSchoolsVariants,
                          ::testing::Values(Variant{false, "posteriordb"}, Variant{false, "seed"},
                                            Variant{true, "posteriordb"}, Variant{true, "seed"}),
                          variant_name);
+
+/// y_rep_j = theta_j + sigma_j z: over K draws at one q, (y_rep_j - theta_j) / sigma_j has
+/// mean ~ N(0, 1/K) and variance ~ 1 (sd sqrt(2/K)); bounds are 5 of those sd.
+TEST(EightSchools, PosteriorPredictiveReplicatesTheMeasurementModel) {
+  auto data = repo_data("eight_schools.json");
+  const auto m = load_model<EightSchoolsNoncentered>({}, data.get());
+  const AnyModelImpl<EightSchoolsNoncentered> model{m};
+  EXPECT_EQ(model.generated_names(), indexed_names("y_rep", 8));
+  const std::vector<double> q = {4.0, std::log(3.0), 1.0, -0.5, 0.0, 0.3, -1.2, 0.8, 2.0, -2.0};
+  const std::vector<double> out = model.constrain(q);
+  constexpr int K = 4000;
+  std::vector<double> sum(8, 0), sum2(8, 0);
+  for (int k = 0; k < K; ++k) {
+    const std::vector<double> y = model.generated_quantities(q, 5, static_cast<std::uint32_t>(k));
+    ASSERT_EQ(y.size(), 8u);
+    for (int j = 0; j < 8; ++j) {
+      const double z = (y[j] - out[2 + j]) / kSigma[j];
+      sum[j] += z;
+      sum2[j] += z * z;
+    }
+  }
+  for (int j = 0; j < 8; ++j) {
+    const double mean = sum[j] / K, var = sum2[j] / K - mean * mean;
+    EXPECT_LT(std::fabs(mean), 5 / std::sqrt(double(K))) << "school " << j;
+    EXPECT_LT(std::fabs(var - 1), 5 * std::sqrt(2.0 / K)) << "school " << j;
+  }
+}
 
 TEST(EightSchools, NamesAndInfo) {
   auto data = repo_data("eight_schools.json");

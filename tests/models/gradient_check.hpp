@@ -1,16 +1,8 @@
 #pragma once
-// Test helpers for every model: a finite-difference gradient checker, reproducible test
-// points, and the check that the SIMD instantiation (BlockView<W>, T = Batch<W>) gives what
-// the scalar one (Strided<Real>) gives, chain by chain.
-//
-// Finite differences: Richardson extrapolation of central differences (Ridders' scheme;
-// C. J. F. Ridders, "Accurate computation of F'(x) and F'(x)F''(x)", Adv. Eng. Software 4(2),
-// 1982). With D(h) = (f(x+h) - f(x-h)) / (2h) = f'(x) + c1 h^2 + c2 h^4 + ..., the tableau
-//   A[k][0] = D(h0 / 2^k),   A[k][j] = A[k][j-1] + (A[k][j-1] - A[k-1][j-1]) / (4^j - 1)
-// cancels one more even power of h per column. Each entry's error is estimated from its two
-// parents; the entry with the smallest estimate is the answer, and the halving stops once
-// rounding makes the diagonal worse (error grows to twice the best). Typically 1e-10 relative
-// or better, so a 1e-6 tolerance tests the gradient, not the differencing.
+// Test helpers for every model: the finite-difference gradient check (host/check/
+// finite_differences.hpp, the same code `lockstep check` runs) as a gtest assertion,
+// reproducible test points, and the check that the SIMD instantiation (BlockView<W>,
+// T = Batch<W>) gives what the scalar one (Strided<Real>) gives, chain by chain.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "host/check/finite_differences.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/strided.hpp"
@@ -28,8 +21,11 @@
 namespace lockstep {
 namespace testing_models {
 
-/// Tolerance of the gradient check: |g - fd| <= kGradRelTol * max(1, |g|).
-constexpr double kGradRelTol = 1e-6;
+using check::Derivative;
+using check::kGradRelTol;
+using check::richardson_derivative;
+using check::PointGenerator;
+using check::standard_points;
 
 /// Log density and gradient of one chain at q (a dense vector), through Dense<Real> views.
 template <class Model>
@@ -50,33 +46,6 @@ std::vector<double> outputs(const Model& model, const typename Model::Data& data
   return out;
 }
 
-struct Derivative {
-  double value;
-  double error;  // estimated absolute error
-};
-
-/// d/dt f(t) at t = 0 by Richardson-extrapolated central differences from step h0.
-template <class F>
-Derivative richardson_derivative(F f, double h0) {
-  constexpr int kMaxLevels = 12;
-  double prev[kMaxLevels], cur[kMaxLevels];
-  Derivative best{0.0, INFINITY};
-  double h = h0;
-  for (int k = 0; k < kMaxLevels; ++k, h *= 0.5) {
-    cur[0] = (f(h) - f(-h)) / (2 * h);
-    double pow4 = 1.0;
-    for (int j = 1; j <= k; ++j) {
-      pow4 *= 4.0;
-      cur[j] = cur[j - 1] + (cur[j - 1] - prev[j - 1]) / (pow4 - 1.0);
-      const double err = std::max(std::fabs(cur[j] - cur[j - 1]), std::fabs(cur[j] - prev[j - 1]));
-      if (err <= best.error) best = {cur[j], err};
-    }
-    if (k > 0 && std::fabs(cur[k] - prev[k - 1]) >= 2 * best.error) break;
-    std::copy(cur, cur + k + 1, prev);
-  }
-  return best;
-}
-
 /// Compares the model's gradient at q with finite differences in every coordinate:
 /// |g_i - fd_i| <= rel_tol * max(1, |g_i|). Also requires a finite log density.
 template <class Model>
@@ -94,54 +63,17 @@ template <class Model>
     return s.str() + ")";
   };
   if (!std::isfinite(lp0)) return ::testing::AssertionFailure() << "log density " << lp0 << " " << point();
-  std::vector<double> x = q;
-  for (std::size_t i = 0; i < q.size(); ++i) {
-    auto f = [&](double t) {
-      x[i] = q[i] + t;
-      const double v = log_density(model, data, x);
-      x[i] = q[i];
-      return v;
-    };
-    const Derivative fd = richardson_derivative(f, 0.1 * std::max(1.0, std::fabs(q[i])));
-    const double tol = rel_tol * std::max(1.0, std::fabs(g[i]));
-    if (!(std::fabs(g[i] - fd.value) <= tol))
+  const check::LogDensityFn f = [&](const std::vector<double>& x, std::vector<double>* grad) {
+    return log_density(model, data, x, grad);
+  };
+  const std::vector<check::CoordinateCheck> c = check::compare_gradient(f, q);
+  for (std::size_t i = 0; i < q.size(); ++i)
+    if (!(c[i].relative <= rel_tol))
       return ::testing::AssertionFailure()
-             << std::setprecision(17) << "d lp / d q[" << i << "]: analytic " << g[i]
-             << ", finite difference " << fd.value << " (estimated error " << fd.error
-             << "), |gap| " << std::fabs(g[i] - fd.value) << " > tolerance " << tol << " "
-             << point();
-  }
+             << std::setprecision(17) << "d lp / d q[" << i << "]: analytic " << c[i].analytic
+             << ", finite difference " << c[i].finite_difference << " (estimated error " << c[i].fd_error
+             << "), relative gap " << c[i].relative << " > tolerance " << rel_tol << " " << point();
   return ::testing::AssertionSuccess();
-}
-
-/// Fixed-seed uniform points: splitmix64 bits -> 53-bit uniforms, the same on every platform.
-class PointGenerator {
- public:
-  explicit PointGenerator(std::uint64_t seed) : s_(seed) {}
-  double uniform(double lo, double hi) {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return lo + (hi - lo) * static_cast<double>(z >> 11) * 0x1.0p-53;
-  }
-  std::vector<double> point(int dim, double lo, double hi) {
-    std::vector<double> q(static_cast<std::size_t>(dim));
-    for (double& x : q) x = uniform(lo, hi);
-    return q;
-  }
-
- private:
-  std::uint64_t s_;
-};
-
-/// The 20 standard test points: 12 from U(-2, 2)^dim and 8 from the wider U(-5, 5)^dim.
-inline std::vector<std::vector<double>> standard_points(int dim, std::uint64_t seed) {
-  PointGenerator gen(seed);
-  std::vector<std::vector<double>> pts;
-  for (int k = 0; k < 12; ++k) pts.push_back(gen.point(dim, -2.0, 2.0));
-  for (int k = 0; k < 8; ++k) pts.push_back(gen.point(dim, -5.0, 5.0));
-  return pts;
 }
 
 /// Runs gradient_matches at every point.

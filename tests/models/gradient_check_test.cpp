@@ -12,17 +12,6 @@ namespace lockstep {
 namespace testing_models {
 namespace {
 
-TEST(GradientCheck, RichardsonDerivativeIsAccurate) {
-  const double x0 = 0.3;
-  Derivative d = richardson_derivative([&](double t) { return std::exp(3 * (x0 + t)); }, 0.1);
-  EXPECT_NEAR(d.value, 3 * std::exp(0.9), 1e-11 * 3 * std::exp(0.9));
-  EXPECT_LT(d.error, 1e-9);
-  d = richardson_derivative([&](double t) { return std::log1p(std::exp(x0 + t)) * 1e6; }, 0.1);
-  EXPECT_NEAR(d.value, 1e6 / (1 + std::exp(-x0)), 1e-10 * 1e6);
-  d = richardson_derivative([&](double t) { return std::sin(5 * (x0 + t)); }, 0.1);
-  EXPECT_NEAR(d.value, 5 * std::cos(1.5), 1e-10);
-}
-
 /// StdNormal whose gradient is off by `eps` * max(1, |g_k|) in coordinate k.
 struct SkewedStdNormal {
   using Data = models::StdNormalData;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/io/csv_data.hpp"
+#include "host/registry/model_entry.hpp"
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
 
@@ -234,6 +235,45 @@ TEST(Peak, RefusesBadData) {
   EXPECT_EQ(csv("x,y,y_err\n0.1,0.2,0.1\n0.3,0.4,0\n"), "bad.csv: field 'y_err': value 2 is 0, must be positive");
   EXPECT_EQ(csv("x,y,yerr\n0.1,0.2,0.1\n"), "bad.csv: field 'y_err': missing (columns: x, y, yerr)");
   EXPECT_EQ(input_error_of([] { load_model<Peak>({}, nullptr); }), "--data: model 'peak' needs a data file");
+}
+
+/// z-scores of K simulations at theta, per data point: mean ~ N(0, 1/K), variance ~ 1 with
+/// sd sqrt(2/K); the bounds are 5 of those sd (the draws are fixed by the seed).
+TEST(Peak, SimulatorHasTheLikelihoodsNoiseModel) {
+  const Loaded<Peak> m = load_peak_csv();
+  const AnyModelImpl<Peak> model{m};
+  const PeakRef ref = reference_from_csv();
+  const std::vector<double> theta = {1.0, 0.5, 0.1, -0.1, 0.4};
+  constexpr int K = 2000;
+  const std::size_t N = ref.x.size();
+  std::vector<double> sum(N, 0), sum2(N, 0);
+  for (int k = 0; k < K; ++k) {
+    const std::vector<double> y = model.simulate(theta, 42, static_cast<std::uint32_t>(k));
+    ASSERT_EQ(y.size(), N);
+    for (std::size_t n = 0; n < N; ++n) {
+      const double f = theta[0] * std::exp(-std::pow(theta[1] - ref.x[n], 2) / (2 * theta[2] * theta[2])) +
+                       theta[3] + theta[4] * ref.x[n];
+      const double z = (y[n] - f) / ref.err[n];
+      sum[n] += z;
+      sum2[n] += z * z;
+    }
+  }
+  for (std::size_t n = 0; n < N; ++n) {
+    const double mean = sum[n] / K, var = sum2[n] / K - mean * mean;
+    EXPECT_LT(std::fabs(mean), 5 / std::sqrt(double(K))) << "point " << n;
+    EXPECT_LT(std::fabs(var - 1), 5 * std::sqrt(2.0 / K)) << "point " << n;
+  }
+  EXPECT_EQ(model.simulate(theta, 42, 7), model.simulate(theta, 42, 7)) << "reproducible from (seed, index)";
+  EXPECT_NE(model.simulate(theta, 42, 7), model.simulate(theta, 42, 8));
+  EXPECT_NE(model.simulate(theta, 42, 7), model.simulate(theta, 43, 7));
+}
+
+TEST(Peak, LogPriorIsTheUniformBox) {
+  const AnyModelImpl<Peak> model{load_peak_csv()};
+  const double log_volume = std::log(4.0) * 4 + std::log(2.0);
+  EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -log_volume, 1e-12);
+  EXPECT_EQ(model.log_prior({1.0, 0.5, 0.0, -0.1, 0.4}), -INFINITY) << "s = 0 is outside the open box";
+  EXPECT_EQ(model.log_prior({2.5, 0.5, 0.1, -0.1, 0.4}), -INFINITY);
 }
 
 }  // namespace

@@ -1,0 +1,190 @@
+// `lockstep check` (host/check/model_check.hpp): every built-in model passes; a model with a
+// deliberately wrong gradient, or a wrong unconstrain, fails (exit status 1 through the same
+// run_cli the executable uses); bad options are one-line errors with exit status 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/check/finite_differences.hpp"
+#include "host/check/model_check.hpp"
+#include "host/cli/run_cli.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/registry/model_entry.hpp"
+#include "models/std_normal.hpp"
+
+namespace lockstep {
+namespace {
+
+/// The data file each built-in model is checked with ("" for none). A model added to the
+/// table without an entry here fails the test below.
+const std::map<std::string, std::string>& check_data() {
+  static const std::map<std::string, std::string> m = {
+      {"eight_schools_noncentered", "data/eight_schools.json"},
+      {"eight_schools_centered", "data/eight_schools.json"},
+      {"std_normal", ""},
+      {"gaussian", "data/gauss100_ill.json"},
+      {"funnel", ""},
+      {"peak", "data/peak.csv"},
+  };
+  return m;
+}
+
+std::unique_ptr<AnyModel> load(const std::string& name, const std::string& data_file) {
+  std::unique_ptr<DataSource> data;
+  if (!data_file.empty()) data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/" + data_file);
+  ModelArgs args(name, {}, data.get());
+  return load_model(name, args);
+}
+
+TEST(ModelCheck, EveryBuiltInModelPasses) {
+  for (const ModelEntry& e : model_table()) {
+    const auto it = check_data().find(e.info.name);
+    ASSERT_NE(it, check_data().end()) << "no check data for model " << e.info.name << " (add it to check_data())";
+    const auto model = load(e.info.name, it->second);
+    check::ModelCheckOptions o;
+    const check::ModelCheckReport r = check::check_model(*model, o);
+    std::ostringstream text;
+    check::print_report(text, r, o);
+    EXPECT_TRUE(r.ok()) << text.str();
+    EXPECT_EQ(static_cast<int>(r.coordinates.size()), model->dim());
+    // Every capability the model has got a line of its own.
+    for (Capability c : e.capabilities) {
+      bool reported = false;
+      for (const auto& l : r.lines) reported = reported || l.name.find(capability_name(c)) != std::string::npos;
+      EXPECT_TRUE(reported) << e.info.name << ": " << capability_name(c) << " not checked\n" << text.str();
+    }
+  }
+}
+
+/// StdNormal whose gradient is off by 1e-4 in coordinate 3 (0-based 2): a typo-sized error.
+struct WrongGradient : models::StdNormal {
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
+    const auto lp = models::StdNormal::log_density_and_grad(d, q, g);
+    g[2] += 1e-4;
+    return lp;
+  }
+  static ModelInfo info() {
+    ModelInfo i = models::StdNormal::info();
+    i.name = "test_wrong_gradient";
+    return i;
+  }
+  static Loaded<WrongGradient> load(ModelArgs& args) {
+    const Loaded<models::StdNormal> s = models::StdNormal::load(args);
+    Loaded<WrongGradient> out;
+    out.data = s.data;
+    out.names = s.names;
+    return out;
+  }
+};
+
+/// A positive parameter sigma = exp(q) whose unconstrain forgets the log.
+struct WrongUnconstrain {
+  struct Data {
+    int unused;
+  };
+  LS_HD int dim(const Data&) const { return 1; }
+  LS_HD int n_out(const Data&) const { return 1; }
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data&, V q, G g) const -> typename V::value_type {
+    g[0] = -q[0];
+    return Real(-0.5) * q[0] * q[0];
+  }
+  template <class V, class O>
+  LS_HD void write_out(const Data&, V q, O out) const {
+    out[0] = m::exp(q[0]);
+  }
+  static std::vector<double> unconstrain(const Loaded<WrongUnconstrain>&, const std::vector<double>& out) {
+    return {out.at(0)};  // should be log(out[0])
+  }
+  static ModelInfo info() {
+    ModelInfo i;
+    i.name = "test_wrong_unconstrain";
+    i.summary = "test";
+    return i;
+  }
+  static Loaded<WrongUnconstrain> load(ModelArgs&) {
+    Loaded<WrongUnconstrain> out;
+    out.names = {"sigma"};
+    return out;
+  }
+};
+
+TEST(ModelCheck, AWrongGradientFailsInItsCoordinateOnly) {
+  ModelArgs args("test_wrong_gradient", {{"dim", "5"}}, nullptr);
+  AnyModelImpl<WrongGradient> model(AnyModelImpl<WrongGradient>::load(args));
+  const check::ModelCheckReport r = check::check_model(model, check::ModelCheckOptions{});
+  ASSERT_EQ(r.coordinates.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.coordinates[i].ok, i != 2) << "coordinate " << i;
+  EXPECT_GT(r.coordinates[2].worst_relative, 1e-6);
+  EXPECT_LT(r.coordinates[2].worst_relative, 1e-3);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(ModelCheck, AWrongUnconstrainFailsTheRoundTrip) {
+  ModelArgs args("test_wrong_unconstrain", {}, nullptr);
+  AnyModelImpl<WrongUnconstrain> model(AnyModelImpl<WrongUnconstrain>::load(args));
+  const check::ModelCheckReport r = check::check_model(model, check::ModelCheckOptions{});
+  bool round_trip_failed = false;
+  for (const auto& l : r.lines) round_trip_failed = round_trip_failed || (l.name.find("unconstrain") == 0 && !l.ok);
+  EXPECT_TRUE(round_trip_failed);
+  EXPECT_FALSE(r.ok());
+}
+
+/// run_cli with the test models registered, stdout and stderr captured.
+int run(std::vector<std::string> args, std::string* out = nullptr, std::string* err = nullptr) {
+  args.insert(args.begin(), "lockstep");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  const int status = cli::run_cli(static_cast<int>(argv.size()), argv.data(),
+                                  {make_model_entry<WrongGradient>(), make_model_entry<WrongUnconstrain>()});
+  const std::string o = ::testing::internal::GetCapturedStdout(), e = ::testing::internal::GetCapturedStderr();
+  if (out) *out = o;
+  if (err) *err = e;
+  return status;
+}
+
+TEST(CheckCommand, ExitStatusZeroWhenPassingOneWhenFailingTwoForBadInput) {
+  std::string out, err;
+  EXPECT_EQ(run({"check", "std_normal", "--set", "dim=3"}, &out), 0) << out;
+  EXPECT_NE(out.find("check passed"), std::string::npos) << out;
+  EXPECT_EQ(run({"check", "test_wrong_gradient", "--set", "dim=4"}, &out), 1) << out;
+  EXPECT_NE(out.find("check FAILED (1 failed)"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAILED"), std::string::npos);
+  EXPECT_EQ(run({"check", "test_wrong_unconstrain"}, &out), 1) << out;
+  EXPECT_EQ(run({"check", "std_normal", "--points", "0"}, &out, &err), 2);
+  EXPECT_NE(err.find("--points"), std::string::npos) << err;
+  EXPECT_EQ(run({"check", "eight_schools_centered"}, &out, &err), 2);
+  EXPECT_NE(err.find("--data"), std::string::npos) << err;
+  EXPECT_EQ(run({"check", "no_such_model"}, &out, &err), 2);
+  EXPECT_NE(err.find("known models"), std::string::npos) << err;
+}
+
+TEST(FiniteDifferences, RichardsonDerivativeIsAccurate) {
+  const double x0 = 0.3;
+  check::Derivative d = check::richardson_derivative([&](double t) { return std::exp(3 * (x0 + t)); }, 0.1);
+  EXPECT_NEAR(d.value, 3 * std::exp(0.9), 1e-11 * 3 * std::exp(0.9));
+  EXPECT_LT(d.error, 1e-9);
+  d = check::richardson_derivative([&](double t) { return std::log1p(std::exp(x0 + t)) * 1e6; }, 0.1);
+  EXPECT_NEAR(d.value, 1e6 / (1 + std::exp(-x0)), 1e-10 * 1e6);
+  d = check::richardson_derivative([&](double t) { return std::sin(5 * (x0 + t)); }, 0.1);
+  EXPECT_NEAR(d.value, 5 * std::cos(1.5), 1e-10);
+}
+
+TEST(FiniteDifferences, NanGradientIsAFailureNotAPass) {
+  const check::LogDensityFn f = [](const std::vector<double>& q, std::vector<double>* g) {
+    if (g) *g = {std::nan("")};
+    return -0.5 * q[0] * q[0];
+  };
+  const auto c = check::compare_gradient(f, {0.5});
+  EXPECT_FALSE(c[0].relative <= 1e-6);
+}
+
+}  // namespace
+}  // namespace lockstep

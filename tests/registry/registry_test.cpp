@@ -1,0 +1,133 @@
+// The extension points: the algorithm table (one entry per algorithm, each with its own
+// flags), the model table (what each model can run and has, known without loading it), the
+// one-line refusals (a flag the chosen algorithm does not use, an algorithm or capability a
+// model lacks), and running an algorithm by name through AnyModel.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/io/json_data.hpp"
+#include "host/registry/algorithm_table.hpp"
+#include "host/registry/any_model.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace {
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an InputError";
+  return "";
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+TEST(AlgorithmTable, CommandsTakeTheirAlgorithmsAndFlagsFromTheList) {
+  const auto sample = command_algorithms("sample");
+  ASSERT_GE(sample.size(), 3u);
+  EXPECT_EQ(sample.front()->name, "nuts") << "NUTS is the default of `sample`";
+  EXPECT_EQ(find_algorithm("hmc").name, "hmc");
+  EXPECT_EQ(find_algorithm("ensemble", "ensemble").command, "ensemble");
+  EXPECT_TRUE(contains(error_of([] { find_algorithm("ensemble"); }), "--algorithm: 'ensemble' is not one of: nuts"));
+  // Each flag of `sample` appears once, though several algorithms declare --target-accept.
+  const auto flags = command_flags("sample");
+  EXPECT_EQ(std::count_if(flags.begin(), flags.end(), [](const FlagSpec& f) { return f.flag == "--target-accept"; }),
+            1);
+  for (const char* f : {"--steps", "--max-depth", "--metric", "--pool-adaptation", "--learning-rate"})
+    EXPECT_TRUE(std::any_of(flags.begin(), flags.end(), [&](const FlagSpec& s) { return s.flag == f; })) << f;
+}
+
+TEST(AlgorithmTable, AFlagTheAlgorithmDoesNotUseIsRefused) {
+  AlgorithmOptions o;
+  o.set("--steps", "5");
+  EXPECT_EQ(error_of([&] { refuse_unused_flags(find_algorithm("nuts"), o); }),
+            "--steps: not used by --algorithm nuts (a flag of: hmc)");
+  refuse_unused_flags(find_algorithm("hmc"), o);  // hmc uses it: no error
+  AlgorithmOptions depth;
+  depth.set("--max-depth", "4");
+  EXPECT_TRUE(contains(error_of([&] { refuse_unused_flags(find_algorithm("chees"), depth); }), "a flag of: nuts"));
+}
+
+TEST(AlgorithmTable, BadFlagValuesNameTheFlag) {
+  const RunSettings s;
+  AlgorithmOptions o;
+  o.set("--max-depth", "0");
+  EXPECT_TRUE(contains(error_of([&] { find_algorithm("nuts").validate(s, o); }), "--max-depth: must be between 1"));
+  AlgorithmOptions m;
+  m.set("--metric", "full");
+  EXPECT_EQ(error_of([&] { find_algorithm("nuts").validate(s, m); }), "--metric: 'full' is not one of: diag, dense");
+  AlgorithmOptions t;
+  t.set("--target-accept", "1.5");
+  EXPECT_TRUE(contains(error_of([&] { find_algorithm("hmc").validate(s, t); }), "--target-accept: must be strictly"));
+  AlgorithmOptions w;
+  w.set("--walkers", "x");
+  EXPECT_EQ(error_of([&] { find_algorithm("ensemble", "ensemble").validate(s, w); }), "--walkers: 'x' is not an integer");
+}
+
+TEST(ModelTable, EntriesKnowTheirAlgorithmsAndCapabilities) {
+  const ModelEntry& peak = find_model("peak");
+  EXPECT_TRUE(peak.supports("ensemble"));
+  EXPECT_TRUE(peak.supports("nuts"));
+  for (Capability c : {Capability::kLogDensityConstrained, Capability::kPriorDraw, Capability::kLogPrior,
+                       Capability::kSimulate})
+    EXPECT_TRUE(peak.has(c)) << capability_name(c);
+  const ModelEntry& funnel = find_model("funnel");
+  EXPECT_FALSE(funnel.supports("ensemble"));
+  EXPECT_TRUE(funnel.capabilities.empty());
+  EXPECT_TRUE(find_model("eight_schools_noncentered").has(Capability::kGeneratedQuantities));
+  EXPECT_TRUE(contains(error_of([] { find_model("nope"); }), "model 'nope' is unknown (known models: "));
+}
+
+TEST(ModelTable, WhatAModelLacksIsOneLineListingTheModelsThatHaveIt) {
+  EXPECT_EQ(error_of([] { require_algorithm(find_model("funnel"), "ensemble"); }),
+            "model 'funnel' cannot run 'ensemble': it has no log_density_constrained (a log density on the "
+            "constrained scale); models that can: peak");
+  EXPECT_EQ(error_of([] { require_capability(find_model("funnel"), Capability::kSimulate, "abc"); }),
+            "abc: model 'funnel' has no simulate; models that have it: peak");
+  require_algorithm(find_model("peak"), "ensemble");  // no error
+}
+
+TEST(ModelTable, RegisteringTheSameEntryTwiceIsHarmlessAnotherWithTheNameIsRefused) {
+  const std::size_t n = model_table().size();
+  ModelEntry copy = find_model("std_normal");
+  register_model(copy);
+  EXPECT_EQ(model_table().size(), n);
+  copy.make = find_model("funnel").make;
+  EXPECT_TRUE(contains(error_of([&] { register_model(copy); }), "registered twice"));
+}
+
+TEST(AnyModel, RunsAnAlgorithmByNameOrWithItsConfig) {
+  const auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
+  ModelArgs args("eight_schools_noncentered", {}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model("eight_schools_noncentered", args);
+  RunSettings s;
+  s.chains = 8;
+  s.warmup = 20;
+  s.draws = 10;
+  AlgorithmOptions o;
+  o.set("--steps", "3");
+  DrawSet by_name, by_config;
+  RunInfo info_name, info_config;
+  model->run("hmc", s, o, by_name, info_name, nullptr);
+  HmcConfig c;
+  static_cast<RunSettings&>(c) = s;
+  c.steps = 3;
+  model->run<HmcAlgorithm>(c, by_config, info_config);
+  EXPECT_EQ(by_name.values, by_config.values) << "the same run either way";
+  EXPECT_EQ(info_name.gradient_evaluations, info_config.gradient_evaluations);
+  EXPECT_EQ(info_name.algorithm, "hmc");
+  EXPECT_TRUE(contains(error_of([&] { model->run("ensemble", s, {}, by_name, info_name, nullptr); }),
+                       "cannot run 'ensemble'"));
+}
+
+}  // namespace
+}  // namespace lockstep
