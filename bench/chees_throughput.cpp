@@ -48,7 +48,7 @@ using bench::source_path;
 double min_bulk_ess(const DrawSet& d) {
   double m = 1e300;
   for (std::size_t p = 0; p < d.names.size(); ++p)
-    m = std::min(m, diagnostics::ess_bulk(bench::chains_of(d, static_cast<int>(p))));
+    m = std::min(m, diagnostics::ess_bulk(diagnostics::chains_of(d, static_cast<int>(p))));
   return m;
 }
 
@@ -78,21 +78,6 @@ struct Workload {
   int hmc_steps;
   int nuts_max_chains;
 };
-
-/// The reference as check_against_reference wants it: posteriordb's file for Eight Schools,
-/// {"x[i]": {"mean": mu_i}} (exact, mcse 0) for the Gaussian.
-nlohmann::json reference_of(const Workload& w) {
-  if (std::strcmp(w.model, "gaussian") != 0) {
-    std::ifstream in(source_path("data/reference/eight_schools_noncentered.json"));
-    return nlohmann::json::parse(in);
-  }
-  std::ifstream in(source_path(w.data));
-  const nlohmann::json g = nlohmann::json::parse(in);
-  nlohmann::json ref;
-  for (std::size_t i = 0; i < g["mu"].size(); ++i)
-    ref["x[" + std::to_string(i + 1) + "]"] = {{"mean", g["mu"][i].get<double>()}, {"mcse_mean", 0.0}};
-  return ref;
-}
 
 template <class Config>
 Config config_of(int chains, int warmup, int draws, std::uint64_t seed, int threads) {
@@ -128,7 +113,7 @@ int main(int argc, char** argv) {
     auto data = load_json_data(source_path(w.data));
     ModelArgs args(w.model, {}, data.get());
     const std::unique_ptr<AnyModel> model = load_model(w.model, args);
-    const nlohmann::json ref = reference_of(w);
+    const diagnostics::ReferencePosterior ref = bench::reference_for(w.model, w.data);
     {  // ---- validation ------------------------------------------------------------------------
       DrawSet d;
       RunInfo info;

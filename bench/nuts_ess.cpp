@@ -61,7 +61,7 @@ using bench::source_path;
 
 
 struct Workload {
-  std::string name, model, data, reference;  // reference "": the mean is the data's mu
+  std::string name, model, data;  // validated against bench::reference_for(model, data)
   int hmc_steps;                             // static HMC: mean leapfrog steps
   int validation_chains, validation_iterations;
 };
@@ -87,21 +87,7 @@ struct Point {
   long divergences = 0;
 };
 
-nlohmann::json reference_of(const Workload& w) {
-  nlohmann::json ref;
-  if (!w.reference.empty()) {
-    std::ifstream f(source_path(w.reference));
-    ref = nlohmann::json::parse(f);
-  } else {
-    std::ifstream f(source_path(w.data));
-    const nlohmann::json data = nlohmann::json::parse(f);
-    const auto& mu = data["mu"];
-    for (std::size_t i = 0; i < mu.size(); ++i) ref["x[" + std::to_string(i + 1) + "]"]["mean"] = mu[i];
-  }
-  return ref;
-}
-
-Point run(const AnyModel& model, const Workload& w, const nlohmann::json& ref, bool nuts, int chains, int warmup,
+Point run(const AnyModel& model, const Workload& w, const diagnostics::ReferencePosterior& ref, bool nuts, int chains, int warmup,
           int draws, std::uint64_t seed, int threads) {
   DrawSet d;
   RunInfo info;
@@ -196,8 +182,8 @@ int main(int argc, char** argv) {
   std::printf("# load average at start: %s\n", bench::load_average().c_str());
   const std::vector<Workload> workloads = {
       {"eight_schools_nc", "eight_schools_noncentered", "data/eight_schools.json",
-       "data/reference/eight_schools_noncentered.json", 10, 256, 1000},
-      {"gauss100_ill", "gaussian", "data/gauss100_ill.json", "", 100, 16, quick ? 400 : 1000},
+       10, 256, 1000},
+      {"gauss100_ill", "gaussian", "data/gauss100_ill.json", 100, 16, quick ? 400 : 1000},
   };
 
   // Stan first (its compile, if not cached, is not timed).
@@ -229,7 +215,7 @@ int main(int argc, char** argv) {
     auto data = load_json_data(source_path(w.data));
     ModelArgs args(w.model, {}, data.get());
     const std::unique_ptr<AnyModel> model = load_model(w.model, args);
-    const nlohmann::json ref = reference_of(w);
+    const diagnostics::ReferencePosterior ref = bench::reference_for(w.model, w.data);
     std::vector<int> chains = chain_list;
     if (chains.empty())
       chains = quick ? (w.name == "gauss100_ill" ? std::vector<int>{64} : std::vector<int>{64, 4096})

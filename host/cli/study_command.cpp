@@ -35,6 +35,7 @@
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
+#include "host/diagnostics/reference_posterior.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
@@ -60,35 +61,6 @@ std::string number(double x) {
   char buf[32];
   char* end = io::format_general(x, 8, buf);
   return std::string(buf, end);
-}
-
-struct Reference {
-  double mean, sd;
-};
-
-/// {"param": {"mean": m, "sd": s, ...}, ...}; other fields are ignored.
-std::vector<std::pair<std::string, Reference>> load_reference(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("--reference " + path + ": cannot open the file");
-  nlohmann::ordered_json j;
-  try {
-    j = nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError("--reference " + path + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
-  if (!j.is_object() || j.empty())
-    throw InputError("--reference " + path + ": expected an object {\"param\": {\"mean\": m, \"sd\": s}, ...}");
-  std::vector<std::pair<std::string, Reference>> out;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    if (!v.is_object() || !v.contains("mean") || !v.contains("sd") || !v["mean"].is_number() || !v["sd"].is_number())
-      throw InputError("--reference " + path + ": parameter '" + it.key() + "' needs numbers \"mean\" and \"sd\"");
-    const Reference r{v["mean"].get<double>(), v["sd"].get<double>()};
-    if (!std::isfinite(r.mean) || !(r.sd > 0) || !std::isfinite(r.sd))
-      throw InputError("--reference " + path + ": parameter '" + it.key() + "' needs a finite mean and a positive sd");
-    out.push_back({it.key(), r});
-  }
-  return out;
 }
 
 /// The directory exists (created if missing) and DIR/study.csv can be written.
@@ -227,7 +199,8 @@ int run_study(const StudyOptions& o) {
       throw InputError("--superchains " + std::to_string(superchains) + ": must divide every --chains value, not " +
                        std::to_string(c));
   if (o.reference.empty()) throw InputError("--reference: give a JSON file {\"param\": {\"mean\": m, \"sd\": s}, ...}");
-  const auto reference = load_reference(o.reference);
+  const diagnostics::ReferencePosterior reference =
+      diagnostics::load_reference_posterior(o.reference, "--reference " + o.reference);
   if (o.output.empty()) throw InputError("--output: give a directory for study.csv and study.svg");
 
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
@@ -276,7 +249,7 @@ int run_study(const StudyOptions& o) {
         for (int i = 0; i < static_cast<int>(n_ref); ++i) {
           const diagnostics::Chains x = diagnostics::chains_of(draws, ref_index[i]);
           const diagnostics::Summary sm = diagnostics::summarize(x);
-          const Reference& ref = reference[i].second;
+          const diagnostics::ReferenceParameter& ref = reference[i].second;
           const double em = (sm.mean - ref.mean) / ref.sd, es = (sm.sd - ref.sd) / ref.sd;
           Acc& a = acc[i];
           a.mean_err += em;
