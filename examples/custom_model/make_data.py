@@ -12,8 +12,9 @@
 
 2. data/logistic_reference.json: posterior mean and sd of alpha, beta[1], beta[2] under the
    model of logistic_regression.hpp (priors alpha, beta_k ~ N(0, 2.5)), with their own
-   Monte Carlo standard errors ("mcse_mean", "mcse_sd"). The file has exactly the layout
-   `lockstep study --reference` reads: {"param": {"mean": m, "sd": s, ...}, ...}.
+   Monte Carlo standard errors ("mcse_mean", "mcse_sd") and "n_draws", the importance
+   sampler's Kish effective sample size (its worth in independent draws). The file has the
+   layout `lockstep study --reference` reads: {"param": {"mean": m, "sd": s, ...}, ...}.
 
    Method: self-normalized importance sampling. The proposal is a multivariate Student t
    (nu = 7 degrees of freedom) centred at the posterior mode, with scale matrix the inverse
@@ -161,7 +162,8 @@ def main():
     ref = {}
     for i, name in enumerate(NAMES):
         ref[name] = {"mean": float(mean[i]), "sd": float(sd[i]),
-                     "mcse_mean": float(mcse_mean[i]), "mcse_sd": float(mcse_sd[i])}
+                     "mcse_mean": float(mcse_mean[i]), "mcse_sd": float(mcse_sd[i]),
+                     "n_draws": int(round(eff * 40 * 100_000))}
         print("%-8s mean %9.5f (mcse %.1e)  sd %8.5f (mcse %.1e)" % (name, mean[i], mcse_mean[i], sd[i], mcse_sd[i]))
     with open(REF, "w") as f:
         json.dump(ref, f, indent=1)

@@ -16,6 +16,8 @@
 #include <functional>
 #include <vector>
 
+#include "host/core/text.hpp"
+
 namespace lockstep {
 namespace check {
 
@@ -89,10 +91,8 @@ class PointGenerator {
  public:
   explicit PointGenerator(std::uint64_t seed) : s_(seed) {}
   double uniform(double lo, double hi) {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
+    const std::uint64_t z = splitmix64(s_);
+    s_ += 0x9E3779B97F4A7C15ull;
     return lo + (hi - lo) * static_cast<double>(z >> 11) * 0x1.0p-53;
   }
   std::vector<double> point(int dim, double lo, double hi) {

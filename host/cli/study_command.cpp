@@ -32,6 +32,7 @@
 #include <sstream>
 
 #include "host/cli/initial_values.hpp"
+#include "host/core/text.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
@@ -48,13 +49,6 @@
 namespace lockstep {
 namespace cli {
 namespace {
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 std::string number(double x) {
   if (!std::isfinite(x)) return "NA";

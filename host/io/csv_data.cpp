@@ -1,6 +1,8 @@
 // Column-oriented CSV data as a DataSource (see csv_data.hpp for the accepted format).
 #include "host/io/csv_data.hpp"
 
+#include "host/core/text.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -15,13 +17,6 @@
 
 namespace lockstep {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
 
 /// Splits one line at commas outside double quotes; a quoted cell loses its quotes and ""
 /// inside it stands for one quote. Returns false (and the column) on an unclosed quote.
@@ -46,7 +41,7 @@ bool split_cells(const std::string& line, std::vector<std::string>& cells, std::
       quoted = was_quoted = true;
       cur.clear();
     } else if (c == ',') {
-      cells.push_back(was_quoted ? cur : trim(cur));
+      cells.push_back(was_quoted ? cur : std::string(trim(cur)));
       cur.clear();
       was_quoted = false;
     } else if (!(was_quoted && (c == ' ' || c == '\t'))) {
@@ -57,7 +52,7 @@ bool split_cells(const std::string& line, std::vector<std::string>& cells, std::
     bad_column = cells.size() + 1;
     return false;
   }
-  cells.push_back(was_quoted ? cur : trim(cur));
+  cells.push_back(was_quoted ? cur : std::string(trim(cur)));
   return true;
 }
 
@@ -74,7 +69,7 @@ class CsvDataSource : public DataSource {
     while (std::getline(in, line)) {
       ++line_no;
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      const std::string t = trim(line);
+      const std::string t(trim(line));
       if (t.empty() || t[0] == '#') continue;
       std::size_t bad = 0;
       if (!split_cells(line, cells, bad))

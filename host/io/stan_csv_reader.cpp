@@ -1,6 +1,8 @@
 // Stan CSV reader: see stan_csv_reader.hpp.
 #include "host/io/stan_csv_reader.hpp"
 
+#include "host/core/text.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -19,12 +21,6 @@ namespace io {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;

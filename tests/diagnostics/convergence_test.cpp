@@ -18,6 +18,7 @@
 #include "host/diagnostics/summary.hpp"
 #include "models/contract/input_error.hpp"
 #include "tests/diagnostics/fixture_util.hpp"
+#include "host/core/text.hpp"
 
 namespace ld = lockstep::diagnostics;
 using ld::testing::case_draws;
@@ -71,10 +72,9 @@ class Normal {
 
  private:
   std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    const std::uint64_t z = lockstep::splitmix64(s_);
+    s_ += 0x9E3779B97F4A7C15ull;
+    return z;
   }
   std::uint64_t s_;
   bool have_ = false;

@@ -5,45 +5,18 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "host/core/text.hpp"
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(trim(cur));
-  return out;
-}
 
 bool parse_double(const std::string& s, double& v) {
   if (s.empty()) return false;
   char* end = nullptr;
   v = std::strtod(s.c_str(), &end);
   return end && *end == '\0' && std::isfinite(v);
-}
-
-std::string shortest(double x) {
-  std::ostringstream s;
-  s.precision(15);
-  s << x;
-  return s.str();
 }
 
 }  // namespace
@@ -63,7 +36,7 @@ std::vector<WeightedMove> parse_moves(const std::string& spec) {
   std::vector<WeightedMove> out;
   for (const std::string& item : split(spec, ',')) {
     const std::size_t colon = item.find(':');
-    const std::string name = trim(item.substr(0, colon));
+    const std::string name(trim(item.substr(0, colon)));
     WeightedMove m;
     if (name == "stretch") {
       m.kind = ensemble::MoveKind::kStretch;
@@ -75,7 +48,7 @@ std::vector<WeightedMove> parse_moves(const std::string& spec) {
       throw InputError("--move: unknown move '" + name + "'" + usage);
     }
     if (colon != std::string::npos) {
-      const std::string w = trim(item.substr(colon + 1));
+      const std::string w(trim(item.substr(colon + 1)));
       if (!parse_double(w, m.weight) || !(m.weight > 0))
         throw InputError("--move: weight of '" + name + "' must be a positive number, found '" + w + "'");
     }
@@ -89,7 +62,7 @@ std::vector<WeightedMove> parse_moves(const std::string& spec) {
 std::string moves_to_string(const std::vector<WeightedMove>& moves) {
   if (moves.size() == 1) return move_name(moves[0].kind);
   std::string s;
-  for (const WeightedMove& m : moves) s += (s.empty() ? "" : ",") + move_name(m.kind) + ":" + shortest(m.weight);
+  for (const WeightedMove& m : moves) s += (s.empty() ? "" : ",") + move_name(m.kind) + ":" + DataSource::format_number(m.weight);
   return s;
 }
 
@@ -157,7 +130,7 @@ void check_ensemble_config(const EnsembleConfig& cfg, int dim, const std::vector
                          std::to_string(h < ensemble::kMaxWalkHelpers ? h : ensemble::kMaxWalkHelpers));
     }
     if (m.kind == ensemble::MoveKind::kStretch && !(cfg.move_params.stretch_a > 1))
-      throw InputError("stretch scale a: must be greater than 1, found " + shortest(cfg.move_params.stretch_a));
+      throw InputError("stretch scale a: must be greater than 1, found " + DataSource::format_number(cfg.move_params.stretch_a));
   }
   if (!cfg.init_ball.empty()) {
     if (static_cast<int>(cfg.init_ball.size()) != dim) {
@@ -170,7 +143,7 @@ void check_ensemble_config(const EnsembleConfig& cfg, int dim, const std::vector
       if (!std::isfinite(cfg.init_ball[i]))
         throw InputError("--init-ball: value " + std::to_string(i + 1) + " is not finite");
     if (!(cfg.init_scale > 0) || !std::isfinite(cfg.init_scale))
-      throw InputError("--init-scale: must be a positive number, found " + shortest(cfg.init_scale));
+      throw InputError("--init-scale: must be a positive number, found " + DataSource::format_number(cfg.init_scale));
   }
 }
 
