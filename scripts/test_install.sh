@@ -55,7 +55,7 @@ step() {  # prints the time the previous step took, then the next step's title
 
 # ---- 1. build and install lockstep ---------------------------------------------------------
 step "build lockstep (Release, tests and benches off) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_TESTS=OFF -DLOCKSTEP_BENCH=OFF \
+cmake -S "$ROOT" -B "$BUILD" ${GEN[@]+"${GEN[@]}"} -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_TESTS=OFF -DLOCKSTEP_BENCH=OFF \
   ${LOCKSTEP_ARCH:+-DLOCKSTEP_ARCH=$LOCKSTEP_ARCH} -DCMAKE_INSTALL_PREFIX="$STAGE" >"$TMP/configure.log" \
   || { cat "$TMP/configure.log"; fail "configuring lockstep"; }
 cmake --build "$BUILD" -j "$JOBS"
@@ -93,7 +93,7 @@ rm -rf "$BUILD"
 step "configure and build examples/custom_model against $PREFIX"
 cp -r "$ROOT/examples/custom_model" "$EXAMPLE_SRC"
 rm -rf "$EXAMPLE_SRC/build"
-cmake -S "$EXAMPLE_SRC" -B "$EXAMPLE_BUILD" "${GEN[@]}" -DCMAKE_PREFIX_PATH="$PREFIX" >"$TMP/example_configure.log" \
+cmake -S "$EXAMPLE_SRC" -B "$EXAMPLE_BUILD" ${GEN[@]+"${GEN[@]}"} -DCMAKE_PREFIX_PATH="$PREFIX" >"$TMP/example_configure.log" \
   || { cat "$TMP/example_configure.log"; fail "configuring examples/custom_model"; }
 found=$(sed -n 's/^lockstep_DIR:[A-Z]*=//p' "$EXAMPLE_BUILD/CMakeCache.txt")
 [ "$found" = "$CONFIG_DIR" ] || fail "find_package(lockstep) found '$found', expected '$CONFIG_DIR'"

@@ -91,10 +91,8 @@ struct CheesSegment {
         chees_transition<Model, W>(model, data, s, rec, c0, seed, t, n_steps, info);
       else
         hmc::hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
-      if (out.save && t >= out.first_iteration && (t - out.first_iteration) % out.thin == 0) {
-        const int d = out.first_draw + static_cast<int>((t - out.first_iteration) / out.thin);
-        store(c0, d, n_steps, info);
-      }
+      const int d = out.draw_index(t);
+      if (d >= 0) store(c0, d, n_steps, info);
     }
   }
 

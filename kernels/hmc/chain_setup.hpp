@@ -92,10 +92,7 @@ struct EndWindow {
     s.step_size[c] = static_cast<Real>(eps);
     adapt::DualAveragingState st;
     adapt::DualAveraging::restart(st, eps);
-    adapt.da_mu[c] = st.mu;
-    adapt.da_s_bar[c] = st.s_bar;
-    adapt.da_x_bar[c] = st.x_bar;
-    adapt.da_counter[c] = st.counter;
+    adapt.store_dual_averaging(c, st);
   }
 };
 
@@ -104,8 +101,7 @@ struct FinishStepSize {
   ChainArrays s;
   AdaptArrays adapt;
   LS_HD void operator()(int c) const {
-    adapt::DualAveragingState st{adapt.da_mu[c], adapt.da_s_bar[c], adapt.da_x_bar[c],
-                                 adapt.da_counter[c]};
+    const adapt::DualAveragingState st = adapt.dual_averaging(c);
     if (st.counter > 0) s.step_size[c] = static_cast<Real>(adapt::DualAveraging::final_step_size(st));
   }
 };

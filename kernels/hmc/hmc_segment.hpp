@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/adapt/dual_averaging.hpp"
+#include "kernels/adapt/welford.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
@@ -35,6 +36,25 @@ struct AdaptArrays {
   Real* welford_mean = nullptr;  // [dim][n_pad]
   Real* welford_m2 = nullptr;    // [dim][n_pad]
   Real* last_accept = nullptr;   // [n_pad] accept_stat of the latest transition (pooled adaptation)
+
+  /// Chain c's dual-averaging state.
+  LS_HD adapt::DualAveragingState dual_averaging(int c) const {
+    return adapt::DualAveragingState{da_mu[c], da_s_bar[c], da_x_bar[c], da_counter[c]};
+  }
+  LS_HD void store_dual_averaging(int c, const adapt::DualAveragingState& st) const {
+    da_mu[c] = st.mu;
+    da_s_bar[c] = st.s_bar;
+    da_x_bar[c] = st.x_bar;
+    da_counter[c] = st.counter;
+  }
+  /// One dual-averaging update of chain c with its transition's acceptance statistic; returns
+  /// the chain's next step size.
+  LS_HD double adapt_step_size(const adapt::DualAveraging& da, int c, double accept_stat) const {
+    adapt::DualAveragingState st = dual_averaging(c);
+    const double eps = da.update(st, accept_stat);
+    store_dual_averaging(c, st);
+    return eps;
+  }
 };
 
 /// Where and what a segment writes (quantity-major [q][chain][draw], as DrawSet).
@@ -49,6 +69,13 @@ struct DrawTarget {
   std::uint64_t first_iteration = 0;  // iteration that maps to draw `first_draw`
   int first_draw = 0;
   int thin = 1;
+
+  /// The draw iteration t is saved as (Stan keeps iteration m of a phase when m % thin == 0),
+  /// or -1 when it is not saved.
+  LS_HD int draw_index(std::uint64_t t) const {
+    if (!save || t < first_iteration || (t - first_iteration) % thin != 0) return -1;
+    return first_draw + static_cast<int>((t - first_iteration) / thin);
+  }
 };
 
 /// Column order of HMC sampler statistics in DrawTarget::stats.
@@ -103,36 +130,14 @@ struct HmcSegment {
       Batch<W> eps_used = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
       hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
       for (int w = 0; w < W; ++w) adapt.last_accept[c0 + w] = info.accept_stat[w];
-      if (adapt_step_size) {
-        for (int w = 0; w < W; ++w) {
-          const int c = c0 + w;
-          adapt::DualAveragingState st{adapt.da_mu[c], adapt.da_s_bar[c], adapt.da_x_bar[c],
-                                       adapt.da_counter[c]};
-          s.step_size[c] = static_cast<Real>(dual_averaging.update(st, info.accept_stat[w]));
-          adapt.da_mu[c] = st.mu;
-          adapt.da_s_bar[c] = st.s_bar;
-          adapt.da_x_bar[c] = st.x_bar;
-          adapt.da_counter[c] = st.counter;
-        }
-      }
-      if (collect_metric) welford_update(c0, welford_count0 + static_cast<double>(t - t_begin) + 1);
-      if (out.save && t >= out.first_iteration && (t - out.first_iteration) % out.thin == 0) {
-        const int d = out.first_draw + static_cast<int>((t - out.first_iteration) / out.thin);
-        store(c0, d, n_steps, eps_used, info);
-      }
-    }
-  }
-
-  /// Welford's running mean and sum of squared deviations, n = samples including this one.
-  LS_HD void welford_update(int c0, double n) const {
-    const BlockView<W> q = s.block<W>(s.q, c0);
-    const BlockView<W> mean = s.block<W>(adapt.welford_mean, c0);
-    const BlockView<W> m2 = s.block<W>(adapt.welford_m2, c0);
-    const Real inv_n = static_cast<Real>(1.0 / n);
-    for (int i = 0; i < s.dim; ++i) {
-      const Batch<W> delta = q[i] - mean[i];
-      mean[i] += delta * inv_n;
-      m2[i] += delta * (q[i] - mean[i]);
+      if (adapt_step_size)
+        for (int w = 0; w < W; ++w)
+          s.step_size[c0 + w] = static_cast<Real>(adapt.adapt_step_size(dual_averaging, c0 + w, info.accept_stat[w]));
+      if (collect_metric)
+        adapt::welford_update(s.dim, s.block<W>(s.q, c0), s.block<W>(adapt.welford_mean, c0),
+                              s.block<W>(adapt.welford_m2, c0), welford_count0 + static_cast<double>(t - t_begin) + 1);
+      const int d = out.draw_index(t);
+      if (d >= 0) store(c0, d, n_steps, eps_used, info);
     }
   }
 

@@ -14,6 +14,7 @@
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/leapfrog.hpp"
+#include "kernels/hmc/metric.hpp"
 #include "kernels/hmc/momentum.hpp"
 
 namespace lockstep {
@@ -54,16 +55,17 @@ LS_HD Proposal<W> propose(const Model& model, const typename Model::Data& data, 
   Batch<W>& logp = *reinterpret_cast<Batch<W>*>(s.logp + c0);
   const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
 
+  const DiagMetric<BlockView<W>> metric{minv, dim};
   draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
   Proposal<W> r;
-  r.h0 = kinetic_energy(dim, p, minv) - logp;
+  r.h0 = metric.kinetic(p) - logp;
   for (int i = 0; i < dim; ++i) {
     q0[i] = q[i];
     g0[i] = g[i];
   }
   r.logp0 = logp;
-  r.logp1 = leapfrog(model, data, dim, q, p, g, minv, eps, n_steps, logp);
-  r.h1 = kinetic_energy(dim, p, minv) - r.logp1;
+  r.logp1 = leapfrog(model, data, dim, q, p, g, metric, eps, n_steps, logp);
+  r.h1 = metric.kinetic(p) - r.logp1;
   return r;
 }
 

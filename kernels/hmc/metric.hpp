@@ -11,7 +11,7 @@
 //
 // A "MetricOf" (DiagMetricOf, DenseMetricOf) is a small copyable functor that hands a kernel
 // the metric view of chain c; kernels are templates over it, so the diagonal path compiles to
-// exactly the arithmetic of kernels/hmc/leapfrog.hpp (bitwise the same results).
+// exactly the arithmetic of the SIMD path. The leapfrog itself is kernels/hmc/leapfrog.hpp.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -25,9 +25,13 @@
 namespace lockstep {
 namespace hmc {
 
-/// M^-1 = diag(minv).
+/// M^-1 = diag(minv). MinvView is the layout of the chain's inverse metric: Strided<Real>
+/// (one chain inside the coalesced [dim][n_pad] arrays), Dense<Real> (a lane-local copy, the
+/// CPU's NUTS) or BlockView<W> (a SIMD block of W chains, static HMC and ChEES, where the
+/// position and momentum views are BlockView<W> too and the arithmetic is over Batch<W>).
+template <class MinvView = Strided<Real>>
 struct DiagMetric {
-  Strided<Real> minv;
+  MinvView minv;
   int dim;
 
   /// out = M^-1 p.
@@ -35,25 +39,28 @@ struct DiagMetric {
   LS_HD LS_INLINE void sharp(V p, V out) const {
     for (int i = 0; i < dim; ++i) out[i] = minv[i] * p[i];
   }
-  /// 1/2 p^T M^-1 p, summed as kernels/hmc/leapfrog.hpp's kinetic_energy.
+  /// 1/2 p^T M^-1 p.
   template <class V>
-  LS_HD LS_INLINE Real kinetic(V p) const {
-    Real k = Real(0);
+  LS_HD LS_INLINE auto kinetic(V p) const -> typename V::value_type {
+    typename V::value_type k = Real(0);
     for (int i = 0; i < dim; ++i) k += minv[i] * p[i] * p[i];
     return k * Real(0.5);
   }
-  /// q <- q + eps M^-1 p.
-  template <class V>
-  LS_HD LS_INLINE void drift(V q, V p, Real eps) const {
+  /// q <- q + eps M^-1 p (eps: Real, or Batch<W> of per-chain step sizes).
+  template <class V, class T>
+  LS_HD LS_INLINE void drift(V q, V p, const T& eps) const {
     for (int i = 0; i < dim; ++i) q[i] += eps * minv[i] * p[i];
   }
-  /// p ~ N(0, M) from counter (iteration, purpose, offset + pair index).
+  /// p ~ N(0, M) from counter (iteration, purpose, offset + pair index); one-chain views only
+  /// (SIMD blocks draw with draw_momentum_block).
   template <class V>
   LS_HD LS_INLINE void draw(const Rng& rng, std::uint64_t iteration, Stream purpose,
                             std::uint32_t offset, V p) const {
     draw_momentum(rng, iteration, purpose, offset, dim, p, minv);
   }
 };
+template <class MinvView>
+DiagMetric(MinvView, int) -> DiagMetric<MinvView>;
 
 /// Full M^-1: element (i, j) at minv[i * dim + j]; L lower triangular at chol[i * dim + j].
 struct DenseMetric {
@@ -105,8 +112,8 @@ struct DenseMetric {
 /// The diagonal metric of chain c: ChainArrays::inv_metric, [dim][n_pad].
 struct DiagMetricOf {
   static constexpr bool kDense = false;
-  LS_HD DiagMetric operator()(const ChainArrays& s, int c) const {
-    return DiagMetric{s.chain(s.inv_metric, c), s.dim};
+  LS_HD DiagMetric<Strided<Real>> operator()(const ChainArrays& s, int c) const {
+    return DiagMetric<Strided<Real>>{s.chain(s.inv_metric, c), s.dim};
   }
 };
 
@@ -125,21 +132,6 @@ struct DenseMetricOf {
                        Strided<Real>{const_cast<Real*>(chol) + off, stride}, s.dim};
   }
 };
-
-/// One leapfrog step of size eps (negative: backward in time) under any metric:
-///   p <- p + eps/2 grad;  q <- q + eps M^-1 p;  grad <- grad log pi(q);  p <- p + eps/2 grad.
-/// Returns log pi at the new position. For DiagMetric the arithmetic is that of
-/// kernels/hmc/leapfrog.hpp's leapfrog(..., n_steps = 1).
-template <class Model, class V, class Metric>
-LS_HD LS_INLINE Real leapfrog_step(const Model& model, const typename Model::Data& data, int dim,
-                                   V q, V p, V grad, const Metric& metric, Real eps) {
-  const Real half = eps * Real(0.5);
-  for (int i = 0; i < dim; ++i) p[i] += half * grad[i];
-  metric.drift(q, p, eps);
-  const Real logp = model.log_density_and_grad(data, q, grad);
-  for (int i = 0; i < dim; ++i) p[i] += half * grad[i];
-  return logp;
-}
 
 }  // namespace hmc
 }  // namespace lockstep

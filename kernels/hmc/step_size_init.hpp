@@ -10,6 +10,7 @@
 
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
+#include "kernels/hmc/leapfrog.hpp"
 #include "kernels/hmc/metric.hpp"
 
 namespace lockstep {

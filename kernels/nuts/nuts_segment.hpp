@@ -33,13 +33,13 @@
 #include <cstdint>
 
 #include "kernels/adapt/dual_averaging.hpp"
+#include "kernels/adapt/welford.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
 #include "kernels/hmc/metric.hpp"
-#include "kernels/nuts/lane_metric.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
 
@@ -84,7 +84,7 @@ struct NutsSegment {
       } else {
         const Dense<Real> minv = scratch.local_minv(c);
         for (int i = 0; i < s.dim; ++i) minv[i] = metric.minv[i];
-        run(c, lane, DiagMetricView<Dense<Real>>{minv, s.dim});
+        run(c, lane, hmc::DiagMetric<Dense<Real>>{minv, s.dim});
       }
       for (int i = 0; i < s.dim; ++i) {
         q[i] = lane.q[i];
@@ -102,19 +102,10 @@ struct NutsSegment {
       const NutsInfo info = nuts_transition(model, data, lane, metric, eps, max_depth, PhiloxTreeUniforms{rng, t});
       s.grad_evals[c] += info.n_leapfrog;
       adapt.last_accept[c] = static_cast<Real>(info.accept_stat);
-      if (adapt_step_size) {
-        adapt::DualAveragingState st{adapt.da_mu[c], adapt.da_s_bar[c], adapt.da_x_bar[c], adapt.da_counter[c]};
-        s.step_size[c] = static_cast<Real>(dual_averaging.update(st, info.accept_stat));
-        adapt.da_mu[c] = st.mu;
-        adapt.da_s_bar[c] = st.s_bar;
-        adapt.da_x_bar[c] = st.x_bar;
-        adapt.da_counter[c] = st.counter;
-      }
+      if (adapt_step_size) s.step_size[c] = static_cast<Real>(adapt.adapt_step_size(dual_averaging, c, info.accept_stat));
       if (collect_metric) welford_update(c, lane.q, welford_count0 + static_cast<double>(t - t_begin) + 1);
-      if (out.save && t >= out.first_iteration && (t - out.first_iteration) % out.thin == 0) {
-        const int d = out.first_draw + static_cast<int>((t - out.first_iteration) / out.thin);
-        store(c, d, lane.q, eps, info);
-      }
+      const int d = out.draw_index(t);
+      if (d >= 0) store(c, d, lane.q, eps, info);
     }
   }
 
@@ -133,13 +124,7 @@ struct NutsSegment {
         for (int j = 0; j < dim; ++j) m2[i * dim + j] += di * (q[j] - mean[j]);
       }
     }
-    const Strided<Real> m2d = s.chain(adapt.welford_m2, c);
-    const Real inv_n = static_cast<Real>(1.0 / n);
-    for (int i = 0; i < dim; ++i) {
-      const Real delta = q[i] - mean[i];
-      mean[i] += delta * inv_n;
-      m2d[i] += delta * (q[i] - mean[i]);
-    }
+    adapt::welford_update(dim, q, mean, s.chain(adapt.welford_m2, c), n);
   }
 
   template <class V>

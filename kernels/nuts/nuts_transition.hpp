@@ -36,6 +36,7 @@
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
 #include "kernels/core/scalar_math.hpp"
+#include "kernels/hmc/leapfrog.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/tree_indexing.hpp"

@@ -58,7 +58,7 @@ std::vector<Real> run_block(const Model& model, const typename Model::Data& data
     lp[w] = lp0[w];
   }
   const Batch<W> out = leapfrog(model, data, b.dim, b.view(b.q), b.view(b.p), b.view(b.g),
-                                b.view(b.minv), e, n_steps, lp);
+                                DiagMetric{b.view(b.minv), b.dim}, e, n_steps, lp);
   return std::vector<Real>(out.v, out.v + W);
 }
 
@@ -69,7 +69,7 @@ std::vector<Real> run_scalar(const Model& model, const typename Model::Data& dat
   std::vector<Real> out(W);
   for (int c = 0; c < W; ++c)
     out[c] = leapfrog(model, data, b.dim, b.chain(b.q, c), b.chain(b.p, c), b.chain(b.g, c),
-                      b.chain(b.minv, c), eps[c], n_steps, lp0[c]);
+                      DiagMetric{b.chain(b.minv, c), b.dim}, eps[c], n_steps, lp0[c]);
   return out;
 }
 

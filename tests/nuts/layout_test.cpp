@@ -19,7 +19,7 @@
 #include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/metric.hpp"
-#include "kernels/nuts/lane_metric.hpp"
+#include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/nuts_segment.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
@@ -124,7 +124,7 @@ TEST(NutsLayout, BothLayoutsBuildTheSameTree) {
       lane_lo.q[i] = lo.s.chain(lo.s.q, c)[i];
       lane_lo.g[i] = lo.s.chain(lo.s.grad, c)[i];
     }
-    const nuts::DiagMetricView<Dense<Real>> metric_lo{minv, dim};
+    const hmc::DiagMetric<Dense<Real>> metric_lo{minv, dim};
     const Rng rng{99, static_cast<std::uint32_t>(c)};
     for (std::uint64_t t = 0; t < 20; ++t) {
       metric_co.draw(rng, t, Stream::kMomentum, 0, lane_co.p_f);

@@ -51,7 +51,7 @@ struct HostLane {
   HostLane(const HostLane&) = delete;
   HostLane& operator=(const HostLane&) = delete;
   nuts::NutsLane lane() const { return a.lane(s, 0); }
-  hmc::DiagMetric metric() { return hmc::DiagMetric{Strided<Real>{minv.data(), 1}, dim}; }
+  hmc::DiagMetric<Strided<Real>> metric() { return hmc::DiagMetric<Strided<Real>>{Strided<Real>{minv.data(), 1}, dim}; }
   /// Element i of checkpoint family f (0 left_p, 1 left_ps, 2 left_prefix, 3 right_ps,
   /// 4 right_prefix), slot j.
   Real checkpoint(int f, int j, int i) const { return ckpt[f][static_cast<std::size_t>(j) * dim + i]; }
