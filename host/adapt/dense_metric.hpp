@@ -14,6 +14,9 @@
 #include <cstddef>
 #include <vector>
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
 #include "host/backend/tree_sum.hpp"
 
 namespace lockstep {
@@ -33,26 +36,19 @@ inline void regularize_covariance(std::vector<double>& a, int dim, double n) {
     }
 }
 
-/// Cholesky factorization a = L L^T (Golub & Van Loan, "Matrix Computations", 4th ed.,
-/// algorithm 4.2.1) of a symmetric matrix; L lower triangular, row-major, zeros above the
-/// diagonal. Returns false (L unspecified) if a pivot is not positive or not finite.
+/// Cholesky factorization a = L L^T of a symmetric matrix (row-major; Eigen's LLT, which
+/// reads the lower triangle); L lower triangular, row-major, zeros above the diagonal.
+/// Returns false (L unspecified) if `a` has a non-finite entry or is not positive definite.
 inline bool cholesky_lower(const std::vector<double>& a, int dim, std::vector<double>& L) {
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  for (double x : a)
+    if (!std::isfinite(x)) return false;
+  const Eigen::LLT<RowMajor> llt(Eigen::Map<const RowMajor>(a.data(), dim, dim));
+  if (llt.info() != Eigen::Success) return false;
   L.assign(static_cast<std::size_t>(dim) * dim, 0.0);
-  auto at = [dim](std::vector<double>& x, int i, int j) -> double& {
-    return x[static_cast<std::size_t>(i) * dim + j];
-  };
-  for (int j = 0; j < dim; ++j) {
-    double d = a[static_cast<std::size_t>(j) * dim + j];
-    for (int k = 0; k < j; ++k) d -= at(L, j, k) * at(L, j, k);
-    if (!(d > 0) || !std::isfinite(d)) return false;
-    const double ljj = std::sqrt(d);
-    at(L, j, j) = ljj;
-    for (int i = j + 1; i < dim; ++i) {
-      double s = a[static_cast<std::size_t>(i) * dim + j];
-      for (int k = 0; k < j; ++k) s -= at(L, i, k) * at(L, j, k);
-      at(L, i, j) = s / ljj;
-    }
-  }
+  Eigen::Map<RowMajor>(L.data(), dim, dim) = llt.matrixL();
+  for (int i = 0; i < dim; ++i)
+    if (!(L[static_cast<std::size_t>(i) * (dim + 1)] > 0)) return false;
   return true;
 }
 
