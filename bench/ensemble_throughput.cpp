@@ -1,5 +1,5 @@
 // Walker updates per second and independent samples per second of the affine-invariant
-// ensemble sampler (stretch move) on the peak model of SEEDS.md section 4 (data/peak.csv),
+// ensemble sampler (stretch move) on the peak model of the peak tutorial (emcee / NumPyro / sbi; data/peak.csv),
 // at 32, 1024, 16384 and 65536 walkers, with emcee 3 (bench/peers/emcee_peak.py) on the same
 // model, data and walker count IN THE SAME RUN, and the ratio. The posterior is validated
 // against data/reference/peak.json (a long emcee run, scripts/make_peak_reference.py) before

@@ -5,7 +5,7 @@
 //
 // Priors (model option `priors`):
 //   posteriordb (default): mu ~ N(0, 5),  tau ~ half-Cauchy(0, 5)
-//   seed (SEEDS.md section 2): mu ~ N(0, 10),  log tau ~ N(5, 1)
+//   seed (the lecture notes on BDA3 chapter 5): mu ~ N(0, 10),  log tau ~ N(5, 1)
 //
 // Unconstrained parameters q = (mu, u = log tau, x_1..x_J) where x_j = theta_j (centered)
 // or x_j = eta_j with theta_j = mu + tau * eta_j, eta_j ~ N(0, 1) (non-centered).

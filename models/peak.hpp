@@ -1,5 +1,5 @@
 #pragma once
-// Peak plus linear background with known heteroscedastic errors (SEEDS.md section 4, the
+// Peak plus linear background with known heteroscedastic errors (the
 // emcee / NumPyro / sbi tutorial):
 //
 //   f(x; l, m, s, a, b) = l exp(-(m - x)^2 / (2 s^2)) + a + b x,

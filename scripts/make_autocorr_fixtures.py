@@ -13,7 +13,7 @@ Cases (numpy Generator(PCG64), fixed seeds):
   short_odd.json  129 draws (not a power of two) x 3 walkers, white noise and phi = 0.95 (too
                   short for tol = 50: flagged)
   emcee_peak.json a real emcee run (stretch move, 8 walkers x 400 steps) on the peak model of
-                  SEEDS.md section 4 (data/peak.csv) from a 1e-4 ball: burn-in included, tau
+                  the peak tutorial (emcee / NumPyro / sbi; data/peak.csv) from a 1e-4 ball: burn-in included, tau
                   large, flagged too short
   function_1d.json one AR(1) series of 300 draws and its normalized autocorrelation function
 

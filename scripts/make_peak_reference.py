@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes data/reference/peak.json: the posterior of the `peak` model on data/peak.csv by a long
 emcee 3 run (an implementation independent of lockstep), for bench/ensemble_throughput.cpp's
-validation and for anyone comparing samplers on SEEDS.md section 4.
+validation and for anyone comparing samplers on the peak-plus-background model (data/peak.csv).
 
 Model (models/peak.hpp): y ~ N(l exp(-(m - x)^2 / (2 s^2)) + a + b x, y_err), box prior
 l, m, a, b in (-2, 2), s in (0, 2). emcee's stretch move, 128 walkers started in a 1e-4 ball

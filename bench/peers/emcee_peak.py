@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""emcee peer benchmark: the peak-plus-background model of SEEDS.md section 4.
+"""emcee peer benchmark: the peak-plus-background model of the emcee / NumPyro / sbi tutorial (data/peak.csv).
 
 Runs emcee 3 (pip) on exactly the model lockstep's `peak` implements (models/peak.hpp):
     f(x) = l exp(-(m - x)^2 / (2 s^2)) + a + b x,   y ~ N(f(x), y_err),

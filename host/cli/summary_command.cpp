@@ -35,7 +35,7 @@ int run_models() {
     if (i.data_fields.empty()) {
       std::cout << "  data: none\n";
     } else {
-      std::cout << "  data fields (--data FILE.json):\n";
+      std::cout << "  data fields (--data FILE: JSON, or CSV with one column per field):\n";
       for (const auto& f : i.data_fields) std::cout << "    " << f.name << ": " << f.help << "\n";
     }
     std::string algorithms, capabilities;

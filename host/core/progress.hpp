@@ -1,5 +1,5 @@
 #pragma once
-// Progress: a writer interface whose base does nothing (DESIGN.md habit 8). The CLI
+// Progress: a writer interface whose base does nothing. The CLI
 // installs one that prints iterations, rate and time left on a terminal.
 namespace lockstep {
 

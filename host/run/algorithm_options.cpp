@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/contract/input_error.hpp"
+#include "models/contract/parse_number.hpp"
 
 namespace lockstep {
 
@@ -11,13 +12,7 @@ int AlgorithmOptions::get_int(const std::string& flag, int fallback, int min_val
   auto it = given_.find(flag);
   if (it == given_.end()) return fallback;
   long v = 0;
-  std::size_t used = 0;
-  try {
-    v = std::stol(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != it->second.size()) throw InputError(flag + ": '" + it->second + "' is not an integer");
+  if (!parse_integer(it->second, v)) throw InputError(flag + ": '" + it->second + "' is not an integer");
   if (v < min_value || v > max_value)
     throw InputError(flag + ": must be between " + std::to_string(min_value) + " and " + std::to_string(max_value) +
                      ", found " + it->second);
@@ -28,14 +23,7 @@ double AlgorithmOptions::get_real(const std::string& flag, double fallback) cons
   auto it = given_.find(flag);
   if (it == given_.end()) return fallback;
   double v = 0;
-  std::size_t used = 0;
-  try {
-    v = std::stod(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != it->second.size() || !std::isfinite(v))
-    throw InputError(flag + ": '" + it->second + "' is not a finite number");
+  if (!parse_real(it->second, v)) throw InputError(flag + ": '" + it->second + "' is not a finite number");
   return v;
 }
 

@@ -44,7 +44,7 @@
 // and nvcc does too; every formula here is accurate with or without contraction, but the
 // last bit of a result may differ between targets, and even between inlining contexts
 // (g++ forms FMAs per function body after inlining): CPU and GPU agree statistically, not
-// bitwise (DESIGN.md).
+// bitwise (docs/architecture.md).
 #include <cmath>
 #include <cstdint>
 #include <cstring>

@@ -13,6 +13,7 @@
 #include "models/contract/data_source.hpp"
 #include "models/contract/data_store.hpp"
 #include "models/contract/input_error.hpp"
+#include "models/contract/parse_number.hpp"
 
 namespace lockstep {
 
@@ -44,14 +45,7 @@ class ModelArgs {
     auto it = find(key);
     if (it == options_.end()) return fallback;
     long v = 0;
-    std::size_t used = 0;
-    try {
-      v = std::stol(it->second, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != it->second.size())
-      bad(key, "'" + it->second + "' is not an integer");
+    if (!parse_integer(it->second, v)) bad(key, "'" + it->second + "' is not an integer");
     if (v < min_value) bad(key, "must be at least " + std::to_string(min_value));
     return v;
   }
@@ -60,13 +54,7 @@ class ModelArgs {
     auto it = find(key);
     if (it == options_.end()) return fallback;
     double v = 0;
-    std::size_t used = 0;
-    try {
-      v = std::stod(it->second, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != it->second.size()) bad(key, "'" + it->second + "' is not a number");
+    if (!parse_real(it->second, v)) bad(key, "'" + it->second + "' is not a finite number");
     return v;
   }
 

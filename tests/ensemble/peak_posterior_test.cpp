@@ -1,4 +1,4 @@
-// The ensemble posterior of the peak model (SEEDS.md section 4) agrees with static HMC:
+// The ensemble posterior of the peak model (the emcee / NumPyro / sbi tutorial) agrees with static HMC:
 // both start at theta0 = (0.5, 0.6, 0.2, -0.2, 0.1) (the ensemble in a 1e-4 ball around it,
 // HMC from its unconstrained image via HmcConfig::init_unconstrained), and every posterior
 // mean must agree within 5 combined Monte Carlo standard errors.

@@ -3,7 +3,7 @@
 // The same chain, state, momentum and Philox uniforms must give the same transition in both:
 // the same tree (depth, leapfrog count, divergence) and the same sample up to rounding
 // (g++ may contract a*b+c differently in the vectorized lane-local loops, so the last bits
-// may differ: DESIGN.md). Also the lane-local indexing itself: chain c's vectors at c * ld,
+// may differ: docs/architecture.md). Also the lane-local indexing itself: chain c's vectors at c * ld,
 // its checkpoint slot j at (c * n_slots + j) * ld, and nuts::NutsSegment instantiated with
 // each layout (the lane-local one copies the chain's state and metric into the lane and the
 // sample back out): the same draws and the same adaptation state.
@@ -236,7 +236,7 @@ TEST(NutsLayout, BothLayoutsOfNutsSegmentGiveTheSameDraws) {
   // no resynchronisation, so rounding differences could accumulate. The tree of every
   // iteration must be the same (depth, leapfrog count, divergence); reals agree to kTol
   // relative: the lane-local loops may round the last bit differently (FMA contraction,
-  // DESIGN.md), and any real disagreement (a wrong copy, slot or stride) shows up at O(1).
+  // docs/architecture.md), and any real disagreement (a wrong copy, slot or stride) shows up at O(1).
   const auto m = load_eight_schools<EightNC>();
   constexpr int kPad = 8, kChains = 5, kMaxDepth = 8, kDraws = 30;
   constexpr double kTol = 1e-9;

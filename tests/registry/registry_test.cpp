@@ -14,20 +14,10 @@
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
 #include "models/contract/input_error.hpp"
+#include "tests/models/model_loading.hpp"
 
 namespace lockstep {
 namespace {
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
@@ -37,7 +27,7 @@ TEST(AlgorithmTable, CommandsTakeTheirAlgorithmsAndFlagsFromTheList) {
   EXPECT_EQ(sample.front()->name, "nuts") << "NUTS is the default of `sample`";
   EXPECT_EQ(find_algorithm("hmc").name, "hmc");
   EXPECT_EQ(find_algorithm("ensemble", "ensemble").command, "ensemble");
-  EXPECT_TRUE(contains(error_of([] { find_algorithm("ensemble"); }), "--algorithm: 'ensemble' is not one of: nuts"));
+  EXPECT_TRUE(contains(testing_models::input_error_of([] { find_algorithm("ensemble"); }), "--algorithm: 'ensemble' is not one of: nuts"));
   // Each flag of `sample` appears once, though several algorithms declare --target-accept.
   const auto flags = command_flags("sample");
   EXPECT_EQ(std::count_if(flags.begin(), flags.end(), [](const FlagSpec& f) { return f.flag == "--target-accept"; }),
@@ -49,28 +39,28 @@ TEST(AlgorithmTable, CommandsTakeTheirAlgorithmsAndFlagsFromTheList) {
 TEST(AlgorithmTable, AFlagTheAlgorithmDoesNotUseIsRefused) {
   AlgorithmOptions o;
   o.set("--steps", "5");
-  EXPECT_EQ(error_of([&] { refuse_unused_flags(find_algorithm("nuts"), o); }),
+  EXPECT_EQ(testing_models::input_error_of([&] { refuse_unused_flags(find_algorithm("nuts"), o); }),
             "--steps: not used by --algorithm nuts (a flag of: hmc)");
   refuse_unused_flags(find_algorithm("hmc"), o);  // hmc uses it: no error
   AlgorithmOptions depth;
   depth.set("--max-depth", "4");
-  EXPECT_TRUE(contains(error_of([&] { refuse_unused_flags(find_algorithm("chees"), depth); }), "a flag of: nuts"));
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] { refuse_unused_flags(find_algorithm("chees"), depth); }), "a flag of: nuts"));
 }
 
 TEST(AlgorithmTable, BadFlagValuesNameTheFlag) {
   const RunSettings s;
   AlgorithmOptions o;
   o.set("--max-depth", "0");
-  EXPECT_TRUE(contains(error_of([&] { find_algorithm("nuts").validate(s, o); }), "--max-depth: must be between 1"));
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] { find_algorithm("nuts").validate(s, o); }), "--max-depth: must be between 1"));
   AlgorithmOptions m;
   m.set("--metric", "full");
-  EXPECT_EQ(error_of([&] { find_algorithm("nuts").validate(s, m); }), "--metric: 'full' is not one of: diag, dense");
+  EXPECT_EQ(testing_models::input_error_of([&] { find_algorithm("nuts").validate(s, m); }), "--metric: 'full' is not one of: diag, dense");
   AlgorithmOptions t;
   t.set("--target-accept", "1.5");
-  EXPECT_TRUE(contains(error_of([&] { find_algorithm("hmc").validate(s, t); }), "--target-accept: must be strictly"));
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] { find_algorithm("hmc").validate(s, t); }), "--target-accept: must be strictly"));
   AlgorithmOptions w;
   w.set("--walkers", "x");
-  EXPECT_EQ(error_of([&] { find_algorithm("ensemble", "ensemble").validate(s, w); }), "--walkers: 'x' is not an integer");
+  EXPECT_EQ(testing_models::input_error_of([&] { find_algorithm("ensemble", "ensemble").validate(s, w); }), "--walkers: 'x' is not an integer");
 }
 
 TEST(ModelTable, EntriesKnowTheirAlgorithmsAndCapabilities) {
@@ -84,14 +74,14 @@ TEST(ModelTable, EntriesKnowTheirAlgorithmsAndCapabilities) {
   EXPECT_FALSE(funnel.supports("ensemble"));
   EXPECT_TRUE(funnel.capabilities.empty());
   EXPECT_TRUE(find_model("eight_schools_noncentered").has(Capability::kGeneratedQuantities));
-  EXPECT_TRUE(contains(error_of([] { find_model("nope"); }), "model 'nope' is unknown (known models: "));
+  EXPECT_TRUE(contains(testing_models::input_error_of([] { find_model("nope"); }), "model 'nope' is unknown (known models: "));
 }
 
 TEST(ModelTable, WhatAModelLacksIsOneLineListingTheModelsThatHaveIt) {
-  EXPECT_EQ(error_of([] { require_algorithm(find_model("funnel"), "ensemble"); }),
+  EXPECT_EQ(testing_models::input_error_of([] { require_algorithm(find_model("funnel"), "ensemble"); }),
             "model 'funnel' cannot run 'ensemble': it has no log_density_constrained (a log density on the "
             "constrained scale); models that can: peak");
-  EXPECT_EQ(error_of([] { require_capability(find_model("funnel"), Capability::kSimulate, "abc"); }),
+  EXPECT_EQ(testing_models::input_error_of([] { require_capability(find_model("funnel"), Capability::kSimulate, "abc"); }),
             "abc: model 'funnel' has no simulate; models that have it: peak");
   require_algorithm(find_model("peak"), "ensemble");  // no error
 }
@@ -102,7 +92,7 @@ TEST(ModelTable, RegisteringTheSameEntryTwiceIsHarmlessAnotherWithTheNameIsRefus
   register_model(copy);
   EXPECT_EQ(model_table().size(), n);
   copy.make = find_model("funnel").make;
-  EXPECT_TRUE(contains(error_of([&] { register_model(copy); }), "registered twice"));
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] { register_model(copy); }), "registered twice"));
 }
 
 TEST(AnyModel, RunsAnAlgorithmByNameOrWithItsConfig) {
@@ -125,7 +115,7 @@ TEST(AnyModel, RunsAnAlgorithmByNameOrWithItsConfig) {
   EXPECT_EQ(by_name.values, by_config.values) << "the same run either way";
   EXPECT_EQ(info_name.gradient_evaluations, info_config.gradient_evaluations);
   EXPECT_EQ(info_name.algorithm, "hmc");
-  EXPECT_TRUE(contains(error_of([&] { model->run("ensemble", s, {}, by_name, info_name, nullptr); }),
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] { model->run("ensemble", s, {}, by_name, info_name, nullptr); }),
                        "cannot run 'ensemble'"));
 }
 

@@ -8,18 +8,9 @@
 #include "host/core/text.hpp"
 #include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
+#include "models/contract/parse_number.hpp"
 
 namespace lockstep {
-namespace {
-
-bool parse_double(const std::string& s, double& v) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  v = std::strtod(s.c_str(), &end);
-  return end && *end == '\0' && std::isfinite(v);
-}
-
-}  // namespace
 
 std::string move_name(ensemble::MoveKind kind) {
   switch (kind) {
@@ -49,7 +40,7 @@ std::vector<WeightedMove> parse_moves(const std::string& spec) {
     }
     if (colon != std::string::npos) {
       const std::string w(trim(item.substr(colon + 1)));
-      if (!parse_double(w, m.weight) || !(m.weight > 0))
+      if (!parse_real(w, m.weight) || !(m.weight > 0))
         throw InputError("--move: weight of '" + name + "' must be a positive number, found '" + w + "'");
     }
     for (const WeightedMove& o : out)
@@ -71,7 +62,7 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
   const std::vector<std::string> items = split(text, ',');
   for (std::size_t i = 0; i < items.size(); ++i) {
     double v = 0;
-    if (!parse_double(items[i], v))
+    if (!parse_real(items[i], v))
       throw InputError(flag + ": value " + std::to_string(i + 1) + " ('" + items[i] + "') is not a finite number");
     out.push_back(v);
   }

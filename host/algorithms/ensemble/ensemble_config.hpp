@@ -1,6 +1,6 @@
 #pragma once
 // Options of the affine-invariant ensemble sampler (host/algorithms/ensemble/ensemble_sampler.hpp), one config
-// struct with defaults (DESIGN.md habit 6), and the parsing of the --move mixture.
+// struct with defaults, and the parsing of the --move mixture.
 #include <cstdint>
 #include <string>
 #include <vector>
