@@ -60,9 +60,31 @@ void check_threads(int threads) {
 std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::string& algorithm) {
   const ModelEntry& entry = find_model(o.model);
   if (!algorithm.empty()) require_algorithm(entry, algorithm);
+  std::map<std::string, std::string> options = parse_set_options(o.set);
+  std::vector<std::pair<std::string, std::string>> origins;
+  for (const auto& kv : o.model_flags) {
+    const ModelFlagInfo* mine = nullptr;
+    for (const ModelFlagInfo& f : entry.info.flags)
+      if (f.flag == kv.first) mine = &f;
+    if (!mine) {
+      std::string users;
+      for (const ModelEntry& e : model_table())
+        for (const ModelFlagInfo& f : e.info.flags)
+          if (f.flag == kv.first) users += (users.empty() ? "" : ", ") + e.info.name;
+      throw InputError(kv.first + ": not a flag of model '" + o.model + "' (a flag of: " + users + ")");
+    }
+    if (kv.second.size() > 1 && !mine->repeatable) throw InputError(kv.first + ": give it once");
+    if (options.count(mine->option))
+      throw InputError(kv.first + ": given as --set " + mine->option + " too; give it once");
+    std::string joined;
+    for (std::size_t i = 0; i < kv.second.size(); ++i) joined += (i ? "\n" : "") + kv.second[i];
+    options[mine->option] = joined;
+    origins.push_back({kv.first, mine->option});
+  }
   std::unique_ptr<DataSource> data;
   if (!o.data.empty()) data = load_data_file(o.data);
-  ModelArgs args(o.model, parse_set_options(o.set), data.get());
+  ModelArgs args(o.model, options, data.get());
+  for (const auto& fo : origins) args.set_flag_origin(fo.first, fo.second);
   return entry.make(args);
 }
 

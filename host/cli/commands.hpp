@@ -24,6 +24,8 @@ struct ModelOptions {
   std::vector<std::string> set;  // key=value model options
   long long seed = -1;           // -1: choose one and print it
   int threads = 0;
+  /// Values of the models' own flags (ModelInfo::flags), by flag; several for a repeated one.
+  std::map<std::string, std::vector<std::string>> model_flags;
 };
 
 struct SampleOptions : ModelOptions {
@@ -40,6 +42,7 @@ struct SampleOptions : ModelOptions {
   AlgorithmOptions algorithm_options;  // the chosen algorithm's own flags
   bool quiet = false;
   int superchains = 0;           // K > 0: nested R-hat with K superchains (K divides chains)
+  bool print_model = false;      // print the resolved model and stop
 };
 
 int run_sample(const SampleOptions& o);

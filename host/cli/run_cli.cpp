@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -43,6 +44,20 @@ void add_model_options(CLI::App* app, ModelOptions& o) {
   app->add_option("--set", o.set, "Model option key=value (repeatable)");
   app->add_option("--seed", o.seed, "Random seed (default: random, printed)");
   app->add_option("--threads", o.threads, "CPU worker threads (default: all cores)");
+  // The models' own flags (ModelInfo::flags), each once.
+  std::vector<std::string> seen;
+  for (const ModelEntry& e : model_table())
+    for (const ModelFlagInfo& f : e.info.flags) {
+      if (std::find(seen.begin(), seen.end(), f.flag) != seen.end()) continue;
+      seen.push_back(f.flag);
+      const std::string flag = f.flag;
+      app->add_option_function<std::string>(
+             flag, [&o, flag](const std::string& v) { o.model_flags[flag].push_back(v); },
+             f.help + " [model " + e.info.name + "]")
+          ->type_name(f.value_name)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+          ->trigger_on_parse();
+    }
 }
 
 std::string sample_algorithm_help() {
@@ -54,6 +69,12 @@ std::string sample_algorithm_help() {
 }  // namespace
 
 int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
+  try {
+    for (ModelEntry& e : extra_models) register_model(std::move(e));
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
+    return 2;
+  }
   CLI::App app{"lockstep: thousands of MCMC chains in lock-step, on CPU cores or a GPU"};
   app.require_subcommand(1);
 
@@ -71,6 +92,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sample->add_option("--thin", so.thin, "Keep every K-th draw (default 1)");
   sample->add_option("--algorithm", so.algorithm, sample_algorithm_help());
   sample->add_flag("--quiet", so.quiet, "No progress display");
+  sample->add_flag("--print-model", so.print_model, "Print the resolved model (blocks, priors, design) and stop");
   sample->add_option("--superchains", so.superchains,
                      "K superchains for nested R-hat: K must divide --chains; a superchain's chains share one start");
   add_algorithm_flags(sample, "sample", so.algorithm_options);
@@ -114,7 +136,6 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
 
   try {
-    for (ModelEntry& e : extra_models) register_model(std::move(e));
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -79,6 +79,10 @@ int run_sample(const SampleOptions& o) {
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
 
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
+  if (o.print_model) {
+    std::cout << model->describe();
+    return 0;
+  }
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())

@@ -68,6 +68,11 @@ class AnyModel {
   /// Log density and gradient at one unconstrained point (on the backend; host copy back).
   virtual double log_density_and_grad(const std::vector<double>& q, std::vector<double>& grad) const = 0;
 
+  /// The resolved model in text (`sample --print-model`): name, dimension, outputs and, for a
+  /// model with `static std::string describe(const Loaded<Model>&)`, its own description
+  /// (parameter blocks, priors, design, levels).
+  virtual std::string describe() const = 0;
+
   virtual bool has(Capability c) const = 0;
   /// The optional capabilities at one point; std::logic_error when the model lacks one.
   /// theta: the constrained parameters (the first dim() outputs); (seed, index): the Philox

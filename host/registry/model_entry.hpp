@@ -123,6 +123,24 @@ class AnyModelImpl final : public AnyModel {
     return r.first;
   }
 
+  std::string describe() const override {
+    std::string s = "model " + Model::info().name + ": " + Model::info().summary + "\n";
+    s += "  unconstrained dimension " + std::to_string(dim()) + ", " + std::to_string(m_.names.size()) + " outputs: ";
+    for (std::size_t i = 0; i < m_.names.size(); ++i) {
+      if (i == 12 && m_.names.size() > 14) {
+        s += ", ... (" + std::to_string(m_.names.size() - 13) + " more), " + m_.names.back();
+        break;
+      }
+      s += (i ? ", " : "") + m_.names[i];
+    }
+    s += "\n";
+    if (!m_.generated_names.empty())
+      s += "  generated quantities: " + std::to_string(m_.generated_names.size()) + " (" + m_.generated_names.front() +
+           (m_.generated_names.size() > 1 ? " ... " + m_.generated_names.back() : std::string()) + ")\n";
+    if constexpr (traits::has_describe<Model>::value) s += Model::describe(m_);
+    return s;
+  }
+
   bool has(Capability c) const override {
     for (Capability k : registry_detail::capabilities_of<Model>())
       if (k == c) return true;

@@ -58,6 +58,30 @@ class ModelArgs {
     return v;
   }
 
+  /// Free text (e.g. a formula); `fallback` when not given.
+  std::string option_text(const std::string& key, const std::string& fallback) {
+    auto it = find(key);
+    return it == options_.end() ? fallback : it->second;
+  }
+
+  /// Every value of a repeatable option (a model flag given several times arrives as the
+  /// values joined by newlines); empty when not given.
+  std::vector<std::string> option_list(const std::string& key) {
+    std::vector<std::string> out;
+    auto it = find(key);
+    if (it == options_.end()) return out;
+    std::string cur;
+    for (char c : it->second)
+      if (c == '\n') {
+        out.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    out.push_back(cur);
+    return out;
+  }
+
   /// One of a fixed set of words; the first is the default.
   std::string option_choice(const std::string& key, const std::vector<std::string>& allowed) {
     auto it = find(key);
@@ -83,8 +107,21 @@ class ModelArgs {
     return options_.find(key);
   }
   [[noreturn]] void bad(const std::string& key, const std::string& what) const {
-    throw InputError("--set " + key + ": " + what);
+    throw InputError(flag_of(key) + ": " + what);
   }
+  /// How the user spelt option `key`: its model flag (--formula) or --set key.
+  std::string flag_of(const std::string& key) const {
+    for (const auto& f : flag_keys_)
+      if (f.second == key) return f.first;
+    return "--set " + key;
+  }
+
+ public:
+  /// Records that option `key` came from model flag `flag` (for messages).
+  void set_flag_origin(const std::string& flag, const std::string& key) { flag_keys_.push_back({flag, key}); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> flag_keys_;
 
   std::string model_;
   std::map<std::string, std::string> options_;

@@ -33,6 +33,13 @@ template <class M>
 struct declares_unconstrained<M, std::void_t<decltype(M::kParametersUnconstrained)>>
     : std::integral_constant<bool, M::kParametersUnconstrained> {};
 
+/// static std::string describe(const Loaded<M>&): the model's own text for --print-model.
+template <class M, class = void>
+struct has_describe : std::false_type {};
+template <class M>
+struct has_describe<M, std::void_t<decltype(std::string(M::describe(std::declval<const Loaded<M>&>())))>>
+    : std::true_type {};
+
 template <class M, class = void>
 struct has_data_type : std::false_type {};
 template <class M>

@@ -20,10 +20,23 @@ struct ModelFieldInfo {
   std::string help;
 };
 
+/// A command-line flag of its own that a model family declares (e.g. the glmm's --formula):
+/// the commands that take a model (sample, study, check, ensemble) accept it when that model is
+/// chosen, and pass its value as the option `option` (ModelArgs::option_text; repeated values
+/// through ModelArgs::option_list).
+struct ModelFlagInfo {
+  std::string flag;        // "--formula"
+  std::string option;      // "formula"
+  std::string value_name;  // "F"
+  std::string help;
+  bool repeatable = false;
+};
+
 struct ModelInfo {
   std::string name;
   std::string summary;
   std::vector<ModelOptionInfo> options;
+  std::vector<ModelFlagInfo> flags;  // the model's own command-line flags (usually none)
   std::vector<ModelFieldInfo> data_fields;  // empty: the model needs no data file
   std::string parameters;                   // e.g. "mu, tau, theta[1..J]"
 };
