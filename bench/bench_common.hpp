@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "host/backend/lanes.hpp"
 #include "host/diagnostics/reference_posterior.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/core/draw_set.hpp"
@@ -40,9 +41,18 @@ inline std::string load_average() {
   return a + " " + b + " " + c;
 }
 
+/// True when the lanes can run here. A CUDA build on a machine without a device prints one
+/// line and the benchmark returns backend::kSkipExitCode:
+///   if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
+inline bool device_ready(const char* name) {
+  if (!backend::is_cuda_build() || backend::cuda_device_count() > 0) return true;
+  std::printf("# %s: no CUDA device (cudaGetDeviceCount reports 0); skipped\n", name);
+  return false;
+}
+
 inline void print_machine(int argc, char** argv) {
-  std::printf("# machine: %s, %u hardware threads\n# command:", cpu_model().c_str(),
-              std::thread::hardware_concurrency());
+  std::printf("# machine: %s, %u hardware threads; lanes on %s\n# command:", cpu_model().c_str(),
+              std::thread::hardware_concurrency(), backend::describe_backend().c_str());
   for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
   std::printf("\n");
 }

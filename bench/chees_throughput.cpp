@@ -91,6 +91,7 @@ Config config_of(int chains, int warmup, int draws, std::uint64_t seed, int thre
 }
 
 int main(int argc, char** argv) {
+  if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
   bool quick = false;
   int threads = 0, warmup = 200, draws = 200;
   for (int i = 1; i < argc; ++i) {

@@ -46,6 +46,7 @@ double cpu_seconds() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
   int chains = 4096, draws = 1000, threads = 0, repeat = 3;
   std::string dir = "/tmp";
   for (int i = 1; i < argc; ++i) {

@@ -179,6 +179,7 @@ Peer run_emcee(int walkers, int max_steps, long budget, bool vectorized) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
   bool quick = false, emcee = true;
   int threads = 0;
   for (int i = 1; i < argc; ++i) {

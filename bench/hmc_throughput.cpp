@@ -102,6 +102,7 @@ Timing run(const AnyModel& model, const Workload& w, int chains, int iterations,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
   bool quick = false;
   int threads = 0;
   double target_seconds = -1;

@@ -155,6 +155,7 @@ std::vector<int> parse_list(const char* s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!bench::device_ready(argv[0])) return backend::kSkipExitCode;
   bool quick = false, stan = true;
   int threads = 0;
   std::vector<int> chain_list;

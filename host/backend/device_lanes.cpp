@@ -7,6 +7,10 @@
 #endif
 #include <omp.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
+
 namespace lockstep {
 namespace backend {
 
@@ -31,6 +35,37 @@ int cuda_device_count() {
   if (cudaGetDeviceCount(&n) != cudaSuccess) return 0;
   return n;
 #else
+  return 0;
+#endif
+}
+
+std::string describe_backend() {
+#if defined(LOCKSTEP_CUDA)
+  int device = 0;
+  cudaDeviceProp p{};
+  if (cuda_device_count() == 0 || cudaGetDevice(&device) != cudaSuccess ||
+      cudaGetDeviceProperties(&p, device) != cudaSuccess)
+    return "CUDA (no device)";
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "CUDA device %d: %s, compute capability %d.%d, %.1f GiB", device, p.name, p.major,
+                p.minor, static_cast<double>(p.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+#else
+  return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenMP)";
+#endif
+}
+
+unsigned long long available_memory_bytes() {
+#if defined(LOCKSTEP_CUDA)
+  std::size_t free_bytes = 0, total = 0;
+  if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return 0;
+  return free_bytes;
+#else
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  unsigned long long kib = 0;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024ull;
   return 0;
 #endif
 }

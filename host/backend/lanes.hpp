@@ -10,6 +10,7 @@
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <string>
 #include <vector>
 
 #include "kernels/core/config.hpp"
@@ -75,6 +76,19 @@ bool is_cuda_build();
 
 /// Number of CUDA devices visible (0 on a CPU build or on a machine without a GPU).
 int cuda_device_count();
+
+/// The exit status a test or benchmark binary returns when it cannot run here (a CUDA build
+/// on a machine without a device); ctest's SKIP_RETURN_CODE.
+constexpr int kSkipExitCode = 77;
+
+/// What runs the lanes, for messages: "CPU, 2 threads (OpenMP)" or "CUDA device 0: NVIDIA
+/// H200, compute capability 9.0, 139.8 GiB".
+std::string describe_backend();
+
+/// Bytes of memory a run can still allocate where the lanes run: the device's free memory
+/// (cudaMemGetInfo) on the CUDA backend, the host's MemAvailable (/proc/meminfo) on the CPU
+/// (0 when unknown).
+unsigned long long available_memory_bytes();
 
 }  // namespace backend
 }  // namespace lockstep

@@ -87,6 +87,9 @@ int run_check(const CheckOptions& o);
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag, int minimum);
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
 int run_models();
+/// `lockstep info`: version, backend, CUDA devices, lanes and precision (for scripts such as
+/// scripts/gpu_box.sh: the line "cuda_devices: N").
+int run_info();
 
 /// Checks --output (.csv or .nc) and --summary (.json) names and that both can be written,
 /// before any work is done.

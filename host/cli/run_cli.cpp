@@ -134,6 +134,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   check->add_option("--tolerance", co.tolerance, "Gradient tolerance: |g - fd| <= T max(1, |g|) (default 1e-6)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
+  CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   try {
     app.parse(argc, argv);
@@ -154,6 +155,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     if (ens->parsed()) return run_ensemble(eo);
     if (study->parsed()) return run_study(to);
     if (check->parsed()) return run_check(co);
+    if (info->parsed()) return run_info();
     return run_models();
   } catch (const InputError& e) {
     std::fprintf(stderr, "lockstep: error: %s\n", e.what());

@@ -1,6 +1,7 @@
 // `lockstep sample MODEL --data FILE ...`: run a sampler over many chains, print the summary,
 // write draws (Stan CSV or netCDF InferenceData) and a JSON summary.
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <cmath>
 #include <iostream>
@@ -44,8 +45,39 @@ void validate(const SampleOptions& o) {
   } else if (o.backend == "cpu") {
     if (backend::is_cuda_build())
       throw InputError("--backend cpu: this lockstep was built for CUDA; use a CPU build or --backend cuda");
-  } else if (!o.backend.empty()) {
+  } else if (o.backend.empty()) {
+    if (backend::is_cuda_build() && backend::cuda_device_count() == 0)
+      throw InputError("no CUDA device found (cudaGetDeviceCount reports 0) and this lockstep was built for CUDA; "
+                       "run it on a GPU machine or use a CPU build");
+  } else {
     throw InputError("--backend: '" + o.backend + "' is not one of: cpu, cuda");
+  }
+}
+
+/// Refuses a run whose draws and chain state would not fit in the memory where the lanes run
+/// (the device's free memory on CUDA, MemAvailable on the CPU): one line with both numbers,
+/// before anything is allocated. The estimate: every saved draw of every output and sampler
+/// statistic in double, twice on a GPU (device buffer and host copy) and once on the CPU, plus
+/// ~16 vectors of the unconstrained dimension per chain (position, momentum, gradient, metric,
+/// trajectory ends, Welford sums, NUTS scratch) and, for a dense metric, two dim x dim matrices
+/// per chain.
+void check_memory(const SampleOptions& o, const AnyModel& model) {
+  const double saved = static_cast<double>((o.save_warmup ? o.warmup : 0) + o.draws) / o.thin;
+  const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
+  const double draws_bytes = quantities * o.chains * saved * 8;
+  const double d = model.dim();
+  const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
+  const double state_bytes = static_cast<double>(o.chains) * (16 * d + 16 + (dense ? 2 * d * d : 0)) * 8;
+  const double needed = draws_bytes + state_bytes;
+  const double available = static_cast<double>(backend::available_memory_bytes());
+  if (available > 0 && needed > available) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "--chains %d, --draws %d: the run needs about %.2f GiB (draws %.2f GiB, chain state %.2f GiB) "
+                  "but only %.2f GiB are available on %s; use fewer chains or draws, or --thin",
+                  o.chains, o.draws, needed / 1073741824.0, draws_bytes / 1073741824.0, state_bytes / 1073741824.0,
+                  available / 1073741824.0, backend::is_cuda_build() ? "the device" : "this machine");
+    throw InputError(buf);
   }
 }
 
@@ -83,6 +115,7 @@ int run_sample(const SampleOptions& o) {
     std::cout << model->describe();
     return 0;
   }
+  check_memory(o, *model);
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())
@@ -127,7 +160,8 @@ int run_sample(const SampleOptions& o) {
   const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
 
   std::cout << "lockstep " << o.algorithm << ": model " << o.model << ", " << o.chains << " chains, "
-            << o.warmup << " warmup + " << o.draws << " draws each, seed " << cfg.seed;
+            << o.warmup << " warmup + " << o.draws << " draws each, seed " << cfg.seed << ", on "
+            << backend::describe_backend();
   if (o.superchains > 0)
     std::cout << ", " << o.superchains << " superchains of " << o.chains / o.superchains << " chains";
   std::cout << "\n\n";

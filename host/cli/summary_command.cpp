@@ -1,6 +1,7 @@
 // `lockstep summary FILES...` (like CmdStan's stansummary) and `lockstep models`.
 #include <iostream>
 
+#include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/summary_report.hpp"
 #include "models/contract/input_error.hpp"
@@ -20,6 +21,15 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
             << draws.n_draws - draws.n_warmup_saved << " draws each\n\n";
   print_summary(std::cout, report);
   if (!summary_json.empty()) write_summary_json(summary_json, report, info, {{"chains", draws.n_chains}});
+  return 0;
+}
+
+int run_info() {
+  std::cout << "lockstep " << LOCKSTEP_VERSION << "\n"
+            << "backend: " << (backend::is_cuda_build() ? "cuda" : "cpu") << "\n"
+            << "cuda_devices: " << backend::cuda_device_count() << "\n"
+            << "lanes: " << backend::describe_backend() << ", " << backend::kLaneWidth << " chain(s) per lane\n"
+            << "real: " << (sizeof(Real) == 8 ? "double" : "float") << "\n";
   return 0;
 }
 

@@ -65,6 +65,9 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, SampleBadInput,
     ::testing::Values(
         BadCase{"missing_file", "eight_schools_noncentered --data {DIR}/nope.json", "nope.json", nullptr},
+        BadCase{"flag_of_another_algorithm", "std_normal --algorithm nuts --steps 3",
+                "--steps: not used by --algorithm nuts", nullptr},
+        BadCase{"flag_of_another_model", "std_normal --formula 'y ~ x'", "--formula", nullptr},
         BadCase{"malformed_json", "eight_schools_noncentered --data {DIR}/bad.json", "bad.json", kMalformed},
         BadCase{"missing_field", "eight_schools_noncentered --data {DIR}/bad.json", "'y'", kNoY},
         BadCase{"sigma_length", "eight_schools_noncentered --data {DIR}/bad.json", "'sigma'", kSigma7},
@@ -103,6 +106,21 @@ TEST(SampleBadInput, OutputExtension) {
       "sample eight_schools_noncentered --data data/eight_schools.json --output " + dir + "/out.txt --quiet", dir);
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--output"), std::string::npos) << r.err;
+  EXPECT_EQ(files_in(dir), 0);
+}
+
+
+/// A run whose draws cannot fit is refused before anything is allocated: one line with the
+/// memory it needs and the memory there is.
+TEST(SampleMemory, ARunThatCannotFitIsRefusedUpFront) {
+  const std::string dir = scratch_dir("too_big");
+  const auto r = run_lockstep("sample std_normal --set dim=1000 --chains 1000000 --warmup 10 --draws 1000000 --output " +
+                                  dir + "/out.csv --quiet",
+                              dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("the run needs about"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("GiB are available"), std::string::npos) << r.err;
   EXPECT_EQ(files_in(dir), 0);
 }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The one command for a GPU machine that has the CUDA toolkit and a driver: install what is
+# missing (scripts/install_deps.sh), build the CUDA backend with its tests and benchmarks for the
+# detected compute capability (build-gpu/), run the CUDA test suite, run every benchmark in
+# --quick mode and write bench/RESULTS-gpu.md (device, driver, clocks, the benchmark tables and
+# the achieved fraction of the FP64 roofline; bench/gpu_report.py).
+#
+# On a machine without a CUDA device it builds, then stops with one line and exit status 0
+# (CI runs it that way: the CUDA build of the library, the command, the tests and the benchmarks).
+# Environment: LOCKSTEP_CUDA_ARCHS overrides the architectures (default: the detected device's,
+# else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+# The ArviZ round-trip test reads files with Python; a box without PyPI access still builds.
+LOCKSTEP_ALLOW_NO_ARVIZ=${LOCKSTEP_ALLOW_NO_ARVIZ:-1} bash scripts/install_deps.sh
+command -v nvcc >/dev/null || { echo "gpu_box: nvcc not found (install the CUDA toolkit)" >&2; exit 1; }
+
+arch=""
+if command -v nvidia-smi >/dev/null 2>&1; then
+  cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .' || true)
+  [ -n "$cc" ] && arch="${cc}-real"
+fi
+archs=${LOCKSTEP_CUDA_ARCHS:-${arch:-90-real}}
+echo "gpu_box: building build-gpu/ for CUDA architectures $archs"
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
+  -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
+cmake --build build-gpu -j "$(nproc)"
+echo "gpu_box: built in $(( $(date +%s) - t0 )) s"
+
+devices=$(build-gpu/lockstep info | sed -n 's/^cuda_devices: //p')
+if [ "${devices:-0}" = "0" ]; then
+  echo "gpu_box: no CUDA device (cudaGetDeviceCount reports 0); the CUDA build is complete, nothing to run"
+  exit 0
+fi
+build-gpu/lockstep info
+
+echo "gpu_box: CUDA test suite"
+(cd build-gpu && ctest --output-on-failure -j 4 --timeout 600) | tee build-gpu/ctest.log | tail -15
+[ "${GPU_BOX_SKIP_BENCH:-0}" = "1" ] && exit 0
+
+mkdir -p build-gpu/bench
+for b in hmc_throughput nuts_ess chees_throughput ensemble_throughput; do
+  echo "gpu_box: $b --quick"
+  (cd build-gpu && "./$b" --quick) > "build-gpu/bench/$b.txt" 2>&1 || echo "gpu_box: $b failed (see build-gpu/bench/$b.txt)"
+  tail -5 "build-gpu/bench/$b.txt"
+done
+python3 bench/gpu_report.py build-gpu bench/RESULTS-gpu.md
+echo "gpu_box: bench/RESULTS-gpu.md written; total $(( $(date +%s) - t0 )) s"
