@@ -64,9 +64,9 @@ double sampling_gradients(const DrawSet& d) {
 void report(const char* algorithm, int chains, const DrawSet& d, const RunInfo& info, const char* check) {
   const double sec = info.warmup_seconds + info.sampling_seconds;
   const double ess = min_bulk_ess(d);
-  std::printf("%-6s %8d %9.3f %9.3f %14llu %12.4g %12.4g %10.1f %12.4g %s\n", algorithm, chains,
+  std::printf("%-6s %8d %9.3f %9.3f %14llu %12.4g %12.4g %10.1f %12.4g %12.0f %s\n", algorithm, chains,
               info.warmup_seconds, info.sampling_seconds, info.gradient_evaluations, info.gradient_evaluations / sec,
-              sampling_gradients(d) / info.sampling_seconds, ess, ess / sec, check);
+              sampling_gradients(d) / info.sampling_seconds, ess, ess / sec, info.warmup_bytes_per_iteration, check);
   std::fflush(stdout);
 }
 
@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
     const std::vector<int> chain_counts = quick ? (gauss ? std::vector<int>{64, 1024} : std::vector<int>{1024, 4096})
                                                 : std::vector<int>{64, 1024, 4096, 16384};
     std::printf("# %s, %d warmup + %d draws per chain\n", w.model, warmup, draws);
-    std::printf("%-6s %8s %9s %9s %14s %12s %12s %10s %12s %s\n", "algo", "chains", "warmup_s", "sample_s",
-                "grad_evals", "grads/s", "sample_gr/s", "min_ess", "min_ess/s", "check");
+    std::printf("%-6s %8s %9s %9s %14s %12s %12s %10s %12s %12s %s\n", "algo", "chains", "warmup_s", "sample_s",
+                "grad_evals", "grads/s", "sample_gr/s", "min_ess", "min_ess/s", "xfer_B/iter", "check");
     for (int chains : chain_counts) {
       auto timed = [&](const char* name, auto run) {
         DrawSet d;

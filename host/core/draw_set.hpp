@@ -64,6 +64,8 @@ struct RunInfo {
   std::vector<std::vector<double>> dense_inv_metric;  // per chain, dim x dim row-major (metric
                                                       // "dense" only; else empty)
   double warmup_seconds = 0;
+  double warmup_bytes_per_iteration = 0;           // host <-> device traffic of cross-chain
+                                                    // adaptation per warmup iteration (bytes)
   double sampling_seconds = 0;
   unsigned long long gradient_evaluations = 0;      // all chains, warmup included
   long divergences = 0;                             // post-warmup

@@ -26,6 +26,7 @@
 
 #include "kernels/adapt/dual_averaging.hpp"
 #include "host/adapt/windowed_schedule.hpp"
+#include "host/backend/device_tree_sum.hpp"
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
@@ -206,20 +207,25 @@ struct DiagWindowEnd {
   }
 };
 
-/// Stan's windowed warmup over segments. Returns the iteration reached (cfg.warmup).
+/// Stan's windowed warmup over segments. Returns the iteration reached (cfg.warmup);
+/// `warmup_bytes` gets the bytes per iteration that pooled adaptation brought back (0 without
+/// pooling; window ends, a few per run, are not counted).
 template <class Cfg, class Segment, class WindowEnd>
 long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int n_chains, WindowEnd& window_end,
-                Progress* progress) {
+                Progress* progress, double& warmup_bytes) {
+  warmup_bytes = 0;
   const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
   const adapt::WindowedSchedule schedule =
       cfg.adapt_metric ? adapt::WindowedSchedule::make(cfg.warmup) : adapt::WindowedSchedule{};
   adapt::DualAveraging pooled_da;
   pooled_da.delta = cfg.target_accept;
   adapt::DualAveragingState pooled_state;
+  // Pooled adaptation reduces across chains where they live (fixed-shape sums, the same bits on
+  // every backend): one number per iteration comes back.
+  backend::DeviceTreeSum sums;
   auto pooled_step_from_chains = [&]() {
     // one step size for all chains: the geometric mean of the per-chain heuristic's choices
-    const std::vector<Real> eps = backend::to_host(buf.step_size);
-    const double mean_log = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains;
+    const double mean_log = sums(n_chains, 1, backend::LogOf{backend::raw(buf.step_size)})[0] / n_chains;
     const double e = std::exp(mean_log);
     thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
     adapt::DualAveraging::restart(pooled_state, e);
@@ -254,8 +260,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     backend::launch_lanes(n_lanes, seg);
     if (t == 0) stamp_first_draw();
     if (cfg.pool_adaptation) {
-      const std::vector<Real> acc = backend::to_host(buf.last_accept);
-      const double mean_accept = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return acc[c]; }) / n_chains;
+      const double mean_accept = sums(n_chains, 1, backend::ValueOf{backend::raw(buf.last_accept)})[0] / n_chains;
       const double e = pooled_da.update(pooled_state, mean_accept);
       thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
     }
@@ -267,6 +272,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     }
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }
+  if (cfg.pool_adaptation && t > 0) warmup_bytes = static_cast<double>(sums.bytes_to_host()) / static_cast<double>(t);
   if (cfg.warmup > 0) {
     if (cfg.pool_adaptation) {
       const double e = adapt::DualAveraging::final_step_size(pooled_state);

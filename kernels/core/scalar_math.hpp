@@ -34,6 +34,10 @@ LS_SCALAR_MATH(log1p)
 LS_SCALAR_MATH(expm1)
 #undef LS_SCALAR_MATH
 
+/// False for +-inf and NaN (x - x is NaN exactly for those; valid without -ffast-math, which
+/// this project never uses), on both backends.
+LS_HD LS_INLINE bool is_finite(double x) { return x - x == 0.0; }
+
 using vm::abs;
 using vm::inv_logit;
 using vm::log1m_exp;

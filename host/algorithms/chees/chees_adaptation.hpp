@@ -30,6 +30,8 @@
 #include <vector>
 
 #include "host/adapt/adam.hpp"
+#include "host/backend/device_tree_sum.hpp"
+#include "kernels/chees/chees_segment.hpp"
 #include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/config.hpp"
 
@@ -43,18 +45,38 @@ constexpr double kCheesAveragingDecay = 0.5;   // TFP: iterate averaging weight 
 constexpr double kCheesMinAccept = 1e-4;       // TFP: smaller acceptance adds no gradient
 constexpr int kCheesMaxLeapfrogSteps = 1000;   // TFP and BlackJAX default
 
+/// What one warmup iteration's cross-chain reductions give the adaptation.
+struct CheesStatistics {
+  double harmonic_accept = 0;          // n_ok / sum 1/a_c over non-divergent chains (0 if none, or a_c = 0)
+  double gradient = 0;                 // the ChEES gradient with respect to log T (0 without weight)
+  std::vector<double> inverse_metric;  // regularized cross-chain variance of the new states
+  unsigned long long bytes_to_host = 0, bytes_to_device = 0;  // what crossed (O(dim))
+};
+
+/// The three statistics from the iteration's record ON THE BACKEND (`rec` and `weights`
+/// [n_chains] are device arrays, vectors [dim][stride]), reduced there with fixed-shape sums
+/// (host/backend/device_tree_sum.hpp, kernels/chees/chees_statistics.hpp): the same bits on
+/// the CPU and a GPU; only 3 + 3 dim and 1 + dim sums come back, 3 dim means go down.
+/// `jittered_length` is h T of the iteration.
+CheesStatistics chees_statistics(backend::DeviceTreeSum& sums, const chees::ProposalArrays& rec, double* weights,
+                                 int dim, int n_chains, int stride, double jittered_length);
+
+/// The same from host arrays (copied to the backend first): for tests and tools.
+CheesStatistics chees_statistics_of_host_arrays(int dim, int n_chains, int stride, const Real* q_start,
+                                                const Real* q_end, const Real* q_prop, const Real* v_prop,
+                                                const Real* accept, const Real* divergent, double jittered_length);
+
 /// Harmonic mean of the acceptance probabilities of the non-divergent chains among the first
-/// n_chains: n_ok / sum 1/a_c (0 if a chain has a_c = 0 or none is non-divergent).
+/// n_chains (host arrays): n_ok / sum 1/a_c (0 if a chain has a_c = 0 or none is non-divergent).
 double harmonic_mean_accept(const Real* accept, const Real* divergent, int n_chains);
 
 /// The ChEES gradient with respect to log T (see the file comment) for the first n_chains
-/// chains; vectors are [dim][stride]. `jittered_length` is h T of the iteration. Returns 0
-/// when no chain has weight.
+/// chains (host arrays; vectors [dim][stride]). Returns 0 when no chain has weight.
 double chees_gradient(int dim, int n_chains, int stride, const Real* q0, const Real* q_prop, const Real* v_prop,
                       const Real* accept, const Real* divergent, double jittered_length);
 
 /// Regularized cross-chain variance of each coordinate of q ([dim][stride], first n_chains
-/// chains), two-pass, for the diagonal inverse metric.
+/// chains; host array), two-pass, for the diagonal inverse metric.
 std::vector<double> cross_chain_variance(int dim, int n_chains, int stride, const Real* q);
 
 struct CheesState {

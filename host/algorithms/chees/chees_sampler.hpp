@@ -20,6 +20,7 @@
 #include "host/algorithms/chees/chees_adaptation.hpp"
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
+#include "host/backend/device_tree_sum.hpp"
 #include "host/backend/tree_sum.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/algorithms/chees/chees_config.hpp"
@@ -58,7 +59,8 @@ inline double chees_mean_steps(const CheesConfig& cfg, double step_size, double 
 }
 
 /// Device storage ChEES adds to HmcBuffers: the warmup record (one buffer, [4 dim + 2][n_pad]:
-/// q_start, q_end, q_prop, v_prop, accept, divergent) and the shared metric.
+/// q_start, q_end, q_prop, v_prop, accept, divergent), reduced on the device every warmup
+/// iteration, and the shared metric.
 struct CheesBuffers {
   int dim, n_pad;
   backend::DeviceVector<Real> record_buf, shared_inv_metric;
@@ -133,8 +135,9 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.out.first_iteration = 0;
   seg.out.first_draw = 0;
   seg.record = true;
-  std::vector<Real> host_record(cb.record_buf.size());
-  const chees::ProposalArrays r = CheesBuffers::layout(host_record.data(), dim, n_pad);
+  backend::DeviceTreeSum sums;
+  backend::DeviceVector<double> weights(n_pad);
+  double bytes_crossed = 0;
   for (long t = 0; t < cfg.warmup; ++t) {
     seg.t_begin = static_cast<std::uint64_t>(t);
     seg.t_end = seg.t_begin + 1;
@@ -143,16 +146,16 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     backend::launch_lanes(n_lanes, seg);
     if (t == 0) driver::stamp_first_draw();
 
-    thrust::copy(cb.record_buf.begin(), cb.record_buf.end(), host_record.begin());
+    // The cross-chain statistics are reduced where the chains live; O(dim) numbers cross.
     const double h = chees::jitter_fraction(cfg.seed, seg.t_begin, cfg.jitter);
-    const double harmonic = adapt::harmonic_mean_accept(r.accept, r.divergent, n_chains);
-    const double grad = adapt::chees_gradient(dim, n_chains, n_pad, r.q_start, r.q_prop, r.v_prop, r.accept,
-                                              r.divergent, h * seg.trajectory_length);
-    ad.update(st, harmonic, grad);
+    const adapt::CheesStatistics stats = adapt::chees_statistics(sums, cb.record(), backend::raw(weights), dim, n_chains,
+                                                                 n_pad, h * seg.trajectory_length);
+    ad.update(st, stats.harmonic_accept, stats.gradient);
+    bytes_crossed += static_cast<double>(stats.bytes_to_host + stats.bytes_to_device);
     if (cfg.adapt_metric) {
-      const std::vector<double> var = adapt::cross_chain_variance(dim, n_chains, n_pad, r.q_end);
-      const std::vector<Real> v(var.begin(), var.end());
+      const std::vector<Real> v(stats.inverse_metric.begin(), stats.inverse_metric.end());
       thrust::copy(v.begin(), v.end(), cb.shared_inv_metric.begin());
+      bytes_crossed += static_cast<double>(v.size() * sizeof(Real));
     }
     if (progress && ((t + 1) % 10 == 0 || t + 1 == cfg.warmup)) progress->update(t + 1, total_iterations, cfg.warmup);
   }
@@ -163,6 +166,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     length = ad.final_trajectory_length(st);
   }
   info.warmup_seconds = driver::seconds_since(t_start);
+  info.warmup_bytes_per_iteration = cfg.warmup > 0 ? bytes_crossed / cfg.warmup : 0.0;
 
   // ---- sampling with frozen parameters --------------------------------------------------------
   const auto t_sample = std::chrono::steady_clock::now();

@@ -69,7 +69,7 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   window_end.buf = &buf;
   window_end.n_chains = n_chains;
   window_end.pooled = cfg.pool_adaptation;
-  driver::run_warmup(cfg, seg, n_lanes, buf, n_chains, window_end, progress);
+  driver::run_warmup(cfg, seg, n_lanes, buf, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
   info.warmup_seconds = driver::seconds_since(t_start);
 
   const auto t_sample = std::chrono::steady_clock::now();

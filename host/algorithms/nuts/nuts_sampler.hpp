@@ -153,14 +153,14 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
                                                                  buf.dense_metric_of()};
     window_end.buf = &buf;
     window_end.n_chains = n_chains;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress);
+    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
   } else {
     driver::DiagWindowEnd<Model> window_end;
     window_end.kernel = hmc::EndWindow<Model>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false};
     window_end.buf = &buf.hmc;
     window_end.n_chains = n_chains;
     window_end.pooled = cfg.pool_adaptation;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress);
+    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
   }
   info.warmup_seconds = driver::seconds_since(t_start);
 
