@@ -50,6 +50,14 @@ inline bool device_ready(const char* name) {
   return false;
 }
 
+/// The CUDA launch shapes chosen so far (occupancy API), one comment line each; nothing on
+/// the CPU backend.
+inline void print_launch_shapes() {
+  for (const backend::LaunchShape& s : backend::launch_shapes())
+    std::printf("# launch: %d threads/block, %d registers/thread, min grid %d: %.160s\n", s.block, s.registers,
+                s.min_grid, s.functor.c_str());
+}
+
 inline void print_machine(int argc, char** argv) {
   std::printf("# machine: %s, %u hardware threads; lanes on %s\n# command:", cpu_model().c_str(),
               std::thread::hardware_concurrency(), backend::describe_backend().c_str());

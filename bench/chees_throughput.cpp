@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
       });
     }
   }
+  bench::print_launch_shapes();
   std::printf("# load average after: %s\n", bench::load_average().c_str());
   return status;
 }

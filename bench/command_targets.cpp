@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
                 cpu_seconds() - c0, rep.rows.size(), omp_get_max_threads());
     std::fflush(stdout);
   }
+  bench::print_launch_shapes();
   std::printf("# load average at end: %s\n", bench::load_average().c_str());
   return 0;
 }

@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  bench::print_launch_shapes();
   std::printf("# load average at end: %s\n", bench::load_average().c_str());
   return all_ok ? 0 : 1;
 }

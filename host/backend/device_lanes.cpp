@@ -7,7 +7,11 @@
 #endif
 #include <omp.h>
 
+#include <cxxabi.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <fstream>
 #include <string>
 
@@ -37,6 +41,27 @@ int cuda_device_count() {
 #else
   return 0;
 #endif
+}
+
+namespace {
+std::mutex g_shapes_mutex;
+std::vector<LaunchShape>& shapes() {
+  static std::vector<LaunchShape> s;
+  return s;
+}
+}  // namespace
+
+void record_launch_shape(const char* functor, int block, int registers, int min_grid) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(functor, nullptr, nullptr, &status);
+  const std::lock_guard<std::mutex> lock(g_shapes_mutex);
+  shapes().push_back({status == 0 && name ? name : functor, block, registers, min_grid});
+  std::free(name);
+}
+
+std::vector<LaunchShape> launch_shapes() {
+  const std::lock_guard<std::mutex> lock(g_shapes_mutex);
+  return shapes();
 }
 
 std::string describe_backend() {

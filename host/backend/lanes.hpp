@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "host/backend/cuda_launch.hpp"
 #include "kernels/core/config.hpp"
 
 #ifndef LOCKSTEP_SIMD_WIDTH
@@ -55,8 +56,12 @@ inline int padded_chains(int n_chains) {
 /// LS_HD call operator (no host lambdas: nvcc needs device-callable code).
 template <class F>
 void launch_lanes(int n_lanes, const F& f) {
+#if defined(LOCKSTEP_CUDA) && defined(__CUDACC__)
+  cuda::launch(n_lanes, f);  // host/backend/cuda_launch.hpp: occupancy-chosen block size
+#else
   thrust::for_each(thrust::device, thrust::counting_iterator<int>(0),
                    thrust::counting_iterator<int>(n_lanes), f);
+#endif
 }
 
 /// Copy a device vector to the host (a plain copy on the CPU backend).
@@ -80,6 +85,16 @@ int cuda_device_count();
 /// The exit status a test or benchmark binary returns when it cannot run here (a CUDA build
 /// on a machine without a device); ctest's SKIP_RETURN_CODE.
 constexpr int kSkipExitCode = 77;
+
+/// The launch shape the CUDA backend chose for a functor type (empty on the CPU backend,
+/// where a lane is an OpenMP work item): demangled functor name, threads per block from the
+/// occupancy API, registers per thread, and the minimum grid for full occupancy.
+struct LaunchShape {
+  std::string functor;
+  int block = 0, registers = 0, min_grid = 0;
+};
+/// Every functor launched so far, in first-launch order.
+std::vector<LaunchShape> launch_shapes();
 
 /// What runs the lanes, for messages: "CPU, 2 threads (OpenMP)" or "CUDA device 0: NVIDIA
 /// H200, compute capability 9.0, 139.8 GiB".

@@ -19,7 +19,6 @@
 #include "models/gaussian.hpp"
 #include "tests/hmc/memory_data_source.hpp"
 #include "tests/nuts/nuts_fixtures.hpp"
-#include "host/registry/model_entry.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -157,7 +156,15 @@ struct StanRecursive {
   }
 };
 
-Loaded<models::Gaussian> correlated_gaussian5() {
+/// The model with its data in host memory (this test drives the transitions on the host, and is
+/// compiled by the host compiler in a CUDA build: no upload to a device).
+struct HostGaussian {
+  models::Gaussian model;
+  models::GaussianData data;
+  std::vector<double> mu, P;
+};
+
+HostGaussian correlated_gaussian5() {
   MemoryDataSource d;
   d.fields["N"] = {5};
   d.fields["mu"] = {0.5, -1, 2, 0, 1};
@@ -172,8 +179,11 @@ Loaded<models::Gaussian> correlated_gaussian5() {
       S[i * 5 + j] = s;
     }
   d.fields["Sigma"] = S;
-  ModelArgs args("gaussian", {}, &d);
-  return load_typed<models::Gaussian>(args);
+  HostGaussian g;
+  g.mu = d.fields["mu"];
+  g.P = models::gaussian_detail::precision_from_covariance(d, "Sigma", S, 5);
+  g.data = models::GaussianData{5, g.mu.data(), g.P.data()};
+  return g;
 }
 
 struct Tally {
@@ -181,7 +191,7 @@ struct Tally {
 };
 
 template <class Metric>
-void compare_case(const Loaded<models::Gaussian>& g, HostLane& L, const Metric& metric, std::mt19937_64& rng,
+void compare_case(const HostGaussian& g, HostLane& L, const Metric& metric, std::mt19937_64& rng,
                   Tally& tally) {
   const int dim = 5, max_depth = 6;
   std::normal_distribution<double> normal;
