@@ -28,6 +28,7 @@
 #include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/glmm/formula.hpp"
+#include "models/glmm/number_text.hpp"
 
 namespace lockstep {
 namespace models {
@@ -106,7 +107,7 @@ inline Factor make_factor(const TableColumn& c, const std::vector<long>& rows) {
     std::vector<double> u = v;
     std::sort(u.begin(), u.end());
     u.erase(std::unique(u.begin(), u.end()), u.end());
-    for (double x : u) f.labels.push_back(DataSource::format_number(x));
+    for (double x : u) f.labels.push_back(number_text(x));
     for (std::size_t i = 0; i < v.size(); ++i)
       f.index[i] = static_cast<int>(std::lower_bound(u.begin(), u.end(), v[i]) - u.begin());
   } else {

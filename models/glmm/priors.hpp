@@ -41,6 +41,7 @@
 #include "kernels/core/config.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/parse_number.hpp"
+#include "models/glmm/number_text.hpp"
 
 namespace lockstep {
 namespace models {
@@ -90,22 +91,7 @@ struct PriorSpec {
   std::string text;            // as printed: "normal(0, 10)"
 };
 
-/// The text of a number as a user would write it ("10", "0.5", "1e-09").
-inline std::string prior_number(double x) {
-  char buf[64];
-  if (std::fabs(x) >= 1e-4 && std::fabs(x) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.15f", x);
-    std::string s = buf;
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    if (std::strtod(s.c_str(), nullptr) == x) return s;
-  }
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
-}
+inline std::string prior_number(double x) { return number_text(x); }
 
 /// Parses "normal(0, 10)" for a coefficient (scale = false) or a scale; `flag` names the
 /// --prior for messages.
