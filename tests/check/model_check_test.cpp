@@ -23,7 +23,7 @@ namespace {
 /// table without an entry here fails the test below.
 const std::map<std::string, std::string>& check_data() {
   static const std::map<std::string, std::string> m = {
-      {"glmm", "data/radon_mn.csv"},
+      {"glmm", "tests/fixtures/glmm/design_data.csv"},
       {"eight_schools_noncentered", "data/eight_schools.json"},
       {"eight_schools_centered", "data/eight_schools.json"},
       {"std_normal", ""},
@@ -37,7 +37,7 @@ const std::map<std::string, std::string>& check_data() {
 /// The options each model is checked with (a formula for the glmm family).
 std::map<std::string, std::string> check_options(const std::string& name) {
   if (name == "glmm")
-    return {{"formula", "log_radon ~ 1 + floor + log_uppm + (1 + floor | county)"},
+    return {{"formula", "y ~ x * h + (1 + x | grp)"},
             {"prior", "b ~ normal(0, 1)\nsd ~ half_normal(0, 1)\nsigma ~ exponential(1)"}};
   return {};
 }

@@ -71,8 +71,8 @@ TEST(GlmmCoverage, NinetyPercentIntervalsCoverTheTruthNinetyPercentOfTheTime) {
     const Loaded<Glmm> m = load_model<Glmm>({{"formula", formula}, {"prior", priors}}, data.get());
     NutsConfig cfg;
     cfg.chains = 4;
-    cfg.warmup = 400;
-    cfg.draws = 500;
+    cfg.warmup = 300;
+    cfg.draws = 400;
     cfg.seed = 77 + rep;
     cfg.target_accept = 0.95;
     DrawSet d;
