@@ -214,6 +214,9 @@ struct Glmm {
       n_z += L[r] * K[r];
     }
     d.n_z = n_z;
+    d.x_icpt = ds.intercept ? 1 : 0;
+    d.simple_blocks = 1;
+    for (int r = 0; r < R; ++r) d.simple_blocks = d.simple_blocks && K[r] == 1 && icpt[r];
     d.dim = d.z_at + n_z;
     d.n_out = d.dim;
 

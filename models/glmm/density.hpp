@@ -44,6 +44,8 @@ struct GlmmData {
   int dim = 0, n_out = 0;
   int centered = 0;
   int family = kGaussian;
+  int x_icpt = 0;          // column 0 of X is the intercept (all ones)
+  int simple_blocks = 0;   // every varying-effect term is (1 | g) alone: Z is never read
   Real sigma_fixed = 1;
   const Real* y = nullptr;      // [N]
   const Real* X = nullptr;      // [N * P], row-major
@@ -58,6 +60,76 @@ struct GlmmData {
   const int* prior_kind = nullptr;  // [P + n_sd + 1]: b, sd, sigma
   const Real* prior_par = nullptr;  // [3 (P + n_sd + 1)]: nu, mu, s (rate)
 };
+
+/// Fixed coefficients held in local arrays (registers or the stack, never aliased by g) when
+/// there are at most this many; more go through q and g.
+constexpr int kLocalFixed = 8;
+
+/// The rows: eta_n, the residual sum of squares (returned), dL/db added to g[0..P), G added to
+/// g's varying coordinates (zeroed by the caller). kLocal: P <= kLocalFixed. kSimple: every
+/// varying-effect term is (1 | g) alone (one intercept column: Z = 1, not read).
+template <bool kLocal, bool kSimple, int kP = 0, int kR = 0, class V, class G, class T>
+LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T& inv_var) {
+  constexpr int kB = kLocal ? (kP > 0 ? kP : kLocalFixed) : 1;
+  const int P = kP > 0 ? kP : d.P;  // kP > 0: the number of columns, known at compile time
+  const int R = kR > 0 ? kR : d.R;  // kR > 0: the number of varying-effect terms, likewise
+  T beta[kB], gbeta[kB];
+  if (kLocal)
+    for (int j = 0; j < P; ++j) {
+      beta[j] = q[j];
+      gbeta[j] = T(Real(0));
+    }
+  const int j0 = d.x_icpt ? 1 : 0;  // column 0 of X is the intercept: not read
+  T sse = Real(0);
+  for (int n = 0; n < d.N; ++n) {
+    const Real* x = d.X + static_cast<long>(n) * d.P;
+    const int* b = d.base + static_cast<long>(n) * d.R;
+    T eta = Real(0);
+    if (d.x_icpt) eta = kLocal ? beta[0] : q[0];
+    for (int j = j0; j < P; ++j) eta += x[j] * (kLocal ? beta[j] : q[j]);
+    if (kSimple) {
+      for (int r = 0; r < R; ++r) eta += mult[r] * q[b[r]];
+    } else {
+      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
+      for (int r = 0; r < d.R; ++r) {
+        const int at = b[r], s0 = d.sd_of[r], c0 = d.col_of[r], K = d.K[r];
+        int k = 0;
+        if (d.icpt[r]) {
+          eta += mult[s0] * q[at];
+          k = 1;
+        }
+        for (; k < K; ++k) eta += z[c0 + k] * (mult[s0 + k] * q[at + k]);
+      }
+    }
+    const T res = d.y[n] - eta;
+    sse += res * res;
+    const T e = res * inv_var;
+    if (kLocal) {
+      if (d.x_icpt) gbeta[0] += e;
+      for (int j = j0; j < P; ++j) gbeta[j] += x[j] * e;
+    } else {
+      if (d.x_icpt) g[0] += e;
+      for (int j = j0; j < P; ++j) g[j] += x[j] * e;
+    }
+    if (kSimple) {
+      for (int r = 0; r < R; ++r) g[b[r]] += e;
+    } else {
+      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
+      for (int r = 0; r < d.R; ++r) {
+        const int at = b[r], c0 = d.col_of[r], K = d.K[r];
+        int k = 0;
+        if (d.icpt[r]) {
+          g[at] += e;
+          k = 1;
+        }
+        for (; k < K; ++k) g[at + k] += z[c0 + k] * e;
+      }
+    }
+  }
+  if (kLocal)
+    for (int j = 0; j < P; ++j) g[j] += gbeta[j];
+  return sse;
+}
 
 template <class V, class G>
 LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> typename V::value_type {
@@ -91,39 +163,26 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
   }
   for (int i = 0; i < d.n_z; ++i) g[d.z_at + i] = T(Real(0));
 
-  // The likelihood, row by row: G accumulates in g's z (or r) coordinates.
-  T sse = Real(0);
-  const bool centered = d.centered != 0;
-  for (int n = 0; n < d.N; ++n) {
-    const Real* x = d.X + static_cast<long>(n) * d.P;
-    const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
-    const int* b = d.base + static_cast<long>(n) * d.R;
-    T eta = Real(0);
-    for (int j = 0; j < d.P; ++j) eta += x[j] * q[j];
-    for (int r = 0; r < d.R; ++r) {
-      const int at = b[r], s0 = d.sd_of[r], c0 = d.col_of[r];
-      for (int k = 0; k < d.K[r]; ++k) {
-        const T coef = centered ? q[at + k] : sd[s0 + k] * q[at + k];
-        if (k == 0 && d.icpt[r])
-          eta += coef;
-        else
-          eta += z[c0 + k] * coef;
-      }
-    }
-    const T res = d.y[n] - eta;
-    sse += res * res;
-    const T e = res * inv_var;
-    for (int j = 0; j < d.P; ++j) g[j] += x[j] * e;
-    for (int r = 0; r < d.R; ++r) {
-      const int at = b[r], c0 = d.col_of[r];
-      for (int k = 0; k < d.K[r]; ++k) {
-        if (k == 0 && d.icpt[r])
-          g[at] += e;
-        else
-          g[at + k] += z[c0 + k] * e;
-      }
-    }
+  // The likelihood, row by row: G accumulates in g's z (or r) coordinates. mult[s] is what
+  // multiplies the coordinate of scale s in eta: sd (non-centered) or 1 (centered).
+  T mult[kMaxScales > 0 ? kMaxScales : 1];
+  for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? T(Real(1)) : sd[s];
+  T sse;
+  const bool simple = d.simple_blocks != 0;
+  if (simple && d.P == 2 && d.R == 1) {  // radon's shape: an intercept, a slope, (1 | g)
+    sse = glmm_rows<true, true, 2, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 2) {
+    sse = glmm_rows<true, true, 2>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 1) {
+    sse = glmm_rows<true, true, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 3) {
+    sse = glmm_rows<true, true, 3>(d, q, g, mult, inv_var);
+  } else if (d.P <= kLocalFixed) {
+    sse = simple ? glmm_rows<true, true>(d, q, g, mult, inv_var) : glmm_rows<true, false>(d, q, g, mult, inv_var);
+  } else {
+    sse = simple ? glmm_rows<false, true>(d, q, g, mult, inv_var) : glmm_rows<false, false>(d, q, g, mult, inv_var);
   }
+  const bool centered = d.centered != 0;
   lp += Real(-0.5) * sse * inv_var - Real(d.N) * log_sigma;
   if (d.sigma_at >= 0) g[d.sigma_at] += sse * inv_var - Real(d.N);
 

@@ -38,6 +38,9 @@ const std::vector<std::string>& formulas() {
       "y ~ x + (0 + f | site) + (1 | grp:h)",
       "y ~ z + (1 | grp/h)",
       "y ~ (1 | grp)",
+      "y ~ x + z + (1 | grp)",                           // 3 fixed columns, (1 | g): compile-time sizes
+      "y ~ 1 + z + (1 | site)",                          // radon's shape: 2 columns, one (1 | g)
+      "y ~ f * factor(g) + (1 | grp) + (0 + x | site)",  // 12 fixed columns: through q and g
   };
   return f;
 }
