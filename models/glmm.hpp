@@ -124,7 +124,7 @@ struct Glmm {
         "--formula \"y ~ 1 + x + (1 + x | g)\", --family gaussian, --prior \"b ~ normal(0, 1)\"";
     i.options = {{"parameterization", "noncentered",
                   "noncentered: r = sd * z, z ~ normal(0, 1); centered: r ~ normal(0, sd)"},
-                 {"sigma", "", "fix the residual scale sigma to this value (no prior, no parameter)"},
+                 {"sigma", "estimated", "a positive number fixes the residual scale sigma to it (no prior, no parameter)"},
                  {"na", "error", "rows with missing values in the formula's columns: error, or drop (and count them)"}};
     i.flags = {{"--formula", "formula", "F",
                 "glmm formula, e.g. \"y ~ 1 + x + (1 + x | g)\" (fixed effects, interactions a:b, a*b, "
@@ -146,7 +146,8 @@ struct Glmm {
     const std::string formula_text = args.option_text("formula", "");
     const std::string family = args.option_text("family", "gaussian");
     const std::string parameterization = args.option_choice("parameterization", {"noncentered", "centered"});
-    const std::string sigma_text = args.option_text("sigma", "");
+    std::string sigma_text = args.option_text("sigma", "");
+    if (sigma_text == "estimated") sigma_text.clear();
     const std::string na = args.option_choice("na", {"error", "drop"});
     const std::vector<std::string> prior_texts = args.option_list("prior");
     if (formula_text.empty())
