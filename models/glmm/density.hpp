@@ -169,6 +169,10 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
   for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? T(Real(1)) : sd[s];
   T sse;
   const bool simple = d.simple_blocks != 0;
+#ifndef __CUDACC__
+  // Compile-time sizes for the common small shapes keep the coefficients in registers (a CPU
+  // block of W chains); nvcc gets the general loops only (one chain per thread gains little
+  // and every instantiation costs minutes of nvcc time).
   if (simple && d.P == 2 && d.R == 1) {  // radon's shape: an intercept, a slope, (1 | g)
     sse = glmm_rows<true, true, 2, 1>(d, q, g, mult, inv_var);
   } else if (simple && d.P == 2) {
@@ -177,10 +181,12 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
     sse = glmm_rows<true, true, 1>(d, q, g, mult, inv_var);
   } else if (simple && d.P == 3) {
     sse = glmm_rows<true, true, 3>(d, q, g, mult, inv_var);
-  } else if (d.P <= kLocalFixed) {
+  } else
+#endif
+  if (d.P <= kLocalFixed) {
     sse = simple ? glmm_rows<true, true>(d, q, g, mult, inv_var) : glmm_rows<true, false>(d, q, g, mult, inv_var);
   } else {
-    sse = simple ? glmm_rows<false, true>(d, q, g, mult, inv_var) : glmm_rows<false, false>(d, q, g, mult, inv_var);
+    sse = glmm_rows<false, false>(d, q, g, mult, inv_var);
   }
   const bool centered = d.centered != 0;
   lp += Real(-0.5) * sse * inv_var - Real(d.N) * log_sigma;

@@ -177,3 +177,26 @@ TEST(GlmmGradient, NamesAreBrmss) {
 
 }  // namespace
 }  // namespace lockstep
+
+namespace lockstep {
+namespace {
+
+// A JSON file's arrays are a table too: radon from data/radon_mn.json (county_idx, floor_measure)
+// is the same model as from data/radon_mn.csv (county, floor).
+TEST(GlmmGradient, JsonArraysAreATableToo) {
+  auto csv = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
+  auto json = testing_models::repo_data("radon_mn.json");
+  const Loaded<models::Glmm> a =
+      testing_models::load_model<models::Glmm>({{"formula", "log_radon ~ floor + (1 | county)"}}, csv.get());
+  const Loaded<models::Glmm> b = testing_models::load_model<models::Glmm>(
+      {{"formula", "log_radon ~ floor_measure + (1 | county_idx)"}}, json.get());
+  ASSERT_EQ(a.model.dim(a.data), b.model.dim(b.data));
+  check::PointGenerator gen(5);
+  const std::vector<double> q = gen.point(a.model.dim(a.data), -1, 1);
+  EXPECT_NEAR(testing_models::log_density(a.model, a.data, q), testing_models::log_density(b.model, b.data, q), 1e-9);
+  EXPECT_EQ(b.names[1], "b_floor_measure");
+  EXPECT_EQ(b.names.back(), "r_county_idx[85,Intercept]");
+}
+
+}  // namespace
+}  // namespace lockstep
