@@ -278,9 +278,13 @@ struct Glmm {
     auto prior_line = [&](int i) {
       return "~ " + h.priors[i].text + "   [" + h.prior_source[i] + "]";
     };
+    std::size_t width = 0;
+    for (int j = 0; j < d.P; ++j) width = std::max(width, m.names[j].size());
+    for (const std::string& n : h.sd_names) width = std::max(width, n.size());
+    auto pad = [&](const std::string& n) { return n + std::string(width > n.size() ? width - n.size() : 0, ' '); };
     s << "  b: " << d.P << " population-level coefficients (design columns as R's model.matrix names them)\n";
     for (int j = 0; j < d.P; ++j)
-      s << "    " << m.names[j] << "   column " << ds.fixed.r_names[j] << "   " << prior_line(j) << "\n";
+      s << "    " << pad(m.names[j]) << "   " << prior_line(j) << "   (column " << ds.fixed.r_names[j] << ")\n";
     for (std::size_t r = 0; r < ds.blocks.size(); ++r) {
       const GroupBlock& b = ds.blocks[r];
       s << "  group " << b.group << ": " << b.labels.size() << " levels (";
@@ -299,7 +303,7 @@ struct Glmm {
         int s_index = 0;
         for (std::size_t q = 0; q < r; ++q) s_index += static_cast<int>(ds.blocks[q].effects.size());
         s_index += static_cast<int>(k);
-        s << "    " << h.sd_names[s_index] << "   " << prior_line(d.P + s_index) << "\n";
+        s << "    " << pad(h.sd_names[s_index]) << "   " << prior_line(d.P + s_index) << "\n";
         s << "    r_" << b.group << "[<level>," << b.effects.names[k] << "]   " << nl
           << (d.centered ? " coefficients ~ normal(0, " : " coefficients = sd * z, z ~ normal(0, 1): sd = ")
           << h.sd_names[s_index] << (d.centered ? ")" : "") << "\n";

@@ -34,7 +34,8 @@ TEST(GlmmCli, PrintModelShowsBlocksPriorsDesignAndLevels) {
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* part :
        {"unconstrained dimension 89", "family: gaussian (identity link); response log_radon, 919 rows",
-        "b_Intercept   column (Intercept)   ~ normal(0, 10)   [Intercept]", "b_floor   column floor   ~ normal(0, 10)   [b]",
+        "b_Intercept            ~ normal(0, 10)   [Intercept]   (column (Intercept))",
+        "b_floor                ~ normal(0, 10)   [b]   (column floor)",
         "group county: 85 levels (1, 2, 3, 4, 5, 6, ..., 85)", "sd_county__Intercept   ~ half_normal(0, 1)   [sd]",
         "r_county[<level>,Intercept]   85 coefficients", "sigma   ~ half_normal(0, 1)   [sigma]", "defaults: Intercept ~"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
