@@ -8,8 +8,9 @@
 // and where it came from (row_label), so that the model can name the row and column of a bad
 // cell. The numeric accessors above stay strict (a text or missing cell is an error there).
 //   missing cells: empty, NA, NaN (any case), and JSON null
-//   a column is numeric (TableColumn::numeric) when more than half of its present cells are
-//   numbers: a text cell in it is then a typo to report, unless the column is used as a factor.
+//   a column is numeric (TableColumn::numeric) when any of its cells is a number: a text cell in
+//   it is then a typo to report (unless the model uses the column as a factor); a column of text
+//   cells only ("AITKIN", "TRUE", "a1") is a text column.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,11 +34,8 @@ struct TableColumn {
     for (unsigned char k : cell) n += k == c;
     return n;
   }
-  /// More than half of the present cells are numbers (an all-missing column is not numeric).
-  bool numeric() const {
-    const long n = count(kNumber), t = count(kText);
-    return n > 0 && n > t;
-  }
+  /// Some cell is a number (a text cell among numbers is then an error to report).
+  bool numeric() const { return count(kNumber) > 0; }
 };
 
 class DataSource {

@@ -3,8 +3,9 @@
 // (DataSource::column), as R's model.frame + model.matrix and lme4's random-effect terms do.
 //
 // Variables. A column is categorical (a factor) when it is used as a grouping factor anywhere
-// in the formula, written factor(column), or is a text column (DataSource: most cells are not
-// numbers); otherwise it is numeric and enters as its values. Levels of a factor: the distinct
+// in the formula, written factor(column), or is a text column (no cell is a number: "AITKIN",
+// "TRUE"); otherwise it is numeric and enters as its values, and a text cell in it is an error
+// naming its row and column (write factor(column) to use such a column as a factor). Levels of a factor: the distinct
 // values of the rows used, sorted numerically when every cell is a number (1 < 2 < 10), else
 // lexically by bytes (C locale: "B" < "a"); labels are the numbers' shortest text or the cells.
 //

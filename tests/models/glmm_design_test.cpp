@@ -141,6 +141,9 @@ TEST(GlmmDesign, BadInputIsOneLineNamingFileRowAndColumn) {
   EXPECT_EQ(error(ok, "y ~ x + (1 | county)"), "d.csv: --formula: no column 'county' (columns: y, x, g)");
   EXPECT_EQ(error("y,x,g\n1,0.5,a\n2,abc,b\n3,2.5,a\n", "y ~ x"),
             "d.csv: line 3, column 'x': 'abc' is not a number (a numeric column; write factor(x) to use it as a factor)");
+  EXPECT_EQ(error("y,x\n1,2\n2,abc\n", "y ~ x"),
+            "d.csv: line 3, column 'x': 'abc' is not a number (a numeric column; write factor(x) to use it as a factor)");
+  EXPECT_EQ(error("y,x\n1,2\n2,abc\n3,2\n", "y ~ factor(x)"), "no error");
   EXPECT_EQ(error("y,x,g\n1,0.5,a\nabc,1,b\n3,2.5,a\n", "y ~ x"),
             "d.csv: line 3, column 'y': 'abc' is not a number (the response must be numeric)");
   EXPECT_EQ(error("y,x,g\n1,0.5,a\n2,1.5,a\n", "y ~ x + (1 | g)"),
