@@ -1,6 +1,7 @@
 #include "host/cli/initial_values.hpp"
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -25,19 +26,25 @@ void apply_init(const std::string& init, const AnyModel& model, RunSettings& set
   } catch (const std::out_of_range&) {
   }
   const std::unique_ptr<DataSource> values = load_json_data(init);
+  // A value by its full name ("b_floor", "b_height:male", "r_county[3,Intercept]", "theta[2]"),
+  // or, for an indexed name, from an array under its base name ("theta": [...], "r_county":
+  // [[...], ...]) at the name's position among the names with that base (row-major, as the
+  // outputs are ordered).
   std::vector<double> outputs;
+  std::map<std::string, int> position;
   for (const std::string& name : model.names()) {
     const auto bracket = name.find('[');
-    if (bracket == std::string::npos) {
+    const std::string base = bracket == std::string::npos ? name : name.substr(0, bracket);
+    const int index = position[base]++;
+    if (values->has(name) || bracket == std::string::npos || bracket == 0) {
       outputs.push_back(values->reals_of_size(name, 1)[0]);
-    } else {
-      const std::string base = name.substr(0, bracket);
-      const long index = std::stol(name.substr(bracket + 1));
-      const std::vector<double> v = values->get_reals(base);
-      if (index > static_cast<long>(v.size()))
-        values->fail(base, "expected at least " + std::to_string(index) + " values, found " + std::to_string(v.size()));
-      outputs.push_back(v[index - 1]);
+      continue;
     }
+    if (!values->has(base)) values->fail(name, "missing (give it by this name, or an array '" + base + "')");
+    const std::vector<double> v = values->get_reals(base);
+    if (index >= static_cast<int>(v.size()))
+      values->fail(base, "expected at least " + std::to_string(index + 1) + " values, found " + std::to_string(v.size()));
+    outputs.push_back(v[index]);
   }
   settings.init_unconstrained = {model.unconstrain(outputs)};
 }

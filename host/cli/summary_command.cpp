@@ -42,6 +42,12 @@ int run_models() {
       for (const auto& opt : i.options)
         std::cout << "    " << opt.name << " (default " << opt.default_value << "): " << opt.help << "\n";
     }
+    if (!i.flags.empty()) {
+      std::cout << "  flags of its own:\n";
+      for (const auto& f : i.flags)
+        std::cout << "    " << f.flag << " " << f.value_name << (f.repeatable ? " (repeatable)" : "") << ": " << f.help
+                  << "\n";
+    }
     if (i.data_fields.empty()) {
       std::cout << "  data: none\n";
     } else {

@@ -56,6 +56,15 @@ bool split_cells(const std::string& line, std::vector<std::string>& cells, std::
   return true;
 }
 
+/// A missing cell of a table: empty, NA, or NaN in any case.
+bool is_missing_text(const std::string& cell) {
+  if (cell.empty() || cell == "NA") return true;
+  if (cell.size() != 3) return false;
+  std::string t;
+  for (char c : cell) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t == "nan";
+}
+
 class CsvDataSource : public DataSource {
  public:
   CsvDataSource(std::string origin) : origin_(std::move(origin)) {}
@@ -83,15 +92,52 @@ class CsvDataSource : public DataSource {
         error(line_no, std::to_string(cells.size()) + (cells.size() == 1 ? " cell" : " cells") +
                            ", expected " + std::to_string(names_.size()) +
                            " (as many as the header has columns)");
-      for (std::size_t j = 0; j < cells.size(); ++j) columns_[j].push_back(number(cells[j], line_no, j));
+      for (std::size_t j = 0; j < cells.size(); ++j) cells_[j].push_back(std::move(cells[j]));
       lines_.push_back(line_no);
     }
     if (!have_header) throw InputError(origin_ + ": no header row (the file has no column names)");
   }
 
+  /// The strict reading (parse_csv_data): every cell a finite number, the first bad one (in
+  /// file order) reported.
+  void require_all_numeric() const {
+    for (std::size_t r = 0; r < lines_.size(); ++r)
+      for (std::size_t j = 0; j < names_.size(); ++j) number(cells_[j][r], lines_[r], j);
+  }
+
   std::string origin() const override { return origin_; }
 
   bool has(const std::string& field) const override { return index(field) >= 0 || field == "N"; }
+  bool has_column(const std::string& field) const override { return index(field) >= 0; }
+  std::vector<std::string> column_names() const override { return names_; }
+  std::string row_label(long r) const override { return "line " + std::to_string(lines_.at(r)); }
+
+  TableColumn column(const std::string& field) const override {
+    const int j = index(field);
+    if (j < 0) missing(field);
+    TableColumn c;
+    c.name = field;
+    const std::size_t n = lines_.size();
+    c.cell.resize(n);
+    c.value.assign(n, std::nan(""));
+    c.text = cells_[j];
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::string& t = cells_[j][r];
+      if (is_missing_text(t)) {
+        c.cell[r] = TableColumn::kMissing;
+        c.text[r].clear();
+        continue;
+      }
+      double v;
+      if (try_number(t, v)) {
+        c.cell[r] = TableColumn::kNumber;
+        c.value[r] = v;
+      } else {
+        c.cell[r] = TableColumn::kText;
+      }
+    }
+    return c;
+  }
 
   long get_int(const std::string& field) const override {
     const int j = index(field);
@@ -99,7 +145,7 @@ class CsvDataSource : public DataSource {
       if (field == "N") return static_cast<long>(lines_.size());
       missing(field);
     }
-    const std::vector<double>& c = columns_[j];
+    const std::vector<double> c = numbers(j);
     if (c.size() != 1)
       fail(field, "expected an integer, found a column of " + std::to_string(c.size()) + " values");
     return integer(field, c[0], 0);
@@ -111,7 +157,7 @@ class CsvDataSource : public DataSource {
       if (field == "N") return {static_cast<double>(lines_.size())};
       missing(field);
     }
-    return columns_[j];
+    return numbers(j);
   }
 
   std::vector<long> get_ints(const std::string& field) const override {
@@ -120,9 +166,10 @@ class CsvDataSource : public DataSource {
       if (field == "N") return {static_cast<long>(lines_.size())};
       missing(field);
     }
+    const std::vector<double> c = numbers(j);
     std::vector<long> out;
-    out.reserve(columns_[j].size());
-    for (std::size_t r = 0; r < columns_[j].size(); ++r) out.push_back(integer(field, columns_[j][r], r));
+    out.reserve(c.size());
+    for (std::size_t r = 0; r < c.size(); ++r) out.push_back(integer(field, c[r], r));
     return out;
   }
 
@@ -150,7 +197,15 @@ class CsvDataSource : public DataSource {
           error(line_no, "column " + std::to_string(j + 1) + ": duplicate column name '" + cells[j] + "'");
       names_.push_back(cells[j]);
     }
-    columns_.assign(names_.size(), {});
+    cells_.assign(names_.size(), {});
+  }
+
+  static bool try_number(const std::string& cell, double& v) {
+    if (cell.empty()) return false;
+    const char* s = cell.c_str();
+    char* end = nullptr;
+    v = std::strtod(s, &end);
+    return end != s && *end == '\0' && std::isfinite(v);
   }
 
   double number(const std::string& cell, long line_no, std::size_t j) const {
@@ -162,6 +217,13 @@ class CsvDataSource : public DataSource {
     if (end == s || *end != '\0') cell_error(line_no, j, "'" + cell + "' is not a number");
     if (!std::isfinite(v)) cell_error(line_no, j, "value is not finite (" + cell + ")");
     return v;
+  }
+
+  std::vector<double> numbers(int j) const {
+    std::vector<double> out;
+    out.reserve(lines_.size());
+    for (std::size_t r = 0; r < lines_.size(); ++r) out.push_back(number(cells_[j][r], lines_[r], j));
+    return out;
   }
 
   long integer(const std::string& field, double v, std::size_t row) const {
@@ -182,33 +244,46 @@ class CsvDataSource : public DataSource {
 
   std::string origin_;
   std::vector<std::string> names_;
-  std::vector<std::vector<double>> columns_;
+  std::vector<std::vector<std::string>> cells_;  // [column][row], as written
   std::vector<long> lines_;  // file line of each data row
 };
 
 }  // namespace
 
-std::unique_ptr<DataSource> parse_csv_data(const std::string& text, const std::string& origin) {
+std::unique_ptr<DataSource> parse_csv_table(const std::string& text, const std::string& origin) {
   auto src = std::make_unique<CsvDataSource>(origin);
   src->parse(text);
   return src;
 }
 
-std::unique_ptr<DataSource> load_csv_data(const std::string& path) {
+std::unique_ptr<DataSource> parse_csv_data(const std::string& text, const std::string& origin) {
+  auto src = std::make_unique<CsvDataSource>(origin);
+  src->parse(text);
+  src->require_all_numeric();
+  return src;
+}
+
+namespace {
+std::string read_text(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
   std::ostringstream s;
   s << f.rdbuf();
   if (f.bad()) throw InputError(path + ": read error");
-  return parse_csv_data(s.str(), path);
+  return s.str();
 }
+}  // namespace
+
+std::unique_ptr<DataSource> load_csv_data(const std::string& path) { return parse_csv_data(read_text(path), path); }
+
+std::unique_ptr<DataSource> load_csv_table(const std::string& path) { return parse_csv_table(read_text(path), path); }
 
 std::unique_ptr<DataSource> load_data_file(const std::string& path) {
   std::string ext;
   const std::size_t dot = path.find_last_of('.');
   if (dot != std::string::npos && path.find_first_of("/\\", dot) == std::string::npos)
     for (char c : path.substr(dot)) ext += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".csv" ? load_csv_data(path) : load_json_data(path);
+  return ext == ".csv" ? load_csv_table(path) : load_json_data(path);
 }
 
 }  // namespace lockstep

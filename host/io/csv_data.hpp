@@ -12,6 +12,12 @@
 // header name may be quoted ("y err"); data cells may be quoted numbers. Lines starting with
 // '#' (Stan CSV comments) and blank lines are skipped; CRLF line ends are accepted.
 //
+// Tables (DataSource::column): a cell may also be text (a label: "AITKIN", "a") or missing
+// (empty, NA, NaN). parse_csv_data / load_csv_data read a numeric file and refuse such cells at
+// once; parse_csv_table / load_csv_table (and load_data_file, which the commands use) accept
+// them, and the numeric accessors (get_reals, get_ints) refuse them when asked with the same
+// messages below.
+//
 // Errors are InputErrors with a one-line message starting with the origin (the path) and
 // naming the line and column:
 //   data/peak.csv: cannot open file (No such file or directory)
@@ -34,7 +40,11 @@ std::unique_ptr<DataSource> load_csv_data(const std::string& path);
 /// Parses CSV text already in memory; `origin` starts every error message.
 std::unique_ptr<DataSource> parse_csv_data(const std::string& text, const std::string& origin);
 
-/// A data file by its extension: ".csv" (any case) with load_csv_data, anything else with
+/// The same, accepting text and missing cells (a table; see the file comment).
+std::unique_ptr<DataSource> load_csv_table(const std::string& path);
+std::unique_ptr<DataSource> parse_csv_table(const std::string& text, const std::string& origin);
+
+/// A data file by its extension: ".csv" (any case) with load_csv_table, anything else with
 /// load_json_data (host/io/json_data.hpp).
 std::unique_ptr<DataSource> load_data_file(const std::string& path);
 

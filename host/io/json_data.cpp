@@ -108,6 +108,50 @@ class JsonDataSource : public DataSource {
     return out;
   }
 
+  std::vector<std::string> column_names() const override {
+    std::vector<std::string> out;
+    for (auto it = root_.begin(); it != root_.end(); ++it)
+      if (it->is_array()) out.push_back(it.key());
+    return out;
+  }
+  bool has_column(const std::string& field) const override {
+    auto it = root_.find(field);
+    return it != root_.end() && it->is_array();
+  }
+  /// A 1-D array of numbers, strings and nulls (null, "", "NA" and NaN spellings: missing).
+  TableColumn column(const std::string& field) const override {
+    const json& v = lookup(field);
+    if (!v.is_array()) fail(field, "expected an array (a column), found " + kind_of(v));
+    TableColumn c;
+    c.name = field;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const json& x = v[i];
+      double num = std::nan("");
+      std::string text;
+      unsigned char kind = TableColumn::kText;
+      if (x.is_null()) {
+        kind = TableColumn::kMissing;
+      } else if (x.is_number()) {
+        num = x.get<double>();
+        kind = std::isfinite(num) ? TableColumn::kNumber : TableColumn::kMissing;
+        text = x.dump();
+      } else if (x.is_string()) {
+        text = x.get<std::string>();
+        if (text.empty() || text == "NA" || is_nonfinite_spelling(text)) {
+          kind = TableColumn::kMissing;
+          text.clear();
+        }
+      } else {
+        fail(field, "value " + std::to_string(i + 1) + " is " + kind_of(x) + ", expected a number or a string");
+      }
+      if (kind != TableColumn::kNumber) num = std::nan("");
+      c.cell.push_back(kind);
+      c.value.push_back(num);
+      c.text.push_back(text);
+    }
+    return c;
+  }
+
   std::vector<long> get_ints(const std::string& field) const override {
     std::vector<long> shape;
     std::vector<const json*> leaves = flatten(field, shape);

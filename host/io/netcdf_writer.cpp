@@ -42,11 +42,15 @@ class NcFile {
   int id_ = -1;
 };
 
-/// Parameters that share a base name: "theta[1]".."theta[8]" -> theta, shape {8}.
+/// Parameters that share a base name: "theta[1]".."theta[8]" -> theta, shape {8}. Indices are
+/// positive integers (theta[3]: position 3) or, when any index of the name is not, labels
+/// (r_county[AITKIN,Intercept]): each dimension's coordinate is then its labels in order of
+/// first appearance, written as a string coordinate variable.
 struct ParamVar {
   std::string name;
   std::vector<std::size_t> shape;                       // extents after (chain, draw)
   std::vector<std::pair<int, std::size_t>> members;     // (DrawSet index, row-major offset)
+  std::vector<std::vector<std::string>> labels;         // per dimension; empty: integer indices
   std::size_t size() const {
     std::size_t n = 1;
     for (auto s : shape) n *= s;
@@ -54,48 +58,57 @@ struct ParamVar {
   }
 };
 
-/// Splits "L[2,3]" into "L" and {2, 3}; false if the name has no well-formed index list.
-bool split_indexed(const std::string& name, std::string* base, std::vector<std::size_t>* idx) {
+/// Splits "L[2,3]" into "L" and {"2", "3"} (spaces around an index dropped); false if the name
+/// has no well-formed index list.
+bool split_indexed(const std::string& name, std::string* base, std::vector<std::string>* idx) {
   const std::size_t open = name.find('[');
   if (open == std::string::npos || open == 0 || name.back() != ']') return false;
   idx->clear();
-  std::size_t v = 0;
-  bool digit = false;
+  std::string cur;
   for (std::size_t i = open + 1; i < name.size(); ++i) {
     const char ch = name[i];
-    if (ch >= '0' && ch <= '9') {
-      v = v * 10 + static_cast<std::size_t>(ch - '0');
-      digit = true;
-    } else if (ch == ',' || ch == ']') {
-      if (!digit || v == 0) return false;
-      idx->push_back(v);
-      v = 0;
-      digit = false;
-    } else if (ch != ' ') {
+    if (ch == ',' || ch == ']') {
+      while (!cur.empty() && cur.back() == ' ') cur.pop_back();
+      if (cur.empty()) return false;
+      idx->push_back(cur);
+      cur.clear();
+      if (ch == ']' && i + 1 != name.size()) return false;
+    } else if (ch == '[') {
       return false;
+    } else if (!(ch == ' ' && cur.empty())) {
+      cur += ch;
     }
   }
   *base = name.substr(0, open);
   return true;
 }
 
+/// A positive integer index ("3"), or 0.
+std::size_t positive_index(const std::string& s) {
+  std::size_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9' || v > (std::size_t{1} << 40)) return 0;
+    v = v * 10 + static_cast<std::size_t>(ch - '0');
+  }
+  return v;
+}
+
 std::vector<ParamVar> group_params(const std::vector<std::string>& names) {
   std::vector<ParamVar> vars;
-  std::vector<std::vector<std::vector<std::size_t>>> indices;  // per var, per member
+  std::vector<std::vector<std::vector<std::string>>> indices;  // per var, per member
   for (std::size_t p = 0; p < names.size(); ++p) {
     std::string base;
-    std::vector<std::size_t> idx;
+    std::vector<std::string> idx;
     if (!split_indexed(names[p], &base, &idx)) base = names[p];
     std::size_t v = 0;
     while (v < vars.size() && vars[v].name != base) ++v;
     if (v == vars.size()) {
-      vars.push_back({base, std::vector<std::size_t>(idx.size(), 0), {}});
+      vars.push_back({base, std::vector<std::size_t>(idx.size(), 0), {}, {}});
       indices.emplace_back();
     } else if (vars[v].shape.size() != idx.size() || idx.empty()) {
       throw std::invalid_argument("write_inference_data_netcdf: parameter '" + names[p] +
                                   "' does not fit with the other '" + base + "' names");
     }
-    for (std::size_t k = 0; k < idx.size(); ++k) vars[v].shape[k] = std::max(vars[v].shape[k], idx[k]);
     vars[v].members.push_back({static_cast<int>(p), 0});
     indices[v].push_back(idx);
   }
@@ -103,11 +116,38 @@ std::vector<ParamVar> group_params(const std::vector<std::string>& names) {
     if (vars[v].name == "chain" || vars[v].name == "draw")
       throw std::invalid_argument("write_inference_data_netcdf: a parameter may not be named '" +
                                   vars[v].name + "' (a dimension)");
-    for (std::size_t m = 0; m < vars[v].members.size(); ++m) {
+    ParamVar& var = vars[v];
+    const std::size_t dims = var.shape.size();
+    bool numeric = true;
+    for (const auto& idx : indices[v])
+      for (const auto& s : idx) numeric = numeric && positive_index(s) > 0;
+    std::vector<std::vector<std::size_t>> pos(var.members.size(), std::vector<std::size_t>(dims));
+    if (numeric) {
+      for (std::size_t m = 0; m < var.members.size(); ++m)
+        for (std::size_t k = 0; k < dims; ++k) {
+          pos[m][k] = positive_index(indices[v][m][k]) - 1;
+          var.shape[k] = std::max(var.shape[k], pos[m][k] + 1);
+        }
+    } else {
+      var.labels.assign(dims, {});
+      for (std::size_t m = 0; m < var.members.size(); ++m)
+        for (std::size_t k = 0; k < dims; ++k) {
+          auto& l = var.labels[k];
+          const auto it = std::find(l.begin(), l.end(), indices[v][m][k]);
+          pos[m][k] = static_cast<std::size_t>(it - l.begin());
+          if (it == l.end()) l.push_back(indices[v][m][k]);
+        }
+      for (std::size_t k = 0; k < dims; ++k) var.shape[k] = var.labels[k].size();
+    }
+    std::vector<std::size_t> seen;
+    for (std::size_t m = 0; m < var.members.size(); ++m) {
       std::size_t off = 0;
-      for (std::size_t k = 0; k < vars[v].shape.size(); ++k)
-        off = off * vars[v].shape[k] + (indices[v][m][k] - 1);
-      vars[v].members[m].second = off;
+      for (std::size_t k = 0; k < dims; ++k) off = off * var.shape[k] + pos[m][k];
+      if (dims > 0 && std::find(seen.begin(), seen.end(), off) != seen.end())
+        throw std::invalid_argument("write_inference_data_netcdf: parameter '" + names[var.members[m].first] +
+                                    "' appears twice");
+      seen.push_back(off);
+      var.members[m].second = off;
     }
   }
   return vars;
@@ -232,6 +272,17 @@ class Writer {
     return dim;
   }
 
+  /// Dimension `name` with a string coordinate variable holding `labels`.
+  int def_label_coord(int g, const std::string& name, const std::vector<std::string>& labels) {
+    int dim, var;
+    nc_.check(nc_def_dim(g, name.c_str(), labels.size(), &dim), "dimension " + name);
+    nc_.check(nc_def_var(g, name.c_str(), NC_STRING, 1, &dim, &var), "variable " + name);
+    std::vector<const char*> p;
+    for (const auto& l : labels) p.push_back(l.c_str());
+    if (!p.empty()) nc_.check(nc_put_var_string(g, var, p.data()), "write " + name);
+    return dim;
+  }
+
   int def_var(int g, const std::string& name, nc_type type, const std::vector<int>& dims) {
     int var;
     nc_.check(nc_def_var(g, name.c_str(), type, static_cast<int>(dims.size()), dims.data(), &var),
@@ -263,7 +314,8 @@ class Writer {
     for (const ParamVar& v : vars_) {
       std::vector<int> dims{dc, dd};
       for (std::size_t k = 0; k < v.shape.size(); ++k)
-        dims.push_back(def_coord(g, v.name + "_dim_" + std::to_string(k), v.shape[k]));
+        dims.push_back(v.labels.empty() ? def_coord(g, v.name + "_dim_" + std::to_string(k), v.shape[k])
+                                        : def_label_coord(g, v.name + "_dim_" + std::to_string(k), v.labels[k]));
       const int var = def_var(g, v.name, NC_DOUBLE, dims);
       if (cd == 0) continue;
       if (v.shape.empty()) {

@@ -19,6 +19,11 @@
 //                          theta_dim_0 = 0..7; "L[i,j]" gives L(chain, draw, L_dim_0,
 //                          L_dim_1). Indices are 1-based in names, 0-based in coordinates;
 //                          each extent is the largest index; entries no name gives are NaN.
+//                          Labels instead of integers ("r_county[AITKIN,Intercept]", the
+//                          glmm's names) give string coordinates: r_county(chain, draw,
+//                          r_county_dim_0, r_county_dim_1) with r_county_dim_0 the level
+//                          labels and r_county_dim_1 the effect names, in order of first
+//                          appearance. Names without brackets are kept whole ("b_height:male").
 //                          With RunInfo::superchain (nested R-hat, `--superchains`), the
 //                          group has the attribute superchain (int[chain]): the 0-based
 //                          superchain of each chain, indexed like the chain coordinate.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -380,6 +381,11 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
   const int first_warm = warmup_rows(first);
 
   DrawSet d;
+  std::map<std::string, std::string> labeled_names;  // our lockstep/names section: column -> name
+  const std::string names_section = "lockstep.names.";
+  for (const auto& kv : first.preamble)
+    if (kv.first.compare(0, names_section.size(), names_section) == 0)
+      labeled_names[kv.first.substr(names_section.size())] = kv.second;
   std::vector<int> param_col, stat_col;  // file column of each DrawSet quantity
   for (std::size_t j = 0; j < first.columns.size(); ++j) {
     const std::string& c = first.columns[j];
@@ -387,7 +393,8 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
       d.stat_names.push_back(c);
       stat_col.push_back(static_cast<int>(j));
     } else {
-      d.names.push_back(from_stan_csv_column_name(c));
+      const auto labeled = labeled_names.find(c);
+      d.names.push_back(labeled != labeled_names.end() ? labeled->second : from_stan_csv_column_name(c));
       param_col.push_back(static_cast<int>(j));
     }
   }

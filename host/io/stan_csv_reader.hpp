@@ -5,7 +5,9 @@
 // appear anywhere; the first other non-blank line is the header; every later non-comment
 // line is one draw. Columns ending in "__" are sampler statistics (DrawSet::stat_names, in
 // file order), the rest parameters, renamed from Stan's CSV spelling: theta.1 -> theta[1],
-// theta.2.3 -> theta[2,3]. Values are decimal numbers or nan/inf/+inf/-inf (any case).
+// theta.2.3 -> theta[2,3]; our own files list the columns whose names carry labels (the glmm's
+// r_county.AITKIN.Intercept = r_county[AITKIN,Intercept]) in the preamble's lockstep/names
+// section, and those columns get those names back. Values are decimal numbers or nan/inf/+inf/-inf (any case).
 //
 // Warmup rows: with save_warmup CmdStan writes the warmup draws first, then the comment
 // block "# Adaptation terminated / # Step size = ... / # Diagonal elements of inverse mass

@@ -1,6 +1,8 @@
 // Stan CSV writer: see stan_csv_writer.hpp.
 #include "host/io/stan_csv_writer.hpp"
 
+#include "host/io/stan_csv_reader.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -263,6 +265,14 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   s += "# lockstep\n";
   s += "#   algorithm = " + one_line(info.algorithm) + "\n";
   s += "#   gradient_evaluations = " + std::to_string(info.gradient_evaluations) + "\n";
+  // Names whose Stan CSV spelling does not read back (labels: r_county[AITKIN,Intercept] ->
+  // r_county.AITKIN.Intercept): the reader renames those columns by this section.
+  std::string labeled;
+  for (const auto& n : d.names) {
+    const std::string col = stan_csv_column_name(n);
+    if (from_stan_csv_column_name(col) != n) labeled += "#     " + col + " = " + one_line(n) + "\n";
+  }
+  if (!labeled.empty()) s += "#   names\n" + labeled;
   s += "#   config\n";
   for (const auto& kv : info.config) {
     std::string key = one_line(kv.first);

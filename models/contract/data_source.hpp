@@ -1,6 +1,17 @@
 #pragma once
 // DataSource: named fields of a model's data set, read with validation. Every error is an
 // InputError whose message starts with the origin (file name) and names the field.
+//
+// Tables. A CSV file (and a JSON file's 1-D arrays) is also a table: columns of cells that may
+// be numbers, text or missing. Models that take a table (the glmm family: a formula over
+// columns) read it through column(), which never fails on a cell: it says what each cell is,
+// and where it came from (row_label), so that the model can name the row and column of a bad
+// cell. The numeric accessors above stay strict (a text or missing cell is an error there).
+//   missing cells: empty, NA, NaN (any case), and JSON null
+//   a column is numeric (TableColumn::numeric) when any of its cells is a number: a text cell in
+//   it is then a typo to report (unless the model uses the column as a factor); a column of text
+//   cells only ("AITKIN", "TRUE", "a1") is a text column.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -9,6 +20,23 @@
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
+
+/// One column of a table, cell by cell (see the file comment).
+struct TableColumn {
+  enum Cell : unsigned char { kNumber = 0, kText = 1, kMissing = 2 };
+  std::string name;
+  std::vector<unsigned char> cell;  // kNumber, kText or kMissing, per row
+  std::vector<double> value;        // the number (NaN unless kNumber)
+  std::vector<std::string> text;    // the cell as written (trimmed, unquoted; "" when missing)
+  long size() const { return static_cast<long>(cell.size()); }
+  long count(Cell c) const {
+    long n = 0;
+    for (unsigned char k : cell) n += k == c;
+    return n;
+  }
+  /// Some cell is a number (a text cell among numbers is then an error to report).
+  bool numeric() const { return count(kNumber) > 0; }
+};
 
 class DataSource {
  public:
@@ -22,6 +50,22 @@ class DataSource {
   virtual std::vector<double> get_reals(const std::string& field) const = 0;
   /// An integer array field.
   virtual std::vector<long> get_ints(const std::string& field) const = 0;
+
+  /// The table's column names in file order (empty for a source that is not a table).
+  virtual std::vector<std::string> column_names() const { return {}; }
+  /// Whether `field` can be read as a table column.
+  virtual bool has_column(const std::string& field) const { return has(field); }
+  /// A table column, cell by cell; the default reads a numeric array field.
+  virtual TableColumn column(const std::string& field) const {
+    TableColumn c;
+    c.name = field;
+    c.value = get_reals(field);
+    c.cell.assign(c.value.size(), TableColumn::kNumber);
+    for (double v : c.value) c.text.push_back(format_number(v));
+    return c;
+  }
+  /// Where row r (0-based) of a column came from, for messages: "line 7" (CSV), "value 3".
+  virtual std::string row_label(long r) const { return "value " + std::to_string(r + 1); }
 
   // Validating helpers built on the accessors above.
   std::vector<double> reals_of_size(const std::string& field, long n) const {

@@ -52,6 +52,9 @@ struct Loaded {
   std::shared_ptr<DataStore> store;
   std::vector<std::string> names;
   std::vector<std::string> generated_names;
+  /// Host-side state a model keeps for its host members (describe, unconstrain): e.g. the
+  /// glmm's design column names, group levels and priors. Never seen by kernels.
+  std::shared_ptr<const void> host;
 };
 
 /// "theta[1]", ..., "theta[n]" (1-based, as Stan and posteriordb name them).

@@ -23,6 +23,7 @@ namespace {
 /// table without an entry here fails the test below.
 const std::map<std::string, std::string>& check_data() {
   static const std::map<std::string, std::string> m = {
+      {"glmm", "tests/fixtures/glmm/design_data.csv"},
       {"eight_schools_noncentered", "data/eight_schools.json"},
       {"eight_schools_centered", "data/eight_schools.json"},
       {"std_normal", ""},
@@ -33,10 +34,18 @@ const std::map<std::string, std::string>& check_data() {
   return m;
 }
 
+/// The options each model is checked with (a formula for the glmm family).
+std::map<std::string, std::string> check_options(const std::string& name) {
+  if (name == "glmm")
+    return {{"formula", "y ~ x * h + (1 + x | grp)"},
+            {"prior", "b ~ normal(0, 1)\nsd ~ half_normal(0, 1)\nsigma ~ exponential(1)"}};
+  return {};
+}
+
 std::unique_ptr<AnyModel> load(const std::string& name, const std::string& data_file) {
   std::unique_ptr<DataSource> data;
   if (!data_file.empty()) data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/" + data_file);
-  ModelArgs args(name, {}, data.get());
+  ModelArgs args(name, check_options(name), data.get());
   return load_model(name, args);
 }
 

@@ -60,7 +60,7 @@ TEST(ModelFlags, ReachTheLoaderRepeatedOnesAsAList) {
 TEST(ModelFlags, AreRefusedForOtherModelsAndWhenRepeatedWithoutLeave) {
   std::string out, err;
   EXPECT_EQ(run({"sample", "std_normal", "--formula", "y ~ x"}, &out, &err), 2);
-  EXPECT_NE(err.find("--formula: not a flag of model 'std_normal' (a flag of: test_flag_echo)"), std::string::npos)
+  EXPECT_NE(err.find("--formula: not a flag of model 'std_normal' (a flag of: glmm, test_flag_echo)"), std::string::npos)
       << err;
   EXPECT_EQ(run({"check", "test_flag_echo", "--formula", "a", "--formula", "b"}, &out, &err), 2);
   EXPECT_NE(err.find("--formula: give it once"), std::string::npos) << err;

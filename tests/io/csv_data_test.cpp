@@ -94,3 +94,39 @@ TEST(CsvData, LoadDataFileChoosesByExtension) {
 
 }  // namespace
 }  // namespace lockstep
+
+namespace lockstep {
+namespace {
+
+// Tables (DataSource::column): text and missing cells are read as such by the table reader,
+// with the line of each row for messages; the numeric accessors refuse them with the strict
+// reader's messages; JSON arrays of numbers, strings and null are columns too.
+TEST(CsvTable, TextAndMissingCells) {
+  auto t = parse_csv_table("y,county,x\n1.5,AITKIN,\n2,\"ST LOUIS\",NA\n# c\n3,3,nan\n", "t.csv");
+  EXPECT_EQ(t->column_names(), (std::vector<std::string>{"y", "county", "x"}));
+  EXPECT_TRUE(t->has_column("county"));
+  EXPECT_FALSE(t->has_column("N"));
+  const TableColumn c = t->column("county");
+  EXPECT_EQ(c.text, (std::vector<std::string>{"AITKIN", "ST LOUIS", "3"}));
+  EXPECT_EQ(c.cell, (std::vector<unsigned char>{TableColumn::kText, TableColumn::kText, TableColumn::kNumber}));
+  EXPECT_TRUE(c.numeric()) << "a number among text: a numeric column with text typos";
+  EXPECT_FALSE(parse_csv_table("g\na\nTRUE\n", "g.csv")->column("g").numeric());
+  EXPECT_EQ(t->column("x").count(TableColumn::kMissing), 3);
+  EXPECT_TRUE(t->column("y").numeric());
+  EXPECT_EQ(t->row_label(2), "line 5");
+  EXPECT_EQ(t->get_reals("y"), (std::vector<double>{1.5, 2, 3}));
+  EXPECT_EQ(error_of([&] { t->get_reals("county"); }), "t.csv: line 2, column 2 ('county'): 'AITKIN' is not a number");
+  EXPECT_EQ(error_of([&] { t->get_reals("x"); }), "t.csv: line 2, column 3 ('x'): empty cell, expected a number");
+  EXPECT_EQ(error_of([&] { parse_csv_data("y,county\n1,AITKIN\n", "s.csv"); }),
+            "s.csv: line 2, column 2 ('county'): 'AITKIN' is not a number");
+  auto j = parse_json_data(R"({"N": 3, "g": ["a", "b", null], "y": [1, 2.5, "NA"]})", "j.json");
+  EXPECT_EQ(j->column_names(), (std::vector<std::string>{"g", "y"}));
+  const TableColumn g = j->column("g");
+  EXPECT_EQ(g.cell, (std::vector<unsigned char>{TableColumn::kText, TableColumn::kText, TableColumn::kMissing}));
+  EXPECT_EQ(j->column("y").value[1], 2.5);
+  EXPECT_EQ(j->column("y").cell[2], TableColumn::kMissing);
+  EXPECT_EQ(j->row_label(1), "value 2");
+}
+
+}  // namespace
+}  // namespace lockstep

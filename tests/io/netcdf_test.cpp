@@ -303,3 +303,46 @@ TEST(NetcdfWriter, FailureMidWriteLeavesNoFile) {
   write_inference_data_netcdf(dir / "x.nc", d, info);
   EXPECT_TRUE(fs::exists(dir / "x.nc"));
 }
+
+namespace {
+
+// Labels as indices (the glmm's r_county[AITKIN,Intercept]) give one variable with string
+// coordinates in order of first appearance; names with ':' are kept whole.
+TEST(NetcdfWriter, LabeledIndicesGiveStringCoordinates) {
+  TempDir dir("labels");
+  DrawSet d;
+  d.names = {"b_height:male", "r_county[AITKIN,Intercept]", "r_county[AITKIN,floor]", "r_county[3,Intercept]",
+             "r_county[3,floor]"};
+  d.resize(2, 3);
+  for (std::size_t p = 0; p < d.names.size(); ++p)
+    for (int c = 0; c < 2; ++c)
+      for (int i = 0; i < 3; ++i) d.series(static_cast<int>(p), c)[i] = 100.0 * p + 10.0 * c + i;
+  write_inference_data_netcdf(dir / "x.nc", d, RunInfo{});
+  int nc, g, var;
+  NC_OK(nc_open((dir / "x.nc").c_str(), NC_NOWRITE, &nc));
+  NC_OK(nc_inq_grp_ncid(nc, "posterior", &g));
+  NC_OK(nc_inq_varid(g, "b_height:male", &var));
+  NC_OK(nc_inq_varid(g, "r_county", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"chain", 2}, {"draw", 3}, {"r_county_dim_0", 2}, {"r_county_dim_1", 2}}));
+  std::vector<double> v(2 * 3 * 4);
+  NC_OK(nc_get_var_double(g, var, v.data()));
+  // chain 1, draw 2, [3, floor] is member 4: 400 + 10 + 2.
+  EXPECT_EQ(v[((1 * 3 + 2) * 2 + 1) * 2 + 1], 412.0);
+  EXPECT_EQ(v[0], 100.0);  // chain 0, draw 0, [AITKIN, Intercept]
+  for (const char* dim : {"r_county_dim_0", "r_county_dim_1"}) {
+    int cv;
+    NC_OK(nc_inq_varid(g, dim, &cv));
+    nc_type type;
+    NC_OK(nc_inq_vartype(g, cv, &type));
+    EXPECT_EQ(type, NC_STRING);
+    char* labels[2] = {nullptr, nullptr};
+    NC_OK(nc_get_var_string(g, cv, labels));
+    const std::vector<std::string> got = {labels[0], labels[1]};
+    nc_free_string(2, labels);
+    EXPECT_EQ(got, (std::string(dim) == "r_county_dim_0" ? std::vector<std::string>{"AITKIN", "3"}
+                                                         : std::vector<std::string>{"Intercept", "floor"}));
+  }
+  NC_OK(nc_close(nc));
+}
+
+}  // namespace

@@ -30,13 +30,15 @@ const std::map<std::string, int>& layers() {
 }
 
 /// The layer folder of a repository path: "host/algorithms/nuts/x.hpp" -> "host/algorithms",
-/// "models/peak.hpp" -> "models", "models/contract/x.hpp" -> "models/contract".
+/// "models/peak.hpp" -> "models", "models/glmm/design.hpp" -> "models",
+/// "models/contract/x.hpp" -> "models/contract".
 std::string folder_of(const std::string& path) {
   const auto a = path.find('/');
   if (a == std::string::npos) return "";
   const std::string top = path.substr(0, a);
   const auto b = path.find('/', a + 1);
-  if (top == "models") return b == std::string::npos ? "models" : path.substr(0, b);
+  // models/contract is its own layer; a model family's folder (models/glmm/) is the models layer.
+  if (top == "models") return b != std::string::npos && path.substr(a + 1, b - a - 1) == "contract" ? "models/contract" : "models";
   return b == std::string::npos ? "" : path.substr(0, b);
 }
 
@@ -85,6 +87,11 @@ TEST(Layering, RulesCatchViolations) {
   EXPECT_NE(violation("models/peak.hpp", "host/io/model_args.hpp"), "");
   EXPECT_NE(violation("models/peak.hpp", "kernels/ensemble/box.hpp"), "");
   EXPECT_NE(violation("models/contract/x.hpp", "models/peak.hpp"), "");
+  // A model family's folder is the models layer: it includes its own files, never host/.
+  EXPECT_EQ(violation("models/glmm.hpp", "models/glmm/design.hpp"), "");
+  EXPECT_EQ(violation("models/glmm/design.hpp", "models/contract/data_source.hpp"), "");
+  EXPECT_NE(violation("models/glmm/design.hpp", "host/io/csv_data.hpp"), "");
+  EXPECT_NE(violation("models/glmm/design.hpp", "kernels/hmc/leapfrog.hpp"), "");
   EXPECT_NE(violation("host/io/a.hpp", "host/run/draw_set.hpp"), "");
   EXPECT_NE(violation("host/io/a.hpp", "host/diagnostics/summary.hpp"), "");  // siblings
   EXPECT_NE(violation("host/newfolder/a.hpp", "host/core/draw_set.hpp"), "");

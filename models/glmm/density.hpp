@@ -1,0 +1,254 @@
+#pragma once
+// The glmm log density and its gradient, derived once by hand for every formula (device code:
+// LS_HD, over T = Real or Batch<W>; no branch on a value of type T).
+//
+// Model (gaussian family, identity link):
+//   eta_n = sum_j X[n,j] b_j + sum_r sum_k Z_r[n,k] r_{r, l_r(n), k}
+//   y_n ~ normal(eta_n, sigma)
+// with X the dense fixed design (N x P), and for each varying-effect term r a grouping factor
+// with level l_r(n) of row n and K_r columns Z_r (stored per row: N x K_r values, never a dense
+// N x levels matrix). Each column k of term r has its own scale sd_{r,k}:
+//   non-centered (default): r_{r,l,k} = sd_{r,k} z_{r,l,k},  z ~ normal(0, 1)
+//   centered:               r_{r,l,k} ~ normal(0, sd_{r,k})
+// Unconstrained coordinates q = (b [P], u = log sd [S], v = log sigma [unless fixed],
+// z or r [sum_r L_r K_r, level-major: (r, l, k) at z_of[r] + l K_r + k]).
+//
+// With e_n = (y_n - eta_n) / sigma^2, SSE = sum_n (y_n - eta_n)^2 and G_{r,l,k} = sum over the
+// rows n of level l of e_n Z_r[n,k] (dL/dr_{r,l,k}):
+//   L        = -N v - SSE / (2 sigma^2)
+//   dL/db_j  = sum_n e_n X[n,j]
+//   dL/dv    = -N + SSE / sigma^2
+//   non-centered: d/dz_{r,l,k} = sd_{r,k} G_{r,l,k} - z_{r,l,k}      (prior -z^2/2)
+//                 d/du_{r,k}  += sum_l sd_{r,k} z_{r,l,k} G_{r,l,k}
+//   centered:     d/dr_{r,l,k} = G_{r,l,k} - r_{r,l,k} / sd^2         (prior -r^2/(2 sd^2) - log sd)
+//                 d/du_{r,k}  += sum_l r_{r,l,k}^2 / sd^2 - L_r
+// plus the priors of b, sd and sigma with their log-Jacobians (models/glmm/priors.hpp).
+#include "kernels/core/batch.hpp"
+#include "kernels/core/config.hpp"
+#include "models/glmm/priors.hpp"
+
+namespace lockstep {
+namespace models {
+namespace glmm {
+
+/// The most varying-effect columns (scales) in one formula: their values sit in a local array.
+constexpr int kMaxScales = 64;
+
+enum Family : int { kGaussian = 0 };
+
+struct GlmmData {
+  int N = 0, P = 0, R = 0;      // rows, fixed columns, varying-effect terms
+  int n_sd = 0, n_z = 0;        // scales; varying coefficients
+  int Ktot = 0;                 // Z values per row (sum_r K_r)
+  int sd_at = 0, sigma_at = -1, z_at = 0;  // offsets in q; sigma_at < 0: sigma fixed
+  int dim = 0, n_out = 0;
+  int centered = 0;
+  int family = kGaussian;
+  int x_icpt = 0;          // column 0 of X is the intercept (all ones)
+  int simple_blocks = 0;   // every varying-effect term is (1 | g) alone: Z is never read
+  Real sigma_fixed = 1;
+  const Real* y = nullptr;      // [N]
+  const Real* X = nullptr;      // [N * P], row-major
+  const int* K = nullptr;       // [R] columns of term r
+  const int* L = nullptr;       // [R] levels of term r
+  const int* sd_of = nullptr;   // [R] index of term r's first scale (0..n_sd)
+  const int* z_of = nullptr;    // [R] index in q of term r's first coefficient
+  const int* col_of = nullptr;  // [R] offset of term r's columns in a row of Z
+  const int* icpt = nullptr;    // [R] 1: column 0 of term r is the intercept (Z = 1, not read)
+  const int* base = nullptr;    // [N * R] index in q of (r, l_r(n), 0)
+  const Real* Z = nullptr;      // [N * Ktot]
+  const int* prior_kind = nullptr;  // [P + n_sd + 1]: b, sd, sigma
+  const Real* prior_par = nullptr;  // [3 (P + n_sd + 1)]: nu, mu, s (rate)
+};
+
+/// Fixed coefficients held in local arrays (registers or the stack, never aliased by g) when
+/// there are at most this many; more go through q and g.
+constexpr int kLocalFixed = 8;
+
+/// The rows: eta_n, the residual sum of squares (returned), dL/db added to g[0..P), G added to
+/// g's varying coordinates (zeroed by the caller). kLocal: P <= kLocalFixed. kSimple: every
+/// varying-effect term is (1 | g) alone (one intercept column: Z = 1, not read).
+template <bool kLocal, bool kSimple, int kP = 0, int kR = 0, class V, class G, class T>
+LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T& inv_var) {
+  constexpr int kB = kLocal ? (kP > 0 ? kP : kLocalFixed) : 1;
+  const int P = kP > 0 ? kP : d.P;  // kP > 0: the number of columns, known at compile time
+  const int R = kR > 0 ? kR : d.R;  // kR > 0: the number of varying-effect terms, likewise
+  T beta[kB], gbeta[kB];
+  if (kLocal)
+    for (int j = 0; j < P; ++j) {
+      beta[j] = q[j];
+      gbeta[j] = T(Real(0));
+    }
+  const int j0 = d.x_icpt ? 1 : 0;  // column 0 of X is the intercept: not read
+  T sse = Real(0);
+  for (int n = 0; n < d.N; ++n) {
+    const Real* x = d.X + static_cast<long>(n) * d.P;
+    const int* b = d.base + static_cast<long>(n) * d.R;
+    T eta = Real(0);
+    if (d.x_icpt) eta = kLocal ? beta[0] : q[0];
+    for (int j = j0; j < P; ++j) eta += x[j] * (kLocal ? beta[j] : q[j]);
+    if (kSimple) {
+      for (int r = 0; r < R; ++r) eta += mult[r] * q[b[r]];
+    } else {
+      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
+      for (int r = 0; r < d.R; ++r) {
+        const int at = b[r], s0 = d.sd_of[r], c0 = d.col_of[r], K = d.K[r];
+        int k = 0;
+        if (d.icpt[r]) {
+          eta += mult[s0] * q[at];
+          k = 1;
+        }
+        for (; k < K; ++k) eta += z[c0 + k] * (mult[s0 + k] * q[at + k]);
+      }
+    }
+    const T res = d.y[n] - eta;
+    sse += res * res;
+    const T e = res * inv_var;
+    if (kLocal) {
+      if (d.x_icpt) gbeta[0] += e;
+      for (int j = j0; j < P; ++j) gbeta[j] += x[j] * e;
+    } else {
+      if (d.x_icpt) g[0] += e;
+      for (int j = j0; j < P; ++j) g[j] += x[j] * e;
+    }
+    if (kSimple) {
+      for (int r = 0; r < R; ++r) g[b[r]] += e;
+    } else {
+      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
+      for (int r = 0; r < d.R; ++r) {
+        const int at = b[r], c0 = d.col_of[r], K = d.K[r];
+        int k = 0;
+        if (d.icpt[r]) {
+          g[at] += e;
+          k = 1;
+        }
+        for (; k < K; ++k) g[at + k] += z[c0 + k] * e;
+      }
+    }
+  }
+  if (kLocal)
+    for (int j = 0; j < P; ++j) g[j] += gbeta[j];
+  return sse;
+}
+
+template <class V, class G>
+LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> typename V::value_type {
+  using T = typename V::value_type;
+  T lp = Real(0);
+  for (int j = 0; j < d.P; ++j) {
+    T dx;
+    lp += coef_log_prior(d.prior_kind[j], d.prior_par + 3 * j, q[j], dx);
+    g[j] = dx;
+  }
+  T sd[kMaxScales > 0 ? kMaxScales : 1];
+  for (int s = 0; s < d.n_sd; ++s) {
+    const T u = q[d.sd_at + s];
+    sd[s] = m::exp(u);
+    T du;
+    lp += scale_log_prior(d.prior_kind[d.P + s], d.prior_par + 3 * (d.P + s), sd[s], u, du);
+    g[d.sd_at + s] = du;
+  }
+  T log_sigma, inv_var;
+  if (d.sigma_at >= 0) {
+    log_sigma = q[d.sigma_at];
+    const T sigma = m::exp(log_sigma);
+    inv_var = m::exp(Real(-2) * log_sigma);
+    T du;
+    const int ps = d.P + d.n_sd;
+    lp += scale_log_prior(d.prior_kind[ps], d.prior_par + 3 * ps, sigma, log_sigma, du);
+    g[d.sigma_at] = du;
+  } else {
+    log_sigma = T(m::log(d.sigma_fixed));
+    inv_var = T(Real(1) / (d.sigma_fixed * d.sigma_fixed));
+  }
+  for (int i = 0; i < d.n_z; ++i) g[d.z_at + i] = T(Real(0));
+
+  // The likelihood, row by row: G accumulates in g's z (or r) coordinates. mult[s] is what
+  // multiplies the coordinate of scale s in eta: sd (non-centered) or 1 (centered).
+  T mult[kMaxScales > 0 ? kMaxScales : 1];
+  for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? T(Real(1)) : sd[s];
+  T sse;
+  const bool simple = d.simple_blocks != 0;
+#ifndef __CUDACC__
+  // Compile-time sizes for the common small shapes keep the coefficients in registers (a CPU
+  // block of W chains); nvcc gets the general loops only (one chain per thread gains little
+  // and every instantiation costs minutes of nvcc time).
+  if (simple && d.P == 2 && d.R == 1) {  // radon's shape: an intercept, a slope, (1 | g)
+    sse = glmm_rows<true, true, 2, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 2) {
+    sse = glmm_rows<true, true, 2>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 1) {
+    sse = glmm_rows<true, true, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 3) {
+    sse = glmm_rows<true, true, 3>(d, q, g, mult, inv_var);
+  } else
+#endif
+  if (d.P <= kLocalFixed) {
+    sse = simple ? glmm_rows<true, true>(d, q, g, mult, inv_var) : glmm_rows<true, false>(d, q, g, mult, inv_var);
+  } else {
+    sse = glmm_rows<false, false>(d, q, g, mult, inv_var);
+  }
+  const bool centered = d.centered != 0;
+  lp += Real(-0.5) * sse * inv_var - Real(d.N) * log_sigma;
+  if (d.sigma_at >= 0) g[d.sigma_at] += sse * inv_var - Real(d.N);
+
+  // The varying effects' prior and the chain rule through r = sd z.
+  for (int r = 0; r < d.R; ++r) {
+    const int K = d.K[r], s0 = d.sd_of[r], z0 = d.z_of[r];
+    for (int k = 0; k < K; ++k) {
+      const int s = s0 + k;
+      T acc = Real(0), ss = Real(0);
+      if (centered) {
+        const T iv = Real(1) / (sd[s] * sd[s]);
+        for (int l = 0; l < d.L[r]; ++l) {
+          const int i = z0 + l * K + k;
+          const T v = q[i];
+          const T vs = v * iv;
+          ss += v * vs;
+          g[i] = g[i] - vs;
+        }
+        lp += Real(-0.5) * ss - Real(d.L[r]) * q[d.sd_at + s];
+        g[d.sd_at + s] += ss - Real(d.L[r]);
+      } else {
+        for (int l = 0; l < d.L[r]; ++l) {
+          const int i = z0 + l * K + k;
+          const T v = q[i];
+          const T gr = g[i];
+          acc += v * gr;
+          ss += v * v;
+          g[i] = sd[s] * gr - v;
+        }
+        lp += Real(-0.5) * ss;
+        g[d.sd_at + s] += sd[s] * acc;
+      }
+    }
+  }
+  return lp;
+}
+
+/// Outputs: b [P], sd [S], sigma [unless fixed], r [n_z] (= sd z, or the coordinate).
+template <class V, class O>
+LS_HD LS_INLINE void glmm_write_out(const GlmmData& d, V q, O out) {
+  using T = typename V::value_type;
+  int o = 0;
+  for (int j = 0; j < d.P; ++j) out[o++] = q[j];
+  for (int s = 0; s < d.n_sd; ++s) out[o++] = m::exp(q[d.sd_at + s]);
+  if (d.sigma_at >= 0) out[o++] = m::exp(q[d.sigma_at]);
+  for (int r = 0; r < d.R; ++r) {
+    const int K = d.K[r];
+    for (int l = 0; l < d.L[r]; ++l)
+      for (int k = 0; k < K; ++k) {
+        const int i = d.z_of[r] + l * K + k;
+        if (d.centered) {
+          out[o++] = q[i];
+        } else {
+          const T sd = m::exp(q[d.sd_at + d.sd_of[r] + k]);
+          out[o++] = sd * q[i];
+        }
+      }
+  }
+}
+
+}  // namespace glmm
+}  // namespace models
+}  // namespace lockstep

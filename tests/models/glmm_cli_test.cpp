@@ -1,0 +1,150 @@
+// `lockstep sample glmm` from the command line: --print-model shows the resolved model, the
+// sample writes brms's names, --init takes them back, and every kind of bad input is one line
+// on stderr with exit status 2 and nothing written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_runner.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::count_lines;
+using testing::run_lockstep;
+using testing::scratch_dir;
+
+const std::string kRadon =
+    "glmm --data data/radon_mn.csv --formula 'log_radon ~ 1 + floor + (1 | county)' --family gaussian "
+    "--prior 'Intercept ~ normal(0, 10)' --prior 'b ~ normal(0, 10)' --prior 'sd ~ half_normal(0, 1)' "
+    "--prior 'sigma ~ half_normal(0, 1)'";
+
+std::string write(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(GlmmCli, PrintModelShowsBlocksPriorsDesignAndLevels) {
+  const std::string dir = scratch_dir("glmm_print");
+  const auto r = run_lockstep("sample " + kRadon + " --print-model", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* part :
+       {"unconstrained dimension 89", "family: gaussian (identity link); response log_radon, 919 rows",
+        "b_Intercept            ~ normal(0, 10)   [Intercept]   (column (Intercept))",
+        "b_floor                ~ normal(0, 10)   [b]   (column floor)",
+        "group county: 85 levels (1, 2, 3, 4, 5, 6, ..., 85)", "sd_county__Intercept   ~ half_normal(0, 1)   [sd]",
+        "r_county[<level>,Intercept]   85 coefficients", "sigma   ~ half_normal(0, 1)   [sigma]", "defaults: Intercept ~"})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  // Defaults are printed when no prior is given; the TFP model fixes sigma.
+  const auto d = run_lockstep(
+      "sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --set sigma=1 --print-model",
+      dir);
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find("~ student_t(3, 1.3, 2.5)   [default]"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("~ flat   [default]"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("sigma = 1 (fixed by --set sigma)"), std::string::npos) << d.out;
+}
+
+TEST(GlmmCli, NamesOutAndInitBackIn) {
+  const std::string dir = scratch_dir("glmm_names");
+  std::string r_county = "[";
+  for (int l = 0; l < 85; ++l) r_county += std::string(l ? ", " : "") + "0.05";
+  const std::string init = write(dir, "init.json",
+                                 "{\"b_Intercept\": 1.5, \"b_floor\": -0.66, \"sd_county__Intercept\": 0.3, "
+                                 "\"sigma\": 0.73, \"r_county\": " + r_county + "]}");
+  const auto r = run_lockstep("sample " + kRadon + " --algorithm hmc --steps 1 --warmup 0 --draws 1 --chains 1 " +
+                                  "--seed 3 --quiet --init " + init + " --output " + dir + "/o.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string csv = testing::read_file(dir + "/o_1.csv");
+  EXPECT_NE(csv.find(",b_Intercept,b_floor,sd_county__Intercept,sigma,r_county.1.Intercept,"), std::string::npos);
+  EXPECT_NE(csv.find("#     r_county.1.Intercept = r_county[1,Intercept]"), std::string::npos);
+  // The one draw starts at the given point: after one leapfrog step (or a rejection) it is close.
+  std::string last = csv.substr(csv.rfind('\n', csv.find("# \n#  Elapsed") - 2) + 1);
+  std::vector<double> v;
+  std::size_t at = 0;
+  while (at < last.size() && last[at] != '\n') {
+    v.push_back(std::stod(last.substr(at)));
+    at = last.find_first_of(",\n", at);
+    if (at == std::string::npos || last[at] == '\n') break;
+    ++at;
+  }
+  // The header's columns before b_Intercept are the sampler's statistics.
+  const std::size_t h = csv.find("lp__,");
+  const std::string header = csv.substr(h, csv.find(",b_Intercept", h) - h);
+  std::size_t stats = 1;
+  for (char ch : header) stats += ch == ',';
+  ASSERT_GE(v.size(), stats + 4);
+  EXPECT_NEAR(v[stats], 1.5, 0.5) << last;      // b_Intercept
+  EXPECT_NEAR(v[stats + 3], 0.73, 0.3) << last;  // sigma
+  const auto s = run_lockstep("summary " + dir + "/o_1.csv", dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  EXPECT_NE(s.out.find("r_county[85,Intercept]"), std::string::npos);
+}
+
+TEST(GlmmCli, BadInputIsOneLineExitTwoNothingWritten) {
+  const std::string dir = scratch_dir("glmm_bad");
+  const std::string out_dir = dir + "/out";
+  std::filesystem::create_directories(out_dir);
+  const std::string bad_cell = write(dir, "bad_cell.csv", "y,x,g\n1,0.5,a\n2,abc,b\n3,2.5,a\n4,1,b\n");
+  const std::string empty = write(dir, "empty.csv", "");
+  const std::string one_level = write(dir, "one.csv", "y,x,g\n1,0.5,a\n2,1.5,a\n");
+  const std::string missing = write(dir, "missing.csv", "y,x,g\n1,0.5,a\n2,NA,b\n3,,a\n4,1,b\n5,2,b\n");
+  const std::string out = " --output " + out_dir + "/o.csv --quiet --chains 2 --warmup 20 --draws 20";
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ flor'",
+       "data/radon_mn.csv: --formula: no column 'flor' (columns: log_radon, floor, county, log_uppm)"},
+      {"glmm --data " + bad_cell + " --formula 'y ~ x + (1 | g)'",
+       bad_cell + ": line 3, column 'x': 'abc' is not a number (a numeric column; write factor(x) to use it as a factor)"},
+      {"glmm --data " + empty + " --formula 'y ~ x'", empty + ": no header row (the file has no column names)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ 1 + floor + (1 | county'",
+       "--formula: expected ')' to close the varying-effect term at character 36 (marked >>): log_radon ~ 1 + floor + (1 | county>>"},
+      {"glmm --data " + one_level + " --formula 'y ~ x + (1 | g)'",
+       "--formula: grouping factor 'g' has only one level ('a'); a varying effect needs at least 2"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --prior 'sd ~ half_normal(0, 1)'",
+       "--prior \"sd ~ half_normal(0, 1)\": the formula has no varying effects (class sd)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ 0 + floor' --prior 'Intercept ~ normal(0, 1)'",
+       "--prior \"Intercept ~ normal(0, 1)\": the formula has no intercept (class Intercept)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --prior 'b ~ normal(0, -1)'",
+       "--prior \"b ~ normal(0, -1)\": normal: the scale s must be positive, found -1"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --prior 'b_flor ~ normal(0, 1)'",
+       "--prior \"b_flor ~ normal(0, 1)\": the formula has no coefficient 'flor' (coefficients: b_floor)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --prior 'sigma ~ half_normal(1, 1)'",
+       "--prior \"sigma ~ half_normal(1, 1)\": half_normal's location must be 0, found 1"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --prior 'sd_city ~ exponential(1)'",
+       "--prior \"sd_city ~ exponential(1)\": no grouping factor 'city' (grouping factors: 'county'; scales: "
+       "sd_county__Intercept)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --set sigma=1 --prior 'sigma ~ exponential(1)'",
+       "--prior \"sigma ~ exponential(1)\": sigma is fixed by --set sigma=1"},
+      {"glmm --data " + missing + " --formula 'y ~ x + (1 | g)'",
+       missing + ": 2 rows have missing values (column 'x': 2 rows, first at line 3); give --set na=drop to drop such rows"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --family poisson",
+       "--family: 'poisson' is not available (available: gaussian)"},
+      {"glmm --data data/radon_mn.csv", "--formula: model 'glmm' needs a formula, e.g. --formula \"y ~ 1 + x + (1 | g)\""},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --set parameterization=funnel",
+       "--set parameterization: 'funnel' is not one of: noncentered, centered"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_lockstep("sample " + c.args + out, dir);
+    EXPECT_EQ(r.status, 2) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.err, "lockstep: error: " + c.message + "\n") << c.args;
+    EXPECT_EQ(count_lines(r.err), 1) << c.args;
+    EXPECT_TRUE(std::filesystem::is_empty(out_dir)) << c.args << ": something was written";
+  }
+  // na=drop: the rows are dropped and counted.
+  const auto dropped = run_lockstep("sample glmm --data " + missing + " --formula 'y ~ x + (1 | g)' --set na=drop --print-model", dir);
+  ASSERT_EQ(dropped.status, 0) << dropped.err;
+  EXPECT_NE(dropped.out.find("3 rows of " + missing + " (2 rows with missing values dropped (column 'x': 2 rows, first at line 3))"),
+            std::string::npos)
+      << dropped.out;
+}
+
+}  // namespace
+}  // namespace lockstep
