@@ -83,7 +83,7 @@ struct CheesSegment {
     for (int w = 0; w < W; ++w) s.step_size[c0 + w] = static_cast<Real>(step_size);
     if (shared_inv_metric)
       for (int i = 0; i < s.dim; ++i)
-        for (int w = 0; w < W; ++w) s.inv_metric[i * s.n_pad + c0 + w] = shared_inv_metric[i];
+        for (int w = 0; w < W; ++w) s.inv_metric[soa_index(i, c0 + w, s.n_pad)] = shared_inv_metric[i];
     hmc::TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = leapfrog_steps(jitter_fraction(seed, t, jitter), trajectory_length, step_size, max_steps);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/backend/tree_sum.hpp"
+#include "kernels/core/index.hpp"
 
 namespace lockstep {
 namespace adapt {
@@ -31,7 +32,7 @@ double chees_gradient(int dim, int n_chains, int stride, const Real* q0, const R
   for (int c = 0; c < n_chains; ++c) {
     bool ok = divergent[c] == 0;
     for (int i = 0; i < dim && ok; ++i) {
-      const std::size_t k = static_cast<std::size_t>(i) * stride + c;
+      const Index k = soa_index(i, c, stride);
       ok = std::isfinite(static_cast<double>(q_prop[k])) && std::isfinite(static_cast<double>(v_prop[k]));
     }
     w[c] = ok ? static_cast<double>(accept[c]) : 0.0;
@@ -40,8 +41,8 @@ double chees_gradient(int dim, int n_chains, int stride, const Real* q0, const R
   if (!(w_sum > 0)) return 0;
   std::vector<double> mean0(dim), mean1(dim);
   for (int i = 0; i < dim; ++i) {
-    const Real* a = q0 + static_cast<std::size_t>(i) * stride;
-    const Real* b = q_prop + static_cast<std::size_t>(i) * stride;
+    const Real* a = q0 + soa_index(i, 0, stride);
+    const Real* b = q_prop + soa_index(i, 0, stride);
     mean0[i] = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return a[c]; }) / n_chains;
     mean1[i] = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return w[c] > 0 ? w[c] * b[c] : 0.0; }) / w_sum;
   }
@@ -49,7 +50,7 @@ double chees_gradient(int dim, int n_chains, int stride, const Real* q0, const R
     if (!(w[c] >= kCheesMinAccept)) return 0.0;
     double sq1 = 0, sq0 = 0, dot = 0;
     for (int i = 0; i < dim; ++i) {
-      const std::size_t k = static_cast<std::size_t>(i) * stride + c;
+      const Index k = soa_index(i, c, stride);
       const double d1 = q_prop[k] - mean1[i], d0 = q0[k] - mean0[i];
       sq1 += d1 * d1;
       sq0 += d0 * d0;
@@ -67,7 +68,7 @@ std::vector<double> cross_chain_variance(int dim, int n_chains, int stride, cons
   std::vector<double> out(dim);
   const double n = n_chains;
   for (int i = 0; i < dim; ++i) {
-    const Real* x = q + static_cast<std::size_t>(i) * stride;
+    const Real* x = q + soa_index(i, 0, stride);
     const double mean = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return x[c]; }) / n;
     const double ss = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return (x[c] - mean) * (x[c] - mean); });
     const double var = n > 1 ? ss / (n - 1) : 1.0;

@@ -32,6 +32,7 @@
 #include "host/core/progress.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/init_walkers.hpp"
+#include "kernels/core/index.hpp"
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
@@ -93,7 +94,7 @@ inline std::string format_point(const std::vector<std::string>& names, const std
   std::string s;
   char buf[64];
   for (int p = 0; p < dim; ++p) {
-    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(x[static_cast<std::size_t>(p) * n_pad + g]));
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(x[soa_index(p, g, n_pad)]));
     s += (p ? ", " : "") + (p < static_cast<int>(names.size()) ? names[p] : "theta") + " = " + buf;
   }
   return s;
@@ -117,7 +118,7 @@ inline void check_initial_ensemble(const EnsembleConfig& cfg, const std::vector<
   }
   for (int e = 0; e < cfg.ensembles; ++e)
     for (int p = 0; p < dim; ++p) {
-      const Real* row = x.data() + static_cast<std::size_t>(p) * n_pad + static_cast<std::size_t>(e) * cfg.walkers;
+      const Real* row = x.data() + soa_index(p, static_cast<Index>(e) * cfg.walkers, n_pad);
       bool spread = false;
       for (int k = 1; k < cfg.walkers && !spread; ++k) spread = row[k] != row[0];
       if (!spread)

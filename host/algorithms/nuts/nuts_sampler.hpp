@@ -21,6 +21,7 @@
 #include "host/algorithms/nuts/nuts_config.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
+#include "kernels/core/index.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/nuts_segment.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
@@ -78,7 +79,7 @@ struct DenseWindowEnd {
       const std::size_t first = shared ? 0 : c, last = shared ? static_cast<std::size_t>(n_pad) : c + 1;
       for (std::size_t cc = first; cc < last; ++cc)
         for (int i = 0; i < dim; ++i)
-          diag[static_cast<std::size_t>(i) * n_pad + cc] = static_cast<Real>(cov[static_cast<std::size_t>(i) * (dim + 1)]);
+          diag[soa_index(i, cc, n_pad)] = static_cast<Real>(cov[static_cast<std::size_t>(i) * (dim + 1)]);
     };
     if (shared) {
       install(adapt::pooled_covariance(mean, m2, dim, n_pad, n_chains, n), n * n_chains, 0);
