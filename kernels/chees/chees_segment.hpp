@@ -97,7 +97,7 @@ struct CheesSegment {
   }
 
   LS_HD void store(int c0, int d, int n_steps, const hmc::TransitionInfo<W>& info) const {
-    const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+    const Batch<W> eps = Batch<W>::load(s.step_size + c0);
     hmc::store_draw<Model, W>(model, data, s, out, c0, d, n_steps, eps, info);
   }
 };

@@ -127,7 +127,7 @@ struct HmcSegment {
     TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = jittered_steps(seed, t, mean_steps, jitter);
-      Batch<W> eps_used = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+      const Batch<W> eps_used = Batch<W>::load(s.step_size + c0);
       hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
       for (int w = 0; w < W; ++w) adapt.last_accept[c0 + w] = info.accept_stat[w];
       if (adapt_step_size)

@@ -52,8 +52,8 @@ LS_HD Proposal<W> propose(const Model& model, const typename Model::Data& data, 
   const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0), p = s.block<W>(s.p, c0);
   const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
   const BlockView<W> minv = s.block<W>(s.inv_metric, c0);
-  Batch<W>& logp = *reinterpret_cast<Batch<W>*>(s.logp + c0);
-  const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+  const Batch<W> logp = Batch<W>::load(s.logp + c0);
+  const Batch<W> eps = Batch<W>::load(s.step_size + c0);
 
   const DiagMetric<BlockView<W>> metric{minv, dim};
   draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
@@ -77,7 +77,7 @@ LS_HD void accept_or_reject(const ChainArrays& s, int c0, std::uint64_t seed, st
   const int dim = s.dim;
   const BlockView<W> q = s.block<W>(s.q, c0), g = s.block<W>(s.grad, c0);
   const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
-  Batch<W>& logp = *reinterpret_cast<Batch<W>*>(s.logp + c0);
+  Real* const logp = s.logp + c0;
   std::uint32_t ub[4][W];  // the accept uniforms of the W chains: uniform(rng_c, t, kAccept, 0)
   philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
                   static_cast<std::uint32_t>(seed), ub);
