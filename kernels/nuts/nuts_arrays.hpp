@@ -2,12 +2,12 @@
 // NutsArrays: raw pointers to the per-chain scratch of the iterative NUTS transition, and
 // NutsLaneT, one chain's views into it.
 //
-// Two layouts of the same arrays, chosen at compile time per backend (kBackendLayout):
+// Two layouts of the same arrays, chosen at compile time per build shape (kBackendLayout):
 //
-//   kCoalesced (CUDA): parameter-major with the chain stride, as ChainArrays: element i of
+//   kCoalesced (the GPU shape: CUDA, or -DLOCKSTEP_GPU_LAYOUT=ON): parameter-major with the chain stride, as ChainArrays: element i of
 //     chain c at x[i * n_pad + c]; checkpoint slot j at x[(j * dim + i) * n_pad + c]. The 32
 //     threads of a warp, one chain each, read 32 consecutive Reals per access (coalesced).
-//   kLaneLocal (CPU): chain-major, each chain's vectors contiguous: element i of chain c at
+//   kLaneLocal (the CPU's SIMD shape): chain-major, each chain's vectors contiguous: element i of chain c at
 //     x[c * ld + i]; checkpoint slot j at x[(c * n_slots + j) * ld + i], ld = dim rounded up
 //     to a 64-byte line. On the CPU one thread walks one chain for a whole segment; with the
 //     coalesced layout every element of its vectors sits on a different cache line (8 chains
@@ -32,13 +32,9 @@ namespace nuts {
 
 enum class NutsLayout : int { kCoalesced = 0, kLaneLocal = 1 };
 
-/// The layout the backend this translation unit is built for uses (a build-level constant,
-/// the same for host and device code).
-#if defined(LOCKSTEP_CUDA) && LOCKSTEP_CUDA
-constexpr NutsLayout kBackendLayout = NutsLayout::kCoalesced;
-#else
-constexpr NutsLayout kBackendLayout = NutsLayout::kLaneLocal;
-#endif
+/// The layout of this build's shape (LOCKSTEP_GPU_SHAPE, kernels/core/config.hpp; a
+/// build-level constant, the same for host and device code).
+constexpr NutsLayout kBackendLayout = kGpuShape ? NutsLayout::kCoalesced : NutsLayout::kLaneLocal;
 
 /// Reals between consecutive chains' vectors in the lane-local layout: dim rounded up to a
 /// whole 64-byte line.

@@ -146,13 +146,19 @@ TEST(DenseMetricAdaptation, RegularizationAndPooledCovariance) {
 }
 
 TEST(NutsChainStride, OddNumberOfCacheLines) {
-  // doubles: 8 per 64-byte line
-  EXPECT_EQ(nuts_detail::chain_stride(1), 8);
-  EXPECT_EQ(nuts_detail::chain_stride(8), 8);
-  EXPECT_EQ(nuts_detail::chain_stride(9), 24);
-  EXPECT_EQ(nuts_detail::chain_stride(1024), 1032);
-  EXPECT_EQ(nuts_detail::chain_stride(4096), 4104);
-  EXPECT_EQ(nuts_detail::chain_stride(4100), 4104);
+  if constexpr (kGpuShape) {
+    // the GPU shape: one chain per lane, no CPU-only padding (tests/backend/shape_test.cpp)
+    for (int n : {1, 8, 9, 1024, 4096, 4100}) EXPECT_EQ(nuts_detail::chain_stride(n), n) << n;
+    return;
+  }
+  // L Reals per 64-byte line (8 doubles: 1 -> 8, 9 -> 24, 1024 -> 1032, 4096 -> 4104)
+  constexpr int L = static_cast<int>(64 / sizeof(Real));
+  EXPECT_EQ(nuts_detail::chain_stride(1), L);
+  EXPECT_EQ(nuts_detail::chain_stride(L), L);
+  EXPECT_EQ(nuts_detail::chain_stride(L + 1), 3 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(128 * L), 129 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(512 * L), 513 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(512 * L + 4), 513 * L);
 }
 
 }  // namespace

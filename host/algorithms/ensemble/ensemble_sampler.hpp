@@ -53,12 +53,12 @@ namespace ensemble_detail {
 /// Steps between progress reports.
 constexpr int kProgressSteps = 50;
 
-/// Model blocks of W walkers per lane of a half-step on the CPU (W > 1; kernels/ensemble/
-/// half_step.hpp explains why); 1 on the GPU. Measured on the peak model (1 thread, 1024
-/// walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32 walkers, where half of a
-/// lane is padding, K = 4 beats K = 1.
+/// Model blocks of W walkers per lane of a half-step in the CPU's SIMD shape (kernels/ensemble/
+/// half_step.hpp explains why); 1 in the GPU shape (one walker per lane). Measured on the peak
+/// model (1 thread, 1024 walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32
+/// walkers, where half of a lane is padding, K = 4 beats K = 1.
 constexpr int kCpuInterleave = 4;
-constexpr int kBlocksPerLane = backend::kLaneWidth > 1 ? kCpuInterleave : 1;
+constexpr int kBlocksPerLane = kGpuShape ? 1 : kCpuInterleave;
 constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
 
 /// Device storage of the walkers and the half-step scratch.

@@ -97,13 +97,15 @@ struct DenseWindowEnd {
   }
 };
 
-/// The chain stride of the NUTS buffers: n_chains rounded up to whole 64-byte lines, plus one
-/// line when the line count is even. Lanes are single chains (no padding needed for lanes),
-/// but a stride that is a multiple of 4 KiB (n_chains = 512, 1024, 4096, ... doubles) puts
-/// every element of a chain's vector in the same L1 cache set on the CPU backend; an odd
+/// The chain stride of the NUTS buffers. In the CPU's SIMD shape: n_chains rounded up to whole
+/// 64-byte lines, plus one line when the line count is even. Lanes are single chains (no
+/// padding needed for lanes), but a stride that is a multiple of 4 KiB (n_chains = 512, 1024,
+/// 4096, ... doubles) puts every element of a chain's vector in the same L1 cache set; an odd
 /// number of lines spreads them over all sets (measured: 1.6x fewer gradients per second at
-/// 1024 chains without it). Chains beyond n_chains are initialized but never run.
+/// 1024 chains without it). Chains beyond n_chains are initialized but never run. In the GPU
+/// shape no CPU-only padding: the stride is the chain count (backend::padded_chains, W = 1).
 inline int chain_stride(int n_chains) {
+  if constexpr (kGpuShape) return backend::padded_chains(n_chains);
   constexpr int kPerLine = static_cast<int>(64 / sizeof(Real));
   const int lines = (n_chains + kPerLine - 1) / kPerLine;
   return (lines % 2 == 0 ? lines + 1 : lines) * kPerLine;
