@@ -19,6 +19,7 @@
 #include "models/gaussian.hpp"
 #include "tests/hmc/memory_data_source.hpp"
 #include "tests/nuts/nuts_fixtures.hpp"
+#include "tests/build_config.hpp"
 #include "host/registry/model_entry.hpp"
 
 namespace lockstep {
@@ -222,7 +223,7 @@ void compare_case(const Loaded<models::Gaussian>& g, HostLane& L, const Metric& 
   }
   // H0 may differ in its last bit (g++ may contract 0.5 k - logp into an FMA in one
   // inlining context and not in the other), so accept_stat agrees to rounding only
-  ASSERT_NEAR(info.accept_stat, ref.sum_metro_prob / ref.n_leapfrog, 1e-13) << where;
+  ASSERT_NEAR(info.accept_stat, ref.sum_metro_prob / ref.n_leapfrog, real_tol(1e-13)) << where;
   tally.junction += ref.junction_decisive;
   tally.invalid += ref.invalid_subtrees;
   tally.top += ref.top_stops;
