@@ -10,6 +10,7 @@
 #include "host/backend/lanes.hpp"
 #include "host/diagnostics/reference_posterior.hpp"
 #include "host/diagnostics/summary.hpp"
+#include "host/backend/lanes.hpp"
 #include "host/core/draw_set.hpp"
 
 namespace lockstep {
@@ -58,9 +59,15 @@ inline void print_launch_shapes() {
                 s.min_grid, s.functor.c_str());
 }
 
+/// The shape this binary was built in (backend::shape_name(): "CPU SIMD W=8" or "GPU layout
+/// W=1", -DLOCKSTEP_GPU_LAYOUT=ON) and its precision, e.g. "CPU SIMD W=8, double".
+inline std::string build_shape() {
+  return backend::shape_name() + (sizeof(Real) == sizeof(double) ? ", double" : ", float");
+}
+
 inline void print_machine(int argc, char** argv) {
-  std::printf("# machine: %s, %u hardware threads; lanes on %s\n# command:", cpu_model().c_str(),
-              std::thread::hardware_concurrency(), backend::describe_backend().c_str());
+  std::printf("# machine: %s, %u hardware threads; lanes on %s\n# shape: %s\n# command:", cpu_model().c_str(),
+              std::thread::hardware_concurrency(), backend::describe_backend().c_str(), build_shape().c_str());
   for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
   std::printf("\n");
 }

@@ -2,6 +2,12 @@
 // non-centered Eight Schools and gauss100_ill, at 1 ... 16384 chains. The posterior of each
 // workload is validated against its reference BEFORE anything of it is timed.
 //
+// In whichever shape the binary was built: the default build's "CPU SIMD W=8" (a lane runs 8
+// chains per instruction), or "GPU layout W=1" from a build configured with
+// -DLOCKSTEP_GPU_LAYOUT=ON (the CUDA build's one chain per lane, run on the CPU); the output
+// says which (the "# shape:" line, and the "shape" of the JSON line it ends with, which
+// bench/run_all reads to put the two shapes side by side).
+//
 //   build/hmc_throughput [--quick] [--threads T] [--seconds S]
 //
 // Timing. Every (workload, chains) point is sized to take about S seconds (default 2 with
@@ -129,6 +135,7 @@ int main(int argc, char** argv) {
   const std::vector<int> chain_counts =
       quick ? std::vector<int>{64, 4096} : std::vector<int>{1, 64, 1024, 4096, 16384};
   bool all_ok = true;
+  nlohmann::json points = nlohmann::json::array();
   // grad_evals/s: all gradient evaluations (warmup included) over warmup + sampling seconds, as
   // `lockstep sample` reports it; sampling/s: the sampling phase alone (n_leapfrog__ sums).
   std::printf("%-28s %8s %10s %10s %14s %12s %14s\n", "workload", "chains", "iterations", "seconds", "grad_evals",
@@ -171,9 +178,16 @@ int main(int argc, char** argv) {
       std::printf("%-28s %8d %10d %10.3f %14llu %12.4g %14.4g\n", w.model.c_str(), chains, t.iterations, t.seconds,
                   t.grad_evals, t.grad_evals / t.seconds, t.sampling_grad_evals / t.sampling_seconds);
       std::fflush(stdout);
+      points.push_back({{"workload", w.model},
+                        {"chains", chains},
+                        {"grad_evals_per_s", t.grad_evals / t.seconds},
+                        {"sampling_per_s", t.sampling_grad_evals / t.sampling_seconds}});
     }
   }
   bench::print_launch_shapes();
   std::printf("# load average at end: %s\n", bench::load_average().c_str());
+  const nlohmann::json summary = {{"bench", "hmc_throughput"}, {"shape", bench::build_shape()},
+                                  {"quick", quick}, {"validated", all_ok}, {"points", points}};
+  std::printf("%s\n", summary.dump().c_str());
   return all_ok ? 0 : 1;
 }

@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 
 #include "host/backend/tree_sum.hpp"
+#include "kernels/core/index.hpp"
 
 namespace lockstep {
 namespace adapt {
@@ -58,8 +59,8 @@ std::vector<double> chain_covariance(const std::vector<R>& m2, int dim, int n_pa
   std::vector<double> a(static_cast<std::size_t>(dim) * dim);
   for (int i = 0; i < dim; ++i)
     for (int j = 0; j <= i; ++j) {
-      const double x = 0.5 * (static_cast<double>(m2[(static_cast<std::size_t>(i) * dim + j) * n_pad + c]) +
-                              static_cast<double>(m2[(static_cast<std::size_t>(j) * dim + i) * n_pad + c]));
+      const double x = 0.5 * (static_cast<double>(m2[slot_index(i, j, c, dim, n_pad)]) +
+                              static_cast<double>(m2[slot_index(j, i, c, dim, n_pad)]));
       a[static_cast<std::size_t>(i) * dim + j] = a[static_cast<std::size_t>(j) * dim + i] = x / (n - 1.0);
     }
   return a;
@@ -74,16 +75,16 @@ std::vector<double> pooled_covariance(const std::vector<R>& mean, const std::vec
   std::vector<double> grand(dim);
   for (int i = 0; i < dim; ++i)
     grand[i] = backend::tree_sum<double>(n_chains, [&](std::size_t c) {
-                 return mean[static_cast<std::size_t>(i) * n_pad + c];
+                 return mean[soa_index(i, c, n_pad)];
                }) / n_chains;
   const double total_n = n * n_chains;
   std::vector<double> a(static_cast<std::size_t>(dim) * dim);
   for (int i = 0; i < dim; ++i)
     for (int j = 0; j <= i; ++j) {
-      const R* mij = m2.data() + (static_cast<std::size_t>(i) * dim + j) * n_pad;
-      const R* mji = m2.data() + (static_cast<std::size_t>(j) * dim + i) * n_pad;
-      const R* mi = mean.data() + static_cast<std::size_t>(i) * n_pad;
-      const R* mj = mean.data() + static_cast<std::size_t>(j) * n_pad;
+      const R* mij = m2.data() + slot_index(i, j, 0, dim, n_pad);
+      const R* mji = m2.data() + slot_index(j, i, 0, dim, n_pad);
+      const R* mi = mean.data() + soa_index(i, 0, n_pad);
+      const R* mj = mean.data() + soa_index(j, 0, n_pad);
       const double within = backend::tree_sum<double>(
           n_chains, [&](std::size_t c) { return 0.5 * (static_cast<double>(mij[c]) + static_cast<double>(mji[c])); });
       const double between = backend::tree_sum<double>(

@@ -1,7 +1,9 @@
 #pragma once
-// Where kernels write draws. On the CPU backend the device is the host, so kernels write
-// straight into the DrawSet's vectors (no second copy of what can be gigabytes); on the
-// CUDA backend they write into device buffers copied into the DrawSet by finish().
+// Where kernels write draws. In the CPU's SIMD shape the device is the host, so kernels write
+// straight into the DrawSet's vectors (no second copy of what can be gigabytes); in the GPU
+// shape (LOCKSTEP_GPU_SHAPE: the CUDA backend, or a CPU build with -DLOCKSTEP_GPU_LAYOUT=ON,
+// which runs this same path on the CPU) they write into device buffers copied into the
+// DrawSet by finish().
 #include <vector>
 
 #include "host/backend/lanes.hpp"
@@ -13,37 +15,26 @@ namespace backend {
 class DrawBuffers {
  public:
   explicit DrawBuffers(DrawSet& draws) : draws_(draws) {
-#if defined(LOCKSTEP_CUDA)
-    values_.resize(draws.values.size());
-    stats_.resize(draws.stats.size());
-#endif
+    if constexpr (kSeparate) {
+      values_.resize(draws.values.size());
+      stats_.resize(draws.stats.size());
+    }
   }
-  double* values() {
-#if defined(LOCKSTEP_CUDA)
-    return raw(values_);
-#else
-    return draws_.values.data();
-#endif
-  }
-  double* stats() {
-#if defined(LOCKSTEP_CUDA)
-    return raw(stats_);
-#else
-    return draws_.stats.data();
-#endif
-  }
+  double* values() { return kSeparate ? raw(values_) : draws_.values.data(); }
+  double* stats() { return kSeparate ? raw(stats_) : draws_.stats.data(); }
   void finish() {
-#if defined(LOCKSTEP_CUDA)
-    thrust::copy(values_.begin(), values_.end(), draws_.values.begin());
-    thrust::copy(stats_.begin(), stats_.end(), draws_.stats.begin());
-#endif
+    if constexpr (kSeparate) {
+      thrust::copy(values_.begin(), values_.end(), draws_.values.begin());
+      thrust::copy(stats_.begin(), stats_.end(), draws_.stats.begin());
+    }
   }
+
+  /// True when kernels write into device buffers of their own (the GPU shape).
+  static constexpr bool kSeparate = kGpuShape;
 
  private:
   DrawSet& draws_;
-#if defined(LOCKSTEP_CUDA)
-  DeviceVector<double> values_, stats_;
-#endif
+  DeviceVector<double> values_, stats_;  // empty unless kSeparate
 };
 
 }  // namespace backend

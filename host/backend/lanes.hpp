@@ -1,10 +1,11 @@
 #pragma once
 // Lane launch and device buffers: the only backend-specific code.
 //
-// A lane is one thread of work: on the CUDA backend one chain per thread (W = 1); on the
-// CPU backend (Thrust's OpenMP system) one block of W consecutive chains, so that models
-// instantiated over Batch<W> run W chains per SIMD instruction. Chain counts are padded
-// to a multiple of W; padded chains run but are never reported.
+// A lane is one thread of work: in the GPU shape (the CUDA backend, or a CPU build with
+// -DLOCKSTEP_GPU_LAYOUT=ON: LOCKSTEP_GPU_SHAPE, kernels/core/config.hpp) one chain per lane
+// (W = 1); in the CPU's SIMD shape (Thrust's OpenMP system) one block of W consecutive
+// chains, so that models instantiated over Batch<W> run W chains per SIMD instruction. Chain
+// counts are padded to a multiple of W; padded chains run but are never reported.
 #include <thrust/device_vector.h>
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
@@ -23,8 +24,18 @@
 namespace lockstep {
 namespace backend {
 
-/// Chains per lane.
+/// Chains per lane: 1 in the GPU shape (one chain per thread), else the SIMD width.
+#if LOCKSTEP_GPU_SHAPE
+constexpr int kLaneWidth = 1;
+#else
 constexpr int kLaneWidth = LOCKSTEP_SIMD_WIDTH;
+#endif
+static_assert(kLaneWidth >= 1, "LOCKSTEP_SIMD_WIDTH must be at least 1");
+
+/// How this binary's lanes are shaped, for reports: "GPU layout W=1" or "CPU SIMD W=8".
+inline std::string shape_name() {
+  return std::string(kGpuShape ? "GPU layout" : "CPU SIMD") + " W=" + std::to_string(kLaneWidth);
+}
 
 template <class T>
 using DeviceVector = thrust::device_vector<T>;
@@ -39,16 +50,15 @@ const T* raw(const DeviceVector<T>& v) {
 }
 
 /// The stride of the [dim][n_pad] chain arrays: the chain count rounded up to a whole number
-/// of lanes. On the CPU backend one more lane is added when the stride would be a multiple of
-/// 4 KiB (512, 1024, 4096, ... double chains): element i of a block of chains then sits in
+/// of lanes. In the CPU's SIMD shape one more lane is added when the stride would be a multiple
+/// of 4 KiB (512, 1024, 4096, ... double chains): element i of a block of chains then sits in
 /// the same L1 set for every i, so a 10-d model's q, p, grad and metric rows (40 lines)
 /// thrash an 8- or 12-way set and every access goes to L2 (measured: ChEES on Eight Schools,
-/// 4096 chains: 1.9e7 -> 3.4e7 gradients/s). Padding chains run but are never output.
+/// 4096 chains: 1.9e7 -> 3.4e7 gradients/s). Padding chains run but are never output. In the
+/// GPU shape the stride is the chain count itself.
 inline int padded_chains(int n_chains) {
   int n = (n_chains + kLaneWidth - 1) / kLaneWidth * kLaneWidth;
-#ifndef LOCKSTEP_CUDA
-  if ((static_cast<long>(n) * static_cast<long>(sizeof(Real))) % 4096 == 0) n += kLaneWidth;
-#endif
+  if (!kGpuShape && (static_cast<long>(n) * static_cast<long>(sizeof(Real))) % 4096 == 0) n += kLaneWidth;
   return n;
 }
 

@@ -9,7 +9,8 @@
 // cancels one more even power of h per column. Each entry's error is estimated from its two
 // parents; the entry with the smallest estimate is the answer, and the halving stops once
 // rounding makes the diagonal worse (error grows to twice the best). Typically 1e-10 relative
-// or better, so a 1e-6 tolerance tests the gradient, not the differencing.
+// or better in double, so a 1e-6 tolerance tests the gradient, not the differencing (in float,
+// see kGradRelTol).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -17,12 +18,24 @@
 #include <vector>
 
 #include "host/core/text.hpp"
+#include "kernels/core/config.hpp"
 
 namespace lockstep {
 namespace check {
 
-/// Default tolerance of a gradient check: |g - fd| <= kGradRelTol * max(1, |g|).
-constexpr double kGradRelTol = 1e-6;
+/// Default tolerance of a gradient check: |g - fd| <= kGradRelTol * max(1, |g|). Double: 1e-6.
+/// Float (LOCKSTEP_REAL_FLOAT): the model evaluates its log density in float, rounded to
+/// ~eps |lp| (eps = 1.2e-7), and a central difference over a step h carries that as
+/// ~eps |lp| / h: with |lp| up to ~100 and the steps Ridders' tableau reaches before rounding
+/// stops it (h ~ 0.01 .. 0.1), 1e-4 .. 1e-3. Measured on the built-in models at radius 2:
+/// up to 5e-5. So 2e-3, which still fails a gradient wrong by a few parts in a thousand.
+constexpr double kGradRelTol = sizeof(Real) == sizeof(double) ? 1e-6 : 2e-3;
+
+/// Default tolerance of the round trip unconstrain(constrain(q)) = q, relative to max(1, |q|).
+/// Double: 1e-8. Float: a transform and its inverse lose a few eps each, more where the
+/// inverse is ill-conditioned (logit near the bounds: 1 / (1 - p) ~ 10 at |q| = 2): 1e-5,
+/// about 80 eps.
+constexpr double kRoundTripRelTol = sizeof(Real) == sizeof(double) ? 1e-8 : 1e-5;
 
 struct Derivative {
   double value;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "host/check/finite_differences.hpp"
 #include "host/registry/any_model.hpp"
 
 namespace lockstep {
@@ -18,8 +19,8 @@ namespace check {
 struct ModelCheckOptions {
   int points = 10;           // random unconstrained points
   double radius = 2.0;       // uniform(-radius, radius) per coordinate (Stan's initialization)
-  double tolerance = 1e-6;   // gradient: |g - fd| <= tolerance * max(1, |g|)
-  double round_trip_tolerance = 1e-8;  // |q' - q| <= tol * max(1, |q|)
+  double tolerance = kGradRelTol;   // gradient: |g - fd| <= tolerance * max(1, |g|)
+  double round_trip_tolerance = kRoundTripRelTol;  // |q' - q| <= tol * max(1, |q|)
   std::uint64_t seed = 1;
 };
 

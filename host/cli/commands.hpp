@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/check/finite_differences.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/run/algorithm_options.hpp"
@@ -77,7 +78,7 @@ int run_study(const StudyOptions& o);
 struct CheckOptions : ModelOptions {
   int points = 10;               // random unconstrained points
   double radius = 2.0;           // uniform(-R, R) on the unconstrained scale
-  double tolerance = 1e-6;       // |g - fd| <= tolerance * max(1, |g|)
+  double tolerance = check::kGradRelTol;  // |g - fd| <= tolerance * max(1, |g|): 1e-6 (double)
 };
 
 int run_check(const CheckOptions& o);

@@ -131,7 +131,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   add_model_options(check, co);
   check->add_option("--points", co.points, "Random unconstrained points (default 10)");
   check->add_option("--radius", co.radius, "Points uniform(-R, R) on the unconstrained scale (default 2)");
-  check->add_option("--tolerance", co.tolerance, "Gradient tolerance: |g - fd| <= T max(1, |g|) (default 1e-6)");
+  check->add_option("--tolerance", co.tolerance, "Gradient tolerance: |g - fd| <= T max(1, |g|) (default 1e-6; 2e-3 in a float build)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/core/index.hpp"
+
 namespace lockstep {
 
 struct DrawSet {
@@ -21,9 +23,7 @@ struct DrawSet {
   std::vector<std::string> stat_names;  // e.g. "lp__", "accept_stat__", ...
   std::vector<double> stats;            // stat_names.size() * n_chains * n_draws
 
-  std::size_t offset(int q, int c) const {
-    return (static_cast<std::size_t>(q) * n_chains + c) * static_cast<std::size_t>(n_draws);
-  }
+  std::size_t offset(int q, int c) const { return static_cast<std::size_t>(draw_offset(q, c, 0, n_chains, n_draws)); }
   /// Pointer to the n_draws values of parameter p in chain c.
   const double* series(int p, int c) const { return values.data() + offset(p, c); }
   double* series(int p, int c) { return values.data() + offset(p, c); }

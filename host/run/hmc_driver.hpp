@@ -36,6 +36,7 @@
 #include "host/core/progress.hpp"
 #include "host/run/run_settings.hpp"
 #include "kernels/hmc/chain_setup.hpp"
+#include "kernels/core/index.hpp"
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
@@ -138,7 +139,7 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
       const auto& v = cfg.init_unconstrained[given == 1 ? 0 : c % n_chains];
       if (static_cast<int>(v.size()) != dim)
         throw InputError("--init: expected " + std::to_string(dim) + " unconstrained values, found " + std::to_string(v.size()));
-      for (int i = 0; i < dim; ++i) q0[static_cast<std::size_t>(i) * n_pad + c] = static_cast<Real>(v[i]);
+      for (int i = 0; i < dim; ++i) q0[soa_index(i, c, n_pad)] = static_cast<Real>(v[i]);
     }
     thrust::copy(q0.begin(), q0.end(), buf.q.begin());
     init.radius = 0;
@@ -163,8 +164,8 @@ inline std::vector<Real> pooled_inverse_metric(const std::vector<Real>& mean, co
                                                int dim, int n_pad, int n_chains, double n) {
   std::vector<Real> out(dim);
   for (int i = 0; i < dim; ++i) {
-    const Real* mu = mean.data() + static_cast<std::size_t>(i) * n_pad;
-    const Real* ss = m2.data() + static_cast<std::size_t>(i) * n_pad;
+    const Real* mu = mean.data() + soa_index(i, 0, n_pad);
+    const Real* ss = m2.data() + soa_index(i, 0, n_pad);
     const double grand = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return mu[c]; }) / n_chains;
     const double within = backend::tree_sum<double>(n_chains, [&](std::size_t c) { return ss[c]; });
     const double between = backend::tree_sum<double>(
@@ -318,7 +319,7 @@ inline void report_run(HmcBuffers& buf, int n_chains, const DrawSet& draws, RunI
   info.step_size.assign(eps.begin(), eps.begin() + n_chains);
   info.inv_metric.assign(n_chains, std::vector<double>(dim));
   for (int c = 0; c < n_chains; ++c)
-    for (int i = 0; i < dim; ++i) info.inv_metric[c][i] = minv[static_cast<std::size_t>(i) * n_pad + c];
+    for (int i = 0; i < dim; ++i) info.inv_metric[c][i] = minv[soa_index(i, c, n_pad)];
   info.divergences = 0;
   const int div = draws.stat_index("divergent__");
   for (int c = 0; c < n_chains; ++c) {

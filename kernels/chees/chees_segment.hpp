@@ -83,7 +83,7 @@ struct CheesSegment {
     for (int w = 0; w < W; ++w) s.step_size[c0 + w] = static_cast<Real>(step_size);
     if (shared_inv_metric)
       for (int i = 0; i < s.dim; ++i)
-        for (int w = 0; w < W; ++w) s.inv_metric[i * s.n_pad + c0 + w] = shared_inv_metric[i];
+        for (int w = 0; w < W; ++w) s.inv_metric[soa_index(i, c0 + w, s.n_pad)] = shared_inv_metric[i];
     hmc::TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = leapfrog_steps(jitter_fraction(seed, t, jitter), trajectory_length, step_size, max_steps);
@@ -97,7 +97,7 @@ struct CheesSegment {
   }
 
   LS_HD void store(int c0, int d, int n_steps, const hmc::TransitionInfo<W>& info) const {
-    const Batch<W> eps = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+    const Batch<W> eps = Batch<W>::load(s.step_size + c0);
     hmc::store_draw<Model, W>(model, data, s, out, c0, d, n_steps, eps, info);
   }
 };

@@ -16,6 +16,7 @@
 
 #include "kernels/chees/chees_segment.hpp"
 #include "kernels/core/config.hpp"
+#include "kernels/core/index.hpp"
 #include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
@@ -29,7 +30,7 @@ struct ProposalWeights {
   LS_HD void operator()(int c) const {
     bool ok = rec.divergent[c] == 0;
     for (int i = 0; i < dim && ok; ++i) {
-      const std::ptrdiff_t k = static_cast<std::ptrdiff_t>(i) * stride + c;
+      const std::ptrdiff_t k = soa_index(i, c, stride);
       ok = m::is_finite(static_cast<double>(rec.q_prop[k])) && m::is_finite(static_cast<double>(rec.v_prop[k]));
     }
     w[c] = ok ? static_cast<double>(rec.accept[c]) : 0.0;
@@ -48,7 +49,7 @@ struct FirstMoments {
     if (k == 1) return divergent ? 0.0 : 1.0 / static_cast<double>(rec.accept[c]);
     if (k == 2) return w[c];
     const int block = (k - 3) / dim, i = (k - 3) % dim;
-    const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(i) * stride + static_cast<std::ptrdiff_t>(c);
+    const std::ptrdiff_t at = soa_index(i, c, stride);
     if (block == 0) return rec.q_start[at];
     if (block == 1) return w[c] > 0 ? w[c] * rec.q_prop[at] : 0.0;
     return rec.q_end[at];
@@ -66,13 +67,13 @@ struct SecondMoments {
   LS_HD double operator()(std::size_t c, int k) const {
     if (k > 0) {
       const int i = k - 1;
-      const double d = rec.q_end[static_cast<std::ptrdiff_t>(i) * stride + static_cast<std::ptrdiff_t>(c)] - means[2 * dim + i];
+      const double d = rec.q_end[soa_index(i, c, stride)] - means[2 * dim + i];
       return d * d;
     }
     if (!(w[c] >= min_accept)) return 0.0;
     double sq1 = 0, sq0 = 0, dot = 0;
     for (int i = 0; i < dim; ++i) {
-      const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(i) * stride + static_cast<std::ptrdiff_t>(c);
+      const std::ptrdiff_t at = soa_index(i, c, stride);
       const double d1 = rec.q_prop[at] - means[dim + i], d0 = rec.q_start[at] - means[i];
       sq1 += d1 * d1;
       sq0 += d0 * d0;

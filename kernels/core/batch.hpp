@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "kernels/core/config.hpp"
+#include "kernels/core/index.hpp"
 #include "kernels/core/scalar_math.hpp"
 
 namespace lockstep {
@@ -24,6 +25,19 @@ struct Batch {
   }
   LS_HD LS_INLINE Real& operator[](int w) { return v[w]; }
   LS_HD LS_INLINE const Real& operator[](int w) const { return v[w]; }
+
+  /// The W values p[0 .. W): read element by element through Real lvalues (the array holds
+  /// Reals, never Batch objects, so reading it as a Batch would be undefined); g++ turns the
+  /// loop into one vector load.
+  LS_HD LS_INLINE static Batch load(const Real* p) {
+    Batch r;
+    for (int w = 0; w < W; ++w) r.v[w] = p[w];
+    return r;
+  }
+  /// Writes the W values to p[0 .. W) (one vector store).
+  LS_HD LS_INLINE void store(Real* p) const {
+    for (int w = 0; w < W; ++w) p[w] = v[w];
+  }
 
 #define LS_BATCH_COMPOUND(op)                                      \
   LS_HD LS_INLINE Batch& operator op(const Batch& o) {             \
@@ -108,16 +122,53 @@ LS_HD LS_INLINE Real& lane_of(Batch<W>& b, int w) { return b.v[w]; }
 template <int W>
 LS_HD LS_INLINE Real lane_of(const Batch<W>& b, int w) { return b.v[w]; }
 
+/// An element of a BlockView: the W values at `at` (loaded when the element is named), which
+/// an assignment stores back. It IS a Batch<W> (the values), so it goes wherever a
+/// `const Batch<W>&` goes and the templates over Batch<W> (operators, m:: functions) deduce W
+/// through it; `[w]` is chain w's Real in memory. Assignments only apply to the temporary
+/// `view[i]` itself (rvalue-qualified): `auto x = view[i]; x = y;` does not compile, where it
+/// would silently write memory. In model code read elements into a T (`const T x = q[i];`)
+/// before handing them to templates of your own over T.
+template <int W>
+struct BlockRef : Batch<W> {
+  Real* at;
+
+  LS_HD LS_INLINE explicit BlockRef(Real* p) : Batch<W>(Batch<W>::load(p)), at(p) {}
+  BlockRef(const BlockRef&) = default;
+
+  LS_HD LS_INLINE BlockRef&& operator=(const Batch<W>& x) && {
+    x.store(at);
+    static_cast<Batch<W>&>(*this) = x;
+    return static_cast<BlockRef&&>(*this);
+  }
+  LS_HD LS_INLINE BlockRef&& operator=(const BlockRef& x) && {
+    return static_cast<BlockRef&&>(*this) = static_cast<const Batch<W>&>(x);
+  }
+#define LS_BLOCKREF_COMPOUND(op)                                \
+  LS_HD LS_INLINE BlockRef&& operator op(const Batch<W>& x) && { \
+    Batch<W>::operator op(x);                                   \
+    this->store(at);                                            \
+    return static_cast<BlockRef&&>(*this);                      \
+  }
+  LS_BLOCKREF_COMPOUND(+=)
+  LS_BLOCKREF_COMPOUND(-=)
+  LS_BLOCKREF_COMPOUND(*=)
+  LS_BLOCKREF_COMPOUND(/=)
+#undef LS_BLOCKREF_COMPOUND
+
+  /// Chain w's value, in memory.
+  LS_HD LS_INLINE Real& operator[](int w) const { return at[w]; }
+};
+
 /// Strided view whose elements are blocks of W consecutive chains: element i is the W
-/// values at p[i * stride .. i * stride + W). `stride` is the padded chain count.
+/// values at p[i * stride .. i * stride + W) (a BlockRef<W>). `stride` is the padded chain
+/// count; the offset is 64-bit (kernels/core/index.hpp).
 template <int W>
 struct BlockView {
   using value_type = Batch<W>;
   Real* p;
   std::ptrdiff_t stride;
-  LS_HD LS_INLINE Batch<W>& operator[](int i) const {
-    return *reinterpret_cast<Batch<W>*>(p + static_cast<std::ptrdiff_t>(i) * stride);
-  }
+  LS_HD LS_INLINE BlockRef<W> operator[](int i) const { return BlockRef<W>(p + soa_index(i, 0, stride)); }
 };
 
 }  // namespace lockstep

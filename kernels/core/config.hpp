@@ -27,7 +27,28 @@
 #define LS_NO_LOOP_VECTORIZE
 #endif
 
+// LOCKSTEP_GPU_SHAPE: 1 when this build runs the GPU's functors, views and launch shapes —
+// one chain per lane (W = 1), NUTS's coalesced scratch layout, no CPU-only stride padding, one
+// ensemble block per lane, draws through separate device buffers — and 0 for the CPU's SIMD
+// shape. The CUDA build sets it (-DLOCKSTEP_CUDA=ON), and so does a CPU build configured with
+// -DLOCKSTEP_GPU_LAYOUT=ON, which runs exactly the GPU's code paths on the CPU so that every
+// test exercises them. It is the ONLY switch for layout decisions: kernels and host code test
+// LOCKSTEP_GPU_SHAPE (or lockstep::kGpuShape), never LOCKSTEP_CUDA or the lane width. (What
+// only a real GPU has — nvcc's language, the CUDA runtime — stays under LOCKSTEP_CUDA.)
+#if defined(LOCKSTEP_CUDA) && !defined(LOCKSTEP_GPU_SHAPE)
+#define LOCKSTEP_GPU_SHAPE 1
+#endif
+#ifndef LOCKSTEP_GPU_SHAPE
+#define LOCKSTEP_GPU_SHAPE 0
+#endif
+#if defined(LOCKSTEP_CUDA) && !LOCKSTEP_GPU_SHAPE
+#error "the CUDA backend runs in the GPU shape: LOCKSTEP_GPU_SHAPE must not be 0 under LOCKSTEP_CUDA"
+#endif
+
 namespace lockstep {
+
+/// True in the GPU shape (LOCKSTEP_GPU_SHAPE above), for `if constexpr`.
+constexpr bool kGpuShape = LOCKSTEP_GPU_SHAPE != 0;
 
 #if defined(LOCKSTEP_REAL_FLOAT)
 using Real = float;

@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "kernels/core/config.hpp"
+#include "kernels/core/index.hpp"
 
 namespace lockstep {
 
@@ -17,7 +18,7 @@ struct Strided {
   using value_type = T;
   T* p;
   std::ptrdiff_t stride;
-  LS_HD LS_INLINE T& operator[](int i) const { return p[static_cast<std::ptrdiff_t>(i) * stride]; }
+  LS_HD LS_INLINE T& operator[](int i) const { return p[soa_index(i, 0, stride)]; }  // 64-bit offset
 };
 
 /// A dense local vector (stride 1), for per-lane scratch or host-side evaluation.

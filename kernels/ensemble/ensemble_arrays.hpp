@@ -42,6 +42,9 @@ struct EnsembleDrawTarget {
   int n_draws = 0;
   bool save = false;         // this step is saved
   int draw = 0;              // its draw index
+
+  /// Where this step's draw of walker g, quantity (or statistic) k lives: 64-bit.
+  LS_HD Index at(int k, int g) const { return draw_offset(k, g, draw, n_chains, n_draws); }
 };
 
 /// Column order of the ensemble's sampler statistics.

@@ -84,7 +84,7 @@ struct HalfStep {
       log_u[w] = vm::log(u.accept[w]);
       factor[w] = 0;
     }
-    const std::ptrdiff_t xs = a.n_pad, ys = a.half_pad;
+    const Index xs = a.n_pad, ys = a.half_pad;  // 64-bit offsets: soa_index
     if (kind == MoveKind::kStretch) {
       std::uint32_t pin[B], pc[B];
       double z[B];
@@ -95,9 +95,9 @@ struct HalfStep {
       }
       split.apply(pin, pc);
       for (int p = 0; p < d; ++p) {
-        const Real* xp = a.x + p * xs;
-        const Real* cp = complement + p * xs;
-        Real* y = a.prop + p * ys + j0;
+        const Real* xp = a.x + soa_index(p, 0, xs);
+        const Real* cp = complement + soa_index(p, 0, xs);
+        Real* y = a.prop + soa_index(p, j0, ys);
         for (int w = 0; w < B; ++w) {
           const std::uint32_t c = static_cast<std::uint32_t>(ens[w] * n) + pc[w];
           const double cv = cp[c];
@@ -124,9 +124,9 @@ struct HalfStep {
         gamma[w] = gamma0 * (1.0 + params.de_sigma * z0);
       }
       for (int p = 0; p < d; ++p) {
-        const Real* xp = a.x + p * xs;
-        const Real* cp = complement + p * xs;
-        Real* y = a.prop + p * ys + j0;
+        const Real* xp = a.x + soa_index(p, 0, xs);
+        const Real* cp = complement + soa_index(p, 0, xs);
+        Real* y = a.prop + soa_index(p, j0, ys);
         for (int w = 0; w < B; ++w) {
           const std::uint32_t base = static_cast<std::uint32_t>(ens[w] * n);
           y[w] = static_cast<Real>(xp[g[w]] + gamma[w] * (static_cast<double>(cp[base + c2[w]]) - cp[base + c1[w]]));
@@ -150,11 +150,11 @@ struct HalfStep {
     // the walkers of one half are distinct, and padding (at the end) is skipped.
     for (int w = 0; w < B; ++w) {
       if (!real[w]) break;
-      const std::ptrdiff_t gw = static_cast<std::ptrdiff_t>(g[w]);
+      const Index gw = static_cast<Index>(g[w]);
       const bool acc = accept[w];
       for (int p = 0; p < d; ++p) {
-        Real* xv = a.x + p * xs + gw;
-        const Real yv = a.prop[p * ys + j0 + w];
+        Real* xv = a.x + soa_index(p, gw, xs);
+        const Real yv = a.prop[soa_index(p, j0 + w, ys)];
         *xv = acc ? yv : *xv;
       }
       const Real old_lp = a.lp[gw];
@@ -166,7 +166,7 @@ struct HalfStep {
 
  private:
   LS_HD LS_INLINE Real xat(const Real* base, int p, int g) const {
-    return base[static_cast<std::ptrdiff_t>(p) * a.n_pad + g];
+    return base[soa_index(p, g, a.n_pad)];
   }
 
   /// The walk move for element w (walker g, ensemble e): writes prop[., j].
@@ -175,18 +175,18 @@ struct HalfStep {
     const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
     const Rng rng{seed, static_cast<std::uint32_t>(g)};
     Real* y = a.prop + j;
-    const std::ptrdiff_t ys = a.half_pad;
+    const Index ys = a.half_pad;
     if (params.walk_helpers <= 0) {
       // y = x + L Z with C = L L^T the whole complement's covariance (WalkCovariance). The
       // normals are staged in y and consumed from the last row up (row p reads Z_0..Z_p).
-      const Real* L = a.walk_chol + static_cast<std::ptrdiff_t>(e) * d * d;
+      const Real* L = a.walk_chol + soa_index(e, 0, static_cast<Index>(d) * d);
       for (int k = 0; k < d; ++k)
-        y[k * ys] = static_cast<Real>(
+        y[soa_index(k, 0, ys)] = static_cast<Real>(
             normal(rng, iteration, Stream::kEnsemble, 2 * kWalkNormalIndex + static_cast<std::uint32_t>(k)));
       for (int p = d - 1; p >= 0; --p) {
         double s = xat(a.x, p, g);
-        for (int k = 0; k <= p; ++k) s += static_cast<double>(L[p * d + k]) * y[k * ys];
-        y[p * ys] = static_cast<Real>(s);
+        for (int k = 0; k <= p; ++k) s += static_cast<double>(L[p * d + k]) * y[soa_index(k, 0, ys)];
+        y[soa_index(p, 0, ys)] = static_cast<Real>(s);
       }
       return;
     }
@@ -206,16 +206,14 @@ struct HalfStep {
     for (int p = 0; p < d; ++p) {
       double s = 0;
       for (int k = 0; k < S; ++k) s += (z[k] - zbar) * xat(complement, p, helper[k]);
-      y[p * ys] = static_cast<Real>(xat(a.x, p, g) + scale * s);
+      y[soa_index(p, 0, ys)] = static_cast<Real>(xat(a.x, p, g) + scale * s);
     }
   }
 
   LS_HD void store(int g, bool accepted) const {
-    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
-    const std::size_t at = static_cast<std::size_t>(g) * out.n_draws + out.draw;
-    for (int p = 0; p < a.dim; ++p) out.values[p * per_q + at] = xat(a.x, p, g);
-    out.stats[kStatLp * per_q + at] = a.lp[g];
-    out.stats[kStatAccepted * per_q + at] = accepted ? 1.0 : 0.0;
+    for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = xat(a.x, p, g);
+    out.stats[out.at(kStatLp, g)] = a.lp[g];
+    out.stats[out.at(kStatAccepted, g)] = accepted ? 1.0 : 0.0;
   }
 };
 
@@ -233,21 +231,21 @@ struct WalkCovariance {
     const int d = a.dim, n = a.n_walkers, h = a.half();
     const SplitPermutation perm = SplitPermutation::make(seed, static_cast<std::uint32_t>(e), iteration, n);
     const int other = (1 - half) * h, base = e * n;
-    Real* mean = a.walk_mean + static_cast<std::ptrdiff_t>(e) * d;
-    Real* C = a.walk_chol + static_cast<std::ptrdiff_t>(e) * d * d;
+    Real* mean = a.walk_mean + soa_index(e, 0, d);
+    Real* C = a.walk_chol + soa_index(e, 0, static_cast<Index>(d) * d);
     for (int p = 0; p < d; ++p) mean[p] = 0;
     for (int k = 0; k < d * d; ++k) C[k] = 0;
     for (int i = 0; i < h; ++i) {
       const int g = base + static_cast<int>(perm(static_cast<std::uint32_t>(other + i)));
-      for (int p = 0; p < d; ++p) mean[p] += complement[static_cast<std::ptrdiff_t>(p) * a.n_pad + g];
+      for (int p = 0; p < d; ++p) mean[p] += complement[soa_index(p, g, a.n_pad)];
     }
     for (int p = 0; p < d; ++p) mean[p] /= h;
     for (int i = 0; i < h; ++i) {
       const int g = base + static_cast<int>(perm(static_cast<std::uint32_t>(other + i)));
       for (int p = 0; p < d; ++p) {
-        const double dp = complement[static_cast<std::ptrdiff_t>(p) * a.n_pad + g] - mean[p];
+        const double dp = complement[soa_index(p, g, a.n_pad)] - mean[p];
         for (int q = 0; q <= p; ++q)
-          C[p * d + q] += static_cast<Real>(dp * (complement[static_cast<std::ptrdiff_t>(q) * a.n_pad + g] - mean[q]));
+          C[p * d + q] += static_cast<Real>(dp * (complement[soa_index(q, g, a.n_pad)] - mean[q]));
       }
     }
     const Real inv = static_cast<Real>(1.0 / (h - 1));

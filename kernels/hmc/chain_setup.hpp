@@ -78,9 +78,8 @@ struct EndWindow {
   MetricOf metric_of{};            // the metric the step-size heuristic runs under
 
   LS_HD void operator()(int c) const {
-    const int stride = s.n_pad;
     for (int i = 0; i < s.dim; ++i) {
-      const int k = i * stride + c;
+      const Index k = soa_index(i, c, s.n_pad);
       if (update_metric && !MetricOf::kDense) {
         const double var = adapt.welford_m2[k] / (n - 1.0);
         s.inv_metric[k] = pooled ? pooled[i] : static_cast<Real>(regularized_variance(var, n));

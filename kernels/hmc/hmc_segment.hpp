@@ -70,6 +70,9 @@ struct DrawTarget {
   int first_draw = 0;
   int thin = 1;
 
+  /// Where draw d of chain c of quantity (or statistic) k lives in values (stats): 64-bit.
+  LS_HD Index at(int k, int c, int d) const { return draw_offset(k, c, d, n_chains, n_draws); }
+
   /// The draw iteration t is saved as (Stan keeps iteration m of a phase when m % thin == 0),
   /// or -1 when it is not saved.
   LS_HD int draw_index(std::uint64_t t) const {
@@ -90,19 +93,16 @@ LS_HD void store_draw(const Model& model, const typename Model::Data& data, cons
                       const TransitionInfo<W>& info) {
   const BlockView<W> scratch{out.scratch + c0, s.n_pad};
   model.write_out(data, s.block<W>(s.q, c0), scratch);
-  const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
   for (int w = 0; w < W; ++w) {
     const int c = c0 + w;
     if (c >= out.n_chains) break;
-    const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
-    for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = scratch[k][w];
-    double* st = out.stats + base;
-    st[kLp * per_q] = s.logp[c];
-    st[kAcceptStat * per_q] = info.accept_stat[w];
-    st[kStepSize * per_q] = eps_used[w];
-    st[kNLeapfrog * per_q] = n_steps;
-    st[kDivergent * per_q] = info.divergent[w] ? 1.0 : 0.0;
-    st[kEnergy * per_q] = info.energy[w];
+    for (int k = 0; k < out.n_out; ++k) out.values[out.at(k, c, d)] = scratch[k][w];
+    out.stats[out.at(kLp, c, d)] = s.logp[c];
+    out.stats[out.at(kAcceptStat, c, d)] = info.accept_stat[w];
+    out.stats[out.at(kStepSize, c, d)] = eps_used[w];
+    out.stats[out.at(kNLeapfrog, c, d)] = n_steps;
+    out.stats[out.at(kDivergent, c, d)] = info.divergent[w] ? 1.0 : 0.0;
+    out.stats[out.at(kEnergy, c, d)] = info.energy[w];
   }
 }
 
@@ -127,7 +127,7 @@ struct HmcSegment {
     TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = jittered_steps(seed, t, mean_steps, jitter);
-      Batch<W> eps_used = *reinterpret_cast<const Batch<W>*>(s.step_size + c0);
+      const Batch<W> eps_used = Batch<W>::load(s.step_size + c0);
       hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
       for (int w = 0; w < W; ++w) adapt.last_accept[c0 + w] = info.accept_stat[w];
       if (adapt_step_size)

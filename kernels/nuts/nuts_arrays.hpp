@@ -2,12 +2,12 @@
 // NutsArrays: raw pointers to the per-chain scratch of the iterative NUTS transition, and
 // NutsLaneT, one chain's views into it.
 //
-// Two layouts of the same arrays, chosen at compile time per backend (kBackendLayout):
+// Two layouts of the same arrays, chosen at compile time per build shape (kBackendLayout):
 //
-//   kCoalesced (CUDA): parameter-major with the chain stride, as ChainArrays: element i of
+//   kCoalesced (the GPU shape: CUDA, or -DLOCKSTEP_GPU_LAYOUT=ON): parameter-major with the chain stride, as ChainArrays: element i of
 //     chain c at x[i * n_pad + c]; checkpoint slot j at x[(j * dim + i) * n_pad + c]. The 32
 //     threads of a warp, one chain each, read 32 consecutive Reals per access (coalesced).
-//   kLaneLocal (CPU): chain-major, each chain's vectors contiguous: element i of chain c at
+//   kLaneLocal (the CPU's SIMD shape): chain-major, each chain's vectors contiguous: element i of chain c at
 //     x[c * ld + i]; checkpoint slot j at x[(c * n_slots + j) * ld + i], ld = dim rounded up
 //     to a 64-byte line. On the CPU one thread walks one chain for a whole segment; with the
 //     coalesced layout every element of its vectors sits on a different cache line (8 chains
@@ -32,13 +32,9 @@ namespace nuts {
 
 enum class NutsLayout : int { kCoalesced = 0, kLaneLocal = 1 };
 
-/// The layout the backend this translation unit is built for uses (a build-level constant,
-/// the same for host and device code).
-#if defined(LOCKSTEP_CUDA) && LOCKSTEP_CUDA
-constexpr NutsLayout kBackendLayout = NutsLayout::kCoalesced;
-#else
-constexpr NutsLayout kBackendLayout = NutsLayout::kLaneLocal;
-#endif
+/// The layout of this build's shape (LOCKSTEP_GPU_SHAPE, kernels/core/config.hpp; a
+/// build-level constant, the same for host and device code).
+constexpr NutsLayout kBackendLayout = kGpuShape ? NutsLayout::kCoalesced : NutsLayout::kLaneLocal;
 
 /// Reals between consecutive chains' vectors in the lane-local layout: dim rounded up to a
 /// whole 64-byte line.
@@ -69,7 +65,7 @@ struct NutsLaneT {
   V left_p{}, left_ps{}, left_prefix{};  // left checkpoints, slot 0 (tree_indexing.hpp)
   V right_ps{}, right_prefix{};          // right checkpoints, slot 0
 
-  LS_HD LS_INLINE V slot(V base, int j) const { return advance(base, static_cast<std::ptrdiff_t>(j) * slot_stride); }
+  LS_HD LS_INLINE V slot(V base, int j) const { return advance(base, static_cast<Index>(j) * slot_stride); }
 };
 
 using NutsLane = NutsLaneT<Strided<Real>>;       // coalesced
@@ -93,7 +89,7 @@ struct NutsArrays {
     auto v = [&](Real* base) { return Strided<Real>{base + c, n_pad}; };
     NutsLane l;
     l.dim = dim;
-    l.slot_stride = static_cast<std::ptrdiff_t>(dim) * n_pad;
+    l.slot_stride = slot_index(1, 0, 0, dim, n_pad);  // slot j of element i at (j dim + i) n_pad + c
     l.q = v(s.q);
     l.g = v(s.grad);
     l.logp = s.logp + c;
@@ -109,9 +105,9 @@ struct NutsArrays {
   /// Chain c's views in the lane-local layout; q, g are the lane-local copies q_cur, g_cur
   /// (the caller copies the chain's state in and the sample out), logp the chain's own.
   LS_HD LocalNutsLane local_lane(const hmc::ChainArrays& s, int c) const {
-    const std::ptrdiff_t stride = ld > 0 ? ld : dim;
-    const std::ptrdiff_t vec = static_cast<std::ptrdiff_t>(c) * stride;
-    const std::ptrdiff_t ckpt = static_cast<std::ptrdiff_t>(c) * n_slots * stride;
+    const Index stride = ld > 0 ? ld : dim;
+    const Index vec = soa_index(c, 0, stride);               // element i of chain c at c ld + i
+    const Index ckpt = slot_index(c, 0, 0, n_slots, stride);  // slot j: (c n_slots + j) ld + i
     auto v = [&](Real* base) { return Dense<Real>{base + vec}; };
     auto k = [&](Real* base) { return Dense<Real>{base + ckpt}; };
     LocalNutsLane l;
@@ -131,7 +127,7 @@ struct NutsArrays {
 
   /// Chain c's lane-local copy of its diagonal inverse metric.
   LS_HD Dense<Real> local_minv(int c) const {
-    return Dense<Real>{minv_cur + static_cast<std::ptrdiff_t>(c) * (ld > 0 ? ld : dim)};
+    return Dense<Real>{minv_cur + soa_index(c, 0, ld > 0 ? ld : dim)};
   }
 };
 

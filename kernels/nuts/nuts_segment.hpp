@@ -132,17 +132,14 @@ struct NutsSegment {
     if (c >= out.n_chains) return;
     const Strided<Real> staged{out.scratch + c, s.n_pad};
     model.write_out(data, q, staged);
-    const std::size_t per_q = static_cast<std::size_t>(out.n_chains) * out.n_draws;
-    const std::size_t base = static_cast<std::size_t>(c) * out.n_draws + d;
-    for (int k = 0; k < out.n_out; ++k) out.values[k * per_q + base] = staged[k];
-    double* st = out.stats + base;
-    st[kLp * per_q] = s.logp[c];
-    st[kAcceptStat * per_q] = info.accept_stat;
-    st[kStepSize * per_q] = eps_used;
-    st[kTreeDepth * per_q] = info.depth;
-    st[kNLeapfrog * per_q] = info.n_leapfrog;
-    st[kDivergent * per_q] = info.divergent ? 1.0 : 0.0;
-    st[kEnergy * per_q] = info.energy;
+    for (int k = 0; k < out.n_out; ++k) out.values[out.at(k, c, d)] = staged[k];
+    out.stats[out.at(kLp, c, d)] = s.logp[c];
+    out.stats[out.at(kAcceptStat, c, d)] = info.accept_stat;
+    out.stats[out.at(kStepSize, c, d)] = eps_used;
+    out.stats[out.at(kTreeDepth, c, d)] = info.depth;
+    out.stats[out.at(kNLeapfrog, c, d)] = info.n_leapfrog;
+    out.stats[out.at(kDivergent, c, d)] = info.divergent ? 1.0 : 0.0;
+    out.stats[out.at(kEnergy, c, d)] = info.energy;
   }
 };
 

@@ -137,7 +137,8 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
   T lp = Real(0);
   for (int j = 0; j < d.P; ++j) {
     T dx;
-    lp += coef_log_prior(d.prior_kind[j], d.prior_par + 3 * j, q[j], dx);
+    const T qj = q[j];
+    lp += coef_log_prior(d.prior_kind[j], d.prior_par + 3 * j, qj, dx);
     g[j] = dx;
   }
   T sd[kMaxScales > 0 ? kMaxScales : 1];

@@ -22,6 +22,7 @@
 #include "host/diagnostics/summary.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/algorithms/chees/chees_sampler.hpp"
+#include "tests/build_config.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {
@@ -125,7 +126,7 @@ TEST(CheesSampler, StdNormal100IsExact) {
   const int eps_col = r.draws.stat_index("stepsize__"), n_col = r.draws.stat_index("n_leapfrog__");
   for (int c : {0, cfg.chains - 1})
     for (int d = 0; d < cfg.draws; ++d) {
-      ASSERT_EQ(r.draws.stat_series(eps_col, c)[d], a.step_size) << "chain " << c << " draw " << d;
+      ASSERT_EQ(r.draws.stat_series(eps_col, c)[d], as_real(a.step_size)) << "chain " << c << " draw " << d;
       const std::uint64_t t = static_cast<std::uint64_t>(cfg.warmup + d);
       ASSERT_EQ(r.draws.stat_series(n_col, c)[d],
                 chees::leapfrog_steps(chees::jitter_fraction(cfg.seed, t, cfg.jitter), a.trajectory_length,
@@ -144,9 +145,10 @@ TEST(CheesSampler, Gauss100IllIsExact) {
   // The diagonal metric leaves a condition number ~1e4, so the step size is ~0.03 and a
   // trajectory ~90 leapfrog steps of a 100 x 100 mat-vec each: 1024 chains x 400 iterations
   // cost ~35M such gradients (about a minute and a half on 2 cores). R-hat - 1 ~ (tau - 1)/draws
-  // with tau ~ 2 for the slowest outputs needs the 200 draws.
+  // with tau ~ 2 for the slowest outputs needs the 200 draws. (The GPU layout runs 128 chains:
+  // tests/build_config.hpp.)
   CheesConfig cfg;
-  cfg.chains = 1024;
+  cfg.chains = heavy_test_chains(1024);
   cfg.warmup = 200;
   cfg.draws = 200;
   cfg.seed = 4;

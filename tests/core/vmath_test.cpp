@@ -467,12 +467,15 @@ TEST(VmathSpecial, FloatOverloads) {
 // its last bit differently; the Batch functions are compared with the routine compiled in
 // isolation, and so is each Batch function. (Inlined into a larger body, a lane and the
 // scalar routine can differ in the last bit; both stay within the accuracy tested above.)
-__attribute__((noinline)) double scalar_exp(double x) { return vm::exp(x); }
-__attribute__((noinline)) double scalar_log(double x) { return vm::log(x); }
-__attribute__((noinline)) double scalar_log1p(double x) { return vm::log1p(x); }
-__attribute__((noinline)) double scalar_log1p_exp(double x) { return vm::log1p_exp(x); }
-__attribute__((noinline)) double scalar_sqrt(double x) { return vm::sqrt(x); }
-__attribute__((noinline)) double scalar_abs(double x) { return vm::abs(x); }
+// Batch<W> holds Reals (double, or float with LOCKSTEP_REAL_FLOAT): the references run the
+// routine of the same type.
+using lockstep::Real;
+__attribute__((noinline)) Real scalar_exp(Real x) { return vm::exp(x); }
+__attribute__((noinline)) Real scalar_log(Real x) { return vm::log(x); }
+__attribute__((noinline)) Real scalar_log1p(Real x) { return vm::log1p(x); }
+__attribute__((noinline)) Real scalar_log1p_exp(Real x) { return vm::log1p_exp(x); }
+__attribute__((noinline)) Real scalar_sqrt(Real x) { return vm::sqrt(x); }
+__attribute__((noinline)) Real scalar_abs(Real x) { return vm::abs(x); }
 
 template <int W>
 __attribute__((noinline)) lockstep::Batch<W> batch_exp(const lockstep::Batch<W>& x) { return m::exp(x); }
@@ -501,11 +504,11 @@ void expect_lanes_match(const std::vector<double>& xs) {
   using B = lockstep::Batch<W>;
   for (std::size_t i = 0; i + W <= xs.size(); i += W) {
     B x;
-    for (int w = 0; w < W; ++w) x[w] = xs[i + w];
+    for (int w = 0; w < W; ++w) x[w] = static_cast<Real>(xs[i + w]);
     const B e = batch_exp(x), l = batch_log(x), l1 = batch_log1p(x), s = batch_log1p_exp(x);
     const B q = batch_sqrt(x), a = batch_abs(x);
     for (int w = 0; w < W; ++w) {
-      const double v = xs[i + w];
+      const Real v = x[w];
       ASSERT_PRED_FORMAT2(lanes_equal, e[w], scalar_exp(v)) << "exp, lane " << w << ", x = " << v;
       ASSERT_PRED_FORMAT2(lanes_equal, l[w], scalar_log(v)) << "log, lane " << w << ", x = " << v;
       ASSERT_PRED_FORMAT2(lanes_equal, l1[w], scalar_log1p(v)) << "log1p, lane " << w << ", x = " << v;
@@ -517,7 +520,6 @@ void expect_lanes_match(const std::vector<double>& xs) {
 }
 
 TEST(VmathBatch, LanesEqualScalar) {
-  static_assert(std::is_same<lockstep::Real, double>::value, "this test assumes Real = double");
   std::vector<double> xs = {0.0,  -0.0, 1.0,   -1.0,       kInf,     -kInf,   kNaN,   kDenormMin,
                             -745.0, 709.79, 709.78, 1e-300, -1e-300, DBL_MAX, DBL_MIN, -0.5};
   SplitMix64 g{8};

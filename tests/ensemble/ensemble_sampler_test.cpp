@@ -16,6 +16,7 @@
 #include "host/io/csv_data.hpp"
 #include "host/algorithms/ensemble/ensemble_report.hpp"
 #include "models/peak.hpp"
+#include "tests/build_config.hpp"
 #include "tests/ensemble/test_models.hpp"
 #include "host/registry/model_entry.hpp"
 
@@ -220,9 +221,9 @@ TEST(EnsembleSampler, StatisticsAreConsistentWithTheDraws) {
   for (int c = 0; c < 12; ++c)
     for (int t = 1; t < 200; ++t) {
       bool same = true;
-      std::vector<double> theta(5);
+      std::vector<Real> theta(5);
       for (int p = 0; p < 5; ++p) {
-        theta[p] = r.draws.series(p, c)[t];
+        theta[p] = static_cast<Real>(r.draws.series(p, c)[t]);  // exact: the draws are Reals
         same = same && theta[p] == r.draws.series(p, c)[t - 1];
       }
       const double a = r.draws.stat_series(acc, c)[t];
@@ -230,7 +231,8 @@ TEST(EnsembleSampler, StatisticsAreConsistentWithTheDraws) {
       EXPECT_EQ(same, a == 0.0) << "walker " << c << " step " << t;
       accepted += a == 1.0;
       const double expect = m.model.log_density_constrained(m.data, Dense<Real>{theta.data()});
-      EXPECT_NEAR(r.draws.stat_series(lp, c)[t], expect, 1e-9 * std::fabs(expect)) << "walker " << c << " step " << t;
+      EXPECT_NEAR(r.draws.stat_series(lp, c)[t], expect, testing::real_tol(1e-12) * std::fabs(expect))
+          << "walker " << c << " step " << t;
     }
   EXPECT_GT(accepted, 0);
 }

@@ -23,6 +23,7 @@
 #include "kernels/core/strided.hpp"
 #include "models/eight_schools.hpp"
 #include "models/std_normal.hpp"
+#include "tests/build_config.hpp"
 
 namespace lockstep {
 namespace hmc {
@@ -106,7 +107,7 @@ TEST(Leapfrog, ShadowHamiltonianIsConservedExactly) {
     for (int i = 0; i < dim; ++i)
       for (int c = 0; c < W; ++c) {
         const double gap = std::fabs(shadow(i, c) - h0[i * W + c]);
-        ASSERT_LE(gap, 1e-12 * h0[i * W + c])
+        ASSERT_LE(gap, testing::real_tol(1e-12) * h0[i * W + c])
             << "chain " << c << " dim " << i << " step " << step << " eps " << eps[c]
             << ": shadow energy moved by " << gap << " from " << h0[i * W + c];
       }
@@ -150,7 +151,7 @@ TEST(Leapfrog, EnergyAndTrajectoryErrorsAreSecondOrder) {
     std::vector<OscillatorRun> runs;
     for (int n : {30, 60, 120, 240}) runs.push_back(oscillate(T / n, n, m, q0, p0, batch));
     for (std::size_t k = 0; k < runs.size(); ++k)
-      EXPECT_LE(runs[k].max_energy_error, runs[k].bound * (1 + 1e-9))
+      EXPECT_LE(runs[k].max_energy_error, runs[k].bound * (1 + testing::real_tol(1e-9)))
           << (batch ? "Batch<8>" : "scalar") << " run " << k;
     for (std::size_t k = 1; k < runs.size(); ++k) {
       const double energy_ratio = runs[k - 1].max_energy_error / runs[k].max_energy_error;
@@ -202,8 +203,8 @@ TEST(Leapfrog, FusedStepsEqualRepeatedSingleSteps) {
   for (int k = 0; k < 25; ++k) lps = run_block(kStd, data, s, eps, 1, lps);
   for (int c = 0; c < W; ++c)
     for (int i = 0; i < dim; ++i) {
-      EXPECT_NEAR(a.at(a.q, i, c), s.at(s.q, i, c), 1e-13) << "chain " << c << " dim " << i;
-      EXPECT_NEAR(a.at(a.p, i, c), s.at(s.p, i, c), 1e-13) << "chain " << c << " dim " << i;
+      EXPECT_NEAR(a.at(a.q, i, c), s.at(s.q, i, c), testing::real_tol(1e-13)) << "chain " << c << " dim " << i;
+      EXPECT_NEAR(a.at(a.p, i, c), s.at(s.p, i, c), testing::real_tol(1e-13)) << "chain " << c << " dim " << i;
     }
 }
 
@@ -215,7 +216,7 @@ void check_reversible(const Model& model, const typename Model::Data& data, Bloc
   std::vector<Real> lp0 = init_grad(model, data, b);
   std::vector<Real> lp = batch ? run_block(model, data, b, eps, n, lp0) : run_scalar(model, data, b, eps, n, lp0);
   double moved = 0;
-  for (std::size_t k = 0; k < b.q.size(); ++k) moved = std::max(moved, std::fabs(b.q[k] - start.q[k]));
+  for (std::size_t k = 0; k < b.q.size(); ++k) moved = std::max(moved, static_cast<double>(std::fabs(b.q[k] - start.q[k])));
   EXPECT_GT(moved, 0.1) << what << ": the trajectory should go somewhere";
   for (auto& x : b.p) x = -x;
   lp = batch ? run_block(model, data, b, eps, n, lp) : run_scalar(model, data, b, eps, n, lp);
@@ -237,7 +238,7 @@ TEST(Leapfrog, ReversibleOnStdNormal) {
     fill_start(b, 1.0);
     std::vector<Real> eps(W);
     for (int c = 0; c < W; ++c) eps[c] = 0.05 + 0.1 * c;
-    check_reversible(kStd, data, b, eps, 40, batch, 1e-12, "std_normal");
+    check_reversible(kStd, data, b, eps, 40, batch, testing::real_tol(1e-12), "std_normal");
   }
 }
 
@@ -252,7 +253,7 @@ TEST(Leapfrog, ReversibleOnEightSchools) {
     fill_start(b, 1.0);
     std::vector<Real> eps(W);
     for (int c = 0; c < W; ++c) eps[c] = 0.02 + 0.03 * c;
-    check_reversible(model, data, b, eps, 30, batch, 1e-12, "eight_schools_noncentered");
+    check_reversible(model, data, b, eps, 30, batch, testing::real_tol(1e-12), "eight_schools_noncentered");
   }
 }
 

@@ -17,33 +17,34 @@
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/strided.hpp"
+#include "tests/build_config.hpp"
 
 namespace lockstep {
 namespace testing_models {
 
 using check::Derivative;
-using check::kGradRelTol;
 using check::richardson_derivative;
 using check::PointGenerator;
 using check::standard_points;
 
-/// Log density and gradient of one chain at q (a dense vector), through Dense<Real> views.
+/// Log density and gradient of one chain at q (a dense vector, rounded to Real), through
+/// Dense<Real> views.
 template <class Model>
-double log_density(const Model& model, const typename Model::Data& data, std::vector<double> q,
+double log_density(const Model& model, const typename Model::Data& data, const std::vector<double>& q,
                    std::vector<double>* grad = nullptr) {
-  std::vector<double> g(q.size(), 0.0);
-  const double lp = model.log_density_and_grad(data, Dense<Real>{q.data()}, Dense<Real>{g.data()});
-  if (grad) *grad = g;
+  std::vector<Real> qr(q.begin(), q.end()), g(q.size(), Real(0));
+  const double lp = model.log_density_and_grad(data, Dense<Real>{qr.data()}, Dense<Real>{g.data()});
+  if (grad) grad->assign(g.begin(), g.end());
   return lp;
 }
 
 /// The model's outputs (constrained parameters and derived quantities) at q.
 template <class Model>
 std::vector<double> outputs(const Model& model, const typename Model::Data& data,
-                            std::vector<double> q) {
-  std::vector<double> out(static_cast<std::size_t>(model.n_out(data)), 0.0);
-  model.write_out(data, Dense<Real>{q.data()}, Dense<Real>{out.data()});
-  return out;
+                            const std::vector<double>& q) {
+  std::vector<Real> qr(q.begin(), q.end()), out(static_cast<std::size_t>(model.n_out(data)), Real(0));
+  model.write_out(data, Dense<Real>{qr.data()}, Dense<Real>{out.data()});
+  return std::vector<double>(out.begin(), out.end());
 }
 
 /// Compares the model's gradient at q with finite differences in every coordinate:
@@ -51,7 +52,7 @@ std::vector<double> outputs(const Model& model, const typename Model::Data& data
 template <class Model>
 ::testing::AssertionResult gradient_matches(const Model& model, const typename Model::Data& data,
                                             const std::vector<double>& q,
-                                            double rel_tol = kGradRelTol) {
+                                            double rel_tol = testing::kGradTol) {
   std::vector<double> g;
   const double lp0 = log_density(model, data, q, &g);
   auto point = [&q] {
@@ -76,6 +77,13 @@ template <class Model>
   return ::testing::AssertionSuccess();
 }
 
+/// q rounded to Real, as a model evaluation sees it.
+inline std::vector<double> rounded(const std::vector<double>& q) {
+  std::vector<double> r(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) r[i] = static_cast<Real>(q[i]);
+  return r;
+}
+
 /// Runs gradient_matches at every point.
 template <class Model>
 void expect_gradients_match(const Model& model, const typename Model::Data& data,
@@ -96,7 +104,7 @@ inline ::testing::AssertionResult close_relative(double a, double b, double rel,
 }
 
 /// max_i |v[i * stride + offset]|, i < n.
-inline double max_abs(const std::vector<double>& v, int n, int stride, int offset) {
+inline double max_abs(const std::vector<Real>& v, int n, int stride, int offset) {
   double m = 0;
   for (int i = 0; i < n; ++i)
     m = std::max(m, std::fabs(v[static_cast<std::size_t>(i) * stride + offset]));
@@ -105,8 +113,8 @@ inline double max_abs(const std::vector<double>& v, int n, int stride, int offse
 
 /// Relative tolerance for Batch<W> versus scalar evaluation (normwise for vectors). Both run
 /// the same operations in the same order; only floating-point contraction (FMA) may differ
-/// between the vectorized and the scalar loop.
-constexpr double kBlockRelTol = 1e-14;
+/// between the vectorized and the scalar loop: 1e-14 in double (tests/build_config.hpp).
+constexpr double kBlockRelTol = testing::real_tol(1e-14);
 
 /// Lays out n_chains = 2W chains parameter-major (q[p * n + c]), evaluates the second block
 /// of W chains through BlockView<W> (value type Batch<W>) and every chain of it through
@@ -117,11 +125,11 @@ void expect_block_matches_scalar(const Model& model, const typename Model::Data&
   const int dim = model.dim(data), n_out = model.n_out(data);
   const int n = 2 * W, c0 = W;  // a stride larger than the block, and an offset block
   PointGenerator gen(seed);
-  std::vector<double> q(static_cast<std::size_t>(dim) * n);
-  for (double& x : q) x = gen.uniform(lo, hi);
+  std::vector<Real> q(static_cast<std::size_t>(dim) * n);
+  for (Real& x : q) x = static_cast<Real>(gen.uniform(lo, hi));
   const std::size_t n_grad = q.size(), n_outs = static_cast<std::size_t>(n_out) * n;
-  std::vector<double> g_block(n_grad, -7.0), g_scalar(n_grad, -7.0);
-  std::vector<double> out_block(n_outs, -7.0), out_scalar(n_outs, -7.0);
+  std::vector<Real> g_block(n_grad, Real(-7)), g_scalar(n_grad, Real(-7));
+  std::vector<Real> out_block(n_outs, Real(-7)), out_scalar(n_outs, Real(-7));
 
   const Batch<W> lp_block = model.log_density_and_grad(data, BlockView<W>{q.data() + c0, n},
                                                        BlockView<W>{g_block.data() + c0, n});
@@ -146,7 +154,7 @@ void expect_block_matches_scalar(const Model& model, const typename Model::Data&
   }
   // The other block was neither read into nor written: its gradient slots are untouched.
   for (int p = 0; p < dim; ++p)
-    for (int c = 0; c < c0; ++c) EXPECT_EQ(g_block[static_cast<std::size_t>(p) * n + c], -7.0);
+    for (int c = 0; c < c0; ++c) EXPECT_EQ(g_block[static_cast<std::size_t>(p) * n + c], Real(-7));
   // Strided and Dense evaluations of one chain agree (the same scalar code; only FMA
   // contraction may differ between the two instantiations).
   std::vector<double> qc(static_cast<std::size_t>(dim)), gd;
@@ -162,16 +170,17 @@ void expect_block_matches_scalar(const Model& model, const typename Model::Data&
 }
 
 /// Expects lp(a) - lp(b) from the model to equal ref(a) - ref(b) from an independent
-/// formula (constants cancel), to `rel` of the larger of the two log densities.
+/// formula (constants cancel), to `rel` of the larger of the two log densities. The points
+/// are rounded to Real for both (the reference itself runs in double).
 template <class Model, class Ref>
 void expect_log_density_differences(const Model& model, const typename Model::Data& data,
                                     Ref ref, const std::vector<std::vector<double>>& points,
-                                    double rel = 1e-12) {
+                                    double rel = testing::real_tol(1e-12)) {
   for (std::size_t k = 0; k + 1 < points.size(); ++k) {
     const double la = log_density(model, data, points[k]);
     const double lb = log_density(model, data, points[k + 1]);
-    const double ra = ref(points[k]);
-    const double rb = ref(points[k + 1]);
+    const double ra = ref(rounded(points[k]));
+    const double rb = ref(rounded(points[k + 1]));
     const double scale = std::max({1.0, std::fabs(la), std::fabs(lb), std::fabs(ra), std::fabs(rb)});
     EXPECT_NEAR(la - lb, ra - rb, rel * scale) << "points " << k << " and " << k + 1;
   }

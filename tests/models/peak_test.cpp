@@ -79,7 +79,7 @@ std::vector<double> theta_of(const Loaded<Peak>& m, const std::vector<double>& q
       return v;
     };
     const Derivative fd = richardson_derivative(f, 0.1 * width * std::max(1.0, std::fabs(q[i])));
-    const double tol = kGradRelTol * std::max(1.0, std::fabs(g[i]));
+    const double tol = testing::kGradTol * std::max(1.0, std::fabs(g[i]));
     if (!(std::fabs(g[i] - fd.value) <= tol))
       return ::testing::AssertionFailure() << std::setprecision(17) << "d lp / d q[" << i << "]: analytic " << g[i]
                                            << ", finite difference " << fd.value << " (estimated error " << fd.error
@@ -133,24 +133,29 @@ TEST(Peak, ConstrainedAndUnconstrainedAgreeThroughTheJacobian) {
   const auto m = load_peak_csv();
   const PeakRef ref = reference_from_csv();
   for (const auto& q : standard_points(5, 3131)) {
-    std::vector<double> th = theta_of(m, q);
+    std::vector<Real> th_r;
+    for (double t : theta_of(m, q)) th_r.push_back(static_cast<Real>(t));
+    const std::vector<double> th(th_r.begin(), th_r.end());
     double lj = 0;
     for (int i = 0; i < 5; ++i) {
       const double p = 1.0 / (1.0 + std::exp(-q[i]));
       lj += std::log((kHi[i] - kLo[i]) * p * (1 - p));
     }
-    const double lpc = m.model.log_density_constrained(m.data, Dense<Real>{th.data()});
+    const double lpc = m.model.log_density_constrained(m.data, Dense<Real>{th_r.data()});
     const double lpq = log_density(m.model, m.data, q);
-    EXPECT_NEAR(lpq, lpc + lj, 1e-10 * std::max(1.0, std::fabs(lpq)));
+    EXPECT_NEAR(lpq, lpc + lj, testing::real_tol(1e-10) * std::max(1.0, std::fabs(lpq)));
     // and the constrained density is the likelihood minus log(box volume) = log(4^4 * 2)
-    EXPECT_NEAR(lpc, ref.loglik(th) - std::log(512.0), 1e-10 * std::max(1.0, std::fabs(lpc)));
+    EXPECT_NEAR(lpc, ref.loglik(th) - std::log(512.0), testing::real_tol(1e-10) * std::max(1.0, std::fabs(lpc)));
   }
 }
 
 TEST(Peak, ConstrainedDensityIsMinusInfinityOutsideTheOpenBox) {
   const auto m = load_peak_csv();
   const std::vector<double> inside = {1.0, 0.5, 0.1, -0.1, 0.4};
-  auto lp = [&](std::vector<double> th) { return m.model.log_density_constrained(m.data, Dense<Real>{th.data()}); };
+  auto lp = [&](const std::vector<double>& th) {
+    std::vector<Real> t(th.begin(), th.end());
+    return static_cast<double>(m.model.log_density_constrained(m.data, Dense<Real>{t.data()}));
+  };
   EXPECT_TRUE(std::isfinite(lp(inside)));
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (int i = 0; i < 5; ++i)
@@ -167,9 +172,10 @@ TEST(Peak, ConstrainedDensityIsMinusInfinityOutsideTheOpenBox) {
   EXPECT_EQ(lp(s0), -std::numeric_limits<double>::infinity());
   // the block (Batch<8>) evaluation selects per chain: chains 0..7 alternate in and out
   constexpr int W = 8;
-  std::vector<double> q(5 * W);
+  std::vector<Real> q(5 * W);
   for (int w = 0; w < W; ++w)
-    for (int p = 0; p < 5; ++p) q[p * W + w] = inside[p] + (w % 2 ? (p == 2 ? -0.2 : 0.0) : 0.01 * w);
+    for (int p = 0; p < 5; ++p)
+      q[p * W + w] = static_cast<Real>(inside[p] + (w % 2 ? (p == 2 ? -0.2 : 0.0) : 0.01 * w));
   const Batch<W> b = m.model.log_density_constrained(m.data, BlockView<W>{q.data(), W});
   for (int w = 0; w < W; ++w) {
     std::vector<double> th(5);
@@ -177,7 +183,7 @@ TEST(Peak, ConstrainedDensityIsMinusInfinityOutsideTheOpenBox) {
     if (w % 2) {
       EXPECT_EQ(b[w], -std::numeric_limits<double>::infinity()) << "chain " << w;
     } else {
-      EXPECT_NEAR(b[w], lp(th), 1e-12 * std::fabs(lp(th))) << "chain " << w;
+      EXPECT_NEAR(b[w], lp(th), testing::real_tol(1e-12) * std::fabs(lp(th))) << "chain " << w;
     }
   }
 }
@@ -187,7 +193,7 @@ TEST(Peak, PriorDrawsAreUniformInTheBox) {
   const int n = 20000;
   double sum[5] = {0, 0, 0, 0, 0};
   for (int k = 0; k < n; ++k) {
-    std::vector<double> th(5);
+    std::vector<Real> th(5);
     m.model.prior_draw(m.data, Rng{17, static_cast<std::uint32_t>(k)}, 0, Dense<Real>{th.data()});
     for (int i = 0; i < 5; ++i) {
       ASSERT_GT(th[i], kLo[i]);
@@ -212,7 +218,7 @@ TEST(Peak, UnconstrainRoundTripsAndRefusesOutsideValues) {
   const std::vector<double> th = {0.5, 0.6, 0.2, -0.2, 0.1};
   const std::vector<double> q = Peak::unconstrain(m, th);
   const std::vector<double> back = theta_of(m, q);
-  for (int i = 0; i < 5; ++i) EXPECT_NEAR(back[i], th[i], 1e-14);
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(back[i], th[i], testing::real_tol(1e-14));
   EXPECT_EQ(input_error_of([&] { Peak::unconstrain(m, {0.5, 0.6, 0.0, -0.2, 0.1}); }),
             "s: initial value 0.000000 is outside the prior box (0.000000, 2.000000)");
 }
@@ -271,7 +277,7 @@ TEST(Peak, SimulatorHasTheLikelihoodsNoiseModel) {
 TEST(Peak, LogPriorIsTheUniformBox) {
   const AnyModelImpl<Peak> model{load_peak_csv()};
   const double log_volume = std::log(4.0) * 4 + std::log(2.0);
-  EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -log_volume, 1e-12);
+  EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -log_volume, testing::real_tol(1e-12));
   EXPECT_EQ(model.log_prior({1.0, 0.5, 0.0, -0.1, 0.4}), -INFINITY) << "s = 0 is outside the open box";
   EXPECT_EQ(model.log_prior({2.5, 0.5, 0.1, -0.1, 0.4}), -INFINITY);
 }

@@ -14,6 +14,7 @@
 #include "kernels/core/strided.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "models/std_normal.hpp"
+#include "tests/build_config.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -40,7 +41,7 @@ TEST(DenseMetric, CholeskyFactorReproducesTheMatrix) {
     for (int j = 0; j < 3; ++j) {
       double s = 0;
       for (int k = 0; k < 3; ++k) s += d.chol[i * 3 + k] * d.chol[j * 3 + k];
-      EXPECT_NEAR(s, kMinv[i * 3 + j], 1e-14) << i << ", " << j;
+      EXPECT_NEAR(s, kMinv[i * 3 + j], real_tol(1e-14)) << i << ", " << j;  // chol is in Real
       if (j > i) {
         EXPECT_EQ(d.chol[i * 3 + j], 0) << "upper triangle " << i << ", " << j;
       }
@@ -70,8 +71,9 @@ TEST(DenseMetric, MomentumDrawsHaveCovarianceM) {
   // sharp = M^-1 p and kinetic = p . sharp / 2
   metric.sharp(Dense<Real>{p.data()}, Dense<Real>{ps.data()});
   for (int i = 0; i < 3; ++i)
-    EXPECT_NEAR(ps[i], kMinv[i * 3] * p[0] + kMinv[i * 3 + 1] * p[1] + kMinv[i * 3 + 2] * p[2], 1e-14);
-  EXPECT_NEAR(metric.kinetic(Dense<Real>{p.data()}), 0.5 * (p[0] * ps[0] + p[1] * ps[1] + p[2] * ps[2]), 1e-14);
+    EXPECT_NEAR(ps[i], kMinv[i * 3] * p[0] + kMinv[i * 3 + 1] * p[1] + kMinv[i * 3 + 2] * p[2], real_tol(1e-14));
+  EXPECT_NEAR(metric.kinetic(Dense<Real>{p.data()}), 0.5 * (p[0] * ps[0] + p[1] * ps[1] + p[2] * ps[2]),
+              real_tol(1e-14));
 }
 
 TEST(DenseMetric, DiagonalDenseMetricEqualsDiagonalMetric) {
@@ -101,10 +103,10 @@ TEST(DenseMetric, DiagonalDenseMetricEqualsDiagonalMetric) {
                                        Dense<Real>{g1.data()}, dm, e);
     const Real l2 = hmc::leapfrog_step(model, data, 4, Dense<Real>{q2.data()}, Dense<Real>{p2.data()},
                                        Dense<Real>{g2.data()}, fm, e);
-    ASSERT_NEAR(l1, l2, 1e-13) << "step " << s;
+    ASSERT_NEAR(l1, l2, real_tol(1e-13)) << "step " << s;
     for (int i = 0; i < 4; ++i) {
-      ASSERT_NEAR(q1[i], q2[i], 1e-13) << "step " << s;
-      ASSERT_NEAR(p1[i], p2[i], 1e-13) << "step " << s;
+      ASSERT_NEAR(q1[i], q2[i], real_tol(1e-13)) << "step " << s;
+      ASSERT_NEAR(p1[i], p2[i], real_tol(1e-13)) << "step " << s;
     }
   }
 }
@@ -146,13 +148,19 @@ TEST(DenseMetricAdaptation, RegularizationAndPooledCovariance) {
 }
 
 TEST(NutsChainStride, OddNumberOfCacheLines) {
-  // doubles: 8 per 64-byte line
-  EXPECT_EQ(nuts_detail::chain_stride(1), 8);
-  EXPECT_EQ(nuts_detail::chain_stride(8), 8);
-  EXPECT_EQ(nuts_detail::chain_stride(9), 24);
-  EXPECT_EQ(nuts_detail::chain_stride(1024), 1032);
-  EXPECT_EQ(nuts_detail::chain_stride(4096), 4104);
-  EXPECT_EQ(nuts_detail::chain_stride(4100), 4104);
+  if constexpr (kGpuShape) {
+    // the GPU shape: one chain per lane, no CPU-only padding (tests/backend/shape_test.cpp)
+    for (int n : {1, 8, 9, 1024, 4096, 4100}) EXPECT_EQ(nuts_detail::chain_stride(n), n) << n;
+    return;
+  }
+  // L Reals per 64-byte line (8 doubles: 1 -> 8, 9 -> 24, 1024 -> 1032, 4096 -> 4104)
+  constexpr int L = static_cast<int>(64 / sizeof(Real));
+  EXPECT_EQ(nuts_detail::chain_stride(1), L);
+  EXPECT_EQ(nuts_detail::chain_stride(L), L);
+  EXPECT_EQ(nuts_detail::chain_stride(L + 1), 3 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(128 * L), 129 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(512 * L), 513 * L);
+  EXPECT_EQ(nuts_detail::chain_stride(512 * L + 4), 513 * L);
 }
 
 }  // namespace

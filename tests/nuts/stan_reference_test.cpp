@@ -19,6 +19,7 @@
 #include "models/gaussian.hpp"
 #include "tests/hmc/memory_data_source.hpp"
 #include "tests/nuts/nuts_fixtures.hpp"
+#include "tests/build_config.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -232,7 +233,7 @@ void compare_case(const HostGaussian& g, HostLane& L, const Metric& metric, std:
   }
   // H0 may differ in its last bit (g++ may contract 0.5 k - logp into an FMA in one
   // inlining context and not in the other), so accept_stat agrees to rounding only
-  ASSERT_NEAR(info.accept_stat, ref.sum_metro_prob / ref.n_leapfrog, 1e-13) << where;
+  ASSERT_NEAR(info.accept_stat, ref.sum_metro_prob / ref.n_leapfrog, real_tol(1e-13)) << where;
   tally.junction += ref.junction_decisive;
   tally.invalid += ref.invalid_subtrees;
   tally.top += ref.top_stops;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/nuts/nuts_fixtures.hpp"
+#include "tests/build_config.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -137,7 +138,7 @@ TEST(TreeBuilder, MaxDepthBoundsTheTrajectory) {
   EXPECT_EQ(two.info.depth, 2);
   EXPECT_EQ(two.info.n_leapfrog, 3);
   // all weights equal: every state has min(1, exp(H0 - H)) = 1
-  EXPECT_NEAR(o.info.accept_stat, 1.0, 1e-12);
+  EXPECT_NEAR(o.info.accept_stat, 1.0, real_tol(1e-12));
 }
 
 // SUB with weights m: m(0) = 2, m(1) = m(-1) = m(-2) = 1, m = 2 elsewhere (so the states of
@@ -168,8 +169,8 @@ TEST(TreeBuilder, SampleChoiceForScriptedUniforms) {
     EXPECT_EQ(o.sample_k, r.k) << "uniforms " << r.u_merge0 << ", " << r.u_leaf2 << ", " << r.u_merge1;
     EXPECT_EQ(o.sample_logp, static_cast<Real>(replay.lp[r.k - kMin])) << "k = " << r.k;
     // energy__ = H at the sample = -log m(k) + clock kinetic
-    EXPECT_NEAR(o.info.energy, -std::log(m[r.k - kMin]) + kClockKinetic, 1e-12) << "k = " << r.k;
-    EXPECT_NEAR(o.info.accept_stat, 5.5 / 7.0, 1e-12);
+    EXPECT_NEAR(o.info.energy, -std::log(m[r.k - kMin]) + kClockKinetic, real_tol(1e-12)) << "k = " << r.k;
+    EXPECT_NEAR(o.info.accept_stat, 5.5 / 7.0, real_tol(1e-12));
     EXPECT_EQ(o.info.depth, 2);
     EXPECT_EQ(o.info.n_leapfrog, 7);
   }
@@ -226,7 +227,7 @@ TEST(TreeBuilder, DivergenceEndsTheTrajectory) {
   EXPECT_TRUE(o.info.divergent);
   EXPECT_EQ(o.info.depth, 1);
   EXPECT_EQ(o.info.n_leapfrog, 2);
-  EXPECT_NEAR(o.info.accept_stat, (0.5 + 0.0) / 2, 1e-12);
+  EXPECT_NEAR(o.info.accept_stat, (0.5 + 0.0) / 2, real_tol(1e-12));
   EXPECT_EQ(o.sample_k, 1);
   // a NaN log density (outside the table: k = 17) counts as +inf too
   std::map<int, P2> straight;

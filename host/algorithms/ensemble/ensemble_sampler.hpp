@@ -32,6 +32,7 @@
 #include "host/core/progress.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/init_walkers.hpp"
+#include "kernels/core/index.hpp"
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
@@ -52,12 +53,12 @@ namespace ensemble_detail {
 /// Steps between progress reports.
 constexpr int kProgressSteps = 50;
 
-/// Model blocks of W walkers per lane of a half-step on the CPU (W > 1; kernels/ensemble/
-/// half_step.hpp explains why); 1 on the GPU. Measured on the peak model (1 thread, 1024
-/// walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32 walkers, where half of a
-/// lane is padding, K = 4 beats K = 1.
+/// Model blocks of W walkers per lane of a half-step in the CPU's SIMD shape (kernels/ensemble/
+/// half_step.hpp explains why); 1 in the GPU shape (one walker per lane). Measured on the peak
+/// model (1 thread, 1024 walkers): K = 4 needs ~0.75x the CPU time of K = 1; even at 32
+/// walkers, where half of a lane is padding, K = 4 beats K = 1.
 constexpr int kCpuInterleave = 4;
-constexpr int kBlocksPerLane = backend::kLaneWidth > 1 ? kCpuInterleave : 1;
+constexpr int kBlocksPerLane = kGpuShape ? 1 : kCpuInterleave;
 constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
 
 /// Device storage of the walkers and the half-step scratch.
@@ -93,7 +94,7 @@ inline std::string format_point(const std::vector<std::string>& names, const std
   std::string s;
   char buf[64];
   for (int p = 0; p < dim; ++p) {
-    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(x[static_cast<std::size_t>(p) * n_pad + g]));
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(x[soa_index(p, g, n_pad)]));
     s += (p ? ", " : "") + (p < static_cast<int>(names.size()) ? names[p] : "theta") + " = " + buf;
   }
   return s;
@@ -117,7 +118,7 @@ inline void check_initial_ensemble(const EnsembleConfig& cfg, const std::vector<
   }
   for (int e = 0; e < cfg.ensembles; ++e)
     for (int p = 0; p < dim; ++p) {
-      const Real* row = x.data() + static_cast<std::size_t>(p) * n_pad + static_cast<std::size_t>(e) * cfg.walkers;
+      const Real* row = x.data() + soa_index(p, static_cast<Index>(e) * cfg.walkers, n_pad);
       bool spread = false;
       for (int k = 1; k < cfg.walkers && !spread; ++k) spread = row[k] != row[0];
       if (!spread)

@@ -21,6 +21,7 @@
 #include "host/algorithms/nuts/nuts_config.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
+#include "kernels/core/index.hpp"
 #include "kernels/hmc/metric.hpp"
 #include "kernels/nuts/nuts_segment.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
@@ -78,7 +79,7 @@ struct DenseWindowEnd {
       const std::size_t first = shared ? 0 : c, last = shared ? static_cast<std::size_t>(n_pad) : c + 1;
       for (std::size_t cc = first; cc < last; ++cc)
         for (int i = 0; i < dim; ++i)
-          diag[static_cast<std::size_t>(i) * n_pad + cc] = static_cast<Real>(cov[static_cast<std::size_t>(i) * (dim + 1)]);
+          diag[soa_index(i, cc, n_pad)] = static_cast<Real>(cov[static_cast<std::size_t>(i) * (dim + 1)]);
     };
     if (shared) {
       install(adapt::pooled_covariance(mean, m2, dim, n_pad, n_chains, n), n * n_chains, 0);
@@ -96,13 +97,15 @@ struct DenseWindowEnd {
   }
 };
 
-/// The chain stride of the NUTS buffers: n_chains rounded up to whole 64-byte lines, plus one
-/// line when the line count is even. Lanes are single chains (no padding needed for lanes),
-/// but a stride that is a multiple of 4 KiB (n_chains = 512, 1024, 4096, ... doubles) puts
-/// every element of a chain's vector in the same L1 cache set on the CPU backend; an odd
+/// The chain stride of the NUTS buffers. In the CPU's SIMD shape: n_chains rounded up to whole
+/// 64-byte lines, plus one line when the line count is even. Lanes are single chains (no
+/// padding needed for lanes), but a stride that is a multiple of 4 KiB (n_chains = 512, 1024,
+/// 4096, ... doubles) puts every element of a chain's vector in the same L1 cache set; an odd
 /// number of lines spreads them over all sets (measured: 1.6x fewer gradients per second at
-/// 1024 chains without it). Chains beyond n_chains are initialized but never run.
+/// 1024 chains without it). Chains beyond n_chains are initialized but never run. In the GPU
+/// shape no CPU-only padding: the stride is the chain count (backend::padded_chains, W = 1).
 inline int chain_stride(int n_chains) {
+  if constexpr (kGpuShape) return backend::padded_chains(n_chains);
   constexpr int kPerLine = static_cast<int>(64 / sizeof(Real));
   const int lines = (n_chains + kPerLine - 1) / kPerLine;
   return (lines % 2 == 0 ? lines + 1 : lines) * kPerLine;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite in the two other build configurations CI runs, each in its own build
+# directory (after `bash scripts/test.sh`, which covers the default CPU SIMD, double build):
+#
+#   build-gpu-layout  -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one chain per
+#                                               lane, NUTS's coalesced layout, no CPU-only
+#                                               padding, separate draw buffers
+#   build-float       -DLOCKSTEP_REAL_FLOAT=ON  Real = float (tolerances: tests/build_config.hpp)
+#
+#   bash scripts/test_configs.sh              both
+#   bash scripts/test_configs.sh gpu-layout   one of them (gpu-layout or float)
+#
+# Benchmarks are not built (-DLOCKSTEP_BENCH=OFF). Each configuration prints its build and
+# test wall times; on 2 cores each test run takes a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+
+configs=("$@")
+[ ${#configs[@]} -eq 0 ] && configs=(gpu-layout float)
+
+for c in "${configs[@]}"; do
+  case "$c" in
+    gpu-layout) dir=build-gpu-layout; flag=-DLOCKSTEP_GPU_LAYOUT=ON ;;
+    float) dir=build-float; flag=-DLOCKSTEP_REAL_FLOAT=ON ;;
+    *) echo "test_configs: unknown configuration '$c' (gpu-layout or float)" >&2; exit 2 ;;
+  esac
+  echo "test_configs: $c ($dir, $flag)"
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$flag" -DLOCKSTEP_BENCH=OFF >/dev/null
+  t0=$(date +%s)
+  cmake --build "$dir" -j "$(nproc)"
+  t1=$(date +%s)
+  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900)
+  t2=$(date +%s)
+  echo "test_configs: $c: build $((t1 - t0)) s, tests $((t2 - t1)) s"
+done
