@@ -8,7 +8,9 @@
 # On a machine without a CUDA device it builds, then stops with one line and exit status 0
 # (CI runs it that way: the CUDA build of the library, the command, the tests and the benchmarks).
 # Environment: LOCKSTEP_CUDA_ARCHS overrides the architectures (default: the detected device's,
-# else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only.
+# else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only; GPU_BOX_HOST_TESTS=1 (CI), where there
+# is no device, runs the CUDA-built posterior tests and one `lockstep sample` on the host
+# (LOCKSTEP_BACKEND=cpu) before the "no CUDA device" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
@@ -28,8 +30,18 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -
 cmake --build build-gpu -j "$(nproc)"
 echo "gpu_box: built in $(( $(date +%s) - t0 )) s"
 
+# Posterior tests against references (posteriordb's Eight Schools, gauss100_ill, peak, radon).
+host_tests='EightSchoolsReference|NutsPosterior[.]EightSchools|NutsPosterior[.]Gauss100IllDiagonal|CheesSampler[.]EightSchools|GaussianTargets[.]Gauss100Ill|PeakPosterior|GlmmRadon'
 devices=$(build-gpu/lockstep info | sed -n 's/^cuda_devices: //p')
 if [ "${devices:-0}" = "0" ]; then
+  if [ "${GPU_BOX_HOST_TESTS:-0}" = "1" ]; then
+    # The CUDA binaries' host path (--backend cpu): the posterior tests and one command run.
+    echo "gpu_box: the CUDA build on the host (LOCKSTEP_BACKEND=cpu): posterior tests"
+    (cd build-gpu && LOCKSTEP_BACKEND=cpu ctest --output-on-failure -j 2 --timeout 600 \
+      -R "$host_tests") | tail -6
+    build-gpu/lockstep sample eight_schools_noncentered --data data/eight_schools.json --backend cpu \
+      --chains 64 --warmup 300 --draws 300 --seed 1 --quiet | tail -3
+  fi
   echo "gpu_box: no CUDA device (cudaGetDeviceCount reports 0); the CUDA build is complete, nothing to run"
   exit 0
 fi

@@ -1,5 +1,5 @@
-// Backend queries. Compiled by nvcc under the CUDA backend (the _lanes.cpp suffix), so that
-// cudaGetDeviceCount is available there and only there.
+// Backend queries, the place of the lanes and their memory. Compiled by nvcc under the CUDA
+// backend (the _lanes.cpp suffix), so that the CUDA runtime is called there and only there.
 #include "host/backend/lanes.hpp"
 
 #if defined(LOCKSTEP_CUDA)
@@ -9,10 +9,14 @@
 
 #include <cxxabi.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
+#include <cstring>
 #include <fstream>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 namespace lockstep {
@@ -44,6 +48,91 @@ int cuda_device_count() {
 }
 
 namespace {
+
+// -1: not chosen yet (lanes_place() picks the default on first use).
+std::atomic<int> g_place{-1};
+
+#if defined(LOCKSTEP_CUDA)
+void check_cuda(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string("CUDA ") + what + ": " + cudaGetErrorString(e));
+}
+#endif
+
+}  // namespace
+
+Place lanes_place() {
+  int p = g_place.load();
+  if (p < 0) {
+    const Place chosen = is_cuda_build() && cuda_device_count() > 0 ? Place::kDevice : Place::kHost;
+    int expected = -1;
+    g_place.compare_exchange_strong(expected, static_cast<int>(chosen));
+    p = g_place.load();
+  }
+  return static_cast<Place>(p);
+}
+
+void use_place(Place place) {
+  if (place == Place::kDevice) {
+    if (!is_cuda_build())
+      throw std::invalid_argument("this lockstep was built for the CPU; rebuild with -DLOCKSTEP_CUDA=ON");
+    if (cuda_device_count() == 0) throw std::invalid_argument("no CUDA device found (cudaGetDeviceCount reports 0)");
+  }
+  g_place.store(static_cast<int>(place));
+}
+
+void* lane_alloc(std::size_t bytes, Place where) {
+  if (bytes == 0) return nullptr;
+#if defined(LOCKSTEP_CUDA)
+  if (where == Place::kDevice) {
+    void* p = nullptr;
+    check_cuda(cudaMalloc(&p, bytes), "allocation");
+    return p;
+  }
+#else
+  (void)where;
+#endif
+  const std::size_t rounded = (bytes + 63) / 64 * 64;  // aligned_alloc: a multiple of the alignment
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void lane_free(void* p, Place where) {
+  if (!p) return;
+#if defined(LOCKSTEP_CUDA)
+  if (where == Place::kDevice) {
+    cudaFree(p);  // no throw from destructors; an error here surfaces at the next CUDA call
+    return;
+  }
+#else
+  (void)where;
+#endif
+  std::free(p);
+}
+
+void lane_copy(void* dst, Place dst_place, const void* src, Place src_place, std::size_t bytes) {
+  if (bytes == 0) return;
+#if defined(LOCKSTEP_CUDA)
+  if (dst_place == Place::kDevice || src_place == Place::kDevice) {
+    const cudaMemcpyKind kind = dst_place == Place::kDevice
+                                    ? (src_place == Place::kDevice ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+                                    : cudaMemcpyDeviceToHost;
+    check_cuda(cudaMemcpy(dst, src, bytes, kind), "copy");
+    return;
+  }
+#else
+  (void)dst_place;
+  (void)src_place;
+#endif
+  std::memcpy(dst, src, bytes);
+}
+
+void lane_range_error(std::size_t n, std::size_t offset, std::size_t size) {
+  throw std::out_of_range("LaneVector: elements [" + std::to_string(offset) + ", " + std::to_string(offset + n) +
+                          ") of a buffer of " + std::to_string(size));
+}
+
+namespace {
 std::mutex g_shapes_mutex;
 std::vector<LaunchShape>& shapes() {
   static std::vector<LaunchShape> s;
@@ -66,6 +155,9 @@ std::vector<LaunchShape> launch_shapes() {
 
 std::string describe_backend() {
 #if defined(LOCKSTEP_CUDA)
+  if (!lanes_on_device())
+    return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenMP; CUDA build, " +
+           std::to_string(cuda_device_count()) + " device(s) visible)";
   int device = 0;
   cudaDeviceProp p{};
   if (cuda_device_count() == 0 || cudaGetDevice(&device) != cudaSuccess ||
@@ -82,17 +174,18 @@ std::string describe_backend() {
 
 unsigned long long available_memory_bytes() {
 #if defined(LOCKSTEP_CUDA)
-  std::size_t free_bytes = 0, total = 0;
-  if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return 0;
-  return free_bytes;
-#else
+  if (lanes_on_device()) {
+    std::size_t free_bytes = 0, total = 0;
+    if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return 0;
+    return free_bytes;
+  }
+#endif
   std::ifstream in("/proc/meminfo");
   std::string key, unit;
   unsigned long long kib = 0;
   while (in >> key >> kib >> unit)
     if (key == "MemAvailable:") return kib * 1024ull;
   return 0;
-#endif
 }
 
 }  // namespace backend

@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <vector>
 
-#include <thrust/copy.h>
 
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
@@ -72,10 +71,11 @@ class DeviceTreeSum {
     if (partials_.size() < lanes) partials_.resize(lanes);
     if (totals_.size() < static_cast<std::size_t>(k_count)) totals_.resize(k_count);
     if (n_blocks == 0) return std::vector<double>(k_count, 0.0);
-    launch_lanes(static_cast<int>(lanes), TreeSumBlocks<F>{f, n, n_blocks, raw(partials_)});
-    launch_lanes(k_count, TreeSumFinish{raw(partials_), n_blocks, raw(totals_)});
+    const std::ptrdiff_t work = static_cast<std::ptrdiff_t>(n) * k_count;  // one f(c, k) per element
+    launch_lanes(static_cast<int>(lanes), TreeSumBlocks<F>{f, n, n_blocks, raw(partials_)}, work);
+    launch_lanes(k_count, TreeSumFinish{raw(partials_), n_blocks, raw(totals_)}, static_cast<std::ptrdiff_t>(lanes));
     std::vector<double> out(k_count);
-    thrust::copy(totals_.begin(), totals_.begin() + k_count, out.begin());
+    totals_.download(out.data(), static_cast<std::size_t>(k_count));
     bytes_to_host_ += static_cast<unsigned long long>(k_count) * sizeof(double);
     return out;
   }

@@ -24,8 +24,8 @@ class DrawBuffers {
   double* stats() { return kSeparate ? raw(stats_) : draws_.stats.data(); }
   void finish() {
     if constexpr (kSeparate) {
-      thrust::copy(values_.begin(), values_.end(), draws_.values.begin());
-      thrust::copy(stats_.begin(), stats_.end(), draws_.stats.begin());
+      values_.download(draws_.values.data(), values_.size());
+      stats_.download(draws_.stats.data(), stats_.size());
     }
   }
 

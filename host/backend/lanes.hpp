@@ -3,18 +3,16 @@
 //
 // A lane is one thread of work: in the GPU shape (the CUDA backend, or a CPU build with
 // -DLOCKSTEP_GPU_LAYOUT=ON: LOCKSTEP_GPU_SHAPE, kernels/core/config.hpp) one chain per lane
-// (W = 1); in the CPU's SIMD shape (Thrust's OpenMP system) one block of W consecutive
+// (W = 1); in the CPU's SIMD shape (an OpenMP loop over lanes) one block of W consecutive
 // chains, so that models instantiated over Batch<W> run W chains per SIMD instruction. Chain
-// counts are padded to a multiple of W; padded chains run but are never reported.
-#include <thrust/device_vector.h>
-#include <thrust/execution_policy.h>
-#include <thrust/for_each.h>
-#include <thrust/iterator/counting_iterator.h>
-
+// counts are padded to a multiple of W; padded chains run but are never reported. Where the
+// lanes run (host or device) is chosen at run time in a CUDA build: host/backend/place.hpp.
 #include <string>
 #include <vector>
 
-#include "host/backend/cuda_launch.hpp"
+#include "host/backend/lane_vector.hpp"
+#include "host/backend/launch_lanes.hpp"
+#include "host/backend/place.hpp"
 #include "kernels/core/config.hpp"
 
 #ifndef LOCKSTEP_SIMD_WIDTH
@@ -37,16 +35,17 @@ inline std::string shape_name() {
   return std::string(kGpuShape ? "GPU layout" : "CPU SIMD") + " W=" + std::to_string(kLaneWidth);
 }
 
+/// A buffer where the lanes run (host/backend/lane_vector.hpp).
 template <class T>
-using DeviceVector = thrust::device_vector<T>;
+using DeviceVector = LaneVector<T>;
 
 template <class T>
 T* raw(DeviceVector<T>& v) {
-  return thrust::raw_pointer_cast(v.data());
+  return v.data();
 }
 template <class T>
 const T* raw(const DeviceVector<T>& v) {
-  return thrust::raw_pointer_cast(v.data());
+  return v.data();
 }
 
 /// The stride of the [dim][n_pad] chain arrays: the chain count rounded up to a whole number
@@ -62,35 +61,17 @@ inline int padded_chains(int n_chains) {
   return n;
 }
 
-/// Run f(lane) for lane = 0 .. n_lanes-1 on the backend. f must be a functor with an
-/// LS_HD call operator (no host lambdas: nvcc needs device-callable code).
-template <class F>
-void launch_lanes(int n_lanes, const F& f) {
-#if defined(LOCKSTEP_CUDA) && defined(__CUDACC__)
-  cuda::launch(n_lanes, f);  // host/backend/cuda_launch.hpp: occupancy-chosen block size
-#else
-  thrust::for_each(thrust::device, thrust::counting_iterator<int>(0),
-                   thrust::counting_iterator<int>(n_lanes), f);
-#endif
-}
-
-/// Copy a device vector to the host (a plain copy on the CPU backend).
+/// Copy a buffer to the host (a plain copy when the lanes run on the host).
 template <class T>
 std::vector<T> to_host(const DeviceVector<T>& v) {
   std::vector<T> out(v.size());
-  thrust::copy(v.begin(), v.end(), out.begin());
+  v.download(out.data(), out.size());
   return out;
 }
 
 /// Number of worker threads for the CPU backend (0: the OpenMP default). No effect on the
 /// CUDA backend. Results never depend on it.
 void set_threads(int threads);
-
-/// True when this binary was built for the CUDA backend.
-bool is_cuda_build();
-
-/// Number of CUDA devices visible (0 on a CPU build or on a machine without a GPU).
-int cuda_device_count();
 
 /// The exit status a test or benchmark binary returns when it cannot run here (a CUDA build
 /// on a machine without a device); ctest's SKIP_RETURN_CODE.

@@ -12,6 +12,7 @@ namespace cli {
 
 int run_check(const CheckOptions& o) {
   check_threads(o.threads);
+  select_backend(o.backend);
   check::ModelCheckOptions c;
   c.points = o.points;
   c.radius = o.radius;

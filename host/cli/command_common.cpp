@@ -1,8 +1,12 @@
 // Helpers every model-running command shares: output names, draws writers, --set, --seed,
 // --threads and loading the model.
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <stdexcept>
 #include <random>
 
+#include "host/backend/place.hpp"
 #include "host/cli/commands.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
@@ -55,6 +59,26 @@ std::uint64_t resolve_seed(long long seed) {
 
 void check_threads(int threads) {
   if (threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(threads));
+}
+
+void select_backend(const std::string& flag) {
+  const char* env = std::getenv("LOCKSTEP_BACKEND");
+  const std::string name = flag.empty() && env ? env : flag;
+  if (name == "cuda") {
+    try {
+      backend::use_place(backend::Place::kDevice);
+    } catch (const std::invalid_argument& e) {
+      throw InputError(std::string(flag.empty() ? "LOCKSTEP_BACKEND=cuda: " : "--backend cuda: ") + e.what());
+    }
+  } else if (name == "cpu") {
+    backend::use_place(backend::Place::kHost);
+  } else if (name.empty()) {
+    if (backend::is_cuda_build() && !backend::lanes_on_device())
+      std::fprintf(stderr, "lockstep: no CUDA device found (cudaGetDeviceCount reports 0); the lanes run on the CPU\n");
+  } else {
+    throw InputError(std::string(flag.empty() ? "LOCKSTEP_BACKEND" : "--backend") + ": '" + name +
+                     "' is not one of: cpu, cuda");
+  }
 }
 
 std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::string& algorithm) {

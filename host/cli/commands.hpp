@@ -25,6 +25,7 @@ struct ModelOptions {
   std::vector<std::string> set;  // key=value model options
   long long seed = -1;           // -1: choose one and print it
   int threads = 0;
+  std::string backend;           // --backend cpu | cuda; empty: the device when there is one
   /// Values of the models' own flags (ModelInfo::flags), by flag; several for a repeated one.
   std::map<std::string, std::vector<std::string>> model_flags;
 };
@@ -34,7 +35,6 @@ struct SampleOptions : ModelOptions {
   int warmup = 1000;
   int draws = 1000;
   std::string init = "unif2";
-  std::string backend;           // empty: this build's backend
   std::string output;
   std::string summary;
   bool save_warmup = false;
@@ -107,6 +107,12 @@ std::uint64_t resolve_seed(long long seed);
 
 /// --threads: InputError when negative.
 void check_threads(int threads);
+
+/// --backend: where the lanes run (host/backend/place.hpp), chosen before anything is loaded.
+/// "cuda" needs a CUDA build and a device, "cpu" works in every build; without the flag, the
+/// environment's LOCKSTEP_BACKEND, else the device when a CUDA build sees one (else the host,
+/// with a line on stderr saying so). InputError otherwise.
+void select_backend(const std::string& backend);
 
 /// Loads the data file (JSON or CSV) and builds the model with its --set options; checks
 /// that the model can run `algorithm` when one is given (before any data is read).

@@ -17,6 +17,7 @@ namespace cli {
 
 int run_ensemble(const EnsembleOptions& o) {
   check_threads(o.threads);
+  select_backend(o.backend);
   RunSettings settings;
   settings.seed = resolve_seed(o.seed);
   settings.threads = o.threads;

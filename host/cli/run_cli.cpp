@@ -44,6 +44,7 @@ void add_model_options(CLI::App* app, ModelOptions& o) {
   app->add_option("--set", o.set, "Model option key=value (repeatable)");
   app->add_option("--seed", o.seed, "Random seed (default: random, printed)");
   app->add_option("--threads", o.threads, "CPU worker threads (default: all cores)");
+  app->add_option("--backend", o.backend, "Where the lanes run: cpu or cuda (default: the GPU when this build has CUDA and sees one)");
   // The models' own flags (ModelInfo::flags), each once.
   std::vector<std::string> seen;
   for (const ModelEntry& e : model_table())
@@ -85,7 +86,6 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sample->add_option("--warmup", so.warmup, "Warmup iterations per chain (default 1000)");
   sample->add_option("--draws", so.draws, "Draws per chain after warmup (default 1000)");
   sample->add_option("--init", so.init, "unif2 (default), unifR, R, or a JSON file of parameter values");
-  sample->add_option("--backend", so.backend, "cpu or cuda (default: this build's)");
   sample->add_option("--output", so.output, "Draws: PATH.csv (Stan CSV per chain) or PATH.nc (InferenceData)");
   sample->add_option("--summary", so.summary, "Write the summary as JSON");
   sample->add_flag("--save-warmup", so.save_warmup, "Also save warmup draws");

@@ -28,6 +28,7 @@ void validate(const SampleOptions& o) {
   if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
   if (o.thin < 1) throw InputError("--thin: must be at least 1, found " + std::to_string(o.thin));
   check_threads(o.threads);
+  select_backend(o.backend);
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   refuse_unused_flags(algorithm, o.algorithm_options);
@@ -37,21 +38,6 @@ void validate(const SampleOptions& o) {
   if (o.superchains > 0 && o.chains % o.superchains != 0)
     throw InputError("--superchains " + std::to_string(o.superchains) + ": must divide --chains " +
                      std::to_string(o.chains) + " (every superchain has the same number of chains)");
-  if (o.backend == "cuda") {
-    if (!backend::is_cuda_build())
-      throw InputError("--backend cuda: this lockstep was built for the CPU; rebuild with -DLOCKSTEP_CUDA=ON");
-    if (backend::cuda_device_count() == 0)
-      throw InputError("--backend cuda: no CUDA device found (cudaGetDeviceCount reports 0)");
-  } else if (o.backend == "cpu") {
-    if (backend::is_cuda_build())
-      throw InputError("--backend cpu: this lockstep was built for CUDA; use a CPU build or --backend cuda");
-  } else if (o.backend.empty()) {
-    if (backend::is_cuda_build() && backend::cuda_device_count() == 0)
-      throw InputError("no CUDA device found (cudaGetDeviceCount reports 0) and this lockstep was built for CUDA; "
-                       "run it on a GPU machine or use a CPU build");
-  } else {
-    throw InputError("--backend: '" + o.backend + "' is not one of: cpu, cuda");
-  }
 }
 
 /// Refuses a run whose draws and chain state would not fit in the memory where the lanes run
@@ -76,7 +62,7 @@ void check_memory(const SampleOptions& o, const AnyModel& model) {
                   "--chains %d, --draws %d: the run needs about %.2f GiB (draws %.2f GiB, chain state %.2f GiB) "
                   "but only %.2f GiB are available on %s; use fewer chains or draws, or --thin",
                   o.chains, o.draws, needed / 1073741824.0, draws_bytes / 1073741824.0, state_bytes / 1073741824.0,
-                  available / 1073741824.0, backend::is_cuda_build() ? "the device" : "this machine");
+                  available / 1073741824.0, backend::lanes_on_device() ? "the device" : "this machine");
     throw InputError(buf);
   }
 }
@@ -133,7 +119,7 @@ int run_sample(const SampleOptions& o) {
                  {"warmup", std::to_string(o.warmup)}, {"draws", std::to_string(o.draws)},
                  {"thin", std::to_string(o.thin)}, {"seed", std::to_string(cfg.seed)},
                  {"save_warmup", o.save_warmup ? "true" : "false"}, {"init", o.init},
-                 {"backend", backend::is_cuda_build() ? "cuda" : "cpu"}};
+                 {"backend", backend::place_name(backend::lanes_place())}};
   record_algorithm_flags(algorithm, o.algorithm_options, info);
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
   if (o.superchains > 0) info.config.push_back({"superchains", std::to_string(o.superchains)});

@@ -176,6 +176,7 @@ int run_study(const StudyOptions& o) {
   if (o.repeats < 1) throw InputError("--repeats: must be at least 1, found " + std::to_string(o.repeats));
   if (o.draws < 1) throw InputError("--draws: must be at least 1, found " + std::to_string(o.draws));
   check_threads(o.threads);
+  select_backend(o.backend);
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   algorithm.validate(RunSettings{}, o.algorithm_options);
   if (!(o.init_radius > 0) || !std::isfinite(o.init_radius))

@@ -26,7 +26,8 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
 
 int run_info() {
   std::cout << "lockstep " << LOCKSTEP_VERSION << "\n"
-            << "backend: " << (backend::is_cuda_build() ? "cuda" : "cpu") << "\n"
+            << "build: " << (backend::is_cuda_build() ? "cuda" : "cpu") << "\n"
+            << "backend: " << backend::place_name(backend::lanes_place()) << " (where the lanes run by default)\n"
             << "cuda_devices: " << backend::cuda_device_count() << "\n"
             << "lanes: " << backend::describe_backend() << ", " << backend::kLaneWidth << " chain(s) per lane\n"
             << "real: " << (sizeof(Real) == 8 ? "double" : "float") << "\n";

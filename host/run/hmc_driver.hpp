@@ -21,8 +21,6 @@
 #include <string>
 #include <vector>
 
-#include <thrust/copy.h>
-#include <thrust/fill.h>
 
 #include "kernels/adapt/dual_averaging.hpp"
 #include "host/adapt/windowed_schedule.hpp"
@@ -141,7 +139,7 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
         throw InputError("--init: expected " + std::to_string(dim) + " unconstrained values, found " + std::to_string(v.size()));
       for (int i = 0; i < dim; ++i) q0[soa_index(i, c, n_pad)] = static_cast<Real>(v[i]);
     }
-    thrust::copy(q0.begin(), q0.end(), buf.q.begin());
+    buf.q.upload(q0.data(), q0.size());
     init.radius = 0;
   }
   backend::launch_lanes(n_pad, init);
@@ -228,7 +226,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     // one step size for all chains: the geometric mean of the per-chain heuristic's choices
     const double mean_log = sums(n_chains, 1, backend::LogOf{backend::raw(buf.step_size)})[0] / n_chains;
     const double e = std::exp(mean_log);
-    thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+    buf.step_size.fill(static_cast<Real>(e));
     adapt::DualAveraging::restart(pooled_state, e);
   };
 
@@ -263,7 +261,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     if (cfg.pool_adaptation) {
       const double mean_accept = sums(n_chains, 1, backend::ValueOf{backend::raw(buf.last_accept)})[0] / n_chains;
       const double e = pooled_da.update(pooled_state, mean_accept);
-      thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+      buf.step_size.fill(static_cast<Real>(e));
     }
     t = t_end;
     if (schedule.is_window_end(static_cast<int>(t - 1))) {
@@ -277,7 +275,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
   if (cfg.warmup > 0) {
     if (cfg.pool_adaptation) {
       const double e = adapt::DualAveraging::final_step_size(pooled_state);
-      if (pooled_state.counter > 0) thrust::fill(buf.step_size.begin(), buf.step_size.end(), static_cast<Real>(e));
+      if (pooled_state.counter > 0) buf.step_size.fill(static_cast<Real>(e));
     } else {
       backend::launch_lanes(buf.n_pad, hmc::FinishStepSize{buf.chains(), buf.adapt()});
     }

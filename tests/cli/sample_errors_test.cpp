@@ -86,7 +86,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"target_accept_range", "eight_schools_noncentered --data data/eight_schools.json --target-accept 1.5",
                 "--target-accept", nullptr},
         BadCase{"cuda_without_gpu", "eight_schools_noncentered --data data/eight_schools.json --backend cuda",
-                "--backend cuda", nullptr}),
+                "--backend cuda", nullptr},
+        BadCase{"unknown_backend", "eight_schools_noncentered --data data/eight_schools.json --backend gpu",
+                "--backend: 'gpu' is not one of: cpu, cuda", nullptr}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
 TEST(SampleBadInput, UnwritableOutputPath) {

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <thrust/copy.h>
 
 #include "host/algorithms/chees/chees_adaptation.hpp"
 #include "host/backend/draw_buffers.hpp"
@@ -154,7 +153,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     bytes_crossed += static_cast<double>(stats.bytes_to_host + stats.bytes_to_device);
     if (cfg.adapt_metric) {
       const std::vector<Real> v(stats.inverse_metric.begin(), stats.inverse_metric.end());
-      thrust::copy(v.begin(), v.end(), cb.shared_inv_metric.begin());
+      cb.shared_inv_metric.upload(v.data(), v.size());
       bytes_crossed += static_cast<double>(v.size() * sizeof(Real));
     }
     if (progress && ((t + 1) % 10 == 0 || t + 1 == cfg.warmup)) progress->update(t + 1, total_iterations, cfg.warmup);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <vector>
 
-#include <thrust/copy.h>
 
 #include "host/algorithms/chees/chees_adaptation.hpp"
 #include "kernels/chees/chees_statistics.hpp"
@@ -16,7 +15,8 @@ CheesStatistics chees_statistics(backend::DeviceTreeSum& sums, const chees::Prop
                                  int dim, int n_chains, int stride, double jittered_length) {
   CheesStatistics out;
   const unsigned long long before = sums.bytes_to_host();
-  backend::launch_lanes(n_chains, chees::ProposalWeights{rec, dim, stride, weights});
+  backend::launch_lanes(n_chains, chees::ProposalWeights{rec, dim, stride, weights},
+                        static_cast<std::ptrdiff_t>(n_chains) * dim);
   const std::vector<double> first =
       sums(static_cast<std::size_t>(n_chains), chees::FirstMoments::count(dim), chees::FirstMoments{rec, weights, dim, stride});
   const double n = n_chains, n_ok = first[0], inv = first[1], w_sum = first[2];

@@ -22,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include <thrust/copy.h>
 
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
@@ -195,7 +194,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   // ---- steps --------------------------------------------------------------------------------
   for (int t = 0; t < cfg.steps; ++t) {
     const ensemble::MoveKind kind = ensemble::choose_move(cfg.seed, static_cast<std::uint64_t>(t), weights);
-    if (cfg.simultaneous) thrust::copy(buf.x.begin(), buf.x.end(), buf.x_old.begin());
+    if (cfg.simultaneous) buf.x_old.copy_from(buf.x);
     step.iteration = static_cast<std::uint64_t>(t);
     step.kind = kind;
     step.out.save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;

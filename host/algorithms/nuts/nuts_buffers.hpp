@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <vector>
 
-#include <thrust/copy.h>
 
 #include "host/backend/lanes.hpp"
 #include "host/run/hmc_buffers.hpp"
@@ -47,8 +46,8 @@ struct NutsBuffers {
       std::vector<Real> eye(d2 * copies, 0);
       for (int i = 0; i < dim; ++i)
         for (std::size_t c = 0; c < copies; ++c) eye[(static_cast<std::size_t>(i) * dim + i) * copies + c] = 1;
-      thrust::copy(eye.begin(), eye.end(), dense_inv_metric.begin());
-      thrust::copy(eye.begin(), eye.end(), dense_chol.begin());
+      dense_inv_metric.upload(eye.data(), eye.size());
+      dense_chol.upload(eye.data(), eye.size());
       welford_cov.assign(d2 * n_pad, 0);
     }
   }

@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <thrust/copy.h>
-#include <thrust/fill.h>
 
 #include "host/adapt/dense_metric.hpp"
 #include "host/backend/draw_buffers.hpp"
@@ -86,10 +84,10 @@ struct DenseWindowEnd {
     } else {
       for (int c = 0; c < n_pad; ++c) install(adapt::chain_covariance(m2, dim, n_pad, c, n), n, static_cast<std::size_t>(c));
     }
-    thrust::copy(minv.begin(), minv.end(), buf->dense_inv_metric.begin());
-    thrust::copy(chol.begin(), chol.end(), buf->dense_chol.begin());
-    thrust::copy(diag.begin(), diag.end(), buf->hmc.inv_metric.begin());
-    thrust::fill(buf->welford_cov.begin(), buf->welford_cov.end(), Real(0));
+    buf->dense_inv_metric.upload(minv.data(), minv.size());
+    buf->dense_chol.upload(chol.data(), chol.size());
+    buf->hmc.inv_metric.upload(diag.data(), diag.size());
+    buf->welford_cov.fill(Real(0));
     kernel.iteration = iteration;
     kernel.n = n;
     kernel.update_metric = false;  // resets the diagonal sums and re-initializes the step size

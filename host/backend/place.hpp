@@ -1,0 +1,34 @@
+#pragma once
+// Where the lanes run: on the host's cores or on a CUDA device. A CPU build has only the host.
+// A CUDA build runs on its device when one is present and on the host otherwise or when asked
+// (`--backend cpu`): the same binary, the same functors (compiled __host__ __device__ by nvcc),
+// in the same GPU shape (one chain per lane), so its host runs give what the GPU-layout CPU
+// build gives. The place is chosen once per process, before the first buffer is allocated
+// (buffers remember where they were allocated: host/backend/lane_vector.hpp).
+#include <string>
+
+namespace lockstep {
+namespace backend {
+
+enum class Place { kHost, kDevice };
+
+/// True when this binary was built for the CUDA backend.
+bool is_cuda_build();
+
+/// Number of CUDA devices visible (0 on a CPU build or on a machine without a GPU).
+int cuda_device_count();
+
+/// Where the lanes run now: the last use_place(), else the device in a CUDA build that sees
+/// one, else the host.
+Place lanes_place();
+inline bool lanes_on_device() { return lanes_place() == Place::kDevice; }
+
+/// Run the lanes at `place` from now on. Place::kDevice in a CPU build, or with no device
+/// visible, throws std::invalid_argument with a one-line reason.
+void use_place(Place place);
+
+/// "cpu" or "cuda", as `--backend` spells them.
+inline const char* place_name(Place p) { return p == Place::kDevice ? "cuda" : "cpu"; }
+
+}  // namespace backend
+}  // namespace lockstep
