@@ -27,8 +27,15 @@ archs=${LOCKSTEP_CUDA_ARCHS:-${arch:-90-real}}
 echo "gpu_box: building build-gpu/ for CUDA architectures $archs"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
   -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
-cmake --build build-gpu -j "$(nproc)"
+# The build log keeps nvcc's per-kernel resource usage; the screen gets the rest.
+if ! cmake --build build-gpu -j "$(nproc)" 2>&1 | tee build-gpu/build.log |
+    { grep -v -E "^(ptxas info|    [0-9]+ bytes stack| *REG:|Resource usage|Function |  GLOBAL:|Common:)" || true; }; then
+  echo "gpu_box: the CUDA build failed (build-gpu/build.log)" >&2
+  exit 1
+fi
 echo "gpu_box: built in $(( $(date +%s) - t0 )) s"
+# Every kernel, its registers per thread and the block size the occupancy API will pick.
+python3 scripts/kernel_shapes.py build-gpu/build.log --arch "${archs%%[-;]*}" | tee build-gpu/kernel_shapes.md | tail -4
 
 # Posterior tests against references (posteriordb's Eight Schools, gauss100_ill, peak, radon).
 host_tests='EightSchoolsReference|NutsPosterior[.]EightSchools|NutsPosterior[.]Gauss100IllDiagonal|CheesSampler[.]EightSchools|GaussianTargets[.]Gauss100Ill|PeakPosterior|GlmmRadon'
