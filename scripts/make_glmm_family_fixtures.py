@@ -23,7 +23,8 @@ posterior of (b0, b1, u = log sd) is evaluated on a regular grid (the Jacobian s
 covers b0 and b1 to 8 posterior sds and u from -20 to 1.5 (the density of u falls only like
 sd = e^u as sd -> 0: a cut at u = -7 drops 1e-3 of the mass), and its moments are sums over the
 grid (the trapezoid rule on a smooth density that vanishes at the ends: errors far below the
-samplers' Monte Carlo errors; doubling the grid changes no moment in the 5th digit).
+samplers' Monte Carlo errors: a 51 x 51 x 300 grid to 9 sds with 16 nodes moves no Poisson
+moment by more than 2e-4).
 
 Run from the repository root: python3 scripts/make_glmm_family_fixtures.py
 """

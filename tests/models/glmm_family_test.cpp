@@ -166,6 +166,11 @@ TEST(GlmmFamily, ResponseChecks) {
   const auto& h = *static_cast<const GlmmHost*>(p.host.get());
   EXPECT_EQ(h.priors[0].text, "student_t(3, 0, 2.5)");  // median count 1: log 1 = 0
   EXPECT_EQ(h.priors[2].text, "half_student_t(3, 0, 2.5)");
+  EXPECT_NE(Glmm::describe(p).find("family: poisson (log link); response count, 36 rows"), std::string::npos)
+      << Glmm::describe(p);
+  const Loaded<Glmm> b = load_model<Glmm>({{"formula", "succ | trials(n) ~ x"}, {"family", "binomial"}}, data.get());
+  EXPECT_NE(Glmm::describe(b).find("family: binomial (logit link); response succ | trials(n), 36 rows"), std::string::npos)
+      << Glmm::describe(b);
   EXPECT_EQ(p.names, (std::vector<std::string>{"b_Intercept", "b_x", "sd_grp__Intercept", "r_grp[Mid,Intercept]",
                                                "r_grp[east,Intercept]", "r_grp[north,Intercept]",
                                                "r_grp[south,Intercept]", "r_grp[west,Intercept]"}));
