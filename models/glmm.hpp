@@ -26,9 +26,11 @@
 // spaces and quotes from labels and column names).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/core/batch.hpp"
@@ -39,6 +41,7 @@
 #include "models/glmm/density.hpp"
 #include "models/glmm/design.hpp"
 #include "models/glmm/formula.hpp"
+#include "models/glmm/newdata.hpp"
 #include "models/glmm/family.hpp"
 #include "models/glmm/priors.hpp"
 #include "models/glmm/simulate.hpp"
@@ -56,6 +59,7 @@ struct GlmmHost {
   std::vector<std::string> prior_source;   // "Intercept", "b", "(default)", ...
   std::vector<std::string> sd_names;       // sd_county__Intercept, ...
   double sigma_fixed = 0;                  // > 0: fixed
+  bool na_drop = false;                    // --set na=drop
 };
 
 inline double median_of(std::vector<double> v) {
@@ -104,6 +108,86 @@ struct Glmm {
   /// Another response of the same rows (SBC's simulated data sets): the design, trials and
   /// priors (brms's defaults included, computed from the data the model was loaded with) stay.
   static void set_observed(Data& d, const Real* y) { d.y = y; }
+
+  /// The model of new rows (`sample --predict --newdata FILE`; models/glmm/newdata.hpp): the
+  /// fit's parameters, priors and levels, the new rows' design; uploads go to `store`.
+  static Loaded<Glmm> for_newdata(const Loaded<Glmm>& fit, const DataSource& src, DataStore& store) {
+    using namespace glmm;
+    const auto& h = *static_cast<const GlmmHost*>(fit.host.get());
+    const Design& fd = h.design;
+    const Formula formula = parse_formula(h.formula);
+    const AppendedTable table(fd.columns, src, formula.response);
+    const bool has_response = src.has_column(formula.response);
+    const Design u = build_design(formula, table, h.na_drop);
+    const std::string flag = src.origin() + ": --newdata: ";
+    std::vector<std::size_t> mine;  // the union's kept rows that are new rows
+    for (std::size_t i = 0; i < u.rows.size(); ++i)
+      if (u.rows[i] >= fd.rows_in_file) mine.push_back(i);
+    const long n_new = table.rows_of_extra();
+    if (static_cast<long>(mine.size()) != n_new)
+      throw InputError(flag + std::to_string(n_new - static_cast<long>(mine.size())) + " rows have missing values");
+    if (u.fixed.names != fd.fixed.names) {
+      std::string a, b;
+      for (const auto& x : fd.fixed.names) a += (a.empty() ? "" : ", ") + x;
+      for (const auto& x : u.fixed.names) b += (b.empty() ? "" : ", ") + x;
+      throw InputError(flag + "the fixed-effect columns differ from the fit's (a factor level the fit has not seen?): "
+                       "fit " + a + "; with the new rows " + b);
+    }
+    const Data& d0 = fit.data;
+    const int N = static_cast<int>(mine.size()), P = d0.P, R = d0.R;
+    std::vector<double> y(N), trials(N, 1.0), X(static_cast<std::size_t>(N) * P), Z(static_cast<std::size_t>(N) * d0.Ktot);
+    std::vector<long> base(static_cast<std::size_t>(N) * R);
+    int next_new = 0;
+    std::map<std::pair<std::size_t, std::string>, int> new_levels;
+    for (int n = 0; n < N; ++n) {
+      const std::size_t i = mine[n];
+      y[n] = u.y[i];
+      if (!u.trials.empty()) trials[n] = u.trials[i];
+      if (has_response || !u.trials.empty()) {
+        const std::string why = has_response ? response_problem(h.family, y[n], u.trials.empty() ? -1 : trials[n])
+                                             : trials_problem(trials[n]);
+        if (!why.empty()) throw InputError(flag + table.row_label(u.rows[i]) + ": " + why);
+      }
+      for (int j = 0; j < P; ++j) X[static_cast<std::size_t>(n) * P + j] = u.fixed.values[j][i];
+      int col = 0, z0 = d0.z_at;
+      for (int r = 0; r < R; ++r) {
+        const GroupBlock& fb = fd.blocks[r];
+        const GroupBlock& ub = u.blocks[r];
+        const int K = static_cast<int>(fb.effects.size());
+        if (ub.effects.names != fb.effects.names)
+          throw InputError(flag + "the varying effects of '" + fb.group + "' differ from the fit's (a factor level the "
+                           "fit has not seen?)");
+        for (int k = 0; k < K; ++k) Z[static_cast<std::size_t>(n) * d0.Ktot + col + k] = ub.effects.values[k][i];
+        const std::string& label = ub.labels[ub.level[i]];
+        const auto at = std::find(fb.labels.begin(), fb.labels.end(), label);
+        if (at != fb.labels.end()) {
+          base[static_cast<std::size_t>(n) * R + r] = z0 + (at - fb.labels.begin()) * K;
+        } else {
+          const auto key = std::make_pair(static_cast<std::size_t>(r), label);
+          if (!new_levels.count(key)) new_levels[key] = next_new++;
+          base[static_cast<std::size_t>(n) * R + r] = -1 - new_levels[key];
+        }
+        col += K;
+        z0 += K * static_cast<int>(fb.labels.size());
+      }
+    }
+    Loaded<Glmm> out;
+    out.model = fit.model;
+    out.data = d0;
+    out.names = fit.names;
+    out.host = fit.host;
+    Data& d = out.data;
+    d.N = N;
+    d.y = store.upload(y);
+    d.trials = store.upload(trials);
+    d.X = store.upload(X.empty() ? std::vector<double>{0} : X);
+    d.Z = store.upload(Z.empty() ? std::vector<double>{0} : Z);
+    d.base = store.upload_ints(base.empty() ? std::vector<long>{0} : base);
+    out.generated_names = indexed_names("y_rep", N);
+    out.observed_name = fd.response;
+    if (has_response) out.observed = y;
+    return out;
+  }
 
   /// b as is, sd and sigma -> log, r -> z = r / sd (non-centered) or r; host only.
   static std::vector<double> unconstrain(const Loaded<Glmm>& m, const std::vector<double>& out) {
@@ -207,6 +291,7 @@ struct Glmm {
     host->parameterization = parameterization;
     host->origin = src.origin();
     host->sigma_fixed = sigma_fixed;
+    host->na_drop = na == "drop";
     host->design = build_design(formula, src, na == "drop");
     const Design& ds = host->design;
     check_response(ds, family, src);

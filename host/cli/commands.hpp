@@ -45,6 +45,7 @@ struct SampleOptions : ModelOptions {
   int superchains = 0;           // K > 0: nested R-hat with K superchains (K divides chains)
   bool print_model = false;      // print the resolved model and stop
   bool predict = false;          // posterior predictive draws y_rep (host/cli/predictive.hpp)
+  std::string newdata;           // --newdata FILE: y_rep for these rows instead (with --predict)
 };
 
 int run_sample(const SampleOptions& o);

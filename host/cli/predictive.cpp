@@ -10,11 +10,12 @@
 namespace lockstep {
 namespace cli {
 
-void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws) {
+void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws, const AnyModel* rows) {
   if (!model.has(Capability::kGeneratedQuantities) || model.observed().empty())
     throw InputError("--predict: model '" + model.info().name +
                      "' has no generated quantities that replicate its data (see `lockstep models`)");
-  const int n_gen = static_cast<int>(model.generated_names().size());
+  const AnyModel& gq = rows ? *rows : model;
+  const int n_gen = static_cast<int>(gq.generated_names().size());
   const int n_par = draws.n_parameters(), dim = model.dim();
   const int C = draws.n_chains, D = draws.n_draws, W = draws.n_warmup_saved;
   std::vector<double> values(static_cast<std::size_t>(n_gen) * C * D, std::numeric_limits<double>::quiet_NaN());
@@ -36,18 +37,18 @@ void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet
         chain.push_back(static_cast<std::uint32_t>(c));
         iteration.push_back(static_cast<std::uint64_t>(k - W));
       }
-    const std::vector<double> y = model.generated_quantities_many(q, seed, chain, iteration);
+    const std::vector<double> y = gq.generated_quantities_many(q, seed, chain, iteration);
     std::size_t at = 0;
     for (int c = c0; c < c0 + nc; ++c)
       for (int k = W; k < D; ++k, ++at)
         for (int i = 0; i < n_gen; ++i)
           values[draw_offset(i, c, k, C, D)] = y[at * n_gen + i];
   }
-  draws.names.insert(draws.names.end(), model.generated_names().begin(), model.generated_names().end());
+  draws.names.insert(draws.names.end(), gq.generated_names().begin(), gq.generated_names().end());
   draws.values.insert(draws.values.end(), values.begin(), values.end());
   draws.n_predictive = n_gen;
-  draws.observed_name = model.observed_name();
-  draws.observed = model.observed();
+  draws.observed_name = gq.observed_name();
+  draws.observed = gq.observed();
 }
 
 std::vector<double> data_statistics(const double* y, int n, int stride) {
@@ -70,7 +71,7 @@ std::vector<double> data_statistics(const double* y, int n, int stride) {
 std::vector<PpcStatistic> posterior_predictive_p_values(const DrawSet& draws) {
   const int N = draws.n_predictive, P = draws.n_parameters();
   std::vector<PpcStatistic> out = {{"mean"}, {"sd"}, {"min"}, {"max"}};
-  if (N <= 0) return {};
+  if (N <= 0 || draws.observed.size() != static_cast<std::size_t>(N)) return {};
   const std::vector<double> t_obs = data_statistics(draws.observed.data(), N);
   std::vector<double> sum(4, 0), sum2(4, 0), above(4, 0);
   long n = 0;
@@ -96,6 +97,14 @@ std::vector<PpcStatistic> posterior_predictive_p_values(const DrawSet& draws) {
 
 void print_ppc(std::ostream& out, const DrawSet& draws, const std::vector<PpcStatistic>& stats) {
   char line[256];
+  if (stats.empty()) {
+    std::snprintf(line, sizeof line,
+                  "Posterior predictive draws: %d x %d replications y_rep[1..%d] of new rows (no observed %s: no "
+                  "p-values)\n",
+                  draws.n_chains, draws.n_draws - draws.n_warmup_saved, draws.n_predictive, draws.observed_name.c_str());
+    out << line;
+    return;
+  }
   std::snprintf(line, sizeof line, "Posterior predictive checks: %s (%d values) against %d x %d replications %s[1..%d]\n",
                 draws.observed_name.c_str(), draws.n_predictive, draws.n_chains, draws.n_draws - draws.n_warmup_saved,
                 "y_rep", draws.n_predictive);

@@ -20,9 +20,11 @@ namespace lockstep {
 namespace cli {
 
 /// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set);
-/// saved warmup draws get NaN. InputError (naming --predict) when the model has no generated
-/// quantities that replicate data.
-void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws);
+/// saved warmup draws get NaN. `rows`: the model of the rows to replicate (`--newdata`:
+/// AnyModel::with_newdata; its observed data may be empty), else `model` itself. InputError
+/// (naming --predict) when the model has no generated quantities that replicate data.
+void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws,
+                              const AnyModel* rows = nullptr);
 
 /// Pr(T(y_rep) >= T(y)) over the post-warmup draws, for T = mean, sd (n - 1 divisor), min,
 /// max of the N values of a data set.

@@ -98,6 +98,9 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sample->add_flag("--predict", so.predict,
                    "Posterior predictive draws: y_rep[1..N] for every draw (Stan CSV columns; netCDF groups "
                    "posterior_predictive and observed_data) and predictive p-values of mean, sd, min, max");
+  sample->add_option("--newdata", so.newdata,
+                     "With --predict: y_rep for the rows of this table instead of the observed ones (glmm; a new "
+                     "level of a grouping factor draws new group effects from the fitted scale)");
   add_algorithm_flags(sample, "sample", so.algorithm_options);
 
   std::vector<std::string> files;

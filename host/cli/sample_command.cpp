@@ -9,6 +9,7 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/cli/initial_values.hpp"
+#include "host/io/csv_data.hpp"
 #include "host/cli/predictive.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/summary_report.hpp"
@@ -64,11 +65,11 @@ void validate(const SampleOptions& o) {
 /// per chain.
 /// With --predict, y_rep adds generated quantities x chains x saved draws doubles on the host
 /// (computed a slab of chains at a time where the lanes run), named in the message.
-void check_memory(const SampleOptions& o, const AnyModel& model) {
+void check_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive) {
   const double saved = static_cast<double>((o.save_warmup ? o.warmup : 0) + o.draws) / o.thin;
   const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
   const double predictive_bytes =
-      o.predict ? static_cast<double>(model.generated_names().size()) * o.chains * saved * 8 : 0.0;
+      o.predict ? static_cast<double>(n_predictive) * o.chains * saved * 8 : 0.0;
   const double draws_bytes = quantities * o.chains * saved * 8 + predictive_bytes;
   const double d = model.dim();
   const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
@@ -80,7 +81,7 @@ void check_memory(const SampleOptions& o, const AnyModel& model) {
     std::snprintf(buf, sizeof buf,
                   "--predict: y_rep (%zu values x %d chains x %.0f draws) needs about %.2f GiB, the run %.2f GiB in "
                   "all, but only %.2f GiB are available on %s; use fewer chains or draws, or --thin",
-                  model.generated_names().size(), o.chains, saved, predictive_bytes / 1073741824.0,
+                  n_predictive, o.chains, saved, predictive_bytes / 1073741824.0,
                   needed / 1073741824.0, available / 1073741824.0,
                   backend::is_cuda_build() ? "the device" : "this machine");
     throw InputError(buf);
@@ -133,7 +134,13 @@ int run_sample(const SampleOptions& o) {
   }
   if (o.predict && model->observed().empty())
     throw InputError("--predict: the generated quantities of model '" + o.model + "' do not replicate its data");
-  check_memory(o, *model);
+  if (!o.newdata.empty() && !o.predict) throw InputError("--newdata: give --predict too");
+  std::unique_ptr<AnyModel> new_rows;
+  if (!o.newdata.empty()) {
+    const std::unique_ptr<DataSource> rows = load_data_file(o.newdata);
+    new_rows = model->with_newdata(*rows);
+  }
+  check_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())
@@ -161,7 +168,7 @@ int run_sample(const SampleOptions& o) {
   model->run(o.algorithm, cfg, o.algorithm_options, draws, info, progress.get());
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   if (o.predict) {
-    add_posterior_predictive(*model, cfg.seed, draws);
+    add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;

@@ -202,7 +202,7 @@ class Writer {
     stats("sample_stats", w, d_.n_draws - w);
     if (d_.n_predictive > 0) {
       params("posterior_predictive", w, d_.n_draws - w, predictive_);
-      observed_data();
+      if (!d_.observed.empty()) observed_data();
     }
     if (w > 0) {
       params("warmup_posterior", 0, w);
@@ -439,7 +439,8 @@ void validate(const DrawSet& d, const RunInfo& info) {
   if (d.values.size() != d.names.size() * per) bad("values size does not match names x chains x draws");
   if (d.stats.size() != d.stat_names.size() * per) bad("stats size does not match stat_names x chains x draws");
   if (d.n_predictive < 0 || d.n_predictive > static_cast<int>(d.names.size())) bad("n_predictive out of range");
-  if (d.n_predictive > 0 && (d.observed.size() != static_cast<std::size_t>(d.n_predictive) || d.observed_name.empty() ||
+  if (d.n_predictive > 0 && ((!d.observed.empty() && d.observed.size() != static_cast<std::size_t>(d.n_predictive)) ||
+                             d.observed_name.empty() ||
                              d.observed_name == "chain" || d.observed_name == "draw"))
     bad("posterior predictive draws need the observed data, one value each, and a usable name");
   if (!info.step_size.empty() && info.step_size.size() != static_cast<std::size_t>(d.n_chains))

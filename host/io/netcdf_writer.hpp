@@ -38,7 +38,8 @@
 //                          n_predictive quantities (y_rep[1..N]) as ONE variable named like the
 //                          observed data, DrawSet::observed_name (chain, draw, <name>_dim_0), so
 //                          that az.plot_ppc pairs it with
-//   /observed_data         <name>(<name>_dim_0): DrawSet::observed, no chain or draw dimension.
+//   /observed_data         <name>(<name>_dim_0): DrawSet::observed, no chain or draw dimension
+//                          (absent when DrawSet::observed is empty: --newdata rows without the response).
 //                          The posterior groups hold the parameters only.
 //   /warmup_posterior, /warmup_sample_stats   the same for the n_warmup_saved warmup draws
 //                          (draw = 0..n_warmup_saved-1), only when there are any.

@@ -95,6 +95,10 @@ class AnyModel {
   /// simulated from a prior draw: SBC), priors and everything else unchanged. InputError when
   /// the model cannot take other data (no static set_observed member).
   virtual std::unique_ptr<AnyModel> with_observed(const std::vector<double>& y) const = 0;
+  /// The model whose generated quantities replicate the rows of `rows` instead of the observed
+  /// data, at the same parameters (`sample --predict --newdata`). InputError when the model
+  /// cannot (no static for_newdata member) or the rows do not fit the model.
+  virtual std::unique_ptr<AnyModel> with_newdata(const DataSource& rows) const = 0;
   /// The number of values simulate() returns (0 without the capability).
   virtual int n_simulated() const = 0;
   virtual std::vector<double> generated_quantities_many(const std::vector<double>& q, std::uint64_t seed,

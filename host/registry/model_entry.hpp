@@ -212,6 +212,18 @@ class AnyModelImpl final : public AnyModel {
       throw InputError("model '" + Model::info().name + "' cannot be given another data set (it has no set_observed)");
     }
   }
+  std::unique_ptr<AnyModel> with_newdata(const DataSource& rows) const override {
+    if constexpr (traits::has_for_newdata<Model>::value) {
+      std::shared_ptr<DataStore> store = make_backend_data_store();
+      auto impl = std::make_unique<AnyModelImpl<Model>>(Model::for_newdata(m_, rows, *store));
+      impl->m_.store = m_.store;
+      impl->observed_store_ = store;
+      return impl;
+    } else {
+      (void)rows;
+      throw InputError("--newdata: model '" + Model::info().name + "' cannot predict new rows");
+    }
+  }
   int n_simulated() const override {
     if constexpr (traits::has_simulate<Model>::value) return m_.model.n_simulated(m_.data);
     return 0;

@@ -50,6 +50,17 @@ struct has_set_observed<M, std::void_t<decltype(M::set_observed(std::declval<typ
                                                                  std::declval<const Real*>()))>>
     : std::true_type {};
 
+/// static Loaded<M> for_newdata(const Loaded<M>& fit, const DataSource& rows, DataStore& store):
+/// the model whose generated quantities replicate NEW rows at the fit's parameters
+/// (`sample --predict --newdata FILE`); same unconstrained dimension as the fit.
+template <class M, class = void>
+struct has_for_newdata : std::false_type {};
+template <class M>
+struct has_for_newdata<M, std::void_t<decltype(M::for_newdata(std::declval<const Loaded<M>&>(),
+                                                               std::declval<const DataSource&>(),
+                                                               std::declval<DataStore&>()))>>
+    : std::true_type {};
+
 template <class M, class = void>
 struct has_data_type : std::false_type {};
 template <class M>

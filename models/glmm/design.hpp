@@ -82,6 +82,7 @@ struct Design {
   std::string trials_column;     // `y | trials(n)`: the column n; empty: none
   std::vector<double> trials;    // its values (empty without one)
   std::vector<long> rows;        // the table row of each kept row (for messages: row_label)
+  std::map<std::string, TableColumn> columns;  // the table's columns the formula uses (--newdata)
   DesignColumns fixed;
   bool intercept = false;  // fixed column 0 is the intercept
   std::vector<GroupBlock> blocks;
@@ -391,6 +392,7 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
               throw InputError("--formula: the varying effect '" + e + "' of '" + g.group + "' appears twice");
     d.blocks.push_back(std::move(g));
   }
+  d.columns = std::move(cols);
   return d;
 }
 

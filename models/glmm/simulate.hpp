@@ -9,7 +9,9 @@
 //   simulate:   y_n given eta_n at the constrained parameters theta (the outputs), with the
 //               family's noise: normal(eta, sigma), binomial(n_n, inv_logit eta), poisson(exp eta)
 //               (exact draws: kernels/core/random_draws.hpp), from Stream::kSimulate.
-//   y_rep:      the same at an unconstrained posterior draw q, from Stream::kGenerated.
+//   y_rep:      the same at an unconstrained posterior draw q, from Stream::kGenerated; for
+//               --newdata rows of a new grouping level, that level's coefficients are drawn
+//               from the draw's scale (models/glmm/newdata.hpp).
 // Row n takes its numbers from Philox counters n + N k (Numbers{first = n, stride = N}), so a
 // row's draw does not depend on the other rows; parameter i of a prior draw from i + n_out k.
 #include <cstdint>
@@ -24,18 +26,33 @@ namespace lockstep {
 namespace models {
 namespace glmm {
 
+/// The first Philox counter of the new levels' coefficients (--newdata; rows use counters
+/// n + N k, far below it).
+constexpr std::uint32_t kNewLevelCounter = 0x80000000u;
+
 /// eta_n at x, where the coordinate of scale s in x is multiplied by mult[s] (theta: 1; a
-/// non-centered q: sd).
+/// non-centered q: sd). A negative base -(1 + g) is new level g of --newdata
+/// (models/glmm/newdata.hpp): its coefficient k is sd[s] z, z the normal of counter
+/// kNewLevelCounter + g Ktot + col_of[r] + k of `fresh` (nullptr and sd unused otherwise).
 template <class V>
-LS_HD LS_INLINE Real linear_predictor(const GlmmData& d, V x, int n, const Real* mult) {
+LS_HD LS_INLINE Real linear_predictor(const GlmmData& d, V x, int n, const Real* mult, const Real* sd = nullptr,
+                                      const Numbers* fresh = nullptr) {
   const Real* xr = d.X + static_cast<long>(n) * d.P;
   Real eta = 0;
   for (int j = 0; j < d.P; ++j) eta += xr[j] * static_cast<Real>(x[j]);
   const int* b = d.base + static_cast<long>(n) * d.R;
   const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
   for (int r = 0; r < d.R; ++r)
-    for (int k = 0; k < d.K[r]; ++k)
-      eta += z[d.col_of[r] + k] * (mult[d.sd_of[r] + k] * static_cast<Real>(x[b[r] + k]));
+    for (int k = 0; k < d.K[r]; ++k) {
+      const int s = d.sd_of[r] + k, c = d.col_of[r] + k;
+      if (b[r] >= 0) {
+        eta += z[c] * (mult[s] * static_cast<Real>(x[b[r] + k]));
+      } else {
+        const std::uint32_t g = static_cast<std::uint32_t>(-1 - b[r]);
+        eta += z[c] * (sd[s] * static_cast<Real>(fresh->normal(g * static_cast<std::uint32_t>(d.Ktot) +
+                                                              static_cast<std::uint32_t>(c))));
+      }
+    }
   return eta;
 }
 
@@ -49,10 +66,11 @@ LS_HD LS_INLINE Real draw_response(const GlmmData& d, int n, Real eta, Real sigm
 /// Responses for every row at x (theta or q), into out[0..N).
 template <class V, class O>
 LS_HD LS_INLINE void draw_responses(const GlmmData& d, V x, const Real* mult, Real sigma, const Rng& rng,
-                                    std::uint64_t iteration, Stream stream, O out) {
+                                    std::uint64_t iteration, Stream stream, O out, const Real* sd = nullptr) {
+  const Numbers fresh{rng, iteration, stream, kNewLevelCounter, 1u};
   for (int n = 0; n < d.N; ++n) {
     const Numbers r{rng, iteration, stream, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(d.N)};
-    out[n] = draw_response(d, n, linear_predictor(d, x, n, mult), sigma, r);
+    out[n] = draw_response(d, n, linear_predictor(d, x, n, mult, sd, &fresh), sigma, r);
   }
 }
 
@@ -107,10 +125,13 @@ LS_HD LS_INLINE void glmm_simulate(const GlmmData& d, V theta, const Rng& rng, s
 
 template <class V, class O>
 LS_HD LS_INLINE void glmm_generated(const GlmmData& d, V q, const Rng& rng, std::uint64_t iteration, O out) {
-  Real mult[kMaxScales > 0 ? kMaxScales : 1];
-  for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? Real(1) : m::exp(static_cast<Real>(q[d.sd_at + s]));
+  Real mult[kMaxScales > 0 ? kMaxScales : 1], sd[kMaxScales > 0 ? kMaxScales : 1];
+  for (int s = 0; s < d.n_sd; ++s) {
+    sd[s] = m::exp(static_cast<Real>(q[d.sd_at + s]));
+    mult[s] = d.centered ? Real(1) : sd[s];
+  }
   const Real sigma = d.sigma_at >= 0 ? m::exp(static_cast<Real>(q[d.sigma_at])) : d.sigma_fixed;
-  draw_responses(d, q, mult, sigma, rng, iteration, Stream::kGenerated, out);
+  draw_responses(d, q, mult, sigma, rng, iteration, Stream::kGenerated, out, sd);
 }
 
 }  // namespace glmm

@@ -17,6 +17,7 @@
 #include "host/cli/predictive.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
+#include "host/io/csv_data.hpp"
 #include "host/io/json_data.hpp"
 #include "host/registry/any_model.hpp"
 #include "tests/cli/cli_runner.hpp"
@@ -90,6 +91,64 @@ TEST(Predict, EightSchoolsYRepAgainstTheDrawsTheyCameFrom) {
   for (const auto& p : ppc) EXPECT_TRUE(p.p_value > 0.01 && p.p_value < 0.99) << p.name << ": " << p.p_value;
 }
 
+// --newdata: a known level predicts from its fitted effect, E y_rep = E exp(eta) over the draws;
+// a new level draws its effect from the fitted scale, E y_rep = E exp(b0 + b1 x + sd^2 / 2) (the
+// lognormal mean), Var y_rep = E[m + m^2 (e^{sd^2} - 1)] given each draw: both within 5 SE.
+TEST(Predict, NewdataKnownAndNewLevelsAgainstTheDraws) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/counts_sim.csv");
+  ModelArgs args("glmm",
+                 {{"formula", "count ~ 1 + x + (1 | g)"}, {"family", "poisson"},
+                  {"prior", "Intercept ~ normal(0, 1)\nb ~ normal(0, 0.5)\nsd ~ half_normal(0, 0.5)"}},
+                 data.get());
+  const std::unique_ptr<AnyModel> model = load_model("glmm", args);
+  const std::string dir = scratch_dir("predict_newdata");
+  {
+    std::ofstream(dir + "/new.csv") << "x,g\n0.5,g1\n-1,g9\n0.5,g9\n";
+  }
+  auto rows_src = load_data_file(dir + "/new.csv");
+  const std::unique_ptr<AnyModel> rows = model->with_newdata(*rows_src);
+  RunSettings s;
+  s.chains = 4;
+  s.warmup = 500;
+  s.draws = 1000;
+  s.seed = 23;
+  DrawSet d;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+  const int P = d.n_parameters();
+  cli::add_posterior_predictive(*model, s.seed, d, rows.get());
+  ASSERT_EQ(d.n_predictive, 3);
+  EXPECT_TRUE(d.observed.empty());
+  EXPECT_TRUE(cli::posterior_predictive_p_values(d).empty());
+  const int b0 = d.param_index("b_Intercept"), b1 = d.param_index("b_x"), sd = d.param_index("sd_g__Intercept"),
+            r1 = d.param_index("r_g[g1,Intercept]");
+  ASSERT_TRUE(b0 >= 0 && b1 >= 0 && sd >= 0 && r1 >= 0);
+  const double xs[3] = {0.5, -1, 0.5};
+  const double n = static_cast<double>(d.n_chains) * d.n_draws;
+  for (int row = 0; row < 3; ++row) {
+    double rep = 0, expect = 0, var = 0;
+    for (int c = 0; c < d.n_chains; ++c)
+      for (int k = 0; k < d.n_draws; ++k) {
+        const double eta = d.series(b0, c)[k] + xs[row] * d.series(b1, c)[k];
+        const double s2 = d.series(sd, c)[k] * d.series(sd, c)[k];
+        double m, v;
+        if (row == 0) {
+          m = std::exp(eta + d.series(r1, c)[k]);
+          v = m;
+        } else {
+          m = std::exp(eta + s2 / 2);
+          v = m + m * m * std::expm1(s2);
+        }
+        rep += d.series(P + row, c)[k];
+        expect += m;
+        var += v;
+      }
+    const double se = std::sqrt(var / n / n);
+    EXPECT_LE(std::fabs(rep / n - expect / n), 5 * se)
+        << "new row " << row + 1 << ": y_rep mean " << rep / n << ", expected " << expect / n << ", 5 SE " << 5 * se;
+  }
+}
+
 TEST(Predict, NetcdfLoadsInArvizAndPlotPpcDrawsIt) {
   const std::string dir = scratch_dir("predict_nc");
   const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --warmup 200 "
@@ -157,12 +216,25 @@ TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
   }
   ASSERT_GT(available, 0);
   const long draws = static_cast<long>(available / 2000 / 64);
+  const std::string newdata = dir + "/new.csv";
+  std::ofstream(newdata) << "f,grp\nz,east\na,north\n";
   struct Case {
     std::string args, message;
   };
   const std::vector<Case> cases = {
       {"std_normal --set dim=3 --predict",
        "--predict: model 'std_normal' has no generated_quantities"},
+      {"eight_schools_noncentered --data data/eight_schools.json --newdata data/eight_schools.json",
+       "--newdata: give --predict too"},
+      {"eight_schools_noncentered --data data/eight_schools.json --predict --newdata data/eight_schools.json",
+       "--newdata: model 'eight_schools_noncentered' cannot predict new rows"},
+      {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ f + (1 | grp)' --family poisson --predict "
+       "--newdata " + newdata,
+       newdata + ": --newdata: the fixed-effect columns differ from the fit's (a factor level the fit has not seen?): "
+       "fit Intercept, fa, fc; with the new rows Intercept, fa, fc, fz"},
+      {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ x + (1 | grp)' --family poisson --predict "
+       "--newdata " + newdata,
+       newdata + ": --newdata: no column 'x' (the formula needs it)"},
       {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --predict --chains 64 --draws " +
            std::to_string(draws),
        "--predict: y_rep (919 values x 64 chains x " + std::to_string(draws) + " draws) needs about"},
