@@ -12,7 +12,7 @@ namespace {
 
 using namespace diagnostics;
 
-TEST(Sbc, GammaQMatchesScipy) {
+TEST(SbcRanks, GammaQMatchesScipy) {
   // scipy.special.gammaincc(a, x), scipy 1.x.
   const double cases[][3] = {{4.5, 3.2, 0.6993125708664081},     {9.5, 30.0, 3.869826300664181e-06},
                              {0.5, 0.01, 0.887537083981715},      {2, 50, 9.836624224615988e-21},
@@ -22,7 +22,7 @@ TEST(Sbc, GammaQMatchesScipy) {
   EXPECT_TRUE(std::isnan(gamma_q(-1, 1)));
 }
 
-TEST(Sbc, RanksAndThinning) {
+TEST(SbcRanks, RanksAndThinning) {
   EXPECT_EQ(sbc_rank(0.5, {0.1, 0.9, 0.4, 0.6}), 2);
   EXPECT_EQ(sbc_rank(-1, {0.1, 0.9}), 0);
   EXPECT_EQ(sbc_rank(2, {0.1, 0.9}), 2);
@@ -34,7 +34,7 @@ TEST(Sbc, RanksAndThinning) {
   EXPECT_EQ(sbc_bins(99, 3), 1);
 }
 
-TEST(Sbc, ChiSquareAcceptsUniformAndRejectsSkewedRanks) {
+TEST(SbcRanks, ChiSquareAcceptsUniformAndRejectsSkewedRanks) {
   std::vector<int> uniform, skewed;
   for (int r = 0; r < 200; ++r) {
     uniform.push_back(r % 100);                     // exactly flat
