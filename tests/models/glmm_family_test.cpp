@@ -131,9 +131,9 @@ TEST(GlmmFamily, GradientsDensityAndBlocksForEveryFamilyShapeAndParameterization
           expect_block_matches_scalar<8>(m.model, m.data, 17 + cases, -1.2, 1.2);
           const double a = log_density(m.model, m.data, points[0]) - log_density(m.model, m.data, points[1]);
           const double b = naive_log_density(m, points[0]) - naive_log_density(m, points[1]);
-          EXPECT_NEAR(a, b, 1e-9 * std::max(1.0, std::fabs(b)));
+          EXPECT_NEAR(a, b, testing::real_tol(1e-9) * std::max(1.0, std::fabs(b)));
           const std::vector<double> back = Glmm::unconstrain(m, outputs(m.model, m.data, points[2]));
-          for (std::size_t i = 0; i < back.size(); ++i) EXPECT_NEAR(back[i], points[2][i], 1e-9 * (1 + std::fabs(points[2][i])));
+          for (std::size_t i = 0; i < back.size(); ++i) EXPECT_NEAR(back[i], points[2][i], testing::real_tol(1e-9) * (1 + std::fabs(points[2][i])));
           ++cases;
         }
   EXPECT_EQ(cases, static_cast<int>(families().size() * right_sides().size()) * 4);
