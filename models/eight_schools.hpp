@@ -130,6 +130,37 @@ struct EightSchools {
     }
   }
 
+  /// A prior draw (mu, tau, theta_1..theta_J) from Stream::kInit: mu = s_mu z_0; tau =
+  /// 5 |z_1 / z_2| (half-Cauchy(0, 5): the ratio of two independent normals is Cauchy) or
+  /// exp(5 + z_1) (seed); theta_j = mu + tau z_{j+3}. Normals i = 0, 2, 4, ... (one per Philox
+  /// counter).
+  LS_HD static Real prior_normal(const Rng& rng, std::uint64_t iteration, int i) {
+    return static_cast<Real>(normal(rng, iteration, Stream::kInit, 2u * static_cast<std::uint32_t>(i)));
+  }
+  template <class V>
+  LS_HD void prior_draw(const Data& d, const Rng& rng, std::uint64_t iteration, V theta) const {
+    const bool pdb = d.priors == EightSchoolsPriors::kPosteriordb;
+    const Real mu = (pdb ? Real(5) : Real(10)) * prior_normal(rng, iteration, 0);
+    const Real tau = pdb ? Real(5) * m::abs(prior_normal(rng, iteration, 1) / prior_normal(rng, iteration, 2))
+                         : m::exp(Real(5) + prior_normal(rng, iteration, 1));
+    theta[0] = mu;
+    theta[1] = tau;
+    for (int j = 0; j < d.J; ++j) theta[2 + j] = mu + tau * prior_normal(rng, iteration, 3 + j);
+  }
+
+  /// A data set at theta = (mu, tau, theta_1..theta_J): y_j = theta_j + sigma_j z_j, from
+  /// Stream::kSimulate.
+  LS_HD int n_simulated(const Data& d) const { return d.J; }
+  template <class V, class O>
+  LS_HD void simulate(const Data& d, V theta, const Rng& rng, std::uint64_t iteration, O out) const {
+    for (int j = 0; j < d.J; ++j)
+      out[j] = static_cast<Real>(theta[2 + j]) +
+               d.sigma[j] * static_cast<Real>(normal(rng, iteration, Stream::kSimulate, static_cast<std::uint32_t>(j)));
+  }
+
+  /// Another observed y of the same J (SBC); sigma and the priors stay.
+  static void set_observed(Data& d, const Real* y) { d.y = y; }
+
   /// Unconstrained point from outputs (mu, tau, theta_1..theta_J); host only.
   static std::vector<double> unconstrain(const Loaded<EightSchools>& m, const std::vector<double>& out) {
     const int J = m.data.J;
@@ -162,7 +193,9 @@ struct EightSchools {
     const long J = src.positive_int("J");
     Loaded<EightSchools> out;
     out.data.J = static_cast<int>(J);
-    out.data.y = args.upload(src.reals_of_size("y", J));
+    out.observed = src.reals_of_size("y", J);
+    out.observed_name = "y";
+    out.data.y = args.upload(out.observed);
     out.data.sigma = args.upload(src.positive_reals_of_size("sigma", J));
     out.data.priors = priors == "seed" ? EightSchoolsPriors::kSeed : EightSchoolsPriors::kPosteriordb;
     out.names = {"mu", "tau"};

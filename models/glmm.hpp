@@ -10,12 +10,15 @@
 //   models/glmm/design.hpp   the design on the data: R's model.matrix coding, factor levels,
 //                            varying-effect terms, missing values
 //   models/glmm/priors.hpp   brms's prior classes and distributions, with their log densities
+//   models/glmm/family.hpp   the response families: row log-likelihoods, response checks
 //   models/glmm/density.hpp  the log density and gradient (the derivation is written there)
+//   models/glmm/simulate.hpp prior draws, simulated data sets, posterior predictive y_rep
 // This file is the model of the contract (docs/model_contract.md): options, loading, names,
 // the inverse transform and the --print-model text.
 //
-// Flags: --formula F, --family NAME (gaussian; the family is a run-time choice so that others
-// can be added), --prior "class ~ dist" (repeatable). Options (--set): parameterization=
+// Flags: --formula F, --family NAME (gaussian, bernoulli, binomial, poisson: canonical links,
+// models/glmm/family.hpp; the binomial's trials in the formula, `successes | trials(n) ~ ...`),
+// --prior "class ~ dist" (repeatable). Options (--set): parameterization=
 // noncentered|centered, sigma=VALUE (fix the residual scale), na=error|drop.
 //
 // Output names (brms's): b_Intercept, b_floor, b_height:male; sd_county__Intercept; sigma;
@@ -23,9 +26,11 @@
 // spaces and quotes from labels and column names).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/core/batch.hpp"
@@ -36,7 +41,10 @@
 #include "models/glmm/density.hpp"
 #include "models/glmm/design.hpp"
 #include "models/glmm/formula.hpp"
+#include "models/glmm/newdata.hpp"
+#include "models/glmm/family.hpp"
 #include "models/glmm/priors.hpp"
+#include "models/glmm/simulate.hpp"
 
 namespace lockstep {
 namespace models {
@@ -51,6 +59,7 @@ struct GlmmHost {
   std::vector<std::string> prior_source;   // "Intercept", "b", "(default)", ...
   std::vector<std::string> sd_names;       // sd_county__Intercept, ...
   double sigma_fixed = 0;                  // > 0: fixed
+  bool na_drop = false;                    // --set na=drop
 };
 
 inline double median_of(std::vector<double> v) {
@@ -77,6 +86,107 @@ struct Glmm {
   template <class V, class O>
   LS_HD void write_out(const Data& d, V q, O out) const {
     glmm::glmm_write_out(d, q, out);
+  }
+
+  /// Prior draws, simulated data sets and posterior predictive replications
+  /// (models/glmm/simulate.hpp).
+  template <class V>
+  LS_HD void prior_draw(const Data& d, const Rng& rng, std::uint64_t iteration, V theta) const {
+    glmm::glmm_prior_draw(d, rng, iteration, theta);
+  }
+  LS_HD int n_simulated(const Data& d) const { return d.N; }
+  template <class V, class O>
+  LS_HD void simulate(const Data& d, V theta, const Rng& rng, std::uint64_t iteration, O out) const {
+    glmm::glmm_simulate(d, theta, rng, iteration, out);
+  }
+  LS_HD int n_generated(const Data& d) const { return d.N; }
+  template <class V, class O>
+  LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
+    glmm::glmm_generated(d, q, rng, iteration, out);
+  }
+
+  /// Another response of the same rows (SBC's simulated data sets): the design, trials and
+  /// priors (brms's defaults included, computed from the data the model was loaded with) stay.
+  static void set_observed(Data& d, const Real* y) { d.y = y; }
+
+  /// The model of new rows (`sample --predict --newdata FILE`; models/glmm/newdata.hpp): the
+  /// fit's parameters, priors and levels, the new rows' design; uploads go to `store`.
+  static Loaded<Glmm> for_newdata(const Loaded<Glmm>& fit, const DataSource& src, DataStore& store) {
+    using namespace glmm;
+    const auto& h = *static_cast<const GlmmHost*>(fit.host.get());
+    const Design& fd = h.design;
+    const Formula formula = parse_formula(h.formula);
+    const AppendedTable table(fd.columns, src, formula.response);
+    const bool has_response = src.has_column(formula.response);
+    const Design u = build_design(formula, table, h.na_drop);
+    const std::string flag = src.origin() + ": --newdata: ";
+    std::vector<std::size_t> mine;  // the union's kept rows that are new rows
+    for (std::size_t i = 0; i < u.rows.size(); ++i)
+      if (u.rows[i] >= fd.rows_in_file) mine.push_back(i);
+    const long n_new = table.rows_of_extra();
+    if (static_cast<long>(mine.size()) != n_new)
+      throw InputError(flag + std::to_string(n_new - static_cast<long>(mine.size())) + " rows have missing values");
+    if (u.fixed.names != fd.fixed.names) {
+      std::string a, b;
+      for (const auto& x : fd.fixed.names) a += (a.empty() ? "" : ", ") + x;
+      for (const auto& x : u.fixed.names) b += (b.empty() ? "" : ", ") + x;
+      throw InputError(flag + "the fixed-effect columns differ from the fit's (a factor level the fit has not seen?): "
+                       "fit " + a + "; with the new rows " + b);
+    }
+    const Data& d0 = fit.data;
+    const int N = static_cast<int>(mine.size()), P = d0.P, R = d0.R;
+    std::vector<double> y(N), trials(N, 1.0), X(static_cast<std::size_t>(N) * P), Z(static_cast<std::size_t>(N) * d0.Ktot);
+    std::vector<long> base(static_cast<std::size_t>(N) * R);
+    int next_new = 0;
+    std::map<std::pair<std::size_t, std::string>, int> new_levels;
+    for (int n = 0; n < N; ++n) {
+      const std::size_t i = mine[n];
+      y[n] = u.y[i];
+      if (!u.trials.empty()) trials[n] = u.trials[i];
+      if (has_response || !u.trials.empty()) {
+        const std::string why = has_response ? response_problem(h.family, y[n], u.trials.empty() ? -1 : trials[n])
+                                             : trials_problem(trials[n]);
+        if (!why.empty()) throw InputError(flag + table.row_label(u.rows[i]) + ": " + why);
+      }
+      for (int j = 0; j < P; ++j) X[static_cast<std::size_t>(n) * P + j] = u.fixed.values[j][i];
+      int col = 0, z0 = d0.z_at;
+      for (int r = 0; r < R; ++r) {
+        const GroupBlock& fb = fd.blocks[r];
+        const GroupBlock& ub = u.blocks[r];
+        const int K = static_cast<int>(fb.effects.size());
+        if (ub.effects.names != fb.effects.names)
+          throw InputError(flag + "the varying effects of '" + fb.group + "' differ from the fit's (a factor level the "
+                           "fit has not seen?)");
+        for (int k = 0; k < K; ++k) Z[static_cast<std::size_t>(n) * d0.Ktot + col + k] = ub.effects.values[k][i];
+        const std::string& label = ub.labels[ub.level[i]];
+        const auto at = std::find(fb.labels.begin(), fb.labels.end(), label);
+        if (at != fb.labels.end()) {
+          base[static_cast<std::size_t>(n) * R + r] = z0 + (at - fb.labels.begin()) * K;
+        } else {
+          const auto key = std::make_pair(static_cast<std::size_t>(r), label);
+          if (!new_levels.count(key)) new_levels[key] = next_new++;
+          base[static_cast<std::size_t>(n) * R + r] = -1 - new_levels[key];
+        }
+        col += K;
+        z0 += K * static_cast<int>(fb.labels.size());
+      }
+    }
+    Loaded<Glmm> out;
+    out.model = fit.model;
+    out.data = d0;
+    out.names = fit.names;
+    out.host = fit.host;
+    Data& d = out.data;
+    d.N = N;
+    d.y = store.upload(y);
+    d.trials = store.upload(trials);
+    d.X = store.upload(X.empty() ? std::vector<double>{0} : X);
+    d.Z = store.upload(Z.empty() ? std::vector<double>{0} : Z);
+    d.base = store.upload_ints(base.empty() ? std::vector<long>{0} : base);
+    out.generated_names = indexed_names("y_rep", N);
+    out.observed_name = fd.response;
+    if (has_response) out.observed = y;
+    return out;
   }
 
   /// b as is, sd and sigma -> log, r -> z = r / sd (non-centered) or r; host only.
@@ -121,16 +231,20 @@ struct Glmm {
     i.name = "glmm";
     i.summary =
         "Hierarchical regression from a table and a formula (lme4/brms syntax): "
-        "--formula \"y ~ 1 + x + (1 + x | g)\", --family gaussian, --prior \"b ~ normal(0, 1)\"";
+        "--formula \"y ~ 1 + x + (1 + x | g)\", --family gaussian|bernoulli|binomial|poisson, --prior \"b ~ normal(0, 1)\"";
     i.options = {{"parameterization", "noncentered",
                   "noncentered: r = sd * z, z ~ normal(0, 1); centered: r ~ normal(0, sd)"},
-                 {"sigma", "estimated", "a positive number fixes the residual scale sigma to it (no prior, no parameter)"},
+                 {"sigma", "estimated",
+                  "gaussian family: a positive number fixes the residual scale sigma to it (no prior, no parameter)"},
                  {"na", "error", "rows with missing values in the formula's columns: error, or drop (and count them)"}};
     i.flags = {{"--formula", "formula", "F",
                 "glmm formula, e.g. \"y ~ 1 + x + (1 + x | g)\" (fixed effects, interactions a:b, a*b, "
                 "factor(c), 0 + / - 1, varying effects (... | g))",
                 false},
-               {"--family", "family", "NAME", "glmm response family: gaussian", false},
+               {"--family", "family", "NAME",
+                "glmm response family: gaussian (identity link), bernoulli, binomial (logit; formula "
+                "\"successes | trials(n) ~ ...\"), poisson (log)",
+                false},
                {"--prior", "prior", "\"CLASS ~ DIST\"",
                 "glmm prior, repeatable: Intercept, b, b_<coef>, sd, sd_<group>, sd_<group>__<coef>, sigma ~ "
                 "normal(m, s), student_t(nu, m, s), cauchy(m, s), half_normal(0, s), half_cauchy(0, s), "
@@ -152,12 +266,21 @@ struct Glmm {
     const std::vector<std::string> prior_texts = args.option_list("prior");
     if (formula_text.empty())
       throw InputError("--formula: model 'glmm' needs a formula, e.g. --formula \"y ~ 1 + x + (1 | g)\"");
-    if (family != "gaussian")
-      throw InputError("--family: '" + family + "' is not available (available: gaussian)");
+    if (std::find(family_names().begin(), family_names().end(), family) == family_names().end())
+      throw InputError("--family: '" + family + "' is not available (available: gaussian, bernoulli, binomial, poisson)");
+    const bool gaussian = family == "gaussian";
     double sigma_fixed = 0;
+    if (!sigma_text.empty() && !gaussian)
+      throw InputError("--set sigma: the " + family + " family has no residual scale sigma");
     if (!sigma_text.empty() && (!parse_real(sigma_text, sigma_fixed) || !(sigma_fixed > 0)))
       throw InputError("--set sigma: must be a positive number, found '" + sigma_text + "'");
     const Formula formula = parse_formula(formula_text);
+    if (family == "binomial" && formula.trials.empty())
+      throw InputError("--formula: the binomial family needs the number of trials in the response: '" + formula.response +
+                       " | trials(n) ~ ...'");
+    if (family != "binomial" && !formula.trials.empty())
+      throw InputError("--formula: trials(" + formula.trials + ") in the response is for --family binomial (this is " +
+                       family + ")");
     std::vector<PriorStatement> statements;
     for (const std::string& p : prior_texts) statements.push_back(split_prior(p));
 
@@ -168,8 +291,10 @@ struct Glmm {
     host->parameterization = parameterization;
     host->origin = src.origin();
     host->sigma_fixed = sigma_fixed;
+    host->na_drop = na == "drop";
     host->design = build_design(formula, src, na == "drop");
     const Design& ds = host->design;
+    check_response(ds, family, src);
     const int N = static_cast<int>(ds.y.size()), P = static_cast<int>(ds.fixed.size());
     const int R = static_cast<int>(ds.blocks.size());
 
@@ -179,7 +304,7 @@ struct Glmm {
     d.P = P;
     d.R = R;
     d.centered = parameterization == "centered";
-    d.family = kGaussian;
+    d.family = family_kind(family);
     // Names and sizes.
     for (int j = 0; j < P; ++j) out.names.push_back("b_" + ds.fixed.names[j]);
     std::vector<int> K(R), L(R), sd_of(R), z_of(R), col_of(R), icpt(R);
@@ -202,7 +327,7 @@ struct Glmm {
     d.n_sd = n_sd;
     d.Ktot = Ktot;
     d.sd_at = P;
-    d.sigma_at = sigma_fixed > 0 ? -1 : P + n_sd;
+    d.sigma_at = (sigma_fixed > 0 || !gaussian) ? -1 : P + n_sd;
     d.sigma_fixed = static_cast<Real>(sigma_fixed > 0 ? sigma_fixed : 1.0);
     if (d.sigma_at >= 0) out.names.push_back("sigma");
     d.z_at = P + n_sd + (d.sigma_at >= 0 ? 1 : 0);
@@ -245,6 +370,7 @@ struct Glmm {
       pars.push_back(p.s);
     }
     d.y = args.upload(ds.y);
+    d.trials = args.upload(family == "binomial" ? ds.trials : std::vector<double>(static_cast<std::size_t>(N), 1.0));
     d.X = args.upload(X.empty() ? std::vector<double>{0} : X);
     d.Z = args.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = args.upload_ints(base.empty() ? std::vector<long>{0} : base);
@@ -256,6 +382,9 @@ struct Glmm {
     d.icpt = args.upload_ints(R ? longs(icpt) : std::vector<long>{0});
     d.prior_kind = args.upload_ints(kinds);
     d.prior_par = args.upload(pars);
+    out.generated_names = indexed_names("y_rep", N);
+    out.observed_name = ds.response;
+    out.observed = ds.y;
     out.host = host;
     return out;
   }
@@ -269,8 +398,9 @@ struct Glmm {
     const Data& d = m.data;
     std::ostringstream s;
     s << "  formula: " << h.formula << "\n";
-    s << "  family: " << h.family << " (identity link); response " << ds.response << ", " << ds.y.size()
-      << " rows of " << h.origin;
+    s << "  family: " << h.family << " (" << family_link(h.family) << " link); response " << ds.response;
+    if (!ds.trials_column.empty()) s << " | trials(" << ds.trials_column << ")";
+    s << ", " << ds.y.size() << " rows of " << h.origin;
     if (ds.rows_dropped > 0) s << " (" << ds.dropped_note << ")";
     s << "\n";
     s << "  parameterization: " << h.parameterization
@@ -311,15 +441,39 @@ struct Glmm {
     }
     if (d.sigma_at >= 0)
       s << "  sigma   " << prior_line(d.P + d.n_sd) << "\n";
-    else
+    else if (h.family == "gaussian")
       s << "  sigma = " << DataSource::format_number(h.sigma_fixed) << " (fixed by --set sigma)\n";
-    s << "  defaults: Intercept ~ student_t(3, median(y), S), b ~ flat, sd and sigma ~ half_student_t(3, 0, S), "
-         "S = max(2.5, mad(y)) (brms's); the Intercept prior is on the intercept of the design as given "
-         "(brms centres the predictors first)\n";
+    if (h.family == "gaussian")
+      s << "  defaults: Intercept ~ student_t(3, median(y), S), b ~ flat, sd and sigma ~ half_student_t(3, 0, S), "
+           "S = max(2.5, mad(y)) (brms's); the Intercept prior is on the intercept of the design as given "
+           "(brms centres the predictors first)\n";
+    else
+      s << "  defaults: Intercept ~ student_t(3, " << (h.family == "poisson" ? "log(median(y)) (0 if median(y) = 0)" : "0")
+        << ", 2.5), b ~ flat, sd ~ half_student_t(3, 0, 2.5) (brms's on the link scale); the Intercept prior is on "
+           "the intercept of the design as given (brms centres the predictors first)\n";
     return s.str();
   }
 
  private:
+  /// The response (and trials) against the family: one line naming the file, row and column.
+  static void check_response(const glmm::Design& ds, const std::string& family, const DataSource& src) {
+    using namespace glmm;
+    for (std::size_t i = 0; i < ds.y.size(); ++i) {
+      const std::string where = src.origin() + ": " + src.row_label(ds.rows[i]) + ", column '";
+      double trials = -1;
+      if (!ds.trials.empty()) {
+        trials = ds.trials[i];
+        const std::string t = trials_problem(trials);
+        if (!t.empty())
+          throw InputError(where + ds.trials_column + "': " + DataSource::format_number(trials) + ": " + t);
+      }
+      const std::string why = response_problem(family, ds.y[i], trials);
+      if (!why.empty())
+        throw InputError(where + ds.response + "': " + DataSource::format_number(ds.y[i]) + ": " + why +
+                         (trials >= 0 ? " (" + DataSource::format_number(trials) + " trials)" : ""));
+    }
+  }
+
   /// Fills host.priors / prior_source for b [P], sd [S], sigma [1] from the --prior statements
   /// and the defaults; refuses targets the formula lacks, and a target given twice.
   static void resolve_priors(glmm::GlmmHost& host, const std::vector<glmm::PriorStatement>& st, bool sigma_free) {
@@ -329,11 +483,17 @@ struct Glmm {
     const int S = static_cast<int>(host.sd_names.size());
     // Defaults.
     std::vector<double> y = ds.y;
-    const double med = median_of(y);
+    double med = median_of(y);
     std::vector<double> dev;
     for (double v : y) dev.push_back(std::fabs(v - med));
     const double mad = 1.4826 * median_of(dev);
-    const double scale = std::max(2.5, round1(mad));
+    double scale = std::max(2.5, round1(mad));
+    if (host.family != "gaussian") {
+      // On the link scale (brms's defaults for these families): location link(median y) for
+      // the Poisson (log; 0 when the median is 0), 0 for the logit families; scale 2.5.
+      med = host.family == "poisson" && med > 0 ? std::log(med) : 0.0;
+      scale = 2.5;
+    }
     PriorSpec intercept_default;
     intercept_default.kind = kStudentT;
     intercept_default.nu = 3;
@@ -421,6 +581,7 @@ struct Glmm {
                                               "; scales: " + list + ")"));
         }
       } else if (target == "sigma") {
+        if (host.family != "gaussian") throw InputError(p.flag + ": the " + host.family + " family has no sigma");
         if (!sigma_free) throw InputError(p.flag + ": sigma is fixed by --set sigma=" + prior_number(host.sigma_fixed));
         set(P + S, parse_distribution(p.distribution, true, p.flag), 2);
       } else {

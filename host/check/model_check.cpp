@@ -129,7 +129,17 @@ void check_capabilities(const AnyModel& model, const std::vector<std::vector<dou
         "finite at " + std::to_string(finite) + " of " + std::to_string(points.size()) + " constrained points");
   }
   std::vector<std::vector<double>> prior;
+  // A parameter with an improper prior (the glmm's flat) has NaN prior draws: reported, and the
+  // checks that need prior draws use the random points instead.
+  std::string improper;
   if (model.has(Capability::kPriorDraw)) {
+    const std::vector<double> first = model.prior_draw(o.seed, 0);
+    for (std::size_t i = 0; i < first.size(); ++i)
+      if (std::isnan(first[i])) improper += (improper.empty() ? "" : ", ") + model.names().at(i);
+  }
+  if (!improper.empty()) {
+    add(r, "prior_draw", true, "no draws: improper prior for " + improper);
+  } else if (model.has(Capability::kPriorDraw)) {
     check_draws(r, "prior_draw", n, [&](std::uint32_t k) { return model.prior_draw(o.seed, k); });
     for (int k = 0; k < n; ++k) prior.push_back(model.prior_draw(o.seed, static_cast<std::uint32_t>(k)));
     int inside = 0;

@@ -44,6 +44,8 @@ struct SampleOptions : ModelOptions {
   bool quiet = false;
   int superchains = 0;           // K > 0: nested R-hat with K superchains (K divides chains)
   bool print_model = false;      // print the resolved model and stop
+  bool predict = false;          // posterior predictive draws y_rep (host/cli/predictive.hpp)
+  std::string newdata;           // --newdata FILE: y_rep for these rows instead (with --predict)
 };
 
 int run_sample(const SampleOptions& o);
@@ -71,6 +73,21 @@ struct StudyOptions : ModelOptions {
 };
 
 int run_study(const StudyOptions& o);
+
+/// `lockstep sbc`: simulation-based calibration (sbc_command.cpp).
+struct SbcOptions : ModelOptions {
+  int replicates = 100;
+  int chains = 4;
+  int warmup = 1000;
+  int draws = 1000;
+  int ranks = 100;               // L: thinned draws each true value is ranked among (0..L)
+  std::string algorithm = "nuts";
+  AlgorithmOptions algorithm_options;
+  std::string output;            // directory
+  bool quiet = false;
+};
+
+int run_sbc(const SbcOptions& o);
 
 /// `lockstep check`: the model's gradient against finite differences, the transform round
 /// trip, finite log density at initial points, and its optional capabilities (check_command.cpp).

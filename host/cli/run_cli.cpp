@@ -95,6 +95,12 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sample->add_flag("--print-model", so.print_model, "Print the resolved model (blocks, priors, design) and stop");
   sample->add_option("--superchains", so.superchains,
                      "K superchains for nested R-hat: K must divide --chains; a superchain's chains share one start");
+  sample->add_flag("--predict", so.predict,
+                   "Posterior predictive draws: y_rep[1..N] for every draw (Stan CSV columns; netCDF groups "
+                   "posterior_predictive and observed_data) and predictive p-values of mean, sd, min, max");
+  sample->add_option("--newdata", so.newdata,
+                     "With --predict: y_rep for the rows of this table instead of the observed ones (glmm; a new "
+                     "level of a grouping factor draws new group effects from the fitted scale)");
   add_algorithm_flags(sample, "sample", so.algorithm_options);
 
   std::vector<std::string> files;
@@ -124,6 +130,19 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   study->add_option("--reference", to.reference, "Reference JSON {\"param\": {\"mean\": m, \"sd\": s}, ...}")->required();
   study->add_option("--output", to.output, "Directory for study.csv and study.svg")->required();
   add_algorithm_flags(study, "sample", to.algorithm_options);
+
+  SbcOptions bo;
+  CLI::App* sbc = app.add_subcommand("sbc", "Simulation-based calibration: ranks of prior draws among posterior draws");
+  add_model_options(sbc, bo);
+  sbc->add_option("--replicates", bo.replicates, "Data sets simulated from prior draws and fitted (default 100)");
+  sbc->add_option("--chains", bo.chains, "Chains per fit (default 4)");
+  sbc->add_option("--warmup", bo.warmup, "Warmup iterations per chain (default 1000)");
+  sbc->add_option("--draws", bo.draws, "Draws per chain after warmup (default 1000)");
+  sbc->add_option("--ranks", bo.ranks, "L: thinned draws each true value is ranked among, a multiple of --chains (default 100)");
+  sbc->add_option("--algorithm", bo.algorithm, sample_algorithm_help());
+  sbc->add_option("--output", bo.output, "Directory for ranks.csv and sbc.svg")->required();
+  sbc->add_flag("--quiet", bo.quiet, "No progress lines");
+  add_algorithm_flags(sbc, "sample", bo.algorithm_options);
 
   CheckOptions co;
   CLI::App* check = app.add_subcommand(
@@ -155,6 +174,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     if (ens->parsed()) return run_ensemble(eo);
     if (study->parsed()) return run_study(to);
     if (check->parsed()) return run_check(co);
+    if (sbc->parsed()) return run_sbc(bo);
     if (info->parsed()) return run_info();
     return run_models();
   } catch (const InputError& e) {

@@ -9,6 +9,8 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/cli/initial_values.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/cli/predictive.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/cli/terminal_progress.hpp"
@@ -47,15 +49,29 @@ void validate(const SampleOptions& o) {
 /// ~16 vectors of the unconstrained dimension per chain (position, momentum, gradient, metric,
 /// trajectory ends, Welford sums, NUTS scratch) and, for a dense metric, two dim x dim matrices
 /// per chain.
-void check_memory(const SampleOptions& o, const AnyModel& model) {
+/// With --predict, y_rep adds generated quantities x chains x saved draws doubles on the host
+/// (computed a slab of chains at a time where the lanes run), named in the message.
+void check_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive) {
   const double saved = static_cast<double>((o.save_warmup ? o.warmup : 0) + o.draws) / o.thin;
   const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
-  const double draws_bytes = quantities * o.chains * saved * 8;
+  const double predictive_bytes =
+      o.predict ? static_cast<double>(n_predictive) * o.chains * saved * 8 : 0.0;
+  const double draws_bytes = quantities * o.chains * saved * 8 + predictive_bytes;
   const double d = model.dim();
   const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
   const double state_bytes = static_cast<double>(o.chains) * (16 * d + 16 + (dense ? 2 * d * d : 0)) * 8;
   const double needed = draws_bytes + state_bytes;
   const double available = static_cast<double>(backend::available_memory_bytes());
+  if (available > 0 && needed > available && predictive_bytes > 0 && needed - predictive_bytes <= available) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "--predict: y_rep (%zu values x %d chains x %.0f draws) needs about %.2f GiB, the run %.2f GiB in "
+                  "all, but only %.2f GiB are available on %s; use fewer chains or draws, or --thin",
+                  n_predictive, o.chains, saved, predictive_bytes / 1073741824.0,
+                  needed / 1073741824.0, available / 1073741824.0,
+                  backend::is_cuda_build() ? "the device" : "this machine");
+    throw InputError(buf);
+  }
   if (available > 0 && needed > available) {
     char buf[512];
     std::snprintf(buf, sizeof buf,
@@ -96,12 +112,21 @@ int run_sample(const SampleOptions& o) {
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
 
+  if (o.predict) require_capability(find_model(o.model), Capability::kGeneratedQuantities, "--predict");
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
   if (o.print_model) {
     std::cout << model->describe();
     return 0;
   }
-  check_memory(o, *model);
+  if (o.predict && model->observed().empty())
+    throw InputError("--predict: the generated quantities of model '" + o.model + "' do not replicate its data");
+  if (!o.newdata.empty() && !o.predict) throw InputError("--newdata: give --predict too");
+  std::unique_ptr<AnyModel> new_rows;
+  if (!o.newdata.empty()) {
+    const std::unique_ptr<DataSource> rows = load_data_file(o.newdata);
+    new_rows = model->with_newdata(*rows);
+  }
+  check_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())
@@ -128,6 +153,10 @@ int run_sample(const SampleOptions& o) {
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   model->run(o.algorithm, cfg, o.algorithm_options, draws, info, progress.get());
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
+  if (o.predict) {
+    add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
+    info.config.push_back({"predict", "true"});
+  }
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
 
   // The draws are written while the summary is computed: both only read them, and writing
@@ -152,6 +181,7 @@ int run_sample(const SampleOptions& o) {
     std::cout << ", " << o.superchains << " superchains of " << o.chains / o.superchains << " chains";
   std::cout << "\n\n";
   print_summary(std::cout, report);
+  if (o.predict) print_ppc(std::cout, draws, posterior_predictive_p_values(draws));
   std::printf("Wall time: %.3f s (warmup %.3f s, sampling %.3f s)\n", wall, info.warmup_seconds,
               info.sampling_seconds);
   std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);

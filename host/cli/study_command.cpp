@@ -32,6 +32,7 @@
 #include <sstream>
 
 #include "host/cli/initial_values.hpp"
+#include "host/cli/output_dir.hpp"
 #include "host/core/text.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
@@ -55,83 +56,6 @@ std::string number(double x) {
   char buf[32];
   char* end = io::format_general(x, 8, buf);
   return std::string(buf, end);
-}
-
-/// The directory exists (created if missing) and DIR/study.csv can be written.
-void prepare_output_dir(const std::string& dir) {
-  if (dir.empty()) throw InputError("--output: give a directory for study.csv and study.svg");
-  std::string partial;
-  std::stringstream ss(dir);
-  std::string part;
-  if (!dir.empty() && dir[0] == '/') partial = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    partial += part + "/";
-    struct stat st;
-    if (::stat(partial.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) throw InputError("--output " + dir + ": " + partial + " is not a directory");
-      continue;
-    }
-    if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST)
-      throw InputError("--output " + dir + ": cannot create directory: " + std::strerror(errno));
-  }
-  io::check_writable(dir + "/study.csv", "--output");
-}
-
-std::string self_dir() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<std::size_t>(n));
-  const auto slash = p.rfind('/');
-  return slash == std::string::npos ? "." : p.substr(0, slash);
-}
-
-/// scripts/plot_study.py: $LOCKSTEP_PLOT_SCRIPT, else next to the build or install tree.
-std::string find_plot_script() {
-  if (const char* env = std::getenv("LOCKSTEP_PLOT_SCRIPT")) return env;
-  const std::string dir = self_dir();
-  for (const std::string& p : {dir + "/../scripts/plot_study.py", dir + "/scripts/plot_study.py",
-                               dir + "/../share/lockstep/plot_study.py"})
-    if (::access(p.c_str(), R_OK) == 0) return p;
-  return "";
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-/// Runs the plot script; one line on stdout either way.
-void make_plot(const std::string& csv, const std::string& svg) {
-  const std::string script = find_plot_script();
-  if (!script.empty() && ::access(script.c_str(), R_OK) != 0) {
-    std::cout << "Plot not made: LOCKSTEP_PLOT_SCRIPT=" << script << " is not readable; study.csv is complete\n";
-    return;
-  }
-  if (script.empty()) {
-    std::cout << "Plot not made: scripts/plot_study.py not found (set LOCKSTEP_PLOT_SCRIPT); study.csv is complete\n";
-    return;
-  }
-  const std::string log = svg + ".log";
-  const std::string cmd = "python3 " + shell_quote(script) + " " + shell_quote(csv) + " " + shell_quote(svg) +
-                          " > " + shell_quote(log) + " 2>&1 < /dev/null";
-  const int raw = std::system(cmd.c_str());
-  std::ifstream in(log);
-  std::string first;
-  std::getline(in, first);
-  in.close();
-  std::remove(log.c_str());
-  const int status = raw == -1 ? -1 : WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  if (status == 0) {
-    std::cout << "Plot written to " << svg << "\n";
-  } else if (status == 127) {
-    std::cout << "Plot not made: python3 was not found (install python3 and python3-matplotlib); study.csv is complete\n";
-  } else {
-    std::cout << "Plot not made: " << (first.empty() ? "scripts/plot_study.py failed" : first)
-              << "; study.csv is complete\n";
-  }
 }
 
 /// Per-configuration accumulators of one parameter over repeats.
@@ -207,7 +131,7 @@ int run_study(const StudyOptions& o) {
       throw InputError("--reference " + o.reference + ": '" + r.first + "' is not a parameter of model " + o.model);
     ref_index.push_back(static_cast<int>(it - names.begin()));
   }
-  prepare_output_dir(o.output);
+  prepare_output_dir(o.output, "study.csv", "study.csv and study.svg");
   const std::uint64_t seed = resolve_seed(o.seed);
   const std::size_t n_ref = reference.size();
 
@@ -283,7 +207,7 @@ int run_study(const StudyOptions& o) {
   file.write(csv);
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
-  make_plot(csv_path, o.output + "/study.svg");
+  make_plot("plot_study.py", csv_path, o.output + "/study.svg");
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return 0;

@@ -48,10 +48,10 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
     r.rows.push_back(row_of("lp__", diagnostics::summarize(post_warmup(draws, lp, true))));
     if (nested) r.rows.back().nested_rhat = diagnostics::nested_rhat(post_warmup(draws, lp, true), superchain);
   }
-  std::vector<diagnostics::Summary> params(draws.names.size());
-  std::vector<double> nested_rhat(draws.names.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<diagnostics::Summary> params(draws.n_parameters());
+  std::vector<double> nested_rhat(draws.n_parameters(), std::numeric_limits<double>::quiet_NaN());
 #pragma omp parallel for schedule(dynamic)
-  for (int p = 0; p < static_cast<int>(draws.names.size()); ++p) {
+  for (int p = 0; p < draws.n_parameters(); ++p) {  // not the posterior predictive draws
     params[p] = diagnostics::summarize(post_warmup(draws, p, false));
     if (nested) nested_rhat[p] = diagnostics::nested_rhat(post_warmup(draws, p, false), superchain);
   }

@@ -22,6 +22,16 @@ struct DrawSet {
   std::vector<double> values;           // names.size() * n_chains * n_draws
   std::vector<std::string> stat_names;  // e.g. "lp__", "accept_stat__", ...
   std::vector<double> stats;            // stat_names.size() * n_chains * n_draws
+  /// Posterior predictive draws (`sample --predict`): the last n_predictive quantities of
+  /// `names` (y_rep[1], ...) are replications of the observed data `observed` (called
+  /// observed_name), not parameters: summaries and the netCDF posterior group leave them out
+  /// (netCDF puts them in posterior_predictive, the data in observed_data); Stan CSV writes them
+  /// as columns after the parameters, as CmdStan writes generated quantities.
+  int n_predictive = 0;
+  std::string observed_name;
+  std::vector<double> observed;
+
+  int n_parameters() const { return static_cast<int>(names.size()) - n_predictive; }
 
   std::size_t offset(int q, int c) const { return static_cast<std::size_t>(draw_offset(q, c, 0, n_chains, n_draws)); }
   /// Pointer to the n_draws values of parameter p in chain c.

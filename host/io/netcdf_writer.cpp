@@ -177,7 +177,21 @@ enum class StatKind { kDouble, kInt64, kBool };
 class Writer {
  public:
   Writer(NcFile& nc, const DrawSet& d, const RunInfo& info, const NetcdfWriteOptions& opt)
-      : nc_(nc), d_(d), info_(info), opt_(opt), created_at_(iso_utc_now()), vars_(group_params(d.names)) {}
+      : nc_(nc),
+        d_(d),
+        info_(info),
+        opt_(opt),
+        created_at_(iso_utc_now()),
+        vars_(group_params(std::vector<std::string>(d.names.begin(), d.names.begin() + d.n_parameters()))) {
+    if (d.n_predictive > 0) {
+      // y_rep[1..N] as one variable named like the observed data (az.plot_ppc pairs them).
+      ParamVar v;
+      v.name = d.observed_name;
+      v.shape = {static_cast<std::size_t>(d.n_predictive)};
+      for (int i = 0; i < d.n_predictive; ++i) v.members.push_back({d.n_parameters() + i, static_cast<std::size_t>(i)});
+      predictive_.push_back(v);
+    }
+  }
 
   void write_all() {
     int old = 0;
@@ -186,6 +200,10 @@ class Writer {
     const int w = d_.n_warmup_saved;
     params("posterior", w, d_.n_draws - w);
     stats("sample_stats", w, d_.n_draws - w);
+    if (d_.n_predictive > 0) {
+      params("posterior_predictive", w, d_.n_draws - w, predictive_);
+      if (!d_.observed.empty()) observed_data();
+    }
     if (w > 0) {
       params("warmup_posterior", 0, w);
       stats("warmup_sample_stats", 0, w);
@@ -303,7 +321,21 @@ class Writer {
     return buf_.data();
   }
 
-  void params(const std::string& name, int d0, int nd) {
+  /// observed_data: the observed values the posterior predictive draws replicate, with no
+  /// chain or draw dimension.
+  void observed_data() {
+    int g;
+    nc_.check(nc_def_grp(nc_.id(), "observed_data", &g), "group observed_data");
+    library_attrs(g);
+    const std::string& name = d_.observed_name;
+    const int dim = def_coord(g, name + "_dim_0", d_.observed.size());
+    const int var = def_var(g, name, NC_DOUBLE, {dim});
+    if (!d_.observed.empty()) nc_.check(nc_put_var_double(g, var, d_.observed.data()), "write " + name);
+  }
+
+  void params(const std::string& name, int d0, int nd) { params(name, d0, nd, vars_); }
+
+  void params(const std::string& name, int d0, int nd, const std::vector<ParamVar>& vars) {
     int dc, dd;
     const int g = group(name, nd, &dc, &dd);
     if (name == "posterior" && !info_.superchain.empty())
@@ -311,7 +343,7 @@ class Writer {
                                info_.superchain.data()),
                 "attribute superchain");
     const std::size_t cd = static_cast<std::size_t>(d_.n_chains) * nd;
-    for (const ParamVar& v : vars_) {
+    for (const ParamVar& v : vars) {
       std::vector<int> dims{dc, dd};
       for (std::size_t k = 0; k < v.shape.size(); ++k)
         dims.push_back(v.labels.empty() ? def_coord(g, v.name + "_dim_" + std::to_string(k), v.shape[k])
@@ -390,6 +422,7 @@ class Writer {
   const NetcdfWriteOptions& opt_;
   std::string created_at_;
   std::vector<ParamVar> vars_;
+  std::vector<ParamVar> predictive_;  // the posterior predictive variable, if any
   std::vector<double> buf_;
 };
 
@@ -405,6 +438,11 @@ void validate(const DrawSet& d, const RunInfo& info) {
   const std::size_t per = static_cast<std::size_t>(d.n_chains) * d.n_draws;
   if (d.values.size() != d.names.size() * per) bad("values size does not match names x chains x draws");
   if (d.stats.size() != d.stat_names.size() * per) bad("stats size does not match stat_names x chains x draws");
+  if (d.n_predictive < 0 || d.n_predictive > static_cast<int>(d.names.size())) bad("n_predictive out of range");
+  if (d.n_predictive > 0 && ((!d.observed.empty() && d.observed.size() != static_cast<std::size_t>(d.n_predictive)) ||
+                             d.observed_name.empty() ||
+                             d.observed_name == "chain" || d.observed_name == "draw"))
+    bad("posterior predictive draws need the observed data, one value each, and a usable name");
   if (!info.step_size.empty() && info.step_size.size() != static_cast<std::size_t>(d.n_chains))
     bad("step_size size is not the number of chains");
   if (!info.inv_metric.empty() && info.inv_metric.size() != static_cast<std::size_t>(d.n_chains))

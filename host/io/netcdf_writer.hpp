@@ -34,6 +34,13 @@
 //                          are int64 when every value is an integer; diverging is int8 with
 //                          attribute dtype = "bool", which xarray decodes to bool (as
 //                          xarray itself writes booleans).
+//   /posterior_predictive  with DrawSet::n_predictive > 0 (`sample --predict`): the last
+//                          n_predictive quantities (y_rep[1..N]) as ONE variable named like the
+//                          observed data, DrawSet::observed_name (chain, draw, <name>_dim_0), so
+//                          that az.plot_ppc pairs it with
+//   /observed_data         <name>(<name>_dim_0): DrawSet::observed, no chain or draw dimension
+//                          (absent when DrawSet::observed is empty: --newdata rows without the response).
+//                          The posterior groups hold the parameters only.
 //   /warmup_posterior, /warmup_sample_stats   the same for the n_warmup_saved warmup draws
 //                          (draw = 0..n_warmup_saved-1), only when there are any.
 // Every group carries created_at, inference_library and inference_library_version.

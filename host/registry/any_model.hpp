@@ -42,6 +42,10 @@ class AnyModel {
   virtual const std::vector<std::string>& names() const = 0;
   /// Names of the generated quantities (empty without that capability).
   virtual const std::vector<std::string>& generated_names() const = 0;
+  /// The observed data the generated quantities replicate (Loaded::observed_name, observed);
+  /// empty when they are not replications of data.
+  virtual const std::string& observed_name() const = 0;
+  virtual const std::vector<double>& observed() const = 0;
 
   /// Runs the algorithm called `algorithm` (an entry of host/algorithms/algorithm_list.hpp)
   /// with the common settings and the algorithm's own flags. InputError for bad settings or
@@ -84,6 +88,22 @@ class AnyModel {
                                        std::uint32_t index) const = 0;
   virtual std::vector<double> generated_quantities(const std::vector<double>& q, std::uint64_t seed,
                                                    std::uint32_t index) const = 0;
+  /// generated_quantities at n unconstrained points at once, one lane each (`sample
+  /// --predict`): point k is q[k * dim() .. (k + 1) * dim()), drawn with Rng{seed, chain[k]} at
+  /// iteration[k]; returns n x generated_names().size() values, point-major.
+  /// The same model with its observed data replaced by `y` (n_simulated values, e.g. a data set
+  /// simulated from a prior draw: SBC), priors and everything else unchanged. InputError when
+  /// the model cannot take other data (no static set_observed member).
+  virtual std::unique_ptr<AnyModel> with_observed(const std::vector<double>& y) const = 0;
+  /// The model whose generated quantities replicate the rows of `rows` instead of the observed
+  /// data, at the same parameters (`sample --predict --newdata`). InputError when the model
+  /// cannot (no static for_newdata member) or the rows do not fit the model.
+  virtual std::unique_ptr<AnyModel> with_newdata(const DataSource& rows) const = 0;
+  /// The number of values simulate() returns (0 without the capability).
+  virtual int n_simulated() const = 0;
+  virtual std::vector<double> generated_quantities_many(const std::vector<double>& q, std::uint64_t seed,
+                                                        const std::vector<std::uint32_t>& chain,
+                                                        const std::vector<std::uint64_t>& iteration) const = 0;
 };
 
 /// One entry of the model table: what `lockstep models` prints, how to build the model, and

@@ -60,6 +60,27 @@ struct EvalOne {
   }
 };
 
+/// generated_quantities at many points, one per lane (AnyModel::generated_quantities_many).
+template <class Model>
+struct GeneratedMany {
+  Model model;
+  typename Model::Data data;
+  const Real* q = nullptr;                 // [n][dim]
+  const std::uint32_t* chain = nullptr;    // [n]
+  const std::uint64_t* iteration = nullptr;  // [n]
+  Real* out = nullptr;                     // [n][n_gen]
+  int dim = 0, n_gen = 0;
+  std::uint64_t seed = 0;
+
+  LS_HD void operator()(int k) const {
+    if constexpr (traits::has_generated_quantities<Model>::value) {
+      const Dense<Real> x{const_cast<Real*>(q) + static_cast<long>(k) * dim};
+      const Dense<Real> y{out + static_cast<long>(k) * n_gen};
+      model.generated_quantities(data, x, Rng{seed, chain[k]}, iteration[k], y);
+    }
+  }
+};
+
 template <class Model>
 std::vector<Capability> capabilities_of() {
   std::vector<Capability> c;
@@ -88,6 +109,8 @@ class AnyModelImpl final : public AnyModel {
   int dim() const override { return m_.model.dim(m_.data); }
   const std::vector<std::string>& names() const override { return m_.names; }
   const std::vector<std::string>& generated_names() const override { return m_.generated_names; }
+  const std::string& observed_name() const override { return m_.observed_name; }
+  const std::vector<double>& observed() const override { return m_.observed; }
   const Loaded<Model>& loaded() const { return m_; }
 
   void run(const std::string& algorithm, const RunSettings& settings, const AlgorithmOptions& options, DrawSet& draws,
@@ -173,6 +196,58 @@ class AnyModelImpl final : public AnyModel {
     return {};
   }
 
+  std::unique_ptr<AnyModel> with_observed(const std::vector<double>& y) const override {
+    if constexpr (traits::has_set_observed<Model>::value && traits::has_simulate<Model>::value) {
+      if (static_cast<int>(y.size()) != n_simulated())
+        throw std::logic_error("with_observed: " + std::to_string(y.size()) + " values, the model simulates " +
+                               std::to_string(n_simulated()));
+      Loaded<Model> copy = m_;
+      auto impl = std::make_unique<AnyModelImpl<Model>>(std::move(copy));
+      impl->observed_store_ = make_backend_data_store();
+      Model::set_observed(impl->m_.data, impl->observed_store_->upload(y));
+      if (!impl->m_.observed.empty()) impl->m_.observed = y;
+      return impl;
+    } else {
+      (void)y;
+      throw InputError("model '" + Model::info().name + "' cannot be given another data set (it has no set_observed)");
+    }
+  }
+  std::unique_ptr<AnyModel> with_newdata(const DataSource& rows) const override {
+    if constexpr (traits::has_for_newdata<Model>::value) {
+      std::shared_ptr<DataStore> store = make_backend_data_store();
+      auto impl = std::make_unique<AnyModelImpl<Model>>(Model::for_newdata(m_, rows, *store));
+      impl->m_.store = m_.store;
+      impl->observed_store_ = store;
+      return impl;
+    } else {
+      (void)rows;
+      throw InputError("--newdata: model '" + Model::info().name + "' cannot predict new rows");
+    }
+  }
+  int n_simulated() const override {
+    if constexpr (traits::has_simulate<Model>::value) return m_.model.n_simulated(m_.data);
+    return 0;
+  }
+
+  std::vector<double> generated_quantities_many(const std::vector<double>& q, std::uint64_t seed,
+                                                const std::vector<std::uint32_t>& chain,
+                                                const std::vector<std::uint64_t>& iteration) const override {
+    need(Capability::kGeneratedQuantities);
+    const int n = static_cast<int>(chain.size());
+    const int n_gen = static_cast<int>(m_.generated_names.size());
+    if (q.size() != static_cast<std::size_t>(n) * dim() || iteration.size() != chain.size())
+      throw std::logic_error("generated_quantities_many: sizes differ");
+    if (n == 0 || n_gen == 0) return {};
+    backend::DeviceVector<Real> x(q.begin(), q.end()), y(static_cast<std::size_t>(n) * n_gen, 0);
+    backend::DeviceVector<std::uint32_t> c(chain.begin(), chain.end());
+    backend::DeviceVector<std::uint64_t> it(iteration.begin(), iteration.end());
+    backend::launch_lanes(n, registry_detail::GeneratedMany<Model>{m_.model, m_.data, backend::raw(x), backend::raw(c),
+                                                                   backend::raw(it), backend::raw(y), dim(), n_gen,
+                                                                   seed});
+    const std::vector<Real> out = backend::to_host(y);
+    return std::vector<double>(out.begin(), out.end());
+  }
+
   /// The model built from options and data, with the store that owns its data arrays.
   static Loaded<Model> load(ModelArgs& args) {
     Loaded<Model> loaded = Model::load(args);
@@ -238,6 +313,7 @@ class AnyModelImpl final : public AnyModel {
   }
 
   Loaded<Model> m_;
+  std::shared_ptr<DataStore> observed_store_;  // with_observed's data (m_.store keeps the rest)
 };
 
 /// The model table's entry for Model (the registration line of a model).

@@ -40,6 +40,27 @@ template <class M>
 struct has_describe<M, std::void_t<decltype(std::string(M::describe(std::declval<const Loaded<M>&>())))>>
     : std::true_type {};
 
+/// static void set_observed(Data&, const Real* y): points the model's data at another observed
+/// data set of the same shape (device memory), everything else (priors, design) unchanged: what
+/// SBC fits its simulated data sets with.
+template <class M, class = void>
+struct has_set_observed : std::false_type {};
+template <class M>
+struct has_set_observed<M, std::void_t<decltype(M::set_observed(std::declval<typename M::Data&>(),
+                                                                 std::declval<const Real*>()))>>
+    : std::true_type {};
+
+/// static Loaded<M> for_newdata(const Loaded<M>& fit, const DataSource& rows, DataStore& store):
+/// the model whose generated quantities replicate NEW rows at the fit's parameters
+/// (`sample --predict --newdata FILE`); same unconstrained dimension as the fit.
+template <class M, class = void>
+struct has_for_newdata : std::false_type {};
+template <class M>
+struct has_for_newdata<M, std::void_t<decltype(M::for_newdata(std::declval<const Loaded<M>&>(),
+                                                               std::declval<const DataSource&>(),
+                                                               std::declval<DataStore&>()))>>
+    : std::true_type {};
+
 template <class M, class = void>
 struct has_data_type : std::false_type {};
 template <class M>

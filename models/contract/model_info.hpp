@@ -52,6 +52,12 @@ struct Loaded {
   std::shared_ptr<DataStore> store;
   std::vector<std::string> names;
   std::vector<std::string> generated_names;
+  /// The observed data that the generated quantities replicate (posterior predictive checks,
+  /// `sample --predict`): its name (ArviZ's observed_data variable, e.g. "y", or the glmm's
+  /// response column) and values, one per generated quantity. Empty: the generated quantities
+  /// are not replications of data.
+  std::string observed_name;
+  std::vector<double> observed;
   /// Host-side state a model keeps for its host members (describe, unconstrain): e.g. the
   /// glmm's design column names, group levels and priors. Never seen by kernels.
   std::shared_ptr<const void> host;

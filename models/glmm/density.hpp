@@ -2,9 +2,11 @@
 // The glmm log density and its gradient, derived once by hand for every formula (device code:
 // LS_HD, over T = Real or Batch<W>; no branch on a value of type T).
 //
-// Model (gaussian family, identity link):
+// Model:
 //   eta_n = sum_j X[n,j] b_j + sum_r sum_k Z_r[n,k] r_{r, l_r(n), k}
-//   y_n ~ normal(eta_n, sigma)
+//   y_n ~ normal(eta_n, sigma)                   (gaussian, identity link)
+//   y_n ~ binomial(n_n, inv_logit(eta_n))         (binomial; bernoulli: n_n = 1)
+//   y_n ~ poisson(exp(eta_n))                     (poisson)
 // with X the dense fixed design (N x P), and for each varying-effect term r a grouping factor
 // with level l_r(n) of row n and K_r columns Z_r (stored per row: N x K_r values, never a dense
 // N x levels matrix). Each column k of term r has its own scale sd_{r,k}:
@@ -23,8 +25,14 @@
 //   centered:     d/dr_{r,l,k} = G_{r,l,k} - r_{r,l,k} / sd^2         (prior -r^2/(2 sd^2) - log sd)
 //                 d/du_{r,k}  += sum_l r_{r,l,k}^2 / sd^2 - L_r
 // plus the priors of b, sd and sigma with their log-Jacobians (models/glmm/priors.hpp).
+//
+// The discrete families (models/glmm/family.hpp) change only the row term: L = sum_n ll_n(eta_n)
+// and e_n = d ll_n / d eta_n (binomial: y_n - n_n inv_logit(eta_n); poisson: y_n - exp(eta_n)),
+// which enter dL/db, G and the chain rule through r exactly as the gaussian e_n does; they have
+// no sigma.
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
+#include "models/glmm/family.hpp"
 #include "models/glmm/priors.hpp"
 
 namespace lockstep {
@@ -33,8 +41,6 @@ namespace glmm {
 
 /// The most varying-effect columns (scales) in one formula: their values sit in a local array.
 constexpr int kMaxScales = 64;
-
-enum Family : int { kGaussian = 0 };
 
 struct GlmmData {
   int N = 0, P = 0, R = 0;      // rows, fixed columns, varying-effect terms
@@ -48,6 +54,7 @@ struct GlmmData {
   int simple_blocks = 0;   // every varying-effect term is (1 | g) alone: Z is never read
   Real sigma_fixed = 1;
   const Real* y = nullptr;      // [N]
+  const Real* trials = nullptr; // [N] binomial trials (all 1 for the bernoulli); else unused
   const Real* X = nullptr;      // [N * P], row-major
   const int* K = nullptr;       // [R] columns of term r
   const int* L = nullptr;       // [R] levels of term r
@@ -65,10 +72,11 @@ struct GlmmData {
 /// there are at most this many; more go through q and g.
 constexpr int kLocalFixed = 8;
 
-/// The rows: eta_n, the residual sum of squares (returned), dL/db added to g[0..P), G added to
-/// g's varying coordinates (zeroed by the caller). kLocal: P <= kLocalFixed. kSimple: every
-/// varying-effect term is (1 | g) alone (one intercept column: Z = 1, not read).
-template <bool kLocal, bool kSimple, int kP = 0, int kR = 0, class V, class G, class T>
+/// The rows: eta_n, the residual sum of squares (gaussian) or the log-likelihood (the discrete
+/// families) (returned), dL/db added to g[0..P), G added to g's varying coordinates (zeroed by
+/// the caller). kLocal: P <= kLocalFixed. kSimple: every varying-effect term is (1 | g) alone
+/// (one intercept column: Z = 1, not read).
+template <int kFamily, bool kLocal, bool kSimple, int kP = 0, int kR = 0, class V, class G, class T>
 LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T& inv_var) {
   constexpr int kB = kLocal ? (kP > 0 ? kP : kLocalFixed) : 1;
   const int P = kP > 0 ? kP : d.P;  // kP > 0: the number of columns, known at compile time
@@ -101,9 +109,14 @@ LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T&
         for (; k < K; ++k) eta += z[c0 + k] * (mult[s0 + k] * q[at + k]);
       }
     }
-    const T res = d.y[n] - eta;
-    sse += res * res;
-    const T e = res * inv_var;
+    T e;
+    if constexpr (kFamily == kGaussian) {
+      const T res = d.y[n] - eta;
+      sse += res * res;
+      e = res * inv_var;
+    } else {
+      sse += discrete_row_log_lik<kFamily>(d.y[n], kFamily == kBinomial ? d.trials[n] : Real(1), eta, e);
+    }
     if (kLocal) {
       if (d.x_icpt) gbeta[0] += e;
       for (int j = j0; j < P; ++j) gbeta[j] += x[j] * e;
@@ -128,6 +141,33 @@ LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T&
   }
   if (kLocal)
     for (int j = 0; j < P; ++j) g[j] += gbeta[j];
+  return sse;
+}
+
+/// The rows under family kFamily, with compile-time sizes for the common small shapes.
+template <int kFamily, class V, class G, class T>
+LS_HD LS_INLINE T glmm_likelihood(const GlmmData& d, V q, G g, const T* mult, const T& inv_var) {
+  T sse;
+  const bool simple = d.simple_blocks != 0;
+#ifndef __CUDACC__
+  // Compile-time sizes for the common small shapes keep the coefficients in registers (a CPU
+  // block of W chains); nvcc gets the general loops only (one chain per thread gains little
+  // and every instantiation costs minutes of nvcc time).
+  if (simple && d.P == 2 && d.R == 1) {  // radon's shape: an intercept, a slope, (1 | g)
+    sse = glmm_rows<kFamily, true, true, 2, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 2) {
+    sse = glmm_rows<kFamily, true, true, 2>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 1) {
+    sse = glmm_rows<kFamily, true, true, 1>(d, q, g, mult, inv_var);
+  } else if (simple && d.P == 3) {
+    sse = glmm_rows<kFamily, true, true, 3>(d, q, g, mult, inv_var);
+  } else
+#endif
+  if (d.P <= kLocalFixed) {
+    sse = simple ? glmm_rows<kFamily, true, true>(d, q, g, mult, inv_var) : glmm_rows<kFamily, true, false>(d, q, g, mult, inv_var);
+  } else {
+    sse = glmm_rows<kFamily, false, false>(d, q, g, mult, inv_var);
+  }
   return sse;
 }
 
@@ -169,29 +209,19 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
   T mult[kMaxScales > 0 ? kMaxScales : 1];
   for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? T(Real(1)) : sd[s];
   T sse;
-  const bool simple = d.simple_blocks != 0;
-#ifndef __CUDACC__
-  // Compile-time sizes for the common small shapes keep the coefficients in registers (a CPU
-  // block of W chains); nvcc gets the general loops only (one chain per thread gains little
-  // and every instantiation costs minutes of nvcc time).
-  if (simple && d.P == 2 && d.R == 1) {  // radon's shape: an intercept, a slope, (1 | g)
-    sse = glmm_rows<true, true, 2, 1>(d, q, g, mult, inv_var);
-  } else if (simple && d.P == 2) {
-    sse = glmm_rows<true, true, 2>(d, q, g, mult, inv_var);
-  } else if (simple && d.P == 1) {
-    sse = glmm_rows<true, true, 1>(d, q, g, mult, inv_var);
-  } else if (simple && d.P == 3) {
-    sse = glmm_rows<true, true, 3>(d, q, g, mult, inv_var);
-  } else
-#endif
-  if (d.P <= kLocalFixed) {
-    sse = simple ? glmm_rows<true, true>(d, q, g, mult, inv_var) : glmm_rows<true, false>(d, q, g, mult, inv_var);
-  } else {
-    sse = glmm_rows<false, false>(d, q, g, mult, inv_var);
-  }
+  if (d.family == kBinomial)
+    sse = glmm_likelihood<kBinomial>(d, q, g, mult, inv_var);
+  else if (d.family == kPoisson)
+    sse = glmm_likelihood<kPoisson>(d, q, g, mult, inv_var);
+  else
+    sse = glmm_likelihood<kGaussian>(d, q, g, mult, inv_var);
   const bool centered = d.centered != 0;
-  lp += Real(-0.5) * sse * inv_var - Real(d.N) * log_sigma;
-  if (d.sigma_at >= 0) g[d.sigma_at] += sse * inv_var - Real(d.N);
+  if (d.family == kGaussian) {
+    lp += Real(-0.5) * sse * inv_var - Real(d.N) * log_sigma;
+    if (d.sigma_at >= 0) g[d.sigma_at] += sse * inv_var - Real(d.N);
+  } else {
+    lp += sse;  // the log-likelihood
+  }
 
   // The varying effects' prior and the chain rule through r = sd z.
   for (int r = 0; r < d.R; ++r) {

@@ -79,6 +79,10 @@ struct GroupBlock {
 struct Design {
   std::string response;
   std::vector<double> y;
+  std::string trials_column;     // `y | trials(n)`: the column n; empty: none
+  std::vector<double> trials;    // its values (empty without one)
+  std::vector<long> rows;        // the table row of each kept row (for messages: row_label)
+  std::map<std::string, TableColumn> columns;  // the table's columns the formula uses (--newdata)
   DesignColumns fixed;
   bool intercept = false;  // fixed column 0 is the intercept
   std::vector<GroupBlock> blocks;
@@ -227,6 +231,10 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   };
   use(f.response);
   numeric_use.insert(f.response);
+  if (!f.trials.empty()) {
+    use(f.trials);
+    numeric_use.insert(f.trials);
+  }
   auto use_vars = [&](const TermSet& ts) {
     for (const Variable& v : ts.variables) {
       use(v.column);
@@ -296,7 +304,7 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   // Numeric columns: every kept cell a number.
   std::map<std::string, std::vector<double>> numbers;
   for (const std::string& c : numeric_use) {
-    if (c != f.response && is_factor_column(c)) continue;
+    if (c != f.response && c != f.trials && is_factor_column(c)) continue;
     const TableColumn& col = cols.at(c);
     std::vector<double> v(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -304,7 +312,8 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
       if (col.cell[r] != TableColumn::kNumber)
         throw InputError(origin + ": " + src.row_label(r) + ", column '" + c + "': '" + col.text[r] +
                          "' is not a number" +
-                         (c == f.response ? " (the response must be numeric)" : " (a numeric column; write factor(" + c + ") to use it as a factor)"));
+                         (c == f.response ? " (the response must be numeric)" :
+                          c == f.trials ? " (the number of trials must be numeric)" : " (a numeric column; write factor(" + c + ") to use it as a factor)"));
       v[i] = col.value[r];
     }
     numbers.emplace(c, std::move(v));
@@ -330,6 +339,11 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   };
   d.response = f.response;
   d.y = numbers.at(f.response);
+  d.rows = rows;
+  if (!f.trials.empty()) {
+    d.trials_column = f.trials;
+    d.trials = numbers.at(f.trials);
+  }
   d.fixed = model_matrix(f.fixed, var_data(f.fixed), n, "");
   d.intercept = f.fixed.intercept;
   for (const BarTerm& b : f.bars) {
@@ -378,6 +392,7 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
               throw InputError("--formula: the varying effect '" + e + "' of '" + g.group + "' appears twice");
     d.blocks.push_back(std::move(g));
   }
+  d.columns = std::move(cols);
   return d;
 }
 

@@ -3,7 +3,9 @@
 // way R's terms.formula does, so that the design (models/glmm/design.hpp) equals R's
 // model.matrix column for column.
 //
-//   formula   := response '~' rhs
+//   formula   := response ['|' 'trials' '(' column ')'] '~' rhs
+//                                                  successes | trials(n) ~ ...: the binomial
+//                                                  family's trials column (brms's syntax)
 //   rhs       := ['-'] sum
 //   sum       := product (('+' | '-') product)*
 //   product   := inter (('*' | '/') inter)*          a*b = a + b + a:b;  a/b = a + a:b
@@ -64,6 +66,7 @@ struct BarTerm {
 struct Formula {
   std::string text;
   std::string response;
+  std::string trials;  // the column of `response | trials(column)`; empty: none given
   TermSet fixed;
   std::vector<BarTerm> bars;
 };
@@ -133,10 +136,22 @@ class Parser {
  public:
   explicit Parser(const std::string& text) : text_(text), toks_(tokenize(text)) {}
 
-  /// response ~ rhs
-  void parse(std::string& response, Node& rhs) {
+  /// response ['|' trials(column)] ~ rhs
+  void parse(std::string& response, std::string& trials, Node& rhs) {
     if (peek().kind != Token::kName) fail("expected the response (a column name) before '~'");
     response = next().text;
+    if (is_op("|")) {
+      next();
+      if (peek().kind != Token::kName || peek().text != "trials")
+        fail("expected trials(column) after '|' in the response (successes | trials(n) ~ ...)");
+      next();
+      if (!is_op("(")) fail("expected '(' after trials");
+      next();
+      if (peek().kind != Token::kName) fail("expected the column of the number of trials");
+      trials = next().text;
+      if (!is_op(")")) fail("expected ')' after the trials column");
+      next();
+    }
     if (!is_op("~")) fail("expected '~' after the response");
     next();
     if (peek().kind == Token::kEnd) fail("expected terms after '~'");
@@ -463,7 +478,7 @@ inline Formula parse_formula(const std::string& text) {
   Formula f;
   f.text = text;
   Node rhs;
-  Parser(text).parse(f.response, rhs);
+  Parser(text).parse(f.response, f.trials, rhs);
   std::vector<std::pair<const Node*, bool>> parts;
   summands(rhs, false, parts);
   for (const auto& p : parts) {

@@ -70,6 +70,37 @@ TEST(ModelCheck, EveryBuiltInModelPasses) {
   }
 }
 
+// `lockstep check` on the glmm's discrete families (gradients, round trip, prior draws,
+// simulated data sets, posterior predictive draws), and a flat prior reported as improper
+// rather than failing the prior-draw check.
+TEST(ModelCheck, GlmmFamiliesPass) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/counts_data.csv");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"poisson", "count ~ x * f + (1 + x | grp)"},
+      {"binomial", "succ | trials(n) ~ x + (1 | grp) + (1 | site)"},
+      {"bernoulli", "yes ~ z + (1 | grp)"}};
+  for (const auto& [family, formula] : cases) {
+    ModelArgs args("glmm", {{"formula", formula}, {"family", family},
+                            {"prior", "b ~ normal(0, 1)\nsd ~ half_normal(0, 1)"}}, data.get());
+    const auto model = load_model("glmm", args);
+    check::ModelCheckOptions o;
+    const check::ModelCheckReport r = check::check_model(*model, o);
+    std::ostringstream text;
+    check::print_report(text, r, o);
+    EXPECT_TRUE(r.ok()) << family << "\n" << text.str();
+    for (const char* line : {"prior_draw", "simulate", "generated_quantities"})
+      EXPECT_NE(text.str().find(line), std::string::npos) << family << ": " << line << "\n" << text.str();
+  }
+  ModelArgs flat("glmm", {{"formula", "count ~ x + (1 | grp)"}, {"family", "poisson"}}, data.get());
+  const auto model = load_model("glmm", flat);
+  check::ModelCheckOptions o;
+  const check::ModelCheckReport r = check::check_model(*model, o);
+  std::ostringstream text;
+  check::print_report(text, r, o);
+  EXPECT_TRUE(r.ok()) << text.str();
+  EXPECT_NE(text.str().find("no draws: improper prior for b_x"), std::string::npos) << text.str();
+}
+
 /// StdNormal whose gradient is off by 1e-4 in coordinate 3 (0-based 2): a typo-sized error.
 struct WrongGradient : models::StdNormal {
   template <class V, class G>

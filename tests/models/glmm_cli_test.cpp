@@ -94,6 +94,8 @@ TEST(GlmmCli, BadInputIsOneLineExitTwoNothingWritten) {
   const std::string empty = write(dir, "empty.csv", "");
   const std::string one_level = write(dir, "one.csv", "y,x,g\n1,0.5,a\n2,1.5,a\n");
   const std::string missing = write(dir, "missing.csv", "y,x,g\n1,0.5,a\n2,NA,b\n3,,a\n4,1,b\n5,2,b\n");
+  const std::string counts = write(dir, "counts.csv", "y,k,n,x,g\n0,1,3,0.5,a\n1,2.5,4,1.5,b\n1,-1,2,1,a\n2,5,4,1,b\n");
+  const std::string trials = write(dir, "trials.csv", "y,n,x\n0,3,0.5\n1,2.5,1.5\n");
   const std::string out = " --output " + out_dir + "/o.csv --quiet --chains 2 --warmup 20 --draws 20";
   struct Case {
     std::string args, message;
@@ -125,8 +127,34 @@ TEST(GlmmCli, BadInputIsOneLineExitTwoNothingWritten) {
        "--prior \"sigma ~ exponential(1)\": sigma is fixed by --set sigma=1"},
       {"glmm --data " + missing + " --formula 'y ~ x + (1 | g)'",
        missing + ": 2 rows have missing values (column 'x': 2 rows, first at line 3); give --set na=drop to drop such rows"},
-      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --family poisson",
-       "--family: 'poisson' is not available (available: gaussian)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --family negbinomial",
+       "--family: 'negbinomial' is not available (available: gaussian, bernoulli, binomial, poisson)"},
+      // The discrete families' responses.
+      {"glmm --data " + counts + " --formula 'k ~ x + (1 | g)' --family poisson",
+       counts + ": line 3, column 'k': 2.5: the poisson family needs a non-negative integer count"},
+      {"glmm --data " + counts + " --formula 'x ~ 1 + (1 | g)' --family poisson",
+       counts + ": line 2, column 'x': 0.5: the poisson family needs a non-negative integer count"},
+      {"glmm --data " + counts + " --formula 'y ~ x' --family bernoulli",
+       counts + ": line 5, column 'y': 2: the bernoulli family needs a response of 0 or 1"},
+      {"glmm --data " + counts + " --formula 'y | trials(x) ~ 1' --family binomial",
+       counts + ": line 2, column 'x': 0.5: the number of trials must be a non-negative integer"},
+      {"glmm --data " + trials + " --formula 'y | trials(n) ~ x' --family binomial",
+       trials + ": line 3, column 'n': 2.5: the number of trials must be a non-negative integer"},
+      {"glmm --data " + counts + " --formula 'k | trials(n) ~ x' --family binomial",
+       counts + ": line 3, column 'k': 2.5: the binomial family needs a non-negative integer number of successes (4 trials)"},
+      {"glmm --data " + counts + " --formula 'n | trials(y) ~ x' --family binomial",
+       counts + ": line 2, column 'n': 3: more successes than trials (0 trials)"},
+      {"glmm --data " + counts + " --formula 'y ~ x' --family binomial",
+       "--formula: the binomial family needs the number of trials in the response: 'y | trials(n) ~ ...'"},
+      {"glmm --data " + counts + " --formula 'y | trials(n) ~ x' --family poisson",
+       "--formula: trials(n) in the response is for --family binomial (this is poisson)"},
+      {"glmm --data " + counts + " --formula 'y | trails(n) ~ x' --family binomial",
+       "--formula: expected trials(column) after '|' in the response (successes | trials(n) ~ ...) at character 5 "
+       "(marked >>): y | >>trails(n) ~ x"},
+      {"glmm --data " + counts + " --formula 'y ~ x' --family poisson --set sigma=1",
+       "--set sigma: the poisson family has no residual scale sigma"},
+      {"glmm --data " + counts + " --formula 'y ~ x' --family poisson --prior 'sigma ~ exponential(1)'",
+       "--prior \"sigma ~ exponential(1)\": the poisson family has no sigma"},
       {"glmm --data data/radon_mn.csv", "--formula: model 'glmm' needs a formula, e.g. --formula \"y ~ 1 + x + (1 | g)\""},
       {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor' --set parameterization=funnel",
        "--set parameterization: 'funnel' is not one of: noncentered, centered"},

@@ -82,7 +82,8 @@ TEST(ModelTable, WhatAModelLacksIsOneLineListingTheModelsThatHaveIt) {
             "model 'funnel' cannot run 'ensemble': it has no log_density_constrained (a log density on the "
             "constrained scale); models that can: peak");
   EXPECT_EQ(testing_models::input_error_of([] { require_capability(find_model("funnel"), Capability::kSimulate, "abc"); }),
-            "abc: model 'funnel' has no simulate; models that have it: peak");
+            "abc: model 'funnel' has no simulate; models that have it: eight_schools_noncentered, "
+            "eight_schools_centered, peak, glmm");
   require_algorithm(find_model("peak"), "ensemble");  // no error
 }
 

@@ -1,0 +1,20 @@
+#pragma once
+// What the commands that write a directory of results (`study`, `sbc`) share: the directory,
+// and the plot drawn by a Python script from the CSV they write.
+#include <string>
+
+namespace lockstep {
+namespace cli {
+
+/// The directory exists (created if missing) and DIR/first_file can be written; InputError
+/// naming --output otherwise (`contents`, e.g. "ranks.csv and sbc.svg", for the message when
+/// no directory is given).
+void prepare_output_dir(const std::string& dir, const std::string& first_file, const std::string& contents);
+
+/// Runs scripts/<script> CSV SVG (matplotlib; $LOCKSTEP_PLOT_SCRIPT overrides the path, else
+/// the script next to the build or install tree) and prints one line either way: the plot was
+/// written, or why not (the CSV is complete regardless).
+void make_plot(const std::string& script, const std::string& csv, const std::string& svg);
+
+}  // namespace cli
+}  // namespace lockstep

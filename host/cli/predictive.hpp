@@ -1,0 +1,46 @@
+#pragma once
+// Posterior predictive draws (`lockstep sample MODEL ... --predict`): for every post-warmup
+// draw of every chain, one replicated data set y_rep from the model's generated_quantities,
+// and the posterior predictive p-values of four statistics of the data (BDA3 section 6.3).
+//
+// Random numbers: y_rep of post-warmup draw k of chain c is drawn with Rng{seed, c} at
+// iteration k from Stream::kGenerated only (the model's contract), so it is a pure function of
+// (seed, chain, draw) and of the draw itself, whatever the number of chains or the backend.
+// The draws' outputs are taken back to the unconstrained scale (AnyModel::unconstrain) and
+// evaluated a slab of chains at a time, one lane per draw.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "host/core/draw_set.hpp"
+#include "host/registry/any_model.hpp"
+
+namespace lockstep {
+namespace cli {
+
+/// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set);
+/// saved warmup draws get NaN. `rows`: the model of the rows to replicate (`--newdata`:
+/// AnyModel::with_newdata; its observed data may be empty), else `model` itself. InputError
+/// (naming --predict) when the model has no generated quantities that replicate data.
+void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws,
+                              const AnyModel* rows = nullptr);
+
+/// Pr(T(y_rep) >= T(y)) over the post-warmup draws, for T = mean, sd (n - 1 divisor), min,
+/// max of the N values of a data set.
+struct PpcStatistic {
+  std::string name;
+  double observed = 0;   // T(y)
+  double rep_mean = 0;   // mean of T(y_rep) over the draws
+  double rep_sd = 0;     // sd of T(y_rep) over the draws
+  double p_value = 0;    // Pr(T(y_rep) >= T(y))
+};
+std::vector<PpcStatistic> posterior_predictive_p_values(const DrawSet& draws);
+
+/// The statistics of one data set: {mean, sd, min, max}.
+std::vector<double> data_statistics(const double* y, int n, int stride = 1);
+
+void print_ppc(std::ostream& out, const DrawSet& draws, const std::vector<PpcStatistic>& stats);
+
+}  // namespace cli
+}  // namespace lockstep

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Check a `lockstep sample --predict` netCDF file in ArviZ: check_ppc_load.py RUN.nc NAME N OUT.png
+
+Loads RUN.nc with arviz.from_netcdf, checks that the posterior_predictive group has variable NAME
+with dims (chain, draw, NAME_dim_0) and N values per draw, that observed_data has NAME with N
+values and no chain or draw dimension, that the posterior group does not hold the replications,
+and draws az.plot_ppc(idata) (matplotlib, Agg) into OUT.png. One line per check; exit status 1
+on a failure (tests/cli/predict_command_test.cpp runs it).
+"""
+import sys
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def main():
+    path, name, n, png = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    import matplotlib
+    matplotlib.use("Agg")
+    import arviz as az
+    import numpy as np
+    idata = az.from_netcdf(path)
+    groups = set(idata.groups())
+    check({"posterior", "posterior_predictive", "observed_data"} <= groups, f"groups {sorted(groups)}")
+    pp = idata.posterior_predictive[name]
+    check(pp.dims == ("chain", "draw", name + "_dim_0"), f"posterior_predictive {name} dims {pp.dims}")
+    check(pp.shape[2] == n, f"posterior_predictive {name} has {pp.shape[2]} values per draw")
+    check(bool(np.isfinite(pp.values).all()), "posterior_predictive values are finite")
+    obs = idata.observed_data[name]
+    check(obs.dims == (name + "_dim_0",) and obs.shape == (n,), f"observed_data {name} dims {obs.dims}")
+    check("y_rep" not in idata.posterior and name not in idata.posterior, "posterior holds the parameters only")
+    az.plot_ppc(idata, num_pp_samples=50)
+    import matplotlib.pyplot as plt
+    plt.savefig(png)
+    check(True, "az.plot_ppc drew " + png)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

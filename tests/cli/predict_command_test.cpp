@@ -1,0 +1,252 @@
+// `lockstep sample ... --predict`: posterior predictive draws y_rep. Eight Schools' y_rep
+// against an independent computation from the same draws (y_rep_j - theta_j) / sigma_j must be
+// standard normal draws, and the y_rep means and sds those of theta_j plus the noise); the
+// netCDF file loads in ArviZ with posterior_predictive and observed_data groups and az.plot_ppc
+// draws it; Stan CSV has the columns y_rep[1..N]; the glmm's y_rep are counts for the Poisson;
+// bad input is one line, exit status 2, nothing written.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "host/cli/predictive.hpp"
+#include "host/diagnostics/convergence.hpp"
+#include "host/diagnostics/summary.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/io/json_data.hpp"
+#include "host/registry/any_model.hpp"
+#include "tests/cli/cli_runner.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::count_lines;
+using testing::run_lockstep;
+using testing::scratch_dir;
+
+TEST(Predict, EightSchoolsYRepAgainstTheDrawsTheyCameFrom) {
+  auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
+  ModelArgs args("eight_schools_noncentered", {}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model("eight_schools_noncentered", args);
+  RunSettings s;
+  s.chains = 8;
+  s.warmup = 500;
+  s.draws = 1000;
+  s.seed = 19;
+  DrawSet d;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+  const int P = d.n_parameters();
+  cli::add_posterior_predictive(*model, s.seed, d);
+  ASSERT_EQ(d.n_predictive, 8);
+  ASSERT_EQ(d.n_parameters(), P);
+  EXPECT_EQ(d.names[P], "y_rep[1]");
+  EXPECT_EQ(d.observed_name, "y");
+  const std::vector<double> sigma = {15, 10, 16, 11, 9, 11, 10, 18};
+  const double n = static_cast<double>(d.n_chains) * d.n_draws;
+  for (int j = 0; j < 8; ++j) {
+    const int theta = d.param_index("theta[" + std::to_string(j + 1) + "]");
+    ASSERT_GE(theta, 0);
+    // z = (y_rep - theta) / sigma: independent N(0, 1) draws, whatever theta is.
+    double sz = 0, szz = 0;
+    for (int c = 0; c < d.n_chains; ++c)
+      for (int k = 0; k < d.n_draws; ++k) {
+        const double z = (d.series(P + j, c)[k] - d.series(theta, c)[k]) / sigma[j];
+        sz += z;
+        szz += z * z;
+      }
+    const double mz = sz / n, vz = szz / n - mz * mz;
+    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << "school " << j + 1 << ": mean of z " << mz << ", 5 SE " << 5 / std::sqrt(n);
+    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << "school " << j + 1 << ": variance of z " << vz;
+    // E y_rep = E theta; sd(y_rep)^2 = sd(theta)^2 + sigma^2 (MCSE from theta's ESS plus the noise).
+    const diagnostics::Summary t = diagnostics::summarize(diagnostics::chains_of(d, theta));
+    const diagnostics::Summary y = diagnostics::summarize(diagnostics::chains_of(d, P + j));
+    const double se = std::sqrt(t.mcse_mean * t.mcse_mean + sigma[j] * sigma[j] / n);
+    EXPECT_LE(std::fabs(y.mean - t.mean), 5 * se) << "school " << j + 1 << ": y_rep mean " << y.mean << ", theta mean "
+                                                  << t.mean << ", 5 SE " << 5 * se;
+    const double sd_expected = std::sqrt(t.sd * t.sd + sigma[j] * sigma[j]);
+    const double se_sd = std::sqrt(t.mcse_sd * t.mcse_sd * (t.sd / sd_expected) * (t.sd / sd_expected) +
+                                   sd_expected * sd_expected / (2 * n));
+    EXPECT_LE(std::fabs(y.sd - sd_expected), 5 * se_sd) << "school " << j + 1 << ": y_rep sd " << y.sd << ", expected "
+                                                        << sd_expected << ", 5 SE " << 5 * se_sd;
+  }
+  // The p-values: T(y_rep) >= T(y) counted over every draw, by hand.
+  const std::vector<cli::PpcStatistic> ppc = cli::posterior_predictive_p_values(d);
+  ASSERT_EQ(ppc.size(), 4u);
+  long above_max = 0;
+  for (int c = 0; c < d.n_chains; ++c)
+    for (int k = 0; k < d.n_draws; ++k) {
+      double mx = -1e300;
+      for (int j = 0; j < 8; ++j) mx = std::max(mx, d.series(P + j, c)[k]);
+      above_max += mx >= 28;  // max y = 28
+    }
+  EXPECT_EQ(ppc[3].name, "max");
+  EXPECT_EQ(ppc[3].observed, 28);
+  EXPECT_DOUBLE_EQ(ppc[3].p_value, above_max / n);
+  for (const auto& p : ppc) EXPECT_TRUE(p.p_value > 0.01 && p.p_value < 0.99) << p.name << ": " << p.p_value;
+}
+
+// --newdata: a known level predicts from its fitted effect, E y_rep = E exp(eta) over the draws;
+// a new level draws its effect from the fitted scale, E y_rep = E exp(b0 + b1 x + sd^2 / 2) (the
+// lognormal mean), Var y_rep = E[m + m^2 (e^{sd^2} - 1)] given each draw: both within 5 SE.
+TEST(Predict, NewdataKnownAndNewLevelsAgainstTheDraws) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/counts_sim.csv");
+  ModelArgs args("glmm",
+                 {{"formula", "count ~ 1 + x + (1 | g)"}, {"family", "poisson"},
+                  {"prior", "Intercept ~ normal(0, 1)\nb ~ normal(0, 0.5)\nsd ~ half_normal(0, 0.5)"}},
+                 data.get());
+  const std::unique_ptr<AnyModel> model = load_model("glmm", args);
+  const std::string dir = scratch_dir("predict_newdata");
+  {
+    std::ofstream(dir + "/new.csv") << "x,g\n0.5,g1\n-1,g9\n0.5,g9\n";
+  }
+  auto rows_src = load_data_file(dir + "/new.csv");
+  const std::unique_ptr<AnyModel> rows = model->with_newdata(*rows_src);
+  RunSettings s;
+  s.chains = 4;
+  s.warmup = 500;
+  s.draws = 1000;
+  s.seed = 23;
+  DrawSet d;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+  const int P = d.n_parameters();
+  cli::add_posterior_predictive(*model, s.seed, d, rows.get());
+  ASSERT_EQ(d.n_predictive, 3);
+  EXPECT_TRUE(d.observed.empty());
+  EXPECT_TRUE(cli::posterior_predictive_p_values(d).empty());
+  const int b0 = d.param_index("b_Intercept"), b1 = d.param_index("b_x"), sd = d.param_index("sd_g__Intercept"),
+            r1 = d.param_index("r_g[g1,Intercept]");
+  ASSERT_TRUE(b0 >= 0 && b1 >= 0 && sd >= 0 && r1 >= 0);
+  const double xs[3] = {0.5, -1, 0.5};
+  const double n = static_cast<double>(d.n_chains) * d.n_draws;
+  for (int row = 0; row < 3; ++row) {
+    double rep = 0, expect = 0, var = 0;
+    for (int c = 0; c < d.n_chains; ++c)
+      for (int k = 0; k < d.n_draws; ++k) {
+        const double eta = d.series(b0, c)[k] + xs[row] * d.series(b1, c)[k];
+        const double s2 = d.series(sd, c)[k] * d.series(sd, c)[k];
+        double m, v;
+        if (row == 0) {
+          m = std::exp(eta + d.series(r1, c)[k]);
+          v = m;
+        } else {
+          m = std::exp(eta + s2 / 2);
+          v = m + m * m * std::expm1(s2);
+        }
+        rep += d.series(P + row, c)[k];
+        expect += m;
+        var += v;
+      }
+    const double se = std::sqrt(var / n / n);
+    EXPECT_LE(std::fabs(rep / n - expect / n), 5 * se)
+        << "new row " << row + 1 << ": y_rep mean " << rep / n << ", expected " << expect / n << ", 5 SE " << 5 * se;
+  }
+}
+
+TEST(Predict, NetcdfLoadsInArvizAndPlotPpcDrawsIt) {
+  const std::string dir = scratch_dir("predict_nc");
+  const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --warmup 200 "
+                              "--draws 100 --seed 3 --quiet --predict --output " + dir + "/es.nc",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* part : {"Posterior predictive checks: y (8 values) against 4 x 100 replications y_rep[1..8]",
+                           "  mean ", "  sd ", "  min ", "  max "})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+  EXPECT_EQ(r.out.find("y_rep[1] "), std::string::npos) << "y_rep is not in the summary table\n" << r.out;
+  const std::string cmd = "python3 '" + std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/check_ppc_load.py' '" + dir +
+                          "/es.nc' y 8 '" + dir + "/ppc.png' > '" + dir + "/check.txt' 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(status, 0) << testing::read_file(dir + "/check.txt");
+  EXPECT_TRUE(std::filesystem::exists(dir + "/ppc.png"));
+}
+
+TEST(Predict, StanCsvColumnsAndPoissonCounts) {
+  const std::string dir = scratch_dir("predict_csv");
+  const auto r = run_lockstep("sample glmm --data tests/fixtures/glmm/counts_sim.csv --formula 'count ~ 1 + x + (1 | g)' "
+                              "--family poisson --prior 'b ~ normal(0, 1)' --prior 'sd ~ half_normal(0, 1)' "
+                              "--chains 2 --warmup 200 --draws 50 --seed 4 --quiet --predict --output " + dir + "/p.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Posterior predictive checks: count (60 values)"), std::string::npos) << r.out;
+  std::ifstream in(dir + "/p_1.csv");
+  std::string line, header;
+  std::vector<std::string> rows;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header.empty())
+      header = line;
+    else
+      rows.push_back(line);
+  }
+  const std::size_t first = header.find("y_rep.1,");
+  ASSERT_NE(first, std::string::npos) << header;
+  EXPECT_NE(header.find(",y_rep.60"), std::string::npos);
+  EXPECT_EQ(header.find("y_rep.61"), std::string::npos);
+  ASSERT_EQ(rows.size(), 50u);
+  int column = 0;
+  for (std::size_t i = 0; i < first; ++i) column += header[i] == ',';
+  for (const std::string& row : rows) {
+    std::stringstream ss(row);
+    std::string cell;
+    for (int c = 0; std::getline(ss, cell, ','); ++c)
+      if (c >= column) {
+        const double v = std::stod(cell);
+        EXPECT_TRUE(v >= 0 && v == std::floor(v)) << "y_rep is a count: " << cell;
+      }
+  }
+}
+
+TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
+  const std::string dir = scratch_dir("predict_bad");
+  const std::string out_dir = dir + "/out";
+  std::filesystem::create_directories(out_dir);
+  // MemAvailable decides what fits: the draws of the run fit, y_rep (10x more) does not.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kb = 0, available = 0;
+  while (meminfo >> key >> kb) {
+    if (key == "MemAvailable:") available = kb * 1024;
+    meminfo.ignore(256, '\n');
+  }
+  ASSERT_GT(available, 0);
+  const long draws = static_cast<long>(available / 2000 / 64);
+  const std::string newdata = dir + "/new.csv";
+  std::ofstream(newdata) << "f,grp\nz,east\na,north\n";
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"std_normal --set dim=3 --predict",
+       "--predict: model 'std_normal' has no generated_quantities"},
+      {"eight_schools_noncentered --data data/eight_schools.json --newdata data/eight_schools.json",
+       "--newdata: give --predict too"},
+      {"eight_schools_noncentered --data data/eight_schools.json --predict --newdata data/eight_schools.json",
+       "--newdata: model 'eight_schools_noncentered' cannot predict new rows"},
+      {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ f + (1 | grp)' --family poisson --predict "
+       "--newdata " + newdata,
+       newdata + ": --newdata: the fixed-effect columns differ from the fit's (a factor level the fit has not seen?): "
+       "fit Intercept, fa, fc; with the new rows Intercept, fa, fc, fz"},
+      {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ x + (1 | grp)' --family poisson --predict "
+       "--newdata " + newdata,
+       newdata + ": --newdata: no column 'x' (the formula needs it)"},
+      {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --predict --chains 64 --draws " +
+           std::to_string(draws),
+       "--predict: y_rep (919 values x 64 chains x " + std::to_string(draws) + " draws) needs about"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_lockstep("sample " + c.args + " --quiet --output " + out_dir + "/o.csv", dir);
+    EXPECT_EQ(r.status, 2) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("lockstep: error: " + c.message, 0), 0u) << c.args << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << c.args;
+    EXPECT_TRUE(std::filesystem::is_empty(out_dir)) << c.args << ": something was written";
+  }
+}
+
+}  // namespace
+}  // namespace lockstep
