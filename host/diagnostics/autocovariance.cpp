@@ -4,6 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 #include <utility>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace lockstep::diagnostics {
 
@@ -123,6 +126,17 @@ inline double dot_lag(const double* y, int n, int s) {
   for (; i < len; ++i) dot += y[i] * w[i];
   return dot;
 }
+// Series × length from which one LagSums block uses every thread (outside a parallel region).
+constexpr std::size_t kParallelLagDraws = std::size_t{1} << 16;
+
+bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 void LagSums::reset(const double* data, int K, int n, bool force_fft) {
@@ -156,9 +170,23 @@ void LagSums::extend(int t) {
   while (computed_ <= t) {
     const int lo = computed_, hi = std::min(n, computed_ + kDirectBlock);
     double total[kDirectBlock] = {};
-    for (int j = 0; j < K_; ++j) {
-      const double* y = data_ + static_cast<std::size_t>(j) * n;
-      for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
+    if (!in_parallel_region() && static_cast<std::size_t>(K_) * n >= kParallelLagDraws) {
+      // Every thread computes the dot products of its series; they are added in series order
+      // below, exactly as the serial loop adds them.
+      chain_dots_.resize(static_cast<std::size_t>(K_) * kDirectBlock);
+      double* dots = chain_dots_.data();
+#pragma omp parallel for schedule(static)
+      for (int j = 0; j < K_; ++j) {
+        const double* y = data_ + static_cast<std::size_t>(j) * n;
+        for (int s = lo; s < hi; ++s) dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)] = dot_lag(y, n, s);
+      }
+      for (int j = 0; j < K_; ++j)
+        for (int s = lo; s < hi; ++s) total[s - lo] += dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)];
+    } else {
+      for (int j = 0; j < K_; ++j) {
+        const double* y = data_ + static_cast<std::size_t>(j) * n;
+        for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
+      }
     }
     for (int s = lo; s < hi; ++s) sums_[s] = total[s - lo] / n;
     computed_ = hi;

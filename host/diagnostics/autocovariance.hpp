@@ -15,7 +15,9 @@
 // negative number): it computes the lag sums directly in blocks of kDirectBlock lags while
 // t < kDirectMaxLag (O(K·n) per block, vectorized, cache-resident per series) and switches to
 // the FFT above (O(K·m log m) once, whatever the lag). Both give the same numbers up to
-// rounding (tested); the direct path is ~10x cheaper when chains mix well.
+// rounding (tested); the direct path is ~10x cheaper when chains mix well. Outside an OpenMP
+// parallel region a direct block spreads its series over the threads and adds their dot
+// products in series order: the same bits whatever the thread count.
 //
 // Fft is a plain iterative radix-2 complex FFT (Cooley–Tukey, decimation in time) on split
 // real/imaginary arrays with per-stage contiguous twiddles, so the inner loops vectorize.
@@ -83,7 +85,7 @@ class LagSums {
   const double* data_ = nullptr;
   int K_ = 0, n_ = 0, computed_ = 0;
   bool used_fft_ = false;
-  std::vector<double> sums_, fft_out_;
+  std::vector<double> sums_, fft_out_, chain_dots_;
   AutocovarianceSum fft_;
 };
 
