@@ -77,6 +77,34 @@ void Fft::transform(double* re, double* im, bool inverse) const {
   }
 }
 
+void Fft::forward_bit_reversed(double* re, double* im) const {
+  const int m = m_;
+  // Stages of half-span h = m/2, ..., 2: a, b -> a + b, (a − b)·e^{−2πij/(2h)}.
+  for (int h = m / 2; h >= 2; h >>= 1) {
+    const double* wr = tw_re_.data() + (h - 1);
+    const double* wi = tw_im_.data() + (h - 1);
+    for (int k = 0; k < m; k += 2 * h) {
+      double* __restrict ar = re + k;
+      double* __restrict ai = im + k;
+      double* __restrict br = re + k + h;
+      double* __restrict bi = im + k + h;
+      for (int j = 0; j < h; ++j) {
+        const double dr = ar[j] - br[j], di = ai[j] - bi[j];
+        ar[j] += br[j];
+        ai[j] += bi[j];
+        br[j] = dr * wr[j] - di * wi[j];
+        bi[j] = dr * wi[j] + di * wr[j];
+      }
+    }
+  }
+  // Half-span 1: twiddle 1.
+  for (int k = 0; k + 1 < m; k += 2) {
+    const double ar = re[k], ai = im[k], br = re[k + 1], bi = im[k + 1];
+    re[k] = ar + br; im[k] = ai + bi;
+    re[k + 1] = ar - br; im[k + 1] = ai - bi;
+  }
+}
+
 void AutocovarianceSum::reset(int n) {
   n_ = n;
   const int m = next_pow2(2 * n);

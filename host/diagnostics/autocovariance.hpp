@@ -36,6 +36,12 @@ class Fft {
   int size() const { return m_; }
   void forward(double* re, double* im) const { transform(re, im, false); }
   void inverse(double* re, double* im) const { transform(re, im, true); }
+  /// The forward transform in bit-reversed order, X_k at index bitrev(k) (decimation in
+  /// frequency, Gentleman–Sande: no permutation pass), for sums over k that do not care where
+  /// each X_k lies, such as power spectra added over many series.
+  void forward_bit_reversed(double* re, double* im) const;
+  /// The bit-reversal permutation of the size: X_k of forward_bit_reversed is at bitrev(k).
+  int bitrev(int k) const { return bitrev_[k]; }
 
  private:
   void transform(double* re, double* im, bool inverse) const;
