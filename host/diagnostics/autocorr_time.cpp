@@ -16,16 +16,27 @@ constexpr int kSeriesBlock = 32;
 /// Centres y into out[0..n) and scales it to unit sum of squares. Returns the sum of squares
 /// of the centred series: 0 for a constant series (out is then all zero), NaN for NaN input.
 double centre_and_scale(const double* y, int n, double* out) {
-  double mean = 0;
-  for (int i = 0; i < n; ++i) mean += y[i];
-  mean /= n;
-  double ss = 0;
-  for (int i = 0; i < n; ++i) {
+  // Sums in four interleaved partial sums (a fixed order: deterministic), combined pairwise.
+  double s[4] = {0, 0, 0, 0};
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int u = 0; u < 4; ++u) s[u] += y[i + u];
+  for (; i < n; ++i) s[0] += y[i];
+  const double mean = ((s[0] + s[1]) + (s[2] + s[3])) / n;
+  double q[4] = {0, 0, 0, 0};
+  i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int u = 0; u < 4; ++u) {
+      out[i + u] = y[i + u] - mean;
+      q[u] += out[i + u] * out[i + u];
+    }
+  for (; i < n; ++i) {
     out[i] = y[i] - mean;
-    ss += out[i] * out[i];
+    q[0] += out[i] * out[i];
   }
+  const double ss = (q[0] + q[1]) + (q[2] + q[3]);
   const double scale = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
-  for (int i = 0; i < n; ++i) out[i] *= scale;
+  for (int k = 0; k < n; ++k) out[k] *= scale;
   return ss;
 }
 

@@ -166,6 +166,10 @@ nlohmann::json ensemble_report_json(const EnsembleReport& r) {
   j["move"] = r.move;
   j["seconds"] = r.seconds;
   j["walker_updates_per_second"] = r.walker_updates_per_second;
+  j["end_to_end_seconds"] = finite(r.end_to_end_seconds);
+  j["load_seconds"] = finite(r.load_seconds);
+  j["report_seconds"] = finite(r.report_seconds);
+  j["write_seconds"] = finite(r.write_seconds);
   j["independent_samples"] = finite(r.independent_samples);
   j["acceptance_fraction"] = {{"mean", r.acceptance_mean},
                               {"min", r.acceptance_min},
