@@ -26,7 +26,7 @@ std::string format_end_to_end(double total, const std::initializer_list<std::pai
     s += buf;
     first = false;
   }
-  return s + ")";
+  return phases.size() == 0 ? s.substr(0, s.size() - 2) : s + ")";
 }
 
 }  // namespace cli
