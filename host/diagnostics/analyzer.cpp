@@ -261,6 +261,8 @@ double Analyzer::split_ess(F value) {
   ws_.chain_means.resize(K);
   ws_.chain_lo.resize(K);
   ws_.chain_hi.resize(K);
+  const int first_lags = std::min(n, LagSums::kDirectBlock);
+  ws_.lag_dots.resize(static_cast<std::size_t>(K) * LagSums::kDirectBlock);
   // Split chain j: first (j even) or last (j odd) n draws of chain j/2; kChainGroup chains at a
   // time, each summed in draw order (split_rhat).
   for_chain_groups(K, static_cast<std::size_t>(n), [&](int j0, auto group) {
@@ -289,6 +291,9 @@ double Analyzer::split_ess(F value) {
       ws_.chain_means[j0 + u] = m;
       ws_.chain_lo[j0 + u] = lo[u];
       ws_.chain_hi[j0 + u] = hi[u];
+      // The first block of lag products while the chain is in cache (LagSums::set_first_block).
+      double* dots = ws_.lag_dots.data() + static_cast<std::size_t>(j0 + u) * LagSums::kDirectBlock;
+      for (int t = 0; t < first_lags; ++t) dots[t] = LagSums::dot_lag(y[u], n, t);
     }
   });
   double lo = HUGE_VAL, hi = -HUGE_VAL;
@@ -300,6 +305,7 @@ double Analyzer::split_ess(F value) {
   if (hi - lo < kArvizResolution) return S;
   LagSums& lags = ws_.lags;
   lags.reset(series.data(), K, n);
+  lags.set_first_block(ws_.lag_dots.data());
   // γ̄_t: the mean over split chains of the biased autocovariance at lag t.
   auto acov = [&lags, K](int t) { return lags.at(t) / K; };
 

@@ -33,6 +33,7 @@ struct Workspace {
   std::vector<double> tmp_vals2;            // odd N: sorted values without the middle draws
   std::vector<std::uint32_t> tmp_pos2;
   std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, chain_lo, chain_hi, rho;
+  std::vector<double> lag_dots;            // [split chain][first block of lags] (split_ess)
   std::vector<unsigned char> chain_flags;  // per chain: 1 = has NaN, 2 = has a non-finite draw
   SortScratch sort_scratch;
   NormalScores scores;

@@ -177,19 +177,6 @@ void AutocovarianceSum::finish(std::vector<double>& out) {
 }
 
 namespace {
-// Σ_{i < n − s} y_i y_{i+s} with 8 interleaved partial sums (a fixed order, so deterministic;
-// the fixed-width inner loop is what lets the compiler use one vector FMA per step).
-inline double dot_lag(const double* y, int n, int s) {
-  const int len = n - s;
-  const double* w = y + s;
-  double p[8] = {};
-  int i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int k = 0; k < 8; ++k) p[k] += y[i + k] * w[i + k];
-  double dot = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-  for (; i < len; ++i) dot += y[i] * w[i];
-  return dot;
-}
 // Series × length from which one LagSums block uses every thread (outside a parallel region).
 constexpr std::size_t kParallelLagDraws = std::size_t{1} << 16;
 
@@ -202,6 +189,29 @@ bool in_parallel_region() {
 }
 
 }  // namespace
+
+// Σ_{i < n − s} y_i y_{i+s} with 8 interleaved partial sums (a fixed order, so deterministic;
+// the fixed-width inner loop is what lets the compiler use one vector FMA per step).
+double LagSums::dot_lag(const double* y, int n, int s) {
+  const int len = n - s;
+  const double* w = y + s;
+  double p[8] = {};
+  int i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int k = 0; k < 8; ++k) p[k] += y[i + k] * w[i + k];
+  double dot = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+  for (; i < len; ++i) dot += y[i] * w[i];
+  return dot;
+}
+
+void LagSums::set_first_block(const double* dots) {
+  const int hi = std::min(n_, kDirectBlock);
+  double total[kDirectBlock] = {};
+  for (int j = 0; j < K_; ++j)
+    for (int s = 0; s < hi; ++s) total[s] += dots[static_cast<std::size_t>(j) * kDirectBlock + s];
+  for (int s = 0; s < hi; ++s) sums_[s] = total[s] / n_;
+  computed_ = hi;
+}
 
 void LagSums::reset(const double* data, int K, int n, bool force_fft) {
   data_ = data;

@@ -78,6 +78,13 @@ class LagSums {
   static constexpr int kDirectMaxLag = 64;  // beyond this, one FFT computes every lag
   /// data must stay valid until the next reset. force_fft computes everything by FFT.
   void reset(const double* data, int K, int n, bool force_fft = false);
+  /// Σ_i y_i y_{i+s} of one series (i < n − s), the direct path's dot product, with its fixed
+  /// order of 8 interleaved partial sums. Out of line: whoever calls it gets the same bits.
+  static double dot_lag(const double* y, int n, int s);
+  /// After reset: the first block of lags (0..kDirectBlock−1, fewer if n is smaller) from
+  /// dots[j·kDirectBlock + s] = dot_lag(series j, n, s), computed by the caller while series j
+  /// was in cache; added in series order, as extend() would.
+  void set_first_block(const double* dots);
   /// Σ_series γ̂_t for 0 ≤ t < n.
   double at(int t) {
     if (t >= computed_) extend(t);
