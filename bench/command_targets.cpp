@@ -135,15 +135,18 @@ int main(int argc, char** argv) {
     const Loaded<models::Peak> peak = load_typed<models::Peak>(peak_args);
     EnsembleConfig ec;
     ec.walkers = walkers;
-    ec.steps = steps;
     ec.seed = 1;
     ec.init_ball = {0.5, 0.6, 0.2, -0.2, 0.1};
     ec.threads = threads;
     DrawSet ed;
     RunInfo ei;
+    // Validation, on the same sampler with the first 1000 steps discarded (the timed run keeps
+    // the walk away from the tiny starting ball, which biases its means by more than 5 MCSE):
+    // every mean within 5 combined MCSE of the emcee reference, acceptance sane.
+    ec.steps = 3000;
+    ec.discard = 1000;
     sample_ensemble(peak, ec, ed, ei);
     EnsembleReport er = report_ensemble(ed, ec, ei);
-    // Validation: every mean within 5 combined MCSE of the emcee reference, acceptance sane.
     std::ifstream ref_file(source_path("data/reference/peak.json"));
     const nlohmann::json ref = nlohmann::json::parse(ref_file);
     bool ens_ok = er.acceptance_mean > kEnsembleAcceptanceLow && er.acceptance_mean < kEnsembleAcceptanceHigh;
@@ -151,10 +154,14 @@ int main(int argc, char** argv) {
       const double rm = ref.at(ed.names[p]).at("mean"), rs = ref.at(ed.names[p]).at("mcse_mean");
       ens_ok = ens_ok && std::fabs(er.mean[p] - rm) <= 5 * std::sqrt(er.mcse[p] * er.mcse[p] + rs * rs);
     }
-    std::printf("# ensemble validation %s: peak, %d walkers x %d steps, means within 5 MCSE of the emcee reference, "
-                "acceptance %.3f\n",
-                ens_ok ? "passed" : "FAILED", walkers, steps, er.acceptance_mean);
+    std::printf("# ensemble validation %s: peak, %d walkers x 3000 steps (discard 1000), means within 5 MCSE of the "
+                "emcee reference, acceptance %.3f\n",
+                ens_ok ? "passed" : "FAILED", walkers, er.acceptance_mean);
     if (!ens_ok) return 1;
+    // The timed run: the command, every step saved.
+    ec.steps = steps;
+    ec.discard = 0;
+    sample_ensemble(peak, ec, ed, ei);
     std::printf("%-40s %10.3f %12s   (%.4g walker updates/s, draws saved every step)\n", "ensemble sampling (sampler)",
                 ei.sampling_seconds, "", er.walker_updates_per_second);
     for (int r = 0; r < repeat; ++r) {
