@@ -209,6 +209,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   step.params = cfg.move_params;
   step.gamma0 = ensemble::de_gamma0(cfg.move_params, dim);
   constexpr int T = ensemble_detail::kDrawChunk;
+  constexpr int kChunk = T > 0 ? T : 1;  // T, as a divisor that compiles in the GPU shape too
   backend::DeviceVector<double> chunk_values, chunk_stats;
   if constexpr (T > 0) {
     chunk_values.assign(static_cast<std::size_t>(dim) * n_total * T, 0.0);
@@ -234,7 +235,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     step.kind = kind;
     step.out.save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
     const int saved = step.out.save ? (t - cfg.discard) / cfg.thin : 0;
-    step.out.draw = T > 0 ? saved % (T > 0 ? T : 1) : saved;  // (T > 0 ? T : 1): no % 0 to compile
+    step.out.draw = T > 0 ? saved % kChunk : saved;
     for (int half = 0; half < 2; ++half) {
       step.half = half;
       if (kind == ensemble::MoveKind::kWalk && cfg.move_params.walk_helpers <= 0) {
@@ -245,8 +246,8 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
       backend::launch_lanes(n_lanes, step);
     }
     if constexpr (T > 0) {
-      if (step.out.save && (saved % T == T - 1 || saved == n_saved - 1)) {
-        const int first = saved - saved % T;
+      if (step.out.save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
+        const int first = saved - saved % kChunk;
         backend::launch_lanes(dim * n_total,
                               ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(), n_total,
                                                              n_saved, first, saved - first + 1});
