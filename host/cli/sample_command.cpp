@@ -12,6 +12,7 @@
 #include "host/io/csv_data.hpp"
 #include "host/cli/predictive.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/cli/terminal_progress.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
@@ -151,6 +152,8 @@ int run_sample(const SampleOptions& o) {
   DrawSet draws;
   std::unique_ptr<Progress> progress;
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
+  const double load_seconds = seconds_since_start();  // process start to the sampler
+  const double run_start = seconds_since_start();
   model->run(o.algorithm, cfg, o.algorithm_options, draws, info, progress.get());
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   if (o.predict) {
@@ -158,20 +161,29 @@ int run_sample(const SampleOptions& o) {
     info.config.push_back({"predict", "true"});
   }
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
+  const double run_wall = seconds_since_start() - run_start;
 
   // The draws are written while the summary is computed: both only read them, and writing
   // is mostly the kernel copying into the page cache (0.7 s of a 4096 x 1000 run's .nc).
   // get() rethrows a writer's error.
-  std::future<void> written = std::async(std::launch::async, [&] { write_draws(o.output, draws, info); });
+  double write_seconds = 0;
+  std::future<void> written = std::async(std::launch::async, [&] {
+    PhaseClock clock;
+    write_draws(o.output, draws, info);
+    write_seconds = clock.lap();
+  });
   SummaryReport report;
+  PhaseClock summary_clock;
   try {
     report = summarize_draws(draws, info.superchain);
   } catch (...) {
     written.wait();
     throw;
   }
+  const double summary_seconds = summary_clock.lap();
   written.get();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double end_to_end = seconds_since_start();
   const double grad_rate = info.gradient_evaluations / std::max(run_seconds, 1e-9);
 
   std::cout << "lockstep " << o.algorithm << ": model " << o.model << ", " << o.chains << " chains, "
@@ -184,13 +196,23 @@ int run_sample(const SampleOptions& o) {
   if (o.predict) print_ppc(std::cout, draws, posterior_predictive_p_values(draws));
   std::printf("Wall time: %.3f s (warmup %.3f s, sampling %.3f s)\n", wall, info.warmup_seconds,
               info.sampling_seconds);
+  // Summary and writing overlap (above): their times are each measured alone.
+  std::cout << format_end_to_end(end_to_end, {{"load", load_seconds},
+                                              {"warmup", info.warmup_seconds},
+                                              {"sampling", info.sampling_seconds},
+                                              {"other run", std::max(0.0, run_wall - run_seconds)},
+                                              {"summary", summary_seconds},
+                                              {"writing, alongside", write_seconds}})
+            << "\n";
   std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);
   if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
   if (!o.summary.empty()) {
     write_summary_json(o.summary, report, info,
                        {{"chains", o.chains}, {"warmup", o.warmup}, {"draws", o.draws},
                         {"wall_seconds", wall}, {"warmup_seconds", info.warmup_seconds},
-                        {"sampling_seconds", info.sampling_seconds},
+                        {"sampling_seconds", info.sampling_seconds}, {"end_to_end_seconds", end_to_end},
+                        {"load_seconds", load_seconds}, {"summary_seconds", summary_seconds},
+                        {"write_seconds", write_seconds},
                         {"gradient_evaluations_per_second", grad_rate}});
     std::cout << "Summary written to " << o.summary << "\n";
   }

@@ -36,6 +36,7 @@
 #include "host/core/text.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/process_clock.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
 #include "host/diagnostics/reference_posterior.hpp"
 #include "host/diagnostics/summary.hpp"
@@ -210,6 +211,7 @@ int run_study(const StudyOptions& o) {
   make_plot("plot_study.py", csv_path, o.output + "/study.svg");
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::cout << format_end_to_end(seconds_since_start(), {}) << "\n";
   return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_reader.hpp"
@@ -14,13 +15,23 @@ namespace cli {
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json) {
   if (files.empty()) throw InputError("summary: give one or more Stan CSV files");
   RunInfo info;
+  PhaseClock clock;
   const DrawSet draws = io::read_stan_csv(files, &info);
+  const double read_seconds = clock.lap();
   // Files written with --superchains carry "# superchain = k": nested R-hat is reported again.
   const SummaryReport report = summarize_draws(draws, info.superchain);
+  const double summary_seconds = clock.lap();
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
             << draws.n_draws - draws.n_warmup_saved << " draws each\n\n";
   print_summary(std::cout, report);
-  if (!summary_json.empty()) write_summary_json(summary_json, report, info, {{"chains", draws.n_chains}});
+  const double end_to_end = seconds_since_start();
+  std::cout << format_end_to_end(end_to_end, {{"reading", read_seconds}, {"summary", summary_seconds}}) << "\n";
+  if (!summary_json.empty())
+    write_summary_json(summary_json, report, info,
+                       {{"chains", draws.n_chains},
+                        {"end_to_end_seconds", end_to_end},
+                        {"read_seconds", read_seconds},
+                        {"summary_seconds", summary_seconds}});
   return 0;
 }
 

@@ -43,21 +43,28 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
   if (nested) {
     for (int id : superchain) r.superchains = std::max(r.superchains, id + 1);
   }
+  // lp__ (when present) and every parameter, summarized together: they share the threads.
   const int lp = draws.stat_index("lp__");
+  std::vector<diagnostics::Chains> quantities;
+  std::vector<std::string> names;
   if (lp >= 0) {
-    r.rows.push_back(row_of("lp__", diagnostics::summarize(post_warmup(draws, lp, true))));
-    if (nested) r.rows.back().nested_rhat = diagnostics::nested_rhat(post_warmup(draws, lp, true), superchain);
+    quantities.push_back(post_warmup(draws, lp, true));
+    names.push_back("lp__");
   }
-  std::vector<diagnostics::Summary> params(draws.n_parameters());
-  std::vector<double> nested_rhat(draws.n_parameters(), std::numeric_limits<double>::quiet_NaN());
-#pragma omp parallel for schedule(dynamic)
   for (int p = 0; p < draws.n_parameters(); ++p) {  // not the posterior predictive draws
-    params[p] = diagnostics::summarize(post_warmup(draws, p, false));
-    if (nested) nested_rhat[p] = diagnostics::nested_rhat(post_warmup(draws, p, false), superchain);
+    quantities.push_back(post_warmup(draws, p, false));
+    names.push_back(draws.names[p]);
   }
-  for (std::size_t p = 0; p < params.size(); ++p) {
-    r.rows.push_back(row_of(draws.names[p], params[p]));
-    r.rows.back().nested_rhat = nested_rhat[p];
+  const std::vector<diagnostics::Summary> summaries = diagnostics::summarize_many(quantities);
+  std::vector<double> nested_rhat(quantities.size(), std::numeric_limits<double>::quiet_NaN());
+  if (nested) {
+#pragma omp parallel for schedule(dynamic)
+    for (int q = 0; q < static_cast<int>(quantities.size()); ++q)
+      nested_rhat[q] = diagnostics::nested_rhat(quantities[q], superchain);
+  }
+  for (std::size_t q = 0; q < quantities.size(); ++q) {
+    r.rows.push_back(row_of(names[q], summaries[q]));
+    r.rows.back().nested_rhat = nested_rhat[q];
   }
 
   const int div = draws.stat_index("divergent__");

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "host/diagnostics/special_functions.hpp"
 #include "models/contract/input_error.hpp"
@@ -29,9 +33,39 @@ inline double rounded(double v) {
   return t;
 }
 
+// One quantity with at least this many draws is analysed with every thread when the caller is
+// not already parallel (over quantities).
+constexpr std::size_t kParallelDraws = std::size_t{1} << 16;
+
+bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
 // NaN-propagating min/max (R's semantics; Python's min/max depend on argument order).
 inline double nan_min(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b); }
 inline double nan_max(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::max(a, b); }
+
+// Calls f(j0, std::integral_constant<int, G>) for the chains j0..j0+G-1 of 0..K-1, in groups
+// of kChainGroup and a last smaller group: loops over G chains at once run G independent
+// dependency chains of additions, which is what bounds a per-chain sum's speed. Outside an
+// OpenMP parallel region (one quantity analysed by all threads) the groups are spread over
+// the threads; f writes only its own chains' results, which the caller combines in chain
+// order, so the bits never depend on the thread count.
+constexpr int kChainGroup = 4;
+template <class F>
+void for_chain_groups(int K, std::size_t draws_per_chain, F f) {
+  const int groups = K / kChainGroup;
+  const bool parallel = !in_parallel_region() && static_cast<std::size_t>(K) * draws_per_chain >= kParallelDraws;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int g = 0; g < groups; ++g) f(g * kChainGroup, std::integral_constant<int, kChainGroup>{});
+  int j = groups * kChainGroup;
+  for (; j + 2 <= K; j += 2) f(j, std::integral_constant<int, 2>{});
+  for (; j < K; ++j) f(j, std::integral_constant<int, 1>{});
+}
 
 }  // namespace
 
@@ -60,19 +94,48 @@ Analyzer::Analyzer(const Chains& x, Workspace& ws) : ws_(ws) {
       std::copy(x.chain[c], x.chain[c] + N_, ws_.flat.data() + static_cast<std::size_t>(c) * N_);
     flat_ = ws_.flat.data();
   }
+  // Per chain (kChainGroup at a time, each in draw order): its sum, range and flags; then
+  // combined in chain order.
+  ws_.chain_sums.resize(M_);
+  ws_.chain_lo.resize(M_);
+  ws_.chain_hi.resize(M_);
+  ws_.chain_flags.resize(M_);
+  for_chain_groups(M_, static_cast<std::size_t>(N_), [&](int c0, auto group) {
+    constexpr int G = decltype(group)::value;
+    const double* src[G];
+    double chain_sum[G], lo[G], hi[G];
+    bool nan[G], finite[G];
+    for (int u = 0; u < G; ++u) {
+      src[u] = flat_ + static_cast<std::size_t>(c0 + u) * N_;
+      chain_sum[u] = 0.0;
+      lo[u] = HUGE_VAL;
+      hi[u] = -HUGE_VAL;
+      nan[u] = false;
+      finite[u] = true;
+    }
+    for (int i = 0; i < N_; ++i)
+      for (int u = 0; u < G; ++u) {
+        const double v = src[u][i];
+        chain_sum[u] += v;
+        nan[u] = nan[u] || std::isnan(v);
+        finite[u] = finite[u] && std::isfinite(v);
+        lo[u] = std::min(lo[u], v);
+        hi[u] = std::max(hi[u], v);
+      }
+    for (int u = 0; u < G; ++u) {
+      ws_.chain_sums[c0 + u] = chain_sum[u];
+      ws_.chain_lo[c0 + u] = lo[u];
+      ws_.chain_hi[c0 + u] = hi[u];
+      ws_.chain_flags[c0 + u] = static_cast<unsigned char>((nan[u] ? 1 : 0) | (finite[u] ? 0 : 2));
+    }
+  });
   double sum = 0.0, lo = HUGE_VAL, hi = -HUGE_VAL;
   for (int c = 0; c < M_; ++c) {
-    const double* src = flat_ + static_cast<std::size_t>(c) * N_;
-    double chain_sum = 0.0;
-    for (int i = 0; i < N_; ++i) {
-      const double v = src[i];
-      chain_sum += v;
-      if (std::isnan(v)) any_nan_ = true;
-      if (!std::isfinite(v)) finite_ = false;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
-    sum += chain_sum;
+    sum += ws_.chain_sums[c];
+    lo = std::min(lo, ws_.chain_lo[c]);
+    hi = std::max(hi, ws_.chain_hi[c]);
+    any_nan_ = any_nan_ || (ws_.chain_flags[c] & 1) != 0;
+    finite_ = finite_ && (ws_.chain_flags[c] & 2) == 0;
   }
   if (S_full_ == 0) {
     mean_ = sd_ = kNaN;
@@ -152,20 +215,30 @@ double Analyzer::split_rhat(F value) {
   const int K = 2 * M_, n = half_;
   ws_.chain_means.resize(K);
   ws_.chain_vars.resize(K);
-  for (int j = 0; j < K; ++j) {
-    const std::size_t start =
-        static_cast<std::size_t>(j / 2) * N_ + (j % 2 == 0 ? 0 : static_cast<std::size_t>(N_ - n));
-    double s = 0.0;
-    for (int i = 0; i < n; ++i) s += value(start + i);
-    const double m = s / n;
-    double ss = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double d = value(start + i) - m;
-      ss += d * d;
+  // Split chains kChainGroup at a time: each chain's sums run over its draws in order (the
+  // same bits as one chain after the other), the interleaving only overlaps their latencies.
+  for_chain_groups(K, static_cast<std::size_t>(n), [&](int j0, auto group) {
+    constexpr int G = decltype(group)::value;
+    std::size_t start[G];
+    double s[G], ss[G], m[G];
+    for (int u = 0; u < G; ++u) {
+      start[u] = split_start(j0 + u);
+      s[u] = 0.0;
+      ss[u] = 0.0;
     }
-    ws_.chain_means[j] = m;
-    ws_.chain_vars[j] = ss / (n - 1);
-  }
+    for (int i = 0; i < n; ++i)
+      for (int u = 0; u < G; ++u) s[u] += value(start[u] + i);
+    for (int u = 0; u < G; ++u) m[u] = s[u] / n;
+    for (int i = 0; i < n; ++i)
+      for (int u = 0; u < G; ++u) {
+        const double d = value(start[u] + i) - m[u];
+        ss[u] += d * d;
+      }
+    for (int u = 0; u < G; ++u) {
+      ws_.chain_means[j0 + u] = m[u];
+      ws_.chain_vars[j0 + u] = ss[u] / (n - 1);
+    }
+  });
   double mm = 0.0, w = 0.0;
   for (int j = 0; j < K; ++j) {
     mm += ws_.chain_means[j];
@@ -186,28 +259,53 @@ double Analyzer::split_ess(F value) {
   std::vector<double>& series = ws_.sort_scratch.b;  // free once sorted (Workspace)
   series.resize(static_cast<std::size_t>(K) * n);
   ws_.chain_means.resize(K);
+  ws_.chain_lo.resize(K);
+  ws_.chain_hi.resize(K);
+  const int first_lags = std::min(n, LagSums::kDirectBlock);
+  ws_.lag_dots.resize(static_cast<std::size_t>(K) * LagSums::kDirectBlock);
+  // Split chain j: first (j even) or last (j odd) n draws of chain j/2; kChainGroup chains at a
+  // time, each summed in draw order (split_rhat).
+  for_chain_groups(K, static_cast<std::size_t>(n), [&](int j0, auto group) {
+    constexpr int G = decltype(group)::value;
+    std::size_t start[G];
+    double* y[G];
+    double s[G], lo[G], hi[G];
+    for (int u = 0; u < G; ++u) {
+      start[u] = split_start(j0 + u);
+      y[u] = series.data() + static_cast<std::size_t>(j0 + u) * n;
+      s[u] = 0.0;
+      lo[u] = HUGE_VAL;
+      hi[u] = -HUGE_VAL;
+    }
+    for (int i = 0; i < n; ++i)
+      for (int u = 0; u < G; ++u) {
+        const double v = value(start[u] + i);
+        y[u][i] = v;
+        s[u] += v;
+        lo[u] = std::min(lo[u], v);
+        hi[u] = std::max(hi[u], v);
+      }
+    for (int u = 0; u < G; ++u) {
+      const double m = s[u] / n;
+      for (int i = 0; i < n; ++i) y[u][i] -= m;
+      ws_.chain_means[j0 + u] = m;
+      ws_.chain_lo[j0 + u] = lo[u];
+      ws_.chain_hi[j0 + u] = hi[u];
+      // The first block of lag products while the chain is in cache (LagSums::set_first_block).
+      double* dots = ws_.lag_dots.data() + static_cast<std::size_t>(j0 + u) * LagSums::kDirectBlock;
+      for (int t = 0; t < first_lags; ++t) dots[t] = LagSums::dot_lag(y[u], n, t);
+    }
+  });
   double lo = HUGE_VAL, hi = -HUGE_VAL;
   for (int j = 0; j < K; ++j) {
-    // Split chain j: first (j even) or last (j odd) n draws of chain j/2.
-    const std::size_t start =
-        static_cast<std::size_t>(j / 2) * N_ + (j % 2 == 0 ? 0 : static_cast<std::size_t>(N_ - n));
-    double* y = series.data() + static_cast<std::size_t>(j) * n;
-    double s = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const double v = value(start + i);
-      y[i] = v;
-      s += v;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
-    const double m = s / n;
-    for (int i = 0; i < n; ++i) y[i] -= m;
-    ws_.chain_means[j] = m;
+    lo = std::min(lo, ws_.chain_lo[j]);
+    hi = std::max(hi, ws_.chain_hi[j]);
   }
   const double S = static_cast<double>(S_split_);
   if (hi - lo < kArvizResolution) return S;
   LagSums& lags = ws_.lags;
   lags.reset(series.data(), K, n);
+  lags.set_first_block(ws_.lag_dots.data());
   // γ̄_t: the mean over split chains of the biased autocovariance at lag t.
   auto acov = [&lags, K](int t) { return lags.at(t) / K; };
 
@@ -271,18 +369,15 @@ const double* Analyzer::bulk_scores() {
 
 double Analyzer::folded_rhat() {
   ensure_sorted();
-  // Fold around the median of ALL draws (posterior, az.summary), then split and rank.
-  const std::vector<double>& s = ws_.sorted;
-  const double median = 0.5 * (s[(S_full_ - 1) / 2] + s[S_full_ / 2]);
-  // The folded values overwrite the bulk scores (Workspace): compute them again if asked.
-  z_is_bulk_ = false;
-  fold_sorted(s.data(), ws_.sorted_pos.data(), S_full_, median, ws_.sort_scratch.a, ws_.tmp_pos);
-  const double* v;
-  const std::uint32_t* p;
-  split_subset(ws_.sort_scratch.a, ws_.tmp_pos, v, p);
-  // All folded draws equal (e.g. chains constant at two values): the scores are constant and
-  // R̂ is 0/0, NaN (ArviZ), NA (posterior).
-  if (v[0] == v[S_split_ - 1]) return kNaN;
+  // Fold around the median of ALL draws (posterior, az.summary), then split and rank. The
+  // folded draws are never stored: the merge of fold_sorted (same comparisons, same order)
+  // streams them in ascending order, the split subset drops each chain's middle draw for odd
+  // N, and ties are grouped as in for_each_normal_score, so every score is the same and is
+  // added to its split chain's sums in the same order as sorting, folding and ranking would.
+  const std::vector<double>& sv = ws_.sorted;
+  const std::uint32_t* sp = ws_.sorted_pos.data();
+  const std::size_t S = S_full_;
+  const double median = 0.5 * (sv[(S - 1) / 2] + sv[S / 2]);
   const int K = 2 * M_, n = half_, N = N_;
   ws_.chain_means.resize(K);
   ws_.chain_sums.assign(K, 0.0);
@@ -290,15 +385,61 @@ double Analyzer::folded_rhat() {
   double* s1 = ws_.chain_sums.data();
   double* s2 = ws_.chain_sq_sums.data();
   const double inv_N = 1.0 / N;
+  const std::vector<double>& table = ws_.scores.table(S_split_);
   // Position → split chain: chain c = ⌊pos/N⌋ (exact: (pos + ½)/N is ≥ ½/N from an integer and
   // its rounding error is below pos·2^-53), second half when the draw index ≥ N − n.
-  for_each_normal_score(v, p, S_split_, ws_.scores, [=](std::uint32_t pos, double z) {
+  auto add = [=](std::uint32_t pos, double z) {
     const std::uint32_t c = static_cast<std::uint32_t>((pos + 0.5) * inv_N);
     const std::uint32_t i = pos - c * static_cast<std::uint32_t>(N);
     const std::uint32_t j = 2 * c + (i >= static_cast<std::uint32_t>(N - n) ? 1 : 0);
     s1[j] += z;
     s2[j] += z * z;
-  });
+  };
+  std::vector<std::uint32_t>& group = ws_.tmp_pos;  // positions of the current tie group
+  group.clear();
+  double group_value = 0, first = 0, last = 0;
+  std::size_t rank0 = 0;  // 0-based rank of the group's first draw among the split subset
+  auto flush = [&]() {
+    const std::size_t g = group.size();
+    if (g == 1) {
+      add(group[0], table[rank0]);
+    } else {
+      // Ranks rank0+1..rank0+g (1-based) share their average.
+      const double z = NormalScores::score(0.5 * static_cast<double>(rank0 + 1 + (rank0 + g)), S_split_);
+      for (std::uint32_t pos : group) add(pos, z);
+    }
+    rank0 += g;
+    group.clear();
+  };
+  const bool odd = N % 2 != 0;
+  const std::uint32_t Nu = static_cast<std::uint32_t>(N), mid = static_cast<std::uint32_t>(half_);
+  // values[0..split) < m ≤ values[split..S): fold_sorted's merge.
+  const std::size_t split = static_cast<std::size_t>(std::lower_bound(sv.begin(), sv.end(), median) - sv.begin());
+  std::size_t lo = split, hi = split;
+  for (std::size_t k = 0; k < S; ++k) {
+    const std::size_t il = lo > 0 ? lo - 1 : 0, ih = hi < S ? hi : S - 1;
+    const double fl = lo > 0 ? std::fabs(sv[il] - median) : HUGE_VAL;
+    const double fh = hi < S ? std::fabs(sv[ih] - median) : HUGE_VAL;
+    const bool take_hi = hi < S && (lo == 0 || fh <= fl);
+    const double v = take_hi ? fh : fl;
+    const std::uint32_t pos = take_hi ? sp[ih] : sp[il];
+    hi += take_hi ? 1 : 0;
+    lo -= take_hi ? 0 : 1;
+    if (odd && pos % Nu == mid) continue;
+    if (group.empty()) {
+      if (rank0 == 0) first = v;
+      group_value = v;
+    } else if (v != group_value) {
+      flush();
+      group_value = v;
+    }
+    group.push_back(pos);
+    last = v;
+  }
+  flush();
+  // All folded draws equal (e.g. chains constant at two values): the scores are constant and
+  // R̂ is 0/0, NaN (ArviZ), NA (posterior).
+  if (first == last) return kNaN;
   // Split R̂ from per-chain sums: var_j = (Σz² − n·m_j²)/(n − 1). The scores are O(1) with
   // means near 0, so the one-pass variance loses nothing noticeable (~1e-15 relative).
   double mm = 0.0, w = 0.0;

@@ -6,8 +6,10 @@
 // indicators. Each ESS is one pass that writes the 2M centred split chains, then Geyer's
 // sequences reading lag sums on demand (LagSums: direct for small lags, FFT beyond). Buffers live in a Workspace that a
 // thread reuses across quantities, so summarizing many parameters allocates once per thread.
-// Single-threaded and with fixed summation orders: the result of a quantity never depends on
-// which thread or how many threads computed it.
+// Fixed summation orders: the result of a quantity never depends on which thread or how many
+// threads computed it. Called outside an OpenMP parallel region, the per-chain passes and the
+// lag sums of one quantity use every thread (each chain's sums still run in draw order and
+// are combined in chain order); inside one (quantities in parallel) everything is serial.
 #include <cstdint>
 #include <vector>
 
@@ -19,17 +21,20 @@ namespace lockstep::diagnostics::detail {
 
 struct Workspace {
   // Memory: with S draws of one quantity, the large buffers are sorted (8S bytes), sorted_pos
-  // (4S), the two sort buffers (2 x 8S) and tmp_pos (4S): 32S bytes (plus 12S for odd N). The
-  // sort buffers are dead once the sort is done and are reused (SortScratch):
-  //   sort_scratch.a  bulk normal scores z by position, later the folded sorted values;
+  // (4S) and the two sort buffers (2 x 8S): 28S bytes (plus 12S for odd N). The sort buffers
+  // are dead once the sort is done and are reused (SortScratch):
+  //   sort_scratch.a  bulk normal scores z by position;
   //   sort_scratch.b  the 2M centred split chains of the ESS being computed.
+  // The folded draws of the tail R̂ are streamed, never stored (Analyzer::folded_rhat).
   std::vector<double> flat;                 // pooled draws (when the chains are not contiguous)
   std::vector<double> sorted;               // all draws sorted ascending
   std::vector<std::uint32_t> sorted_pos;    // their positions
-  std::vector<std::uint32_t> tmp_pos;       // positions of the folded sorted values
+  std::vector<std::uint32_t> tmp_pos;       // positions of one tie group of folded draws
   std::vector<double> tmp_vals2;            // odd N: sorted values without the middle draws
   std::vector<std::uint32_t> tmp_pos2;
-  std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, rho;
+  std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, chain_lo, chain_hi, rho;
+  std::vector<double> lag_dots;            // [split chain][first block of lags] (split_ess)
+  std::vector<unsigned char> chain_flags;  // per chain: 1 = has NaN, 2 = has a non-finite draw
   SortScratch sort_scratch;
   NormalScores scores;
   LagSums lags;
@@ -70,6 +75,11 @@ class Analyzer {
   // R̂ of the folded draws' normal scores, accumulated per split chain (no z array written).
   double folded_rhat();
   template <class F> double split_ess(F value);
+  // Position of the first draw of split chain j: first (j even) or last (j odd) half_ draws
+  // of chain j/2.
+  std::size_t split_start(int j) const {
+    return static_cast<std::size_t>(j / 2) * N_ + (j % 2 == 0 ? 0 : static_cast<std::size_t>(N_ - half_));
+  }
 
   Workspace& ws_;
   const double* flat_ = nullptr;  // draw i of chain c at flat_[c·N + i]

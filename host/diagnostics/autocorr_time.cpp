@@ -16,16 +16,27 @@ constexpr int kSeriesBlock = 32;
 /// Centres y into out[0..n) and scales it to unit sum of squares. Returns the sum of squares
 /// of the centred series: 0 for a constant series (out is then all zero), NaN for NaN input.
 double centre_and_scale(const double* y, int n, double* out) {
-  double mean = 0;
-  for (int i = 0; i < n; ++i) mean += y[i];
-  mean /= n;
-  double ss = 0;
-  for (int i = 0; i < n; ++i) {
+  // Sums in four interleaved partial sums (a fixed order: deterministic), combined pairwise.
+  double s[4] = {0, 0, 0, 0};
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int u = 0; u < 4; ++u) s[u] += y[i + u];
+  for (; i < n; ++i) s[0] += y[i];
+  const double mean = ((s[0] + s[1]) + (s[2] + s[3])) / n;
+  double q[4] = {0, 0, 0, 0};
+  i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int u = 0; u < 4; ++u) {
+      out[i + u] = y[i + u] - mean;
+      q[u] += out[i + u] * out[i + u];
+    }
+  for (; i < n; ++i) {
     out[i] = y[i] - mean;
-    ss += out[i] * out[i];
+    q[0] += out[i] * out[i];
   }
+  const double ss = (q[0] + q[1]) + (q[2] + q[3]);
   const double scale = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
-  for (int i = 0; i < n; ++i) out[i] *= scale;
+  for (int k = 0; k < n; ++k) out[k] *= scale;
   return ss;
 }
 
@@ -78,6 +89,31 @@ int add_acf_pair(const Fft& fft, const double* y0, const double* y1, int n, doub
   return added;
 }
 
+/// Adds |Z_k|^2 (k = 0..m-1) of Z = DFT(y0 + i y1), both series centred and scaled to unit
+/// power, to acc; summed over pairs, (A_k + A_{m-k}) / 2 = sum_series |Y_k|^2 (the header).
+/// Returns how many series count: constant ones do not; one with NaN or infinite draws does,
+/// and sets `bad` (its autocorrelation is NaN).
+int add_power_pair(const Fft& fft, const double* y0, const double* y1, int n, double* re, double* im,
+                   double* acc, bool& bad) {
+  const int m = fft.size();
+  const double ss0 = centre_and_scale(y0, n, re);
+  double ss1 = 0;
+  if (y1) {
+    ss1 = centre_and_scale(y1, n, im);
+  } else {
+    for (int i = 0; i < n; ++i) im[i] = 0.0;
+  }
+  const int counted = (ss0 != 0 ? 1 : 0) + (y1 && ss1 != 0 ? 1 : 0);
+  if (!std::isfinite(ss0) || !std::isfinite(ss1)) {
+    bad = true;
+    return counted;
+  }
+  for (int i = n; i < m; ++i) re[i] = im[i] = 0.0;
+  fft.forward_bit_reversed(re, im);  // acc is indexed by bitrev(k): integrated_time unscrambles it
+  for (int k = 0; k < m; ++k) acc[k] += re[k] * re[k] + im[k] * im[k];
+  return counted;
+}
+
 }  // namespace
 
 std::vector<double> autocorr_function(const double* x, int n) {
@@ -97,40 +133,64 @@ AutocorrTime integrated_time(const std::vector<const double*>& series, int n, co
     r.too_short = true;
     return r;
   }
-  Fft fft(next_pow2(2 * n));
+  // f = mean_k rho_k = IDFT(sum_k |Y_k|^2) / IDFT(sum_k |Y_k|^2)_0 for the series scaled to unit
+  // power (the header): one forward transform per PAIR of walkers, one inverse in all.
+  const int m = next_pow2(2 * n);
+  Fft fft(m);
   const int n_blocks = (K + kSeriesBlock - 1) / kSeriesBlock;
-  std::vector<double> partial(static_cast<std::size_t>(n_blocks) * n, 0.0);
+  std::vector<double> partial(static_cast<std::size_t>(n_blocks) * m, 0.0);
   std::vector<int> used(n_blocks, 0);
+  std::vector<char> poisoned(n_blocks, 0);
 #pragma omp parallel
   {
-    std::vector<double> re(fft.size()), im(fft.size());
+    std::vector<double> re(m), im(m);
 #pragma omp for schedule(dynamic)
     for (int b = 0; b < n_blocks; ++b) {
-      double* acc = partial.data() + static_cast<std::size_t>(b) * n;
+      double* acc = partial.data() + static_cast<std::size_t>(b) * m;
       const int end = (b + 1) * kSeriesBlock < K ? (b + 1) * kSeriesBlock : K;
-      for (int k = b * kSeriesBlock; k < end; k += 2)
-        used[b] += add_acf_pair(fft, series[k], k + 1 < end ? series[k + 1] : nullptr, n, re.data(), im.data(), acc);
+      for (int k = b * kSeriesBlock; k < end; k += 2) {
+        bool bad = false;
+        used[b] += add_power_pair(fft, series[k], k + 1 < end ? series[k + 1] : nullptr, n, re.data(), im.data(),
+                                  acc, bad);
+        if (bad) poisoned[b] = 1;
+      }
     }
   }
-  std::vector<double> f(n, 0.0);
+  // Blocks added in order (thread-count independent); then P_k = (A_k + A_{m-k}) / 2.
+  std::vector<double> sum(m, 0.0), re(m), im(m, 0.0);
   int total_used = 0;
+  bool poison = false;
   for (int b = 0; b < n_blocks; ++b) {
     total_used += used[b];
-    const double* acc = partial.data() + static_cast<std::size_t>(b) * n;
-    for (int t = 0; t < n; ++t) f[t] += acc[t];
+    poison = poison || poisoned[b] != 0;
+    const double* acc = partial.data() + static_cast<std::size_t>(b) * m;
+    for (int k = 0; k < m; ++k) sum[k] += acc[k];
   }
+  for (int k = 0; k < m; ++k) re[k] = sum[fft.bitrev(k)];
   r.constant_series = K - total_used;
   if (total_used == 0) {
     r.tau = std::numeric_limits<double>::quiet_NaN();
     r.too_short = true;
     return r;
   }
+  // A walker with NaN or infinite draws has a NaN autocorrelation, and so has the mean (emcee).
+  std::vector<double> f(n, std::numeric_limits<double>::quiet_NaN());
+  if (!poison) {
+    for (int k = 1; k < m / 2; ++k) {
+      const double p = 0.5 * (re[k] + re[m - k]);
+      re[k] = p;
+      re[m - k] = p;
+    }
+    fft.inverse(re.data(), im.data());
+    const double inv0 = 1.0 / re[0];
+    for (int t = 0; t < n; ++t) f[t] = re[t] * inv0;
+  }
   // tau(M) = 2 cumsum(f)(M) - 1 with f the mean over walkers; window: first M >= c tau(M).
   double cum = 0;
   int window = -1;
   double tau = 0;
   for (int t = 0; t < n; ++t) {
-    cum += f[t] / total_used;
+    cum += f[t];
     tau = 2.0 * cum - 1.0;
     if (!(static_cast<double>(t) < options.c * tau)) {
       window = t;

@@ -24,9 +24,15 @@
 // NaN for the whole quantity); it is left out of the average and counted in
 // `constant_series`. Only if every walker is constant is tau NaN.
 //
-// Two walkers share one complex FFT (the real series as real and imaginary parts), and the
-// walker sums run over fixed blocks of walkers added in order, so the result does not depend
-// on the number of threads.
+// Computation (one forward FFT per pair of walkers, one inverse per quantity): each walker's
+// centred series is scaled to unit power, Σ_i y_i² = 1, so its acov(0) is 1 and rho_k = acov_k;
+// the DFT is linear, so mean_k rho_k(t) = IDFT(Σ_k |Y_k|²)_t / IDFT(Σ_k |Y_k|²)_0 (the ratio
+// makes f(0) = 1 exactly; it differs from the mean of per-walker ratios by rounding only, ~1e-16
+// relative: tests/diagnostics/autocorr_time_test.cpp checks both against emcee). Two real
+// walkers share one complex transform Z = DFT(y0 + i y1), and summed over pairs
+// (|Z_k|² + |Z_{m−k}|²)/2 = |Y0_k|² + |Y1_k|², so only Σ_pairs |Z_k|² is accumulated, in the
+// transform's bit-reversed order (no permutation per walker). Walkers are summed in fixed
+// blocks added in order, so the result does not depend on the number of threads.
 #include <string>
 #include <vector>
 

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 #include <utility>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace lockstep::diagnostics {
 
@@ -74,6 +77,70 @@ void Fft::transform(double* re, double* im, bool inverse) const {
   }
 }
 
+namespace {
+
+// Stages h = 2q and q of decimation in frequency on one block of 2h points, j = j0..j1-1:
+// pairs (j, j + h), (j + q, j + h + q) with twiddles w_h^j, w_h^{j+q}, then pairs (j, j + q) in
+// both halves with w_q^j (Fft::forward_bit_reversed). A function of its own with restrict
+// parameters, so that g++ vectorizes the j loop without run-time alias checks (which this
+// build turns off).
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+void radix4_dif_block(double* __restrict r0, double* __restrict i0, double* __restrict r1, double* __restrict i1,
+                      double* __restrict r2, double* __restrict i2, double* __restrict r3, double* __restrict i3,
+                      const double* __restrict w1r, const double* __restrict w1i, const double* __restrict w3r,
+                      const double* __restrict w3i, const double* __restrict w2r, const double* __restrict w2i,
+                      int q) {
+  for (int j = 0; j < q; ++j) {
+    const double a0r = r0[j] + r2[j], a0i = i0[j] + i2[j];
+    const double d0r = r0[j] - r2[j], d0i = i0[j] - i2[j];
+    const double a1r = r1[j] + r3[j], a1i = i1[j] + i3[j];
+    const double d1r = r1[j] - r3[j], d1i = i1[j] - i3[j];
+    const double b0r = d0r * w1r[j] - d0i * w1i[j], b0i = d0r * w1i[j] + d0i * w1r[j];
+    const double b1r = d1r * w3r[j] - d1i * w3i[j], b1i = d1r * w3i[j] + d1i * w3r[j];
+    const double e0r = a0r - a1r, e0i = a0i - a1i;
+    const double e1r = b0r - b1r, e1i = b0i - b1i;
+    r0[j] = a0r + a1r;
+    i0[j] = a0i + a1i;
+    r1[j] = e0r * w2r[j] - e0i * w2i[j];
+    i1[j] = e0r * w2i[j] + e0i * w2r[j];
+    r2[j] = b0r + b1r;
+    i2[j] = b0i + b1i;
+    r3[j] = e1r * w2r[j] - e1i * w2i[j];
+    i3[j] = e1r * w2i[j] + e1i * w2r[j];
+  }
+}
+
+}  // namespace
+
+void Fft::forward_bit_reversed(double* re, double* im) const {
+  const int m = m_;
+  // Decimation in frequency: the stage of half-span h maps a = x_j, b = x_{j+h} (j < h in each
+  // block of 2h) to a + b, (a − b)·w_h^j with w_h^j = e^{−2πij/(2h)}. Stages h and h/2 are done
+  // in one pass over each block of 2h (four inputs, the same arithmetic as two passes), which
+  // halves the passes over memory.
+  int h = m / 2;
+  for (; h >= 2; h >>= 2) {
+    const int q = h / 2;
+    const double* w1r = tw_re_.data() + (h - 1);  // w_h^j and, at + q, w_h^{j+q}
+    const double* w1i = tw_im_.data() + (h - 1);
+    const double* w2r = tw_re_.data() + (q - 1);  // w_q^j
+    const double* w2i = tw_im_.data() + (q - 1);
+    for (int k = 0; k < m; k += 2 * h)
+      radix4_dif_block(re + k, im + k, re + k + q, im + k + q, re + k + h, im + k + h, re + k + h + q, im + k + h + q,
+                       w1r, w1i, w1r + q, w1i + q, w2r, w2i, q);
+  }
+  if (h == 1) {
+    // An odd number of stages: the last, of half-span 1 (twiddle 1), alone.
+    for (int k = 0; k + 1 < m; k += 2) {
+      const double ar = re[k], ai = im[k], br = re[k + 1], bi = im[k + 1];
+      re[k] = ar + br; im[k] = ai + bi;
+      re[k + 1] = ar - br; im[k + 1] = ai - bi;
+    }
+  }
+}
+
 void AutocovarianceSum::reset(int n) {
   n_ = n;
   const int m = next_pow2(2 * n);
@@ -110,9 +177,22 @@ void AutocovarianceSum::finish(std::vector<double>& out) {
 }
 
 namespace {
+// Series × length from which one LagSums block uses every thread (outside a parallel region).
+constexpr std::size_t kParallelLagDraws = std::size_t{1} << 16;
+
+bool in_parallel_region() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
 // Σ_{i < n − s} y_i y_{i+s} with 8 interleaved partial sums (a fixed order, so deterministic;
 // the fixed-width inner loop is what lets the compiler use one vector FMA per step).
-inline double dot_lag(const double* y, int n, int s) {
+double LagSums::dot_lag(const double* y, int n, int s) {
   const int len = n - s;
   const double* w = y + s;
   double p[8] = {};
@@ -123,7 +203,15 @@ inline double dot_lag(const double* y, int n, int s) {
   for (; i < len; ++i) dot += y[i] * w[i];
   return dot;
 }
-}  // namespace
+
+void LagSums::set_first_block(const double* dots) {
+  const int hi = std::min(n_, kDirectBlock);
+  double total[kDirectBlock] = {};
+  for (int j = 0; j < K_; ++j)
+    for (int s = 0; s < hi; ++s) total[s] += dots[static_cast<std::size_t>(j) * kDirectBlock + s];
+  for (int s = 0; s < hi; ++s) sums_[s] = total[s] / n_;
+  computed_ = hi;
+}
 
 void LagSums::reset(const double* data, int K, int n, bool force_fft) {
   data_ = data;
@@ -156,9 +244,23 @@ void LagSums::extend(int t) {
   while (computed_ <= t) {
     const int lo = computed_, hi = std::min(n, computed_ + kDirectBlock);
     double total[kDirectBlock] = {};
-    for (int j = 0; j < K_; ++j) {
-      const double* y = data_ + static_cast<std::size_t>(j) * n;
-      for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
+    if (!in_parallel_region() && static_cast<std::size_t>(K_) * n >= kParallelLagDraws) {
+      // Every thread computes the dot products of its series; they are added in series order
+      // below, exactly as the serial loop adds them.
+      chain_dots_.resize(static_cast<std::size_t>(K_) * kDirectBlock);
+      double* dots = chain_dots_.data();
+#pragma omp parallel for schedule(static)
+      for (int j = 0; j < K_; ++j) {
+        const double* y = data_ + static_cast<std::size_t>(j) * n;
+        for (int s = lo; s < hi; ++s) dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)] = dot_lag(y, n, s);
+      }
+      for (int j = 0; j < K_; ++j)
+        for (int s = lo; s < hi; ++s) total[s - lo] += dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)];
+    } else {
+      for (int j = 0; j < K_; ++j) {
+        const double* y = data_ + static_cast<std::size_t>(j) * n;
+        for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
+      }
     }
     for (int s = lo; s < hi; ++s) sums_[s] = total[s - lo] / n;
     computed_ = hi;

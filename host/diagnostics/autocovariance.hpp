@@ -15,7 +15,9 @@
 // negative number): it computes the lag sums directly in blocks of kDirectBlock lags while
 // t < kDirectMaxLag (O(K·n) per block, vectorized, cache-resident per series) and switches to
 // the FFT above (O(K·m log m) once, whatever the lag). Both give the same numbers up to
-// rounding (tested); the direct path is ~10x cheaper when chains mix well.
+// rounding (tested); the direct path is ~10x cheaper when chains mix well. Outside an OpenMP
+// parallel region a direct block spreads its series over the threads and adds their dot
+// products in series order: the same bits whatever the thread count.
 //
 // Fft is a plain iterative radix-2 complex FFT (Cooley–Tukey, decimation in time) on split
 // real/imaginary arrays with per-stage contiguous twiddles, so the inner loops vectorize.
@@ -34,6 +36,12 @@ class Fft {
   int size() const { return m_; }
   void forward(double* re, double* im) const { transform(re, im, false); }
   void inverse(double* re, double* im) const { transform(re, im, true); }
+  /// The forward transform in bit-reversed order, X_k at index bitrev(k) (decimation in
+  /// frequency, Gentleman–Sande: no permutation pass), for sums over k that do not care where
+  /// each X_k lies, such as power spectra added over many series.
+  void forward_bit_reversed(double* re, double* im) const;
+  /// The bit-reversal permutation of the size: X_k of forward_bit_reversed is at bitrev(k).
+  int bitrev(int k) const { return bitrev_[k]; }
 
  private:
   void transform(double* re, double* im, bool inverse) const;
@@ -70,6 +78,13 @@ class LagSums {
   static constexpr int kDirectMaxLag = 64;  // beyond this, one FFT computes every lag
   /// data must stay valid until the next reset. force_fft computes everything by FFT.
   void reset(const double* data, int K, int n, bool force_fft = false);
+  /// Σ_i y_i y_{i+s} of one series (i < n − s), the direct path's dot product, with its fixed
+  /// order of 8 interleaved partial sums. Out of line: whoever calls it gets the same bits.
+  static double dot_lag(const double* y, int n, int s);
+  /// After reset: the first block of lags (0..kDirectBlock−1, fewer if n is smaller) from
+  /// dots[j·kDirectBlock + s] = dot_lag(series j, n, s), computed by the caller while series j
+  /// was in cache; added in series order, as extend() would.
+  void set_first_block(const double* dots);
   /// Σ_series γ̂_t for 0 ≤ t < n.
   double at(int t) {
     if (t >= computed_) extend(t);
@@ -83,7 +98,7 @@ class LagSums {
   const double* data_ = nullptr;
   int K_ = 0, n_ = 0, computed_ = 0;
   bool used_fft_ = false;
-  std::vector<double> sums_, fft_out_;
+  std::vector<double> sums_, fft_out_, chain_dots_;
   AutocovarianceSum fft_;
 };
 

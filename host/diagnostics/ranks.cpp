@@ -24,6 +24,14 @@ inline std::uint64_t order_key(double x) {
   return (u & kSignBit) ? ~u : (u | kSignBit);
 }
 
+// Inverse of order_key.
+inline double order_value(std::uint64_t k) {
+  const std::uint64_t u = (k & kSignBit) ? (k & ~kSignBit) : ~k;
+  double x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
 // Order-preserving 32-bit key of the value rounded to float (rounding is monotone, so
 // x ≤ y implies key32(x) ≤ key32(y); distinct doubles may share a key and are then ordered
 // exactly in a fix-up pass).
@@ -34,10 +42,8 @@ inline std::uint32_t order_key32(double x) {
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-constexpr int kDigitBits = 11;
-constexpr int kBuckets = 1 << kDigitBits;
-constexpr int kPasses = 3;            // the 32 key bits: 11 + 11 + 10
-constexpr std::size_t kSmall = 1024;  // below this a comparison sort is cheaper
+constexpr std::uint32_t kTopBuckets = 1u << 16;  // most buckets of the first (MSD) pass
+constexpr std::size_t kSmall = 1024;             // below this a comparison sort is cheaper
 
 // The radix words live bit for bit in double buffers (see SortScratch); memcpy compiles to a move.
 inline std::uint64_t load_word(const double* p) {
@@ -67,79 +73,169 @@ bool in_parallel_region() {
 
 }  // namespace
 
+namespace {
+
+// Orders run[0..n) of positions exactly by (order_key(x[pos]), pos): a stable sort of a run
+// that is already in position order. Typical runs hold 2-3 draws: insertion sort, no buffer.
+void exact_sort_run(const double* x, std::uint32_t* run, std::size_t n) {
+  auto exact_less = [x](std::uint32_t a, std::uint32_t b) { return order_key(x[a]) < order_key(x[b]); };
+  if (n <= 32) {
+    for (std::size_t k = 1; k < n; ++k) {
+      const std::uint32_t p = run[k];
+      std::size_t m = k;
+      for (; m > 0 && exact_less(p, run[m - 1]); --m) run[m] = run[m - 1];
+      run[m] = p;
+    }
+  } else {
+    std::stable_sort(run, run + n, exact_less);
+  }
+}
+
+// Stable insertion sort of the pairs (values, positions)[0..n) by the exact key.
+void insertion_sort_pairs(double* values, std::uint32_t* positions, std::size_t n) {
+  for (std::size_t k = 1; k < n; ++k) {
+    const double v = values[k];
+    const std::uint32_t p = positions[k];
+    const std::uint64_t key = order_key(v);
+    std::size_t m = k;
+    for (; m > 0 && key < order_key(values[m - 1]); --m) {
+      values[m] = values[m - 1];
+      positions[m] = positions[m - 1];
+    }
+    values[m] = v;
+    positions[m] = p;
+  }
+}
+
+// Fix-up of values/positions[0..n) sorted by key32 (ties in position order): runs of distinct
+// doubles sharing a float key are ordered exactly (stable, so equal doubles keep position
+// order). Reads only the bucket's own pairs.
+void fix_up_runs(double* values, std::uint32_t* positions, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint32_t k32 = order_key32(values[i]);
+    std::size_t j = i + 1;
+    bool sorted = true;
+    while (j < n && order_key32(values[j]) == k32) {
+      sorted = sorted && !(order_key(values[j]) < order_key(values[j - 1]));
+      ++j;
+    }
+    if (!sorted) {
+      if (j - i <= 32) {
+        insertion_sort_pairs(values + i, positions + i, j - i);
+      } else {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> run(j - i);
+        for (std::size_t k = i; k < j; ++k) run[k - i] = {order_key(values[k]), positions[k]};
+        std::stable_sort(run.begin(), run.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (std::size_t k = i; k < j; ++k) {
+          values[k] = order_value(run[k - i].first);
+          positions[k] = run[k - i].second;
+        }
+      }
+    }
+    i = j;
+  }
+}
+
+// Sorts one bucket of the first (MSD) pass, values/positions[0..n), whose keys
+// key32 − kmin agree above bit `low_bits`: a stable LSD radix sort of the low bits in
+// passes of at most 8 bits on words (digit << 32 | local index), cache-resident for the
+// bucket sizes the first pass leaves; then the permutation is applied and the runs fixed up.
+// a, b: scratch of n words each.
+void sort_bucket(double* values, std::uint32_t* positions, std::size_t n, std::uint32_t kmin,
+                 int low_bits, double* a, double* b) {
+  if (n < 2) return;
+  if (n <= 32) {
+    insertion_sort_pairs(values, positions, n);  // few draws
+    return;
+  }
+  if (low_bits == 0) {
+    // One float key for all: only the fix-up orders them.
+    fix_up_runs(values, positions, n);
+    return;
+  }
+  const std::uint32_t mask = low_bits >= 32 ? 0xffffffffu : ((1u << low_bits) - 1u);
+  for (std::size_t k = 0; k < n; ++k)
+    store_word(a + k, (static_cast<std::uint64_t>((order_key32(values[k]) - kmin) & mask) << 32) | k);
+  double* src = a;
+  double* dst = b;
+  std::size_t hist[256];
+  for (int shift = 32; shift < 32 + low_bits; shift += 8) {
+    std::fill(hist, hist + 256, std::size_t{0});
+    for (std::size_t k = 0; k < n; ++k) ++hist[(load_word(src + k) >> shift) & 255u];
+    if (hist[(load_word(src) >> shift) & 255u] == n) continue;  // one digit: order unchanged
+    std::size_t sum = 0;
+    for (int d = 0; d < 256; ++d) {
+      const std::size_t c = hist[d];
+      hist[d] = sum;
+      sum += c;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint64_t w = load_word(src + k);
+      store_word(dst + hist[(w >> shift) & 255u]++, w);
+    }
+    std::swap(src, dst);
+  }
+  // src: sorted words; dst is free. Keep the input values in dst and the input positions in
+  // the high halves of src (the low halves still say which input each sorted slot takes).
+  for (std::size_t k = 0; k < n; ++k) {
+    dst[k] = values[k];
+    store_word(src + k, (static_cast<std::uint64_t>(positions[k]) << 32) | (load_word(src + k) & 0xffffffffu));
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t from = static_cast<std::size_t>(load_word(src + k) & 0xffffffffu);
+    values[k] = dst[from];
+    positions[k] = static_cast<std::uint32_t>(load_word(src + from) >> 32);
+  }
+  fix_up_runs(values, positions, n);
+}
+
+}  // namespace
+
 void sort_with_positions(const double* x, std::size_t S, std::vector<double>& values,
                          std::vector<std::uint32_t>& positions, SortScratch& scratch) {
   values.resize(S);
   positions.resize(S);
-  auto exact_less = [x](std::uint32_t a, std::uint32_t b) { return order_key(x[a]) < order_key(x[b]); };
   if (S < kSmall) {
     std::iota(positions.begin(), positions.end(), 0u);
-    std::stable_sort(positions.begin(), positions.end(), exact_less);
+    exact_sort_run(x, positions.data(), S);
     for (std::size_t k = 0; k < S; ++k) values[k] = x[positions[k]];
     return;
   }
-  // Words (key32 << 32 | position), sorted by their high half with a stable LSD radix sort:
-  // 3 passes over 8-byte words, the positions travelling for free in the low half.
-  auto& words = scratch.a;
-  auto& tmp = scratch.b;
-  words.resize(S);
-  tmp.resize(S);
-  std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
+  // The result is THE order by (order_key(x), position): any stable sort by the exact key gives
+  // it. First pass (MSD): bucket b = (key32 − kmin) >> shift with shift chosen so that the
+  // keys' range fills at most kTopBuckets buckets; values and positions are scattered to their
+  // buckets in position order (stable). Each bucket is then small enough to sort in cache
+  // (sort_bucket), and its draws are read from the bucket, not gathered from all of x.
+  std::uint32_t kmin = 0xffffffffu, kmax = 0;
   for (std::size_t i = 0; i < S; ++i) {
     const std::uint32_t k = order_key32(x[i]);
-    store_word(words.data() + i, (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint32_t>(i));
-    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kDigitBits)) & (kBuckets - 1))];
+    kmin = std::min(kmin, k);
+    kmax = std::max(kmax, k);
   }
-  double* src = words.data();
-  double* dst = tmp.data();
-  for (int p = 0; p < kPasses; ++p) {
-    std::size_t* h = hist.data() + static_cast<std::size_t>(p) * kBuckets;
-    const int shift = 32 + p * kDigitBits;
-    // A digit shared by every key leaves the order unchanged: skip the pass.
-    if (h[(load_word(src) >> shift) & (kBuckets - 1)] == S) continue;
-    std::size_t sum = 0;
-    for (int b = 0; b < kBuckets; ++b) {
-      const std::size_t c = h[b];
-      h[b] = sum;
-      sum += c;
-    }
-    for (std::size_t i = 0; i < S; ++i) {
-      const std::uint64_t w = load_word(src + i);
-      store_word(dst + h[(w >> shift) & (kBuckets - 1)]++, w);
-    }
-    std::swap(src, dst);
+  int shift = 0;
+  while (((kmax - kmin) >> shift) >= kTopBuckets) ++shift;
+  const std::size_t n_buckets = static_cast<std::size_t>((kmax - kmin) >> shift) + 1;
+  std::vector<std::uint32_t>& start = scratch.start;
+  std::vector<std::uint32_t>& next = scratch.next;
+  start.assign(n_buckets + 1, 0);
+  for (std::size_t i = 0; i < S; ++i) ++start[((order_key32(x[i]) - kmin) >> shift) + 1];
+  for (std::size_t b = 0; b < n_buckets; ++b) start[b + 1] += start[b];
+  next.assign(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < S; ++i) {
+    const std::uint32_t o = next[(order_key32(x[i]) - kmin) >> shift]++;
+    values[o] = x[i];
+    positions[o] = static_cast<std::uint32_t>(i);
   }
-  for (std::size_t k = 0; k < S; ++k) {
-    positions[k] = static_cast<std::uint32_t>(load_word(src + k));
-    values[k] = x[positions[k]];
-  }
-  // Fix-up: runs sharing a float key hold distinct doubles in position order; order them
-  // exactly (stable, so equal doubles keep position order).
-  std::size_t i = 0;
-  while (i < S) {
-    std::size_t j = i + 1;
-    const std::uint64_t hi = load_word(src + i) >> 32;
-    while (j < S && (load_word(src + j) >> 32) == hi) ++j;
-    if (j - i > 1) {
-      bool sorted = true;
-      for (std::size_t k = i + 1; k < j && sorted; ++k)
-        sorted = !(order_key(values[k]) < order_key(values[k - 1]));
-      if (!sorted) {
-        if (j - i <= 32) {
-          // Typical runs hold 2-3 draws: a stable insertion sort, no temporary buffer.
-          for (std::size_t k = i + 1; k < j; ++k) {
-            const std::uint32_t p = positions[k];
-            std::size_t m = k;
-            for (; m > i && exact_less(p, positions[m - 1]); --m) positions[m] = positions[m - 1];
-            positions[m] = p;
-          }
-        } else {
-          std::stable_sort(positions.begin() + i, positions.begin() + j, exact_less);
-        }
-        for (std::size_t k = i; k < j; ++k) values[k] = x[positions[k]];
-      }
-    }
-    i = j;
+  scratch.a.resize(S);
+  scratch.b.resize(S);
+  // Buckets are disjoint ranges of every array: outside a parallel region, threads share them.
+  const long long nb = static_cast<long long>(n_buckets);
+#pragma omp parallel for schedule(dynamic, 256) if (!in_parallel_region())
+  for (long long b = 0; b < nb; ++b) {
+    const std::size_t s0 = start[b], n = start[b + 1] - s0;
+    sort_bucket(values.data() + s0, positions.data() + s0, n, kmin + static_cast<std::uint32_t>(b << shift), shift,
+                scratch.a.data() + s0, scratch.b.data() + s0);
   }
 }
 
@@ -184,16 +280,18 @@ void fold_sorted(const double* values, const std::uint32_t* positions, std::size
       static_cast<std::size_t>(std::lower_bound(values, values + S, m) - values);
   std::size_t lo = split;  // next below-median candidate is lo − 1
   std::size_t hi = split;  // next at-or-above-median candidate
+  // A merge whose choice is a select, not a branch: the two sides alternate at random when the
+  // draws are symmetric about m, and a mispredicted branch per draw would cost more than the
+  // rest of the loop. Out-of-range sides read a clamped index and are never chosen.
   for (std::size_t k = 0; k < S; ++k) {
-    const double fl = lo > 0 ? std::fabs(values[lo - 1] - m) : HUGE_VAL;
-    const double fh = hi < S ? std::fabs(values[hi] - m) : HUGE_VAL;
-    if (hi < S && (lo == 0 || fh <= fl)) {
-      folded[k] = fh;
-      folded_positions[k] = positions[hi++];
-    } else {
-      folded[k] = fl;
-      folded_positions[k] = positions[--lo];
-    }
+    const std::size_t il = lo > 0 ? lo - 1 : 0, ih = hi < S ? hi : S - 1;
+    const double fl = lo > 0 ? std::fabs(values[il] - m) : HUGE_VAL;
+    const double fh = hi < S ? std::fabs(values[ih] - m) : HUGE_VAL;
+    const bool take_hi = hi < S && (lo == 0 || fh <= fl);
+    folded[k] = take_hi ? fh : fl;
+    folded_positions[k] = take_hi ? positions[ih] : positions[il];
+    hi += take_hi ? 1 : 0;
+    lo -= take_hi ? 0 : 1;
   }
 }
 

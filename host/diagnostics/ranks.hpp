@@ -6,10 +6,12 @@
 // by the normal score z = Φ⁻¹((r − 3/8)/(S − 2·3/8 + 1)) = Φ⁻¹((r − 3/8)/(S + 1/4))
 // (Blom 1958 offsets; posterior `backtransform_ranks`, ArviZ `_backtransform_ranks`).
 //
-// The pooled draws are sorted once by an LSD radix sort (O(S), stable) of 64-bit words holding
-// an order-preserving 32-bit key of the value rounded to float in the high half and the
-// position in the low half (3 passes of 11 bits), followed by an exact fix-up of the rare runs
-// of distinct doubles that round to the same float; this is what keeps rank normalization of
+// The pooled draws are sorted once by a radix sort (O(S), stable) on an order-preserving
+// 32-bit key of the value rounded to float: a first pass scatters (value, position) pairs into
+// up to 2^16 buckets of the keys' range (MSD), then each bucket, small enough to stay in cache,
+// is sorted by the remaining key bits (LSD, 8-bit digits) and the rare runs of distinct doubles
+// that round to the same float are ordered exactly. The result is the unique order by (value,
+// position); this is what keeps rank normalization of
 // millions of draws cheap. Folded draws |θ − median| need no
 // second sort: in the sorted order, the draws below the median (read backwards) and the ones
 // at or above it (read forwards) are each already sorted by distance, so a merge orders them.
@@ -26,6 +28,7 @@ namespace lockstep::diagnostics {
 /// (one quantity of 16384 chains x 1000 draws is 16.4M draws: 131 MB per buffer).
 struct SortScratch {
   std::vector<double> a, b;
+  std::vector<std::uint32_t> start, next;  // bucket offsets of the first pass
 };
 
 /// Sort x[0..S) (no NaN) ascending: values[k] = x[positions[k]]. Stable (equal values keep

@@ -1,6 +1,9 @@
 #include "host/diagnostics/summary.hpp"
 
 #include <exception>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "host/diagnostics/analyzer.hpp"
 
@@ -32,26 +35,32 @@ Summary summarize(const Chains& x) {
   return summarize_with(x, ws);
 }
 
-std::vector<Summary> summarize_all(const DrawSet& draws, bool include_warmup) {
-  const int P = static_cast<int>(draws.names.size());
+std::vector<Summary> summarize_many(const std::vector<Chains>& quantities) {
+  const int P = static_cast<int>(quantities.size());
   std::vector<Summary> out(P);
-  std::vector<Chains> chains;
-  chains.reserve(P);
-  for (int p = 0; p < P; ++p) chains.push_back(chains_of(draws, p, include_warmup));
-  // All parameters share n_chains and n_draws, hence the number S of split draws: compute the
-  // normal-score table once, with every thread, and let the workspaces borrow it.
-  NormalScores shared_scores;
-  if (P > 0 && !chains.empty() && chains[0].n_draws >= 4)
-    shared_scores.fill_parallel(static_cast<std::size_t>(2) * chains[0].n_chains() * (chains[0].n_draws / 2));
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+#endif
+  // Quantities of one run share n_chains and n_draws, hence the number of split draws: fill
+  // the process-wide normal-score table once, with every thread, before anyone needs it.
+  if (P > 0 && quantities[0].n_draws >= 4)
+    NormalScores().fill_parallel(static_cast<std::size_t>(2) * quantities[0].n_chains() *
+                                 static_cast<std::size_t>(quantities[0].n_draws / 2));
+  if (P < threads) {
+    // Fewer quantities than threads: one at a time, each with every thread (Analyzer).
+    detail::Workspace ws;
+    for (int p = 0; p < P; ++p) out[p] = summarize_with(quantities[p], ws);
+    return out;
+  }
   std::exception_ptr error;
 #pragma omp parallel
   {
-    detail::Workspace ws;  // one per thread, reused across parameters
-    ws.scores.share(shared_scores);
+    detail::Workspace ws;  // one per thread, reused across quantities
 #pragma omp for schedule(dynamic, 1)
     for (int p = 0; p < P; ++p) {
       try {
-        out[p] = summarize_with(chains[p], ws);
+        out[p] = summarize_with(quantities[p], ws);
       } catch (...) {
 #pragma omp critical(lockstep_diagnostics_error)
         if (!error) error = std::current_exception();
@@ -60,6 +69,14 @@ std::vector<Summary> summarize_all(const DrawSet& draws, bool include_warmup) {
   }
   if (error) std::rethrow_exception(error);
   return out;
+}
+
+std::vector<Summary> summarize_all(const DrawSet& draws, bool include_warmup) {
+  const int P = static_cast<int>(draws.names.size());
+  std::vector<Chains> chains;
+  chains.reserve(P);
+  for (int p = 0; p < P; ++p) chains.push_back(chains_of(draws, p, include_warmup));
+  return summarize_many(chains);
 }
 
 }  // namespace lockstep::diagnostics

@@ -20,9 +20,15 @@ struct Summary {
 /// All Summary fields of one quantity (pools and sorts the draws once).
 Summary summarize(const Chains& x);
 
+/// Summaries of several quantities, in order. With at least as many quantities as threads,
+/// quantities run in parallel (OpenMP, dynamic schedule), each computed by one thread; with
+/// fewer, one at a time, each with every thread (detail::Analyzer). Either way every quantity's
+/// arithmetic runs in one fixed order, so the results are the bits of summarize() whatever the
+/// thread count (tests/diagnostics/summary_parallel_test.cpp).
+std::vector<Summary> summarize_many(const std::vector<Chains>& quantities);
+
 /// Summary of every parameter of a DrawSet (post-warmup draws unless include_warmup), in
-/// parameter order. Parameters run in parallel (OpenMP, dynamic schedule); each parameter is
-/// computed by one thread in a fixed order, so results do not depend on the thread count.
+/// parameter order (summarize_many).
 std::vector<Summary> summarize_all(const DrawSet& draws, bool include_warmup = false);
 
 }  // namespace lockstep::diagnostics

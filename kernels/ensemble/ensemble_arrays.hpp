@@ -42,9 +42,12 @@ struct EnsembleDrawTarget {
   int n_draws = 0;
   bool save = false;         // this step is saved
   int draw = 0;              // its draw index
+  bool chunk = false;        // a chunk buffer [k][draw][chain] of n_draws saved steps instead
 
   /// Where this step's draw of walker g, quantity (or statistic) k lives: 64-bit.
-  LS_HD Index at(int k, int g) const { return draw_offset(k, g, draw, n_chains, n_draws); }
+  LS_HD Index at(int k, int g) const {
+    return chunk ? (static_cast<Index>(k) * n_draws + draw) * n_chains + g : draw_offset(k, g, draw, n_chains, n_draws);
+  }
 };
 
 /// Column order of the ensemble's sampler statistics.

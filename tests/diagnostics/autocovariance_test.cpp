@@ -49,6 +49,23 @@ TEST(Fft, MatchesDirectDft) {
   EXPECT_THROW(ld::Fft(12), std::invalid_argument);
 }
 
+TEST(Fft, BitReversedForwardIsThePermutedForward) {
+  // Even and odd numbers of stages (radix-4 passes, then a lone radix-2 one).
+  for (int m : {1, 2, 4, 8, 32, 128, 1024, 2048}) {
+    Lcg rng{static_cast<std::uint64_t>(m) + 99};
+    std::vector<double> re(m), im(m);
+    for (int i = 0; i < m; ++i) re[i] = rng(), im[i] = rng();
+    std::vector<double> fr = re, fi = im, br = re, bi = im;
+    ld::Fft fft(m);
+    fft.forward(fr.data(), fi.data());
+    fft.forward_bit_reversed(br.data(), bi.data());
+    for (int k = 0; k < m; ++k) {
+      EXPECT_NEAR(br[fft.bitrev(k)], fr[k], 1e-13 * m) << "m " << m << " k " << k;
+      EXPECT_NEAR(bi[fft.bitrev(k)], fi[k], 1e-13 * m) << "m " << m << " k " << k;
+    }
+  }
+}
+
 // Σ_series (1/n) Σ_i y_i y_{i+t} over an odd number of series (the last one unpaired).
 TEST(AutocovarianceSum, MatchesDirectSums) {
   for (int n : {1, 2, 3, 7, 100, 257}) {

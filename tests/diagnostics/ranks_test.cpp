@@ -58,6 +58,34 @@ TEST(SortWithPositions, MatchesStableSort) {
   }
 }
 
+TEST(SortWithPositions, MatchesStableSortOnDrawLikeValues) {
+  // The shapes the first (bucket) pass meets in practice: a bell curve spread over many float
+  // keys (buckets sorted in cache), a narrow range far from zero (many doubles per float key:
+  // the exact fix-up) and heavy ties.
+  const std::size_t S = 200000;
+  std::uint64_t s = 7;
+  auto uniform = [&s]() {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return ((s >> 11) + 0.5) * 0x1.0p-53;
+  };
+  for (int shape = 0; shape < 3; ++shape) {
+    std::vector<double> x(S);
+    for (double& v : x) {
+      const double z = std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+      v = shape == 0 ? z : shape == 1 ? 1000.0 + 0x1p-30 * z : std::floor(4 * uniform());
+    }
+    std::vector<double> values;
+    std::vector<std::uint32_t> pos;
+    ld::SortScratch scratch;
+    ld::sort_with_positions(x.data(), S, values, pos, scratch);
+    std::vector<std::uint32_t> ref(S);
+    std::iota(ref.begin(), ref.end(), 0u);
+    std::stable_sort(ref.begin(), ref.end(), [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+    ASSERT_EQ(pos, ref) << "shape " << shape;
+    for (std::size_t k = 0; k < S; ++k) ASSERT_EQ(values[k], x[ref[k]]);
+  }
+}
+
 TEST(RankNormalize, AverageRanksAndBlomScores) {
   // values 3, 1, 3, 2, 3 -> ranks 4, 1, 4, 2, 4 (ties at ranks 3..5 share 4).
   const std::vector<double> x = {3, 1, 3, 2, 3};

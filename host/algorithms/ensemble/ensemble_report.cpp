@@ -4,10 +4,43 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "host/backend/tree_sum.hpp"
 
 namespace lockstep {
+namespace {
+
+/// backend::tree_sum's value, bit for bit (blocks of kTreeBlock summed in order, then the block
+/// partials in order), with the blocks' partial sums computed by all threads, four blocks at a
+/// time per thread (four independent chains of additions instead of one).
+template <class F>
+double parallel_tree_sum(std::size_t n, const F& value_at) {
+  constexpr std::size_t B = backend::kTreeBlock;
+  const std::size_t full = n / B, blocks = (n + B - 1) / B;
+  std::vector<double> partial(blocks, 0.0);
+  const long long groups = static_cast<long long>(full / 4);
+#pragma omp parallel for schedule(static) if (groups >= 16)
+  for (long long g = 0; g < groups; ++g) {
+    const std::size_t lo = static_cast<std::size_t>(g) * 4 * B;
+    double s[4] = {0, 0, 0, 0};
+    for (std::size_t i = 0; i < B; ++i)
+      for (int u = 0; u < 4; ++u) s[u] += static_cast<double>(value_at(lo + u * B + i));
+    for (int u = 0; u < 4; ++u) partial[static_cast<std::size_t>(g) * 4 + u] = s[u];
+  }
+  for (std::size_t b = static_cast<std::size_t>(groups) * 4; b < blocks; ++b) {
+    const std::size_t hi = (b + 1) * B < n ? (b + 1) * B : n;
+    double s = 0;
+    for (std::size_t i = b * B; i < hi; ++i) s += static_cast<double>(value_at(i));
+    partial[b] = s;
+  }
+  double total = 0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+}  // namespace
 
 EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, const RunInfo& info,
                                const diagnostics::AutocorrTimeOptions& options) {
@@ -33,14 +66,25 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
     tau_max = std::max(tau_max, tau);
     // mean and sd over every walker and saved draw (fixed-order sums)
     const std::size_t n = static_cast<std::size_t>(n_samples);
-    auto value = [&](std::size_t i) {
-      return draws.series(static_cast<int>(p), static_cast<int>(i / r.n_draws))[draws.n_warmup_saved + i % r.n_draws];
+    // Sample i is draw i % n_draws of chain i / n_draws. Without saved warmup the chains of a
+    // parameter lie back to back (DrawSet layout) and sample i is simply base[i]: the same
+    // values in the same tree, without two integer divisions per draw.
+    const double* base = draws.series(static_cast<int>(p), 0);
+    auto moments = [&](const auto& value) {
+      const double mean = parallel_tree_sum(n, value) / n_samples;
+      const double ss = parallel_tree_sum(n, [&](std::size_t i) {
+        const double d = value(i) - mean;
+        return d * d;
+      });
+      return std::pair<double, double>(mean, ss);
     };
-    const double mean = backend::tree_sum<double>(n, value) / n_samples;
-    const double ss = backend::tree_sum<double>(n, [&](std::size_t i) {
-      const double d = value(i) - mean;
-      return d * d;
-    });
+    const auto [mean, ss] =
+        draws.n_warmup_saved == 0
+            ? moments([base](std::size_t i) { return base[i]; })
+            : moments([&](std::size_t i) {
+                return draws.series(static_cast<int>(p), static_cast<int>(i / r.n_draws))[draws.n_warmup_saved +
+                                                                                         i % r.n_draws];
+              });
     const double sd = n > 1 ? std::sqrt(ss / (n_samples - 1)) : 0.0;
     r.mean.push_back(mean);
     r.sd.push_back(sd);
@@ -122,6 +166,10 @@ nlohmann::json ensemble_report_json(const EnsembleReport& r) {
   j["move"] = r.move;
   j["seconds"] = r.seconds;
   j["walker_updates_per_second"] = r.walker_updates_per_second;
+  j["end_to_end_seconds"] = finite(r.end_to_end_seconds);
+  j["load_seconds"] = finite(r.load_seconds);
+  j["report_seconds"] = finite(r.report_seconds);
+  j["write_seconds"] = finite(r.write_seconds);
   j["independent_samples"] = finite(r.independent_samples);
   j["acceptance_fraction"] = {{"mean", r.acceptance_mean},
                               {"min", r.acceptance_min},

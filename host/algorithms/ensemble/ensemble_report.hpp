@@ -10,6 +10,7 @@
 // The acceptance fraction of a walker is the mean of its accepted__ column over the saved
 // steps (emcee's acceptance_fraction counts every step, discarded ones included; with
 // discard 0 and thin 1 the two are identical).
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ struct EnsembleReport {
   double walker_updates_per_second = 0;              // walkers * ensembles * steps / seconds
   double independent_samples = 0;                    // walkers * draws / max_p tau_draws
   std::vector<std::string> warnings;                 // one line each
+  // Filled by the command (NaN when not measured): process start to exit, start to the
+  // sampler, this report's computation, writing the draws.
+  double end_to_end_seconds = std::numeric_limits<double>::quiet_NaN();
+  double load_seconds = std::numeric_limits<double>::quiet_NaN();
+  double report_seconds = std::numeric_limits<double>::quiet_NaN();
+  double write_seconds = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Builds the report of a finished run (draws and info from sample_ensemble with `cfg`).
@@ -55,6 +62,7 @@ std::string format_ensemble_report(const EnsembleReport& r);
 /// The report as JSON (for --summary FILE.json):
 ///   {"algorithm": "ensemble", "walkers", "ensembles", "steps", "discard", "thin", "draws",
 ///    "move", "seconds", "walker_updates_per_second", "independent_samples",
+///    "end_to_end_seconds", "load_seconds", "report_seconds", "write_seconds" (null if not measured),
 ///    "acceptance_fraction": {"mean", "min", "max", "per_walker": [...]},
 ///    "parameters": [{"name", "mean", "sd", "mcse", "tau_steps", "tau_window", "too_short"}],
 ///    "warnings": [...]}

@@ -88,6 +88,29 @@ struct EnsembleBuffers {
   }
 };
 
+/// Saved steps staged per chunk before they are copied into the DrawSet (CPU shape; 0 in the
+/// GPU shape, whose kernels write the device draw buffers directly). Written straight into the
+/// [quantity][chain][draw] layout, one saved step touches one cache line and one page per
+/// (quantity, walker): 7168 pages at 1024 walkers, far beyond the TLB, every step. Staged as
+/// [quantity][draw][walker] (EnsembleDrawTarget::chunk), a step writes one row of walkers per
+/// quantity, and each chunk reaches the DrawSet as kDrawChunk consecutive doubles per series.
+/// The draws are the same values.
+constexpr int kDrawChunk = kGpuShape ? 0 : 16;
+
+/// Copies draws first..first+count-1 of every series from a chunk buffer [q][kDrawChunk][chain]
+/// into the DrawSet's [q][chain][n_draws] (one lane per row = q × n_chains + chain).
+struct CopyDrawChunk {
+  const double* src = nullptr;
+  double* dst = nullptr;
+  int n_chains = 0, n_draws = 0, first = 0, count = 0;
+  LS_HD void operator()(int row) const {
+    const int q = row / n_chains, c = row - q * n_chains;
+    const double* from = src + static_cast<Index>(q) * kDrawChunk * n_chains + c;
+    double* to = dst + static_cast<Index>(row) * n_draws + first;
+    for (int k = 0; k < count; ++k) to[k] = from[static_cast<Index>(k) * n_chains];
+  }
+};
+
 inline std::string format_point(const std::vector<std::string>& names, const std::vector<Real>& x, int dim,
                                 int n_pad, int g) {
   std::string s;
@@ -184,10 +207,22 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   step.seed = cfg.seed;
   step.params = cfg.move_params;
   step.gamma0 = ensemble::de_gamma0(cfg.move_params, dim);
-  step.out.values = out_buf.values();
-  step.out.stats = out_buf.stats();
+  constexpr int T = ensemble_detail::kDrawChunk;
+  constexpr int kChunk = T > 0 ? T : 1;  // T, as a divisor that compiles in the GPU shape too
+  backend::DeviceVector<double> chunk_values, chunk_stats;
+  if constexpr (T > 0) {
+    chunk_values.assign(static_cast<std::size_t>(dim) * n_total * T, 0.0);
+    chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_total * T, 0.0);
+    step.out.values = backend::raw(chunk_values);
+    step.out.stats = backend::raw(chunk_stats);
+    step.out.n_draws = T;
+    step.out.chunk = true;
+  } else {
+    step.out.values = out_buf.values();
+    step.out.stats = out_buf.stats();
+    step.out.n_draws = n_saved;
+  }
   step.out.n_chains = n_total;
-  step.out.n_draws = n_saved;
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
   const int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
 
@@ -198,7 +233,8 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     step.iteration = static_cast<std::uint64_t>(t);
     step.kind = kind;
     step.out.save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
-    step.out.draw = step.out.save ? (t - cfg.discard) / cfg.thin : 0;
+    const int saved = step.out.save ? (t - cfg.discard) / cfg.thin : 0;
+    step.out.draw = T > 0 ? saved % kChunk : saved;
     for (int half = 0; half < 2; ++half) {
       step.half = half;
       if (kind == ensemble::MoveKind::kWalk && cfg.move_params.walk_helpers <= 0) {
@@ -207,6 +243,17 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
         backend::launch_lanes(cfg.ensembles, cov);
       }
       backend::launch_lanes(n_lanes, step);
+    }
+    if constexpr (T > 0) {
+      if (step.out.save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
+        const int first = saved - saved % kChunk;
+        backend::launch_lanes(dim * n_total,
+                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(), n_total,
+                                                             n_saved, first, saved - first + 1});
+        backend::launch_lanes(ensemble::kEnsembleStats * n_total,
+                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_stats), out_buf.stats(), n_total,
+                                                             n_saved, first, saved - first + 1});
+      }
     }
     if (progress && ((t + 1) % ensemble_detail::kProgressSteps == 0 || t + 1 == cfg.steps))
       progress->update(t + 1, cfg.steps, cfg.discard);
