@@ -28,7 +28,13 @@ namespace lockstep {
 namespace testing {
 namespace {
 
-constexpr bool kConfiguredGpu = LOCKSTEP_CONFIGURED_GPU_LAYOUT != 0;
+#ifndef LOCKSTEP_CONFIGURED_CUDA
+#error "CMake passes LOCKSTEP_CONFIGURED_CUDA (0 or 1) to the tests"
+#endif
+
+// The GPU's shape: asked for on the CPU, or implied by the CUDA build (whose lanes run in it on
+// the device and, with --backend cpu, on the host).
+constexpr bool kConfiguredGpu = LOCKSTEP_CONFIGURED_GPU_LAYOUT != 0 || LOCKSTEP_CONFIGURED_CUDA != 0;
 
 TEST(BuildShape, MacroFollowsTheCMakeOption) {
   EXPECT_EQ(kGpuShape, kConfiguredGpu);
