@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite in the two other build configurations CI runs, each in its own build
-# directory (after `bash scripts/test.sh`, which covers the default CPU SIMD, double build):
+# The whole test suite in two other build configurations, each in its own build directory (after
+# `bash scripts/test.sh`, which covers the default CPU SIMD, double build). CI runs `float`; the
+# GPU's shape it runs through the CUDA build's test executables on the host (scripts/gpu_box.sh).
 #
 #   build-gpu-layout  -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one chain per
 #                                               lane, NUTS's coalesced layout, no CPU-only
