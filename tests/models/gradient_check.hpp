@@ -107,7 +107,7 @@ inline ::testing::AssertionResult close_relative(double a, double b, double rel,
 inline double max_abs(const std::vector<Real>& v, int n, int stride, int offset) {
   double m = 0;
   for (int i = 0; i < n; ++i)
-    m = std::max(m, std::fabs(v[static_cast<std::size_t>(i) * stride + offset]));
+    m = std::max(m, std::fabs(static_cast<double>(v[static_cast<std::size_t>(i) * stride + offset])));
   return m;
 }
 

@@ -22,7 +22,7 @@ struct SkewedStdNormal {
   template <class V, class G>
   auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
     const auto lp = models::StdNormal().log_density_and_grad(d, q, g);
-    g[k] += eps * std::max(1.0, std::fabs(g[k]));
+    g[k] += eps * std::max(1.0, std::fabs(static_cast<double>(g[k])));
     return lp;
   }
 };

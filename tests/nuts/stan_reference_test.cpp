@@ -162,7 +162,7 @@ struct StanRecursive {
 struct HostGaussian {
   models::Gaussian model;
   models::GaussianData data;
-  std::vector<double> mu, P;
+  std::vector<Real> mu, P;  // Real, as the model reads them (float in a float build)
 };
 
 HostGaussian correlated_gaussian5() {
@@ -181,8 +181,10 @@ HostGaussian correlated_gaussian5() {
     }
   d.fields["Sigma"] = S;
   HostGaussian g;
-  g.mu = d.fields["mu"];
-  g.P = models::gaussian_detail::precision_from_covariance(d, "Sigma", S, 5);
+  const std::vector<double> mu = d.fields["mu"];
+  const std::vector<double> P = models::gaussian_detail::precision_from_covariance(d, "Sigma", S, 5);
+  g.mu.assign(mu.begin(), mu.end());
+  g.P.assign(P.begin(), P.end());
   g.data = models::GaussianData{5, g.mu.data(), g.P.data()};
   return g;
 }
