@@ -4,7 +4,10 @@
 //
 //   f(x; l, m, s, a, b) = l exp(-(m - x)^2 / (2 s^2)) + a + b x,
 //   y_n ~ N(f(x_n), y_err_n),  n = 1..N,
-//   box prior: l, m, a, b uniform on (-2, 2), s uniform on (0, 2).
+//   box prior (--set prior=mcmc, the default): l, m, a, b uniform on (-2, 2), s on (0, 2);
+//   --set prior=sbi: the sbi tutorial's BoxUniform, low (0, 0, 0, -1, 0), high (2, 1, 1, 1, 1).
+//   The option changes the box for every algorithm (NUTS, the ensemble, ABC, NPE), so they
+//   all target the same posterior.
 //
 // Parameters theta = (l, m, s, a, b), in that order everywhere (outputs, --init-ball).
 //
@@ -201,7 +204,11 @@ struct Peak {
     i.name = "peak";
     i.summary =
         "Peak plus background: y ~ N(l exp(-(x-m)^2/(2 s^2)) + a + b x, y_err); uniform box "
-        "prior, l, m, a, b in (-2, 2), s in (0, 2); supports `ensemble`";
+        "prior (prior=mcmc: l, m, a, b in (-2, 2), s in (0, 2); prior=sbi: low (0,0,0,-1,0), "
+        "high (2,1,1,1,1)); supports `ensemble`";
+    i.options = {{"prior", "mcmc",
+                  "the uniform box: mcmc (l, m, a, b in (-2, 2), s in (0, 2)) or sbi (the sbi "
+                  "tutorial's BoxUniform: low 0, 0, 0, -1, 0; high 2, 1, 1, 1, 1)"}};
     i.data_fields = {{"N", "number of points (positive integer; a CSV file gives it as its row count)"},
                      {"x", "abscissae, length N"},
                      {"y", "measurements, length N"},
@@ -224,8 +231,11 @@ struct Peak {
     out.data.y = args.upload(y);
     out.data.w = args.upload(w);
     out.data.y_err = args.upload(err);
-    const double lo[Data::kDim] = {-2, -2, 0, -2, -2};
-    const double hi[Data::kDim] = {2, 2, 2, 2, 2};
+    const bool sbi_box = args.option_choice("prior", {"mcmc", "sbi"}) == "sbi";
+    static const double kMcmcLo[Data::kDim] = {-2, -2, 0, -2, -2}, kMcmcHi[Data::kDim] = {2, 2, 2, 2, 2};
+    static const double kSbiLo[Data::kDim] = {0, 0, 0, -1, 0}, kSbiHi[Data::kDim] = {2, 1, 1, 1, 1};
+    const double* lo = sbi_box ? kSbiLo : kMcmcLo;
+    const double* hi = sbi_box ? kSbiHi : kMcmcHi;
     double log_volume = 0;
     for (int i = 0; i < Data::kDim; ++i) {
       out.data.lo[i] = static_cast<Real>(lo[i]);

@@ -282,6 +282,32 @@ TEST(Peak, LogPriorIsTheUniformBox) {
   EXPECT_EQ(model.log_prior({2.5, 0.5, 0.1, -0.1, 0.4}), -INFINITY);
 }
 
+/// --set prior=sbi: the sbi tutorial's BoxUniform for every capability (prior draws, the log
+/// prior, the unconstrained transform), and a refused value names the option.
+TEST(Peak, SbiPriorIsTheSbiTutorialsBox) {
+  auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
+  const Loaded<Peak> m = load_model<Peak>({{"prior", "sbi"}}, src.get());
+  const double lo[5] = {0, 0, 0, -1, 0}, hi[5] = {2, 1, 1, 1, 1};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(m.data.lo[i], Real(lo[i])) << "parameter " << i;
+    EXPECT_EQ(m.data.hi[i], Real(hi[i])) << "parameter " << i;
+  }
+  const AnyModelImpl<Peak> model{m};
+  EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -(std::log(2.0) * 2), testing::real_tol(1e-12));
+  EXPECT_EQ(model.log_prior({-0.5, 0.5, 0.1, -0.1, 0.4}), -INFINITY) << "l < 0 is outside the sbi box";
+  for (std::uint32_t k = 0; k < 2000; ++k) {
+    const std::vector<double> th = model.prior_draw(5, k);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_GT(th[i], lo[i]) << "draw " << k;
+      ASSERT_LT(th[i], hi[i]) << "draw " << k;
+    }
+  }
+  EXPECT_EQ(input_error_of([&] { Peak::unconstrain(m, {-0.5, 0.6, 0.2, -0.2, 0.1}); }),
+            "l: initial value -0.500000 is outside the prior box (0.000000, 2.000000)");
+  EXPECT_NE(input_error_of([&] { load_model<Peak>({{"prior", "flat"}}, src.get()); }).find("prior"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace testing_models
 }  // namespace lockstep
