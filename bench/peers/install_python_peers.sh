@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates the Python virtual environment for lockstep's Python peers (NumPyro, BlackJAX, emcee) and
+# Creates the Python virtual environment for lockstep's Python peers (NumPyro, BlackJAX, emcee, and
+# optionally PyMC and nutpie) and
 # pip-installs them from PyPI: jax[cpu], numpyro, blackjax, emcee, arviz (ArviZ supplies the one bulk-ESS
 # estimator used for every sampler, see bench/peers/py_common.py).
 #
@@ -27,8 +28,18 @@ print(", ".join(vs))
 PY
 }
 
+# PyMC and nutpie (bench/peers/pymc_nuts.py): optional; when they do not install, their runs report the
+# import error and the other peers still run.
+optional_peers() {
+  if ! "$venv/bin/python" -c "import pymc, nutpie" 2>>"$log"; then
+    "$venv/bin/python" -m pip install -q pymc nutpie >>"$log" 2>&1 \
+      && say "ok: pymc, nutpie" || say "pymc/nutpie not installed (log: $log); their runs will say so"
+  fi
+}
+
 if [[ -x "$venv/bin/python" ]] && out="$(check)"; then
   say "ok (already installed): $out"
+  optional_peers
   exit 0
 fi
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -39,3 +50,4 @@ fi
   || { say "pip install failed (log: $log)"; exit 1; }
 out="$(check)" || { say "packages installed but do not import (log: $log)"; exit 1; }
 say "ok: $out"
+optional_peers
