@@ -26,6 +26,10 @@
 // 4. Stan: bench/peers/stan_radon.R (4 chains x 1000 + 1000, 2 cores; compile time reported
 //    separately and excluded; --quick loads the model compiled earlier from bench/peers/.cache,
 //    the full run compiles it). Target: lockstep's best ESS/s >= 30x Stan's.
+// 5. PyMC and nutpie: bench/peers/pymc_nuts.py --workload radon (the same model and priors,
+//    4 chains x 1000 + 1000 on 2 cores, bench/peers/.venv from install_python_peers.sh), with the
+//    same ArviZ diagnostics and the same check of the four headline means; nutpie's numba
+//    compile and PyMC's compile are reported apart and excluded. --no-stan skips them too.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -184,6 +188,43 @@ nlohmann::json run_stan(bool cached) {
   }
 }
 
+/// PyMC's pm.sample or nutpie on the same model (bench/peers/pymc_nuts.py --diagnose): its JSON.
+nlohmann::json run_pymc_peer(const std::string& sampler) {
+  const std::string py = source_path("bench/peers/.venv/bin/python");
+  if (std::ifstream(py).fail()) return {{"error", "bench/peers/.venv missing (bash bench/peers/install_python_peers.sh)"}};
+  const std::string cmd = "cd '" + source_path("") + "' && '" + py + "' bench/peers/pymc_nuts.py --sampler " + sampler +
+                          " --workload radon --data data/radon_mn.json --chains 4 --warmup 1000 --draws 1000" +
+                          " --seed 20240601 --cores 2 --diagnose 2>/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return {{"error", "cannot start " + py}};
+  std::string last;
+  std::array<char, 1 << 16> buf{};
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), f) != nullptr)
+    if (std::string(buf.data()).find('{') != std::string::npos) last = buf.data();
+  pclose(f);
+  if (last.empty()) return {{"error", "no output from pymc_nuts.py"}};
+  try {
+    return nlohmann::json::parse(last);
+  } catch (const std::exception& e) {
+    return {{"error", std::string("unparsable output: ") + e.what()}};
+  }
+}
+
+/// The check of finish() on a peer's JSON: the headline means within 0.03 of lme4 and within
+/// 5 sqrt(mcse^2 + mcse_ref^2) of the reference run. Empty when they are.
+std::string peer_check(const nlohmann::json& j, const Point& ref_run) {
+  const nlohmann::json ref = lme4();
+  std::string why;
+  for (const char* name : kHeadline) {
+    if (!j["means"].contains(name)) return std::string("no ") + name;
+    const double m = j["means"][name].get<double>(), se = j["mcse"][name].get<double>();
+    const auto r = ref_run.est.at(name);
+    if (std::fabs(m - ref[name].get<double>()) > 0.03) why += std::string(" ") + name + " vs lme4";
+    if (std::fabs(m - r.first) > 5 * std::sqrt(se * se + r.second * r.second)) why += std::string(" ") + name + " vs reference";
+  }
+  return why;
+}
+
 std::string fmt(double x, int prec = 3) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*g", prec, x);
@@ -304,6 +345,28 @@ int main(int argc, char** argv) {
          << (s["compile_cached"].get<bool>() ? "; cached model loaded" : "") << "), its chains' own time "
          << fmt(s["stan_chain_seconds_total"].get<double>()) << " s. Best lockstep / Stan: " << fmt(best / stan_ess_s, 3)
          << "x (target 30x).\n";
+    }
+  }
+  if (stan) {  // PyMC and nutpie, same table layout
+    md << "\n| peer | chains | warmup + draws | sampling s | min ESS | ESS/s | gradients/s | max R-hat | ok | vs Stan | compile s (excluded) |\n";
+    md << "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n";
+    for (const char* peer : {"nutpie", "pymc"}) {
+      const nlohmann::json j = run_pymc_peer(peer);
+      if (j.contains("error")) {
+        md << "| " << peer << " | - | - | - | - | - | - | - | " << j["error"].get<std::string>() << " | - | - |\n";
+        continue;
+      }
+      const std::string why = peer_check(j, reference);
+      const double ess_s = j["ess_bulk_per_second"].get<double>();
+      md << "| " << peer << " " << j["versions"].value(peer, j["versions"].value("pymc", "")) << " NUTS | 4 | 1000 + 1000 | "
+         << fmt(j["sampling_seconds"].get<double>()) << " | " << fmt(j["min_ess_bulk"].get<double>(), 4) << " | "
+         << fmt(ess_s, 4) << " | " << fmt(j["grad_evals_per_second"].get<double>()) << " | "
+         << fmt(j["max_rhat"].get<double>(), 4) << " | " << (why.empty() ? "yes" : "no:" + why) << " | "
+         << (stan_ess_s > 0 ? fmt(ess_s / stan_ess_s, 3) + "x" : "-") << " | " << fmt(j["compile_seconds"].get<double>())
+         << " |\n";
+      std::fprintf(stderr, "%s: min ESS %.0f in %.2f s = %.4g ESS/s; best lockstep / %s = %.3g\n", peer,
+                   j["min_ess_bulk"].get<double>(), j["sampling_seconds"].get<double>(), ess_s, peer,
+                   ess_s > 0 ? best / ess_s : 0.0);
     }
   }
   md << "\n";

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-WORKLOADS = ("eight_schools", "gauss100_ill")
+WORKLOADS = ("eight_schools", "gauss100_ill", "radon")  # radon: PyMC/nutpie only (pymc_nuts.py)
 
 
 def workload_arguments(ap):
@@ -66,6 +66,11 @@ def load_workload(name, data_path):
         P = np.linalg.inv(Sigma)
         P = 0.5 * (P + P.T)
         return {"name": name, "N": N, "mu": mu, "P": P, "dim": N}
+    if name == "radon":  # data/radon_mn.json: log_radon ~ 1 + floor + (1 | county), bench/glmm_radon.cpp
+        return {"name": name, "N": int(d["N"]), "J": int(d["J"]),
+                "county": np.asarray(d["county_idx"], dtype=np.int64) - 1,
+                "floor": np.asarray(d["floor_measure"], dtype=np.float64),
+                "y": np.asarray(d["log_radon"], dtype=np.float64), "dim": int(d["J"]) + 4}
     raise SystemExit(f"unknown workload {name!r}; expected one of {WORKLOADS}")
 
 

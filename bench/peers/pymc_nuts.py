@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""PyMC and nutpie peers: non-centered Eight Schools or gauss100_ill with PyMC's own NUTS
+"""PyMC and nutpie peers: non-centered Eight Schools, gauss100_ill or radon with PyMC's own NUTS
 (`pm.sample`) or nutpie's Rust NUTS on the same PyMC model (numba backend).
 
 The model is the posterior lockstep samples (py_common.py): Eight Schools with posteriordb's priors,
 mu ~ N(0, 5), tau ~ HalfCauchy(5) (PyMC maps it by log, as lockstep), eta ~ N(0, 1),
 theta = mu + tau eta, y ~ N(theta, sigma); gauss100_ill as a flat x with the potential
--(x - mu)^T P (x - mu) / 2. Both samplers keep their defaults: Stan-style windowed adaptation
+-(x - mu)^T P (x - mu) / 2; radon (bench/glmm_radon.cpp, bench/peers/radon.stan) non-centered with
+b_Intercept, b_floor ~ N(0, 10), sd_county, sigma ~ half-normal(0, 1), z ~ N(0, 1),
+log_radon ~ N(b_Intercept + b_floor floor + sd_county z[county], sigma). Both samplers keep their defaults: Stan-style windowed adaptation
 (PyMC: jitter+adapt_diag; nutpie: its own diagonal mass-matrix adaptation from gradients and
 draws), target acceptance 0.8, max tree depth 10.
 
 Usage (bench/peers/.venv/bin/python):
-  pymc_nuts.py --sampler pymc|nutpie --workload eight_schools|gauss100_ill --data FILE --chains C
-               [--warmup 1000] [--draws 1000] [--seed 1] [--cores 2] [--draws-out FILE.npz]
+  pymc_nuts.py --sampler pymc|nutpie --workload eight_schools|gauss100_ill|radon --data FILE --chains C
+               [--warmup 1000] [--draws 1000] [--seed 1] [--cores 2] [--draws-out FILE.npz] [--diagnose]
+
+--diagnose adds the diagnostics of bench/peers/diagnose.py (ArviZ bulk ESS and rank R-hat of every
+output, means and MCSEs) to the JSON line, for callers without Python of their own (bench/glmm_radon).
 
 Timing. pymc: `pm.sample` as a whole (it compiles the log density, forks `--cores` worker processes,
 tunes and samples; PyMC does not time warmup apart): warmup_seconds = 0, sampling_seconds = its wall
@@ -39,7 +44,14 @@ def build_model(spec):
     import pymc as pm
 
     with pm.Model() as model:
-        if spec["name"] == "eight_schools":
+        if spec["name"] == "radon":
+            b0 = pm.Normal("b_Intercept", 0.0, 10.0)
+            b1 = pm.Normal("b_floor", 0.0, 10.0)
+            sd = pm.HalfNormal("sd_county__Intercept", 1.0)
+            sigma = pm.HalfNormal("sigma", 1.0)
+            z = pm.Normal("z", 0.0, 1.0, shape=spec["J"])
+            pm.Normal("y", b0 + b1 * spec["floor"] + sd * z[spec["county"]], sigma, observed=spec["y"])
+        elif spec["name"] == "eight_schools":
             mu = pm.Normal("mu", 0.0, 5.0)
             tau = pm.HalfCauchy("tau", 5.0)
             eta = pm.Normal("eta", 0.0, 1.0, shape=spec["J"])
@@ -69,6 +81,10 @@ def draws_of(spec, idata):
     import numpy as np
 
     post = idata.posterior
+    if spec["name"] == "radon":
+        out = {k: np.asarray(post[k]) for k in ("b_Intercept", "b_floor", "sd_county__Intercept", "sigma")}
+        out["r_county"] = out["sd_county__Intercept"][..., None] * np.asarray(post["z"])
+        return out
     if spec["name"] == "eight_schools":
         mu, tau, eta = (np.asarray(post[k]) for k in ("mu", "tau", "eta"))
         return {"mu": mu, "tau": tau, "theta": mu[..., None] + tau[..., None] * eta}
@@ -79,6 +95,7 @@ def main():
     ap = pc.workload_arguments(argparse.ArgumentParser())
     ap.add_argument("--sampler", required=True, choices=("pymc", "nutpie"))
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--diagnose", action="store_true")
     a = ap.parse_args()
     peer = a.sampler
     try:
@@ -112,8 +129,20 @@ def main():
             t2 = time.perf_counter()
             compile_seconds, sampling_seconds = t1 - t0, t2 - t1
         grads, div = total_steps(idata)
-        pc.save_draws(a.draws_out, draws_of(spec, idata))
-        pc.emit({
+        draws = draws_of(spec, idata)
+        pc.save_draws(a.draws_out, draws)
+        diag = {}
+        if a.diagnose:
+            import diagnose as dg
+
+            d = dg.diagnose(draws)
+            seconds = sampling_seconds
+            diag = {"min_ess_bulk": d["min_ess_bulk"], "min_ess_bulk_variable": d["min_ess_bulk_variable"],
+                    "max_rhat": d["max_rhat"], "means": d["means"],
+                    "mcse": {n: d["sds"][n] / max(d["ess_bulk"][n], 1.0) ** 0.5 for n in d["means"]},
+                    "ess_bulk_per_second": d["min_ess_bulk"] / seconds,
+                    "grad_evals_per_second": grads / seconds}
+        pc.emit({**diag,
             "peer": peer, "algorithm": "nuts", "versions": versions,
             "workload": a.workload, "chains": a.chains, "warmup": a.warmup, "draws": a.draws, "seed": a.seed,
             "cores": a.cores, "setup_seconds": setup_seconds, "compile_seconds": compile_seconds,
