@@ -132,6 +132,28 @@ TEST(Gaussian, Gauss100IllConditioned) {
   expect_block_matches_scalar<8>(m.model, m.data, 24);
 }
 
+/// N = 13: the one-chain SIMD product (models/gaussian.hpp dense_simd) with a SIMD chunk, a
+/// column tail (13 = 8 + 5) and rows left over after the blocks of four (13 = 3 x 4 + 1); the
+/// Dense evaluation is checked against finite differences, against an independent solve and
+/// against the Strided (scalar) evaluation.
+TEST(Gaussian, OneChainSimdPathCoversChunksTailsAndLeftoverRows) {
+  const int n = 13;
+  std::string mu = "[", sigma = "[";
+  for (int i = 0; i < n; ++i) {
+    mu += (i ? "," : "") + std::to_string(0.1 * i - 0.5);
+    sigma += std::string(i ? "," : "") + "[";
+    for (int j = 0; j < n; ++j) sigma += std::string(j ? "," : "") + (i == j ? "2.0" : std::to_string(0.3 / (1 + std::abs(i - j))));
+    sigma += "]";
+  }
+  const std::string path = write_temp_file("gauss13.json", "{\"N\": 13, \"mu\": " + mu + "], \"Sigma\": " + sigma + "]}");
+  auto data = load_json_data(path);
+  auto m = load_model<Gaussian>({}, data.get());
+  ASSERT_EQ(m.model.dim(m.data), n);
+  expect_gradients_match(m.model, m.data, standard_points(n, 31));
+  expect_log_density_differences(m.model, m.data, ref_from(*data), standard_points(n, 32), testing::real_tol(1e-12));
+  expect_block_matches_scalar<8>(m.model, m.data, 33);
+}
+
 TEST(Gaussian, Gauss100IllHasTheAdvertisedSpectrum) {
   // The Rayleigh quotient x^T Sigma x / x^T x lies in [1e-2, 1e2] for every x, and the
   // power method along P reaches the top of the spectrum of P (1 / lambda_min = 100).

@@ -79,8 +79,10 @@ struct StanRecursive {
 
   bool build_tree(int d, Vec& ps_beg, Vec& ps_end, Vec& rho, Vec& p_beg, Vec& p_end, double sign, double& lsw) {
     if (d == 0) {
-      z.logp = hmc::leapfrog_step(model, data, dim, Dense<Real>{z.q.data()}, Dense<Real>{z.p.data()},
-                                  Dense<Real>{z.g.data()}, metric, static_cast<Real>(sign * eps));
+      // The views of the coalesced NutsLane (Strided): the same instantiation of the model's
+      // gradient as the transition under test (a model may take a SIMD path for Dense views).
+      z.logp = hmc::leapfrog_step(model, data, dim, Strided<Real>{z.q.data(), 1}, Strided<Real>{z.p.data(), 1},
+                                  Strided<Real>{z.g.data(), 1}, metric, static_cast<Real>(sign * eps));
       ++n_leapfrog;
       double h = hamiltonian(z);
       if (std::isnan(h)) h = INFINITY;
@@ -208,7 +210,7 @@ void compare_case(const HostGaussian& g, HostLane& L, const Metric& metric, std:
   start.g.resize(dim);
   for (int i = 0; i < dim; ++i) start.q[i] = static_cast<Real>(2 * normal(rng));
   for (int i = 0; i < dim; ++i) start.p[i] = static_cast<Real>(normal(rng));
-  start.logp = g.model.log_density_and_grad(g.data, Dense<Real>{start.q.data()}, Dense<Real>{start.g.data()});
+  start.logp = g.model.log_density_and_grad(g.data, Strided<Real>{start.q.data(), 1}, Strided<Real>{start.g.data(), 1});
 
   StanRecursive<models::Gaussian, Metric> ref{g.model, g.data, metric, dim, eps, max_depth, {}};
   Vec ref_bck, ref_fwd;
