@@ -43,8 +43,18 @@ if [ "${devices:-0}" = "0" ]; then
     # The CUDA binaries' host path (--backend cpu): the whole suite, compiled by nvcc, in the
     # GPU's shape (one chain per lane, coalesced layouts, separate draw buffers), then one run
     # of the command.
+    # The whole log goes to build-gpu/ctest-host.log; the screen gets the summary, and on a
+    # failure the failed tests' output too (then exit status 1).
     echo "gpu_box: the CUDA build on the host (LOCKSTEP_BACKEND=cpu): the whole test suite"
-    (cd build-gpu && LOCKSTEP_BACKEND=cpu ctest --output-on-failure -j 2 --timeout 900) | tail -6
+    th=$(date +%s)
+    if ! (cd build-gpu && LOCKSTEP_BACKEND=cpu ctest --output-on-failure -j 2 --timeout 900) \
+        > build-gpu/ctest-host.log 2>&1; then
+      grep -v -E "^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed" build-gpu/ctest-host.log | tail -200
+      echo "gpu_box: the CUDA-built suite failed on the host (build-gpu/ctest-host.log)" >&2
+      exit 1
+    fi
+    tail -3 build-gpu/ctest-host.log
+    echo "gpu_box: the CUDA-built suite on the host took $(( $(date +%s) - th )) s"
     build-gpu/lockstep sample eight_schools_noncentered --data data/eight_schools.json --backend cpu \
       --chains 64 --warmup 300 --draws 300 --seed 1 --quiet | tail -3
   fi

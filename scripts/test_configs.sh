@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite in two other build configurations, each in its own build directory (after
 # `bash scripts/test.sh`, which covers the default CPU SIMD, double build). CI runs `float`; the
-# GPU's shape it runs through the CUDA build's test executables on the host (scripts/gpu_box.sh).
+# GPU's shape is to run there through the CUDA build's test executables on the host
+# (GPU_BOX_HOST_TESTS=1 bash scripts/gpu_box.sh; not yet in CI: README).
 #
 #   build-gpu-layout  -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one chain per
 #                                               lane, NUTS's coalesced layout, no CPU-only

@@ -36,11 +36,12 @@ void launch_lanes(int n_lanes, const F& f, std::ptrdiff_t work = kSerialHostWork
   if (lanes_on_device())
     throw std::logic_error("launch_lanes: device lanes launched from a source not compiled by nvcc (name it *_lanes.cpp)");
 #endif
-  if (work < kSerialHostWork) {
-    for (int lane = 0; lane < n_lanes; ++lane) f(lane);
-    return;
-  }
-#pragma omp parallel for schedule(static)
+  // One loop for both cases. if(false) makes the region's team one thread, the calling one
+  // (OpenMP 5.2, 10.1 "if clause": the region is inactive), which runs every iteration in lane
+  // order, just as a plain loop would, with no other thread to fork or wait for at the barrier;
+  // if(true) is the usual team with the static schedule. Each lane writes only its own outputs,
+  // so either way the results are the same bits.
+#pragma omp parallel for schedule(static) if (work >= kSerialHostWork)
   for (int lane = 0; lane < n_lanes; ++lane) f(lane);
 }
 

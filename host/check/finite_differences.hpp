@@ -39,29 +39,52 @@ constexpr double kRoundTripRelTol = sizeof(Real) == sizeof(double) ? 1e-8 : 1e-5
 
 struct Derivative {
   double value;
-  double error;  // estimated absolute error
+  double error;     // estimated absolute error
+  double step = 0;  // the finest step h the chosen tableau entry differences over
 };
 
 /// d/dt f(t) at t = 0 by Richardson-extrapolated central differences from step h0.
-template <class F>
-Derivative richardson_derivative(F f, double h0) {
+/// `realized(t)`: the offset f is actually evaluated at when asked for t (f itself must
+/// evaluate there). The identity by default; where the argument is rounded to Real before the
+/// evaluation (compare_gradient in float), each difference divides by the realized width
+/// realized(h) - realized(-h) instead of 2h: otherwise the rounding of x + h, up to
+/// ulp(x) / 2 = 6e-8 |x| in float, is an error of ulp(x) / (2h) relative in every difference,
+/// 1e-4 at |x| = 4, h = 1e-3. (The tableau still assumes the nominal steps h0 / 2^k in its
+/// extrapolation; the realized ones differ by ~ulp(x), which moves the h^2 term by
+/// O(h ulp(x)) only.)
+template <class F, class Realized>
+Derivative richardson_derivative(F f, double h0, Realized realized) {
   constexpr int kMaxLevels = 12;
   double prev[kMaxLevels], cur[kMaxLevels];
-  Derivative best{0.0, INFINITY};
+  Derivative best{0.0, INFINITY, h0};
   double h = h0;
   for (int k = 0; k < kMaxLevels; ++k, h *= 0.5) {
-    cur[0] = (f(h) - f(-h)) / (2 * h);
+    const double up = realized(h), down = realized(-h);
+    cur[0] = (f(up) - f(down)) / (up - down);
     double pow4 = 1.0;
     for (int j = 1; j <= k; ++j) {
       pow4 *= 4.0;
       cur[j] = cur[j - 1] + (cur[j - 1] - prev[j - 1]) / (pow4 - 1.0);
       const double err = std::max(std::fabs(cur[j] - cur[j - 1]), std::fabs(cur[j] - prev[j - 1]));
-      if (err <= best.error) best = {cur[j], err};
+      if (err <= best.error) best = {cur[j], err, h};
     }
     if (k > 0 && std::fabs(cur[k] - prev[k - 1]) >= 2 * best.error) break;
     std::copy(cur, cur + k + 1, prev);
   }
   return best;
+}
+
+template <class F>
+Derivative richardson_derivative(F f, double h0) {
+  return richardson_derivative(f, h0, [](double t) { return t; });
+}
+
+/// The offset from x at which a model evaluates when asked for x + t: x + t rounded to Real.
+/// In double, t itself (x + t rounds to double either way, and the double checks keep
+/// their nominal steps); in float, Real(x + t) - x.
+inline double real_offset(double x, double t) {
+  if (sizeof(Real) == sizeof(double)) return t;
+  return static_cast<double>(static_cast<Real>(x + t)) - x;
 }
 
 /// log p(q), and its gradient into *grad when grad is not null.
@@ -72,6 +95,7 @@ struct CoordinateCheck {
   double analytic = 0;
   double finite_difference = 0;
   double fd_error = 0;   // the differencing's own error estimate
+  double fd_step = 0;    // the finest step it differenced over (Derivative::step)
   double relative = 0;   // |analytic - fd| / max(1, |analytic|)
 };
 
@@ -88,8 +112,10 @@ inline std::vector<CoordinateCheck> compare_gradient(const LogDensityFn& f, cons
       x[i] = q[i];
       return v;
     };
-    const Derivative fd = richardson_derivative(along, 0.1 * std::max(1.0, std::fabs(q[i])));
+    const Derivative fd = richardson_derivative(along, 0.1 * std::max(1.0, std::fabs(q[i])),
+                                                [&](double t) { return real_offset(q[i], t); });
     CoordinateCheck& c = out[i];
+    c.fd_step = fd.step;
     c.analytic = g[i];
     c.finite_difference = fd.value;
     c.fd_error = fd.error;

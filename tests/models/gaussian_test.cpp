@@ -93,7 +93,7 @@ TEST(Gaussian, Small3dFromJsonFile) {
   EXPECT_EQ(m.model.n_out(m.data), 3);
   EXPECT_EQ(m.names, (std::vector<std::string>{"x[1]", "x[2]", "x[3]"}));
   const std::vector<double> Sigma = data->get_reals("Sigma");
-  EXPECT_LT(inverse_residual(m.data, Sigma), 1e-14);
+  EXPECT_LT(inverse_residual(m.data, Sigma), testing::real_tol(1e-14));
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) EXPECT_EQ(m.data.P[i * 3 + j], m.data.P[j * 3 + i]);
 
@@ -101,13 +101,13 @@ TEST(Gaussian, Small3dFromJsonFile) {
   std::vector<double> g;
   EXPECT_EQ(log_density(m.model, m.data, {1.0, -1.0, 0.5}, &g), 0.0);
   EXPECT_EQ(g, std::vector<double>(3, 0.0));
-  EXPECT_NEAR(log_density(m.model, m.data, {2.0, -1.0, 0.5}, &g), -0.5 * m.data.P[0], 1e-15);
-  for (int i = 0; i < 3; ++i) EXPECT_NEAR(g[i], -m.data.P[i * 3], 1e-15);
+  EXPECT_NEAR(log_density(m.model, m.data, {2.0, -1.0, 0.5}, &g), -0.5 * m.data.P[0], testing::real_tol(1e-15));
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(g[i], -m.data.P[i * 3], testing::real_tol(1e-15));
 
   expect_gradients_match(m.model, m.data, standard_points(3, 11));
   PointGenerator gen(12);
   expect_gradients_match(m.model, m.data, {gen.point(3, -100, 100), gen.point(3, -1e3, 1e3)});
-  expect_log_density_differences(m.model, m.data, ref_from(*data), standard_points(3, 13), 1e-13);
+  expect_log_density_differences(m.model, m.data, ref_from(*data), standard_points(3, 13), testing::real_tol(1e-13));
   expect_block_matches_scalar<8>(m.model, m.data, 14);
   const std::vector<double> q = {0.25, -3, 7};
   EXPECT_EQ(outputs(m.model, m.data, q), q);
@@ -121,14 +121,15 @@ TEST(Gaussian, Gauss100IllConditioned) {
   EXPECT_EQ(m.names[99], "x[100]");
   const std::vector<double> Sigma = data->get_reals("Sigma");
   const std::vector<double> mu = data->get_reals("mu");
-  // cond(Sigma) = 1e4: the inverse is accurate to ~cond * eps.
-  EXPECT_LT(inverse_residual(m.data, Sigma), 1e-11);
+  // cond(Sigma) = 1e4: the inverse is accurate to ~cond * eps (a precision statement: the
+  // same number of float eps in float, tests/build_config.hpp).
+  EXPECT_LT(inverse_residual(m.data, Sigma), testing::real_tol(1e-11));
   for (double x : mu) EXPECT_NE(x, 0.0);
 
   expect_gradients_match(m.model, m.data, standard_points(100, 21));
   expect_gradients_match(m.model, m.data, shifted(standard_points(100, 22), mu));
   expect_log_density_differences(m.model, m.data, ref_from(*data),
-                                 shifted(standard_points(100, 23), mu), 1e-10);
+                                 shifted(standard_points(100, 23), mu), testing::real_tol(1e-10));
   expect_block_matches_scalar<8>(m.model, m.data, 24);
 }
 

@@ -5,7 +5,9 @@
 // outputs' names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -125,9 +127,16 @@ double naive_log_density(const Loaded<Glmm>& m, const std::vector<double>& q) {
   return lp;
 }
 
+/// Float only: the rounding of a Real log density, in units of eps times its size. The
+/// sum runs over 36 rows and up to ~40 parameters; its error is at most (terms) x eps x the
+/// sum of the terms' sizes, typically sqrt(terms) x eps x |lp| (measured over the 192 cases:
+/// 4.4 eps max(1, |lp0|, |lp1|); the test prints it).
+constexpr double kLpUnits = 32.0;
+
 TEST(GlmmGradient, EveryFormulaShapeTimesPriorsTimesParameterization) {
   auto data = design_data();
   int cases = 0;
+  double worst_gap = 0;  // |a - b| in units of eps max(1, |lp0|, |lp1|), printed
   for (const std::string& f : formulas()) {
     for (const char* param : {"noncentered", "centered"})
       for (bool sigma_free : {true, false})
@@ -145,17 +154,30 @@ TEST(GlmmGradient, EveryFormulaShapeTimesPriorsTimesParameterization) {
           for (int k = 0; k < 3; ++k) points.push_back(gen.point(m.model.dim(m.data), -1.5, 1.5));
           expect_gradients_match(m.model, m.data, points);
           expect_block_matches_scalar<8>(m.model, m.data, 7 + cases, -1.5, 1.5);
-          // The density equals the naive one up to a constant.
-          const double a = log_density(m.model, m.data, points[0]) - log_density(m.model, m.data, points[1]);
+          // The density equals the naive one up to a constant. Double: to 1e-9 of the difference
+          // (the naive sum runs in another order). Float: the model's log density is a Real sum,
+          // each of lp0 and lp1 rounded to ~eps of its own size (kLpUnits: a few eps per term
+          // group, summed over the likelihood rows, priors and varying effects), so the
+          // difference is known to kLpUnits eps max(1, |lp0|, |lp1|), not relative to itself.
+          const double lp0 = log_density(m.model, m.data, points[0]), lp1 = log_density(m.model, m.data, points[1]);
+          const double a = lp0 - lp1;
           const double b = naive_log_density(m, points[0]) - naive_log_density(m, points[1]);
-          EXPECT_NEAR(a, b, 1e-9 * std::max(1.0, std::fabs(b)));
-          // The inverse transform.
+          const double lp_tol = testing::kRealIsFloat
+                                    ? kLpUnits * testing::kRealEps * std::max({1.0, std::fabs(lp0), std::fabs(lp1)})
+                                    : 1e-9 * std::max(1.0, std::fabs(b));
+          EXPECT_NEAR(a, b, lp_tol);
+          worst_gap = std::max(worst_gap, std::fabs(a - b) / (testing::kRealEps * std::max({1.0, std::fabs(lp0), std::fabs(lp1)})));
+          // The inverse transform: double 1e-9; float check::kRoundTripRelTol (the outputs are
+          // Reals, each rounded to eps of itself before unconstrain inverts them).
+          const double back_tol = testing::kRealIsFloat ? check::kRoundTripRelTol : 1e-9;
           const std::vector<double> back = Glmm::unconstrain(m, outputs(m.model, m.data, points[2]));
-          for (std::size_t i = 0; i < back.size(); ++i) EXPECT_NEAR(back[i], points[2][i], 1e-9 * (1 + std::fabs(points[2][i])));
+          for (std::size_t i = 0; i < back.size(); ++i)
+            EXPECT_NEAR(back[i], points[2][i], back_tol * (1 + std::fabs(points[2][i])));
           ++cases;
         }
   }
   EXPECT_EQ(cases, static_cast<int>(formulas().size()) * 16);
+  std::printf("glmm density vs naive: largest gap %.3g eps max(1, |lp0|, |lp1|)\n", worst_gap);
 }
 
 TEST(GlmmGradient, NamesAreBrmss) {

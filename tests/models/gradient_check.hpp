@@ -48,7 +48,8 @@ std::vector<double> outputs(const Model& model, const typename Model::Data& data
 }
 
 /// Compares the model's gradient at q with finite differences in every coordinate:
-/// |g_i - fd_i| <= rel_tol * max(1, |g_i|). Also requires a finite log density.
+/// |g_i - fd_i| <= rel_tol * max(1, |g_i|) + the differences' rounding floor in float
+/// (testing::fd_rounding_floor; zero in double). Also requires a finite log density.
 template <class Model>
 ::testing::AssertionResult gradient_matches(const Model& model, const typename Model::Data& data,
                                             const std::vector<double>& q,
@@ -68,12 +69,16 @@ template <class Model>
     return log_density(model, data, x, grad);
   };
   const std::vector<check::CoordinateCheck> c = check::compare_gradient(f, q);
-  for (std::size_t i = 0; i < q.size(); ++i)
-    if (!(c[i].relative <= rel_tol))
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const double scale = std::max(1.0, std::fabs(c[i].analytic));
+    const double floor = testing::fd_rounding_floor(lp0, c[i].fd_step) / scale;
+    if (!(c[i].relative <= rel_tol + floor))
       return ::testing::AssertionFailure()
              << std::setprecision(17) << "d lp / d q[" << i << "]: analytic " << c[i].analytic
              << ", finite difference " << c[i].finite_difference << " (estimated error " << c[i].fd_error
-             << "), relative gap " << c[i].relative << " > tolerance " << rel_tol << " " << point();
+             << ", step " << c[i].fd_step << "), relative gap " << c[i].relative << " > tolerance " << rel_tol
+             << " + rounding floor " << floor << " " << point();
+  }
   return ::testing::AssertionSuccess();
 }
 

@@ -30,11 +30,15 @@ struct SkewedStdNormal {
 TEST(GradientCheck, CatchesAGradientWrongBeyondTolerance) {
   const models::StdNormalData d{5};
   const std::vector<double> q = {0.5, -1.5, 2.0, 0.25, -3.0};
+  // In units of the build's tolerance: double 1e-6 (skews of 1e-8 and 3e-6); float 2e-3, plus
+  // the differences' rounding floor, here 4 eps |lp| / h = 1.5e-4 at |lp| = 7.8 and h = 0.025,
+  // well below the 6e-3 skew that must be caught.
+  const double tol = testing::kGradTol;
   EXPECT_TRUE(gradient_matches(SkewedStdNormal{0.0, 2}, d, q));
-  EXPECT_TRUE(gradient_matches(SkewedStdNormal{1e-8, 2}, d, q));  // well inside 1e-6
+  EXPECT_TRUE(gradient_matches(SkewedStdNormal{0.01 * tol, 2}, d, q));  // well inside
   for (int k = 0; k < 5; ++k) {
-    EXPECT_FALSE(gradient_matches(SkewedStdNormal{3e-6, k}, d, q)) << "coordinate " << k;
-    EXPECT_FALSE(gradient_matches(SkewedStdNormal{-3e-6, k}, d, q)) << "coordinate " << k;
+    EXPECT_FALSE(gradient_matches(SkewedStdNormal{3 * tol, k}, d, q)) << "coordinate " << k;
+    EXPECT_FALSE(gradient_matches(SkewedStdNormal{-3 * tol, k}, d, q)) << "coordinate " << k;
   }
 }
 

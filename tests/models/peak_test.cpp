@@ -68,7 +68,7 @@ std::vector<double> theta_of(const Loaded<Peak>& m, const std::vector<double>& q
 /// start step 0.1 jumps over. h0 = 0.1 min(1, s) in every coordinate.
 ::testing::AssertionResult gradient_matches_at_width(const Loaded<Peak>& m, const std::vector<double>& q) {
   std::vector<double> g;
-  log_density(m.model, m.data, q, &g);
+  const double lp = log_density(m.model, m.data, q, &g);
   const double width = std::min(1.0, theta_of(m, q)[2]);
   std::vector<double> x = q;
   for (int i = 0; i < 5; ++i) {
@@ -78,12 +78,15 @@ std::vector<double> theta_of(const Loaded<Peak>& m, const std::vector<double>& q
       x[i] = q[i];
       return v;
     };
-    const Derivative fd = richardson_derivative(f, 0.1 * width * std::max(1.0, std::fabs(q[i])));
-    const double tol = testing::kGradTol * std::max(1.0, std::fabs(g[i]));
+    // Steps as the model sees them (q + t rounded to Real), and the rounding floor of the
+    // differences in float (tests/build_config.hpp), as in gradient_matches.
+    const Derivative fd = richardson_derivative(f, 0.1 * width * std::max(1.0, std::fabs(q[i])),
+                                                [&](double t) { return check::real_offset(q[i], t); });
+    const double tol = testing::kGradTol * std::max(1.0, std::fabs(g[i])) + testing::fd_rounding_floor(lp, fd.step);
     if (!(std::fabs(g[i] - fd.value) <= tol))
       return ::testing::AssertionFailure() << std::setprecision(17) << "d lp / d q[" << i << "]: analytic " << g[i]
                                            << ", finite difference " << fd.value << " (estimated error " << fd.error
-                                           << "), |gap| " << std::fabs(g[i] - fd.value) << " > tolerance " << tol
+                                           << ", step " << fd.step << "), |gap| " << std::fabs(g[i] - fd.value) << " > tolerance " << tol
                                            << " at q = (" << q[0] << ", " << q[1] << ", " << q[2] << ", " << q[3]
                                            << ", " << q[4] << ")";
   }
