@@ -19,6 +19,9 @@ struct PointSet {
   std::vector<Real> eta, zeta, grad, lp, out;
 };
 
+/// Operations per coordinate of one log-density gradient, for launch_lanes' work estimate.
+constexpr std::ptrdiff_t kWorkPerCoordinate = 64;
+
 template <class Model>
 class ViLanes {
  public:
@@ -71,7 +74,11 @@ class ViLanes {
     lane.lp = backend::raw(lp_);
     lane.out = with_outputs ? backend::raw(out_) : nullptr;
     lane.n_out = n_out_;
-    backend::launch_lanes(static_cast<int>(n_points), lane);
+    // Work estimate for the host's serial/parallel choice (launch_lanes.hpp): a gradient costs
+    // some tens of operations per coordinate; the few points of one fit's step run on the
+    // calling thread, where an OpenMP region's fork and join would cost more.
+    backend::launch_lanes(static_cast<int>(n_points), lane,
+                          static_cast<std::ptrdiff_t>(n_points) * (dim_ + n_out_ + 1) * kWorkPerCoordinate);
     p.n_per_fit = n;
     download(eta_, n_points * dim_, p.eta);
     download(zeta_, n_points * dim_, p.zeta);
