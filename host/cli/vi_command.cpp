@@ -87,6 +87,7 @@ int run_vi(const ViOptions& o) {
                  {"elbo_samples", std::to_string(cfg.elbo_samples)},
                  {"tol_rel_obj", number(cfg.tol_rel_obj)},
                  {"init_radius", number(cfg.init_radius)},
+                 {"init_sd", number(cfg.init_sd)},
                  {"seed", std::to_string(cfg.seed)},
                  {"backend", backend::place_name(backend::lanes_place())}};
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});

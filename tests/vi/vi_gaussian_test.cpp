@@ -33,10 +33,10 @@ void expect_estimates(const std::vector<double>& x, double exact, const std::str
   const double tol = 5 * sd / std::sqrt(K);
   EXPECT_LE(std::fabs(mean - exact), tol) << what << ": mean over " << K << " fits " << mean << ", exact " << exact
                                           << ", tolerance 5 SE = " << tol << " (sd over fits " << sd << ")";
-  // Every fit converged: within 5 sd of the fits and, in absolute terms, within 0.05 (the
-  // fits' sd is ~0.005 at these settings: a fit that had not converged would be far out).
+  // Every fit converged: within 5 sds of the fits plus 0.05 of the exact value (the fits' sd is
+  // 0.01 .. 0.05 at these settings: a fit that had not converged would be far out).
   for (std::size_t k = 0; k < x.size(); ++k)
-    EXPECT_LE(std::fabs(x[k] - exact), std::max(5 * sd, 0.0) + 0.05) << what << ": fit " << k + 1 << " " << x[k];
+    EXPECT_LE(std::fabs(x[k] - exact), 5 * sd + 0.05) << what << ": fit " << k + 1 << " " << x[k];
   std::printf("  %-22s exact %9.5f  mean of fits %9.5f  sd over fits %.2e  tolerance %.2e\n", what.c_str(), exact, mean,
               sd, tol);
 }
@@ -111,7 +111,10 @@ TEST(ViGaussian, MeanFieldOnADiagonalCovarianceRecoversTheSds) {
     expect_estimates(sd, 1.0, "std_normal sd[" + std::to_string(i + 1) + "]");
   }
   // The ELBO of the exact approximation is log Z = d/2 log 2 pi (the model drops its constant).
-  for (double e : r.final_elbo) EXPECT_NEAR(e, 2 * std::log(2 * M_PI), 0.05) << "final ELBO";
+  // Each fit's estimate is 1/E sum log p(zeta_e) + H (as Stan's): its noise is that of the mean
+  // of -|zeta|^2 / 2 over E = 100 points, sd sqrt(d / 2 / E) = 0.14, far above the fits' KL from
+  // the optimum (~sum of squared parameter errors, ~0.01); the mean over fits is checked.
+  expect_estimates(r.final_elbo, 2 * std::log(2 * M_PI), "final ELBO");
 }
 
 TEST(ViGaussian, DrawsHaveTheApproximationsMomentsAndSameBitsForAnyThreadCount) {

@@ -35,7 +35,8 @@ struct ViAlgorithm {
             {"--eval-every", "M", "Steps between ELBO estimates", "100"},
             {"--elbo-samples", "E", "Monte Carlo points per ELBO estimate", "100"},
             {"--tol-rel-obj", "T", "Stop when the mean or median relative ELBO change is below T (0: never)", "0.01"},
-            {"--init-radius", "R", "Means start uniform(-R, R) on the unconstrained scale, sds at 1", "2"}};
+            {"--init-radius", "R", "Means start uniform(-R, R) on the unconstrained scale", "2"},
+            {"--init-sd", "S", "Every sd of the approximation starts at S (NumPyro's AutoNormal: 0.1; Stan: 1)", "0.1"}};
   }
   static Config configure(const RunSettings& settings, const AlgorithmOptions& o) { return vi_config_from(settings, o); }
   template <class Model>

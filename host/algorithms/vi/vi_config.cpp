@@ -24,6 +24,7 @@ ViConfig vi_config_from(const RunSettings& settings, const AlgorithmOptions& o) 
   if (c.tol_rel_obj < 0) throw InputError("--tol-rel-obj: must not be negative (0: run the whole step budget)");
   c.init_radius = o.get_real("--init-radius", 2.0);
   if (!(c.init_radius >= 0)) throw InputError("--init-radius: must not be negative");
+  c.init_sd = o.get_positive("--init-sd", 0.1);
   return c;
 }
 

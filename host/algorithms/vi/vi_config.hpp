@@ -47,7 +47,8 @@ struct ViConfig {
   int eval_every = 100;     // steps between ELBO estimates (Stan's eval_elbo)
   int elbo_samples = 100;   // points per ELBO estimate (Stan's elbo_samples)
   double tol_rel_obj = 0.01;
-  double init_radius = 2.0; // mu starts uniform(-R, R) (Stan's init default), sd 1
+  double init_radius = 2.0; // mu starts uniform(-R, R) (Stan's init default)
+  double init_sd = 0.1;     // every sd starts here (NumPyro's AutoNormal init_scale; Stan: 1)
   /// Given starting means (unconstrained), for every fit; empty: random as above.
   std::vector<double> init_mean;
   std::uint64_t seed = 1;

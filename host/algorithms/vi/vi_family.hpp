@@ -69,10 +69,11 @@ inline double log_q(Family f, int d, const double* theta, const double* eta) {
   return -0.5 * ss - 0.5 * d * kLog2Pi - log_det_factor(f, d, theta);
 }
 
-/// Starting parameters: mu given, sd 1 (omega = 0; L = I, l_ii = 0), as Stan's ADVI.
-inline std::vector<double> initial_params(Family f, int d, const std::vector<double>& mu) {
+/// Starting parameters: mu given, every sd `sd0` (omega = log sd0; L = sd0 I).
+inline std::vector<double> initial_params(Family f, int d, const std::vector<double>& mu, double sd0 = 1.0) {
   std::vector<double> theta(n_family_params(f, d), 0.0);
   for (int i = 0; i < d; ++i) theta[i] = mu[i];
+  for (int i = 0; i < d; ++i) theta[f == Family::kMeanField ? d + i : tri_index(d, i, i)] = std::log(sd0);
   return theta;
 }
 
