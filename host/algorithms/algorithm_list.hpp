@@ -8,6 +8,7 @@
 #include "host/algorithms/ensemble/ensemble_algorithm.hpp"
 #include "host/algorithms/hmc/hmc_algorithm.hpp"
 #include "host/algorithms/nuts/nuts_algorithm.hpp"
+#include "host/algorithms/vi/vi_algorithm.hpp"
 
 namespace lockstep {
 
@@ -15,6 +16,7 @@ template <class... Algorithms>
 struct AlgorithmList {};
 
 /// In display order; the first algorithm of a command is its default.
-using Algorithms = AlgorithmList<NutsAlgorithm, HmcAlgorithm, CheesAlgorithm, EnsembleAlgorithm>;
+using Algorithms = AlgorithmList<NutsAlgorithm, HmcAlgorithm, CheesAlgorithm, EnsembleAlgorithm,
+                                ViAlgorithm>;
 
 }  // namespace lockstep

@@ -58,6 +58,18 @@ struct EnsembleOptions : ModelOptions {
 
 int run_ensemble(const EnsembleOptions& o);
 
+/// `lockstep vi`: variational inference, ADVI (vi_command.cpp; flags from host/algorithms/vi/).
+struct ViOptions : ModelOptions {
+  std::string output;
+  std::string summary;
+  std::string elbo;              // --elbo TRACE.csv (and TRACE.svg)
+  bool predict = false;
+  bool quiet = false;
+  AlgorithmOptions algorithm_options;  // --approx, --samples, --steps, ... (ViAlgorithm)
+};
+
+int run_vi(const ViOptions& o);
+
 /// `lockstep study`: a convergence study over chain counts and warmup lengths (study_command.cpp).
 struct StudyOptions : ModelOptions {
   std::string algorithm = "nuts";

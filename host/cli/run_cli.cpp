@@ -116,6 +116,16 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   ens->add_option("--summary", eo.summary, "Write the report as JSON");
   add_algorithm_flags(ens, "ensemble", eo.algorithm_options);
 
+  ViOptions vo;
+  CLI::App* vi = app.add_subcommand("vi", "Variational inference (ADVI, mean-field or full-rank), Monte Carlo points as lanes");
+  add_model_options(vi, vo);
+  vi->add_option("--output", vo.output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData)");
+  vi->add_option("--summary", vo.summary, "Write the summary as JSON");
+  vi->add_option("--elbo", vo.elbo, "ELBO trace: PATH.csv (step, elbo, rel_change, fit) and its plot PATH.svg");
+  vi->add_flag("--predict", vo.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
+  vi->add_flag("--quiet", vo.quiet, "No progress display");
+  add_algorithm_flags(vi, "vi", vo.algorithm_options);
+
   StudyOptions to;
   CLI::App* study = app.add_subcommand("study", "Convergence study: error against warmup length and chain count");
   add_model_options(study, to);
@@ -172,6 +182,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     if (sample->parsed()) return run_sample(so);
     if (summary->parsed()) return run_summary(files, summary_json);
     if (ens->parsed()) return run_ensemble(eo);
+    if (vi->parsed()) return run_vi(vo);
     if (study->parsed()) return run_study(to);
     if (check->parsed()) return run_check(co);
     if (sbc->parsed()) return run_sbc(bo);

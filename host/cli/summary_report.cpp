@@ -130,6 +130,20 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
   return r;
 }
 
+void mark_independent_draws(SummaryReport& r, int n_draws) {
+  r.independent_draws = n_draws;
+  for (SummaryRow& row : r.rows) {
+    row.rhat = std::numeric_limits<double>::quiet_NaN();
+    row.nested_rhat = std::numeric_limits<double>::quiet_NaN();
+    row.ess_bulk = row.ess_tail = n_draws;
+    row.mcse_mean = row.sd / std::sqrt(static_cast<double>(n_draws));
+  }
+  std::vector<std::string> kept;
+  for (const std::string& w : r.warnings)
+    if (w.rfind("R-hat", 0) != 0 && w.rfind("Nested R-hat", 0) != 0 && w.rfind("Bulk or tail", 0) != 0) kept.push_back(w);
+  r.warnings = kept;
+}
+
 void print_summary(std::ostream& os, const SummaryReport& r) {
   std::size_t width = 8;
   for (const auto& row : r.rows) width = std::max(width, row.name.size());
@@ -151,7 +165,12 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
     }
     os << "\n";
   }
-  os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
+  if (r.independent_draws > 0)
+    os << "\n" << r.independent_draws
+       << " independent draws from a variational approximation: no R-hat (it compares Markov chains), ESS = "
+       << r.independent_draws << "\n";
+  else
+    os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
   for (const auto& w : r.warnings) os << "Warning: " << w << "\n";
 }
 

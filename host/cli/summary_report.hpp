@@ -23,6 +23,7 @@ struct SummaryReport {
   long transitions = 0;          // post-warmup transitions counted for divergences
   std::vector<std::string> warnings;
   int superchains = 0;           // K of nested R-hat; 0: no superchains, no nested R-hat column
+  int independent_draws = 0;     // > 0: independent draws (vi), no R-hat (mark_independent_draws)
 };
 
 /// Thresholds for the warnings (Vehtari et al. 2021, section 4: R-hat < 1.01 and an ESS of
@@ -35,6 +36,11 @@ constexpr double kEssWarn = 400;
 /// nested R-hat of Margossian et al. (2024) (host/diagnostics/nested_rhat.hpp) of every row,
 /// and a warning when it is above kRhatWarn.
 SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {});
+
+/// For independent draws (`lockstep vi`: draws from the fitted approximation, one "chain"):
+/// R-hat compares Markov chains and is not defined (NA, its warnings dropped); ESS is the
+/// number of draws and MCSE of the mean sd / sqrt(D). print_summary says so.
+void mark_independent_draws(SummaryReport& report, int n_draws);
 
 /// The table, as stansummary prints it (plus a nested_r_hat column after r_hat when the
 /// report has superchains), then the warnings.

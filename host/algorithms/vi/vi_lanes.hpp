@@ -1,0 +1,111 @@
+#pragma once
+// ViLanes<Model>: the buffers of variational inference where the lanes run, and one call that
+// evaluates n points per fit of K fits at once (kernels/vi/vi_points.hpp: one lane per point)
+// and brings eta, lp and grad (and, for output draws, the model's outputs) back to the host.
+#include <cstdint>
+#include <vector>
+
+#include "host/algorithms/vi/vi_family.hpp"
+#include "host/backend/lanes.hpp"
+#include "kernels/vi/vi_points.hpp"
+#include "models/contract/model_info.hpp"
+
+namespace lockstep {
+namespace vi {
+
+/// The points of one launch, on the host: [K * n][dim] (fit-major), lp [K * n].
+struct PointSet {
+  int n_per_fit = 0;
+  std::vector<Real> eta, zeta, grad, lp, out;
+};
+
+/// Operations per coordinate of one log-density gradient, for launch_lanes' work estimate.
+constexpr std::ptrdiff_t kWorkPerCoordinate = 64;
+
+template <class Model>
+class ViLanes {
+ public:
+  ViLanes(const Loaded<Model>& m, Family family, int fits)
+      : m_(m), family_(family), fits_(fits), dim_(m.model.dim(m.data)), n_out_(m.model.n_out(m.data)) {}
+
+  int dim() const { return dim_; }
+  int n_out() const { return n_out_; }
+
+  /// Evaluates n points per fit for the parameters theta[f] (vi_family.hpp layout) at
+  /// (seed, iteration, stream). `with_outputs`: also the model's outputs (write_out).
+  /// `point_mass`: ignore the factor (zeta = mu; for checking starting points).
+  void evaluate(const std::vector<std::vector<double>>& theta, int n, std::uint64_t seed, std::uint64_t iteration,
+                Stream stream, PointSet& p, bool with_outputs = false, bool point_mass = false) {
+    const int K = static_cast<int>(theta.size());
+    const bool full = family_ == Family::kFullRank && !point_mass;
+    const int factor_size = full ? dim_ * dim_ : dim_;
+    std::vector<Real> mu(static_cast<std::size_t>(K) * dim_), factor(static_cast<std::size_t>(K) * factor_size, 0);
+    std::vector<double> f(static_cast<std::size_t>(factor_size));
+    for (int k = 0; k < K; ++k) {
+      for (int i = 0; i < dim_; ++i) mu[static_cast<std::size_t>(k) * dim_ + i] = static_cast<Real>(theta[k][i]);
+      if (point_mass) continue;
+      factor_of(family_, dim_, theta[k].data(), f.data());
+      for (int i = 0; i < factor_size; ++i) factor[static_cast<std::size_t>(k) * factor_size + i] = static_cast<Real>(f[i]);
+    }
+    const std::size_t n_points = static_cast<std::size_t>(K) * n;
+    ensure(mu_, mu.size());
+    ensure(factor_, factor.size());
+    ensure(eta_, n_points * dim_);
+    ensure(zeta_, n_points * dim_);
+    ensure(grad_, n_points * dim_);
+    ensure(lp_, n_points);
+    if (with_outputs) ensure(out_, n_points * (n_out_ > 0 ? n_out_ : 1));
+    mu_.upload(mu.data(), mu.size());
+    factor_.upload(factor.data(), factor.size());
+    ViPoints<Model> lane;
+    lane.model = m_.model;
+    lane.data = m_.data;
+    lane.mu = backend::raw(mu_);
+    lane.factor = backend::raw(factor_);
+    lane.full_rank = full;
+    lane.dim = dim_;
+    lane.n_per_fit = n;
+    lane.seed = seed;
+    lane.iteration = iteration;
+    lane.stream = stream;
+    lane.eta = backend::raw(eta_);
+    lane.zeta = backend::raw(zeta_);
+    lane.grad = backend::raw(grad_);
+    lane.lp = backend::raw(lp_);
+    lane.out = with_outputs ? backend::raw(out_) : nullptr;
+    lane.n_out = n_out_;
+    // Work estimate for the host's serial/parallel choice (launch_lanes.hpp): a gradient costs
+    // some tens of operations per coordinate; the few points of one fit's step run on the
+    // calling thread, where an OpenMP region's fork and join would cost more.
+    backend::launch_lanes(static_cast<int>(n_points), lane,
+                          static_cast<std::ptrdiff_t>(n_points) * (dim_ + n_out_ + 1) * kWorkPerCoordinate);
+    p.n_per_fit = n;
+    download(eta_, n_points * dim_, p.eta);
+    download(zeta_, n_points * dim_, p.zeta);
+    download(grad_, n_points * dim_, p.grad);
+    download(lp_, n_points, p.lp);
+    if (with_outputs) download(out_, n_points * n_out_, p.out);
+    evaluations_ += n_points;
+  }
+
+  unsigned long long gradient_evaluations() const { return evaluations_; }
+
+ private:
+  static void ensure(backend::DeviceVector<Real>& v, std::size_t n) {
+    if (v.size() < n || v.empty()) v.assign(n > 0 ? n : 1, 0);
+  }
+  static void download(const backend::DeviceVector<Real>& v, std::size_t n, std::vector<Real>& to) {
+    to.resize(n);
+    if (n > 0) v.download(to.data(), n);
+  }
+
+  const Loaded<Model>& m_;
+  Family family_;
+  int fits_;
+  int dim_, n_out_;
+  backend::DeviceVector<Real> mu_, factor_, eta_, zeta_, grad_, lp_, out_;
+  unsigned long long evaluations_ = 0;
+};
+
+}  // namespace vi
+}  // namespace lockstep

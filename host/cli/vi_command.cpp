@@ -1,0 +1,172 @@
+// `lockstep vi MODEL --data FILE --approx meanfield|fullrank --samples S --steps N
+// --learning-rate LR [--fits K] --draws D --output OUT [--elbo TRACE.csv]`: ADVI (host/
+// algorithms/vi/), every Monte Carlo point of the ELBO gradient a lane. Prints every fit's final
+// ELBO and what stopped it, and a summary of the D draws of the best fit (independent draws: no
+// R-hat, ESS = D); writes the draws as `sample` does (Stan CSV with `algorithm = vi`, or netCDF
+// InferenceData), the ELBO trace as CSV with its plot (scripts/plot_elbo.py), and with --predict
+// the posterior predictive y_rep of every draw (host/cli/predictive.hpp).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <future>
+#include <iostream>
+#include <memory>
+
+#include "host/algorithms/vi/vi_config.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/output_dir.hpp"
+#include "host/cli/predictive.hpp"
+#include "host/cli/process_clock.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/cli/terminal_progress.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/registry/algorithm_table.hpp"
+#include "host/registry/any_model.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string number(double x, const char* spec = "%.10g") {
+  if (std::isnan(x)) return "NA";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, spec, x);
+  return buf;
+}
+
+/// The ELBO trace: step, elbo, rel_change (inf for a fit's first estimate), fit (1-based).
+void write_elbo_trace(const std::string& path, const ViReport& r) {
+  io::AtomicFile f(path);
+  std::string s = "step,elbo,rel_change,fit\n";
+  for (const ElboPoint& p : r.trace)
+    s += std::to_string(p.step) + "," + number(p.elbo) + "," + number(p.rel_change) + "," + std::to_string(p.fit + 1) +
+         "\n";
+  f.write(s);
+  f.commit();
+}
+
+std::string svg_name(const std::string& csv) { return csv.substr(0, csv.size() - 4) + ".svg"; }
+
+}  // namespace
+
+int run_vi(const ViOptions& o) {
+  check_threads(o.threads);
+  select_backend(o.backend);
+  RunSettings settings;
+  settings.seed = resolve_seed(o.seed);
+  settings.threads = o.threads;
+  ViConfig cfg = vi_config_from(settings, o.algorithm_options);  // flag values, before the data is read
+  check_output_paths(o.output, o.summary);
+  if (!o.elbo.empty()) {
+    if (!ends_with(o.elbo, ".csv")) throw InputError("--elbo " + o.elbo + ": the name must end in .csv");
+    io::check_writable(o.elbo, "--elbo");
+  }
+  if (o.predict) require_capability(find_model(o.model), Capability::kGeneratedQuantities, "--predict");
+  const std::unique_ptr<AnyModel> model = load_model_for(o, "vi");
+  if (o.predict && model->observed().empty())
+    throw InputError("--predict: the generated quantities of model '" + o.model + "' do not replicate its data");
+
+  RunInfo info;
+  info.model = o.model;
+  info.data_file = o.data;
+  info.config = {{"algorithm", "vi"},
+                 {"approx", vi::family_name(cfg.family)},
+                 {"samples", std::to_string(cfg.samples)},
+                 {"steps", std::to_string(cfg.steps)},
+                 {"learning_rate", number(cfg.learning_rate)},
+                 {"fits", std::to_string(cfg.fits)},
+                 {"draws", std::to_string(cfg.draws)},
+                 {"eval_every", std::to_string(cfg.eval_every)},
+                 {"elbo_samples", std::to_string(cfg.elbo_samples)},
+                 {"tol_rel_obj", number(cfg.tol_rel_obj)},
+                 {"init_radius", number(cfg.init_radius)},
+                 {"init_sd", number(cfg.init_sd)},
+                 {"seed", std::to_string(cfg.seed)},
+                 {"backend", backend::place_name(backend::lanes_place())}};
+  for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
+  ViReport report;
+  cfg.report = &report;
+  DrawSet draws;
+  std::unique_ptr<Progress> progress;
+  if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
+  const double load_seconds = seconds_since_start();
+  PhaseClock clock;
+  model->run_config("vi", &cfg, draws, info, progress.get());
+  const double run_seconds = clock.lap();
+  info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
+  info.config.push_back({"elbo", number(report.final_elbo[report.best_fit])});
+  if (o.predict) {
+    add_posterior_predictive(*model, cfg.seed, draws);
+    info.config.push_back({"predict", "true"});
+  }
+
+  double write_seconds = 0;
+  std::future<void> written = std::async(std::launch::async, [&] {
+    PhaseClock write_clock;
+    write_draws(o.output, draws, info);
+    if (!o.elbo.empty()) write_elbo_trace(o.elbo, report);
+    write_seconds = write_clock.lap();
+  });
+  SummaryReport summary;
+  try {
+    summary = summarize_draws(draws);
+    mark_independent_draws(summary, draws.n_draws);
+  } catch (...) {
+    written.wait();
+    throw;
+  }
+  const double summary_seconds = clock.lap();
+  written.get();
+
+  const int K = static_cast<int>(report.final_elbo.size());
+  int total_steps = 0;
+  for (int s : report.steps_run) total_steps = std::max(total_steps, s);
+  std::cout << "lockstep vi: model " << o.model << ", " << vi::family_name(cfg.family) << " Gaussian ("
+            << report.dim << " unconstrained dimensions), " << K << " fit" << (K == 1 ? "" : "s") << " x "
+            << cfg.samples << " Monte Carlo point" << (cfg.samples == 1 ? "" : "s") << " per step, Adam lr "
+            << number(cfg.learning_rate, "%g") << ", seed " << cfg.seed << ", on " << backend::describe_backend()
+            << "\n\n";
+  std::printf("%5s %16s %8s %8s  %s\n", "fit", "final ELBO", "steps", "retries", "stopped by");
+  for (int f = 0; f < K; ++f)
+    std::printf("%5d %16s %8d %8d  %s%s\n", f + 1, number(report.final_elbo[f], "%.6g").c_str(), report.steps_run[f],
+                report.retries[f], vi::stop_name(report.stop[f]), f == report.best_fit ? "  <- best, drawn from" : "");
+  std::cout << "\n" << cfg.draws << " draws from fit " << report.best_fit + 1 << "'s approximation:\n\n";
+  print_summary(std::cout, summary);
+  if (o.predict) print_ppc(std::cout, draws, posterior_predictive_p_values(draws));
+  const double opt = std::max(report.optimize_seconds, 1e-9);
+  std::printf("Optimization: %.3f s, %d steps (%.4g steps/s), %llu gradient evaluations (%.4g per second)\n",
+              report.optimize_seconds, total_steps, total_steps / opt, report.gradient_evaluations,
+              report.gradient_evaluations / opt);
+  std::cout << format_end_to_end(seconds_since_start(), {{"load", load_seconds},
+                                                         {"optimization", report.optimize_seconds},
+                                                         {"draws", report.draw_seconds},
+                                                         {"other run", std::max(0.0, run_seconds - report.optimize_seconds - report.draw_seconds)},
+                                                         {"summary", summary_seconds},
+                                                         {"writing, alongside", write_seconds}})
+            << "\n";
+  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.elbo.empty()) {
+    std::cout << "ELBO trace written to " << o.elbo << "\n";
+    make_plot("plot_elbo.py", o.elbo, svg_name(o.elbo));
+  }
+  if (!o.summary.empty()) {
+    std::vector<std::pair<std::string, double>> facts = {
+        {"draws", cfg.draws}, {"fits", K}, {"best_fit", report.best_fit + 1},
+        {"elbo", report.final_elbo[report.best_fit]}, {"optimization_seconds", report.optimize_seconds},
+        {"gradient_evaluations_per_second", report.gradient_evaluations / opt}};
+    for (int f = 0; f < K; ++f) facts.push_back({"elbo_fit_" + std::to_string(f + 1), report.final_elbo[f]});
+    write_summary_json(o.summary, summary, info, facts);
+    std::cout << "Summary written to " << o.summary << "\n";
+  }
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

@@ -1,0 +1,71 @@
+#pragma once
+// One lane = one Monte Carlo point of a Gaussian variational approximation (ADVI, Kucukelbir,
+// Tran, Ranganath, Gelman & Blei 2017, "Automatic Differentiation Variational Inference", JMLR
+// 18(14), section 2.5): the standard normal eta ~ N(0, I_d) is drawn from the fit's Philox
+// stream, mapped to the unconstrained space by the reparameterization
+//
+//   zeta = mu + L eta           (full-rank: L lower triangular, d x d, row-major)
+//   zeta = mu + sd .* eta       (mean-field: L = diag(sd))
+//
+// and the model's log density and gradient are evaluated at zeta. Lane k is point s = k mod
+// n_per_fit of fit f = k / n_per_fit: S gradient samples (or E ELBO samples, or D output draws)
+// of K fits side by side. The host assembles the ELBO and its gradient from (eta, lp, grad)
+// (host/algorithms/vi/vi_family.hpp).
+//
+// Random numbers: eta_i of point s at `iteration` is normal(Rng{seed, f}, iteration, stream,
+// s * dim + i): a pure function of (seed, fit, iteration, stream, point), whatever the number
+// of fits or the backend.
+#include <cstdint>
+
+#include "kernels/core/config.hpp"
+#include "kernels/core/philox.hpp"
+#include "kernels/core/strided.hpp"
+
+namespace lockstep {
+namespace vi {
+
+template <class Model>
+struct ViPoints {
+  Model model;
+  typename Model::Data data;
+  const Real* mu = nullptr;      // [K][dim]
+  const Real* factor = nullptr;  // [K][dim] (sd, mean-field) or [K][dim][dim] (L, full-rank)
+  bool full_rank = false;
+  int dim = 0;
+  int n_per_fit = 1;             // points per fit
+  std::uint64_t seed = 0;
+  std::uint64_t iteration = 0;
+  Stream stream = Stream::kVariational;
+  Real* eta = nullptr;   // [K * n_per_fit][dim]
+  Real* zeta = nullptr;  // [K * n_per_fit][dim]
+  Real* grad = nullptr;  // [K * n_per_fit][dim]
+  Real* lp = nullptr;    // [K * n_per_fit]
+  Real* out = nullptr;   // [K * n_per_fit][n_out] the model's outputs (write_out); null: none
+  int n_out = 0;
+
+  LS_HD void operator()(int k) const {
+    const int f = k / n_per_fit, s = k - f * n_per_fit;
+    const Rng rng{seed, static_cast<std::uint32_t>(f)};
+    const long at = static_cast<long>(k) * dim;
+    const Real* m = mu + static_cast<long>(f) * dim;
+    for (int i = 0; i < dim; ++i)
+      eta[at + i] = static_cast<Real>(normal(rng, iteration, stream, static_cast<std::uint32_t>(s) * dim + i));
+    if (full_rank) {
+      const Real* L = factor + static_cast<long>(f) * dim * dim;
+      for (int i = 0; i < dim; ++i) {
+        Real z = m[i];
+        for (int j = 0; j <= i; ++j) z += L[static_cast<long>(i) * dim + j] * eta[at + j];
+        zeta[at + i] = z;
+      }
+    } else {
+      const Real* sd = factor + static_cast<long>(f) * dim;
+      for (int i = 0; i < dim; ++i) zeta[at + i] = m[i] + sd[i] * eta[at + i];
+    }
+    const Dense<Real> q{zeta + at}, g{grad + at};
+    lp[k] = model.log_density_and_grad(data, q, g);
+    if (out) model.write_out(data, q, Dense<Real>{out + static_cast<long>(k) * n_out});
+  }
+};
+
+}  // namespace vi
+}  // namespace lockstep

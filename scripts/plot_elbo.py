@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Plot a `lockstep vi --elbo TRACE.csv` trace: python3 scripts/plot_elbo.py TRACE.csv TRACE.svg
+
+Left panel: the ELBO estimate against the optimization step, one line per fit (the loss curve
+of the seeds' TFP notebook is its negative). Right panel: the relative ELBO change
+|(elbo_prev - elbo) / elbo| on a log scale, the quantity Stan's ADVI stops on (--tol-rel-obj).
+Called by `lockstep vi`; also usable by hand. Needs matplotlib (Debian: python3-matplotlib).
+The figure is written to a temporary file and renamed, so a failure leaves no partial plot.
+Exit status 3 with one line on stdout if matplotlib is missing.
+"""
+import csv
+import math
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: plot_elbo.py TRACE.csv OUT.svg")
+        return 2
+    src, out = sys.argv[1], sys.argv[2]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
+        return 3
+    fits = {}
+    with open(src, newline="") as f:
+        for row in csv.DictReader(f):
+            fit = int(row.get("fit") or 1)
+            step, elbo, rel = int(row["step"]), float(row["elbo"]), float(row["rel_change"])
+            fits.setdefault(fit, []).append((step, elbo, rel))
+    if not fits:
+        print(src + ": no rows")
+        return 1
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    for fit, rows in sorted(fits.items()):
+        label = "fit %d" % fit if len(fits) > 1 else None
+        a.plot([r[0] for r in rows], [r[1] for r in rows], marker=".", label=label)
+        pts = [(r[0], r[2]) for r in rows if math.isfinite(r[2]) and r[2] > 0]
+        if pts:
+            b.plot([p[0] for p in pts], [p[1] for p in pts], marker=".", label=label)
+    a.set_xlabel("step")
+    a.set_ylabel("ELBO")
+    a.set_title("ELBO estimate")
+    b.set_xlabel("step")
+    b.set_ylabel("relative ELBO change")
+    b.set_yscale("log")
+    b.axhline(0.01, color="grey", linestyle="--", linewidth=1)
+    b.set_title("relative change (Stan's default tolerance dashed)")
+    if len(fits) > 1:
+        a.legend(fontsize="small")
+    fig.tight_layout()
+    tmp = out + ".tmp.svg"
+    fig.savefig(tmp, format="svg")
+    os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

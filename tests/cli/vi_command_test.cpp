@@ -1,0 +1,135 @@
+// `lockstep vi`: writes what it says (Stan CSV with `algorithm = vi`, netCDF, the ELBO trace),
+// `lockstep summary` reads the draws back and says there is no R-hat, the glmm's own flags work,
+// --predict adds y_rep, K fits report K final ELBOs, and bad input is one line, exit status 2,
+// nothing written.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_runner.hpp"
+
+using lockstep::testing::count_lines;
+using lockstep::testing::read_file;
+using lockstep::testing::run_lockstep;
+using lockstep::testing::scratch_dir;
+
+namespace {
+
+const char* kSmall =
+    "vi eight_schools_noncentered --data data/eight_schools.json --approx meanfield --samples 2 --steps 600 "
+    "--learning-rate 0.05 --draws 300 --seed 3 --quiet";
+
+TEST(ViCommand, StanCsvWithAlgorithmViAndSummaryWithoutRhat) {
+  const std::string dir = scratch_dir("vi_csv");
+  const auto r = run_lockstep(std::string(kSmall) + " --output " + dir + "/es.csv --elbo " + dir + "/elbo.csv --summary " +
+                                  dir + "/s.json",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("final ELBO"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no R-hat"), std::string::npos) << r.out;
+  const std::string csv = read_file(dir + "/es_1.csv");
+  ASSERT_FALSE(csv.empty()) << "missing es_1.csv";
+  EXPECT_NE(csv.find("algorithm = vi"), std::string::npos);
+  EXPECT_NE(csv.find("lp__,log_p__,log_g__,mu,tau,theta.1"), std::string::npos);
+  EXPECT_TRUE(read_file(dir + "/es_2.csv").empty());
+  // 300 draws: header comments, the column line, 300 rows (and no timing footer lines counted here).
+  int rows = 0;
+  std::istringstream in(csv);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#' && line[0] != 'l') ++rows;
+  EXPECT_EQ(rows, 300);
+  const auto j = nlohmann::json::parse(read_file(dir + "/s.json"));
+  EXPECT_EQ(j["algorithm"], "vi");
+  EXPECT_TRUE(j["parameters"]["mu"]["r_hat"].is_null());
+  EXPECT_EQ(j["parameters"]["mu"]["ess_bulk"].get<double>(), 300.0);
+  // The ELBO trace: step, elbo, rel_change, fit; every 100 steps.
+  const std::string trace = read_file(dir + "/elbo.csv");
+  EXPECT_EQ(trace.substr(0, trace.find('\n')), "step,elbo,rel_change,fit");
+  EXPECT_EQ(count_lines(trace), 1 + 6);
+  // summary reads it back and says why there is no R-hat.
+  const auto s = run_lockstep("summary " + dir + "/es_1.csv", dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  EXPECT_NE(s.out.find("no R-hat"), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find("R-hat is above"), std::string::npos) << s.out;
+}
+
+TEST(ViCommand, NetCdfFullRankSeveralFitsAndPredict) {
+  const std::string dir = scratch_dir("vi_nc");
+  const auto r = run_lockstep(
+      "vi eight_schools_noncentered --data data/eight_schools.json --approx fullrank --samples 4 --steps 400 "
+      "--learning-rate 0.05 --fits 3 --draws 200 --seed 5 --quiet --predict --output " + dir + "/es.nc",
+      dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream nc(dir + "/es.nc", std::ios::binary);
+  char magic[4] = {0, 0, 0, 0};
+  nc.read(magic, 4);
+  EXPECT_EQ(std::string(magic + 1, 3), "HDF") << "netCDF-4 (HDF5) file";
+  // Three fits, each with its final ELBO, one marked best.
+  int fits = 0;
+  std::istringstream out(r.out);
+  for (std::string line; std::getline(out, line);)
+    if (line.find("step budget") != std::string::npos || line.find("below --tol-rel-obj") != std::string::npos) ++fits;
+  EXPECT_EQ(fits, 3) << r.out;
+  EXPECT_NE(r.out.find("<- best"), std::string::npos);
+  EXPECT_NE(r.out.find("Posterior predictive checks"), std::string::npos) << r.out;
+}
+
+TEST(ViCommand, GlmmFlagsAndStanCsvWithYRep) {
+  const std::string dir = scratch_dir("vi_glmm");
+  const auto r = run_lockstep(
+      "vi glmm --data data/radon_mn.csv --formula \"log_radon ~ 1 + floor + (1 | county)\" --prior \"Intercept ~ "
+      "normal(0, 1)\" --prior \"b ~ normal(0, 1)\" --prior \"sd ~ half_normal(0, 1)\" --set sigma=1 --approx meanfield "
+      "--samples 2 --steps 300 --learning-rate 0.01 --draws 100 --seed 1 --quiet --predict --output " + dir + "/r.csv",
+      dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string csv = read_file(dir + "/r_1.csv");
+  EXPECT_NE(csv.find("b_Intercept,b_floor,sd_county__Intercept"), std::string::npos);
+  EXPECT_NE(csv.find("y_rep.919"), std::string::npos);
+}
+
+TEST(ViCommand, BadInputIsOneLineExitTwoNothingWritten) {
+  const std::string dir = scratch_dir("vi_bad");
+  const std::string base = "vi std_normal --set dim=2 --seed 1 --quiet --output " + dir + "/x.csv ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--steps 0", "--steps"},
+      {"--samples 0", "--samples"},
+      {"--learning-rate -0.1", "--learning-rate"},
+      {"--learning-rate 0", "--learning-rate"},
+      {"--approx lowrank", "--approx"},
+      {"--fits 0", "--fits"},
+      {"--draws 0", "--draws"},
+      {"--eval-every 0", "--eval-every"},
+      {"--elbo-samples 0", "--elbo-samples"},
+      {"--tol-rel-obj -1", "--tol-rel-obj"},
+      {"--elbo " + dir + "/trace.txt", "--elbo"},
+      {"--walkers 4", "--walkers"},
+      {"--predict", "--predict"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_lockstep(base + c.first, dir);
+    EXPECT_EQ(r.status, 2) << c.first << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << c.first << ": " << r.err;
+    EXPECT_NE(r.err.find(c.second), std::string::npos) << c.first << ": " << r.err;
+    EXPECT_TRUE(read_file(dir + "/x_1.csv").empty()) << c.first;
+  }
+}
+
+TEST(ViCommand, NonFiniteElboStopsWithTheStepNamed) {
+  // The funnel's log scale v ~ N(0, 3): a learning rate of 1e4 throws the approximation's
+  // means where exp(-v) overflows; every retry (learning rate halved 5 times) fails too.
+  const std::string dir = scratch_dir("vi_nan");
+  const auto r = run_lockstep("vi funnel --approx meanfield --samples 2 --steps 200 --learning-rate 1e8 --eval-every 10 "
+                              "--seed 1 --quiet --output " + dir + "/x.csv",
+                              dir);
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("not finite at step"), std::string::npos) << r.err;
+  EXPECT_TRUE(read_file(dir + "/x_1.csv").empty());
+}
+
+}  // namespace
