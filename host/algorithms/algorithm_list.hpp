@@ -7,6 +7,7 @@
 #include "host/algorithms/chees/chees_algorithm.hpp"
 #include "host/algorithms/ensemble/ensemble_algorithm.hpp"
 #include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/algorithms/npe/npe_algorithm.hpp"
 #include "host/algorithms/nuts/nuts_algorithm.hpp"
 
 namespace lockstep {
@@ -15,6 +16,6 @@ template <class... Algorithms>
 struct AlgorithmList {};
 
 /// In display order; the first algorithm of a command is its default.
-using Algorithms = AlgorithmList<NutsAlgorithm, HmcAlgorithm, CheesAlgorithm, EnsembleAlgorithm>;
+using Algorithms = AlgorithmList<NutsAlgorithm, HmcAlgorithm, CheesAlgorithm, EnsembleAlgorithm, NpeAlgorithm>;
 
 }  // namespace lockstep
