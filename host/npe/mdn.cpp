@@ -1,7 +1,7 @@
 // The mixture density network's forward pass, loss and hand-derived backward pass
-// (the math: host/npe/mdn.hpp). Eigen is kept single-threaded here: the trainer splits a
-// batch into fixed chunks across threads (host/npe/trainer.cpp), so results never depend on
-// the thread count.
+// (the math: host/npe/mdn.hpp). Eigen is kept single-threaded here (and by EigenSerial in the
+// callers): the trainer splits a batch into fixed chunks across threads
+// (host/npe/trainer.cpp), so results never depend on the thread count.
 #define EIGEN_DONT_PARALLELIZE
 #include "host/npe/mdn.hpp"
 
@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "kernels/core/philox.hpp"
+#include "kernels/core/vmath.hpp"
 
 namespace lockstep {
 namespace npe {
@@ -35,10 +36,22 @@ std::size_t layer_offset(const MdnShape& s, int l) {
   return at;
 }
 
+/// tanh in place, vectorizable: tanh(x) = expm1(2x) / (expm1(2x) + 2) with the project's
+/// branch-free expm1 (kernels/core/vmath.hpp, < 1 ulp), x clamped to [-20, 20] (tanh(20) is 1
+/// in double) so that the quotient never meets inf / inf; NaN stays NaN. std::tanh on doubles
+/// is a scalar libm call, ~40x slower, and was most of the training time.
+void tanh_in_place(double* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = std::max(std::min(v[i], 20.0), -20.0);
+    const double e = vm::expm1(2 * x);
+    v[i] = e / (e + 2);
+  }
+}
+
 /// The layers' activations for a batch (column b = sample b): h[0] = x, h[l] hidden, out.
 void forward(const MdnShape& s, const double* params, const double* x, int batch, std::vector<Mat>& h) {
   h.resize(s.n_layers + 2);
-  h[0] = CMapMat(x, s.n_x, batch);
+  h[0] = CMapMat(x, s.n_x, batch);  // (a copy: the products below read plain matrices)
   for (int l = 0; l <= s.n_layers; ++l) {
     const std::size_t at = layer_offset(s, l);
     const int nin = layer_in(s, l), nout = layer_out(s, l);
@@ -46,7 +59,7 @@ void forward(const MdnShape& s, const double* params, const double* x, int batch
     CMapVec b(params + at + static_cast<std::size_t>(nout) * nin, nout);
     h[l + 1].noalias() = w * h[l];
     h[l + 1].colwise() += b;
-    if (l < s.n_layers) h[l + 1] = h[l + 1].array().tanh();
+    if (l < s.n_layers) tanh_in_place(h[l + 1].data(), static_cast<std::size_t>(h[l + 1].size()));
   }
 }
 
@@ -130,6 +143,9 @@ double column_loss(const MdnShape& s, const double* o, const double* theta, doub
 
 }  // namespace
 
+EigenSerial::EigenSerial() : saved_(Eigen::nbThreads()) { Eigen::setNbThreads(1); }
+EigenSerial::~EigenSerial() { Eigen::setNbThreads(saved_); }
+
 int MdnShape::n_outputs() const { return n_components * (1 + n_theta + n_theta * (n_theta + 1) / 2); }
 
 int MdnShape::n_params() const { return static_cast<int>(layer_offset(*this, n_layers + 1)); }
@@ -153,12 +169,14 @@ std::vector<double> init_params(const MdnShape& s, std::uint64_t seed) {
 
 double mdn_loss(const MdnShape& s, const double* params, const double* x, const double* theta, int batch,
                 double* grad) {
-  std::vector<Mat> h;
+  // Per-thread buffers, reused across calls (same sizes: no allocation after the first).
+  thread_local std::vector<Mat> h;
+  thread_local Mat g, prev;
+  thread_local std::vector<double> work;
   forward(s, params, x, batch, h);
   const Mat& out = h[s.n_layers + 1];
   const int P = s.n_outputs(), d = s.n_theta;
-  Mat g(grad ? P : 0, grad ? batch : 0);
-  std::vector<double> work;
+  g.resize(grad ? P : 0, grad ? batch : 0);
   double total = 0;
   for (int b = 0; b < batch; ++b)
     total += column_loss(s, out.data() + static_cast<std::size_t>(b) * P, theta + static_cast<std::size_t>(b) * d,
@@ -173,13 +191,14 @@ double mdn_loss(const MdnShape& s, const double* params, const double* x, const 
     gb.noalias() += g.rowwise().sum();
     if (l == 0) break;
     CMapMat w(params + at, nout, nin);
-    Mat prev = w.transpose() * g;
+    prev.noalias() = w.transpose() * g;
     g = prev.array() * (1 - h[l].array().square());
   }
   return total;
 }
 
 Mixture mixture_at(const MdnShape& s, const double* params, const double* x) {
+  const EigenSerial serial;
   std::vector<Mat> h;
   forward(s, params, x, 1, h);
   const double* o = h[s.n_layers + 1].data();

@@ -52,6 +52,23 @@ struct MdnShape {
   }
 };
 
+/// Eigen's own threading off while alive (Eigen::setNbThreads(1), the previous value restored
+/// after). The trainer parallelizes over fixed chunks of a batch itself; left on, Eigen would
+/// split a product over threads when called from a one-thread team (the products' rounding
+/// then depending on the thread count) and pay a nested thread start for tiny matrices.
+/// EIGEN_DONT_PARALLELIZE in mdn.cpp alone is not enough: other files of the library
+/// instantiate the same Eigen products with threading on, and the linker keeps one copy.
+class EigenSerial {
+ public:
+  EigenSerial();
+  ~EigenSerial();
+  EigenSerial(const EigenSerial&) = delete;
+  EigenSerial& operator=(const EigenSerial&) = delete;
+
+ private:
+  int saved_;
+};
+
 /// Glorot-uniform weights (Glorot & Bengio 2010), zero biases; the output layer's weights are
 /// scaled by 0.1 and the component means' biases drawn N(0, 1), so that components start apart
 /// (they do not collapse onto one another) with unit precision. Philox keyed by (seed, 0).

@@ -15,7 +15,7 @@ namespace lockstep {
 namespace npe {
 namespace {
 
-constexpr int kChunk = 32;  // pairs per gradient chunk (fixed: the sums never depend on threads)
+constexpr int kChunk = 50;  // pairs per gradient chunk (fixed: the sums never depend on threads)
 // Philox streams of the trainer (kUser + n: the model contract's streams stay apart).
 constexpr Stream kSplitStream = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 1);
 constexpr Stream kShuffleStream = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 2);
@@ -100,6 +100,7 @@ std::int64_t validation_count(std::int64_t n, double fraction) {
 
 double mean_loss(const MdnShape& shape, const std::vector<double>& params, const double* x, const double* theta,
                  std::int64_t n, int threads) {
+  const EigenSerial serial;
   std::vector<std::vector<double>> none;
   return chunked_loss(shape, params.data(), x, theta, n, nullptr, none, threads) / static_cast<double>(n);
 }
@@ -108,6 +109,7 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
                       std::int64_t n, const TrainOptions& o, double loss_offset,
                       const std::function<void(const EpochLoss&)>& on_epoch) {
   const auto t0 = std::chrono::steady_clock::now();
+  const EigenSerial serial;
   TrainResult r;
   r.n_validation = validation_count(n, o.validation_fraction);
   r.n_train = n - r.n_validation;
