@@ -188,7 +188,11 @@ double mdn_loss(const MdnShape& s, const double* params, const double* x, const 
     MapMat gw(grad + at, nout, nin);
     MapVec gb(grad + at + static_cast<std::size_t>(nout) * nin, nout);
     gw.noalias() += g * h[l].transpose();
-    gb.noalias() += g.rowwise().sum();
+    // The bias gradient by a plain loop in column order: Eigen's vectorized rowwise().sum()
+    // takes a different path for the rows before an alignment boundary, so its rounding would
+    // depend on where the heap put g.
+    for (int b = 0; b < g.cols(); ++b)
+      for (int r = 0; r < nout; ++r) gb[r] += g(r, b);
     if (l == 0) break;
     CMapMat w(params + at, nout, nin);
     prev.noalias() = w.transpose() * g;
