@@ -7,6 +7,7 @@
 #include "host/algorithms/chees/chees_algorithm.hpp"
 #include "host/algorithms/ensemble/ensemble_algorithm.hpp"
 #include "host/algorithms/hmc/hmc_algorithm.hpp"
+#include "host/algorithms/npe/npe_algorithm.hpp"
 #include "host/algorithms/nuts/nuts_algorithm.hpp"
 #include "host/algorithms/vi/vi_algorithm.hpp"
 
@@ -17,6 +18,6 @@ struct AlgorithmList {};
 
 /// In display order; the first algorithm of a command is its default.
 using Algorithms = AlgorithmList<NutsAlgorithm, HmcAlgorithm, CheesAlgorithm, EnsembleAlgorithm,
-                                ViAlgorithm>;
+                                 ViAlgorithm, NpeAlgorithm>;
 
 }  // namespace lockstep

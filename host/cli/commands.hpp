@@ -70,6 +70,16 @@ struct ViOptions : ModelOptions {
 
 int run_vi(const ViOptions& o);
 
+/// `lockstep npe`: neural posterior estimation (npe_command.cpp; host/algorithms/npe/).
+struct NpeOptions : ModelOptions {
+  std::string output;                  // draws: PATH.csv or PATH.nc; the loss beside it
+  std::string summary;                 // JSON summary
+  AlgorithmOptions algorithm_options;  // --sims, --draws, --save-net, --load-net, ... (NpeAlgorithm)
+  bool quiet = false;
+};
+
+int run_npe(const NpeOptions& o);
+
 /// `lockstep study`: a convergence study over chain counts and warmup lengths (study_command.cpp).
 struct StudyOptions : ModelOptions {
   std::string algorithm = "nuts";

@@ -125,6 +125,13 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   vi->add_flag("--predict", vo.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
   vi->add_flag("--quiet", vo.quiet, "No progress display");
   add_algorithm_flags(vi, "vi", vo.algorithm_options);
+  NpeOptions no;
+  CLI::App* npe = app.add_subcommand("npe", "Neural posterior estimation: a network trained on prior simulations in lanes");
+  add_model_options(npe, no);
+  npe->add_option("--output", no.output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData); the loss per epoch as PATH_loss.csv and PATH_loss.svg");
+  npe->add_option("--summary", no.summary, "Write the summary as JSON");
+  npe->add_flag("--quiet", no.quiet, "No progress lines");
+  add_algorithm_flags(npe, "npe", no.algorithm_options);
 
   StudyOptions to;
   CLI::App* study = app.add_subcommand("study", "Convergence study: error against warmup length and chain count");
@@ -186,6 +193,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     if (study->parsed()) return run_study(to);
     if (check->parsed()) return run_check(co);
     if (sbc->parsed()) return run_sbc(bo);
+    if (npe->parsed()) return run_npe(no);
     if (info->parsed()) return run_info();
     return run_models();
   } catch (const InputError& e) {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# NPE on the peak model with the sbi tutorial's prior (../shared/SEEDS.md section 4: sbi's SNPE,
+# BoxUniform low (0,0,0,-1,0) high (2,1,1,1,1), 10,000 simulations, 10,000 posterior draws),
+# against NUTS with the same prior (lockstep sample peak --set prior=sbi).
+#
+# For each simulation budget (default 10000; give others as arguments, e.g. 10000 100000):
+# simulation, training and sampling seconds and epochs per second (the command's own lines),
+# then per parameter the NPE mean and sd against NUTS's: |mean difference| in NUTS sds and the
+# sd ratio; and the C2ST accuracy against the NUTS draws when bench/c2st.py is present
+# (0.5: indistinguishable). Prints `uptime` first: on a shared machine the times depend on load.
+# Usage: bash bench/npe_peak.sh [--build DIR] [N ...]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+build="$repo/build"
+if [[ "${1:-}" == "--build" ]]; then build="$2"; shift 2; fi
+budgets=("$@")
+if [[ ${#budgets[@]} -eq 0 ]]; then budgets=(10000); fi
+bin="$build/lockstep"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+data="$repo/data/peak.json"
+uptime
+"$bin" sample peak --data "$data" --set prior=sbi --chains 4 --warmup 1000 --draws 2500 --seed 1 --quiet \
+  --output "$tmp/nuts.csv" > "$tmp/nuts.txt"
+grep "^Wall time" "$tmp/nuts.txt" | sed 's/^/NUTS (4 x 2500 draws): /'
+for n in "${budgets[@]}"; do
+  echo
+  echo "== NPE, $n simulations, 10000 draws =="
+  "$bin" npe peak --data "$data" --set prior=sbi --sims "$n" --draws 10000 --seed 1 --quiet \
+    --output "$tmp/npe_$n.csv" --save-net "$tmp/net_$n.json" > "$tmp/npe_$n.txt"
+  grep -E "^(Simulations|Training|Sampling|Wall time):" "$tmp/npe_$n.txt"
+  python3 - "$tmp" "$n" <<'PY'
+import sys
+tmp, n = sys.argv[1], sys.argv[2]
+def read(paths):
+    cols, rows = None, []
+    for p in paths:
+        for line in open(p):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cells = line.strip().split(",")
+            if cols is None:
+                cols = cells
+            elif cells != cols:
+                rows.append([float(c) for c in cells])
+    return cols, rows
+def moments(cols, rows, name):
+    j = cols.index(name)
+    v = [r[j] for r in rows]
+    m = sum(v) / len(v)
+    return m, (sum((x - m) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+nc, nr = read([f"{tmp}/nuts_{c}.csv" for c in (1, 2, 3, 4)])
+pc, pr = read([f"{tmp}/npe_{n}_1.csv"])
+print("param   NUTS mean (sd)       NPE mean (sd)        |dmean|/sd_NUTS  sd ratio")
+for p in ["l", "m", "s", "a", "b"]:
+    m0, s0 = moments(nc, nr, p)
+    m1, s1 = moments(pc, pr, p)
+    print(f"{p:5s} {m0:9.4f} ({s0:.4f})   {m1:9.4f} ({s1:.4f})   {abs(m1 - m0) / s0:8.3f}        {s1 / s0:6.3f}")
+PY
+  if [[ -f "$here/c2st.py" ]]; then
+    python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/npe_${n}_1.csv" | tail -1 \
+      | sed 's/^/C2ST vs NUTS: /'
+  else
+    echo "C2ST: bench/c2st.py not present"
+  fi
+done

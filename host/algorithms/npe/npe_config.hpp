@@ -1,0 +1,62 @@
+#pragma once
+// Options of neural posterior estimation (`lockstep npe`, host/algorithms/npe/): the
+// simulation budget, the draws, the network file, the architecture and the training.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/npe/mdn.hpp"
+#include "host/npe/trainer.hpp"
+#include "host/run/algorithm_options.hpp"
+#include "host/run/run_settings.hpp"
+
+namespace lockstep {
+
+/// What a run reports back beyond the draws (filled by run_npe when NpeConfig::report is set).
+struct NpeReport {
+  bool trained = false;         // false: the network came from --load-net
+  long long sims = 0;           // simulations run
+  long long non_finite = 0;     // dropped: a non-finite theta or x
+  long long outside_support = 0;  // dropped: theta the model's unconstrain refused
+  long long used = 0;           // pairs trained on (training + validation)
+  npe::TrainResult training;
+  double simulation_seconds = 0;
+  double training_seconds = 0;
+  double sampling_seconds = 0;
+  long long rejected = 0;       // draws outside the support (0: the transform keeps them in)
+  std::vector<double> mean, sd; // the network's posterior mean and sd at the observed data
+                                // (unconstrained scale)
+  std::string loaded_from;      // --load-net file
+  long long loaded_sims = 0;    // the loaded network's training simulations
+};
+
+struct NpeConfig {
+  long long sims = 0;          // --sims: simulations to train on (0 with --load-net)
+  int draws = 1000;            // --draws
+  std::string save_net;        // --save-net FILE
+  std::string load_net;        // --load-net FILE
+  npe::MdnShape shape;         // --hidden, --layers, --components (n_x, n_theta from the model)
+  npe::TrainOptions train;     // --batch-size, --learning-rate, --max-epochs, --patience, --validation-fraction
+  std::uint64_t seed = 1;
+  int threads = 0;
+  /// The model's resolved options ("prior=sbi"), recorded in and compared with network files
+  /// (the command sets it; empty from AnyModel::run by name).
+  std::string model_options;
+  /// Where the loss per epoch goes as CSV (the command sets it; empty: not written).
+  std::string loss_csv;
+  NpeReport* report = nullptr;  // the caller's, filled by the run
+};
+
+/// The flags of `npe`, with their defaults.
+std::vector<FlagSpec> npe_flags();
+
+/// The config from the common settings (seed, threads) and the flags; InputError naming the
+/// flag for a bad value or combination (--sims and --load-net, --sims too small for the
+/// validation split).
+NpeConfig npe_config_from(const RunSettings& settings, const AlgorithmOptions& o);
+
+/// InputError unless n usable simulations leave at least one for validation and one for
+/// training (named `what`, e.g. "--sims 5").
+void check_validation_split(long long n, double fraction, const std::string& what);
+
+}  // namespace lockstep

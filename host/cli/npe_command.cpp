@@ -1,0 +1,169 @@
+// `lockstep npe MODEL --data FILE --sims N --draws D --output OUT [--save-net F] [--load-net F]`:
+// neural posterior estimation (host/algorithms/npe/). Prints the simulation, training and
+// sampling figures and the posterior summary, writes the draws as `sample` does (Stan CSV with
+// algorithm = npe, or netCDF) and the loss per epoch beside them (OUT_loss.csv, plotted to
+// OUT_loss.svg by scripts/plot_npe_loss.py).
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "host/algorithms/npe/npe_algorithm.hpp"
+#include "host/backend/place.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/output_dir.hpp"
+#include "host/cli/process_clock.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/registry/algorithm_table.hpp"
+#include "host/registry/any_model.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+std::string strip_extension(const std::string& path) {
+  const auto dot = path.rfind('.');
+  const auto slash = path.rfind('/');
+  return dot == std::string::npos || (slash != std::string::npos && dot < slash) ? path : path.substr(0, dot);
+}
+
+/// The model's options as they resolve (defaults, then --set, then the model's own flags):
+/// "key=value" joined by spaces, in key order. Network files record it.
+std::string resolved_options(const NpeOptions& o) {
+  const ModelEntry& entry = find_model(o.model);
+  std::map<std::string, std::string> all;
+  for (const ModelOptionInfo& opt : entry.info.options) all[opt.name] = opt.default_value;
+  for (const auto& kv : parse_set_options(o.set)) all[kv.first] = kv.second;
+  for (const auto& kv : o.model_flags)
+    for (const ModelFlagInfo& f : entry.info.flags)
+      if (f.flag == kv.first) {
+        std::string joined;
+        for (std::size_t i = 0; i < kv.second.size(); ++i) joined += (i ? "\n" : "") + kv.second[i];
+        all[f.option] = joined;
+      }
+  std::string s;
+  for (const auto& kv : all) s += (s.empty() ? "" : " ") + kv.first + "=" + kv.second;
+  return s;
+}
+
+std::string g(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+}  // namespace
+
+int run_npe(const NpeOptions& o) {
+  check_threads(o.threads);
+  select_backend(o.backend);
+  RunSettings settings;
+  settings.seed = resolve_seed(o.seed);
+  settings.threads = o.threads;
+  NpeConfig cfg = npe_config_from(settings, o.algorithm_options);
+  check_output_paths(o.output, o.summary);
+  std::string loss_csv, loss_svg;
+  if (!o.output.empty() && cfg.load_net.empty()) {
+    loss_csv = strip_extension(o.output) + "_loss.csv";
+    loss_svg = strip_extension(o.output) + "_loss.svg";
+    io::check_writable(loss_csv, "--output");
+  }
+  if (!cfg.save_net.empty()) io::check_writable(cfg.save_net, "--save-net");
+  const std::unique_ptr<AnyModel> model = load_model_for(o, "npe");
+  NpeReport report;
+  cfg.report = &report;
+  cfg.loss_csv = loss_csv;
+  cfg.model_options = resolved_options(o);
+
+  RunInfo info;
+  info.model = o.model;
+  info.data_file = o.data;
+  DrawSet draws;
+  PhaseClock clock;
+  model->run<NpeAlgorithm>(cfg, draws, info);
+  const double run_seconds = clock.lap();
+  const npe::TrainResult& tr = report.training;
+  info.config = {{"algorithm", "npe"},
+                 {"sims", std::to_string(cfg.sims)},
+                 {"draws", std::to_string(cfg.draws)},
+                 {"seed", std::to_string(cfg.seed)},
+                 {"backend", backend::place_name(backend::lanes_place())},
+                 {"components", std::to_string(cfg.shape.n_components)},
+                 {"hidden", std::to_string(cfg.shape.n_hidden)},
+                 {"layers", std::to_string(cfg.shape.n_layers)},
+                 {"batch_size", std::to_string(cfg.train.batch_size)},
+                 {"learning_rate", g(cfg.train.learning_rate)},
+                 {"patience", std::to_string(cfg.train.patience)},
+                 {"validation_fraction", g(cfg.train.validation_fraction)},
+                 {"epochs", std::to_string(tr.history.size())},
+                 {"best_epoch", std::to_string(tr.best_epoch)},
+                 {"load_net", cfg.load_net},
+                 {"save_net", cfg.save_net},
+                 {"model_options", cfg.model_options}};
+
+  write_draws(o.output, draws, info);
+  const SummaryReport summary = summarize_draws(draws);
+
+  std::cout << "lockstep npe: model " << o.model << ", seed " << cfg.seed << ", on " << backend::describe_backend()
+            << "\n";
+  char line[512];
+  if (report.trained) {
+    std::snprintf(line, sizeof line,
+                  "Simulations: %lld in %.3f s (%.4g per second); dropped %lld non-finite, %lld outside the "
+                  "prior's support; %lld used (%lld training, %lld validation)\n",
+                  report.sims, report.simulation_seconds, report.sims / std::max(report.simulation_seconds, 1e-9),
+                  report.non_finite, report.outside_support, report.used, static_cast<long long>(tr.n_train),
+                  static_cast<long long>(tr.n_validation));
+    std::cout << line;
+    const double best_val = tr.best_epoch > 0 ? tr.history[tr.best_epoch - 1].validation : 0.0;
+    std::snprintf(line, sizeof line,
+                  "Training: %zu epochs in %.3f s (%.3g epochs per second); best validation -log q %.5g at epoch "
+                  "%d (stopped after %d epochs without improvement or at --max-epochs)\n",
+                  tr.history.size(), report.training_seconds,
+                  tr.history.size() / std::max(report.training_seconds, 1e-9), best_val, tr.best_epoch,
+                  cfg.train.patience);
+    std::cout << line;
+  } else {
+    std::cout << "Network: " << report.loaded_from << " (trained on " << report.loaded_sims
+              << " simulations; not retrained)\n";
+  }
+  std::snprintf(line, sizeof line,
+                "Sampling: %d draws in %.3f s; rejection rate 0 (theta trained on the model's unconstrained "
+                "scale: no mass outside the prior's support)\n",
+                cfg.draws, report.sampling_seconds);
+  std::cout << line << "\n";
+  print_summary(std::cout, summary);
+  std::snprintf(line, sizeof line, "Wall time: %.3f s (simulation %.3f s, training %.3f s, sampling %.3f s)\n",
+                run_seconds, report.simulation_seconds, report.training_seconds, report.sampling_seconds);
+  std::cout << line;
+  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!loss_csv.empty()) {
+    std::cout << "Loss per epoch written to " << loss_csv << "\n";
+    make_plot("plot_npe_loss.py", loss_csv, loss_svg);
+  }
+  if (!cfg.save_net.empty()) std::cout << "Network written to " << cfg.save_net << "\n";
+  if (!o.summary.empty()) {
+    write_summary_json(o.summary, summary, info,
+                       {{"sims", static_cast<double>(report.sims)},
+                        {"non_finite", static_cast<double>(report.non_finite)},
+                        {"outside_support", static_cast<double>(report.outside_support)},
+                        {"epochs", static_cast<double>(tr.history.size())},
+                        {"best_epoch", static_cast<double>(tr.best_epoch)},
+                        {"simulation_seconds", report.simulation_seconds},
+                        {"training_seconds", report.training_seconds},
+                        {"sampling_seconds", report.sampling_seconds},
+                        {"rejection_rate", 0.0}});
+    std::cout << "Summary written to " << o.summary << "\n";
+  }
+  if (tr.nan_epoch > 0)
+    throw InputError("npe: the training loss was not finite at epoch " + std::to_string(tr.nan_epoch) +
+                     "; stopped with the best network so far (epoch " + std::to_string(tr.best_epoch) +
+                     "), whose draws were written (try a smaller --learning-rate)");
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

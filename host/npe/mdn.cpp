@@ -1,0 +1,296 @@
+// The mixture density network's forward pass, loss and hand-derived backward pass
+// (the math: host/npe/mdn.hpp). Eigen is kept single-threaded here (and by EigenSerial in the
+// callers): the trainer splits a batch into fixed chunks across threads
+// (host/npe/trainer.cpp), so results never depend on the thread count.
+#define EIGEN_DONT_PARALLELIZE
+#include "host/npe/mdn.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/core/philox.hpp"
+#include "kernels/core/vmath.hpp"
+
+namespace lockstep {
+namespace npe {
+namespace {
+
+using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
+using MapMat = Eigen::Map<Mat>;
+using CMapMat = Eigen::Map<const Mat>;
+using CMapVec = Eigen::Map<const Eigen::VectorXd>;
+using MapVec = Eigen::Map<Eigen::VectorXd>;
+
+constexpr double kLog2Pi = 1.8378770664093454836;
+
+int layer_in(const MdnShape& s, int l) { return l == 0 ? s.n_x : s.n_hidden; }
+int layer_out(const MdnShape& s, int l) { return l == s.n_layers ? s.n_outputs() : s.n_hidden; }
+
+/// Offset of W_l (l = 0..L, 0-based) in the flat parameters; b_l follows W_l.
+std::size_t layer_offset(const MdnShape& s, int l) {
+  std::size_t at = 0;
+  for (int i = 0; i < l; ++i) at += static_cast<std::size_t>(layer_out(s, i)) * (layer_in(s, i) + 1);
+  return at;
+}
+
+/// tanh in place, vectorizable: tanh(x) = expm1(2x) / (expm1(2x) + 2) with the project's
+/// branch-free expm1 (kernels/core/vmath.hpp, < 1 ulp), x clamped to [-20, 20] (tanh(20) is 1
+/// in double) so that the quotient never meets inf / inf; NaN stays NaN. std::tanh on doubles
+/// is a scalar libm call, ~40x slower, and was most of the training time.
+void tanh_in_place(double* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = std::max(std::min(v[i], 20.0), -20.0);
+    const double e = vm::expm1(2 * x);
+    v[i] = e / (e + 2);
+  }
+}
+
+/// The layers' activations for a batch (column b = sample b): h[0] = x, h[l] hidden, out.
+void forward(const MdnShape& s, const double* params, const double* x, int batch, std::vector<Mat>& h) {
+  h.resize(s.n_layers + 2);
+  h[0] = CMapMat(x, s.n_x, batch);  // (a copy: the products below read plain matrices)
+  for (int l = 0; l <= s.n_layers; ++l) {
+    const std::size_t at = layer_offset(s, l);
+    const int nin = layer_in(s, l), nout = layer_out(s, l);
+    CMapMat w(params + at, nout, nin);
+    CMapVec b(params + at + static_cast<std::size_t>(nout) * nin, nout);
+    h[l + 1].noalias() = w * h[l];
+    h[l + 1].colwise() += b;
+    if (l < s.n_layers) tanh_in_place(h[l + 1].data(), static_cast<std::size_t>(h[l + 1].size()));
+  }
+}
+
+/// Unpacks component k of output column o into mu (d), U (d x d, row-major, upper) and
+/// sum_i a_i.
+double unpack(const MdnShape& s, const double* o, int k, const double** mu, double* U) {
+  const int K = s.n_components, d = s.n_theta, nt = d * (d + 1) / 2;
+  *mu = o + K + static_cast<std::size_t>(k) * d;
+  const double* c = o + K + K * d + static_cast<std::size_t>(k) * nt;
+  double log_det = 0;
+  std::fill(U, U + d * d, 0.0);
+  for (int i = 0; i < d; ++i) {
+    U[i * d + i] = std::exp(c[i]);
+    log_det += c[i];
+  }
+  int at = d;
+  for (int i = 0; i < d; ++i)
+    for (int j = i + 1; j < d; ++j) U[i * d + j] = c[at++];
+  return log_det;
+}
+
+double log_sum_exp(const double* v, int n) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n; ++i) m = std::max(m, v[i]);
+  if (!std::isfinite(m)) return m;
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += std::exp(v[i] - m);
+  return m + std::log(s);
+}
+
+/// -log q(theta | o) for one output column; with go, dL/do written into go[0..P).
+double column_loss(const MdnShape& s, const double* o, const double* theta, double* go, std::vector<double>& work) {
+  const int K = s.n_components, d = s.n_theta, nt = d * (d + 1) / 2;
+  work.resize(static_cast<std::size_t>(K) * (2 * d + d * d + 2));
+  double* U = work.data();                         // [K][d][d]
+  double* z = U + static_cast<std::size_t>(K) * d * d;  // [K][d]
+  double* delta = z + static_cast<std::size_t>(K) * d;  // [K][d]
+  double* l = delta + static_cast<std::size_t>(K) * d;  // [K]
+  double* logpi = l + K;                                // [K]
+  const double lse_alpha = log_sum_exp(o, K);
+  for (int k = 0; k < K; ++k) {
+    const double* mu;
+    double* Uk = U + static_cast<std::size_t>(k) * d * d;
+    const double log_det = unpack(s, o, k, &mu, Uk);
+    double* dk = delta + static_cast<std::size_t>(k) * d;
+    double* zk = z + static_cast<std::size_t>(k) * d;
+    for (int j = 0; j < d; ++j) dk[j] = theta[j] - mu[j];
+    double zz = 0;
+    for (int i = 0; i < d; ++i) {
+      double v = 0;
+      for (int j = i; j < d; ++j) v += Uk[i * d + j] * dk[j];
+      zk[i] = v;
+      zz += v * v;
+    }
+    logpi[k] = o[k] - lse_alpha;
+    l[k] = logpi[k] - 0.5 * d * kLog2Pi + log_det - 0.5 * zz;
+  }
+  const double lse = log_sum_exp(l, K);
+  const double loss = -lse;
+  if (!go) return loss;
+  for (int k = 0; k < K; ++k) {
+    const double r = std::exp(l[k] - lse), pi = std::exp(logpi[k]);
+    const double* Uk = U + static_cast<std::size_t>(k) * d * d;
+    const double* zk = z + static_cast<std::size_t>(k) * d;
+    const double* dk = delta + static_cast<std::size_t>(k) * d;
+    go[k] = pi - r;
+    double* gmu = go + K + static_cast<std::size_t>(k) * d;
+    for (int j = 0; j < d; ++j) {  // -r (U^T z)_j = -r sum_{i <= j} U[i][j] z[i]
+      double v = 0;
+      for (int i = 0; i <= j; ++i) v += Uk[i * d + j] * zk[i];
+      gmu[j] = -r * v;
+    }
+    double* gc = go + K + K * d + static_cast<std::size_t>(k) * nt;
+    for (int i = 0; i < d; ++i) gc[i] = -r * (1 - zk[i] * dk[i] * Uk[i * d + i]);
+    int at = d;
+    for (int i = 0; i < d; ++i)
+      for (int j = i + 1; j < d; ++j) gc[at++] = r * zk[i] * dk[j];
+  }
+  return loss;
+}
+
+}  // namespace
+
+EigenSerial::EigenSerial() : saved_(Eigen::nbThreads()) { Eigen::setNbThreads(1); }
+EigenSerial::~EigenSerial() { Eigen::setNbThreads(saved_); }
+
+int MdnShape::n_outputs() const { return n_components * (1 + n_theta + n_theta * (n_theta + 1) / 2); }
+
+int MdnShape::n_params() const { return static_cast<int>(layer_offset(*this, n_layers + 1)); }
+
+std::vector<double> init_params(const MdnShape& s, std::uint64_t seed) {
+  std::vector<double> p(static_cast<std::size_t>(s.n_params()), 0.0);
+  const Rng rng{seed, 0};
+  std::uint32_t n = 0;  // weights: uniforms of iteration 0; means: normals of iteration 1
+  for (int l = 0; l <= s.n_layers; ++l) {
+    const std::size_t at = layer_offset(s, l);
+    const int nin = layer_in(s, l), nout = layer_out(s, l);
+    const double limit = std::sqrt(6.0 / (nin + nout)) * (l == s.n_layers ? 0.1 : 1.0);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(nin) * nout; ++i)
+      p[at + i] = limit * (2 * uniform(rng, 0, Stream::kInit, n++) - 1);
+  }
+  const std::size_t b_out = layer_offset(s, s.n_layers) + static_cast<std::size_t>(s.n_outputs()) * s.n_hidden;
+  const int K = s.n_components, d = s.n_theta;
+  for (int i = 0; i < K * d; ++i) p[b_out + K + i] = normal(rng, 1, Stream::kInit, static_cast<std::uint32_t>(i));
+  return p;
+}
+
+double mdn_loss(const MdnShape& s, const double* params, const double* x, const double* theta, int batch,
+                double* grad) {
+  // Per-thread buffers, reused across calls (same sizes: no allocation after the first).
+  thread_local std::vector<Mat> h;
+  thread_local Mat g, prev;
+  thread_local std::vector<double> work;
+  forward(s, params, x, batch, h);
+  const Mat& out = h[s.n_layers + 1];
+  const int P = s.n_outputs(), d = s.n_theta;
+  g.resize(grad ? P : 0, grad ? batch : 0);
+  double total = 0;
+  for (int b = 0; b < batch; ++b)
+    total += column_loss(s, out.data() + static_cast<std::size_t>(b) * P, theta + static_cast<std::size_t>(b) * d,
+                         grad ? g.data() + static_cast<std::size_t>(b) * P : nullptr, work);
+  if (!grad) return total;
+  for (int l = s.n_layers; l >= 0; --l) {
+    const std::size_t at = layer_offset(s, l);
+    const int nin = layer_in(s, l), nout = layer_out(s, l);
+    MapMat gw(grad + at, nout, nin);
+    MapVec gb(grad + at + static_cast<std::size_t>(nout) * nin, nout);
+    gw.noalias() += g * h[l].transpose();
+    // The bias gradient by a plain loop in column order: Eigen's vectorized rowwise().sum()
+    // takes a different path for the rows before an alignment boundary, so its rounding would
+    // depend on where the heap put g.
+    for (int b = 0; b < g.cols(); ++b)
+      for (int r = 0; r < nout; ++r) gb[r] += g(r, b);
+    if (l == 0) break;
+    CMapMat w(params + at, nout, nin);
+    prev.noalias() = w.transpose() * g;
+    g = prev.array() * (1 - h[l].array().square());
+  }
+  return total;
+}
+
+Mixture mixture_at(const MdnShape& s, const double* params, const double* x) {
+  const EigenSerial serial;
+  std::vector<Mat> h;
+  forward(s, params, x, 1, h);
+  const double* o = h[s.n_layers + 1].data();
+  Mixture m;
+  m.k = s.n_components;
+  m.d = s.n_theta;
+  const int K = m.k, d = m.d;
+  m.log_weight.resize(K);
+  m.mean.resize(static_cast<std::size_t>(K) * d);
+  m.chol.resize(static_cast<std::size_t>(K) * d * d);
+  m.log_det.resize(K);
+  const double lse = log_sum_exp(o, K);
+  for (int k = 0; k < K; ++k) {
+    m.log_weight[k] = o[k] - lse;
+    const double* mu;
+    m.log_det[k] = unpack(s, o, k, &mu, m.chol.data() + static_cast<std::size_t>(k) * d * d);
+    std::copy(mu, mu + d, m.mean.begin() + static_cast<std::size_t>(k) * d);
+  }
+  return m;
+}
+
+double mixture_log_density(const Mixture& m, const double* theta) {
+  const int d = m.d;
+  std::vector<double> l(m.k);
+  for (int k = 0; k < m.k; ++k) {
+    const double* U = m.chol.data() + static_cast<std::size_t>(k) * d * d;
+    const double* mu = m.mean.data() + static_cast<std::size_t>(k) * d;
+    double zz = 0;
+    for (int i = 0; i < d; ++i) {
+      double v = 0;
+      for (int j = i; j < d; ++j) v += U[i * d + j] * (theta[j] - mu[j]);
+      zz += v * v;
+    }
+    l[k] = m.log_weight[k] - 0.5 * d * kLog2Pi + m.log_det[k] - 0.5 * zz;
+  }
+  return log_sum_exp(l.data(), m.k);
+}
+
+void mixture_moments(const Mixture& m, std::vector<double>& mean, std::vector<double>& cov) {
+  const int d = m.d;
+  mean.assign(d, 0.0);
+  cov.assign(static_cast<std::size_t>(d) * d, 0.0);
+  std::vector<double> inv(static_cast<std::size_t>(d) * d);
+  for (int k = 0; k < m.k; ++k) {
+    const double pi = std::exp(m.log_weight[k]);
+    const double* U = m.chol.data() + static_cast<std::size_t>(k) * d * d;
+    const double* mu = m.mean.data() + static_cast<std::size_t>(k) * d;
+    // Column j of U^-1 by back substitution on the unit vector e_j.
+    for (int j = 0; j < d; ++j)
+      for (int i = d - 1; i >= 0; --i) {
+        double v = i == j ? 1.0 : 0.0;
+        for (int l = i + 1; l < d; ++l) v -= U[i * d + l] * inv[l * d + j];
+        inv[i * d + j] = v / U[i * d + i];
+      }
+    for (int i = 0; i < d; ++i) {
+      mean[i] += pi * mu[i];
+      for (int j = 0; j < d; ++j) {
+        double sig = 0;
+        for (int l = 0; l < d; ++l) sig += inv[i * d + l] * inv[j * d + l];
+        cov[i * d + j] += pi * (sig + mu[i] * mu[j]);
+      }
+    }
+  }
+  for (int i = 0; i < d; ++i)
+    for (int j = 0; j < d; ++j) cov[i * d + j] -= mean[i] * mean[j];
+}
+
+void mixture_draw(const Mixture& m, double u, const double* eps, double* theta) {
+  const int d = m.d;
+  int k = m.k - 1;
+  double c = 0;
+  for (int i = 0; i < m.k; ++i) {
+    c += std::exp(m.log_weight[i]);
+    if (u < c) {
+      k = i;
+      break;
+    }
+  }
+  const double* U = m.chol.data() + static_cast<std::size_t>(k) * d * d;
+  const double* mu = m.mean.data() + static_cast<std::size_t>(k) * d;
+  // Back substitution: U e = eps, then theta = mu + e (Cov(e) = U^-1 U^-T = Sigma_k).
+  for (int i = d - 1; i >= 0; --i) {
+    double v = eps[i];
+    for (int j = i + 1; j < d; ++j) v -= U[i * d + j] * theta[j];
+    theta[i] = v / U[i * d + i];
+  }
+  for (int i = 0; i < d; ++i) theta[i] += mu[i];
+}
+
+}  // namespace npe
+}  // namespace lockstep

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Plot a `lockstep npe` training run: python3 scripts/plot_npe_loss.py OUT_loss.csv OUT_loss.svg
+
+The training and validation loss (mean -log q(theta | x) on the model's unconstrained scale)
+per epoch, with the best epoch (the network kept: early stopping) marked. Called by
+`lockstep npe`; also usable by hand. Needs matplotlib (Debian: python3-matplotlib). The figure
+is written to a temporary file and renamed, so a failure leaves no partial plot. Exit status 3
+with one line on stdout if matplotlib is missing.
+"""
+import csv
+import math
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: plot_npe_loss.py LOSS.csv OUT.svg")
+        return 2
+    src, out = sys.argv[1], sys.argv[2]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
+        return 3
+    epoch, train, valid, best = [], [], [], None
+    with open(src) as fh:
+        for row in csv.DictReader(fh):
+            e = int(row["epoch"])
+            epoch.append(e)
+            train.append(float(row["train_loss"]))
+            valid.append(float(row["validation_loss"]))
+            if row.get("best") == "1":
+                best = e
+    if not epoch:
+        print(src + ": no epochs")
+        return 1
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.plot(epoch, train, label="training", color="tab:blue")
+    ax.plot(epoch, valid, label="validation", color="tab:orange")
+    if best is not None:
+        ax.axvline(best, color="grey", linestyle=":", label="best epoch %d" % best)
+    finite = [v for v in train + valid if math.isfinite(v)]
+    if finite:
+        lo = min(finite)
+        # The first epochs' losses can be far above the rest: show from the minimum up to the
+        # loss at the 5th epoch (or the largest) so the late epochs stay readable.
+        ref = [v for v in (train[min(4, len(train) - 1)], valid[min(4, len(valid) - 1)]) if math.isfinite(v)]
+        hi = max(ref) if ref else max(finite)
+        if hi > lo:
+            ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean -log q(theta | x)")
+    ax.set_title("NPE training loss")
+    ax.legend()
+    fig.tight_layout()
+    tmp = out + ".tmp-" + str(os.getpid()) + ".svg"
+    try:
+        fig.savefig(tmp, format="svg")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
