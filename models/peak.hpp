@@ -244,6 +244,8 @@ struct Peak {
     }
     out.data.log_volume = static_cast<Real>(log_volume);
     out.names = {"l", "m", "s", "a", "b"};
+    out.sbi_observed = y;  // what ABC and NPE condition on: simulate() gives y's layout
+    out.sbi_scale = err;   // ABC's per-point scale: the known noise sd y_err
     return out;
   }
 

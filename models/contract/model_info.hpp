@@ -58,6 +58,13 @@ struct Loaded {
   /// are not replications of data.
   std::string observed_name;
   std::vector<double> observed;
+  /// Simulation-based inference (ABC, NPE): the observed data set in simulate()'s layout
+  /// (n_simulated values) that simulations are compared with, and optionally each value's
+  /// known scale (the peak model: y_err), by which ABC divides the differences; empty scale:
+  /// the prior-predictive MAD (pyABC's adaptive distance). Empty sbi_observed: the model
+  /// gives no observed data set to condition on.
+  std::vector<double> sbi_observed;
+  std::vector<double> sbi_scale;
   /// Host-side state a model keeps for its host members (describe, unconstrain): e.g. the
   /// glmm's design column names, group levels and priors. Never seen by kernels.
   std::shared_ptr<const void> host;

@@ -20,7 +20,7 @@ namespace {
 /// kernels/ and models/ never include host/ (their layers are below every host layer).
 const std::map<std::string, int>& layers() {
   static const std::map<std::string, int> l = {
-      {"kernels/core", 0},  {"kernels/adapt", 1},    {"kernels/hmc", 2},       {"kernels/ensemble", 2},
+      {"kernels/core", 0},  {"kernels/adapt", 1},    {"kernels/hmc", 2},       {"kernels/ensemble", 2}, {"kernels/sbi", 2},
       {"kernels/chees", 3}, {"kernels/nuts", 3},     {"models/contract", 4},   {"models", 5},
       {"host/core", 10},    {"host/backend", 11},    {"host/adapt", 12},       {"host/diagnostics", 12},
       {"host/io", 12},      {"host/run", 13},        {"host/algorithms", 14},  {"host/registry", 15},
