@@ -3,7 +3,7 @@
 et al. 2021 reports it) between reference posterior draws and approximate ones.
 
 The classifier: L2-regularized logistic regression (lambda = 1e-3 per sample) on quadratic
-features -- every coordinate, standardized by the reference's mean and sd, and every product of
+features -- every coordinate, standardized by the pooled mean and sd of both samples, and every product of
 two of them (d + d(d+1)/2 features: 20 for d = 5) -- fitted by Newton's method (IRLS). Quadratic
 features let a linear classifier see differences of means, scales and correlations, which is
 what a Gaussian-like posterior error is. Accuracy: 5-fold stratified cross-validation on n draws
@@ -65,7 +65,8 @@ def c2st(a, b, seed=0, folds=5, lam=1e-3):
     n = min(len(a), len(b))
     a = a[rng.choice(len(a), n, replace=False)]
     b = b[rng.choice(len(b), n, replace=False)]
-    mu, sd = a.mean(0), a.std(0)
+    both = np.vstack([a, b])  # pooled standardization keeps the quadratic features O(1)
+    mu, sd = both.mean(0), both.std(0)
     sd[sd == 0] = 1
     X = features(np.vstack([(a - mu) / sd, (b - mu) / sd]))
     y = np.concatenate([np.zeros(n), np.ones(n)])

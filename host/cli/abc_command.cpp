@@ -6,6 +6,14 @@
 // or netCDF InferenceData, algorithm = abc / smc-abc; `lockstep summary` reads them) and the
 // schedule CSV (generation, epsilon, acceptance_rate, simulations, total_simulations,
 // non_finite, ess, complete) to --schedule, or next to --output as STEM_schedule.csv.
+//
+// Order of the written draws: the algorithms return rejection ABC's kept draws nearest first
+// and SMC-ABC's resampled draws grouped by particle; both sets are exchangeable, so the command
+// writes them in a uniformly random order (Fisher-Yates with Philox uniforms from Rng{seed, 0},
+// kAbcShuffle stream), so that tools reading them as one chain (ESS, split R-hat) see
+// independent-looking draws. The summary printed is mean, sd, quantiles and bulk ESS only (no
+// MCMC diagnostics: these are not Markov chains).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +29,7 @@
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
+#include "kernels/core/philox.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -58,6 +67,27 @@ void print_schedule(const AbcResult& r) {
     std::printf("%10d %14s %12.4g %12lld %14lld %10.1f %10s\n", g.generation, number(g.epsilon).c_str(),
                 g.acceptance_rate, static_cast<long long>(g.simulations), static_cast<long long>(g.total_simulations),
                 g.ess, g.complete ? "yes" : "no");
+}
+
+constexpr Stream kAbcShuffle = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 3);
+
+/// Permutes the draws of the single chain uniformly at random (see the file comment).
+void shuffle_draws(DrawSet& d, std::uint64_t seed) {
+  const Rng rng{seed, 0};
+  const int n = d.n_draws;
+  for (int k = n - 1; k > 0; --k) {
+    const int j = std::min(k, static_cast<int>(uniform(rng, 0, kAbcShuffle, static_cast<std::uint32_t>(k)) * (k + 1)));
+    for (std::size_t p = 0; p < d.names.size(); ++p) std::swap(d.series(static_cast<int>(p), 0)[k], d.series(static_cast<int>(p), 0)[j]);
+    for (std::size_t s = 0; s < d.stat_names.size(); ++s)
+      std::swap(d.stat_series(static_cast<int>(s), 0)[k], d.stat_series(static_cast<int>(s), 0)[j]);
+  }
+}
+
+void print_abc_summary(const SummaryReport& r) {
+  std::printf("%-12s %10s %10s %10s %10s %10s %9s\n", "", "mean", "sd", "5%", "50%", "95%", "ess_bulk");
+  for (const SummaryRow& row : r.rows)
+    std::printf("%-12s %10.4g %10.4g %10.4g %10.4g %10.4g %9.0f\n", row.name.c_str(), row.mean, row.sd, row.q5, row.q50,
+                row.q95, row.ess_bulk);
 }
 
 }  // namespace
@@ -100,6 +130,7 @@ int run_abc(const AbcOptions& o) {
     cfg.result = &result;
     model->run_config(o.command, &cfg, draws, info, nullptr);
   }
+  shuffle_draws(draws, settings.seed);
   info.config.push_back({"distance_scale", result.scale_source});
   info.config.push_back({"epsilon", number(result.epsilon)});
   info.config.push_back({"simulations", std::to_string(result.simulations)});
@@ -116,7 +147,7 @@ int run_abc(const AbcOptions& o) {
             << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";
   std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
             << ")\n\n";
-  print_summary(std::cout, summarize_draws(draws));
+  print_abc_summary(summarize_draws(draws));
   std::cout << "\n";
   print_schedule(result);
   if (smc) std::cout << "Stopped: " << result.stop_reason << "\n";
