@@ -111,6 +111,17 @@ struct SbcOptions : ModelOptions {
 
 int run_sbc(const SbcOptions& o);
 
+/// `lockstep abc` (rejection ABC) and `lockstep smc-abc` (population Monte Carlo ABC):
+/// abc_command.cpp.
+struct AbcOptions : ModelOptions {
+  std::string command;           // "abc" or "smc-abc"
+  std::string output;            // PATH.csv or PATH.nc
+  std::string schedule;          // the schedule CSV (default: next to --output)
+  AlgorithmOptions algorithm_options;  // --sims, --keep, --epsilon / --particles, ...
+};
+
+int run_abc(const AbcOptions& o);
+
 /// `lockstep check`: the model's gradient against finite differences, the transform round
 /// trip, finite log density at initial points, and its optional capabilities (check_command.cpp).
 /// Exit status 0 when every check passes, 1 when one fails.

@@ -161,6 +161,18 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sbc->add_flag("--quiet", bo.quiet, "No progress lines");
   add_algorithm_flags(sbc, "sample", bo.algorithm_options);
 
+  AbcOptions ao, so_abc;
+  ao.command = "abc";
+  so_abc.command = "smc-abc";
+  CLI::App* abc = app.add_subcommand("abc", "Rejection ABC: prior simulations in lanes, the K nearest or all within epsilon");
+  CLI::App* smc_abc = app.add_subcommand("smc-abc", "SMC-ABC (population Monte Carlo ABC, adaptive tolerance), proposals in lanes");
+  for (const auto& sub : {std::make_pair(abc, &ao), std::make_pair(smc_abc, &so_abc)}) {
+    add_model_options(sub.first, *sub.second);
+    sub.first->add_option("--output", sub.second->output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData)");
+    sub.first->add_option("--schedule", sub.second->schedule, "Schedule CSV (default: next to --output, STEM_schedule.csv)");
+    add_algorithm_flags(sub.first, sub.second->command, sub.second->algorithm_options);
+  }
+
   CheckOptions co;
   CLI::App* check = app.add_subcommand(
       "check", "Check a model: gradient against finite differences, transform round trip, initial points");
@@ -194,6 +206,8 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     if (check->parsed()) return run_check(co);
     if (sbc->parsed()) return run_sbc(bo);
     if (npe->parsed()) return run_npe(no);
+    if (abc->parsed()) return run_abc(ao);
+    if (smc_abc->parsed()) return run_abc(so_abc);
     if (info->parsed()) return run_info();
     return run_models();
   } catch (const InputError& e) {

@@ -31,6 +31,7 @@ const std::map<std::string, std::string>& check_data() {
       {"gaussian", "data/gauss100_ill.json"},
       {"funnel", ""},
       {"peak", "data/peak.csv"},
+      {"normal_mean", "data/normal_mean.json"},
   };
   return m;
 }

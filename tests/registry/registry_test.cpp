@@ -83,7 +83,7 @@ TEST(ModelTable, WhatAModelLacksIsOneLineListingTheModelsThatHaveIt) {
             "constrained scale); models that can: peak");
   EXPECT_EQ(testing_models::input_error_of([] { require_capability(find_model("funnel"), Capability::kSimulate, "abc"); }),
             "abc: model 'funnel' has no simulate; models that have it: eight_schools_noncentered, "
-            "eight_schools_centered, peak, glmm");
+            "eight_schools_centered, peak, glmm, normal_mean");
   require_algorithm(find_model("peak"), "ensemble");  // no error
 }
 

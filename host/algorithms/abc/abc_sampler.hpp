@@ -1,0 +1,151 @@
+#pragma once
+// Rejection ABC (Pritchard et al. 1999; the distance: kernels/sbi/abc_distance.hpp): N prior
+// simulations in lanes, chunk by chunk; each chunk keeps only (theta, distance), and a running
+// top-K selection (or the set within epsilon) keeps what is accepted, so memory is bounded by
+// one chunk plus the accepted draws, never N data sets.
+//
+// Ties and order: candidates are ordered by (distance, simulation index), so the K kept and
+// their order depend only on the seed, never on the chunking, lanes or threads. The draws are
+// written nearest first. Non-finite simulations (distance NaN) are counted and dropped.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/abc_config.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/core/draw_set.hpp"
+#include "host/core/progress.hpp"
+#include "host/run/prior_simulations.hpp"
+#include "kernels/sbi/abc_distance.hpp"
+#include "models/contract/input_error.hpp"
+#include "models/contract/model_info.hpp"
+
+namespace lockstep {
+
+/// One accepted candidate: its distance, simulation index and parameters.
+struct AbcCandidate {
+  double distance;
+  std::uint64_t index;
+  std::vector<double> theta;
+  bool operator<(const AbcCandidate& o) const { return distance < o.distance || (distance == o.distance && index < o.index); }
+};
+
+/// Simulations per chunk of the streaming ABC lanes (theta, scratch data set, distance).
+inline std::int64_t abc_chunk(int n_theta, int n_x) { return prior_simulation_chunk(n_theta, n_x + 1); }
+
+template <class Model>
+void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunInfo& info, Progress*) {
+  const auto t0 = std::chrono::steady_clock::now();
+  backend::set_threads(c.threads);
+  check_simulation_range(0, c.sims);
+  const int n_theta = m.model.dim(m.data), n_x = m.model.n_simulated(m.data);
+  const std::vector<double> observed = abc_observed(m, "abc");
+  AbcResult local;
+  AbcResult& r = c.result ? *c.result : local;
+  r = AbcResult();
+  const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
+
+  const std::int64_t chunk = std::min(c.sims, abc_chunk(n_theta, n_x));
+  backend::DeviceVector<Real> obs(observed.begin(), observed.end()), inv(inv_scale.begin(), inv_scale.end());
+  backend::DeviceVector<Real> theta(static_cast<std::size_t>(chunk) * n_theta), scratch(static_cast<std::size_t>(chunk) * n_x);
+  backend::DeviceVector<double> distance(static_cast<std::size_t>(chunk));
+  std::vector<Real> h_theta(theta.size());
+  std::vector<double> h_dist(distance.size());
+  std::vector<AbcCandidate> kept;
+  const bool top_k = c.keep > 0;
+  double cut = HUGE_VAL;  // top-K: the K-th distance so far once K are kept
+  for (std::int64_t at = 0; at < c.sims; at += chunk) {
+    const std::int64_t n = std::min(chunk, c.sims - at);
+    sbi::PriorDistance<Model> f;
+    f.model = m.model;
+    f.data = m.data;
+    f.observed = backend::raw(obs);
+    f.inv_scale = backend::raw(inv);
+    f.theta = backend::raw(theta);
+    f.scratch = backend::raw(scratch);
+    f.distance = backend::raw(distance);
+    f.n_theta = n_theta;
+    f.n_x = n_x;
+    f.seed = c.seed;
+    f.first = static_cast<std::uint64_t>(at);
+    backend::launch_lanes(static_cast<int>(n), f, static_cast<std::ptrdiff_t>(n) * (n_theta + 8 * n_x));
+    distance.download(h_dist.data(), static_cast<std::size_t>(n));
+    theta.download(h_theta.data(), static_cast<std::size_t>(n) * n_theta);
+    if (top_k && n > c.keep) {  // the chunk's own K-th distance bounds what it can add
+      std::vector<double> finite;
+      finite.reserve(static_cast<std::size_t>(n));
+      for (std::int64_t i = 0; i < n; ++i)
+        if (h_dist[i] == h_dist[i]) finite.push_back(h_dist[i]);
+      if (static_cast<std::int64_t>(finite.size()) >= c.keep) {
+        std::nth_element(finite.begin(), finite.begin() + (c.keep - 1), finite.end());
+        cut = std::min(cut, finite[static_cast<std::size_t>(c.keep - 1)]);
+      }
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double d = h_dist[i];
+      if (!(d == d)) {
+        ++r.non_finite;
+        continue;
+      }
+      if (top_k ? !(d <= cut) : !(d <= c.epsilon)) continue;
+      AbcCandidate a{d, static_cast<std::uint64_t>(at + i), std::vector<double>(static_cast<std::size_t>(n_theta))};
+      bool finite = true;
+      for (int k = 0; k < n_theta; ++k) {
+        a.theta[k] = h_theta[static_cast<std::size_t>(i) * n_theta + k];
+        finite = finite && std::isfinite(a.theta[k]);
+      }
+      if (!finite) {
+        ++r.non_finite;
+        continue;
+      }
+      kept.push_back(std::move(a));
+    }
+    if (top_k && static_cast<std::int64_t>(kept.size()) >= 2 * c.keep) {
+      std::nth_element(kept.begin(), kept.begin() + (c.keep - 1), kept.end());
+      kept.resize(static_cast<std::size_t>(c.keep));
+      cut = std::max_element(kept.begin(), kept.end())->distance;
+    }
+  }
+  std::sort(kept.begin(), kept.end());
+  if (top_k && static_cast<std::int64_t>(kept.size()) > c.keep) kept.resize(static_cast<std::size_t>(c.keep));
+  r.simulations = c.sims;
+  if (r.non_finite == c.sims) throw InputError("abc: every one of the " + std::to_string(c.sims) + " simulations was not finite");
+  if (kept.empty())
+    throw InputError("--epsilon " + std::to_string(c.epsilon) + ": no simulation within it; increase --epsilon or --sims");
+  if (top_k && static_cast<std::int64_t>(kept.size()) < c.keep)
+    throw InputError("--keep " + std::to_string(c.keep) + ": only " + std::to_string(kept.size()) +
+                     " simulations were finite (" + std::to_string(r.non_finite) + " non-finite)");
+  r.epsilon = top_k ? kept.back().distance : c.epsilon;
+  AbcGeneration g;
+  g.epsilon = r.epsilon;
+  g.simulations = c.sims;
+  g.total_simulations = c.sims;
+  g.non_finite = r.non_finite;
+  g.acceptance_rate = static_cast<double>(kept.size()) / static_cast<double>(c.sims);
+  g.ess = static_cast<double>(kept.size());
+  r.schedule = {g};
+
+  const int K = static_cast<int>(kept.size());
+  draws = DrawSet();
+  draws.names.assign(m.names.begin(), m.names.begin() + n_theta);
+  draws.stat_names = {"distance__"};
+  draws.resize(1, K);
+  for (int k = 0; k < K; ++k) {
+    for (int p = 0; p < n_theta; ++p) draws.series(p, 0)[k] = kept[k].theta[p];
+    draws.stat_series(0, 0)[k] = kept[k].distance;
+  }
+  info.algorithm = "abc";
+  info.stan_engine.clear();
+  info.seed = c.seed;
+  info.num_warmup = 0;
+  info.thin = 1;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  info.warmup_seconds = 0;
+  info.sampling_seconds = r.seconds;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,169 @@
+// `lockstep abc MODEL --data FILE --sims N (--keep K | --epsilon E)` (rejection ABC) and
+// `lockstep smc-abc MODEL --data FILE --sims BUDGET --particles P` (population Monte Carlo ABC):
+// simulation-based inference with every simulation a lane (host/algorithms/abc/,
+// host/algorithms/smc_abc/). Prints the summary of the accepted (smc-abc: resampled, equally
+// weighted) draws and the schedule of generations; writes the draws as `sample` does (Stan CSV
+// or netCDF InferenceData, algorithm = abc / smc-abc; `lockstep summary` reads them) and the
+// schedule CSV (generation, epsilon, acceptance_rate, simulations, total_simulations,
+// non_finite, ess, complete) to --schedule, or next to --output as STEM_schedule.csv.
+//
+// Order of the written draws: the algorithms return rejection ABC's kept draws nearest first
+// and SMC-ABC's resampled draws grouped by particle; both sets are exchangeable, so the command
+// writes them in a uniformly random order (Fisher-Yates with Philox uniforms from Rng{seed, 0},
+// kAbcShuffle stream), so that tools reading them as one chain (ESS, split R-hat) see
+// independent-looking draws. The summary printed is mean, sd, quantiles and bulk ESS only (no
+// MCMC diagnostics: these are not Markov chains).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "host/algorithms/abc/abc_config.hpp"
+#include "host/algorithms/smc_abc/smc_abc_config.hpp"
+#include "host/backend/lanes.hpp"
+#include "host/cli/commands.hpp"
+#include "host/cli/summary_report.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/registry/algorithm_table.hpp"
+#include "host/registry/any_model.hpp"
+#include "kernels/core/philox.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace lockstep {
+namespace cli {
+namespace {
+
+std::string number(double x) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", x);
+  return buf;
+}
+
+/// --schedule, or STEM_schedule.csv next to --output (PATH.csv / PATH.nc), or none.
+std::string schedule_path(const AbcOptions& o) {
+  if (!o.schedule.empty()) return o.schedule;
+  if (o.output.empty()) return "";
+  const std::size_t dot = o.output.rfind('.');
+  return o.output.substr(0, dot) + "_schedule.csv";
+}
+
+std::string schedule_csv(const AbcResult& r) {
+  std::ostringstream s;
+  s << "generation,epsilon,acceptance_rate,simulations,total_simulations,non_finite,ess,complete\n";
+  for (const AbcGeneration& g : r.schedule)
+    s << g.generation << "," << number(g.epsilon) << "," << number(g.acceptance_rate) << "," << g.simulations << ","
+      << g.total_simulations << "," << g.non_finite << "," << number(g.ess) << "," << (g.complete ? 1 : 0) << "\n";
+  return s.str();
+}
+
+void print_schedule(const AbcResult& r) {
+  std::printf("%10s %14s %12s %12s %14s %10s %10s\n", "generation", "epsilon", "acceptance", "simulations",
+              "total", "ess", "complete");
+  for (const AbcGeneration& g : r.schedule)
+    std::printf("%10d %14s %12.4g %12lld %14lld %10.1f %10s\n", g.generation, number(g.epsilon).c_str(),
+                g.acceptance_rate, static_cast<long long>(g.simulations), static_cast<long long>(g.total_simulations),
+                g.ess, g.complete ? "yes" : "no");
+}
+
+constexpr Stream kAbcShuffle = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 3);
+
+/// Permutes the draws of the single chain uniformly at random (see the file comment).
+void shuffle_draws(DrawSet& d, std::uint64_t seed) {
+  const Rng rng{seed, 0};
+  const int n = d.n_draws;
+  for (int k = n - 1; k > 0; --k) {
+    const int j = std::min(k, static_cast<int>(uniform(rng, 0, kAbcShuffle, static_cast<std::uint32_t>(k)) * (k + 1)));
+    for (std::size_t p = 0; p < d.names.size(); ++p) std::swap(d.series(static_cast<int>(p), 0)[k], d.series(static_cast<int>(p), 0)[j]);
+    for (std::size_t s = 0; s < d.stat_names.size(); ++s)
+      std::swap(d.stat_series(static_cast<int>(s), 0)[k], d.stat_series(static_cast<int>(s), 0)[j]);
+  }
+}
+
+void print_abc_summary(const SummaryReport& r) {
+  std::printf("%-12s %10s %10s %10s %10s %10s %9s\n", "", "mean", "sd", "5%", "50%", "95%", "ess_bulk");
+  for (const SummaryRow& row : r.rows)
+    std::printf("%-12s %10.4g %10.4g %10.4g %10.4g %10.4g %9.0f\n", row.name.c_str(), row.mean, row.sd, row.q5, row.q50,
+                row.q95, row.ess_bulk);
+}
+
+}  // namespace
+
+int run_abc(const AbcOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool smc = o.command == "smc-abc";
+  check_threads(o.threads);
+  select_backend(o.backend);
+  RunSettings settings;
+  settings.seed = resolve_seed(o.seed);
+  settings.threads = o.threads;
+  const AlgorithmInfo& algorithm = find_algorithm(o.command, o.command);
+  refuse_unused_flags(algorithm, o.algorithm_options);
+  algorithm.validate(settings, o.algorithm_options);  // flag values, before the data is read
+  const ModelEntry& entry = find_model(o.model);
+  require_capability(entry, Capability::kPriorDraw, o.command);
+  require_capability(entry, Capability::kSimulate, o.command);
+  if (smc) require_capability(entry, Capability::kLogPrior, o.command);
+  check_output_paths(o.output, "");
+  const std::string schedule = schedule_path(o);
+  if (!schedule.empty()) io::check_writable(schedule, "--schedule");
+  const std::unique_ptr<AnyModel> model = load_model_for(o, o.command);
+
+  AbcResult result;
+  DrawSet draws;
+  RunInfo info;
+  info.model = o.model;
+  info.data_file = o.data;
+  info.config = {{"algorithm", o.command}, {"seed", std::to_string(settings.seed)}};
+  for (const FlagSpec& f : algorithm.flags)
+    if (o.algorithm_options.given(f.flag)) info.config.push_back({f.flag.substr(2), o.algorithm_options.get_text(f.flag, "")});
+  for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
+  if (smc) {
+    SmcAbcConfig cfg = smc_abc_config_from(settings, o.algorithm_options);
+    cfg.result = &result;
+    model->run_config(o.command, &cfg, draws, info, nullptr);
+  } else {
+    AbcConfig cfg = abc_config_from(settings, o.algorithm_options);
+    cfg.result = &result;
+    model->run_config(o.command, &cfg, draws, info, nullptr);
+  }
+  shuffle_draws(draws, settings.seed);
+  info.config.push_back({"distance_scale", result.scale_source});
+  info.config.push_back({"epsilon", number(result.epsilon)});
+  info.config.push_back({"simulations", std::to_string(result.simulations)});
+  info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
+  if (smc) info.config.push_back({"stop", result.stop_reason});
+  write_draws(o.output, draws, info);
+  if (!schedule.empty()) {
+    io::AtomicFile f(schedule);
+    f.write(schedule_csv(result));
+    f.commit();
+  }
+
+  std::cout << "lockstep " << o.command << ": model " << o.model << ", " << result.simulations << " simulations, "
+            << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";
+  std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
+            << ")\n\n";
+  print_abc_summary(summarize_draws(draws));
+  std::cout << "\n";
+  print_schedule(result);
+  if (smc) std::cout << "Stopped: " << result.stop_reason << "\n";
+  if (result.non_finite > 0)
+    std::cout << "Warning: " << result.non_finite << " of " << result.simulations
+              << " simulations were not finite and were dropped\n";
+  if (result.proposals_outside_prior > 0)
+    std::cout << result.proposals_outside_prior << " proposals fell outside the prior's support (not simulated)\n";
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("Final epsilon: %s\nWall time: %.3f s (simulations and selection %.3f s, %.4g simulations per second)\n",
+              number(result.epsilon).c_str(), wall, result.seconds,
+              static_cast<double>(result.simulations) / std::max(result.seconds, 1e-9));
+  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!schedule.empty()) std::cout << "Schedule written to " << schedule << "\n";
+  return 0;
+}
+
+}  // namespace cli
+}  // namespace lockstep

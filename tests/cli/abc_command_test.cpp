@@ -1,0 +1,89 @@
+// `lockstep abc` and `lockstep smc-abc`: the draws (Stan CSV with algorithm = abc / smc-abc,
+// netCDF) and the schedule CSV are written, `lockstep summary` reads the draws, the same seed
+// gives the same files; bad input is one line on stderr, exit status 2, nothing written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/cli/cli_runner.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::count_lines;
+using testing::read_file;
+using testing::run_lockstep;
+using testing::scratch_dir;
+
+/// The lines of a Stan CSV that are not comments (the header and the draws).
+std::string data_lines(const std::string& csv) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < csv.size()) {
+    const std::size_t end = csv.find('\n', at);
+    const std::string line = csv.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!line.empty() && line[0] != '#') out += line + "\n";
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return out;
+}
+
+TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
+  const std::string dir = scratch_dir("abc_cmd");
+  const auto r = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 --output " +
+                                  dir + "/abc.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Final epsilon"), std::string::npos) << r.out;
+  const std::string csv = read_file(dir + "/abc_1.csv");
+  EXPECT_NE(csv.find("algorithm = abc"), std::string::npos);
+  EXPECT_NE(csv.find("distance__"), std::string::npos);
+  const std::string schedule = read_file(dir + "/abc_schedule.csv");
+  EXPECT_EQ(schedule.substr(0, schedule.find('\n')),
+            "generation,epsilon,acceptance_rate,simulations,total_simulations,non_finite,ess,complete");
+  EXPECT_EQ(count_lines(schedule), 2);
+  const auto s = run_lockstep("summary " + dir + "/abc_1.csv", dir);
+  EXPECT_EQ(s.status, 0) << s.err;
+  for (const char* p : {"l", "m", "s", "a", "b"}) EXPECT_NE(s.out.find(std::string("\n") + p), std::string::npos) << s.out;
+  // The same seed, the same draws.
+  const auto again = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 --output " +
+                                      dir + "/again.csv",
+                                  dir);
+  ASSERT_EQ(again.status, 0);
+  EXPECT_EQ(data_lines(csv), data_lines(read_file(dir + "/again_1.csv")));
+}
+
+TEST(AbcCommand, SmcAbcWritesNetcdfAndSchedule) {
+  const std::string dir = scratch_dir("smc_abc_cmd");
+  const auto r = run_lockstep("smc-abc normal_mean --data data/normal_mean.json --sims 20000 --particles 500 --seed 2 "
+                              "--output " + dir + "/smc.nc --schedule " + dir + "/sched.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/smc.nc"));
+  const std::string schedule = read_file(dir + "/sched.csv");
+  EXPECT_GE(count_lines(schedule), 3) << schedule;  // header, generation 0, at least one more
+  EXPECT_NE(r.out.find("Stopped:"), std::string::npos);
+}
+
+TEST(AbcCommand, BadInputIsOneLineExitTwo) {
+  const std::string dir = scratch_dir("abc_bad");
+  const std::string peak = "--data data/peak.csv --set prior=sbi --output " + dir + "/x.csv ";
+  for (const std::string& args : std::vector<std::string>{
+           "abc peak " + peak + "--sims 100 --keep 101", "abc peak " + peak + "--sims 0",
+        "abc peak " + peak + "--keep 5 --epsilon 1", "smc-abc peak " + peak + "--sims 0 --particles 10",
+        "smc-abc peak " + peak + "--sims 100 --particles 1000", "abc peak " + peak + "--sims 100 --particles 10",
+        "abc peak " + peak + "--epsilon 1e-9 --sims 1000", "abc eight_schools_noncentered --data data/eight_schools.json --sims 10",
+        "abc peak --data data/peak.csv --set prior=box --sims 100"}) {
+    const auto r = run_lockstep(args, dir);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << args << "\n" << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/x_1.csv")) << args;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/x_schedule.csv")) << args;
+  }
+}
+
+}  // namespace
+}  // namespace lockstep
