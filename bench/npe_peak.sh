@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NPE on the peak model with the sbi tutorial's prior (../shared/SEEDS.md section 4: sbi's SNPE,
+# NPE on the peak model with the sbi tutorial's prior (the sbi tutorial's SNPE setup,
 # BoxUniform low (0,0,0,-1,0) high (2,1,1,1,1), 10,000 simulations, 10,000 posterior draws),
 # against NUTS with the same prior (lockstep sample peak --set prior=sbi).
 #

@@ -1,4 +1,4 @@
-// Variational inference on the seeds' radon GLMM (../shared/SEEDS.md section 3, the TFP model:
+// Variational inference on the seeds' radon GLMM (a TensorFlow Probability notebook's model:
 // sigma fixed to 1, county scale half-normal(1), Intercept and floor normal(0, 1), centered
 // county effects): time to the answer of lockstep vi against lockstep NUTS.
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""NumPyro SVI on the seeds' radon GLMM (../shared/SEEDS.md section 3, the TFP model), the peer of
+"""NumPyro SVI on the seeds' radon GLMM (a TensorFlow Probability notebook's model), the peer of
 bench/vi_radon.cpp's lockstep vi:
 
   log_radon ~ N(intercept + floor_weight * floor + county_effect[county], 1)

@@ -1,4 +1,4 @@
-// The radon GLMM of ../shared/SEEDS.md section 3 (a TensorFlow Probability notebook):
+// The radon GLMM of a TensorFlow Probability notebook (docs: README, variational inference):
 //   log_radon ~ N(Intercept + b_floor floor + r_county, sigma = 1),  r_county ~ N(0, sd),
 //   sd ~ half-normal(1), Intercept, b_floor ~ normal(0, 1),
 // the glmm with --set sigma=1 and the centered parameterization (TFP's latent county effects),
