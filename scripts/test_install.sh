@@ -19,7 +19,12 @@
 #
 # Runs from a clean checkout (installs the build dependencies first). Exits non-zero on any
 # failure. Environment: JOBS (parallel build jobs, default nproc), KEEP_TMP=1 (keep the
-# temporary folder), LOCKSTEP_ARCH (passed to lockstep's CMake, default native).
+# temporary folder), LOCKSTEP_ARCH (passed to lockstep's CMake, default native),
+# INSTALL_FROM=<build folder>: install from that existing Release build instead of building
+# lockstep again (CI passes build/, which the README's test command has just built: the same
+# library and command, so the install is the same; a configure-only run with tests and benches
+# off still checks that configuration). The folder is moved aside while the example is built
+# and run -- nothing may come from it -- and put back on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -54,14 +59,28 @@ step() {  # prints the time the previous step took, then the next step's title
 }
 
 # ---- 1. build and install lockstep ---------------------------------------------------------
-step "build lockstep (Release, tests and benches off) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" ${GEN[@]+"${GEN[@]}"} -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_TESTS=OFF -DLOCKSTEP_BENCH=OFF \
-  ${LOCKSTEP_ARCH:+-DLOCKSTEP_ARCH=$LOCKSTEP_ARCH} -DCMAKE_INSTALL_PREFIX="$STAGE" >"$TMP/configure.log" \
-  || { cat "$TMP/configure.log"; fail "configuring lockstep"; }
-cmake --build "$BUILD" -j "$JOBS"
+configure_release() {  # $1: build folder
+  cmake -S "$ROOT" -B "$1" ${GEN[@]+"${GEN[@]}"} -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_TESTS=OFF -DLOCKSTEP_BENCH=OFF \
+    ${LOCKSTEP_ARCH:+-DLOCKSTEP_ARCH=$LOCKSTEP_ARCH} -DCMAKE_INSTALL_PREFIX="$STAGE" >"$TMP/configure.log" \
+    || { cat "$TMP/configure.log"; fail "configuring lockstep"; }
+}
+if [ -n "${INSTALL_FROM:-}" ]; then
+  step "configure lockstep (Release, tests and benches off) in $BUILD; install from $INSTALL_FROM"
+  [ -f "$INSTALL_FROM/CMakeCache.txt" ] || fail "INSTALL_FROM=$INSTALL_FROM: not a CMake build folder"
+  grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$INSTALL_FROM/CMakeCache.txt" \
+    || fail "INSTALL_FROM=$INSTALL_FROM: not a Release build"
+  configure_release "$BUILD"
+  rm -rf "$BUILD"
+  BUILD=$(cd "$INSTALL_FROM" && pwd)
+  cmake --build "$BUILD" -j "$JOBS" --target lockstep
+else
+  step "build lockstep (Release, tests and benches off) in $BUILD"
+  configure_release "$BUILD"
+  cmake --build "$BUILD" -j "$JOBS"
+fi
 
 step "cmake --install into $STAGE, then move it to $PREFIX"
-cmake --install "$BUILD" >"$TMP/install.log" || { cat "$TMP/install.log"; fail "cmake --install"; }
+cmake --install "$BUILD" --prefix "$STAGE" >"$TMP/install.log" || { cat "$TMP/install.log"; fail "cmake --install"; }
 mv "$STAGE" "$PREFIX"
 LIBDIR=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 CONFIG_DIR=$PREFIX/${LIBDIR:-lib}/cmake/lockstep
@@ -86,8 +105,17 @@ fi
 abs=$(grep -hoE '"[^"]*"' "$CONFIG_DIR"/lockstepTargets.cmake | tr -d '"' | tr ';' '\n' |
       grep -E '^/.' | sort -u || true)
 [ -z "$abs" ] || echo "test_install: note: absolute paths in lockstepTargets.cmake: $(echo $abs)"
-# Nothing may come from the build folder any more.
-rm -rf "$BUILD"
+# Nothing may come from the build folder any more: deleted, or (INSTALL_FROM) moved aside
+# until the script exits.
+if [ -n "${INSTALL_FROM:-}" ]; then
+  HIDDEN=$BUILD.hidden-by-test-install
+  [ ! -e "$HIDDEN" ] || fail "$HIDDEN exists (left by an interrupted run? move it back to $BUILD)"
+  mv "$BUILD" "$HIDDEN"
+  restore_build() { mv "$HIDDEN" "$BUILD"; [ "${KEEP_TMP:-0}" = "1" ] || rm -rf "$TMP"; }
+  trap restore_build EXIT
+else
+  rm -rf "$BUILD"
+fi
 
 # ---- 2. the example, a separate project, against the installed lockstep only -----------------
 step "configure and build examples/custom_model against $PREFIX"

@@ -13,18 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "host/algorithms/nuts/nuts_sampler.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/csv_data.hpp"
-#include "models/glmm.hpp"
 #include "tests/models/model_loading.hpp"
 
 namespace lockstep {
 namespace {
 
-using models::Glmm;
-using testing_models::load_model;
+using testing_models::load_builtin;
+using testing_models::run;
 
 /// Deterministic normals (splitmix64 bits, Box-Muller).
 class Normals {
@@ -68,7 +66,7 @@ TEST(GlmmCoverage, NinetyPercentIntervalsCoverTheTruthNinetyPercentOfTheTime) {
       csv << y << "," << x << ",g" << a << "," << b + 1 << "\n";
     }
     auto data = parse_csv_table(csv.str(), "replicate " + std::to_string(rep));
-    const Loaded<Glmm> m = load_model<Glmm>({{"formula", formula}, {"prior", priors}}, data.get());
+    const auto m = load_builtin("glmm", {{"formula", formula}, {"prior", priors}}, data.get());
     NutsConfig cfg;
     cfg.chains = 4;
     cfg.warmup = 300;
@@ -77,7 +75,7 @@ TEST(GlmmCoverage, NinetyPercentIntervalsCoverTheTruthNinetyPercentOfTheTime) {
     cfg.target_accept = 0.95;
     DrawSet d;
     RunInfo info;
-    sample_nuts(m, cfg, d, info);
+    run(*m, cfg, d, info);
     const std::vector<std::pair<std::string, double>> truth = {
         {"b_Intercept", b0}, {"b_x", b1}, {"sd_g1__Intercept", sd1a}, {"sd_g1__x", sd1b},
         {"sd_g2__Intercept", sd2}, {"sigma", sigma}, {"r_g1[g0,Intercept]", r1a[0]},

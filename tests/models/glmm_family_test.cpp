@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "host/algorithms/nuts/nuts_sampler.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/csv_data.hpp"
@@ -185,8 +184,8 @@ void expect_exact_posterior(const std::string& family) {
   auto data = fixture("counts_sim.csv");
   std::string priors;
   for (const auto& p : ref["priors"]) priors += (priors.empty() ? "" : "\n") + p.get<std::string>();
-  const Loaded<Glmm> m = load_model<Glmm>(
-      {{"formula", ref[family]["formula"].get<std::string>()}, {"family", family}, {"prior", priors}}, data.get());
+  const auto m = testing_models::load_builtin(
+      "glmm", {{"formula", ref[family]["formula"].get<std::string>()}, {"family", family}, {"prior", priors}}, data.get());
   NutsConfig cfg;
   cfg.chains = 8;
   cfg.warmup = 500;
@@ -194,7 +193,7 @@ void expect_exact_posterior(const std::string& family) {
   cfg.seed = 21;
   DrawSet d;
   RunInfo info;
-  sample_nuts(m, cfg, d, info);
+  testing_models::run(*m, cfg, d, info);
   for (const auto& [name, moments] : ref[family]["posterior"].items()) {
     const int p = d.param_index(name);
     ASSERT_GE(p, 0) << name;

@@ -14,19 +14,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "host/algorithms/chees/chees_sampler.hpp"
-#include "host/algorithms/nuts/nuts_sampler.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/diagnostics/summary.hpp"
 #include "host/io/csv_data.hpp"
-#include "models/glmm.hpp"
 #include "tests/models/model_loading.hpp"
 
 namespace lockstep {
 namespace {
 
-using models::Glmm;
-using testing_models::load_model;
+using testing_models::load_builtin;
+using testing_models::run;
 
 std::unique_ptr<DataSource> repo_csv(const std::string& name) {
   return load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/" + name);
@@ -56,7 +53,7 @@ TEST(GlmmRadon, PosteriorMeansWithin003OfLme4sReml) {
   for (const char* param : {"noncentered", "centered"}) {
     auto opt = kRadon;
     opt["parameterization"] = param;
-    const Loaded<Glmm> m = load_model<Glmm>(opt, data.get());
+    const auto m = load_builtin("glmm", opt, data.get());
     NutsConfig cfg;
     cfg.chains = 8;
     cfg.warmup = 400;
@@ -64,14 +61,14 @@ TEST(GlmmRadon, PosteriorMeansWithin003OfLme4sReml) {
     cfg.seed = 11;
     DrawSet d;
     RunInfo info;
-    sample_nuts(m, cfg, d, info);
+    run(*m, cfg, d, info);
     expect_lme4(d, std::string("nuts, ") + param);
   }
 }
 
 TEST(GlmmRadon, ChEESOnSimdBlocksAgrees) {
   auto data = repo_csv("radon_mn.csv");
-  const Loaded<Glmm> m = load_model<Glmm>(kRadon, data.get());
+  const auto m = load_builtin("glmm", kRadon, data.get());
   CheesConfig cfg;
   cfg.chains = 128;
   cfg.warmup = 1000;
@@ -82,7 +79,7 @@ TEST(GlmmRadon, ChEESOnSimdBlocksAgrees) {
   cfg.init_radius = 0.5;
   DrawSet d;
   RunInfo info;
-  sample_chees(m, cfg, d, info);
+  run(*m, cfg, d, info);
   expect_lme4(d, "chees");
 }
 
@@ -97,16 +94,16 @@ TEST(GlmmSeeds, PooledUnpooledAndHierarchicalSlopes) {
   cfg.seed = 3;
   DrawSet pooled, unpooled, hier;
   RunInfo info;
-  sample_nuts(load_model<Glmm>({{"formula", "y ~ 0 + x"}, {"prior", "b ~ normal(0, 20)\nsigma ~ exponential(0.1)"}},
+  run(*load_builtin("glmm", {{"formula", "y ~ 0 + x"}, {"prior", "b ~ normal(0, 20)\nsigma ~ exponential(0.1)"}},
                                data.get()),
               cfg, pooled, info);
-  sample_nuts(load_model<Glmm>({{"formula", "y ~ 0 + x:factor(group)"},
+  run(*load_builtin("glmm", {{"formula", "y ~ 0 + x:factor(group)"},
                                 {"prior", "b ~ normal(0, 20)\nsigma ~ exponential(10)"}},
                                data.get()),
               cfg, unpooled, info);
   NutsConfig tight = cfg;
   tight.target_accept = 0.995;
-  sample_nuts(load_model<Glmm>({{"formula", "y ~ 0 + x + (0 + x | group)"},
+  run(*load_builtin("glmm", {{"formula", "y ~ 0 + x + (0 + x | group)"},
                                 {"prior", "b ~ normal(0, 1)\nsd ~ exponential(13)\nsigma ~ exponential(10)"}},
                                data.get()),
               tight, hier, info);

@@ -1,6 +1,13 @@
 #pragma once
 // Test helpers: build a model through its loader (options + data), as the CLI would, and
 // capture the one-line InputError messages loaders throw.
+//
+// Two ways to load: load_model<Model> gives the typed Loaded<Model> (for the model's own
+// functions: densities, gradients, transforms); load_builtin gives the built-in model from the
+// model table, whose samplers the library has already compiled (for posterior and capability
+// tests: the run goes through the very instantiation `lockstep sample` uses). A test that only
+// loads and runs built-in models instantiates no kernel, so nvcc need not compile it in a CUDA
+// build (CMakeLists.txt, LOCKSTEP_HOST_ONLY_TESTS).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,7 +19,9 @@
 #include "host/io/json_data.hpp"
 #include "models/contract/model_args.hpp"
 #include "models/contract/model_info.hpp"
-#include "host/registry/model_entry.hpp"
+#include "host/algorithms/chees/chees_config.hpp"
+#include "host/algorithms/nuts/nuts_config.hpp"
+#include "host/registry/any_model.hpp"
 
 namespace lockstep {
 namespace testing_models {
@@ -22,9 +31,26 @@ namespace testing_models {
 template <class Model>
 Loaded<Model> load_model(const std::map<std::string, std::string>& options, const DataSource* data) {
   ModelArgs args(Model::info().name, options, data);
-  Loaded<Model> loaded = load_typed<Model>(args);
+  Loaded<Model> loaded = Model::load(args);
+  loaded.store = args.store();
   args.reject_unused();
   return loaded;
+}
+
+/// The built-in model `name` from the model table, loaded from options and data as the CLI
+/// does (unused options are an error).
+inline std::unique_ptr<AnyModel> load_builtin(const std::string& name, const std::map<std::string, std::string>& options,
+                                              const DataSource* data) {
+  ModelArgs args(name, options, data);
+  return ::lockstep::load_model(name, args);
+}
+
+/// NUTS or ChEES on a model of the table, with the config built in the test.
+inline void run(const AnyModel& model, const NutsConfig& cfg, DrawSet& draws, RunInfo& info) {
+  model.run_config("nuts", &cfg, draws, info, nullptr);
+}
+inline void run(const AnyModel& model, const CheesConfig& cfg, DrawSet& draws, RunInfo& info) {
+  model.run_config("chees", &cfg, draws, info, nullptr);
 }
 
 /// A data set of the repository, e.g. repo_data("eight_schools.json").

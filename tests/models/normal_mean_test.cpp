@@ -8,7 +8,6 @@
 #include <cmath>
 #include <vector>
 
-#include "host/registry/model_entry.hpp"
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
 
@@ -60,8 +59,10 @@ TEST(NormalMean, ExactPosteriorIsTheDensitysGaussian) {
 }
 
 TEST(NormalMean, PriorDrawsSimulationsAndLogPrior) {
-  const auto m = load_nm();
-  const AnyModelImpl<NormalMean> any(m);
+  const std::string path = write_temp_file("nm.json", "{\"N\": 3, \"y\": [1.2, 0.4, -0.1], \"sigma\": 0.8}");
+  auto src = load_json_data(path);
+  const auto loaded = load_builtin("normal_mean", {{"mu0", "0.3"}, {"tau0", "1.5"}}, src.get());
+  const AnyModel& any = *loaded;
   EXPECT_NEAR(any.log_prior({0.3}), -std::log(1.5) - 0.5 * std::log(2 * M_PI), 1e-12);
   EXPECT_NEAR(any.log_prior({1.8}), -0.5 - std::log(1.5) - 0.5 * std::log(2 * M_PI), 1e-12);
   const int n = 4000;
@@ -81,7 +82,7 @@ TEST(NormalMean, PriorDrawsSimulationsAndLogPrior) {
   EXPECT_NEAR(var, 2.25, 5 * 2.25 * std::sqrt(2.0 / n)) << "5 MCSE";
   EXPECT_NEAR(r / n, 0, 5 / std::sqrt(n)) << "5 MCSE";
   EXPECT_NEAR(r2 / n - (r / n) * (r / n), 1, 5 * std::sqrt(2.0 / n)) << "5 MCSE";
-  EXPECT_EQ(m.sbi_observed, (std::vector<double>{1.2, 0.4, -0.1}));
+  EXPECT_EQ(load_nm().sbi_observed, (std::vector<double>{1.2, 0.4, -0.1}));
 }
 
 TEST(NormalMean, RefusesBadInput) {

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "host/io/csv_data.hpp"
-#include "host/registry/model_entry.hpp"
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
 
@@ -30,6 +29,12 @@ const double kHi[5] = {2, 2, 2, 2, 2};
 Loaded<Peak> load_peak_csv() {
   auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
   return load_model<Peak>({}, src.get());
+}
+
+/// The built-in peak model of the model table (its capabilities run as one-lane launches).
+std::unique_ptr<AnyModel> builtin_peak(const std::map<std::string, std::string>& options = {}) {
+  auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
+  return load_builtin("peak", options, src.get());
 }
 
 struct PeakRef {
@@ -249,8 +254,8 @@ TEST(Peak, RefusesBadData) {
 /// z-scores of K simulations at theta, per data point: mean ~ N(0, 1/K), variance ~ 1 with
 /// sd sqrt(2/K); the bounds are 5 of those sd (the draws are fixed by the seed).
 TEST(Peak, SimulatorHasTheLikelihoodsNoiseModel) {
-  const Loaded<Peak> m = load_peak_csv();
-  const AnyModelImpl<Peak> model{m};
+  const auto any = builtin_peak();
+  const AnyModel& model = *any;
   const PeakRef ref = reference_from_csv();
   const std::vector<double> theta = {1.0, 0.5, 0.1, -0.1, 0.4};
   constexpr int K = 2000;
@@ -278,7 +283,8 @@ TEST(Peak, SimulatorHasTheLikelihoodsNoiseModel) {
 }
 
 TEST(Peak, LogPriorIsTheUniformBox) {
-  const AnyModelImpl<Peak> model{load_peak_csv()};
+  const auto any = builtin_peak();
+  const AnyModel& model = *any;
   const double log_volume = std::log(4.0) * 4 + std::log(2.0);
   EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -log_volume, testing::real_tol(1e-12));
   EXPECT_EQ(model.log_prior({1.0, 0.5, 0.0, -0.1, 0.4}), -INFINITY) << "s = 0 is outside the open box";
@@ -295,7 +301,8 @@ TEST(Peak, SbiPriorIsTheSbiTutorialsBox) {
     EXPECT_EQ(m.data.lo[i], Real(lo[i])) << "parameter " << i;
     EXPECT_EQ(m.data.hi[i], Real(hi[i])) << "parameter " << i;
   }
-  const AnyModelImpl<Peak> model{m};
+  const auto any = builtin_peak({{"prior", "sbi"}});
+  const AnyModel& model = *any;
   EXPECT_NEAR(model.log_prior({1.0, 0.5, 0.1, -0.1, 0.4}), -(std::log(2.0) * 2), testing::real_tol(1e-12));
   EXPECT_EQ(model.log_prior({-0.5, 0.5, 0.1, -0.1, 0.4}), -INFINITY) << "l < 0 is outside the sbi box";
   for (std::uint32_t k = 0; k < 200; ++k) {  // each call is a one-lane launch: keep it short

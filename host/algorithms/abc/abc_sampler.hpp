@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/prior_distances.hpp"
 #include "host/algorithms/abc/abc_config.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/core/draw_set.hpp"
@@ -60,19 +61,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   double cut = HUGE_VAL;  // top-K: the K-th distance so far once K are kept
   for (std::int64_t at = 0; at < c.sims; at += chunk) {
     const std::int64_t n = std::min(chunk, c.sims - at);
-    sbi::PriorDistance<Model> f;
-    f.model = m.model;
-    f.data = m.data;
-    f.observed = backend::raw(obs);
-    f.inv_scale = backend::raw(inv);
-    f.theta = backend::raw(theta);
-    f.scratch = backend::raw(scratch);
-    f.distance = backend::raw(distance);
-    f.n_theta = n_theta;
-    f.n_x = n_x;
-    f.seed = c.seed;
-    f.first = static_cast<std::uint64_t>(at);
-    backend::launch_lanes(static_cast<int>(n), f, static_cast<std::ptrdiff_t>(n) * (n_theta + 8 * n_x));
+    launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, static_cast<std::uint64_t>(at), n);
     distance.download(h_dist.data(), static_cast<std::size_t>(n));
     theta.download(h_theta.data(), static_cast<std::size_t>(n) * n_theta);
     if (top_k && n > c.keep) {  // the chunk's own K-th distance bounds what it can add

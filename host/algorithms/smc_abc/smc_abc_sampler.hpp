@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/prior_distances.hpp"
 #include "host/algorithms/smc_abc/smc_abc_config.hpp"
 #include "host/algorithms/smc_abc/smc_abc_population.hpp"
 #include "host/backend/lanes.hpp"
@@ -98,19 +99,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       const std::int64_t n = std::min<std::int64_t>({left, cap, static_cast<std::int64_t>(P - dist.size())});
       check_simulation_range(next, n);
       ensure(n);
-      sbi::PriorDistance<Model> f;
-      f.model = m.model;
-      f.data = m.data;
-      f.observed = backend::raw(obs);
-      f.inv_scale = backend::raw(inv);
-      f.theta = backend::raw(theta);
-      f.scratch = backend::raw(scratch);
-      f.distance = backend::raw(distance);
-      f.n_theta = d;
-      f.n_x = n_x;
-      f.seed = c.seed;
-      f.first = next;
-      backend::launch_lanes(static_cast<int>(n), f, static_cast<std::ptrdiff_t>(n) * (d + 8 * n_x));
+      launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, next, n);
       h_theta.resize(static_cast<std::size_t>(n) * d);
       h_dist.resize(static_cast<std::size_t>(n));
       theta.download(h_theta.data(), h_theta.size());
