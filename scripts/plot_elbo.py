@@ -10,22 +10,13 @@ Exit status 3 with one line on stdout if matplotlib is missing.
 """
 import csv
 import math
-import os
-import sys
+
+import plot_common
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plot_elbo.py TRACE.csv OUT.svg")
-        return 2
-    src, out = sys.argv[1], sys.argv[2]
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
-        return 3
+    src, out = plot_common.input_and_output("plot_elbo.py")
+    plt = plot_common.pyplot()
     fits = {}
     with open(src, newline="") as f:
         for row in csv.DictReader(f):
@@ -53,11 +44,9 @@ def main():
     if len(fits) > 1:
         a.legend(fontsize="small")
     fig.tight_layout()
-    tmp = out + ".tmp.svg"
-    fig.savefig(tmp, format="svg")
-    os.replace(tmp, out)
+    plot_common.save_atomically(fig, out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    plot_common.run(main)

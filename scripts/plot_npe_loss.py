@@ -9,22 +9,13 @@ with one line on stdout if matplotlib is missing.
 """
 import csv
 import math
-import os
-import sys
+
+import plot_common
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plot_npe_loss.py LOSS.csv OUT.svg")
-        return 2
-    src, out = sys.argv[1], sys.argv[2]
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
-        return 3
+    src, out = plot_common.input_and_output("plot_npe_loss.py")
+    plt = plot_common.pyplot()
     epoch, train, valid, best = [], [], [], None
     with open(src) as fh:
         for row in csv.DictReader(fh):
@@ -56,15 +47,9 @@ def main():
     ax.set_title("NPE training loss")
     ax.legend()
     fig.tight_layout()
-    tmp = out + ".tmp-" + str(os.getpid()) + ".svg"
-    try:
-        fig.savefig(tmp, format="svg")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    plot_common.save_atomically(fig, out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    plot_common.run(main)

@@ -10,12 +10,14 @@ with one line on stdout if matplotlib is missing.
 """
 import csv
 import math
-import os
-import sys
+
+import plot_common
 
 
 def binom_quantile(n, p, q):
     """Smallest k with P(Binomial(n, p) <= k) >= q (summing the pmf)."""
+    if p >= 1:  # one bin: every rank falls in it
+        return n
     cdf, k = 0.0, 0
     pmf = (1 - p) ** n
     while k <= n:
@@ -28,17 +30,8 @@ def binom_quantile(n, p, q):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plot_sbc.py RANKS.csv OUT.svg")
-        return 2
-    src, out = sys.argv[1], sys.argv[2]
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
-        return 3
+    src, out = plot_common.input_and_output("plot_sbc.py")
+    plt = plot_common.pyplot()
     ranks, order, max_rank = {}, [], 0
     with open(src) as fh:
         for row in csv.DictReader(fh):
@@ -74,15 +67,9 @@ def main():
     fig.suptitle(f"SBC rank histograms: {n} replicates, ranks 0..{max_rank} in {bins} bins "
                  f"(grey: 99% band of a uniform histogram)", fontsize=10)
     fig.tight_layout()
-    tmp = out + ".tmp-" + str(os.getpid()) + ".svg"
-    try:
-        fig.savefig(tmp, format="svg")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    plot_common.save_atomically(fig, out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    plot_common.run(main)

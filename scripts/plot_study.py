@@ -11,22 +11,13 @@ Exit status 3 with one line on stdout if matplotlib is missing.
 """
 import csv
 import math
-import os
-import sys
+
+import plot_common
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plot_study.py STUDY.csv OUT.svg")
-        return 2
-    src, out = sys.argv[1], sys.argv[2]
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed (Debian: apt-get install python3-matplotlib)")
-        return 3
+    src, out = plot_common.input_and_output("plot_study.py")
+    plt = plot_common.pyplot()
 
     def num(s):
         return float("nan") if s in ("", "NA") else float(s)
@@ -75,16 +66,9 @@ def main():
     ax2.set_title("Convergence diagnostic")
     fig.suptitle("lockstep study: %s, %s draws/chain, %s superchains, %s repeats" % (algorithm, draws, superchains, repeats))
     fig.tight_layout()
-    ext = os.path.splitext(out)[1].lstrip(".") or "svg"
-    tmp = out + ".tmp-%d" % os.getpid()
-    try:
-        fig.savefig(tmp, format=ext, metadata={"Date": None} if ext == "svg" else None)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    plot_common.save_atomically(fig, out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    plot_common.run(main)

@@ -254,6 +254,32 @@ std::string max_depth_of(const RunInfo& info) {
   return "10";
 }
 
+/// The value of config entry `key`, else `fallback`.
+std::string config_value(const RunInfo& info, const std::string& key, const std::string& fallback) {
+  for (const auto& kv : info.config)
+    if (kv.first == key) return one_line(kv.second);
+  return fallback;
+}
+
+/// CmdStan's `method = variational` section for draws of `lockstep vi` (ADVI), with CmdStan's
+/// key names: algorithm (meanfield | fullrank), iter (the step budget), grad_samples, elbo_samples,
+/// eta (Adam's learning rate here, not Stan's adaptively chosen SGD step: adapt engaged = 0),
+/// tol_rel_obj, eval_elbo and output_samples. CmdStanPy and ArviZ read the method from it.
+std::string variational_method(const DrawSet& d, const RunInfo& info) {
+  std::string s = "# method = variational\n#   variational\n";
+  const std::string approx = config_value(info, "approx", "meanfield");
+  s += "#     algorithm = " + approx + "\n#       " + approx + "\n";
+  s += "#     iter = " + config_value(info, "steps", "10000") + "\n";
+  s += "#     grad_samples = " + config_value(info, "samples", "1") + "\n";
+  s += "#     elbo_samples = " + config_value(info, "elbo_samples", "100") + "\n";
+  s += "#     eta = " + config_value(info, "learning_rate", "0.01") + "\n";
+  s += "#     adapt\n#       engaged = 0\n";
+  s += "#     tol_rel_obj = " + config_value(info, "tol_rel_obj", "0.01") + "\n";
+  s += "#     eval_elbo = " + config_value(info, "eval_every", "100") + "\n";
+  s += "#     output_samples = " + std::to_string(d.n_draws) + "\n";
+  return s;
+}
+
 Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
                        const StanCsvWriteOptions& opt) {
   Preamble p;
@@ -283,6 +309,12 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   const bool adapted = !info.step_size.empty();
   s += "# model = " + one_line(info.model) + "\n";
   s += "# start_datetime = " + utc_now() + "\n";
+  if (info.algorithm == "vi") {
+    s += variational_method(d, info);
+    s += "#     num_chains = 1\n";
+    p.after_output = "#   sig_figs = " + std::to_string(opt.sig_figs) + "\n";
+    return p;
+  }
   s += "# method = sample (Default)\n";
   s += "#   sample\n";
   s += "#     num_samples = " + std::to_string(static_cast<long>(d.n_draws - d.n_warmup_saved) * lay.thin) + "\n";

@@ -35,6 +35,8 @@ TEST(ViCommand, StanCsvWithAlgorithmViAndSummaryWithoutRhat) {
   const std::string csv = read_file(dir + "/es_1.csv");
   ASSERT_FALSE(csv.empty()) << "missing es_1.csv";
   EXPECT_NE(csv.find("algorithm = vi"), std::string::npos);
+  EXPECT_NE(csv.find("# method = variational\n"), std::string::npos) << "CmdStan's method section";
+  EXPECT_NE(csv.find("#     algorithm = meanfield\n"), std::string::npos);
   EXPECT_NE(csv.find("lp__,log_p__,log_g__,mu,tau,theta.1"), std::string::npos);
   EXPECT_TRUE(read_file(dir + "/es_2.csv").empty());
   // 300 draws: header comments, the column line, 300 rows (and no timing footer lines counted here).

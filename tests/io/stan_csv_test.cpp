@@ -193,6 +193,30 @@ TEST(StanCsvNames, PerChainPaths) {
 
 // ---- writer layout --------------------------------------------------------------------
 
+/// Draws of `lockstep vi` say CmdStan's `method = variational` with its keys (CmdStanPy and
+/// ArviZ take the method from this section), not `method = sample`.
+TEST(StanCsvWriter, VariationalDrawsNameCmdStansVariationalMethod) {
+  TempDir dir("vi");
+  DrawSet d = make_draws(1, 0, 4);
+  RunInfo info = make_info(1);
+  info.algorithm = "vi";
+  info.num_warmup = 0;
+  info.step_size.clear();
+  info.inv_metric.clear();
+  info.stan_engine.clear();
+  info.config = {{"algorithm", "vi"}, {"approx", "fullrank"}, {"samples", "2"}, {"steps", "3000"},
+                 {"learning_rate", "0.05"}, {"eval_every", "50"}, {"elbo_samples", "200"}, {"tol_rel_obj", "0"}};
+  write_stan_csv(dir / "vi.csv", d, info);
+  const std::string text = read_text(dir / "vi_1.csv");
+  for (const char* l : {"# method = variational\n", "#   variational\n", "#     algorithm = fullrank\n",
+                        "#       fullrank\n", "#     iter = 3000\n", "#     grad_samples = 2\n",
+                        "#     elbo_samples = 200\n", "#     eta = 0.05\n", "#       engaged = 0\n",
+                        "#     tol_rel_obj = 0\n", "#     eval_elbo = 50\n", "#     output_samples = 4\n"})
+    EXPECT_NE(text.find(l), std::string::npos) << "missing line: " << l << text;
+  EXPECT_EQ(text.find("method = sample"), std::string::npos) << text;
+  EXPECT_EQ(text.find("num_warmup"), std::string::npos) << text;
+}
+
 TEST(StanCsvWriter, FileLayoutIsCmdStans) {
   TempDir dir("layout");
   DrawSet d = make_draws(2, 2, 3);
