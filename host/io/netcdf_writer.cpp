@@ -217,7 +217,7 @@ class Writer {
   void library_attrs(int g) {
     text(g, "created_at", created_at_);
     text(g, "inference_library", "lockstep");
-    text(g, "inference_library_version", opt_.version);
+    text(g, "inference_library_version", opt_.version.empty() ? LOCKSTEP_VERSION : opt_.version);
   }
 
   void root_attrs() {

@@ -56,7 +56,7 @@ namespace lockstep {
 namespace io {
 
 struct NetcdfWriteOptions {
-  std::string version = "0.1.0";  // inference_library_version
+  std::string version;  // inference_library_version; empty: this build's (LOCKSTEP_VERSION)
 };
 
 /// Throws std::invalid_argument for an inconsistent DrawSet/RunInfo, no post-warmup draws or

@@ -287,7 +287,7 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   // Our own section first: readers that flatten the preamble into one key -> value map
   // (ArviZ, CmdStanPy) keep the last value of a key, so CmdStan's keys below must win over
   // a config entry of the same name (e.g. "metric", "thin").
-  s += "# lockstep_version = " + one_line(opt.version) + "\n";
+  s += "# lockstep_version = " + one_line(opt.version.empty() ? LOCKSTEP_VERSION : opt.version) + "\n";
   s += "# lockstep\n";
   s += "#   algorithm = " + one_line(info.algorithm) + "\n";
   s += "#   gradient_evaluations = " + std::to_string(info.gradient_evaluations) + "\n";

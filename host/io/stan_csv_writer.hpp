@@ -5,7 +5,7 @@
 // File k (1-based) of base "out.csv" is "out_k.csv" (CmdStan's per-chain naming; used even
 // for one chain so that scripts can always glob out_*.csv). Each file holds
 //
-//   # lockstep_version = 0.1.0          comment preamble: first a `lockstep` section
+//   # lockstep_version = 0.2.0          comment preamble: first a `lockstep` section
 //   # lockstep                          (algorithm, gradient_evaluations and every
 //   #   algorithm = nuts                RunInfo::config entry), then CmdStan's indented
 //   #   gradient_evaluations = ...      key = value layout: model, the sample block
@@ -49,7 +49,7 @@ namespace io {
 
 struct StanCsvWriteOptions {
   int sig_figs = 8;          // significant digits, 1..17 (17 round-trips every double)
-  std::string version = "0.1.0";  // written as `# lockstep_version = ...`
+  std::string version;  // written as `# lockstep_version = ...`; empty: this build's (LOCKSTEP_VERSION)
 };
 
 /// Paths of the per-chain files for a base path: "dir/out.csv" -> "dir/out_1.csv", ...
