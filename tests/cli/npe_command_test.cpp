@@ -54,19 +54,20 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? 0 : s / v.size();
 }
 
+/// Each test trains its network in a scratch folder of its own: ctest runs every test as its
+/// own process, in parallel, and a folder shared between them would be emptied by one test's
+/// set-up while another reads from it.
 class NpeCommand : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = scratch_dir("npe_command");
+  void SetUp() override {
+    dir_ = scratch_dir(std::string("npe_command_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     trained_ = run_lockstep("npe peak --data data/peak.json " + kSmall + " --draws 500 --output " + dir_ +
                                 "/trained.csv --save-net " + dir_ + "/net.json",
                             dir_);
   }
-  static std::string dir_;
-  static testing::CliResult trained_;
+  std::string dir_;
+  testing::CliResult trained_;
 };
-std::string NpeCommand::dir_;
-testing::CliResult NpeCommand::trained_;
 
 TEST_F(NpeCommand, TrainsAndWritesDrawsLossAndNetwork) {
   ASSERT_EQ(trained_.status, 0) << trained_.err;
