@@ -8,7 +8,8 @@
 # On a machine without a CUDA device it builds, then stops with one line and exit status 0
 # (CI runs it that way: the CUDA build of the library, the command, the tests and the benchmarks).
 # Environment: LOCKSTEP_CUDA_ARCHS overrides the architectures (default: the detected device's,
-# else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only; GPU_BOX_HOST_TESTS=1 (CI), where there
+# else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only; GPU_BOX_HOST_ONLY_TESTS=OFF (CI) leaves
+# out the test groups nvcc does not compile (g++ builds of sources the CPU build tests); GPU_BOX_HOST_TESTS=1, where there
 # is no device, runs the whole CUDA-built test suite and one `lockstep sample` on the host
 # (LOCKSTEP_BACKEND=cpu) before the "no CUDA device" line.
 set -euo pipefail
@@ -26,6 +27,7 @@ fi
 archs=${LOCKSTEP_CUDA_ARCHS:-${arch:-90-real}}
 echo "gpu_box: building build-gpu/ for CUDA architectures $archs"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
+  -DLOCKSTEP_CUDA_HOST_ONLY_TESTS="${GPU_BOX_HOST_ONLY_TESTS:-ON}" \
   -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
 # The build log keeps nvcc's per-kernel resource usage; the screen gets the rest.
 if ! cmake --build build-gpu -j "$(nproc)" 2>&1 | tee build-gpu/build.log |
