@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite in two other build configurations, each in its own build directory (after
-# `bash scripts/test.sh`, which covers the default CPU SIMD, double build). Neither is in CI yet
-# (README: the whole float suite has not been run through since the vi, sbi and npe tests came); the
-# GPU's shape is to run there through the CUDA build's test executables on the host
-# (GPU_BOX_HOST_TESTS=1 bash scripts/gpu_box.sh; not yet in CI: README).
+# `bash scripts/test.sh`, which covers the default CPU SIMD, double build). Neither is in CI, for
+# time (README): each is a third full build on CI's 2 cores.
 #
 #   build-gpu-layout  -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one chain per
 #                                               lane, NUTS's coalesced layout, no CPU-only
