@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 
@@ -246,19 +247,18 @@ struct Preamble {
   std::string after_output;
 };
 
+/// The value of the first config entry named one of `keys`, else `fallback`.
+std::string config_value(const RunInfo& info, std::initializer_list<const char*> keys, const std::string& fallback) {
+  for (const auto& kv : info.config)
+    for (const char* k : keys)
+      if (kv.first == k) return one_line(kv.second);
+  return fallback;
+}
+
 /// NUTS's tree-depth limit for the header (CmdStanPy requires it): RunInfo::config's
 /// max_depth / max_treedepth / max_tree_depth, else Stan's default 10.
 std::string max_depth_of(const RunInfo& info) {
-  for (const auto& kv : info.config)
-    if (kv.first == "max_depth" || kv.first == "max_treedepth" || kv.first == "max_tree_depth") return one_line(kv.second);
-  return "10";
-}
-
-/// The value of config entry `key`, else `fallback`.
-std::string config_value(const RunInfo& info, const std::string& key, const std::string& fallback) {
-  for (const auto& kv : info.config)
-    if (kv.first == key) return one_line(kv.second);
-  return fallback;
+  return config_value(info, {"max_depth", "max_treedepth", "max_tree_depth"}, "10");
 }
 
 /// CmdStan's `method = variational` section for draws of `lockstep vi` (ADVI), with CmdStan's
@@ -267,15 +267,15 @@ std::string config_value(const RunInfo& info, const std::string& key, const std:
 /// tol_rel_obj, eval_elbo and output_samples. CmdStanPy and ArviZ read the method from it.
 std::string variational_method(const DrawSet& d, const RunInfo& info) {
   std::string s = "# method = variational\n#   variational\n";
-  const std::string approx = config_value(info, "approx", "meanfield");
+  const std::string approx = config_value(info, {"approx"}, "meanfield");
   s += "#     algorithm = " + approx + "\n#       " + approx + "\n";
-  s += "#     iter = " + config_value(info, "steps", "10000") + "\n";
-  s += "#     grad_samples = " + config_value(info, "samples", "1") + "\n";
-  s += "#     elbo_samples = " + config_value(info, "elbo_samples", "100") + "\n";
-  s += "#     eta = " + config_value(info, "learning_rate", "0.01") + "\n";
+  s += "#     iter = " + config_value(info, {"steps"}, "10000") + "\n";
+  s += "#     grad_samples = " + config_value(info, {"samples"}, "1") + "\n";
+  s += "#     elbo_samples = " + config_value(info, {"elbo_samples"}, "100") + "\n";
+  s += "#     eta = " + config_value(info, {"learning_rate"}, "0.01") + "\n";
   s += "#     adapt\n#       engaged = 0\n";
-  s += "#     tol_rel_obj = " + config_value(info, "tol_rel_obj", "0.01") + "\n";
-  s += "#     eval_elbo = " + config_value(info, "eval_every", "100") + "\n";
+  s += "#     tol_rel_obj = " + config_value(info, {"tol_rel_obj"}, "0.01") + "\n";
+  s += "#     eval_elbo = " + config_value(info, {"eval_every"}, "100") + "\n";
   s += "#     output_samples = " + std::to_string(d.n_draws) + "\n";
   return s;
 }

@@ -15,6 +15,7 @@
 #include "host/algorithms/algorithm_list.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/registry/any_model.hpp"
+#include "host/registry/load_typed.hpp"
 #include "kernels/core/model_traits.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
@@ -249,12 +250,7 @@ class AnyModelImpl final : public AnyModel {
   }
 
   /// The model built from options and data, with the store that owns its data arrays.
-  static Loaded<Model> load(ModelArgs& args) {
-    Loaded<Model> loaded = Model::load(args);
-    loaded.store = args.store();
-    args.reject_unused();
-    return loaded;
-  }
+  static Loaded<Model> load(ModelArgs& args) { return load_typed<Model>(args); }
   static std::unique_ptr<AnyModel> make(ModelArgs& args) { return std::make_unique<AnyModelImpl<Model>>(load(args)); }
 
  private:
@@ -326,13 +322,6 @@ ModelEntry make_model_entry() {
   e.algorithms = registry_detail::algorithms_of<Model>(Algorithms{});
   e.capabilities = registry_detail::capabilities_of<Model>();
   return e;
-}
-
-/// Loads Model directly (C++ users and tests that need the typed Loaded<Model>).
-template <class Model>
-Loaded<Model> load_typed(ModelArgs& args) {
-  static_assert(check_model_contract<Model>(), "model contract");
-  return AnyModelImpl<Model>::load(args);
 }
 
 }  // namespace lockstep

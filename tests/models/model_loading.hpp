@@ -22,6 +22,7 @@
 #include "host/algorithms/chees/chees_config.hpp"
 #include "host/algorithms/nuts/nuts_config.hpp"
 #include "host/registry/any_model.hpp"
+#include "host/registry/load_typed.hpp"
 
 namespace lockstep {
 namespace testing_models {
@@ -31,10 +32,7 @@ namespace testing_models {
 template <class Model>
 Loaded<Model> load_model(const std::map<std::string, std::string>& options, const DataSource* data) {
   ModelArgs args(Model::info().name, options, data);
-  Loaded<Model> loaded = Model::load(args);
-  loaded.store = args.store();
-  args.reject_unused();
-  return loaded;
+  return load_typed<Model>(args);
 }
 
 /// The built-in model `name` from the model table, loaded from options and data as the CLI

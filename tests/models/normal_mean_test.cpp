@@ -17,10 +17,13 @@ namespace {
 
 using models::NormalMean;
 
+/// The tests' data set: three observations with known sd 0.8.
+std::unique_ptr<DataSource> nm_data() {
+  return load_json_data(write_temp_file("nm.json", "{\"N\": 3, \"y\": [1.2, 0.4, -0.1], \"sigma\": 0.8}"));
+}
+
 Loaded<NormalMean> load_nm(const std::map<std::string, std::string>& opts = {{"mu0", "0.3"}, {"tau0", "1.5"}}) {
-  const std::string path = write_temp_file("nm.json", "{\"N\": 3, \"y\": [1.2, 0.4, -0.1], \"sigma\": 0.8}");
-  auto src = load_json_data(path);
-  return load_model<NormalMean>(opts, src.get());
+  return load_model<NormalMean>(opts, nm_data().get());
 }
 
 TEST(NormalMean, GradientMatchesFiniteDifferences) {
@@ -59,9 +62,7 @@ TEST(NormalMean, ExactPosteriorIsTheDensitysGaussian) {
 }
 
 TEST(NormalMean, PriorDrawsSimulationsAndLogPrior) {
-  const std::string path = write_temp_file("nm.json", "{\"N\": 3, \"y\": [1.2, 0.4, -0.1], \"sigma\": 0.8}");
-  auto src = load_json_data(path);
-  const auto loaded = load_builtin("normal_mean", {{"mu0", "0.3"}, {"tau0", "1.5"}}, src.get());
+  const auto loaded = load_builtin("normal_mean", {{"mu0", "0.3"}, {"tau0", "1.5"}}, nm_data().get());
   const AnyModel& any = *loaded;
   EXPECT_NEAR(any.log_prior({0.3}), -std::log(1.5) - 0.5 * std::log(2 * M_PI), 1e-12);
   EXPECT_NEAR(any.log_prior({1.8}), -0.5 - std::log(1.5) - 0.5 * std::log(2 * M_PI), 1e-12);

@@ -26,15 +26,13 @@ using models::Peak;
 const double kLo[5] = {-2, -2, 0, -2, -2};
 const double kHi[5] = {2, 2, 2, 2, 2};
 
-Loaded<Peak> load_peak_csv() {
-  auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
-  return load_model<Peak>({}, src.get());
-}
+std::unique_ptr<DataSource> peak_csv() { return load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv"); }
+
+Loaded<Peak> load_peak_csv() { return load_model<Peak>({}, peak_csv().get()); }
 
 /// The built-in peak model of the model table (its capabilities run as one-lane launches).
 std::unique_ptr<AnyModel> builtin_peak(const std::map<std::string, std::string>& options = {}) {
-  auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
-  return load_builtin("peak", options, src.get());
+  return load_builtin("peak", options, peak_csv().get());
 }
 
 struct PeakRef {
