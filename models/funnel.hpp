@@ -67,7 +67,7 @@ struct Funnel {
   }
 
   static Loaded<Funnel> load(ModelArgs& args) {
-    const long dim = args.option_int("dim", 10, 2);
+    const long dim = args.option_int("dim", 10, 2, ModelArgs::kMaxDim);
     Loaded<Funnel> out;
     out.data.dim = static_cast<int>(dim);
     out.names = {"v"};

@@ -56,7 +56,7 @@ struct StdNormal {
   }
 
   static Loaded<StdNormal> load(ModelArgs& args) {
-    const long dim = args.option_int("dim", 10, 1);
+    const long dim = args.option_int("dim", 10, 1, ModelArgs::kMaxDim);
     Loaded<StdNormal> out;
     out.data.dim = static_cast<int>(dim);
     out.names = indexed_names("x", static_cast<int>(dim));

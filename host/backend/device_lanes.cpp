@@ -23,6 +23,7 @@ namespace lockstep {
 namespace backend {
 
 void set_threads(int threads) {
+  check_threads(threads);
   // OpenMP's setting is process-wide: remember the default so that 0 restores "all cores"
   // after a run that asked for fewer.
   static const int all = omp_get_max_threads();

@@ -14,6 +14,7 @@
 #include "host/backend/launch_lanes.hpp"
 #include "host/backend/place.hpp"
 #include "kernels/core/config.hpp"
+#include "models/contract/input_error.hpp"
 
 #ifndef LOCKSTEP_SIMD_WIDTH
 #define LOCKSTEP_SIMD_WIDTH 1
@@ -69,8 +70,21 @@ std::vector<T> to_host(const DeviceVector<T>& v) {
   return out;
 }
 
+/// The most CPU worker threads a run may ask for. Results never depend on the thread count,
+/// so nothing is lost by the cap; without it, --threads 100000 made libgomp fail to create
+/// its threads and crash inside the first parallel region.
+constexpr int kMaxThreads = 1024;
+
+/// InputError naming --threads outside [0, kMaxThreads].
+inline void check_threads(int threads) {
+  if (threads < 0 || threads > kMaxThreads)
+    throw InputError("--threads: must be between 0 (all cores) and " + std::to_string(kMaxThreads) + ", found " +
+                     std::to_string(threads));
+}
+
 /// Number of worker threads for the CPU backend (0: the OpenMP default). No effect on the
-/// CUDA backend. Results never depend on it.
+/// CUDA backend. Results never depend on it. InputError naming --threads outside
+/// [0, kMaxThreads]; every sampler calls it before it allocates.
 void set_threads(int threads);
 
 /// The exit status a test or benchmark binary returns when it cannot run here (a CUDA build

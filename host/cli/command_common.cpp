@@ -2,12 +2,16 @@
 // --threads and loading the model.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <memory>
 #include <stdexcept>
 #include <random>
 
+#include "host/backend/lanes.hpp"
 #include "host/backend/place.hpp"
 #include "host/cli/commands.hpp"
+#include "host/core/input_file.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/netcdf_writer.hpp"
@@ -31,6 +35,16 @@ void check_output_paths(const std::string& output, const std::string& summary) {
     throw InputError("--summary " + summary + ": the name must end in .json");
   if (!output.empty()) io::check_writable(output, "--output");
   if (!summary.empty()) io::check_writable(summary, "--summary");
+}
+
+void check_chain_files(const std::string& output, int chains) {
+  if (!ends_with(output, ".csv")) return;
+  for (const std::string& path : io::stan_csv_paths(output, chains)) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw InputError("--output " + output + ": cannot write chain file " + path + ": is a directory");
+    io::check_not_input(path, "--output");
+  }
 }
 
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info) {
@@ -57,9 +71,7 @@ std::uint64_t resolve_seed(long long seed) {
   return seed >= 0 ? static_cast<std::uint64_t>(seed) : std::random_device{}();
 }
 
-void check_threads(int threads) {
-  if (threads < 0) throw InputError("--threads: must not be negative, found " + std::to_string(threads));
-}
+void check_threads(int threads) { backend::check_threads(threads); }
 
 void select_backend(const std::string& flag) {
   const char* env = std::getenv("LOCKSTEP_BACKEND");

@@ -145,6 +145,9 @@ int run_info();
 /// Checks --output (.csv or .nc) and --summary (.json) names and that both can be written,
 /// before any work is done.
 void check_output_paths(const std::string& output, const std::string& summary);
+/// With a .csv --output: none of its per-chain files (PATH_1.csv ... PATH_C.csv) is a directory
+/// or an input of the run. Checked before sampling, so that a run cannot end unable to commit.
+void check_chain_files(const std::string& output, int chains);
 
 /// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
@@ -157,6 +160,10 @@ std::uint64_t resolve_seed(long long seed);
 
 /// --threads: InputError when negative.
 void check_threads(int threads);
+
+/// Refuses (InputError with both numbers) a `sample` run whose draws and chain state would not
+/// fit in the memory where the lanes run; `study` asks it for its largest chain count.
+void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive);
 
 /// --backend: where the lanes run (host/backend/place.hpp), chosen before anything is loaded.
 /// "cuda" needs a CUDA build and a device, "cpu" works in every build; without the flag, the

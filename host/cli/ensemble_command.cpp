@@ -2,12 +2,15 @@
 // ensemble sampling, every walker a lane; prints tau per parameter, acceptance and a summary.
 // The flags after the model's are the `ensemble` algorithm's (host/algorithms/ensemble/).
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <future>
 #include <iostream>
 #include <memory>
 
 #include "host/algorithms/ensemble/ensemble_config.hpp"
 #include "host/algorithms/ensemble/ensemble_report.hpp"
+#include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/io/atomic_file.hpp"
@@ -18,6 +21,34 @@
 namespace lockstep {
 namespace cli {
 
+namespace {
+
+/// Refuses a run whose saved draws and walker state would not fit where the lanes run, with
+/// both numbers, before anything is allocated (as `sample` does): every saved step of every
+/// walker's outputs and statistics in double (twice on a GPU: device buffer and host copy),
+/// plus ~8 vectors of the dimension per walker (position, proposal, the complement's
+/// statistics).
+void check_memory(const EnsembleConfig& cfg, const AnyModel& model) {
+  const double walkers = static_cast<double>(cfg.walkers) * cfg.ensembles;
+  const double saved = std::ceil(static_cast<double>(std::max(0, cfg.steps - cfg.discard)) / std::max(1, cfg.thin));
+  const double quantities = static_cast<double>(model.names().size()) + 2;  // + lp__, accepted__
+  const double draws_bytes = quantities * walkers * saved * 8 * (backend::lanes_on_device() ? 2 : 1);
+  const double state_bytes = walkers * (8.0 * model.dim() + 8) * 8;
+  const double available = static_cast<double>(backend::available_memory_bytes());
+  if (available > 0 && draws_bytes + state_bytes > available) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "--walkers %d, --steps %d: the run needs about %.2f GiB (draws %.2f GiB, walker state %.2f GiB) but "
+                  "only %.2f GiB are available on %s; use fewer walkers or steps, or --thin",
+                  cfg.walkers, cfg.steps, (draws_bytes + state_bytes) / 1073741824.0, draws_bytes / 1073741824.0,
+                  state_bytes / 1073741824.0, available / 1073741824.0,
+                  backend::lanes_on_device() ? "the device" : "this machine");
+    throw InputError(buf);
+  }
+}
+
+}  // namespace
+
 int run_ensemble(const EnsembleOptions& o) {
   check_threads(o.threads);
   select_backend(o.backend);
@@ -27,6 +58,7 @@ int run_ensemble(const EnsembleOptions& o) {
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "ensemble");
+  check_memory(cfg, *model);
 
   RunInfo info;
   info.model = o.model;

@@ -31,19 +31,23 @@ void apply_init(const std::string& init, const AnyModel& model, RunSettings& set
   // [[...], ...]) at the name's position among the names with that base (row-major, as the
   // outputs are ordered).
   std::vector<double> outputs;
-  std::map<std::string, int> position;
+  std::map<std::string, int> position, count;
+  auto base_of = [](const std::string& name) {
+    const auto bracket = name.find('[');
+    return bracket == std::string::npos ? name : name.substr(0, bracket);
+  };
+  for (const std::string& name : model.names()) ++count[base_of(name)];
   for (const std::string& name : model.names()) {
     const auto bracket = name.find('[');
-    const std::string base = bracket == std::string::npos ? name : name.substr(0, bracket);
+    const std::string base = base_of(name);
     const int index = position[base]++;
     if (values->has(name) || bracket == std::string::npos || bracket == 0) {
       outputs.push_back(values->reals_of_size(name, 1)[0]);
       continue;
     }
     if (!values->has(base)) values->fail(name, "missing (give it by this name, or an array '" + base + "')");
-    const std::vector<double> v = values->get_reals(base);
-    if (index >= static_cast<int>(v.size()))
-      values->fail(base, "expected at least " + std::to_string(index + 1) + " values, found " + std::to_string(v.size()));
+    // The whole array, not a prefix: 9 values for 8 parameters is a mistake, not a spare.
+    const std::vector<double> v = values->array_of_size(base, count[base]);
     outputs.push_back(v[index]);
   }
   settings.init_unconstrained = {model.unconstrain(outputs)};

@@ -71,6 +71,9 @@ void prepare_output_dir(const std::string& dir, const std::string& first_file, c
 }
 
 void make_plot(const std::string& script_name, const std::string& csv, const std::string& svg) {
+  // An earlier run's plot must not stand beside this run's CSV as if it showed it: it goes
+  // first, and only this run's plot (written atomically by the script) can take its place.
+  std::remove(svg.c_str());
   const std::string script = find_plot_script(script_name);
   const std::string complete = base_name(csv) + " is complete";
   if (!script.empty() && ::access(script.c_str(), R_OK) != 0) {

@@ -8,10 +8,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <initializer_list>
+#include <iostream>
 #include <map>
 #include <string>
 
 #include "host/cli/commands.hpp"
+#include "host/core/input_file.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -38,11 +42,84 @@ void add_algorithm_flags(CLI::App* app, const std::string& command, AlgorithmOpt
   }
 }
 
+/// A message with its control bytes escaped (\x01): an input's bytes quoted back (a binary
+/// file given as --data) must not drive the terminal.
+std::string printable(const std::string& message) {
+  std::string out;
+  for (unsigned char c : message) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+int error_line(const char* kind, const std::string& message, int status) {
+  std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
+  return status;
+}
+
+/// Whatever a command printed reached standard output (`lockstep models > /dev/full` must not
+/// report success).
+int checked_stdout(int status) {
+  std::cout.flush();
+  const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (failed && status == 0) return error_line("failed", "cannot write to standard output", 1);
+  return status;
+}
+
+/// CLI11's words for a flag given twice ("--seed: At Most 1 required but received 2") in ours.
+std::string plain_parse_error(const std::string& what) {
+  const std::string cli11 = ": At Most 1 required but received ";
+  const std::size_t at = what.find(cli11);
+  if (at == std::string::npos) return what;
+  return what.substr(0, at) + ": given " + what.substr(at + cli11.size()) + " times; give it once";
+}
+
+/// A --seed value: decimal digits only, at most 2^63 - 1 (Philox keys are 64-bit, but the value
+/// also travels as a signed 64-bit integer in the outputs' headers). "1e23", "-3", "" and
+/// 2^64 are refused, not rounded or saturated into some other seed.
+long long parse_seed(const std::string& v) {
+  const std::string bad = "--seed: must be an integer from 0 to 9223372036854775807, found '" + v + "'";
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) throw InputError(bad);
+  const unsigned long long x = std::stoull(v);
+  if (x > 9223372036854775807ULL) throw InputError(bad);
+  return static_cast<long long>(x);
+}
+
+/// Every option of `app` (and of its subcommands) refuses an empty value: CLI11 converts ""
+/// to 0 for a number (--warmup "" would run without warmup).
+void refuse_empty_values(CLI::App* app) {
+  for (CLI::Option* opt : app->get_options())
+    if (opt->get_expected_min() > 0)
+      opt->check(CLI::Validator(
+          [](std::string& v) { return v.empty() ? std::string("an empty value") : std::string(); }, "", "NONEMPTY"));
+  for (CLI::App* sub : app->get_subcommands(std::function<bool(CLI::App*)>{})) refuse_empty_values(sub);
+}
+
+/// "lockstep frobnicate": CLI11 would say only "A subcommand is required".
+void check_subcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return;
+  const std::string word = argv[1];
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands(std::function<bool(const CLI::App*)>{})) {
+    if (sub->get_name() == word) return;
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  throw InputError("unknown command '" + word + "' (commands: " + names + ")");
+}
+
 void add_model_options(CLI::App* app, ModelOptions& o) {
   app->add_option("model", o.model, "Model name (see `lockstep models`)")->required();
   app->add_option("--data", o.data, "Data file (JSON, or CSV with one column per field)");
   app->add_option("--set", o.set, "Model option key=value (repeatable)");
-  app->add_option("--seed", o.seed, "Random seed (default: random, printed)");
+  app->add_option_function<std::string>(
+      "--seed", [&o](const std::string& v) { o.seed = parse_seed(v); },
+      "Random seed, an integer from 0 to 2^63 - 1 (default: random, printed)");
   app->add_option("--threads", o.threads, "CPU worker threads (default: all cores)");
   app->add_option("--backend", o.backend, "Where the lanes run: cpu or cuda (default: the GPU when this build has CUDA and sees one)");
   // The models' own flags (ModelInfo::flags), each once.
@@ -73,8 +150,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   try {
     for (ModelEntry& e : extra_models) register_model(std::move(e));
   } catch (const InputError& e) {
-    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
-    return 2;
+    return error_line("error", e.what(), 2);
   }
   CLI::App app{"lockstep: thousands of MCMC chains in lock-step, on CPU cores or a GPU"};
   app.require_subcommand(1);
@@ -184,38 +260,43 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
+  refuse_empty_values(&app);
   try {
+    check_subcommand(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
-    return 2;
+    return error_line("error", plain_parse_error(e.what()), 2);
   } catch (const InputError& e) {
-    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
-    return 2;
+    return error_line("error", e.what(), 2);
   }
+  // No output may overwrite an input of the run (io::check_not_input): the files named on
+  // the command line, and every file read later.
+  io::guard_inputs();
+  for (const ModelOptions* m : std::initializer_list<const ModelOptions*>{&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co})
+    io::remember_input(m->data);
+  for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
+  for (const std::string& path : files) io::remember_input(path);
   try {
-    if (sample->parsed()) return run_sample(so);
-    if (summary->parsed()) return run_summary(files, summary_json);
-    if (ens->parsed()) return run_ensemble(eo);
-    if (vi->parsed()) return run_vi(vo);
-    if (study->parsed()) return run_study(to);
-    if (check->parsed()) return run_check(co);
-    if (sbc->parsed()) return run_sbc(bo);
-    if (npe->parsed()) return run_npe(no);
-    if (abc->parsed()) return run_abc(ao);
-    if (smc_abc->parsed()) return run_abc(so_abc);
-    if (info->parsed()) return run_info();
-    return run_models();
+    if (sample->parsed()) return checked_stdout(run_sample(so));
+    if (summary->parsed()) return checked_stdout(run_summary(files, summary_json));
+    if (ens->parsed()) return checked_stdout(run_ensemble(eo));
+    if (vi->parsed()) return checked_stdout(run_vi(vo));
+    if (study->parsed()) return checked_stdout(run_study(to));
+    if (check->parsed()) return checked_stdout(run_check(co));
+    if (sbc->parsed()) return checked_stdout(run_sbc(bo));
+    if (npe->parsed()) return checked_stdout(run_npe(no));
+    if (abc->parsed()) return checked_stdout(run_abc(ao));
+    if (smc_abc->parsed()) return checked_stdout(run_abc(so_abc));
+    if (info->parsed()) return checked_stdout(run_info());
+    return checked_stdout(run_models());
   } catch (const InputError& e) {
-    std::fprintf(stderr, "lockstep: error: %s\n", e.what());
-    return 2;
+    return error_line("error", e.what(), 2);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "lockstep: failed: %s\n", e.what());
-    return 1;
+    return error_line("failed", e.what(), 1);
   }
 }
 

@@ -43,6 +43,19 @@ void validate(const SampleOptions& o) {
                      std::to_string(o.chains) + " (every superchain has the same number of chains)");
 }
 
+/// The chosen algorithm's flags as given, or their defaults, for the run's record.
+void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptions& given, RunInfo& info) {
+  for (const FlagSpec& f : algorithm.flags) {
+    const std::string key = f.flag.substr(2);
+    std::string value = f.is_switch() ? (given.given(f.flag) ? "true" : "false") : given.get_text(f.flag, f.default_text);
+    std::string name;
+    for (char c : key) name += c == '-' ? '_' : c;
+    info.config.push_back({name, value});
+  }
+}
+
+}  // namespace
+
 /// Refuses a run whose draws and chain state would not fit in the memory where the lanes run
 /// (the device's free memory on CUDA, MemAvailable on the CPU): one line with both numbers,
 /// before anything is allocated. The estimate: every saved draw of every output and sampler
@@ -52,7 +65,7 @@ void validate(const SampleOptions& o) {
 /// per chain.
 /// With --predict, y_rep adds generated quantities x chains x saved draws doubles on the host
 /// (computed a slab of chains at a time where the lanes run), named in the message.
-void check_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive) {
+void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive) {
   const double saved = static_cast<double>((o.save_warmup ? o.warmup : 0) + o.draws) / o.thin;
   const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
   const double predictive_bytes =
@@ -84,23 +97,11 @@ void check_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_p
   }
 }
 
-/// The chosen algorithm's flags as given, or their defaults, for the run's record.
-void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptions& given, RunInfo& info) {
-  for (const FlagSpec& f : algorithm.flags) {
-    const std::string key = f.flag.substr(2);
-    std::string value = f.is_switch() ? (given.given(f.flag) ? "true" : "false") : given.get_text(f.flag, f.default_text);
-    std::string name;
-    for (char c : key) name += c == '-' ? '_' : c;
-    info.config.push_back({name, value});
-  }
-}
-
-}  // namespace
-
 int run_sample(const SampleOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   validate(o);
   check_output_paths(o.output, o.summary);
+  check_chain_files(o.output, o.chains);
 
   RunSettings cfg;
   cfg.chains = o.chains;
@@ -127,7 +128,7 @@ int run_sample(const SampleOptions& o) {
     const std::unique_ptr<DataSource> rows = load_data_file(o.newdata);
     new_rows = model->with_newdata(*rows);
   }
-  check_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
+  check_sample_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())

@@ -132,6 +132,14 @@ int run_study(const StudyOptions& o) {
       throw InputError("--reference " + o.reference + ": '" + r.first + "' is not a parameter of model " + o.model);
     ref_index.push_back(static_cast<int>(it - names.begin()));
   }
+  {  // the largest configuration must fit before the output folder is made
+    SampleOptions largest;
+    largest.chains = *std::max_element(chains.begin(), chains.end());
+    largest.warmup = *std::max_element(warmups.begin(), warmups.end());
+    largest.draws = o.draws;
+    largest.algorithm_options = o.algorithm_options;
+    check_sample_memory(largest, *model, 0);
+  }
   prepare_output_dir(o.output, "study.csv", "study.csv and study.svg");
   const std::uint64_t seed = resolve_seed(o.seed);
   const std::size_t n_ref = reference.size();

@@ -14,6 +14,8 @@ namespace cli {
 
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json) {
   if (files.empty()) throw InputError("summary: give one or more Stan CSV files");
+  // The output is checked before anything is read (a summary JSON, never one of the inputs).
+  check_output_paths("", summary_json);
   RunInfo info;
   PhaseClock clock;
   const DrawSet draws = io::read_stan_csv(files, &info);

@@ -2,21 +2,25 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "host/diagnostics/convergence.hpp"
+#include "host/core/input_file.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace diagnostics {
 
 ReferencePosterior load_reference_posterior(const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) throw InputError(what + ": cannot open the file");
+  std::string text;
+  try {
+    text = io::read_input_file(path, "a reference JSON file");
+  } catch (const InputError& e) {
+    throw InputError(what + ": " + e.what());
+  }
   nlohmann::ordered_json j;
   try {
-    j = nlohmann::ordered_json::parse(in);
+    j = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(what + ": not valid JSON (" + std::string(e.what()) + ")");
   }
@@ -24,6 +28,9 @@ ReferencePosterior load_reference_posterior(const std::string& path, const std::
     throw InputError(what + ": expected an object {\"param\": {\"mean\": m, \"sd\": s}, ...}");
   ReferencePosterior out;
   for (auto it = j.begin(); it != j.end(); ++it) {
+    // Keys starting with "__" are the file's metadata ("__source": where the numbers came
+    // from, as the shipped data/reference files record), not parameters.
+    if (it.key().compare(0, 2, "__") == 0) continue;
     const auto& v = it.value();
     if (!v.is_object() || !v.contains("mean") || !v.contains("sd") || !v["mean"].is_number() || !v["sd"].is_number())
       throw InputError(what + ": parameter '" + it.key() + "' needs numbers \"mean\" and \"sd\"");

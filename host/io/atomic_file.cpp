@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "host/core/input_file.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -38,6 +39,7 @@ std::string AtomicFile::temp_name_for(const std::string& path) {
 
 AtomicFile::AtomicFile(std::string path, Mode mode)
     : path_(std::move(path)), temp_path_(temp_name_for(path_)) {
+  check_not_input(path_, "");
   if (mode == Mode::kStream) {
     file_ = std::fopen(temp_path_.c_str(), "wb");
     if (!file_) fail(path_, "cannot write", errno);
@@ -97,15 +99,32 @@ void AtomicFile::discard() noexcept {
   }
 }
 
-void AtomicFile::commit_all(const std::vector<AtomicFile*>& files) {
+void AtomicFile::commit_all(const std::vector<AtomicFile*>& files, const std::vector<std::string>& stale) {
   for (AtomicFile* f : files) f->close();  // every write error surfaces before any rename
+  struct stat st;
+  for (AtomicFile* f : files)
+    if (::stat(f->path().c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      throw std::runtime_error(f->path() + ": cannot write: is a directory");
+  // Every file the set replaces or retires is first moved aside (PATH.old-<pid>), so that a
+  // failure part-way can put the earlier set back as it was: all or nothing.
+  std::vector<std::pair<std::string, std::string>> aside;  // (path, where it went)
   std::size_t done = 0;
+  auto move_aside = [&](const std::string& path) {
+    if (::lstat(path.c_str(), &st) != 0) return;
+    const std::string backup = path + ".old-" + std::to_string(static_cast<long>(::getpid()));
+    if (std::rename(path.c_str(), backup.c_str()) != 0) fail(path, "cannot move the earlier file aside", errno);
+    aside.emplace_back(path, backup);
+  };
   try {
+    for (AtomicFile* f : files) move_aside(f->path());
+    for (const std::string& path : stale) move_aside(path);
     for (; done < files.size(); ++done) files[done]->commit();
   } catch (...) {
     for (std::size_t i = 0; i < done; ++i) ::unlink(files[i]->path().c_str());
+    for (auto it = aside.rbegin(); it != aside.rend(); ++it) std::rename(it->second.c_str(), it->first.c_str());
     throw;  // the remaining temporaries are removed by their destructors
   }
+  for (const auto& a : aside) ::unlink(a.second.c_str());
 }
 
 void check_writable(const std::string& path, const std::string& flag) {
@@ -113,6 +132,7 @@ void check_writable(const std::string& path, const std::string& flag) {
     throw InputError(flag + " " + path + ": cannot write: " + why);
   };
   if (path.empty()) refuse("empty path");
+  check_not_input(path, flag);
   if (path.back() == '/') refuse("is a directory");
   const std::string dir = directory_of(path);
   struct stat st;

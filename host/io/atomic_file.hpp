@@ -52,9 +52,12 @@ class AtomicFile {
   /// Removes the temporary now (what the destructor does if not committed).
   void discard() noexcept;
 
-  /// Commits every file; if one rename fails, the files already renamed are removed again
-  /// (the set is all or nothing as far as this call can make it) and the error is thrown.
-  static void commit_all(const std::vector<AtomicFile*>& files);
+  /// Commits every file as one set and removes the `stale` files (an earlier run's files the
+  /// new set retires, such as its chains beyond this run's count). The files the set replaces
+  /// or retires are moved aside first; if a rename fails, the files already renamed are
+  /// removed and the earlier ones put back (all or nothing as far as this call can make it),
+  /// and the error is thrown. A path that is a directory fails before anything moves.
+  static void commit_all(const std::vector<AtomicFile*>& files, const std::vector<std::string>& stale = {});
 
   /// The temporary's name for PATH in this process: PATH.tmp-<pid>.
   static std::string temp_name_for(const std::string& path);

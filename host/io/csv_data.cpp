@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "host/core/input_file.hpp"
 #include "host/io/json_data.hpp"
 
 namespace lockstep {
@@ -264,14 +265,7 @@ std::unique_ptr<DataSource> parse_csv_data(const std::string& text, const std::s
 }
 
 namespace {
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
-  std::ostringstream s;
-  s << f.rdbuf();
-  if (f.bad()) throw InputError(path + ": read error");
-  return s.str();
-}
+std::string read_text(const std::string& path) { return io::read_input_file(path, "a CSV file"); }
 }  // namespace
 
 std::unique_ptr<DataSource> load_csv_data(const std::string& path) { return parse_csv_data(read_text(path), path); }

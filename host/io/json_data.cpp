@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "host/core/input_file.hpp"
+
 namespace lockstep {
 namespace {
 
@@ -106,6 +108,12 @@ class JsonDataSource : public DataSource {
     for (std::size_t k = 0; k < leaves.size(); ++k)
       out.push_back(to_double(field, *leaves[k], shape, k));
     return out;
+  }
+
+  std::vector<long> shape(const std::string& field) const override {
+    std::vector<long> shape;
+    flatten(field, shape);
+    return shape;
   }
 
   std::vector<std::string> column_names() const override {
@@ -276,8 +284,22 @@ class JsonDataSource : public DataSource {
 
 std::unique_ptr<DataSource> parse_json_data(const std::string& text, const std::string& origin) {
   json root;
+  // A key given twice in one object is refused (nlohmann keeps the last one silently): the
+  // callback sees every key, with the keys of each open object on a stack.
+  std::vector<std::vector<std::string>> keys;
+  const json::parser_callback_t no_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) keys.emplace_back();
+    if (event == json::parse_event_t::object_end) keys.pop_back();
+    if (event == json::parse_event_t::key) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (std::find(keys.back().begin(), keys.back().end(), key) != keys.back().end())
+        throw InputError(origin + ": field '" + key + "' is given twice");
+      keys.back().push_back(key);
+    }
+    return true;
+  };
   try {
-    root = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    root = json::parse(text, no_duplicates, /*allow_exceptions=*/true, /*ignore_comments=*/false);
   } catch (const json::parse_error& e) {
     throw InputError(origin + ": malformed JSON " + parse_error_detail(text, e));
   } catch (const json::exception& e) {  // e.g. out_of_range.406: number overflow (1e400)
@@ -289,19 +311,7 @@ std::unique_ptr<DataSource> parse_json_data(const std::string& text, const std::
 }
 
 std::unique_ptr<DataSource> load_json_data(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path + ": is a directory, expected a JSON file");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw InputError(path + ": cannot open file" +
-                     (err ? " (" + std::string(std::strerror(err)) + ")" : std::string()));
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();  // sets buf's failbit (only) for an empty file, which parses as an error
-  return parse_json_data(buf.str(), path);
+  return parse_json_data(io::read_input_file(path, "a JSON file"), path);
 }
 
 }  // namespace lockstep

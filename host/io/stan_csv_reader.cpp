@@ -15,6 +15,7 @@
 #include <limits>
 #include <string_view>
 
+#include "host/core/input_file.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -130,19 +131,7 @@ struct ParsedFile {
   throw InputError(file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + what);
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(path, 0, std::string("cannot open: ") + std::strerror(errno));
-  std::string text;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool bad = std::ferror(f);
-  const int err = errno;
-  std::fclose(f);
-  if (bad) fail(path, 0, std::string("cannot read: ") + std::strerror(err));
-  return text;
-}
+std::string read_whole_file(const std::string& path) { return read_input_file(path, "a Stan CSV file"); }
 
 /// Parses a preamble comment (the text after '#') into the section stack / key list.
 /// CmdStan indents by two spaces per level after "# ".
@@ -323,6 +312,11 @@ ParsedFile parse_file(const std::string& path, const ParsedFile* first = nullptr
     pf.last_line = line_no;
   }
   if (!have_header) fail(path, 0, "no header row (the file is empty or only comments)");
+  // Every Stan CSV file has sampler columns (CmdStan: lp__ first); a data table does not.
+  if (std::none_of(pf.columns.begin(), pf.columns.end(), [](const std::string& c) {
+        return c.size() > 2 && c.compare(c.size() - 2, 2, "__") == 0;
+      }))
+    fail(path, pf.header_line, "not a Stan CSV file: the header has no sampler column (lp__, ...)");
   if (pf.n_rows == 0) fail(path, pf.header_line, "no draws after the header");
   return pf;
 }
@@ -337,6 +331,25 @@ int warmup_rows(const ParsedFile& pf) {
   const long n = nw ? std::strtol(nw->c_str(), nullptr, 10) : 0;
   const long thin = th ? std::max(1L, std::strtol(th->c_str(), nullptr, 10)) : 1;
   return static_cast<int>(std::min<long>((n + thin - 1) / thin, pf.n_rows));
+}
+
+/// A sampling run's file must hold ceil(num_samples / thin) draws after its warmup rows, as its
+/// preamble says: a file cut at a line end (a run killed while writing, a copy cut short)
+/// would otherwise be summarized as if complete. Files without num_samples, or of another
+/// method (variational), are not checked.
+void check_complete(const ParsedFile& pf, const std::string& path, int warm) {
+  const std::string* method = pf.find("method");
+  const std::string* ns = pf.find_leaf("num_samples");
+  if (!ns || (method && *method != "sample")) return;
+  const std::string* th = pf.find_leaf("thin");
+  const long n = std::strtol(ns->c_str(), nullptr, 10);
+  const long thin = th ? std::max(1L, std::strtol(th->c_str(), nullptr, 10)) : 1;
+  const long expected = (n + thin - 1) / thin, found = pf.n_rows - warm;
+  if (n > 0 && found != expected)
+    fail(path, pf.last_line,
+         std::to_string(found) + " draws after warmup, but its header says num_samples = " + *ns +
+             (thin > 1 ? ", thin = " + std::to_string(thin) : std::string()) + " (" + std::to_string(expected) +
+             " draws): the file is " + (found < expected ? "incomplete" : "not one run's"));
 }
 
 unsigned long long to_ull(const std::string* s) {
@@ -379,6 +392,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
   const int n_files = static_cast<int>(files.size());
   const ParsedFile first = parse_file(files[0]);
   const int first_warm = warmup_rows(first);
+  check_complete(first, files[0], first_warm);
 
   DrawSet d;
   std::map<std::string, std::string> labeled_names;  // our lockstep/names section: column -> name
@@ -433,6 +447,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
   for (int c = 1; c < n_files; ++c) {
     try {
       ParsedFile pf = parse_file(files[c], &first, files[0]);
+      check_complete(pf, files[c], warmup_rows(pf));
       check_same_draws(first, files[0], first_warm, pf, files[c], warmup_rows(pf));
       absorb(pf, c);
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <initializer_list>
@@ -17,6 +18,23 @@
 namespace lockstep {
 namespace io {
 namespace {
+
+/// An earlier run's chain files beyond this run's count (stem_{n+1}.csv, stem_{n+2}.csv, ...
+/// while they exist and start like a Stan CSV file, '#'): a run with fewer chains retires them
+/// with its own set, so `summary stem_*.csv` never mixes two runs.
+std::vector<std::string> stale_chain_files(const std::string& base_path, int n_chains) {
+  std::vector<std::string> stale;
+  for (int c = n_chains + 1;; ++c) {
+    const std::string path = stan_csv_paths(base_path, c).back();
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) break;
+    const int first = std::fgetc(f);
+    std::fclose(f);
+    if (first != '#') break;
+    stale.push_back(path);
+  }
+  return stale;
+}
 
 // 10^0 .. 10^22: the powers of ten a double holds exactly.
 constexpr int kMaxExactPow10 = 22;
@@ -449,7 +467,7 @@ void write_stan_csv(const std::string& base_path, const DrawSet& draws, const Ru
     if (!e.empty()) throw std::runtime_error(e);  // `files` removes every temporary
   std::vector<AtomicFile*> all;
   for (auto& f : files) all.push_back(f.get());
-  AtomicFile::commit_all(all);
+  AtomicFile::commit_all(all, stale_chain_files(base_path, draws.n_chains));
 }
 
 }  // namespace io

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/parse_number.hpp"
 
@@ -30,8 +31,8 @@ double AlgorithmOptions::get_real(const std::string& flag, double fallback) cons
 double AlgorithmOptions::get_real_open(const std::string& flag, double fallback, double lo, double hi) const {
   const double v = get_real(flag, fallback);
   if (given(flag) && !(v > lo && v < hi))
-    throw InputError(flag + ": must be strictly between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                     ", found " + given_.at(flag));
+    throw InputError(flag + ": must be strictly between " + DataSource::format_number(lo) + " and " +
+                     DataSource::format_number(hi) + ", found " + given_.at(flag));
   return v;
 }
 

@@ -64,14 +64,6 @@ inline void stamp_first_draw() {
   std::fflush(stderr);
 }
 
-/// The checks every HMC-family config needs (InputError naming the flag).
-inline void check_common(const RunSettings& cfg) {
-  if (cfg.chains < 1) throw InputError("--chains: must be at least 1");
-  if (cfg.warmup < 0) throw InputError("--warmup: must not be negative");
-  if (cfg.draws < 1) throw InputError("--draws: must be at least 1");
-  if (cfg.thin < 1) throw InputError("--thin: must be at least 1");
-}
-
 /// Saved draws per chain: Stan keeps iteration m of a phase when m % thin == 0.
 struct DrawCounts {
   int warmup_saved;

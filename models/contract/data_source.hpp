@@ -67,8 +67,27 @@ class DataSource {
   /// Where row r (0-based) of a column came from, for messages: "line 7" (CSV), "value 3".
   virtual std::string row_label(long r) const { return "value " + std::to_string(r + 1); }
 
+  /// The dimensions of an array field, outermost first ({} for a scalar); sources without
+  /// nested arrays (CSV) report one dimension.
+  virtual std::vector<long> shape(const std::string& field) const {
+    return {static_cast<long>(get_reals(field).size())};
+  }
+
   // Validating helpers built on the accessors above.
+  /// A vector of n numbers (a scalar counts as one): a nested array is refused, since
+  /// flattening a 2 x 4 array into the 8 values of a vector would hide a wrong file.
   std::vector<double> reals_of_size(const std::string& field, long n) const {
+    const std::vector<long> dims = shape(field);
+    if (dims.size() > 1) {
+      std::string text;
+      for (long d : dims) text += (text.empty() ? "" : " x ") + std::to_string(d);
+      fail(field, "expected a vector of " + std::to_string(n) + " values, found a " + text + " array");
+    }
+    return array_of_size(field, n);
+  }
+  /// n numbers from an array of any rectangular shape, in row-major order (a matrix-valued
+  /// parameter's values, say).
+  std::vector<double> array_of_size(const std::string& field, long n) const {
     std::vector<double> v = get_reals(field);
     if (static_cast<long>(v.size()) != n)
       fail(field, "expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));

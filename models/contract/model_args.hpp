@@ -41,14 +41,21 @@ class ModelArgs {
     return store_;
   }
 
-  long option_int(const std::string& key, long fallback, long min_value) {
+  long option_int(const std::string& key, long fallback, long min_value, long max_value = kMaxOptionInt) {
     auto it = find(key);
     if (it == options_.end()) return fallback;
     long v = 0;
     if (!parse_integer(it->second, v)) bad(key, "'" + it->second + "' is not an integer");
     if (v < min_value) bad(key, "must be at least " + std::to_string(min_value));
+    if (v > max_value) bad(key, "must be at most " + std::to_string(max_value) + ", found " + it->second);
     return v;
   }
+  /// The default upper bound of an integer option; a dimension option says its own (kMaxDim).
+  static constexpr long kMaxOptionInt = 2147483647L;
+  /// The largest dimension an option may ask for: a model of a million parameters has a
+  /// million output names and per-chain vectors of that size; beyond it, a typo such as
+  /// dim=1000000000 would spend minutes building names before the memory check could refuse it.
+  static constexpr long kMaxDim = 1000000L;
 
   double option_real(const std::string& key, double fallback) {
     auto it = find(key);

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -173,6 +174,38 @@ TEST(AtomicFile, CommitAllUndoesEarlierRenamesWhenOneFails) {
   }
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"b.txt"});
   EXPECT_TRUE(fs::is_directory(dir / "b.txt"));
+}
+
+// A rename that fails after others succeeded puts the earlier set back: the files replaced and
+// the stale files retired are as they were (a run's failure never costs the previous run).
+TEST(AtomicFile, CommitAllRestoresTheEarlierSetWhenARenameFailsPartWay) {
+  TempDir dir("restore");
+  std::ofstream(dir / "a.txt") << "OLD A";
+  std::ofstream(dir / "b.txt") << "OLD B";
+  std::ofstream(dir / "stale.txt") << "OLD STALE";
+  {
+    AtomicFile a(dir / "a.txt"), b(dir / "b.txt"), c(dir / "c.txt");
+    for (AtomicFile* f : {&a, &b, &c}) f->write("new");
+    fs::remove(c.temp_path());  // c's rename, the last, fails (ENOENT) after a's and b's
+    EXPECT_THROW(AtomicFile::commit_all({&a, &b, &c}, {dir / "stale.txt"}), std::runtime_error);
+  }
+  EXPECT_EQ(read_text(dir / "a.txt"), "OLD A");
+  EXPECT_EQ(read_text(dir / "b.txt"), "OLD B");
+  EXPECT_EQ(read_text(dir / "stale.txt"), "OLD STALE");
+  auto sorted_entries = [&] {
+    std::vector<std::string> v = dir.entries();
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted_entries(), (std::vector<std::string>{"a.txt", "b.txt", "stale.txt"}));
+  // And when every rename succeeds, the stale file is gone and nothing is left aside.
+  {
+    AtomicFile a(dir / "a.txt"), b(dir / "b.txt");
+    for (AtomicFile* f : {&a, &b}) f->write("new");
+    AtomicFile::commit_all({&a, &b}, {dir / "stale.txt"});
+  }
+  EXPECT_EQ(read_text(dir / "a.txt"), "new");
+  EXPECT_EQ(sorted_entries(), (std::vector<std::string>{"a.txt", "b.txt"}));
 }
 
 TEST(AtomicFile, StanCsvWriterFailingMidWriteLeavesNoFile) {

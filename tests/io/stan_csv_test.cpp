@@ -502,7 +502,7 @@ TEST(StanCsvReader, Errors) {
     return dir / name;
   };
   // The header is line 48 of the fixture, the first draw line 53.
-  EXPECT_EQ(read_error({dir / "nope.csv"}), dir / "nope.csv" + ": cannot open: No such file or directory");
+  EXPECT_EQ(read_error({dir / "nope.csv"}), dir / "nope.csv" + ": cannot open file (No such file or directory)");
   write_text(dir / "comments.csv", "# model = m\n# only comments\n\n");
   EXPECT_EQ(read_error({dir / "comments.csv"}), dir / "comments.csv" + ": no header row (the file is empty or only comments)");
   write_text(dir / "nodraws.csv", "# x\nlp__,a\n# Adaptation terminated\n");
@@ -522,7 +522,21 @@ TEST(StanCsvReader, Errors) {
   EXPECT_EQ(read_error({f1, fewer}),
             fewer + ":48: header has 11 columns, " + f1 + " has 12 (files must have the same columns)");
   const std::string shorter = variant("shorter.csv", "-10.0071,1,0.412738,3,7,0,13.8605,3.70416,3.44018,4.11956,7.20893,0.862731\n", "");
-  EXPECT_EQ(read_error({f1, shorter}), shorter + ": 5 draws, " + f1 + " has 6 (files must have the same number of draws)");
+  // A file cut at a line end is incomplete by its own header (num_samples = 6).
+  EXPECT_NE(read_error({f1, shorter}).find(shorter + ":"), std::string::npos);
+  EXPECT_NE(read_error({f1, shorter}).find(": 5 draws after warmup, but its header says num_samples = 6 (6 draws): the "
+                                           "file is incomplete"),
+            std::string::npos)
+      << read_error({f1, shorter});
+  // A table that is not a Stan CSV file (no sampler column) is refused, not summarized.
+  write_text(dir / "table.csv", "x,y,y_err\n0.1,0.2,0.1\n");
+  EXPECT_EQ(read_error({dir / "table.csv"}),
+            dir / "table.csv" + ":1: not a Stan CSV file: the header has no sampler column (lp__, ...)");
+  // Files of different lengths without num_samples (not CmdStan's, nor ours) still fail on the count.
+  write_text(dir / "a.csv", "lp__,x\n-1,1\n-2,2\n");
+  write_text(dir / "b.csv", "lp__,x\n-1,1\n");
+  EXPECT_EQ(read_error({dir / "a.csv", dir / "b.csv"}),
+            dir / "b.csv" + ": 1 draws, " + dir / "a.csv" + " has 2 (files must have the same number of draws)");
   const std::string warm = variant("warm.csv", "# Adaptation terminated\n", "-1,1,1,1,1,0,1,1,1,1,1,1\n# Adaptation terminated\n");
   EXPECT_EQ(read_error({f1, warm}),
             warm + ": 1 warmup draws, " + f1 + " has 0 (files must have the same number of draws)");

@@ -23,7 +23,8 @@ struct CheesAlgorithm {
     return "ChEES-HMC: trajectory length by Adam on the ChEES criterion across chains, all chains in lock-step";
   }
   static std::vector<FlagSpec> flags() {
-    return {{"--target-accept", "A", "Target of the harmonic-mean acceptance", "0.651"},
+    return {{"--step-size", "E", "Initial step size (before Stan's heuristic; used as is with --warmup 0)", "1"},
+            {"--target-accept", "A", "Target of the harmonic-mean acceptance", "0.651"},
             {"--learning-rate", "R", "Adam's learning rate on the log trajectory length", "0.025"},
             {"--max-leapfrog-steps", "N", "Cap on leapfrog steps per iteration", "1000"},
             {"--jitter", "J", "Trajectory-length jitter: halton or uniform", "halton"}};
@@ -32,11 +33,12 @@ struct CheesAlgorithm {
     Config c;
     static_cast<RunSettings&>(c) = settings;
     c.target_accept = o.get_real_open("--target-accept", c.target_accept, 0, 1);
+    c.init_step_size = o.get_positive("--step-size", c.init_step_size);
     c.learning_rate = o.get_positive("--learning-rate", c.learning_rate);
     c.max_leapfrog_steps = o.get_int("--max-leapfrog-steps", c.max_leapfrog_steps, 1, 1 << 20);
     c.jitter = o.get_choice("--jitter", "halton", {"halton", "uniform"}) == "uniform" ? chees::Jitter::kUniform
                                                                                        : chees::Jitter::kHalton;
-    check_chees_config(c);
+    check_config(c);
     return c;
   }
   template <class Model>

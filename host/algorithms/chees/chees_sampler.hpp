@@ -23,6 +23,7 @@
 #include "host/backend/tree_sum.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/algorithms/chees/chees_config.hpp"
+#include "host/algorithms/config_checks.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/run/hmc_buffers.hpp"
 #include "host/run/hmc_driver.hpp"
@@ -33,20 +34,6 @@
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
-
-/// Checks of a ChEES config (InputError naming the flag).
-inline void check_chees_config(const CheesConfig& cfg) {
-  driver::check_common(cfg);
-  if (cfg.warmup > 0 && cfg.chains < 2)
-    throw InputError("--chains: ChEES-HMC adapts across chains and needs at least 2 chains");
-  if (!(cfg.target_accept > 0 && cfg.target_accept < 1)) throw InputError("--target-accept: must be in (0, 1)");
-  if (!(cfg.learning_rate > 0)) throw InputError("--learning-rate: must be positive");
-  if (!(cfg.adam_beta1 >= 0 && cfg.adam_beta1 < 1) || !(cfg.adam_beta2 >= 0 && cfg.adam_beta2 < 1))
-    throw InputError("--adam-beta: Adam's decay rates must be in [0, 1)");
-  if (cfg.max_leapfrog_steps < 1) throw InputError("--max-leapfrog-steps: must be at least 1");
-  if (!(cfg.init_step_size > 0)) throw InputError("--step-size: must be positive");
-  if (!(cfg.init_trajectory_length >= 0)) throw InputError("--trajectory-length: must not be negative");
-}
 
 /// Expected leapfrog steps per iteration, E[ceil(h T / eps)], over the first 1024 jitters.
 inline double chees_mean_steps(const CheesConfig& cfg, double step_size, double length) {
@@ -81,7 +68,7 @@ template <class Model>
 void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws, RunInfo& info,
                   Progress* progress = nullptr, CheesAdapted* adapted = nullptr) {
   constexpr int W = backend::kLaneWidth;
-  check_chees_config(cfg);
+  check_config(cfg);
   backend::set_threads(cfg.threads);
   const auto t_start = std::chrono::steady_clock::now();
 

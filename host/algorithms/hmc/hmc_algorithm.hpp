@@ -24,7 +24,8 @@ struct HmcAlgorithm {
     return "static HMC, jittered step count shared by all chains (SIMD blocks on CPU), Stan's windowed warmup";
   }
   static std::vector<FlagSpec> flags() {
-    return {{"--target-accept", "A", "Step-size adaptation target", "0.8"},
+    return {{"--step-size", "E", "Initial step size (before Stan's heuristic; used as is with --warmup 0)", "1"},
+            {"--target-accept", "A", "Step-size adaptation target", "0.8"},
             {"--steps", "L", "Mean leapfrog steps per iteration (uniform on 1..2L-1, shared by all chains)", "10"},
             {"--pool-adaptation", "", "Pool step-size and metric adaptation across chains", ""}};
   }
@@ -32,6 +33,7 @@ struct HmcAlgorithm {
     Config c;
     static_cast<RunSettings&>(c) = settings;
     c.target_accept = o.get_real_open("--target-accept", c.target_accept, 0, 1);
+    c.init_step_size = o.get_positive("--step-size", c.init_step_size);
     c.steps = o.get_int("--steps", c.steps, 1, 1 << 20);
     c.pool_adaptation = o.get_switch("--pool-adaptation");
     return c;

@@ -13,6 +13,7 @@
 #include "host/core/draw_set.hpp"
 #include "host/run/hmc_buffers.hpp"
 #include "host/algorithms/hmc/hmc_config.hpp"
+#include "host/algorithms/config_checks.hpp"
 #include "host/run/hmc_driver.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
@@ -31,7 +32,7 @@ template <class Model>
 void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, RunInfo& info,
                 Progress* progress = nullptr) {
   constexpr int W = backend::kLaneWidth;
-  driver::check_common(cfg);
+  check_config(cfg);
   backend::set_threads(cfg.threads);
   const auto t_start = std::chrono::steady_clock::now();
 

@@ -24,7 +24,8 @@ struct NutsAlgorithm {
     return "Stan's NUTS (multinomial, generalized U-turn), each chain at its own pace; the default";
   }
   static std::vector<FlagSpec> flags() {
-    return {{"--target-accept", "A", "Step-size adaptation target", "0.8"},
+    return {{"--step-size", "E", "Initial step size (before Stan's heuristic; used as is with --warmup 0)", "1"},
+            {"--target-accept", "A", "Step-size adaptation target", "0.8"},
             {"--max-depth", "D", "Maximum tree depth (at most 2^D - 1 leapfrog steps per iteration)", "10"},
             {"--metric", "M", "Inverse metric adapted in warmup: diag or dense", "diag"},
             {"--pool-adaptation", "", "Pool step-size and metric adaptation across chains", ""}};
@@ -33,6 +34,7 @@ struct NutsAlgorithm {
     Config c;
     static_cast<RunSettings&>(c) = settings;
     c.target_accept = o.get_real_open("--target-accept", c.target_accept, 0, 1);
+    c.init_step_size = o.get_positive("--step-size", c.init_step_size);
     c.max_depth = o.get_int("--max-depth", c.max_depth, 1, nuts::kMaxDepthLimit);
     c.metric = o.get_choice("--metric", c.metric, {"diag", "dense"});
     c.pool_adaptation = o.get_switch("--pool-adaptation");

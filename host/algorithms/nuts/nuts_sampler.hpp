@@ -17,6 +17,7 @@
 #include "host/run/hmc_driver.hpp"
 #include "host/algorithms/nuts/nuts_buffers.hpp"
 #include "host/algorithms/nuts/nuts_config.hpp"
+#include "host/algorithms/config_checks.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
 #include "kernels/core/index.hpp"
@@ -197,14 +198,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
 template <class Model>
 void sample_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, RunInfo& info,
                  Progress* progress = nullptr) {
-  driver::check_common(cfg);
-  if (cfg.metric != "diag" && cfg.metric != "dense")
-    throw InputError("--metric: '" + cfg.metric + "' is not one of: diag, dense");
-  if (cfg.max_depth < 1 || cfg.max_depth > nuts::kMaxDepthLimit)
-    throw InputError("--max-depth: must be between 1 and " + std::to_string(nuts::kMaxDepthLimit) + ", found " +
-                     std::to_string(cfg.max_depth));
-  if (!(cfg.target_accept > 0 && cfg.target_accept < 1))
-    throw InputError("--target-accept: must be strictly between 0 and 1, found " + std::to_string(cfg.target_accept));
+  check_config(cfg);
   backend::set_threads(cfg.threads);
   if (cfg.metric == "dense")
     nuts_detail::run_nuts<Model, hmc::DenseMetricOf>(m, cfg, draws, info, progress);

@@ -1,0 +1,33 @@
+#pragma once
+// Reading an input file (data JSON/CSV, Stan CSV draws, --init values) whole, safely: a
+// directory, a missing file, a read error or a file too large to hold are one-line
+// InputErrors naming the path, never std::bad_alloc (`--data /dev/zero` reads forever). A
+// UTF-8 byte-order mark at the start is dropped (spreadsheet exports write one; left in, it
+// would become an invisible first character of the first column name).
+#include <cstddef>
+#include <string>
+
+namespace lockstep {
+namespace io {
+
+/// The largest input file read: 1 GiB (a data set or a chain's draws; lockstep's own runs
+/// that need more write netCDF, which is never read back whole).
+constexpr std::size_t kMaxInputFileBytes = std::size_t{1} << 30;
+
+/// The contents of `path` without a leading UTF-8 BOM. `expected` completes the directory
+/// message: "data.json: is a directory, expected a JSON file".
+std::string read_input_file(const std::string& path, const std::string& expected = "a file");
+
+/// The command line's guard against writing over an input (`--summary` naming the `--data`
+/// file, `summary a_1.csv --summary a_1.csv`). After guard_inputs(), every path passed to
+/// remember_input and every file read by read_input_file is an input of this process, and
+/// check_not_input -- called by check_writable and by AtomicFile before they create anything --
+/// refuses a path that names one of them (the same file, however spelled). Off by default:
+/// a library user's program may well read a file and then rewrite it.
+void guard_inputs();
+void remember_input(const std::string& path);
+/// InputError "FLAG PATH: is an input of this run; refusing to overwrite it" (FLAG may be "").
+void check_not_input(const std::string& path, const std::string& flag);
+
+}  // namespace io
+}  // namespace lockstep
