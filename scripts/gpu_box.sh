@@ -9,7 +9,9 @@
 # (CI runs it that way: the CUDA build of the library, the command, the tests and the benchmarks).
 # Environment: LOCKSTEP_CUDA_ARCHS overrides the architectures (default: the detected device's,
 # else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only; GPU_BOX_HOST_ONLY_TESTS=OFF (CI) leaves
-# out the test groups nvcc does not compile (g++ builds of sources the CPU build tests); GPU_BOX_HOST_TESTS=1, where there
+# out the test groups nvcc does not compile (g++ builds of sources the CPU build tests);
+# GPU_BOX_COMPILE_CHECK=1 (CI, no device) builds unoptimized, only to check that every source
+# compiles and links (-DLOCKSTEP_CUDA_COMPILE_CHECK=ON; never for a box that runs); GPU_BOX_HOST_TESTS=1, where there
 # is no device, runs the whole CUDA-built test suite and one `lockstep sample` on the host
 # (LOCKSTEP_BACKEND=cpu) before the "no CUDA device" line.
 set -euo pipefail
@@ -28,6 +30,7 @@ archs=${LOCKSTEP_CUDA_ARCHS:-${arch:-90-real}}
 echo "gpu_box: building build-gpu/ for CUDA architectures $archs"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
   -DLOCKSTEP_CUDA_HOST_ONLY_TESTS="${GPU_BOX_HOST_ONLY_TESTS:-ON}" \
+  -DLOCKSTEP_CUDA_COMPILE_CHECK="$([ "${GPU_BOX_COMPILE_CHECK:-0}" = 1 ] && echo ON || echo OFF)" \
   -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
 # The build log keeps nvcc's per-kernel resource usage; the screen gets the rest.
 if ! cmake --build build-gpu -j "$(nproc)" 2>&1 | tee build-gpu/build.log |
@@ -61,6 +64,10 @@ if [ "${devices:-0}" = "0" ]; then
       --chains 64 --warmup 300 --draws 300 --seed 1 --quiet | tail -3
   fi
   echo "gpu_box: no CUDA device (cudaGetDeviceCount reports 0); the CUDA build is complete, nothing to run"
+  exit 0
+fi
+if [ "${GPU_BOX_COMPILE_CHECK:-0}" = "1" ]; then
+  echo "gpu_box: GPU_BOX_COMPILE_CHECK=1 built unoptimized binaries; rerun without it to test and benchmark on the device"
   exit 0
 fi
 build-gpu/lockstep info

@@ -55,17 +55,6 @@ void write_draws(const std::string& output, const DrawSet& draws, const RunInfo&
     io::write_stan_csv(output, draws, info);
 }
 
-std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set) {
-  std::map<std::string, std::string> out;
-  for (const std::string& kv : set) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
-      throw InputError("--set " + kv + ": expected key=value");
-    out[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return out;
-}
-
 std::uint64_t resolve_seed(long long seed) {
   if (seed < -1) throw InputError("--seed: must be a non-negative integer");
   return seed >= 0 ? static_cast<std::uint64_t>(seed) : std::random_device{}();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "host/check/finite_differences.hpp"
+#include "host/cli/set_options.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/run/algorithm_options.hpp"
@@ -152,8 +153,6 @@ void check_chain_files(const std::string& output, int chains);
 /// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
 
-/// "key=value" pairs into a map; InputError naming --set for a malformed one.
-std::map<std::string, std::string> parse_set_options(const std::vector<std::string>& set);
 
 /// The seed to use: the given one, or a random one when -1. InputError for other negatives.
 std::uint64_t resolve_seed(long long seed);

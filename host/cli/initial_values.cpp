@@ -12,7 +12,7 @@
 namespace lockstep {
 namespace cli {
 
-void apply_init(const std::string& init, const AnyModel& model, RunSettings& settings) {
+bool apply_init_radius(const std::string& init, RunSettings& settings) {
   const std::string radius_text = init.rfind("unif", 0) == 0 ? init.substr(4) : init;
   try {
     std::size_t used = 0;
@@ -20,12 +20,21 @@ void apply_init(const std::string& init, const AnyModel& model, RunSettings& set
     if (used == radius_text.size()) {
       if (!(r > 0) || !std::isfinite(r)) throw InputError("--init: the radius must be positive, found " + radius_text);
       settings.init_radius = r;
-      return;
+      return true;
     }
   } catch (const std::invalid_argument&) {
   } catch (const std::out_of_range&) {
   }
-  const std::unique_ptr<DataSource> values = load_json_data(init);
+  return false;
+}
+
+void apply_init(const std::string& init, const AnyModel& model, RunSettings& settings) {
+  if (apply_init_radius(init, settings)) return;
+  apply_init_values(*load_json_data(init), model, settings);
+}
+
+void apply_init_values(const DataSource& values_source, const AnyModel& model, RunSettings& settings) {
+  const DataSource* values = &values_source;
   // A value by its full name ("b_floor", "b_height:male", "r_county[3,Intercept]", "theta[2]"),
   // or, for an indexed name, from an array under its base name ("theta": [...], "r_county":
   // [[...], ...]) at the name's position among the names with that base (row-major, as the

@@ -16,6 +16,14 @@ namespace cli {
 /// chains). Sets settings.init_radius or settings.init_unconstrained. InputError naming --init.
 void apply_init(const std::string& init, const AnyModel& model, RunSettings& settings);
 
+/// apply_init's two halves: a radius ("unif2", "0.5"; false when `init` is not one), and
+/// values by name from a data source (the JSON file) onto the model's outputs, then to the
+/// unconstrained scale. A name is matched in full ("theta[2]", "r_county[3,Intercept]") or
+/// from an array under its base name ("theta": [...], "r_county": [[...], ...]) whose size must
+/// be the number of outputs with that base.
+bool apply_init_radius(const std::string& init, RunSettings& settings);
+void apply_init_values(const DataSource& values, const AnyModel& model, RunSettings& settings);
+
 /// Initial values for nested R-hat's design (Margossian et al. 2024, section 3): one point
 /// per superchain, every coordinate uniform(−radius, radius) on the unconstrained scale, drawn
 /// from Philox stream (seed, superchain k), purpose Stream::kUser + 1, counter (attempt, i);

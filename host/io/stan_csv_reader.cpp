@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string_view>
 
@@ -210,10 +211,9 @@ void check_same_draws(const ParsedFile& first, const std::string& first_path, in
 }
 
 /// Reads one file; `first` (with its path) is the file whose columns this one must have.
-ParsedFile parse_file(const std::string& path, const ParsedFile* first = nullptr,
+ParsedFile parse_file(const std::string& path, const std::string& text, const ParsedFile* first = nullptr,
                       const std::string& first_path = "") {
   ParsedFile pf;
-  const std::string text = read_whole_file(path);
   std::vector<std::string> sections;
   enum class Metric { kNone, kDiag, kDense } expect_metric = Metric::kNone;
   std::size_t dense_rows = 0;
@@ -386,11 +386,15 @@ std::string from_stan_csv_column_name(const std::string& column) {
   return out + "]";
 }
 
-DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
-                      const StanCsvReadOptions& options) {
+namespace {
+
+/// The reader over n files named files[c] whose texts text_of(c) gives (read from disk, or
+/// held in memory), the files after the first parsed in parallel.
+DrawSet read_files(const std::vector<std::string>& files, const std::function<std::string(int)>& text_of,
+                   RunInfo* info_out, const StanCsvReadOptions& options) {
   if (files.empty()) throw InputError("Stan CSV: no files given");
   const int n_files = static_cast<int>(files.size());
-  const ParsedFile first = parse_file(files[0]);
+  const ParsedFile first = parse_file(files[0], text_of(0));
   const int first_warm = warmup_rows(first);
   check_complete(first, files[0], first_warm);
 
@@ -446,7 +450,7 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
 #pragma omp parallel for schedule(dynamic, 4)
   for (int c = 1; c < n_files; ++c) {
     try {
-      ParsedFile pf = parse_file(files[c], &first, files[0]);
+      ParsedFile pf = parse_file(files[c], text_of(c), &first, files[0]);
       check_complete(pf, files[c], warmup_rows(pf));
       check_same_draws(first, files[0], first_warm, pf, files[c], warmup_rows(pf));
       absorb(pf, c);
@@ -501,6 +505,19 @@ DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
     *info_out = std::move(info);
   }
   return d;
+}
+
+}  // namespace
+
+DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out, const StanCsvReadOptions& options) {
+  return read_files(files, [&](int c) { return read_whole_file(files[c]); }, info_out, options);
+}
+
+DrawSet read_stan_csv_texts(const std::vector<StanCsvText>& texts, RunInfo* info_out,
+                            const StanCsvReadOptions& options) {
+  std::vector<std::string> names;
+  for (const StanCsvText& t : texts) names.push_back(t.name);
+  return read_files(names, [&](int c) { return texts[c].text; }, info_out, options);
 }
 
 }  // namespace io

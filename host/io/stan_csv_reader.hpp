@@ -50,6 +50,14 @@ struct StanCsvReadOptions {
 DrawSet read_stan_csv(const std::vector<std::string>& files, RunInfo* info_out,
                       const StanCsvReadOptions& options = {});
 
+/// The same from texts in memory (one per chain), each with the name its messages use.
+struct StanCsvText {
+  std::string name;
+  std::string text;
+};
+DrawSet read_stan_csv_texts(const std::vector<StanCsvText>& texts, RunInfo* info_out,
+                            const StanCsvReadOptions& options = {});
+
 /// Our parameter name for a Stan CSV column: "theta.2.3" -> "theta[2,3]"; a name whose
 /// dotted parts are not all integers is returned unchanged.
 std::string from_stan_csv_column_name(const std::string& column);
