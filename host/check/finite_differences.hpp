@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "host/core/text.hpp"
@@ -97,12 +98,18 @@ struct CoordinateCheck {
   double fd_error = 0;   // the differencing's own error estimate
   double fd_step = 0;    // the finest step it differenced over (Derivative::step)
   double relative = 0;   // |analytic - fd| / max(1, |analytic|)
+  /// What differencing a Real log density cannot resolve, in the same relative units: the
+  /// model sums lp in Real, so lp carries ~eps |lp| and a difference over h carries
+  /// ~eps |lp| / h; with Ridders' weights, 4 eps max(1, |lp|) / h (h = fd_step). Zero in
+  /// double (there it stays below 1e-8 relative and is not counted); `lockstep check` in a
+  /// float build judges relative - rounding_floor.
+  double rounding_floor = 0;
 };
 
 /// The gradient at q against finite differences in every coordinate (step 0.1 max(1, |q_i|)).
 inline std::vector<CoordinateCheck> compare_gradient(const LogDensityFn& f, const std::vector<double>& q) {
   std::vector<double> g;
-  f(q, &g);
+  const double lp = f(q, &g);
   std::vector<CoordinateCheck> out(q.size());
   std::vector<double> x = q;
   for (std::size_t i = 0; i < q.size(); ++i) {
@@ -121,6 +128,9 @@ inline std::vector<CoordinateCheck> compare_gradient(const LogDensityFn& f, cons
     c.fd_error = fd.error;
     c.relative = std::fabs(g[i] - fd.value) / std::max(1.0, std::fabs(g[i]));
     if (!(c.relative == c.relative)) c.relative = INFINITY;  // NaN: a failure, never a pass
+    if (sizeof(Real) < sizeof(double) && fd.step > 0)
+      c.rounding_floor = 4.0 * std::numeric_limits<Real>::epsilon() * std::max(1.0, std::fabs(lp)) / fd.step /
+                         std::max(1.0, std::fabs(g[i]));
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include "host/algorithms/ensemble/ensemble_report.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt_check.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
@@ -66,7 +67,8 @@ int run_ensemble(const EnsembleOptions& o) {
   DrawSet draws;
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
-  model->run("ensemble", settings, o.algorithm_options, draws, info, nullptr);
+  InterruptCheck check;
+  model->run("ensemble", settings, o.algorithm_options, draws, info, &check);
   const double run_seconds = clock.lap();
   // tau, means and acceptance (the report) while the draws are written: both only read them.
   double write_seconds = 0;

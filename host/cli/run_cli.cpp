@@ -16,6 +16,7 @@
 
 #include "host/cli/commands.hpp"
 #include "host/core/input_file.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -66,6 +67,13 @@ int error_line(const char* kind, const std::string& message, int status) {
 /// Whatever a command printed reached standard output (`lockstep models > /dev/full` must not
 /// report success).
 int checked_stdout(int status) {
+  // A signal that came while the output was being written: the output was finished (it is
+  // all or nothing, and was nearly done), and the exit status still says the run was stopped.
+  if (const int sig = interrupt_signal(); sig != 0 && status == 0) {
+    std::fprintf(stderr, "lockstep: interrupted by %s after the run finished; its output is complete\n",
+                 signal_name(sig).c_str());
+    status = 128 + sig;
+  }
   std::cout.flush();
   const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
   if (failed && status == 0) return error_line("failed", "cannot write to standard output", 1);
@@ -276,6 +284,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   // No output may overwrite an input of the run (io::check_not_input): the files named on
   // the command line, and every file read later.
   io::guard_inputs();
+  install_interrupt_handlers();
   for (const ModelOptions* m : std::initializer_list<const ModelOptions*>{&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co})
     io::remember_input(m->data);
   for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
@@ -295,6 +304,10 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     return checked_stdout(run_models());
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "lockstep: %s; nothing was written (resuming from a checkpoint is not implemented yet)\n",
+                 e.what());
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     return error_line("failed", e.what(), 1);
   }

@@ -14,6 +14,7 @@
 #include "host/cli/commands.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
+#include "host/cli/interrupt_check.hpp"
 #include "host/cli/terminal_progress.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
 #include "models/contract/input_error.hpp"
@@ -155,7 +156,8 @@ int run_sample(const SampleOptions& o) {
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
-  model->run(o.algorithm, cfg, o.algorithm_options, draws, info, progress.get());
+  InterruptCheck check(progress.get());
+  model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   if (o.predict) {
     add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());

@@ -29,6 +29,7 @@
 #include <sstream>
 
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
 #include "host/core/text.hpp"
 #include "host/diagnostics/sbc.hpp"
@@ -128,7 +129,8 @@ int run_sbc(const SbcOptions& o) {
     s.seed = splitmix64(seed + static_cast<std::uint64_t>(r) + 1);
     DrawSet draws;
     RunInfo info;
-    fit->run(o.algorithm, s, o.algorithm_options, draws, info, nullptr);
+    InterruptCheck check;
+    fit->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
     fit_seconds += info.warmup_seconds + info.sampling_seconds;
     std::vector<double> thinned(static_cast<std::size_t>(o.ranks));
     for (int p = 0; p < P; ++p) {

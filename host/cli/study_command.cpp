@@ -36,6 +36,7 @@
 #include "host/core/text.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt_check.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
 #include "host/diagnostics/reference_posterior.hpp"
@@ -168,7 +169,8 @@ int run_study(const StudyOptions& o) {
         DrawSet draws;
         RunInfo info;
         const auto r0 = std::chrono::steady_clock::now();
-        model->run(o.algorithm, s, o.algorithm_options, draws, info, nullptr);
+        InterruptCheck check;
+        model->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
         wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
         grads += static_cast<double>(info.gradient_evaluations);
         const std::vector<int> ids =

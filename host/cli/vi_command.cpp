@@ -15,6 +15,7 @@
 #include "host/algorithms/vi/vi_config.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
 #include "host/cli/predictive.hpp"
 #include "host/cli/process_clock.hpp"
@@ -98,7 +99,8 @@ int run_vi(const ViOptions& o) {
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   const double load_seconds = seconds_since_start();
   PhaseClock clock;
-  model->run_config("vi", &cfg, draws, info, progress.get());
+  InterruptCheck check(progress.get());
+  model->run_config("vi", &cfg, draws, info, &check);
   const double run_seconds = clock.lap();
   info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
   info.config.push_back({"elbo", number(report.final_elbo[report.best_fit])});

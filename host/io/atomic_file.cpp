@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "host/core/input_file.hpp"
+#include "host/core/interrupt.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -51,6 +52,7 @@ AtomicFile::AtomicFile(std::string path, Mode mode)
     ::close(fd);
   }
   owns_temp_ = true;
+  signal_slot_ = register_temp_file(temp_path_.c_str());
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
@@ -58,6 +60,10 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       temp_path_(std::move(other.temp_path_)),
       file_(other.file_),
       owns_temp_(other.owns_temp_) {
+  // The registry holds a pointer to the temporary's name, which now lives in this object.
+  unregister_temp_file(other.signal_slot_);
+  other.signal_slot_ = -1;
+  if (owns_temp_) signal_slot_ = register_temp_file(temp_path_.c_str());
   other.file_ = nullptr;
   other.owns_temp_ = false;
 }
@@ -86,6 +92,8 @@ void AtomicFile::commit() {
   close();
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(path_, "cannot rename into place", errno);
   owns_temp_ = false;
+  unregister_temp_file(signal_slot_);
+  signal_slot_ = -1;
 }
 
 void AtomicFile::discard() noexcept {
@@ -97,6 +105,8 @@ void AtomicFile::discard() noexcept {
     ::unlink(temp_path_.c_str());
     owns_temp_ = false;
   }
+  unregister_temp_file(signal_slot_);
+  signal_slot_ = -1;
 }
 
 void AtomicFile::commit_all(const std::vector<AtomicFile*>& files, const std::vector<std::string>& stale) {

@@ -67,6 +67,7 @@ class AtomicFile {
   std::string temp_path_;
   std::FILE* file_ = nullptr;
   bool owns_temp_ = false;  // a temporary exists that this object must rename or remove
+  int signal_slot_ = -1;    // its slot in the registry a second Ctrl-C cleans up (host/core/interrupt.hpp)
 };
 
 /// Pre-flight check before any work is done: the directory of PATH exists and a file can be

@@ -321,6 +321,9 @@ ParsedFile parse_file(const std::string& path, const std::string& text, const Pa
   return pf;
 }
 
+/// ceil(n / d) for n >= 0, d >= 1, without overflow (a preamble may say num_samples = 2^63 - 1).
+long ceil_div(long n, long d) { return n / d + (n % d != 0 ? 1 : 0); }
+
 /// Warmup rows of a file: before the adaptation block, else from its save_warmup config.
 int warmup_rows(const ParsedFile& pf) {
   if (pf.warmup_rows >= 0) return pf.warmup_rows;
@@ -328,9 +331,9 @@ int warmup_rows(const ParsedFile& pf) {
   if (!save || !(*save == "true" || *save == "1")) return 0;
   const std::string* nw = pf.find_leaf("num_warmup");
   const std::string* th = pf.find_leaf("thin");
-  const long n = nw ? std::strtol(nw->c_str(), nullptr, 10) : 0;
+  const long n = nw ? std::max(0L, std::strtol(nw->c_str(), nullptr, 10)) : 0;
   const long thin = th ? std::max(1L, std::strtol(th->c_str(), nullptr, 10)) : 1;
-  return static_cast<int>(std::min<long>((n + thin - 1) / thin, pf.n_rows));
+  return static_cast<int>(std::min<long>(ceil_div(n, thin), pf.n_rows));
 }
 
 /// A sampling run's file must hold ceil(num_samples / thin) draws after its warmup rows, as its
@@ -344,7 +347,7 @@ void check_complete(const ParsedFile& pf, const std::string& path, int warm) {
   const std::string* th = pf.find_leaf("thin");
   const long n = std::strtol(ns->c_str(), nullptr, 10);
   const long thin = th ? std::max(1L, std::strtol(th->c_str(), nullptr, 10)) : 1;
-  const long expected = (n + thin - 1) / thin, found = pf.n_rows - warm;
+  const long expected = ceil_div(n, thin), found = pf.n_rows - warm;
   if (n > 0 && found != expected)
     fail(path, pf.last_line,
          std::to_string(found) + " draws after warmup, but its header says num_samples = " + *ns +

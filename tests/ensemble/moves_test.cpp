@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tests/build_config.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/moves.hpp"
 #include "kernels/ensemble/split.hpp"
@@ -171,7 +172,7 @@ TEST(WalkMove, CovarianceKernelFactorsTheOtherHalf) {
         for (int g : others) c += (x[p * npad + g] - mp) * (x[q * npad + g] - mq) / 4;
         double llt = 0;
         for (int k2 = 0; k2 < d; ++k2) llt += chol[d * d + p * d + k2] * chol[d * d + q * d + k2];
-        EXPECT_NEAR(llt, c, 1e-12) << "half " << half << " (" << p << "," << q << ")";
+        EXPECT_NEAR(llt, c, lockstep::testing::real_tol(1e-12)) << "half " << half << " (" << p << "," << q << ")";
       }
   }
 }

@@ -13,11 +13,16 @@
 #include <vector>
 
 #include "models/contract/input_error.hpp"
+#include "tests/build_config.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
 namespace lockstep {
 namespace testing {
 namespace {
+
+// The inverse metric is stored in Real: within 2 eps of Real of the double computation from
+// the same draws (1e-10 relative in double, as before).
+constexpr double kMetricRelTol = 2 * kRealEps > 1e-10 ? 2 * kRealEps : 1e-10;
 
 // ---- initial values -------------------------------------------------------------------
 
@@ -102,7 +107,7 @@ TEST(HmcSampler, OneInitialValueForAllChainsWithoutWarmup) {
     EXPECT_NEAR(r.draws.series(1, c)[0], 2.0, 1e-2) << "tau, chain " << c;
     for (int j = 0; j < 8; ++j)
       EXPECT_NEAR(r.draws.series(2 + j, c)[0], q[0] + 2.0 * q[2 + j], 1e-2) << "theta[" << j + 1 << "], chain " << c;
-    EXPECT_EQ(r.info.step_size[c], 1e-4) << "chain " << c;
+    EXPECT_EQ(r.info.step_size[c], testing::as_real(1e-4)) << "chain " << c;
   }
 }
 
@@ -217,7 +222,7 @@ TEST(HmcSampler, PerChainMetricIsTheRegularizedVarianceOfTheLastWindow) {
     for (int c = 0; c < cfg.chains; ++c)
       for (int i = 0; i < dim; ++i) {
         const double expected = regularized_window_variance({r.draws.series(i, c)}, wc.first, wc.last);
-        EXPECT_NEAR(r.info.inv_metric[c][i], expected, 1e-10 * expected)
+        EXPECT_NEAR(r.info.inv_metric[c][i], expected, kMetricRelTol * expected)
             << "warmup " << wc.warmup << " chain " << c << " x[" << i + 1 << "]: window [" << wc.first
             << ", " << wc.last << "]";
         // and not the window shifted by one
@@ -244,7 +249,7 @@ TEST(HmcSampler, PooledMetricIsTheRegularizedVarianceOfAllChainsLastWindow) {
     for (int c = 0; c < cfg.chains; ++c) chains.push_back(r.draws.series(i, c));
     const double expected = regularized_window_variance(chains, 100, 149);
     for (int c = 0; c < cfg.chains; ++c)
-      EXPECT_NEAR(r.info.inv_metric[c][i], expected, 1e-10 * expected) << "x[" << i + 1 << "] chain " << c;
+      EXPECT_NEAR(r.info.inv_metric[c][i], expected, kMetricRelTol * expected) << "x[" << i + 1 << "] chain " << c;
   }
 }
 
@@ -288,9 +293,9 @@ TEST(HmcSampler, StatisticsAreConsistent) {
     for (int k = 0; k < d.n_draws; ++k) {
       double ss = 0;
       for (int i = 0; i < dim; ++i) ss += d.series(i, c)[k] * d.series(i, c)[k];
-      ASSERT_NEAR(d.stat_series(lp, c)[k], -0.5 * ss, 1e-12 * (1 + ss)) << "chain " << c << " draw " << k;
+      ASSERT_NEAR(d.stat_series(lp, c)[k], -0.5 * ss, testing::real_tol(1e-12) * (1 + ss)) << "chain " << c << " draw " << k;
       // energy = kinetic (>= 0) - lp
-      ASSERT_GE(d.stat_series(en, c)[k], -d.stat_series(lp, c)[k] - 1e-12) << "chain " << c << " draw " << k;
+      ASSERT_GE(d.stat_series(en, c)[k], -d.stat_series(lp, c)[k] - testing::real_tol(1e-12)) << "chain " << c << " draw " << k;
       const double a = d.stat_series(acc, c)[k];
       ASSERT_TRUE(a >= 0 && a <= 1) << "accept_stat " << a;
       ASSERT_EQ(d.stat_series(eps, c)[k], r.info.step_size[c]) << "step size after warmup, chain " << c;

@@ -17,6 +17,7 @@
 #include "host/registry/model_entry.hpp"
 #include "models/normal_mean.hpp"
 #include "models/peak.hpp"
+#include "tests/build_config.hpp"
 #include "tests/models/model_loading.hpp"
 
 namespace lockstep {
@@ -113,7 +114,7 @@ TEST(RejectionAbc, StreamedTopKEqualsTheSortedStore) {
   }
   std::sort(all.begin(), all.end());
   for (int k = 0; k < K; ++k) {
-    EXPECT_NEAR(d.stat_series(0, 0)[k], all[k].first, 1e-12 * (1 + all[k].first));
+    EXPECT_NEAR(d.stat_series(0, 0)[k], all[k].first, testing::real_tol(1e-12) * (1 + all[k].first));
     EXPECT_EQ(d.series(0, 0)[k], s.theta[all[k].second]) << "draw " << k;
   }
   EXPECT_DOUBLE_EQ(r.epsilon, all[K - 1].first);
