@@ -20,9 +20,11 @@ namespace lockstep {
 namespace testing {
 namespace {
 
-// The inverse metric is stored in Real: within 2 eps of Real of the double computation from
-// the same draws (1e-10 relative in double, as before).
-constexpr double kMetricRelTol = 2 * kRealEps > 1e-10 ? 2 * kRealEps : 1e-10;
+// The inverse metric is accumulated from Real draws over windows of up to 500 iterations and
+// stored in Real: Welford sums in float drift by up to ~n eps (measured: 8 eps at n = 500), so
+// within 256 eps of the double computation from the same draws in float (3e-5 relative), and
+// 1e-10 relative in double, as before.
+constexpr double kMetricRelTol = 256 * kRealEps > 1e-10 ? 256 * kRealEps : 1e-10;
 
 // ---- initial values -------------------------------------------------------------------
 
