@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite in two other build configurations, each in its own build directory (after
-# `bash scripts/test.sh`, which covers the default CPU SIMD, double build). Neither is in CI, for
-# time (README): each is a third full build on CI's 2 cores.
+# `bash scripts/test.sh`, which covers the default CPU SIMD, double build). CI runs both
+# (.ci/run, steps 4 and 5).
 #
 #   build-gpu-layout  -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one chain per
 #                                               lane, NUTS's coalesced layout, no CPU-only
