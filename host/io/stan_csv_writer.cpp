@@ -24,8 +24,10 @@ namespace {
 /// with its own set, so `summary stem_*.csv` never mixes two runs.
 std::vector<std::string> stale_chain_files(const std::string& base_path, int n_chains) {
   std::vector<std::string> stale;
+  const std::string first = stan_csv_paths(base_path, 1)[0];  // STEM_1.csv
+  const std::string stem = first.substr(0, first.size() - std::string("1.csv").size());
   for (int c = n_chains + 1;; ++c) {
-    const std::string path = stan_csv_paths(base_path, c).back();
+    const std::string path = stem + std::to_string(c) + ".csv";
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) break;
     const int first = std::fgetc(f);
