@@ -53,6 +53,10 @@ class StubModel : public AnyModel {
     return unused(), nothing_;
   }
   std::unique_ptr<AnyModel> with_observed(const std::vector<double>&) const override { return unused(), nullptr; }
+  void run_replicates(const std::string&, const RunSettings&, const AlgorithmOptions&, const std::vector<double>&, int,
+                      DrawSet&, RunInfo&, Progress*) const override {
+    unused();
+  }
   std::unique_ptr<AnyModel> with_newdata(const DataSource&) const override { return unused(), nullptr; }
   int n_simulated() const override { return 0; }
   std::vector<double> generated_quantities_many(const std::vector<double>&, std::uint64_t,

@@ -17,6 +17,8 @@
 
 #include "models/contract/input_error.hpp"
 
+#include "models/contract/data_source.hpp"
+#include "models/contract/data_store.hpp"
 #include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
@@ -33,6 +35,13 @@ struct EightSchoolsData {
   const Real* y;
   const Real* sigma;
   EightSchoolsPriors priors;
+  // The schools the generated quantities replicate (`sample --predict --newdata FILE`,
+  // for_newdata): J_new > 0 replaces the observed schools by J_new others with standard errors
+  // sigma_new; school_new[k] = j in 1..J is fitted school j measured again, 0 (or no
+  // school_new) a new school drawn from the population N(mu, tau).
+  int J_new = 0;
+  const Real* sigma_new = nullptr;
+  const int* school_new = nullptr;
 };
 
 /// log p(mu, u) up to a constant, with d/dmu and d/du; T is Real or Batch<W>.
@@ -120,14 +129,56 @@ struct EightSchools {
   /// Posterior predictive replications of the data (BDA3 section 6.3): one y_rep per school,
   ///   y_rep_j = theta_j + sigma_j z_j,   z_j ~ N(0, 1) = normal(rng, iteration, kGenerated, j),
   /// with theta_j at the draw q (so every posterior draw gets its own replicated data set).
-  LS_HD int n_generated(const Data& d) const { return d.J; }
+  /// With new schools (J_new > 0): y_rep_k = theta + sigma_new_k z_{2k+1}, where theta is
+  /// fitted school school_new[k]'s theta_j at q, or for a new school a draw from the population,
+  /// theta = mu + tau z_{2k} (BDA3 section 5.5: predicting a new school).
+  LS_HD int n_generated(const Data& d) const { return d.J_new > 0 ? d.J_new : d.J; }
   template <class V, class O>
   LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
     const Real mu = q[0], tau = m::exp(q[1]);
+    if (d.J_new > 0) {
+      for (int k = 0; k < d.J_new; ++k) {
+        const int j = d.school_new ? d.school_new[k] - 1 : -1;
+        const Real theta =
+            j >= 0 ? (kNoncentered ? mu + tau * q[2 + j] : static_cast<Real>(q[2 + j]))
+                   : mu + tau * static_cast<Real>(normal(rng, iteration, Stream::kGenerated, 2u * static_cast<std::uint32_t>(k)));
+        out[k] = theta + d.sigma_new[k] * static_cast<Real>(normal(rng, iteration, Stream::kGenerated,
+                                                                   2u * static_cast<std::uint32_t>(k) + 1u));
+      }
+      return;
+    }
     for (int j = 0; j < d.J; ++j) {
       const Real theta = kNoncentered ? mu + tau * q[2 + j] : q[2 + j];
       out[j] = theta + d.sigma[j] * static_cast<Real>(normal(rng, iteration, Stream::kGenerated, static_cast<std::uint32_t>(j)));
     }
+  }
+
+  /// The model of other schools (`sample --predict --newdata FILE`): the fit's parameters and
+  /// priors; the file gives J, sigma (length J), optionally school (length J: 1..J of the fit
+  /// for a fitted school measured again, 0 for a new one; absent: all new) and y (the new
+  /// schools' observed effects, for the p-values; absent: no observed_data). Uploads go to
+  /// `store`.
+  static Loaded<EightSchools> for_newdata(const Loaded<EightSchools>& fit, const DataSource& src, DataStore& store) {
+    const long J = src.positive_int("J");
+    Loaded<EightSchools> out = fit;
+    out.data.J_new = static_cast<int>(J);
+    out.data.sigma_new = store.upload(src.positive_reals_of_size("sigma", J));
+    out.data.school_new = nullptr;
+    if (src.has("school")) {
+      const std::vector<double> school = src.reals_of_size("school", J);
+      std::vector<long> ids(school.size());
+      for (std::size_t k = 0; k < school.size(); ++k) {
+        if (!(school[k] >= 0 && school[k] <= fit.data.J && school[k] == std::floor(school[k])))
+          src.fail("school", "value " + std::to_string(k + 1) + " is " + DataSource::format_number(school[k]) +
+                                 ", must be 0 (a new school) or a fitted school 1.." + std::to_string(fit.data.J));
+        ids[k] = static_cast<long>(school[k]);
+      }
+      out.data.school_new = store.upload_ints(ids);
+    }
+    out.observed = src.has("y") ? src.reals_of_size("y", J) : std::vector<double>{};
+    out.observed_name = "y";
+    out.generated_names = indexed_names("y_rep", static_cast<int>(J));
+    return out;
   }
 
   /// A prior draw (mu, tau, theta_1..theta_J) from Stream::kInit: mu = s_mu z_0; tau =
@@ -159,7 +210,7 @@ struct EightSchools {
   }
 
   /// Another observed y of the same J (SBC); sigma and the priors stay.
-  static void set_observed(Data& d, const Real* y) { d.y = y; }
+  LS_HD static void set_observed(Data& d, const Real* y) { d.y = y; }
 
   /// Unconstrained point from outputs (mu, tau, theta_1..theta_J); host only.
   static std::vector<double> unconstrain(const Loaded<EightSchools>& m, const std::vector<double>& out) {

@@ -107,7 +107,7 @@ struct Glmm {
 
   /// Another response of the same rows (SBC's simulated data sets): the design, trials and
   /// priors (brms's defaults included, computed from the data the model was loaded with) stay.
-  static void set_observed(Data& d, const Real* y) { d.y = y; }
+  LS_HD static void set_observed(Data& d, const Real* y) { d.y = y; }
 
   /// The model of new rows (`sample --predict --newdata FILE`; models/glmm/newdata.hpp): the
   /// fit's parameters, priors and levels, the new rows' design; uploads go to `store`.

@@ -84,8 +84,18 @@ struct NormalMean {
       out[n] = mu + d.sigma * static_cast<Real>(normal(rng, iteration, Stream::kSimulate, static_cast<std::uint32_t>(n)));
   }
 
+  /// Posterior predictive (`--predict`): y_rep_n = mu + sigma z_n, z_n = normal(rng, iteration,
+  /// kGenerated, n).
+  LS_HD int n_generated(const Data& d) const { return d.N; }
+  template <class V, class O>
+  LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
+    const Real mu = q[0];
+    for (int n = 0; n < d.N; ++n)
+      out[n] = mu + d.sigma * static_cast<Real>(normal(rng, iteration, Stream::kGenerated, static_cast<std::uint32_t>(n)));
+  }
+
   /// Another observed data set of N values (device memory): `lockstep sbc`.
-  static void set_observed(Data& d, const Real* y) { d.y = y; }
+  LS_HD static void set_observed(Data& d, const Real* y) { d.y = y; }
 
   static ModelInfo info() {
     ModelInfo i;
@@ -114,6 +124,9 @@ struct NormalMean {
     out.data.mu0 = static_cast<Real>(mu0);
     out.data.tau0 = static_cast<Real>(tau0);
     out.names = {"mu"};
+    out.generated_names = indexed_names("y_rep", static_cast<int>(N));
+    out.observed_name = "y";
+    out.observed = y;
     out.sbi_observed = y;
     return out;
   }

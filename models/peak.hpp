@@ -163,13 +163,21 @@ struct Peak {
   LS_HD int n_simulated(const Data& d) const { return d.N; }
   template <class V, class O>
   LS_HD void simulate(const Data& d, V theta, const Rng& rng, std::uint64_t iteration, O out) const {
-    const Real l = theta[kL], m = theta[kM], s = theta[kS], a = theta[kA], b = theta[kB];
-    const Real half_inv_s2 = Real(0.5) / (s * s);
-    for (int n = 0; n < d.N; ++n) {
-      const Real x = d.x[n], dm = m - x;
-      const Real f = l * m::exp(-(dm * dm) * half_inv_s2) + a + b * x;
-      out[n] = f + d.y_err[n] * static_cast<Real>(normal(rng, iteration, Stream::kSimulate, static_cast<std::uint32_t>(n)));
+    noisy_curve(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB], rng, iteration, Stream::kSimulate, out);
+  }
+
+  /// Posterior predictive (`--predict`): y_rep_n = f(x_n; theta(q)) + y_err_n z_n with z_n =
+  /// normal(rng, iteration, kGenerated, n): the simulator at the draw, on its own stream.
+  LS_HD int n_generated(const Data& d) const { return d.N; }
+  template <class V, class O>
+  LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
+    Real theta[Data::kDim];
+    for (int i = 0; i < Data::kDim; ++i) {
+      Real p, pq, log_pq;
+      inv_logit_parts(static_cast<Real>(q[i]), p, pq, log_pq);
+      theta[i] = d.lo[i] + (d.hi[i] - d.lo[i]) * p;
     }
+    noisy_curve(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB], rng, iteration, Stream::kGenerated, out);
   }
 
   /// Outputs theta = (l, m, s, a, b) from q.
@@ -244,12 +252,27 @@ struct Peak {
     }
     out.data.log_volume = static_cast<Real>(log_volume);
     out.names = {"l", "m", "s", "a", "b"};
+    out.generated_names = indexed_names("y_rep", static_cast<int>(N));
+    out.observed_name = "y";
+    out.observed = y;
     out.sbi_observed = y;  // what ABC and NPE condition on: simulate() gives y's layout
     out.sbi_scale = err;   // ABC's per-point scale: the known noise sd y_err
     return out;
   }
 
  private:
+  /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = normal(rng, iteration, stream, n).
+  template <class O>
+  LS_HD static void noisy_curve(const Data& d, Real l, Real m, Real s, Real a, Real b, const Rng& rng,
+                                std::uint64_t iteration, Stream stream, O out) {
+    const Real half_inv_s2 = Real(0.5) / (s * s);
+    for (int n = 0; n < d.N; ++n) {
+      const Real x = d.x[n], dm = m - x;
+      const Real f = l * m::exp(-(dm * dm) * half_inv_s2) + a + b * x;
+      out[n] = f + d.y_err[n] * static_cast<Real>(normal(rng, iteration, stream, static_cast<std::uint32_t>(n)));
+    }
+  }
+
   /// L(theta) alone (the ensemble's hot loop). One chain: log_likelihood<false>. W chains:
   /// the same arithmetic written point-outer, chain-inner over plain arrays, which g++ keeps
   /// in registers (the Batch<W> temporaries of the generic form cost ~1.8x here), with

@@ -5,7 +5,9 @@
 // weighted) draws and the schedule of generations; writes the draws as `sample` does (Stan CSV
 // or netCDF InferenceData, algorithm = abc / smc-abc; `lockstep summary` reads them) and the
 // schedule CSV (generation, epsilon, acceptance_rate, simulations, total_simulations,
-// non_finite, ess, complete) to --schedule, or next to --output as STEM_schedule.csv.
+// non_finite, ess, complete) to --schedule, or next to --output as STEM_schedule.csv. With
+// --predict, y_rep for every written draw (host/cli/predictive.hpp; chain 0, the draw's index
+// as iteration) and the posterior predictive p-values.
 //
 // Order of the written draws: the algorithms return rejection ABC's kept draws nearest first
 // and SMC-ABC's resampled draws grouped by particle; both sets are exchangeable, so the command
@@ -25,6 +27,7 @@
 #include "host/algorithms/smc_abc/smc_abc_config.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/predictive.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
@@ -107,10 +110,12 @@ int run_abc(const AbcOptions& o) {
   require_capability(entry, Capability::kPriorDraw, o.command);
   require_capability(entry, Capability::kSimulate, o.command);
   if (smc) require_capability(entry, Capability::kLogPrior, o.command);
+  if (o.predict) check_predict_capability(o.model);
   check_output_paths(o.output, "");
   const std::string schedule = schedule_path(o);
   if (!schedule.empty()) io::check_writable(schedule, "--schedule");
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.command);
+  if (o.predict) check_predict_replicates(*model, o.model);
 
   AbcResult result;
   DrawSet draws;
@@ -136,6 +141,10 @@ int run_abc(const AbcOptions& o) {
   info.config.push_back({"simulations", std::to_string(result.simulations)});
   info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
   if (smc) info.config.push_back({"stop", result.stop_reason});
+  if (o.predict) {
+    add_posterior_predictive(*model, settings.seed, draws);
+    info.config.push_back({"predict", "true"});
+  }
   write_draws(o.output, draws, info);
   if (!schedule.empty()) {
     io::AtomicFile f(schedule);
@@ -149,6 +158,10 @@ int run_abc(const AbcOptions& o) {
             << ")\n\n";
   print_abc_summary(summarize_draws(draws));
   std::cout << "\n";
+  if (o.predict) {
+    print_ppc(std::cout, draws, posterior_predictive_p_values(draws));
+    std::cout << "\n";
+  }
   print_schedule(result);
   if (smc) std::cout << "Stopped: " << result.stop_reason << "\n";
   if (result.non_finite > 0)

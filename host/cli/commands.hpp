@@ -76,6 +76,7 @@ struct NpeOptions : ModelOptions {
   std::string output;                  // draws: PATH.csv or PATH.nc; the loss beside it
   std::string summary;                 // JSON summary
   AlgorithmOptions algorithm_options;  // --sims, --draws, --save-net, --load-net, ... (NpeAlgorithm)
+  bool predict = false;                // y_rep for every draw (host/cli/predictive.hpp)
   bool quiet = false;
 };
 
@@ -104,6 +105,7 @@ struct SbcOptions : ModelOptions {
   int warmup = 1000;
   int draws = 1000;
   int ranks = 100;               // L: thinned draws each true value is ranked among (0..L)
+  int batch = 0;                 // replicates fitted at once in lanes (0: as many as fit in memory)
   std::string algorithm = "nuts";
   AlgorithmOptions algorithm_options;
   std::string output;            // directory
@@ -119,6 +121,7 @@ struct AbcOptions : ModelOptions {
   std::string output;            // PATH.csv or PATH.nc
   std::string schedule;          // the schedule CSV (default: next to --output)
   AlgorithmOptions algorithm_options;  // --sims, --keep, --epsilon / --particles, ...
+  bool predict = false;          // y_rep for every draw (host/cli/predictive.hpp)
 };
 
 int run_abc(const AbcOptions& o);

@@ -2,7 +2,8 @@
 // neural posterior estimation (host/algorithms/npe/). Prints the simulation, training and
 // sampling figures and the posterior summary, writes the draws as `sample` does (Stan CSV with
 // algorithm = npe, or netCDF) and the loss per epoch beside them (OUT_loss.csv, plotted to
-// OUT_loss.svg by scripts/plot_npe_loss.py).
+// OUT_loss.svg by scripts/plot_npe_loss.py). With --predict, y_rep for every draw and the
+// posterior predictive p-values (host/cli/predictive.hpp).
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "host/backend/place.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/output_dir.hpp"
+#include "host/cli/predictive.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
 #include "host/io/atomic_file.hpp"
@@ -72,7 +74,9 @@ int run_npe(const NpeOptions& o) {
     io::check_writable(loss_csv, "--output");
   }
   if (!cfg.save_net.empty()) io::check_writable(cfg.save_net, "--save-net");
+  if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "npe");
+  if (o.predict) check_predict_replicates(*model, o.model);
   NpeReport report;
   cfg.report = &report;
   cfg.loss_csv = loss_csv;
@@ -103,6 +107,10 @@ int run_npe(const NpeOptions& o) {
                  {"load_net", cfg.load_net},
                  {"save_net", cfg.save_net},
                  {"model_options", cfg.model_options}};
+  if (o.predict) {
+    add_posterior_predictive(*model, cfg.seed, draws);
+    info.config.push_back({"predict", "true"});
+  }
 
   write_draws(o.output, draws, info);
   const SummaryReport summary = summarize_draws(draws);
@@ -136,6 +144,7 @@ int run_npe(const NpeOptions& o) {
                 cfg.draws, report.sampling_seconds);
   std::cout << line << "\n";
   print_summary(std::cout, summary);
+  if (o.predict) print_ppc(std::cout, draws, posterior_predictive_p_values(draws));
   std::snprintf(line, sizeof line, "Wall time: %.3f s (simulation %.3f s, training %.3f s, sampling %.3f s)\n",
                 run_seconds, report.simulation_seconds, report.training_seconds, report.sampling_seconds);
   std::cout << line;

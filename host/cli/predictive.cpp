@@ -10,6 +10,15 @@
 namespace lockstep {
 namespace cli {
 
+void check_predict_capability(const std::string& model_name) {
+  require_capability(find_model(model_name), Capability::kGeneratedQuantities, "--predict");
+}
+
+void check_predict_replicates(const AnyModel& model, const std::string& model_name) {
+  if (model.observed().empty())
+    throw InputError("--predict: the generated quantities of model '" + model_name + "' do not replicate its data");
+}
+
 void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws, const AnyModel* rows) {
   if (!model.has(Capability::kGeneratedQuantities) || model.observed().empty())
     throw InputError("--predict: model '" + model.info().name +

@@ -19,6 +19,12 @@
 namespace lockstep {
 namespace cli {
 
+/// --predict's checks, one line naming --predict when they fail; every command with --predict
+/// (sample, vi, abc, smc-abc, npe) makes both: before loading, that the model has generated
+/// quantities; after, that they replicate its observed data.
+void check_predict_capability(const std::string& model_name);
+void check_predict_replicates(const AnyModel& model, const std::string& model_name);
+
 /// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set);
 /// saved warmup draws get NaN. `rows`: the model of the rows to replicate (`--newdata`:
 /// AnyModel::with_newdata; its observed data may be empty), else `model` itself. InputError

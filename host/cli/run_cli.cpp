@@ -214,6 +214,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   add_model_options(npe, no);
   npe->add_option("--output", no.output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData); the loss per epoch as PATH_loss.csv and PATH_loss.svg");
   npe->add_option("--summary", no.summary, "Write the summary as JSON");
+  npe->add_flag("--predict", no.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
   npe->add_flag("--quiet", no.quiet, "No progress lines");
   add_algorithm_flags(npe, "npe", no.algorithm_options);
 
@@ -240,6 +241,8 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sbc->add_option("--warmup", bo.warmup, "Warmup iterations per chain (default 1000)");
   sbc->add_option("--draws", bo.draws, "Draws per chain after warmup (default 1000)");
   sbc->add_option("--ranks", bo.ranks, "L: thinned draws each true value is ranked among, a multiple of --chains (default 100)");
+  sbc->add_option("--batch", bo.batch,
+                  "Replicates fitted at once, side by side in lanes (nuts, hmc; default: all that fit in memory)");
   sbc->add_option("--algorithm", bo.algorithm, sample_algorithm_help());
   sbc->add_option("--output", bo.output, "Directory for ranks.csv and sbc.svg")->required();
   sbc->add_flag("--quiet", bo.quiet, "No progress lines");
@@ -254,6 +257,8 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     add_model_options(sub.first, *sub.second);
     sub.first->add_option("--output", sub.second->output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData)");
     sub.first->add_option("--schedule", sub.second->schedule, "Schedule CSV (default: next to --output, STEM_schedule.csv)");
+    sub.first->add_flag("--predict", sub.second->predict,
+                        "Posterior predictive draws y_rep for every draw (as sample --predict)");
     add_algorithm_flags(sub.first, sub.second->command, sub.second->algorithm_options);
   }
 

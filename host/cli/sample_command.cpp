@@ -115,14 +115,13 @@ int run_sample(const SampleOptions& o) {
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
 
-  if (o.predict) require_capability(find_model(o.model), Capability::kGeneratedQuantities, "--predict");
+  if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
   if (o.print_model) {
     std::cout << model->describe();
     return 0;
   }
-  if (o.predict && model->observed().empty())
-    throw InputError("--predict: the generated quantities of model '" + o.model + "' do not replicate its data");
+  if (o.predict) check_predict_replicates(*model, o.model);
   if (!o.newdata.empty() && !o.predict) throw InputError("--newdata: give --predict too");
   std::unique_ptr<AnyModel> new_rows;
   if (!o.newdata.empty()) {

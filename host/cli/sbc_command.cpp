@@ -1,19 +1,24 @@
 // `lockstep sbc MODEL --data FILE --replicates R --chains C --warmup W --draws D [--ranks L]
-// [--algorithm A] --output DIR`: simulation-based calibration (Talts et al. 2018; the ranks and
-// the test: host/diagnostics/sbc.hpp).
+// [--batch B] [--algorithm A] --output DIR`: simulation-based calibration (Talts et al. 2018;
+// the ranks and the test: host/diagnostics/sbc.hpp).
 //
 // Replicate r (0-based): theta_r = prior_draw with Rng{S, r}; y_r = simulate(theta_r) with
 // Rng{S, r} (Stream::kInit and Stream::kSimulate: the model's contract); the model with y_r as
-// its data (AnyModel::with_observed: priors and design unchanged, brms's data-dependent default
-// priors included) is fitted by the algorithm with C chains in lanes and seed
-// splitmix64(S + r + 1); each chain's D post-warmup draws are thinned to L / C evenly spaced
-// ones (sbc_thinned_indices), and the rank of every parameter's true value among the L draws is
-// recorded (0..L).
+// its data (priors and design unchanged, brms's data-dependent default priors included) is
+// fitted by the algorithm with C chains; each chain's D post-warmup draws are thinned to L / C
+// evenly spaced ones (sbc_thinned_indices), and the rank of every parameter's true value among
+// the L draws is recorded (0..L).
 //
-// Replicates run ONE AFTER ANOTHER, each fit with its C chains side by side in lanes: a
-// sampler's chains share one data set (Model::Data is the same for every lane), so R x C chains
-// in lanes at once would need per-lane data in every kernel; with C a multiple of the lane
-// width and small models the lanes are still full (see bench/RESULTS.md, SBC).
+// Replicates in lanes: with NUTS or static HMC (per-chain adaptation) the replicates are fitted
+// B at a time, all B x C chains side by side in lanes, each chain seeing its own replicate's data
+// set (AnyModel::run_replicates; kernels/core/lane_data.hpp). A batch whose first replicate is r
+// runs with seed splitmix64(S + r + 1), chain k of its b-th replicate being chain b*C' + k of the
+// run (C' = C, or C rounded up to the SIMD block width for HMC: the extra chains are dropped).
+// B defaults to every replicate, or as many as fit in memory (the draws of B x C' chains within
+// half of the memory where the lanes run, at most 2 GiB); results depend on B, and --batch 1
+// gives the fits of one replicate at a time. ChEES (one trajectory length for all chains) and
+// --pool-adaptation average their adaptation over chains, so there replicates run one after
+// another (AnyModel::with_observed), replicate r with seed splitmix64(S + r + 1).
 //
 // Writes DIR/ranks.csv (replicate,parameter,rank,max_rank; names with a comma quoted; written
 // whole at the end) and
@@ -36,6 +41,7 @@
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
+#include "host/registry/replicate_lanes.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -54,6 +60,7 @@ void validate(const SbcOptions& o) {
   if (o.ranks / o.chains > o.draws)
     throw InputError("--ranks " + std::to_string(o.ranks) + ": more than --chains x --draws = " +
                      std::to_string(static_cast<long>(o.chains) * o.draws) + " draws to rank among");
+  if (o.batch < 0) throw InputError("--batch: must be at least 1 (or 0: as many as fit), found " + std::to_string(o.batch));
   check_threads(o.threads);
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   refuse_unused_flags(find_algorithm(o.algorithm), o.algorithm_options);
@@ -71,6 +78,38 @@ std::string number(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
+}
+
+/// Replicates per batch: --batch, or as many as fit (draws and chain state of B x C' chains
+/// within half the available memory, at most 2 GiB), at least 1. A given --batch that does not
+/// fit is refused with the numbers.
+int batch_size(const SbcOptions& o, const AnyModel& model, int lane_chains, int replicates) {
+  const double quantities = static_cast<double>(model.names().size()) + 7;  // + sampler statistics
+  const double d = model.dim();
+  const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
+  const double per_chain = (quantities * o.draws + 16 * d + 16 + (dense ? 2 * d * d : 0)) * 8;
+  const double per_replicate = per_chain * lane_chains;
+  const double available = static_cast<double>(backend::available_memory_bytes());
+  constexpr double kMaxChains = 1 << 22;
+  if (o.batch > 0) {
+    const double needed = per_replicate * std::min(o.batch, replicates);
+    if (available > 0 && needed > available) {
+      char buf[400];
+      std::snprintf(buf, sizeof buf,
+                    "--batch %d: %d chains at once need about %.2f GiB but only %.2f GiB are available on %s; "
+                    "use a smaller --batch (or leave it out)",
+                    o.batch, o.batch * lane_chains, needed / 1073741824.0, available / 1073741824.0,
+                    backend::lanes_on_device() ? "the device" : "this machine");
+      throw InputError(buf);
+    }
+    if (static_cast<double>(o.batch) * lane_chains > kMaxChains)
+      throw InputError("--batch " + std::to_string(o.batch) + ": more than " + number(kMaxChains) +
+                       " chains at once; use a smaller --batch");
+    return std::min(o.batch, replicates);
+  }
+  const double budget = std::min(available > 0 ? available / 2 : 2.0 * 1073741824.0, 2.0 * 1073741824.0);
+  const double fit = std::min(std::floor(budget / per_replicate), std::floor(kMaxChains / lane_chains));
+  return static_cast<int>(std::max(1.0, std::min(fit, static_cast<double>(replicates))));
 }
 
 }  // namespace
@@ -109,43 +148,67 @@ int run_sbc(const SbcOptions& o) {
             << " with " << o.chains << " chains, " << o.warmup << " warmup + " << o.draws << " draws, ranks among "
             << o.ranks << " thinned draws, seed " << seed << "\n";
 
+  // Every replicate's true parameters and data set; those with a non-finite value are skipped.
+  std::vector<int> fitted;
+  std::vector<std::vector<double>> truth(static_cast<std::size_t>(o.replicates)), data(truth.size());
+  for (int r = 0; r < o.replicates; ++r) {
+    truth[r] = model->prior_draw(seed, static_cast<std::uint32_t>(r));
+    data[r] = model->simulate(truth[r], seed, static_cast<std::uint32_t>(r));
+    bool finite = true;
+    for (double v : truth[r]) finite = finite && std::isfinite(v);
+    for (double v : data[r]) finite = finite && std::isfinite(v);
+    if (finite) fitted.push_back(r);
+  }
+  const long non_finite = o.replicates - static_cast<long>(fitted.size());
+  if (fitted.empty()) throw InputError("sbc: every replicate's prior draw or simulated data set was not finite");
+  const bool in_lanes = replicates_in_lanes(o.algorithm, o.algorithm_options);
+  const int lane_chains = in_lanes ? lane_chains_per_replicate(o.algorithm, o.chains) : o.chains;
+  const int batch = in_lanes ? batch_size(o, *model, lane_chains, static_cast<int>(fitted.size())) : 1;
+  if (!o.quiet)
+    std::cerr << "sbc: " << (in_lanes ? std::to_string(batch) + " replicate" + (batch > 1 ? "s" : "") +
+                                            " at a time in lanes (" + std::to_string(batch * lane_chains) + " chains)"
+                                      : std::string("one replicate at a time (") + o.algorithm +
+                                            (o.algorithm_options.given("--pool-adaptation") ? " --pool-adaptation" : "") +
+                                            " adapts across chains)")
+              << "\n";
+
   std::vector<std::vector<int>> ranks(static_cast<std::size_t>(P));
   std::ostringstream csv;
   csv << "replicate,parameter,rank,max_rank\n";
-  long non_finite = 0;
   double fit_seconds = 0;
-  for (int r = 0; r < o.replicates; ++r) {
-    const std::vector<double> theta = model->prior_draw(seed, static_cast<std::uint32_t>(r));
-    const std::vector<double> y = model->simulate(theta, seed, static_cast<std::uint32_t>(r));
-    bool finite = true;
-    for (double v : theta) finite = finite && std::isfinite(v);
-    for (double v : y) finite = finite && std::isfinite(v);
-    if (!finite) {
-      ++non_finite;
-      continue;
-    }
-    const std::unique_ptr<AnyModel> fit = model->with_observed(y);
+  std::size_t done = 0;
+  for (std::size_t first = 0; first < fitted.size(); first += static_cast<std::size_t>(batch)) {
+    const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
     RunSettings s = base;
-    s.seed = splitmix64(seed + static_cast<std::uint64_t>(r) + 1);
+    s.seed = splitmix64(seed + static_cast<std::uint64_t>(fitted[first]) + 1);
     DrawSet draws;
     RunInfo info;
     InterruptCheck check;
-    fit->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
+    if (in_lanes) {
+      std::vector<double> observed;
+      for (std::size_t b = 0; b < n; ++b) observed.insert(observed.end(), data[fitted[first + b]].begin(), data[fitted[first + b]].end());
+      model->run_replicates(o.algorithm, s, o.algorithm_options, observed, static_cast<int>(n), draws, info, &check);
+    } else {
+      model->with_observed(data[fitted[first]])->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
+    }
     fit_seconds += info.warmup_seconds + info.sampling_seconds;
     std::vector<double> thinned(static_cast<std::size_t>(o.ranks));
-    for (int p = 0; p < P; ++p) {
-      std::size_t at = 0;
-      for (int c = 0; c < draws.n_chains; ++c)
-        for (int k : keep) thinned[at++] = draws.series(p, c)[draws.n_warmup_saved + k];
-      const int rank = diagnostics::sbc_rank(theta[p], thinned);
-      ranks[p].push_back(rank);
-      csv << r + 1 << "," << csv_field(names[p]) << "," << rank << "," << o.ranks << "\n";
+    for (std::size_t b = 0; b < n; ++b) {
+      const int r = fitted[first + b];
+      for (int p = 0; p < P; ++p) {
+        std::size_t at = 0;
+        for (int k = 0; k < o.chains; ++k)
+          for (int i : keep) thinned[at++] = draws.series(p, static_cast<int>(b) * lane_chains + k)[draws.n_warmup_saved + i];
+        const int rank = diagnostics::sbc_rank(truth[r][p], thinned);
+        ranks[p].push_back(rank);
+        csv << r + 1 << "," << csv_field(names[p]) << "," << rank << "," << o.ranks << "\n";
+      }
     }
-    if (!o.quiet && (r + 1) % std::max(1, o.replicates / 10) == 0)
-      std::cerr << "sbc: " << r + 1 << " of " << o.replicates << " replicates\n";
+    const std::size_t step = std::max<std::size_t>(1, fitted.size() / 10);
+    if (!o.quiet && (done + n) / step > done / step)
+      std::cerr << "sbc: " << done + n << " of " << fitted.size() << " replicates fitted\n";
+    done += n;
   }
-  if (non_finite == o.replicates)
-    throw InputError("sbc: every replicate's prior draw or simulated data set was not finite");
   {
     io::AtomicFile f(o.output + "/ranks.csv");
     f.write(csv.str());

@@ -69,10 +69,9 @@ int run_vi(const ViOptions& o) {
     if (!ends_with(o.elbo, ".csv")) throw InputError("--elbo " + o.elbo + ": the name must end in .csv");
     io::check_writable(o.elbo, "--elbo");
   }
-  if (o.predict) require_capability(find_model(o.model), Capability::kGeneratedQuantities, "--predict");
+  if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "vi");
-  if (o.predict && model->observed().empty())
-    throw InputError("--predict: the generated quantities of model '" + o.model + "' do not replicate its data");
+  if (o.predict) check_predict_replicates(*model, o.model);
 
   RunInfo info;
   info.model = o.model;

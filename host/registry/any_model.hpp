@@ -95,6 +95,15 @@ class AnyModel {
   /// simulated from a prior draw: SBC), priors and everything else unchanged. InputError when
   /// the model cannot take other data (no static set_observed member).
   virtual std::unique_ptr<AnyModel> with_observed(const std::vector<double>& y) const = 0;
+  /// Fits `replicates` data sets at once, settings.chains chains each, side by side in lanes
+  /// (`lockstep sbc`; host/registry/replicates.hpp): `observed` holds the data sets one after
+  /// another (n_simulated values each). `draws` gets replicates x C' chains, data set r's being
+  /// chains r*C' .. r*C' + C' - 1 with C' = lane_chains_per_replicate(algorithm,
+  /// settings.chains). Only for replicates_in_lanes(algorithm, options) (std::logic_error
+  /// otherwise); InputError when the model cannot take other data sets.
+  virtual void run_replicates(const std::string& algorithm, const RunSettings& settings,
+                              const AlgorithmOptions& options, const std::vector<double>& observed, int replicates,
+                              DrawSet& draws, RunInfo& info, Progress* progress) const = 0;
   /// The model whose generated quantities replicate the rows of `rows` instead of the observed
   /// data, at the same parameters (`sample --predict --newdata`). InputError when the model
   /// cannot (no static for_newdata member) or the rows do not fit the model.

@@ -16,6 +16,7 @@
 #include "host/backend/lanes.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/registry/load_typed.hpp"
+#include "host/registry/replicates.hpp"
 #include "kernels/core/model_traits.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
@@ -211,6 +212,18 @@ class AnyModelImpl final : public AnyModel {
     } else {
       (void)y;
       throw InputError("model '" + Model::info().name + "' cannot be given another data set (it has no set_observed)");
+    }
+  }
+  void run_replicates(const std::string& algorithm, const RunSettings& settings, const AlgorithmOptions& options,
+                      const std::vector<double>& observed, int replicates, DrawSet& draws, RunInfo& info,
+                      Progress* progress) const override {
+    if constexpr (traits::has_set_observed<Model>::value && traits::has_simulate<Model>::value) {
+      run_replicates_in_lanes(m_, algorithm, settings, options, observed, replicates, draws, info, progress);
+    } else {
+      (void)algorithm, (void)settings, (void)options, (void)observed, (void)replicates, (void)draws, (void)info,
+          (void)progress;
+      throw InputError("model '" + Model::info().name +
+                       "' cannot be given other data sets (it has no set_observed and simulate)");
     }
   }
   std::unique_ptr<AnyModel> with_newdata(const DataSource& rows) const override {

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels/adapt/dual_averaging.hpp"
+#include "kernels/core/lane_data.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
@@ -40,7 +41,7 @@ struct InitChains {
               radius * (2 * uniform(rng, 0, Stream::kInit,
                                     static_cast<std::uint32_t>(a * s.dim + i)) -
                         1));
-      const Real lp = model.log_density_and_grad(data, q, g);
+      const Real lp = lane_model(model).log_density_and_grad(lane_data(model, data, c), q, g);
       s.grad_evals[c] += 1;
       bool finite = lp == lp && lp > -INFINITY && lp < INFINITY;
       for (int i = 0; i < s.dim; ++i) finite = finite && g[i] == g[i] && ::fabs(g[i]) < INFINITY;
@@ -87,7 +88,8 @@ struct EndWindow {
       adapt.welford_mean[k] = 0;
       adapt.welford_m2[k] = 0;
     }
-    const double eps = init_step_size(model, data, s, c, seed, iteration, s.step_size[c], metric_of(s, c));
+    const double eps =
+        init_step_size(lane_model(model), lane_data(model, data, c), s, c, seed, iteration, s.step_size[c], metric_of(s, c));
     s.step_size[c] = static_cast<Real>(eps);
     adapt::DualAveragingState st;
     adapt::DualAveraging::restart(st, eps);

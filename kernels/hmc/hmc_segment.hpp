@@ -10,6 +10,7 @@
 #include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/adapt/welford.hpp"
 #include "kernels/core/batch.hpp"
+#include "kernels/core/lane_data.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_transition.hpp"
@@ -124,11 +125,13 @@ struct HmcSegment {
 
   LS_HD void operator()(int lane) const {
     const int c0 = lane * W;
+    const auto& m = lane_model(model);
+    const auto& d_c0 = lane_data(model, data, c0);  // the W chains of a block share their data
     TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = jittered_steps(seed, t, mean_steps, jitter);
       const Batch<W> eps_used = Batch<W>::load(s.step_size + c0);
-      hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
+      hmc_transition<lane_model_t<Model>, W>(m, d_c0, s, c0, seed, t, n_steps, info);
       for (int w = 0; w < W; ++w) adapt.last_accept[c0 + w] = info.accept_stat[w];
       if (adapt_step_size)
         for (int w = 0; w < W; ++w)
@@ -137,13 +140,8 @@ struct HmcSegment {
         adapt::welford_update(s.dim, s.block<W>(s.q, c0), s.block<W>(adapt.welford_mean, c0),
                               s.block<W>(adapt.welford_m2, c0), welford_count0 + static_cast<double>(t - t_begin) + 1);
       const int d = out.draw_index(t);
-      if (d >= 0) store(c0, d, n_steps, eps_used, info);
+      if (d >= 0) store_draw<lane_model_t<Model>, W>(m, d_c0, s, out, c0, d, n_steps, eps_used, info);
     }
-  }
-
-  LS_HD void store(int c0, int d, int n_steps, const Batch<W>& eps_used,
-                   const TransitionInfo<W>& info) const {
-    store_draw<Model, W>(model, data, s, out, c0, d, n_steps, eps_used, info);
   }
 };
 

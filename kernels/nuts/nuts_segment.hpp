@@ -37,6 +37,7 @@
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
+#include "kernels/core/lane_data.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
 #include "kernels/hmc/metric.hpp"
@@ -96,16 +97,18 @@ struct NutsSegment {
   template <class Lane, class Metric>
   LS_HD void run(int c, const Lane& lane, const Metric& metric) const {
     const Rng rng{seed, static_cast<std::uint32_t>(c)};
+    const auto& m = lane_model(model);
+    const auto& d_c = lane_data(model, data, c);
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const Real eps = s.step_size[c];
       metric.draw(rng, t, Stream::kMomentum, 0, lane.p_f);
-      const NutsInfo info = nuts_transition(model, data, lane, metric, eps, max_depth, PhiloxTreeUniforms{rng, t});
+      const NutsInfo info = nuts_transition(m, d_c, lane, metric, eps, max_depth, PhiloxTreeUniforms{rng, t});
       s.grad_evals[c] += info.n_leapfrog;
       adapt.last_accept[c] = static_cast<Real>(info.accept_stat);
       if (adapt_step_size) s.step_size[c] = static_cast<Real>(adapt.adapt_step_size(dual_averaging, c, info.accept_stat));
       if (collect_metric) welford_update(c, lane.q, welford_count0 + static_cast<double>(t - t_begin) + 1);
       const int d = out.draw_index(t);
-      if (d >= 0) store(c, d, lane.q, eps, info);
+      if (d >= 0) store(m, d_c, c, d, lane.q, eps, info);
     }
   }
 
@@ -127,11 +130,12 @@ struct NutsSegment {
     adapt::welford_update(dim, q, mean, s.chain(adapt.welford_m2, c), n);
   }
 
-  template <class V>
-  LS_HD void store(int c, int d, V q, Real eps_used, const NutsInfo& info) const {
+  template <class M, class V>
+  LS_HD void store(const M& m, const typename M::Data& d_c, int c, int d, V q, Real eps_used,
+                   const NutsInfo& info) const {
     if (c >= out.n_chains) return;
     const Strided<Real> staged{out.scratch + c, s.n_pad};
-    model.write_out(data, q, staged);
+    m.write_out(d_c, q, staged);
     for (int k = 0; k < out.n_out; ++k) out.values[out.at(k, c, d)] = staged[k];
     out.stats[out.at(kLp, c, d)] = s.logp[c];
     out.stats[out.at(kAcceptStat, c, d)] = info.accept_stat;

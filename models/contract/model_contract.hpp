@@ -40,9 +40,10 @@ template <class M>
 struct has_describe<M, std::void_t<decltype(std::string(M::describe(std::declval<const Loaded<M>&>())))>>
     : std::true_type {};
 
-/// static void set_observed(Data&, const Real* y): points the model's data at another observed
-/// data set of the same shape (device memory), everything else (priors, design) unchanged: what
-/// SBC fits its simulated data sets with.
+/// LS_HD static void set_observed(Data&, const Real* y): points the model's data at another
+/// observed data set of the same shape (device memory), everything else (priors, design)
+/// unchanged: what SBC fits its simulated data sets with, on the host and, for many data sets at
+/// once, inside the kernels (kernels/core/lane_data.hpp).
 template <class M, class = void>
 struct has_set_observed : std::false_type {};
 template <class M>

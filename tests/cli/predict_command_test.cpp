@@ -19,6 +19,7 @@
 #include "host/diagnostics/summary.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/json_data.hpp"
+#include "host/io/stan_csv_reader.hpp"
 #include "host/registry/any_model.hpp"
 #include "tests/cli/cli_runner.hpp"
 
@@ -202,6 +203,91 @@ TEST(Predict, StanCsvColumnsAndPoissonCounts) {
   }
 }
 
+// Eight Schools --newdata: a new school's y_rep = mu + tau z1 + sigma z2, so
+// (y_rep - mu) / sqrt(tau^2 + sigma^2) is standard normal at every draw; a fitted school measured
+// again (school = j) gives y_rep = theta_j + sigma z, (y_rep - theta_j) / sigma standard normal.
+TEST(Predict, EightSchoolsNewAndFittedSchoolsAgainstTheDraws) {
+  auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
+  ModelArgs args("eight_schools_noncentered", {}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model("eight_schools_noncentered", args);
+  const std::string dir = scratch_dir("predict_es_newdata");
+  std::ofstream(dir + "/new.json") << R"({"J": 3, "sigma": [10, 5, 20], "school": [0, 2, 0], "y": [5, 3, -2]})";
+  auto rows_src = load_json_data(dir + "/new.json");
+  const std::unique_ptr<AnyModel> rows = model->with_newdata(*rows_src);
+  RunSettings s;
+  s.chains = 8;
+  s.warmup = 300;
+  s.draws = 500;
+  s.seed = 23;
+  DrawSet d;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+  const int P = d.n_parameters();
+  cli::add_posterior_predictive(*model, s.seed, d, rows.get());
+  ASSERT_EQ(d.n_predictive, 3);
+  EXPECT_EQ(d.names[P], "y_rep[1]");
+  EXPECT_EQ(d.observed, (std::vector<double>{5, 3, -2}));
+  const int mu = d.param_index("mu"), tau = d.param_index("tau"), theta2 = d.param_index("theta[2]");
+  const double sigma[3] = {10, 5, 20};
+  const double n = static_cast<double>(d.n_chains) * d.n_draws;
+  for (int k = 0; k < 3; ++k) {
+    double sz = 0, szz = 0;
+    for (int c = 0; c < d.n_chains; ++c)
+      for (int i = 0; i < d.n_draws; ++i) {
+        const double y = d.series(P + k, c)[i];
+        const double z = k == 1 ? (y - d.series(theta2, c)[i]) / sigma[k]
+                                : (y - d.series(mu, c)[i]) /
+                                      std::sqrt(d.series(tau, c)[i] * d.series(tau, c)[i] + sigma[k] * sigma[k]);
+        sz += z;
+        szz += z * z;
+      }
+    const double mz = sz / n, vz = szz / n - mz * mz;
+    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << "new row " << k + 1 << ": mean of z " << mz;
+    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << "new row " << k + 1 << ": variance of z " << vz;
+  }
+  EXPECT_EQ(cli::posterior_predictive_p_values(d).size(), 4u);
+  // Without school and y: every row a new school, no observed data (no p-values).
+  std::ofstream(dir + "/bare.json") << R"({"J": 2, "sigma": [10, 10]})";
+  auto bare_src = load_json_data(dir + "/bare.json");
+  const std::unique_ptr<AnyModel> bare = model->with_newdata(*bare_src);
+  EXPECT_EQ(bare->generated_names(), (std::vector<std::string>{"y_rep[1]", "y_rep[2]"}));
+  EXPECT_TRUE(bare->observed().empty());
+}
+
+// abc, smc-abc and npe --predict: normal_mean's y_rep_n = mu + sigma z_n for every written draw
+// of mu, so z = (y_rep_n - mu) / sigma (sigma = 1 in data/normal_mean.json) must be standard
+// normal draws over all draws and n, whatever the posterior the algorithm approximated.
+TEST(Predict, AbcSmcAbcAndNpeDrawYRepFromTheirDraws) {
+  const std::string dir = scratch_dir("predict_sbi");
+  const std::vector<std::string> commands = {
+      "abc normal_mean --data data/normal_mean.json --sims 20000 --keep 400 --seed 3",
+      "smc-abc normal_mean --data data/normal_mean.json --sims 20000 --particles 400 --seed 4",
+      "npe normal_mean --data data/normal_mean.json --sims 2000 --draws 400 --hidden 16 --components 2 "
+      "--max-epochs 20 --patience 5 --seed 5"};
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string out = dir + "/run" + std::to_string(i) + ".csv";
+    const auto r = run_lockstep(commands[i] + " --threads 1 --predict --output " + out, dir);
+    ASSERT_EQ(r.status, 0) << commands[i] << "\n" << r.err;
+    EXPECT_NE(r.out.find("Posterior predictive checks: y (2 values)"), std::string::npos) << commands[i] << "\n" << r.out;
+    const std::string file = dir + "/run" + std::to_string(i) + "_1.csv";
+    const DrawSet d = io::read_stan_csv({file}, nullptr);
+    const int mu = d.param_index("mu"), y1 = d.param_index("y_rep[1]"), y2 = d.param_index("y_rep[2]");
+    ASSERT_TRUE(mu >= 0 && y1 >= 0 && y2 >= 0) << commands[i];
+    double sz = 0, szz = 0, n = 0;
+    for (int k = 0; k < d.n_draws; ++k)
+      for (int y : {y1, y2}) {
+        const double z = d.series(y, 0)[k] - d.series(mu, 0)[k];
+        sz += z;
+        szz += z * z;
+        n += 1;
+      }
+    ASSERT_GE(n, 800) << commands[i];
+    const double mz = sz / n, vz = szz / n - mz * mz;
+    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << commands[i] << ": mean of z " << mz;
+    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << commands[i] << ": variance of z " << vz;
+  }
+}
+
 TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
   const std::string dir = scratch_dir("predict_bad");
   const std::string out_dir = dir + "/out";
@@ -218,6 +304,8 @@ TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
   const long draws = static_cast<long>(available / 2000 / 64);
   const std::string newdata = dir + "/new.csv";
   std::ofstream(newdata) << "f,grp\nz,east\na,north\n";
+  const std::string bad_schools = dir + "/schools.json";
+  std::ofstream(bad_schools) << R"({"J": 2, "sigma": [10, 10], "school": [1, 9]})";
   struct Case {
     std::string args, message;
   };
@@ -226,8 +314,9 @@ TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
        "--predict: model 'std_normal' has no generated_quantities"},
       {"eight_schools_noncentered --data data/eight_schools.json --newdata data/eight_schools.json",
        "--newdata: give --predict too"},
-      {"eight_schools_noncentered --data data/eight_schools.json --predict --newdata data/eight_schools.json",
-       "--newdata: model 'eight_schools_noncentered' cannot predict new rows"},
+      {"peak --data data/peak.csv --predict --newdata data/peak.csv", "--newdata: model 'peak' cannot predict new rows"},
+      {"eight_schools_noncentered --data data/eight_schools.json --predict --newdata " + bad_schools,
+       bad_schools + ": field 'school': value 2 is 9, must be 0 (a new school) or a fitted school 1..8"},
       {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ f + (1 | grp)' --family poisson --predict "
        "--newdata " + newdata,
        newdata + ": --newdata: the fixed-effect columns differ from the fit's (a factor level the fit has not seen?): "

@@ -78,6 +78,64 @@ TEST(Sbc, EightSchoolsNoncenteredIsCalibrated) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/sbc/sbc.svg")) << out;
 }
 
+TEST(Sbc, HmcReplicatesInLanesAreCalibrated) {
+  // static HMC: SIMD blocks of chains, each replicate a whole number of blocks
+  const std::string dir = scratch_dir("sbc_hmc");
+  int P = 0;
+  std::string out;
+  const double p = min_p_value(dir,
+                               "eight_schools_noncentered --data data/eight_schools.json --replicates 200 --chains 2 "
+                               "--warmup 300 --draws 200 --ranks 100 --seed 9 --algorithm hmc --steps 8",
+                               200, 100, &P, &out);
+  EXPECT_GE(p, 0.01 / P) << "smallest chi-square p-value " << p << " below 1% / " << P << "\n" << out;
+}
+
+TEST(Sbc, SaysHowTheReplicatesRun) {
+  const std::string dir = scratch_dir("sbc_how");
+  const std::string model = "eight_schools_noncentered --data data/eight_schools.json --chains 2 "
+                            "--warmup 100 --draws 50 --ranks 20 --seed 3 --threads 1 --output " + dir + "/out";
+  const auto all = run_lockstep("sbc " + model + " --replicates 6", dir);
+  EXPECT_EQ(all.status, 0) << all.err;
+  EXPECT_NE(all.err.find("sbc: 6 replicates at a time in lanes (12 chains)"), std::string::npos) << all.err;
+  const auto batches = run_lockstep("sbc " + model + " --replicates 6 --batch 4", dir);
+  EXPECT_EQ(batches.status, 0) << batches.err;
+  EXPECT_NE(batches.err.find("sbc: 4 replicates at a time in lanes (8 chains)"), std::string::npos) << batches.err;
+  const auto chees = run_lockstep("sbc " + model + " --algorithm chees --replicates 2", dir);
+  EXPECT_EQ(chees.status, 0) << chees.err;
+  EXPECT_NE(chees.err.find("sbc: one replicate at a time (chees adapts across chains)"), std::string::npos)
+      << chees.err;
+}
+
+TEST(Sbc, BatchOfOneIsEveryReplicateFittedAlone) {
+  // --batch 1 fits replicate r with seed splitmix64(S + r + 1), as a run of its own: the first
+  // replicate's ranks do not depend on how many replicates follow, and with the whole set in
+  // one batch (seed of replicate 0 for all) replicate 0's ranks are the same too.
+  const std::string dir = scratch_dir("sbc_batch1");
+  const std::string model = "eight_schools_noncentered --data data/eight_schools.json --chains 2 --warmup 100 "
+                            "--draws 50 --ranks 20 --seed 3 --threads 1 --quiet";
+  auto ranks_of = [&](const std::string& extra) {
+    const auto r = run_lockstep("sbc " + model + " " + extra + " --output " + dir + "/out", dir);
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::ifstream in(dir + "/out/ranks.csv");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  const auto one = ranks_of("--replicates 1");
+  const auto alone = ranks_of("--replicates 4 --batch 1");
+  const auto together = ranks_of("--replicates 4");
+  ASSERT_EQ(one.size(), 11u);  // header + 10 parameters
+  ASSERT_EQ(alone.size(), 41u);
+  ASSERT_EQ(together.size(), 41u);
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(alone[i], one[i]);
+    EXPECT_EQ(together[i], one[i]);
+  }
+  EXPECT_NE(std::vector<std::string>(alone.begin() + 11, alone.end()),
+            std::vector<std::string>(together.begin() + 11, together.end()))
+      << "replicates 2..4 run with other seeds in one batch";
+}
+
 TEST(Sbc, PoissonGlmmIsCalibrated) {
   const std::string dir = scratch_dir("sbc_poisson");
   int P = 0;
@@ -118,6 +176,8 @@ TEST(Sbc, BadInputIsOneLineExitTwoNothingWritten) {
       {"eight_schools_noncentered --data data/eight_schools.json --chains 4 --draws 10 --ranks 100",
        "--ranks 100: more than --chains x --draws = 40 draws to rank among"},
       {"eight_schools_noncentered --data data/eight_schools.json --replicates 0", "--replicates: must be at least 1, found 0"},
+      {"eight_schools_noncentered --data data/eight_schools.json --batch -1",
+       "--batch: must be at least 1 (or 0: as many as fit), found -1"},
   };
   for (const Case& c : cases) {
     const auto r = run_lockstep("sbc " + c.args + " --output " + dir + "/out", dir);

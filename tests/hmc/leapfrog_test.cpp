@@ -249,7 +249,7 @@ TEST(Leapfrog, ReversibleOnEightSchools) {
   // Non-centered Eight Schools: tau = exp(u) couples every coordinate non-linearly.
   const Real y[8] = {28, 8, -3, 7, -1, 1, 18, 12};
   const Real sigma[8] = {15, 10, 16, 11, 9, 11, 10, 18};
-  const models::EightSchoolsData data{8, y, sigma, models::EightSchoolsPriors::kPosteriordb};
+  const models::EightSchoolsData data{8, y, sigma, models::EightSchoolsPriors::kPosteriordb, 0, nullptr, nullptr};
   const models::EightSchoolsNoncentered model;
   for (bool batch : {true, false}) {
     Block b(10);
