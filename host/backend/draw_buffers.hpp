@@ -4,6 +4,7 @@
 // shape (LOCKSTEP_GPU_SHAPE: the CUDA backend, or a CPU build with -DLOCKSTEP_GPU_LAYOUT=ON,
 // which runs this same path on the CPU) they write into device buffers copied into the
 // DrawSet by finish().
+#include <stdexcept>
 #include <vector>
 
 #include "host/backend/lanes.hpp"
@@ -26,6 +27,19 @@ class DrawBuffers {
     if constexpr (kSeparate) {
       values_.download(draws_.values.data(), values_.size());
       stats_.download(draws_.stats.data(), stats_.size());
+    }
+  }
+  /// A resumed run (host/run/sampler_snapshot.hpp): the draws written before the checkpoint,
+  /// into the DrawSet and, in the GPU shape, the device buffers. Same sizes, or
+  /// std::runtime_error.
+  void restore(const DrawSet& saved) {
+    if (saved.values.size() != draws_.values.size() || saved.stats.size() != draws_.stats.size())
+      throw std::runtime_error("checkpoint: its draws do not have this run's shape");
+    draws_.values = saved.values;
+    draws_.stats = saved.stats;
+    if constexpr (kSeparate) {
+      values_.upload(draws_.values.data(), draws_.values.size());
+      stats_.upload(draws_.stats.data(), draws_.stats.size());
     }
   }
 

@@ -47,6 +47,9 @@ struct SampleOptions : ModelOptions {
   bool print_model = false;      // print the resolved model and stop
   bool predict = false;          // posterior predictive draws y_rep (host/cli/predictive.hpp)
   std::string newdata;           // --newdata FILE: y_rep for these rows instead (with --predict)
+  std::string checkpoint;        // --checkpoint FILE (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 
 int run_sample(const SampleOptions& o);

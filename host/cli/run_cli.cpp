@@ -14,7 +14,9 @@
 #include <map>
 #include <string>
 
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
+#include "host/run/checkpoint_file.hpp"
 #include "host/core/input_file.hpp"
 #include "host/core/interrupt.hpp"
 #include "host/registry/algorithm_table.hpp"
@@ -154,11 +156,54 @@ std::string sample_algorithm_help() {
 
 }  // namespace
 
+/// `lockstep resume FILE`: the checkpoint's command line (its --checkpoint pointed at FILE, where
+/// the checkpoint now is) becomes this run's, with the checkpoint as the run's start
+/// (set_pending_resume; host/cli/checkpoints.hpp). Returns the arguments, program name first.
+std::vector<std::string> resume_arguments(const std::string& program, const std::string& path,
+                                          io::CheckpointFile& checkpoint) {
+  checkpoint = io::read_checkpoint(path);
+  std::vector<std::string> args = {program};
+  bool pointed = false;
+  for (std::size_t i = 0; i < checkpoint.args.size(); ++i) {
+    const std::string& a = checkpoint.args[i];
+    if (a == "--checkpoint" && i + 1 < checkpoint.args.size()) {
+      args.push_back(a);
+      args.push_back(path);
+      ++i;
+      pointed = true;
+    } else if (a.rfind("--checkpoint=", 0) == 0) {
+      args.push_back("--checkpoint=" + path);
+      pointed = true;
+    } else {
+      args.push_back(a);
+    }
+  }
+  if (!pointed || checkpoint.args.empty() || checkpoint.args[0] != "sample")
+    throw InputError(path + ": the checkpoint's command line is not a `sample --checkpoint` run");
+  return args;
+}
+
 int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   try {
     for (ModelEntry& e : extra_models) register_model(std::move(e));
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
+  }
+  io::CheckpointFile resumed;
+  std::vector<std::string> resumed_args;
+  std::vector<char*> resumed_argv;
+  if (argc >= 2 && std::string(argv[1]) == "resume") {
+    if (argc != 3 || argv[2][0] == '-' || argv[2][0] == '\0')
+      return error_line("error", "resume: give the checkpoint file and nothing else (lockstep resume FILE)", 2);
+    try {
+      resumed_args = resume_arguments(argv[0], argv[2], resumed);
+    } catch (const InputError& e) {
+      return error_line("error", e.what(), 2);
+    }
+    for (std::string& a : resumed_args) resumed_argv.push_back(a.data());
+    argc = static_cast<int>(resumed_argv.size());
+    argv = resumed_argv.data();
+    set_pending_resume(&resumed);
   }
   CLI::App app{"lockstep: thousands of MCMC chains in lock-step, on CPU cores or a GPU"};
   app.require_subcommand(1);
@@ -182,6 +227,10 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   sample->add_flag("--predict", so.predict,
                    "Posterior predictive draws: y_rep[1..N] for every draw (Stan CSV columns; netCDF groups "
                    "posterior_predictive and observed_data) and predictive p-values of mean, sd, min, max");
+  sample->add_option("--checkpoint", so.checkpoint,
+                     "Checkpoint file (hmc, nuts): the run's state, every --checkpoint-every seconds and on Ctrl-C; "
+                     "continue with `lockstep resume FILE`");
+  sample->add_option("--checkpoint-every", so.checkpoint_every, "Seconds between checkpoints (default 60; 0: every segment)");
   sample->add_option("--newdata", so.newdata,
                      "With --predict: y_rep for the rows of this table instead of the observed ones (glmm; a new "
                      "level of a grouping factor draws new group effects from the fitted scale)");
@@ -271,6 +320,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   check->add_option("--tolerance", co.tolerance, "Gradient tolerance: |g - fd| <= T max(1, |g|) (default 1e-6; 2e-3 in a float build)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
+  app.add_subcommand("resume", "Continue a `sample --checkpoint FILE` run from its checkpoint: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -290,6 +340,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   // the command line, and every file read later.
   io::guard_inputs();
   install_interrupt_handlers();
+  for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
   for (const ModelOptions* m : std::initializer_list<const ModelOptions*>{&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co})
     io::remember_input(m->data);
   for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
@@ -310,8 +361,13 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {
-    std::fprintf(stderr, "lockstep: %s; nothing was written (resuming from a checkpoint is not implemented yet)\n",
-                 e.what());
+    if (!last_checkpoint_path().empty())
+      std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (iteration %ld): continue with `lockstep resume %s`\n",
+                   e.what(), last_checkpoint_path().c_str(), last_checkpoint_iteration(),
+                   last_checkpoint_path().c_str());
+    else
+      std::fprintf(stderr, "lockstep: %s; nothing was written (give --checkpoint FILE to be able to resume)\n",
+                   e.what());
     return 128 + e.signal();
   } catch (const std::exception& e) {
     return error_line("failed", e.what(), 1);

@@ -10,7 +10,11 @@
 #include "host/backend/lanes.hpp"
 #include "host/cli/initial_values.hpp"
 #include "host/io/csv_data.hpp"
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/predictive.hpp"
+#include "host/core/input_file.hpp"
+#include "host/io/atomic_file.hpp"
+#include "host/run/checkpoint_file.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
@@ -112,8 +116,17 @@ int run_sample(const SampleOptions& o) {
   cfg.save_warmup = o.save_warmup;
   cfg.threads = o.threads;
   cfg.seed = resolve_seed(o.seed);
+  const io::CheckpointFile* resuming = pending_resume();
+  if (resuming) cfg.seed = resuming->seed;  // the checkpointed run's seed, even if it was drawn at random
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
+  if (!o.checkpoint.empty()) {
+    if (o.algorithm != "hmc" && o.algorithm != "nuts")
+      throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed yet (hmc and nuts can)");
+    if (!(o.checkpoint_every >= 0) || !std::isfinite(o.checkpoint_every))
+      throw InputError("--checkpoint-every: must be a number of seconds >= 0");
+    io::check_writable(o.checkpoint, "--checkpoint");
+  }
 
   if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
@@ -135,6 +148,24 @@ int run_sample(const SampleOptions& o) {
       throw InputError("--superchains: cannot be used with --init FILE (chains of a superchain start from one "
                        "random point; give --init R for its radius)");
     cfg.init_unconstrained = superchain_inits(*model, o.chains, o.superchains, cfg.init_radius, cfg.seed);
+  }
+
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  if (!o.checkpoint.empty()) {
+    io::CheckpointFile header;
+    header.version = LOCKSTEP_VERSION;
+    header.build = io::build_identity();
+    header.args = o.command_line;
+    header.model = o.model;
+    header.data_file = o.data;
+    header.data_hash = o.data.empty() ? 0 : io::fnv1a64(io::read_input_file(o.data));
+    header.seed = cfg.seed;
+    if (resuming && (resuming->data_hash != header.data_hash || resuming->model != o.model))
+      throw InputError("resume: " + (o.data.empty() ? std::string("the model") : o.data) +
+                       " has changed since the checkpoint was written (its checksum differs)");
+    checkpoints = std::make_unique<FileCheckpoints>(o.checkpoint, o.checkpoint_every, std::move(header),
+                                                    resuming ? &resuming->snapshot : nullptr);
+    cfg.checkpoint = checkpoints.get();
   }
 
   RunInfo info;
@@ -218,6 +249,8 @@ int run_sample(const SampleOptions& o) {
                         {"gradient_evaluations_per_second", grad_rate}});
     std::cout << "Summary written to " << o.summary << "\n";
   }
+  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
+    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

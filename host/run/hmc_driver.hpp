@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -30,7 +31,9 @@
 #include "host/backend/tree_sum.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/core/draw_set.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/run/hmc_buffers.hpp"
+#include "host/run/sampler_snapshot.hpp"
 #include "host/core/progress.hpp"
 #include "host/run/run_settings.hpp"
 #include "kernels/hmc/chain_setup.hpp"
@@ -103,6 +106,18 @@ class LazyDraws {
     allocate();
     buffers_->finish();
   }
+  /// The draws written so far, for a checkpoint (nothing before allocate()).
+  void snapshot(SamplerSnapshot& s) {
+    if (!buffers_) return;
+    buffers_->finish();
+    s.draws = draws_;
+  }
+  /// A resumed run: the checkpoint's draws so far (if it had any) become the run's.
+  void restore(const SamplerSnapshot& s) {
+    if (s.draws.values.empty()) return;
+    allocate();
+    buffers_->restore(s.draws);
+  }
 
  private:
   DrawSet& draws_;
@@ -146,6 +161,66 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
           (init.radius > 0 ? ": no initial value with finite log density and gradient after " +
                                  std::to_string(hmc::kInitAttempts) + " attempts"
                            : ": the given initial value has a non-finite log density or gradient"));
+}
+
+/// The per-chain state of HmcBuffers a checkpoint keeps (host/run/sampler_snapshot.hpp): what
+/// the next iteration reads. Momenta, trajectory starts, scratch and status are rebuilt.
+inline void snapshot_chains(const HmcBuffers& b, SamplerSnapshot& s) {
+  s.put("q", b.q);
+  s.put("grad", b.grad);
+  s.put("inv_metric", b.inv_metric);
+  s.put("logp", b.logp);
+  s.put("step_size", b.step_size);
+  s.put("grad_evals", b.grad_evals);
+  s.put("da_mu", b.da_mu);
+  s.put("da_s_bar", b.da_s_bar);
+  s.put("da_x_bar", b.da_x_bar);
+  s.put("da_counter", b.da_counter);
+  s.put("welford_mean", b.welford_mean);
+  s.put("welford_m2", b.welford_m2);
+  s.put("last_accept", b.last_accept);
+}
+inline void restore_chains(const SamplerSnapshot& s, HmcBuffers& b) {
+  s.get("q", b.q);
+  s.get("grad", b.grad);
+  s.get("inv_metric", b.inv_metric);
+  s.get("logp", b.logp);
+  s.get("step_size", b.step_size);
+  s.get("grad_evals", b.grad_evals);
+  s.get("da_mu", b.da_mu);
+  s.get("da_s_bar", b.da_s_bar);
+  s.get("da_x_bar", b.da_x_bar);
+  s.get("da_counter", b.da_counter);
+  s.get("welford_mean", b.welford_mean);
+  s.get("welford_m2", b.welford_m2);
+  s.get("last_accept", b.last_accept);
+}
+
+/// What a sampler adds to the driver's snapshot: its sampler name, shape, arrays and draws.
+using SnapshotFill = std::function<void(SamplerSnapshot&)>;
+
+/// The snapshot a run resumes from (cfg.checkpoint's), or null.
+template <class Cfg>
+const SamplerSnapshot* resume_snapshot(const Cfg& cfg) {
+  return cfg.checkpoint ? cfg.checkpoint->resume() : nullptr;
+}
+
+/// At a segment boundary (t iterations done): a snapshot when the hooks want one, or when a
+/// signal has asked the run to stop (the progress callback then throws Interrupted).
+template <class Cfg>
+void checkpoint_at(const Cfg& cfg, long t, long window_start, const adapt::DualAveragingState& pooled,
+                   const SnapshotFill& fill) {
+  if (!cfg.checkpoint || !(cfg.checkpoint->due(t) || interrupt_signal() != 0)) return;
+  if (!fill) throw std::logic_error("checkpoint_at: this sampler cannot take snapshots");
+  SamplerSnapshot s;
+  s.next_iteration = t;
+  s.window_start = window_start;
+  s.pooled_da[0] = pooled.mu;
+  s.pooled_da[1] = pooled.s_bar;
+  s.pooled_da[2] = pooled.x_bar;
+  s.pooled_da[3] = pooled.counter;
+  fill(s);
+  cfg.checkpoint->save(s);
 }
 
 /// Pooled diagonal inverse metric from per-chain Welford sums (Chan et al. 1979 combine, in
@@ -201,9 +276,11 @@ struct DiagWindowEnd {
 /// Stan's windowed warmup over segments. Returns the iteration reached (cfg.warmup);
 /// `warmup_bytes` gets the bytes per iteration that pooled adaptation brought back (0 without
 /// pooling; window ends, a few per run, are not counted).
+/// Resumed (cfg.checkpoint->resume() not null): continues from the snapshot's iteration, window
+/// and pooled state, the chains' arrays already restored by the sampler.
 template <class Cfg, class Segment, class WindowEnd>
 long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int n_chains, WindowEnd& window_end,
-                Progress* progress, double& warmup_bytes) {
+                Progress* progress, double& warmup_bytes, const SnapshotFill& fill = {}) {
   warmup_bytes = 0;
   const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
   const adapt::WindowedSchedule schedule =
@@ -222,7 +299,8 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     adapt::DualAveraging::restart(pooled_state, e);
   };
 
-  if (cfg.warmup > 0) {
+  const SamplerSnapshot* from = resume_snapshot(cfg);
+  if (cfg.warmup > 0 && !from) {
     // Stan initializes the step size once before warmup (run_adaptive_sampler).
     window_end.step_size_only(0);
     if (cfg.pool_adaptation) pooled_step_from_chains();
@@ -231,7 +309,16 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
   seg.out.first_iteration = 0;
   seg.out.first_draw = 0;
   long t = 0;
-  int window_start = schedule.init_buffer;
+  long window_start = schedule.init_buffer;
+  if (from) {
+    t = from->next_iteration;
+    window_start = from->window_start;
+    pooled_state.mu = from->pooled_da[0];
+    pooled_state.s_bar = from->pooled_da[1];
+    pooled_state.x_bar = from->pooled_da[2];
+    pooled_state.counter = from->pooled_da[3];
+  }
+  const bool warmup_done_before = from && from->next_iteration > cfg.warmup;
   while (t < cfg.warmup) {
     // cut at: window ends, the start of metric collection, progress chunks, every iteration
     // when step-size adaptation is pooled.
@@ -259,12 +346,13 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     if (schedule.is_window_end(static_cast<int>(t - 1))) {
       window_end.metric(static_cast<std::uint64_t>(t), static_cast<double>(t - window_start));
       if (cfg.pool_adaptation) pooled_step_from_chains();
-      window_start = static_cast<int>(t);
+      window_start = t;
     }
+    checkpoint_at(cfg, t, window_start, pooled_state, fill);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }
   if (cfg.pool_adaptation && t > 0) warmup_bytes = static_cast<double>(sums.bytes_to_host()) / static_cast<double>(t);
-  if (cfg.warmup > 0) {
+  if (cfg.warmup > 0 && !warmup_done_before) {
     if (cfg.pool_adaptation) {
       const double e = adapt::DualAveraging::final_step_size(pooled_state);
       if (pooled_state.counter > 0) buf.step_size.fill(static_cast<Real>(e));
@@ -277,7 +365,8 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
 
 /// Sampling iterations cfg.warmup .. cfg.warmup + cfg.draws - 1 (no adaptation).
 template <class Cfg, class Segment>
-void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Progress* progress) {
+void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Progress* progress,
+                  const SnapshotFill& fill = {}) {
   const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
   seg.adapt_step_size = false;
   seg.collect_metric = false;
@@ -285,6 +374,8 @@ void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Pro
   seg.out.first_iteration = static_cast<std::uint64_t>(cfg.warmup);
   seg.out.first_draw = first_draw;
   long t = cfg.warmup;
+  const SamplerSnapshot* from = resume_snapshot(cfg);
+  if (from && from->next_iteration > t) t = from->next_iteration;
   while (t < total_iterations) {
     seg.t_begin = static_cast<std::uint64_t>(t);
     // With no warmup the first iteration runs alone: stamp_first_draw().
@@ -293,6 +384,7 @@ void run_sampling(const Cfg& cfg, Segment& seg, int n_lanes, int first_draw, Pro
     backend::launch_lanes(n_lanes, seg);
     if (t == 0) stamp_first_draw();
     t = static_cast<long>(seg.t_end);
+    checkpoint_at(cfg, t, 0, adapt::DualAveragingState{}, fill);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }
 }

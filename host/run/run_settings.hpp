@@ -8,6 +8,8 @@
 
 namespace lockstep {
 
+class CheckpointHooks;  // host/run/sampler_snapshot.hpp
+
 struct RunSettings {
   int chains = 4;
   int warmup = 1000;
@@ -20,6 +22,9 @@ struct RunSettings {
   /// chain, or one per chain.
   std::vector<std::vector<double>> init_unconstrained;
   int threads = 0;            // CPU backend worker threads (0: all); results never depend on it
+  /// Checkpoints (static HMC and NUTS; host/run/sampler_snapshot.hpp): where snapshots go and
+  /// what a resumed run starts from. Not owned; null: none.
+  CheckpointHooks* checkpoint = nullptr;
 };
 
 }  // namespace lockstep

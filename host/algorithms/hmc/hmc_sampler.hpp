@@ -15,6 +15,7 @@
 #include "host/algorithms/hmc/hmc_config.hpp"
 #include "host/algorithms/config_checks.hpp"
 #include "host/run/hmc_driver.hpp"
+#include "host/run/sampler_snapshot.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
@@ -44,7 +45,13 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   HmcBuffers buf(dim, n_pad, n_out, cfg.init_step_size);
   const hmc::ChainArrays s = buf.chains();
   const hmc::AdaptArrays a = buf.adapt();
-  driver::initialize_chains(m, cfg, buf, s, n_chains);
+  const SamplerSnapshot* from = driver::resume_snapshot(cfg);
+  if (from) {
+    check_snapshot(*from, "hmc", dim, n_pad, n_chains);
+    driver::restore_chains(*from, buf);
+  } else {
+    driver::initialize_chains(m, cfg, buf, s, n_chains);
+  }
 
   // ---- output ------------------------------------------------------------------------------
   const driver::DrawCounts counts = driver::draw_counts(cfg);
@@ -63,6 +70,15 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   seg.dual_averaging.delta = cfg.target_accept;
   driver::LazyDraws output(draws, seg.out, backend::raw(buf.scratch), n_out, n_chains, counts, cfg.thin);
   if (cfg.save_warmup) output.allocate();
+  if (from) output.restore(*from);
+  const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
+    snap.sampler = "hmc";
+    snap.dim = dim;
+    snap.n_pad = n_pad;
+    snap.n_chains = n_chains;
+    driver::snapshot_chains(buf, snap);
+    output.snapshot(snap);
+  };
 
   // ---- warmup and sampling -----------------------------------------------------------------
   driver::DiagWindowEnd<Model> window_end;
@@ -70,12 +86,12 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   window_end.buf = &buf;
   window_end.n_chains = n_chains;
   window_end.pooled = cfg.pool_adaptation;
-  driver::run_warmup(cfg, seg, n_lanes, buf, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
+  driver::run_warmup(cfg, seg, n_lanes, buf, n_chains, window_end, progress, info.warmup_bytes_per_iteration, fill);
   info.warmup_seconds = driver::seconds_since(t_start);
 
   const auto t_sample = std::chrono::steady_clock::now();
   output.allocate();
-  driver::run_sampling(cfg, seg, n_lanes, counts.warmup_saved, progress);
+  driver::run_sampling(cfg, seg, n_lanes, counts.warmup_saved, progress, fill);
   output.finish();
   info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();

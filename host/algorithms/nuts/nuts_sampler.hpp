@@ -121,7 +121,18 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   NutsBuffers buf(dim, n_pad, n_out, cfg.init_step_size, cfg.max_depth, kDense, kDense && cfg.pool_adaptation);
   const hmc::ChainArrays s = buf.hmc.chains();
   const hmc::AdaptArrays a = buf.hmc.adapt();
-  driver::initialize_chains(m, cfg, buf.hmc, s, n_chains);
+  const SamplerSnapshot* from = driver::resume_snapshot(cfg);
+  if (from) {
+    check_snapshot(*from, kDense ? "nuts dense" : "nuts", dim, n_pad, n_chains);
+    driver::restore_chains(*from, buf.hmc);
+    if constexpr (kDense) {
+      from->get("dense_inv_metric", buf.dense_inv_metric);
+      from->get("dense_chol", buf.dense_chol);
+      from->get("welford_cov", buf.welford_cov);
+    }
+  } else {
+    driver::initialize_chains(m, cfg, buf.hmc, s, n_chains);
+  }
 
   const driver::DrawCounts counts = driver::draw_counts(cfg);
   draws.names = m.names;
@@ -129,6 +140,21 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   draws.n_warmup_saved = counts.warmup_saved;
   draws.resize(n_chains, counts.warmup_saved + counts.sampling_saved);
   backend::DrawBuffers out_buf(draws);
+  if (from) out_buf.restore(from->draws);
+  const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
+    snap.sampler = kDense ? "nuts dense" : "nuts";
+    snap.dim = dim;
+    snap.n_pad = n_pad;
+    snap.n_chains = n_chains;
+    driver::snapshot_chains(buf.hmc, snap);
+    if constexpr (kDense) {
+      snap.put("dense_inv_metric", buf.dense_inv_metric);
+      snap.put("dense_chol", buf.dense_chol);
+      snap.put("welford_cov", buf.welford_cov);
+    }
+    out_buf.finish();
+    snap.draws = draws;
+  };
 
   nuts::NutsSegment<Model, MetricOf> seg;
   seg.model = m.model;
@@ -155,19 +181,21 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
                                                                  buf.dense_metric_of()};
     window_end.buf = &buf;
     window_end.n_chains = n_chains;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
+    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
+                       fill);
   } else {
     driver::DiagWindowEnd<Model> window_end;
     window_end.kernel = hmc::EndWindow<Model>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false};
     window_end.buf = &buf.hmc;
     window_end.n_chains = n_chains;
     window_end.pooled = cfg.pool_adaptation;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration);
+    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
+                       fill);
   }
   info.warmup_seconds = driver::seconds_since(t_start);
 
   const auto t_sample = std::chrono::steady_clock::now();
-  driver::run_sampling(cfg, seg, n_chains, counts.warmup_saved, progress);
+  driver::run_sampling(cfg, seg, n_chains, counts.warmup_saved, progress, fill);
   out_buf.finish();
   info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();

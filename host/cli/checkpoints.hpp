@@ -1,0 +1,44 @@
+#pragma once
+// `lockstep sample --checkpoint FILE [--checkpoint-every SECONDS]` and `lockstep resume FILE`
+// (static HMC and NUTS): the command's CheckpointHooks (host/run/sampler_snapshot.hpp) write a
+// snapshot to FILE (host/run/checkpoint_file.hpp, atomically) at the first segment boundary
+// after every SECONDS of sampling, and at the boundary where a SIGINT or SIGTERM stops the run
+// (the interrupt line then says how to continue). `lockstep resume FILE` runs the checkpoint's
+// command line again with the snapshot as its start: the draws and every output are the bits
+// an uninterrupted run would have written. A run that completes removes its checkpoint.
+#include <chrono>
+#include <string>
+
+#include "host/run/checkpoint_file.hpp"
+#include "host/run/sampler_snapshot.hpp"
+
+namespace lockstep {
+namespace cli {
+
+class FileCheckpoints : public CheckpointHooks {
+ public:
+  /// `header`: everything of the file but the snapshot; `resume`: the snapshot to continue
+  /// from (a resumed run), or null.
+  FileCheckpoints(std::string path, double every_seconds, io::CheckpointFile header, const SamplerSnapshot* resume);
+  bool due(long iteration) override;
+  void save(const SamplerSnapshot& snapshot) override;
+  const SamplerSnapshot* resume() const override { return resume_; }
+
+ private:
+  std::string path_;
+  double every_;
+  io::CheckpointFile header_;
+  const SamplerSnapshot* resume_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+/// The checkpoint `lockstep resume` continues (set while its command line runs), or null.
+const io::CheckpointFile* pending_resume();
+void set_pending_resume(const io::CheckpointFile* c);
+
+/// The checkpoint this process wrote last and the iteration it holds ("" and 0 if none).
+const std::string& last_checkpoint_path();
+long last_checkpoint_iteration();
+
+}  // namespace cli
+}  // namespace lockstep

@@ -1,0 +1,82 @@
+#pragma once
+// Checkpoints of an HMC-family run (static HMC, NUTS): everything a sampler needs to continue a
+// run and produce the same bits as if it had never stopped.
+//
+// Why this is enough: every random number is a pure function of (seed, chain, iteration,
+// stream, index) (kernels/core/philox.hpp), so a chain's future depends only on its state at a
+// segment boundary: position, gradient, log density, step size, inverse metric, dual-averaging
+// and Welford sums, gradient count; the run's only host state is the iteration reached, the
+// current metric window's start and, with pooled adaptation, the pooled dual-averaging state.
+// The draws written so far travel along. Scratch arrays (momenta, trajectory ends, NUTS trees)
+// are rebuilt by every transition and are not saved.
+//
+// A sampler calls CheckpointHooks at its segment boundaries (host/run/hmc_driver.hpp): due()
+// decides, save() receives a snapshot; resume() gives the snapshot a resumed run starts from
+// instead of initializing its chains. The command's hooks write snapshots to a file
+// (host/run/checkpoint_file.hpp) and `lockstep resume FILE` reads them back.
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "host/backend/lanes.hpp"
+#include "host/core/draw_set.hpp"
+
+namespace lockstep {
+
+struct SamplerSnapshot {
+  std::string sampler;        // "hmc" or "nuts" (a snapshot resumes the same sampler only)
+  int dim = 0, n_pad = 0, n_chains = 0;
+  long next_iteration = 0;    // iterations completed: the next one to run
+  long window_start = 0;      // the current metric window's first iteration (warmup)
+  double pooled_da[4] = {0, 0, 0, 0};  // pooled dual averaging: mu, s_bar, x_bar, counter
+  double warmup_seconds = 0;  // warmup time spent before the checkpoint
+  std::vector<std::pair<std::string, std::vector<unsigned char>>> arrays;  // device arrays, raw bytes
+  DrawSet draws;              // the draws written so far (whole arrays; later draws are zero)
+
+  /// Copies a device array in, under `name`.
+  template <class T>
+  void put(const std::string& name, const backend::DeviceVector<T>& v) {
+    std::vector<T> host = backend::to_host(v);
+    std::vector<unsigned char> bytes(host.size() * sizeof(T));
+    if (!bytes.empty()) std::memcpy(bytes.data(), host.data(), bytes.size());
+    arrays.emplace_back(name, std::move(bytes));
+  }
+  /// Restores array `name` into `v` (same size and element type, or std::runtime_error).
+  template <class T>
+  void get(const std::string& name, backend::DeviceVector<T>& v) const {
+    for (const auto& a : arrays)
+      if (a.first == name) {
+        if (a.second.size() != v.size() * sizeof(T))
+          throw std::runtime_error("checkpoint: array '" + name + "' has " + std::to_string(a.second.size()) +
+                                   " bytes, the run needs " + std::to_string(v.size() * sizeof(T)));
+        std::vector<T> host(v.size());
+        if (!host.empty()) std::memcpy(host.data(), a.second.data(), a.second.size());
+        v.upload(host.data(), host.size());
+        return;
+      }
+    throw std::runtime_error("checkpoint: no array '" + name + "'");
+  }
+};
+
+class CheckpointHooks {
+ public:
+  virtual ~CheckpointHooks() = default;
+  /// At a segment boundary, `iteration` iterations done: whether to take a snapshot now.
+  virtual bool due(long iteration) = 0;
+  virtual void save(const SamplerSnapshot& snapshot) = 0;
+  /// The snapshot this run continues from, or null for a fresh run.
+  virtual const SamplerSnapshot* resume() const = 0;
+};
+
+/// A snapshot resumed by the wrong sampler or shape: std::runtime_error naming both.
+inline void check_snapshot(const SamplerSnapshot& s, const std::string& sampler, int dim, int n_pad, int n_chains) {
+  if (s.sampler != sampler || s.dim != dim || s.n_pad != n_pad || s.n_chains != n_chains)
+    throw std::runtime_error("checkpoint: a " + s.sampler + " run of " + std::to_string(s.n_chains) + " chains (dim " +
+                             std::to_string(s.dim) + ") cannot continue as a " + sampler + " run of " +
+                             std::to_string(n_chains) + " chains (dim " + std::to_string(dim) + ")");
+}
+
+}  // namespace lockstep

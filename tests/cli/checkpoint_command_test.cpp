@@ -1,0 +1,114 @@
+// `lockstep sample --checkpoint FILE` and `lockstep resume FILE` (host/cli/checkpoints.hpp): a
+// run stopped by Ctrl-C in a child process writes its checkpoint and says how to continue;
+// `lockstep resume` finishes it, and its Stan CSV draws are the lines of the same run never
+// interrupted; a run that completes removes its checkpoint; bad input is one line, exit 2.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "host/run/checkpoint_file.hpp"
+#include "tests/cli/cli_runner.hpp"
+
+namespace lockstep {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::count_lines;
+using testing::read_file;
+using testing::run_lockstep;
+using testing::scratch_dir;
+
+/// The lines of a Stan CSV that are not comments (the header and the draws).
+std::string data_lines(const std::string& csv) {
+  std::string out, line;
+  std::istringstream in(csv);
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') out += line + "\n";
+  return out;
+}
+
+const std::string kRun = "sample std_normal --set dim=10 --chains 4 --warmup 1000000 --draws 300 --seed 3 --quiet";
+
+TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
+  const std::string dir = scratch_dir("checkpoint_sigint");
+  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && LOCKSTEP_STAMP_FIRST_DRAW=1 '" +
+                          LOCKSTEP_BINARY_DIR + "/lockstep' " + kRun + " --output '" + dir + "/x.csv' --checkpoint '" +
+                          dir + "/c.ckpt' > '" + dir + "/out.txt' 2> '" + dir + "/err.txt' & pid=$!; " +
+                          "for i in $(seq 600); do grep -q lockstep-first-draw '" + dir +
+                          "/err.txt' 2>/dev/null && break; sleep 0.1; done; kill -INT $pid; wait $pid; echo $? > '" +
+                          dir + "/rc.txt'";
+  std::system(cmd.c_str());
+  const std::string err = read_file(dir + "/err.txt");
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find("lockstep: interrupted by SIGINT after iteration "), std::string::npos) << err;
+  EXPECT_NE(err.find("checkpoint written to " + dir + "/c.ckpt (iteration "), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  ASSERT_TRUE(fs::exists(dir + "/c.ckpt"));
+  EXPECT_FALSE(fs::exists(dir + "/x_1.csv")) << "no output before the run is complete";
+
+  const auto resumed = run_lockstep("resume " + dir + "/c.ckpt", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_FALSE(fs::exists(dir + "/c.ckpt")) << "a completed run removes its checkpoint";
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+
+  const auto whole = run_lockstep(kRun + " --output " + dir + "/y.csv", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  for (int c = 1; c <= 4; ++c) {
+    const std::string x = data_lines(read_file(dir + "/x_" + std::to_string(c) + ".csv"));
+    EXPECT_EQ(count_lines(x), 301) << "chain " << c;
+    EXPECT_EQ(x, data_lines(read_file(dir + "/y_" + std::to_string(c) + ".csv"))) << "chain " << c;
+  }
+}
+
+TEST(CheckpointCommand, ARunWithCheckpointsEveryBoundaryDrawsWhatOneWithoutDoes) {
+  const std::string dir = scratch_dir("checkpoint_every");
+  const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --warmup 300 "
+                          "--draws 200 --seed 8 --quiet --algorithm hmc";
+  const auto with = run_lockstep(run + " --output " + dir + "/a.csv --checkpoint " + dir + "/c.ckpt --checkpoint-every 0", dir);
+  ASSERT_EQ(with.status, 0) << with.err;
+  const auto without = run_lockstep(run + " --output " + dir + "/b.csv", dir);
+  ASSERT_EQ(without.status, 0) << without.err;
+  EXPECT_EQ(data_lines(read_file(dir + "/a_1.csv")), data_lines(read_file(dir + "/b_1.csv")));
+  EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
+}
+
+TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
+  const std::string dir = scratch_dir("checkpoint_bad");
+  // A checkpoint whose data file has changed since.
+  const std::string data = dir + "/es.json";
+  fs::copy_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json", data, fs::copy_options::overwrite_existing);
+  io::CheckpointFile c;
+  c.version = "0.2.0";
+  c.build = io::build_identity();
+  c.args = {"sample", "eight_schools_noncentered", "--data", data, "--checkpoint", dir + "/old.ckpt", "--quiet"};
+  c.model = "eight_schools_noncentered";
+  c.data_file = data;
+  c.data_hash = io::fnv1a64(read_file(data)) + 1;
+  io::write_checkpoint(dir + "/changed.ckpt", c);
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"resume", "resume: give the checkpoint file and nothing else (lockstep resume FILE)"},
+      {"resume a.ckpt --quiet", "resume: give the checkpoint file and nothing else (lockstep resume FILE)"},
+      {"resume data/eight_schools.json", "data/eight_schools.json: not a lockstep checkpoint"},
+      {"resume " + dir + "/changed.ckpt",
+       "resume: " + data + " has changed since the checkpoint was written (its checksum differs)"},
+      {"sample eight_schools_noncentered --data data/eight_schools.json --algorithm chees --checkpoint " + dir + "/c",
+       "--checkpoint: --algorithm chees cannot be checkpointed yet (hmc and nuts can)"},
+      {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint " + dir +
+           "/c --checkpoint-every -1",
+       "--checkpoint-every: must be a number of seconds >= 0"},
+  };
+  for (const Case& k : cases) {
+    const auto r = run_lockstep(k.args, dir);
+    EXPECT_EQ(r.status, 2) << k.args << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("lockstep: error: " + k.message, 0), 0u) << k.args << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << k.args;
+  }
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -1,0 +1,152 @@
+// Checkpoints of static HMC and NUTS (host/run/sampler_snapshot.hpp, host/run/hmc_driver.hpp):
+// a run stopped right after a snapshot -- in warmup or in sampling -- and continued from that
+// snapshot gives the bits of the run that never stopped: every draw, every sampler statistic,
+// the step sizes, metrics and gradient counts. Diagonal and dense metrics, per-chain and
+// pooled adaptation.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/registry/any_model.hpp"
+#include "host/run/sampler_snapshot.hpp"
+#include "tests/models/model_loading.hpp"
+
+namespace lockstep {
+namespace {
+
+struct Stopped {};
+
+/// Takes one snapshot at the first boundary at or after `stop_at` iterations, then stops the
+/// run (as a kill right after a checkpoint would).
+class StopAfter : public CheckpointHooks {
+ public:
+  explicit StopAfter(long stop_at) : stop_at_(stop_at) {}
+  bool due(long t) override { return t >= stop_at_; }
+  void save(const SamplerSnapshot& s) override {
+    snapshot = s;
+    throw Stopped{};
+  }
+  const SamplerSnapshot* resume() const override { return nullptr; }
+  SamplerSnapshot snapshot;
+
+ private:
+  long stop_at_;
+};
+
+/// Continues from a snapshot, takes none.
+class ResumeFrom : public CheckpointHooks {
+ public:
+  explicit ResumeFrom(const SamplerSnapshot& s) : s_(s) {}
+  bool due(long) override { return false; }
+  void save(const SamplerSnapshot&) override {}
+  const SamplerSnapshot* resume() const override { return &s_; }
+
+ private:
+  const SamplerSnapshot& s_;
+};
+
+struct Case {
+  std::string algorithm;
+  std::vector<std::pair<std::string, std::string>> flags;
+};
+
+void expect_resumed_run_is_bitwise(const Case& c, long stop_at) {
+  SCOPED_TRACE(c.algorithm + (c.flags.empty() ? "" : " " + c.flags[0].first) + ", stopped at " +
+               std::to_string(stop_at));
+  const auto src = testing_models::repo_data("eight_schools.json");
+  const std::unique_ptr<AnyModel> model = testing_models::load_builtin("eight_schools_noncentered", {}, src.get());
+  AlgorithmOptions options;
+  for (const auto& f : c.flags) options.set(f.first, f.second);
+  RunSettings s;
+  s.chains = 6;
+  s.warmup = 200;
+  s.draws = 100;
+  s.seed = 31;
+  s.save_warmup = true;
+  DrawSet whole, resumed;
+  RunInfo whole_info, resumed_info;
+  model->run(c.algorithm, s, options, whole, whole_info, nullptr);
+
+  StopAfter stop(stop_at);
+  RunSettings first = s;
+  first.checkpoint = &stop;
+  DrawSet partial;
+  RunInfo partial_info;
+  EXPECT_THROW(model->run(c.algorithm, first, options, partial, partial_info, nullptr), Stopped);
+  ASSERT_GE(stop.snapshot.next_iteration, stop_at);
+  ASSERT_LT(stop.snapshot.next_iteration, s.warmup + s.draws);
+
+  ResumeFrom from(stop.snapshot);
+  RunSettings second = s;
+  second.checkpoint = &from;
+  model->run(c.algorithm, second, options, resumed, resumed_info, nullptr);
+
+  ASSERT_EQ(resumed.values.size(), whole.values.size());
+  ASSERT_EQ(resumed.stats.size(), whole.stats.size());
+  for (std::size_t i = 0; i < whole.values.size(); ++i)
+    ASSERT_EQ(resumed.values[i], whole.values[i]) << "value " << i;
+  for (std::size_t i = 0; i < whole.stats.size(); ++i) ASSERT_EQ(resumed.stats[i], whole.stats[i]) << "statistic " << i;
+  EXPECT_EQ(resumed_info.step_size, whole_info.step_size);
+  EXPECT_EQ(resumed_info.inv_metric, whole_info.inv_metric);
+  EXPECT_EQ(resumed_info.dense_inv_metric, whole_info.dense_inv_metric);
+  EXPECT_EQ(resumed_info.gradient_evaluations, whole_info.gradient_evaluations);
+  EXPECT_EQ(resumed_info.divergences, whole_info.divergences);
+}
+
+const std::vector<Case> kCases = {
+    {"nuts", {}},
+    {"nuts", {{"--metric", "dense"}}},
+    {"nuts", {{"--pool-adaptation", "true"}}},
+    {"hmc", {}},
+    {"hmc", {{"--pool-adaptation", "true"}}},
+};
+
+TEST(Checkpoint, StoppedInWarmupAndResumedGivesTheSameBits) {
+  for (const Case& c : kCases) expect_resumed_run_is_bitwise(c, 90);  // between window ends
+}
+
+TEST(Checkpoint, StoppedInSamplingAndResumedGivesTheSameBits) {
+  for (const Case& c : kCases) expect_resumed_run_is_bitwise(c, 240);
+}
+
+TEST(Checkpoint, StoppedAtTheEndOfWarmupAndResumedGivesTheSameBits) {
+  // the snapshot at iteration == warmup comes before the final step size is set
+  for (const Case& c : kCases) expect_resumed_run_is_bitwise(c, 200);
+}
+
+TEST(Checkpoint, ASnapshotOfAnotherShapeIsRefused) {
+  const auto src = testing_models::repo_data("eight_schools.json");
+  const std::unique_ptr<AnyModel> model = testing_models::load_builtin("eight_schools_noncentered", {}, src.get());
+  RunSettings s;
+  s.chains = 4;
+  s.warmup = 100;
+  s.draws = 50;
+  StopAfter stop(60);
+  s.checkpoint = &stop;
+  DrawSet d;
+  RunInfo info;
+  EXPECT_THROW(model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr), Stopped);
+  ResumeFrom from(stop.snapshot);
+  s.checkpoint = &from;
+  s.chains = 8;
+  try {
+    model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+    FAIL() << "resumed with another chain count";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot continue as a nuts run of 8 chains"), std::string::npos) << e.what();
+  }
+  s.chains = 4;
+  try {
+    model->run("hmc", s, AlgorithmOptions{}, d, info, nullptr);
+    FAIL() << "resumed with another sampler";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("a nuts run of 4 chains (dim 10) cannot continue as a hmc run"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace lockstep
