@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "host/core/interrupt.hpp"
+
 namespace lockstep {
 namespace cli {
 namespace {
@@ -9,6 +11,7 @@ namespace {
 const io::CheckpointFile* g_pending = nullptr;
 std::string g_last_path;
 long g_last_iteration = 0;
+std::string g_partial_note;
 
 }  // namespace
 
@@ -31,12 +34,15 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   last_ = std::chrono::steady_clock::now();
   g_last_path = path_;
   g_last_iteration = snapshot.next_iteration;
+  if (interrupt_signal() != 0) interrupted_ = snapshot;
 }
 
 const io::CheckpointFile* pending_resume() { return g_pending; }
 void set_pending_resume(const io::CheckpointFile* c) { g_pending = c; }
 const std::string& last_checkpoint_path() { return g_last_path; }
 long last_checkpoint_iteration() { return g_last_iteration; }
+const std::string& partial_output_note() { return g_partial_note; }
+void set_partial_output_note(const std::string& note) { g_partial_note = note; }
 
 }  // namespace cli
 }  // namespace lockstep

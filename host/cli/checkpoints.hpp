@@ -23,6 +23,8 @@ class FileCheckpoints : public CheckpointHooks {
   bool due(long iteration) override;
   void save(const SamplerSnapshot& snapshot) override;
   const SamplerSnapshot* resume() const override { return resume_; }
+  /// The snapshot saved because a signal stopped the run (its draws so far), or null.
+  const SamplerSnapshot* interrupted() const { return interrupted_.sampler.empty() ? nullptr : &interrupted_; }
 
  private:
   std::string path_;
@@ -30,6 +32,7 @@ class FileCheckpoints : public CheckpointHooks {
   io::CheckpointFile header_;
   const SamplerSnapshot* resume_;
   std::chrono::steady_clock::time_point last_;
+  SamplerSnapshot interrupted_;
 };
 
 /// The checkpoint `lockstep resume` continues (set while its command line runs), or null.
@@ -39,6 +42,11 @@ void set_pending_resume(const io::CheckpointFile* c);
 /// The checkpoint this process wrote last and the iteration it holds ("" and 0 if none).
 const std::string& last_checkpoint_path();
 long last_checkpoint_iteration();
+
+/// What an interrupted run wrote besides its checkpoint (the draws so far, marked incomplete),
+/// for the interrupt line; "" if nothing.
+const std::string& partial_output_note();
+void set_partial_output_note(const std::string& note);
 
 }  // namespace cli
 }  // namespace lockstep

@@ -362,9 +362,9 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {
     if (!last_checkpoint_path().empty())
-      std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (iteration %ld): continue with `lockstep resume %s`\n",
+      std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (iteration %ld): continue with `lockstep resume %s`%s\n",
                    e.what(), last_checkpoint_path().c_str(), last_checkpoint_iteration(),
-                   last_checkpoint_path().c_str());
+                   last_checkpoint_path().c_str(), partial_output_note().c_str());
     else
       std::fprintf(stderr, "lockstep: %s; nothing was written (give --checkpoint FILE to be able to resume)\n",
                    e.what());

@@ -102,6 +102,41 @@ void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::siz
   }
 }
 
+/// The draws of a run stopped by a signal, up to its checkpoint, written as the output (Stan CSV
+/// or netCDF) with the config entry `incomplete` saying so (`lockstep summary` warns); nothing
+/// when no draw was saved yet. The resumed run overwrites them with the whole run.
+void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const SamplerSnapshot& s, RunInfo info,
+                         const Interrupted& why) {
+  const DrawSet& full = s.draws;
+  if (o.output.empty() || full.values.empty()) return;
+  const long t = s.next_iteration;
+  const long warm = std::min<long>(t, cfg.warmup), sampled = std::max<long>(0, t - cfg.warmup);
+  const int n_warm = cfg.save_warmup ? static_cast<int>((warm + cfg.thin - 1) / cfg.thin) : 0;
+  const int n_draws = n_warm + static_cast<int>((sampled + cfg.thin - 1) / cfg.thin);
+  if (n_draws == 0) return;
+  DrawSet part;
+  part.names = full.names;
+  part.stat_names = full.stat_names;
+  part.n_warmup_saved = std::min(n_warm, full.n_warmup_saved);
+  part.resize(full.n_chains, n_draws);
+  const int C = full.n_chains, D = full.n_draws;
+  for (std::size_t q = 0; q < full.names.size(); ++q)
+    for (int c = 0; c < C; ++c)
+      for (int d = 0; d < n_draws; ++d)
+        part.values[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = full.values[draw_offset(static_cast<int>(q), c, d, C, D)];
+  for (std::size_t q = 0; q < full.stat_names.size(); ++q)
+    for (int c = 0; c < C; ++c)
+      for (int d = 0; d < n_draws; ++d)
+        part.stats[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = full.stats[draw_offset(static_cast<int>(q), c, d, C, D)];
+  info.algorithm = o.algorithm;
+  info.stan_engine = o.algorithm == "hmc" ? "static" : "nuts";
+  info.config.push_back({"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint +
+                                           " continues the run"});
+  write_draws(o.output, part, info);
+  set_partial_output_note("; the " + std::to_string(n_draws - part.n_warmup_saved) + " draws per chain so far written to " +
+                          o.output + ", marked incomplete");
+}
+
 int run_sample(const SampleOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   validate(o);
@@ -187,7 +222,12 @@ int run_sample(const SampleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
   InterruptCheck check(progress.get());
-  model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
+  try {
+    model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
+  } catch (const Interrupted& e) {
+    if (checkpoints && checkpoints->interrupted()) write_partial_draws(o, cfg, *checkpoints->interrupted(), info, e);
+    throw;
+  }
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   if (o.predict) {
     add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());

@@ -26,7 +26,10 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
   if (info.algorithm == "vi") mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved);
   const double summary_seconds = clock.lap();
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
-            << draws.n_draws - draws.n_warmup_saved << " draws each\n\n";
+            << draws.n_draws - draws.n_warmup_saved << " draws each\n";
+  for (const auto& kv : info.config)
+    if (kv.first == "incomplete") std::cout << "Warning: an interrupted run's draws so far (" << kv.second << ")\n";
+  std::cout << "\n";
   print_summary(std::cout, report);
   const double end_to_end = seconds_since_start();
   std::cout << format_end_to_end(end_to_end, {{"reading", read_seconds}, {"summary", summary_seconds}}) << "\n";

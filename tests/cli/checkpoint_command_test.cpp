@@ -1,11 +1,13 @@
 // `lockstep sample --checkpoint FILE` and `lockstep resume FILE` (host/cli/checkpoints.hpp): a
-// run stopped by Ctrl-C in a child process writes its checkpoint and says how to continue;
+// run stopped by Ctrl-C in a child process writes its checkpoint and its draws so far (marked
+// incomplete) and says how to continue;
 // `lockstep resume` finishes it, and its Stan CSV draws are the lines of the same run never
 // interrupted; a run that completes removes its checkpoint; bad input is one line, exit 2.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "host/run/checkpoint_file.hpp"
@@ -29,7 +31,9 @@ std::string data_lines(const std::string& csv) {
   return out;
 }
 
-const std::string kRun = "sample std_normal --set dim=10 --chains 4 --warmup 1000000 --draws 300 --seed 3 --quiet";
+// No warmup, so that the first draw is a sampling draw and Ctrl-C finds draws to write.
+const std::string kRun =
+    "sample std_normal --set dim=10 --chains 4 --warmup 0 --step-size 0.5 --draws 200000 --thin 100 --seed 3 --quiet";
 
 TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
   const std::string dir = scratch_dir("checkpoint_sigint");
@@ -45,8 +49,15 @@ TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
   EXPECT_NE(err.find("lockstep: interrupted by SIGINT after iteration "), std::string::npos) << err;
   EXPECT_NE(err.find("checkpoint written to " + dir + "/c.ckpt (iteration "), std::string::npos) << err;
   EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  EXPECT_NE(err.find("draws per chain so far written to " + dir + "/x.csv, marked incomplete"), std::string::npos) << err;
   ASSERT_TRUE(fs::exists(dir + "/c.ckpt"));
-  EXPECT_FALSE(fs::exists(dir + "/x_1.csv")) << "no output before the run is complete";
+  // The draws so far: marked incomplete, and `lockstep summary` says so.
+  const std::string partial = read_file(dir + "/x_1.csv");
+  EXPECT_NE(partial.find("#     incomplete = interrupted by SIGINT after iteration "), std::string::npos) << partial;
+  EXPECT_GE(count_lines(data_lines(partial)), 2);
+  const auto summary = run_lockstep("summary " + dir + "/x_1.csv", dir);
+  EXPECT_EQ(summary.status, 0) << summary.err;
+  EXPECT_NE(summary.out.find("Warning: an interrupted run's draws so far"), std::string::npos) << summary.out;
 
   const auto resumed = run_lockstep("resume " + dir + "/c.ckpt", dir);
   ASSERT_EQ(resumed.status, 0) << resumed.err;
@@ -57,7 +68,7 @@ TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
   ASSERT_EQ(whole.status, 0) << whole.err;
   for (int c = 1; c <= 4; ++c) {
     const std::string x = data_lines(read_file(dir + "/x_" + std::to_string(c) + ".csv"));
-    EXPECT_EQ(count_lines(x), 301) << "chain " << c;
+    EXPECT_EQ(count_lines(x), 2001) << "chain " << c;
     EXPECT_EQ(x, data_lines(read_file(dir + "/y_" + std::to_string(c) + ".csv"))) << "chain " << c;
   }
 }
