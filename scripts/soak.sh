@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Soak test of checkpoints (not in CI): RUNS runs (default 100) of `lockstep sample --checkpoint`
-# with random seeds, chain counts, algorithms (nuts, hmc; with and without pooled adaptation)
+# with random seeds, chain counts, algorithms (nuts, hmc, chees; with and without pooled adaptation)
 # and models, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
 # completes -- a resumed run may be interrupted again -- then compared, draw line by draw line,
 # with its uninterrupted twin. Prints one line per run and a table of runs, kills, resumes and
@@ -25,7 +25,7 @@ cd "$repo"
 
 models=("std_normal --set dim=20" "eight_schools_noncentered --data data/eight_schools.json"
         "eight_schools_centered --data data/eight_schools.json" "funnel --set dim=5")
-algorithms=("nuts" "nuts --pool-adaptation" "nuts --metric dense" "hmc --steps 12" "hmc --steps 8 --pool-adaptation")
+algorithms=("nuts" "nuts --pool-adaptation" "nuts --metric dense" "hmc --steps 12" "hmc --steps 8 --pool-adaptation" "chees")
 kills=0; resumes=0; mismatches=0; failures=0
 
 data_lines() { grep -v '^#' "$1"; }

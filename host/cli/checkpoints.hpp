@@ -1,6 +1,6 @@
 #pragma once
 // `lockstep sample --checkpoint FILE [--checkpoint-every SECONDS]` and `lockstep resume FILE`
-// (static HMC and NUTS): the command's CheckpointHooks (host/run/sampler_snapshot.hpp) write a
+// (static HMC, NUTS, ChEES): the command's CheckpointHooks (host/run/sampler_snapshot.hpp) write a
 // snapshot to FILE (host/run/checkpoint_file.hpp, atomically) at the first segment boundary
 // after every SECONDS of sampling, and at the boundary where a SIGINT or SIGTERM stops the run
 // (the interrupt line then says how to continue). `lockstep resume FILE` runs the checkpoint's

@@ -228,7 +228,7 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
                    "Posterior predictive draws: y_rep[1..N] for every draw (Stan CSV columns; netCDF groups "
                    "posterior_predictive and observed_data) and predictive p-values of mean, sd, min, max");
   sample->add_option("--checkpoint", so.checkpoint,
-                     "Checkpoint file (hmc, nuts): the run's state, every --checkpoint-every seconds and on Ctrl-C; "
+                     "Checkpoint file: the run's state, every --checkpoint-every seconds and on Ctrl-C; "
                      "continue with `lockstep resume FILE`");
   sample->add_option("--checkpoint-every", so.checkpoint_every, "Seconds between checkpoints (default 60; 0: every segment)");
   sample->add_option("--newdata", so.newdata,

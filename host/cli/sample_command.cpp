@@ -129,7 +129,7 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
       for (int d = 0; d < n_draws; ++d)
         part.stats[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = full.stats[draw_offset(static_cast<int>(q), c, d, C, D)];
   info.algorithm = o.algorithm;
-  info.stan_engine = o.algorithm == "hmc" ? "static" : "nuts";
+  info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
   info.config.push_back({"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint +
                                            " continues the run"});
   write_draws(o.output, part, info);
@@ -156,8 +156,8 @@ int run_sample(const SampleOptions& o) {
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
   if (!o.checkpoint.empty()) {
-    if (o.algorithm != "hmc" && o.algorithm != "nuts")
-      throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed yet (hmc and nuts can)");
+    if (o.algorithm != "hmc" && o.algorithm != "nuts" && o.algorithm != "chees")
+      throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed (hmc, nuts and chees can)");
     if (!(o.checkpoint_every >= 0) || !std::isfinite(o.checkpoint_every))
       throw InputError("--checkpoint-every: must be a number of seconds >= 0");
     io::check_writable(o.checkpoint, "--checkpoint");

@@ -1,12 +1,13 @@
 #pragma once
-// Checkpoints of an HMC-family run (static HMC, NUTS): everything a sampler needs to continue a
+// Checkpoints of an HMC-family run (static HMC, NUTS, ChEES): everything a sampler needs to continue a
 // run and produce the same bits as if it had never stopped.
 //
 // Why this is enough: every random number is a pure function of (seed, chain, iteration,
 // stream, index) (kernels/core/philox.hpp), so a chain's future depends only on its state at a
 // segment boundary: position, gradient, log density, step size, inverse metric, dual-averaging
 // and Welford sums, gradient count; the run's only host state is the iteration reached, the
-// current metric window's start and, with pooled adaptation, the pooled dual-averaging state.
+// current metric window's start and, with pooled adaptation, the pooled dual-averaging state
+// (ChEES: its step-size and trajectory-length adaptation state and shared metric).
 // The draws written so far travel along. Scratch arrays (momenta, trajectory ends, NUTS trees)
 // are rebuilt by every transition and are not saved.
 //
@@ -27,7 +28,7 @@
 namespace lockstep {
 
 struct SamplerSnapshot {
-  std::string sampler;        // "hmc" or "nuts" (a snapshot resumes the same sampler only)
+  std::string sampler;        // "hmc", "nuts", "nuts dense", "chees" (resumes the same sampler only)
   int dim = 0, n_pad = 0, n_chains = 0;
   long next_iteration = 0;    // iterations completed: the next one to run
   long window_start = 0;      // the current metric window's first iteration (warmup)
@@ -43,6 +44,23 @@ struct SamplerSnapshot {
     std::vector<unsigned char> bytes(host.size() * sizeof(T));
     if (!bytes.empty()) std::memcpy(bytes.data(), host.data(), bytes.size());
     arrays.emplace_back(name, std::move(bytes));
+  }
+  /// A host-side state struct (plain doubles: CheesState) under `name`, and back.
+  template <class T>
+  void put_pod(const std::string& name, const T& value) {
+    std::vector<unsigned char> bytes(sizeof(T));
+    std::memcpy(bytes.data(), &value, sizeof(T));
+    arrays.emplace_back(name, std::move(bytes));
+  }
+  template <class T>
+  void get_pod(const std::string& name, T& value) const {
+    for (const auto& a : arrays)
+      if (a.first == name) {
+        if (a.second.size() != sizeof(T)) throw std::runtime_error("checkpoint: '" + name + "' has another size");
+        std::memcpy(&value, a.second.data(), sizeof(T));
+        return;
+      }
+    throw std::runtime_error("checkpoint: no '" + name + "'");
   }
   /// Restores array `name` into `v` (same size and element type, or std::runtime_error).
   template <class T>

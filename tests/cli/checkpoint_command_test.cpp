@@ -107,8 +107,10 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
       {"resume data/eight_schools.json", "data/eight_schools.json: not a lockstep checkpoint"},
       {"resume " + dir + "/changed.ckpt",
        "resume: " + data + " has changed since the checkpoint was written (its checksum differs)"},
-      {"sample eight_schools_noncentered --data data/eight_schools.json --algorithm chees --checkpoint " + dir + "/c",
-       "--checkpoint: --algorithm chees cannot be checkpointed yet (hmc and nuts can)"},
+      {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint data/eight_schools.json",
+       "--checkpoint data/eight_schools.json: is an input of this run"},
+      {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint " + dir + "/no/such/c",
+       "--checkpoint " + dir + "/no/such/c: cannot write: directory '" + dir + "/no/such' does not exist"},
       {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint " + dir +
            "/c --checkpoint-every -1",
        "--checkpoint-every: must be a number of seconds >= 0"},

@@ -2,7 +2,7 @@
 // a run stopped right after a snapshot -- in warmup or in sampling -- and continued from that
 // snapshot gives the bits of the run that never stopped: every draw, every sampler statistic,
 // the step sizes, metrics and gradient counts. Diagonal and dense metrics, per-chain and
-// pooled adaptation.
+// pooled adaptation, and ChEES (its adaptation state and shared metric).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -101,6 +101,7 @@ const std::vector<Case> kCases = {
     {"nuts", {{"--pool-adaptation", "true"}}},
     {"hmc", {}},
     {"hmc", {{"--pool-adaptation", "true"}}},
+    {"chees", {}},
 };
 
 TEST(Checkpoint, StoppedInWarmupAndResumedGivesTheSameBits) {

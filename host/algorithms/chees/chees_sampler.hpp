@@ -27,6 +27,7 @@
 #include "host/core/draw_set.hpp"
 #include "host/run/hmc_buffers.hpp"
 #include "host/run/hmc_driver.hpp"
+#include "host/run/sampler_snapshot.hpp"
 #include "host/algorithms/hmc/hmc_sampler.hpp"
 #include "host/core/progress.hpp"
 #include "kernels/chees/chees_segment.hpp"
@@ -80,7 +81,14 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   HmcBuffers buf(dim, n_pad, n_out, cfg.init_step_size);
   CheesBuffers cb(dim, n_pad);
   const hmc::ChainArrays s = buf.chains();
-  driver::initialize_chains(m, cfg, buf, s, n_chains);
+  const SamplerSnapshot* from = driver::resume_snapshot(cfg);  // a checkpoint to continue from
+  if (from) {
+    check_snapshot(*from, "chees", dim, n_pad, n_chains);
+    driver::restore_chains(*from, buf);
+    from->get("shared_inv_metric", cb.shared_inv_metric);
+  } else {
+    driver::initialize_chains(m, cfg, buf, s, n_chains);
+  }
 
   // ---- output ------------------------------------------------------------------------------
   const driver::DrawCounts counts = driver::draw_counts(cfg);
@@ -99,6 +107,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.shared_inv_metric = backend::raw(cb.shared_inv_metric);
   driver::LazyDraws output(draws, seg.out, backend::raw(buf.scratch), n_out, n_chains, counts, cfg.thin);
   if (cfg.save_warmup) output.allocate();
+  if (from) output.restore(*from);
 
   // ---- warmup: one launch and one cross-chain reduction per iteration ------------------------
   adapt::CheesAdaptation ad;
@@ -109,12 +118,26 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   ad.max_steps = cfg.max_leapfrog_steps;
   adapt::CheesState st;
   double eps0 = cfg.init_step_size;
-  if (cfg.warmup > 0) {
-    backend::launch_lanes(n_pad, chees::InitStepSize<Model>{m.model, m.data, s, cfg.seed});
-    const std::vector<Real> eps = backend::to_host(buf.step_size);
-    eps0 = std::exp(backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains);
+  if (from) {
+    from->get_pod("chees_state", st);
+  } else {
+    if (cfg.warmup > 0) {
+      backend::launch_lanes(n_pad, chees::InitStepSize<Model>{m.model, m.data, s, cfg.seed});
+      const std::vector<Real> eps = backend::to_host(buf.step_size);
+      eps0 = std::exp(backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains);
+    }
+    ad.init(st, eps0, cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : eps0);
   }
-  ad.init(st, eps0, cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : eps0);
+  const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
+    snap.sampler = "chees";
+    snap.dim = dim;
+    snap.n_pad = n_pad;
+    snap.n_chains = n_chains;
+    driver::snapshot_chains(buf, snap);
+    snap.put("shared_inv_metric", cb.shared_inv_metric);
+    snap.put_pod("chees_state", st);
+    output.snapshot(snap);
+  };
 
   const long total_iterations = static_cast<long>(cfg.warmup) + cfg.draws;
   seg.out.save = cfg.save_warmup;
@@ -124,7 +147,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   backend::DeviceTreeSum sums;
   backend::DeviceVector<double> weights(n_pad);
   double bytes_crossed = 0;
-  for (long t = 0; t < cfg.warmup; ++t) {
+  for (long t = from ? std::min<long>(from->next_iteration, cfg.warmup) : 0; t < cfg.warmup; ++t) {
     seg.t_begin = static_cast<std::uint64_t>(t);
     seg.t_end = seg.t_begin + 1;
     seg.step_size = st.step_size;
@@ -143,7 +166,10 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
       cb.shared_inv_metric.upload(v.data(), v.size());
       bytes_crossed += static_cast<double>(v.size() * sizeof(Real));
     }
-    if (progress && ((t + 1) % 10 == 0 || t + 1 == cfg.warmup)) progress->update(t + 1, total_iterations, cfg.warmup);
+    if ((t + 1) % 10 == 0 || t + 1 == cfg.warmup) {
+      driver::checkpoint_at(cfg, t + 1, 0, adapt::DualAveragingState{}, fill);
+      if (progress) progress->update(t + 1, total_iterations, cfg.warmup);
+    }
   }
   double step_size = cfg.init_step_size;
   double length = cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : step_size;
@@ -163,12 +189,13 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.out.save = true;
   seg.out.first_iteration = static_cast<std::uint64_t>(cfg.warmup);
   seg.out.first_draw = counts.warmup_saved;
-  for (long t = cfg.warmup; t < total_iterations;) {
+  for (long t = std::max<long>(cfg.warmup, from ? from->next_iteration : 0); t < total_iterations;) {
     seg.t_begin = static_cast<std::uint64_t>(t);
     seg.t_end = static_cast<std::uint64_t>(std::min<long>(t + driver::kSegmentIterations, total_iterations));
     backend::launch_lanes(n_lanes, seg);
     if (seg.t_begin == 0) driver::stamp_first_draw();  // no warmup
     t = static_cast<long>(seg.t_end);
+    driver::checkpoint_at(cfg, t, 0, adapt::DualAveragingState{}, fill);
     if (progress) progress->update(t, total_iterations, cfg.warmup);
   }
   output.finish();
