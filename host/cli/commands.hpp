@@ -170,6 +170,15 @@ void check_threads(int threads);
 /// fit in the memory where the lanes run; `study` asks it for its largest chain count.
 void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive);
 
+/// The estimate behind it, per chain: `draws` bytes for `saved_draws` draws of every output and
+/// Stan's 7 sampler statistics (in double), `state` bytes of chain state (~16 vectors of the
+/// unconstrained dimension, two dim x dim matrices more for a dense metric). `sbc` sizes its
+/// batches with it.
+struct ChainBytes {
+  double draws = 0, state = 0;
+};
+ChainBytes chain_bytes(const AnyModel& model, double saved_draws, bool dense);
+
 /// --backend: where the lanes run (host/backend/place.hpp), chosen before anything is loaded.
 /// "cuda" needs a CUDA build and a device, "cpu" works in every build; without the flag, the
 /// environment's LOCKSTEP_BACKEND, else the device when a CUDA build sees one (else the host,

@@ -70,15 +70,20 @@ void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptio
 /// per chain.
 /// With --predict, y_rep adds generated quantities x chains x saved draws doubles on the host
 /// (computed a slab of chains at a time where the lanes run), named in the message.
+ChainBytes chain_bytes(const AnyModel& model, double saved_draws, bool dense) {
+  const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
+  const double d = model.dim();
+  return ChainBytes{quantities * saved_draws * 8, (16 * d + 16 + (dense ? 2 * d * d : 0)) * 8};
+}
+
 void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive) {
   const double saved = static_cast<double>((o.save_warmup ? o.warmup : 0) + o.draws) / o.thin;
-  const double quantities = static_cast<double>(model.names().size()) + 7;  // + Stan's sampler statistics
+  const ChainBytes per_chain =
+      chain_bytes(model, saved, o.algorithm_options.get_text("--metric", "diag") == "dense");
   const double predictive_bytes =
       o.predict ? static_cast<double>(n_predictive) * o.chains * saved * 8 : 0.0;
-  const double draws_bytes = quantities * o.chains * saved * 8 + predictive_bytes;
-  const double d = model.dim();
-  const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
-  const double state_bytes = static_cast<double>(o.chains) * (16 * d + 16 + (dense ? 2 * d * d : 0)) * 8;
+  const double draws_bytes = per_chain.draws * o.chains + predictive_bytes;
+  const double state_bytes = per_chain.state * o.chains;
   const double needed = draws_bytes + state_bytes;
   const double available = static_cast<double>(backend::available_memory_bytes());
   if (available > 0 && needed > available && predictive_bytes > 0 && needed - predictive_bytes <= available) {
@@ -120,14 +125,15 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
   part.n_warmup_saved = std::min(n_warm, full.n_warmup_saved);
   part.resize(full.n_chains, n_draws);
   const int C = full.n_chains, D = full.n_draws;
-  for (std::size_t q = 0; q < full.names.size(); ++q)
-    for (int c = 0; c < C; ++c)
-      for (int d = 0; d < n_draws; ++d)
-        part.values[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = full.values[draw_offset(static_cast<int>(q), c, d, C, D)];
-  for (std::size_t q = 0; q < full.stat_names.size(); ++q)
-    for (int c = 0; c < C; ++c)
-      for (int d = 0; d < n_draws; ++d)
-        part.stats[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = full.stats[draw_offset(static_cast<int>(q), c, d, C, D)];
+  // [quantity][chain][draw]: each chain's first n_draws draws, from a draw stride of D to n_draws
+  auto first_draws = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
+    for (std::size_t q = 0; q < quantities; ++q)
+      for (int c = 0; c < C; ++c)
+        for (int d = 0; d < n_draws; ++d)
+          to[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = from[draw_offset(static_cast<int>(q), c, d, C, D)];
+  };
+  first_draws(full.values, full.names.size(), part.values);
+  first_draws(full.stats, full.stat_names.size(), part.stats);
   info.algorithm = o.algorithm;
   info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
   info.config.push_back({"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint +

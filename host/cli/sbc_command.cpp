@@ -84,11 +84,9 @@ std::string number(double x) {
 /// within half the available memory, at most 2 GiB), at least 1. A given --batch that does not
 /// fit is refused with the numbers.
 int batch_size(const SbcOptions& o, const AnyModel& model, int lane_chains, int replicates) {
-  const double quantities = static_cast<double>(model.names().size()) + 7;  // + sampler statistics
-  const double d = model.dim();
-  const bool dense = o.algorithm_options.get_text("--metric", "diag") == "dense";
-  const double per_chain = (quantities * o.draws + 16 * d + 16 + (dense ? 2 * d * d : 0)) * 8;
-  const double per_replicate = per_chain * lane_chains;
+  const ChainBytes chain =
+      chain_bytes(model, o.draws, o.algorithm_options.get_text("--metric", "diag") == "dense");
+  const double per_replicate = (chain.draws + chain.state) * lane_chains;
   const double available = static_cast<double>(backend::available_memory_bytes());
   constexpr double kMaxChains = 1 << 22;
   if (o.batch > 0) {

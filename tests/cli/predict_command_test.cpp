@@ -30,6 +30,14 @@ using testing::count_lines;
 using testing::run_lockstep;
 using testing::scratch_dir;
 
+/// n draws z with sum sz and sum of squares szz are standard normal: mean within 5 SE (1/sqrt n)
+/// of 0, variance within 5 SE (sqrt(2/n)) of 1.
+void expect_standard_normal(double sz, double szz, double n, const std::string& what) {
+  const double mz = sz / n, vz = szz / n - mz * mz;
+  EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << what << ": mean of z " << mz << ", 5 SE " << 5 / std::sqrt(n);
+  EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << what << ": variance of z " << vz;
+}
+
 TEST(Predict, EightSchoolsYRepAgainstTheDrawsTheyCameFrom) {
   auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
   ModelArgs args("eight_schools_noncentered", {}, data.get());
@@ -61,9 +69,7 @@ TEST(Predict, EightSchoolsYRepAgainstTheDrawsTheyCameFrom) {
         sz += z;
         szz += z * z;
       }
-    const double mz = sz / n, vz = szz / n - mz * mz;
-    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << "school " << j + 1 << ": mean of z " << mz << ", 5 SE " << 5 / std::sqrt(n);
-    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << "school " << j + 1 << ": variance of z " << vz;
+    expect_standard_normal(sz, szz, n, "school " + std::to_string(j + 1));
     // E y_rep = E theta; sd(y_rep)^2 = sd(theta)^2 + sigma^2 (MCSE from theta's ESS plus the noise).
     const diagnostics::Summary t = diagnostics::summarize(diagnostics::chains_of(d, theta));
     const diagnostics::Summary y = diagnostics::summarize(diagnostics::chains_of(d, P + j));
@@ -241,9 +247,7 @@ TEST(Predict, EightSchoolsNewAndFittedSchoolsAgainstTheDraws) {
         sz += z;
         szz += z * z;
       }
-    const double mz = sz / n, vz = szz / n - mz * mz;
-    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << "new row " << k + 1 << ": mean of z " << mz;
-    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << "new row " << k + 1 << ": variance of z " << vz;
+    expect_standard_normal(sz, szz, n, "new row " + std::to_string(k + 1));
   }
   EXPECT_EQ(cli::posterior_predictive_p_values(d).size(), 4u);
   // Without school and y: every row a new school, no observed data (no p-values).
@@ -282,9 +286,7 @@ TEST(Predict, AbcSmcAbcAndNpeDrawYRepFromTheirDraws) {
         n += 1;
       }
     ASSERT_GE(n, 800) << commands[i];
-    const double mz = sz / n, vz = szz / n - mz * mz;
-    EXPECT_LE(std::fabs(mz), 5 / std::sqrt(n)) << commands[i] << ": mean of z " << mz;
-    EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << commands[i] << ": variance of z " << vz;
+    expect_standard_normal(sz, szz, n, commands[i]);
   }
 }
 
