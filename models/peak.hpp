@@ -261,15 +261,33 @@ struct Peak {
   }
 
  private:
-  /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = normal(rng, iteration, stream, n).
+  /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = normal(rng, iteration, stream, n), for the
+  /// points in blocks of 2 kInLaneWidth: normals() draws a block's Box-Muller pairs W at a
+  /// time, and a full block's curve takes exp from vm:: in a loop that vectorizes (a partial
+  /// last block: the C library's, one point at a time). z_n is normal()'s value up to the last
+  /// bit or so (philox.hpp); every simulation stays a pure function of (seed, index).
   template <class O>
   LS_HD static void noisy_curve(const Data& d, Real l, Real m, Real s, Real a, Real b, const Rng& rng,
                                 std::uint64_t iteration, Stream stream, O out) {
+    constexpr int kBlock = 2 * kInLaneWidth;
     const Real half_inv_s2 = Real(0.5) / (s * s);
-    for (int n = 0; n < d.N; ++n) {
-      const Real x = d.x[n], dm = m - x;
-      const Real f = l * m::exp(-(dm * dm) * half_inv_s2) + a + b * x;
-      out[n] = f + d.y_err[n] * static_cast<Real>(normal(rng, iteration, stream, static_cast<std::uint32_t>(n)));
+    for (int n0 = 0; n0 < d.N; n0 += kBlock) {
+      const int count = d.N - n0 < kBlock ? d.N - n0 : kBlock;
+      double z[kBlock];
+      normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(n0), count, z);
+      Real y[kBlock];
+      if (count == kBlock) {
+        for (int k = 0; k < kBlock; ++k) {
+          const Real x = d.x[n0 + k], dm = m - x;
+          y[k] = l * vm::exp(-(dm * dm) * half_inv_s2) + a + b * x + d.y_err[n0 + k] * static_cast<Real>(z[k]);
+        }
+      } else {
+        for (int k = 0; k < count; ++k) {
+          const Real x = d.x[n0 + k], dm = m - x;
+          y[k] = l * m::exp(-(dm * dm) * half_inv_s2) + a + b * x + d.y_err[n0 + k] * static_cast<Real>(z[k]);
+        }
+      }
+      for (int k = 0; k < count; ++k) out[n0 + k] = y[k];
     }
   }
 

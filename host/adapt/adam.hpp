@@ -29,13 +29,23 @@ struct Adam {
   double beta2 = kAdamBeta2;
   double epsilon = kAdamEpsilon;
 
+  /// The bias corrections (1 - b1^t, 1 - b2^t) of update t: the same for every parameter
+  /// updated together, so a caller with many computes them once per update.
+  struct Corrections {
+    double first, second;
+  };
+  Corrections corrections(double t) const { return {1 - std::pow(beta1, t), 1 - std::pow(beta2, t)}; }
+
   /// One update with gradient g; returns the (ascent) step to add to the parameter.
-  double step(AdamState& s, double g) const {
+  double step(AdamState& s, double g) const { return step(s, g, corrections(s.t + 1)); }
+
+  /// The same with the corrections of update s.t + 1 given.
+  double step(AdamState& s, double g, const Corrections& c) const {
     s.t += 1;
     s.m = beta1 * s.m + (1 - beta1) * g;
     s.v = beta2 * s.v + (1 - beta2) * g * g;
-    const double m_hat = s.m / (1 - std::pow(beta1, s.t));
-    const double v_hat = s.v / (1 - std::pow(beta2, s.t));
+    const double m_hat = s.m / c.first;
+    const double v_hat = s.v / c.second;
     return learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);
   }
 };

@@ -50,6 +50,15 @@ namespace lockstep {
 /// True in the GPU shape (LOCKSTEP_GPU_SHAPE above), for `if constexpr`.
 constexpr bool kGpuShape = LOCKSTEP_GPU_SHAPE != 0;
 
+/// Width of the loops WITHIN one lane over a model's points or coordinates (a simulator's
+/// data points, variational inference's normals): the CPU's SIMD width in the CPU shape, so
+/// that such a loop runs in vectorized blocks; 1 in the GPU shape, where a thread is a lane.
+#if LOCKSTEP_GPU_SHAPE || !defined(LOCKSTEP_SIMD_WIDTH)
+constexpr int kInLaneWidth = 1;
+#else
+constexpr int kInLaneWidth = LOCKSTEP_SIMD_WIDTH;
+#endif
+
 #if defined(LOCKSTEP_REAL_FLOAT)
 using Real = float;
 #else

@@ -49,20 +49,12 @@ struct Philox4x32 {
   }
 };
 
-/// Philox for W keys at once (key0 = keys[w], key1 shared) and one counter: the same
-/// bijection as Philox4x32::apply, written over arrays so a loop over chains vectorizes
-/// (64-bit products of 32-bit words).
+/// Philox4x32 for W lanes at once: lane w has counter (x0[w], x1[w], x2[w], x3[w]) and key
+/// (k0[w], key1); on return x holds the outputs. The same bijection as Philox4x32::apply,
+/// written over arrays so a loop over lanes vectorizes (64-bit products of 32-bit words).
 template <int W>
-LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)[W], std::uint32_t key1,
-                                 std::uint32_t (&out)[4][W]) {
-  std::uint32_t x0[W], x1[W], x2[W], x3[W], k0[W];
-  for (int w = 0; w < W; ++w) {
-    x0[w] = ctr.x[0];
-    x1[w] = ctr.x[1];
-    x2[w] = ctr.x[2];
-    x3[w] = ctr.x[3];
-    k0[w] = keys[w];
-  }
+LS_HD LS_INLINE void philox_rounds(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W], std::uint32_t (&x2)[W],
+                                   std::uint32_t (&x3)[W], std::uint32_t (&k0)[W], std::uint32_t key1) {
   std::uint32_t k1 = key1;
   for (int r = 0; r < Philox4x32::kRounds; ++r) {
     if (r > 0) k1 += Philox4x32::kW1;
@@ -78,12 +70,37 @@ LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)
       x2[w] = y2;
     }
   }
+}
+
+/// Philox for W keys at once (key0 = keys[w], key1 shared) and one counter.
+template <int W>
+LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)[W], std::uint32_t key1,
+                                 std::uint32_t (&out)[4][W]) {
+  std::uint32_t k0[W];
   for (int w = 0; w < W; ++w) {
-    out[0][w] = x0[w];
-    out[1][w] = x1[w];
-    out[2][w] = x2[w];
-    out[3][w] = x3[w];
+    out[0][w] = ctr.x[0];
+    out[1][w] = ctr.x[1];
+    out[2][w] = ctr.x[2];
+    out[3][w] = ctr.x[3];
+    k0[w] = keys[w];
   }
+  philox_rounds<W>(out[0], out[1], out[2], out[3], k0, key1);
+}
+
+/// Philox for one key (key0, key1) at W counters whose first words are ctr.x[0], ctr.x[0] + 1,
+/// ... (the other three words ctr's): W consecutive indices of one stream.
+template <int W>
+LS_HD LS_INLINE void philox_counters(Philox4x32::U4 ctr, std::uint32_t key0, std::uint32_t key1,
+                                     std::uint32_t (&out)[4][W]) {
+  std::uint32_t k0[W];
+  for (int w = 0; w < W; ++w) {
+    out[0][w] = ctr.x[0] + static_cast<std::uint32_t>(w);
+    out[1][w] = ctr.x[1];
+    out[2][w] = ctr.x[2];
+    out[3][w] = ctr.x[3];
+    k0[w] = key0;
+  }
+  philox_rounds<W>(out[0], out[1], out[2], out[3], k0, key1);
 }
 
 /// philox_keys for the W consecutive keys first_key, first_key + 1, ... (a block of chains).
@@ -161,6 +178,46 @@ LS_HD LS_INLINE double normal(const Rng& rng, std::uint64_t iteration, Stream pu
   double z0, z1;
   normal_pair(rng.bits(iteration, purpose, i >> 1), z0, z1);
   return (i & 1u) ? z1 : z0;
+}
+
+/// out[k] = normal(rng, iteration, purpose, first + k) for k = 0 .. n-1, each Box-Muller pair
+/// computed once (half the work of n normal() calls) and W pairs at a time (Philox, log,
+/// sqrt and sincos in loops over W that vectorize; W = 1 on a GPU, where a thread is a lane).
+/// The blocks take log from vm:: (kernels/core/vmath.hpp, < 1 ulp) where normal() takes the C
+/// library's on the host, so their values are normal()'s up to the last bit or so; in a
+/// given build they are a pure function of (stream, iteration, purpose, first, n).
+template <int W, class T>
+LS_HD LS_INLINE void normals(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first, int n,
+                             T* out) {
+  int k = 0;
+  std::uint32_t i = first;
+  if (n > 0 && (i & 1u)) out[k++] = static_cast<T>(normal(rng, iteration, purpose, i++));
+  for (; k + 2 * W <= n; k += 2 * W, i += 2 * W) {
+    std::uint32_t b[4][W];
+    philox_counters<W>(Rng::counter(rng.seed, iteration, purpose, i >> 1), rng.chain,
+                       static_cast<std::uint32_t>(rng.seed), b);
+    double z0[W], z1[W];
+    for (int w = 0; w < W; ++w) {
+      const double u1 = uniform_open01(b[0][w], b[1][w]);
+      const double u2 = uniform_open01(b[2][w], b[3][w]);
+      const double r = vm::sqrt(-2.0 * vm::log(u1));  // vm::, not the C library's: vectorizes
+      double sn, cs;
+      m::sincos_2pi(u2, sn, cs);
+      z0[w] = r * cs;
+      z1[w] = r * sn;
+    }
+    for (int w = 0; w < W; ++w) {
+      out[k + 2 * w] = static_cast<T>(z0[w]);
+      out[k + 2 * w + 1] = static_cast<T>(z1[w]);
+    }
+  }
+  for (; k + 1 < n; k += 2, i += 2) {
+    double z0, z1;
+    normal_pair(rng.bits(iteration, purpose, i >> 1), z0, z1);
+    out[k] = static_cast<T>(z0);
+    out[k + 1] = static_cast<T>(z1);
+  }
+  if (k < n) out[k] = static_cast<T>(normal(rng, iteration, purpose, i));
 }
 
 /// The i-th uniform on (0, 1) of (iteration, purpose).

@@ -7,6 +7,7 @@
 // (|theta|^19/19! < 2e-18). The quadrant rotates (sin, cos) by q quarter turns, by selects,
 // so a loop over chains vectorizes (Muller, "Elementary Functions", 3rd ed., ch. 11).
 #include "kernels/core/config.hpp"
+#include "kernels/core/vmath.hpp"
 
 namespace lockstep {
 namespace m {
@@ -39,13 +40,14 @@ LS_HD LS_INLINE void sincos_2pi(double u, double& s, double& c) {
   pc = pc * t2 + 0.5;
   const double cs = 1.0 - t2 * pc;
   // rotate by q quarter turns: q = 0: (s, c); 1: (c, -s); +-2: (-s, -c); -1: (-c, s)
-  const bool odd = q == 1.0 || q == -1.0;
-  const double s1 = odd ? cs : sn;
-  const double c1 = odd ? sn : cs;
-  const bool neg_s = q == 1.0 ? false : (q == -1.0 ? true : (q != 0.0));
-  const bool neg_c = q == -1.0 ? false : (q != 0.0);
-  s = neg_s ? -s1 : s1;
-  c = neg_c ? -c1 : c1;
+  // Bitwise & and | and vm::detail::select (not || and ?:, which g++ turns into branches).
+  const bool odd = (q == 1.0) | (q == -1.0);
+  const double s1 = vm::detail::select(odd, cs, sn);
+  const double c1 = vm::detail::select(odd, sn, cs);
+  const bool neg_s = (q != 0.0) & (q != 1.0);
+  const bool neg_c = (q != 0.0) & (q != -1.0);
+  s = vm::detail::select(neg_s, -s1, s1);
+  c = vm::detail::select(neg_c, -c1, c1);
 }
 
 }  // namespace m

@@ -48,8 +48,7 @@ struct ViPoints {
     const Rng rng{seed, static_cast<std::uint32_t>(f)};
     const long at = static_cast<long>(k) * dim;
     const Real* m = mu + static_cast<long>(f) * dim;
-    for (int i = 0; i < dim; ++i)
-      eta[at + i] = static_cast<Real>(normal(rng, iteration, stream, static_cast<std::uint32_t>(s) * dim + i));
+    normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(s) * dim, dim, eta + at);
     if (full_rank) {
       const Real* L = factor + static_cast<long>(f) * dim * dim;
       for (int i = 0; i < dim; ++i) {

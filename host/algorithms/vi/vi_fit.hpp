@@ -165,7 +165,10 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
         continue;
       }
       elbo_gradient(c.family, d, s.theta.data(), c.samples, p.eta.data() + at * d, p.grad.data() + at * d, grad.data());
-      for (int k = 0; k < n_theta; ++k) s.theta[k] += s.opt.step(s.adam[k], grad[k]);
+      // Every parameter of a fit is updated at every step (a retry restores them together),
+      // so they share Adam's update count and its bias corrections.
+      const adapt::Adam::Corrections corr = s.opt.corrections(s.adam[0].t + 1);
+      for (int k = 0; k < n_theta; ++k) s.theta[k] += s.opt.step(s.adam[k], grad[k], corr);
     }
     if (t % c.eval_every == 0 || t == c.steps) {
       for (int f = 0; f < K; ++f) theta[f] = fit[f].theta;

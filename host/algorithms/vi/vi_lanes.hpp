@@ -2,6 +2,7 @@
 // ViLanes<Model>: the buffers of variational inference where the lanes run, and one call that
 // evaluates n points per fit of K fits at once (kernels/vi/vi_points.hpp: one lane per point)
 // and brings eta, lp and grad (and, for output draws, the model's outputs) back to the host.
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -74,11 +75,12 @@ class ViLanes {
     lane.lp = backend::raw(lp_);
     lane.out = with_outputs ? backend::raw(out_) : nullptr;
     lane.n_out = n_out_;
-    // Work estimate for the host's serial/parallel choice (launch_lanes.hpp): a gradient costs
-    // some tens of operations per coordinate; the few points of one fit's step run on the
-    // calling thread, where an OpenMP region's fork and join would cost more.
-    backend::launch_lanes(static_cast<int>(n_points), lane,
-                          static_cast<std::ptrdiff_t>(n_points) * (dim_ + n_out_ + 1) * kWorkPerCoordinate);
+    const std::ptrdiff_t work = work_of(n_points);
+    const auto t0 = std::chrono::steady_clock::now();
+    backend::launch_lanes(static_cast<int>(n_points), lane, work);
+    if (work < backend::kSerialHostWork)
+      point_seconds_ =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / static_cast<double>(n_points);
     p.n_per_fit = n;
     download(eta_, n_points * dim_, p.eta);
     download(zeta_, n_points * dim_, p.zeta);
@@ -91,6 +93,19 @@ class ViLanes {
   unsigned long long gradient_evaluations() const { return evaluations_; }
 
  private:
+  /// Work estimate for launch_lanes' serial/parallel choice on the host (it never changes the
+  /// results). A point's cost grows with the model's data (a GLMM's rows), which its dimension
+  /// does not show, so once a launch has run serially its measured time per point decides: the
+  /// host's threads when the launch would take kParallelSeconds or more on one, where an
+  /// OpenMP region's fork and join (about a microsecond on an idle machine) is the smaller cost.
+  /// Before any measurement: some tens of operations per coordinate of a gradient.
+  std::ptrdiff_t work_of(std::size_t n_points) const {
+    if (point_seconds_ <= 0)
+      return static_cast<std::ptrdiff_t>(n_points) * (dim_ + n_out_ + 1) * kWorkPerCoordinate;
+    return static_cast<double>(n_points) * point_seconds_ >= kParallelSeconds ? backend::kSerialHostWork : 0;
+  }
+  static constexpr double kParallelSeconds = 4e-6;
+
   static void ensure(backend::DeviceVector<Real>& v, std::size_t n) {
     if (v.size() < n || v.empty()) v.assign(n > 0 ? n : 1, 0);
   }
@@ -105,6 +120,7 @@ class ViLanes {
   int dim_, n_out_;
   backend::DeviceVector<Real> mu_, factor_, eta_, zeta_, grad_, lp_, out_;
   unsigned long long evaluations_ = 0;
+  double point_seconds_ = 0;  // measured seconds per point of the last serial launch (0: none yet)
 };
 
 }  // namespace vi
