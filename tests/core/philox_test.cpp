@@ -75,6 +75,48 @@ TEST(PhiloxKat, BlockMatchesApply) {
   EXPECT_EQ(out[3][0], 0x9b00dbd8u);
 }
 
+template <int W>
+void expect_counters_match_apply(U4 ctr, std::uint32_t key0, std::uint32_t key1) {
+  std::uint32_t out[4][W];
+  lockstep::philox_counters<W>(ctr, key0, key1, out);
+  for (int w = 0; w < W; ++w) {
+    U4 c = ctr;
+    c.x[0] += static_cast<std::uint32_t>(w);
+    const U4 ref = Philox4x32::apply(c, key0, key1);
+    for (int j = 0; j < 4; ++j) EXPECT_EQ(out[j][w], ref.x[j]) << "W=" << W << " lane " << w << " word " << j;
+  }
+}
+
+TEST(PhiloxKat, CountersMatchApply) {
+  expect_counters_match_apply<8>({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, 0xa4093822u, 0x299f31d0u);
+  expect_counters_match_apply<8>({{0xfffffffcu, 2, 3, 4}}, 9, 7);  // the first word wraps around 2^32
+  expect_counters_match_apply<1>({{0, 0, 0, 0}}, 0, 0);
+}
+
+// normals<W>(rng, iteration, purpose, first, n, out) is normal(rng, iteration, purpose, first + k)
+// for every k, for any parity of `first`, any n (whole blocks of W pairs, leftover pairs, a
+// last single), up to the last bits (its blocks take log from vm::, normal() the C library's).
+template <int W>
+void expect_normals_match_normal(std::uint32_t first, int n) {
+  const Rng rng{0x0123456789abcdefULL, 17};
+  std::vector<double> got(static_cast<std::size_t>(n) + 1, 99.0);
+  lockstep::normals<W>(rng, 5, Stream::kVariational, first, n, got.data());
+  for (int k = 0; k < n; ++k) {
+    const double ref = lockstep::normal(rng, 5, Stream::kVariational, first + static_cast<std::uint32_t>(k));
+    EXPECT_NEAR(got[k], ref, 1e-14 * (1 + std::fabs(ref))) << "W=" << W << " first " << first << " k " << k;
+  }
+  EXPECT_EQ(got[static_cast<std::size_t>(n)], 99.0) << "normals wrote past n = " << n;
+}
+
+TEST(PhiloxDistributions, NormalsInBlocksAreNormal) {
+  for (std::uint32_t first : {0u, 1u, 6u, 7u})
+    for (int n : {0, 1, 2, 3, 15, 16, 17, 33, 40, 88}) {
+      expect_normals_match_normal<8>(first, n);
+      expect_normals_match_normal<4>(first, n);
+      expect_normals_match_normal<1>(first, n);
+    }
+}
+
 // ---- stream layout: (seed, chain) is the key, (index, iteration, purpose, seed) the counter --
 
 TEST(PhiloxStreams, LayoutOfKeyAndCounter) {
