@@ -17,6 +17,7 @@
 // of fits or the backend.
 #include <cstdint>
 
+#include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
@@ -43,7 +44,8 @@ struct ViPoints {
   Real* out = nullptr;   // [K * n_per_fit][n_out] the model's outputs (write_out); null: none
   int n_out = 0;
 
-  LS_HD void operator()(int k) const {
+  /// Point k's eta (from its stream) and zeta = mu + L eta, into eta and zeta at row k.
+  LS_HD void draw_point(int k) const {
     const int f = k / n_per_fit, s = k - f * n_per_fit;
     const Rng rng{seed, static_cast<std::uint32_t>(f)};
     const long at = static_cast<long>(k) * dim;
@@ -60,9 +62,49 @@ struct ViPoints {
       const Real* sd = factor + static_cast<long>(f) * dim;
       for (int i = 0; i < dim; ++i) zeta[at + i] = m[i] + sd[i] * eta[at + i];
     }
+  }
+
+  LS_HD void operator()(int k) const {
+    draw_point(k);
+    const long at = static_cast<long>(k) * dim;
     const Dense<Real> q{zeta + at}, g{grad + at};
     lp[k] = model.log_density_and_grad(data, q, g);
     if (out) model.write_out(data, q, Dense<Real>{out + static_cast<long>(k) * n_out});
+  }
+};
+
+/// The same points W at a time (CPU shape): lane b draws points bW .. bW + W - 1 as ViPoints
+/// does, gathers their zeta into a [dim][W] block of `scratch` and evaluates the model's
+/// density and gradient once for the block (its Batch<W> form, the one the HMC samplers' SIMD
+/// blocks run), then scatters lp and grad back to the points' rows. The last block's missing
+/// points repeat its last real point and are not written. Values equal ViPoints' up to the last
+/// bits (the Batch<W> form takes exp and log from vm::); for each point a pure function of its
+/// stream, whatever the number of points or threads.
+template <class Model, int W>
+struct ViPointBlocks {
+  ViPoints<Model> p;
+  int n_points = 0;
+  Real* scratch = nullptr;  // [n_blocks][2][dim][W]: zeta and grad of each block
+
+  LS_HD void operator()(int b) const {
+    const int dim = p.dim;
+    Real* zs = scratch + static_cast<long>(b) * 2 * dim * W;
+    Real* gs = zs + static_cast<long>(dim) * W;
+    for (int w = 0; w < W; ++w) {
+      const int k = b * W + w;
+      if (k < n_points) p.draw_point(k);
+      const Real* z = p.zeta + static_cast<long>(k < n_points ? k : n_points - 1) * dim;
+      for (int i = 0; i < dim; ++i) zs[static_cast<long>(i) * W + w] = z[i];
+    }
+    const Batch<W> lp = p.model.log_density_and_grad(p.data, BlockView<W>{zs, W}, BlockView<W>{gs, W});
+    for (int w = 0; w < W; ++w) {
+      const int k = b * W + w;
+      if (k >= n_points) break;
+      const long at = static_cast<long>(k) * dim;
+      p.lp[k] = lp[w];
+      for (int i = 0; i < dim; ++i) p.grad[at + i] = gs[static_cast<long>(i) * W + w];
+      if (p.out) p.model.write_out(p.data, Dense<Real>{p.zeta + at}, Dense<Real>{p.out + static_cast<long>(k) * p.n_out});
+    }
   }
 };
 

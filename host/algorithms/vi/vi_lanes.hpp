@@ -75,16 +75,20 @@ class ViLanes {
     lane.lp = backend::raw(lp_);
     lane.out = with_outputs ? backend::raw(out_) : nullptr;
     lane.n_out = n_out_;
-    const std::ptrdiff_t work = work_of(n_points);
-    const auto t0 = std::chrono::steady_clock::now();
-    backend::launch_lanes(static_cast<int>(n_points), lane, work);
-    if (work < backend::kSerialHostWork)
-      point_seconds_ =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / static_cast<double>(n_points);
+    if (!launch_blocks(lane, n_points)) {
+      const std::ptrdiff_t work = work_of(n_points);
+      const auto t0 = std::chrono::steady_clock::now();
+      backend::launch_lanes(static_cast<int>(n_points), lane, work);
+      if (work < backend::kSerialHostWork)
+        point_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+                         static_cast<double>(n_points);
+    }
     p.n_per_fit = n;
     download(eta_, n_points * dim_, p.eta);
-    download(zeta_, n_points * dim_, p.zeta);
-    download(grad_, n_points * dim_, p.grad);
+    if (!with_outputs) {  // output draws need eta, lp and the outputs only
+      download(zeta_, n_points * dim_, p.zeta);
+      download(grad_, n_points * dim_, p.grad);
+    }
     download(lp_, n_points, p.lp);
     if (with_outputs) download(out_, n_points * n_out_, p.out);
     evaluations_ += n_points;
@@ -93,6 +97,24 @@ class ViLanes {
   unsigned long long gradient_evaluations() const { return evaluations_; }
 
  private:
+  /// Many points (ELBO estimates, output draws) in the CPU shape: W at a time through the
+  /// model's SIMD form (ViPointBlocks). False (nothing launched) for few points or W = 1.
+  bool launch_blocks(const ViPoints<Model>& lane, std::size_t n_points) {
+    if constexpr (kInLaneWidth > 1) {
+      if (n_points < kBlockPoints) return false;
+      constexpr int W = kInLaneWidth;
+      const std::size_t n_blocks = (n_points + W - 1) / W;
+      ensure(scratch_, n_blocks * 2 * static_cast<std::size_t>(dim_) * W);
+      ViPointBlocks<Model, W> blocks{lane, static_cast<int>(n_points), backend::raw(scratch_)};
+      backend::launch_lanes(static_cast<int>(n_blocks), blocks);
+      return true;
+    } else {
+      (void)lane;
+      (void)n_points;
+      return false;
+    }
+  }
+
   /// Work estimate for launch_lanes' serial/parallel choice on the host (it never changes the
   /// results). A point's cost grows with the model's data (a GLMM's rows), which its dimension
   /// does not show, so once a launch has run serially its measured time per point decides: the
@@ -105,6 +127,10 @@ class ViLanes {
     return static_cast<double>(n_points) * point_seconds_ >= kParallelSeconds ? backend::kSerialHostWork : 0;
   }
   static constexpr double kParallelSeconds = 4e-6;
+  /// From this many points a launch evaluates them in SIMD blocks (ViPointBlocks): a step's
+  /// few gradient points stay one per lane (a block of W would mostly compute padding), the
+  /// ELBO estimates' and the output draws' hundreds go W at a time.
+  static constexpr std::size_t kBlockPoints = 4 * static_cast<std::size_t>(kInLaneWidth);
 
   static void ensure(backend::DeviceVector<Real>& v, std::size_t n) {
     if (v.size() < n || v.empty()) v.assign(n > 0 ? n : 1, 0);
@@ -118,7 +144,7 @@ class ViLanes {
   Family family_;
   int fits_;
   int dim_, n_out_;
-  backend::DeviceVector<Real> mu_, factor_, eta_, zeta_, grad_, lp_, out_;
+  backend::DeviceVector<Real> mu_, factor_, eta_, zeta_, grad_, lp_, out_, scratch_;
   unsigned long long evaluations_ = 0;
   double point_seconds_ = 0;  // measured seconds per point of the last serial launch (0: none yet)
 };
