@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "host/check/finite_differences.hpp"
@@ -73,6 +74,31 @@ TEST(ViGradient, MeanFieldAndFullRankOnEightSchools) {
   check_elbo_gradient(m, Family::kFullRank, 2, "eight_schools_noncentered");
   const auto c = testing_models::load_model<models::EightSchoolsCentered>({}, data.get());
   check_elbo_gradient(c, Family::kFullRank, 4, "eight_schools_centered");
+}
+
+// Many points (>= ViLanes::kBlockPoints) go through the model's SIMD form W at a time
+// (ViPointBlocks): the estimator's gradient from them against finite differences, and every
+// point's lp and gradient against the one-point-per-lane functor ViPoints at the same eta.
+TEST(ViGradient, PointsInSimdBlocksOnEightSchools) {
+  auto data = testing_models::repo_data("eight_schools.json");
+  const auto m = testing_models::load_model<models::EightSchoolsNoncentered>({}, data.get());
+  check_elbo_gradient(m, Family::kMeanField, 45, "eight_schools_noncentered, 45 points");
+  check_elbo_gradient(m, Family::kFullRank, 45, "eight_schools_noncentered, 45 points");
+
+  vi::ViLanes<models::EightSchoolsNoncentered> lanes(m, Family::kFullRank, 1);
+  const int d = lanes.dim(), n = 45;
+  const std::vector<double> theta = test_theta(Family::kFullRank, d);
+  vi::PointSet p;
+  lanes.evaluate({theta}, n, 1234, 7, Stream::kVariational, p);
+  ASSERT_EQ(p.lp.size(), static_cast<std::size_t>(n));
+  const double tol = 1e4 * std::numeric_limits<Real>::epsilon();  // the last bits (vm:: against libm)
+  for (int k = 0; k < n; ++k) {
+    std::vector<Real> zeta(p.zeta.begin() + k * d, p.zeta.begin() + (k + 1) * d), grad(d);
+    const double lp = m.model.log_density_and_grad(m.data, Dense<Real>{zeta.data()}, Dense<Real>{grad.data()});
+    EXPECT_NEAR(p.lp[k], lp, tol * (1 + std::fabs(lp))) << "point " << k << " lp";
+    for (int i = 0; i < d; ++i)
+      EXPECT_NEAR(p.grad[k * d + i], grad[i], tol * (1 + std::fabs(grad[i]))) << "point " << k << " grad " << i;
+  }
 }
 
 TEST(ViFamily, EntropyLogQAndPointsAgainstEigen) {
