@@ -156,7 +156,9 @@ int run_abc(const AbcOptions& o) {
             << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";
   std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
             << ")\n\n";
-  print_abc_summary(summarize_draws(draws));
+  SummaryReport summary = summarize_draws(draws);
+  if (writes_independent_draws(o.command)) mark_independent_draws(summary, draws.n_draws, o.command);
+  print_abc_summary(summary);
   std::cout << "\n";
   if (o.predict) {
     print_ppc(std::cout, draws, posterior_predictive_p_values(draws));

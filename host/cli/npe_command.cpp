@@ -113,7 +113,8 @@ int run_npe(const NpeOptions& o) {
   }
 
   write_draws(o.output, draws, info);
-  const SummaryReport summary = summarize_draws(draws);
+  SummaryReport summary = summarize_draws(draws);
+  mark_independent_draws(summary, draws.n_draws, "npe");
 
   std::cout << "lockstep npe: model " << o.model << ", seed " << cfg.seed << ", on " << backend::describe_backend()
             << "\n";

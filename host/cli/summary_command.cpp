@@ -22,8 +22,9 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
   const double read_seconds = clock.lap();
   // Files written with --superchains carry "# superchain = k": nested R-hat is reported again.
   SummaryReport report = summarize_draws(draws, info.superchain);
-  // `lockstep vi` writes independent draws from its approximation: no R-hat, ESS = D.
-  if (info.algorithm == "vi") mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved);
+  // vi, npe and abc write independent draws: no R-hat, ESS = D.
+  if (writes_independent_draws(info.algorithm))
+    mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved, info.algorithm);
   const double summary_seconds = clock.lap();
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
             << draws.n_draws - draws.n_warmup_saved << " draws each\n";

@@ -130,8 +130,13 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
   return r;
 }
 
-void mark_independent_draws(SummaryReport& r, int n_draws) {
+bool writes_independent_draws(const std::string& algorithm) {
+  return algorithm == "vi" || algorithm == "npe" || algorithm == "abc";
+}
+
+void mark_independent_draws(SummaryReport& r, int n_draws, const std::string& algorithm) {
   r.independent_draws = n_draws;
+  r.independent_source = algorithm;
   for (SummaryRow& row : r.rows) {
     row.rhat = std::numeric_limits<double>::quiet_NaN();
     row.nested_rhat = std::numeric_limits<double>::quiet_NaN();
@@ -166,9 +171,8 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
     os << "\n";
   }
   if (r.independent_draws > 0)
-    os << "\n" << r.independent_draws
-       << " independent draws from a variational approximation: no R-hat (it compares Markov chains), ESS = "
-       << r.independent_draws << "\n";
+    os << "\n" << r.independent_draws << " independent draws (" << r.independent_source
+       << "): no R-hat (it compares Markov chains), ESS = " << r.independent_draws << "\n";
   else
     os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
   for (const auto& w : r.warnings) os << "Warning: " << w << "\n";

@@ -23,7 +23,8 @@ struct SummaryReport {
   long transitions = 0;          // post-warmup transitions counted for divergences
   std::vector<std::string> warnings;
   int superchains = 0;           // K of nested R-hat; 0: no superchains, no nested R-hat column
-  int independent_draws = 0;     // > 0: independent draws (vi), no R-hat (mark_independent_draws)
+  int independent_draws = 0;     // > 0: independent draws (vi, npe, abc), no R-hat (mark_independent_draws)
+  std::string independent_source;  // the algorithm that wrote them (for the summary's line)
 };
 
 /// Thresholds for the warnings (Vehtari et al. 2021, section 4: R-hat < 1.01 and an ESS of
@@ -37,10 +38,15 @@ constexpr double kEssWarn = 400;
 /// and a warning when it is above kRhatWarn.
 SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {});
 
-/// For independent draws (`lockstep vi`: draws from the fitted approximation, one "chain"):
-/// R-hat compares Markov chains and is not defined (NA, its warnings dropped); ESS is the
-/// number of draws and MCSE of the mean sd / sqrt(D). print_summary says so.
-void mark_independent_draws(SummaryReport& report, int n_draws);
+/// Whether `algorithm` writes independent draws, not a Markov chain: vi (the fitted
+/// approximation), npe (the trained network at the observed data) and abc (the K nearest
+/// prior simulations). smc-abc's resampled population repeats particles: not independent.
+bool writes_independent_draws(const std::string& algorithm);
+
+/// For independent draws (one "chain"): R-hat compares Markov chains and is not defined (NA,
+/// its warnings dropped); ESS is the number of draws and MCSE of the mean sd / sqrt(D).
+/// print_summary says so, naming `algorithm`, and prints no divergence line.
+void mark_independent_draws(SummaryReport& report, int n_draws, const std::string& algorithm);
 
 /// The table, as stansummary prints it (plus a nested_r_hat column after r_hat when the
 /// report has superchains), then the warnings.

@@ -118,7 +118,7 @@ int run_vi(const ViOptions& o) {
   SummaryReport summary;
   try {
     summary = summarize_draws(draws);
-    mark_independent_draws(summary, draws.n_draws);
+    mark_independent_draws(summary, draws.n_draws, "vi");
   } catch (...) {
     written.wait();
     throw;

@@ -48,6 +48,9 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
   const auto s = run_lockstep("summary " + dir + "/abc_1.csv", dir);
   EXPECT_EQ(s.status, 0) << s.err;
   for (const char* p : {"l", "m", "s", "a", "b"}) EXPECT_NE(s.out.find(std::string("\n") + p), std::string::npos) << s.out;
+  // The K nearest simulations are independent draws: no R-hat, no divergence line.
+  EXPECT_NE(s.out.find("200 independent draws (abc): no R-hat"), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find("Divergences"), std::string::npos) << s.out;
   // The same seed, the same draws.
   const auto again = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 --output " +
                                       dir + "/again.csv",

@@ -73,6 +73,9 @@ TEST_F(NpeCommand, TrainsAndWritesDrawsLossAndNetwork) {
   ASSERT_EQ(trained_.status, 0) << trained_.err;
   EXPECT_NE(trained_.out.find("Training: "), std::string::npos) << trained_.out;
   EXPECT_NE(trained_.out.find("rejection rate 0"), std::string::npos);
+  // Draws from the network at the observed data are independent: no R-hat, no divergence line.
+  EXPECT_NE(trained_.out.find("500 independent draws (npe): no R-hat"), std::string::npos) << trained_.out;
+  EXPECT_EQ(trained_.out.find("Divergences"), std::string::npos) << trained_.out;
   const std::string csv = dir_ + "/trained_1.csv";
   ASSERT_TRUE(std::filesystem::exists(csv)) << trained_.out;
   EXPECT_NE(read_file(csv).find("algorithm = npe"), std::string::npos);
