@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -60,6 +61,17 @@ Spread spread(const std::vector<double>& x) {
   return s;
 }
 
+/// The seed's fit: mean-field, Adam lr 1e-2, 2 points per step, the given step budget.
+ViConfig seed_fit(int steps, std::uint64_t seed) {
+  ViConfig c;
+  c.family = vi::Family::kMeanField;
+  c.learning_rate = 0.01;
+  c.steps = steps;
+  c.samples = 2;
+  c.seed = seed;
+  return c;
+}
+
 TEST(ViRadon, SeedsMeanFieldFitAgainstNutsAndTheSeed) {
   auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
   // The built-in glmm of the model table: the library's compiled ADVI (`lockstep vi glmm`).
@@ -67,14 +79,9 @@ TEST(ViRadon, SeedsMeanFieldFitAgainstNutsAndTheSeed) {
   ASSERT_EQ(m->names()[0], "b_Intercept");
   ASSERT_EQ(m->names()[1], "b_floor");
   ASSERT_EQ(m->names()[2], "sd_county__Intercept");
-  ViConfig c;
-  c.family = vi::Family::kMeanField;
-  c.learning_rate = 0.01;
-  c.steps = 3000;
-  c.samples = 2;
+  ViConfig c = seed_fit(3000, 7);
   c.fits = 8;
   c.tol_rel_obj = 0;  // the seed's 3000 steps
-  c.seed = 7;
   c.draws = 4000;
   ViReport r;
   c.report = &r;
@@ -124,12 +131,7 @@ TEST(ViRadon, OneFitIsTheSameBitsOnOneAndTwoThreads) {
   const auto m = testing_models::load_builtin("glmm", kRadonTfp, data.get());
   std::vector<std::vector<double>> theta;
   for (int threads : {1, 2}) {
-    ViConfig c;
-    c.family = vi::Family::kMeanField;
-    c.learning_rate = 0.01;
-    c.steps = 300;
-    c.samples = 2;
-    c.seed = 11;
+    ViConfig c = seed_fit(300, 11);
     c.draws = 10;
     c.threads = threads;
     ViReport r;
