@@ -1,7 +1,9 @@
 #pragma once
 // ViLanes<Model>: the buffers of variational inference where the lanes run, and one call that
-// evaluates n points per fit of K fits at once (kernels/vi/vi_points.hpp: one lane per point)
-// and brings eta, lp and grad (and, for output draws, the model's outputs) back to the host.
+// evaluates n points per fit of K fits at once (kernels/vi/vi_points.hpp: one lane per point,
+// or, for many points on the CPU, one lane per block of W points through the model's SIMD
+// form) and brings eta, lp and grad (for output draws: eta, lp and the model's outputs) back to
+// the host.
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -17,7 +19,7 @@ namespace vi {
 /// The points of one launch, on the host: [K * n][dim] (fit-major), lp [K * n].
 struct PointSet {
   int n_per_fit = 0;
-  std::vector<Real> eta, zeta, grad, lp, out;
+  std::vector<Real> eta, zeta, grad, lp, out;  // zeta and grad: not filled for output draws
 };
 
 /// Operations per coordinate of one log-density gradient, for launch_lanes' work estimate.
