@@ -163,9 +163,15 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
                            : ": the given initial value has a non-finite log density or gradient"));
 }
 
-/// The per-chain state of HmcBuffers a checkpoint keeps (host/run/sampler_snapshot.hpp): what
-/// the next iteration reads. Momenta, trajectory starts, scratch and status are rebuilt.
-inline void snapshot_chains(const HmcBuffers& b, SamplerSnapshot& s) {
+/// The snapshot's header (the sampler's name, the buffers' shape, the chain count:
+/// check_snapshot's terms) and the per-chain state of HmcBuffers a checkpoint keeps
+/// (host/run/sampler_snapshot.hpp): what the next iteration reads. Momenta, trajectory starts,
+/// scratch and status are rebuilt.
+inline void snapshot_chains(const HmcBuffers& b, const char* sampler, int n_chains, SamplerSnapshot& s) {
+  s.sampler = sampler;
+  s.dim = b.dim;
+  s.n_pad = b.n_pad;
+  s.n_chains = n_chains;
   s.put("q", b.q);
   s.put("grad", b.grad);
   s.put("inv_metric", b.inv_metric);

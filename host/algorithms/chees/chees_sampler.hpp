@@ -129,11 +129,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     ad.init(st, eps0, cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : eps0);
   }
   const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
-    snap.sampler = "chees";
-    snap.dim = dim;
-    snap.n_pad = n_pad;
-    snap.n_chains = n_chains;
-    driver::snapshot_chains(buf, snap);
+    driver::snapshot_chains(buf, "chees", n_chains, snap);
     snap.put("shared_inv_metric", cb.shared_inv_metric);
     snap.put_pod("chees_state", st);
     output.snapshot(snap);

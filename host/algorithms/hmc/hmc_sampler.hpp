@@ -72,11 +72,7 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   if (cfg.save_warmup) output.allocate();
   if (from) output.restore(*from);
   const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
-    snap.sampler = "hmc";
-    snap.dim = dim;
-    snap.n_pad = n_pad;
-    snap.n_chains = n_chains;
-    driver::snapshot_chains(buf, snap);
+    driver::snapshot_chains(buf, "hmc", n_chains, snap);
     output.snapshot(snap);
   };
 

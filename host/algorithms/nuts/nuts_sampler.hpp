@@ -142,11 +142,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   backend::DrawBuffers out_buf(draws);
   if (from) out_buf.restore(from->draws);
   const driver::SnapshotFill fill = [&](SamplerSnapshot& snap) {
-    snap.sampler = kDense ? "nuts dense" : "nuts";
-    snap.dim = dim;
-    snap.n_pad = n_pad;
-    snap.n_chains = n_chains;
-    driver::snapshot_chains(buf.hmc, snap);
+    driver::snapshot_chains(buf.hmc, kDense ? "nuts dense" : "nuts", n_chains, snap);
     if constexpr (kDense) {
       snap.put("dense_inv_metric", buf.dense_inv_metric);
       snap.put("dense_chol", buf.dense_chol);
