@@ -23,6 +23,7 @@
 
 #include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
+#include "kernels/core/dim_simd.hpp"
 #include "kernels/core/config.hpp"
 #include "kernels/core/strided.hpp"
 #include "models/contract/model_info.hpp"
@@ -113,9 +114,11 @@ struct Gaussian {
   template <class V, class G>
   LS_HD LS_NO_LOOP_VECTORIZE auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
     using T = typename V::value_type;
-    if constexpr (!kGpuShape && std::is_same<V, Dense<Real>>::value && std::is_same<G, Dense<Real>>::value) {
+#if !LOCKSTEP_GPU_SHAPE
+    if constexpr (std::is_same<V, Dense<Real>>::value && std::is_same<G, Dense<Real>>::value) {
       return dense_simd(d, q.p, g.p);
     }
+#endif
     const int n = d.N;
     int i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -147,36 +150,34 @@ struct Gaussian {
     return Real(0.5) * lp;
   }
 
+#if !LOCKSTEP_GPU_SHAPE
   /// One chain, contiguous q and g, on the CPU: the same g = -P r and log p = r.g / 2 with
-  /// the dimension in SIMD. Row i of P times r runs in chunks of K = kSimd values with K
-  /// partial sums, four rows at a time (each chunk of r formed once per four rows), and the
-  /// K partial sums are added at the end: a reassociation of the one-chain sum above, so the
-  /// value differs from it by rounding only (tests/models/gaussian_test.cpp compares the two).
-  /// NUTS, whose chains cannot share instructions, runs the dense product at the SIMD rate
-  /// of static HMC this way (bench/hmc_throughput and bench/nuts_ess give the rates).
-  static constexpr int kSimd = 8;
-  LS_HD LS_NO_LOOP_VECTORIZE static Real dense_simd(const Data& d, const Real* q, Real* g) {
-    using B = Batch<kSimd>;
+  /// the dimension in SIMD (dim_simd::DimVec, explicit vectors of K = 8 Reals). Row i of P
+  /// times r runs in chunks of K values with K partial sums, four rows at a time (each chunk
+  /// of r formed once per four rows), and the K partial sums are added at the end in a fixed
+  /// order: a reassociation of the one-chain sum above, so the value differs from it by
+  /// rounding only (tests/models/gaussian_test.cpp compares the two). NUTS, whose chains
+  /// cannot share instructions, runs the dense product at the SIMD rate of static HMC this
+  /// way (bench/hmc_throughput and bench/nuts_ess give the rates).
+  static Real dense_simd(const Data& d, const Real* q, Real* g) {
+    using dim_simd::DimVec;
+    using dim_simd::load;
+    constexpr int K = dim_simd::kDimSimd;
     const int n = d.N;
-    const int n_vec = n - n % kSimd;  // columns [0, n_vec) in SIMD chunks, the rest scalar
-    auto row_sum = [&](const B& acc, Real tail) {
-      Real s = tail;
-      for (int k = 0; k < kSimd; ++k) s += acc.v[k];
-      return s;
-    };
+    const int n_vec = n - n % K;  // columns [0, n_vec) in SIMD chunks, the rest scalar
     int i = 0;
     for (; i + 4 <= n; i += 4) {
       const Real* r0 = d.P + static_cast<std::ptrdiff_t>(i) * n;
       const Real* r1 = r0 + n;
       const Real* r2 = r1 + n;
       const Real* r3 = r2 + n;
-      B a0 = Real(0), a1 = Real(0), a2 = Real(0), a3 = Real(0);
-      for (int j = 0; j < n_vec; j += kSimd) {
-        const B r = B::load(q + j) - B::load(d.mu + j);
-        a0 -= B::load(r0 + j) * r;
-        a1 -= B::load(r1 + j) * r;
-        a2 -= B::load(r2 + j) * r;
-        a3 -= B::load(r3 + j) * r;
+      DimVec a0 = dim_simd::splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (int j = 0; j < n_vec; j += K) {
+        const DimVec r = load(q + j) - load(d.mu + j);
+        a0 -= load(r0 + j) * r;
+        a1 -= load(r1 + j) * r;
+        a2 -= load(r2 + j) * r;
+        a3 -= load(r3 + j) * r;
       }
       Real t0 = Real(0), t1 = Real(0), t2 = Real(0), t3 = Real(0);
       for (int j = n_vec; j < n; ++j) {
@@ -186,25 +187,26 @@ struct Gaussian {
         t2 -= r2[j] * r;
         t3 -= r3[j] * r;
       }
-      g[i] = row_sum(a0, t0);
-      g[i + 1] = row_sum(a1, t1);
-      g[i + 2] = row_sum(a2, t2);
-      g[i + 3] = row_sum(a3, t3);
+      g[i] = dim_simd::sum_in_order(a0, t0);
+      g[i + 1] = dim_simd::sum_in_order(a1, t1);
+      g[i + 2] = dim_simd::sum_in_order(a2, t2);
+      g[i + 3] = dim_simd::sum_in_order(a3, t3);
     }
     for (; i < n; ++i) {
       const Real* row = d.P + static_cast<std::ptrdiff_t>(i) * n;
-      B a = Real(0);
-      for (int j = 0; j < n_vec; j += kSimd) a -= B::load(row + j) * (B::load(q + j) - B::load(d.mu + j));
+      DimVec a = dim_simd::splat(0);
+      for (int j = 0; j < n_vec; j += K) a -= load(row + j) * (load(q + j) - load(d.mu + j));
       Real t = Real(0);
       for (int j = n_vec; j < n; ++j) t -= row[j] * (q[j] - d.mu[j]);
-      g[i] = row_sum(a, t);
+      g[i] = dim_simd::sum_in_order(a, t);
     }
-    B lp = Real(0);
-    for (int k = 0; k < n_vec; k += kSimd) lp += (B::load(q + k) - B::load(d.mu + k)) * B::load(g + k);
+    DimVec lp = dim_simd::splat(0);
+    for (int k = 0; k < n_vec; k += K) lp += (load(q + k) - load(d.mu + k)) * load(g + k);
     Real t = Real(0);
     for (int k = n_vec; k < n; ++k) t += (q[k] - d.mu[k]) * g[k];
-    return Real(0.5) * row_sum(lp, t);
+    return Real(0.5) * dim_simd::sum_in_order(lp, t);
   }
+#endif  // !LOCKSTEP_GPU_SHAPE
 
   /// Outputs x[1..N] (the parameters themselves).
   template <class V, class O>

@@ -27,6 +27,18 @@
 #define LS_NO_LOOP_VECTORIZE
 #endif
 
+// For one chain's element-wise loops over its dimension (lane-local NUTS): the arrays a loop
+// reads and writes are distinct, but g++ cannot prove it and this project turns off its
+// run-time alias checks (CMakeLists.txt: --param=vect-max-version-for-alias-checks=0, so the
+// rounding never depends on heap addresses), which leaves such loops scalar. `GCC ivdep`
+// states that the iterations are independent. Never before a loop over Batch values (HMC's
+// blocks), whose inner loop over the chains is the one to vectorize. Host GCC only.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define LS_IVDEP _Pragma("GCC ivdep")
+#else
+#define LS_IVDEP
+#endif
+
 // LOCKSTEP_GPU_SHAPE: 1 when this build runs the GPU's functors, views and launch shapes —
 // one chain per lane (W = 1), NUTS's coalesced scratch layout, no CPU-only stride padding, one
 // ensemble block per lane, draws through separate device buffers — and 0 for the CPU's SIMD

@@ -20,11 +20,13 @@ template <class Model, class V, class Metric, class T>
 LS_HD LS_INLINE T leapfrog(const Model& model, const typename Model::Data& data, int dim, V q, V p, V grad,
                            const Metric& metric, const T& eps, int n_steps, T logp) {
   const T half = eps * Real(0.5);
+  LS_IVDEP
   for (int i = 0; i < dim; ++i) p[i] += half * grad[i];
   for (int l = 0; l < n_steps; ++l) {
     metric.drift(q, p, eps);
     logp = model.log_density_and_grad(data, q, grad);
     const T kick = l + 1 < n_steps ? eps : half;
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) p[i] += kick * grad[i];
   }
   return logp;

@@ -37,6 +37,7 @@ struct DiagMetric {
   /// out = M^-1 p.
   template <class V>
   LS_HD LS_INLINE void sharp(V p, V out) const {
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) out[i] = minv[i] * p[i];
   }
   /// 1/2 p^T M^-1 p.
@@ -49,6 +50,7 @@ struct DiagMetric {
   /// q <- q + eps M^-1 p (eps: Real, or Batch<W> of per-chain step sizes).
   template <class V, class T>
   LS_HD LS_INLINE void drift(V q, V p, const T& eps) const {
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) q[i] += eps * minv[i] * p[i];
   }
   /// p ~ N(0, M) from counter (iteration, purpose, offset + pair index); one-chain views only

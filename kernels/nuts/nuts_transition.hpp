@@ -88,12 +88,12 @@ struct TrajectoryEnd {
   V q, p, g, ps;
 };
 
-/// 1/2 p . p# (= 1/2 p^T M^-1 p), in double.
+/// 1/2 p . p# (= 1/2 p^T M^-1 p), in double, in kSumLanes partial sums (sum_lanes.hpp).
 template <class V>
 LS_HD LS_INLINE double kinetic_from_sharp(int dim, V p, V ps) {
-  double k = 0;
-  for (int i = 0; i < dim; ++i) k += static_cast<double>(p[i]) * static_cast<double>(ps[i]);
-  return 0.5 * k;
+  double k[kSumLanes] = {};
+  for_sum_lanes(dim, [&](int i, int l) { k[l] += static_cast<double>(p[i]) * static_cast<double>(ps[i]); });
+  return 0.5 * add_sum_lanes(k);
 }
 
 struct SubtreeResult {
@@ -114,6 +114,7 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
   using V = typename Lane::View;
   const int dim = L.dim;
   SubtreeResult r;
+  LS_IVDEP
   for (int i = 0; i < dim; ++i) L.rho_sub[i] = 0;
   const std::uint32_t n_leaves = 1u << depth;
   // The subtree's weights as a running maximum and a scaled sum (the "online softmax"):
@@ -150,6 +151,7 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
     }
     // progressive multinomial sampling inside the subtree
     if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < take) {
+      LS_IVDEP
       for (int i = 0; i < dim; ++i) {
         L.q_prop[i] = z.q[i];
         L.g_prop[i] = z.g[i];
@@ -165,6 +167,7 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
     const V lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
             lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
     const V rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) {
       const Real before = L.rho_sub[i];
       if (ls >= 0) {
@@ -218,6 +221,7 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
   NutsInfo info;
   metric.sharp(L.p_f, L.ps_f);
   const double H0 = kinetic_from_sharp(dim, L.p_f, L.ps_f) - static_cast<double>(*L.logp);
+  LS_IVDEP
   for (int i = 0; i < dim; ++i) {
     L.q_f[i] = L.q[i];
     L.q_b[i] = L.q[i];
@@ -236,6 +240,7 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
     const bool forward = u(TreeDraw::kDirection, info.depth) > 0.5;
     const TrajectoryEnd<V>& near = forward ? fwd : bck;  // extended in place
     const V ps_far = forward ? L.ps_b : L.ps_f;
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) {
       L.p_near[i] = near.p[i];
       L.ps_near[i] = near.ps[i];
@@ -248,6 +253,7 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
     // biased progressive sampling between the old trajectory and the new subtree
     if (sub.log_sum_weight > log_sum_weight ||
         u(TreeDraw::kMerge, info.depth - 1) < m::exp(sub.log_sum_weight - log_sum_weight)) {
+      LS_IVDEP
       for (int i = 0; i < dim; ++i) {
         L.q[i] = L.q_prop[i];
         L.g[i] = L.g_prop[i];
@@ -263,6 +269,7 @@ LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& d
     bool persist = persists(dim, ps_far, near.ps, [&](int i) { return rho[i] + rho_sub[i]; });
     persist = persist && persists(dim, ps_far, L.left_ps, [&](int i) { return rho[i] + p_b0[i]; });
     persist = persist && persists(dim, L.ps_near, near.ps, [&](int i) { return rho_sub[i] + p_near[i]; });
+    LS_IVDEP
     for (int i = 0; i < dim; ++i) rho[i] += rho_sub[i];
     if (!persist) break;
   }

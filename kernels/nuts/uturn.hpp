@@ -17,21 +17,23 @@
 // The criterion is symmetric in its first two arguments, so the same three checks apply to a
 // merge in either time direction. rho is never stored: callers pass it as a functor of i,
 // formed on the fly from stored sums (e.g. a prefix-sum difference), so no scratch is needed.
-// Dot products accumulate in double whatever Real is.
+// Dot products accumulate in double whatever Real is, in kSumLanes interleaved partial sums
+// (sum_lanes.hpp): the same value in every layout and on both backends.
 #include "kernels/core/config.hpp"
+#include "kernels/nuts/sum_lanes.hpp"
 
 namespace lockstep {
 namespace nuts {
 
 template <class V, class Rho>
 LS_HD LS_INLINE bool persists(int dim, V ps_minus, V ps_plus, const Rho& rho) {
-  double minus = 0, plus = 0;
-  for (int i = 0; i < dim; ++i) {
+  double minus[kSumLanes] = {}, plus[kSumLanes] = {};
+  for_sum_lanes(dim, [&](int i, int k) {
     const double r = static_cast<double>(rho(i));
-    minus += static_cast<double>(ps_minus[i]) * r;
-    plus += static_cast<double>(ps_plus[i]) * r;
-  }
-  return plus > 0 && minus > 0;
+    minus[k] += static_cast<double>(ps_minus[i]) * r;
+    plus[k] += static_cast<double>(ps_plus[i]) * r;
+  });
+  return add_sum_lanes(plus) > 0 && add_sum_lanes(minus) > 0;
 }
 
 }  // namespace nuts

@@ -1,0 +1,47 @@
+#pragma once
+// DimVec: SIMD across ONE chain's dimension, on the CPU only.
+//
+// Batch<W> (batch.hpp) puts W chains side by side and relies on g++'s loop vectorizer to turn
+// its fixed-length loops into vector instructions. Code that runs one chain at a time (the
+// lane-local NUTS, host evaluations) wants the other direction: the dimension in SIMD. There
+// the loop vectorizer is the wrong tool — it vectorizes the outer loop over chunks of the
+// dimension and shuffles (measured on gauss100's P r product: 5 us a gradient, against 0.5 us
+// with the explicit vectors below), and model code disables it anyway (LS_NO_LOOP_VECTORIZE).
+// DimVec is a GCC/Clang vector extension of kDimSimd Reals: every operation on it is one
+// vector instruction (or two on a machine without AVX-512), whatever the vectorizer does.
+//
+// Host-only: nvcc does not compile it, and the GPU shape (one chain per thread) never takes a
+// one-chain SIMD path, so everything here is absent when LOCKSTEP_GPU_SHAPE is set.
+#include "kernels/core/config.hpp"
+
+#if !LOCKSTEP_GPU_SHAPE
+
+namespace lockstep::dim_simd {
+
+/// Reals per vector: 8 (one AVX-512 register of doubles). Partial sums are kept per element,
+/// so a sum over a dimension is reassociated into kDimSimd interleaved sums.
+constexpr int kDimSimd = 8;
+
+typedef Real DimVec __attribute__((vector_size(kDimSimd * sizeof(Real))));
+
+/// p[0 .. kDimSimd), any alignment (one unaligned vector load).
+inline DimVec load(const Real* p) {
+  DimVec v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void store(Real* p, DimVec v) { __builtin_memcpy(p, &v, sizeof v); }
+
+inline DimVec splat(Real x) { return DimVec{} + x; }
+
+/// start + v[0] + v[1] + ... + v[kDimSimd - 1], added in that order (a fixed order, so the
+/// result does not depend on the machine's vector width).
+inline Real sum_in_order(DimVec v, Real start) {
+  for (int k = 0; k < kDimSimd; ++k) start += v[k];
+  return start;
+}
+
+}  // namespace lockstep::dim_simd
+
+#endif  // !LOCKSTEP_GPU_SHAPE
