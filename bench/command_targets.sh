@@ -20,11 +20,20 @@
 #       wall time from outside, the command's own "End to end" line (sampling, tau and report),
 #       and the ratio report / sampling (target <= 0.5). The run is validated first: every mean
 #       within 5 MCSE of data/reference/peak.json.
+#   (f) with --peers PYTHON (bench/peers/.venv/bin/python, install_python_peers.sh): emcee on the
+#       same 1024 walkers x 5000 steps of peak (bench/peers/emcee_peak.py, stretch move, tau by
+#       emcee's get_autocorr_time, as lockstep's report computes it), once per walker (emcee's
+#       default) and with vectorize=True; each process timed from outside like (e). Ratio
+#       emcee / lockstep wall seconds (issue 21's targets: >= 150 per walker, >= 30 vectorized);
+#   (g) with --peers: nutpie (numba) on the Eight Schools of (a), 4 chains x (1000 + 1000), 2 cores
+#       (bench/peers/pymc_nuts.py --diagnose: ArviZ's min bulk ESS over its sampling seconds, its
+#       numba compile reported apart); ratio (a)'s whole-process ESS/s / nutpie's (target >= 20).
 # The lockstep run of (a) is validated first: every mean of mu, tau, theta[1..8] within
 # 5 sqrt(mcse^2 + mcse_ref^2) of posteriordb's reference, R-hat < 1.01.
 #
 # Usage (from anywhere):
 #   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]
+#                                 [--peers PYTHON]
 #     --build DIR   folder holding lockstep and command_targets (default: build)
 #     --chains N    chains for (a) and (c) (default 4096); --warmup W for (a) (default 1000)
 #     --algorithm A nuts (the command's default), hmc or chees
@@ -39,6 +48,7 @@ warmup=1000
 skip_stan=0
 skip_memory=0
 algorithm=nuts
+peers_python=""
 while (($#)); do
   case "$1" in
     --build) build="$(cd "$2" && pwd)"; shift 2 ;;
@@ -47,7 +57,8 @@ while (($#)); do
     --algorithm) algorithm="$2"; shift 2 ;;
     --skip-stan) skip_stan=1; shift ;;
     --skip-memory) skip_memory=1; shift ;;
-    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan] [--skip-memory]" >&2; exit 2 ;;
+    --peers) peers_python="$2"; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan] [--skip-memory] [--peers PYTHON]" >&2; exit 2 ;;
   esac
 done
 lockstep="$build/lockstep"
@@ -186,4 +197,49 @@ printf '%-58s %s\n' "(e) ensemble wall seconds (whole process, from outside)" "$
 printf '%-58s %s\n' "(e) ensemble end to end (its own clock)" "$e2e_e"
 printf '%-58s %s\n' "(e) ensemble sampling seconds" "$sampling_e"
 printf '%-58s %s   (target <= 0.5)\n' "(e) ensemble report (tau...) / sampling" "$(python3 -c "print(f'{$report_e / $sampling_e:.2f}')")"
+# ---- (f) emcee on the same ensemble, (g) nutpie on the same Eight Schools ------------------------
+if [[ -n "$peers_python" ]]; then
+  wall_e="$(python3 -c "print($t1 - $t0)")"
+  for mode in scalar vectorized; do
+    flag=(); [[ $mode == scalar ]] && flag=(--scalar)
+    cmd_f=("$peers_python" "$here/peers/emcee_peak.py" --data "$repo/data/peak.csv" --walkers 1024 --steps 5000 --seed 1 "${flag[@]}")
+    echo "# (f) command: ${cmd_f[*]}"
+    echo "# (f) load at start: $(load)"
+    t0f=$EPOCHREALTIME
+    out_f="$("${cmd_f[@]}" 2>"$work/f.err")"
+    t1f=$EPOCHREALTIME
+    python3 - "$out_f" "$t0f" "$t1f" "$wall_e" "$mode" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1]); t0, t1, wall_e, mode = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+if "error" in d:
+    print(f"# (f) emcee {mode} FAILED: {d['error']}")
+    sys.exit()
+target = 150 if mode == "scalar" else 30
+tau = ", ".join("nan" if t is None else f"{t:.1f}" for t in d["tau"])
+print(f"#     emcee {d['emcee_version']}: run_mcmc {d['seconds']:.2f} s, {d['walker_updates_per_second']:.3g} walker updates/s, tau {tau}")
+print(f"{'(f) emcee ' + mode + ' wall seconds (whole process)':<58} {t1 - t0:.2f}")
+print(f"{'(f) RATIO emcee ' + mode + ' / lockstep (e), wall':<58} {(t1 - t0) / wall_e:.1f}   (target >= {target})")
+EOF
+  done
+  cmd_g=("$peers_python" "$here/peers/pymc_nuts.py" --sampler nutpie --workload eight_schools --data "$data"
+         --chains 4 --warmup 1000 --draws 1000 --seed 1 --cores 2 --diagnose)
+  echo "# (g) command: ${cmd_g[*]}"
+  echo "# (g) load at start: $(load)"
+  out_g="$("${cmd_g[@]}" 2>"$work/g.err")"
+  if [[ -z "${ess_rate:-}" ]]; then
+    echo "# (g) no lockstep figure from (a)"
+  else
+    python3 - "$out_g" "$ess_rate" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1]); lockstep_rate = float(sys.argv[2])
+if "error" in d:
+    print(f"# (g) nutpie FAILED: {d['error']}")
+    sys.exit()
+print(f"#     nutpie {d['versions'].get('nutpie')}: compile {d['compile_seconds']:.1f} s (apart), sampling {d['sampling_seconds']:.2f} s, "
+      f"min bulk ESS {d['min_ess_bulk']:.0f} ({d['min_ess_bulk_variable']}), max R-hat {d['max_rhat']:.3f}, {d['divergences']} divergences")
+print(f"{'(g) nutpie min bulk ESS per sampling second':<58} {d['ess_bulk_per_second']:.4g}")
+print(f"{'(g) RATIO lockstep (a) / nutpie':<58} {lockstep_rate / d['ess_bulk_per_second']:.1f}   (target >= 20)")
+EOF
+  fi
+fi
 echo "# load average at end: $(load)"

@@ -35,6 +35,9 @@ struct GaussianData {
   int N;
   const Real* mu;  // length N
   const Real* P;   // N x N precision matrix, row-major, symmetric
+  /// CPU shape, N <= kPackedMaxN: P's upper triangle for one chain's product (packed_upper;
+  /// dense_simd). nullptr: the row-major product.
+  const Real* U = nullptr;
 };
 
 namespace gaussian_detail {
@@ -45,6 +48,30 @@ constexpr double kPivotTol = 1e-13;
 /// Largest relative difference |S_ij - S_ji| / max(|S_ij|, |S_ji|, sqrt(S_ii S_jj)) accepted
 /// as symmetric (room for a matrix printed with ~11 or more significant digits).
 constexpr double kSymmetryTol = 1e-10;
+
+/// The largest N whose one-chain product runs from the packed upper triangle (its stack
+/// buffers hold 2 kPackedMaxN Reals); beyond, from the row-major P.
+constexpr int kPackedMaxN = 256;
+/// Rows of the packed triangle in groups of this many (they share their first column).
+constexpr int kPackedRows = 4;
+
+/// N rounded up to a multiple of 8 (the one-chain SIMD width).
+inline int packed_width(int n) { return (n + 7) / 8 * 8; }
+
+/// P's upper triangle for dense_simd: row i holds columns [8 floor(i / 8), packed_width(N)) —
+/// P_ij for j > i, P_ii / 2 on the diagonal (the row's dot product and its axpy each add half:
+/// halving is exact), zeros left of the diagonal and right of N — rows one after another.
+/// Every row starts at a multiple of 8 columns and spans whole vectors, so the product needs no
+/// tails; about half of P's bytes (46 KB for N = 100: in a core's L1 where P is 80 KB).
+inline std::vector<double> packed_upper(const std::vector<double>& P, int n) {
+  const int w = packed_width(n);
+  std::vector<double> u;
+  for (int i = 0; i < n; ++i)
+    for (int j = i / 8 * 8; j < w; ++j)
+      u.push_back(j < i || j >= n ? 0.0 : j == i ? 0.5 * P[static_cast<std::size_t>(i) * n + i]
+                                                 : P[static_cast<std::size_t>(i) * n + j]);
+  return u;
+}
 
 /// The shortest decimal form of x that reads back as x (for messages).
 inline std::string shortest(double x) { return DataSource::format_number(x); }
@@ -157,13 +184,16 @@ struct Gaussian {
   /// of r formed once per four rows), and the K partial sums are added at the end in a fixed
   /// order: a reassociation of the one-chain sum above, so the value differs from it by
   /// rounding only (tests/models/gaussian_test.cpp compares the two). NUTS, whose chains
-  /// cannot share instructions, runs the dense product at the SIMD rate of static HMC this
-  /// way (bench/hmc_throughput and bench/nuts_ess give the rates).
+  /// cannot share instructions, runs the dense product in SIMD this way: 2.3x the gradients/s
+  /// of the same loops written over Batch<8> (which g++ left scalar: LS_NO_LOOP_VECTORIZE);
+  /// static HMC still reads P once per 8 chains where NUTS reads it once per chain
+  /// (bench/nuts_ess and bench/hmc_throughput give the rates; RESULTS.md).
   static Real dense_simd(const Data& d, const Real* q, Real* g) {
     using dim_simd::DimVec;
     using dim_simd::load;
     constexpr int K = dim_simd::kDimSimd;
     const int n = d.N;
+    if (d.U != nullptr && n <= gaussian_detail::kPackedMaxN) return packed_simd(d, q, g);
     const int n_vec = n - n % K;  // columns [0, n_vec) in SIMD chunks, the rest scalar
     int i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -206,6 +236,75 @@ struct Gaussian {
     for (int k = n_vec; k < n; ++k) t += (q[k] - d.mu[k]) * g[k];
     return Real(0.5) * dim_simd::sum_in_order(lp, t);
   }
+
+  /// The same g = -P r and log p = r.g / 2 from the packed upper triangle U
+  /// (gaussian_detail::packed_upper): row i of U adds its dot product with r to acc_i and
+  /// r_i times itself to acc_j (j >= i), so every element of P is read once per product
+  /// while P r needs it twice — half the bytes, which for N ~ 100 stay in L1. Rows go in
+  /// groups of kPackedRows sharing their first column: the group's r and acc vectors are
+  /// loaded once, and its dot products are independent sums. acc_i = (P r)_i as a sum in
+  /// another order (the diagonal added as two exact halves): a reassociation of the row-major
+  /// product (tests/models/gaussian_test.cpp).
+  static Real packed_simd(const Data& d, const Real* q, Real* g) {
+    using dim_simd::DimVec;
+    using dim_simd::load;
+    using dim_simd::store;
+    constexpr int K = dim_simd::kDimSimd, G = gaussian_detail::kPackedRows;
+    static_assert(K % G == 0, "a group of rows never straddles a block of K columns");
+    const int n = d.N, w = gaussian_detail::packed_width(n);
+    // acc: the axpy parts; dot: each row's dot product (apart, so that the scalar stores of
+    // the dots never overlap the vector loads of acc: no store-forwarding stalls).
+    alignas(64) Real r[gaussian_detail::kPackedMaxN + K], acc[gaussian_detail::kPackedMaxN + K],
+        dot[gaussian_detail::kPackedMaxN + K];
+    for (int j = 0; j < w; ++j) {
+      r[j] = j < n ? q[j] - d.mu[j] : Real(0);
+      acc[j] = Real(0);
+    }
+    const Real* u = d.U;
+    int i = 0;
+    for (; i + G <= n; i += G) {  // G rows i .. i+G-1, all starting at column c0
+      const int c0 = i / K * K, len = w - c0;
+      const Real* u0 = u;
+      const Real* u1 = u0 + len;
+      const Real* u2 = u1 + len;
+      const Real* u3 = u2 + len;
+      static_assert(G == 4, "the group below is written out for four rows");
+      const DimVec s0 = dim_simd::splat(r[i]), s1 = dim_simd::splat(r[i + 1]), s2 = dim_simd::splat(r[i + 2]),
+                   s3 = dim_simd::splat(r[i + 3]);
+      DimVec d0 = dim_simd::splat(0), d1 = d0, d2 = d0, d3 = d0;
+      for (int j = 0; j < len; j += K) {
+        const DimVec rj = load(r + c0 + j);
+        const DimVec a = load(u0 + j), b = load(u1 + j), c = load(u2 + j), e = load(u3 + j);
+        d0 += a * rj;
+        d1 += b * rj;
+        d2 += c * rj;
+        d3 += e * rj;
+        store(acc + c0 + j, load(acc + c0 + j) + ((a * s0 + b * s1) + (c * s2 + e * s3)));
+      }
+      dot[i] = dim_simd::sum_in_order(d0, Real(0));
+      dot[i + 1] = dim_simd::sum_in_order(d1, Real(0));
+      dot[i + 2] = dim_simd::sum_in_order(d2, Real(0));
+      dot[i + 3] = dim_simd::sum_in_order(d3, Real(0));
+      u += G * len;
+    }
+    for (; i < n; ++i) {  // the last n mod G rows, one at a time
+      const int c0 = i / K * K, len = w - c0;
+      const DimVec si = dim_simd::splat(r[i]);
+      DimVec di = dim_simd::splat(0);
+      for (int j = 0; j < len; j += K) {
+        const DimVec a = load(u + j);
+        di += a * load(r + c0 + j);
+        store(acc + c0 + j, load(acc + c0 + j) + a * si);
+      }
+      dot[i] = dim_simd::sum_in_order(di, Real(0));
+      u += len;
+    }
+    for (int j = 0; j < n; ++j) g[j] = -(acc[j] + dot[j]);
+    for (int j = n; j < w; ++j) dot[j] = Real(0);
+    DimVec lp = dim_simd::splat(0);
+    for (int j = 0; j < w; j += K) lp -= load(r + j) * (load(acc + j) + load(dot + j));
+    return Real(0.5) * dim_simd::sum_in_order(lp, Real(0));
+  }
 #endif  // !LOCKSTEP_GPU_SHAPE
 
   /// Outputs x[1..N] (the parameters themselves).
@@ -240,6 +339,8 @@ struct Gaussian {
     out.data.N = static_cast<int>(N);
     out.data.mu = args.upload(mu);
     out.data.P = args.upload(P);
+    if (!kGpuShape && N <= gaussian_detail::kPackedMaxN)
+      out.data.U = args.upload(gaussian_detail::packed_upper(P, static_cast<int>(N)));
     out.names = indexed_names("x", static_cast<int>(N));
     return out;
   }

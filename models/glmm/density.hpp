@@ -30,47 +30,19 @@
 // and e_n = d ll_n / d eta_n (binomial: y_n - n_n inv_logit(eta_n); poisson: y_n - exp(eta_n)),
 // which enter dL/db, G and the chain rule through r exactly as the gaussian e_n does; they have
 // no sigma.
+#include <type_traits>
+
 #include "kernels/core/batch.hpp"
 #include "kernels/core/config.hpp"
+#include "kernels/core/strided.hpp"
+#include "models/glmm/density_data.hpp"
 #include "models/glmm/family.hpp"
 #include "models/glmm/priors.hpp"
+#include "models/glmm/rows_one_chain.hpp"
 
 namespace lockstep {
 namespace models {
 namespace glmm {
-
-/// The most varying-effect columns (scales) in one formula: their values sit in a local array.
-constexpr int kMaxScales = 64;
-
-struct GlmmData {
-  int N = 0, P = 0, R = 0;      // rows, fixed columns, varying-effect terms
-  int n_sd = 0, n_z = 0;        // scales; varying coefficients
-  int Ktot = 0;                 // Z values per row (sum_r K_r)
-  int sd_at = 0, sigma_at = -1, z_at = 0;  // offsets in q; sigma_at < 0: sigma fixed
-  int dim = 0, n_out = 0;
-  int centered = 0;
-  int family = kGaussian;
-  int x_icpt = 0;          // column 0 of X is the intercept (all ones)
-  int simple_blocks = 0;   // every varying-effect term is (1 | g) alone: Z is never read
-  Real sigma_fixed = 1;
-  const Real* y = nullptr;      // [N]
-  const Real* trials = nullptr; // [N] binomial trials (all 1 for the bernoulli); else unused
-  const Real* X = nullptr;      // [N * P], row-major
-  const int* K = nullptr;       // [R] columns of term r
-  const int* L = nullptr;       // [R] levels of term r
-  const int* sd_of = nullptr;   // [R] index of term r's first scale (0..n_sd)
-  const int* z_of = nullptr;    // [R] index in q of term r's first coefficient
-  const int* col_of = nullptr;  // [R] offset of term r's columns in a row of Z
-  const int* icpt = nullptr;    // [R] 1: column 0 of term r is the intercept (Z = 1, not read)
-  const int* base = nullptr;    // [N * R] index in q of (r, l_r(n), 0)
-  const Real* Z = nullptr;      // [N * Ktot]
-  const int* prior_kind = nullptr;  // [P + n_sd + 1]: b, sd, sigma
-  const Real* prior_par = nullptr;  // [3 (P + n_sd + 1)]: nu, mu, s (rate)
-};
-
-/// Fixed coefficients held in local arrays (registers or the stack, never aliased by g) when
-/// there are at most this many; more go through q and g.
-constexpr int kLocalFixed = 8;
 
 /// The rows: eta_n, the residual sum of squares (gaussian) or the log-likelihood (the discrete
 /// families) (returned), dL/db added to g[0..P), G added to g's varying coordinates (zeroed by
@@ -171,6 +143,24 @@ LS_HD LS_INLINE T glmm_likelihood(const GlmmData& d, V q, G g, const T* mult, co
   return sse;
 }
 
+/// One chain in contiguous memory on the CPU (Dense views: the lane-local NUTS, host
+/// evaluations) with a shape glmm_rows_one_chain handles: its rows in SIMD (rows_one_chain.hpp);
+/// sets sse and returns true. Otherwise (every other view, family or shape, and the GPU shape)
+/// returns false and glmm_likelihood runs.
+template <class V, class G, class T>
+LS_HD LS_INLINE bool rows_one_chain(const GlmmData& d, V q, G g, const T* mult, const T& inv_var, T& sse) {
+#if !LOCKSTEP_GPU_SHAPE
+  if constexpr (std::is_same<V, Dense<Real>>::value && std::is_same<G, Dense<Real>>::value) {
+    if (one_chain_rows_apply(d)) {
+      sse = glmm_rows_one_chain(d, q.p, g.p, mult, inv_var);
+      return true;
+    }
+  }
+#endif
+  (void)d, (void)q, (void)g, (void)mult, (void)inv_var, (void)sse;
+  return false;
+}
+
 template <class V, class G>
 LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> typename V::value_type {
   using T = typename V::value_type;
@@ -209,7 +199,9 @@ LS_HD LS_INLINE auto glmm_log_density_and_grad(const GlmmData& d, V q, G g) -> t
   T mult[kMaxScales > 0 ? kMaxScales : 1];
   for (int s = 0; s < d.n_sd; ++s) mult[s] = d.centered ? T(Real(1)) : sd[s];
   T sse;
-  if (d.family == kBinomial)
+  if (rows_one_chain(d, q, g, mult, inv_var, sse)) {
+    // the gaussian rows of one chain, in SIMD
+  } else if (d.family == kBinomial)
     sse = glmm_likelihood<kBinomial>(d, q, g, mult, inv_var);
   else if (d.family == kPoisson)
     sse = glmm_likelihood<kPoisson>(d, q, g, mult, inv_var);

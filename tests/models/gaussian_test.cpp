@@ -155,6 +155,49 @@ TEST(Gaussian, OneChainSimdPathCoversChunksTailsAndLeftoverRows) {
   expect_block_matches_scalar<8>(m.model, m.data, 33);
 }
 
+#if !LOCKSTEP_GPU_SHAPE
+/// The one-chain product has two forms on the CPU: from the packed upper triangle (N <= 256,
+/// every built-in size) and row by row (larger N, or U absent). Both against finite
+/// differences, and against each other and the Strided evaluation on gauss100_ill and on
+/// N = 13 (tails in both forms).
+TEST(Gaussian, PackedAndRowMajorProductsAgree) {
+  for (const char* name : {"gauss100_ill.json", ""}) {
+    std::unique_ptr<DataSource> data;
+    if (*name) {
+      data = repo_data(name);
+    } else {
+      std::string mu = "[", sigma = "[";
+      for (int i = 0; i < 13; ++i) {
+        mu += (i ? "," : "") + std::to_string(0.2 * i - 1);
+        sigma += std::string(i ? "," : "") + "[";
+        for (int j = 0; j < 13; ++j) sigma += std::string(j ? "," : "") + (i == j ? "3.0" : std::to_string(0.5 / (1 + std::abs(i - j))));
+        sigma += "]";
+      }
+      data = load_json_data(write_temp_file("gauss13b.json", "{\"N\": 13, \"mu\": " + mu + "], \"Sigma\": " + sigma + "]}"));
+    }
+    auto m = load_model<Gaussian>({}, data.get());
+    ASSERT_NE(m.data.U, nullptr) << "a built-in size takes the packed product";
+    Gaussian::Data row_major = m.data;
+    row_major.U = nullptr;
+    const int n = m.model.dim(m.data);
+    expect_gradients_match(m.model, row_major, standard_points(n, 41));
+    expect_block_matches_scalar<8>(m.model, row_major, 42);
+    for (const std::vector<double>& x : standard_points(n, 43)) {
+      std::vector<double> g_packed, g_rows;
+      const double lp_packed = log_density(m.model, m.data, x, &g_packed);
+      const double lp_rows = log_density(m.model, row_major, x, &g_rows);
+      double g_norm = 0;
+      for (double v : g_rows) g_norm = std::max(g_norm, std::fabs(v));
+      // Two orders of the same sums: a few hundred eps of the largest term (|P_ij r_j| <= the
+      // norm of P times |r|) bound the gap; 1e-12 relative to the gradient's norm is far above.
+      EXPECT_TRUE(close_relative(lp_packed, lp_rows, testing::real_tol(1e-12))) << "lp";
+      for (int i = 0; i < n; ++i)
+        EXPECT_TRUE(close_relative(g_packed[i], g_rows[i], testing::real_tol(1e-12), g_norm)) << "gradient " << i;
+    }
+  }
+}
+#endif
+
 TEST(Gaussian, Gauss100IllHasTheAdvertisedSpectrum) {
   // The Rayleigh quotient x^T Sigma x / x^T x lies in [1e-2, 1e2] for every x, and the
   // power method along P reaches the top of the spectrum of P (1 / lambda_min = 100).

@@ -1,0 +1,150 @@
+#pragma once
+// The glmm rows for ONE chain on the CPU (the lane-local NUTS, host evaluations): the same
+// eta_n, SSE, dL/db and G as glmm_rows (density.hpp) for the gaussian family with only
+// (1 | g) terms and at most kLocalFixed fixed columns — radon's shape and most GLMMs' — with
+// the rows in SIMD, kDimSimd at a time (dim_simd::DimVec).
+//
+// Why: glmm_rows for one chain is a chain of dependent additions per row (SSE, every dL/db_j,
+// and G_l through memory when consecutive rows share a level: ~11 cycles a row on radon),
+// which made NUTS 4x slower per gradient than static HMC's blocks of 8 chains. Here
+//   - SSE and dL/db_j accumulate in kDimSimd partial sums (row n in partial sum n mod
+//     kDimSimd), added in order at the end (dim_simd::sum_in_order);
+//   - eta and e of kDimSimd rows are computed at once (the q of each row's level gathered);
+//   - G_l: the e of consecutive rows with the same level are added in a register first and
+//     the run is added to G_l once (data sorted by group, as usual, make long runs).
+// All three are reassociations of glmm_rows's sums: the value differs from it by rounding
+// only (tests/models/glmm_one_chain_test.cpp compares them on shapes with tails, several
+// terms, unsorted levels).
+//
+// Host-only (vector extensions); the GPU shape never evaluates one chain with the rows in SIMD.
+#include "kernels/core/config.hpp"
+
+#if !LOCKSTEP_GPU_SHAPE
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "kernels/core/dim_simd.hpp"
+#include "models/glmm/density_data.hpp"
+
+namespace lockstep {
+namespace models {
+namespace glmm {
+
+/// {base[idx[0] * stride], ..., base[idx[kDimSimd - 1] * stride]}: one AVX-512 gather where the
+/// machine has it (doubles), element by element otherwise.
+inline dim_simd::DimVec gather(const Real* base, const int* idx, int stride) {
+  dim_simd::DimVec v;
+#if defined(__AVX512F__)
+  if constexpr (sizeof(Real) == 8 && dim_simd::kDimSimd == 8) {
+    const __m256i i = _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)),
+                                         _mm256_set1_epi32(stride));
+    const __m512d g = _mm512_i32gather_pd(i, base, 8);
+    __builtin_memcpy(&v, &g, sizeof v);
+    return v;
+  }
+#endif
+  for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = base[idx[k] * stride];
+  return v;
+}
+
+/// {x[0], x[stride], ..., x[(kDimSimd - 1) stride]}.
+inline dim_simd::DimVec strided_load(const Real* x, int stride) {
+  dim_simd::DimVec v;
+#if defined(__AVX512F__)
+  if constexpr (sizeof(Real) == 8 && dim_simd::kDimSimd == 8) {
+    const __m256i i = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(stride));
+    const __m512d g = _mm512_i32gather_pd(i, x, 8);
+    __builtin_memcpy(&v, &g, sizeof v);
+    return v;
+  }
+#endif
+  for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = x[k * stride];
+  return v;
+}
+
+/// True when glmm_rows_one_chain handles d: gaussian family, every term (1 | g), P <= kLocalFixed.
+inline bool one_chain_rows_apply(const GlmmData& d) {
+  return d.family == kGaussian && d.simple_blocks != 0 && d.P <= kLocalFixed;
+}
+
+/// SSE (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
+/// (zeroed by the caller). mult[r]: what multiplies term r's coordinate in eta (its sd, or 1).
+inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+  using dim_simd::DimVec;
+  constexpr int K = dim_simd::kDimSimd;
+  const int N = d.N, P = d.P, R = d.R;
+  const int j0 = d.x_icpt ? 1 : 0;
+  const Real b0 = d.x_icpt ? q[0] : Real(0);
+  DimVec sse = dim_simd::splat(0);
+  DimVec gbeta[kLocalFixed];
+  for (int j = 0; j < P; ++j) gbeta[j] = dim_simd::splat(0);
+  int n = 0;
+  for (; n + K <= N; n += K) {
+    const Real* x = d.X + static_cast<long>(n) * P;
+    const int* b = d.base + static_cast<long>(n) * R;
+    DimVec eta = dim_simd::splat(b0);
+    DimVec xs[kLocalFixed];
+    for (int j = j0; j < P; ++j) {
+      xs[j] = strided_load(x + j, P);
+      eta += xs[j] * q[j];
+    }
+    for (int r = 0; r < R; ++r) {
+      DimVec at;  // the q of each row's level (b is row-major, R per row)
+      if (R == 1) {
+        at = gather(q, b, 1);
+      } else {
+        for (int k = 0; k < K; ++k) at[k] = q[b[k * R + r]];
+      }
+      eta += mult[r] * at;
+    }
+    const DimVec res = dim_simd::load(d.y + n) - eta;
+    sse += res * res;
+    const DimVec e = res * inv_var;
+    if (d.x_icpt) gbeta[0] += e;
+    for (int j = j0; j < P; ++j) gbeta[j] += xs[j] * e;
+    for (int r = 0; r < R; ++r) {
+      int at = b[r];
+      Real run = e[0];
+      for (int k = 1; k < K; ++k) {
+        const int here = b[k * R + r];
+        if (here == at) {
+          run += e[k];
+        } else {
+          g[at] += run;
+          at = here;
+          run = e[k];
+        }
+      }
+      g[at] += run;
+    }
+  }
+  // The last N mod K rows, one at a time, into partial sums 0, 1, ... as the blocks would.
+  Real sse_tail[K] = {}, gbeta_tail[kLocalFixed][K] = {};
+  for (int k = 0; n < N; ++n, ++k) {
+    const Real* x = d.X + static_cast<long>(n) * P;
+    const int* b = d.base + static_cast<long>(n) * R;
+    Real eta = b0;
+    for (int j = j0; j < P; ++j) eta += x[j] * q[j];
+    for (int r = 0; r < R; ++r) eta += mult[r] * q[b[r]];
+    const Real res = d.y[n] - eta;
+    sse_tail[k] = res * res;
+    const Real e = res * inv_var;
+    if (d.x_icpt) gbeta_tail[0][k] = e;
+    for (int j = j0; j < P; ++j) gbeta_tail[j][k] = x[j] * e;
+    for (int r = 0; r < R; ++r) g[b[r]] += e;
+  }
+  for (int k = 0; k < K; ++k) sse[k] += sse_tail[k];
+  for (int j = 0; j < P; ++j) {
+    for (int k = 0; k < K; ++k) gbeta[j][k] += gbeta_tail[j][k];
+    g[j] += dim_simd::sum_in_order(gbeta[j], Real(0));
+  }
+  return dim_simd::sum_in_order(sse, Real(0));
+}
+
+}  // namespace glmm
+}  // namespace models
+}  // namespace lockstep
+
+#endif  // !LOCKSTEP_GPU_SHAPE

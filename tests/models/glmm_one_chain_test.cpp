@@ -1,0 +1,121 @@
+// The glmm rows of one chain in SIMD (models/glmm/rows_one_chain.hpp) against the general rows
+// (glmm_likelihood, one row after another): the same SSE, dL/db and G up to the rounding of
+// the reassociated sums, on the design fixture's (1 | g) formulas (36 rows: full blocks and a
+// tail), on radon (919 rows sorted by county: long runs of one level) and on radon with its
+// rows shuffled (a new level at almost every row). Every other check of the model (finite
+// differences, Dense vs Strided, the naive density) runs through this path too, in
+// glmm_gradient_test.cpp and glmm_radon_test.cpp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "host/io/csv_data.hpp"
+#include "models/glmm.hpp"
+#include "tests/build_config.hpp"
+#include "tests/models/gradient_check.hpp"
+#include "tests/models/model_loading.hpp"
+
+#if !LOCKSTEP_GPU_SHAPE
+
+namespace lockstep {
+namespace {
+
+using models::Glmm;
+using namespace models::glmm;
+using namespace testing_models;
+
+/// The rows of d at q both ways; expects agreement to `units` eps of the size of the terms
+/// summed (sum over rows of |res^2| for SSE, of |e| |x| for a gradient coordinate), which
+/// bounds the rounding of any order of summation.
+void expect_rows_agree(const GlmmData& d, const std::vector<Real>& q, double units) {
+  ASSERT_TRUE(one_chain_rows_apply(d));
+  const Real mult[2] = {Real(0.7), Real(1.3)};
+  const Real inv_var = Real(1.6);
+  std::vector<Real> g_general(d.dim, Real(0)), g_simd(d.dim, Real(0));
+  const Real sse_general = glmm_likelihood<kGaussian>(d, Dense<Real>{const_cast<Real*>(q.data())},
+                                                      Dense<Real>{g_general.data()}, mult, inv_var);
+  const Real sse_simd = glmm_rows_one_chain(d, q.data(), g_simd.data(), mult, inv_var);
+  // The size of what each sum adds up: res^2 for SSE; |e x| for the coordinates.
+  std::vector<double> size(d.dim, 0.0);
+  double sse_size = 0;
+  const int j0 = d.x_icpt ? 1 : 0;
+  for (int n = 0; n < d.N; ++n) {
+    double eta = d.x_icpt ? q[0] : 0.0;
+    for (int j = j0; j < d.P; ++j) eta += d.X[n * d.P + j] * q[j];
+    for (int r = 0; r < d.R; ++r) eta += mult[r] * q[d.base[n * d.R + r]];
+    const double res = d.y[n] - eta, e = std::fabs(res * inv_var);
+    sse_size += res * res;
+    for (int j = 0; j < d.P; ++j) size[j] += e * std::fabs(j < j0 ? 1.0 : d.X[n * d.P + j]);
+    for (int r = 0; r < d.R; ++r) size[d.base[n * d.R + r]] += e;
+  }
+  const double eps = testing::kRealEps;
+  EXPECT_NEAR(sse_simd, sse_general, units * eps * sse_size) << "SSE";
+  for (int i = 0; i < d.dim; ++i)
+    EXPECT_NEAR(g_simd[i], g_general[i], units * eps * size[i] + 1e-300) << "gradient coordinate " << i;
+}
+
+std::vector<Real> random_point(int dim, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1.5, 1.5);
+  std::vector<Real> q(dim);
+  for (Real& x : q) x = static_cast<Real>(u(rng));
+  return q;
+}
+
+TEST(GlmmOneChain, DesignFormulasWithATail) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/design_data.csv");
+  int cases = 0;
+  for (const char* f : {"y ~ (1 | grp)", "y ~ x + (1 | grp)", "y ~ x + z + (1 | grp)", "y ~ 0 + x + (1 | site)",
+                        "y ~ 1 + z + (1 | site) + (1 | grp)", "y ~ x * f + (1 | grp)", "y ~ x"}) {
+    SCOPED_TRACE(f);
+    const Loaded<Glmm> m = load_model<Glmm>({{"formula", f}}, data.get());
+    ASSERT_EQ(m.data.N % dim_simd::kDimSimd != 0, true) << "the fixture should leave a tail";
+    for (unsigned seed : {1u, 2u, 3u}) expect_rows_agree(m.data, random_point(m.data.dim, seed), 64);
+    ++cases;
+  }
+  EXPECT_EQ(cases, 7);
+}
+
+TEST(GlmmOneChain, RadonSortedAndShuffled) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
+  const Loaded<Glmm> m = load_model<Glmm>({{"formula", "log_radon ~ 1 + floor + (1 | county)"}}, data.get());
+  const GlmmData& d = m.data;
+  ASSERT_EQ(d.N, 919);
+  expect_rows_agree(d, random_point(d.dim, 7), 64);
+
+  // The same rows in a random order: levels change at almost every row.
+  std::vector<int> order(d.N);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(11));
+  std::vector<Real> y(d.N), X(static_cast<std::size_t>(d.N) * d.P);
+  std::vector<int> base(static_cast<std::size_t>(d.N) * d.R);
+  for (int n = 0; n < d.N; ++n) {
+    y[n] = d.y[order[n]];
+    for (int j = 0; j < d.P; ++j) X[n * d.P + j] = d.X[order[n] * d.P + j];
+    for (int r = 0; r < d.R; ++r) base[n * d.R + r] = d.base[order[n] * d.R + r];
+  }
+  GlmmData shuffled = d;
+  shuffled.y = y.data();
+  shuffled.X = X.data();
+  shuffled.base = base.data();
+  expect_rows_agree(shuffled, random_point(d.dim, 8), 64);
+}
+
+TEST(GlmmOneChain, OtherFamiliesAndShapesTakeTheGeneralRows) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/design_data.csv");
+  EXPECT_FALSE(one_chain_rows_apply(load_model<Glmm>({{"formula", "y ~ x + (1 + x | grp)"}}, data.get()).data));
+  EXPECT_FALSE(one_chain_rows_apply(
+      load_model<Glmm>({{"formula", "y ~ f * factor(g) + (1 | grp)"}}, data.get()).data));  // 12 columns
+  EXPECT_TRUE(one_chain_rows_apply(load_model<Glmm>({{"formula", "y ~ x + (1 | grp)"}}, data.get()).data));
+}
+
+}  // namespace
+}  // namespace lockstep
+
+#endif  // !LOCKSTEP_GPU_SHAPE
