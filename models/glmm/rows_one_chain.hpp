@@ -32,34 +32,40 @@ namespace lockstep {
 namespace models {
 namespace glmm {
 
-/// {base[idx[0] * stride], ..., base[idx[kDimSimd - 1] * stride]}: one AVX-512 gather where the
-/// machine has it (doubles), element by element otherwise.
-inline dim_simd::DimVec gather(const Real* base, const int* idx, int stride) {
-  dim_simd::DimVec v;
 #if defined(__AVX512F__)
-  if constexpr (sizeof(Real) == 8 && dim_simd::kDimSimd == 8) {
-    const __m256i i = _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)),
-                                         _mm256_set1_epi32(stride));
-    const __m512d g = _mm512_i32gather_pd(i, base, 8);
-    __builtin_memcpy(&v, &g, sizeof v);
-    return v;
-  }
+/// x[idx[0]], ..., x[idx[7]]: one AVX-512 gather of doubles.
+inline dim_simd::DimVec gather_avx512(const Real* x, __m256i idx) {
+  const __m512d g = _mm512_i32gather_pd(idx, x, 8);
+  dim_simd::DimVec v;
+  __builtin_memcpy(&v, &g, sizeof v);
+  return v;
+}
 #endif
-  for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = base[idx[k] * stride];
+/// True where gather_avx512 applies: AVX-512, Real = double, 8 values a vector.
+constexpr bool kGatherAvx512 =
+#if defined(__AVX512F__)
+    sizeof(Real) == 8 && dim_simd::kDimSimd == 8;
+#else
+    false;
+#endif
+
+/// {x[idx[0]], ..., x[idx[kDimSimd - 1]]}.
+inline dim_simd::DimVec gather(const Real* x, const int* idx) {
+#if defined(__AVX512F__)
+  if constexpr (kGatherAvx512) return gather_avx512(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
+#endif
+  dim_simd::DimVec v;
+  for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = x[idx[k]];
   return v;
 }
 
 /// {x[0], x[stride], ..., x[(kDimSimd - 1) stride]}.
 inline dim_simd::DimVec strided_load(const Real* x, int stride) {
-  dim_simd::DimVec v;
 #if defined(__AVX512F__)
-  if constexpr (sizeof(Real) == 8 && dim_simd::kDimSimd == 8) {
-    const __m256i i = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(stride));
-    const __m512d g = _mm512_i32gather_pd(i, x, 8);
-    __builtin_memcpy(&v, &g, sizeof v);
-    return v;
-  }
+  if constexpr (kGatherAvx512)
+    return gather_avx512(x, _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(stride)));
 #endif
+  dim_simd::DimVec v;
   for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = x[k * stride];
   return v;
 }
@@ -93,7 +99,7 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     for (int r = 0; r < R; ++r) {
       DimVec at;  // the q of each row's level (b is row-major, R per row)
       if (R == 1) {
-        at = gather(q, b, 1);
+        at = gather(q, b);
       } else {
         for (int k = 0; k < K; ++k) at[k] = q[b[k * R + r]];
       }

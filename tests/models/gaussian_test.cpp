@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "tests/models/gradient_check.hpp"
@@ -137,17 +139,25 @@ TEST(Gaussian, Gauss100IllConditioned) {
 /// column tail (13 = 8 + 5) and rows left over after the blocks of four (13 = 3 x 4 + 1); the
 /// Dense evaluation is checked against finite differences, against an independent solve and
 /// against the Strided (scalar) evaluation.
-TEST(Gaussian, OneChainSimdPathCoversChunksTailsAndLeftoverRows) {
-  const int n = 13;
+/// A Gaussian data file of dimension n: mu_i = mu0 + mu_step i, Sigma_ii = diag,
+/// Sigma_ij = off / (1 + |i - j|).
+std::unique_ptr<DataSource> banded_gaussian(const std::string& file, int n, double mu0, double mu_step,
+                                            double diag, double off) {
   std::string mu = "[", sigma = "[";
   for (int i = 0; i < n; ++i) {
-    mu += (i ? "," : "") + std::to_string(0.1 * i - 0.5);
+    mu += (i ? "," : "") + std::to_string(mu0 + mu_step * i);
     sigma += std::string(i ? "," : "") + "[";
-    for (int j = 0; j < n; ++j) sigma += std::string(j ? "," : "") + (i == j ? "2.0" : std::to_string(0.3 / (1 + std::abs(i - j))));
+    for (int j = 0; j < n; ++j)
+      sigma += std::string(j ? "," : "") + (i == j ? std::to_string(diag) : std::to_string(off / (1 + std::abs(i - j))));
     sigma += "]";
   }
-  const std::string path = write_temp_file("gauss13.json", "{\"N\": 13, \"mu\": " + mu + "], \"Sigma\": " + sigma + "]}");
-  auto data = load_json_data(path);
+  return load_json_data(write_temp_file(
+      file, "{\"N\": " + std::to_string(n) + ", \"mu\": " + mu + "], \"Sigma\": " + sigma + "]}"));
+}
+
+TEST(Gaussian, OneChainSimdPathCoversChunksTailsAndLeftoverRows) {
+  const int n = 13;
+  auto data = banded_gaussian("gauss13.json", n, -0.5, 0.1, 2.0, 0.3);
   auto m = load_model<Gaussian>({}, data.get());
   ASSERT_EQ(m.model.dim(m.data), n);
   expect_gradients_match(m.model, m.data, standard_points(n, 31));
@@ -162,19 +172,7 @@ TEST(Gaussian, OneChainSimdPathCoversChunksTailsAndLeftoverRows) {
 /// N = 13 (tails in both forms).
 TEST(Gaussian, PackedAndRowMajorProductsAgree) {
   for (const char* name : {"gauss100_ill.json", ""}) {
-    std::unique_ptr<DataSource> data;
-    if (*name) {
-      data = repo_data(name);
-    } else {
-      std::string mu = "[", sigma = "[";
-      for (int i = 0; i < 13; ++i) {
-        mu += (i ? "," : "") + std::to_string(0.2 * i - 1);
-        sigma += std::string(i ? "," : "") + "[";
-        for (int j = 0; j < 13; ++j) sigma += std::string(j ? "," : "") + (i == j ? "3.0" : std::to_string(0.5 / (1 + std::abs(i - j))));
-        sigma += "]";
-      }
-      data = load_json_data(write_temp_file("gauss13b.json", "{\"N\": 13, \"mu\": " + mu + "], \"Sigma\": " + sigma + "]}"));
-    }
+    std::unique_ptr<DataSource> data = *name ? repo_data(name) : banded_gaussian("gauss13b.json", 13, -1.0, 0.2, 3.0, 0.5);
     auto m = load_model<Gaussian>({}, data.get());
     ASSERT_NE(m.data.U, nullptr) << "a built-in size takes the packed product";
     Gaussian::Data row_major = m.data;

@@ -75,7 +75,7 @@ TEST(GlmmOneChain, DesignFormulasWithATail) {
                         "y ~ 1 + z + (1 | site) + (1 | grp)", "y ~ x * f + (1 | grp)", "y ~ x"}) {
     SCOPED_TRACE(f);
     const Loaded<Glmm> m = load_model<Glmm>({{"formula", f}}, data.get());
-    ASSERT_EQ(m.data.N % dim_simd::kDimSimd != 0, true) << "the fixture should leave a tail";
+    ASSERT_NE(m.data.N % dim_simd::kDimSimd, 0) << "the fixture should leave a tail";
     for (unsigned seed : {1u, 2u, 3u}) expect_rows_agree(m.data, random_point(m.data.dim, seed), 64);
     ++cases;
   }
