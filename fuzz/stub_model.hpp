@@ -23,6 +23,7 @@ class StubModel : public AnyModel {
   const std::vector<std::string>& generated_names() const override { return none_; }
   const std::string& observed_name() const override { return empty_; }
   const std::vector<double>& observed() const override { return nothing_; }
+  const VariableDims& dims() const override { return no_dims_; }
   void run(const std::string&, const RunSettings&, const AlgorithmOptions&, DrawSet&, RunInfo&,
            Progress*) const override {
     unused();
@@ -70,6 +71,7 @@ class StubModel : public AnyModel {
   std::vector<std::string> names_, none_;
   std::string empty_;
   std::vector<double> nothing_;
+  VariableDims no_dims_;
 };
 
 }  // namespace fuzz

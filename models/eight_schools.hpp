@@ -252,6 +252,7 @@ struct EightSchools {
     out.names = {"mu", "tau"};
     for (const auto& n : indexed_names("theta", static_cast<int>(J))) out.names.push_back(n);
     out.generated_names = indexed_names("y_rep", static_cast<int>(J));
+    out.dims = {{"theta", {"school"}}, {"y", {"school"}}};
     return out;
   }
 };

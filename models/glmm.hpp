@@ -175,6 +175,7 @@ struct Glmm {
     out.model = fit.model;
     out.data = d0;
     out.names = fit.names;
+    out.dims = fit.dims;
     out.host = fit.host;
     Data& d = out.data;
     d.N = N;
@@ -337,6 +338,7 @@ struct Glmm {
       const GroupBlock& b = ds.blocks[r];
       for (int l = 0; l < L[r]; ++l)
         for (int k = 0; k < K[r]; ++k) out.names.push_back("r_" + b.group + "[" + b.labels[l] + "," + b.effects.names[k] + "]");
+      out.dims.push_back({"r_" + b.group, {b.group, b.group + "_term"}});  // levels, then effects
       n_z += L[r] * K[r];
     }
     d.n_z = n_z;

@@ -2,7 +2,8 @@
 """Check a `lockstep sample --predict` netCDF file in ArviZ: check_ppc_load.py RUN.nc NAME N OUT.png
 
 Loads RUN.nc with arviz.from_netcdf, checks that the posterior_predictive group has variable NAME
-with dims (chain, draw, NAME_dim_0) and N values per draw, that observed_data has NAME with N
+with dims (chain, draw, D) (D: the model's name for it, or NAME_dim_0) and N values per draw, that
+observed_data has NAME over the same D with N
 values and no chain or draw dimension, that the posterior group does not hold the replications,
 and draws az.plot_ppc(idata) (matplotlib, Agg) into OUT.png. One line per check; exit status 1
 on a failure (tests/cli/predict_command_test.cpp runs it).
@@ -28,11 +29,11 @@ def main():
     groups = set(idata.groups())
     check({"posterior", "posterior_predictive", "observed_data"} <= groups, f"groups {sorted(groups)}")
     pp = idata.posterior_predictive[name]
-    check(pp.dims == ("chain", "draw", name + "_dim_0"), f"posterior_predictive {name} dims {pp.dims}")
+    check(pp.dims[:2] == ("chain", "draw") and len(pp.dims) == 3, f"posterior_predictive {name} dims {pp.dims}")
     check(pp.shape[2] == n, f"posterior_predictive {name} has {pp.shape[2]} values per draw")
     check(bool(np.isfinite(pp.values).all()), "posterior_predictive values are finite")
     obs = idata.observed_data[name]
-    check(obs.dims == (name + "_dim_0",) and obs.shape == (n,), f"observed_data {name} dims {obs.dims}")
+    check(obs.dims == pp.dims[2:] and obs.shape == (n,), f"observed_data {name} dims {obs.dims}")
     check("y_rep" not in idata.posterior and name not in idata.posterior, "posterior holds the parameters only")
     az.plot_ppc(idata, num_pp_samples=50)
     import matplotlib.pyplot as plt

@@ -7,7 +7,7 @@ import os
 import sys
 
 
-class PlotExit(Exception):
+class PlotExit(ValueError):
     """A one-line message for stdout and the script's exit status."""
 
     def __init__(self, status, message):

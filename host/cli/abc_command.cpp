@@ -145,6 +145,7 @@ int run_abc(const AbcOptions& o) {
     add_posterior_predictive(*model, settings.seed, draws);
     info.config.push_back({"predict", "true"});
   }
+  if (keep_in_process(o, draws, info)) return 0;
   write_draws(o.output, draws, info);
   if (!schedule.empty()) {
     io::AtomicFile f(schedule);

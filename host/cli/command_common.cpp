@@ -55,6 +55,18 @@ void write_draws(const std::string& output, const DrawSet& draws, const RunInfo&
     io::write_stan_csv(output, draws, info);
 }
 
+bool keep_in_process(const ModelOptions& o, DrawSet& draws, const RunInfo& info) {
+  if (!o.in_process) return false;
+  o.in_process->draws = std::move(draws);
+  o.in_process->info = info;
+  o.in_process->kept = true;
+  return true;
+}
+
+Progress* run_progress(const ModelOptions& o, Progress* display) {
+  return o.in_process && o.in_process->progress ? o.in_process->progress : display;
+}
+
 std::uint64_t resolve_seed(long long seed) {
   if (seed < -1) throw InputError("--seed: must be a non-negative integer");
   return seed >= 0 ? static_cast<std::uint64_t>(seed) : std::random_device{}();
@@ -108,7 +120,10 @@ std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::strin
   }
   std::unique_ptr<DataSource> data;
   if (!o.data.empty()) data = load_data_file(o.data);
-  ModelArgs args(o.model, options, data.get());
+  const DataSource* source = o.in_process && o.in_process->data ? o.in_process->data : data.get();
+  if (o.in_process && o.in_process->data && !o.data.empty())
+    throw InputError("--data: give the data in memory or as a file, not both");
+  ModelArgs args(o.model, options, source);
   for (const auto& fo : origins) args.set_flag_origin(fo.first, fo.second);
   return entry.make(args);
 }

@@ -12,11 +12,24 @@
 #include "host/check/finite_differences.hpp"
 #include "host/cli/set_options.hpp"
 #include "host/core/draw_set.hpp"
+#include "host/core/progress.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/run/algorithm_options.hpp"
+#include "models/contract/data_source.hpp"
 
 namespace lockstep {
 namespace cli {
+
+/// A command run inside another program (the Python package, python/; host/cli/in_process.hpp)
+/// instead of as a process: its data already in memory, its draws and run facts handed back
+/// instead of written or printed, and a progress callback that may stop it by throwing.
+struct InProcess {
+  const DataSource* data = nullptr;  // instead of --data FILE
+  Progress* progress = nullptr;      // called between segments (sample, vi, ensemble)
+  DrawSet draws;                     // the results, moved here by keep_in_process
+  RunInfo info;
+  bool kept = false;
+};
 
 /// What every model-running command takes: the model, its data and options, the seed and
 /// the threads.
@@ -29,6 +42,7 @@ struct ModelOptions {
   std::string backend;           // --backend cpu | cuda; empty: the device when there is one
   /// Values of the models' own flags (ModelInfo::flags), by flag; several for a repeated one.
   std::map<std::string, std::vector<std::string>> model_flags;
+  InProcess* in_process = nullptr;  // null: a process of its own (files and standard output)
 };
 
 struct SampleOptions : ModelOptions {
@@ -143,6 +157,17 @@ int run_check(const CheckOptions& o);
 /// "16,256,4096" -> {16, 256, 4096}; InputError naming `flag` for an empty list, a
 /// non-integer or a value below `minimum`.
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag, int minimum);
+/// `lockstep plot KIND FILES... -o OUT` (plot_command.cpp; scripts/plot_arviz.py draws).
+struct PlotOptions {
+  std::string kind;
+  std::vector<std::string> files;
+  std::string output;
+  std::string var_names;  // --var-names a,b
+  std::string labels;     // --labels A,B (forest: a name per run)
+};
+
+int run_plot(const PlotOptions& o);
+
 int run_summary(const std::vector<std::string>& files, const std::string& summary_json);
 int run_models();
 /// `lockstep info`: version, backend, CUDA devices, lanes and precision (for scripts such as
@@ -158,6 +183,11 @@ void check_chain_files(const std::string& output, int chains);
 
 /// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
+/// In process (ModelOptions::in_process): moves the run's draws and facts there and returns
+/// true, and the command returns at once, writing and printing nothing; otherwise false.
+bool keep_in_process(const ModelOptions& o, DrawSet& draws, const RunInfo& info);
+/// The progress callback of a run: the in-process caller's, else `display` (may be null).
+Progress* run_progress(const ModelOptions& o, Progress* display);
 
 
 /// The seed to use: the given one, or a random one when -1. InputError for other negatives.

@@ -67,8 +67,9 @@ int run_ensemble(const EnsembleOptions& o) {
   DrawSet draws;
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
-  InterruptCheck check;
+  InterruptCheck check(run_progress(o, nullptr));
   model->run("ensemble", settings, o.algorithm_options, draws, info, &check);
+  if (keep_in_process(o, draws, info)) return 0;
   const double run_seconds = clock.lap();
   // tau, means and acceptance (the report) while the draws are written: both only read them.
   double write_seconds = 0;

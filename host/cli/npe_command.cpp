@@ -112,6 +112,7 @@ int run_npe(const NpeOptions& o) {
     info.config.push_back({"predict", "true"});
   }
 
+  if (keep_in_process(o, draws, info)) return 0;
   write_draws(o.output, draws, info);
   SummaryReport summary = summarize_draws(draws);
   mark_independent_draws(summary, draws.n_draws, "npe");

@@ -29,10 +29,19 @@ std::string self_dir() {
   return slash == std::string::npos ? "." : p.substr(0, slash);
 }
 
-std::string find_plot_script(const std::string& name) {
-  if (const char* env = std::getenv("LOCKSTEP_PLOT_SCRIPT")) return env;
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string find_plot_script(const std::string& name, bool honor_env) {
+  if (const char* env = std::getenv("LOCKSTEP_PLOT_SCRIPT"); env && honor_env) return env;
   const std::string dir = self_dir();
-  for (const std::string& p : {dir + "/../scripts/" + name, dir + "/scripts/" + name, dir + "/../share/lockstep/" + name})
+  // LOCKSTEP_SCRIPTS_DIR: where the Python package keeps its copies (the process is python's).
+  const char* scripts = std::getenv("LOCKSTEP_SCRIPTS_DIR");
+  for (const std::string& p : {scripts ? std::string(scripts) + "/" + name : std::string(), dir + "/../scripts/" + name, dir + "/scripts/" + name, dir + "/../share/lockstep/" + name})
     if (::access(p.c_str(), R_OK) == 0) return p;
   return "";
 }
@@ -42,13 +51,6 @@ std::string shell_quote(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-std::string base_name(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-}  // namespace
 
 void prepare_output_dir(const std::string& dir, const std::string& first_file, const std::string& contents) {
   if (dir.empty()) throw InputError("--output: give a directory for " + contents);

@@ -16,5 +16,11 @@ void prepare_output_dir(const std::string& dir, const std::string& first_file, c
 /// written, or why not (the CSV is complete regardless).
 void make_plot(const std::string& script, const std::string& csv, const std::string& svg);
 
+/// The path of scripts/<name> next to the build tree or in the install's share/lockstep/ ("" if
+/// none is readable); $LOCKSTEP_PLOT_SCRIPT instead when honor_env.
+std::string find_plot_script(const std::string& name, bool honor_env = true);
+/// `s` in single quotes for /bin/sh.
+std::string shell_quote(const std::string& s);
+
 }  // namespace cli
 }  // namespace lockstep

@@ -183,28 +183,11 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
   return args;
 }
 
-int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
-  try {
-    for (ModelEntry& e : extra_models) register_model(std::move(e));
-  } catch (const InputError& e) {
-    return error_line("error", e.what(), 2);
-  }
-  io::CheckpointFile resumed;
-  std::vector<std::string> resumed_args;
-  std::vector<char*> resumed_argv;
-  if (argc >= 2 && std::string(argv[1]) == "resume") {
-    if (argc != 3 || argv[2][0] == '-' || argv[2][0] == '\0')
-      return error_line("error", "resume: give the checkpoint file and nothing else (lockstep resume FILE)", 2);
-    try {
-      resumed_args = resume_arguments(argv[0], argv[2], resumed);
-    } catch (const InputError& e) {
-      return error_line("error", e.what(), 2);
-    }
-    for (std::string& a : resumed_args) resumed_argv.push_back(a.data());
-    argc = static_cast<int>(resumed_argv.size());
-    argv = resumed_argv.data();
-    set_pending_resume(&resumed);
-  }
+/// Builds the command line, parses argv and runs the subcommand; InputError for bad input
+/// (parse errors too), Interrupted for a signal, other exceptions for failures. `in_process`
+/// (the Python package): the run's data in memory, its results kept there, no signal
+/// handlers; null: the command as a process.
+static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   CLI::App app{"lockstep: thousands of MCMC chains in lock-step, on CPU cores or a GPU"};
   app.require_subcommand(1);
 
@@ -319,6 +302,16 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   check->add_option("--radius", co.radius, "Points uniform(-R, R) on the unconstrained scale (default 2)");
   check->add_option("--tolerance", co.tolerance, "Gradient tolerance: |g - fd| <= T max(1, |g|) (default 1e-6; 2e-3 in a float build)");
 
+  PlotOptions po;
+  CLI::App* plot = app.add_subcommand(
+      "plot", "Plots of runs (ArviZ): trace, rank, forest, pair, corner, ppc, energy, elbo, sbc, peak");
+  plot->add_option("kind", po.kind, "trace, rank, forest, pair, corner, ppc, energy, elbo, sbc or peak")->required();
+  plot->add_option("files", po.files, "Runs (.nc, or the Stan CSV files of one run); elbo: a --elbo CSV; sbc: "
+                                      "ranks.csv; peak: the run and its data file")->required();
+  plot->add_option("-o,--output", po.output, "The image: OUT.svg, OUT.png or OUT.pdf")->required();
+  plot->add_option("--var-names", po.var_names, "Variables to show, comma-separated (trace, rank, forest, pair)");
+  plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
+
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
   app.add_subcommand("resume", "Continue a `sample --checkpoint FILE` run from its checkpoint: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
@@ -332,32 +325,60 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return error_line("error", plain_parse_error(e.what()), 2);
+    throw InputError(plain_parse_error(e.what()));
+  }
+  const std::initializer_list<ModelOptions*> every = {&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co};
+  for (ModelOptions* m : every) m->in_process = in_process;
+  for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
+  if (!in_process) {
+    // No output may overwrite an input of the run (io::check_not_input): the files named on
+    // the command line, and every file read later.
+    io::guard_inputs();
+    install_interrupt_handlers();
+    for (const ModelOptions* m : every) io::remember_input(m->data);
+    for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
+    for (const std::string& path : files) io::remember_input(path);
+    for (const std::string& path : po.files) io::remember_input(path);
+  }
+  if (sample->parsed()) return checked_stdout(run_sample(so));
+  if (summary->parsed()) return checked_stdout(run_summary(files, summary_json));
+  if (ens->parsed()) return checked_stdout(run_ensemble(eo));
+  if (vi->parsed()) return checked_stdout(run_vi(vo));
+  if (study->parsed()) return checked_stdout(run_study(to));
+  if (check->parsed()) return checked_stdout(run_check(co));
+  if (sbc->parsed()) return checked_stdout(run_sbc(bo));
+  if (npe->parsed()) return checked_stdout(run_npe(no));
+  if (abc->parsed()) return checked_stdout(run_abc(ao));
+  if (smc_abc->parsed()) return checked_stdout(run_abc(so_abc));
+  if (plot->parsed()) return checked_stdout(run_plot(po));
+  if (info->parsed()) return checked_stdout(run_info());
+  return checked_stdout(run_models());
+}
+
+int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
+  try {
+    for (ModelEntry& e : extra_models) register_model(std::move(e));
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   }
-  // No output may overwrite an input of the run (io::check_not_input): the files named on
-  // the command line, and every file read later.
-  io::guard_inputs();
-  install_interrupt_handlers();
-  for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
-  for (const ModelOptions* m : std::initializer_list<const ModelOptions*>{&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co})
-    io::remember_input(m->data);
-  for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
-  for (const std::string& path : files) io::remember_input(path);
+  io::CheckpointFile resumed;
+  std::vector<std::string> resumed_args;
+  std::vector<char*> resumed_argv;
+  if (argc >= 2 && std::string(argv[1]) == "resume") {
+    if (argc != 3 || argv[2][0] == '-' || argv[2][0] == '\0')
+      return error_line("error", "resume: give the checkpoint file and nothing else (lockstep resume FILE)", 2);
+    try {
+      resumed_args = resume_arguments(argv[0], argv[2], resumed);
+    } catch (const InputError& e) {
+      return error_line("error", e.what(), 2);
+    }
+    for (std::string& a : resumed_args) resumed_argv.push_back(a.data());
+    argc = static_cast<int>(resumed_argv.size());
+    argv = resumed_argv.data();
+    set_pending_resume(&resumed);
+  }
   try {
-    if (sample->parsed()) return checked_stdout(run_sample(so));
-    if (summary->parsed()) return checked_stdout(run_summary(files, summary_json));
-    if (ens->parsed()) return checked_stdout(run_ensemble(eo));
-    if (vi->parsed()) return checked_stdout(run_vi(vo));
-    if (study->parsed()) return checked_stdout(run_study(to));
-    if (check->parsed()) return checked_stdout(run_check(co));
-    if (sbc->parsed()) return checked_stdout(run_sbc(bo));
-    if (npe->parsed()) return checked_stdout(run_npe(no));
-    if (abc->parsed()) return checked_stdout(run_abc(ao));
-    if (smc_abc->parsed()) return checked_stdout(run_abc(so_abc));
-    if (info->parsed()) return checked_stdout(run_info());
-    return checked_stdout(run_models());
+    return parse_and_run(argc, argv, nullptr);
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {
@@ -372,6 +393,14 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   } catch (const std::exception& e) {
     return error_line("failed", e.what(), 1);
   }
+}
+
+int run_in_process(const std::vector<std::string>& args, InProcess& in_process) {
+  std::vector<std::string> words = {"lockstep"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  return parse_and_run(static_cast<int>(argv.size()), argv.data(), &in_process);
 }
 
 }  // namespace cli

@@ -161,6 +161,9 @@ int run_sample(const SampleOptions& o) {
   if (resuming) cfg.seed = resuming->seed;  // the checkpointed run's seed, even if it was drawn at random
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(cfg, o.algorithm_options);  // flag values, before the data is read
+  if (o.in_process && (!o.checkpoint.empty() || !o.output.empty() || !o.summary.empty()))
+    throw InputError(std::string(!o.checkpoint.empty() ? "--checkpoint" : !o.output.empty() ? "--output" : "--summary") +
+                     ": not available in process (the draws are returned)");
   if (!o.checkpoint.empty()) {
     if (o.algorithm != "hmc" && o.algorithm != "nuts" && o.algorithm != "chees")
       throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed (hmc, nuts and chees can)");
@@ -227,7 +230,7 @@ int run_sample(const SampleOptions& o) {
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
-  InterruptCheck check(progress.get());
+  InterruptCheck check(run_progress(o, progress.get()));
   try {
     model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
   } catch (const Interrupted& e) {
@@ -239,6 +242,7 @@ int run_sample(const SampleOptions& o) {
     add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
+  if (keep_in_process(o, draws, info)) return 0;
   const double run_seconds = info.warmup_seconds + info.sampling_seconds;
   const double run_wall = seconds_since_start() - run_start;
 

@@ -98,7 +98,7 @@ int run_vi(const ViOptions& o) {
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   const double load_seconds = seconds_since_start();
   PhaseClock clock;
-  InterruptCheck check(progress.get());
+  InterruptCheck check(run_progress(o, progress.get()));
   model->run_config("vi", &cfg, draws, info, &check);
   const double run_seconds = clock.lap();
   info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
@@ -107,6 +107,7 @@ int run_vi(const ViOptions& o) {
     add_posterior_predictive(*model, cfg.seed, draws);
     info.config.push_back({"predict", "true"});
   }
+  if (keep_in_process(o, draws, info)) return 0;
 
   double write_seconds = 0;
   std::future<void> written = std::async(std::launch::async, [&] {

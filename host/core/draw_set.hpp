@@ -30,6 +30,9 @@ struct DrawSet {
   int n_predictive = 0;
   std::string observed_name;
   std::vector<double> observed;
+  /// Dimension names of indexed variables ({"theta", {"school"}}; Loaded::dims, filled by the
+  /// model registry after a run); writers use <base>_dim_<k> for variables not listed.
+  std::vector<std::pair<std::string, std::vector<std::string>>> dims;
 
   int n_parameters() const { return static_cast<int>(names.size()) - n_predictive; }
 

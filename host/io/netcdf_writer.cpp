@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ctime>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -279,6 +280,13 @@ class Writer {
     return g;
   }
 
+  /// The name of dimension k of variable `var`: the model's (DrawSet::dims), else var_dim_k.
+  std::string dim_name(const std::string& var, std::size_t k) const {
+    for (const auto& entry : d_.dims)
+      if (entry.first == var && k < entry.second.size()) return entry.second[k];
+    return var + "_dim_" + std::to_string(k);
+  }
+
   /// Dimension `name` of extent n with its coordinate variable 0..n-1 (int64).
   int def_coord(int g, const std::string& name, std::size_t n) {
     int dim, var;
@@ -328,7 +336,7 @@ class Writer {
     nc_.check(nc_def_grp(nc_.id(), "observed_data", &g), "group observed_data");
     library_attrs(g);
     const std::string& name = d_.observed_name;
-    const int dim = def_coord(g, name + "_dim_0", d_.observed.size());
+    const int dim = def_coord(g, dim_name(name, 0), d_.observed.size());
     const int var = def_var(g, name, NC_DOUBLE, {dim});
     if (!d_.observed.empty()) nc_.check(nc_put_var_double(g, var, d_.observed.data()), "write " + name);
   }
@@ -343,11 +351,28 @@ class Writer {
                                info_.superchain.data()),
                 "attribute superchain");
     const std::size_t cd = static_cast<std::size_t>(d_.n_chains) * nd;
+    // Dimensions already defined in this group, by name: a named dimension that two variables
+    // share (DrawSet::dims) is defined once, if both give it the same extent and labels.
+    std::map<std::string, std::pair<int, std::vector<std::string>>> defined;
     for (const ParamVar& v : vars) {
       std::vector<int> dims{dc, dd};
-      for (std::size_t k = 0; k < v.shape.size(); ++k)
-        dims.push_back(v.labels.empty() ? def_coord(g, v.name + "_dim_" + std::to_string(k), v.shape[k])
-                                        : def_label_coord(g, v.name + "_dim_" + std::to_string(k), v.labels[k]));
+      for (std::size_t k = 0; k < v.shape.size(); ++k) {
+        const std::vector<std::string> labels = v.labels.empty() ? std::vector<std::string>{} : v.labels[k];
+        std::string dim = dim_name(v.name, k);
+        const auto it = defined.find(dim);
+        if (it != defined.end()) {
+          std::size_t extent = 0;
+          nc_.check(nc_inq_dimlen(g, it->second.first, &extent), "dimension " + dim);
+          if (extent == v.shape[k] && it->second.second == labels) {
+            dims.push_back(it->second.first);
+            continue;
+          }
+          dim = v.name + "_dim_" + std::to_string(k);  // the name is taken with other coordinates
+        }
+        const int id = labels.empty() ? def_coord(g, dim, v.shape[k]) : def_label_coord(g, dim, labels);
+        defined[dim] = {id, labels};
+        dims.push_back(id);
+      }
       const int var = def_var(g, v.name, NC_DOUBLE, dims);
       if (cd == 0) continue;
       if (v.shape.empty()) {

@@ -24,6 +24,12 @@
 //                          r_county_dim_0, r_county_dim_1) with r_county_dim_0 the level
 //                          labels and r_county_dim_1 the effect names, in order of first
 //                          appearance. Names without brackets are kept whole ("b_height:male").
+//                          A model that names its dimensions (DrawSet::dims, Loaded::dims)
+//                          gets those names instead of <base>_dim_<k>: eight_schools's theta
+//                          is theta(chain, draw, school), the glmm's r_county is
+//                          r_county(chain, draw, county, county_term); variables naming the
+//                          same dimension share it (same extent and labels; otherwise the
+//                          later one falls back to <base>_dim_<k>).
 //                          With RunInfo::superchain (nested R-hat, `--superchains`), the
 //                          group has the attribute superchain (int[chain]): the 0-based
 //                          superchain of each chain, indexed like the chain coordinate.

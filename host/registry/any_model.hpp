@@ -46,6 +46,8 @@ class AnyModel {
   /// empty when they are not replications of data.
   virtual const std::string& observed_name() const = 0;
   virtual const std::vector<double>& observed() const = 0;
+  /// Dimension names of indexed outputs (Loaded::dims): {"theta", {"school"}}.
+  virtual const VariableDims& dims() const = 0;
 
   /// Runs the algorithm called `algorithm` (an entry of host/algorithms/algorithm_list.hpp)
   /// with the common settings and the algorithm's own flags. InputError for bad settings or

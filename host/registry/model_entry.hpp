@@ -113,18 +113,31 @@ class AnyModelImpl final : public AnyModel {
   const std::vector<std::string>& generated_names() const override { return m_.generated_names; }
   const std::string& observed_name() const override { return m_.observed_name; }
   const std::vector<double>& observed() const override { return m_.observed; }
+  const VariableDims& dims() const override { return m_.dims; }
   const Loaded<Model>& loaded() const { return m_; }
 
   void run(const std::string& algorithm, const RunSettings& settings, const AlgorithmOptions& options, DrawSet& draws,
            RunInfo& info, Progress* progress) const override {
     if (!run_first(Algorithms{}, algorithm, settings, options, draws, info, progress))
       throw InputError("--algorithm: '" + algorithm + "' is not a known algorithm");
+    keep_model_facts(draws);
   }
 
   void run_config(const std::string& algorithm, const void* config, DrawSet& draws, RunInfo& info,
                   Progress* progress) const override {
     if (!run_first_config(Algorithms{}, algorithm, config, draws, info, progress))
       throw InputError("--algorithm: '" + algorithm + "' is not a known algorithm");
+    keep_model_facts(draws);
+  }
+
+  /// What the draws carry from the model for their readers: the dimension names, and the
+  /// observed data (the Python package's observed_data; files write it with --predict only).
+  void keep_model_facts(DrawSet& draws) const {
+    draws.dims = m_.dims;
+    if (draws.observed.empty() && draws.n_predictive == 0) {
+      draws.observed_name = m_.observed_name;
+      draws.observed = m_.observed;
+    }
   }
 
   std::vector<double> unconstrain(const std::vector<double>& outputs) const override {

@@ -3,6 +3,7 @@
 // The full model contract: docs/model_contract.md.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/contract/data_store.hpp"
@@ -31,6 +32,10 @@ struct ModelFlagInfo {
   std::string help;
   bool repeatable = false;
 };
+
+/// Per variable (the base of indexed names: "theta" for theta[1], theta[2], ...), the names of
+/// its dimensions in index order (Loaded::dims, DrawSet::dims).
+using VariableDims = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
 struct ModelInfo {
   std::string name;
@@ -65,6 +70,11 @@ struct Loaded {
   /// gives no observed data set to condition on.
   std::vector<double> sbi_observed;
   std::vector<double> sbi_scale;
+  /// Names for the dimensions of indexed outputs, for ArviZ (netCDF files, the Python
+  /// package): {"theta", {"school"}} makes theta[1..J] one variable theta(chain, draw, school)
+  /// instead of theta(chain, draw, theta_dim_0). An entry may name the observed data
+  /// (observed_name), whose posterior predictive replications share it. Unnamed: <base>_dim_<k>.
+  VariableDims dims;
   /// Host-side state a model keeps for its host members (describe, unconstrain): e.g. the
   /// glmm's design column names, group levels and priors. Never seen by kernels.
   std::shared_ptr<const void> host;

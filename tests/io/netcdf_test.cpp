@@ -345,4 +345,41 @@ TEST(NetcdfWriter, LabeledIndicesGiveStringCoordinates) {
   NC_OK(nc_close(nc));
 }
 
+TEST(NetcdfWriter, ModelNamedDimensionsAreSharedOrFallBack) {
+  TempDir dir("dims");
+  DrawSet d;
+  // theta and eta both name "school" (extent 3): one dimension. phi names it with extent 2: it
+  // falls back to phi_dim_0. L names only its first dimension.
+  d.names = {"theta[1]", "theta[2]", "theta[3]", "eta[1]", "eta[2]", "eta[3]", "phi[1]", "phi[2]",
+             "L[1,1]", "L[2,1]", "y_rep[1]", "y_rep[2]", "y_rep[3]"};
+  d.n_predictive = 3;
+  d.observed_name = "y";
+  d.observed = {1, 2, 3};
+  d.dims = {{"theta", {"school"}}, {"eta", {"school"}}, {"phi", {"school"}}, {"L", {"row"}}, {"y", {"school"}}};
+  d.resize(2, 4);
+  write_inference_data_netcdf(dir / "x.nc", d, RunInfo{});
+  int nc, g, var;
+  NC_OK(nc_open((dir / "x.nc").c_str(), NC_NOWRITE, &nc));
+  NC_OK(nc_inq_grp_ncid(nc, "posterior", &g));
+  NC_OK(nc_inq_varid(g, "theta", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"chain", 2}, {"draw", 4}, {"school", 3}}));
+  int eta;
+  NC_OK(nc_inq_varid(g, "eta", &eta));
+  EXPECT_EQ(var_dims(g, eta), (Dims{{"chain", 2}, {"draw", 4}, {"school", 3}}));
+  NC_OK(nc_inq_varid(g, "phi", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"chain", 2}, {"draw", 4}, {"phi_dim_0", 2}}));
+  NC_OK(nc_inq_varid(g, "L", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"chain", 2}, {"draw", 4}, {"row", 2}, {"L_dim_1", 1}}));
+  int dims = 0;
+  NC_OK(nc_inq_ndims(g, &dims));
+  EXPECT_EQ(dims, 6);  // chain, draw, school, phi_dim_0, row, L_dim_1
+  NC_OK(nc_inq_grp_ncid(nc, "posterior_predictive", &g));
+  NC_OK(nc_inq_varid(g, "y", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"chain", 2}, {"draw", 4}, {"school", 3}}));
+  NC_OK(nc_inq_grp_ncid(nc, "observed_data", &g));
+  NC_OK(nc_inq_varid(g, "y", &var));
+  EXPECT_EQ(var_dims(g, var), (Dims{{"school", 3}}));
+  NC_OK(nc_close(nc));
+}
+
 }  // namespace

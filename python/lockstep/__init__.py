@@ -1,0 +1,132 @@
+"""lockstep from Python: thousands of MCMC chains, ensemble walkers and simulation-based
+inference in lanes, returning arviz.InferenceData.
+
+Every function mirrors a ``lockstep`` command with the same argument names (a flag
+``--target-accept`` is the keyword ``target_accept``; ``set={"priors": "seed"}`` is
+``--set priors=seed``; a model's own flags, such as the glmm's ``formula`` and ``family``, are
+keywords too). Arguments left out take the command's defaults. The engine runs in this
+process: no subprocess and no temporary files; the GIL is released while the lanes run and
+Ctrl-C stops a run at its next segment (KeyboardInterrupt). Bad input raises
+``lockstep.InputError`` (a ValueError) with the command's one-line message.
+
+    import lockstep
+    idata = lockstep.sample("eight_schools_noncentered",
+                            data={"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 12],
+                                  "sigma": [15, 10, 16, 11, 9, 11, 10, 18]},
+                            chains=1024, seed=1)
+    idata.posterior["theta"].dims   # ('chain', 'draw', 'school')
+
+``data`` is a dict (sent as JSON), a pandas DataFrame (sent as CSV; what the glmm formulas
+read), or the path of a JSON or CSV file.
+
+Plots (``lockstep.plot_trace(idata, "trace.png")``, ...; ``lockstep plot KIND`` on the command
+line) are ArviZ's where ArviZ draws them: trace, rank, forest (94% HDI, several runs side by
+side), pair/corner (divergences marked), ppc, energy; and elbo (a VI trace CSV), sbc (ranks.csv)
+and the peak model's posterior predictive curves. Each returns the matplotlib figure and writes
+it when given a file name. Plot errors raise lockstep.plots.PlotExit with a one-line message.
+"""
+import os
+
+# `study` and `sbc` draw their plots with the scripts kept beside this file (plot_study.py, ...).
+os.environ.setdefault("LOCKSTEP_SCRIPTS_DIR", os.path.dirname(os.path.abspath(__file__)))
+
+from . import _lockstep  # noqa: E402
+from ._arguments import data_arguments, flag_words
+from ._inference_data import stat_name, to_inference_data
+from .plots import (plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair, plot_peak, plot_ppc, plot_rank,
+                    plot_sbc, plot_trace)
+
+InputError = _lockstep.InputError
+__version__ = _lockstep.version()
+__all__ = ["sample", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
+           "InputError", "stat_name", "plot_trace", "plot_rank", "plot_forest", "plot_pair", "plot_corner",
+           "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
+
+
+def _run(command, model, data, options):
+    words, text, fmt = data_arguments(data)
+    args = [command, model] + words + flag_words(options)
+    try:
+        return _lockstep.run(args, text, fmt)
+    except InputError as e:
+        # The parser's words for a keyword that is no flag of the command, in Python's terms.
+        unknown = [k for k in options if options[k] is not None and "--" + k.replace("_", "-") in str(e) and
+                   "not expected" in str(e)]
+        if unknown:
+            raise InputError(f"{unknown[0]}: not an argument of lockstep.{command.replace('-', '_')} "
+                             f"(`lockstep {command}` has no flag --{unknown[0].replace('_', '-')})") from None
+        raise
+
+
+def _draws(command, model, data, options):
+    return to_inference_data(_run(command, model, data, options), __version__)
+
+
+def sample(model, data=None, *, chains=None, warmup=None, draws=None, algorithm=None, seed=None, **options):
+    """`lockstep sample`: the posterior of `model` by `algorithm` (nuts, hmc, chees, ...) over
+    `chains` chains. Other keywords are the command's flags (thin, save_warmup, init,
+    superchains, predict, newdata, threads, backend, target_accept, metric, ...) and the model's
+    (formula, family, prior, ...). Returns an arviz.InferenceData with posterior,
+    sample_stats, observed_data (when the model has observed data) and, with predict=True,
+    posterior_predictive."""
+    given = dict(chains=chains, warmup=warmup, draws=draws, algorithm=algorithm, seed=seed, quiet=True)
+    return _draws("sample", model, data, {**given, **options})
+
+
+def ensemble(model, data=None, *, seed=None, **options):
+    """`lockstep ensemble`: affine-invariant ensemble sampling (walkers, steps, move, discard,
+    thin, ...); chain is the walker."""
+    return _draws("ensemble", model, data, {"seed": seed, **options})
+
+
+def vi(model, data=None, *, seed=None, **options):
+    """`lockstep vi`: ADVI (approx="meanfield" or "fullrank", steps, samples, learning_rate,
+    draws, ...); the draws of the fitted approximation as a posterior of one chain."""
+    return _draws("vi", model, data, {"seed": seed, "quiet": True, **options})
+
+
+def abc(model, data=None, *, seed=None, **options):
+    """`lockstep abc`: rejection ABC (sims, keep or epsilon, ...)."""
+    return _draws("abc", model, data, {"seed": seed, **options})
+
+
+def smc_abc(model, data=None, *, seed=None, **options):
+    """`lockstep smc-abc`: population Monte Carlo ABC (particles, ...)."""
+    return _draws("smc-abc", model, data, {"seed": seed, **options})
+
+
+def npe(model, data=None, *, seed=None, **options):
+    """`lockstep npe`: neural posterior estimation (sims, draws, save_net, load_net, ...)."""
+    return _draws("npe", model, data, {"seed": seed, "quiet": True, **options})
+
+
+def _table(path):
+    import pandas as pd
+    return pd.read_csv(path)
+
+
+def study(model, data=None, *, reference, output, seed=None, **options):
+    """`lockstep study`: a convergence study (chains="16,256", warmup="25,50", repeats, draws,
+    ...) against `reference` (a JSON file); writes study.csv and study.svg into the directory
+    `output` (as the command) and returns study.csv as a pandas DataFrame."""
+    _run("study", model, data, {"reference": os.fspath(reference), "output": os.fspath(output), "seed": seed,
+                                **options})
+    return _table(os.path.join(output, "study.csv"))
+
+
+def sbc(model, data=None, *, output, seed=None, **options):
+    """`lockstep sbc`: simulation-based calibration (replicates, chains, warmup, draws, ranks,
+    ...); writes ranks.csv and sbc.svg into `output` and returns ranks.csv as a DataFrame."""
+    _run("sbc", model, data, {"output": os.fspath(output), "seed": seed, "quiet": True, **options})
+    return _table(os.path.join(output, "ranks.csv"))
+
+
+def models():
+    """Every model: a list of dicts with name, summary, parameters, options, data_fields,
+    flags, algorithms and capabilities (what `lockstep models` prints)."""
+    return _lockstep.models()
+
+
+def backend():
+    """Where the lanes run, in words (the CPU's threads and SIMD width, or the GPU)."""
+    return _lockstep.backend()

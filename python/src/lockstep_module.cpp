@@ -1,0 +1,171 @@
+// lockstep._lockstep: the Python package's extension module (nanobind), over the same library
+// as the `lockstep` command. One entry point runs a command line in this process
+// (cli::run_in_process): the data crosses as JSON or CSV text in memory, the draws come back
+// as NumPy arrays that own the run's buffers (no copy), the GIL is released while the lanes
+// run, and Ctrl-C stops the run at its next segment (KeyboardInterrupt). The Python side
+// (python/lockstep/) turns the arrays into an arviz.InferenceData.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <csignal>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "host/backend/lanes.hpp"
+#include "host/cli/run_cli.hpp"
+#include "host/core/interrupt.hpp"
+#include "host/io/csv_data.hpp"
+#include "host/io/json_data.hpp"
+#include "host/registry/any_model.hpp"
+#include "models/contract/input_error.hpp"
+
+namespace nb = nanobind;
+using namespace lockstep;
+
+namespace {
+
+/// The progress callback of an in-process run: between segments it takes the GIL and lets
+/// Python handle pending signals (Ctrl-C); a KeyboardInterrupt stops the run there (its buffers
+/// are released by unwinding) and is raised again when the call returns.
+class PythonSignals : public Progress {
+ public:
+  void update(long done, long total, long) override {
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      PyErr_Clear();
+      interrupted_ = true;
+      throw Interrupted(SIGINT, "after iteration " + std::to_string(done) + " of " + std::to_string(total));
+    }
+  }
+  void finish() override {}
+  bool interrupted() const { return interrupted_; }
+
+ private:
+  bool interrupted_ = false;
+};
+
+/// A float64 array that owns `values` (moved into it): shape (quantities, chains, draws).
+nb::ndarray<nb::numpy, double> owned_array(std::vector<double>&& values, std::vector<std::size_t> shape) {
+  auto* owner = new std::vector<double>(std::move(values));
+  nb::capsule free_owner(owner, [](void* p) noexcept { delete static_cast<std::vector<double>*>(p); });
+  return nb::ndarray<nb::numpy, double>(owner->data(), shape.size(), shape.data(), free_owner);
+}
+
+nb::dict run_info_dict(const RunInfo& info) {
+  nb::dict d;
+  d["model"] = info.model;
+  d["algorithm"] = info.algorithm;
+  d["seed"] = info.seed;
+  d["num_warmup"] = info.num_warmup;
+  d["thin"] = info.thin;
+  d["config"] = info.config;
+  d["step_size"] = info.step_size;
+  d["inv_metric"] = info.inv_metric;
+  d["warmup_seconds"] = info.warmup_seconds;
+  d["sampling_seconds"] = info.sampling_seconds;
+  d["gradient_evaluations"] = info.gradient_evaluations;
+  d["divergences"] = info.divergences;
+  d["superchain"] = info.superchain;
+  return d;
+}
+
+/// Runs `args` (the command line after "lockstep") in this process. data_format: "" (no data
+/// in memory), "json" or "csv", with the text in data_text. Returns None for a command that
+/// keeps no draws (study, sbc, check, models, info), else a dict of the draws and run facts.
+nb::object run(const std::vector<std::string>& args, const std::string& data_text, const std::string& data_format) {
+  std::unique_ptr<DataSource> data;
+  cli::InProcess in_process;
+  PythonSignals signals;
+  in_process.progress = &signals;
+  int status = 0;
+  {
+    nb::gil_scoped_release release;
+    if (data_format == "json") data = parse_json_data(data_text, "data");
+    else if (data_format == "csv") data = parse_csv_table(data_text, "data");
+    else if (!data_format.empty()) throw InputError("data: unknown format '" + data_format + "' (json or csv)");
+    in_process.data = data.get();
+    try {
+      status = cli::run_in_process(args, in_process);
+    } catch (const Interrupted&) {
+      if (!signals.interrupted()) throw;
+    }
+  }
+  if (signals.interrupted()) {
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    throw nb::python_error();
+  }
+  if (status != 0) throw std::runtime_error("lockstep " + (args.empty() ? std::string() : args[0]) +
+                                            ": finished with exit status " + std::to_string(status));
+  if (!in_process.kept) return nb::none();
+  DrawSet& d = in_process.draws;
+  const std::size_t C = static_cast<std::size_t>(d.n_chains), D = static_cast<std::size_t>(d.n_draws);
+  nb::dict out;
+  out["names"] = d.names;
+  out["stat_names"] = d.stat_names;
+  out["values"] = owned_array(std::move(d.values), {d.names.size(), C, D});
+  out["stats"] = owned_array(std::move(d.stats), {d.stat_names.size(), C, D});
+  out["n_warmup_saved"] = d.n_warmup_saved;
+  out["n_predictive"] = d.n_predictive;
+  out["observed_name"] = d.observed_name;
+  out["observed"] = d.observed;
+  out["dims"] = d.dims;
+  out["info"] = run_info_dict(in_process.info);
+  return out;
+}
+
+nb::list models() {
+  nb::list out;
+  for (const ModelEntry& e : model_table()) {
+    const ModelInfo& i = e.info;
+    nb::dict m;
+    m["name"] = i.name;
+    m["summary"] = i.summary;
+    m["parameters"] = i.parameters;
+    nb::list options, fields, flags, capabilities;
+    for (const auto& o : i.options) {
+      nb::dict od;
+      od["name"] = o.name;
+      od["default"] = o.default_value;
+      od["help"] = o.help;
+      options.append(od);
+    }
+    for (const auto& f : i.data_fields) {
+      nb::dict fd;
+      fd["name"] = f.name;
+      fd["help"] = f.help;
+      fields.append(fd);
+    }
+    for (const auto& f : i.flags) {
+      nb::dict fd;
+      fd["flag"] = f.flag;
+      fd["help"] = f.help;
+      fd["repeatable"] = f.repeatable;
+      flags.append(fd);
+    }
+    for (Capability c : e.capabilities) capabilities.append(capability_name(c));
+    m["options"] = options;
+    m["data_fields"] = fields;
+    m["flags"] = flags;
+    m["algorithms"] = e.algorithms;
+    m["capabilities"] = capabilities;
+    out.append(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+NB_MODULE(_lockstep, m) {
+  m.doc() = "lockstep's engine (the Python package's extension module; use the lockstep package)";
+  nb::exception<InputError>(m, "InputError", PyExc_ValueError);
+  m.def("run", &run, nb::arg("args"), nb::arg("data_text") = "", nb::arg("data_format") = "",
+        "Runs a lockstep command line (after 'lockstep') in this process; the draws as arrays, or None.");
+  m.def("models", &models, "Every registered model: name, summary, parameters, options, data fields, algorithms.");
+  m.def("version", [] { return std::string(LOCKSTEP_VERSION); });
+  m.def("backend", [] { return backend::describe_backend(); }, "Where the lanes run, in words.");
+}

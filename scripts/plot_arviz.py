@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""lockstep's plots: `lockstep plot KIND FILES... -o OUT.svg|png|pdf`, and the package's
+`lockstep.plot_KIND(...)` functions (python/lockstep/ holds a copy of this file as plots.py).
+
+Kinds, and what each reads (FILES: InferenceData .nc files or Stan CSV files of one run):
+  trace    posterior                     arviz.plot_trace
+  rank     posterior                     arviz.plot_rank (rank histograms per chain)
+  forest   posterior, one or more runs   arviz.plot_forest, 94% HDI, runs side by side
+                                         (SEEDS' pooled / unpooled / hierarchical)
+  pair     posterior (+ sample_stats)    arviz.plot_pair with marginals, divergent draws marked
+  corner   the same as pair
+  ppc      posterior_predictive, observed_data   arviz.plot_ppc (`sample --predict`)
+  energy   sample_stats.energy           arviz.plot_energy (NUTS/HMC)
+  elbo     a `vi --elbo` trace CSV       the ELBO against the step (plot_elbo.py)
+  sbc      an `sbc` ranks.csv            rank histograms with the 99% band (plot_sbc.py)
+  peak     a peak-model run and its data file (CSV or JSON with x, y, y_err): the data with
+           error bars and the curves f(x) = l exp(-(m - x)^2 / (2 s^2)) + a + b x of 100
+           posterior draws (SEEDS section 4's posterior predictive curves)
+Options: --var-names a,b (trace, rank, forest, pair), --labels A,B (forest: a name per run).
+
+The plotting is ArviZ's where ArviZ draws the plot; this file only reads the files, checks that
+the needed group is there, and saves. Exit status 2 with one line naming the file and what is
+missing for bad input; 3 if ArviZ or matplotlib is missing. The figure is written to a
+temporary file and renamed (no partial plot).
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_common  # noqa: E402
+from plot_common import PlotExit  # noqa: E402
+
+KINDS = ("trace", "rank", "forest", "pair", "corner", "ppc", "energy", "elbo", "sbc", "peak")
+
+
+def _arviz():
+    plot_common.pyplot()
+    try:
+        import arviz as az
+    except ImportError:
+        raise PlotExit(3, "ArviZ is not installed (pip install arviz)")
+    return az
+
+
+def load(source):
+    """An InferenceData from an InferenceData (returned as is), a .nc file or Stan CSV file(s)."""
+    az = _arviz()
+    if hasattr(source, "groups"):
+        return source
+    files = [os.fspath(s) for s in source] if isinstance(source, (list, tuple)) else [os.fspath(source)]
+    for f in files:
+        if not os.path.isfile(f):
+            raise PlotExit(2, f"{f}: cannot open file")
+    try:
+        if all(f.endswith(".nc") for f in files) and len(files) == 1:
+            return az.from_netcdf(files[0])
+        if all(f.endswith(".csv") for f in files):
+            return az.from_cmdstan(files)
+    except Exception as e:  # an unreadable file: one line, status 2
+        raise PlotExit(2, f"{files[0]}: cannot read it as {'netCDF' if files[0].endswith('.nc') else 'Stan CSV'} "
+                          f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+    raise PlotExit(2, f"{files[0]}: give one .nc file or Stan CSV (.csv) files of one run")
+
+
+def _need(idata, group, name, what):
+    if group not in idata.groups():
+        raise PlotExit(2, f"{name}: has no {group} group ({what})")
+
+
+def _names(var_names):
+    if var_names is None or isinstance(var_names, (list, tuple)):
+        return var_names
+    return [v for v in var_names.split(",") if v]
+
+
+def _figure(axes):
+    import numpy as np
+    first = np.ravel(np.asarray(axes, dtype=object))[0]
+    return first.get_figure()
+
+
+def _finish(axes, out, tight=False):
+    fig = _figure(axes)
+    if tight:  # titles clear of the tick labels above them (trace, rank)
+        fig.tight_layout()
+    if out is not None:
+        plot_common.save_atomically(fig, os.fspath(out))
+    return fig
+
+
+def _label(source):
+    return source if isinstance(source, str) else getattr(source, "name", "run")
+
+
+def plot_trace(source, out=None, var_names=None):
+    idata = load(source)
+    _need(idata, "posterior", _label(source), "draws of a run")
+    return _finish(_arviz().plot_trace(idata, var_names=_names(var_names), compact=True), out, tight=True)
+
+
+def plot_rank(source, out=None, var_names=None):
+    idata = load(source)
+    _need(idata, "posterior", _label(source), "draws of a run")
+    return _finish(_arviz().plot_rank(idata, var_names=_names(var_names)), out, tight=True)
+
+
+def plot_forest(sources, out=None, var_names=None, labels=None):
+    """94% HDIs of one run, or of several side by side (labels: a name per run; default the
+    file names)."""
+    if not isinstance(sources, (list, tuple)):
+        sources = [sources]
+    runs = [load(s) for s in sources]
+    for s, r in zip(sources, runs):
+        _need(r, "posterior", _label(s), "draws of a run")
+    names = _names(labels) or [os.path.splitext(os.path.basename(_label(s)))[0] for s in sources]
+    if len(names) != len(runs):
+        raise PlotExit(2, f"--labels: {len(names)} labels for {len(runs)} runs")
+    axes = _arviz().plot_forest(runs, model_names=names, var_names=_names(var_names), combined=True, hdi_prob=0.94)
+    return _finish(axes, out)
+
+
+def plot_pair(source, out=None, var_names=None):
+    """Pairs of parameters with their marginals; divergent draws (sample_stats.diverging) in
+    a colour of their own."""
+    idata = load(source)
+    _need(idata, "posterior", _label(source), "draws of a run")
+    divergences = "sample_stats" in idata.groups() and "diverging" in idata.sample_stats
+    axes = _arviz().plot_pair(idata, var_names=_names(var_names), kind="scatter", marginals=True,
+                              divergences=divergences, scatter_kwargs={"alpha": 0.4, "s": 10})
+    return _finish(axes, out)
+
+
+plot_corner = plot_pair
+
+
+def plot_ppc(source, out=None, num_pp_samples=100):
+    idata = load(source)
+    _need(idata, "posterior_predictive", _label(source), "run `lockstep sample` with --predict")
+    _need(idata, "observed_data", _label(source), "the observed data the draws replicate")
+    return _finish(_arviz().plot_ppc(idata, num_pp_samples=num_pp_samples, random_seed=1), out)
+
+
+def plot_energy(source, out=None):
+    idata = load(source)
+    if "sample_stats" not in idata.groups() or "energy" not in idata.sample_stats:
+        raise PlotExit(2, f"{_label(source)}: has no sample_stats energy (an HMC or NUTS run has it)")
+    return _finish(_arviz().plot_energy(idata), out)
+
+
+def _delegate(module, src, out):
+    """Runs a CSV plot script's main (plot_sbc, plot_elbo) on src -> out."""
+    if not os.path.isfile(src):
+        raise PlotExit(2, f"{src}: cannot open file")
+    argv = sys.argv
+    sys.argv = [module.__name__ + ".py", os.fspath(src), os.fspath(out)]
+    try:
+        status = module.main()
+    finally:
+        sys.argv = argv
+    if status:
+        raise PlotExit(2, f"{src}: no plot made")
+
+
+def plot_elbo(trace_csv, out):
+    import plot_elbo as script
+    _delegate(script, trace_csv, out)
+
+
+def plot_sbc(ranks_csv, out):
+    import plot_sbc as script
+    _delegate(script, ranks_csv, out)
+
+
+def _peak_data(path):
+    """x, y, y_err from a CSV (header x,y,y_err) or JSON file."""
+    import numpy as np
+    try:
+        if path.endswith(".json"):
+            with open(path) as f:
+                d = json.load(f)
+        else:
+            d = {}
+            rows = np.genfromtxt(path, delimiter=",", names=True, comments="#")
+            for key in rows.dtype.names:
+                d[key] = rows[key]
+        return np.asarray(d["x"], float), np.asarray(d["y"], float), np.asarray(d["y_err"], float)
+    except (OSError, KeyError, ValueError) as e:
+        raise PlotExit(2, f"{path}: not the peak model's data (x, y, y_err): {e}")
+
+
+def plot_peak(source, data, out=None, curves=100):
+    """The data with error bars and the peak model's curves f(x) at `curves` posterior draws."""
+    import numpy as np
+    plt = plot_common.pyplot()
+    idata = load(source)
+    _need(idata, "posterior", _label(source), "draws of a run")
+    post = idata.posterior
+    missing = [v for v in "lmsab" if v not in post]
+    if missing:
+        raise PlotExit(2, f"{_label(source)}: not a peak-model run (no {', '.join(missing)} in posterior)")
+    x, y, y_err = _peak_data(os.fspath(data))
+    draws = {v: post[v].values.reshape(-1) for v in "lmsab"}
+    pick = np.random.default_rng(1).choice(draws["l"].size, size=min(curves, draws["l"].size), replace=False)
+    grid = np.linspace(x.min(), x.max(), 300)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i in pick:
+        f = (draws["l"][i] * np.exp(-(draws["m"][i] - grid) ** 2 / (2 * draws["s"][i] ** 2)) +
+             draws["a"][i] + draws["b"][i] * grid)
+        ax.plot(grid, f, color="C0", alpha=0.08, lw=1)
+    ax.errorbar(x, y, yerr=y_err, fmt="o", color="k", ms=3, capsize=2, label="data")
+    ax.plot([], [], color="C0", label=f"f(x) at {len(pick)} posterior draws")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return _finish(ax, out)
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="lockstep plot", description="Plot lockstep runs (ArviZ, matplotlib)")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--var-names")
+    parser.add_argument("--labels")
+    try:
+        a = parser.parse_args()
+    except SystemExit as e:
+        return 2 if e.code else 0
+    files, out = a.files, a.output
+    if os.path.splitext(out)[1].lower() not in (".svg", ".png", ".pdf"):
+        raise PlotExit(2, f"-o {out}: the name must end in .svg, .png or .pdf")
+    stan_csv = all(f.endswith(".csv") for f in files)
+    if a.kind == "forest":
+        plot_forest([files] if stan_csv else files, out, a.var_names, a.labels)
+    elif a.kind == "peak":
+        if len(files) != 2:
+            raise PlotExit(2, "peak: give the run's file and the data file (lockstep plot peak RUN.nc DATA.csv -o OUT)")
+        plot_peak(files[0], files[1], out)
+    elif a.kind in ("elbo", "sbc"):
+        if len(files) != 1:
+            raise PlotExit(2, f"{a.kind}: give one CSV file")
+        {"elbo": plot_elbo, "sbc": plot_sbc}[a.kind](files[0], out)
+    else:
+        if len(files) != 1 and not stan_csv:
+            raise PlotExit(2, f"{a.kind}: give one .nc file or the Stan CSV files of one run")
+        run = files if stan_csv else files[0]
+        if a.kind in ("ppc", "energy"):
+            {"ppc": plot_ppc, "energy": plot_energy}[a.kind](run, out)
+        else:
+            {"trace": plot_trace, "rank": plot_rank, "pair": plot_pair, "corner": plot_pair}[a.kind](run, out,
+                                                                                                   a.var_names)
+    print(f"Plot written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    plot_common.run(main)

@@ -1,0 +1,55 @@
+"""Bad input raises lockstep.InputError (a ValueError) with the command's one-line message;
+Ctrl-C stops a run with KeyboardInterrupt."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+import lockstep
+from conftest import data_path
+
+
+def raises(match, *args, **kwargs):
+    with pytest.raises(lockstep.InputError, match=match) as e:
+        lockstep.sample(*args, **kwargs)
+    assert "\n" not in str(e.value)
+    return e
+
+
+def test_bad_arguments_and_data(eight_schools):
+    assert issubclass(lockstep.InputError, ValueError)
+    raises("--chains: must be at least 1, found 0", "eight_schools_noncentered", data=eight_schools, chains=0)
+    raises("model .no_such_model. is unknown", "no_such_model", data=eight_schools)
+    raises("no_such_flag: not an argument of lockstep.sample", "eight_schools_noncentered", data=eight_schools,
+           no_such_flag=3)
+    raises("data: field .y.: value 2 is not finite", "eight_schools_noncentered",
+           data=dict(eight_schools, y=[1.0, float("nan")] + [0.0] * 6))
+    raises("data: field 'sigma': expected 8 values, found 7", "eight_schools_noncentered",
+           data=dict(eight_schools, sigma=[1.0] * 7))
+    raises("data: field 'sigma': missing", "eight_schools_noncentered", data={"J": 8, "y": eight_schools["y"]})
+    raises("nope.json: cannot open file", "eight_schools_noncentered", data=data_path("nope.json"))
+    frame = pd.DataFrame({"log_radon": [1.0, 2.0], "floor": [0, 1], "county": ["a", "b"]})
+    raises("--formula", "glmm", data=frame)
+    with pytest.raises(TypeError, match="data"):
+        lockstep.sample("eight_schools_noncentered", data=42)
+    raises("--output", "eight_schools_noncentered", data=eight_schools, output="x.nc")
+
+
+def test_ctrl_c_interrupts_a_run():
+    script = textwrap.dedent(f"""
+        import os, signal, threading, time, lockstep
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        t0 = time.time()
+        try:
+            lockstep.sample("eight_schools_noncentered", data={data_path("eight_schools.json")!r},
+                            chains=64, warmup=100000, draws=100000, seed=1)
+        except KeyboardInterrupt:
+            print("interrupted after %.1f s" % (time.time() - t0))
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ))
+    assert "interrupted after" in r.stdout, r.stdout + r.stderr
+    assert float(r.stdout.split()[2]) < 20

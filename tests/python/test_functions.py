@@ -1,0 +1,50 @@
+"""The package's other functions: models, ensemble, vi, abc, smc_abc, npe, study and sbc."""
+import os
+
+import numpy as np
+
+import lockstep
+from conftest import data_path
+
+
+def test_models_lists_every_model_with_its_algorithms():
+    models = {m["name"]: m for m in lockstep.models()}
+    assert {"eight_schools_noncentered", "eight_schools_centered", "glmm", "peak"} <= set(models)
+    es = models["eight_schools_noncentered"]
+    assert "nuts" in es["algorithms"] and es["parameters"].startswith("mu")
+    assert [f["name"] for f in es["data_fields"]] == ["J", "y", "sigma"]
+    assert any(f["flag"] == "--formula" for f in models["glmm"]["flags"])
+    assert isinstance(lockstep.backend(), str) and lockstep.__version__
+
+
+PEAK = dict(data=data_path("peak.csv"), seed=3)
+
+
+def test_ensemble_walkers_are_chains():
+    idata = lockstep.ensemble("peak", walkers=32, steps=100, init_ball="0.5,0.6,0.2,-0.2,0.1", init_scale=1e-4,
+                              **PEAK)
+    assert idata.posterior.sizes["chain"] == 32
+    assert "lp" in idata.sample_stats
+
+
+def test_vi_abc_smc_abc_npe_return_draws(eight_schools):
+    fit = lockstep.vi("eight_schools_noncentered", data=eight_schools, steps=300, draws=200, seed=1)
+    assert fit.posterior["theta"].dims[-1] == "school" and fit.posterior.sizes["draw"] == 200
+    kept = lockstep.abc("peak", sims=4000, keep=100, set={"prior": "sbi"}, **PEAK)
+    assert kept.posterior.sizes["chain"] * kept.posterior.sizes["draw"] == 100
+    smc = lockstep.smc_abc("peak", sims=6000, particles=200, set={"prior": "sbi"}, **PEAK)
+    assert smc.posterior.sizes["chain"] * smc.posterior.sizes["draw"] == 200
+    net = lockstep.npe("peak", data=data_path("peak.json"), set={"prior": "sbi"}, sims=2000, hidden=16, components=2,
+                       max_epochs=5, draws=100, threads=2, seed=11)
+    assert net.posterior.sizes["chain"] * net.posterior.sizes["draw"] == 100
+
+
+def test_study_and_sbc_return_their_tables(tmp_path):
+    table = lockstep.study("eight_schools_noncentered", data=data_path("eight_schools.json"),
+                           reference=data_path("reference/eight_schools_noncentered.json"), output=tmp_path / "study",
+                           chains="4,8", warmup="20,40", repeats=1, draws=20, seed=1)
+    assert len(table) > 0 and os.path.exists(tmp_path / "study" / "study.csv")
+    ranks = lockstep.sbc("eight_schools_noncentered", data=data_path("eight_schools.json"), output=tmp_path / "sbc",
+                         replicates=4, chains=2, warmup=50, draws=50, ranks=20, seed=1)
+    assert set(ranks.columns) >= {"replicate", "parameter", "rank"} and len(ranks) == 4 * 10
+    assert np.all((ranks["rank"] >= 0) & (ranks["rank"] <= 20))

@@ -1,0 +1,87 @@
+"""`lockstep plot KIND FILES -o OUT` and lockstep.plot_*: every kind writes a non-empty image,
+and a file without the group a kind needs fails with exit status 2 and one line."""
+import os
+
+import pytest
+
+import lockstep
+from conftest import data_path, run_command
+
+ES = ["eight_schools_noncentered", "--data", data_path("eight_schools.json"), "--chains", "4", "--warmup", "100",
+      "--draws", "50", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("plots")
+    made = {}
+    for name, args in {
+        "nuts": ["sample"] + ES + ["--predict", "--output", str(d / "nuts.nc")],
+        "centered": ["sample", "eight_schools_centered"] + ES[1:] + ["--output", str(d / "centered.nc")],
+        "csv": ["sample"] + ES + ["--output", str(d / "csv.csv")],
+        "peak": ["ensemble", "peak", "--data", data_path("peak.csv"), "--walkers", "32", "--steps", "200",
+                 "--seed", "2", "--output", str(d / "peak.nc")],
+        "vi": ["vi", "eight_schools_noncentered", "--data", data_path("eight_schools.json"), "--steps", "200",
+               "--elbo", str(d / "elbo.csv"), "--seed", "1", "--output", str(d / "vi.nc")],
+        "sbc": ["sbc", "eight_schools_noncentered", "--data", data_path("eight_schools.json"), "--replicates", "4",
+                "--chains", "2", "--warmup", "50", "--draws", "50", "--ranks", "20", "--seed", "1",
+                "--output", str(d / "sbc")],
+    }.items():
+        r = run_command(args, d)
+        assert r.returncode == 0, f"{name}: {r.stderr}"
+        made[name] = d
+    return d
+
+
+def plot(d, *args):
+    return run_command(["plot"] + [str(a) for a in args], d)
+
+
+@pytest.mark.parametrize("kind,files", [
+    ("trace", ["nuts.nc"]), ("rank", ["nuts.nc"]), ("forest", ["nuts.nc", "centered.nc"]),
+    ("pair", ["centered.nc"]), ("corner", ["nuts.nc"]), ("ppc", ["nuts.nc"]), ("energy", ["nuts.nc"]),
+    ("elbo", ["elbo.csv"]), ("sbc", ["sbc/ranks.csv"]), ("peak", ["peak.nc", data_path("peak.csv")]),
+    ("trace", ["csv_1.csv", "csv_2.csv", "csv_3.csv", "csv_4.csv"]),
+])
+def test_every_kind_writes_an_image(runs, kind, files):
+    out = runs / f"{kind}-{len(files)}.png"
+    extra = ["--var-names", "mu,tau"] if kind == "pair" else []
+    r = plot(runs, kind, *[runs / f if not os.path.isabs(f) else f for f in files], "-o", out, *extra)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 5000, f"{kind}: {out.stat().st_size} bytes"
+    assert r.stdout.strip() == f"Plot written to {out}"
+
+
+def test_a_file_without_the_needed_group_fails_cleanly(runs):
+    for kind, f, says in [("ppc", "centered.nc", "has no posterior_predictive group"),
+                          ("energy", "peak.nc", "has no sample_stats energy"),
+                          ("peak", "nuts.nc", "not a peak-model run")]:
+        extra = [data_path("peak.csv")] if kind == "peak" else []
+        out = runs / f"bad-{kind}.png"
+        r = plot(runs, kind, runs / f, *extra, "-o", out)
+        assert r.returncode == 2, f"{kind}: {r.returncode} {r.stdout} {r.stderr}"
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and says in lines[0], r.stderr
+        assert not out.exists()
+    r = plot(runs, "histogram", runs / "nuts.nc", "-o", runs / "x.png")
+    assert r.returncode == 2 and "unknown kind 'histogram'" in r.stderr
+    r = plot(runs, "trace", runs / "nuts.nc", "-o", runs / "x.gif")
+    assert r.returncode == 2 and "must end in .svg, .png or .pdf" in r.stderr
+    r = plot(runs, "trace", runs / "missing.nc", "-o", runs / "x.png")
+    assert r.returncode == 2 and "missing.nc: cannot open file" in r.stderr
+
+
+def test_python_plot_functions(runs, eight_schools, tmp_path):
+    idata = lockstep.sample("eight_schools_centered", data=eight_schools, chains=4, warmup=100, draws=50, seed=1,
+                            predict=True)
+    for name, fn in [("trace", lockstep.plot_trace), ("rank", lockstep.plot_rank), ("pair", lockstep.plot_pair),
+                     ("ppc", lockstep.plot_ppc), ("energy", lockstep.plot_energy)]:
+        out = tmp_path / f"{name}.png"
+        kwargs = {"var_names": ["mu", "tau"]} if name == "pair" else {}
+        fig = fn(idata, out, **kwargs)
+        assert fig is not None and out.stat().st_size > 5000, name
+    lockstep.plot_forest([idata, str(runs / "nuts.nc")], tmp_path / "forest.svg", labels="centered,noncentered")
+    assert (tmp_path / "forest.svg").stat().st_size > 5000
+    with pytest.raises(ValueError, match="posterior_predictive"):
+        lockstep.plot_ppc(lockstep.sample("eight_schools_noncentered", data=eight_schools, chains=2, warmup=50,
+                                          draws=20, seed=1))
