@@ -45,7 +45,7 @@ def eight_schools(out, budget):
         print(f"eight schools {variant:12s}: {div} divergent of {n} draws; tau mean {tau['mean'].iloc[0]:.2f}, "
               f"ESS bulk {tau['ess_bulk'].iloc[0]:.0f}")
         lockstep.plot_pair(runs[variant], os.path.join(out, f"eight_schools_{variant}_pair.png"),
-                           var_names=["mu", "tau", "theta"])
+                           var_names=["mu", "tau"])
     lockstep.plot_forest([runs["centered"], runs["noncentered"]], os.path.join(out, "eight_schools_forest.png"),
                          var_names=["mu", "tau", "theta"], labels=["centered", "non-centered"])
 
@@ -102,7 +102,7 @@ def radon(out, budget):
     fit = lockstep.vi("glmm", data=frame, approx="meanfield", steps=budget["vi_steps"], learning_rate=1e-2, seed=3,
                       **RADON)
     t_vi = time.time() - t0
-    counts = frame["county"].value_counts()
+    counts = frame["county"].astype(str).value_counts()  # the labels are the coordinates (strings)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for label, idata, colour in (("NUTS", nuts, "C0"), ("mean-field VI", fit, "C1")):
         r = idata.posterior["r_county"].sel(county_term="Intercept")
@@ -126,10 +126,11 @@ def radon(out, budget):
 
 
 def peak(out, budget):
-    ens = lockstep.ensemble("peak", data=data("peak.csv"), walkers=64, steps=budget["steps"], discard=budget["steps"] // 4,
-                            seed=4)
-    nuts = lockstep.sample("peak", data=data("peak.csv"), chains=budget["chains_small"], warmup=budget["warmup"],
-                           draws=budget["draws"], seed=4)
+    """One posterior (the sbi tutorial's prior box, --set prior=sbi) by three methods."""
+    common = dict(data=data("peak.csv"), set={"prior": "sbi"}, seed=4)
+    ens = lockstep.ensemble("peak", walkers=64, steps=budget["steps"], discard=budget["steps"] // 4,
+                            init_ball="0.5,0.6,0.2,-0.2,0.1", **common)
+    nuts = lockstep.sample("peak", chains=budget["chains"], warmup=budget["warmup"], draws=budget["draws"], **common)
     npe = lockstep.npe("peak", data=data("peak.json"), set={"prior": "sbi"}, sims=budget["sims"],
                        max_epochs=budget["epochs"], draws=2000, seed=4)
     for label, idata in (("ensemble", ens), ("nuts", nuts), ("npe", npe)):

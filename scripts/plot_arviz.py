@@ -83,7 +83,7 @@ def _figure(axes):
 
 def _finish(axes, out, tight=False):
     fig = _figure(axes)
-    if tight:  # titles clear of the tick labels above them (trace, rank)
+    if tight:  # titles clear of the tick labels above them, labels inside the figure
         fig.tight_layout()
     if out is not None:
         plot_common.save_atomically(fig, os.fspath(out))
@@ -118,7 +118,7 @@ def plot_forest(sources, out=None, var_names=None, labels=None):
     if len(names) != len(runs):
         raise PlotExit(2, f"--labels: {len(names)} labels for {len(runs)} runs")
     axes = _arviz().plot_forest(runs, model_names=names, var_names=_names(var_names), combined=True, hdi_prob=0.94)
-    return _finish(axes, out)
+    return _finish(axes, out, tight=True)
 
 
 def plot_pair(source, out=None, var_names=None):
