@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,10 @@ nb::object run(const std::vector<std::string>& args, const std::string& data_tex
   int status = 0;
   {
     nb::gil_scoped_release release;
+    // One run at a time in a process: the library's process-wide settings (the backend, the
+    // thread count, the checkpoint and interrupt state) are per process, as in the command.
+    static std::mutex one_run;
+    const std::lock_guard<std::mutex> lock(one_run);
     if (data_format == "json") data = parse_json_data(data_text, "data");
     else if (data_format == "csv") data = parse_csv_table(data_text, "data");
     else if (!data_format.empty()) throw InputError("data: unknown format '" + data_format + "' (json or csv)");

@@ -48,3 +48,21 @@ def test_study_and_sbc_return_their_tables(tmp_path):
                          replicates=4, chains=2, warmup=50, draws=50, ranks=20, seed=1)
     assert set(ranks.columns) >= {"replicate", "parameter", "rank"} and len(ranks) == 4 * 10
     assert np.all((ranks["rank"] >= 0) & (ranks["rank"] <= 20))
+
+
+def test_runs_from_two_threads_equal_runs_one_after_the_other(eight_schools):
+    import threading
+    args = dict(data=eight_schools, chains=4, warmup=80, draws=20)
+    alone = [lockstep.sample("eight_schools_noncentered", seed=s, **args) for s in (1, 2)]
+    together = [None, None]
+
+    def run(i):
+        together[i] = lockstep.sample("eight_schools_noncentered", seed=i + 1, **args)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a.posterior["theta"].values, b.posterior["theta"].values)
