@@ -43,9 +43,14 @@ __all__ = ["sample", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", 
            "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
 
 
+def _repeatable_flags():
+    """The flags that may be given more than once (the models' own, such as the glmm's --prior)."""
+    return {f["flag"] for m in _lockstep.models() for f in m["flags"] if f["repeatable"]}
+
+
 def _run(command, model, data, options):
     words, text, fmt = data_arguments(data)
-    args = [command, model] + words + flag_words(options)
+    args = [command, model] + words + flag_words(options, _repeatable_flags())
     try:
         return _lockstep.run(args, text, fmt)
     except InputError as e:
@@ -105,20 +110,30 @@ def _table(path):
     return pd.read_csv(path)
 
 
-def study(model, data=None, *, reference, output, seed=None, **options):
-    """`lockstep study`: a convergence study (chains="16,256", warmup="25,50", repeats, draws,
-    ...) against `reference` (a JSON file); writes study.csv and study.svg into the directory
-    `output` (as the command) and returns study.csv as a pandas DataFrame."""
-    _run("study", model, data, {"reference": os.fspath(reference), "output": os.fspath(output), "seed": seed,
-                                **options})
-    return _table(os.path.join(output, "study.csv"))
+def _tables(command, model, data, output, table, options):
+    """Runs a command that writes a directory of results and returns its CSV `table`; without
+    `output`, in a temporary directory removed afterwards."""
+    import tempfile
+    if output is not None:
+        _run(command, model, data, {"output": os.fspath(output), **options})
+        return _table(os.path.join(output, table))
+    with tempfile.TemporaryDirectory(prefix="lockstep-") as tmp:
+        _run(command, model, data, {"output": tmp, **options})
+        return _table(os.path.join(tmp, table))
 
 
-def sbc(model, data=None, *, output, seed=None, **options):
+def study(model, data=None, *, reference, output=None, seed=None, **options):
+    """`lockstep study`: a convergence study (chains=[16, 256], warmup=[25, 50], repeats,
+    draws, ...) against `reference` (a JSON file of posterior means and sds); returns study.csv
+    as a pandas DataFrame. With `output`, study.csv and study.svg are also kept there."""
+    return _tables("study", model, data, output, "study.csv",
+                   {"reference": os.fspath(reference), "seed": seed, **options})
+
+
+def sbc(model, data=None, *, output=None, seed=None, **options):
     """`lockstep sbc`: simulation-based calibration (replicates, chains, warmup, draws, ranks,
-    ...); writes ranks.csv and sbc.svg into `output` and returns ranks.csv as a DataFrame."""
-    _run("sbc", model, data, {"output": os.fspath(output), "seed": seed, "quiet": True, **options})
-    return _table(os.path.join(output, "ranks.csv"))
+    ...); returns ranks.csv as a DataFrame (and keeps ranks.csv and sbc.svg in `output` if given)."""
+    return _tables("sbc", model, data, output, "ranks.csv", {"seed": seed, "quiet": True, **options})
 
 
 def models():

@@ -11,12 +11,14 @@ import os
 import numpy as np
 
 
-def flag_words(options):
-    """``{"target_accept": 0.9, "save_warmup": True, "prior": [a, b]}`` ->
-    ``["--target-accept", "0.9", "--save-warmup", "--prior", a, "--prior", b]``.
+def flag_words(options, repeatable=()):
+    """``{"target_accept": 0.9, "save_warmup": True, "prior": [a, b], "chains": [16, 256]}`` ->
+    ``["--target-accept", "0.9", "--save-warmup", "--prior", a, "--prior", b, "--chains", "16,256"]``.
 
-    True gives a switch, False and None give nothing, a list or tuple repeats the flag, and
-    ``set={"priors": "seed"}`` gives ``--set priors=seed`` (model options)."""
+    True gives a switch, False and None give nothing, a list or tuple repeats a flag named in
+    `repeatable` (the glmm's --prior) and is one comma-separated value otherwise (study's
+    --chains and --warmup, the ensemble's --init-ball), and ``set={"priors": "seed"}`` gives
+    ``--set priors=seed`` (model options)."""
     words = []
     for name, value in options.items():
         if value is None or value is False:
@@ -27,9 +29,11 @@ def flag_words(options):
                 words += ["--set", f"{key}={_text(v)}"]
         elif value is True:
             words.append(flag)
-        elif isinstance(value, (list, tuple)):
+        elif isinstance(value, (list, tuple, np.ndarray)) and flag in repeatable:
             for v in value:
                 words += [flag, _text(v)]
+        elif isinstance(value, (list, tuple, np.ndarray)):
+            words += [flag, ",".join(_text(v) for v in value)]
         else:
             words += [flag, _text(value)]
     return words

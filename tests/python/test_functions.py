@@ -21,7 +21,7 @@ PEAK = dict(data=data_path("peak.csv"), seed=3)
 
 
 def test_ensemble_walkers_are_chains():
-    idata = lockstep.ensemble("peak", walkers=32, steps=100, init_ball="0.5,0.6,0.2,-0.2,0.1", init_scale=1e-4,
+    idata = lockstep.ensemble("peak", walkers=32, steps=100, init_ball=[0.5, 0.6, 0.2, -0.2, 0.1], init_scale=1e-4,
                               **PEAK)
     assert idata.posterior.sizes["chain"] == 32
     assert "lp" in idata.sample_stats
@@ -42,9 +42,10 @@ def test_vi_abc_smc_abc_npe_return_draws(eight_schools):
 def test_study_and_sbc_return_their_tables(tmp_path):
     table = lockstep.study("eight_schools_noncentered", data=data_path("eight_schools.json"),
                            reference=data_path("reference/eight_schools_noncentered.json"), output=tmp_path / "study",
-                           chains="4,8", warmup="20,40", repeats=1, draws=20, seed=1)
-    assert len(table) > 0 and os.path.exists(tmp_path / "study" / "study.csv")
-    ranks = lockstep.sbc("eight_schools_noncentered", data=data_path("eight_schools.json"), output=tmp_path / "sbc",
+                           chains=[4, 8], warmup=[20, 40], repeats=1, draws=20, seed=1)
+    assert sorted(set(table["chains"])) == [4, 8] and sorted(set(table["warmup"])) == [20, 40]
+    assert os.path.exists(tmp_path / "study" / "study.csv")
+    ranks = lockstep.sbc("eight_schools_noncentered", data=data_path("eight_schools.json"),
                          replicates=4, chains=2, warmup=50, draws=50, ranks=20, seed=1)
     assert set(ranks.columns) >= {"replicate", "parameter", "rank"} and len(ranks) == 4 * 10
     assert np.all((ranks["rank"] >= 0) & (ranks["rank"] <= 20))
