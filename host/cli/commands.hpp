@@ -24,7 +24,8 @@ namespace cli {
 /// instead of as a process: its data already in memory, its draws and run facts handed back
 /// instead of written or printed, and a progress callback that may stop it by throwing.
 struct InProcess {
-  const DataSource* data = nullptr;  // instead of --data FILE
+  const DataSource* data = nullptr;     // instead of --data FILE
+  const DataSource* newdata = nullptr;  // instead of --newdata FILE (sample --predict)
   Progress* progress = nullptr;      // called between segments (sample, vi, ensemble)
   DrawSet draws;                     // the results, moved here by keep_in_process
   RunInfo info;

@@ -38,7 +38,7 @@ from .plots import (plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair,
 
 InputError = _lockstep.InputError
 __version__ = _lockstep.version()
-__all__ = ["sample", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
+__all__ = ["sample", "predict", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
            "InputError", "stat_name", "plot_trace", "plot_rank", "plot_forest", "plot_pair", "plot_corner",
            "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
 
@@ -50,9 +50,11 @@ def _repeatable_flags():
 
 def _run(command, model, data, options):
     words, text, fmt = data_arguments(data)
-    args = [command, model] + words + flag_words(options, _repeatable_flags())
+    newdata = options.pop("newdata", None)
+    new_words, new_text, new_fmt = data_arguments(newdata, "--newdata")
+    args = [command, model] + words + new_words + flag_words(options, _repeatable_flags())
     try:
-        return _lockstep.run(args, text, fmt)
+        return _lockstep.run(args, text, fmt, new_text, new_fmt)
     except InputError as e:
         # The parser's words for a keyword that is no flag of the command, in Python's terms.
         unknown = [k for k in options if options[k] is not None and "--" + k.replace("_", "-") in str(e) and
@@ -76,6 +78,14 @@ def sample(model, data=None, *, chains=None, warmup=None, draws=None, algorithm=
     posterior_predictive."""
     given = dict(chains=chains, warmup=warmup, draws=draws, algorithm=algorithm, seed=seed, quiet=True)
     return _draws("sample", model, data, {**given, **options})
+
+
+def predict(model, data=None, *, newdata=None, **options):
+    """Posterior predictive draws: `lockstep.sample(..., predict=True)`, for the observed rows or,
+    with `newdata` (a DataFrame, dict or path: `--newdata`), for new rows (the glmm: a new level
+    of a grouping factor draws new group effects). The InferenceData's posterior_predictive group
+    holds the replications, under the observed data's name."""
+    return sample(model, data, predict=True, newdata=newdata, **options)
 
 
 def ensemble(model, data=None, *, seed=None, **options):

@@ -58,7 +58,7 @@ def _json_value(value):
     raise TypeError(f"data: a value of type {type(value).__name__} cannot be given to lockstep")
 
 
-def _check_finite(key, value):
+def _check_finite(key, value, origin):
     """The JSON reader's message for a value that is not finite (JSON has no NaN)."""
     from . import InputError
     try:
@@ -68,21 +68,22 @@ def _check_finite(key, value):
     bad = np.flatnonzero(~np.isfinite(array.reshape(-1)))
     if bad.size:
         where = f"value {bad[0] + 1} " if array.ndim else ""
-        raise InputError(f"data: field '{key}': {where}is not finite ({array.reshape(-1)[bad[0]]})")
+        raise InputError(f"{origin}: field '{key}': {where}is not finite ({array.reshape(-1)[bad[0]]})")
 
 
-def data_arguments(data):
+def data_arguments(data, flag="--data"):
     """(words, text, format) for ``data``: a path gives ``--data PATH``; a dict is sent as JSON
-    text and a pandas DataFrame as CSV text, in memory (no file is written)."""
+    text and a pandas DataFrame as CSV text, in memory (no file is written). `flag`: --data or
+    --newdata."""
     if data is None:
         return [], "", ""
     if isinstance(data, (str, os.PathLike)):
-        return ["--data", os.fspath(data)], "", ""
+        return [flag, os.fspath(data)], "", ""
     if hasattr(data, "to_csv") and hasattr(data, "columns"):
         return [], data.to_csv(index=False, na_rep="NA"), "csv"
     if isinstance(data, dict):
         for key, value in data.items():
-            _check_finite(key, value)
+            _check_finite(key, value, flag[2:])
         return [], json.dumps(data, default=_json_value), "json"
-    raise TypeError("data: give a dict, a pandas DataFrame or a path to a JSON or CSV file, "
+    raise TypeError(f"{flag[2:]}: give a dict, a pandas DataFrame or a path to a JSON or CSV file, "
                     f"not {type(data).__name__}")

@@ -75,11 +75,23 @@ nb::dict run_info_dict(const RunInfo& info) {
   return d;
 }
 
+/// Data text handed over from Python: "json" or "csv" (a table); "" gives none. `origin`
+/// starts every error message ("data: field 'y': ...").
+std::unique_ptr<DataSource> parse_in_memory(const std::string& text, const std::string& format,
+                                            const std::string& origin) {
+  if (format == "json") return parse_json_data(text, origin);
+  if (format == "csv") return parse_csv_table(text, origin);
+  if (!format.empty()) throw InputError(origin + ": unknown format '" + format + "' (json or csv)");
+  return nullptr;
+}
+
 /// Runs `args` (the command line after "lockstep") in this process. data_format: "" (no data
-/// in memory), "json" or "csv", with the text in data_text. Returns None for a command that
-/// keeps no draws (study, sbc, check, models, info), else a dict of the draws and run facts.
-nb::object run(const std::vector<std::string>& args, const std::string& data_text, const std::string& data_format) {
-  std::unique_ptr<DataSource> data;
+/// in memory), "json" or "csv", with the text in data_text; newdata likewise (sample's
+/// --newdata rows). Returns None for a command that keeps no draws (study, sbc, check, models,
+/// info), else a dict of the draws and run facts.
+nb::object run(const std::vector<std::string>& args, const std::string& data_text, const std::string& data_format,
+               const std::string& newdata_text, const std::string& newdata_format) {
+  std::unique_ptr<DataSource> data, newdata;
   cli::InProcess in_process;
   PythonSignals signals;
   in_process.progress = &signals;
@@ -90,10 +102,10 @@ nb::object run(const std::vector<std::string>& args, const std::string& data_tex
     // thread count, the checkpoint and interrupt state) are per process, as in the command.
     static std::mutex one_run;
     const std::lock_guard<std::mutex> lock(one_run);
-    if (data_format == "json") data = parse_json_data(data_text, "data");
-    else if (data_format == "csv") data = parse_csv_table(data_text, "data");
-    else if (!data_format.empty()) throw InputError("data: unknown format '" + data_format + "' (json or csv)");
+    data = parse_in_memory(data_text, data_format, "data");
+    newdata = parse_in_memory(newdata_text, newdata_format, "newdata");
     in_process.data = data.get();
+    in_process.newdata = newdata.get();
     try {
       status = cli::run_in_process(args, in_process);
     } catch (const Interrupted&) {
@@ -169,6 +181,7 @@ NB_MODULE(_lockstep, m) {
   m.doc() = "lockstep's engine (the Python package's extension module; use the lockstep package)";
   nb::exception<InputError>(m, "InputError", PyExc_ValueError);
   m.def("run", &run, nb::arg("args"), nb::arg("data_text") = "", nb::arg("data_format") = "",
+        nb::arg("newdata_text") = "", nb::arg("newdata_format") = "",
         "Runs a lockstep command line (after 'lockstep') in this process; the draws as arrays, or None.");
   m.def("models", &models, "Every registered model: name, summary, parameters, options, data fields, algorithms.");
   m.def("version", [] { return std::string(LOCKSTEP_VERSION); });

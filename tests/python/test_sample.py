@@ -94,3 +94,20 @@ def test_other_algorithms(eight_schools):
         idata = lockstep.sample(ES, data=eight_schools, chains=16, warmup=100, draws=20, seed=4, algorithm=algorithm)
         assert idata.posterior.sizes["chain"] == 16, algorithm
         assert idata.posterior.attrs["algorithm"] == algorithm
+
+
+def test_predict_for_new_rows_from_a_dataframe(tmp_path):
+    frame = pd.read_csv(data_path("radon_mn.csv"))
+    new = pd.DataFrame({"floor": [0, 1, 0], "county": ["1", "1", "a new county"]})
+    opts = dict(chains=4, warmup=100, draws=25, seed=5, formula="log_radon ~ 1 + floor + (1 | county)")
+    idata = lockstep.predict("glmm", data=frame, newdata=new, **opts)
+    pp = idata.posterior_predictive["log_radon"]
+    assert pp.shape == (4, 25, 3)
+    assert "observed_data" not in idata.groups()  # new rows without the response
+    new.to_csv(tmp_path / "new.csv", index=False)
+    by_path = lockstep.predict("glmm", data=frame, newdata=str(tmp_path / "new.csv"), **opts)
+    np.testing.assert_array_equal(pp.values, by_path.posterior_predictive["log_radon"].values)
+    # the new county's replications spread wider than the fitted county's (its effect is drawn anew)
+    assert pp.values[:, :, 2].std() > pp.values[:, :, 0].std()
+    with pytest.raises(lockstep.InputError, match="--newdata: give --predict too"):
+        lockstep.sample("glmm", data=frame, newdata=new, **opts)
