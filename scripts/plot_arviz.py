@@ -44,12 +44,24 @@ def _arviz():
     return az
 
 
+def chain_files(path):
+    """`lockstep sample --output run.csv` writes run_1.csv, run_2.csv, ...: the name it was given
+    stands for those files when it does not exist itself."""
+    if os.path.exists(path) or not path.endswith(".csv"):
+        return [path]
+    stem, found = path[:-4], []
+    while os.path.isfile(f"{stem}_{len(found) + 1}.csv"):
+        found.append(f"{stem}_{len(found) + 1}.csv")
+    return found or [path]
+
+
 def load(source):
     """An InferenceData from an InferenceData (returned as is), a .nc file or Stan CSV file(s)."""
     az = _arviz()
     if hasattr(source, "groups"):
         return source
     files = [os.fspath(s) for s in source] if isinstance(source, (list, tuple)) else [os.fspath(source)]
+    files = [g for f in files for g in chain_files(f)]
     for f in files:
         if not os.path.isfile(f):
             raise PlotExit(2, f"{f}: cannot open file")

@@ -55,8 +55,11 @@ int run_plot(const PlotOptions& o) {
   if (!known) throw InputError("plot: unknown kind '" + o.kind + "' (kinds: " + kinds + ")");
   if (!ends_with_any(o.output, {".svg", ".png", ".pdf"}))
     throw InputError("-o " + o.output + ": the name must end in .svg, .png or .pdf");
-  for (const std::string& f : o.files)
-    if (::access(f.c_str(), R_OK) != 0) throw InputError(f + ": cannot open file");
+  for (const std::string& f : o.files) {
+    // run.csv for the chain files run_1.csv, ... that `sample --output run.csv` wrote
+    const bool chains = ends_with_any(f, {".csv"}) && ::access((f.substr(0, f.size() - 4) + "_1.csv").c_str(), R_OK) == 0;
+    if (::access(f.c_str(), R_OK) != 0 && !chains) throw InputError(f + ": cannot open file");
+  }
   io::check_writable(o.output, "-o");
   const std::string script = find_plot_script("plot_arviz.py", false);
   if (script.empty()) throw std::runtime_error("scripts/plot_arviz.py not found next to the build or install tree");

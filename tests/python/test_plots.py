@@ -41,7 +41,7 @@ def plot(d, *args):
     ("trace", ["nuts.nc"]), ("rank", ["nuts.nc"]), ("forest", ["nuts.nc", "centered.nc"]),
     ("pair", ["centered.nc"]), ("corner", ["nuts.nc"]), ("ppc", ["nuts.nc"]), ("energy", ["nuts.nc"]),
     ("elbo", ["elbo.csv"]), ("sbc", ["sbc/ranks.csv"]), ("peak", ["peak.nc", data_path("peak.csv")]),
-    ("trace", ["csv_1.csv", "csv_2.csv", "csv_3.csv", "csv_4.csv"]),
+    ("trace", ["csv_1.csv", "csv_2.csv", "csv_3.csv", "csv_4.csv"]), ("rank", ["csv.csv"]),
 ])
 def test_every_kind_writes_an_image(runs, kind, files):
     out = runs / f"{kind}-{len(files)}.png"
