@@ -66,7 +66,9 @@ def _run(command, model, data, options):
 
 
 def _draws(command, model, data, options):
-    return to_inference_data(_run(command, model, data, options), __version__)
+    result = _run(command, model, data, options)
+    # None: the command kept no draws (print_model=True prints the resolved model and stops).
+    return None if result is None else to_inference_data(result, __version__)
 
 
 def sample(model, data=None, *, chains=None, warmup=None, draws=None, algorithm=None, seed=None, **options):

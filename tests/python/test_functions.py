@@ -67,3 +67,8 @@ def test_runs_from_two_threads_equal_runs_one_after_the_other(eight_schools):
         t.join()
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a.posterior["theta"].values, b.posterior["theta"].values)
+
+
+def test_print_model_prints_and_returns_none(capfd, eight_schools):
+    assert lockstep.sample("eight_schools_noncentered", data=eight_schools, print_model=True) is None
+    assert "model eight_schools_noncentered" in capfd.readouterr().out
