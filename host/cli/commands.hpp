@@ -20,14 +20,15 @@
 namespace lockstep {
 namespace cli {
 
-/// A command run inside another program (the Python package, python/; host/cli/in_process.hpp)
-/// instead of as a process: its data already in memory, its draws and run facts handed back
-/// instead of written or printed, and a progress callback that may stop it by throwing.
+/// A command run inside another program (the Python package, python/; cli::run_in_process in
+/// host/cli/run_cli.hpp) instead of as a process: its data already in memory, its draws and
+/// run facts handed back instead of written or printed, and a progress callback that may stop
+/// it by throwing.
 struct InProcess {
   const DataSource* data = nullptr;     // instead of --data FILE
   const DataSource* newdata = nullptr;  // instead of --newdata FILE (sample --predict)
-  Progress* progress = nullptr;      // called between segments (sample, vi, ensemble)
-  DrawSet draws;                     // the results, moved here by keep_in_process
+  Progress* progress = nullptr;         // called between segments (sample, vi, ensemble)
+  DrawSet draws;                        // the results, moved here by keep_in_process
   RunInfo info;
   bool kept = false;
 };
