@@ -38,7 +38,7 @@ from .plots import (plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair,
 
 InputError = _lockstep.InputError
 __version__ = _lockstep.version()
-__all__ = ["sample", "predict", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
+__all__ = ["sample", "predict", "summary", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
            "InputError", "stat_name", "plot_trace", "plot_rank", "plot_forest", "plot_pair", "plot_corner",
            "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
 
@@ -146,6 +146,35 @@ def sbc(model, data=None, *, output=None, seed=None, **options):
     """`lockstep sbc`: simulation-based calibration (replicates, chains, warmup, draws, ranks,
     ...); returns ranks.csv as a DataFrame (and keeps ranks.csv and sbc.svg in `output` if given)."""
     return _tables("sbc", model, data, output, "ranks.csv", {"seed": seed, "quiet": True, **options})
+
+
+def summary(idata, var_names=None):
+    """The posterior summary `lockstep sample` prints (mean, sd, 5/50/95% quantiles, MCSE,
+    bulk and tail ESS, rank-normalized R-hat; Vehtari et al. 2021) of an InferenceData's
+    posterior, as a pandas DataFrame indexed like arviz.summary ("theta[0]", "r_county[3,
+    Intercept]"). The engine's code, several times faster than arviz.summary on many chains."""
+    import numpy as np
+    import pandas as pd
+
+    post = idata.posterior
+    names, blocks = [], []
+    for var in (var_names or list(post.data_vars)):
+        da = post[var]
+        extra = [d for d in da.dims if d not in ("chain", "draw")]
+        values = np.moveaxis(da.transpose("chain", "draw", *extra).values, [0, 1], [-2, -1])
+        shape = values.shape[:-2]
+        blocks.append(values.reshape((-1,) + values.shape[-2:]))
+        if not extra:
+            names.append(var)
+            continue
+        labels = [list(map(str, da[d].values)) if d in da.coords else list(map(str, range(da.sizes[d])))
+                  for d in extra]
+        for index in np.ndindex(*shape):
+            names.append(f"{var}[{', '.join(labels[k][i] for k, i in enumerate(index))}]")
+    values = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float64)
+    columns = _lockstep.summarize(values, names)
+    index = columns.pop("name")
+    return pd.DataFrame(columns, index=index)
 
 
 def models():

@@ -19,6 +19,7 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/cli/run_cli.hpp"
+#include "host/cli/summary_report.hpp"
 #include "host/core/interrupt.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/json_data.hpp"
@@ -135,6 +136,37 @@ nb::object run(const std::vector<std::string>& args, const std::string& data_tex
   return out;
 }
 
+/// The command's posterior summary (Vehtari et al. 2021: rank-normalized R-hat, bulk and tail
+/// ESS, MCSE) of `values`, shape (quantity, chain, draw), C order: one list per column.
+nb::dict summarize(nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::device::cpu> values,
+                   const std::vector<std::string>& names) {
+  if (values.shape(0) != names.size())
+    throw InputError("summary: " + std::to_string(values.shape(0)) + " quantities but " +
+                     std::to_string(names.size()) + " names");
+  DrawSet d;
+  d.names = names;
+  d.n_chains = static_cast<int>(values.shape(1));
+  d.n_draws = static_cast<int>(values.shape(2));
+  d.values.assign(values.data(), values.data() + values.size());
+  cli::SummaryReport report;
+  {
+    nb::gil_scoped_release release;
+    report = cli::summarize_draws(d);
+  }
+  std::vector<std::string> row_names;
+  std::vector<double> cols[10];
+  for (const cli::SummaryRow& r : report.rows) {
+    row_names.push_back(r.name);
+    const double v[10] = {r.mean, r.sd, r.q5, r.q50, r.q95, r.mcse_mean, r.mcse_sd, r.ess_bulk, r.ess_tail, r.rhat};
+    for (int k = 0; k < 10; ++k) cols[k].push_back(v[k]);
+  }
+  const char* keys[10] = {"mean", "sd", "q5", "q50", "q95", "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"};
+  nb::dict out;
+  out["name"] = row_names;
+  for (int k = 0; k < 10; ++k) out[keys[k]] = cols[k];
+  return out;
+}
+
 nb::list models() {
   nb::list out;
   for (const ModelEntry& e : model_table()) {
@@ -183,6 +215,8 @@ NB_MODULE(_lockstep, m) {
   m.def("run", &run, nb::arg("args"), nb::arg("data_text") = "", nb::arg("data_format") = "",
         nb::arg("newdata_text") = "", nb::arg("newdata_format") = "",
         "Runs a lockstep command line (after 'lockstep') in this process; the draws as arrays, or None.");
+  m.def("summarize", &summarize, nb::arg("values"), nb::arg("names"),
+        "The command's summary of draws shaped (quantity, chain, draw): a dict of columns.");
   m.def("models", &models, "Every registered model: name, summary, parameters, options, data fields, algorithms.");
   m.def("version", [] { return std::string(LOCKSTEP_VERSION); });
   m.def("backend", [] { return backend::describe_backend(); }, "Where the lanes run, in words.");

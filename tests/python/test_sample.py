@@ -111,3 +111,17 @@ def test_predict_for_new_rows_from_a_dataframe(tmp_path):
     assert pp.values[:, :, 2].std() > pp.values[:, :, 0].std()
     with pytest.raises(lockstep.InputError, match="--newdata: give --predict too"):
         lockstep.sample("glmm", data=frame, newdata=new, **opts)
+
+
+def test_summary_agrees_with_arviz(eight_schools):
+    idata = lockstep.sample(ES, data=eight_schools, chains=16, warmup=200, draws=100, seed=8)
+    mine = lockstep.summary(idata)
+    theirs = az.summary(idata, round_to="none")
+    assert list(mine.index) == list(theirs.index)  # mu, tau, theta[0] .. theta[7]
+    for column, tolerance in (("mean", 1e-9), ("sd", 1e-9), ("mcse_mean", 1e-3), ("ess_bulk", 1e-3),
+                              ("ess_tail", 1e-3), ("r_hat", 1e-4)):
+        np.testing.assert_allclose(mine[column].values, theirs[column].values, rtol=tolerance, err_msg=column)
+    radon = lockstep.sample("glmm", data=pd.read_csv(data_path("radon_mn.csv")), chains=4, warmup=100, draws=20,
+                            seed=9, formula="log_radon ~ 1 + floor + (1 | county)")
+    table = lockstep.summary(radon, var_names=["b_floor", "r_county"])
+    assert table.index[0] == "b_floor" and table.index[1] == "r_county[1, Intercept]" and len(table) == 86
