@@ -12,6 +12,7 @@
 #include "host/backend/place.hpp"
 #include "host/cli/commands.hpp"
 #include "host/core/input_file.hpp"
+#include "host/core/text.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/netcdf_writer.hpp"
@@ -22,11 +23,6 @@
 
 namespace lockstep {
 namespace cli {
-namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-}  // namespace
 
 void check_output_paths(const std::string& output, const std::string& summary) {
   if (!output.empty() && !ends_with(output, ".csv") && !ends_with(output, ".nc"))

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <initializer_list>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "host/cli/commands.hpp"
 #include "host/cli/output_dir.hpp"
+#include "host/core/text.hpp"
 #include "host/io/atomic_file.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -25,14 +25,6 @@ namespace cli {
 namespace {
 
 const char* const kKinds[] = {"trace", "rank", "forest", "pair", "corner", "ppc", "energy", "elbo", "sbc", "peak"};
-
-bool ends_with_any(const std::string& s, std::initializer_list<const char*> suffixes) {
-  for (const char* x : suffixes) {
-    const std::string suffix(x);
-    if (s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
-  }
-  return false;
-}
 
 /// The last non-empty line of a file ("" if none).
 std::string last_line(const std::string& path) {
@@ -53,11 +45,11 @@ int run_plot(const PlotOptions& o) {
     known = known || o.kind == k;
   }
   if (!known) throw InputError("plot: unknown kind '" + o.kind + "' (kinds: " + kinds + ")");
-  if (!ends_with_any(o.output, {".svg", ".png", ".pdf"}))
+  if (!ends_with(o.output, ".svg") && !ends_with(o.output, ".png") && !ends_with(o.output, ".pdf"))
     throw InputError("-o " + o.output + ": the name must end in .svg, .png or .pdf");
   for (const std::string& f : o.files) {
     // run.csv for the chain files run_1.csv, ... that `sample --output run.csv` wrote
-    const bool chains = ends_with_any(f, {".csv"}) && ::access((f.substr(0, f.size() - 4) + "_1.csv").c_str(), R_OK) == 0;
+    const bool chains = ends_with(f, ".csv") && ::access((f.substr(0, f.size() - 4) + "_1.csv").c_str(), R_OK) == 0;
     if (::access(f.c_str(), R_OK) != 0 && !chains) throw InputError(f + ": cannot open file");
   }
   io::check_writable(o.output, "-o");

@@ -15,6 +15,7 @@
 #include "host/algorithms/vi/vi_config.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/cli/commands.hpp"
+#include "host/core/text.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
 #include "host/cli/predictive.hpp"
@@ -29,10 +30,6 @@
 namespace lockstep {
 namespace cli {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string number(double x, const char* spec = "%.10g") {
   if (std::isnan(x)) return "NA";

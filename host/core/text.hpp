@@ -14,6 +14,11 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// Whether s ends with suffix (".csv", ".nc").
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 /// The pieces of s between separators, each trimmed ("a, b," -> {"a", "b", ""}).
 inline std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;

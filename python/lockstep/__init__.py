@@ -25,6 +25,7 @@ side), pair/corner (divergences marked), ppc, energy; and elbo (a VI trace CSV),
 and the peak model's posterior predictive curves. Each returns the matplotlib figure and writes
 it when given a file name. Plot errors raise lockstep.plots.PlotExit with a one-line message.
 """
+import functools
 import os
 
 # `study` and `sbc` draw their plots with the scripts kept beside this file (plot_study.py, ...).
@@ -43,9 +44,10 @@ __all__ = ["sample", "predict", "summary", "ensemble", "vi", "abc", "smc_abc", "
            "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
 
 
+@functools.lru_cache(maxsize=None)
 def _repeatable_flags():
     """The flags that may be given more than once (the models' own, such as the glmm's --prior)."""
-    return {f["flag"] for m in _lockstep.models() for f in m["flags"] if f["repeatable"]}
+    return frozenset(f["flag"] for m in _lockstep.models() for f in m["flags"] if f["repeatable"])
 
 
 def _run(command, model, data, options):

@@ -23,7 +23,6 @@ import numpy as np
 _STAT_NAMES = {"lp__": "lp", "accept_stat__": "acceptance_rate", "stepsize__": "step_size",
                "treedepth__": "tree_depth", "n_leapfrog__": "n_steps", "divergent__": "diverging",
                "energy__": "energy"}
-_INDEXED = re.compile(r"^([^\[\]]+)\[([^\[\]]+)\]$")
 
 
 def stat_name(stan_name):
@@ -33,49 +32,30 @@ def stat_name(stan_name):
     return stan_name[:-2] if stan_name.endswith("__") else stan_name
 
 
-def _group_names(names):
-    """[(base, [(index in names, [index words])...])...] in order of first appearance."""
-    groups = {}
-    for q, name in enumerate(names):
-        m = _INDEXED.match(name)
-        base, idx = (m.group(1), [w.strip() for w in m.group(2).split(",")]) if m else (name, [])
-        groups.setdefault(base, []).append((q, idx))
-    return groups
-
-
 def _variables(values, names, dims_of, draws):
     """{base: (array (chain, draw, ...), dims, coords)} for quantities `names` of `values`
-    (shape (len(names), chain, all draws)), draws `draws` (a slice)."""
+    (shape (len(names), chain, all draws)), draws `draws` (a slice). The grouping is the netCDF
+    writer's (host/io/variable_groups.hpp, through the extension module)."""
+    from . import _lockstep
     out = {}
-    for base, members in _group_names(names).items():
-        rank = len(members[0][1])
+    for group in _lockstep.variable_groups(list(names)):
+        base, shape, members, offsets = group["name"], list(group["shape"]), group["members"], group["offsets"]
+        rank = len(shape)
         if rank == 0:
-            out[base] = (values[members[0][0], :, draws], [], {})
+            out[base] = (values[members[0], :, draws], [], {})
             continue
-        numeric = all(w.isdigit() and int(w) > 0 for _, idx in members for w in idx)
-        if numeric:
-            positions = [[int(w) - 1 for w in idx] for _, idx in members]
-            shape = [max(p[k] for p in positions) + 1 for k in range(rank)]
-            labels = [list(range(n)) for n in shape]
-        else:
-            labels = [[] for _ in range(rank)]
-            for _, idx in members:
-                for k, w in enumerate(idx):
-                    if w not in labels[k]:
-                        labels[k].append(w)
-            positions = [[labels[k].index(w) for k, w in enumerate(idx)] for _, idx in members]
-            shape = [len(level) for level in labels]
-        flat = [int(np.ravel_multi_index(p, shape)) for p in positions]
-        first = members[0][0]
+        labels = [list(level) if level else list(range(n)) for level, n in zip(group["labels"] or [[]] * rank, shape)]
+        first = members[0]
         contiguous = (len(members) == int(np.prod(shape)) and
-                      all(q == first + i and flat[i] == i for i, (q, _) in enumerate(members)))
+                      all(q == first + i and offsets[i] == i for i, q in enumerate(members)))
         if contiguous:  # a view: (n, chain, draw) -> (chain, draw, *shape)
             block = values[first:first + len(members), :, draws]
             array = np.moveaxis(block.reshape(shape + list(block.shape[1:])), [rank, rank + 1], [0, 1])
-        else:
-            array = np.full(values.shape[1:2] + values[0, 0, draws].shape + tuple(shape), np.nan)
-            for (q, _), p in zip(members, positions):
-                array[(slice(None), slice(None)) + tuple(p)] = values[q, :, draws]
+        else:  # gathered; positions no name gives stay NaN (as in the netCDF files)
+            flat = np.full(values.shape[1:2] + values[0, 0, draws].shape + (int(np.prod(shape)),), np.nan)
+            for q, offset in zip(members, offsets):
+                flat[..., offset] = values[q, :, draws]
+            array = flat.reshape(flat.shape[:2] + tuple(shape))
         names_k = dims_of.get(base, [])
         dims = [names_k[k] if k < len(names_k) else f"{base}_dim_{k}" for k in range(rank)]
         out[base] = (array, dims, dict(zip(dims, labels)))

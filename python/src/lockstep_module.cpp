@@ -23,6 +23,7 @@
 #include "host/core/interrupt.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/io/json_data.hpp"
+#include "host/io/variable_groups.hpp"
 #include "host/registry/any_model.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -167,6 +168,29 @@ nb::dict summarize(nb::ndarray<const double, nb::ndim<3>, nb::c_contig, nb::devi
   return out;
 }
 
+/// `names` grouped into variables as the netCDF writer groups them (host/io/variable_groups.hpp):
+/// per variable its name, shape, labels (per dimension; empty lists for integer indices), and
+/// its members' indices in `names` with their row-major offsets in the shape.
+nb::list variable_groups(const std::vector<std::string>& names) {
+  nb::list out;
+  for (const io::ParamVar& v : io::group_params(names)) {
+    std::vector<int> members;
+    std::vector<std::size_t> offsets;
+    for (const auto& m : v.members) {
+      members.push_back(m.first);
+      offsets.push_back(m.second);
+    }
+    nb::dict d;
+    d["name"] = v.name;
+    d["shape"] = v.shape;
+    d["labels"] = v.labels;
+    d["members"] = members;
+    d["offsets"] = offsets;
+    out.append(d);
+  }
+  return out;
+}
+
 nb::list models() {
   nb::list out;
   for (const ModelEntry& e : model_table()) {
@@ -215,6 +239,8 @@ NB_MODULE(_lockstep, m) {
   m.def("run", &run, nb::arg("args"), nb::arg("data_text") = "", nb::arg("data_format") = "",
         nb::arg("newdata_text") = "", nb::arg("newdata_format") = "",
         "Runs a lockstep command line (after 'lockstep') in this process; the draws as arrays, or None.");
+  m.def("variable_groups", &variable_groups, nb::arg("names"),
+        "Output names grouped into variables as the netCDF files group them.");
   m.def("summarize", &summarize, nb::arg("values"), nb::arg("names"),
         "The command's summary of draws shaped (quantity, chain, draw): a dict of columns.");
   m.def("models", &models, "Every registered model: name, summary, parameters, options, data fields, algorithms.");
