@@ -6,7 +6,8 @@ set -euo pipefail
 
 debs=(cmake ninja-build g++ pkg-config libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
       libnetcdf-dev libeigen3-dev libfmt-dev python3 python3-pip python3-dev
-      python3-matplotlib)  # python3-matplotlib: `lockstep study` draws study.svg with scripts/plot_study.py
+      python3-matplotlib   # `lockstep study` draws study.svg with scripts/plot_study.py
+      libopenmpi-dev openmpi-bin)  # runs split over MPI ranks (mpirun -np R lockstep ...; tests/parallel)
 # Thrust: the CUDA toolkit's CCCL when a toolkit is present, otherwise Debian's libthrust-dev.
 if [ ! -f "${CUDA_HOME:-/usr/local/cuda}/include/cccl/thrust/version.h" ]; then
   debs+=(libthrust-dev)

@@ -81,6 +81,15 @@ void use_place(Place place) {
   g_place.store(static_cast<int>(place));
 }
 
+void use_device_of_node_rank(int node_rank) {
+#if defined(LOCKSTEP_CUDA)
+  const int n = cuda_device_count();
+  if (n > 0) check_cuda(cudaSetDevice(node_rank % n), "cudaSetDevice");
+#else
+  (void)node_rank;
+#endif
+}
+
 void* lane_alloc(std::size_t bytes, Place where) {
   if (bytes == 0) return nullptr;
 #if defined(LOCKSTEP_CUDA)

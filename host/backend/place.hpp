@@ -27,6 +27,11 @@ inline bool lanes_on_device() { return lanes_place() == Place::kDevice; }
 /// visible, throws std::invalid_argument with a one-line reason.
 void use_place(Place place);
 
+/// A CUDA build on a node with several devices: the rank that is `node_rank` on its node (MPI
+/// ranks, host/parallel/ranks.hpp) uses device node_rank mod (device count), before any buffer
+/// is allocated. Nothing on a CPU build or without a device.
+void use_device_of_node_rank(int node_rank);
+
 /// "cpu" or "cuda", as `--backend` spells them.
 inline const char* place_name(Place p) { return p == Place::kDevice ? "cuda" : "cpu"; }
 

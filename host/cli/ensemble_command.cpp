@@ -15,6 +15,7 @@
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/io/atomic_file.hpp"
+#include "host/parallel/ranks.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
 #include "models/contract/input_error.hpp"
@@ -54,7 +55,8 @@ int run_ensemble(const EnsembleOptions& o) {
   check_threads(o.threads);
   select_backend(o.backend);
   RunSettings settings;
-  settings.seed = resolve_seed(o.seed);
+  const parallel::Ranks& ranks = parallel::Ranks::world();  // over MPI ranks: a share of the walkers each
+  settings.seed = ranks.from_root(resolve_seed(o.seed));     // a seed drawn at random is rank 0's
   settings.threads = o.threads;
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
@@ -68,7 +70,11 @@ int run_ensemble(const EnsembleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
   InterruptCheck check(run_progress(o, nullptr));
+  if (ranks.split()) settings.ranks = &ranks;
+  parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   model->run("ensemble", settings, o.algorithm_options, draws, info, &check);
+  if (ranks.split() && !ranks.is_root()) return 0;  // rank 0 holds every walker's draws
+  if (ranks.split()) info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
   if (keep_in_process(o, draws, info)) return 0;
   const double run_seconds = clock.lap();
   // tau, means and acceptance (the report) while the draws are written: both only read them.

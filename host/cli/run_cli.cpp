@@ -2,6 +2,8 @@
 // algorithm's own from the algorithm table), and the exit-status convention. Bad input ends
 // with one line on stderr naming the file, field or flag, and exit status 2.
 #include "host/cli/run_cli.hpp"
+#include "host/backend/place.hpp"
+#include "host/parallel/ranks.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -61,8 +63,23 @@ std::string printable(const std::string& message) {
   return out;
 }
 
+/// The one line of an error, and the exit status. In a run split over MPI ranks
+/// (host/parallel/ranks.hpp): before the ranks work together every rank has checked the same
+/// arguments and files and fails alike, so rank 0 alone reports and every rank returns; after
+/// it, the rank that failed says so, naming itself, and ends the whole job (no rank is left
+/// waiting for it).
 int error_line(const char* kind, const std::string& message, int status) {
-  std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (!ranks.split()) {
+    std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
+    return status;
+  }
+  if (parallel::collective_work_started()) {
+    std::fprintf(stderr, "lockstep: %s on rank %d of %d: %s; ending the job\n", kind, ranks.rank(), ranks.size(),
+                 printable(message).c_str());
+    ranks.abort(status);
+  }
+  if (ranks.is_root()) std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
   return status;
 }
 
@@ -355,7 +372,9 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   return checked_stdout(run_models());
 }
 
-int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
+namespace {
+
+int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   try {
     for (ModelEntry& e : extra_models) register_model(std::move(e));
   } catch (const InputError& e) {
@@ -382,6 +401,8 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {
+    if (parallel::Ranks::world().split())  // every rank stops; no checkpoints over ranks
+      return error_line("stopped", e.what(), 128 + e.signal());
     if (!last_checkpoint_path().empty())
       std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (iteration %ld): continue with `lockstep resume %s`%s\n",
                    e.what(), last_checkpoint_path().c_str(), last_checkpoint_iteration(),
@@ -393,6 +414,24 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   } catch (const std::exception& e) {
     return error_line("failed", e.what(), 1);
   }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
+  // Under an MPI launcher (mpirun -np R lockstep ...) in an MPI build, this process is one rank.
+  parallel::Ranks& ranks = parallel::Ranks::start_from_launcher(&argc, &argv);
+  if (ranks.split()) {
+    try {
+      backend::use_device_of_node_rank(ranks.node_rank());  // one GPU per rank of a node
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lockstep: failed on rank %d: %s\n", ranks.rank(), e.what());
+      ranks.abort(1);
+    }
+  }
+  const int status = run_cli_process(argc, argv, std::move(extra_models));
+  ranks.finish();
+  return status;
 }
 
 int run_in_process(const std::vector<std::string>& args, InProcess& in_process) {

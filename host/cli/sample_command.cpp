@@ -21,6 +21,8 @@
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/terminal_progress.hpp"
 #include "host/diagnostics/nested_rhat.hpp"
+#include "host/parallel/gather_run.hpp"
+#include "host/parallel/ranks.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/model_args.hpp"
 #include "host/registry/algorithm_table.hpp"
@@ -57,6 +59,29 @@ void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptio
     for (char c : key) name += c == '-' ? '_' : c;
     info.config.push_back({name, value});
   }
+}
+
+/// A run over MPI ranks (host/parallel/ranks.hpp): this rank's range of the chains into `cfg`
+/// (given initial values cut to it), after the checks every rank makes alike.
+void split_over_ranks(const SampleOptions& o, const parallel::Ranks& ranks, RunSettings& cfg) {
+  if (o.algorithm != "nuts" && o.algorithm != "hmc" && o.algorithm != "chees")
+    throw InputError("--algorithm " + o.algorithm + ": cannot run over MPI ranks (nuts, hmc and chees can)");
+  if (!o.checkpoint.empty()) throw InputError("--checkpoint: not available in a run over MPI ranks");
+  if (o.chains < ranks.size())
+    throw InputError("--chains " + std::to_string(o.chains) + ": fewer chains than the " + std::to_string(ranks.size()) +
+                     " MPI ranks (each rank runs at least one chain)");
+  const parallel::ChainShare share = parallel::chain_share(o.chains, ranks.rank(), ranks.size());
+  auto& init = cfg.init_unconstrained;
+  if (init.size() > 1) {
+    if (init.size() != static_cast<std::size_t>(o.chains))
+      throw InputError("--init: expected initial values for 1 or " + std::to_string(o.chains) + " chains, found " +
+                       std::to_string(init.size()));
+    init = std::vector<std::vector<double>>(init.begin() + share.first, init.begin() + share.first + share.count);
+  }
+  cfg.chains = share.count;
+  cfg.first_chain = share.first;
+  cfg.total_chains = o.chains;
+  cfg.ranks = &ranks;
 }
 
 }  // namespace
@@ -156,7 +181,7 @@ int run_sample(const SampleOptions& o) {
   cfg.thin = o.thin;
   cfg.save_warmup = o.save_warmup;
   cfg.threads = o.threads;
-  cfg.seed = resolve_seed(o.seed);
+  cfg.seed = parallel::Ranks::world().from_root(resolve_seed(o.seed));  // over MPI ranks: rank 0's (--seed -1)
   const io::CheckpointFile* resuming = pending_resume();
   if (resuming) cfg.seed = resuming->seed;  // the checkpointed run's seed, even if it was drawn at random
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
@@ -228,17 +253,27 @@ int run_sample(const SampleOptions& o) {
   record_algorithm_flags(algorithm, o.algorithm_options, info);
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
   if (o.superchains > 0) info.config.push_back({"superchains", std::to_string(o.superchains)});
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (ranks.split()) split_over_ranks(o, ranks, cfg);
   DrawSet draws;
   std::unique_ptr<Progress> progress;
-  if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
+  if (!o.quiet && ranks.is_root() && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
   InterruptCheck check(run_progress(o, progress.get()));
+  parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   try {
     model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
   } catch (const Interrupted& e) {
     if (checkpoints && checkpoints->interrupted()) write_partial_draws(o, cfg, *checkpoints->interrupted(), info, e);
     throw;
+  }
+  double rank_bytes = 0;  // sent between ranks during the run, all ranks together
+  if (ranks.split()) {
+    rank_bytes = ranks.sum(static_cast<double>(ranks.bytes_sent()));
+    parallel::gather_run(ranks, draws, info);  // rank 0 now holds the whole run
+    if (!ranks.is_root()) return 0;
+    info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
   }
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
   if (o.predict) {
@@ -291,6 +326,11 @@ int run_sample(const SampleOptions& o) {
                                               {"writing, alongside", write_seconds}})
             << "\n";
   std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);
+  if (ranks.split())
+    std::printf("MPI: %d ranks, %d to %d chains each; %.0f bytes sent between ranks during the run (%.1f per warmup "
+                "iteration)\n",
+                ranks.size(), o.chains / ranks.size(), (o.chains + ranks.size() - 1) / ranks.size(), rank_bytes,
+                o.warmup > 0 ? rank_bytes / o.warmup : 0.0);
   if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
   if (!o.summary.empty()) {
     write_summary_json(o.summary, report, info,

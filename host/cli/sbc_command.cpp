@@ -42,6 +42,7 @@
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/registry/replicate_lanes.hpp"
+#include "host/parallel/ranks.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -118,7 +119,18 @@ int run_sbc(const SbcOptions& o) {
   const ModelEntry& entry = find_model(o.model);
   require_capability(entry, Capability::kPriorDraw, "sbc");
   require_capability(entry, Capability::kSimulate, "sbc");
-  prepare_output_dir(o.output, "ranks.csv", "ranks.csv and sbc.svg");
+  // Over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the folder and writes.
+  const parallel::Ranks& procs = parallel::Ranks::world();
+  std::string folder_error;
+  if (procs.is_root()) {
+    try {
+      prepare_output_dir(o.output, "ranks.csv", "ranks.csv and sbc.svg");
+    } catch (const InputError& e) {
+      folder_error = e.what();
+    }
+  }
+  if (procs.sum(folder_error.empty() ? 0.0 : 1.0) > 0)
+    throw InputError(procs.is_root() ? folder_error : "--output: refused on rank 0");
   RunSettings base;
   base.chains = o.chains;
   base.warmup = o.warmup;
@@ -127,7 +139,7 @@ int run_sbc(const SbcOptions& o) {
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(base, o.algorithm_options);
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
-  const std::uint64_t seed = resolve_seed(o.seed);
+  const std::uint64_t seed = procs.from_root(resolve_seed(o.seed));
   const int P = model->dim();
   const std::vector<std::string>& names = model->names();
   {
@@ -142,9 +154,11 @@ int run_sbc(const SbcOptions& o) {
   }
   const int per_chain = o.ranks / o.chains;
   const std::vector<int> keep = diagnostics::sbc_thinned_indices(o.draws, per_chain);
-  std::cout << "lockstep sbc: model " << o.model << ", " << o.replicates << " replicates, each " << o.algorithm
-            << " with " << o.chains << " chains, " << o.warmup << " warmup + " << o.draws << " draws, ranks among "
-            << o.ranks << " thinned draws, seed " << seed << "\n";
+  if (procs.is_root())
+    std::cout << "lockstep sbc: model " << o.model << ", " << o.replicates << " replicates, each " << o.algorithm
+              << " with " << o.chains << " chains, " << o.warmup << " warmup + " << o.draws << " draws, ranks among "
+              << o.ranks << " thinned draws, seed " << seed
+              << (procs.split() ? ", over " + std::to_string(procs.size()) + " MPI ranks" : std::string()) << "\n";
 
   // Every replicate's true parameters and data set; those with a non-finite value are skipped.
   std::vector<int> fitted;
@@ -161,8 +175,15 @@ int run_sbc(const SbcOptions& o) {
   if (fitted.empty()) throw InputError("sbc: every replicate's prior draw or simulated data set was not finite");
   const bool in_lanes = replicates_in_lanes(o.algorithm, o.algorithm_options);
   const int lane_chains = in_lanes ? lane_chains_per_replicate(o.algorithm, o.chains) : o.chains;
-  const int batch = in_lanes ? batch_size(o, *model, lane_chains, static_cast<int>(fitted.size())) : 1;
-  if (!o.quiet)
+  int batch = in_lanes ? batch_size(o, *model, lane_chains, static_cast<int>(fitted.size())) : 1;
+  // Over R MPI ranks the batches are dealt out in turn (batch i to rank i mod R), rank 0's batch
+  // size for all; without --batch at most ceil(replicates / R), so that every rank fits some.
+  // A batch's seed and chains depend only on its replicates: ranks.csv is the one-process run's
+  // with the same --batch.
+  batch = static_cast<int>(procs.from_root(static_cast<std::uint64_t>(batch)));
+  if (procs.split() && in_lanes && o.batch == 0)
+    batch = std::min(batch, static_cast<int>((fitted.size() + procs.size() - 1) / procs.size()));
+  if (!o.quiet && procs.is_root())
     std::cerr << "sbc: " << (in_lanes ? std::to_string(batch) + " replicate" + (batch > 1 ? "s" : "") +
                                             " at a time in lanes (" + std::to_string(batch * lane_chains) + " chains)"
                                       : std::string("one replicate at a time (") + o.algorithm +
@@ -170,12 +191,13 @@ int run_sbc(const SbcOptions& o) {
                                             " adapts across chains)")
               << "\n";
 
-  std::vector<std::vector<int>> ranks(static_cast<std::size_t>(P));
-  std::ostringstream csv;
-  csv << "replicate,parameter,rank,max_rank\n";
+  std::vector<double> my_ranks;  // this process's batches' ranks, replicate-major, in batch order
   double fit_seconds = 0;
   std::size_t done = 0;
-  for (std::size_t first = 0; first < fitted.size(); first += static_cast<std::size_t>(batch)) {
+  parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
+  std::size_t batch_index = 0;
+  for (std::size_t first = 0; first < fitted.size(); first += static_cast<std::size_t>(batch), ++batch_index) {
+    if (static_cast<int>(batch_index % static_cast<std::size_t>(procs.size())) != procs.rank()) continue;
     const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
     RunSettings s = base;
     s.seed = splitmix64(seed + static_cast<std::uint64_t>(fitted[first]) + 1);
@@ -197,16 +219,41 @@ int run_sbc(const SbcOptions& o) {
         std::size_t at = 0;
         for (int k = 0; k < o.chains; ++k)
           for (int i : keep) thinned[at++] = draws.series(p, static_cast<int>(b) * lane_chains + k)[draws.n_warmup_saved + i];
-        const int rank = diagnostics::sbc_rank(truth[r][p], thinned);
-        ranks[p].push_back(rank);
-        csv << r + 1 << "," << csv_field(names[p]) << "," << rank << "," << o.ranks << "\n";
+        my_ranks.push_back(diagnostics::sbc_rank(truth[r][p], thinned));
       }
     }
     const std::size_t step = std::max<std::size_t>(1, fitted.size() / 10);
-    if (!o.quiet && (done + n) / step > done / step)
-      std::cerr << "sbc: " << done + n << " of " << fitted.size() << " replicates fitted\n";
+    if (!o.quiet && procs.is_root() && (done + n) / step > done / step)
+      std::cerr << "sbc: " << (procs.split() ? "rank 0: " : "") << done + n << " of " << fitted.size()
+                << " replicates fitted\n";
     done += n;
   }
+  // Rank 0 puts every batch's ranks back in replicate order (rank q's batches are q, q + R, ...).
+  std::vector<int> counts;
+  const std::vector<double> gathered = procs.gather_to_root(my_ranks, &counts);
+  fit_seconds = procs.max(fit_seconds);
+  if (!procs.is_root()) return 0;
+  std::vector<int> fitted_ranks(fitted.size() * static_cast<std::size_t>(P));
+  {
+    std::size_t at = 0;
+    const std::size_t n_batches = (fitted.size() + static_cast<std::size_t>(batch) - 1) / static_cast<std::size_t>(batch);
+    for (int q = 0; q < procs.size(); ++q)
+      for (std::size_t b = static_cast<std::size_t>(q); b < n_batches; b += static_cast<std::size_t>(procs.size())) {
+        const std::size_t first = b * static_cast<std::size_t>(batch);
+        const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
+        for (std::size_t k = 0; k < n * static_cast<std::size_t>(P); ++k)
+          fitted_ranks[first * static_cast<std::size_t>(P) + k] = static_cast<int>(gathered[at++]);
+      }
+  }
+  std::vector<std::vector<int>> ranks(static_cast<std::size_t>(P));
+  std::ostringstream csv;
+  csv << "replicate,parameter,rank,max_rank\n";
+  for (std::size_t i = 0; i < fitted.size(); ++i)
+    for (int p = 0; p < P; ++p) {
+      const int rank = fitted_ranks[i * static_cast<std::size_t>(P) + p];
+      ranks[p].push_back(rank);
+      csv << fitted[i] + 1 << "," << csv_field(names[p]) << "," << rank << "," << o.ranks << "\n";
+    }
   {
     io::AtomicFile f(o.output + "/ranks.csv");
     f.write(csv.str());

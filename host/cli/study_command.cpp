@@ -47,6 +47,7 @@
 #include "host/io/json_data.hpp"
 #include "models/contract/model_args.hpp"
 #include "host/io/stan_csv_writer.hpp"
+#include "host/parallel/ranks.hpp"
 #include "host/registry/any_model.hpp"
 
 namespace lockstep {
@@ -141,77 +142,145 @@ int run_study(const StudyOptions& o) {
     largest.algorithm_options = o.algorithm_options;
     check_sample_memory(largest, *model, 0);
   }
-  prepare_output_dir(o.output, "study.csv", "study.csv and study.svg");
-  const std::uint64_t seed = resolve_seed(o.seed);
+  // Over MPI ranks (host/parallel/ranks.hpp) rank 0 alone makes the folder and writes; an error
+  // there is every rank's.
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  std::string folder_error;
+  if (ranks.is_root()) {
+    try {
+      prepare_output_dir(o.output, "study.csv", "study.csv and study.svg");
+    } catch (const InputError& e) {
+      folder_error = e.what();
+    }
+  }
+  if (ranks.sum(folder_error.empty() ? 0.0 : 1.0) > 0)
+    throw InputError(ranks.is_root() ? folder_error : "--output: refused on rank 0");
+  const std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
   const std::size_t n_ref = reference.size();
 
-  std::cout << "lockstep study: model " << o.model << ", algorithm " << o.algorithm << ", " << chains.size() * warmups.size()
-            << " configurations x " << o.repeats << " repeats, " << o.draws << " draws per chain, "
-            << (superchains > 0 ? std::to_string(superchains) + " superchains" : std::string("no superchains"))
-            << ", seed " << seed << "\n";
+  if (ranks.is_root())
+    std::cout << "lockstep study: model " << o.model << ", algorithm " << o.algorithm << ", "
+              << chains.size() * warmups.size() << " configurations x " << o.repeats << " repeats, " << o.draws
+              << " draws per chain, "
+              << (superchains > 0 ? std::to_string(superchains) + " superchains" : std::string("no superchains"))
+              << ", seed " << seed;
+  if (ranks.is_root() && ranks.split()) std::cout << ", over " << ranks.size() << " MPI ranks";
+  if (ranks.is_root()) std::cout << "\n";
+
+  // The runs, in order: configuration k = (chains i, warmup j) in row-major order, repeat r;
+  // run u = k * repeats + r. Over MPI ranks, rank u mod R runs run u (each run is the
+  // one-process run: its seed and chains do not depend on where it runs), and rank 0 gathers
+  // every run's numbers and adds them in run order — the one-process sums.
+  // Each run contributes 7 numbers per reference parameter and its wall time and gradients.
+  const std::size_t per_run = 7 * n_ref + 2;
+  const int n_configs = static_cast<int>(chains.size() * warmups.size());
+  const int n_runs = n_configs * o.repeats;
+  std::vector<double> mine;  // this rank's runs, in order
+  auto run_one = [&](int u) {
+    const int k = u / o.repeats, r = u % o.repeats;
+    const int C = chains[static_cast<std::size_t>(k) / warmups.size()], W = warmups[static_cast<std::size_t>(k) % warmups.size()];
+    RunSettings s;
+    s.chains = C;
+    s.warmup = W;
+    s.draws = o.draws;
+    s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
+    s.threads = o.threads;
+    s.init_radius = o.init_radius;
+    if (superchains > 0) s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
+    DrawSet draws;
+    RunInfo info;
+    const auto r0 = std::chrono::steady_clock::now();
+    InterruptCheck check;
+    model->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    const std::vector<int> ids =
+        superchains > 0 ? diagnostics::consecutive_superchains(C, superchains) : std::vector<int>{};
+    std::vector<double> out(per_run);
+#pragma omp parallel for schedule(dynamic)
+    for (int i = 0; i < static_cast<int>(n_ref); ++i) {
+      const diagnostics::Chains x = diagnostics::chains_of(draws, ref_index[i]);
+      const diagnostics::Summary sm = diagnostics::summarize(x);
+      const diagnostics::ReferenceParameter& ref = reference[i].second;
+      const double em = (sm.mean - ref.mean) / ref.sd, es = (sm.sd - ref.sd) / ref.sd;
+      double* a = out.data() + 7 * static_cast<std::size_t>(i);
+      a[0] = em;
+      a[1] = em * em;
+      a[2] = es;
+      a[3] = es * es;
+      a[4] = sm.rhat;
+      a[5] = sm.ess_bulk;
+      a[6] = ids.empty() ? std::numeric_limits<double>::quiet_NaN() : diagnostics::nested_rhat(x, ids);
+    }
+    out[per_run - 2] = wall;
+    out[per_run - 1] = static_cast<double>(info.gradient_evaluations);
+    mine.insert(mine.end(), out.begin(), out.end());
+  };
 
   std::string csv =
       "algorithm,chains,warmup,draws,superchains,repeats,parameter,mean_bias,mean_rmse,sd_bias,sd_rmse,"
       "rhat,nested_rhat,ess_bulk,wall_seconds,gradient_evaluations\n";
-  for (int C : chains) {
-    for (int W : warmups) {
-      std::vector<Acc> acc(n_ref);
-      double wall = 0, grads = 0;
-      for (int r = 0; r < o.repeats; ++r) {
-        RunSettings s;
-        s.chains = C;
-        s.warmup = W;
-        s.draws = o.draws;
-        s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
-        s.threads = o.threads;
-        s.init_radius = o.init_radius;
-        if (superchains > 0) s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
-        DrawSet draws;
-        RunInfo info;
-        const auto r0 = std::chrono::steady_clock::now();
-        InterruptCheck check;
-        model->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
-        wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
-        grads += static_cast<double>(info.gradient_evaluations);
-        const std::vector<int> ids =
-            superchains > 0 ? diagnostics::consecutive_superchains(C, superchains) : std::vector<int>{};
-#pragma omp parallel for schedule(dynamic)
-        for (int i = 0; i < static_cast<int>(n_ref); ++i) {
-          const diagnostics::Chains x = diagnostics::chains_of(draws, ref_index[i]);
-          const diagnostics::Summary sm = diagnostics::summarize(x);
-          const diagnostics::ReferenceParameter& ref = reference[i].second;
-          const double em = (sm.mean - ref.mean) / ref.sd, es = (sm.sd - ref.sd) / ref.sd;
-          Acc& a = acc[i];
-          a.mean_err += em;
-          a.mean_err2 += em * em;
-          a.sd_err += es;
-          a.sd_err2 += es * es;
-          a.rhat += sm.rhat;
-          a.ess += sm.ess_bulk;
-          a.nested += ids.empty() ? std::numeric_limits<double>::quiet_NaN() : diagnostics::nested_rhat(x, ids);
-          ++a.n;
-        }
-      }
-      const double R = o.repeats;
-      double worst_rmse = 0, worst_nested = std::numeric_limits<double>::quiet_NaN();
+  // Configuration k's row per parameter and its line, from the runs' numbers (run u at
+  // runs[u * per_run]), added over repeats in order.
+  auto report_config = [&](int k, const double* runs) {
+    const int C = chains[static_cast<std::size_t>(k) / warmups.size()], W = warmups[static_cast<std::size_t>(k) % warmups.size()];
+    std::vector<Acc> acc(n_ref);
+    double wall = 0, grads = 0;
+    for (int r = 0; r < o.repeats; ++r) {
+      const double* run = runs + (static_cast<std::size_t>(k) * o.repeats + r) * per_run;
       for (std::size_t i = 0; i < n_ref; ++i) {
-        const Acc& a = acc[i];
-        const double mean_rmse = std::sqrt(a.mean_err2 / R), nested = a.nested / R;
-        worst_rmse = std::max(worst_rmse, mean_rmse);
-        if (std::isfinite(nested) && !(nested <= worst_nested)) worst_nested = nested;
-        csv += o.algorithm + "," + std::to_string(C) + "," + std::to_string(W) + "," + std::to_string(o.draws) + "," +
-               std::to_string(superchains) + "," + std::to_string(o.repeats) + "," + reference[i].first + "," +
-               number(a.mean_err / R) + "," + number(mean_rmse) + "," + number(a.sd_err / R) + "," +
-               number(std::sqrt(a.sd_err2 / R)) + "," + number(a.rhat / R) + "," + number(nested) + "," +
-               number(a.ess / R) + "," + number(wall / R) + "," + number(grads / R) + "\n";
+        const double* a = run + 7 * i;
+        Acc& t = acc[i];
+        t.mean_err += a[0];
+        t.mean_err2 += a[1];
+        t.sd_err += a[2];
+        t.sd_err2 += a[3];
+        t.rhat += a[4];
+        t.ess += a[5];
+        t.nested += a[6];
+        ++t.n;
       }
-      char nested_text[32] = "NA";
-      if (superchains > 0 && std::isfinite(worst_nested))
-        std::snprintf(nested_text, sizeof nested_text, "%.4f", worst_nested);
-      std::printf("  chains %6d, warmup %5d: max RMSE of the mean %.3g sd, max nested R-hat %s, %.3g s per run\n", C, W,
-                  worst_rmse, nested_text, wall / R);
-      std::fflush(stdout);
+      wall += run[per_run - 2];
+      grads += run[per_run - 1];
     }
+    const double R = o.repeats;
+    double worst_rmse = 0, worst_nested = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < n_ref; ++i) {
+      const Acc& a = acc[i];
+      const double mean_rmse = std::sqrt(a.mean_err2 / R), nested = a.nested / R;
+      worst_rmse = std::max(worst_rmse, mean_rmse);
+      if (std::isfinite(nested) && !(nested <= worst_nested)) worst_nested = nested;
+      csv += o.algorithm + "," + std::to_string(C) + "," + std::to_string(W) + "," + std::to_string(o.draws) + "," +
+             std::to_string(superchains) + "," + std::to_string(o.repeats) + "," + reference[i].first + "," +
+             number(a.mean_err / R) + "," + number(mean_rmse) + "," + number(a.sd_err / R) + "," +
+             number(std::sqrt(a.sd_err2 / R)) + "," + number(a.rhat / R) + "," + number(nested) + "," +
+             number(a.ess / R) + "," + number(wall / R) + "," + number(grads / R) + "\n";
+    }
+    char nested_text[32] = "NA";
+    if (superchains > 0 && std::isfinite(worst_nested))
+      std::snprintf(nested_text, sizeof nested_text, "%.4f", worst_nested);
+    std::printf("  chains %6d, warmup %5d: max RMSE of the mean %.3g sd, max nested R-hat %s, %.3g s per run\n", C, W,
+                worst_rmse, nested_text, wall / R);
+    std::fflush(stdout);
+  };
+
+  parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
+  if (!ranks.split()) {
+    for (int u = 0; u < n_runs; ++u) {
+      run_one(u);
+      if ((u + 1) % o.repeats == 0) report_config(u / o.repeats, mine.data());  // as each configuration ends
+    }
+  } else {
+    for (int u = ranks.rank(); u < n_runs; u += ranks.size()) run_one(u);
+    std::vector<int> counts;
+    const std::vector<double> gathered = ranks.gather_to_root(mine, &counts);
+    if (!ranks.is_root()) return 0;
+    std::vector<double> runs(static_cast<std::size_t>(n_runs) * per_run);
+    std::size_t at = 0;
+    for (int r = 0; r < ranks.size(); ++r)  // rank r's runs r, r + R, ... in order
+      for (int u = r; u < n_runs; u += ranks.size(), at += per_run)
+        std::copy(gathered.begin() + static_cast<std::ptrdiff_t>(at), gathered.begin() + static_cast<std::ptrdiff_t>(at + per_run),
+                  runs.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(u) * per_run));
+    for (int k = 0; k < n_configs; ++k) report_config(k, runs.data());
   }
   const std::string csv_path = o.output + "/study.csv";
   io::AtomicFile file(csv_path);

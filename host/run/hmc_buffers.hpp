@@ -1,6 +1,8 @@
 #pragma once
 // Device storage for the chain state of an HMC-family sampler, and the raw-pointer views
 // (ChainArrays, AdaptArrays) the kernels take.
+#include <cstdint>
+
 #include "host/backend/lanes.hpp"
 #include "kernels/hmc/chain_arrays.hpp"
 #include "kernels/hmc/hmc_segment.hpp"
@@ -14,6 +16,7 @@ struct HmcBuffers {
   backend::DeviceVector<double> da_mu, da_s_bar, da_x_bar, da_counter;
   backend::DeviceVector<Real> welford_mean, welford_m2, scratch, last_accept;
   backend::DeviceVector<int> status;
+  std::uint32_t first_chain = 0;  // the run's index of chain 0 here (ChainArrays::first_chain)
 
   HmcBuffers(int dim_, int n_pad_, int n_out_, double step0)
       : dim(dim_), n_pad(n_pad_), n_out(n_out_) {
@@ -51,6 +54,7 @@ struct HmcBuffers {
     s.logp = backend::raw(logp);
     s.step_size = backend::raw(step_size);
     s.grad_evals = backend::raw(grad_evals);
+    s.first_chain = first_chain;
     return s;
   }
   hmc::AdaptArrays adapt() {

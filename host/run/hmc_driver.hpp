@@ -32,6 +32,7 @@
 #include "models/contract/input_error.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/core/interrupt.hpp"
+#include "host/run/chain_sums.hpp"
 #include "host/run/hmc_buffers.hpp"
 #include "host/run/sampler_snapshot.hpp"
 #include "host/core/progress.hpp"
@@ -151,13 +152,13 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
   }
   backend::launch_lanes(n_pad, init);
   const std::vector<int> status = backend::to_host(buf.status);
-  for (int c = 0; c < n_chains; ++c)
+  for (int c = 0; c < n_chains; ++c)  // numbered as the run's chains (cfg.first_chain + c + 1)
     if (status[c] < 0 && init.radius <= 0)
-      throw InputError("--init: the initial values of chain " + std::to_string(c + 1) +
+      throw InputError("--init: the initial values of chain " + std::to_string(cfg.first_chain + c + 1) +
                        " give a non-finite log density or gradient");
     else if (status[c] < 0)
       throw std::runtime_error(
-          "chain " + std::to_string(c + 1) +
+          "chain " + std::to_string(cfg.first_chain + c + 1) +
           (init.radius > 0 ? ": no initial value with finite log density and gradient after " +
                                  std::to_string(hmc::kInitAttempts) + " attempts"
                            : ": the given initial value has a non-finite log density or gradient"));
@@ -256,6 +257,7 @@ struct DiagWindowEnd {
   HmcBuffers* buf = nullptr;
   int n_chains = 0;
   bool pooled = false;
+  const parallel::Ranks* ranks = nullptr;  // a run split over ranks: pool every rank's chains
 
   void step_size_only(std::uint64_t iteration) {
     kernel.iteration = iteration;
@@ -268,9 +270,14 @@ struct DiagWindowEnd {
     kernel.update_metric = true;
     backend::DeviceVector<Real> pm;
     if (pooled) {
-      const std::vector<Real> v = pooled_inverse_metric(backend::to_host(buf->welford_mean),
-                                                        backend::to_host(buf->welford_m2), kernel.s.dim,
-                                                        kernel.s.n_pad, n_chains, n);
+      std::vector<Real> mean = backend::to_host(buf->welford_mean), m2 = backend::to_host(buf->welford_m2);
+      int stride = kernel.s.n_pad, chains = n_chains;
+      if (ranks && ranks->split()) {  // every chain of the run, in its order: the one-process sums
+        mean = all_chains_rows(*ranks, mean, kernel.s.dim, stride, chains);
+        m2 = all_chains_rows(*ranks, m2, kernel.s.dim, stride, chains);
+        stride = chains = static_cast<int>(mean.size() / static_cast<std::size_t>(kernel.s.dim > 0 ? kernel.s.dim : 1));
+      }
+      const std::vector<Real> v = pooled_inverse_metric(mean, m2, kernel.s.dim, stride, chains, n);
       pm.assign(v.begin(), v.end());
       kernel.pooled = backend::raw(pm);
     }
@@ -296,10 +303,12 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
   adapt::DualAveragingState pooled_state;
   // Pooled adaptation reduces across chains where they live (fixed-shape sums, the same bits on
   // every backend): one number per iteration comes back.
-  backend::DeviceTreeSum sums;
+  // Split over MPI ranks, every rank adds every chain's terms (host/run/chain_sums.hpp).
+  ChainSums sums(cfg);
+  const double all_chains = cfg.all_chains();
   auto pooled_step_from_chains = [&]() {
     // one step size for all chains: the geometric mean of the per-chain heuristic's choices
-    const double mean_log = sums(n_chains, 1, backend::LogOf{backend::raw(buf.step_size)})[0] / n_chains;
+    const double mean_log = sums(n_chains, 1, backend::LogOf{backend::raw(buf.step_size)})[0] / all_chains;
     const double e = std::exp(mean_log);
     buf.step_size.fill(static_cast<Real>(e));
     adapt::DualAveraging::restart(pooled_state, e);
@@ -344,7 +353,7 @@ long run_warmup(const Cfg& cfg, Segment& seg, int n_lanes, HmcBuffers& buf, int 
     backend::launch_lanes(n_lanes, seg);
     if (t == 0) stamp_first_draw();
     if (cfg.pool_adaptation) {
-      const double mean_accept = sums(n_chains, 1, backend::ValueOf{backend::raw(buf.last_accept)})[0] / n_chains;
+      const double mean_accept = sums(n_chains, 1, backend::ValueOf{backend::raw(buf.last_accept)})[0] / all_chains;
       const double e = pooled_da.update(pooled_state, mean_accept);
       buf.step_size.fill(static_cast<Real>(e));
     }

@@ -9,6 +9,9 @@
 namespace lockstep {
 
 class CheckpointHooks;  // host/run/sampler_snapshot.hpp
+namespace parallel {
+class Ranks;  // host/parallel/ranks.hpp
+}
 
 struct RunSettings {
   int chains = 4;
@@ -25,6 +28,13 @@ struct RunSettings {
   /// Checkpoints (static HMC and NUTS; host/run/sampler_snapshot.hpp): where snapshots go and
   /// what a resumed run starts from. Not owned; null: none.
   CheckpointHooks* checkpoint = nullptr;
+  /// A run split over MPI ranks (host/parallel/ranks.hpp): this process runs `chains` chains,
+  /// chains first_chain .. first_chain + chains - 1 of the run's total_chains, and cross-chain
+  /// sums go through `ranks` (host/run/chain_sums.hpp). Null: one process runs every chain.
+  const parallel::Ranks* ranks = nullptr;
+  int first_chain = 0;
+  int total_chains = 0;  // 0: `chains`
+  int all_chains() const { return total_chains > 0 ? total_chains : chains; }
 };
 
 }  // namespace lockstep

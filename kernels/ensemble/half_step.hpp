@@ -49,11 +49,19 @@ struct HalfStep {
   MoveKind kind = MoveKind::kStretch;
   MoveParams params;
   double gamma0 = 0;  // DE's mean stretch, de_gamma0(params, dim)
+  // A run split over MPI ranks (host/algorithms/ensemble/ensemble_sampler.hpp): lane 0 starts
+  // at half position first_position (a multiple of B) and positions from end_position on are
+  // another rank's (-1: none); each updated position's walker and acceptance are recorded in
+  // walker_of[j] and accepted_of[j] (when not null) for the exchange between ranks.
+  int first_position = 0;
+  int end_position = -1;
+  int* walker_of = nullptr;
+  Real* accepted_of = nullptr;
 
   LS_HD void operator()(int lane) const {
     const int d = a.dim, n = a.n_walkers, h = a.half();
-    const int n_pos = a.n_half_positions();
-    const int j0 = lane * B;
+    const int n_pos = end_position < 0 ? a.n_half_positions() : end_position;
+    const int j0 = first_position + lane * B;
     const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
     // ---- which walkers: half position j -> ensemble e, member pi_e(half * h + i) ----------
     int ens[B];
@@ -162,6 +170,11 @@ struct HalfStep {
     }
     if (out.save)
       for (int w = 0; w < B && real[w]; ++w) store(static_cast<int>(g[w]), accept[w]);
+    if (walker_of)
+      for (int w = 0; w < B && real[w]; ++w) {
+        walker_of[j0 + w] = static_cast<int>(g[w]);
+        accepted_of[j0 + w] = accept[w] ? Real(1) : Real(0);
+      }
   }
 
  private:
@@ -214,6 +227,20 @@ struct HalfStep {
     for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = xat(a.x, p, g);
     out.stats[out.at(kStatLp, g)] = a.lp[g];
     out.stats[out.at(kStatAccepted, g)] = accepted ? 1.0 : 0.0;
+  }
+};
+
+/// The draws of a saved step for every walker from the positions, log densities and this
+/// step's acceptances (accepted[g]): what HalfStep's store() writes, for a run split over MPI
+/// ranks, where each rank updates some walkers and then receives the others'.
+struct StoreWalkers {
+  EnsembleArrays a;
+  EnsembleDrawTarget out;
+  const Real* accepted = nullptr;  // [n_total]
+  LS_HD void operator()(int g) const {
+    for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = a.x[soa_index(p, g, a.n_pad)];
+    out.stats[out.at(kStatLp, g)] = a.lp[g];
+    out.stats[out.at(kStatAccepted, g)] = accepted[g];
   }
 };
 

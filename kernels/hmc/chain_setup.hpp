@@ -31,7 +31,7 @@ struct InitChains {
 
   LS_HD void operator()(int c) const {
     const Strided<Real> q = s.chain(s.q, c), g = s.chain(s.grad, c);
-    const Rng rng{seed, static_cast<std::uint32_t>(c)};
+    const Rng rng{seed, s.rng_key(c)};
     const int attempts = radius > 0 ? kInitAttempts : 1;
     status[c] = -1;
     for (int a = 0; a < attempts; ++a) {

@@ -74,7 +74,7 @@ LS_HD Proposal<W> propose(const Model& model, const typename Model::Data& data, 
   const Batch<W> eps = Batch<W>::load(s.step_size + c0);
 
   const DiagMetric<BlockView<W>> metric{minv, dim};
-  draw_momentum_block<W>(seed, c0, iteration, dim, p, minv);
+  draw_momentum_block<W>(seed, s.rng_key(c0), iteration, dim, p, minv);
   Proposal<W> r;
   hamiltonian(metric, p, logp, r.h0);
   for (int i = 0; i < dim; ++i) {
@@ -97,7 +97,7 @@ LS_HD void accept_or_reject(const ChainArrays& s, int c0, std::uint64_t seed, st
   const BlockView<W> q0 = s.block<W>(s.q0, c0), g0 = s.block<W>(s.grad0, c0);
   Real* const logp = s.logp + c0;
   std::uint32_t ub[4][W];  // the accept uniforms of the W chains: uniform(rng_c, t, kAccept, 0)
-  philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), static_cast<std::uint32_t>(c0),
+  philox_block<W>(Rng::counter(seed, iteration, Stream::kAccept, 0), s.rng_key(c0),
                   static_cast<std::uint32_t>(seed), ub);
   for (int w = 0; w < W; ++w) {
     const int c = c0 + w;

@@ -22,16 +22,17 @@ LS_HD LS_INLINE void draw_momentum(const Rng& rng, std::uint64_t iteration, Stre
   }
 }
 
-/// The same for each chain of a block of W chains starting at chain c0, computed W chains at
+/// The same for each chain of a block of W chains whose random streams are keyed first_key,
+/// first_key + 1, ... (ChainArrays::rng_key of the block's first chain), computed W chains at
 /// a time (Philox, uniforms, log, sqrt and sincos in loops over the block that vectorize);
 /// the numbers equal draw_momentum's for each chain.
 template <int W>
-LS_HD LS_INLINE void draw_momentum_block(std::uint64_t seed, int c0, std::uint64_t iteration,
+LS_HD LS_INLINE void draw_momentum_block(std::uint64_t seed, std::uint32_t first_key, std::uint64_t iteration,
                                          int dim, BlockView<W> p, BlockView<W> inv_metric) {
   for (int i = 0; i < dim; i += 2) {
     std::uint32_t b[4][W];
     philox_block<W>(Rng::counter(seed, iteration, Stream::kMomentum, static_cast<std::uint32_t>(i / 2)),
-                    static_cast<std::uint32_t>(c0), static_cast<std::uint32_t>(seed), b);
+                    first_key, static_cast<std::uint32_t>(seed), b);
     Batch<W> z0, z1;
     for (int w = 0; w < W; ++w) {
       const double u1 = uniform_open01(b[0][w], b[1][w]);

@@ -33,7 +33,7 @@ LS_HD double init_step_size(const Model& model, const typename Model::Data& data
     q0[i] = q[i];
     g0[i] = g[i];
   }
-  const Rng rng{seed, static_cast<std::uint32_t>(c)};
+  const Rng rng{seed, s.rng_key(c)};
   const std::uint32_t pairs = static_cast<std::uint32_t>((dim + 1) / 2);
   const double log_target = ::log(kStepSizeInitAccept);
   int direction = 0;

@@ -96,7 +96,7 @@ struct NutsSegment {
 
   template <class Lane, class Metric>
   LS_HD void run(int c, const Lane& lane, const Metric& metric) const {
-    const Rng rng{seed, static_cast<std::uint32_t>(c)};
+    const Rng rng{seed, s.rng_key(c)};
     const auto& m = lane_model(model);
     const auto& d_c = lane_data(model, data, c);
     for (std::uint64_t t = t_begin; t < t_end; ++t) {

@@ -24,7 +24,7 @@ const std::map<std::string, int>& layers() {
       {"kernels/chees", 3}, {"kernels/nuts", 3},     {"models/contract", 4},   {"models", 5},
       {"host/core", 10},    {"host/backend", 11},    {"host/adapt", 12},       {"host/diagnostics", 12},
       {"host/io", 12},      {"host/run", 13},        {"host/algorithms", 14},  {"host/registry", 15},
-      {"host/check", 16},   {"host/cli", 17},       {"host/npe", 13},
+      {"host/check", 16},   {"host/cli", 17},       {"host/npe", 13},     {"host/parallel", 11},
   };
   return l;
 }

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "host/adapt/adam.hpp"
-#include "host/backend/device_tree_sum.hpp"
+#include "host/run/chain_sums.hpp"
 #include "kernels/chees/chees_segment.hpp"
 #include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/config.hpp"
@@ -55,10 +55,11 @@ struct CheesStatistics {
 
 /// The three statistics from the iteration's record ON THE BACKEND (`rec` and `weights`
 /// [n_chains] are device arrays, vectors [dim][stride]), reduced there with fixed-shape sums
-/// (host/backend/device_tree_sum.hpp, kernels/chees/chees_statistics.hpp): the same bits on
+/// (host/run/chain_sums.hpp, kernels/chees/chees_statistics.hpp; over every rank's chains when
+/// the run is split over MPI ranks): the same bits on
 /// the CPU and a GPU; only 3 + 3 dim and 1 + dim sums come back, 3 dim means go down.
 /// `jittered_length` is h T of the iteration.
-CheesStatistics chees_statistics(backend::DeviceTreeSum& sums, const chees::ProposalArrays& rec, double* weights,
+CheesStatistics chees_statistics(ChainSums& sums, const chees::ProposalArrays& rec, double* weights,
                                  int dim, int n_chains, int stride, double jittered_length);
 
 /// The same from host arrays (copied to the backend first): for tests and tools.

@@ -19,7 +19,7 @@
 #include "host/algorithms/chees/chees_adaptation.hpp"
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
-#include "host/backend/device_tree_sum.hpp"
+#include "host/run/chain_sums.hpp"
 #include "host/backend/tree_sum.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/algorithms/chees/chees_config.hpp"
@@ -79,6 +79,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   const int n_pad = backend::padded_chains(n_chains);
   const int n_lanes = n_pad / W;
   HmcBuffers buf(dim, n_pad, n_out, cfg.init_step_size);
+  buf.first_chain = static_cast<std::uint32_t>(cfg.first_chain);
   CheesBuffers cb(dim, n_pad);
   const hmc::ChainArrays s = buf.chains();
   const SamplerSnapshot* from = driver::resume_snapshot(cfg);  // a checkpoint to continue from
@@ -123,8 +124,13 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   } else {
     if (cfg.warmup > 0) {
       backend::launch_lanes(n_pad, chees::InitStepSize<Model>{m.model, m.data, s, cfg.seed});
-      const std::vector<Real> eps = backend::to_host(buf.step_size);
-      eps0 = std::exp(backend::tree_sum<double>(n_chains, [&](std::size_t c) { return std::log(eps[c]); }) / n_chains);
+      std::vector<Real> eps = backend::to_host(buf.step_size);
+      int chains = n_chains;
+      if (cfg.ranks && cfg.ranks->split()) {  // every chain of the run, in its order
+        eps = all_chains_rows(*cfg.ranks, eps, 1, n_pad, n_chains);
+        chains = static_cast<int>(eps.size());
+      }
+      eps0 = std::exp(backend::tree_sum<double>(chains, [&](std::size_t c) { return std::log(eps[c]); }) / chains);
     }
     ad.init(st, eps0, cfg.init_trajectory_length > 0 ? cfg.init_trajectory_length : eps0);
   }
@@ -140,7 +146,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.out.first_iteration = 0;
   seg.out.first_draw = 0;
   seg.record = true;
-  backend::DeviceTreeSum sums;
+  ChainSums sums(cfg);  // over every rank's chains when the run is split (host/parallel/)
   backend::DeviceVector<double> weights(n_pad);
   double bytes_crossed = 0;
   for (long t = from ? std::min<long>(from->next_iteration, cfg.warmup) : 0; t < cfg.warmup; ++t) {

@@ -11,7 +11,7 @@
 namespace lockstep {
 namespace adapt {
 
-CheesStatistics chees_statistics(backend::DeviceTreeSum& sums, const chees::ProposalArrays& rec, double* weights,
+CheesStatistics chees_statistics(ChainSums& sums, const chees::ProposalArrays& rec, double* weights,
                                  int dim, int n_chains, int stride, double jittered_length) {
   CheesStatistics out;
   const unsigned long long before = sums.bytes_to_host();
@@ -19,7 +19,7 @@ CheesStatistics chees_statistics(backend::DeviceTreeSum& sums, const chees::Prop
                         static_cast<std::ptrdiff_t>(n_chains) * dim);
   const std::vector<double> first =
       sums(static_cast<std::size_t>(n_chains), chees::FirstMoments::count(dim), chees::FirstMoments{rec, weights, dim, stride});
-  const double n = n_chains, n_ok = first[0], inv = first[1], w_sum = first[2];
+  const double n = static_cast<double>(sums.total_chains(static_cast<std::size_t>(n_chains))), n_ok = first[0], inv = first[1], w_sum = first[2];
   if (n_ok > 0) {
     const double h = n_ok / inv;
     out.harmonic_accept = std::isfinite(h) ? h : 0.0;
@@ -54,7 +54,7 @@ CheesStatistics chees_statistics_of_host_arrays(int dim, int n_chains, int strid
   backend::DeviceVector<double> w(n_chains > 0 ? n_chains : 1);
   const chees::ProposalArrays rec{backend::raw(qs), backend::raw(qe), backend::raw(qp),
                                   backend::raw(vp), backend::raw(a),  backend::raw(d)};
-  backend::DeviceTreeSum sums;
+  ChainSums sums;
   return chees_statistics(sums, rec, backend::raw(w), dim, n_chains, stride, jittered_length);
 }
 

@@ -10,6 +10,9 @@
 #include "kernels/ensemble/moves.hpp"
 
 namespace lockstep {
+namespace parallel {
+class Ranks;  // host/parallel/ranks.hpp
+}
 
 /// One component of a move mixture: its kind and (unnormalized) weight.
 struct WeightedMove {
@@ -36,6 +39,9 @@ struct EnsembleConfig {
   /// complement is a snapshot). This is NOT a valid sampler: tests show it is biased.
   bool simultaneous = false;
   int threads = 0;  // CPU backend worker threads (0: all); results never depend on it
+  /// A run split over MPI ranks (RunSettings::ranks; host/parallel/ranks.hpp): each rank
+  /// updates a share of the walkers and receives the others'. Null: one process.
+  const parallel::Ranks* ranks = nullptr;
 };
 
 /// "stretch", "de", "walk".

@@ -13,8 +13,16 @@
 // the model's constrained parameters and the statistics lp__ (log density) and accepted__
 // (1 if that step's proposal was accepted, else 0).
 //
+// Over MPI ranks (cfg.ranks; host/parallel/ranks.hpp) every rank holds every walker; in each
+// half-step a rank updates a contiguous share of the half positions (whole lanes), then the
+// ranks all-gather the updated walkers (walker, accepted, lp, position: dim + 3 numbers each)
+// so that every rank again holds the whole ensemble before the next half reads it as the
+// complement. A walker's numbers come from its own random stream and the complement, the same
+// on every rank: the draws are the one-process run's, bit for bit. Rank 0 saves the draws.
+//
 // The model must provide the ensemble contract (models/peak.hpp): log_density_constrained,
 // and prior_draw for the default start from prior draws.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -29,6 +37,7 @@
 #include "host/core/draw_set.hpp"
 #include "host/algorithms/ensemble/ensemble_config.hpp"
 #include "host/core/progress.hpp"
+#include "host/parallel/ranks.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/init_walkers.hpp"
 #include "kernels/core/index.hpp"
@@ -153,6 +162,42 @@ inline void check_initial_ensemble(const EnsembleConfig& cfg, const std::vector<
     }
 }
 
+/// The walkers this rank updated in a half-step (half positions first .. end - 1), sent to every
+/// rank and written into every rank's positions and log densities; accepted[g] gets each
+/// updated walker's acceptance. Records: walker, accepted, lp, then the dim coordinates.
+inline void exchange_updated_walkers(const parallel::Ranks& ranks, EnsembleBuffers& buf,
+                                     backend::DeviceVector<int>& walker_of, backend::DeviceVector<Real>& accepted_of,
+                                     int first, int end, std::vector<Real>& accepted) {
+  const ensemble::EnsembleArrays& a = buf.a;
+  const int dim = a.dim, count = end > first ? end - first : 0;
+  std::vector<int> walkers(static_cast<std::size_t>(count));
+  std::vector<Real> acc(static_cast<std::size_t>(count));
+  if (count > 0) {
+    walker_of.download(walkers.data(), static_cast<std::size_t>(count), static_cast<std::size_t>(first));
+    accepted_of.download(acc.data(), static_cast<std::size_t>(count), static_cast<std::size_t>(first));
+  }
+  std::vector<Real> x = backend::to_host(buf.x), lp = backend::to_host(buf.lp);
+  const std::size_t width = static_cast<std::size_t>(dim) + 3;
+  std::vector<double> mine;
+  mine.reserve(static_cast<std::size_t>(count) * width);
+  for (int k = 0; k < count; ++k) {
+    const int g = walkers[k];
+    mine.push_back(g);
+    mine.push_back(acc[k]);
+    mine.push_back(lp[g]);
+    for (int p = 0; p < dim; ++p) mine.push_back(x[soa_index(p, g, a.n_pad)]);
+  }
+  const std::vector<double> all = ranks.all_gather(mine);
+  for (std::size_t at = 0; at + width <= all.size(); at += width) {
+    const int g = static_cast<int>(all[at]);
+    accepted[g] = static_cast<Real>(all[at + 1]);
+    lp[g] = static_cast<Real>(all[at + 2]);
+    for (int p = 0; p < dim; ++p) x[soa_index(p, g, a.n_pad)] = static_cast<Real>(all[at + 3 + p]);
+  }
+  buf.x.upload(x.data(), x.size());
+  buf.lp.upload(lp.data(), lp.size());
+}
+
 }  // namespace ensemble_detail
 
 /// Runs the ensemble sampler; fills `draws` (one chain per walker: parameters, lp__,
@@ -224,7 +269,27 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   }
   step.out.n_chains = n_total;
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
-  const int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
+  int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
+  // Split over MPI ranks: this rank's whole lanes of half positions, and the exchange's buffers.
+  const parallel::Ranks* ranks = cfg.ranks && cfg.ranks->split() ? cfg.ranks : nullptr;
+  backend::DeviceVector<int> walker_of;
+  backend::DeviceVector<Real> accepted_of, accepted_d;
+  std::vector<Real> accepted_h;
+  if (ranks) {
+    if (cfg.simultaneous) throw InputError("simultaneous: not available over MPI ranks");
+    const int n_pos = a.n_half_positions();
+    const int used_lanes = (n_pos + ensemble_detail::kHalfStepLane - 1) / ensemble_detail::kHalfStepLane;
+    const parallel::ChainShare lanes = parallel::chain_share(used_lanes, ranks->rank(), ranks->size());
+    n_lanes = lanes.count;
+    step.first_position = lanes.first * ensemble_detail::kHalfStepLane;
+    step.end_position = std::min(n_pos, (lanes.first + lanes.count) * ensemble_detail::kHalfStepLane);
+    walker_of.assign(a.half_pad, 0);
+    accepted_of.assign(a.half_pad, 0);
+    step.walker_of = backend::raw(walker_of);
+    step.accepted_of = backend::raw(accepted_of);
+    accepted_h.assign(static_cast<std::size_t>(n_total), 0);
+    accepted_d.assign(static_cast<std::size_t>(n_total), 0);
+  }
 
   // ---- steps --------------------------------------------------------------------------------
   for (int t = 0; t < cfg.steps; ++t) {
@@ -232,8 +297,9 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     if (cfg.simultaneous) buf.x_old.copy_from(buf.x);
     step.iteration = static_cast<std::uint64_t>(t);
     step.kind = kind;
-    step.out.save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
-    const int saved = step.out.save ? (t - cfg.discard) / cfg.thin : 0;
+    const bool save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
+    step.out.save = save && !ranks;  // over ranks, rank 0 saves every walker after the exchange
+    const int saved = save ? (t - cfg.discard) / cfg.thin : 0;
     step.out.draw = T > 0 ? saved % kChunk : saved;
     for (int half = 0; half < 2; ++half) {
       step.half = half;
@@ -243,9 +309,18 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
         backend::launch_lanes(cfg.ensembles, cov);
       }
       backend::launch_lanes(n_lanes, step);
+      if (ranks)
+        ensemble_detail::exchange_updated_walkers(*ranks, buf, walker_of, accepted_of, step.first_position,
+                                                  step.end_position, accepted_h);
+    }
+    if (ranks && save && ranks->is_root()) {
+      accepted_d.upload(accepted_h.data(), accepted_h.size());
+      ensemble::EnsembleDrawTarget all = step.out;
+      all.save = true;
+      backend::launch_lanes(n_total, ensemble::StoreWalkers{a, all, backend::raw(accepted_d)});
     }
     if constexpr (T > 0) {
-      if (step.out.save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
+      if (save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
         const int first = saved - saved % kChunk;
         backend::launch_lanes(dim * n_total,
                               ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(), n_total,

@@ -43,6 +43,7 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   const int n_pad = backend::padded_chains(n_chains);
   const int n_lanes = n_pad / W;
   HmcBuffers buf(dim, n_pad, n_out, cfg.init_step_size);
+  buf.first_chain = static_cast<std::uint32_t>(cfg.first_chain);
   const hmc::ChainArrays s = buf.chains();
   const hmc::AdaptArrays a = buf.adapt();
   const SamplerSnapshot* from = driver::resume_snapshot(cfg);
@@ -82,6 +83,7 @@ void sample_hmc(const Loaded<Model>& m, const HmcConfig& cfg, DrawSet& draws, Ru
   window_end.buf = &buf;
   window_end.n_chains = n_chains;
   window_end.pooled = cfg.pool_adaptation;
+  window_end.ranks = cfg.ranks;
   driver::run_warmup(cfg, seg, n_lanes, buf, n_chains, window_end, progress, info.warmup_bytes_per_iteration, fill);
   info.warmup_seconds = driver::seconds_since(t_start);
 

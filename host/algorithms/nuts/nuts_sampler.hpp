@@ -45,6 +45,7 @@ struct DenseWindowEnd {
   hmc::EndWindow<Model, hmc::DenseMetricOf> kernel;
   NutsBuffers* buf = nullptr;
   int n_chains = 0;
+  const parallel::Ranks* ranks = nullptr;  // a run split over ranks: pool every rank's chains
 
   void step_size_only(std::uint64_t iteration) {
     kernel.iteration = iteration;
@@ -80,7 +81,12 @@ struct DenseWindowEnd {
         for (int i = 0; i < dim; ++i)
           diag[soa_index(i, cc, n_pad)] = static_cast<Real>(cov[static_cast<std::size_t>(i) * (dim + 1)]);
     };
-    if (shared) {
+    if (shared && ranks && ranks->split()) {  // every chain of the run, in its order
+      const std::vector<Real> all_mean = all_chains_rows(*ranks, mean, dim, n_pad, n_chains);
+      const std::vector<Real> all_m2 = all_chains_rows(*ranks, m2, static_cast<int>(d2), n_pad, n_chains);
+      const int total = static_cast<int>(all_mean.size() / static_cast<std::size_t>(dim));
+      install(adapt::pooled_covariance(all_mean, all_m2, dim, total, total, n), n * total, 0);
+    } else if (shared) {
       install(adapt::pooled_covariance(mean, m2, dim, n_pad, n_chains, n), n * n_chains, 0);
     } else {
       for (int c = 0; c < n_pad; ++c) install(adapt::chain_covariance(m2, dim, n_pad, c, n), n, static_cast<std::size_t>(c));
@@ -119,6 +125,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   const int n_chains = cfg.chains;
   const int n_pad = chain_stride(n_chains);  // one chain per lane; lanes 0 .. n_chains - 1 run
   NutsBuffers buf(dim, n_pad, n_out, cfg.init_step_size, cfg.max_depth, kDense, kDense && cfg.pool_adaptation);
+  buf.hmc.first_chain = static_cast<std::uint32_t>(cfg.first_chain);
   const hmc::ChainArrays s = buf.hmc.chains();
   const hmc::AdaptArrays a = buf.hmc.adapt();
   const SamplerSnapshot* from = driver::resume_snapshot(cfg);
@@ -177,6 +184,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
                                                                  buf.dense_metric_of()};
     window_end.buf = &buf;
     window_end.n_chains = n_chains;
+    window_end.ranks = cfg.ranks;
     driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
                        fill);
   } else {
@@ -185,6 +193,7 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
     window_end.buf = &buf.hmc;
     window_end.n_chains = n_chains;
     window_end.pooled = cfg.pool_adaptation;
+    window_end.ranks = cfg.ranks;
     driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
                        fill);
   }

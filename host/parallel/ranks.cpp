@@ -1,0 +1,186 @@
+// host/parallel/ranks.hpp: MPI where the build has it (LOCKSTEP_WITH_MPI, set by CMake on this
+// file only), one process otherwise.
+#include "host/parallel/ranks.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#ifdef LOCKSTEP_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace lockstep {
+namespace parallel {
+namespace {
+
+bool g_collective_work = false;
+
+#ifdef LOCKSTEP_WITH_MPI
+/// An MPI launcher's environment: Open MPI's mpirun, or a PMI/PMIx launcher (MPICH's hydra, Slurm's srun).
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
+}
+#endif
+
+}  // namespace
+
+Ranks& Ranks::world() {
+  static Ranks r;
+  return r;
+}
+
+bool Ranks::built_with_mpi() {
+#ifdef LOCKSTEP_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+Ranks& Ranks::start_from_launcher(int* argc, char*** argv) {
+  Ranks& w = world();
+#ifdef LOCKSTEP_WITH_MPI
+  if (!w.started_ && launched_by_mpi()) {
+    check(MPI_Init(argc, argv), "MPI_Init");
+    w.started_ = true;
+    MPI_Comm_rank(MPI_COMM_WORLD, &w.rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &w.size_);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank_, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &w.node_rank_);
+    MPI_Comm_free(&node);
+  }
+#else
+  (void)argc;
+  (void)argv;
+#endif
+  return w;
+}
+
+std::vector<double> Ranks::all_gather(const std::vector<double>& local, std::vector<int>* counts) const {
+  if (!split()) {
+    if (counts) *counts = {static_cast<int>(local.size())};
+    return local;
+  }
+#ifdef LOCKSTEP_WITH_MPI
+  std::vector<int> n(size_), displ(size_, 0);
+  int mine = static_cast<int>(local.size());
+  check(MPI_Allgather(&mine, 1, MPI_INT, n.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  long long total = 0;
+  for (int r = 0; r < size_; ++r) {
+    displ[r] = static_cast<int>(total);
+    total += n[r];
+  }
+  std::vector<double> out(static_cast<std::size_t>(total));
+  check(MPI_Allgatherv(local.data(), mine, MPI_DOUBLE, out.data(), n.data(), displ.data(), MPI_DOUBLE, MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  bytes_sent_ += static_cast<unsigned long long>(mine) * sizeof(double) * static_cast<unsigned long long>(size_ - 1);
+  if (counts) *counts = n;
+  return out;
+#else
+  return local;
+#endif
+}
+
+std::vector<double> Ranks::gather_to_root(const std::vector<double>& local, std::vector<int>* counts) const {
+  if (!split()) {
+    if (counts) *counts = {static_cast<int>(local.size())};
+    return local;
+  }
+#ifdef LOCKSTEP_WITH_MPI
+  std::vector<int> n(size_), displ(size_, 0);
+  int mine = static_cast<int>(local.size());
+  check(MPI_Gather(&mine, 1, MPI_INT, n.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  long long total = 0;
+  for (int r = 0; r < size_; ++r) {
+    displ[r] = static_cast<int>(total);
+    total += n[r];
+  }
+  std::vector<double> out(is_root() ? static_cast<std::size_t>(total) : 0);
+  check(MPI_Gatherv(local.data(), mine, MPI_DOUBLE, out.data(), n.data(), displ.data(), MPI_DOUBLE, 0, MPI_COMM_WORLD),
+        "MPI_Gatherv");
+  if (!is_root()) bytes_sent_ += static_cast<unsigned long long>(mine) * sizeof(double);
+  if (counts) *counts = is_root() ? n : std::vector<int>{};
+  return out;
+#else
+  return local;
+#endif
+}
+
+double Ranks::sum(double x) const {
+#ifdef LOCKSTEP_WITH_MPI
+  if (split()) {
+    // all-gathered and added in rank order: the same bits on every rank, whatever MPI's tree
+    double s = 0;
+    for (double v : all_gather({x})) s += v;
+    return s;
+  }
+#endif
+  return x;
+}
+
+std::uint64_t Ranks::from_root(std::uint64_t x) const {
+#ifdef LOCKSTEP_WITH_MPI
+  if (split()) check(MPI_Bcast(&x, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+#endif
+  return x;
+}
+
+double Ranks::max(double x) const {
+#ifdef LOCKSTEP_WITH_MPI
+  if (split()) {
+    double m = x;
+    for (double v : all_gather({x})) m = v > m ? v : m;
+    return m;
+  }
+#endif
+  return x;
+}
+
+void Ranks::abort(int code) const {
+  std::fflush(stdout);
+  std::fflush(stderr);
+#ifdef LOCKSTEP_WITH_MPI
+  if (split()) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::_Exit(code);
+}
+
+void Ranks::finish() {
+#ifdef LOCKSTEP_WITH_MPI
+  if (started_) {
+    MPI_Finalize();
+    started_ = false;
+  }
+#endif
+}
+
+ChainShare chain_share(int total, int rank, int size) {
+  const long long t = total;
+  ChainShare s;
+  s.first = static_cast<int>(t * rank / size);
+  s.count = static_cast<int>(t * (rank + 1) / size) - s.first;
+  s.total = total;
+  return s;
+}
+
+void mark_collective_work() {
+  g_collective_work = true;
+  // Test hook (tests/parallel/mpi_run_test.cpp): LOCKSTEP_FAIL_ON_RANK=r makes rank r fail here,
+  // after the ranks started working together, as a rank that hits an error mid-run would.
+  const char* fail = std::getenv("LOCKSTEP_FAIL_ON_RANK");
+  const Ranks& ranks = Ranks::world();
+  if (fail && ranks.split() && std::atoi(fail) == ranks.rank())
+    throw std::runtime_error("failure injected for testing (LOCKSTEP_FAIL_ON_RANK=" + std::string(fail) + ")");
+}
+bool collective_work_started() { return g_collective_work; }
+
+}  // namespace parallel
+}  // namespace lockstep

@@ -1,0 +1,84 @@
+#pragma once
+// The processes of one run: a single process (the default), or the R ranks of an MPI job
+// (`mpirun -np R lockstep sample ...`) when the build has MPI (-DLOCKSTEP_MPI=AUTO|ON, Open MPI
+// from Debian) and the command was started by an MPI launcher.
+//
+// What crosses between ranks, and why it keeps the draws those of a one-process run (bit for
+// bit, whatever R):
+//   - chain c of the run is chain c - first of the rank that holds it (contiguous ranges,
+//     chain_share below); every random stream is keyed by the run's chain index
+//     (hmc::ChainArrays::rng_key), so a chain's numbers do not depend on R;
+//   - a cross-chain sum (pooled adaptation, ChEES's statistics) all-gathers the per-chain terms
+//     and adds them on every rank in the one-process order (host/run/chain_sums.hpp): the same
+//     bits on every rank and as with one process;
+//   - at the end rank 0 gathers the draws and writes every file; the rank-normalized R-hat and
+//     ESS need the pooled ranks of all draws, so they are not reducible to per-rank sums.
+//
+// Only the command's main() starts MPI (start_from_launcher); the library and the Python module
+// always run as one process.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+namespace parallel {
+
+class Ranks {
+ public:
+  /// The process group of this process (one process until start_from_launcher()).
+  static Ranks& world();
+  /// Joins the MPI job when an MPI launcher started this process (Open MPI's or PMI's
+  /// environment variables) and the build has MPI; otherwise stays one process. Returns world().
+  static Ranks& start_from_launcher(int* argc, char*** argv);
+  /// True when this build can run over MPI ranks.
+  static bool built_with_mpi();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool is_root() const { return rank_ == 0; }
+  bool split() const { return size_ > 1; }
+  /// This rank among the ranks on its node (picks the GPU of a multi-GPU node).
+  int node_rank() const { return node_rank_; }
+
+  /// Every rank's `local`, concatenated in rank order, on every rank; counts[r] = the size of
+  /// rank r's part.
+  std::vector<double> all_gather(const std::vector<double>& local, std::vector<int>* counts = nullptr) const;
+  /// The same, received by rank 0 only (other ranks get an empty vector).
+  std::vector<double> gather_to_root(const std::vector<double>& local, std::vector<int>* counts = nullptr) const;
+  /// Rank 0's value on every rank (a seed drawn at random must be the same everywhere).
+  std::uint64_t from_root(std::uint64_t x) const;
+  /// The sum or maximum over ranks of one number, on every rank.
+  double sum(double x) const;
+  double max(double x) const;
+  /// Bytes this rank has sent to other ranks so far.
+  unsigned long long bytes_sent() const { return bytes_sent_; }
+  /// Ends every rank of the job now with `code` (after this rank printed why).
+  [[noreturn]] void abort(int code) const;
+  /// Leaves the MPI job (at the end of main); nothing for one process.
+  void finish();
+
+ private:
+  int rank_ = 0, size_ = 1, node_rank_ = 0;
+  bool started_ = false;
+  mutable unsigned long long bytes_sent_ = 0;
+};
+
+/// The chains of a run held by one rank: chains first .. first + count - 1 of total.
+struct ChainShare {
+  int first = 0;
+  int count = 0;
+  int total = 0;
+};
+/// Contiguous, balanced ranges: rank r holds chains floor(total r / R) .. floor(total (r+1) / R) - 1.
+ChainShare chain_share(int total, int rank, int size);
+
+/// Marks the moment a command starts work that other ranks take part in: before it, every rank
+/// checks the same arguments and files and fails alike (rank 0 reports, all exit with the
+/// code); after it, an error on one rank aborts the job (main, host/cli/run_cli.cpp). The
+/// environment variable LOCKSTEP_FAIL_ON_RANK=r makes rank r throw here (a test hook).
+void mark_collective_work();
+bool collective_work_started();
+
+}  // namespace parallel
+}  // namespace lockstep

@@ -1,0 +1,243 @@
+// Runs split over MPI ranks (host/parallel/ranks.hpp): `mpirun -np R lockstep ...` must write
+// what one process writes with the same seed — bit for bit for the draws of NUTS, HMC, ChEES
+// (per-chain and pooled adaptation, diagonal and dense metrics) and the ensemble, the same
+// study.csv (but for wall times) and the same SBC ranks — and must end, with a message naming the
+// rank, when a rank fails or dies. Built where the build has MPI (CMake: LOCKSTEP_BUILD_MPI);
+// mpirun is MPIEXEC_EXECUTABLE of CMake's FindMPI, run with --oversubscribe (2 cores here).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/cli/cli_runner.hpp"
+
+namespace lockstep {
+namespace testing {
+namespace {
+
+/// `mpirun -np R lockstep ARGS` from the source directory; the environment lets Open MPI run as
+/// root (containers, CI) and oversubscribe the cores.
+CliResult run_mpi(int ranks, const std::string& args, const std::string& dir, const std::string& env = "") {
+  const std::string out = dir + "/mpi_stdout.txt", err = dir + "/mpi_stderr.txt";
+  const std::string cmd = std::string("cd '") + LOCKSTEP_SOURCE_DIR + "' && " + env +
+                          "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 '" +
+                          LOCKSTEP_MPIEXEC + "' " + LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " " + std::to_string(ranks) + " '" +
+                          LOCKSTEP_BINARY_DIR + "/lockstep' " + args + " > '" + out + "' 2> '" + err + "' < /dev/null";
+  const int raw = std::system(cmd.c_str());
+  CliResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+/// A Stan CSV file without its comment lines (which hold timings and file names).
+std::string csv_rows(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, rows;
+  while (std::getline(f, line))
+    if (line.empty() || line[0] != '#') rows += line + "\n";
+  return rows;
+}
+
+/// The adaptation comments of a Stan CSV file (step size, inverse metric): the comment lines
+/// from "# Adaptation terminated" to the first draw.
+std::string adaptation(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, out;
+  bool in = false;
+  while (std::getline(f, line)) {
+    if (line.rfind("# Adaptation terminated", 0) == 0) in = true;
+    if (in && (line.empty() || line[0] != '#')) break;
+    if (in) out += line + "\n";
+  }
+  return out;
+}
+
+constexpr const char* kSample =
+    "sample eight_schools_noncentered --data data/eight_schools.json --chains 12 --warmup 150 --draws 60 --seed 11 "
+    "--threads 1 --quiet ";
+
+/// One process and R ranks, same seed: every chain's draws equal byte for byte.
+void expect_same_draws(const std::string& algorithm_flags, int ranks, const std::string& name) {
+  const std::string dir = scratch_dir("mpi_" + name);
+  const auto one = run_lockstep(std::string(kSample) + algorithm_flags + " --output " + dir + "/one.csv", dir);
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto split = run_mpi(ranks, std::string(kSample) + algorithm_flags + " --output " + dir + "/split.csv", dir);
+  ASSERT_EQ(split.status, 0) << split.err << split.out;
+  EXPECT_NE(split.out.find("MPI: " + std::to_string(ranks) + " ranks"), std::string::npos) << split.out;
+  for (int c = 1; c <= 12; ++c) {
+    const std::string a = dir + "/one_" + std::to_string(c) + ".csv", b = dir + "/split_" + std::to_string(c) + ".csv";
+    const std::string ra = csv_rows(a);
+    ASSERT_GT(ra.size(), 1000u) << a;
+    EXPECT_EQ(ra, csv_rows(b)) << algorithm_flags << ": chain " << c << " differs between 1 process and " << ranks
+                               << " ranks";
+    EXPECT_EQ(adaptation(a), adaptation(b)) << algorithm_flags << ": chain " << c << "'s adaptation differs";
+  }
+}
+
+TEST(MpiRun, NutsPerChainAdaptationGivesTheOneProcessDraws) { expect_same_draws("", 2, "nuts"); }
+TEST(MpiRun, NutsPooledAdaptationGivesTheOneProcessDraws) { expect_same_draws("--pool-adaptation", 2, "nuts_pooled"); }
+TEST(MpiRun, NutsDensePooledOverThreeRanksGivesTheOneProcessDraws) {
+  expect_same_draws("--metric dense --pool-adaptation", 3, "nuts_dense");
+}
+TEST(MpiRun, HmcPooledAdaptationGivesTheOneProcessDraws) {
+  expect_same_draws("--algorithm hmc --pool-adaptation", 2, "hmc_pooled");
+}
+TEST(MpiRun, HmcPerChainAdaptationGivesTheOneProcessDraws) { expect_same_draws("--algorithm hmc", 2, "hmc"); }
+TEST(MpiRun, CheesGivesTheOneProcessDraws) { expect_same_draws("--algorithm chees", 2, "chees"); }
+
+TEST(MpiRun, EnsembleGivesTheOneProcessDraws) {
+  const std::string dir = scratch_dir("mpi_ensemble");
+  // 200 walkers: 100 half positions, whole lanes on each of the 2 ranks; every move kind.
+  const std::string args =
+      "ensemble peak --data data/peak.csv --walkers 200 --steps 200 --seed 5 --threads 1 "
+      "--move stretch:0.5,de:0.3,walk:0.2 --output ";
+  const auto one = run_lockstep(args + dir + "/one.csv", dir);
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto split = run_mpi(2, args + dir + "/split.csv", dir);
+  ASSERT_EQ(split.status, 0) << split.err << split.out;
+  for (int w : {1, 37, 100, 101, 200}) {
+    const std::string a = dir + "/one_" + std::to_string(w) + ".csv", b = dir + "/split_" + std::to_string(w) + ".csv";
+    const std::string ra = csv_rows(a);
+    ASSERT_GT(ra.size(), 1000u) << a;
+    EXPECT_EQ(ra, csv_rows(b)) << "walker " << w << " differs between 1 process and 2 ranks";
+  }
+}
+
+/// study.csv without its wall_seconds column (timings differ from run to run).
+std::string without_wall_times(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    for (std::size_t i = 0; i < f.size(); ++i)
+      if (i != 14) out += f[i] + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(MpiRun, StudySplitOverRanksWritesTheOneProcessCsv) {
+  const std::string dir = scratch_dir("mpi_study");
+  const std::string args =
+      "study eight_schools_noncentered --data data/eight_schools.json --chains 8,16 --warmup 50,100 --repeats 3 "
+      "--draws 80 --seed 3 --threads 1 --reference data/reference/eight_schools_noncentered.json --output ";
+  const auto one = run_lockstep(args + dir + "/one", dir);
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto split = run_mpi(2, args + dir + "/split", dir);
+  ASSERT_EQ(split.status, 0) << split.err << split.out;
+  const std::string a = read_file(dir + "/one/study.csv");
+  ASSERT_EQ(count_lines(a), 1 + 4 * 10) << a;  // header + 4 configurations x 10 parameters
+  EXPECT_EQ(without_wall_times(a), without_wall_times(read_file(dir + "/split/study.csv")));
+  EXPECT_NE(split.out.find("over 2 MPI ranks"), std::string::npos) << split.out;
+}
+
+TEST(MpiRun, SbcSplitOverRanksWritesTheOneProcessRanks) {
+  const std::string dir = scratch_dir("mpi_sbc");
+  const std::string args =
+      "sbc eight_schools_noncentered --data data/eight_schools.json --replicates 10 --chains 4 --warmup 80 --draws 60 "
+      "--seed 5 --threads 1 --quiet --output ";
+  // Over 2 ranks the batches are ceil(10 / 2) = 5 replicates: the one-process run with --batch 5.
+  const auto one = run_lockstep(args + dir + "/one --batch 5", dir);
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto split = run_mpi(2, args + dir + "/split", dir);
+  ASSERT_EQ(split.status, 0) << split.err << split.out;
+  const std::string a = read_file(dir + "/one/ranks.csv");
+  ASSERT_EQ(count_lines(a), 1 + 10 * 10) << a;
+  EXPECT_EQ(a, read_file(dir + "/split/ranks.csv"));
+}
+
+TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
+  const std::string dir = scratch_dir("mpi_bad_args");
+  const auto r = run_mpi(2, "sample eight_schools_noncentered --data data/eight_schools.json --chains 1", dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  const std::string line = "--chains 1: fewer chains than the 2 MPI ranks";
+  const auto first = r.err.find(line);
+  ASSERT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(line, first + 1), std::string::npos) << "reported more than once:\n" << r.err;
+  const auto unknown = run_mpi(2, std::string(kSample) + "--no-such-flag", dir);
+  EXPECT_EQ(unknown.status, 2) << unknown.err;
+}
+
+TEST(MpiRun, AnErrorOnOneRankEndsTheJobNamingTheRank) {
+  const std::string dir = scratch_dir("mpi_rank_error");
+  // Rank 1 fails once the ranks work together (the test hook of host/parallel/ranks.cpp); rank 0
+  // would otherwise wait for it for ever in a run of minutes.
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_mpi(2,
+                         "sample eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 10000000 "
+                         "--draws 10 --pool-adaptation --quiet --threads 1",
+                         dir, "LOCKSTEP_FAIL_ON_RANK=1 ");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("lockstep: failed on rank 1 of 2: failure injected for testing"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 30.0);
+}
+
+TEST(MpiRun, AKilledRankEndsTheJobWithinSecondsNamingIt) {
+  const std::string dir = scratch_dir("mpi_killed_rank");
+  const std::string err = dir + "/err.txt";
+  // A run of minutes (pooled adaptation: the ranks meet every iteration), in the background.
+  const std::string cmd = std::string("cd '") + LOCKSTEP_SOURCE_DIR +
+                          "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                          "OMPI_MCA_rmaps_base_oversubscribe=1 exec '" + LOCKSTEP_MPIEXEC + "' " +
+                          LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 2 '" + LOCKSTEP_BINARY_DIR +
+                          "/lockstep' sample eight_schools_noncentered --data data/eight_schools.json --chains 64 "
+                          "--warmup 10000000 --draws 10 --pool-adaptation --quiet --threads 1 > /dev/null 2> '" + err + "'";
+  const pid_t launcher = fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Rank 1: the child of mpirun whose environment says OMPI_COMM_WORLD_RANK=1.
+  pid_t rank1 = -1;
+  for (int attempt = 0; attempt < 100 && rank1 < 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    FILE* p = popen(("pgrep -P " + std::to_string(launcher)).c_str(), "r");
+    char buf[64];
+    while (p && std::fgets(buf, sizeof buf, p)) {
+      const std::string pid = std::to_string(std::atoi(buf));
+      const std::string env = read_file("/proc/" + pid + "/environ");
+      if (env.find(std::string("OMPI_COMM_WORLD_RANK=1") + '\0') != std::string::npos) rank1 = std::atoi(buf);
+    }
+    if (p) pclose(p);
+  }
+  ASSERT_GT(rank1, 0) << "rank 1 of the MPI job not found";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // into warmup
+  const auto t0 = std::chrono::steady_clock::now();
+  kill(rank1, SIGKILL);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = waitpid(launcher, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (done == 0) {
+    kill(launcher, SIGKILL);
+    waitpid(launcher, &status, 0);
+  }
+  ASSERT_NE(done, 0) << "the job was still running 30 s after rank 1 was killed";
+  EXPECT_LT(seconds, 15.0);
+  EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const std::string text = read_file(err);
+  EXPECT_NE(text.find("rank 1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace lockstep
