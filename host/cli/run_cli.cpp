@@ -357,6 +357,15 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
     for (const std::string& path : files) io::remember_input(path);
     for (const std::string& path : po.files) io::remember_input(path);
   }
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (ranks.split()) {  // under mpirun: the commands that split a run (README, "Runs split over MPI ranks")
+    if (info->parsed()) return ranks.is_root() ? checked_stdout(run_info()) : 0;
+    if (!sample->parsed() && !ens->parsed() && !study->parsed() && !sbc->parsed()) {
+      std::string name = "models";
+      for (const CLI::App* sub : app.get_subcommands()) name = sub->get_name();
+      throw InputError(name + ": does not run over MPI ranks (sample, ensemble, study and sbc do); run it without mpirun");
+    }
+  }
   if (sample->parsed()) return checked_stdout(run_sample(so));
   if (summary->parsed()) return checked_stdout(run_summary(files, summary_json));
   if (ens->parsed()) return checked_stdout(run_ensemble(eo));

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "host/backend/lanes.hpp"
+#include "host/backend/tree_sum.hpp"
 #include "host/cli/initial_values.hpp"
 #include "host/io/csv_data.hpp"
 #include "host/cli/checkpoints.hpp"
@@ -70,7 +71,9 @@ void split_over_ranks(const SampleOptions& o, const parallel::Ranks& ranks, RunS
   if (o.chains < ranks.size())
     throw InputError("--chains " + std::to_string(o.chains) + ": fewer chains than the " + std::to_string(ranks.size()) +
                      " MPI ranks (each rank runs at least one chain)");
-  const parallel::ChainShare share = parallel::chain_share(o.chains, ranks.rank(), ranks.size());
+  // on tree_sum's block boundaries where the chains allow: cross-chain sums then send block
+  // partials between ranks, not every chain's terms (host/run/chain_sums.hpp)
+  const parallel::ChainShare share = parallel::chain_share(o.chains, ranks.rank(), ranks.size(), backend::kTreeBlock);
   auto& init = cfg.init_unconstrained;
   if (init.size() > 1) {
     if (init.size() != static_cast<std::size_t>(o.chains))
@@ -268,9 +271,13 @@ int run_sample(const SampleOptions& o) {
     if (checkpoints && checkpoints->interrupted()) write_partial_draws(o, cfg, *checkpoints->interrupted(), info, e);
     throw;
   }
-  double rank_bytes = 0;  // sent between ranks during the run, all ranks together
+  double rank_bytes = 0, sum_bytes = 0;  // sent between ranks during the run, all ranks together
+  double fewest = cfg.chains, most = cfg.chains;
   if (ranks.split()) {
+    sum_bytes = ranks.sum(static_cast<double>(ranks.sum_bytes_sent()));
     rank_bytes = ranks.sum(static_cast<double>(ranks.bytes_sent()));
+    fewest = -ranks.max(-fewest);
+    most = ranks.max(most);
     parallel::gather_run(ranks, draws, info);  // rank 0 now holds the whole run
     if (!ranks.is_root()) return 0;
     info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
@@ -327,10 +334,9 @@ int run_sample(const SampleOptions& o) {
             << "\n";
   std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);
   if (ranks.split())
-    std::printf("MPI: %d ranks, %d to %d chains each; %.0f bytes sent between ranks during the run (%.1f per warmup "
-                "iteration)\n",
-                ranks.size(), o.chains / ranks.size(), (o.chains + ranks.size() - 1) / ranks.size(), rank_bytes,
-                o.warmup > 0 ? rank_bytes / o.warmup : 0.0);
+    std::printf("MPI: %d ranks, %.0f to %.0f chains each; %.0f bytes sent between ranks before the draws were gathered, "
+                "%.1f per warmup iteration in cross-chain sums (%.0f in all), the rest at window ends\n",
+                ranks.size(), fewest, most, rank_bytes, o.warmup > 0 ? sum_bytes / o.warmup : 0.0, sum_bytes);
   if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
   if (!o.summary.empty()) {
     write_summary_json(o.summary, report, info,

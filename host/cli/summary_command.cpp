@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "host/backend/lanes.hpp"
+#include "host/parallel/ranks.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
@@ -49,7 +50,10 @@ int run_info() {
             << "backend: " << backend::place_name(backend::lanes_place()) << " (where the lanes run by default)\n"
             << "cuda_devices: " << backend::cuda_device_count() << "\n"
             << "lanes: " << backend::describe_backend() << ", " << backend::kLaneWidth << " chain(s) per lane\n"
-            << "real: " << (sizeof(Real) == 8 ? "double" : "float") << "\n";
+            << "real: " << (sizeof(Real) == 8 ? "double" : "float") << "\n"
+            << "mpi: "
+            << (parallel::Ranks::built_with_mpi() ? "yes (mpirun -np R lockstep ... splits a run over R ranks)" : "no")
+            << ", ranks: " << parallel::Ranks::world().size() << "\n";
   return 0;
 }
 

@@ -162,12 +162,19 @@ void Ranks::finish() {
 #endif
 }
 
-ChainShare chain_share(int total, int rank, int size) {
-  const long long t = total;
+ChainShare chain_share(int total, int rank, int size, int block) {
+  auto start = [&](int r, int b) {
+    const long long at = static_cast<long long>(total) * r / size;
+    return r == size ? total : static_cast<int>(at / b * b);
+  };
+  bool aligned = block > 1;
+  for (int r = 0; r < size && aligned; ++r) aligned = start(r + 1, block) > start(r, block);
+  const int b = aligned ? block : 1;
   ChainShare s;
-  s.first = static_cast<int>(t * rank / size);
-  s.count = static_cast<int>(t * (rank + 1) / size) - s.first;
+  s.first = start(rank, b);
+  s.count = start(rank + 1, b) - s.first;
   s.total = total;
+  s.block_aligned = aligned;
   return s;
 }
 

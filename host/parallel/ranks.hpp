@@ -51,8 +51,11 @@ class Ranks {
   /// The sum or maximum over ranks of one number, on every rank.
   double sum(double x) const;
   double max(double x) const;
-  /// Bytes this rank has sent to other ranks so far.
+  /// Bytes this rank has sent to other ranks so far, and the part of them that per-iteration
+  /// cross-chain sums sent (host/run/chain_sums.hpp counts them with count_sum_bytes).
   unsigned long long bytes_sent() const { return bytes_sent_; }
+  unsigned long long sum_bytes_sent() const { return sum_bytes_sent_; }
+  void count_sum_bytes(unsigned long long bytes) const { sum_bytes_sent_ += bytes; }
   /// Ends every rank of the job now with `code` (after this rank printed why).
   [[noreturn]] void abort(int code) const;
   /// Leaves the MPI job (at the end of main); nothing for one process.
@@ -61,7 +64,7 @@ class Ranks {
  private:
   int rank_ = 0, size_ = 1, node_rank_ = 0;
   bool started_ = false;
-  mutable unsigned long long bytes_sent_ = 0;
+  mutable unsigned long long bytes_sent_ = 0, sum_bytes_sent_ = 0;
 };
 
 /// The chains of a run held by one rank: chains first .. first + count - 1 of total.
@@ -69,9 +72,14 @@ struct ChainShare {
   int first = 0;
   int count = 0;
   int total = 0;
+  bool block_aligned = false;  // every rank's first chain is a multiple of the block
 };
-/// Contiguous, balanced ranges: rank r holds chains floor(total r / R) .. floor(total (r+1) / R) - 1.
-ChainShare chain_share(int total, int rank, int size);
+/// Contiguous, balanced ranges: rank r starts at floor(total r / R), rounded down to a multiple
+/// of `block` when that leaves every rank at least one chain (block_aligned), else not rounded.
+/// Cross-chain sums add blocks of backend::kTreeBlock chains first (host/backend/tree_sum.hpp):
+/// with ranges on block boundaries a rank sends its block partials, not its chains' terms
+/// (host/run/chain_sums.hpp).
+ChainShare chain_share(int total, int rank, int size, int block = 1);
 
 /// Marks the moment a command starts work that other ranks take part in: before it, every rank
 /// checks the same arguments and files and fails alike (rank 0 reports, all exit with the

@@ -2,12 +2,17 @@
 // Cross-chain sums over EVERY chain of a run, whether it runs in one process or is split over
 // MPI ranks (host/parallel/ranks.hpp), with the same bits either way.
 //
-// One process: backend::DeviceTreeSum (fixed-shape tree_sum where the chains live; only the K
-// totals come back). Split over ranks: each rank writes its chains' terms f(c, k) where the
-// chains live, brings them back, and all-gathers them; every rank then adds all chains' terms
-// with the same tree_sum in the run's chain order — the one-process sum, bit for bit. (Partial
-// sums per rank would round differently from the one-process tree unless the ranks' ranges
-// fell on tree_sum's block boundaries; the per-chain terms cost 8 K bytes per chain per sum.)
+// One process: backend::DeviceTreeSum (tree_sum's fixed shape where the chains live: blocks of
+// kTreeBlock chains summed in order, then the block partials in order; only the K totals come
+// back). Split over ranks, each rank writes its chains' terms f(c, k) where the chains live and
+// brings them back, then
+//   - when every rank's range starts on a block boundary (parallel::chain_share's
+//     block_aligned, which `sample` asks for): each rank adds its blocks, the ranks all-gather
+//     the block partials (8 K bytes per 256 chains), and every rank adds all partials in order;
+//   - otherwise the ranks all-gather the terms themselves (8 K bytes per chain) and every rank
+//     runs tree_sum over them.
+// Either way every rank computes the one-process tree over the same values: the same bits.
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -61,7 +66,13 @@ class ChainSums {
   ChainSums() = default;
   /// The run of `cfg`: split over its ranks when it is.
   explicit ChainSums(const RunSettings& cfg)
-      : ranks_(cfg.ranks && cfg.ranks->split() ? cfg.ranks : nullptr), total_(cfg.all_chains()) {}
+      : ranks_(cfg.ranks && cfg.ranks->split() ? cfg.ranks : nullptr), total_(cfg.all_chains()) {
+    if (ranks_) {
+      const parallel::ChainShare s =
+          parallel::chain_share(total_, ranks_->rank(), ranks_->size(), static_cast<int>(backend::kTreeBlock));
+      block_partials_ = s.block_aligned && s.first == cfg.first_chain && s.count == cfg.chains;
+    }
+  }
 
   /// The run's chain count, given this process's.
   std::size_t total_chains(std::size_t n_local) const { return ranks_ ? static_cast<std::size_t>(total_) : n_local; }
@@ -80,8 +91,15 @@ class ChainSums {
       terms_.download(mine.data(), lanes);
       bytes_to_host_ += lanes * sizeof(double);
     }
+    const unsigned long long sent_before = ranks_->bytes_sent();
+    if (block_partials_) {
+      std::vector<double> out = sum_block_partials(mine, n_local, k_count);
+      ranks_->count_sum_bytes(ranks_->bytes_sent() - sent_before);
+      return out;
+    }
     const std::vector<double> rows = all_chains_rows(*ranks_, mine, k_count, static_cast<int>(n_local),
                                                      static_cast<int>(n_local));
+    ranks_->count_sum_bytes(ranks_->bytes_sent() - sent_before);
     const std::size_t total = k_count > 0 ? rows.size() / static_cast<std::size_t>(k_count) : 0;
     std::vector<double> out(static_cast<std::size_t>(k_count));
     for (int k = 0; k < k_count; ++k) out[k] = backend::tree_sum(rows.data() + static_cast<std::size_t>(k) * total, total);
@@ -91,8 +109,37 @@ class ChainSums {
   unsigned long long bytes_to_host() const { return device_.bytes_to_host() + bytes_to_host_; }
 
  private:
+  /// This rank's terms ([k][n_local]) -> block partials -> all ranks' partials, added in order.
+  std::vector<double> sum_block_partials(const std::vector<double>& terms, std::size_t n_local, int k_count) const {
+    if (k_count <= 0) return {};
+    const std::size_t blocks = (n_local + backend::kTreeBlock - 1) / backend::kTreeBlock;
+    std::vector<double> partials(static_cast<std::size_t>(k_count) * blocks);  // [k][block]
+    for (int k = 0; k < k_count; ++k)
+      for (std::size_t b = 0; b < blocks; ++b) {
+        const std::size_t begin = b * backend::kTreeBlock, end = std::min(n_local, begin + backend::kTreeBlock);
+        double partial = 0;
+        for (std::size_t c = begin; c < end; ++c) partial += terms[static_cast<std::size_t>(k) * n_local + c];
+        partials[static_cast<std::size_t>(k) * blocks + b] = partial;
+      }
+    std::vector<int> counts;
+    const std::vector<double> all = ranks_->all_gather(partials, &counts);  // rank r: [k][blocks_r]
+    std::vector<double> out(static_cast<std::size_t>(k_count), 0.0);
+    for (int k = 0; k < k_count; ++k) {
+      double total = 0;
+      std::size_t at = 0;
+      for (int n : counts) {  // rank order = block order
+        const std::size_t blocks_r = static_cast<std::size_t>(n) / static_cast<std::size_t>(k_count);
+        for (std::size_t b = 0; b < blocks_r; ++b) total += all[at + static_cast<std::size_t>(k) * blocks_r + b];
+        at += static_cast<std::size_t>(n);
+      }
+      out[k] = total;
+    }
+    return out;
+  }
+
   const parallel::Ranks* ranks_ = nullptr;
   int total_ = 0;
+  bool block_partials_ = false;
   backend::DeviceTreeSum device_;
   backend::DeviceVector<double> terms_;
   unsigned long long bytes_to_host_ = 0;

@@ -65,18 +65,24 @@ std::string adaptation(const std::string& path) {
 }
 
 constexpr const char* kSample =
-    "sample eight_schools_noncentered --data data/eight_schools.json --chains 12 --warmup 150 --draws 60 --seed 11 "
+    "sample eight_schools_noncentered --data data/eight_schools.json --warmup 150 --draws 60 --seed 11 "
     "--threads 1 --quiet ";
 
-/// One process and R ranks, same seed: every chain's draws equal byte for byte.
-void expect_same_draws(const std::string& algorithm_flags, int ranks, const std::string& name) {
+/// One process and R ranks, same seed: every chain's draws (12 chains: ranges off tree_sum's
+/// blocks, the ranks exchange every chain's terms) or the chains around the ranks' boundary
+/// (600 chains over 2 ranks: 256 + 344, block partials cross) equal byte for byte.
+void expect_same_draws(const std::string& algorithm_flags, int ranks, const std::string& name, int chains = 12) {
   const std::string dir = scratch_dir("mpi_" + name);
-  const auto one = run_lockstep(std::string(kSample) + algorithm_flags + " --output " + dir + "/one.csv", dir);
+  const std::string run = std::string(kSample) + "--chains " + std::to_string(chains) + " " + algorithm_flags;
+  const auto one = run_lockstep(run + " --output " + dir + "/one.csv", dir);
   ASSERT_EQ(one.status, 0) << one.err;
-  const auto split = run_mpi(ranks, std::string(kSample) + algorithm_flags + " --output " + dir + "/split.csv", dir);
+  const auto split = run_mpi(ranks, run + " --output " + dir + "/split.csv", dir);
   ASSERT_EQ(split.status, 0) << split.err << split.out;
   EXPECT_NE(split.out.find("MPI: " + std::to_string(ranks) + " ranks"), std::string::npos) << split.out;
-  for (int c = 1; c <= 12; ++c) {
+  std::vector<int> compared;
+  for (int c = 1; c <= chains; ++c)
+    if (chains <= 12 || c <= 2 || (c >= 255 && c <= 258) || c >= chains - 1) compared.push_back(c);
+  for (int c : compared) {
     const std::string a = dir + "/one_" + std::to_string(c) + ".csv", b = dir + "/split_" + std::to_string(c) + ".csv";
     const std::string ra = csv_rows(a);
     ASSERT_GT(ra.size(), 1000u) << a;
@@ -96,6 +102,12 @@ TEST(MpiRun, HmcPooledAdaptationGivesTheOneProcessDraws) {
 }
 TEST(MpiRun, HmcPerChainAdaptationGivesTheOneProcessDraws) { expect_same_draws("--algorithm hmc", 2, "hmc"); }
 TEST(MpiRun, CheesGivesTheOneProcessDraws) { expect_same_draws("--algorithm chees", 2, "chees"); }
+TEST(MpiRun, NutsPooledOnTreeBlockBoundariesGivesTheOneProcessDraws) {
+  expect_same_draws("--pool-adaptation", 2, "nuts_pooled_blocks", 600);
+}
+TEST(MpiRun, CheesOnTreeBlockBoundariesGivesTheOneProcessDraws) {
+  expect_same_draws("--algorithm chees", 2, "chees_blocks", 600);
+}
 
 TEST(MpiRun, EnsembleGivesTheOneProcessDraws) {
   const std::string dir = scratch_dir("mpi_ensemble");
@@ -171,6 +183,13 @@ TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
   EXPECT_EQ(r.err.find(line, first + 1), std::string::npos) << "reported more than once:\n" << r.err;
   const auto unknown = run_mpi(2, std::string(kSample) + "--no-such-flag", dir);
   EXPECT_EQ(unknown.status, 2) << unknown.err;
+  // a command that does not split is refused, not run R times writing the same files
+  const auto vi = run_mpi(2, "vi eight_schools_noncentered --data data/eight_schools.json --output " + dir + "/vi.csv", dir);
+  EXPECT_EQ(vi.status, 2) << vi.err;
+  const std::string refused = "vi: does not run over MPI ranks";
+  ASSERT_NE(vi.err.find(refused), std::string::npos) << vi.err;
+  EXPECT_EQ(vi.err.find(refused, vi.err.find(refused) + 1), std::string::npos) << vi.err;
+  EXPECT_FALSE(std::ifstream(dir + "/vi.csv").good());
 }
 
 TEST(MpiRun, AnErrorOnOneRankEndsTheJobNamingTheRank) {
