@@ -4,13 +4,14 @@
 //
 // One process: backend::DeviceTreeSum (tree_sum's fixed shape where the chains live: blocks of
 // kTreeBlock chains summed in order, then the block partials in order; only the K totals come
-// back). Split over ranks, each rank writes its chains' terms f(c, k) where the chains live and
-// brings them back, then
+// back). Split over ranks:
 //   - when every rank's range starts on a block boundary (parallel::chain_share's
-//     block_aligned, which `sample` asks for): each rank adds its blocks, the ranks all-gather
-//     the block partials (8 K bytes per 256 chains), and every rank adds all partials in order;
-//   - otherwise the ranks all-gather the terms themselves (8 K bytes per chain) and every rank
-//     runs tree_sum over them.
+//     block_aligned, which `sample` asks for): each rank adds its blocks where its chains live
+//     (DeviceTreeSum's first step) and brings back the block partials, the ranks all-gather
+//     them (8 K bytes per 256 chains), and every rank adds all partials in order;
+//   - otherwise each rank writes its chains' terms f(c, k) where the chains live and brings them
+//     back, the ranks all-gather them (8 K bytes per chain), and every rank runs tree_sum over
+//     them.
 // Either way every rank computes the one-process tree over the same values: the same bits.
 #include <algorithm>
 #include <cstddef>
@@ -82,6 +83,7 @@ class ChainSums {
   template <class F>
   std::vector<double> operator()(std::size_t n_local, int k_count, const F& f) {
     if (!ranks_) return device_(n_local, k_count, f);
+    if (block_partials_) return sum_block_partials(n_local, k_count, f);
     const std::size_t lanes = n_local * static_cast<std::size_t>(k_count);
     std::vector<double> mine(lanes);
     if (lanes > 0) {
@@ -92,11 +94,6 @@ class ChainSums {
       bytes_to_host_ += lanes * sizeof(double);
     }
     const unsigned long long sent_before = ranks_->bytes_sent();
-    if (block_partials_) {
-      std::vector<double> out = sum_block_partials(mine, n_local, k_count);
-      ranks_->count_sum_bytes(ranks_->bytes_sent() - sent_before);
-      return out;
-    }
     const std::vector<double> rows = all_chains_rows(*ranks_, mine, k_count, static_cast<int>(n_local),
                                                      static_cast<int>(n_local));
     ranks_->count_sum_bytes(ranks_->bytes_sent() - sent_before);
@@ -109,25 +106,31 @@ class ChainSums {
   unsigned long long bytes_to_host() const { return device_.bytes_to_host() + bytes_to_host_; }
 
  private:
-  /// This rank's terms ([k][n_local]) -> block partials -> all ranks' partials, added in order.
-  std::vector<double> sum_block_partials(const std::vector<double>& terms, std::size_t n_local, int k_count) const {
+  /// This rank's block partials, added where the chains live (backend::TreeSumBlocks: the
+  /// first step of DeviceTreeSum) and brought back, all-gathered; every rank adds all partials
+  /// in block (= rank) order.
+  template <class F>
+  std::vector<double> sum_block_partials(std::size_t n_local, int k_count, const F& f) {
     if (k_count <= 0) return {};
     const std::size_t blocks = (n_local + backend::kTreeBlock - 1) / backend::kTreeBlock;
-    std::vector<double> partials(static_cast<std::size_t>(k_count) * blocks);  // [k][block]
-    for (int k = 0; k < k_count; ++k)
-      for (std::size_t b = 0; b < blocks; ++b) {
-        const std::size_t begin = b * backend::kTreeBlock, end = std::min(n_local, begin + backend::kTreeBlock);
-        double partial = 0;
-        for (std::size_t c = begin; c < end; ++c) partial += terms[static_cast<std::size_t>(k) * n_local + c];
-        partials[static_cast<std::size_t>(k) * blocks + b] = partial;
-      }
+    const std::size_t lanes = blocks * static_cast<std::size_t>(k_count);
+    std::vector<double> partials(lanes);  // [k][block]
+    if (lanes > 0) {
+      if (terms_.size() < lanes) terms_.resize(lanes);
+      backend::launch_lanes(static_cast<int>(lanes), backend::TreeSumBlocks<F>{f, n_local, blocks, backend::raw(terms_)},
+                            static_cast<std::ptrdiff_t>(n_local) * k_count);
+      terms_.download(partials.data(), lanes);
+      bytes_to_host_ += lanes * sizeof(double);
+    }
+    const unsigned long long sent_before = ranks_->bytes_sent();
     std::vector<int> counts;
     const std::vector<double> all = ranks_->all_gather(partials, &counts);  // rank r: [k][blocks_r]
+    ranks_->count_sum_bytes(ranks_->bytes_sent() - sent_before);
     std::vector<double> out(static_cast<std::size_t>(k_count), 0.0);
     for (int k = 0; k < k_count; ++k) {
       double total = 0;
       std::size_t at = 0;
-      for (int n : counts) {  // rank order = block order
+      for (int n : counts) {
         const std::size_t blocks_r = static_cast<std::size_t>(n) / static_cast<std::size_t>(k_count);
         for (std::size_t b = 0; b < blocks_r; ++b) total += all[at + static_cast<std::size_t>(k) * blocks_r + b];
         at += static_cast<std::size_t>(n);
