@@ -1,8 +1,12 @@
 #include "host/cli/checkpoints.hpp"
 
+#include <cmath>
 #include <utility>
 
+#include "host/core/input_file.hpp"
 #include "host/core/interrupt.hpp"
+#include "host/io/atomic_file.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace cli {
@@ -35,6 +39,33 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   g_last_path = path_;
   g_last_iteration = snapshot.next_iteration;
   if (interrupt_signal() != 0) interrupted_ = snapshot;
+}
+
+void check_checkpoint_flags(const std::string& path, double every_seconds) {
+  if (!(every_seconds >= 0) || !std::isfinite(every_seconds))
+    throw InputError("--checkpoint-every: must be a number of seconds >= 0");
+  io::check_writable(path, "--checkpoint");
+}
+
+std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, double every_seconds,
+                                                  const std::vector<std::string>& command_line,
+                                                  const std::string& model, const std::string& data_file,
+                                                  std::uint64_t seed) {
+  check_checkpoint_flags(path, every_seconds);
+  io::CheckpointFile header;
+  header.version = LOCKSTEP_VERSION;
+  header.build = io::build_identity();
+  header.args = command_line;
+  header.model = model;
+  header.data_file = data_file;
+  header.data_hash = data_file.empty() ? 0 : io::fnv1a64(io::read_input_file(data_file));
+  header.seed = seed;
+  const io::CheckpointFile* resuming = pending_resume();
+  if (resuming && (resuming->data_hash != header.data_hash || resuming->model != model))
+    throw InputError("resume: " + (data_file.empty() ? std::string("the model") : data_file) +
+                     " has changed since the checkpoint was written (its checksum differs)");
+  return std::make_unique<FileCheckpoints>(path, every_seconds, std::move(header),
+                                           resuming ? &resuming->snapshot : nullptr);
 }
 
 const io::CheckpointFile* pending_resume() { return g_pending; }

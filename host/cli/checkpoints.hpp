@@ -7,7 +7,10 @@
 // command line again with the snapshot as its start: the draws and every output are the bits
 // an uninterrupted run would have written. A run that completes removes its checkpoint.
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "host/run/checkpoint_file.hpp"
 #include "host/run/sampler_snapshot.hpp"
@@ -34,6 +37,17 @@ class FileCheckpoints : public CheckpointHooks {
   std::chrono::steady_clock::time_point last_;
   SamplerSnapshot interrupted_;
 };
+
+/// The hooks of a run started with --checkpoint PATH [--checkpoint-every SECONDS]: the file's
+/// header (version, build, command line, model, data file and its checksum, seed) and, for
+/// `lockstep resume`, the snapshot to continue from. A resumed run whose data file or model has
+/// changed is refused (InputError). Checks the flags first (InputError naming them).
+std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, double every_seconds,
+                                                  const std::vector<std::string>& command_line,
+                                                  const std::string& model, const std::string& data_file,
+                                                  std::uint64_t seed);
+/// The --checkpoint flags alone (before the data is read).
+void check_checkpoint_flags(const std::string& path, double every_seconds);
 
 /// The checkpoint `lockstep resume` continues (set while its command line runs), or null.
 const io::CheckpointFile* pending_resume();

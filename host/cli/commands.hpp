@@ -73,6 +73,9 @@ int run_sample(const SampleOptions& o);
 struct EnsembleOptions : ModelOptions {
   std::string output;
   std::string summary;
+  std::string checkpoint;        // --checkpoint FILE (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
   AlgorithmOptions algorithm_options;  // --walkers, --steps, --move, ... (EnsembleAlgorithm)
 };
 

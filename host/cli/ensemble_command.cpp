@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdio>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -11,7 +12,10 @@
 #include "host/algorithms/ensemble/ensemble_config.hpp"
 #include "host/algorithms/ensemble/ensemble_report.hpp"
 #include "host/backend/lanes.hpp"
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
+#include "host/core/interrupt.hpp"
+#include "host/run/sampler_snapshot.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/io/atomic_file.hpp"
@@ -49,6 +53,42 @@ void check_memory(const EnsembleConfig& cfg, const AnyModel& model) {
   }
 }
 
+/// The saved steps of a run stopped by a signal, up to its checkpoint, written as the output with
+/// the config entry `incomplete` (as `sample` does); nothing when no step was saved yet.
+void write_partial_steps(const EnsembleOptions& o, const EnsembleConfig& cfg, const SamplerSnapshot& s,
+                         const Interrupted& why) {
+  const DrawSet& full = s.draws;
+  const long steps = s.next_iteration;
+  const int n_draws = steps > cfg.discard ? static_cast<int>((steps - cfg.discard + cfg.thin - 1) / cfg.thin) : 0;
+  if (o.output.empty() || full.values.empty() || n_draws == 0) return;
+  DrawSet part;
+  part.names = full.names;
+  part.stat_names = full.stat_names;
+  part.resize(full.n_chains, n_draws);
+  const int C = full.n_chains, D = full.n_draws;
+  auto first_draws = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
+    for (std::size_t q = 0; q < quantities; ++q)
+      for (int c = 0; c < C; ++c)
+        for (int d = 0; d < n_draws; ++d)
+          to[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = from[draw_offset(static_cast<int>(q), c, d, C, D)];
+  };
+  first_draws(full.values, full.names.size(), part.values);
+  first_draws(full.stats, full.stat_names.size(), part.stats);
+  RunInfo info;
+  info.model = o.model;
+  info.data_file = o.data;
+  info.algorithm = "ensemble";
+  info.seed = cfg.seed;
+  info.num_warmup = cfg.discard;
+  info.thin = cfg.thin;
+  info.config = {{"algorithm", "ensemble"}, {"walkers", std::to_string(cfg.walkers)},
+                 {"steps", std::to_string(cfg.steps)}, {"seed", std::to_string(cfg.seed)},
+                 {"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint + " continues the run"}};
+  write_draws(o.output, part, info);
+  set_partial_output_note("; the " + std::to_string(n_draws) + " saved steps per walker so far written to " + o.output +
+                          ", marked incomplete");
+}
+
 }  // namespace
 
 int run_ensemble(const EnsembleOptions& o) {
@@ -58,10 +98,21 @@ int run_ensemble(const EnsembleOptions& o) {
   const parallel::Ranks& ranks = parallel::Ranks::world();  // over MPI ranks: a share of the walkers each
   settings.seed = ranks.from_root(resolve_seed(o.seed));     // a seed drawn at random is rank 0's
   settings.threads = o.threads;
+  if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
+  if (!o.checkpoint.empty()) {
+    if (o.in_process) throw InputError("--checkpoint: not available in process (the draws are returned)");
+    if (ranks.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
+    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
+  }
   const std::unique_ptr<AnyModel> model = load_model_for(o, "ensemble");
   check_memory(cfg, *model);
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  if (!o.checkpoint.empty()) {
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, settings.seed);
+    settings.checkpoint = checkpoints.get();
+  }
 
   RunInfo info;
   info.model = o.model;
@@ -72,7 +123,12 @@ int run_ensemble(const EnsembleOptions& o) {
   InterruptCheck check(run_progress(o, nullptr));
   if (ranks.split()) settings.ranks = &ranks;
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
-  model->run("ensemble", settings, o.algorithm_options, draws, info, &check);
+  try {
+    model->run("ensemble", settings, o.algorithm_options, draws, info, &check);
+  } catch (const Interrupted& e) {
+    if (checkpoints && checkpoints->interrupted()) write_partial_steps(o, cfg, *checkpoints->interrupted(), e);
+    throw;
+  }
   if (ranks.split() && !ranks.is_root()) return 0;  // rank 0 holds every walker's draws
   if (ranks.split()) info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
   if (keep_in_process(o, draws, info)) return 0;
@@ -113,6 +169,8 @@ int run_ensemble(const EnsembleOptions& o) {
     f.commit();
     std::cout << "Summary written to " << o.summary << "\n";
   }
+  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
+    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -195,8 +195,8 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
       args.push_back(a);
     }
   }
-  if (!pointed || checkpoint.args.empty() || checkpoint.args[0] != "sample")
-    throw InputError(path + ": the checkpoint's command line is not a `sample --checkpoint` run");
+  if (!pointed || checkpoint.args.empty() || (checkpoint.args[0] != "sample" && checkpoint.args[0] != "ensemble"))
+    throw InputError(path + ": the checkpoint's command line is not a `sample --checkpoint` or `ensemble --checkpoint` run");
   return args;
 }
 
@@ -247,6 +247,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   add_model_options(ens, eo);
   ens->add_option("--output", eo.output, "Draws: PATH.nc (InferenceData) or PATH.csv (Stan CSV per walker)");
   ens->add_option("--summary", eo.summary, "Write the report as JSON");
+  ens->add_option("--checkpoint", eo.checkpoint,
+                  "Checkpoint file: the walkers and the draws so far, every --checkpoint-every seconds and on "
+                  "Ctrl-C; continue with `lockstep resume FILE`");
+  ens->add_option("--checkpoint-every", eo.checkpoint_every, "Seconds between checkpoints (default 60; 0: every step boundary)");
   add_algorithm_flags(ens, "ensemble", eo.algorithm_options);
 
   ViOptions vo;
@@ -330,7 +334,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample --checkpoint FILE` run from its checkpoint: lockstep resume FILE");
+  app.add_subcommand("resume", "Continue a `sample --checkpoint FILE` or `ensemble --checkpoint FILE` run from its checkpoint: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -347,6 +351,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   const std::initializer_list<ModelOptions*> every = {&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co};
   for (ModelOptions* m : every) m->in_process = in_process;
   for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
+  eo.command_line = so.command_line;
   if (!in_process) {
     // No output may overwrite an input of the run (io::check_not_input): the files named on
     // the command line, and every file read later.

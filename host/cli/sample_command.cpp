@@ -195,9 +195,7 @@ int run_sample(const SampleOptions& o) {
   if (!o.checkpoint.empty()) {
     if (o.algorithm != "hmc" && o.algorithm != "nuts" && o.algorithm != "chees")
       throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed (hmc, nuts and chees can)");
-    if (!(o.checkpoint_every >= 0) || !std::isfinite(o.checkpoint_every))
-      throw InputError("--checkpoint-every: must be a number of seconds >= 0");
-    io::check_writable(o.checkpoint, "--checkpoint");
+    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
 
   if (o.predict) check_predict_capability(o.model);
@@ -227,19 +225,7 @@ int run_sample(const SampleOptions& o) {
 
   std::unique_ptr<FileCheckpoints> checkpoints;
   if (!o.checkpoint.empty()) {
-    io::CheckpointFile header;
-    header.version = LOCKSTEP_VERSION;
-    header.build = io::build_identity();
-    header.args = o.command_line;
-    header.model = o.model;
-    header.data_file = o.data;
-    header.data_hash = o.data.empty() ? 0 : io::fnv1a64(io::read_input_file(o.data));
-    header.seed = cfg.seed;
-    if (resuming && (resuming->data_hash != header.data_hash || resuming->model != o.model))
-      throw InputError("resume: " + (o.data.empty() ? std::string("the model") : o.data) +
-                       " has changed since the checkpoint was written (its checksum differs)");
-    checkpoints = std::make_unique<FileCheckpoints>(o.checkpoint, o.checkpoint_every, std::move(header),
-                                                    resuming ? &resuming->snapshot : nullptr);
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, cfg.seed);
     cfg.checkpoint = checkpoints.get();
   }
 

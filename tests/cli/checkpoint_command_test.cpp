@@ -85,6 +85,33 @@ TEST(CheckpointCommand, ARunWithCheckpointsEveryBoundaryDrawsWhatOneWithoutDoes)
   EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
 }
 
+TEST(CheckpointCommand, EnsembleCtrlCThenResumeWritesTheUninterruptedDraws) {
+  const std::string dir = scratch_dir("checkpoint_ensemble");
+  // a checkpoint at every step boundary (0 s): the run lasts seconds, and Ctrl-C comes as soon
+  // as the first checkpoint exists
+  const std::string run = "ensemble peak --data data/peak.csv --walkers 32 --steps 3000 --thin 10 --seed 8";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && '" + LOCKSTEP_BINARY_DIR + "/lockstep' " +
+                          run + " --output '" + dir + "/x.csv' --checkpoint '" + dir +
+                          "/c.ckpt' --checkpoint-every 0 > '" + dir + "/out.txt' 2> '" + dir +
+                          "/err.txt' & pid=$!; for i in $(seq 600); do [ -f '" + dir +
+                          "/c.ckpt' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid; echo $? > '" + dir +
+                          "/rc.txt'";
+  std::system(cmd.c_str());
+  const std::string err = read_file(dir + "/err.txt");
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  for (int w : {1, 17, 32}) {
+    const std::string a = data_lines(read_file(dir + "/whole_" + std::to_string(w) + ".csv"));
+    ASSERT_GT(count_lines(a), 250) << w;
+    EXPECT_EQ(a, data_lines(read_file(dir + "/x_" + std::to_string(w) + ".csv"))) << "walker " << w;
+  }
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.

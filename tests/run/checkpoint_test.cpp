@@ -2,7 +2,7 @@
 // a run stopped right after a snapshot -- in warmup or in sampling -- and continued from that
 // snapshot gives the bits of the run that never stopped: every draw, every sampler statistic,
 // the step sizes, metrics and gradient counts. Diagonal and dense metrics, per-chain and
-// pooled adaptation, and ChEES (its adaptation state and shared metric).
+// pooled adaptation, and ChEES (its adaptation state and shared metric); and the ensemble.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -115,6 +115,47 @@ TEST(Checkpoint, StoppedInSamplingAndResumedGivesTheSameBits) {
 TEST(Checkpoint, StoppedAtTheEndOfWarmupAndResumedGivesTheSameBits) {
   // the snapshot at iteration == warmup comes before the final step size is set
   for (const Case& c : kCases) expect_resumed_run_is_bitwise(c, 200);
+}
+
+/// The ensemble (host/algorithms/ensemble/ensemble_sampler.hpp): stopped in its discarded steps
+/// or after saved steps (thinned, so that chunk boundaries and saved steps do not coincide), and
+/// resumed: every draw and statistic the same bits.
+void expect_resumed_ensemble_is_bitwise(long stop_at, const std::string& move) {
+  SCOPED_TRACE("ensemble --move " + move + ", stopped at " + std::to_string(stop_at));
+  const auto src = testing_models::repo_data("peak.json");
+  const std::unique_ptr<AnyModel> model = testing_models::load_builtin("peak", {}, src.get());
+  AlgorithmOptions options;
+  options.set("--walkers", "40");
+  options.set("--steps", "700");
+  options.set("--discard", "100");
+  options.set("--thin", "3");
+  options.set("--move", move);
+  RunSettings s;
+  s.seed = 17;
+  DrawSet whole, partial, resumed;
+  RunInfo info;
+  model->run("ensemble", s, options, whole, info, nullptr);
+  StopAfter stop(stop_at);
+  RunSettings first = s;
+  first.checkpoint = &stop;
+  EXPECT_THROW(model->run("ensemble", first, options, partial, info, nullptr), Stopped);
+  ASSERT_GE(stop.snapshot.next_iteration, stop_at);
+  ASSERT_LT(stop.snapshot.next_iteration, 700);
+  ResumeFrom from(stop.snapshot);
+  RunSettings second = s;
+  second.checkpoint = &from;
+  model->run("ensemble", second, options, resumed, info, nullptr);
+  ASSERT_EQ(resumed.values.size(), whole.values.size());
+  ASSERT_GT(whole.values.size(), 0u);
+  for (std::size_t i = 0; i < whole.values.size(); ++i) ASSERT_EQ(resumed.values[i], whole.values[i]) << "value " << i;
+  for (std::size_t i = 0; i < whole.stats.size(); ++i) ASSERT_EQ(resumed.stats[i], whole.stats[i]) << "statistic " << i;
+}
+
+TEST(Checkpoint, EnsembleStoppedAndResumedGivesTheSameBits) {
+  for (const std::string move : {"stretch", "de:0.5,walk:0.5"}) {
+    expect_resumed_ensemble_is_bitwise(40, move);   // in the discarded steps
+    expect_resumed_ensemble_is_bitwise(333, move);  // after saved steps
+  }
 }
 
 TEST(Checkpoint, ASnapshotOfAnotherShapeIsRefused) {

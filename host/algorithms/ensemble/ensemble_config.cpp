@@ -74,6 +74,7 @@ EnsembleConfig ensemble_config_from(const RunSettings& settings, const Algorithm
   c.seed = settings.seed;
   c.threads = settings.threads;
   c.ranks = settings.ranks;
+  c.checkpoint = settings.checkpoint;
   c.walkers = o.get_int("--walkers", c.walkers, 2, 0x7FFFFF00);
   c.steps = o.get_int("--steps", c.steps, 1, 0x7FFFFFFF);
   c.discard = o.get_int("--discard", c.discard, 0, 0x7FFFFFFF);

@@ -10,6 +10,7 @@
 #include "kernels/ensemble/moves.hpp"
 
 namespace lockstep {
+class CheckpointHooks;  // host/run/sampler_snapshot.hpp
 namespace parallel {
 class Ranks;  // host/parallel/ranks.hpp
 }
@@ -42,6 +43,9 @@ struct EnsembleConfig {
   /// A run split over MPI ranks (RunSettings::ranks; host/parallel/ranks.hpp): each rank
   /// updates a share of the walkers and receives the others'. Null: one process.
   const parallel::Ranks* ranks = nullptr;
+  /// Checkpoints (RunSettings::checkpoint; host/run/sampler_snapshot.hpp): the walkers, the step
+  /// reached and the draws so far, at step boundaries; a resumed run continues from them. Null: none.
+  CheckpointHooks* checkpoint = nullptr;
 };
 
 /// "stretch", "de", "walk".

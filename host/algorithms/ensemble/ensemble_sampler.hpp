@@ -20,6 +20,12 @@
 // complement. A walker's numbers come from its own random stream and the complement, the same
 // on every rank: the draws are the one-process run's, bit for bit. Rank 0 saves the draws.
 //
+// Checkpoints (cfg.checkpoint): at a step boundary where every saved step is in the DrawSet (the
+// CPU shape stages kDrawChunk saved steps before copying them), when the hooks want one or a
+// signal has asked the run to stop: the walkers' positions and log densities, the next step and
+// the draws so far. A walker's future depends only on them (its random numbers are a function of
+// (seed, walker, step)), so a resumed run writes the bits of the run never interrupted.
+//
 // The model must provide the ensemble contract (models/peak.hpp): log_density_constrained,
 // and prior_draw for the default start from prior draws.
 #include <algorithm>
@@ -38,6 +44,8 @@
 #include "host/algorithms/ensemble/ensemble_config.hpp"
 #include "host/core/progress.hpp"
 #include "host/parallel/ranks.hpp"
+#include "host/core/interrupt.hpp"
+#include "host/run/sampler_snapshot.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/init_walkers.hpp"
 #include "kernels/core/index.hpp"
@@ -226,15 +234,22 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   ensemble_detail::EnsembleBuffers buf(dim, cfg.walkers, cfg.ensembles, walk_all, cfg.simultaneous);
   const ensemble::EnsembleArrays& a = buf.a;
 
-  // ---- initial ensemble ---------------------------------------------------------------------
-  ensemble::InitWalkers<Model> init{m.model, m.data, a, cfg.seed, nullptr, cfg.init_scale};
-  if (!cfg.init_ball.empty()) {
-    buf.centre.assign(cfg.init_ball.begin(), cfg.init_ball.end());
-    init.centre = backend::raw(buf.centre);
+  // ---- initial ensemble, or the checkpoint's ------------------------------------------------
+  const SamplerSnapshot* from = cfg.checkpoint ? cfg.checkpoint->resume() : nullptr;
+  if (from) {
+    check_snapshot(*from, "ensemble", dim, a.n_pad, n_total);
+    from->get("x", buf.x);
+    from->get("lp", buf.lp);
+  } else {
+    ensemble::InitWalkers<Model> init{m.model, m.data, a, cfg.seed, nullptr, cfg.init_scale};
+    if (!cfg.init_ball.empty()) {
+      buf.centre.assign(cfg.init_ball.begin(), cfg.init_ball.end());
+      init.centre = backend::raw(buf.centre);
+    }
+    backend::launch_lanes(a.n_pad, init);
+    ensemble_detail::check_initial_ensemble(cfg, names, backend::to_host(buf.x), backend::to_host(buf.lp), dim,
+                                            a.n_pad);
   }
-  backend::launch_lanes(a.n_pad, init);
-  ensemble_detail::check_initial_ensemble(cfg, names, backend::to_host(buf.x), backend::to_host(buf.lp), dim,
-                                          a.n_pad);
 
   // ---- output -------------------------------------------------------------------------------
   const int n_saved = (cfg.steps - cfg.discard + cfg.thin - 1) / cfg.thin;
@@ -243,6 +258,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   draws.n_warmup_saved = 0;
   draws.resize(n_total, n_saved);
   backend::DrawBuffers out_buf(draws);
+  if (from) out_buf.restore(from->draws);
 
   ensemble::HalfStep<Model, W, ensemble_detail::kBlocksPerLane> step;
   step.model = m.model;
@@ -292,7 +308,22 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   }
 
   // ---- steps --------------------------------------------------------------------------------
-  for (int t = 0; t < cfg.steps; ++t) {
+  int unflushed = 0;       // saved steps staged in the chunk, not yet in the DrawSet
+  int since_progress = 0;  // steps since the last progress report
+  auto snapshot = [&](int next_step) {
+    SamplerSnapshot snap;
+    snap.sampler = "ensemble";
+    snap.dim = dim;
+    snap.n_pad = a.n_pad;
+    snap.n_chains = n_total;
+    snap.next_iteration = next_step;
+    snap.put("x", buf.x);
+    snap.put("lp", buf.lp);
+    out_buf.finish();
+    snap.draws = draws;
+    cfg.checkpoint->save(snap);
+  };
+  for (int t = from ? static_cast<int>(from->next_iteration) : 0; t < cfg.steps; ++t) {
     const ensemble::MoveKind kind = ensemble::choose_move(cfg.seed, static_cast<std::uint64_t>(t), weights);
     if (cfg.simultaneous) buf.x_old.copy_from(buf.x);
     step.iteration = static_cast<std::uint64_t>(t);
@@ -319,8 +350,10 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
       all.save = true;
       backend::launch_lanes(n_total, ensemble::StoreWalkers{a, all, backend::raw(accepted_d)});
     }
+    if (save) ++unflushed;
     if constexpr (T > 0) {
       if (save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
+        unflushed = 0;
         const int first = saved - saved % kChunk;
         backend::launch_lanes(dim * n_total,
                               ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(), n_total,
@@ -330,8 +363,16 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
                                                              n_saved, first, saved - first + 1});
       }
     }
-    if (progress && ((t + 1) % ensemble_detail::kProgressSteps == 0 || t + 1 == cfg.steps))
+    if constexpr (T == 0) unflushed = 0;  // the GPU shape writes the draws' buffers directly
+    // Checkpoints and progress (which stops the run on a signal) only where every saved step
+    // is in the DrawSet: a resumed run's chunk then starts at its first slot.
+    ++since_progress;
+    if (unflushed > 0) continue;
+    if (cfg.checkpoint && (cfg.checkpoint->due(t + 1) || interrupt_signal() != 0)) snapshot(t + 1);
+    if (progress && (since_progress >= ensemble_detail::kProgressSteps || t + 1 == cfg.steps || interrupt_signal() != 0)) {
+      since_progress = 0;
       progress->update(t + 1, cfg.steps, cfg.discard);
+    }
   }
   out_buf.finish();
   if (progress) progress->finish();
