@@ -124,5 +124,24 @@ std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::strin
   return entry.make(args);
 }
 
+DrawSet leading_draws(const DrawSet& full, int n_draws, int n_warmup_saved) {
+  DrawSet part;
+  part.names = full.names;
+  part.stat_names = full.stat_names;
+  part.n_warmup_saved = n_warmup_saved;
+  part.resize(full.n_chains, n_draws);
+  const int C = full.n_chains, D = full.n_draws;
+  // [quantity][chain][draw]: each chain's first n_draws draws, from a draw stride of D to n_draws
+  auto first = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
+    for (std::size_t q = 0; q < quantities; ++q)
+      for (int c = 0; c < C; ++c)
+        for (int d = 0; d < n_draws; ++d)
+          to[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = from[draw_offset(static_cast<int>(q), c, d, C, D)];
+  };
+  first(full.values, full.names.size(), part.values);
+  first(full.stats, full.stat_names.size(), part.stats);
+  return part;
+}
+
 }  // namespace cli
 }  // namespace lockstep

@@ -188,6 +188,9 @@ void check_chain_files(const std::string& output, int chains);
 
 /// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
+/// The first n_draws draws of every chain of `full` (an interrupted run's draws so far, from the
+/// whole-run arrays of its checkpoint), the first n_warmup_saved of them warmup.
+DrawSet leading_draws(const DrawSet& full, int n_draws, int n_warmup_saved);
 /// In process (ModelOptions::in_process): moves the run's draws and facts there and returns
 /// true, and the command returns at once, writing and printing nothing; otherwise false.
 bool keep_in_process(const ModelOptions& o, DrawSet& draws, const RunInfo& info);

@@ -61,19 +61,7 @@ void write_partial_steps(const EnsembleOptions& o, const EnsembleConfig& cfg, co
   const long steps = s.next_iteration;
   const int n_draws = steps > cfg.discard ? static_cast<int>((steps - cfg.discard + cfg.thin - 1) / cfg.thin) : 0;
   if (o.output.empty() || full.values.empty() || n_draws == 0) return;
-  DrawSet part;
-  part.names = full.names;
-  part.stat_names = full.stat_names;
-  part.resize(full.n_chains, n_draws);
-  const int C = full.n_chains, D = full.n_draws;
-  auto first_draws = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
-    for (std::size_t q = 0; q < quantities; ++q)
-      for (int c = 0; c < C; ++c)
-        for (int d = 0; d < n_draws; ++d)
-          to[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = from[draw_offset(static_cast<int>(q), c, d, C, D)];
-  };
-  first_draws(full.values, full.names.size(), part.values);
-  first_draws(full.stats, full.stat_names.size(), part.stats);
+  const DrawSet part = leading_draws(full, n_draws, 0);
   RunInfo info;
   info.model = o.model;
   info.data_file = o.data;

@@ -1,4 +1,5 @@
 #include "host/cli/output_dir.hpp"
+#include "host/parallel/ranks.hpp"
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -70,6 +71,19 @@ void prepare_output_dir(const std::string& dir, const std::string& first_file, c
       throw InputError("--output " + dir + ": cannot create directory: " + std::strerror(errno));
   }
   io::check_writable(dir + "/" + first_file, "--output");
+}
+
+void prepare_output_dir_on_rank0(const std::string& dir, const std::string& first_file, const std::string& contents) {
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  std::string refused;
+  if (ranks.is_root()) {
+    try {
+      prepare_output_dir(dir, first_file, contents);
+    } catch (const InputError& e) {
+      refused = e.what();
+    }
+  }
+  if (ranks.sum(refused.empty() ? 0.0 : 1.0) > 0) throw InputError(ranks.is_root() ? refused : "--output: refused on rank 0");
 }
 
 void make_plot(const std::string& script_name, const std::string& csv, const std::string& svg) {

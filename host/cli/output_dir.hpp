@@ -10,6 +10,9 @@ namespace cli {
 /// naming --output otherwise (`contents`, e.g. "ranks.csv and sbc.svg", for the message when
 /// no directory is given).
 void prepare_output_dir(const std::string& dir, const std::string& first_file, const std::string& contents);
+/// The same in a run over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the directory
+/// (it alone writes), and its refusal is every rank's InputError (rank 0's message).
+void prepare_output_dir_on_rank0(const std::string& dir, const std::string& first_file, const std::string& contents);
 
 /// Runs scripts/<script> CSV SVG (matplotlib; $LOCKSTEP_PLOT_SCRIPT overrides the path, else
 /// the script next to the build or install tree) and prints one line either way: the plot was

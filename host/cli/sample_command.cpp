@@ -147,21 +147,7 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
   const int n_warm = cfg.save_warmup ? static_cast<int>((warm + cfg.thin - 1) / cfg.thin) : 0;
   const int n_draws = n_warm + static_cast<int>((sampled + cfg.thin - 1) / cfg.thin);
   if (n_draws == 0) return;
-  DrawSet part;
-  part.names = full.names;
-  part.stat_names = full.stat_names;
-  part.n_warmup_saved = std::min(n_warm, full.n_warmup_saved);
-  part.resize(full.n_chains, n_draws);
-  const int C = full.n_chains, D = full.n_draws;
-  // [quantity][chain][draw]: each chain's first n_draws draws, from a draw stride of D to n_draws
-  auto first_draws = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
-    for (std::size_t q = 0; q < quantities; ++q)
-      for (int c = 0; c < C; ++c)
-        for (int d = 0; d < n_draws; ++d)
-          to[draw_offset(static_cast<int>(q), c, d, C, n_draws)] = from[draw_offset(static_cast<int>(q), c, d, C, D)];
-  };
-  first_draws(full.values, full.names.size(), part.values);
-  first_draws(full.stats, full.stat_names.size(), part.stats);
+  const DrawSet part = leading_draws(full, n_draws, std::min(n_warm, full.n_warmup_saved));
   info.algorithm = o.algorithm;
   info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
   info.config.push_back({"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint +

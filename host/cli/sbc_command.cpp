@@ -121,16 +121,7 @@ int run_sbc(const SbcOptions& o) {
   require_capability(entry, Capability::kSimulate, "sbc");
   // Over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the folder and writes.
   const parallel::Ranks& procs = parallel::Ranks::world();
-  std::string folder_error;
-  if (procs.is_root()) {
-    try {
-      prepare_output_dir(o.output, "ranks.csv", "ranks.csv and sbc.svg");
-    } catch (const InputError& e) {
-      folder_error = e.what();
-    }
-  }
-  if (procs.sum(folder_error.empty() ? 0.0 : 1.0) > 0)
-    throw InputError(procs.is_root() ? folder_error : "--output: refused on rank 0");
+  prepare_output_dir_on_rank0(o.output, "ranks.csv", "ranks.csv and sbc.svg");
   RunSettings base;
   base.chains = o.chains;
   base.warmup = o.warmup;

@@ -145,16 +145,7 @@ int run_study(const StudyOptions& o) {
   // Over MPI ranks (host/parallel/ranks.hpp) rank 0 alone makes the folder and writes; an error
   // there is every rank's.
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  std::string folder_error;
-  if (ranks.is_root()) {
-    try {
-      prepare_output_dir(o.output, "study.csv", "study.csv and study.svg");
-    } catch (const InputError& e) {
-      folder_error = e.what();
-    }
-  }
-  if (ranks.sum(folder_error.empty() ? 0.0 : 1.0) > 0)
-    throw InputError(ranks.is_root() ? folder_error : "--output: refused on rank 0");
+  prepare_output_dir_on_rank0(o.output, "study.csv", "study.csv and study.svg");
   const std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
   const std::size_t n_ref = reference.size();
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,18 @@ bool launched_by_mpi() {
 }
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
+}
+/// Where each rank's part starts in the concatenation (MPI counts and offsets are int); the total.
+long long displacements(const std::vector<int>& counts, std::vector<int>& displ) {
+  long long total = 0;
+  displ.assign(counts.size(), 0);
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    if (total > std::numeric_limits<int>::max())
+      throw std::runtime_error("MPI: more than 2^31 numbers in one gather (gather fewer draws per call)");
+    displ[r] = static_cast<int>(total);
+    total += counts[r];
+  }
+  return total;
 }
 #endif
 
@@ -70,14 +83,10 @@ std::vector<double> Ranks::all_gather(const std::vector<double>& local, std::vec
     return local;
   }
 #ifdef LOCKSTEP_WITH_MPI
-  std::vector<int> n(size_), displ(size_, 0);
+  std::vector<int> n(size_), displ;
   int mine = static_cast<int>(local.size());
   check(MPI_Allgather(&mine, 1, MPI_INT, n.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
-  long long total = 0;
-  for (int r = 0; r < size_; ++r) {
-    displ[r] = static_cast<int>(total);
-    total += n[r];
-  }
+  const long long total = displacements(n, displ);
   std::vector<double> out(static_cast<std::size_t>(total));
   check(MPI_Allgatherv(local.data(), mine, MPI_DOUBLE, out.data(), n.data(), displ.data(), MPI_DOUBLE, MPI_COMM_WORLD),
         "MPI_Allgatherv");
@@ -95,14 +104,10 @@ std::vector<double> Ranks::gather_to_root(const std::vector<double>& local, std:
     return local;
   }
 #ifdef LOCKSTEP_WITH_MPI
-  std::vector<int> n(size_), displ(size_, 0);
+  std::vector<int> n(size_), displ;
   int mine = static_cast<int>(local.size());
   check(MPI_Gather(&mine, 1, MPI_INT, n.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
-  long long total = 0;
-  for (int r = 0; r < size_; ++r) {
-    displ[r] = static_cast<int>(total);
-    total += n[r];
-  }
+  const long long total = displacements(n, displ);
   std::vector<double> out(is_root() ? static_cast<std::size_t>(total) : 0);
   check(MPI_Gatherv(local.data(), mine, MPI_DOUBLE, out.data(), n.data(), displ.data(), MPI_DOUBLE, 0, MPI_COMM_WORLD),
         "MPI_Gatherv");
