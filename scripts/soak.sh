@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak test of checkpoints (not in CI): RUNS runs (default 100) of `lockstep sample --checkpoint`
 # with random seeds, chain counts, algorithms (nuts, hmc, chees; with and without pooled adaptation)
-# and models, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
+# and models, and (one run in four) of `lockstep ensemble --checkpoint` on the peak model with
+# random walkers, steps, discard, thinning and moves, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
 # completes -- a resumed run may be interrupted again -- then compared, draw line by draw line,
 # with its uninterrupted twin. Prints one line per run and a table of runs, kills, resumes and
 # mismatches (which must be 0); exit status 1 if any run mismatched or failed.
@@ -26,6 +27,7 @@ cd "$repo"
 models=("std_normal --set dim=20" "eight_schools_noncentered --data data/eight_schools.json"
         "eight_schools_centered --data data/eight_schools.json" "funnel --set dim=5")
 algorithms=("nuts" "nuts --pool-adaptation" "nuts --metric dense" "hmc --steps 12" "hmc --steps 8 --pool-adaptation" "chees")
+moves=("stretch" "de" "stretch:0.7,de:0.2,walk:0.1")
 kills=0; resumes=0; mismatches=0; failures=0
 
 data_lines() { grep -v '^#' "$1"; }
@@ -38,6 +40,10 @@ for ((i = 1; i <= runs; i++)); do
   warmup=$((200 + RANDOM % 3000))
   draws=$((100 + RANDOM % 1000))
   args="sample $model --algorithm $algorithm --chains $chains --warmup $warmup --draws $draws --seed $seed --quiet"
+  if ((RANDOM % 4 == 0)); then  # one run in four: the ensemble (its walkers are the chains compared)
+    chains=$((2 * (5 + RANDOM % 60)))
+    args="ensemble peak --data data/peak.csv --walkers $chains --steps $((2000 + RANDOM % 20000)) --discard $((RANDOM % 500)) --thin $((1 + RANDOM % 5)) --move ${moves[RANDOM % ${#moves[@]}]} --seed $seed"
+  fi
   d="$tmp/$i"
   mkdir -p "$d"
   # shellcheck disable=SC2086
