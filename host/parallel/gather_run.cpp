@@ -1,28 +1,12 @@
 #include "host/parallel/gather_run.hpp"
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace lockstep {
 namespace parallel {
 namespace {
-
-/// [quantity][chain][draw] blocks of every rank (rank-major, as gathered) -> [quantity][chain][draw]
-/// over all chains.
-std::vector<double> interleave(const std::vector<double>& gathered, const std::vector<int>& counts, std::size_t quantities,
-                               int n_draws, int total_chains) {
-  std::vector<double> out(quantities * static_cast<std::size_t>(total_chains) * n_draws);
-  std::size_t at = 0;
-  int first = 0;
-  for (int n : counts) {
-    const int chains = quantities == 0 || n_draws == 0 ? 0 : static_cast<int>(n / (quantities * n_draws));
-    for (std::size_t q = 0; q < quantities; ++q)
-      for (int c = 0; c < chains; ++c)
-        for (int d = 0; d < n_draws; ++d) out[draw_offset(static_cast<int>(q), first + c, d, total_chains, n_draws)] = gathered[at++];
-    first += chains;
-  }
-  return out;
-}
 
 /// Per-chain vectors of `width` numbers, concatenated in rank order, on rank 0.
 std::vector<std::vector<double>> gather_rows(const Ranks& ranks, const std::vector<std::vector<double>>& rows) {
@@ -42,10 +26,9 @@ void gather_run(const Ranks& ranks, DrawSet& draws, RunInfo& info) {
   if (!ranks.split()) return;
   const double chains_here = draws.n_chains;
   const int total = static_cast<int>(ranks.sum(chains_here));
-  std::vector<int> counts;
-  std::vector<double> values = ranks.gather_to_root(draws.values, &counts);
-  std::vector<int> stat_counts;
-  std::vector<double> stats = ranks.gather_to_root(draws.stats, &stat_counts);
+  // each quantity's [chain][draw] block, concatenated over the ranks = the run's chain order
+  std::vector<double> values = ranks.gather_rows_to_root(draws.values, static_cast<int>(draws.names.size()));
+  std::vector<double> stats = ranks.gather_rows_to_root(draws.stats, static_cast<int>(draws.stat_names.size()));
   const bool dense = !info.dense_inv_metric.empty();
   std::vector<std::vector<double>> inv_metric = gather_rows(ranks, info.inv_metric);
   std::vector<std::vector<double>> dense_inv_metric = gather_rows(ranks, info.dense_inv_metric);
@@ -55,8 +38,8 @@ void gather_run(const Ranks& ranks, DrawSet& draws, RunInfo& info) {
   info.warmup_seconds = ranks.max(info.warmup_seconds);
   info.sampling_seconds = ranks.max(info.sampling_seconds);
   if (!ranks.is_root()) return;
-  draws.values = interleave(values, counts, draws.names.size(), draws.n_draws, total);
-  draws.stats = interleave(stats, stat_counts, draws.stat_names.size(), draws.n_draws, total);
+  draws.values = std::move(values);
+  draws.stats = std::move(stats);
   draws.n_chains = total;
   info.inv_metric = std::move(inv_metric);
   if (dense) info.dense_inv_metric = std::move(dense_inv_metric);
