@@ -43,6 +43,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "host/backend/place.hpp"
 #include "bench/bench_common.hpp"
 #include "bench/radon_handwritten.hpp"
 #include "host/algorithms/chees/chees_sampler.hpp"
@@ -264,7 +265,12 @@ int main(int argc, char** argv) {
   auto json = load_json_data(source_path("data/radon_mn.json"));
   ModelArgs hargs("radon_handwritten", {}, json.get());
   const Loaded<bench_models::RadonHandwritten> hand = load_typed<bench_models::RadonHandwritten>(hargs);
-  {  // the same density
+  {  // the same density, evaluated on the host (so both models' data in host memory)
+    backend::ScopedPlace on_host(backend::Place::kHost);
+    auto host_csv = load_data_file(source_path("data/radon_mn.csv"));
+    ModelArgs hg("glmm", kOptions, host_csv.get()), hh("radon_handwritten", {}, json.get());
+    const Loaded<models::Glmm> glmm = load_typed<models::Glmm>(hg);
+    const Loaded<bench_models::RadonHandwritten> hand = load_typed<bench_models::RadonHandwritten>(hh);
     std::vector<double> q(89), g1(89), g2(89);
     for (int i = 0; i < 89; ++i) q[i] = 0.01 * ((i * 37) % 41) - 0.2;
     const double a = glmm.model.log_density_and_grad(glmm.data, Dense<Real>{q.data()}, Dense<Real>{g1.data()});

@@ -19,6 +19,14 @@ PEAKS = {
     "H100": (34.0, 3.35, "NVIDIA H100 datasheet (SXM): FP64 34 TFLOPS, 3.35 TB/s"),
     "A100": (9.7, 2.0, "NVIDIA A100 datasheet (SXM 80GB): FP64 9.7 TFLOPS, 2.0 TB/s"),
 }
+# What scripts/gpu_box.sh ran for each output file (bench/<name>.txt).
+COMMANDS = {
+    "hmc_throughput": "hmc_throughput --quick", "nuts_ess": "nuts_ess --quick", "chees_throughput": "chees_throughput --quick",
+    "ensemble_throughput": "ensemble_throughput --quick", "sbi_throughput": "sbi_throughput",
+    "glmm_radon": "glmm_radon --quick",
+    "demo_4096": "lockstep sample eight_schools_noncentered, 4096 chains, 1000 + 1000, end to end",
+    "demo_65536": "lockstep sample eight_schools_noncentered, 65536 chains, 1000 + 1000, end to end",
+}
 WORKLOAD_OF = {"eight_schools_noncentered": "eight_schools", "gaussian": "gauss100_ill"}
 
 
@@ -45,15 +53,20 @@ def main():
              f"{smi('memory.total')} |", ""]
     ctest = os.path.join(build, "ctest.log")
     if os.path.exists(ctest):
-        summary = [l for l in open(ctest) if "tests passed" in l or "tests failed" in l]
+        text = open(ctest).read().splitlines()
+        summary = [l for l in text if "tests passed" in l or "tests failed" in l or "Total Test time" in l]
+        if "The following tests FAILED:" in text:
+            summary += text[text.index("The following tests FAILED:"):][:60]
         lines += ["## Tests", "", "```", *(l.rstrip() for l in summary), "```", ""]
     roof = []
-    for bench in ["hmc_throughput", "nuts_ess", "chees_throughput", "ensemble_throughput"]:
-        path = os.path.join(build, "bench", bench + ".txt")
-        if not os.path.exists(path):
-            continue
-        text = open(path).read()
-        lines += [f"## {bench} --quick", "", "```", text.rstrip(), "```", ""]
+    order = ["hmc_throughput", "nuts_ess", "chees_throughput", "ensemble_throughput", "sbi_throughput",
+             "glmm_radon", "demo_4096", "demo_65536"]
+    found = sorted(f[:-4] for f in os.listdir(os.path.join(build, "bench")) if f.endswith(".txt")) \
+        if os.path.isdir(os.path.join(build, "bench")) else []
+    for bench in [b for b in order if b in found] + [b for b in found if b not in order]:
+        text = open(os.path.join(build, "bench", bench + ".txt")).read()
+        title = COMMANDS.get(bench, bench)
+        lines += [f"## {title}", "", "```", text.rstrip(), "```", ""]
         if bench == "hmc_throughput" and peak:
             for m in re.finditer(r"^(\S+)\s+(\d+)\s+\d+\s+[\d.]+\s+\d+\s+([\d.e+]+)", text, re.M):
                 w = flops.get(WORKLOAD_OF.get(m.group(1), ""), None)

@@ -10,9 +10,13 @@
 #   build-float             -DLOCKSTEP_REAL_FLOAT=ON  Real = float (tolerances:
 #                                                     tests/build_config.hpp), CPU SIMD blocks
 #   build-gpu-layout-float  both
+#   build-sanitize          -DLOCKSTEP_SANITIZE=address,undefined  the default configuration
+#                                                     under AddressSanitizer (with LeakSanitizer)
+#                                                     and UndefinedBehaviorSanitizer; any finding
+#                                                     fails its test (CI runs it, .ci/run)
 #
 #   bash scripts/test_configs.sh              gpu-layout and float
-#   bash scripts/test_configs.sh gpu-layout   one or more of them (gpu-layout, float, gpu-layout-float)
+#   bash scripts/test_configs.sh gpu-layout   one or more of them (gpu-layout, float, gpu-layout-float, sanitize)
 #
 # Benchmarks are not built (-DLOCKSTEP_BENCH=OFF). Each configuration prints its build and
 # test wall times; on 2 cores each test run takes a few minutes.
@@ -28,7 +32,9 @@ for c in "${configs[@]}"; do
     gpu-layout) dir=build-gpu-layout; flags=(-DLOCKSTEP_GPU_LAYOUT=ON -DLOCKSTEP_REAL_FLOAT=OFF) ;;
     float) dir=build-float; flags=(-DLOCKSTEP_GPU_LAYOUT=OFF -DLOCKSTEP_REAL_FLOAT=ON) ;;
     gpu-layout-float) dir=build-gpu-layout-float; flags=(-DLOCKSTEP_GPU_LAYOUT=ON -DLOCKSTEP_REAL_FLOAT=ON) ;;
-    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float or gpu-layout-float)" >&2; exit 2 ;;
+    sanitize) dir=build-sanitize; flags=(-DLOCKSTEP_GPU_LAYOUT=OFF -DLOCKSTEP_REAL_FLOAT=OFF
+                                         -DLOCKSTEP_SANITIZE=address,undefined) ;;
+    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float, gpu-layout-float or sanitize)" >&2; exit 2 ;;
   esac
   echo "test_configs: $c ($dir, ${flags[*]})"
   # The Python package is a host-side binding over the library: built and tested in build/ only.
@@ -37,7 +43,9 @@ for c in "${configs[@]}"; do
   t0=$(date +%s)
   cmake --build "$dir" -j "$(nproc)"
   t1=$(date +%s)
-  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900)
+  # Sanitizer findings end the program with a report (halt_on_error); leaks are findings too.
+  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2 --timeout 900)
   t2=$(date +%s)
   echo "test_configs: $c: build $((t1 - t0)) s, tests $((t2 - t1)) s"
 done

@@ -33,6 +33,21 @@ void use_place(Place place);
 void use_device_of_node_rank(int node_rank);
 
 /// "cpu" or "cuda", as `--backend` spells them.
+/// Lanes at `place` for this scope, then back to where they were: for host code that evaluates a
+/// model's own functions (a gradient check, a test's reference values), whose data must then be
+/// loaded into host memory even where the lanes run on a device (models/contract/data_store.hpp;
+/// host code cannot read device memory). Buffers allocated in the scope keep their place.
+class ScopedPlace {
+ public:
+  explicit ScopedPlace(Place place) : was_(lanes_place()) { use_place(place); }
+  ~ScopedPlace() { use_place(was_); }
+  ScopedPlace(const ScopedPlace&) = delete;
+  ScopedPlace& operator=(const ScopedPlace&) = delete;
+
+ private:
+  Place was_;
+};
+
 inline const char* place_name(Place p) { return p == Place::kDevice ? "cuda" : "cpu"; }
 
 }  // namespace backend

@@ -83,8 +83,10 @@ TEST(BuildShape, DrawBuffers) {
   backend::DrawBuffers buf(d);
   EXPECT_EQ(buf.values() != d.values.data(), kConfiguredGpu);
   EXPECT_EQ(buf.stats() != d.stats.data(), kConfiguredGpu);
-  buf.values()[5] = 2.5;
-  buf.stats()[11] = -1.5;
+  // The buffers live where the lanes run: on a GPU the host reaches them only by copies.
+  const double value = 2.5, stat = -1.5;
+  backend::lane_copy(buf.values() + 5, backend::lanes_place(), &value, backend::Place::kHost, sizeof(double));
+  backend::lane_copy(buf.stats() + 11, backend::lanes_place(), &stat, backend::Place::kHost, sizeof(double));
   buf.finish();  // the GPU shape copies the device buffers into the DrawSet here
   EXPECT_EQ(d.values[5], 2.5);
   EXPECT_EQ(d.stats[11], -1.5);

@@ -5,6 +5,7 @@
 // runs are bitwise reproducible and an ensemble's trajectory does not depend on how many
 // other ensembles run beside it or on the thread count; bad configs and starting ensembles
 // are refused with one-line InputErrors naming the flag.
+#include "host/backend/place.hpp"
 #include "host/algorithms/ensemble/ensemble_sampler.hpp"
 
 #include <gtest/gtest.h>
@@ -212,6 +213,10 @@ TEST(EnsembleSampler, StatisticsAreConsistentWithTheDraws) {
   cfg.init_ball = {0.5, 0.6, 0.2, -0.2, 0.1};
   cfg.init_scale = 1e-3;
   const EnsembleRun r = run(m, cfg);
+  const Loaded<models::Peak> host = [] {  // the density evaluated on the host (data in host memory)
+    backend::ScopedPlace on_host(backend::Place::kHost);
+    return load_peak();
+  }();
   ASSERT_EQ(r.draws.n_chains, 12);
   ASSERT_EQ(r.draws.n_draws, 200);
   const int lp = r.draws.stat_index("lp__"), acc = r.draws.stat_index("accepted__");
@@ -230,7 +235,7 @@ TEST(EnsembleSampler, StatisticsAreConsistentWithTheDraws) {
       ASSERT_TRUE(a == 0.0 || a == 1.0);
       EXPECT_EQ(same, a == 0.0) << "walker " << c << " step " << t;
       accepted += a == 1.0;
-      const double expect = m.model.log_density_constrained(m.data, Dense<Real>{theta.data()});
+      const double expect = host.model.log_density_constrained(host.data, Dense<Real>{theta.data()});
       EXPECT_NEAR(r.draws.stat_series(lp, c)[t], expect, testing::real_tol(1e-12) * std::fabs(expect))
           << "walker " << c << " step " << t;
     }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/backend/place.hpp"
 #include "kernels/adapt/dual_averaging.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/hmc/metric.hpp"
@@ -107,8 +108,15 @@ TEST(NutsLayout, LaneLocalIndexing) {
   EXPECT_EQ(nuts::lane_local_ld(static_cast<int>(64 / sizeof(Real))), static_cast<int>(64 / sizeof(Real)));
 }
 
+/// Eight Schools with its data in host memory: these tests run NUTS on the host, whatever the
+/// backend (on a GPU box the backend's data would sit in device memory).
+Loaded<EightNC> load_on_host() {
+  backend::ScopedPlace host(backend::Place::kHost);
+  return load_eight_schools<EightNC>();
+}
+
 TEST(NutsLayout, BothLayoutsBuildTheSameTree) {
-  const auto m = load_eight_schools<EightNC>();
+  const auto m = load_on_host();
   const int dim = 10, n_pad = 5, max_depth = 8;
   Scratch co(dim, n_pad, max_depth, 0), lo(dim, n_pad, max_depth, nuts::lane_local_ld(dim));
   int compared = 0;
@@ -237,7 +245,7 @@ TEST(NutsLayout, BothLayoutsOfNutsSegmentGiveTheSameDraws) {
   // iteration must be the same (depth, leapfrog count, divergence); reals agree to kTol
   // relative: the lane-local loops may round the last bit differently (FMA contraction,
   // docs/architecture.md), and any real disagreement (a wrong copy, slot or stride) shows up at O(1).
-  const auto m = load_eight_schools<EightNC>();
+  const auto m = load_on_host();
   constexpr int kPad = 8, kChains = 5, kMaxDepth = 8, kDraws = 30;
   constexpr double kTol = 1e-9;
   SegmentRun<nuts::NutsLayout::kCoalesced> co(m, kPad, kChains, kMaxDepth, kDraws);

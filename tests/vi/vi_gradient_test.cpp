@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "host/backend/place.hpp"
 #include "host/check/finite_differences.hpp"
 #include "models/eight_schools.hpp"
 #include "tests/vi/vi_test_models.hpp"
@@ -86,6 +87,10 @@ TEST(ViGradient, PointsInSimdBlocksOnEightSchools) {
   check_elbo_gradient(m, Family::kFullRank, 45, "eight_schools_noncentered, 45 points");
 
   vi::ViLanes<models::EightSchoolsNoncentered> lanes(m, Family::kFullRank, 1);
+  const auto host = [&data] {  // the density evaluated on the host (data in host memory)
+    backend::ScopedPlace on_host(backend::Place::kHost);
+    return testing_models::load_model<models::EightSchoolsNoncentered>({}, data.get());
+  }();
   const int d = lanes.dim(), n = 45;
   const std::vector<double> theta = test_theta(Family::kFullRank, d);
   vi::PointSet p;
@@ -94,7 +99,7 @@ TEST(ViGradient, PointsInSimdBlocksOnEightSchools) {
   const double tol = 1e4 * std::numeric_limits<Real>::epsilon();  // the last bits (vm:: against libm)
   for (int k = 0; k < n; ++k) {
     std::vector<Real> zeta(p.zeta.begin() + k * d, p.zeta.begin() + (k + 1) * d), grad(d);
-    const double lp = m.model.log_density_and_grad(m.data, Dense<Real>{zeta.data()}, Dense<Real>{grad.data()});
+    const double lp = host.model.log_density_and_grad(host.data, Dense<Real>{zeta.data()}, Dense<Real>{grad.data()});
     EXPECT_NEAR(p.lp[k], lp, tol * (1 + std::fabs(lp))) << "point " << k << " lp";
     for (int i = 0; i < d; ++i)
       EXPECT_NEAR(p.grad[k * d + i], grad[i], tol * (1 + std::fabs(grad[i]))) << "point " << k << " grad " << i;
