@@ -4,7 +4,8 @@
 // (`--backend cpu`): the same binary, the same functors (compiled __host__ __device__ by nvcc),
 // in the same GPU shape (one chain per lane), so its host runs give what the GPU-layout CPU
 // build gives. The place is chosen once per process, before the first buffer is allocated
-// (buffers remember where they were allocated: host/backend/lane_vector.hpp).
+// (buffers remember where they were allocated: host/backend/lane_vector.hpp); code that
+// evaluates a model on the host (tests, a benchmark's check) loads it under ScopedPlace(kHost).
 #include <string>
 
 namespace lockstep {

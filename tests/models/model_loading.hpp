@@ -21,6 +21,7 @@
 #include "models/contract/model_info.hpp"
 #include "host/algorithms/chees/chees_config.hpp"
 #include "host/algorithms/nuts/nuts_config.hpp"
+#include "host/backend/place.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/registry/load_typed.hpp"
 
@@ -28,10 +29,17 @@ namespace lockstep {
 namespace testing_models {
 
 /// Model::load with the given options and data (nullptr: no data file); unused options
-/// are an error, as in the CLI.
+/// are an error, as in the CLI. In a test source that nvcc does not compile (the host-only
+/// groups, CMakeLists.txt) the typed model is only ever evaluated by host code, so its data go
+/// to host memory even in a CUDA build whose lanes run on a device (host code cannot read device
+/// memory; backend::ScopedPlace). Sources that nvcc compiles may hand it to kernels: there the
+/// data go where the lanes run.
 template <class Model>
 Loaded<Model> load_model(const std::map<std::string, std::string>& options, const DataSource* data) {
   ModelArgs args(Model::info().name, options, data);
+#if !defined(__CUDACC__)
+  backend::ScopedPlace host(backend::Place::kHost);
+#endif
   return load_typed<Model>(args);
 }
 
