@@ -116,6 +116,9 @@ struct StudyOptions : ModelOptions {
   double init_radius = 2.0;      // superchain starts uniform(-R, R), unconstrained
   std::string reference;
   std::string output;            // directory
+  std::string checkpoint;        // --checkpoint FILE: the runs done so far (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints (written as a run ends)
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 
 int run_study(const StudyOptions& o);

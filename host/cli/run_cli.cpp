@@ -195,8 +195,10 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
       args.push_back(a);
     }
   }
-  if (!pointed || checkpoint.args.empty() || (checkpoint.args[0] != "sample" && checkpoint.args[0] != "ensemble"))
-    throw InputError(path + ": the checkpoint's command line is not a `sample --checkpoint` or `ensemble --checkpoint` run");
+  const bool resumable = !checkpoint.args.empty() && (checkpoint.args[0] == "sample" || checkpoint.args[0] == "ensemble" ||
+                                                     checkpoint.args[0] == "study");
+  if (!pointed || !resumable)
+    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble` or `study` run with --checkpoint");
   return args;
 }
 
@@ -284,6 +286,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   study->add_option("--init", to.init_radius, "Initial points uniform(-R, R) on the unconstrained scale (default 2)");
   study->add_option("--reference", to.reference, "Reference JSON {\"param\": {\"mean\": m, \"sd\": s}, ...}")->required();
   study->add_option("--output", to.output, "Directory for study.csv and study.svg")->required();
+  study->add_option("--checkpoint", to.checkpoint,
+                    "Checkpoint file: the runs done so far, as runs end every --checkpoint-every seconds and on "
+                    "Ctrl-C; continue with `lockstep resume FILE`");
+  study->add_option("--checkpoint-every", to.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every run)");
   add_algorithm_flags(study, "sample", to.algorithm_options);
 
   SbcOptions bo;
@@ -334,7 +340,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample --checkpoint FILE` or `ensemble --checkpoint FILE` run from its checkpoint: lockstep resume FILE");
+  app.add_subcommand("resume", "Continue a `sample`, `ensemble` or `study` run started with --checkpoint FILE: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -352,6 +358,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   for (ModelOptions* m : every) m->in_process = in_process;
   for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
   eo.command_line = so.command_line;
+  to.command_line = so.command_line;
   if (!in_process) {
     // No output may overwrite an input of the run (io::check_not_input): the files named on
     // the command line, and every file read later.

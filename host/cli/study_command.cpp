@@ -5,6 +5,13 @@
 // with R-hat, nested R-hat (Margossian et al. 2024), bulk ESS, wall time and gradient
 // evaluations into DIR/study.csv; scripts/plot_study.py draws DIR/study.svg from it.
 //
+// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS], one process): the numbers of the
+// runs done so far, written atomically as a run ends once SECONDS have passed since the last
+// checkpoint, and when Ctrl-C or SIGTERM stops a run (the run in progress is lost, the ones done
+// are kept). `lockstep resume FILE` continues from the first run not done: every run's numbers,
+// hence study.csv, are those of an uninterrupted study (runs are deterministic functions of the
+// seed), except the wall_seconds of the runs redone.
+//
 // Seeds: repeat r (0-based) of EVERY configuration uses seed splitmix64(S + r) (Steele, Lea &
 // Flood 2014, "Fast splittable pseudorandom number generators", the SplitMix64 finalizer), so
 // configurations are compared with common random numbers: the same repeat starts from the
@@ -31,8 +38,10 @@
 #include <random>
 #include <sstream>
 
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/initial_values.hpp"
 #include "host/cli/output_dir.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/core/text.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/cli/commands.hpp"
@@ -59,6 +68,25 @@ std::string number(double x) {
   char buf[32];
   char* end = io::format_general(x, 8, buf);
   return std::string(buf, end);
+}
+
+/// A study checkpoint's runs (`study_runs`: per_run doubles per run done) into `runs`; returns
+/// how many were done. InputError naming the file for a checkpoint of another study shape.
+int restore_study_runs(const SamplerSnapshot& from, const std::string& path, std::size_t per_run, int n_runs,
+                       std::vector<double>& runs) {
+  const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
+  if (from.sampler != "study") throw bad("not a checkpoint of `lockstep study` (it holds a " + from.sampler + " run)");
+  if (from.n_chains != static_cast<int>(per_run) || from.next_iteration < 0 || from.next_iteration > n_runs)
+    throw bad("its runs do not fit this study's configurations and reference");
+  for (const auto& a : from.arrays)
+    if (a.first == "study_runs") {
+      if (a.second.size() != static_cast<std::size_t>(from.next_iteration) * per_run * sizeof(double))
+        throw bad("its runs are cut short (" + std::to_string(a.second.size()) + " bytes)");
+      runs.resize(a.second.size() / sizeof(double));
+      if (!runs.empty()) std::memcpy(runs.data(), a.second.data(), a.second.size());
+      return static_cast<int>(from.next_iteration);
+    }
+  throw bad("it holds no study runs");
 }
 
 /// Per-configuration accumulators of one parameter over repeats.
@@ -145,8 +173,13 @@ int run_study(const StudyOptions& o) {
   // Over MPI ranks (host/parallel/ranks.hpp) rank 0 alone makes the folder and writes; an error
   // there is every rank's.
   const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (!o.checkpoint.empty()) {
+    if (ranks.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
+    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
+  }
   prepare_output_dir_on_rank0(o.output, "study.csv", "study.csv and study.svg");
-  const std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
+  std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
+  if (const io::CheckpointFile* resuming = pending_resume()) seed = resuming->seed;  // even if drawn at random
   const std::size_t n_ref = reference.size();
 
   if (ranks.is_root())
@@ -254,12 +287,40 @@ int run_study(const StudyOptions& o) {
     std::fflush(stdout);
   };
 
+  std::string remove_after_success;  // the checkpoint, once study.csv is written
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   if (!ranks.split()) {
-    for (int u = 0; u < n_runs; ++u) {
-      run_one(u);
+    std::unique_ptr<FileCheckpoints> checkpoints;
+    int first_run = 0;
+    if (!o.checkpoint.empty()) {
+      checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
+      if (const SamplerSnapshot* from = checkpoints->resume()) {
+        first_run = restore_study_runs(*from, o.checkpoint, per_run, n_runs, mine);
+        for (int k = 0; k < first_run / o.repeats; ++k) report_config(k, mine.data());
+      }
+    }
+    // The runs done so far, as a snapshot: "study", next_iteration = runs done, their numbers.
+    auto save = [&](int runs_done) {
+      SamplerSnapshot snap;
+      snap.sampler = "study";
+      snap.next_iteration = runs_done;
+      snap.n_chains = static_cast<int>(per_run);
+      std::vector<unsigned char> bytes(mine.size() * sizeof(double));
+      if (!bytes.empty()) std::memcpy(bytes.data(), mine.data(), bytes.size());
+      snap.arrays.emplace_back("study_runs", std::move(bytes));
+      checkpoints->save(snap);
+    };
+    for (int u = first_run; u < n_runs; ++u) {
+      try {
+        run_one(u);
+      } catch (const Interrupted&) {
+        if (checkpoints) save(u);  // the runs before this one
+        throw;
+      }
+      if (checkpoints && u + 1 < n_runs && checkpoints->due(u + 1)) save(u + 1);
       if ((u + 1) % o.repeats == 0) report_config(u / o.repeats, mine.data());  // as each configuration ends
     }
+    if (checkpoints) remove_after_success = o.checkpoint;
   } else {
     for (int u = ranks.rank(); u < n_runs; u += ranks.size()) run_one(u);
     std::vector<int> counts;
@@ -279,6 +340,8 @@ int run_study(const StudyOptions& o) {
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
   make_plot("plot_study.py", csv_path, o.output + "/study.svg");
+  if (!remove_after_success.empty() && std::remove(remove_after_success.c_str()) == 0)
+    std::cout << "Checkpoint " << remove_after_success << " removed (the study is complete)\n";
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << format_end_to_end(seconds_since_start(), {}) << "\n";

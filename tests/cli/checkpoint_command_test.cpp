@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "host/run/checkpoint_file.hpp"
 #include "tests/cli/cli_runner.hpp"
@@ -112,6 +113,70 @@ TEST(CheckpointCommand, EnsembleCtrlCThenResumeWritesTheUninterruptedDraws) {
   }
 }
 
+/// study.csv without its wall_seconds column (the one number a resumed study measures anew).
+std::string without_wall_seconds(const std::string& csv) {
+  std::string out, line;
+  std::istringstream in(csv);
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (i != 14) out += cells[i] + (i + 1 < cells.size() ? "," : "");
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(CheckpointCommand, StudyCtrlCThenResumeWritesTheUninterruptedStudy) {
+  const std::string dir = scratch_dir("checkpoint_study");
+  // 40 runs of 256 chains with a checkpoint after every run: Ctrl-C comes as soon as the first
+  // checkpoint exists, long before the last run.
+  const std::string run = "study eight_schools_noncentered --data data/eight_schools.json --algorithm hmc "
+                          "--chains 128,256 --warmup 100,200 --repeats 10 --draws 100 --seed 5 "
+                          "--reference data/reference/eight_schools_noncentered.json";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && '" + LOCKSTEP_BINARY_DIR + "/lockstep' " +
+                          run + " --output '" + dir + "/x' --checkpoint '" + dir + "/c.ckpt' --checkpoint-every 0 > '" +
+                          dir + "/out.txt' 2> '" + dir +
+                          "/err.txt' & pid=$!; for i in $(seq 3000); do [ -f '" + dir +
+                          "/c.ckpt' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid; echo $? > '" + dir +
+                          "/rc.txt'";
+  std::system(cmd.c_str());
+  const std::string err = read_file(dir + "/err.txt");
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find("checkpoint written to " + dir + "/c.ckpt"), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir + "/x/study.csv")) << "an interrupted study writes no study.csv";
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "study");
+  EXPECT_GE(saved.snapshot.next_iteration, 1);
+  EXPECT_LT(saved.snapshot.next_iteration, 40) << "the study ended before Ctrl-C: make its runs longer";
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
+  const std::string a = without_wall_seconds(read_file(dir + "/whole/study.csv"));
+  EXPECT_EQ(count_lines(a), 1 + 4 * 10) << a;  // header + 4 configurations x 10 parameters
+  EXPECT_EQ(a, without_wall_seconds(read_file(dir + "/x/study.csv")));
+}
+
+TEST(CheckpointCommand, StudyWithCheckpointsAfterEveryRunWritesWhatOneWithoutDoes) {
+  const std::string dir = scratch_dir("checkpoint_study_every");
+  const std::string run = "study eight_schools_noncentered --data data/eight_schools.json --algorithm nuts "
+                          "--chains 16 --warmup 50,100 --repeats 2 --draws 50 --seed 6 "
+                          "--reference data/reference/eight_schools_noncentered.json";
+  const auto with = run_lockstep(run + " --output '" + dir + "/a' --checkpoint '" + dir + "/c.ckpt' --checkpoint-every 0", dir);
+  ASSERT_EQ(with.status, 0) << with.err;
+  const auto without = run_lockstep(run + " --output '" + dir + "/b'", dir);
+  ASSERT_EQ(without.status, 0) << without.err;
+  EXPECT_EQ(without_wall_seconds(read_file(dir + "/a/study.csv")), without_wall_seconds(read_file(dir + "/b/study.csv")));
+  EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.
@@ -139,6 +204,10 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
       {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint " + dir + "/no/such/c",
        "--checkpoint " + dir + "/no/such/c: cannot write: directory '" + dir + "/no/such' does not exist"},
       {"sample eight_schools_noncentered --data data/eight_schools.json --checkpoint " + dir +
+           "/c --checkpoint-every -1",
+       "--checkpoint-every: must be a number of seconds >= 0"},
+      {"study eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 10 --repeats 1 "
+       "--reference data/reference/eight_schools_noncentered.json --output " + dir + "/s --checkpoint " + dir +
            "/c --checkpoint-every -1",
        "--checkpoint-every: must be a number of seconds >= 0"},
   };
