@@ -53,9 +53,12 @@ void check_checkpoint_flags(const std::string& path, double every_seconds);
 const io::CheckpointFile* pending_resume();
 void set_pending_resume(const io::CheckpointFile* c);
 
-/// The checkpoint this process wrote last and the iteration it holds ("" and 0 if none).
+/// The checkpoint this process wrote last and where it stands ("" and 0 if none): the next
+/// iteration of a sampler, the runs done of a study (last_checkpoint_position: "iteration N" or
+/// "N runs done").
 const std::string& last_checkpoint_path();
 long last_checkpoint_iteration();
+std::string last_checkpoint_position();
 
 /// What an interrupted run wrote besides its checkpoint (the draws so far, marked incomplete),
 /// for the interrupt line; "" if nothing.

@@ -425,8 +425,8 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
     if (parallel::Ranks::world().split())  // every rank stops; no checkpoints over ranks
       return error_line("stopped", e.what(), 128 + e.signal());
     if (!last_checkpoint_path().empty())
-      std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (iteration %ld): continue with `lockstep resume %s`%s\n",
-                   e.what(), last_checkpoint_path().c_str(), last_checkpoint_iteration(),
+      std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (%s): continue with `lockstep resume %s`%s\n",
+                   e.what(), last_checkpoint_path().c_str(), last_checkpoint_position().c_str(),
                    last_checkpoint_path().c_str(), partial_output_note().c_str());
     else
       std::fprintf(stderr, "lockstep: %s; nothing was written (give --checkpoint FILE to be able to resume)\n",

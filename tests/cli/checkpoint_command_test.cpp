@@ -86,6 +86,19 @@ TEST(CheckpointCommand, ARunWithCheckpointsEveryBoundaryDrawsWhatOneWithoutDoes)
   EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
 }
 
+/// Runs `lockstep ARGS --checkpoint DIR/c.ckpt --checkpoint-every 0` in a child process and
+/// sends it SIGINT as soon as the checkpoint exists (polled every 10 ms, at most `polls` times);
+/// its exit status goes to DIR/rc.txt, its output to DIR/out.txt; returns its standard error.
+std::string interrupt_at_first_checkpoint(const std::string& args, const std::string& dir, int polls) {
+  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && '" + LOCKSTEP_BINARY_DIR + "/lockstep' " +
+                          args + " --checkpoint '" + dir + "/c.ckpt' --checkpoint-every 0 > '" + dir +
+                          "/out.txt' 2> '" + dir + "/err.txt' & pid=$!; for i in $(seq " + std::to_string(polls) +
+                          "); do [ -f '" + dir + "/c.ckpt' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid; " +
+                          "echo $? > '" + dir + "/rc.txt'";
+  std::system(cmd.c_str());
+  return read_file(dir + "/err.txt");
+}
+
 TEST(CheckpointCommand, EnsembleCtrlCThenResumeWritesTheUninterruptedDraws) {
   const std::string dir = scratch_dir("checkpoint_ensemble");
   // a checkpoint at every step boundary (0 s): the run lasts seconds, and Ctrl-C comes as soon
@@ -93,14 +106,7 @@ TEST(CheckpointCommand, EnsembleCtrlCThenResumeWritesTheUninterruptedDraws) {
   const std::string run = "ensemble peak --data data/peak.csv --walkers 32 --steps 3000 --thin 10 --seed 8";
   const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
   ASSERT_EQ(whole.status, 0) << whole.err;
-  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && '" + LOCKSTEP_BINARY_DIR + "/lockstep' " +
-                          run + " --output '" + dir + "/x.csv' --checkpoint '" + dir +
-                          "/c.ckpt' --checkpoint-every 0 > '" + dir + "/out.txt' 2> '" + dir +
-                          "/err.txt' & pid=$!; for i in $(seq 600); do [ -f '" + dir +
-                          "/c.ckpt' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid; echo $? > '" + dir +
-                          "/rc.txt'";
-  std::system(cmd.c_str());
-  const std::string err = read_file(dir + "/err.txt");
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv'", dir, 600);
   ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
   EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
   const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
@@ -138,16 +144,10 @@ TEST(CheckpointCommand, StudyCtrlCThenResumeWritesTheUninterruptedStudy) {
                           "--reference data/reference/eight_schools_noncentered.json";
   const auto whole = run_lockstep(run + " --output '" + dir + "/whole'", dir);
   ASSERT_EQ(whole.status, 0) << whole.err;
-  const std::string cmd = "cd '" + std::string(LOCKSTEP_SOURCE_DIR) + "' && '" + LOCKSTEP_BINARY_DIR + "/lockstep' " +
-                          run + " --output '" + dir + "/x' --checkpoint '" + dir + "/c.ckpt' --checkpoint-every 0 > '" +
-                          dir + "/out.txt' 2> '" + dir +
-                          "/err.txt' & pid=$!; for i in $(seq 3000); do [ -f '" + dir +
-                          "/c.ckpt' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid; echo $? > '" + dir +
-                          "/rc.txt'";
-  std::system(cmd.c_str());
-  const std::string err = read_file(dir + "/err.txt");
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x'", dir, 3000);
   ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
-  EXPECT_NE(err.find("checkpoint written to " + dir + "/c.ckpt"), std::string::npos) << err;
+  EXPECT_NE(err.find("checkpoint written to " + dir + "/c.ckpt ("), std::string::npos) << err;
+  EXPECT_NE(err.find(" done): continue with"), std::string::npos) << err;
   EXPECT_NE(err.find("continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(dir + "/x/study.csv")) << "an interrupted study writes no study.csv";
   const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
