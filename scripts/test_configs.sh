@@ -43,9 +43,21 @@ for c in "${configs[@]}"; do
   t0=$(date +%s)
   cmake --build "$dir" -j "$(nproc)"
   t1=$(date +%s)
-  # Sanitizer findings end the program with a report (halt_on_error); leaks are findings too.
-  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1 \
-     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2 --timeout 900)
+  if [ "$c" != sanitize ]; then
+    (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900)
+  else
+    # Sanitizer findings end the program with a report (halt_on_error); leaks are findings too,
+    # except Open MPI's own (scripts/lsan_suppressions.txt), which the suppressions recognize only
+    # with full malloc stacks (fast_unwind_on_malloc=0, slow: for the MPI tests alone). Two tests
+    # are left out: they pin the bits of -O3 code generation (FMA contraction, vectorized sums),
+    # which the instrumentation changes, and they run in every other configuration.
+    bits='Leapfrog\.BatchAndScalarViewsAgreeBitwise|SummaryParallel\.EveryThreadCountGivesTheSerialBitsAndTheOldBits'
+    asan=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1
+    (cd "$dir" && export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+       LSAN_OPTIONS="suppressions=$PWD/../scripts/lsan_suppressions.txt" OMPI_MCA_mca_base_component_disable_dlclose=1 &&
+     ASAN_OPTIONS=$asan ctest --output-on-failure -j 2 --timeout 900 -E "^($bits)\$|^MpiRun\." &&
+     ASAN_OPTIONS=$asan:fast_unwind_on_malloc=0 ctest --output-on-failure -j 2 --timeout 900 -R "^MpiRun\.")
+  fi
   t2=$(date +%s)
   echo "test_configs: $c: build $((t1 - t0)) s, tests $((t2 - t1)) s"
 done
