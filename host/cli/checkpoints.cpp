@@ -15,7 +15,7 @@ namespace {
 const io::CheckpointFile* g_pending = nullptr;
 std::string g_last_path;
 long g_last_iteration = 0;
-bool g_last_is_study = false;
+std::string g_last_sampler;
 std::string g_partial_note;
 
 }  // namespace
@@ -39,7 +39,7 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   last_ = std::chrono::steady_clock::now();
   g_last_path = path_;
   g_last_iteration = snapshot.next_iteration;
-  g_last_is_study = snapshot.sampler == "study";
+  g_last_sampler = snapshot.sampler;
   if (interrupt_signal() != 0) interrupted_ = snapshot;
 }
 
@@ -75,8 +75,10 @@ void set_pending_resume(const io::CheckpointFile* c) { g_pending = c; }
 const std::string& last_checkpoint_path() { return g_last_path; }
 long last_checkpoint_iteration() { return g_last_iteration; }
 std::string last_checkpoint_position() {
-  return g_last_is_study ? std::to_string(g_last_iteration) + (g_last_iteration == 1 ? " run done" : " runs done")
-                         : "iteration " + std::to_string(g_last_iteration);
+  const std::string n = std::to_string(g_last_iteration), s = g_last_iteration == 1 ? "" : "s";
+  if (g_last_sampler == "study") return n + " run" + s + " done";
+  if (g_last_sampler == "sbc") return n + " replicate" + s + " fitted";
+  return "iteration " + n;
 }
 const std::string& partial_output_note() { return g_partial_note; }
 void set_partial_output_note(const std::string& note) { g_partial_note = note; }

@@ -54,8 +54,8 @@ const io::CheckpointFile* pending_resume();
 void set_pending_resume(const io::CheckpointFile* c);
 
 /// The checkpoint this process wrote last and where it stands ("" and 0 if none): the next
-/// iteration of a sampler, the runs done of a study (last_checkpoint_position: "iteration N" or
-/// "N runs done").
+/// iteration of a sampler, the runs done of a study, the replicates fitted of an sbc run
+/// (last_checkpoint_position: "iteration N", "N runs done", "N replicates fitted").
 const std::string& last_checkpoint_path();
 long last_checkpoint_iteration();
 std::string last_checkpoint_position();

@@ -135,6 +135,9 @@ struct SbcOptions : ModelOptions {
   AlgorithmOptions algorithm_options;
   std::string output;            // directory
   bool quiet = false;
+  std::string checkpoint;        // --checkpoint FILE: the batches fitted so far (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints (written as a batch ends)
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 
 int run_sbc(const SbcOptions& o);

@@ -196,9 +196,9 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
     }
   }
   const bool resumable = !checkpoint.args.empty() && (checkpoint.args[0] == "sample" || checkpoint.args[0] == "ensemble" ||
-                                                     checkpoint.args[0] == "study");
+                                                     checkpoint.args[0] == "study" || checkpoint.args[0] == "sbc");
   if (!pointed || !resumable)
-    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble` or `study` run with --checkpoint");
+    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study` or `sbc` run with --checkpoint");
   return args;
 }
 
@@ -305,6 +305,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   sbc->add_option("--algorithm", bo.algorithm, sample_algorithm_help());
   sbc->add_option("--output", bo.output, "Directory for ranks.csv and sbc.svg")->required();
   sbc->add_flag("--quiet", bo.quiet, "No progress lines");
+  sbc->add_option("--checkpoint", bo.checkpoint,
+                  "Checkpoint file: the replicates fitted so far, as batches end every --checkpoint-every seconds "
+                  "and on Ctrl-C; continue with `lockstep resume FILE`");
+  sbc->add_option("--checkpoint-every", bo.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every batch)");
   add_algorithm_flags(sbc, "sample", bo.algorithm_options);
 
   AbcOptions ao, so_abc;
@@ -340,7 +344,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample`, `ensemble` or `study` run started with --checkpoint FILE: lockstep resume FILE");
+  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study` or `sbc` run started with --checkpoint FILE: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -359,6 +363,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
   eo.command_line = so.command_line;
   to.command_line = so.command_line;
+  bo.command_line = so.command_line;
   if (!in_process) {
     // No output may overwrite an input of the run (io::check_not_input): the files named on
     // the command line, and every file read later.

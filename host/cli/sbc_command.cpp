@@ -25,17 +25,26 @@
 // DIR/sbc.svg (scripts/plot_sbc.py: rank histograms), prints the chi-square uniformity test of
 // every parameter's ranks and the smallest p-value against the 1% level after Bonferroni's
 // correction for the number of parameters. Exit status 0 (a calibration failure is a result).
+//
+// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS], one process): the ranks of the
+// batches fitted so far, the batch size and the fit time, written as a batch ends once SECONDS
+// have passed since the last checkpoint, and on Ctrl-C or SIGTERM (the batch in progress is
+// lost). `lockstep resume FILE` fits the rest with the same batch size (a batch's fits depend on
+// its replicates and size only), so ranks.csv is the uninterrupted run's.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/core/text.hpp"
 #include "host/diagnostics/sbc.hpp"
 #include "host/io/atomic_file.hpp"
@@ -121,6 +130,10 @@ int run_sbc(const SbcOptions& o) {
   require_capability(entry, Capability::kSimulate, "sbc");
   // Over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the folder and writes.
   const parallel::Ranks& procs = parallel::Ranks::world();
+  if (!o.checkpoint.empty()) {
+    if (procs.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
+    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
+  }
   prepare_output_dir_on_rank0(o.output, "ranks.csv", "ranks.csv and sbc.svg");
   RunSettings base;
   base.chains = o.chains;
@@ -130,7 +143,8 @@ int run_sbc(const SbcOptions& o) {
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   algorithm.validate(base, o.algorithm_options);
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.algorithm);
-  const std::uint64_t seed = procs.from_root(resolve_seed(o.seed));
+  std::uint64_t seed = procs.from_root(resolve_seed(o.seed));
+  if (const io::CheckpointFile* resuming = pending_resume()) seed = resuming->seed;  // even if drawn at random
   const int P = model->dim();
   const std::vector<std::string>& names = model->names();
   {
@@ -174,6 +188,41 @@ int run_sbc(const SbcOptions& o) {
   batch = static_cast<int>(procs.from_root(static_cast<std::uint64_t>(batch)));
   if (procs.split() && in_lanes && o.batch == 0)
     batch = std::min(batch, static_cast<int>((fitted.size() + procs.size() - 1) / procs.size()));
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  std::vector<double> my_ranks;  // this process's batches' ranks, replicate-major, in batch order
+  double fit_seconds = 0;
+  std::size_t done = 0;  // replicates fitted (one process: a prefix of `fitted`)
+  if (!o.checkpoint.empty()) {
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
+    if (const SamplerSnapshot* from = checkpoints->resume()) {
+      // The checkpoint's batch size, even where another would fit now: the fits depend on it.
+      const auto bad = [&](const std::string& why) { return InputError(o.checkpoint + ": " + why); };
+      if (from->sampler != "sbc") throw bad("not a checkpoint of `lockstep sbc` (it holds a " + from->sampler + " run)");
+      if (from->n_chains < 1 || from->next_iteration < 0 || static_cast<std::size_t>(from->next_iteration) > fitted.size())
+        throw bad("its replicates do not fit this run");
+      batch = from->n_chains;
+      done = static_cast<std::size_t>(from->next_iteration);
+      fit_seconds = from->warmup_seconds;
+      const auto it = std::find_if(from->arrays.begin(), from->arrays.end(), [](const auto& a) { return a.first == "sbc_ranks"; });
+      if (it == from->arrays.end() || it->second.size() != done * static_cast<std::size_t>(P) * sizeof(double))
+        throw bad("its ranks do not match its replicates");
+      my_ranks.resize(done * static_cast<std::size_t>(P));
+      if (!my_ranks.empty()) std::memcpy(my_ranks.data(), it->second.data(), it->second.size());
+    }
+  }
+  // The replicates fitted so far, as a snapshot: "sbc", next_iteration = replicates done,
+  // n_chains = the batch size, warmup_seconds = the fit time, and their ranks.
+  auto save = [&] {
+    SamplerSnapshot snap;
+    snap.sampler = "sbc";
+    snap.next_iteration = static_cast<long>(done);
+    snap.n_chains = batch;
+    snap.warmup_seconds = fit_seconds;
+    std::vector<unsigned char> bytes(my_ranks.size() * sizeof(double));
+    if (!bytes.empty()) std::memcpy(bytes.data(), my_ranks.data(), bytes.size());
+    snap.arrays.emplace_back("sbc_ranks", std::move(bytes));
+    checkpoints->save(snap);
+  };
   if (!o.quiet && procs.is_root())
     std::cerr << "sbc: " << (in_lanes ? std::to_string(batch) + " replicate" + (batch > 1 ? "s" : "") +
                                             " at a time in lanes (" + std::to_string(batch * lane_chains) + " chains)"
@@ -182,12 +231,9 @@ int run_sbc(const SbcOptions& o) {
                                             " adapts across chains)")
               << "\n";
 
-  std::vector<double> my_ranks;  // this process's batches' ranks, replicate-major, in batch order
-  double fit_seconds = 0;
-  std::size_t done = 0;
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
-  std::size_t batch_index = 0;
-  for (std::size_t first = 0; first < fitted.size(); first += static_cast<std::size_t>(batch), ++batch_index) {
+  std::size_t batch_index = done / static_cast<std::size_t>(batch);
+  for (std::size_t first = done; first < fitted.size(); first += static_cast<std::size_t>(batch), ++batch_index) {
     if (static_cast<int>(batch_index % static_cast<std::size_t>(procs.size())) != procs.rank()) continue;
     const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
     RunSettings s = base;
@@ -195,12 +241,17 @@ int run_sbc(const SbcOptions& o) {
     DrawSet draws;
     RunInfo info;
     InterruptCheck check;
-    if (in_lanes) {
-      std::vector<double> observed;
-      for (std::size_t b = 0; b < n; ++b) observed.insert(observed.end(), data[fitted[first + b]].begin(), data[fitted[first + b]].end());
-      model->run_replicates(o.algorithm, s, o.algorithm_options, observed, static_cast<int>(n), draws, info, &check);
-    } else {
-      model->with_observed(data[fitted[first]])->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
+    try {
+      if (in_lanes) {
+        std::vector<double> observed;
+        for (std::size_t b = 0; b < n; ++b) observed.insert(observed.end(), data[fitted[first + b]].begin(), data[fitted[first + b]].end());
+        model->run_replicates(o.algorithm, s, o.algorithm_options, observed, static_cast<int>(n), draws, info, &check);
+      } else {
+        model->with_observed(data[fitted[first]])->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
+      }
+    } catch (const Interrupted&) {
+      if (checkpoints) save();  // the batches before this one
+      throw;
     }
     fit_seconds += info.warmup_seconds + info.sampling_seconds;
     std::vector<double> thinned(static_cast<std::size_t>(o.ranks));
@@ -218,6 +269,7 @@ int run_sbc(const SbcOptions& o) {
       std::cerr << "sbc: " << (procs.split() ? "rank 0: " : "") << done + n << " of " << fitted.size()
                 << " replicates fitted\n";
     done += n;
+    if (checkpoints && done < fitted.size() && checkpoints->due(static_cast<long>(done))) save();
   }
   // Rank 0 puts every batch's ranks back in replicate order (rank q's batches are q, q + R, ...).
   std::vector<int> counts;
@@ -283,6 +335,8 @@ int run_sbc(const SbcOptions& o) {
   std::printf("Wall time: %.3f s (fits %.3f s)\n", wall, fit_seconds);
   std::cout << "Ranks written to " << o.output << "/ranks.csv\n";
   make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
+  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
+    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -177,6 +177,31 @@ TEST(CheckpointCommand, StudyWithCheckpointsAfterEveryRunWritesWhatOneWithoutDoe
   EXPECT_FALSE(fs::exists(dir + "/c.ckpt"));
 }
 
+TEST(CheckpointCommand, SbcCtrlCThenResumeWritesTheUninterruptedRanks) {
+  const std::string dir = scratch_dir("checkpoint_sbc");
+  // 30 batches of 2 replicates with a checkpoint after every batch: Ctrl-C comes as soon as the
+  // first checkpoint exists, long before the last batch.
+  const std::string run = "sbc eight_schools_noncentered --data data/eight_schools.json --replicates 60 --batch 2 "
+                          "--chains 2 --warmup 300 --draws 200 --ranks 100 --seed 9 --algorithm hmc --steps 8 --quiet";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x'", dir, 3000);
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find(" replicates fitted): continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir + "/x/ranks.csv")) << "an interrupted sbc run writes no ranks.csv";
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "sbc");
+  EXPECT_EQ(saved.snapshot.n_chains, 2) << "the batch size";
+  EXPECT_LT(saved.snapshot.next_iteration, 60) << "the run ended before Ctrl-C: make its batches longer";
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  const std::string a = read_file(dir + "/whole/ranks.csv");
+  EXPECT_EQ(count_lines(a), 1 + 60 * 10);
+  EXPECT_EQ(a, read_file(dir + "/x/ranks.csv"));
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.
