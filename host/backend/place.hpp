@@ -33,7 +33,6 @@ void use_place(Place place);
 /// is allocated. Nothing on a CPU build or without a device.
 void use_device_of_node_rank(int node_rank);
 
-/// "cpu" or "cuda", as `--backend` spells them.
 /// Lanes at `place` for this scope, then back to where they were: for host code that evaluates a
 /// model's own functions (a gradient check, a test's reference values), whose data must then be
 /// loaded into host memory even where the lanes run on a device (models/contract/data_store.hpp;
@@ -49,6 +48,7 @@ class ScopedPlace {
   Place was_;
 };
 
+/// "cpu" or "cuda", as `--backend` spells them.
 inline const char* place_name(Place p) { return p == Place::kDevice ? "cuda" : "cpu"; }
 
 }  // namespace backend

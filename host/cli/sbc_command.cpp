@@ -35,7 +35,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -203,11 +202,8 @@ int run_sbc(const SbcOptions& o) {
       batch = from->n_chains;
       done = static_cast<std::size_t>(from->next_iteration);
       fit_seconds = from->warmup_seconds;
-      const auto it = std::find_if(from->arrays.begin(), from->arrays.end(), [](const auto& a) { return a.first == "sbc_ranks"; });
-      if (it == from->arrays.end() || it->second.size() != done * static_cast<std::size_t>(P) * sizeof(double))
+      if (!from->get_values("sbc_ranks", my_ranks) || my_ranks.size() != done * static_cast<std::size_t>(P))
         throw bad("its ranks do not match its replicates");
-      my_ranks.resize(done * static_cast<std::size_t>(P));
-      if (!my_ranks.empty()) std::memcpy(my_ranks.data(), it->second.data(), it->second.size());
     }
   }
   // The replicates fitted so far, as a snapshot: "sbc", next_iteration = replicates done,
@@ -218,9 +214,7 @@ int run_sbc(const SbcOptions& o) {
     snap.next_iteration = static_cast<long>(done);
     snap.n_chains = batch;
     snap.warmup_seconds = fit_seconds;
-    std::vector<unsigned char> bytes(my_ranks.size() * sizeof(double));
-    if (!bytes.empty()) std::memcpy(bytes.data(), my_ranks.data(), bytes.size());
-    snap.arrays.emplace_back("sbc_ranks", std::move(bytes));
+    snap.put_values("sbc_ranks", my_ranks);
     checkpoints->save(snap);
   };
   if (!o.quiet && procs.is_root())

@@ -78,15 +78,9 @@ int restore_study_runs(const SamplerSnapshot& from, const std::string& path, std
   if (from.sampler != "study") throw bad("not a checkpoint of `lockstep study` (it holds a " + from.sampler + " run)");
   if (from.n_chains != static_cast<int>(per_run) || from.next_iteration < 0 || from.next_iteration > n_runs)
     throw bad("its runs do not fit this study's configurations and reference");
-  for (const auto& a : from.arrays)
-    if (a.first == "study_runs") {
-      if (a.second.size() != static_cast<std::size_t>(from.next_iteration) * per_run * sizeof(double))
-        throw bad("its runs are cut short (" + std::to_string(a.second.size()) + " bytes)");
-      runs.resize(a.second.size() / sizeof(double));
-      if (!runs.empty()) std::memcpy(runs.data(), a.second.data(), a.second.size());
-      return static_cast<int>(from.next_iteration);
-    }
-  throw bad("it holds no study runs");
+  if (!from.get_values("study_runs", runs) || runs.size() != static_cast<std::size_t>(from.next_iteration) * per_run)
+    throw bad("its runs' numbers do not match its count of runs done");
+  return static_cast<int>(from.next_iteration);
 }
 
 /// Per-configuration accumulators of one parameter over repeats.
@@ -287,7 +281,6 @@ int run_study(const StudyOptions& o) {
     std::fflush(stdout);
   };
 
-  std::string remove_after_success;  // the checkpoint, once study.csv is written
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   if (!ranks.split()) {
     std::unique_ptr<FileCheckpoints> checkpoints;
@@ -305,9 +298,7 @@ int run_study(const StudyOptions& o) {
       snap.sampler = "study";
       snap.next_iteration = runs_done;
       snap.n_chains = static_cast<int>(per_run);
-      std::vector<unsigned char> bytes(mine.size() * sizeof(double));
-      if (!bytes.empty()) std::memcpy(bytes.data(), mine.data(), bytes.size());
-      snap.arrays.emplace_back("study_runs", std::move(bytes));
+      snap.put_values("study_runs", mine);
       checkpoints->save(snap);
     };
     for (int u = first_run; u < n_runs; ++u) {
@@ -320,7 +311,6 @@ int run_study(const StudyOptions& o) {
       if (checkpoints && u + 1 < n_runs && checkpoints->due(u + 1)) save(u + 1);
       if ((u + 1) % o.repeats == 0) report_config(u / o.repeats, mine.data());  // as each configuration ends
     }
-    if (checkpoints) remove_after_success = o.checkpoint;
   } else {
     for (int u = ranks.rank(); u < n_runs; u += ranks.size()) run_one(u);
     std::vector<int> counts;
@@ -340,8 +330,8 @@ int run_study(const StudyOptions& o) {
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
   make_plot("plot_study.py", csv_path, o.output + "/study.svg");
-  if (!remove_after_success.empty() && std::remove(remove_after_success.c_str()) == 0)
-    std::cout << "Checkpoint " << remove_after_success << " removed (the study is complete)\n";
+  if (!o.checkpoint.empty() && std::remove(o.checkpoint.c_str()) == 0)  // one process only (refused over ranks)
+    std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << format_end_to_end(seconds_since_start(), {}) << "\n";

@@ -62,6 +62,25 @@ struct SamplerSnapshot {
       }
     throw std::runtime_error("checkpoint: no '" + name + "'");
   }
+  /// A host vector under `name` (a command's own state between its runs: study, sbc), and back:
+  /// get_values resizes `v` to what was saved and is false if there is no `name`.
+  template <class T>
+  void put_values(const std::string& name, const std::vector<T>& v) {
+    std::vector<unsigned char> bytes(v.size() * sizeof(T));
+    if (!bytes.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
+    arrays.emplace_back(name, std::move(bytes));
+  }
+  template <class T>
+  bool get_values(const std::string& name, std::vector<T>& v) const {
+    for (const auto& a : arrays)
+      if (a.first == name) {
+        if (a.second.size() % sizeof(T) != 0) throw std::runtime_error("checkpoint: '" + name + "' has another size");
+        v.resize(a.second.size() / sizeof(T));
+        if (!v.empty()) std::memcpy(v.data(), a.second.data(), a.second.size());
+        return true;
+      }
+    return false;
+  }
   /// Restores array `name` into `v` (same size and element type, or std::runtime_error).
   template <class T>
   void get(const std::string& name, backend::DeviceVector<T>& v) const {
