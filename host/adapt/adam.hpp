@@ -9,6 +9,9 @@
 // rate 0.025; its reference implementation (TFP's GradientBasedTrajectoryLengthAdaptation)
 // uses b1 = 0 (no momentum) and b2 = 0.95, the defaults here.
 #include <cmath>
+#include <vector>
+
+#include "kernels/core/config.hpp"
 
 namespace lockstep {
 namespace adapt {
@@ -21,6 +24,14 @@ struct AdamState {
   double m = 0;  // first moment
   double v = 0;  // second moment
   double t = 0;  // updates so far
+};
+
+/// The moments of n parameters that are always updated together (one update count, so one pair
+/// of bias corrections), kept as two arrays so that Adam::update is one vectorized loop.
+struct AdamMoments {
+  std::vector<double> m, v;  // first and second moments
+  double t = 0;              // updates so far
+  explicit AdamMoments(int n = 0) : m(static_cast<std::size_t>(n), 0.0), v(static_cast<std::size_t>(n), 0.0) {}
 };
 
 struct Adam {
@@ -47,6 +58,23 @@ struct Adam {
     const double m_hat = s.m / c.first;
     const double v_hat = s.v / c.second;
     return learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);
+  }
+
+  /// One update of every parameter of s with gradients g: x[k] += step_k, the arithmetic of
+  /// step() element by element (no reduction, so vectorizing it changes no value's rounding).
+  void update(AdamMoments& s, const double* g, double* x) const {
+    s.t += 1;
+    const Corrections c = corrections(s.t);
+    const int n = static_cast<int>(s.m.size());
+    double* m = s.m.data();
+    double* v = s.v.data();
+    const double b1 = beta1, b2 = beta2, lr = learning_rate, eps = epsilon;
+    LS_IVDEP
+    for (int k = 0; k < n; ++k) {
+      m[k] = b1 * m[k] + (1 - b1) * g[k];
+      v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
+      x[k] += lr * (m[k] / c.first) / (std::sqrt(v[k] / c.second) + eps);
+    }
   }
 };
 

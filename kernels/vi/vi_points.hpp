@@ -34,6 +34,7 @@ struct ViPoints {
   bool full_rank = false;
   int dim = 0;
   int n_per_fit = 1;             // points per fit
+  int first_point = 0;           // lane k is point first_point + k mod n_per_fit of its fit
   std::uint64_t seed = 0;
   std::uint64_t iteration = 0;
   Stream stream = Stream::kVariational;
@@ -46,7 +47,7 @@ struct ViPoints {
 
   /// Point k's eta (from its stream) and zeta = mu + L eta, into eta and zeta at row k.
   LS_HD void draw_point(int k) const {
-    const int f = k / n_per_fit, s = k - f * n_per_fit;
+    const int f = k / n_per_fit, s = first_point + k - f * n_per_fit;
     const Rng rng{seed, static_cast<std::uint32_t>(f)};
     const long at = static_cast<long>(k) * dim;
     const Real* m = mu + static_cast<long>(f) * dim;
@@ -60,6 +61,7 @@ struct ViPoints {
       }
     } else {
       const Real* sd = factor + static_cast<long>(f) * dim;
+      LS_IVDEP
       for (int i = 0; i < dim; ++i) zeta[at + i] = m[i] + sd[i] * eta[at + i];
     }
   }
@@ -79,12 +81,15 @@ struct ViPoints {
 /// blocks run), then scatters lp and grad back to the points' rows. The last block's missing
 /// points repeat its last real point and are not written. Values equal ViPoints' up to the last
 /// bits (the Batch<W> form takes exp and log from vm::); for each point a pure function of its
-/// stream, whatever the number of points or threads.
+/// stream, whatever the number of points or threads. The gradient is computed with the density
+/// in any case, and written back to the points' rows only with keep_grad (the ELBO estimates
+/// and the output draws do not read it).
 template <class Model, int W>
 struct ViPointBlocks {
   ViPoints<Model> p;
   int n_points = 0;
   Real* scratch = nullptr;  // [n_blocks][2][dim][W]: zeta and grad of each block
+  bool keep_grad = true;
 
   LS_HD void operator()(int b) const {
     const int dim = p.dim;
@@ -102,7 +107,8 @@ struct ViPointBlocks {
       if (k >= n_points) break;
       const long at = static_cast<long>(k) * dim;
       p.lp[k] = lp[w];
-      for (int i = 0; i < dim; ++i) p.grad[at + i] = gs[static_cast<long>(i) * W + w];
+      if (keep_grad)
+        for (int i = 0; i < dim; ++i) p.grad[at + i] = gs[static_cast<long>(i) * W + w];
       if (p.out) p.model.write_out(p.data, Dense<Real>{p.zeta + at}, Dense<Real>{p.out + static_cast<long>(k) * p.n_out});
     }
   }

@@ -42,6 +42,27 @@ TEST(Adam, SecondStepMatchesHandComputation) {
   EXPECT_NEAR(kingma.step(k, 3.0), want, 1e-9);
 }
 
+// Adam::update (VI's parameters, all updated together, as arrays) is step() element by element.
+TEST(Adam, UpdateOfAllParametersIsStepElementByElement) {
+  const adapt::Adam adam{0.01, 0.9, 0.999, 1e-8};
+  const int n = 37;  // not a multiple of any SIMD width: the vector body and its tail
+  adapt::AdamMoments all(n);
+  std::vector<adapt::AdamState> one(n);
+  std::vector<double> x(n), y(n), g(n);
+  for (int k = 0; k < n; ++k) x[k] = y[k] = 0.1 * k - 1.0;
+  for (int t = 1; t <= 5; ++t) {
+    for (int k = 0; k < n; ++k) g[k] = std::sin(3.0 * k + t) * std::pow(10.0, (k % 7) - 3);
+    adam.update(all, g.data(), x.data());
+    for (int k = 0; k < n; ++k) y[k] += adam.step(one[k], g[k]);
+    EXPECT_EQ(all.t, t);
+    for (int k = 0; k < n; ++k) {
+      EXPECT_DOUBLE_EQ(x[k], y[k]) << "parameter " << k << " after update " << t;
+      EXPECT_DOUBLE_EQ(all.m[k], one[k].m) << "parameter " << k << " after update " << t;
+      EXPECT_DOUBLE_EQ(all.v[k], one[k].v) << "parameter " << k << " after update " << t;
+    }
+  }
+}
+
 TEST(CheesGradient, HandComputedTwoChainsPlusOneDivergent) {
   // dim 1, 3 chains (stride 4). q0 = 0, 2, 1: mean 1 (all chains). Chain 3 diverged: no weight.
   // Proposals 1, 5 with acceptance 1, 0.5: weighted mean (1 + 2.5)/1.5 = 7/3;

@@ -106,6 +106,42 @@ TEST(ViGradient, PointsInSimdBlocksOnEightSchools) {
   }
 }
 
+// What a launch fetches and how output draws are chunked change no value: the ELBO's
+// densities-only launch gives the lp of a full launch, and draws fetched in chunks
+// (first_point) are the draws of one launch, both through the SIMD blocks (many points) and
+// one point per lane (few points).
+TEST(ViLanes, FetchModesAndChunksGiveTheSamePoints) {
+  auto data = testing_models::repo_data("eight_schools.json");
+  const auto m = testing_models::load_model<models::EightSchoolsNoncentered>({}, data.get());
+  for (Family f : {Family::kMeanField, Family::kFullRank}) {
+    vi::ViLanes<models::EightSchoolsNoncentered> lanes(m, f, 1);
+    const int d = lanes.dim(), n_out = lanes.n_out();
+    const std::vector<double> theta = test_theta(f, d);
+    for (int n : {5, 203}) {
+      vi::PointSet full, dens;
+      lanes.evaluate({theta}, n, 1234, 7, Stream::kVariationalElbo, full);
+      lanes.evaluate({theta}, n, 1234, 7, Stream::kVariationalElbo, dens, vi::Fetch::kDensities);
+      ASSERT_EQ(dens.lp.size(), full.lp.size());
+      for (int k = 0; k < n; ++k) EXPECT_EQ(dens.lp[k], full.lp[k]) << vi::family_name(f) << " n " << n << " point " << k;
+
+      vi::PointSet whole;
+      lanes.evaluate({theta}, n, 1234, 3, Stream::kVariationalDraw, whole, vi::Fetch::kOutputs);
+      ASSERT_EQ(whole.out.size(), static_cast<std::size_t>(n) * n_out);
+      const int split = n / 3 + 1;  // chunks [0, split) and [split, n)
+      for (int k0 : {0, split}) {
+        const int len = k0 == 0 ? split : n - split;
+        vi::PointSet part;
+        lanes.evaluate({theta}, len, 1234, 3, Stream::kVariationalDraw, part, vi::Fetch::kOutputs, false, k0);
+        for (int k = 0; k < len; ++k) {
+          EXPECT_EQ(part.lp[k], whole.lp[k0 + k]) << vi::family_name(f) << " n " << n << " draw " << k0 + k;
+          for (int i = 0; i < d; ++i) EXPECT_EQ(part.eta[k * d + i], whole.eta[(k0 + k) * d + i]);
+          for (int q = 0; q < n_out; ++q) EXPECT_EQ(part.out[k * n_out + q], whole.out[(k0 + k) * n_out + q]);
+        }
+      }
+    }
+  }
+}
+
 TEST(ViFamily, EntropyLogQAndPointsAgainstEigen) {
   const auto m = vi_testing::gaussian3();
   for (Family f : {Family::kMeanField, Family::kFullRank}) {

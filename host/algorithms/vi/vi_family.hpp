@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/core/config.hpp"
 #include "kernels/core/vmath.hpp"
 
 namespace lockstep {
@@ -42,7 +43,9 @@ inline int tri_index(int d, int i, int j) { return d + i * (i + 1) / 2 + j; }
 /// row-major with zeros above the diagonal (full-rank).
 inline void factor_of(Family f, int d, const double* theta, double* factor) {
   if (f == Family::kMeanField) {
-    // vm::exp (kernels/core/vmath.hpp, < 1 ulp): the loop vectorizes; it runs every step.
+    // vm::exp (kernels/core/vmath.hpp, < 1 ulp): the loop vectorizes (ivdep: the build does
+    // not version loops for aliasing); it runs every step.
+    LS_IVDEP
     for (int i = 0; i < d; ++i) factor[i] = vm::exp(theta[d + i]);
     return;
   }
@@ -66,9 +69,10 @@ inline double entropy(Family f, int d, const double* theta) {
 }
 
 /// log q(zeta) at zeta = mu + L eta: -|eta|^2/2 - d/2 log 2 pi - log det L.
-inline double log_q(Family f, int d, const double* theta, const double* eta) {
+template <class T>
+double log_q(Family f, int d, const double* theta, const T* eta) {
   double ss = 0;
-  for (int i = 0; i < d; ++i) ss += eta[i] * eta[i];
+  for (int i = 0; i < d; ++i) ss += static_cast<double>(eta[i]) * static_cast<double>(eta[i]);
   return -0.5 * ss - 0.5 * d * kLog2Pi - log_det_factor(f, d, theta);
 }
 
@@ -89,8 +93,10 @@ void elbo_gradient(Family f, int d, const double* theta, int S, const T* eta, co
   for (int s = 0; s < S; ++s) {
     const T* e = eta + static_cast<long>(s) * d;
     const T* gs = g + static_cast<long>(s) * d;
+    LS_IVDEP
     for (int i = 0; i < d; ++i) out[i] += gs[i];
     if (f == Family::kMeanField) {
+      LS_IVDEP
       for (int i = 0; i < d; ++i) out[d + i] += static_cast<double>(gs[i]) * e[i];
     } else {
       for (int i = 0; i < d; ++i)
@@ -98,6 +104,11 @@ void elbo_gradient(Family f, int d, const double* theta, int S, const T* eta, co
     }
   }
   for (int k = 0; k < n; ++k) out[k] /= S;
+  if (f == Family::kMeanField) {
+    LS_IVDEP
+    for (int i = 0; i < d; ++i) out[d + i] = out[d + i] * vm::exp(theta[d + i]) + 1.0;
+    return;
+  }
   for (int i = 0; i < d; ++i) {
     const int at = f == Family::kMeanField ? d + i : tri_index(d, i, i);
     out[at] = out[at] * vm::exp(theta[at]) + 1.0;  // chain rule through exp, plus dH/dlog L_ii = 1

@@ -46,11 +46,13 @@ namespace lockstep {
 namespace vi {
 
 constexpr int kMaxInitAttempts = 100;
+/// Output draws per launch on the host (fit_vi).
+constexpr int kDrawChunk = 128;
 
 inline bool all_finite(const Real* x, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(static_cast<double>(x[i]))) return false;
-  return true;
+  int bad = 0;  // no early exit: the loop vectorizes (it runs every step over the gradients)
+  for (std::size_t i = 0; i < n; ++i) bad |= !std::isfinite(x[i]);
+  return bad == 0;
 }
 
 /// Starting means of the K fits: uniform(-R, R) (or the given ones), redrawn where log p is
@@ -70,7 +72,7 @@ std::vector<std::vector<double>> starting_means(ViLanes<Model>& lanes, const ViC
                        : c.init_radius * (2 * uniform(rng, attempt, Stream::kInit, static_cast<std::uint32_t>(i)) - 1);
     }
     PointSet p;
-    lanes.evaluate(mu, 1, c.seed, 0, Stream::kVariational, p, false, true);
+    lanes.evaluate(mu, 1, c.seed, 0, Stream::kVariational, p, Fetch::kGradients, true);
     bool all = true;
     for (int f = 0; f < c.fits; ++f) {
       ok[f] = ok[f] || (std::isfinite(static_cast<double>(p.lp[f])) &&
@@ -93,7 +95,7 @@ std::vector<std::vector<double>> starting_means(ViLanes<Model>& lanes, const ViC
 /// One fit's optimizer state: parameters, Adam moments, and the checkpoint it returns to.
 struct FitState {
   std::vector<double> theta, good_theta;
-  std::vector<adapt::AdamState> adam, good_adam;
+  adapt::AdamMoments adam, good_adam;
   adapt::Adam opt;
   RelativeChange change{2};
   Stop stop = Stop::kRunning;
@@ -132,7 +134,7 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
   for (int f = 0; f < K; ++f) {
     FitState& s = fit[f];
     s.theta = initial_params(c.family, d, mu0[f], c.init_sd);
-    s.adam.assign(n_theta, adapt::AdamState{});
+    s.adam = adapt::AdamMoments(n_theta);
     s.opt = adapt::Adam{c.learning_rate, kViAdamBeta1, kViAdamBeta2, kViAdamEpsilon};
     s.change = RelativeChange(window);
     s.good_theta = s.theta;
@@ -146,7 +148,7 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
 
   std::vector<std::vector<double>> theta(K);
   std::vector<double> grad(n_theta);
-  PointSet p;
+  PointSet p, e;  // a step's points and the ELBO estimates' (kept: their buffers are reused)
   for (int t = 1; t <= c.steps; ++t) {
     bool any = false;
     for (int f = 0; f < K; ++f) {
@@ -167,13 +169,12 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
       elbo_gradient(c.family, d, s.theta.data(), c.samples, p.eta.data() + at * d, p.grad.data() + at * d, grad.data());
       // Every parameter of a fit is updated at every step (a retry restores them together),
       // so they share Adam's update count and its bias corrections.
-      const adapt::Adam::Corrections corr = s.opt.corrections(s.adam[0].t + 1);
-      for (int k = 0; k < n_theta; ++k) s.theta[k] += s.opt.step(s.adam[k], grad[k], corr);
+      s.opt.update(s.adam, grad.data(), s.theta.data());
     }
     if (t % c.eval_every == 0 || t == c.steps) {
       for (int f = 0; f < K; ++f) theta[f] = fit[f].theta;
-      PointSet e;
-      lanes.evaluate(theta, c.elbo_samples, c.seed, static_cast<std::uint64_t>(t), Stream::kVariationalElbo, e);
+      lanes.evaluate(theta, c.elbo_samples, c.seed, static_cast<std::uint64_t>(t), Stream::kVariationalElbo, e,
+                     Fetch::kDensities);
       for (int f = 0; f < K; ++f) {
         FitState& s = fit[f];
         if (s.stop != Stop::kRunning) continue;
@@ -224,26 +225,32 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
   report.best_fit = best;
   const auto t1 = clock::now();
 
-  // D independent draws of the best fit's approximation.
-  PointSet out;
-  lanes.evaluate({fit[best].theta}, c.draws, c.seed, static_cast<std::uint64_t>(best), Stream::kVariationalDraw, out,
-                 true);
+  // D independent draws of the best fit's approximation. On the host they go in chunks of at
+  // most kDrawChunk points, so that the buffers the ELBO estimates used are reused rather than
+  // grown (fresh pages cost as much as the points); chunks change no value (first_point).
   const int n_out = lanes.n_out();
   draws = DrawSet{};
   draws.names = m.names;
   draws.stat_names = {"lp__", "log_p__", "log_g__"};
   draws.resize(1, c.draws);
   const int n_names = std::min<int>(static_cast<int>(m.names.size()), n_out);
-  for (int q = 0; q < n_names; ++q) {
-    double* to = draws.series(q, 0);
-    for (int k = 0; k < c.draws; ++k) to[k] = out.out[static_cast<std::size_t>(k) * n_out + q];
-  }
-  std::vector<double> eta(d);
-  for (int k = 0; k < c.draws; ++k) {
-    for (int i = 0; i < d; ++i) eta[i] = out.eta[static_cast<std::size_t>(k) * d + i];
-    draws.stat_series(0, 0)[k] = out.lp[k];
-    draws.stat_series(1, 0)[k] = out.lp[k];
-    draws.stat_series(2, 0)[k] = log_q(c.family, d, fit[best].theta.data(), eta.data());
+  const int chunk = backend::lanes_on_device() ? std::max(c.draws, 1) : std::max(kDrawChunk, c.elbo_samples);
+  const std::vector<std::vector<double>> best_theta = {fit[best].theta};
+  PointSet out;
+  for (int k0 = 0; k0 < c.draws; k0 += chunk) {
+    const int n = std::min(chunk, c.draws - k0);
+    lanes.evaluate(best_theta, n, c.seed, static_cast<std::uint64_t>(best), Stream::kVariationalDraw, out,
+                   Fetch::kOutputs, false, k0);
+    for (int q = 0; q < n_names; ++q) {
+      double* to = draws.series(q, 0) + k0;
+      for (int k = 0; k < n; ++k) to[k] = out.out[static_cast<std::size_t>(k) * n_out + q];
+    }
+    for (int k = 0; k < n; ++k) {
+      draws.stat_series(0, 0)[k0 + k] = out.lp[k];
+      draws.stat_series(1, 0)[k0 + k] = out.lp[k];
+      draws.stat_series(2, 0)[k0 + k] =
+          log_q(c.family, d, fit[best].theta.data(), out.eta.data() + static_cast<std::size_t>(k) * d);
+    }
   }
   const auto t2 = clock::now();
   report.gradient_evaluations = lanes.gradient_evaluations();

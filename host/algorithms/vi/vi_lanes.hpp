@@ -22,6 +22,13 @@ struct PointSet {
   std::vector<Real> eta, zeta, grad, lp, out;  // zeta and grad: not filled for output draws
 };
 
+/// What a launch brings back to the host.
+enum class Fetch {
+  kGradients,  // eta, zeta, grad and lp: a step's points, starting points
+  kDensities,  // lp only: the ELBO estimates
+  kOutputs,    // eta, lp and the model's outputs (write_out): output draws
+};
+
 /// Operations per coordinate of one log-density gradient, for launch_lanes' work estimate.
 constexpr std::ptrdiff_t kWorkPerCoordinate = 64;
 
@@ -35,15 +42,24 @@ class ViLanes {
   int n_out() const { return n_out_; }
 
   /// Evaluates n points per fit for the parameters theta[f] (vi_family.hpp layout) at
-  /// (seed, iteration, stream). `with_outputs`: also the model's outputs (write_out).
+  /// (seed, iteration, stream); `fetch` says which results come back to p.
   /// `point_mass`: ignore the factor (zeta = mu; for checking starting points).
+  /// `first_point`: the points are first_point .. first_point + n - 1 of each fit's stream (a
+  /// long run of output draws goes in chunks that reuse the buffers: the same values).
   void evaluate(const std::vector<std::vector<double>>& theta, int n, std::uint64_t seed, std::uint64_t iteration,
-                Stream stream, PointSet& p, bool with_outputs = false, bool point_mass = false) {
+                Stream stream, PointSet& p, Fetch fetch = Fetch::kGradients, bool point_mass = false,
+                int first_point = 0) {
+    const bool with_outputs = fetch == Fetch::kOutputs;
     const int K = static_cast<int>(theta.size());
     const bool full = family_ == Family::kFullRank && !point_mass;
     const int factor_size = full ? dim_ * dim_ : dim_;
-    std::vector<Real> mu(static_cast<std::size_t>(K) * dim_), factor(static_cast<std::size_t>(K) * factor_size, 0);
-    std::vector<double> f(static_cast<std::size_t>(factor_size));
+    // Host staging, kept between calls (a step's evaluation allocates nothing once warm).
+    std::vector<Real>& mu = host_mu_;
+    std::vector<Real>& factor = host_factor_;
+    std::vector<double>& f = host_f_;
+    mu.resize(static_cast<std::size_t>(K) * dim_);
+    factor.assign(static_cast<std::size_t>(K) * factor_size, 0);
+    f.resize(static_cast<std::size_t>(factor_size));
     for (int k = 0; k < K; ++k) {
       for (int i = 0; i < dim_; ++i) mu[static_cast<std::size_t>(k) * dim_ + i] = static_cast<Real>(theta[k][i]);
       if (point_mass) continue;
@@ -68,6 +84,7 @@ class ViLanes {
     lane.full_rank = full;
     lane.dim = dim_;
     lane.n_per_fit = n;
+    lane.first_point = first_point;
     lane.seed = seed;
     lane.iteration = iteration;
     lane.stream = stream;
@@ -77,17 +94,18 @@ class ViLanes {
     lane.lp = backend::raw(lp_);
     lane.out = with_outputs ? backend::raw(out_) : nullptr;
     lane.n_out = n_out_;
-    if (!launch_blocks(lane, n_points)) {
+    if (!launch_blocks(lane, n_points, fetch == Fetch::kGradients)) {
       const std::ptrdiff_t work = work_of(n_points);
-      const auto t0 = std::chrono::steady_clock::now();
+      const bool serial = work < backend::kSerialHostWork;  // only serial launches are timed
+      const auto t0 = serial ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       backend::launch_lanes(static_cast<int>(n_points), lane, work);
-      if (work < backend::kSerialHostWork)
+      if (serial)
         point_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
                          static_cast<double>(n_points);
     }
     p.n_per_fit = n;
-    download(eta_, n_points * dim_, p.eta);
-    if (!with_outputs) {  // output draws need eta, lp and the outputs only
+    if (fetch != Fetch::kDensities) download(eta_, n_points * dim_, p.eta);
+    if (fetch == Fetch::kGradients) {
       download(zeta_, n_points * dim_, p.zeta);
       download(grad_, n_points * dim_, p.grad);
     }
@@ -101,18 +119,19 @@ class ViLanes {
  private:
   /// Many points (ELBO estimates, output draws) in the CPU shape: W at a time through the
   /// model's SIMD form (ViPointBlocks). False (nothing launched) for few points or W = 1.
-  bool launch_blocks(const ViPoints<Model>& lane, std::size_t n_points) {
+  bool launch_blocks(const ViPoints<Model>& lane, std::size_t n_points, bool keep_grad) {
     if constexpr (kInLaneWidth > 1) {
       if (n_points < kBlockPoints) return false;
       constexpr int W = kInLaneWidth;
       const std::size_t n_blocks = (n_points + W - 1) / W;
       ensure(scratch_, n_blocks * 2 * static_cast<std::size_t>(dim_) * W);
-      ViPointBlocks<Model, W> blocks{lane, static_cast<int>(n_points), backend::raw(scratch_)};
+      ViPointBlocks<Model, W> blocks{lane, static_cast<int>(n_points), backend::raw(scratch_), keep_grad};
       backend::launch_lanes(static_cast<int>(n_blocks), blocks);
       return true;
     } else {
       (void)lane;
       (void)n_points;
+      (void)keep_grad;
       return false;
     }
   }
@@ -147,6 +166,8 @@ class ViLanes {
   int fits_;
   int dim_, n_out_;
   backend::DeviceVector<Real> mu_, factor_, eta_, zeta_, grad_, lp_, out_, scratch_;
+  std::vector<Real> host_mu_, host_factor_;
+  std::vector<double> host_f_;
   unsigned long long evaluations_ = 0;
   double point_seconds_ = 0;  // measured seconds per point of the last serial launch (0: none yet)
 };
