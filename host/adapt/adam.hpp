@@ -60,20 +60,23 @@ struct Adam {
     return learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);
   }
 
-  /// One update of every parameter of s with gradients g: x[k] += step_k, the arithmetic of
-  /// step() element by element (no reduction, so vectorizing it changes no value's rounding).
+  /// One update of every parameter of s with gradients g: x[k] += step_k, step() element by
+  /// element except that the bias corrections multiply by their reciprocals (one division
+  /// and one square root per parameter instead of three and one: divisions bound this loop),
+  /// which moves a step by an ulp or so.
   void update(AdamMoments& s, const double* g, double* x) const {
     s.t += 1;
     const Corrections c = corrections(s.t);
     const int n = static_cast<int>(s.m.size());
     double* m = s.m.data();
     double* v = s.v.data();
-    const double b1 = beta1, b2 = beta2, lr = learning_rate, eps = epsilon;
+    const double b1 = beta1, b2 = beta2, eps = epsilon;
+    const double lr_first = learning_rate / c.first, inv_second = 1 / c.second;
     LS_IVDEP
     for (int k = 0; k < n; ++k) {
       m[k] = b1 * m[k] + (1 - b1) * g[k];
       v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
-      x[k] += lr * (m[k] / c.first) / (std::sqrt(v[k] / c.second) + eps);
+      x[k] += lr_first * m[k] / (std::sqrt(v[k] * inv_second) + eps);
     }
   }
 };
