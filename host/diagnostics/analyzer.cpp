@@ -239,6 +239,12 @@ double Analyzer::split_rhat(F value) {
       ws_.chain_vars[j0 + u] = ss[u] / (n - 1);
     }
   });
+  return rhat_of_split_chains();
+}
+
+// R̂ from the split chains' means and variances in ws_.chain_means/chain_vars.
+double Analyzer::rhat_of_split_chains() const {
+  const int K = 2 * M_, n = half_;
   double mm = 0.0, w = 0.0;
   for (int j = 0; j < K; ++j) {
     mm += ws_.chain_means[j];
@@ -253,26 +259,36 @@ double Analyzer::split_rhat(F value) {
 }
 
 // Split ESS (Vehtari et al. 2021, §3.2; ArviZ `_ess`, posterior `.ess` on split chains) of value(position).
+//
+// The centred split chains are needed whole only when Geyer's sequence reads lags beyond the
+// first block (LagSums::kDirectBlock), which chains that mix well never do. So the first pass
+// keeps each group of chains in a small buffer, long enough to take its means, ranges and first
+// block of lag products, and writes nothing of size S; only a sequence that runs further makes a
+// second pass write the series (the same values: the same means, the same subtraction), after
+// which the lag sums go on as before. Either way the numbers are the same bits.
+// chain_ss (optional): per split chain, the sum of squared deviations from its mean in draw
+// order, the arithmetic of split_rhat (so a caller gets that R̂ from the same pass).
 template <class F>
-double Analyzer::split_ess(F value) {
+double Analyzer::split_ess(F value, std::vector<double>* chain_ss) {
   const int n = half_, K = 2 * M_;
-  std::vector<double>& series = ws_.sort_scratch.b;  // free once sorted (Workspace)
-  series.resize(static_cast<std::size_t>(K) * n);
   ws_.chain_means.resize(K);
   ws_.chain_lo.resize(K);
   ws_.chain_hi.resize(K);
+  if (chain_ss) chain_ss->resize(K);
   const int first_lags = std::min(n, LagSums::kDirectBlock);
   ws_.lag_dots.resize(static_cast<std::size_t>(K) * LagSums::kDirectBlock);
   // Split chain j: first (j even) or last (j odd) n draws of chain j/2; kChainGroup chains at a
   // time, each summed in draw order (split_rhat).
   for_chain_groups(K, static_cast<std::size_t>(n), [&](int j0, auto group) {
     constexpr int G = decltype(group)::value;
+    thread_local std::vector<double> local;  // this group's centred series, in cache
+    local.resize(static_cast<std::size_t>(G) * n);
     std::size_t start[G];
     double* y[G];
     double s[G], lo[G], hi[G];
     for (int u = 0; u < G; ++u) {
       start[u] = split_start(j0 + u);
-      y[u] = series.data() + static_cast<std::size_t>(j0 + u) * n;
+      y[u] = local.data() + static_cast<std::size_t>(u) * n;
       s[u] = 0.0;
       lo[u] = HUGE_VAL;
       hi[u] = -HUGE_VAL;
@@ -287,7 +303,16 @@ double Analyzer::split_ess(F value) {
       }
     for (int u = 0; u < G; ++u) {
       const double m = s[u] / n;
-      for (int i = 0; i < n; ++i) y[u][i] -= m;
+      if (chain_ss) {
+        double ss = 0.0;
+        for (int i = 0; i < n; ++i) {
+          y[u][i] -= m;
+          ss += y[u][i] * y[u][i];
+        }
+        (*chain_ss)[j0 + u] = ss;
+      } else {
+        for (int i = 0; i < n; ++i) y[u][i] -= m;
+      }
       ws_.chain_means[j0 + u] = m;
       ws_.chain_lo[j0 + u] = lo[u];
       ws_.chain_hi[j0 + u] = hi[u];
@@ -304,10 +329,32 @@ double Analyzer::split_ess(F value) {
   const double S = static_cast<double>(S_split_);
   if (hi - lo < kArvizResolution) return S;
   LagSums& lags = ws_.lags;
-  lags.reset(series.data(), K, n);
+  lags.reset(nullptr, K, n);
   lags.set_first_block(ws_.lag_dots.data());
+  bool have_series = false;
+  // The whole centred series (split chain j at series + j·n), written on the first need.
+  auto write_series = [&]() {
+    std::vector<double>& series = ws_.sort_scratch.b;  // free once sorted (Workspace)
+    series.resize(static_cast<std::size_t>(K) * n);
+    for_chain_groups(K, static_cast<std::size_t>(n), [&](int j0, auto group) {
+      constexpr int G = decltype(group)::value;
+      for (int u = 0; u < G; ++u) {
+        const std::size_t start = split_start(j0 + u);
+        double* y = series.data() + static_cast<std::size_t>(j0 + u) * n;
+        const double m = ws_.chain_means[j0 + u];
+        for (int i = 0; i < n; ++i) y[i] = value(start + i);
+        for (int i = 0; i < n; ++i) y[i] -= m;
+      }
+    });
+    lags.reset(series.data(), K, n);
+    lags.set_first_block(ws_.lag_dots.data());
+    have_series = true;
+  };
   // γ̄_t: the mean over split chains of the biased autocovariance at lag t.
-  auto acov = [&lags, K](int t) { return lags.at(t) / K; };
+  auto acov = [&](int t) {
+    if (t >= first_lags && !have_series) write_series();
+    return lags.at(t) / K;
+  };
 
   const double mean_var = acov(0) * n / (n - 1.0);
   double var_plus = mean_var * (n - 1.0) / n;
@@ -459,10 +506,9 @@ double Analyzer::folded_rhat() {
 
 double Analyzer::rhat() {
   if (!diagnosable_) return kNaN;
-  const double* z = bulk_scores();
-  const double bulk = split_rhat([z](std::size_t i) { return z[i]; });
+  (void)ess_bulk();  // its pass over the bulk scores also gives their split R̂
   const double tail = folded_rhat();
-  return nan_max(bulk, tail);
+  return nan_max(bulk_rhat_, tail);
 }
 
 double Analyzer::rhat_basic() {
@@ -473,8 +519,17 @@ double Analyzer::rhat_basic() {
 
 double Analyzer::ess_bulk() {
   if (!diagnosable_) return kNaN;
-  const double* z = bulk_scores();
-  return split_ess([z](std::size_t i) { return z[i]; });
+  if (!have_ess_bulk_) {
+    const double* z = bulk_scores();
+    // One pass: the ESS of the scores and, from the same per-chain sums (split_rhat's
+    // arithmetic), their split R̂, kept for rhat().
+    std::vector<double>& ss = ws_.chain_vars;
+    ess_bulk_ = split_ess([z](std::size_t i) { return z[i]; }, &ss);
+    for (double& v : ss) v /= (half_ - 1);
+    bulk_rhat_ = rhat_of_split_chains();
+    have_ess_bulk_ = true;
+  }
+  return ess_bulk_;
 }
 
 double Analyzer::ess_quantile(double prob) {

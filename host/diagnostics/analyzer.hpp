@@ -72,9 +72,10 @@ class Analyzer {
   // Make ws_.z hold the bulk normal scores z(θ).
   const double* bulk_scores();
   template <class F> double split_rhat(F value);
+  double rhat_of_split_chains() const;
   // R̂ of the folded draws' normal scores, accumulated per split chain (no z array written).
   double folded_rhat();
-  template <class F> double split_ess(F value);
+  template <class F> double split_ess(F value, std::vector<double>* chain_ss = nullptr);
   // Position of the first draw of split chain j: first (j even) or last (j odd) half_ draws
   // of chain j/2.
   std::size_t split_start(int j) const {
@@ -89,8 +90,8 @@ class Analyzer {
   double mean_ = 0, sd_ = 0;
   // cached results
   bool z_is_bulk_ = false;
-  bool have_ess_mean_ = false, have_ess_c2_ = false;
-  double ess_mean_ = 0, ess_c2_ = 0;
+  bool have_ess_mean_ = false, have_ess_c2_ = false, have_ess_bulk_ = false;
+  double ess_mean_ = 0, ess_c2_ = 0, ess_bulk_ = 0, bulk_rhat_ = 0;
 };
 
 }  // namespace lockstep::diagnostics::detail
