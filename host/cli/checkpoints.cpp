@@ -78,6 +78,7 @@ std::string last_checkpoint_position() {
   const std::string n = std::to_string(g_last_iteration), s = g_last_iteration == 1 ? "" : "s";
   if (g_last_sampler == "study") return n + " run" + s + " done";
   if (g_last_sampler == "sbc") return n + " replicate" + s + " fitted";
+  if (g_last_sampler == "npe") return n + " epoch" + s + " trained";
   return "iteration " + n;
 }
 const std::string& partial_output_note() { return g_partial_note; }

@@ -100,6 +100,9 @@ struct NpeOptions : ModelOptions {
   AlgorithmOptions algorithm_options;  // --sims, --draws, --save-net, --load-net, ... (NpeAlgorithm)
   bool predict = false;                // y_rep for every draw (host/cli/predictive.hpp)
   bool quiet = false;
+  std::string checkpoint;        // --checkpoint FILE: the training so far (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints (written as an epoch ends)
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 
 int run_npe(const NpeOptions& o);

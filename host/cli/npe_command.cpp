@@ -12,11 +12,13 @@
 
 #include "host/algorithms/npe/npe_algorithm.hpp"
 #include "host/backend/place.hpp"
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/output_dir.hpp"
 #include "host/cli/predictive.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/cli/summary_report.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
@@ -51,6 +53,45 @@ std::string resolved_options(const NpeOptions& o) {
   return s;
 }
 
+/// The training state of a checkpoint ("npe" snapshot: next_iteration = epochs trained).
+SamplerSnapshot pack_training(const npe::TrainState& st) {
+  SamplerSnapshot snap;
+  snap.sampler = "npe";
+  snap.next_iteration = static_cast<long>(st.result.history.size());
+  snap.put_values("npe_params", st.params);
+  snap.put_values("npe_adam_m", st.m);
+  snap.put_values("npe_adam_v", st.v);
+  snap.put_values("npe_best", st.best);
+  snap.put_values("npe_scalars", std::vector<double>{st.b1t, st.b2t, static_cast<double>(st.since_best),
+                                                     static_cast<double>(st.result.best_epoch),
+                                                     st.result.best_validation});
+  std::vector<double> history;  // epoch, train, validation, seconds per epoch
+  for (const npe::EpochLoss& e : st.result.history)
+    history.insert(history.end(), {static_cast<double>(e.epoch), e.train, e.validation, e.seconds});
+  snap.put_values("npe_history", history);
+  return snap;
+}
+
+npe::TrainState unpack_training(const SamplerSnapshot& snap, const std::string& path) {
+  const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
+  if (snap.sampler != "npe") throw bad("not a checkpoint of `lockstep npe` (it holds a " + snap.sampler + " run)");
+  npe::TrainState st;
+  std::vector<double> scalars, history;
+  if (!snap.get_values("npe_params", st.params) || !snap.get_values("npe_adam_m", st.m) ||
+      !snap.get_values("npe_adam_v", st.v) || !snap.get_values("npe_best", st.best) ||
+      !snap.get_values("npe_scalars", scalars) || scalars.size() != 5 || !snap.get_values("npe_history", history) ||
+      history.size() != 4 * static_cast<std::size_t>(snap.next_iteration) || snap.next_iteration < 1)
+    throw bad("its training state is incomplete");
+  st.b1t = scalars[0];
+  st.b2t = scalars[1];
+  st.since_best = static_cast<int>(scalars[2]);
+  st.result.best_epoch = static_cast<int>(scalars[3]);
+  st.result.best_validation = scalars[4];
+  for (std::size_t k = 0; k < history.size(); k += 4)
+    st.result.history.push_back(npe::EpochLoss{static_cast<int>(history[k]), history[k + 1], history[k + 2], history[k + 3]});
+  return st;
+}
+
 std::string g(double v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.4g", v);
@@ -64,8 +105,13 @@ int run_npe(const NpeOptions& o) {
   select_backend(o.backend);
   RunSettings settings;
   settings.seed = resolve_seed(o.seed);
+  if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   settings.threads = o.threads;
   NpeConfig cfg = npe_config_from(settings, o.algorithm_options);
+  if (!o.checkpoint.empty()) {
+    if (!cfg.load_net.empty()) throw InputError("--checkpoint: a run with --load-net trains nothing to checkpoint");
+    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
+  }
   check_output_paths(o.output, o.summary);
   std::string loss_csv, loss_svg;
   if (!o.output.empty() && cfg.load_net.empty()) {
@@ -81,6 +127,25 @@ int run_npe(const NpeOptions& o) {
   cfg.report = &report;
   cfg.loss_csv = loss_csv;
   cfg.model_options = resolved_options(o);
+  // Checkpoints: the training state as epochs end, every --checkpoint-every seconds; Ctrl-C or
+  // SIGTERM stops training after the epoch in progress (with a checkpoint when asked for one).
+  // The simulations are not stored: a resumed run simulates them again (the same seed, the
+  // same bits) and trains on from the checkpoint's epoch.
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  npe::TrainState resume_state;
+  if (!o.checkpoint.empty()) {
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, cfg.seed);
+    if (const SamplerSnapshot* from = checkpoints->resume()) {
+      resume_state = unpack_training(*from, o.checkpoint);
+      cfg.train.resume = &resume_state;
+    }
+  }
+  cfg.train.after_epoch = [&checkpoints](const npe::TrainState& st) {
+    const long epochs = static_cast<long>(st.result.history.size());
+    const int sig = interrupt_signal();
+    if (checkpoints && (sig != 0 || checkpoints->due(epochs))) checkpoints->save(pack_training(st));
+    if (sig != 0) throw Interrupted(sig, "after epoch " + std::to_string(epochs) + " of training");
+  };
 
   RunInfo info;
   info.model = o.model;
@@ -89,6 +154,7 @@ int run_npe(const NpeOptions& o) {
   PhaseClock clock;
   model->run<NpeAlgorithm>(cfg, draws, info);
   const double run_seconds = clock.lap();
+  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // training is done
   const npe::TrainResult& tr = report.training;
   info.config = {{"algorithm", "npe"},
                  {"sims", std::to_string(cfg.sims)},
@@ -169,6 +235,7 @@ int run_npe(const NpeOptions& o) {
                         {"rejection_rate", 0.0}});
     std::cout << "Summary written to " << o.summary << "\n";
   }
+  if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   if (tr.nan_epoch > 0)
     throw InputError("npe: the training loss was not finite at epoch " + std::to_string(tr.nan_epoch) +
                      "; stopped with the best network so far (epoch " + std::to_string(tr.best_epoch) +

@@ -196,9 +196,11 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
     }
   }
   const bool resumable = !checkpoint.args.empty() && (checkpoint.args[0] == "sample" || checkpoint.args[0] == "ensemble" ||
-                                                     checkpoint.args[0] == "study" || checkpoint.args[0] == "sbc");
+                                                     checkpoint.args[0] == "study" || checkpoint.args[0] == "sbc" ||
+                                                     checkpoint.args[0] == "npe");
   if (!pointed || !resumable)
-    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study` or `sbc` run with --checkpoint");
+    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study`, `sbc` or `npe` run "
+                            "with --checkpoint");
   return args;
 }
 
@@ -271,6 +273,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   npe->add_option("--summary", no.summary, "Write the summary as JSON");
   npe->add_flag("--predict", no.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
   npe->add_flag("--quiet", no.quiet, "No progress lines");
+  npe->add_option("--checkpoint", no.checkpoint,
+                  "Checkpoint file: the training so far (network, optimizer, epochs), as epochs end every "
+                  "--checkpoint-every seconds and on Ctrl-C; continue with `lockstep resume FILE`");
+  npe->add_option("--checkpoint-every", no.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every epoch)");
   add_algorithm_flags(npe, "npe", no.algorithm_options);
 
   StudyOptions to;
@@ -344,7 +350,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study` or `sbc` run started with --checkpoint FILE: lockstep resume FILE");
+  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study`, `sbc` or `npe` run started with --checkpoint FILE: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -364,6 +370,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   eo.command_line = so.command_line;
   to.command_line = so.command_line;
   bo.command_line = so.command_line;
+  no.command_line = so.command_line;
   if (!in_process) {
     // No output may overwrite an input of the run (io::check_not_input): the files named on
     // the command line, and every file read later.

@@ -8,8 +8,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 
 #include "kernels/core/philox.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace npe {
@@ -136,7 +138,26 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
   std::vector<double> bx(static_cast<std::size_t>(B) * nx), bt(static_cast<std::size_t>(B) * nt);
   int since_best = 0;
   r.best_validation = std::numeric_limits<double>::infinity();
-  for (int epoch = 1; epoch <= o.max_epochs; ++epoch) {
+  int first_epoch = 1;
+  double seconds_before = 0;  // training time of the epochs a resumed state had done
+  if (const TrainState* from = o.resume) {
+    if (from->params.size() != np || from->m.size() != np || from->v.size() != np || from->best.size() != np)
+      throw InputError("npe: the checkpoint's network has " + std::to_string(from->params.size()) +
+                       " parameters, this run's " + std::to_string(np) + " (another --hidden, --layers or --components?)");
+    params = from->params;
+    m = from->m;
+    v = from->v;
+    best = from->best;
+    b1t = from->b1t;
+    b2t = from->b2t;
+    since_best = from->since_best;
+    r.history = from->result.history;
+    r.best_epoch = from->result.best_epoch;
+    r.best_validation = from->result.best_validation;
+    first_epoch = static_cast<int>(r.history.size()) + 1;
+    seconds_before = r.history.empty() ? 0 : r.history.back().seconds;
+  }
+  for (int epoch = first_epoch; epoch <= o.max_epochs; ++epoch) {
     std::vector<std::int64_t> order = train;
     shuffle(order, o.seed, static_cast<std::uint64_t>(epoch), kShuffleStream);
     double train_sum = 0;
@@ -184,7 +205,7 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
                      : std::numeric_limits<double>::quiet_NaN();
     e.validation = finite ? mean_loss(s, params, vx.data(), vt.data(), r.n_validation, o.threads) + loss_offset
                           : std::numeric_limits<double>::quiet_NaN();
-    e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    e.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.history.push_back(e);
     if (on_epoch) on_epoch(e);
     if (!std::isfinite(e.validation) || !std::isfinite(e.train)) {
@@ -199,9 +220,21 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
     } else if (++since_best >= o.patience) {
       break;
     }
+    if (o.after_epoch && epoch < o.max_epochs) {
+      TrainState state;
+      state.params = params;
+      state.m = m;
+      state.v = v;
+      state.best = best;
+      state.b1t = b1t;
+      state.b2t = b2t;
+      state.since_best = since_best;
+      state.result = r;
+      o.after_epoch(state);
+    }
   }
   params = best;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 

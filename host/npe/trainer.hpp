@@ -35,6 +35,8 @@ struct Standardizer {
   double log_jacobian() const;
 };
 
+struct TrainState;
+
 struct TrainOptions {
   int batch_size = 200;
   double learning_rate = 5e-4;
@@ -44,6 +46,11 @@ struct TrainOptions {
   double clip_norm = 5.0;
   std::uint64_t seed = 1;
   int threads = 0;  // 0: OpenMP's default
+  /// Checkpoints (lockstep npe --checkpoint): training continues from `resume` (a state that
+  /// after_epoch was given) instead of from the initial network; `after_epoch` is called after
+  /// every epoch that training goes on from, and may throw to stop it (Ctrl-C).
+  const TrainState* resume = nullptr;
+  std::function<void(const TrainState&)> after_epoch;
 };
 
 struct EpochLoss {
@@ -60,6 +67,15 @@ struct TrainResult {
   int nan_epoch = 0;      // > 0: a non-finite loss stopped training in this epoch
   std::int64_t n_train = 0, n_validation = 0;
   double seconds = 0;
+};
+
+/// Where training stands after an epoch: all that the next epoch reads (the shuffles are keyed
+/// by the epoch), so that training resumed from it is the bits of an uninterrupted run.
+struct TrainState {
+  std::vector<double> params, m, v, best;  // network, Adam's moments, best network so far
+  double b1t = 1, b2t = 1;                 // Adam's b1^t, b2^t
+  int since_best = 0;                      // epochs without improvement
+  TrainResult result;                      // the epochs so far (history.size() = epochs done)
 };
 
 /// The number of validation pairs for n pairs: floor(fraction n).

@@ -202,6 +202,46 @@ TEST(CheckpointCommand, SbcCtrlCThenResumeWritesTheUninterruptedRanks) {
   EXPECT_EQ(a, read_file(dir + "/x/ranks.csv"));
 }
 
+/// The loss CSV of npe without its seconds column (the 4th): what a resumed run must reproduce.
+std::string loss_without_seconds(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    for (std::size_t k = 0; k < f.size(); ++k)
+      if (k != 3) out += f[k] + (k + 1 < f.size() ? "," : "");
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(CheckpointCommand, NpeCtrlCThenResumeTrainsTheUninterruptedNetwork) {
+  const std::string dir = scratch_dir("checkpoint_npe");
+  // About 130 epochs with a checkpoint after every one: Ctrl-C comes as soon as the first
+  // exists. The resumed run simulates again and trains on from there.
+  const std::string run = "npe peak --data data/peak.csv --set prior=sbi --sims 5000 --draws 300 --seed 3 --quiet";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv'", dir, 3000);
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find(" epochs trained): continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir + "/x_1.csv")) << "an interrupted npe run writes no draws";
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "npe");
+  EXPECT_GE(saved.snapshot.next_iteration, 1);
+  EXPECT_LT(saved.snapshot.next_iteration, 100) << "training ended before Ctrl-C: give it more simulations";
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  EXPECT_EQ(data_lines(read_file(dir + "/whole_1.csv")), data_lines(read_file(dir + "/x_1.csv")));
+  const std::string loss = loss_without_seconds(read_file(dir + "/whole_loss.csv"));
+  EXPECT_GT(static_cast<long>(count_lines(loss)), 1 + saved.snapshot.next_iteration);
+  EXPECT_EQ(loss, loss_without_seconds(read_file(dir + "/x_loss.csv")));
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.
@@ -235,6 +275,10 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
        "--reference data/reference/eight_schools_noncentered.json --output " + dir + "/s --checkpoint " + dir +
            "/c --checkpoint-every -1",
        "--checkpoint-every: must be a number of seconds >= 0"},
+      {"npe peak --data data/peak.csv --sims 2000 --checkpoint " + dir + "/c --checkpoint-every -1",
+       "--checkpoint-every: must be a number of seconds >= 0"},
+      {"npe peak --data data/peak.csv --load-net " + dir + "/net.json --checkpoint " + dir + "/c",
+       "--checkpoint: a run with --load-net trains nothing to checkpoint"},
   };
   for (const Case& k : cases) {
     const auto r = run_lockstep(k.args, dir);
