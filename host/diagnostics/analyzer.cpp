@@ -318,7 +318,7 @@ double Analyzer::split_ess(F value, std::vector<double>* chain_ss) {
       ws_.chain_hi[j0 + u] = hi[u];
       // The first block of lag products while the chain is in cache (LagSums::set_first_block).
       double* dots = ws_.lag_dots.data() + static_cast<std::size_t>(j0 + u) * LagSums::kDirectBlock;
-      for (int t = 0; t < first_lags; ++t) dots[t] = LagSums::dot_lag(y[u], n, t);
+      LagSums::dot_lags(y[u], n, 0, first_lags, dots);
     }
   });
   double lo = HUGE_VAL, hi = -HUGE_VAL;

@@ -3,8 +3,11 @@
 //
 // It pools one quantity's draws once, sorts them once (radix sort), and derives everything
 // else from that sorted order: quantiles, bulk ranks, folded ranks (by a merge), quantile
-// indicators. Each ESS is one pass that writes the 2M centred split chains, then Geyer's
-// sequences reading lag sums on demand (LagSums: direct for small lags, FFT beyond). Buffers live in a Workspace that a
+// indicators. Each ESS is one pass over the split chains that keeps a few chains at a time in
+// a small buffer for their means and first block of lag sums, then Geyer's sequence reading
+// lag sums on demand (LagSums: direct for small lags, FFT beyond; the 2M centred split chains
+// are written out whole only if it reads past the first block). The bulk scores' split R̂
+// comes from their ESS pass. Buffers live in a Workspace that a
 // thread reuses across quantities, so summarizing many parameters allocates once per thread.
 // Fixed summation orders: the result of a quantity never depends on which thread or how many
 // threads computed it. Called outside an OpenMP parallel region, the per-chain passes and the

@@ -1,6 +1,7 @@
 #include "host/diagnostics/autocovariance.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -204,6 +205,56 @@ double LagSums::dot_lag(const double* y, int n, int s) {
   return dot;
 }
 
+namespace {
+
+// dot_lag for the C = kDirectBlock lags first..first+C-1 in one pass: lag c keeps its 8 partial
+// sums (one vector, lane k = dot_lag's p[k]) and adds its products in dot_lag's order (blocks of
+// 8 from i = 0, then the partial sums, then the tail), so every result is dot_lag's bits; the
+// shared pass loads each block of y once for all C lags.
+#if defined(__GNUC__) && !defined(__clang__)
+typedef double Lanes8 __attribute__((vector_size(64)));
+inline Lanes8 load8(const double* p) {
+  Lanes8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+void dot_lags_pass(const double* y, int n, int first, double* out) {
+  constexpr int C = LagSums::kDirectBlock;
+  Lanes8 p[C];
+  for (int c = 0; c < C; ++c) p[c] = Lanes8{};
+  const int common = std::max(0, n - (first + C - 1));  // every lag has these blocks whole
+  int i = 0;
+  for (; i + 8 <= common; i += 8) {
+    const Lanes8 a = load8(y + i);
+    for (int c = 0; c < C; ++c) p[c] += a * load8(y + first + c + i);
+  }
+  for (int c = 0; c < C; ++c) {
+    const int len = n - (first + c);
+    const double* w = y + first + c;
+    double q[8];
+    std::memcpy(q, &p[c], sizeof q);
+    int j = i;
+    for (; j + 8 <= len; j += 8)
+      for (int k = 0; k < 8; ++k) q[k] += y[j + k] * w[j + k];
+    double dot = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));
+    for (; j < len; ++j) dot += y[j] * w[j];
+    out[c] = dot;
+  }
+}
+#endif
+
+}  // namespace
+
+void LagSums::dot_lags(const double* y, int n, int first, int count, double* out) {
+#if defined(__GNUC__) && !defined(__clang__)
+  if (count == kDirectBlock) {
+    dot_lags_pass(y, n, first, out);
+    return;
+  }
+#endif
+  for (int c = 0; c < count; ++c) out[c] = dot_lag(y, n, first + c);
+}
+
 void LagSums::set_first_block(const double* dots) {
   const int hi = std::min(n_, kDirectBlock);
   double total[kDirectBlock] = {};
@@ -252,14 +303,15 @@ void LagSums::extend(int t) {
 #pragma omp parallel for schedule(static)
       for (int j = 0; j < K_; ++j) {
         const double* y = data_ + static_cast<std::size_t>(j) * n;
-        for (int s = lo; s < hi; ++s) dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)] = dot_lag(y, n, s);
+        dot_lags(y, n, lo, hi - lo, dots + static_cast<std::size_t>(j) * kDirectBlock);
       }
       for (int j = 0; j < K_; ++j)
         for (int s = lo; s < hi; ++s) total[s - lo] += dots[static_cast<std::size_t>(j) * kDirectBlock + (s - lo)];
     } else {
+      double dots[kDirectBlock];
       for (int j = 0; j < K_; ++j) {
-        const double* y = data_ + static_cast<std::size_t>(j) * n;
-        for (int s = lo; s < hi; ++s) total[s - lo] += dot_lag(y, n, s);
+        dot_lags(data_ + static_cast<std::size_t>(j) * n, n, lo, hi - lo, dots);
+        for (int s = lo; s < hi; ++s) total[s - lo] += dots[s - lo];
       }
     }
     for (int s = lo; s < hi; ++s) sums_[s] = total[s - lo] / n;

@@ -81,6 +81,9 @@ class LagSums {
   /// Σ_i y_i y_{i+s} of one series (i < n − s), the direct path's dot product, with its fixed
   /// order of 8 interleaved partial sums. Out of line: whoever calls it gets the same bits.
   static double dot_lag(const double* y, int n, int s);
+  /// out[c] = dot_lag(y, n, first + c) for c < count <= kDirectBlock, the same bits, a whole
+  /// block of lags in one pass over y.
+  static void dot_lags(const double* y, int n, int first, int count, double* out);
   /// After reset: the first block of lags (0..kDirectBlock−1, fewer if n is smaller) from
   /// dots[j·kDirectBlock + s] = dot_lag(series j, n, s), computed by the caller while series j
   /// was in cache; added in series order, as extend() would.
