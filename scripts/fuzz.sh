@@ -8,12 +8,17 @@
 # exits 1.
 #
 #   bash scripts/fuzz.sh                      all targets, 10 minutes each
-#   FUZZ_SECONDS=60 bash scripts/fuzz.sh      CI's smoke run
+#   FUZZ_SECONDS=60 FUZZ_SEED=1 bash scripts/fuzz.sh
+#                                             CI's smoke run (a fixed seed: the same inputs
+#                                             in the same order on every machine, as far as
+#                                             its speed gets in the time)
 #   FUZZ_UPDATE_CORPUS=1 bash scripts/fuzz.sh also merge what was found into fuzz/corpus/
 #   bash scripts/fuzz.sh json_data stan_csv   some targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
+seed_flag=()
+[ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(json_data csv_data stan_csv set_options init_values)
 
@@ -33,7 +38,7 @@ run_target() {
   cp fuzz/corpus/"$t"/* "$work"/
   local status=0
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    build-fuzz/fuzz_"$t" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    build-fuzz/fuzz_"$t" "$work" ${seed_flag[@]+"${seed_flag[@]}"} -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$crashes"/ > build-fuzz/fuzz_"$t".log 2>&1 || status=$?
   local execs rate files
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' build-fuzz/fuzz_"$t".log | grep -o '[0-9]*$' || echo 0)

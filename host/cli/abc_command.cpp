@@ -26,9 +26,11 @@
 #include "host/algorithms/abc/abc_config.hpp"
 #include "host/algorithms/smc_abc/smc_abc_config.hpp"
 #include "host/backend/lanes.hpp"
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/predictive.hpp"
 #include "host/cli/summary_report.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
@@ -93,6 +95,61 @@ void print_abc_summary(const SummaryReport& r) {
                 row.q95, row.ess_bulk);
 }
 
+/// SMC-ABC's state after a generation as a checkpoint ("smc-abc" snapshot: next_iteration =
+/// the generations done after the prior's), and back.
+constexpr std::size_t kGenerationFields = 8;
+
+SamplerSnapshot pack_smc_abc(const SmcAbcState& st) {
+  SamplerSnapshot snap;
+  snap.sampler = "smc-abc";
+  snap.next_iteration = st.generation;
+  snap.put_values("smc_population", st.population);
+  snap.put_values("smc_distances", st.distances);
+  snap.put_values("smc_weights", st.weights);
+  const AbcResult& r = st.result;
+  snap.put_values("smc_scalars", std::vector<double>{static_cast<double>(st.total), st.rate,
+                                                     static_cast<double>(r.non_finite),
+                                                     static_cast<double>(r.proposals_outside_prior), r.epsilon});
+  std::vector<double> schedule;  // kGenerationFields per generation (AbcGeneration's, in order)
+  for (const AbcGeneration& g : r.schedule)
+    schedule.insert(schedule.end(), {static_cast<double>(g.generation), g.epsilon, g.acceptance_rate,
+                                     static_cast<double>(g.simulations), static_cast<double>(g.total_simulations),
+                                     static_cast<double>(g.non_finite), g.ess, g.complete ? 1.0 : 0.0});
+  snap.put_values("smc_schedule", schedule);
+  return snap;
+}
+
+SmcAbcState unpack_smc_abc(const SamplerSnapshot& snap, const std::string& path) {
+  const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
+  if (snap.sampler != "smc-abc") throw bad("not a checkpoint of `lockstep smc-abc` (it holds a " + snap.sampler + " run)");
+  SmcAbcState st;
+  std::vector<double> scalars, schedule;
+  if (!snap.get_values("smc_population", st.population) || !snap.get_values("smc_distances", st.distances) ||
+      !snap.get_values("smc_weights", st.weights) || !snap.get_values("smc_scalars", scalars) || scalars.size() != 5 ||
+      !snap.get_values("smc_schedule", schedule) || snap.next_iteration < 0 ||
+      schedule.size() != kGenerationFields * static_cast<std::size_t>(snap.next_iteration + 1))
+    throw bad("its population or schedule is incomplete");
+  st.generation = static_cast<int>(snap.next_iteration);
+  st.total = static_cast<std::int64_t>(scalars[0]);
+  st.rate = scalars[1];
+  st.result.non_finite = static_cast<std::int64_t>(scalars[2]);
+  st.result.proposals_outside_prior = static_cast<std::int64_t>(scalars[3]);
+  st.result.epsilon = scalars[4];
+  for (std::size_t k = 0; k < schedule.size(); k += kGenerationFields) {
+    AbcGeneration g;
+    g.generation = static_cast<int>(schedule[k]);
+    g.epsilon = schedule[k + 1];
+    g.acceptance_rate = schedule[k + 2];
+    g.simulations = static_cast<std::int64_t>(schedule[k + 3]);
+    g.total_simulations = static_cast<std::int64_t>(schedule[k + 4]);
+    g.non_finite = static_cast<std::int64_t>(schedule[k + 5]);
+    g.ess = schedule[k + 6];
+    g.complete = schedule[k + 7] != 0;
+    st.result.schedule.push_back(g);
+  }
+  return st;
+}
+
 }  // namespace
 
 int run_abc(const AbcOptions& o) {
@@ -102,7 +159,9 @@ int run_abc(const AbcOptions& o) {
   select_backend(o.backend);
   RunSettings settings;
   settings.seed = resolve_seed(o.seed);
+  if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   settings.threads = o.threads;
+  if (!o.checkpoint.empty()) check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   const AlgorithmInfo& algorithm = find_algorithm(o.command, o.command);
   refuse_unused_flags(algorithm, o.algorithm_options);
   algorithm.validate(settings, o.algorithm_options);  // flag values, before the data is read
@@ -126,10 +185,28 @@ int run_abc(const AbcOptions& o) {
   for (const FlagSpec& f : algorithm.flags)
     if (o.algorithm_options.given(f.flag)) info.config.push_back({f.flag.substr(2), o.algorithm_options.get_text(f.flag, "")});
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
+  bool checkpoint_removed = false;
   if (smc) {
     SmcAbcConfig cfg = smc_abc_config_from(settings, o.algorithm_options);
     cfg.result = &result;
+    // Checkpoints as generations end (every --checkpoint-every seconds); Ctrl-C or SIGTERM stops
+    // the run after the generation in progress (with a checkpoint when asked for one).
+    std::unique_ptr<FileCheckpoints> checkpoints;
+    SmcAbcState resume_state;
+    if (!o.checkpoint.empty()) {
+      checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, settings.seed);
+      if (const SamplerSnapshot* from = checkpoints->resume()) {
+        resume_state = unpack_smc_abc(*from, o.checkpoint);
+        cfg.resume = &resume_state;
+      }
+    }
+    cfg.after_generation = [&checkpoints](const SmcAbcState& st) {
+      const int sig = interrupt_signal();
+      if (checkpoints && (sig != 0 || checkpoints->due(st.generation))) checkpoints->save(pack_smc_abc(st));
+      if (sig != 0) throw Interrupted(sig, "after generation " + std::to_string(st.generation) + " of smc-abc");
+    };
     model->run_config(o.command, &cfg, draws, info, nullptr);
+    checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;
   } else {
     AbcConfig cfg = abc_config_from(settings, o.algorithm_options);
     cfg.result = &result;
@@ -178,6 +255,7 @@ int run_abc(const AbcOptions& o) {
               static_cast<double>(result.simulations) / std::max(result.seconds, 1e-9));
   if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
   if (!schedule.empty()) std::cout << "Schedule written to " << schedule << "\n";
+  if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -242,6 +242,31 @@ TEST(CheckpointCommand, NpeCtrlCThenResumeTrainsTheUninterruptedNetwork) {
   EXPECT_EQ(loss, loss_without_seconds(read_file(dir + "/x_loss.csv")));
 }
 
+TEST(CheckpointCommand, SmcAbcCtrlCThenResumeWritesTheUninterruptedPopulation) {
+  const std::string dir = scratch_dir("checkpoint_smc_abc");
+  // About 20 generations with a checkpoint after every one: Ctrl-C comes as soon as the first
+  // (after the prior's generation) exists.
+  const std::string run = "smc-abc peak --data data/peak.csv --set prior=sbi --sims 500000 --particles 1000 --seed 5";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv'", dir, 3000);
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find(" after the prior's done): continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(dir + "/x_1.csv")) << "an interrupted smc-abc run writes no draws";
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "smc-abc");
+  EXPECT_LT(saved.snapshot.next_iteration, 15) << "the run ended before Ctrl-C: give it a larger budget";
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  EXPECT_EQ(data_lines(read_file(dir + "/whole_1.csv")), data_lines(read_file(dir + "/x_1.csv")));
+  const std::string schedule = read_file(dir + "/whole_schedule.csv");
+  EXPECT_GT(static_cast<long>(count_lines(schedule)), 2 + saved.snapshot.next_iteration);
+  EXPECT_EQ(schedule, read_file(dir + "/x_schedule.csv"));
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.
@@ -279,6 +304,8 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
        "--checkpoint-every: must be a number of seconds >= 0"},
       {"npe peak --data data/peak.csv --load-net " + dir + "/net.json --checkpoint " + dir + "/c",
        "--checkpoint: a run with --load-net trains nothing to checkpoint"},
+      {"smc-abc peak --data data/peak.csv --sims 10000 --particles 100 --checkpoint " + dir + "/c --checkpoint-every -1",
+       "--checkpoint-every: must be a number of seconds >= 0"},
   };
   for (const Case& k : cases) {
     const auto r = run_lockstep(k.args, dir);

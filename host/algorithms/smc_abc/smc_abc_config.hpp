@@ -3,7 +3,9 @@
 // tolerance quantile and the stopping rules.
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
 #include "host/run/algorithm_options.hpp"
@@ -11,6 +13,17 @@
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
+
+/// Where SMC-ABC stands after a generation: all that the next generation reads (its proposals
+/// are keyed by (seed, generation, proposal index)), so a run resumed from it gives the bits of
+/// an uninterrupted one (lockstep smc-abc --checkpoint).
+struct SmcAbcState {
+  int generation = 0;                                   // generations completed after the prior's
+  std::vector<double> population, distances, weights;  // P rows of theta, distances, weights
+  std::int64_t total = 0;                               // simulations so far
+  double rate = 0.5;                                    // the last generation's acceptance rate
+  AbcResult result;                                     // schedule and counts so far
+};
 
 struct SmcAbcConfig {
   std::uint64_t seed = 0;
@@ -22,6 +35,11 @@ struct SmcAbcConfig {
   double min_acceptance = 0.001;  // stop after a generation accepting less than this fraction
   int max_generations = 1000;
   AbcResult* result = nullptr;  // filled by the run when given
+  /// Checkpoints: the run continues from `resume` (a state after_generation was given) instead
+  /// of from the prior; `after_generation` is called after every generation the run goes on
+  /// from (the prior's included) and may throw to stop it (Ctrl-C).
+  const SmcAbcState* resume = nullptr;
+  std::function<void(const SmcAbcState&)> after_generation;
 };
 
 inline SmcAbcConfig smc_abc_config_from(const RunSettings& s, const AlgorithmOptions& o) {

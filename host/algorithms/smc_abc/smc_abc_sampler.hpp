@@ -85,8 +85,33 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   std::vector<double> pop, dist, W;
   std::int64_t total = 0;
 
-  // ---- generation 0: the prior ------------------------------------------------------------
-  {
+  double rate = 0.5;  // the previous generation's acceptance rate: sizes the next batches
+  int first_generation = 1;
+  auto state_now = [&](int generation) {
+    SmcAbcState st;
+    st.generation = generation;
+    st.population = pop;
+    st.distances = dist;
+    st.weights = W;
+    st.total = total;
+    st.rate = rate;
+    st.result = r;
+    return st;
+  };
+  if (const SmcAbcState* from = c.resume) {
+    if (from->distances.size() != P || from->weights.size() != P || from->population.size() != P * d)
+      throw InputError("smc-abc: the checkpoint's population does not match --particles " + std::to_string(P));
+    pop = from->population;
+    dist = from->distances;
+    W = from->weights;
+    total = from->total;
+    rate = from->rate;
+    const std::string scale_source = r.scale_source;
+    r = from->result;
+    r.scale_source = scale_source;
+    first_generation = from->generation + 1;
+  } else {
+    // ---- generation 0: the prior ----------------------------------------------------------
     AbcGeneration g;
     std::vector<Real> h_theta;
     std::vector<double> h_dist;
@@ -127,12 +152,12 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     r.non_finite += g.non_finite;
     r.schedule.push_back(g);
     r.epsilon = HUGE_VAL;
+    if (c.after_generation && total < c.sims) c.after_generation(state_now(0));
   }
 
   // ---- generations 1, 2, ... ----------------------------------------------------------------
-  double rate = 0.5;  // the previous generation's acceptance rate: sizes the next batches
   r.stop_reason = "--sims budget spent";
-  for (int t = 1; t <= c.max_generations; ++t) {
+  for (int t = first_generation; t <= c.max_generations; ++t) {
     if (total >= c.sims) break;
     double eps = smc_abc::weighted_quantile(dist, W, c.quantile);
     const bool final_target = c.target_epsilon > 0 && eps <= c.target_epsilon;
@@ -254,7 +279,11 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       r.stop_reason = "acceptance rate below --min-acceptance";
       break;
     }
-    if (t == c.max_generations) r.stop_reason = "--generations reached";
+    if (t == c.max_generations) {
+      r.stop_reason = "--generations reached";
+    } else if (c.after_generation && total < c.sims) {
+      c.after_generation(state_now(t));
+    }
   }
   r.simulations = total;
 
