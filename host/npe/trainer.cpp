@@ -112,7 +112,8 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
                       const std::function<void(const EpochLoss&)>& on_epoch) {
   const auto t0 = std::chrono::steady_clock::now();
   const EigenSerial serial;
-  TrainResult r;
+  TrainState st;  // everything an epoch reads and writes: what a checkpoint keeps
+  TrainResult& r = st.result;
   r.n_validation = validation_count(n, o.validation_fraction);
   r.n_train = n - r.n_validation;
   const int nx = s.n_x, nt = s.n_theta;
@@ -130,33 +131,29 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
   std::vector<std::int64_t> train(perm.begin(), perm.begin() + r.n_train);
 
   const std::size_t np = params.size();
-  std::vector<double> m(np, 0.0), v(np, 0.0), grad(np, 0.0), best = params;
-  std::vector<std::vector<double>> chunk_grads;
-  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-  double b1t = 1, b2t = 1;
-  const int B = o.batch_size;
-  std::vector<double> bx(static_cast<std::size_t>(B) * nx), bt(static_cast<std::size_t>(B) * nt);
-  int since_best = 0;
-  r.best_validation = std::numeric_limits<double>::infinity();
-  int first_epoch = 1;
-  double seconds_before = 0;  // training time of the epochs a resumed state had done
   if (const TrainState* from = o.resume) {
     if (from->params.size() != np || from->m.size() != np || from->v.size() != np || from->best.size() != np)
       throw InputError("npe: the checkpoint's network has " + std::to_string(from->params.size()) +
                        " parameters, this run's " + std::to_string(np) + " (another --hidden, --layers or --components?)");
-    params = from->params;
-    m = from->m;
-    v = from->v;
-    best = from->best;
-    b1t = from->b1t;
-    b2t = from->b2t;
-    since_best = from->since_best;
-    r.history = from->result.history;
-    r.best_epoch = from->result.best_epoch;
-    r.best_validation = from->result.best_validation;
-    first_epoch = static_cast<int>(r.history.size()) + 1;
-    seconds_before = r.history.empty() ? 0 : r.history.back().seconds;
+    const std::int64_t n_validation = r.n_validation, n_train = r.n_train;
+    st = *from;  // r is st.result: the epochs so far and the best of them
+    r.n_validation = n_validation;
+    r.n_train = n_train;
+  } else {
+    st.params = params;
+    st.m.assign(np, 0.0);
+    st.v.assign(np, 0.0);
+    st.best = params;
+    r.best_validation = std::numeric_limits<double>::infinity();
   }
+  std::vector<double>& net = st.params;
+  std::vector<double> grad(np, 0.0);
+  std::vector<std::vector<double>> chunk_grads;
+  const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const int B = o.batch_size;
+  std::vector<double> bx(static_cast<std::size_t>(B) * nx), bt(static_cast<std::size_t>(B) * nt);
+  const int first_epoch = static_cast<int>(r.history.size()) + 1;
+  const double seconds_before = r.history.empty() ? 0 : r.history.back().seconds;  // of a resumed state
   for (int epoch = first_epoch; epoch <= o.max_epochs; ++epoch) {
     std::vector<std::int64_t> order = train;
     shuffle(order, o.seed, static_cast<std::uint64_t>(epoch), kShuffleStream);
@@ -169,7 +166,7 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
         std::copy(x + src * nx, x + (src + 1) * nx, bx.begin() + i * nx);
         std::copy(theta + src * nt, theta + (src + 1) * nt, bt.begin() + i * nt);
       }
-      const double loss = chunked_loss(s, params.data(), bx.data(), bt.data(), nb, grad.data(), chunk_grads, o.threads);
+      const double loss = chunked_loss(s, net.data(), bx.data(), bt.data(), nb, grad.data(), chunk_grads, o.threads);
       // Vectorized (omp simd: the reduction in 8 partial sums, the same for any thread count;
       // the Adam loop below has no dependence between parameters). Scalar, these two loops
       // were 13% of the training time.
@@ -187,10 +184,9 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
       train_sum += loss;
       const double norm = std::sqrt(norm2);
       const double scale = norm > o.clip_norm ? o.clip_norm / norm : 1.0;
-      b1t *= b1;
-      b2t *= b2;
+      const double b1t = st.b1t *= b1, b2t = st.b2t *= b2;
       const double lr = o.learning_rate;
-      double *pp = params.data(), *mp = m.data(), *vp = v.data();
+      double *pp = net.data(), *mp = st.m.data(), *vp = st.v.data();
 #pragma omp simd
       for (std::size_t i = 0; i < np; ++i) {
         const double g = gp[i] * scale;
@@ -203,7 +199,7 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
     e.epoch = epoch;
     e.train = finite ? train_sum / static_cast<double>(r.n_train) + loss_offset
                      : std::numeric_limits<double>::quiet_NaN();
-    e.validation = finite ? mean_loss(s, params, vx.data(), vt.data(), r.n_validation, o.threads) + loss_offset
+    e.validation = finite ? mean_loss(s, net, vx.data(), vt.data(), r.n_validation, o.threads) + loss_offset
                           : std::numeric_limits<double>::quiet_NaN();
     e.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.history.push_back(e);
@@ -215,25 +211,14 @@ TrainResult train_mdn(const MdnShape& s, std::vector<double>& params, const doub
     if (e.validation < r.best_validation) {
       r.best_validation = e.validation;
       r.best_epoch = epoch;
-      best = params;
-      since_best = 0;
-    } else if (++since_best >= o.patience) {
+      st.best = net;
+      st.since_best = 0;
+    } else if (++st.since_best >= o.patience) {
       break;
     }
-    if (o.after_epoch && epoch < o.max_epochs) {
-      TrainState state;
-      state.params = params;
-      state.m = m;
-      state.v = v;
-      state.best = best;
-      state.b1t = b1t;
-      state.b2t = b2t;
-      state.since_best = since_best;
-      state.result = r;
-      o.after_epoch(state);
-    }
+    if (o.after_epoch && epoch < o.max_epochs) o.after_epoch(st);
   }
-  params = best;
+  params = st.best;
   r.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
