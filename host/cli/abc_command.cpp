@@ -150,6 +150,34 @@ SmcAbcState unpack_smc_abc(const SamplerSnapshot& snap, const std::string& path)
   return st;
 }
 
+/// Rejection ABC's state after a chunk as a checkpoint ("abc" snapshot: next_iteration = the
+/// simulations done), and back.
+SamplerSnapshot pack_abc(const AbcState& st) {
+  SamplerSnapshot snap;
+  snap.sampler = "abc";
+  snap.next_iteration = static_cast<long>(st.done);
+  snap.put_values("abc_distances", st.distances);
+  snap.put_values("abc_indices", st.indices);
+  snap.put_values("abc_theta", st.theta);
+  snap.put_values("abc_scalars", std::vector<double>{st.cut, static_cast<double>(st.non_finite)});
+  return snap;
+}
+
+AbcState unpack_abc(const SamplerSnapshot& snap, const std::string& path) {
+  const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
+  if (snap.sampler != "abc") throw bad("not a checkpoint of `lockstep abc` (it holds a " + snap.sampler + " run)");
+  AbcState st;
+  std::vector<double> scalars;
+  if (!snap.get_values("abc_distances", st.distances) || !snap.get_values("abc_indices", st.indices) ||
+      !snap.get_values("abc_theta", st.theta) || !snap.get_values("abc_scalars", scalars) || scalars.size() != 2 ||
+      snap.next_iteration < 1)
+    throw bad("its candidates are incomplete");
+  st.done = snap.next_iteration;
+  st.cut = scalars[0];
+  st.non_finite = static_cast<std::int64_t>(scalars[1]);
+  return st;
+}
+
 }  // namespace
 
 int run_abc(const AbcOptions& o) {
@@ -185,33 +213,46 @@ int run_abc(const AbcOptions& o) {
   for (const FlagSpec& f : algorithm.flags)
     if (o.algorithm_options.given(f.flag)) info.config.push_back({f.flag.substr(2), o.algorithm_options.get_text(f.flag, "")});
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
-  bool checkpoint_removed = false;
+  // Checkpoints as generations (smc-abc) or chunks of simulations (abc) end, every
+  // --checkpoint-every seconds; Ctrl-C or SIGTERM stops the run after the one in progress (with
+  // a checkpoint when asked for one).
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  if (!o.checkpoint.empty())
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, settings.seed);
+  const SamplerSnapshot* resume_from = checkpoints ? checkpoints->resume() : nullptr;
+  auto at_boundary = [&checkpoints](long position, const std::string& where, const auto& pack) {
+    const int sig = interrupt_signal();
+    if (checkpoints && (sig != 0 || checkpoints->due(position))) checkpoints->save(pack());
+    if (sig != 0) throw Interrupted(sig, where);
+  };
   if (smc) {
     SmcAbcConfig cfg = smc_abc_config_from(settings, o.algorithm_options);
     cfg.result = &result;
-    // Checkpoints as generations end (every --checkpoint-every seconds); Ctrl-C or SIGTERM stops
-    // the run after the generation in progress (with a checkpoint when asked for one).
-    std::unique_ptr<FileCheckpoints> checkpoints;
     SmcAbcState resume_state;
-    if (!o.checkpoint.empty()) {
-      checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, settings.seed);
-      if (const SamplerSnapshot* from = checkpoints->resume()) {
-        resume_state = unpack_smc_abc(*from, o.checkpoint);
-        cfg.resume = &resume_state;
-      }
+    if (resume_from) {
+      resume_state = unpack_smc_abc(*resume_from, o.checkpoint);
+      cfg.resume = &resume_state;
     }
-    cfg.after_generation = [&checkpoints](const SmcAbcState& st) {
-      const int sig = interrupt_signal();
-      if (checkpoints && (sig != 0 || checkpoints->due(st.generation))) checkpoints->save(pack_smc_abc(st));
-      if (sig != 0) throw Interrupted(sig, "after generation " + std::to_string(st.generation) + " of smc-abc");
+    cfg.after_generation = [&at_boundary](const SmcAbcState& st) {
+      at_boundary(st.generation, "after generation " + std::to_string(st.generation) + " of smc-abc",
+                  [&st] { return pack_smc_abc(st); });
     };
     model->run_config(o.command, &cfg, draws, info, nullptr);
-    checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;
   } else {
     AbcConfig cfg = abc_config_from(settings, o.algorithm_options);
     cfg.result = &result;
+    AbcState resume_state;
+    if (resume_from) {
+      resume_state = unpack_abc(*resume_from, o.checkpoint);
+      cfg.resume = &resume_state;
+    }
+    cfg.after_chunk = [&at_boundary](const AbcState& st) {
+      at_boundary(static_cast<long>(st.done), "after " + std::to_string(st.done) + " simulations",
+                  [&st] { return pack_abc(st); });
+    };
     model->run_config(o.command, &cfg, draws, info, nullptr);
   }
+  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // the run is done
   shuffle_draws(draws, settings.seed);
   info.config.push_back({"distance_scale", result.scale_source});
   info.config.push_back({"epsilon", number(result.epsilon)});

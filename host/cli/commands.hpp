@@ -153,8 +153,8 @@ struct AbcOptions : ModelOptions {
   std::string schedule;          // the schedule CSV (default: next to --output)
   AlgorithmOptions algorithm_options;  // --sims, --keep, --epsilon / --particles, ...
   bool predict = false;          // y_rep for every draw (host/cli/predictive.hpp)
-  std::string checkpoint;        // smc-abc --checkpoint FILE: the run after its last generation
-  double checkpoint_every = 60;  // seconds between checkpoints (written as a generation ends)
+  std::string checkpoint;        // --checkpoint FILE: the run after its last chunk (abc) or generation
+  double checkpoint_every = 60;  // seconds between checkpoints (written as a chunk or generation ends)
   std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 

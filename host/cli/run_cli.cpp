@@ -197,10 +197,11 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
   }
   const bool resumable = !checkpoint.args.empty() && (checkpoint.args[0] == "sample" || checkpoint.args[0] == "ensemble" ||
                                                      checkpoint.args[0] == "study" || checkpoint.args[0] == "sbc" ||
-                                                     checkpoint.args[0] == "npe" || checkpoint.args[0] == "smc-abc");
+                                                     checkpoint.args[0] == "npe" || checkpoint.args[0] == "abc" ||
+                                                     checkpoint.args[0] == "smc-abc");
   if (!pointed || !resumable)
-    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study`, `sbc`, `npe` or "
-                            "`smc-abc` run with --checkpoint");
+    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study`, `sbc`, `npe`, "
+                            "`abc` or `smc-abc` run with --checkpoint");
   return args;
 }
 
@@ -330,6 +331,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
                         "Posterior predictive draws y_rep for every draw (as sample --predict)");
     add_algorithm_flags(sub.first, sub.second->command, sub.second->algorithm_options);
   }
+  abc->add_option("--checkpoint", ao.checkpoint,
+                  "Checkpoint file: the simulations done and the candidates kept, as chunks of simulations end "
+                  "every --checkpoint-every seconds and on Ctrl-C; continue with `lockstep resume FILE`");
+  abc->add_option("--checkpoint-every", ao.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every chunk)");
   smc_abc->add_option("--checkpoint", so_abc.checkpoint,
                       "Checkpoint file: the population and schedule as generations end, every --checkpoint-every "
                       "seconds and on Ctrl-C; continue with `lockstep resume FILE`");
@@ -355,7 +360,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study`, `sbc`, `npe` or `smc-abc` run started with --checkpoint FILE: lockstep resume FILE");
+  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study`, `sbc`, `npe`, `abc` or `smc-abc` run started with --checkpoint FILE: lockstep resume FILE");
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -377,6 +382,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   bo.command_line = so.command_line;
   no.command_line = so.command_line;
   so_abc.command_line = so.command_line;
+  ao.command_line = so.command_line;
   if (!in_process) {
     // No output may overwrite an input of the run (io::check_not_input): the files named on
     // the command line, and every file read later.

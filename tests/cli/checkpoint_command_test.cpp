@@ -267,6 +267,27 @@ TEST(CheckpointCommand, SmcAbcCtrlCThenResumeWritesTheUninterruptedPopulation) {
   EXPECT_EQ(schedule, read_file(dir + "/x_schedule.csv"));
 }
 
+TEST(CheckpointCommand, AbcCtrlCThenResumeKeepsTheUninterruptedNearest) {
+  const std::string dir = scratch_dir("checkpoint_abc");
+  // Three chunks of about a million simulations; Ctrl-C comes as soon as the first is done.
+  const std::string run = "abc peak --data data/peak.csv --set prior=sbi --sims 3000000 --keep 300 --seed 5";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv'", dir, 3000);
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find(" simulations done): continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "abc");
+  EXPECT_GT(saved.snapshot.next_iteration, 0);
+  EXPECT_LT(saved.snapshot.next_iteration, 3000000);
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  EXPECT_EQ(count_lines(data_lines(read_file(dir + "/whole_1.csv"))), 1 + 300);
+  EXPECT_EQ(data_lines(read_file(dir + "/whole_1.csv")), data_lines(read_file(dir + "/x_1.csv")));
+}
+
 TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   const std::string dir = scratch_dir("checkpoint_bad");
   // A checkpoint whose data file has changed since.

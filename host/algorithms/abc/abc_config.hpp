@@ -3,7 +3,9 @@
 // within epsilon.
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
 #include "host/run/algorithm_options.hpp"
@@ -12,6 +14,19 @@
 
 namespace lockstep {
 
+/// Where rejection ABC stands after a chunk of simulations: the simulations done, the candidates
+/// kept so far in their current order (distance, simulation index, theta), the top-K cut and
+/// the non-finite count; a run resumed from it gives the bits of an uninterrupted one (every
+/// simulation is keyed by seed and index; lockstep abc --checkpoint).
+struct AbcState {
+  std::int64_t done = 0;
+  std::vector<double> distances;
+  std::vector<std::uint64_t> indices;
+  std::vector<double> theta;  // [kept][n_theta]
+  double cut = HUGE_VAL;
+  std::int64_t non_finite = 0;
+};
+
 struct AbcConfig {
   std::uint64_t seed = 0;
   int threads = 0;
@@ -19,6 +34,11 @@ struct AbcConfig {
   std::int64_t keep = 0;   // K > 0, or 0 with epsilon
   double epsilon = NAN;    // when keep == 0
   AbcResult* result = nullptr;  // filled by the run when given
+  /// Checkpoints: the run continues from `resume` (a state after_chunk was given);
+  /// `after_chunk` is called after every chunk of simulations but the last, and may throw to
+  /// stop the run (Ctrl-C).
+  const AbcState* resume = nullptr;
+  std::function<void(const AbcState&)> after_chunk;
 };
 
 inline AbcConfig abc_config_from(const RunSettings& s, const AlgorithmOptions& o) {

@@ -59,7 +59,33 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   std::vector<AbcCandidate> kept;
   const bool top_k = c.keep > 0;
   double cut = HUGE_VAL;  // top-K: the K-th distance so far once K are kept
-  for (std::int64_t at = 0; at < c.sims; at += chunk) {
+  std::int64_t first = 0;
+  if (const AbcState* from = c.resume) {
+    const std::size_t n_kept = from->distances.size();
+    if (from->indices.size() != n_kept || from->theta.size() != n_kept * static_cast<std::size_t>(n_theta) ||
+        from->done < 0 || from->done > c.sims)
+      throw InputError("abc: the checkpoint's candidates do not match this run");
+    for (std::size_t k = 0; k < n_kept; ++k)
+      kept.push_back(AbcCandidate{from->distances[k], from->indices[k],
+                                  std::vector<double>(from->theta.begin() + static_cast<std::ptrdiff_t>(k * n_theta),
+                                                      from->theta.begin() + static_cast<std::ptrdiff_t>((k + 1) * n_theta))});
+    cut = from->cut;
+    r.non_finite = from->non_finite;
+    first = from->done;
+  }
+  auto state_now = [&](std::int64_t done) {
+    AbcState st;
+    st.done = done;
+    st.cut = cut;
+    st.non_finite = r.non_finite;
+    for (const AbcCandidate& a : kept) {
+      st.distances.push_back(a.distance);
+      st.indices.push_back(a.index);
+      st.theta.insert(st.theta.end(), a.theta.begin(), a.theta.end());
+    }
+    return st;
+  };
+  for (std::int64_t at = first; at < c.sims; at += chunk) {
     const std::int64_t n = std::min(chunk, c.sims - at);
     launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, static_cast<std::uint64_t>(at), n);
     distance.download(h_dist.data(), static_cast<std::size_t>(n));
@@ -98,6 +124,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
       kept.resize(static_cast<std::size_t>(c.keep));
       cut = std::max_element(kept.begin(), kept.end())->distance;
     }
+    if (c.after_chunk && at + n < c.sims) c.after_chunk(state_now(at + n));
   }
   std::sort(kept.begin(), kept.end());
   if (top_k && static_cast<std::int64_t>(kept.size()) > c.keep) kept.resize(static_cast<std::size_t>(c.keep));
