@@ -2,8 +2,8 @@
 # Soak test of checkpoints (not in CI): RUNS runs (default 100) of `lockstep sample --checkpoint`
 # with random seeds, chain counts, algorithms (nuts, hmc, chees; with and without pooled adaptation)
 # and models, (one run in four) of `lockstep ensemble --checkpoint` on the peak model with
-# random walkers, steps, discard, thinning and moves, and (one in eight each) of `smc-abc` and
-# `npe` on the peak model with random budgets, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
+# random walkers, steps, discard, thinning and moves, and (one in eight each) of `abc`, `smc-abc`
+# and `npe` on the peak model with random budgets, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
 # completes -- a resumed run may be interrupted again -- then compared, draw line by draw line,
 # with its uninterrupted twin. Prints one line per run and a table of runs, kills, resumes and
 # mismatches (which must be 0); exit status 1 if any run mismatched or failed.
@@ -48,6 +48,9 @@ for ((i = 1; i <= runs; i++)); do
   elif ((kind == 2)); then  # one in eight: smc-abc (one file of resampled particles)
     chains=1
     args="smc-abc peak --data data/peak.csv --set prior=sbi --sims $((100000 + RANDOM * 20)) --particles $((200 + RANDOM % 1800)) --seed $seed"
+  elif ((kind == 4)); then  # one in eight: rejection abc (the nearest, one file)
+    chains=1
+    args="abc peak --data data/peak.csv --set prior=sbi --sims $((1000000 + RANDOM * 60)) --keep $((100 + RANDOM % 900)) --seed $seed"
   elif ((kind == 3)); then  # one in eight: npe (interrupted in training; one file of draws)
     chains=1
     args="npe peak --data data/peak.csv --set prior=sbi --sims $((2000 + RANDOM % 6000)) --draws 200 --seed $seed --quiet"
