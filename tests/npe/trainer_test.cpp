@@ -13,6 +13,7 @@
 #include "host/npe/mdn.hpp"
 #include "host/npe/trainer.hpp"
 #include "kernels/core/philox.hpp"
+#include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace npe {
@@ -223,6 +224,47 @@ TEST(NpeTrainer, TheNetworkDoesNotDependOnTheThreadCount) {
   o.threads = 3;
   train_mdn(shape, p2, s.x.data(), s.theta.data(), n, o);
   EXPECT_EQ(p1, p2);
+}
+
+// Checkpoints (lockstep npe --checkpoint): training resumed from the state after_epoch gave after
+// epoch 4 ends with the uninterrupted run's network, history and best epoch, bit for bit.
+TEST(NpeTrainer, ResumedFromAnEpochsStateTrainsTheUninterruptedNetwork) {
+  const std::int64_t n = 1000;
+  Sims s = linear_gaussian(n, 14);
+  standardize(s, n);
+  const MdnShape shape = shape_for(s, 5);
+  TrainOptions o;
+  o.max_epochs = 9;
+  TrainState at4;
+  int calls = 0;
+  o.after_epoch = [&](const TrainState& st) {
+    ++calls;
+    if (st.result.history.size() == 4) at4 = st;
+  };
+  std::vector<double> whole = init_params(shape, 3);
+  const TrainResult r = train_mdn(shape, whole, s.x.data(), s.theta.data(), n, o);
+  ASSERT_EQ(r.history.size(), 9u);
+  EXPECT_EQ(calls, 8) << "after every epoch but the last";
+  ASSERT_EQ(at4.result.history.size(), 4u);
+
+  TrainOptions again = o;
+  again.after_epoch = nullptr;
+  again.resume = &at4;
+  std::vector<double> resumed = init_params(shape, 99);  // replaced by the state's network
+  const TrainResult q = train_mdn(shape, resumed, s.x.data(), s.theta.data(), n, again);
+  EXPECT_EQ(resumed, whole);
+  ASSERT_EQ(q.history.size(), r.history.size());
+  for (std::size_t e = 0; e < r.history.size(); ++e) {
+    EXPECT_EQ(q.history[e].train, r.history[e].train) << "epoch " << e + 1;
+    EXPECT_EQ(q.history[e].validation, r.history[e].validation) << "epoch " << e + 1;
+  }
+  EXPECT_EQ(q.best_epoch, r.best_epoch);
+  EXPECT_EQ(q.n_train, r.n_train);
+
+  TrainState other = at4;
+  other.params.pop_back();  // another network's state is refused
+  again.resume = &other;
+  EXPECT_THROW(train_mdn(shape, resumed, s.x.data(), s.theta.data(), n, again), InputError);
 }
 
 TEST(NpeTrainer, ValidationCountIsTheFloorOfTheFraction) {
