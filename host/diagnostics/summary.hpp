@@ -20,9 +20,11 @@ struct Summary {
 /// All Summary fields of one quantity (pools and sorts the draws once).
 Summary summarize(const Chains& x);
 
-/// Summaries of several quantities, in order. With at least as many quantities as threads,
-/// quantities run in parallel (OpenMP, dynamic schedule), each computed by one thread; with
-/// fewer, one at a time, each with every thread (detail::Analyzer). Either way every quantity's
+/// Summaries of several quantities, in order. With at least 4 quantities (or as many as the
+/// threads, if fewer), quantities run in parallel (OpenMP, dynamic schedule), each computed by
+/// one thread, on at most one thread per quantity and as many as a quarter of the physical
+/// memory holds workspaces for; with fewer, one at a time, each with every thread
+/// (detail::Analyzer). Either way every quantity's
 /// arithmetic runs in one fixed order, so the results are the bits of summarize() whatever the
 /// thread count (tests/diagnostics/summary_parallel_test.cpp).
 std::vector<Summary> summarize_many(const std::vector<Chains>& quantities);
