@@ -33,7 +33,8 @@ Summary summarize_with(const Chains& x, detail::Workspace& ws) {
 // From this many quantities (or the thread count, if smaller) they are analysed in parallel.
 constexpr int kQuantitiesInParallel = 4;
 
-// How many per-thread workspaces (about 34 bytes per draw of one quantity, analyzer.hpp) fit in
+// How many per-thread workspaces (28 bytes per draw of one quantity, 40 for odd draw counts:
+// analyzer.hpp; 34 taken) fit in
 // a quarter of the physical memory, at least 1.
 int workspaces_that_fit(const std::vector<Chains>& quantities) {
   std::size_t draws = 0;
