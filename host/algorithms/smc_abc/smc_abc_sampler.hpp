@@ -81,35 +81,29 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     simulated.reset(static_cast<std::size_t>(n));
   };
 
-  // The population: P rows of theta, distances and normalized weights.
-  std::vector<double> pop, dist, W;
-  std::int64_t total = 0;
-
-  double rate = 0.5;  // the previous generation's acceptance rate: sizes the next batches
-  int first_generation = 1;
-  auto state_now = [&](int generation) {
-    SmcAbcState st;
+  // The run's state between generations, what a checkpoint keeps: the population (P rows of
+  // theta, distances and normalized weights), the simulations spent and the last acceptance
+  // rate, which sizes the next batches; the schedule so far is r's.
+  SmcAbcState st;
+  std::vector<double>& pop = st.population;
+  std::vector<double>& dist = st.distances;
+  std::vector<double>& W = st.weights;
+  std::int64_t& total = st.total;
+  double& rate = st.rate;
+  auto checkpoint = [&](int generation) {
     st.generation = generation;
-    st.population = pop;
-    st.distances = dist;
-    st.weights = W;
-    st.total = total;
-    st.rate = rate;
     st.result = r;
-    return st;
+    c.after_generation(st);
   };
+  int first_generation = 1;
   if (const SmcAbcState* from = c.resume) {
     if (from->distances.size() != P || from->weights.size() != P || from->population.size() != P * d)
       throw InputError("smc-abc: the checkpoint's population does not match --particles " + std::to_string(P));
-    pop = from->population;
-    dist = from->distances;
-    W = from->weights;
-    total = from->total;
-    rate = from->rate;
+    st = *from;  // the references above are to st's members
     const std::string scale_source = r.scale_source;
-    r = from->result;
+    r = st.result;
     r.scale_source = scale_source;
-    first_generation = from->generation + 1;
+    first_generation = st.generation + 1;
   } else {
     // ---- generation 0: the prior ----------------------------------------------------------
     AbcGeneration g;
@@ -152,7 +146,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     r.non_finite += g.non_finite;
     r.schedule.push_back(g);
     r.epsilon = HUGE_VAL;
-    if (c.after_generation && total < c.sims) c.after_generation(state_now(0));
+    if (c.after_generation && total < c.sims) checkpoint(0);
   }
 
   // ---- generations 1, 2, ... ----------------------------------------------------------------
@@ -282,7 +276,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     if (t == c.max_generations) {
       r.stop_reason = "--generations reached";
     } else if (c.after_generation && total < c.sims) {
-      c.after_generation(state_now(t));
+      checkpoint(t);
     }
   }
   r.simulations = total;
