@@ -236,33 +236,47 @@ LS_HD LS_INLINE double normal(const Rng& rng, std::uint64_t iteration, Stream pu
 /// out[k] = normal(rng, iteration, purpose, first + k) for k = 0 .. n-1, each Box-Muller pair
 /// computed once (half the work of n normal() calls) and W pairs at a time (Philox, log,
 /// sqrt and sincos in loops over W that vectorize; W = 1 on a GPU, where a thread is a lane).
+/// Up to kNormalChunkBlocks blocks of W pairs go through the transform in one loop: their
+/// uniforms are drawn first, so the log, sqrt and sincos of several vectors are in flight at
+/// once (one block's two or so vectors leave the core waiting on the polynomials' latency;
+/// the values are the same as block by block).
 /// The blocks take log from vm:: (kernels/core/vmath.hpp, < 1 ulp) where normal() takes the C
 /// library's on the host, so their values are normal()'s up to the last bit or so; in a
 /// given build they are a pure function of (stream, iteration, purpose, first, n).
 template <int W, class T>
 LS_HD LS_INLINE void normals(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first, int n,
                              T* out) {
+  constexpr int kChunk = W > 1 ? 4 : 1;  // blocks of W pairs per transform loop
   int k = 0;
   std::uint32_t i = first;
   if (n > 0 && (i & 1u)) out[k++] = static_cast<T>(normal(rng, iteration, purpose, i++));
-  for (; k + 2 * W <= n; k += 2 * W, i += 2 * W) {
-    std::uint32_t b[4][W];
-    philox_counters<W>(Rng::counter(rng.seed, iteration, purpose, i >> 1), rng.chain,
-                       static_cast<std::uint32_t>(rng.seed), b);
-    double z0[W], z1[W];
-    for (int w = 0; w < W; ++w) {
-      const double u1 = uniform_open01(b[0][w], b[1][w]);
-      const double u2 = uniform_open01(b[2][w], b[3][w]);
-      const double r = vm::sqrt(-2.0 * vm::log(u1));  // vm::, not the C library's: vectorizes
+  while (k + 2 * W <= n) {
+    const int blocks = (n - k) / (2 * W) < kChunk ? (n - k) / (2 * W) : kChunk;
+    double u1[kChunk * W], u2[kChunk * W];
+    for (int c = 0; c < blocks; ++c) {
+      std::uint32_t b[4][W];
+      philox_counters<W>(Rng::counter(rng.seed, iteration, purpose, (i >> 1) + static_cast<std::uint32_t>(c * W)),
+                         rng.chain, static_cast<std::uint32_t>(rng.seed), b);
+      for (int w = 0; w < W; ++w) {
+        u1[c * W + w] = uniform_open01(b[0][w], b[1][w]);
+        u2[c * W + w] = uniform_open01(b[2][w], b[3][w]);
+      }
+    }
+    double z0[kChunk * W], z1[kChunk * W];
+    const int pairs = blocks * W;
+    for (int p = 0; p < pairs; ++p) {
+      const double r = vm::sqrt(-2.0 * vm::log(u1[p]));  // vm::, not the C library's: vectorizes
       double sn, cs;
-      m::sincos_2pi(u2, sn, cs);
-      z0[w] = r * cs;
-      z1[w] = r * sn;
+      m::sincos_2pi(u2[p], sn, cs);
+      z0[p] = r * cs;
+      z1[p] = r * sn;
     }
-    for (int w = 0; w < W; ++w) {
-      out[k + 2 * w] = static_cast<T>(z0[w]);
-      out[k + 2 * w + 1] = static_cast<T>(z1[w]);
+    for (int p = 0; p < pairs; ++p) {
+      out[k + 2 * p] = static_cast<T>(z0[p]);
+      out[k + 2 * p + 1] = static_cast<T>(z1[p]);
     }
+    k += 2 * pairs;
+    i += static_cast<std::uint32_t>(2 * pairs);
   }
   for (; k + 1 < n; k += 2, i += 2) {
     double z0, z1;
