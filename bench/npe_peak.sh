@@ -8,18 +8,32 @@
 # then per parameter the NPE mean and sd against NUTS's: |mean difference| in NUTS sds and the
 # sd ratio; and the C2ST accuracy against the NUTS draws when bench/c2st.py is present
 # (0.5: indistinguishable). Prints `uptime` first: on a shared machine the times depend on load.
-# Usage: bash bench/npe_peak.sh [--build DIR] [N ...]
+# With --sbi PYTHON (a Python with sbi and torch, e.g. bench/peers/install_sbi.sh's venv): sbi's
+# default NPE (bench/peers/sbi_peak.py: a masked autoregressive flow) at the same budgets, right
+# after lockstep's, with its training time and C2ST against the same NUTS draws, and a last
+# table of both (the ratio of training times; issue 18's target: >= 10x faster than sbi to the
+# same C2ST, read off that table across budgets).
+# Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [N ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 build="$repo/build"
-if [[ "${1:-}" == "--build" ]]; then build="$2"; shift 2; fi
+sbi=""
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --sbi) sbi="$2"; shift 2 ;;
+    *) echo "npe_peak.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
 budgets=("$@")
 if [[ ${#budgets[@]} -eq 0 ]]; then budgets=(10000); fi
 bin="$build/lockstep"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 data="$repo/data/peak.json"
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+rows=()
 uptime
 "$bin" sample peak --data "$data" --set prior=sbi --chains 4 --warmup 1000 --draws 2500 --seed 1 --quiet \
   --output "$tmp/nuts.csv" > "$tmp/nuts.txt"
@@ -58,10 +72,26 @@ for p in ["l", "m", "s", "a", "b"]:
     m1, s1 = moments(pc, pr, p)
     print(f"{p:5s} {m0:9.4f} ({s0:.4f})   {m1:9.4f} ({s1:.4f})   {abs(m1 - m0) / s0:8.3f}        {s1 / s0:6.3f}")
 PY
-  if [[ -f "$here/c2st.py" ]]; then
-    python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/npe_${n}_1.csv" | tail -1 \
-      | sed 's/^/C2ST vs NUTS: /'
-  else
-    echo "C2ST: bench/c2st.py not present"
+  c2st_lockstep="$(python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/npe_${n}_1.csv" | tail -1)"
+  echo "C2ST vs NUTS: $c2st_lockstep"
+  train_lockstep="$(sed -n 's/^Training: .* in \([0-9.]*\) s .*/\1/p' "$tmp/npe_$n.txt")"
+  row="| $n | $train_lockstep | $(field "$c2st_lockstep" c2st) | $(field "$c2st_lockstep" worst_mean_over_sd) | $(field "$c2st_lockstep" worst_sd_factor) |"
+  if [[ -n "$sbi" ]]; then
+    echo "-- sbi, $n simulations, 10000 draws --"
+    j="$("$sbi" "$here/peers/sbi_peak.py" --sims "$n" --draws 10000 --seed 1 --data "$repo/data/peak.csv" \
+         --output "$tmp/sbi_$n.csv" 2>"$tmp/sbi_$n.err" | tail -1)" || { echo "sbi failed:"; tail -3 "$tmp/sbi_$n.err"; j=""; }
+    if [[ -n "$j" ]]; then
+      echo "$j"
+      c2st_sbi="$(python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/sbi_$n.csv" | tail -1)"
+      echo "C2ST vs NUTS: $c2st_sbi"
+      train_sbi="$(field "$j" train_seconds)"
+      row="$row $(printf '%.1f' "$train_sbi") ($(field "$j" epochs) epochs) | $(field "$c2st_sbi" c2st) | $(field "$c2st_sbi" worst_mean_over_sd) | $(field "$c2st_sbi" worst_sd_factor) | $(python3 -c "print(f'{$train_sbi / $train_lockstep:.1f}x')") |"
+    fi
   fi
+  rows+=("$row")
 done
+echo
+echo "| simulations | lockstep training (s) | C2ST | worst mean error / sd | worst sd factor |$([[ -n "$sbi" ]] && echo " sbi training (s) | C2ST | worst mean error / sd | worst sd factor | sbi / lockstep training time |")"
+echo "|---|---|---|---|---|$([[ -n "$sbi" ]] && echo "---|---|---|---|---|")"
+printf '%s\n' "${rows[@]}"
+uptime

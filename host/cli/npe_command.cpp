@@ -110,6 +110,9 @@ int run_npe(const NpeOptions& o) {
   NpeConfig cfg = npe_config_from(settings, o.algorithm_options);
   if (!o.checkpoint.empty()) {
     if (!cfg.load_net.empty()) throw InputError("--checkpoint: a run with --load-net trains nothing to checkpoint");
+    if (cfg.rounds > 1)
+      throw InputError("--checkpoint: not with --rounds " + std::to_string(cfg.rounds) +
+                       " (a checkpoint holds one training; run the rounds without one)");
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
   check_output_paths(o.output, o.summary);
@@ -158,6 +161,7 @@ int run_npe(const NpeOptions& o) {
   const npe::TrainResult& tr = report.training;
   info.config = {{"algorithm", "npe"},
                  {"sims", std::to_string(cfg.sims)},
+                 {"rounds", std::to_string(cfg.rounds)},
                  {"draws", std::to_string(cfg.draws)},
                  {"seed", std::to_string(cfg.seed)},
                  {"backend", backend::place_name(backend::lanes_place())},
@@ -195,13 +199,30 @@ int run_npe(const NpeOptions& o) {
                   static_cast<long long>(tr.n_validation));
     std::cout << line;
     const double best_val = tr.best_epoch > 0 ? tr.history[tr.best_epoch - 1].validation : 0.0;
+    std::size_t epochs = 0;
+    for (const NpeRound& r : report.rounds) epochs += static_cast<std::size_t>(r.epochs);
     std::snprintf(line, sizeof line,
                   "Training: %zu epochs in %.3f s (%.3g epochs per second); best validation -log q %.5g at epoch "
                   "%d (stopped after %d epochs without improvement or at --max-epochs)\n",
-                  tr.history.size(), report.training_seconds,
-                  tr.history.size() / std::max(report.training_seconds, 1e-9), best_val, tr.best_epoch,
-                  cfg.train.patience);
+                  epochs, report.training_seconds, epochs / std::max(report.training_seconds, 1e-9), best_val,
+                  tr.best_epoch, cfg.train.patience);
     std::cout << line;
+    for (std::size_t k = 0; report.rounds.size() > 1 && k < report.rounds.size(); ++k) {
+      const NpeRound& r = report.rounds[k];
+      if (k == 0)
+        std::snprintf(line, sizeof line, "  round 1: %lld simulations from the prior; %d epochs in %.3f s\n", r.sims,
+                      r.epochs, r.training_seconds);
+      else
+        std::snprintf(line, sizeof line,
+                      "  round %zu: %lld simulations from the truncated prior (log q >= %.5g: %lld %s examined, "
+                      "%.3g%% kept%s); %d epochs on all rounds' pairs in %.3f s\n",
+                      k + 1, r.sims, r.log_q_threshold, r.candidates,
+                      ("uniform candidates in " + std::to_string(r.boxes) + " boxes around q's draws").c_str(),
+                      100.0 * static_cast<double>(r.sims) / std::max<double>(static_cast<double>(r.candidates), 1.0),
+                      r.above_max > 0 ? (", " + std::to_string(r.above_max) + " above the largest prior density of q's draws").c_str() : "",
+                      r.epochs, r.training_seconds);
+      std::cout << line;
+    }
   } else {
     std::cout << "Network: " << report.loaded_from << " (trained on " << report.loaded_sims
               << " simulations; not retrained)\n";

@@ -27,6 +27,70 @@ PosteriorNetwork train_posterior_network(std::vector<double> theta, std::vector<
   return net;
 }
 
+void continue_training(PosteriorNetwork& net, std::vector<double> theta, std::vector<double> x, std::int64_t n,
+                       const TrainOptions& options, TrainResult& result,
+                       const std::function<void(const EpochLoss&)>& on_epoch) {
+  net.x_scale.apply(x.data(), n);
+  net.theta_scale.apply(theta.data(), n);
+  result = train_mdn(net.shape, net.params, x.data(), theta.data(), n, options, net.theta_scale.log_jacobian(), on_epoch);
+}
+
+PosteriorAt posterior_at(const PosteriorNetwork& net, const std::vector<double>& x_obs) {
+  std::vector<double> xz = x_obs;
+  net.x_scale.apply(xz.data(), 1);
+  PosteriorAt p;
+  p.mixture = mixture_at(net.shape, net.params.data(), xz.data());
+  p.theta_scale = net.theta_scale;
+  p.log_jacobian = net.theta_scale.log_jacobian();
+  return p;
+}
+
+double PosteriorAt::log_density(const double* theta) const {
+  const int d = mixture.d;
+  double zs[64];
+  std::vector<double> zv;
+  double* z = zs;
+  if (d > 64) {
+    zv.resize(static_cast<std::size_t>(d));
+    z = zv.data();
+  }
+  for (int i = 0; i < d; ++i) z[i] = (theta[i] - theta_scale.mean[i]) / theta_scale.sd[i];
+  return mixture_log_density(mixture, z) - log_jacobian;
+}
+
+int PosteriorAt::component_of(const double* theta) const {
+  const int d = mixture.d;
+  int best = 0;
+  double best_l = -HUGE_VAL;
+  for (int k = 0; k < mixture.k; ++k) {
+    const double* U = mixture.chol.data() + static_cast<std::size_t>(k) * d * d;
+    const double* mu = mixture.mean.data() + static_cast<std::size_t>(k) * d;
+    double zz = 0;
+    for (int i = 0; i < d; ++i) {
+      double v = 0;
+      for (int j = i; j < d; ++j)
+        v += U[i * d + j] * ((theta[j] - theta_scale.mean[j]) / theta_scale.sd[j] - mu[j]);
+      zz += v * v;
+    }
+    const double l = mixture.log_weight[k] + mixture.log_det[k] - 0.5 * zz;
+    if (l > best_l) {
+      best_l = l;
+      best = k;
+    }
+  }
+  return best;
+}
+
+std::vector<double> posterior_log_density(const PosteriorNetwork& net, const std::vector<double>& x_obs,
+                                          const double* theta, std::int64_t n) {
+  const PosteriorAt at = posterior_at(net, x_obs);
+  const int d = net.shape.n_theta;
+  std::vector<double> out(static_cast<std::size_t>(n));
+#pragma omp parallel for schedule(static)
+  for (std::int64_t k = 0; k < n; ++k) out[static_cast<std::size_t>(k)] = at.log_density(theta + static_cast<std::size_t>(k) * d);
+  return out;
+}
+
 void draw_posterior(const PosteriorNetwork& net, const std::vector<double>& x_obs, int draws, std::uint64_t seed,
                     std::vector<double>& theta, std::vector<double>& log_q) {
   std::vector<double> xz = x_obs;

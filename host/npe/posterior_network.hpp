@@ -32,6 +32,30 @@ PosteriorNetwork train_posterior_network(std::vector<double> theta, std::vector<
                                          int n_x, MdnShape shape, const TrainOptions& options, TrainResult& result,
                                          const std::function<void(const EpochLoss&)>& on_epoch = nullptr);
 
+/// Trains `net` further on n pairs (a later round of sequential NPE, as sbi goes on training
+/// its density estimator): its z-scoring stays the one fitted in the first round, and the
+/// network starts from its current weights (fresh Adam moments and early stopping).
+void continue_training(PosteriorNetwork& net, std::vector<double> theta, std::vector<double> x, std::int64_t n,
+                       const TrainOptions& options, TrainResult& result,
+                       const std::function<void(const EpochLoss&)>& on_epoch = nullptr);
+
+/// q(. | x_obs) at one observed data set, evaluated many times (the network run once).
+struct PosteriorAt {
+  Mixture mixture;           // on the z-scored scale
+  Standardizer theta_scale;
+  double log_jacobian = 0;   // of the z-scoring
+  /// log q(theta | x_obs) on theta's scale (as draw_posterior's log_q).
+  double log_density(const double* theta) const;
+  /// The mixture component of largest pi_k N_k(theta) (the one theta most likely came from).
+  int component_of(const double* theta) const;
+};
+PosteriorAt posterior_at(const PosteriorNetwork& net, const std::vector<double>& x_obs);
+
+/// log q(theta_k | x_obs) of n rows theta [n][d] (theta's scale, the z-scoring's Jacobian
+/// included, as draw_posterior's log_q).
+std::vector<double> posterior_log_density(const PosteriorNetwork& net, const std::vector<double>& x_obs,
+                                          const double* theta, std::int64_t n);
+
 /// D draws of theta from q(theta | x_obs) ([D][d] row-major) and log q of each (on theta's
 /// scale, the z-scoring's Jacobian included). Draw k uses Philox Rng{seed, k} only (stream
 /// kUser + 3: uniform 0 picks the component, normals 0..d-1 the point), so it does not depend

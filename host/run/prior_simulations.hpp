@@ -104,6 +104,41 @@ PriorSimulations simulate_prior_predictive(const Loaded<Model>& m, std::uint64_t
   return s;
 }
 
+/// The simulations of the given thetas ([n][n_theta]) with the given global indices' streams
+/// ([n][n_x] row-major; kernels/sbi/prior_simulation.hpp's SimulateAt): at the store's own
+/// theta_g, the store's x_g.
+template <class Model>
+std::vector<double> simulate_at(const Loaded<Model>& m, std::uint64_t seed, const std::vector<double>& thetas,
+                                const std::vector<std::uint32_t>& indices) {
+  const int n_theta = m.model.dim(m.data), n_x = m.model.n_simulated(m.data);
+  const std::int64_t n = static_cast<std::int64_t>(indices.size());
+  std::vector<double> out(static_cast<std::size_t>(n) * n_x);
+  if (n == 0) return out;
+  const std::int64_t chunk = std::min<std::int64_t>(n, prior_simulation_chunk(n_theta, n_x));
+  backend::DeviceVector<Real> theta(static_cast<std::size_t>(chunk) * n_theta), x(static_cast<std::size_t>(chunk) * n_x);
+  backend::DeviceVector<std::uint32_t> index(static_cast<std::size_t>(chunk));
+  std::vector<Real> host_x(x.size());
+  for (std::int64_t at = 0; at < n; at += chunk) {
+    const std::int64_t c = std::min(chunk, n - at);
+    const std::vector<Real> t(thetas.begin() + at * n_theta, thetas.begin() + (at + c) * n_theta);
+    theta.upload(t.data(), t.size());
+    index.upload(indices.data() + at, static_cast<std::size_t>(c));
+    sbi::SimulateAt<Model> f;
+    f.model = m.model;
+    f.data = m.data;
+    f.theta = backend::raw(theta);
+    f.index = backend::raw(index);
+    f.x = backend::raw(x);
+    f.n_theta = n_theta;
+    f.n_x = n_x;
+    f.seed = seed;
+    backend::launch_lanes(static_cast<int>(c), f, static_cast<std::ptrdiff_t>(c) * (n_theta + 8 * n_x));
+    x.download(host_x.data(), static_cast<std::size_t>(c) * n_x);
+    std::copy(host_x.begin(), host_x.begin() + c * n_x, out.begin() + at * n_x);
+  }
+  return out;
+}
+
 /// Whether row i's theta and x are all finite.
 inline bool prior_simulation_finite(const PriorSimulations& s, std::int64_t i) {
   for (int k = 0; k < s.n_theta; ++k)

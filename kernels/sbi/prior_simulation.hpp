@@ -40,5 +40,25 @@ struct PriorSimulation {
   }
 };
 
+/// Lane i simulates at a given theta row i with simulation index[i]'s stream: at the store's
+/// theta_g it gives the store's x_g, bit for bit (NPE's truncated rounds simulate parameters
+/// drawn on the host, each with an index of its own).
+template <class Model>
+struct SimulateAt {
+  Model model;
+  typename Model::Data data;
+  const Real* theta = nullptr;          // [n][n_theta]
+  const std::uint32_t* index = nullptr;  // [n] global simulation indices
+  Real* x = nullptr;                     // [n][n_x]
+  int n_theta = 0, n_x = 0;
+  std::uint64_t seed = 0;
+
+  LS_HD void operator()(int i) const {
+    const Rng rng{seed, index[i]};
+    const Dense<Real> t{const_cast<Real*>(theta) + static_cast<std::int64_t>(i) * n_theta};
+    model.simulate(data, t, rng, 0, Dense<Real>{x + static_cast<std::int64_t>(i) * n_x});
+  }
+};
+
 }  // namespace sbi
 }  // namespace lockstep

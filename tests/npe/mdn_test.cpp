@@ -27,7 +27,7 @@ MdnShape small_shape() {
 struct Problem {
   MdnShape s = small_shape();
   std::vector<double> params, x, theta;
-  int batch = 5;
+  int batch = 11;  // one block of 8 pairs side by side (mdn.cpp's block_loss) and 3 pairs alone
   explicit Problem(std::uint64_t seed) {
     params = init_params(s, seed);
     const Rng rng{seed, 1};
@@ -82,6 +82,23 @@ TEST(Mdn, GradientAccumulatesIntoTheBuffer) {
   mdn_loss(p.s, p.params.data(), p.x.data(), p.theta.data(), p.batch, g1.data());
   mdn_loss(p.s, p.params.data(), p.x.data(), p.theta.data(), p.batch, g2.data());
   for (std::size_t i = 0; i < g1.size(); ++i) ASSERT_NEAR(g2[i], g1[i] + 1.0, 1e-12);
+}
+
+// A batch's loss and gradient are the sums of its pairs' own (each pair alone takes
+// column_loss; in the batch, the first 8 go through block_loss side by side): the same
+// arithmetic per pair, so equal up to the matrix products' rounding of different batch shapes.
+TEST(Mdn, BlockOfPairsGivesEachPairsOwnLossAndGradient) {
+  for (std::uint64_t seed : {6u, 7u}) {
+    Problem p(seed);
+    std::vector<double> g(p.params.size(), 0.0), sum(p.params.size(), 0.0);
+    const double f = mdn_loss(p.s, p.params.data(), p.x.data(), p.theta.data(), p.batch, g.data());
+    double f_sum = 0;
+    for (int b = 0; b < p.batch; ++b)
+      f_sum += mdn_loss(p.s, p.params.data(), p.x.data() + b * p.s.n_x, p.theta.data() + b * p.s.n_theta, 1, sum.data());
+    EXPECT_NEAR(f, f_sum, 1e-12 * std::abs(f_sum)) << "seed " << seed;
+    for (std::size_t i = 0; i < g.size(); ++i)
+      ASSERT_NEAR(g[i], sum[i], 1e-11 * std::max(1.0, std::abs(sum[i]))) << "seed " << seed << ", parameter " << i;
+  }
 }
 
 TEST(Mdn, MixtureDensityIsMinusTheLoss) {

@@ -20,7 +20,12 @@ std::vector<FlagSpec> npe_flags() {
           {"--learning-rate", "R", "Adam's learning rate", "5e-4"},
           {"--max-epochs", "E", "Most training epochs", "1000000"},
           {"--patience", "P", "Stop after P epochs without a better validation loss", "20"},
-          {"--validation-fraction", "F", "Simulations held out for validation", "0.1"}};
+          {"--validation-fraction", "F", "Simulations held out for validation", "0.1"},
+          {"--rounds", "R",
+           "Truncated sequential NPE (Deistler et al. 2022): R rounds of --sims/R simulations, rounds 2..R from the prior "
+           "truncated to the previous posterior's 1 - 1e-4 highest-density region at the observed data (the network is "
+           "then for these data, not amortized)",
+           "1"}};
 }
 
 void check_validation_split(long long n, double fraction, const std::string& what) {
@@ -52,14 +57,20 @@ NpeConfig npe_config_from(const RunSettings& settings, const AlgorithmOptions& o
   c.train.validation_fraction = o.get_real_open("--validation-fraction", 0.1, 0.0, 1.0);
   if (!c.load_net.empty()) {
     for (const char* f : {"--sims", "--components", "--hidden", "--layers", "--batch-size", "--learning-rate",
-                          "--max-epochs", "--patience", "--validation-fraction"})
+                          "--max-epochs", "--patience", "--validation-fraction", "--rounds"})
       if (o.given(f))
         throw InputError(std::string(f) + ": not used with --load-net (the loaded network is not retrained)");
     return c;
   }
   if (!o.given("--sims")) throw InputError("--sims: give the number of simulations to train on (or --load-net F)");
   c.sims = o.get_int("--sims", 0, 1, std::numeric_limits<int>::max());
-  check_validation_split(c.sims, c.train.validation_fraction, "--sims " + std::to_string(c.sims));
+  c.rounds = o.get_int("--rounds", 1, 1, 100);
+  if (c.rounds > c.sims)
+    throw InputError("--rounds " + std::to_string(c.rounds) + ": more rounds than --sims " + std::to_string(c.sims));
+  check_validation_split(c.sims / c.rounds, c.train.validation_fraction,
+                         c.rounds > 1 ? "--sims " + std::to_string(c.sims) + " over --rounds " + std::to_string(c.rounds) +
+                                            " (" + std::to_string(c.sims / c.rounds) + " in the first round)"
+                                      : "--sims " + std::to_string(c.sims));
   return c;
 }
 

@@ -12,8 +12,21 @@
 
 namespace lockstep {
 
+/// One round of truncated sequential NPE (--rounds; host/algorithms/npe/npe_runner.hpp).
+struct NpeRound {
+  long long sims = 0;           // simulations of this round trained on (after drops)
+  long long candidates = 0;     // prior draws examined (round 1: its simulations)
+  double log_q_threshold = 0;   // rounds >= 2: the truncation's log q(theta | x_obs) cut
+  long long above_max = 0;      // box candidates kept whose prior density passed the draws' largest
+  int boxes = 0;                // the boxes the candidates come from (one per mixture component with draws)
+  int epochs = 0, best_epoch = 0;
+  double best_validation = 0;
+  double training_seconds = 0;
+};
+
 /// What a run reports back beyond the draws (filled by run_npe when NpeConfig::report is set).
 struct NpeReport {
+  std::vector<NpeRound> rounds;  // one per round (one for plain NPE)
   bool trained = false;         // false: the network came from --load-net
   long long sims = 0;           // simulations run
   long long non_finite = 0;     // dropped: a non-finite theta or x
@@ -31,7 +44,8 @@ struct NpeReport {
 };
 
 struct NpeConfig {
-  long long sims = 0;          // --sims: simulations to train on (0 with --load-net)
+  long long sims = 0;          // --sims: simulations to train on (0 with --load-net), all rounds together
+  int rounds = 1;              // --rounds: 1 = amortized NPE; R > 1 = truncated sequential NPE at x_obs
   int draws = 1000;            // --draws
   std::string save_net;        // --save-net FILE
   std::string load_net;        // --load-net FILE
