@@ -399,15 +399,8 @@ Mixture mixture_at(const MdnShape& s, const double* params, const double* x) {
   return m;
 }
 
-double mixture_log_density(const Mixture& m, const double* theta) {
+void mixture_component_log_densities(const Mixture& m, const double* theta, double* l) {
   const int d = m.d;
-  double on_stack[64];  // no allocation for K <= 64 (the truncated rounds call this per candidate)
-  std::vector<double> on_heap;
-  double* l = on_stack;
-  if (m.k > 64) {
-    on_heap.resize(static_cast<std::size_t>(m.k));
-    l = on_heap.data();
-  }
   for (int k = 0; k < m.k; ++k) {
     const double* U = m.chol.data() + static_cast<std::size_t>(k) * d * d;
     const double* mu = m.mean.data() + static_cast<std::size_t>(k) * d;
@@ -419,6 +412,17 @@ double mixture_log_density(const Mixture& m, const double* theta) {
     }
     l[k] = m.log_weight[k] - 0.5 * d * kLog2Pi + m.log_det[k] - 0.5 * zz;
   }
+}
+
+double mixture_log_density(const Mixture& m, const double* theta) {
+  double on_stack[64];  // no allocation for K <= 64 (the truncated rounds call this per candidate)
+  std::vector<double> on_heap;
+  double* l = on_stack;
+  if (m.k > 64) {
+    on_heap.resize(static_cast<std::size_t>(m.k));
+    l = on_heap.data();
+  }
+  mixture_component_log_densities(m, theta, l);
   return log_sum_exp(l, m.k);
 }
 

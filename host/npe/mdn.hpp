@@ -93,6 +93,10 @@ Mixture mixture_at(const MdnShape& shape, const double* params, const double* x)
 /// log q(theta | x) of the mixture.
 double mixture_log_density(const Mixture& m, const double* theta);
 
+/// l[k] = log pi_k + log N(theta; mu_k, Sigma_k) for k < K (mixture_log_density is their
+/// log-sum-exp).
+void mixture_component_log_densities(const Mixture& m, const double* theta, double* l);
+
 /// The mixture's mean [d] and covariance [d][d] (row-major):
 ///   mean = sum_k pi_k mu_k,  cov = sum_k pi_k (Sigma_k + mu_k mu_k^T) - mean mean^T,
 ///   Sigma_k = U_k^-1 U_k^-T.

@@ -1,6 +1,7 @@
 // Training and drawing from the NPE posterior network (host/npe/posterior_network.hpp).
 #include "host/npe/posterior_network.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/core/philox.hpp"
@@ -60,25 +61,10 @@ double PosteriorAt::log_density(const double* theta) const {
 
 int PosteriorAt::component_of(const double* theta) const {
   const int d = mixture.d;
-  int best = 0;
-  double best_l = -HUGE_VAL;
-  for (int k = 0; k < mixture.k; ++k) {
-    const double* U = mixture.chol.data() + static_cast<std::size_t>(k) * d * d;
-    const double* mu = mixture.mean.data() + static_cast<std::size_t>(k) * d;
-    double zz = 0;
-    for (int i = 0; i < d; ++i) {
-      double v = 0;
-      for (int j = i; j < d; ++j)
-        v += U[i * d + j] * ((theta[j] - theta_scale.mean[j]) / theta_scale.sd[j] - mu[j]);
-      zz += v * v;
-    }
-    const double l = mixture.log_weight[k] + mixture.log_det[k] - 0.5 * zz;
-    if (l > best_l) {
-      best_l = l;
-      best = k;
-    }
-  }
-  return best;
+  std::vector<double> z(static_cast<std::size_t>(d)), l(static_cast<std::size_t>(mixture.k));
+  for (int i = 0; i < d; ++i) z[i] = (theta[i] - theta_scale.mean[i]) / theta_scale.sd[i];
+  mixture_component_log_densities(mixture, z.data(), l.data());
+  return static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
 }
 
 std::vector<double> posterior_log_density(const PosteriorNetwork& net, const std::vector<double>& x_obs,
