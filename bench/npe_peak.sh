@@ -13,16 +13,20 @@
 # after lockstep's, with its training time and C2ST against the same NUTS draws, and a last
 # table of both (the ratio of training times; issue 18's target: >= 10x faster than sbi to the
 # same C2ST, read off that table across budgets).
-# Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [N ...]
+# With --rounds R: also lockstep's truncated sequential NPE (--rounds R) at each budget, with its
+# wall time and C2ST (extra columns).
+# Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [--rounds R] [N ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 build="$repo/build"
 sbi=""
+rounds=""
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --sbi) sbi="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) echo "npe_peak.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -88,10 +92,20 @@ PY
       row="$row $(printf '%.1f' "$train_sbi") ($(field "$j" epochs) epochs) | $(field "$c2st_sbi" c2st) | $(field "$c2st_sbi" worst_mean_over_sd) | $(field "$c2st_sbi" worst_sd_factor) | $(python3 -c "print(f'{$train_sbi / $train_lockstep:.1f}x')") |"
     fi
   fi
+  if [[ -n "$rounds" ]]; then
+    echo "-- lockstep npe --rounds $rounds, $n simulations --"
+    "$bin" npe peak --data "$data" --set prior=sbi --sims "$n" --rounds "$rounds" --draws 10000 --seed 1 --quiet \
+      --output "$tmp/ts_$n.csv" > "$tmp/ts_$n.txt"
+    grep -E "^(Training|  round|Wall time)" "$tmp/ts_$n.txt"
+    c2st_ts="$(python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/ts_${n}_1.csv" | tail -1)"
+    echo "C2ST vs NUTS: $c2st_ts"
+    wall_ts="$(sed -n 's/^Wall time: \([0-9.]*\) s.*/\1/p' "$tmp/ts_$n.txt")"
+    row="$row $wall_ts | $(field "$c2st_ts" c2st) | $(field "$c2st_ts" worst_mean_over_sd) | $(field "$c2st_ts" worst_sd_factor) |"
+  fi
   rows+=("$row")
 done
 echo
-echo "| simulations | lockstep training (s) | C2ST | worst mean error / sd | worst sd factor |$([[ -n "$sbi" ]] && echo " sbi training (s) | C2ST | worst mean error / sd | worst sd factor | sbi / lockstep training time |")"
-echo "|---|---|---|---|---|$([[ -n "$sbi" ]] && echo "---|---|---|---|---|")"
+echo "| simulations | lockstep training (s) | C2ST | worst mean error / sd | worst sd factor |$([[ -n "$sbi" ]] && echo " sbi training (s) | C2ST | worst mean error / sd | worst sd factor | sbi / lockstep training time |")$([[ -n "$rounds" ]] && echo " --rounds $rounds wall (s) | C2ST | worst mean error / sd | worst sd factor |")"
+echo "|---|---|---|---|---|$([[ -n "$sbi" ]] && echo "---|---|---|---|---|")$([[ -n "$rounds" ]] && echo "---|---|---|---|")"
 printf '%s\n' "${rows[@]}"
 uptime

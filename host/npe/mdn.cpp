@@ -415,7 +415,7 @@ void mixture_component_log_densities(const Mixture& m, const double* theta, doub
 }
 
 double mixture_log_density(const Mixture& m, const double* theta) {
-  double on_stack[64];  // no allocation for K <= 64 (the truncated rounds call this per candidate)
+  double on_stack[64] = {};  // no allocation for K <= 64 (the truncated rounds call this per candidate)
   std::vector<double> on_heap;
   double* l = on_stack;
   if (m.k > 64) {
