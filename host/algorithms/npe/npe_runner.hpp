@@ -350,11 +350,14 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     t0 = std::chrono::steady_clock::now();
     net = npe::train_posterior_network(theta, x, report.used, d, n_x, cfg.shape, cfg.train, report.training);
     report.training_seconds = npe_detail::seconds_since(t0);
-    if (!cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
+    // The loss CSV is the last round's: written when the rounds end (or one ends on a
+    // non-finite loss, which ends them), so an interrupted run leaves none behind.
+    const auto rounds_end = [&](int r) { return r == cfg.rounds || report.training.nan_epoch > 0; };
+    if (rounds_end(1) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
     npe_detail::check_trained(report.training);
     report.rounds.push_back(npe_detail::round_of(report.training, report.used, sims.n, 0, report.training_seconds));
     std::uint64_t next = static_cast<std::uint64_t>(first_round);  // the next simulation index
-    for (int r = 2; r <= cfg.rounds; ++r) {
+    for (int r = 2; r <= cfg.rounds && report.training.nan_epoch == 0; ++r) {
       const long long want = r < cfg.rounds ? first_round : cfg.sims - (cfg.rounds - 1) * first_round;
       t0 = std::chrono::steady_clock::now();
       NpeRound round;
@@ -380,7 +383,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
       npe::continue_training(net, theta, x, report.used, cfg.train, report.training);
       const double seconds = npe_detail::seconds_since(t0);
       report.training_seconds += seconds;
-      if (!cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
+      if (rounds_end(r) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
       npe_detail::check_trained(report.training);
       NpeRound summary = npe_detail::round_of(report.training, round.sims, round.candidates,
                                                   round.log_q_threshold, seconds);
