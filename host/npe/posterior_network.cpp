@@ -67,16 +67,6 @@ int PosteriorAt::component_of(const double* theta) const {
   return static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
 }
 
-std::vector<double> posterior_log_density(const PosteriorNetwork& net, const std::vector<double>& x_obs,
-                                          const double* theta, std::int64_t n) {
-  const PosteriorAt at = posterior_at(net, x_obs);
-  const int d = net.shape.n_theta;
-  std::vector<double> out(static_cast<std::size_t>(n));
-#pragma omp parallel for schedule(static)
-  for (std::int64_t k = 0; k < n; ++k) out[static_cast<std::size_t>(k)] = at.log_density(theta + static_cast<std::size_t>(k) * d);
-  return out;
-}
-
 void draw_posterior(const PosteriorNetwork& net, const std::vector<double>& x_obs, int draws, std::uint64_t seed,
                     std::vector<double>& theta, std::vector<double>& log_q) {
   std::vector<double> xz = x_obs;

@@ -51,11 +51,6 @@ struct PosteriorAt {
 };
 PosteriorAt posterior_at(const PosteriorNetwork& net, const std::vector<double>& x_obs);
 
-/// log q(theta_k | x_obs) of n rows theta [n][d] (theta's scale, the z-scoring's Jacobian
-/// included, as draw_posterior's log_q).
-std::vector<double> posterior_log_density(const PosteriorNetwork& net, const std::vector<double>& x_obs,
-                                          const double* theta, std::int64_t n);
-
 /// D draws of theta from q(theta | x_obs) ([D][d] row-major) and log q of each (on theta's
 /// scale, the z-scoring's Jacobian included). Draw k uses Philox Rng{seed, k} only (stream
 /// kUser + 3: uniform 0 picks the component, normals 0..d-1 the point), so it does not depend

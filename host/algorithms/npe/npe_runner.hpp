@@ -90,17 +90,12 @@ inline void check_trained(const npe::TrainResult& r) {
                      ", before any epoch finished: no network to draw from (try a smaller --learning-rate)");
 }
 
-inline NpeRound round_of(const npe::TrainResult& r, long long sims, long long candidates, double threshold,
-                         double seconds) {
-  NpeRound round;
-  round.sims = sims;
-  round.candidates = candidates;
-  round.log_q_threshold = threshold;
+/// Records a round's training (epochs, best epoch and loss, seconds) into `round`.
+inline void record_training(NpeRound& round, const npe::TrainResult& r, double seconds) {
   round.epochs = static_cast<int>(r.history.size());
   round.best_epoch = r.best_epoch;
   round.best_validation = r.best_validation;
   round.training_seconds = seconds;
-  return round;
 }
 
 /// Truncated sequential NPE (Deistler, Goncalves and Macke 2022, "Truncated proposals for
@@ -355,7 +350,11 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     const auto rounds_end = [&](int r) { return r == cfg.rounds || report.training.nan_epoch > 0; };
     if (rounds_end(1) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
     npe_detail::check_trained(report.training);
-    report.rounds.push_back(npe_detail::round_of(report.training, report.used, sims.n, 0, report.training_seconds));
+    NpeRound first;
+    first.sims = report.used;
+    first.candidates = sims.n;
+    npe_detail::record_training(first, report.training, report.training_seconds);
+    report.rounds.push_back(first);
     std::uint64_t next = static_cast<std::uint64_t>(first_round);  // the next simulation index
     for (int r = 2; r <= cfg.rounds && report.training.nan_epoch == 0; ++r) {
       const long long want = r < cfg.rounds ? first_round : cfg.sims - (cfg.rounds - 1) * first_round;
@@ -385,11 +384,8 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
       report.training_seconds += seconds;
       if (rounds_end(r) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
       npe_detail::check_trained(report.training);
-      NpeRound summary = npe_detail::round_of(report.training, round.sims, round.candidates,
-                                                  round.log_q_threshold, seconds);
-      summary.above_max = round.above_max;
-      summary.boxes = round.boxes;
-      report.rounds.push_back(summary);
+      npe_detail::record_training(round, report.training, seconds);
+      report.rounds.push_back(round);
     }
     report.trained = true;
     header.sims = cfg.sims;
