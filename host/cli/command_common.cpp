@@ -132,7 +132,7 @@ DrawSet leading_draws(const DrawSet& full, int n_draws, int n_warmup_saved) {
   part.resize(full.n_chains, n_draws);
   const int C = full.n_chains, D = full.n_draws;
   // [quantity][chain][draw]: each chain's first n_draws draws, from a draw stride of D to n_draws
-  auto first = [&](const std::vector<double>& from, std::size_t quantities, std::vector<double>& to) {
+  auto first = [&](const DrawValues& from, std::size_t quantities, DrawValues& to) {
     for (std::size_t q = 0; q < quantities; ++q)
       for (int c = 0; c < C; ++c)
         for (int d = 0; d < n_draws; ++d)

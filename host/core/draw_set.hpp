@@ -6,6 +6,8 @@
 // are. Parameters (constrained + derived, in model order) and sampler statistics
 // (lp__, accept_stat__, ...) are stored apart.
 #include <cstddef>
+#include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,14 +16,43 @@
 
 namespace lockstep {
 
+/// std::allocator whose value-less construct() leaves a trivial T uninitialized, so that
+/// resize() does not write the elements: a run's draws (hundreds of MB) are zeroed once, by
+/// all threads (DrawSet::resize), instead of by one thread in vector::assign.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  using std::allocator<T>::allocator;
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// The storage of draws: a vector of doubles that resize() leaves uninitialized.
+using DrawValues = std::vector<double, UninitializedAllocator<double>>;
+
+/// Zeroes v[0..n) over the OpenMP threads (first touch of fresh pages in parallel).
+void zero_parallel(double* v, std::size_t n);
+
 struct DrawSet {
   int n_chains = 0;
   int n_draws = 0;          // per chain, including saved warmup draws
   int n_warmup_saved = 0;   // the first n_warmup_saved draws of each chain are warmup
   std::vector<std::string> names;       // parameter names, e.g. "mu", "theta[1]"
-  std::vector<double> values;           // names.size() * n_chains * n_draws
+  DrawValues values;                    // names.size() * n_chains * n_draws
   std::vector<std::string> stat_names;  // e.g. "lp__", "accept_stat__", ...
-  std::vector<double> stats;            // stat_names.size() * n_chains * n_draws
+  DrawValues stats;                     // stat_names.size() * n_chains * n_draws
   /// Posterior predictive draws (`sample --predict`): the last n_predictive quantities of
   /// `names` (y_rep[1], ...) are replications of the observed data `observed` (called
   /// observed_name), not parameters: summaries and the netCDF posterior group leave them out
@@ -46,8 +77,13 @@ struct DrawSet {
   void resize(int chains, int draws) {
     n_chains = chains;
     n_draws = draws;
-    values.assign(names.size() * static_cast<std::size_t>(chains) * draws, 0.0);
-    stats.assign(stat_names.size() * static_cast<std::size_t>(chains) * draws, 0.0);
+    const std::size_t per_quantity = static_cast<std::size_t>(chains) * draws;
+    values = DrawValues();  // a fresh buffer: nothing old is copied on growing
+    stats = DrawValues();
+    values.resize(names.size() * per_quantity);
+    stats.resize(stat_names.size() * per_quantity);
+    zero_parallel(values.data(), values.size());
+    zero_parallel(stats.data(), stats.size());
   }
   int param_index(const std::string& name) const {
     for (std::size_t i = 0; i < names.size(); ++i)

@@ -125,17 +125,17 @@ std::vector<double> autocorr_function(const double* x, int n) {
   return acc;
 }
 
-AutocorrTime integrated_time(const std::vector<const double*>& series, int n, const AutocorrTimeOptions& options) {
-  AutocorrTime r;
+namespace {
+
+/// The walker-averaged autocorrelation f(0..limit] from transforms of size m >= n + limit
+/// (lags t <= m - n take no circular wrap-around, so they are exact; the header): f[0] = 1, or
+/// all NaN if a walker had NaN or infinite draws. `used`: the walkers that count.
+struct MeanAcf {
+  std::vector<double> f;
+  int used = 0;
+};
+MeanAcf mean_acf(const std::vector<const double*>& series, int n, int m, int limit) {
   const int K = static_cast<int>(series.size());
-  if (n < 1 || K < 1) {
-    r.tau = std::numeric_limits<double>::quiet_NaN();
-    r.too_short = true;
-    return r;
-  }
-  // f = mean_k rho_k = IDFT(sum_k |Y_k|^2) / IDFT(sum_k |Y_k|^2)_0 for the series scaled to unit
-  // power (the header): one forward transform per PAIR of walkers, one inverse in all.
-  const int m = next_pow2(2 * n);
   Fft fft(m);
   const int n_blocks = (K + kSeriesBlock - 1) / kSeriesBlock;
   std::vector<double> partial(static_cast<std::size_t>(n_blocks) * m, 0.0);
@@ -158,55 +158,77 @@ AutocorrTime integrated_time(const std::vector<const double*>& series, int n, co
   }
   // Blocks added in order (thread-count independent); then P_k = (A_k + A_{m-k}) / 2.
   std::vector<double> sum(m, 0.0), re(m), im(m, 0.0);
-  int total_used = 0;
+  MeanAcf out;
   bool poison = false;
   for (int b = 0; b < n_blocks; ++b) {
-    total_used += used[b];
+    out.used += used[b];
     poison = poison || poisoned[b] != 0;
     const double* acc = partial.data() + static_cast<std::size_t>(b) * m;
     for (int k = 0; k < m; ++k) sum[k] += acc[k];
   }
   for (int k = 0; k < m; ++k) re[k] = sum[fft.bitrev(k)];
-  r.constant_series = K - total_used;
-  if (total_used == 0) {
+  out.f.assign(static_cast<std::size_t>(limit) + 1, std::numeric_limits<double>::quiet_NaN());
+  if (out.used == 0 || poison) return out;
+  for (int k = 1; k < m / 2; ++k) {
+    const double p = 0.5 * (re[k] + re[m - k]);
+    re[k] = p;
+    re[m - k] = p;
+  }
+  fft.inverse(re.data(), im.data());
+  const double inv0 = 1.0 / re[0];
+  for (int t = 0; t <= limit; ++t) out.f[t] = re[t] * inv0;
+  return out;
+}
+
+}  // namespace
+
+AutocorrTime integrated_time(const std::vector<const double*>& series, int n, const AutocorrTimeOptions& options) {
+  AutocorrTime r;
+  const int K = static_cast<int>(series.size());
+  if (n < 1 || K < 1) {
     r.tau = std::numeric_limits<double>::quiet_NaN();
     r.too_short = true;
     return r;
   }
-  // A walker with NaN or infinite draws has a NaN autocorrelation, and so has the mean (emcee).
-  std::vector<double> f(n, std::numeric_limits<double>::quiet_NaN());
-  if (!poison) {
-    for (int k = 1; k < m / 2; ++k) {
-      const double p = 0.5 * (re[k] + re[m - k]);
-      re[k] = p;
-      re[m - k] = p;
+  // f = mean_k rho_k = IDFT(sum_k |Y_k|^2) / IDFT(sum_k |Y_k|^2)_0 for the series scaled to unit
+  // power (the header): one forward transform per PAIR of walkers, one inverse in all. The
+  // window of a chain longer than tol tau ends near c tau, far below n, so the first try pads
+  // only to next_pow2(n + n/8) (lags up to n/8 or more exact; half the full size for most n)
+  // and the full 2n padding is used only when no window ends in the exact lags.
+  const int full = next_pow2(2 * n);
+  const int short_m = next_pow2(n + (n / 8 > 1 ? n / 8 : 1));
+  for (int m = short_m < full ? short_m : full;; m = full) {
+    const int limit = m < full ? m - n : n - 1;  // the lags this size gets exactly, up to n - 1
+    const MeanAcf acf = mean_acf(series, n, m, limit < n - 1 ? limit : n - 1);
+    r.constant_series = K - acf.used;
+    if (acf.used == 0) {
+      r.tau = std::numeric_limits<double>::quiet_NaN();
+      r.too_short = true;
+      return r;
     }
-    fft.inverse(re.data(), im.data());
-    const double inv0 = 1.0 / re[0];
-    for (int t = 0; t < n; ++t) f[t] = re[t] * inv0;
-  }
-  // tau(M) = 2 cumsum(f)(M) - 1 with f the mean over walkers; window: first M >= c tau(M).
-  double cum = 0;
-  int window = -1;
-  double tau = 0;
-  for (int t = 0; t < n; ++t) {
-    cum += f[t];
-    tau = 2.0 * cum - 1.0;
-    if (!(static_cast<double>(t) < options.c * tau)) {
-      window = t;
-      break;
+    // tau(M) = 2 cumsum(f)(M) - 1 with f the mean over walkers; window: first M >= c tau(M).
+    double cum = 0, tau = 0;
+    int window = -1;
+    for (int t = 0; t < static_cast<int>(acf.f.size()); ++t) {
+      cum += acf.f[t];
+      tau = 2.0 * cum - 1.0;
+      if (!(static_cast<double>(t) < options.c * tau)) {
+        window = t;
+        break;
+      }
     }
+    if (window < 0 && m < full && tau == tau) continue;  // no window in the exact lags: pad fully
+    if (window < 0) {
+      r.window = n - 1;  // no window (only n = 1, see the header) or NaN: tau(n - 1), flagged
+      r.tau = tau;
+      r.too_short = true;
+    } else {
+      r.window = window;
+      r.tau = tau;
+      r.too_short = options.tol * tau > n;
+    }
+    return r;
   }
-  if (window < 0) {
-    r.window = n - 1;  // no window (only n = 1, see the header): tau(n - 1), flagged
-    r.tau = tau;
-    r.too_short = true;
-  } else {
-    r.window = window;
-    r.tau = tau;
-    r.too_short = options.tol * tau > n;
-  }
-  return r;
 }
 
 std::vector<AutocorrTime> autocorr_times(const DrawSet& draws, const AutocorrTimeOptions& options) {

@@ -5,7 +5,10 @@
 // For each walker k of a quantity, the normalized autocorrelation function of its centred
 // series y (length n) is
 //     rho_k(t) = sum_{i < n - t} y_i y_{i+t} / sum_i y_i^2,
-// computed by FFT with zero padding to 2 next_pow2(n) (exactly emcee's function_1d). The
+// computed by FFT with zero padding to 2 next_pow2(n) (exactly emcee's function_1d; a cyclic
+// transform of size m >= n gets the lags t <= m - n exactly, so integrated_time first pads
+// only to next_pow2(n + n/8) -- half the size for most n -- and pads fully only when Sokal's
+// window has not ended within those lags, which a chain longer than tol tau never needs). The
 // functions are AVERAGED OVER WALKERS first (this is what makes the estimate usable for an
 // ensemble: Foreman-Mackey's "autocorrelation analysis" tutorial), f(t) = mean_k rho_k(t),
 // then

@@ -27,8 +27,8 @@ void gather_run(const Ranks& ranks, DrawSet& draws, RunInfo& info) {
   const double chains_here = draws.n_chains;
   const int total = static_cast<int>(ranks.sum(chains_here));
   // each quantity's [chain][draw] block, concatenated over the ranks = the run's chain order
-  std::vector<double> values = ranks.gather_rows_to_root(draws.values, static_cast<int>(draws.names.size()));
-  std::vector<double> stats = ranks.gather_rows_to_root(draws.stats, static_cast<int>(draws.stat_names.size()));
+  DrawValues values = ranks.gather_rows_to_root(draws.values, static_cast<int>(draws.names.size()));
+  DrawValues stats = ranks.gather_rows_to_root(draws.stats, static_cast<int>(draws.stat_names.size()));
   const bool dense = !info.dense_inv_metric.empty();
   std::vector<std::vector<double>> inv_metric = gather_rows(ranks, info.inv_metric);
   std::vector<std::vector<double>> dense_inv_metric = gather_rows(ranks, info.dense_inv_metric);

@@ -119,14 +119,14 @@ std::vector<double> Ranks::gather_to_root(const std::vector<double>& local, std:
 #endif
 }
 
-std::vector<double> Ranks::gather_rows_to_root(const std::vector<double>& local, int rows) const {
+DrawValues Ranks::gather_rows_to_root(const DrawValues& local, int rows) const {
   if (!split() || rows <= 0) return local;
 #ifdef LOCKSTEP_WITH_MPI
   const int row = static_cast<int>(local.size() / static_cast<std::size_t>(rows));
   std::vector<int> n(size_), displ;
   check(MPI_Gather(&row, 1, MPI_INT, n.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
   const long long total = is_root() ? displacements(n, displ) : 0;
-  std::vector<double> out(is_root() ? static_cast<std::size_t>(total) * static_cast<std::size_t>(rows) : 0);
+  DrawValues out(is_root() ? static_cast<std::size_t>(total) * static_cast<std::size_t>(rows) : 0);
   for (int q = 0; q < rows; ++q)
     check(MPI_Gatherv(local.data() + static_cast<std::size_t>(q) * row, row, MPI_DOUBLE,
                       is_root() ? out.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(total) : nullptr,

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "host/core/draw_set.hpp"
+
 namespace lockstep {
 namespace parallel {
 
@@ -49,7 +51,7 @@ class Ranks {
   /// `local` as `rows` rows of equal length; rank 0 receives each row concatenated over the
   /// ranks in rank order ([rows][sum of the ranks' row lengths]; a DrawSet's [quantity][chain]
   /// [draw] with every rank's chains), written in place, one gather per row; others get {}.
-  std::vector<double> gather_rows_to_root(const std::vector<double>& local, int rows) const;
+  DrawValues gather_rows_to_root(const DrawValues& local, int rows) const;
   /// Rank 0's value on every rank (a seed drawn at random must be the same everywhere).
   std::uint64_t from_root(std::uint64_t x) const;
   /// The sum or maximum over ranks of one number, on every rank.

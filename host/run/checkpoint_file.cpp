@@ -31,7 +31,8 @@ class Writer {
     u64(b.size());
     out_.append(reinterpret_cast<const char*>(b.data()), b.size());
   }
-  void doubles(const std::vector<double>& v) {
+  template <class Vector>  // std::vector<double> or DrawValues
+  void doubles(const Vector& v) {
     u64(v.size());
     if (!v.empty()) raw(v.data(), v.size() * sizeof(double));
   }
@@ -64,9 +65,10 @@ class Reader {
     at_ += n;
     return v;
   }
-  std::vector<double> doubles() {
+  template <class Vector = std::vector<double>>  // or DrawValues
+  Vector doubles() {
     const std::uint64_t n = count(sizeof(double));
-    std::vector<double> v(n);
+    Vector v(n);
     if (n) std::memcpy(v.data(), b_.data() + at_, n * sizeof(double));
     at_ += n * sizeof(double);
     return v;
@@ -210,9 +212,9 @@ CheckpointFile decode_checkpoint(const std::string& bytes, const std::string& or
   s.draws.n_draws = static_cast<int>(r.i64());
   s.draws.n_warmup_saved = static_cast<int>(r.i64());
   s.draws.names = r.strings();
-  s.draws.values = r.doubles();
+  s.draws.values = r.doubles<DrawValues>();
   s.draws.stat_names = r.strings();
-  s.draws.stats = r.doubles();
+  s.draws.stats = r.doubles<DrawValues>();
   if (!r.done() || s.arrays.size() != n_arrays)
     throw InputError(origin + ": corrupt lockstep checkpoint (fields do not add up)");
   return c;

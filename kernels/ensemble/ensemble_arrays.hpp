@@ -33,20 +33,32 @@ struct EnsembleArrays {
   LS_HD int n_total() const { return n_ensembles * n_walkers; }
 };
 
-/// Where a half-step writes the draws of a saved step (quantity-major [q][chain][draw], as
-/// DrawSet; chain = walker id).
+/// Where a half-step writes the draws of a saved step: quantity-major [q][chain][draw], as
+/// DrawSet (chain = walker id), or, with `chunk`, a staging buffer of n_draws saved steps
+/// [q][draw][slot] whose rows are indexed by slot and slot_walker[draw][slot] names the walker
+/// each slot holds (-1: none). HalfStep's slot is the half position it updated (half *
+/// half_pad + j): a lane writes B consecutive slots of each row, so the threads never write
+/// the same cache line (walker ids are a random permutation of the positions each step, and
+/// writing rows by walker had both threads dirtying every line of every row).
 struct EnsembleDrawTarget {
-  double* values = nullptr;  // [dim][n_chains][n_draws]
-  double* stats = nullptr;   // [kEnsembleStats][n_chains][n_draws]
+  double* values = nullptr;  // [dim][n_chains][n_draws], or chunk [dim][n_draws][n_slots]
+  double* stats = nullptr;   // [kEnsembleStats][n_chains][n_draws], or chunk [..][n_draws][n_slots]
   int n_chains = 0;
   int n_draws = 0;
   bool save = false;         // this step is saved
   int draw = 0;              // its draw index
-  bool chunk = false;        // a chunk buffer [k][draw][chain] of n_draws saved steps instead
+  bool chunk = false;        // a staging buffer of n_draws saved steps, rows by slot
+  int n_slots = 0;           // chunk: entries per row (>= n_chains)
+  int* slot_walker = nullptr;  // chunk: [n_draws][n_slots] walker in each slot, -1 for none
 
-  /// Where this step's draw of walker g, quantity (or statistic) k lives: 64-bit.
+  /// Where this step's draw of quantity (or statistic) k lives: walker g's, or (chunk) slot
+  /// g's. 64-bit.
   LS_HD Index at(int k, int g) const {
-    return chunk ? (static_cast<Index>(k) * n_draws + draw) * n_chains + g : draw_offset(k, g, draw, n_chains, n_draws);
+    return chunk ? (static_cast<Index>(k) * n_draws + draw) * n_slots + g : draw_offset(k, g, draw, n_chains, n_draws);
+  }
+  /// Records which walker a chunk slot of this step holds (nothing outside chunk mode).
+  LS_HD void hold(int slot, int g) const {
+    if (chunk) slot_walker[static_cast<Index>(draw) * n_slots + slot] = g;
   }
 };
 

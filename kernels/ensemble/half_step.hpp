@@ -57,6 +57,10 @@ struct HalfStep {
   int end_position = -1;
   int* walker_of = nullptr;
   Real* accepted_of = nullptr;
+  // Which walker each half position updates: null, the split's own order (position i of
+  // ensemble e's half = pi_e(half * h + i)); else order[half * half_pad + j], the same walkers
+  // sorted by id (SortHalves, kernels/ensemble/sorted_halves.hpp; the draws are the same).
+  const std::uint32_t* order = nullptr;
 
   LS_HD void operator()(int lane) const {
     const int d = a.dim, n = a.n_walkers, h = a.half();
@@ -64,7 +68,7 @@ struct HalfStep {
     const int j0 = first_position + lane * B;
     const std::uint32_t other = static_cast<std::uint32_t>((1 - half) * h);
     // ---- which walkers: half position j -> ensemble e, member pi_e(half * h + i) ----------
-    int ens[B];
+    int ens[B], pos[B];
     bool real[B];
     std::uint32_t in[B], member[B], g[B];
     // e = floor(jj / h) as floor((jj + 1/2) * (1/h)): (jj + 1/2) / h is at least 1/(2h) from
@@ -78,12 +82,17 @@ struct HalfStep {
       const int jj = real[w] ? j : n_pos - 1;
       const int e = static_cast<int>((jj + 0.5) * inv_h);
       ens[w] = e;
+      pos[w] = jj;
       in[w] = static_cast<std::uint32_t>(half * h + (jj - e * h));
     }
     SplitBlock<B> split;
     split.init(seed, iteration, n, ens);
-    split.apply(in, member);
-    for (int w = 0; w < B; ++w) g[w] = static_cast<std::uint32_t>(ens[w] * n) + member[w];
+    if (order) {  // the half's walkers in id order (sorted_halves.hpp)
+      for (int w = 0; w < B; ++w) g[w] = order[static_cast<Index>(half) * a.half_pad + pos[w]];
+    } else {
+      split.apply(in, member);
+      for (int w = 0; w < B; ++w) g[w] = static_cast<std::uint32_t>(ens[w] * n) + member[w];
+    }
     // ---- their random numbers and proposals --------------------------------------------------
     WalkerUniformsBlock<B> u;
     u.draw(seed, iteration, g, kind == MoveKind::kDifferentialEvolution);
@@ -155,21 +164,31 @@ struct HalfStep {
       accept[w] = log_u[w] < factor[w] + (lpn[w] - static_cast<double>(a.lp[g[w]]));
     }
     // Selects, not branches (acceptance is ~50%: a branch would mispredict half the time);
-    // the walkers of one half are distinct, and padding (at the end) is skipped.
+    // the walkers of one half are distinct, and padding (at the end) is skipped. A saved
+    // step's draw is stored from the values just selected, not read back from x (whose cache
+    // lines the other threads' walkers share).
     for (int w = 0; w < B; ++w) {
       if (!real[w]) break;
       const Index gw = static_cast<Index>(g[w]);
       const bool acc = accept[w];
+      // where the draw goes: by walker id, or (a chunk) at this half position's slot
+      const int slot = half * a.half_pad + j0 + w, at = out.chunk ? slot : static_cast<int>(gw);
       for (int p = 0; p < d; ++p) {
         Real* xv = a.x + soa_index(p, gw, xs);
         const Real yv = a.prop[soa_index(p, j0 + w, ys)];
-        *xv = acc ? yv : *xv;
+        const Real v = acc ? yv : *xv;
+        *xv = v;
+        if (out.save) out.values[out.at(p, at)] = v;
       }
       const Real old_lp = a.lp[gw];
-      a.lp[gw] = acc ? static_cast<Real>(lpn[w]) : old_lp;
+      const Real new_lp = acc ? static_cast<Real>(lpn[w]) : old_lp;
+      a.lp[gw] = new_lp;
+      if (out.save) {
+        out.stats[out.at(kStatLp, at)] = new_lp;
+        out.stats[out.at(kStatAccepted, at)] = acc ? 1.0 : 0.0;
+        out.hold(slot, static_cast<int>(gw));
+      }
     }
-    if (out.save)
-      for (int w = 0; w < B && real[w]; ++w) store(static_cast<int>(g[w]), accept[w]);
     if (walker_of)
       for (int w = 0; w < B && real[w]; ++w) {
         walker_of[j0 + w] = static_cast<int>(g[w]);
@@ -223,11 +242,6 @@ struct HalfStep {
     }
   }
 
-  LS_HD void store(int g, bool accepted) const {
-    for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = xat(a.x, p, g);
-    out.stats[out.at(kStatLp, g)] = a.lp[g];
-    out.stats[out.at(kStatAccepted, g)] = accepted ? 1.0 : 0.0;
-  }
 };
 
 /// The draws of a saved step for every walker from the positions, log densities and this
@@ -237,10 +251,11 @@ struct StoreWalkers {
   EnsembleArrays a;
   EnsembleDrawTarget out;
   const Real* accepted = nullptr;  // [n_total]
-  LS_HD void operator()(int g) const {
+  LS_HD void operator()(int g) const {  // a chunk's slot g holds walker g
     for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = a.x[soa_index(p, g, a.n_pad)];
     out.stats[out.at(kStatLp, g)] = a.lp[g];
     out.stats[out.at(kStatAccepted, g)] = accepted[g];
+    out.hold(g, g);
   }
 };
 

@@ -53,9 +53,9 @@ class PythonSignals : public Progress {
 };
 
 /// A float64 array that owns `values` (moved into it): shape (quantities, chains, draws).
-nb::ndarray<nb::numpy, double> owned_array(std::vector<double>&& values, std::vector<std::size_t> shape) {
-  auto* owner = new std::vector<double>(std::move(values));
-  nb::capsule free_owner(owner, [](void* p) noexcept { delete static_cast<std::vector<double>*>(p); });
+nb::ndarray<nb::numpy, double> owned_array(DrawValues&& values, std::vector<std::size_t> shape) {
+  auto* owner = new DrawValues(std::move(values));
+  nb::capsule free_owner(owner, [](void* p) noexcept { delete static_cast<DrawValues*>(p); });
   return nb::ndarray<nb::numpy, double>(owner->data(), shape.size(), shape.data(), free_owner);
 }
 

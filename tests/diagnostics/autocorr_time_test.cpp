@@ -177,35 +177,40 @@ TEST(AutocorrTime, SummedSpectraEqualTheMeanOfWalkerAutocorrelations) {
   // integrated_time averages the walkers' autocorrelations through one sum of power spectra;
   // emcee averages the functions themselves (autocorr_function per walker, here). 37 walkers
   // (blocks of 32 and an unpaired one) of very different scales, n = 777 (not a power of two):
-  // the same f up to rounding, hence the same window and tau to 1e-12.
-  std::mt19937_64 gen(21);
-  std::normal_distribution<double> z(0.0, 1.0);
-  const int K = 37, n = 777;
-  std::vector<std::vector<double>> s(K, std::vector<double>(n));
-  std::vector<const double*> ptr;
-  for (int k = 0; k < K; ++k) {
-    double x = 0;
-    for (int t = 0; t < n; ++t) s[k][t] = x = 0.9 * x + std::pow(10.0, k % 7 - 3) * z(gen);
-    ptr.push_back(s[k].data());
+  // the same f up to rounding, hence the same window and tau to 1e-12. With phi = 0.9 the
+  // window (~95) ends within the lags that integrated_time's first, shorter padding gets exactly
+  // (1024 - 777); with phi = 0.995 it does not, and the full padding is used.
+  for (double phi : {0.9, 0.995}) {
+    std::mt19937_64 gen(21);
+    std::normal_distribution<double> z(0.0, 1.0);
+    const int K = 37, n = 777;
+    std::vector<std::vector<double>> s(K, std::vector<double>(n));
+    std::vector<const double*> ptr;
+    for (int k = 0; k < K; ++k) {
+      double x = 0;
+      for (int t = 0; t < n; ++t) s[k][t] = x = phi * x + std::pow(10.0, k % 7 - 3) * z(gen);
+      ptr.push_back(s[k].data());
+    }
+    std::vector<double> f(n, 0.0);
+    for (int k = 0; k < K; ++k) {
+      const std::vector<double> rho = autocorr_function(s[k].data(), n);
+      for (int t = 0; t < n; ++t) f[t] += rho[t] / K;
+    }
+    double cum = 0, want = 0;
+    int window = -1;
+    for (int t = 0; t < n && window < 0; ++t) {
+      cum += f[t];
+      want = 2 * cum - 1;
+      if (!(t < kAutocorrWindowC * want)) window = t;
+    }
+    EXPECT_TRUE(phi < 0.95 ? window < 1024 - n : window > 1024 - n) << "the case does not test its path";
+    const AutocorrTime got = integrated_time(ptr, n);
+    EXPECT_EQ(got.window, window) << "phi = " << phi;
+    EXPECT_NEAR(got.tau, want, 1e-12 * std::fabs(want)) << "phi = " << phi;
+    // A walker with a NaN draw makes tau NaN, as in emcee.
+    s[5][100] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_TRUE(std::isnan(integrated_time(ptr, n).tau));
   }
-  std::vector<double> f(n, 0.0);
-  for (int k = 0; k < K; ++k) {
-    const std::vector<double> rho = autocorr_function(s[k].data(), n);
-    for (int t = 0; t < n; ++t) f[t] += rho[t] / K;
-  }
-  double cum = 0, want = 0;
-  int window = -1;
-  for (int t = 0; t < n && window < 0; ++t) {
-    cum += f[t];
-    want = 2 * cum - 1;
-    if (!(t < kAutocorrWindowC * want)) window = t;
-  }
-  const AutocorrTime got = integrated_time(ptr, n);
-  EXPECT_EQ(got.window, window);
-  EXPECT_NEAR(got.tau, want, 1e-12 * want);
-  // A walker with a NaN draw makes tau NaN, as in emcee.
-  s[5][100] = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_TRUE(std::isnan(integrated_time(ptr, n).tau));
 }
 
 }  // namespace

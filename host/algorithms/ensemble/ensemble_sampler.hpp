@@ -48,6 +48,7 @@
 #include "host/run/sampler_snapshot.hpp"
 #include "kernels/ensemble/half_step.hpp"
 #include "kernels/ensemble/init_walkers.hpp"
+#include "kernels/ensemble/sorted_halves.hpp"
 #include "kernels/core/index.hpp"
 #include "models/contract/model_info.hpp"
 
@@ -109,22 +110,40 @@ struct EnsembleBuffers {
 /// GPU shape, whose kernels write the device draw buffers directly). Written straight into the
 /// [quantity][chain][draw] layout, one saved step touches one cache line and one page per
 /// (quantity, walker): 7168 pages at 1024 walkers, far beyond the TLB, every step. Staged as
-/// [quantity][draw][walker] (EnsembleDrawTarget::chunk), a step writes one row of walkers per
-/// quantity, and each chunk reaches the DrawSet as kDrawChunk consecutive doubles per series.
-/// The draws are the same values.
+/// [quantity][draw][slot] (EnsembleDrawTarget::chunk: a half-step writes its walkers at their
+/// half positions, so each lane writes whole cache lines of its own), a step writes one row per
+/// quantity, and each chunk reaches the DrawSet as kDrawChunk consecutive doubles per series,
+/// gathered through the inverse of the slots' walkers. The draws are the same values.
 constexpr int kDrawChunk = kGpuShape ? 0 : 16;
 
-/// Copies draws first..first+count-1 of every series from a chunk buffer [q][kDrawChunk][chain]
-/// into the DrawSet's [q][chain][n_draws] (one lane per row = q × n_chains + chain).
+/// For chunk draws 0..count-1 (one lane each): slot_of[k][g] = the slot that holds
+/// walker g, from slot_walker[k][slot] (every walker is in exactly one slot of a saved step).
+struct InvertChunkSlots {
+  const int* slot_walker = nullptr;  // [kDrawChunk][n_slots]
+  int* slot_of = nullptr;            // [kDrawChunk][n_chains]
+  int n_slots = 0, n_chains = 0;
+  LS_HD void operator()(int k) const {
+    const int* held = slot_walker + static_cast<Index>(k) * n_slots;
+    int* of = slot_of + static_cast<Index>(k) * n_chains;
+    for (int s = 0; s < n_slots; ++s)
+      if (held[s] >= 0) of[held[s]] = s;
+  }
+};
+
+/// Copies draws first..first+count-1 of every series from a chunk buffer [q][chunk][slot]
+/// (chunk = kDrawChunk in the sampler) into the DrawSet's [q][chain][n_draws] (one lane per
+/// row = q × n_chains + chain).
 struct CopyDrawChunk {
   const double* src = nullptr;
+  const int* slot_of = nullptr;  // InvertChunkSlots's
   double* dst = nullptr;
-  int n_chains = 0, n_draws = 0, first = 0, count = 0;
+  int chunk = 0, n_chains = 0, n_slots = 0, n_draws = 0, first = 0, count = 0;
   LS_HD void operator()(int row) const {
     const int q = row / n_chains, c = row - q * n_chains;
-    const double* from = src + static_cast<Index>(q) * kDrawChunk * n_chains + c;
+    const double* from = src + static_cast<Index>(q) * chunk * n_slots;
     double* to = dst + static_cast<Index>(row) * n_draws + first;
-    for (int k = 0; k < count; ++k) to[k] = from[static_cast<Index>(k) * n_chains];
+    for (int k = 0; k < count; ++k)
+      to[k] = from[static_cast<Index>(k) * n_slots + slot_of[static_cast<Index>(k) * n_chains + c]];
   }
 };
 
@@ -271,19 +290,39 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   constexpr int T = ensemble_detail::kDrawChunk;
   constexpr int kChunk = T > 0 ? T : 1;  // T, as a divisor that compiles in the GPU shape too
   backend::DeviceVector<double> chunk_values, chunk_stats;
+  backend::DeviceVector<int> chunk_walker, chunk_slot_of;
+  const int n_slots = 2 * a.half_pad;  // half * half_pad + j for both halves; >= n_total
   if constexpr (T > 0) {
-    chunk_values.assign(static_cast<std::size_t>(dim) * n_total * T, 0.0);
-    chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_total * T, 0.0);
+    chunk_values.assign(static_cast<std::size_t>(dim) * n_slots * T, 0.0);
+    chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_slots * T, 0.0);
+    chunk_walker.assign(static_cast<std::size_t>(n_slots) * T, -1);  // padding slots stay -1
+    chunk_slot_of.assign(static_cast<std::size_t>(n_total) * T, 0);
     step.out.values = backend::raw(chunk_values);
     step.out.stats = backend::raw(chunk_stats);
     step.out.n_draws = T;
     step.out.chunk = true;
+    step.out.n_slots = n_slots;
+    step.out.slot_walker = backend::raw(chunk_walker);
   } else {
     step.out.values = out_buf.values();
     step.out.stats = out_buf.stats();
     step.out.n_draws = n_saved;
   }
   step.out.n_chains = n_total;
+  // CPU shape: each step's halves in walker-id order, so that a thread's lanes write a
+  // contiguous range of walkers (kernels/ensemble/sorted_halves.hpp; the same draws)
+  constexpr bool kSorted = !kGpuShape;
+  backend::DeviceVector<std::uint8_t> sort_second;
+  backend::DeviceVector<std::uint32_t> sort_staged, sort_order;
+  ensemble::SortHalves<32> sorter;  // 32: g++ vectorizes the network at this width, not at 16
+  if constexpr (kSorted) {
+    sort_second.assign(static_cast<std::size_t>(n_total), 0);
+    sort_staged.assign(static_cast<std::size_t>(n_total), 0);
+    sort_order.assign(static_cast<std::size_t>(2) * a.half_pad, 0);
+    sorter = {cfg.seed, 0, cfg.walkers, a.half_pad, backend::raw(sort_second), backend::raw(sort_staged),
+              backend::raw(sort_order)};
+    step.order = backend::raw(sort_order);
+  }
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
   int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
   // Split over MPI ranks: this rank's whole lanes of half positions, and the exchange's buffers.
@@ -328,6 +367,10 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     if (cfg.simultaneous) buf.x_old.copy_from(buf.x);
     step.iteration = static_cast<std::uint64_t>(t);
     step.kind = kind;
+    if constexpr (kSorted) {
+      sorter.iteration = step.iteration;
+      backend::launch_lanes(cfg.ensembles, sorter);
+    }
     const bool save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
     step.out.save = save && !ranks;  // over ranks, rank 0 saves every walker after the exchange
     const int saved = save ? (t - cfg.discard) / cfg.thin : 0;
@@ -354,13 +397,16 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     if constexpr (T > 0) {
       if (save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
         unflushed = 0;
-        const int first = saved - saved % kChunk;
-        backend::launch_lanes(dim * n_total,
-                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(), n_total,
-                                                             n_saved, first, saved - first + 1});
+        const int first = saved - saved % kChunk, count = saved - first + 1;
+        backend::launch_lanes(count, ensemble_detail::InvertChunkSlots{backend::raw(chunk_walker),
+                                                                       backend::raw(chunk_slot_of), n_slots, n_total});
+        const int* slot_of = backend::raw(chunk_slot_of);
+        backend::launch_lanes(dim * n_total, ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), slot_of,
+                                                                            out_buf.values(), T, n_total, n_slots,
+                                                                            n_saved, first, count});
         backend::launch_lanes(ensemble::kEnsembleStats * n_total,
-                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_stats), out_buf.stats(), n_total,
-                                                             n_saved, first, saved - first + 1});
+                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_stats), slot_of, out_buf.stats(), T,
+                                                             n_total, n_slots, n_saved, first, count});
       }
     }
     if constexpr (T == 0) unflushed = 0;  // the GPU shape writes the draws' buffers directly
