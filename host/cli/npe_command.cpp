@@ -108,6 +108,9 @@ int run_npe(const NpeOptions& o) {
   if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   settings.threads = o.threads;
   NpeConfig cfg = npe_config_from(settings, o.algorithm_options);
+  // Without --rounds, a network that is saved for other data (--save-net) or checkpointed
+  // stays one amortized round; otherwise the default rounds are for the observed data.
+  if (cfg.rounds_by_default && (!cfg.save_net.empty() || !o.checkpoint.empty())) cfg.rounds = 1;
   if (!o.checkpoint.empty()) {
     if (!cfg.load_net.empty()) throw InputError("--checkpoint: a run with --load-net trains nothing to checkpoint");
     if (cfg.rounds > 1)
@@ -161,7 +164,7 @@ int run_npe(const NpeOptions& o) {
   const npe::TrainResult& tr = report.training;
   info.config = {{"algorithm", "npe"},
                  {"sims", std::to_string(cfg.sims)},
-                 {"rounds", std::to_string(cfg.rounds)},
+                 {"rounds", std::to_string(report.rounds.empty() ? cfg.rounds : static_cast<int>(report.rounds.size()))},
                  {"draws", std::to_string(cfg.draws)},
                  {"seed", std::to_string(cfg.seed)},
                  {"backend", backend::place_name(backend::lanes_place())},
@@ -207,6 +210,10 @@ int run_npe(const NpeOptions& o) {
                   epochs, report.training_seconds, epochs / std::max(report.training_seconds, 1e-9), best_val,
                   tr.best_epoch, cfg.train.patience);
     std::cout << line;
+    if (report.rounds.size() > 1 && cfg.rounds_by_default)
+      std::cout << "  " << report.rounds.size() << " truncated rounds (the default for --sims " << cfg.sims
+                << ": one per " << kSimsPerDefaultRound << " simulations, at most " << kMaxDefaultRounds
+                << "; --rounds 1, or --save-net, for one amortized round)\n";
     for (std::size_t k = 0; report.rounds.size() > 1 && k < report.rounds.size(); ++k) {
       const NpeRound& r = report.rounds[k];
       if (k == 0)

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "host/algorithms/npe/npe_config.hpp"
 #include "tests/cli/cli_runner.hpp"
 
 namespace lockstep {
@@ -219,6 +220,26 @@ TEST(NpeRounds, TruncatedRoundsFindTheNormalMeanPosterior) {
   std::printf("npe --rounds 2: mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n", m, exact_mean, sd, exact_sd);
   EXPECT_NEAR(m, exact_mean, 0.1 * exact_sd) << "tolerance 10% of the exact sd " << exact_sd;
   EXPECT_NEAR(sd, exact_sd, 0.1 * exact_sd) << "tolerance 10%";
+}
+
+TEST(NpeRounds, WithoutTheFlagOneRoundPerTenThousandSimulationsAndOneForASavedNetwork) {
+  EXPECT_EQ(default_rounds(1), 1);
+  EXPECT_EQ(default_rounds(19999), 1);
+  EXPECT_EQ(default_rounds(20000), 2);
+  EXPECT_EQ(default_rounds(100000), 5);
+  EXPECT_EQ(default_rounds(1000000), 5);
+  const std::string dir = scratch_dir("npe_default_rounds");
+  const std::string run = "npe normal_mean --data data/normal_mean.json --set tau0=20 --sims 20000 --components 2 "
+                          "--hidden 20 --draws 500 --threads 2 --seed 5 --output " + dir + "/d.csv";
+  const testing::CliResult r = run_lockstep(run, dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 truncated rounds (the default for --sims 20000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round 2: 10000 simulations from the truncated prior"), std::string::npos) << r.out;
+  // A network saved for other data sets stays amortized: one round from the prior.
+  const testing::CliResult saved = run_lockstep(run + " --save-net " + dir + "/net.json", dir);
+  ASSERT_EQ(saved.status, 0) << saved.err;
+  EXPECT_EQ(saved.out.find("round 1:"), std::string::npos) << saved.out;
+  EXPECT_EQ(saved.out.find("truncated"), std::string::npos) << saved.out;
 }
 
 TEST(NpeCommandInput, ANonFiniteLossSaysAtWhichEpochWithStatusTwo) {

@@ -24,8 +24,9 @@ std::vector<FlagSpec> npe_flags() {
           {"--rounds", "R",
            "Truncated sequential NPE (Deistler et al. 2022): R rounds of --sims/R simulations, rounds 2..R from the prior "
            "truncated to the previous posterior's 1 - 1e-4 highest-density region at the observed data (the network is "
-           "then for these data, not amortized)",
-           "1"}};
+           "then for these data, not amortized); 1: one amortized round. Default: one round per 10,000 simulations, "
+           "at most 5, and 1 with --save-net or --checkpoint",
+           "auto"}};
 }
 
 void check_validation_split(long long n, double fraction, const std::string& what) {
@@ -64,7 +65,8 @@ NpeConfig npe_config_from(const RunSettings& settings, const AlgorithmOptions& o
   }
   if (!o.given("--sims")) throw InputError("--sims: give the number of simulations to train on (or --load-net F)");
   c.sims = o.get_int("--sims", 0, 1, std::numeric_limits<int>::max());
-  c.rounds = o.get_int("--rounds", 1, 1, 100);
+  c.rounds_by_default = !o.given("--rounds");
+  c.rounds = c.rounds_by_default ? default_rounds(c.sims) : o.get_int("--rounds", 1, 1, 100);
   if (c.rounds > c.sims)
     throw InputError("--rounds " + std::to_string(c.rounds) + ": more rounds than --sims " + std::to_string(c.sims));
   check_validation_split(c.sims / c.rounds, c.train.validation_fraction,

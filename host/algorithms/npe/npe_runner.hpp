@@ -290,7 +290,10 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
   for (double v : m.sbi_observed)
     if (!std::isfinite(v)) throw InputError("npe: the observed data of model '" + name + "' are not all finite");
 
-  if (cfg.rounds > 1 && !traits::has_log_prior<Model>::value)
+  // The default rounds (npe_config.hpp's default_rounds) fall back to one round for a model
+  // without log_prior; rounds asked for with --rounds are refused for it.
+  const int rounds = cfg.rounds > 1 && cfg.rounds_by_default && !traits::has_log_prior<Model>::value ? 1 : cfg.rounds;
+  if (rounds > 1 && !traits::has_log_prior<Model>::value)
     throw InputError("npe --rounds: model '" + name +
                      "' has no log_prior, which the truncated prior's sampler needs (run it with --rounds 1)");
 
@@ -318,7 +321,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     header.train_seconds = loaded.train_seconds;
   } else {
     auto t0 = std::chrono::steady_clock::now();
-    const long long first_round = cfg.sims / cfg.rounds;
+    const long long first_round = cfg.sims / rounds;
     const PriorSimulations sims = simulate_prior_predictive(m, cfg.seed, 0, first_round);
     report.simulation_seconds = npe_detail::seconds_since(t0);
     report.sims = sims.n;
@@ -347,7 +350,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     report.training_seconds = npe_detail::seconds_since(t0);
     // The loss CSV is the last round's: written when the rounds end (or one ends on a
     // non-finite loss, which ends them), so an interrupted run leaves none behind.
-    const auto rounds_end = [&](int r) { return r == cfg.rounds || report.training.nan_epoch > 0; };
+    const auto rounds_end = [&](int r) { return r == rounds || report.training.nan_epoch > 0; };
     if (rounds_end(1) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
     npe_detail::check_trained(report.training);
     NpeRound first;
@@ -356,8 +359,8 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     npe_detail::record_training(first, report.training, report.training_seconds);
     report.rounds.push_back(first);
     std::uint64_t next = static_cast<std::uint64_t>(first_round);  // the next simulation index
-    for (int r = 2; r <= cfg.rounds && report.training.nan_epoch == 0; ++r) {
-      const long long want = r < cfg.rounds ? first_round : cfg.sims - (cfg.rounds - 1) * first_round;
+    for (int r = 2; r <= rounds && report.training.nan_epoch == 0; ++r) {
+      const long long want = r < rounds ? first_round : cfg.sims - (rounds - 1) * first_round;
       t0 = std::chrono::steady_clock::now();
       NpeRound round;
       npe_detail::TruncatedDraws drawn;
