@@ -3,8 +3,9 @@
 # BoxUniform low (0,0,0,-1,0) high (2,1,1,1,1), 10,000 simulations, 10,000 posterior draws),
 # against NUTS with the same prior (lockstep sample peak --set prior=sbi).
 #
-# For each simulation budget (default 10000; give others as arguments, e.g. 10000 100000):
-# simulation, training and sampling seconds and epochs per second (the command's own lines),
+# For each simulation budget (default 10000; give others as arguments, e.g. 10000 100000), the
+# command as a user runs it (without --rounds: one truncated round per 10,000 simulations, at
+# most 5, so one round at 10000 and 5 at 100000): simulation, training and sampling seconds and epochs per second (the command's own lines),
 # then per parameter the NPE mean and sd against NUTS's: |mean difference| in NUTS sds and the
 # sd ratio; and the C2ST accuracy against the NUTS draws when bench/c2st.py is present
 # (0.5: indistinguishable). Prints `uptime` first: on a shared machine the times depend on load.
@@ -13,8 +14,8 @@
 # after lockstep's, with its training time and C2ST against the same NUTS draws, and a last
 # table of both (the ratio of training times; issue 18's target: >= 10x faster than sbi to the
 # same C2ST, read off that table across budgets).
-# With --rounds R: also lockstep's truncated sequential NPE (--rounds R) at each budget, with its
-# wall time and C2ST (extra columns).
+# With --rounds R: also lockstep with --rounds R at each budget (e.g. --rounds 1: one amortized
+# round, as sbi's default NPE), with its wall time and C2ST (extra columns).
 # Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [--rounds R] [N ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,10 +45,10 @@ uptime
 grep "^Wall time" "$tmp/nuts.txt" | sed 's/^/NUTS (4 x 2500 draws): /'
 for n in "${budgets[@]}"; do
   echo
-  echo "== NPE, $n simulations, 10000 draws =="
+  echo "== NPE, $n simulations, 10000 draws (the command's defaults: truncated rounds from 20000 on) =="
   "$bin" npe peak --data "$data" --set prior=sbi --sims "$n" --draws 10000 --seed 1 --quiet \
-    --output "$tmp/npe_$n.csv" --save-net "$tmp/net_$n.json" > "$tmp/npe_$n.txt"
-  grep -E "^(Simulations|Training|Sampling|Wall time):" "$tmp/npe_$n.txt"
+    --output "$tmp/npe_$n.csv" > "$tmp/npe_$n.txt"
+  grep -E "^(Simulations|Training|Sampling|Wall time):|truncated rounds" "$tmp/npe_$n.txt"
   python3 - "$tmp" "$n" <<'PY'
 import sys
 tmp, n = sys.argv[1], sys.argv[2]
