@@ -79,6 +79,7 @@ std::string last_checkpoint_position() {
   if (g_last_sampler == "study") return n + " run" + s + " done";
   if (g_last_sampler == "sbc") return n + " replicate" + s + " fitted";
   if (g_last_sampler == "npe") return n + " epoch" + s + " trained";
+  if (g_last_sampler == "vi") return n + " step" + s + " done";
   if (g_last_sampler == "abc") return n + " simulation" + s + " done";
   if (g_last_sampler == "smc-abc") return n + " generation" + s + " after the prior's done";
   return "iteration " + n;

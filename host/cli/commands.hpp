@@ -89,6 +89,9 @@ struct ViOptions : ModelOptions {
   bool predict = false;
   bool quiet = false;
   AlgorithmOptions algorithm_options;  // --approx, --samples, --steps, ... (ViAlgorithm)
+  std::string checkpoint;        // --checkpoint FILE: the fits so far (host/cli/checkpoints.hpp)
+  double checkpoint_every = 60;  // seconds between checkpoints (written as a step ends)
+  std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
 };
 
 int run_vi(const ViOptions& o);

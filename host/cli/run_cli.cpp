@@ -195,13 +195,12 @@ std::vector<std::string> resume_arguments(const std::string& program, const std:
       args.push_back(a);
     }
   }
-  const bool resumable = !checkpoint.args.empty() && (checkpoint.args[0] == "sample" || checkpoint.args[0] == "ensemble" ||
-                                                     checkpoint.args[0] == "study" || checkpoint.args[0] == "sbc" ||
-                                                     checkpoint.args[0] == "npe" || checkpoint.args[0] == "abc" ||
-                                                     checkpoint.args[0] == "smc-abc");
+  static const char* const kResumable[] = {"sample", "ensemble", "study", "sbc", "vi", "npe", "abc", "smc-abc"};
+  bool resumable = false;
+  for (const char* c : kResumable) resumable = resumable || (!checkpoint.args.empty() && checkpoint.args[0] == c);
   if (!pointed || !resumable)
-    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study`, `sbc`, `npe`, "
-                            "`abc` or `smc-abc` run with --checkpoint");
+    throw InputError(path + ": the checkpoint's command line is not a `sample`, `ensemble`, `study`, `sbc`, `vi`, "
+                            "`npe`, `abc` or `smc-abc` run with --checkpoint");
   return args;
 }
 
@@ -266,6 +265,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   vi->add_option("--elbo", vo.elbo, "ELBO trace: PATH.csv (step, elbo, rel_change, fit) and its plot PATH.svg");
   vi->add_flag("--predict", vo.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
   vi->add_flag("--quiet", vo.quiet, "No progress display");
+  vi->add_option("--checkpoint", vo.checkpoint,
+                 "Checkpoint file: every fit's optimizer state and the ELBO trace, as steps end every "
+                 "--checkpoint-every seconds and on Ctrl-C; continue with `lockstep resume FILE`");
+  vi->add_option("--checkpoint-every", vo.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every step)");
   add_algorithm_flags(vi, "vi", vo.algorithm_options);
   NpeOptions no;
   CLI::App* npe = app.add_subcommand("npe", "Neural posterior estimation: a network trained on prior simulations in lanes");
@@ -381,6 +384,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   to.command_line = so.command_line;
   bo.command_line = so.command_line;
   no.command_line = so.command_line;
+  vo.command_line = so.command_line;
   so_abc.command_line = so.command_line;
   ao.command_line = so.command_line;
   if (!in_process) {

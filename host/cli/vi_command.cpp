@@ -14,7 +14,9 @@
 
 #include "host/algorithms/vi/vi_config.hpp"
 #include "host/backend/lanes.hpp"
+#include "host/cli/checkpoints.hpp"
 #include "host/cli/commands.hpp"
+#include "host/core/interrupt.hpp"
 #include "host/core/text.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
@@ -52,6 +54,48 @@ void write_elbo_trace(const std::string& path, const ViReport& r) {
 
 std::string svg_name(const std::string& csv) { return csv.substr(0, csv.size() - 4) + ".svg"; }
 
+/// A ViState as a checkpoint's snapshot (sampler "vi") and back.
+SamplerSnapshot pack_vi(const ViState& st) {
+  SamplerSnapshot snap;
+  snap.sampler = "vi";
+  snap.next_iteration = st.step;
+  std::vector<double> sizes;
+  for (const std::vector<double>& f : st.fits) sizes.push_back(static_cast<double>(f.size()));
+  std::vector<double> fits, trace;
+  for (const std::vector<double>& f : st.fits) fits.insert(fits.end(), f.begin(), f.end());
+  for (const ElboPoint& p : st.trace)
+    trace.insert(trace.end(), {static_cast<double>(p.fit), static_cast<double>(p.step), p.elbo, p.rel_change});
+  snap.put_values("vi_fit_sizes", sizes);
+  snap.put_values("vi_fits", fits);
+  snap.put_values("vi_trace", trace);
+  snap.put_values("vi_gradient_evaluations", std::vector<unsigned long long>{st.gradient_evaluations});
+  return snap;
+}
+
+ViState unpack_vi(const SamplerSnapshot& snap, const std::string& path) {
+  const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
+  if (snap.sampler != "vi") throw bad("not a checkpoint of `lockstep vi` (it holds a " + snap.sampler + " run)");
+  std::vector<double> sizes, fits, trace;
+  std::vector<unsigned long long> evals;
+  if (!snap.get_values("vi_fit_sizes", sizes) || !snap.get_values("vi_fits", fits) ||
+      !snap.get_values("vi_trace", trace) || !snap.get_values("vi_gradient_evaluations", evals) || evals.size() != 1 ||
+      trace.size() % 4 != 0 || snap.next_iteration < 1)
+    throw bad("its optimizer state is incomplete");
+  ViState st;
+  st.step = static_cast<int>(snap.next_iteration);
+  std::size_t at = 0;
+  for (double n : sizes) {
+    if (!(n >= 0) || at + static_cast<std::size_t>(n) > fits.size()) throw bad("its optimizer state is incomplete");
+    st.fits.emplace_back(fits.begin() + static_cast<std::ptrdiff_t>(at),
+                         fits.begin() + static_cast<std::ptrdiff_t>(at + static_cast<std::size_t>(n)));
+    at += static_cast<std::size_t>(n);
+  }
+  for (std::size_t k = 0; k < trace.size(); k += 4)
+    st.trace.push_back(ElboPoint{static_cast<int>(trace[k]), static_cast<int>(trace[k + 1]), trace[k + 2], trace[k + 3]});
+  st.gradient_evaluations = evals[0];
+  return st;
+}
+
 }  // namespace
 
 int run_vi(const ViOptions& o) {
@@ -59,8 +103,10 @@ int run_vi(const ViOptions& o) {
   select_backend(o.backend);
   RunSettings settings;
   settings.seed = resolve_seed(o.seed);
+  if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   settings.threads = o.threads;
   ViConfig cfg = vi_config_from(settings, o.algorithm_options);  // flag values, before the data is read
+  if (!o.checkpoint.empty()) check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   check_output_paths(o.output, o.summary);
   if (!o.elbo.empty()) {
     if (!ends_with(o.elbo, ".csv")) throw InputError("--elbo " + o.elbo + ": the name must end in .csv");
@@ -90,6 +136,24 @@ int run_vi(const ViOptions& o) {
   for (const auto& kv : parse_set_options(o.set)) info.config.push_back({"model." + kv.first, kv.second});
   ViReport report;
   cfg.report = &report;
+  // Checkpoints: every fit's optimizer state as steps end, every --checkpoint-every seconds;
+  // Ctrl-C or SIGTERM stops the fits after the step in progress (with a checkpoint when asked
+  // for one). The points of step t are keyed by (seed, fit, t): a resumed run continues with
+  // the bits of an uninterrupted one.
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  ViState resume_state;
+  if (!o.checkpoint.empty()) {
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, cfg.seed);
+    if (const SamplerSnapshot* from = checkpoints->resume()) {
+      resume_state = unpack_vi(*from, o.checkpoint);
+      cfg.resume = &resume_state;
+    }
+  }
+  cfg.after_step = [&checkpoints](const ViState& st) {
+    const int sig = interrupt_signal();
+    if (checkpoints && (sig != 0 || checkpoints->due(st.step))) checkpoints->save(pack_vi(st));
+    if (sig != 0) throw Interrupted(sig, "after step " + std::to_string(st.step) + " of the fits");
+  };
   DrawSet draws;
   std::unique_ptr<Progress> progress;
   if (!o.quiet && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
@@ -98,6 +162,7 @@ int run_vi(const ViOptions& o) {
   InterruptCheck check(run_progress(o, progress.get()));
   model->run_config("vi", &cfg, draws, info, &check);
   const double run_seconds = clock.lap();
+  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // the fits are done
   info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
   info.config.push_back({"elbo", number(report.final_elbo[report.best_fit])});
   if (o.predict) {
@@ -151,6 +216,7 @@ int run_vi(const ViOptions& o) {
                                                          {"writing, alongside", write_seconds}})
             << "\n";
   if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   if (!o.elbo.empty()) {
     std::cout << "ELBO trace written to " << o.elbo << "\n";
     make_plot("plot_elbo.py", o.elbo, svg_name(o.elbo));

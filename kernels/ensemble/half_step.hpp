@@ -7,7 +7,9 @@
 // gives the INVALID "simultaneous" variant that only a test uses.
 //
 // One lane = B = K W consecutive half positions (kernels/ensemble/ensemble_arrays.hpp),
-// possibly of several ensembles. Every phase is a loop over the B walkers that g++
+// possibly of several ensembles. Position i of ensemble e's half is the walker pi_e(half h + i)
+// (split.hpp), or with `order` (the CPU shape) the i-th smallest id of that half
+// (sorted_halves.hpp): either way the same walkers get the same updates. Every phase is a loop over the B walkers that g++
 // vectorizes: the split-permutation lookups (SplitBlock), the Philox draws under B different
 // keys (philox_keys), the stretch and DE proposals (gathers from the complement), staged by
 // half position; then the model evaluates the proposals W at a time on a BlockView<W> (T =

@@ -242,6 +242,36 @@ TEST(CheckpointCommand, NpeCtrlCThenResumeTrainsTheUninterruptedNetwork) {
   EXPECT_EQ(loss, loss_without_seconds(read_file(dir + "/x_loss.csv")));
 }
 
+TEST(CheckpointCommand, ViCtrlCThenResumeWritesTheUninterruptedFit) {
+  const std::string dir = scratch_dir("checkpoint_vi");
+  // Two full-rank fits for 20000 steps (no early stop), a checkpoint after every step: Ctrl-C
+  // comes as soon as the first exists; the resumed run continues every fit's Adam state, its
+  // stopping rule and the ELBO trace.
+  const std::string run = "vi eight_schools_noncentered --data data/eight_schools.json --approx fullrank --fits 2 "
+                          "--steps 20000 --tol-rel-obj 0 --draws 500 --seed 4 --quiet";
+  const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv' --elbo '" + dir + "/whole_elbo.csv'", dir);
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  const std::string err =
+      interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv' --elbo '" + dir + "/x_elbo.csv'", dir, 3000);
+  ASSERT_EQ(std::stoi(read_file(dir + "/rc.txt")), 130) << err;
+  EXPECT_NE(err.find(" steps done): continue with `lockstep resume " + dir + "/c.ckpt`"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir + "/x_1.csv")) << "an interrupted vi run writes no draws";
+  const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
+  EXPECT_EQ(saved.snapshot.sampler, "vi");
+  EXPECT_GE(saved.snapshot.next_iteration, 1);
+  EXPECT_LT(saved.snapshot.next_iteration, 20000) << "the fits ended before Ctrl-C: give them more steps";
+
+  const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Checkpoint " + dir + "/c.ckpt removed"), std::string::npos) << resumed.out;
+  const std::string a = data_lines(read_file(dir + "/whole_1.csv"));
+  ASSERT_GT(count_lines(a), 400);
+  EXPECT_EQ(a, data_lines(read_file(dir + "/x_1.csv")));
+  const std::string trace = read_file(dir + "/whole_elbo.csv");
+  EXPECT_EQ(count_lines(trace), 1 + 2 * 200) << "an ELBO estimate every 100 steps for both fits";
+  EXPECT_EQ(trace, read_file(dir + "/x_elbo.csv"));
+}
+
 TEST(CheckpointCommand, SmcAbcCtrlCThenResumeWritesTheUninterruptedPopulation) {
   const std::string dir = scratch_dir("checkpoint_smc_abc");
   // About 20 generations with a checkpoint after every one: Ctrl-C comes as soon as the first

@@ -2,6 +2,7 @@
 // Options of variational inference (host/algorithms/vi/vi_fit.hpp) and what a run reports
 // besides its draws (the ELBO trace, every fit's final ELBO, what stopped each fit).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,16 @@ struct ViReport {
   double draw_seconds = 0;
 };
 
+/// Where a vi run stands after a step (lockstep vi --checkpoint): every fit's optimizer state
+/// packed by vi_fit.hpp (pack_fit), the ELBO trace and the gradient count; the points of step t
+/// are keyed by (seed, fit, t), so a run resumed from it gives the bits of an uninterrupted one.
+struct ViState {
+  int step = 0;                          // steps completed
+  std::vector<std::vector<double>> fits;  // per fit: pack_fit's numbers
+  std::vector<ElboPoint> trace;
+  unsigned long long gradient_evaluations = 0;
+};
+
 struct ViConfig {
   vi::Family family = vi::Family::kMeanField;
   int samples = 1;          // S: Monte Carlo points per gradient (Stan's grad_samples)
@@ -54,6 +65,11 @@ struct ViConfig {
   std::uint64_t seed = 1;
   int threads = 0;
   ViReport* report = nullptr;  // where run() writes its report (may be null)
+  /// Checkpoints: the run continues from `resume` (a state after_step was given) instead of
+  /// from its starting points; `after_step` is called after every step the run goes on from
+  /// and may throw to stop it (Ctrl-C).
+  const ViState* resume = nullptr;
+  std::function<void(const ViState&)> after_step;
 };
 
 /// Adam's moments (Kingma & Ba 2015): b1 = 0.9, b2 = 0.999, eps = 1e-8, the paper's, PyTorch's,

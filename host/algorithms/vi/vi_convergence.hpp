@@ -58,6 +58,20 @@ class RelativeChange {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   }
+  /// The rule's memory as numbers (has_prev, prev, the window's changes), for checkpoints;
+  /// restore() takes them back.
+  std::vector<double> state() const {
+    std::vector<double> v = {has_prev_ ? 1.0 : 0.0, prev_};
+    v.insert(v.end(), changes_.begin(), changes_.end());
+    return v;
+  }
+  bool restore(const std::vector<double>& v) {
+    if (v.size() < 2 || static_cast<int>(v.size()) - 2 > window_) return false;
+    has_prev_ = v[0] != 0;
+    prev_ = v[1];
+    changes_.assign(v.begin() + 2, v.end());
+    return true;
+  }
   /// Stan's order: the mean is tested first.
   Stop verdict(double tol) const {
     if (!(tol > 0)) return Stop::kRunning;

@@ -116,6 +116,52 @@ inline void retry(FitState& s, int step) {
   }
 }
 
+/// A fit's state as numbers (ViState::fits): theta, good_theta, Adam's m and v, its count,
+/// the same of the good point, the learning rate, stop, steps_run, retries, failed_at,
+/// last_elbo, then the stopping rule's memory (RelativeChange::state).
+inline std::vector<double> pack_fit(const FitState& s) {
+  std::vector<double> v;
+  for (const std::vector<double>* a : {&s.theta, &s.good_theta, &s.adam.m, &s.adam.v}) v.insert(v.end(), a->begin(), a->end());
+  v.push_back(s.adam.t);
+  v.insert(v.end(), s.good_adam.m.begin(), s.good_adam.m.end());
+  v.insert(v.end(), s.good_adam.v.begin(), s.good_adam.v.end());
+  v.push_back(s.good_adam.t);
+  v.insert(v.end(), {s.opt.learning_rate, static_cast<double>(s.stop), static_cast<double>(s.steps_run),
+                     static_cast<double>(s.retries), static_cast<double>(s.failed_at), s.last_elbo});
+  const std::vector<double> rule = s.change.state();
+  v.insert(v.end(), rule.begin(), rule.end());
+  return v;
+}
+
+/// pack_fit's numbers back into `s` (whose sizes and optimizer constants are set); false when
+/// they do not fit n parameters and the rule's window.
+inline bool unpack_fit(const std::vector<double>& v, std::size_t n, FitState& s) {
+  const std::size_t fixed = 6 * n + 2 + 6;
+  if (v.size() < fixed + 2) return false;
+  std::size_t at = 0;
+  auto take = [&](std::vector<double>& into) {
+    into.assign(v.begin() + static_cast<std::ptrdiff_t>(at), v.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  };
+  take(s.theta);
+  take(s.good_theta);
+  take(s.adam.m);
+  take(s.adam.v);
+  s.adam.t = v[at++];
+  take(s.good_adam.m);
+  take(s.good_adam.v);
+  s.good_adam.t = v[at++];
+  s.opt.learning_rate = v[at++];
+  const int stop = static_cast<int>(v[at++]);
+  if (stop < 0 || stop > static_cast<int>(Stop::kFailed)) return false;
+  s.stop = static_cast<Stop>(stop);
+  s.steps_run = static_cast<int>(v[at++]);
+  s.retries = static_cast<int>(v[at++]);
+  s.failed_at = static_cast<int>(v[at++]);
+  s.last_elbo = v[at++];
+  return s.change.restore(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(at), v.end()));
+}
+
 template <class Model>
 void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& info, Progress* progress) {
   using clock = std::chrono::steady_clock;
@@ -128,9 +174,10 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
     throw InputError("vi: the starting mean has " + std::to_string(c.init_mean.size()) + " values, the model " +
                      std::to_string(d) + " unconstrained parameters");
 
-  const std::vector<std::vector<double>> mu0 = starting_means(lanes, c);
   std::vector<FitState> fit(K);
   const int window = convergence_window(c.steps, c.eval_every);
+  const std::vector<std::vector<double>> mu0 =
+      c.resume ? std::vector<std::vector<double>>(K, std::vector<double>(d, 0.0)) : starting_means(lanes, c);
   for (int f = 0; f < K; ++f) {
     FitState& s = fit[f];
     s.theta = initial_params(c.family, d, mu0[f], c.init_sd);
@@ -145,11 +192,33 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
   report = ViReport{};
   report.family = c.family;
   report.dim = d;
+  int first_step = 1;
+  if (const ViState* from = c.resume) {
+    if (static_cast<int>(from->fits.size()) != K || from->step < 0 || from->step > c.steps)
+      throw InputError("vi: the checkpoint holds " + std::to_string(from->fits.size()) + " fits at step " +
+                       std::to_string(from->step) + ", not --fits " + std::to_string(K) + " within --steps " +
+                       std::to_string(c.steps));
+    for (int f = 0; f < K; ++f)
+      if (!unpack_fit(from->fits[f], static_cast<std::size_t>(n_theta), fit[f]))
+        throw InputError("vi: the checkpoint's state of fit " + std::to_string(f + 1) + " does not match the model and flags");
+    report.trace = from->trace;
+    lanes.set_gradient_evaluations(from->gradient_evaluations);
+    first_step = from->step + 1;
+  }
+  auto after_step = [&](int t) {
+    if (!c.after_step || t >= c.steps) return;
+    ViState st;
+    st.step = t;
+    for (const FitState& s : fit) st.fits.push_back(pack_fit(s));
+    st.trace = report.trace;
+    st.gradient_evaluations = lanes.gradient_evaluations();
+    c.after_step(st);
+  };
 
   std::vector<std::vector<double>> theta(K);
   std::vector<double> grad(n_theta);
   PointSet p, e;  // a step's points and the ELBO estimates' (kept: their buffers are reused)
-  for (int t = 1; t <= c.steps; ++t) {
+  for (int t = first_step; t <= c.steps; ++t) {
     bool any = false;
     for (int f = 0; f < K; ++f) {
       theta[f] = fit[f].theta;
@@ -194,6 +263,7 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
         if (s.stop == Stop::kRunning && t == c.steps) s.stop = Stop::kBudget;
       }
     }
+    after_step(t);  // before the progress hook, which stops an interrupted run without a checkpoint
     if (progress) progress->update(t, c.steps, 0);
   }
   if (progress) progress->finish();

@@ -115,6 +115,8 @@ class ViLanes {
   }
 
   unsigned long long gradient_evaluations() const { return evaluations_; }
+  /// A resumed run continues the count of the run it resumes.
+  void set_gradient_evaluations(unsigned long long n) { evaluations_ = n; }
 
  private:
   /// Many points (ELBO estimates, output draws) in the CPU shape: W at a time through the
