@@ -149,10 +149,10 @@ int run_vi(const ViOptions& o) {
       cfg.resume = &resume_state;
     }
   }
-  cfg.after_step = [&checkpoints](const ViState& st) {
+  cfg.after_step = [&checkpoints](int step, const std::function<ViState()>& state) {
     const int sig = interrupt_signal();
-    if (checkpoints && (sig != 0 || checkpoints->due(st.step))) checkpoints->save(pack_vi(st));
-    if (sig != 0) throw Interrupted(sig, "after step " + std::to_string(st.step) + " of the fits");
+    if (checkpoints && (sig != 0 || checkpoints->due(step))) checkpoints->save(pack_vi(state()));
+    if (sig != 0) throw Interrupted(sig, "after step " + std::to_string(step) + " of the fits");
   };
   DrawSet draws;
   std::unique_ptr<Progress> progress;

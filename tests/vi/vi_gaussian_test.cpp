@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -167,9 +168,9 @@ TEST(ViCheckpoint, AResumedRunIsTheUninterruptedRunBitForBit) {
   ViState saved;
   ViReport stopped_report;
   c.report = &stopped_report;
-  c.after_step = [&saved](const ViState& st) {
-    if (st.step == 1234) {
-      saved = st;
+  c.after_step = [&saved](int step, const std::function<ViState()>& state) {
+    if (step == 1234) {
+      saved = state();
       throw std::runtime_error("stop");
     }
   };

@@ -66,10 +66,12 @@ struct ViConfig {
   int threads = 0;
   ViReport* report = nullptr;  // where run() writes its report (may be null)
   /// Checkpoints: the run continues from `resume` (a state after_step was given) instead of
-  /// from its starting points; `after_step` is called after every step the run goes on from
-  /// and may throw to stop it (Ctrl-C).
+  /// from its starting points; `after_step` is called after every step the run goes on from,
+  /// with the step and a function that builds the state (only when a checkpoint is written:
+  /// packing every fit every step would cost more than a small model's step), and may throw to
+  /// stop the run (Ctrl-C).
   const ViState* resume = nullptr;
-  std::function<void(const ViState&)> after_step;
+  std::function<void(int step, const std::function<ViState()>& state)> after_step;
 };
 
 /// Adam's moments (Kingma & Ba 2015): b1 = 0.9, b2 = 0.999, eps = 1e-8, the paper's, PyTorch's,

@@ -207,12 +207,14 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
   }
   auto after_step = [&](int t) {
     if (!c.after_step || t >= c.steps) return;
-    ViState st;
-    st.step = t;
-    for (const FitState& s : fit) st.fits.push_back(pack_fit(s));
-    st.trace = report.trace;
-    st.gradient_evaluations = lanes.gradient_evaluations();
-    c.after_step(st);
+    c.after_step(t, [&] {
+      ViState st;
+      st.step = t;
+      for (const FitState& s : fit) st.fits.push_back(pack_fit(s));
+      st.trace = report.trace;
+      st.gradient_evaluations = lanes.gradient_evaluations();
+      return st;
+    });
   };
 
   std::vector<std::vector<double>> theta(K);
