@@ -2,8 +2,9 @@
 # Soak test of checkpoints (not in CI): RUNS runs (default 100) of `lockstep sample --checkpoint`
 # with random seeds, chain counts, algorithms (nuts, hmc, chees; with and without pooled adaptation)
 # and models, (one run in four) of `lockstep ensemble --checkpoint` on the peak model with
-# random walkers, steps, discard, thinning and moves, and (one in eight each) of `abc`, `smc-abc`
-# and `npe` on the peak model with random budgets, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
+# random walkers, steps, discard, thinning and moves, (one in nine each) of `abc`, `smc-abc` and
+# `npe` on the peak model with random budgets, and (one in nine) of `vi` on Eight Schools with a
+# random family, fit count and step budget, each sent SIGINT at a random moment and resumed (`lockstep resume`) until it
 # completes -- a resumed run may be interrupted again -- then compared, draw line by draw line,
 # with its uninterrupted twin. Prints one line per run and a table of runs, kills, resumes and
 # mismatches (which must be 0); exit status 1 if any run mismatched or failed.
@@ -41,17 +42,21 @@ for ((i = 1; i <= runs; i++)); do
   warmup=$((200 + RANDOM % 3000))
   draws=$((100 + RANDOM % 1000))
   args="sample $model --algorithm $algorithm --chains $chains --warmup $warmup --draws $draws --seed $seed --quiet"
-  kind=$((RANDOM % 8))
-  if ((kind < 2)); then  # one run in four: the ensemble (its walkers are the chains compared)
+  kind=$((RANDOM % 9))
+  if ((kind < 2)); then  # two runs in nine: the ensemble (its walkers are the chains compared)
     chains=$((2 * (5 + RANDOM % 60)))
     args="ensemble peak --data data/peak.csv --walkers $chains --steps $((2000 + RANDOM % 20000)) --discard $((RANDOM % 500)) --thin $((1 + RANDOM % 5)) --move ${moves[RANDOM % ${#moves[@]}]} --seed $seed"
-  elif ((kind == 2)); then  # one in eight: smc-abc (one file of resampled particles)
+  elif ((kind == 5)); then  # one in nine: vi (one file of draws from the best fit)
+    chains=1
+    approx=(meanfield fullrank)
+    args="vi eight_schools_noncentered --data data/eight_schools.json --approx ${approx[RANDOM % 2]} --fits $((1 + RANDOM % 4)) --steps $((2000 + RANDOM % 30000)) --tol-rel-obj 0 --draws 300 --seed $seed --quiet"
+  elif ((kind == 2)); then  # one in nine: smc-abc (one file of resampled particles)
     chains=1
     args="smc-abc peak --data data/peak.csv --set prior=sbi --sims $((100000 + RANDOM * 20)) --particles $((200 + RANDOM % 1800)) --seed $seed"
-  elif ((kind == 4)); then  # one in eight: rejection abc (the nearest, one file)
+  elif ((kind == 4)); then  # one in nine: rejection abc (the nearest, one file)
     chains=1
     args="abc peak --data data/peak.csv --set prior=sbi --sims $((1000000 + RANDOM * 60)) --keep $((100 + RANDOM % 900)) --seed $seed"
-  elif ((kind == 3)); then  # one in eight: npe (interrupted in training; one file of draws)
+  elif ((kind == 3)); then  # one in nine: npe (interrupted in training; one file of draws)
     chains=1
     args="npe peak --data data/peak.csv --set prior=sbi --sims $((2000 + RANDOM % 6000)) --draws 200 --seed $seed --quiet"
   fi
