@@ -49,7 +49,7 @@ for ((i = 1; i <= runs; i++)); do
   elif ((kind == 5)); then  # one in nine: vi (one file of draws from the best fit)
     chains=1
     approx=(meanfield fullrank)
-    args="vi eight_schools_noncentered --data data/eight_schools.json --approx ${approx[RANDOM % 2]} --fits $((1 + RANDOM % 4)) --steps $((2000 + RANDOM % 30000)) --tol-rel-obj 0 --draws 300 --seed $seed --quiet"
+    args="vi eight_schools_noncentered --data data/eight_schools.json --approx ${approx[RANDOM % 2]} --fits $((1 + RANDOM % 4)) --samples $((16 + RANDOM % 64)) --steps $((10000 + RANDOM % 30000)) --tol-rel-obj 0 --draws 300 --seed $seed --quiet"
   elif ((kind == 2)); then  # one in nine: smc-abc (one file of resampled particles)
     chains=1
     args="smc-abc peak --data data/peak.csv --set prior=sbi --sims $((100000 + RANDOM * 20)) --particles $((200 + RANDOM % 1800)) --seed $seed"
