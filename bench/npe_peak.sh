@@ -16,18 +16,22 @@
 # same C2ST, read off that table across budgets).
 # With --rounds R: also lockstep with --rounds R at each budget (e.g. --rounds 1: one amortized
 # round, as sbi's default NPE), with its wall time and C2ST (extra columns).
-# Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [--rounds R] [N ...]
+# sbi and the --rounds runs are skipped above --peer-max N simulations (default 100000: sbi's
+# one round at 1e5 trains for ~6 minutes, at 1e6 for about an hour); their cells say so.
+# Usage: bash bench/npe_peak.sh [--build DIR] [--sbi PYTHON] [--rounds R] [--peer-max N] [N ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 build="$repo/build"
 sbi=""
 rounds=""
+peer_max=100000
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --sbi) sbi="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --peer-max) peer_max="$2"; shift 2 ;;
     *) echo "npe_peak.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -80,8 +84,12 @@ PY
   c2st_lockstep="$(python3 "$here/c2st.py" --reference "$tmp"/nuts_{1,2,3,4}.csv --approx "$tmp/npe_${n}_1.csv" | tail -1)"
   echo "C2ST vs NUTS: $c2st_lockstep"
   train_lockstep="$(sed -n 's/^Training: .* in \([0-9.]*\) s .*/\1/p' "$tmp/npe_$n.txt")"
-  row="| $n | $train_lockstep | $(field "$c2st_lockstep" c2st) | $(field "$c2st_lockstep" worst_mean_over_sd) | $(field "$c2st_lockstep" worst_sd_factor) |"
-  if [[ -n "$sbi" ]]; then
+  sim_lockstep="$(sed -n 's/^Wall time: .*(simulation \([0-9.]*\) s.*/\1/p' "$tmp/npe_$n.txt")"
+  draw_lockstep="$(sed -n 's/^Wall time: .*sampling \([0-9.]*\) s).*/\1/p' "$tmp/npe_$n.txt")"
+  row="| $n | $sim_lockstep | $train_lockstep | $draw_lockstep | $(field "$c2st_lockstep" c2st) | $(field "$c2st_lockstep" worst_mean_over_sd) | $(field "$c2st_lockstep" worst_sd_factor) |"
+  if [[ -n "$sbi" && "$n" -gt "$peer_max" ]]; then
+    row="$row not run (above --peer-max $peer_max) | | | | |"
+  elif [[ -n "$sbi" ]]; then
     echo "-- sbi, $n simulations, 10000 draws --"
     j="$("$sbi" "$here/peers/sbi_peak.py" --sims "$n" --draws 10000 --seed 1 --data "$repo/data/peak.csv" \
          --output "$tmp/sbi_$n.csv" 2>"$tmp/sbi_$n.err" | tail -1)" || { echo "sbi failed:"; tail -3 "$tmp/sbi_$n.err"; j=""; }
@@ -93,7 +101,9 @@ PY
       row="$row $(printf '%.1f' "$train_sbi") ($(field "$j" epochs) epochs) | $(field "$c2st_sbi" c2st) | $(field "$c2st_sbi" worst_mean_over_sd) | $(field "$c2st_sbi" worst_sd_factor) | $(python3 -c "print(f'{$train_sbi / $train_lockstep:.1f}x')") |"
     fi
   fi
-  if [[ -n "$rounds" ]]; then
+  if [[ -n "$rounds" && "$n" -gt "$peer_max" ]]; then
+    row="$row not run (above --peer-max $peer_max) | | | |"
+  elif [[ -n "$rounds" ]]; then
     echo "-- lockstep npe --rounds $rounds, $n simulations --"
     "$bin" npe peak --data "$data" --set prior=sbi --sims "$n" --rounds "$rounds" --draws 10000 --seed 1 --quiet \
       --output "$tmp/ts_$n.csv" > "$tmp/ts_$n.txt"
@@ -106,7 +116,7 @@ PY
   rows+=("$row")
 done
 echo
-echo "| simulations | lockstep training (s) | C2ST | worst mean error / sd | worst sd factor |$([[ -n "$sbi" ]] && echo " sbi training (s) | C2ST | worst mean error / sd | worst sd factor | sbi / lockstep training time |")$([[ -n "$rounds" ]] && echo " --rounds $rounds wall (s) | C2ST | worst mean error / sd | worst sd factor |")"
-echo "|---|---|---|---|---|$([[ -n "$sbi" ]] && echo "---|---|---|---|---|")$([[ -n "$rounds" ]] && echo "---|---|---|---|")"
+echo "| simulations | lockstep simulation (s) | training (s) | sampling (s) | C2ST | worst mean error / sd | worst sd factor |$([[ -n "$sbi" ]] && echo " sbi training (s) | C2ST | worst mean error / sd | worst sd factor | sbi / lockstep training time |")$([[ -n "$rounds" ]] && echo " --rounds $rounds wall (s) | C2ST | worst mean error / sd | worst sd factor |")"
+echo "|---|---|---|---|---|---|---|$([[ -n "$sbi" ]] && echo "---|---|---|---|---|")$([[ -n "$rounds" ]] && echo "---|---|---|---|")"
 printf '%s\n' "${rows[@]}"
 uptime
