@@ -29,7 +29,6 @@ struct SortHalves {
   int n_walkers = 0;            // per ensemble (even)
   int half_pad = 0;             // the stride between the halves' rows of `order`
   std::uint8_t* second = nullptr;  // scratch [n_total]: 1 if the walker is in the second half
-  std::uint32_t* staged = nullptr; // scratch [n_total]: the ensemble's ids, first half then second
   std::uint32_t* order = nullptr;  // [2][half_pad] walker ids (global: e * n_walkers + member)
 
   LS_HD void operator()(int e) const {
@@ -47,22 +46,17 @@ struct SortHalves {
       split.apply(in, out);
       for (int w = 0; w < B; ++w) in_second[out[w]] = static_cast<std::uint8_t>(in[w] >= static_cast<std::uint32_t>(h));
     }
-    // stable partition of 0..n-1 by half, without a branch per walker: the first half fills
-    // staged[0..h), the second staged[h..n), each in increasing order
-    std::uint32_t* out = staged + base;
+    // stable partition of 0..n-1 by half, without a branch per walker, straight into the two
+    // rows: the first half at out[0..h), the second at out[half_pad..half_pad + h), each in
+    // increasing order
+    std::uint32_t* out = order + static_cast<Index>(e) * h;
     int first_count = 0, second_count = 0;
     for (int m = 0; m < n; ++m) {
       const int s = in_second[m];  // 0 or 1; the index is selected by masks (g++ made a
                                    // conditional a branch, mispredicted half the time)
-      out[(first_count & (s - 1)) | ((h + second_count) & -s)] = static_cast<std::uint32_t>(base + m);
+      out[(first_count & (s - 1)) | ((half_pad + second_count) & -s)] = static_cast<std::uint32_t>(base + m);
       second_count += s;
       first_count += 1 - s;
-    }
-    std::uint32_t* first_row = order + static_cast<Index>(e) * h;
-    std::uint32_t* second_row = order + half_pad + static_cast<Index>(e) * h;
-    for (int i = 0; i < h; ++i) {
-      first_row[i] = out[i];
-      second_row[i] = out[h + i];
     }
   }
 };

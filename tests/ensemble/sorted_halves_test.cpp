@@ -1,6 +1,6 @@
 // The CPU shape's half-steps visit each half's walkers in id order (kernels/ensemble/
 // sorted_halves.hpp) and stage saved steps by half position (EnsembleDrawTarget's chunk
-// slots, copied out through their inverse: host/algorithms/ensemble/ensemble_sampler.hpp).
+// slots, copied out through each walker's recorded slot: host/algorithms/ensemble/ensemble_sampler.hpp).
 // Checked here: SortHalves lists exactly the split's halves, sorted; a half-step updates the
 // same walkers to the same bits in the split's own order and in id order; and the staged
 // draws, copied out, are each walker's position after each step.
@@ -27,8 +27,8 @@ TEST(SortHalves, RowsAreEachHalfOfTheSplitInIdOrder) {
   for (int n : {2, 4, 6, 34, 1000, 1024, 1026}) {
     const int h = n / 2, half_pad = (kEnsembles * h + 31) / 32 * 32;
     std::vector<std::uint8_t> second(static_cast<std::size_t>(kEnsembles) * n);
-    std::vector<std::uint32_t> staged(second.size()), order(2 * static_cast<std::size_t>(half_pad), 7u);
-    const SortHalves<32> sort{99, 41, n, half_pad, second.data(), staged.data(), order.data()};
+    std::vector<std::uint32_t> order(2 * static_cast<std::size_t>(half_pad), 7u);
+    const SortHalves<32> sort{99, 41, n, half_pad, second.data(), order.data()};
     for (int e = 0; e < kEnsembles; ++e) sort(e);
     for (int e = 0; e < kEnsembles; ++e) {
       const SplitPermutation pi = SplitPermutation::make(99, static_cast<std::uint32_t>(e), 41, n);
@@ -69,9 +69,9 @@ struct HalfStepRun {
   int n, n_total, n_pad, half_pad, n_slots;
   std::vector<Real> x, lp, prop;
   std::vector<double> values, stats;
-  std::vector<int> slot_walker;
+  std::vector<int> slot_of;
   std::vector<std::uint8_t> second;
-  std::vector<std::uint32_t> staged, order;
+  std::vector<std::uint32_t> order;
   std::vector<std::vector<Real>> x_after;  // x after each step
 
   HalfStepRun(int walkers, bool sorted) : n(walkers) {
@@ -89,9 +89,8 @@ struct HalfStepRun {
     }
     values.assign(static_cast<std::size_t>(kDim) * kSteps * n_slots, -1);
     stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * kSteps * n_slots, -1);
-    slot_walker.assign(static_cast<std::size_t>(kSteps) * n_slots, -1);
+    slot_of.assign(static_cast<std::size_t>(kSteps) * n_total, -1);
     second.assign(n_total, 0);
-    staged.assign(n_total, 0);
     order.assign(2 * static_cast<std::size_t>(half_pad), 0);
 
     ensemble::HalfStep<Correlated2d, kW, kK> step;
@@ -107,9 +106,9 @@ struct HalfStepRun {
     step.complement = x.data();
     step.seed = 2024;
     step.kind = ensemble::MoveKind::kStretch;
-    step.out = {values.data(), stats.data(), n_total, kSteps, true, 0, true, n_slots, slot_walker.data()};
+    step.out = {values.data(), stats.data(), n_total, kSteps, true, 0, true, n_slots, slot_of.data()};
     if (sorted) step.order = order.data();
-    const SortHalves<32> sort{2024, 0, n, half_pad, second.data(), staged.data(), order.data()};
+    const SortHalves<32> sort{2024, 0, n, half_pad, second.data(), order.data()};
     for (int t = 0; t < kSteps; ++t) {
       step.iteration = static_cast<std::uint64_t>(t);
       step.out.draw = t;
@@ -140,12 +139,10 @@ TEST(SortedHalves, StagedDrawsCopiedOutAreEachWalkersPositionAfterEachStep) {
     for (int n : {4, 10, 130}) {
       const HalfStepRun r(n, sorted);
       constexpr int T = HalfStepRun::kSteps;
-      // the DrawSet layout [q][chain][draw] through the sampler's two copy kernels
-      std::vector<int> slot_of(static_cast<std::size_t>(T) * r.n_total, -1);
+      // the DrawSet layout [q][chain][draw] through the sampler's copy kernel
       std::vector<double> draws(static_cast<std::size_t>(HalfStepRun::kDim) * r.n_total * T, -1);
-      const ensemble_detail::InvertChunkSlots invert{r.slot_walker.data(), slot_of.data(), r.n_slots, r.n_total};
-      for (int k = 0; k < T; ++k) invert(k);
-      const ensemble_detail::CopyDrawChunk copy{r.values.data(), slot_of.data(), draws.data(), T, r.n_total,
+      for (int v : r.slot_of) ASSERT_GE(v, 0) << "every walker's slot is recorded at every saved step";
+      const ensemble_detail::CopyDrawChunk copy{r.values.data(), r.slot_of.data(), draws.data(), T, r.n_total,
                                                 r.n_slots, T, 0, T};
       for (int row = 0; row < HalfStepRun::kDim * r.n_total; ++row) copy(row);
       for (int t = 0; t < T; ++t)

@@ -113,29 +113,16 @@ struct EnsembleBuffers {
 /// [quantity][draw][slot] (EnsembleDrawTarget::chunk: a half-step writes its walkers at their
 /// half positions, so each lane writes whole cache lines of its own), a step writes one row per
 /// quantity, and each chunk reaches the DrawSet as kDrawChunk consecutive doubles per series,
-/// gathered through the inverse of the slots' walkers. The draws are the same values.
+/// gathered through each walker's slot (EnsembleDrawTarget::slot_of). The draws are the same
+/// values.
 constexpr int kDrawChunk = kGpuShape ? 0 : 16;
-
-/// For chunk draws 0..count-1 (one lane each): slot_of[k][g] = the slot that holds
-/// walker g, from slot_walker[k][slot] (every walker is in exactly one slot of a saved step).
-struct InvertChunkSlots {
-  const int* slot_walker = nullptr;  // [kDrawChunk][n_slots]
-  int* slot_of = nullptr;            // [kDrawChunk][n_chains]
-  int n_slots = 0, n_chains = 0;
-  LS_HD void operator()(int k) const {
-    const int* held = slot_walker + static_cast<Index>(k) * n_slots;
-    int* of = slot_of + static_cast<Index>(k) * n_chains;
-    for (int s = 0; s < n_slots; ++s)
-      if (held[s] >= 0) of[held[s]] = s;
-  }
-};
 
 /// Copies draws first..first+count-1 of every series from a chunk buffer [q][chunk][slot]
 /// (chunk = kDrawChunk in the sampler) into the DrawSet's [q][chain][n_draws] (one lane per
 /// row = q × n_chains + chain).
 struct CopyDrawChunk {
   const double* src = nullptr;
-  const int* slot_of = nullptr;  // InvertChunkSlots's
+  const int* slot_of = nullptr;  // [chunk][n_chains] each walker's slot (EnsembleDrawTarget)
   double* dst = nullptr;
   int chunk = 0, n_chains = 0, n_slots = 0, n_draws = 0, first = 0, count = 0;
   LS_HD void operator()(int row) const {
@@ -290,19 +277,18 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   constexpr int T = ensemble_detail::kDrawChunk;
   constexpr int kChunk = T > 0 ? T : 1;  // T, as a divisor that compiles in the GPU shape too
   backend::DeviceVector<double> chunk_values, chunk_stats;
-  backend::DeviceVector<int> chunk_walker, chunk_slot_of;
+  backend::DeviceVector<int> chunk_slot_of;
   const int n_slots = 2 * a.half_pad;  // half * half_pad + j for both halves; >= n_total
   if constexpr (T > 0) {
     chunk_values.assign(static_cast<std::size_t>(dim) * n_slots * T, 0.0);
     chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_slots * T, 0.0);
-    chunk_walker.assign(static_cast<std::size_t>(n_slots) * T, -1);  // padding slots stay -1
     chunk_slot_of.assign(static_cast<std::size_t>(n_total) * T, 0);
     step.out.values = backend::raw(chunk_values);
     step.out.stats = backend::raw(chunk_stats);
     step.out.n_draws = T;
     step.out.chunk = true;
     step.out.n_slots = n_slots;
-    step.out.slot_walker = backend::raw(chunk_walker);
+    step.out.slot_of = backend::raw(chunk_slot_of);
   } else {
     step.out.values = out_buf.values();
     step.out.stats = out_buf.stats();
@@ -313,14 +299,12 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   // contiguous range of walkers (kernels/ensemble/sorted_halves.hpp; the same draws)
   constexpr bool kSorted = !kGpuShape;
   backend::DeviceVector<std::uint8_t> sort_second;
-  backend::DeviceVector<std::uint32_t> sort_staged, sort_order;
+  backend::DeviceVector<std::uint32_t> sort_order;
   ensemble::SortHalves<32> sorter;  // 32: g++ vectorizes the network at this width, not at 16
   if constexpr (kSorted) {
     sort_second.assign(static_cast<std::size_t>(n_total), 0);
-    sort_staged.assign(static_cast<std::size_t>(n_total), 0);
     sort_order.assign(static_cast<std::size_t>(2) * a.half_pad, 0);
-    sorter = {cfg.seed, 0, cfg.walkers, a.half_pad, backend::raw(sort_second), backend::raw(sort_staged),
-              backend::raw(sort_order)};
+    sorter = {cfg.seed, 0, cfg.walkers, a.half_pad, backend::raw(sort_second), backend::raw(sort_order)};
     step.order = backend::raw(sort_order);
   }
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
@@ -398,8 +382,6 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
       if (save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
         unflushed = 0;
         const int first = saved - saved % kChunk, count = saved - first + 1;
-        backend::launch_lanes(count, ensemble_detail::InvertChunkSlots{backend::raw(chunk_walker),
-                                                                       backend::raw(chunk_slot_of), n_slots, n_total});
         const int* slot_of = backend::raw(chunk_slot_of);
         backend::launch_lanes(dim * n_total, ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), slot_of,
                                                                             out_buf.values(), T, n_total, n_slots,

@@ -58,10 +58,13 @@ struct WriteOutMany {
 constexpr std::uint64_t kFingerprintSeed = 0x6e70652d66707274ULL;  // "npe-fprt"
 constexpr int kFingerprintSims = 3;
 
-/// The unconstrained point of a prior draw; false when the model's transform refuses it.
+/// The unconstrained point of a prior draw; false when the model's transform refuses it. `t`:
+/// the caller's scratch for theta as a vector (the transform's argument), reused across calls
+/// (the truncated rounds call this per candidate, hundreds of millions of times at 1e6).
 template <class Model>
-bool unconstrain_row(const Loaded<Model>& m, const double* theta, int d, std::vector<double>& u) {
-  const std::vector<double> t(theta, theta + d);
+bool unconstrain_row(const Loaded<Model>& m, const double* theta, int d, std::vector<double>& u,
+                     std::vector<double>& t) {
+  t.assign(theta, theta + d);
   if constexpr (traits::has_unconstrain<Model>::value) {
     try {
       u = Model::unconstrain(m, t);
@@ -220,7 +223,7 @@ TruncatedDraws draw_truncated_prior(const Loaded<Model>& m, const npe::Posterior
 #pragma omp parallel
       {
         std::vector<Real> tt(static_cast<std::size_t>(d));
-        std::vector<double> uu;
+        std::vector<double> uu, scratch;
 #pragma omp for schedule(static)
         for (std::int64_t j = 0; j < kChunk; ++j) {
           // Candidate c: numbers c per .. c per + per - 1 of iteration 0 (2^32 numbers per
@@ -248,7 +251,7 @@ TruncatedDraws draw_truncated_prior(const Loaded<Model>& m, const npe::Posterior
           unsigned char k = 0;  // 0 rejected, 1 kept, 2 kept with p > p_max
           if (cover == 1 || uniform(rng, 0, kBoxStream, at + 1 + d) * cover < 1) {
             const double lp = static_cast<double>(m.model.log_prior(m.data, Dense<Real>{tt.data()}));
-            if (lp > -HUGE_VAL && unconstrain_row(m, ct, d, uu) && q_at.log_density(uu.data()) >= tau) {
+            if (lp > -HUGE_VAL && unconstrain_row(m, ct, d, uu, scratch) && q_at.log_density(uu.data()) >= tau) {
               if (lp > log_p_max)
                 k = 2;
               else if (uniform(rng, 0, kBoxStream, at + 2 + d) < std::exp(lp - log_p_max))
@@ -325,7 +328,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     const PriorSimulations sims = simulate_prior_predictive(m, cfg.seed, 0, first_round);
     report.simulation_seconds = npe_detail::seconds_since(t0);
     report.sims = sims.n;
-    std::vector<double> theta, x, u;  // every round's pairs: unconstrained theta, x
+    std::vector<double> theta, x, u, scratch;  // every round's pairs: unconstrained theta, x
     theta.reserve(static_cast<std::size_t>(cfg.sims) * d);
     x.reserve(static_cast<std::size_t>(cfg.sims) * n_x);
     for (std::int64_t i = 0; i < sims.n; ++i) {
@@ -333,7 +336,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
         ++report.non_finite;
         continue;
       }
-      if (!npe_detail::unconstrain_row(m, sims.theta.data() + i * d, d, u)) {
+      if (!npe_detail::unconstrain_row(m, sims.theta.data() + i * d, d, u, scratch)) {
         ++report.outside_support;
         continue;
       }
