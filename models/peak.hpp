@@ -56,6 +56,7 @@
 #include "kernels/core/philox.hpp"
 #include "kernels/core/box.hpp"
 #include "kernels/core/fast_exp.hpp"
+#include "models/peak_fit.hpp"
 #include "models/contract/model_info.hpp"
 
 namespace lockstep {
@@ -71,6 +72,7 @@ struct PeakData {
   Real lo[kDim];  // box: theta_i in (lo_i, hi_i)
   Real hi[kDim];
   Real log_volume;  // sum_i log(hi_i - lo_i)
+  double fit_start[kDim];  // the observed data's least-squares fit (models/peak_fit.hpp)
 };
 
 struct Peak {
@@ -166,6 +168,14 @@ struct Peak {
     noisy_curve(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB], rng, iteration, Stream::kSimulate, out);
   }
 
+  /// ABC's regression adjustment (host/algorithms/abc/regression_adjustment.hpp): a data
+  /// set's summary statistics are its weighted least-squares fit (l, m, s, a, b), by
+  /// Levenberg-Marquardt from the observed data's fit (models/peak_fit.hpp).
+  LS_HD int n_adjustment_statistics(const Data&) const { return Data::kDim; }
+  LS_HD void adjustment_statistics(const Data& d, const Real* x, double* out) const {
+    peak_fit(d, x, d.fit_start, kFitIterations, out);
+  }
+
   /// Posterior predictive (`--predict`): y_rep_n = f(x_n; theta(q)) + y_err_n z_n with z_n =
   /// normal(rng, iteration, kGenerated, n): the simulator at the draw, on its own stream.
   LS_HD int n_generated(const Data& d) const { return d.N; }
@@ -257,6 +267,12 @@ struct Peak {
     out.observed = y;
     out.sbi_observed = y;  // what ABC and NPE condition on: simulate() gives y's layout
     out.sbi_scale = err;   // ABC's per-point scale: the known noise sd y_err
+    struct {
+      int N;
+      const double* x;
+      const double* w;
+    } host{static_cast<int>(N), x.data(), w.data()};
+    peak_observed_fit(host, y.data(), out.data.fit_start);
     return out;
   }
 

@@ -106,6 +106,7 @@ SamplerSnapshot pack_smc_abc(const SmcAbcState& st) {
   snap.put_values("smc_population", st.population);
   snap.put_values("smc_distances", st.distances);
   snap.put_values("smc_weights", st.weights);
+  snap.put_values("smc_keys", st.keys);
   const AbcResult& r = st.result;
   snap.put_values("smc_scalars", std::vector<double>{static_cast<double>(st.total), st.rate,
                                                      static_cast<double>(r.non_finite),
@@ -125,7 +126,8 @@ SmcAbcState unpack_smc_abc(const SamplerSnapshot& snap, const std::string& path)
   SmcAbcState st;
   std::vector<double> scalars, schedule;
   if (!snap.get_values("smc_population", st.population) || !snap.get_values("smc_distances", st.distances) ||
-      !snap.get_values("smc_weights", st.weights) || !snap.get_values("smc_scalars", scalars) || scalars.size() != 5 ||
+      !snap.get_values("smc_weights", st.weights) || !snap.get_values("smc_keys", st.keys) ||
+      st.keys.size() != 2 * st.weights.size() || !snap.get_values("smc_scalars", scalars) || scalars.size() != 5 ||
       !snap.get_values("smc_schedule", schedule) || snap.next_iteration < 0 ||
       schedule.size() != kGenerationFields * static_cast<std::size_t>(snap.next_iteration + 1))
     throw bad("its population or schedule is incomplete");
@@ -256,6 +258,7 @@ int run_abc(const AbcOptions& o) {
   shuffle_draws(draws, settings.seed);
   info.config.push_back({"distance_scale", result.scale_source});
   info.config.push_back({"epsilon", number(result.epsilon)});
+  info.config.push_back({"adjustment", result.adjustment});
   info.config.push_back({"simulations", std::to_string(result.simulations)});
   info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
   if (smc) info.config.push_back({"stop", result.stop_reason});
@@ -274,7 +277,8 @@ int run_abc(const AbcOptions& o) {
   std::cout << "lockstep " << o.command << ": model " << o.model << ", " << result.simulations << " simulations, "
             << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";
   std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
-            << ")\n\n";
+            << ")\n";
+  std::cout << "Adjustment: " << result.adjustment << "\n\n";
   SummaryReport summary = summarize_draws(draws);
   if (writes_independent_draws(o.command)) mark_independent_draws(summary, draws.n_draws, o.command);
   print_abc_summary(summary);

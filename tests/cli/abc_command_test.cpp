@@ -38,7 +38,9 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
                               dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Final epsilon"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Adjustment: local-linear regression on 5 statistics"), std::string::npos) << r.out;
   const std::string csv = read_file(dir + "/abc_1.csv");
+  EXPECT_NE(csv.find("adjustment = local-linear regression"), std::string::npos);
   EXPECT_NE(csv.find("algorithm = abc"), std::string::npos);
   EXPECT_NE(csv.find("distance__"), std::string::npos);
   const std::string schedule = read_file(dir + "/abc_schedule.csv");
@@ -57,6 +59,13 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
                                   dir);
   ASSERT_EQ(again.status, 0);
   EXPECT_EQ(data_lines(csv), data_lines(read_file(dir + "/again_1.csv")));
+  // --adjust none: the kept simulations' own parameters, so other draws, and the line says so.
+  const auto raw = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 "
+                                "--adjust none --output " + dir + "/raw.csv",
+                                dir);
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  EXPECT_NE(raw.out.find("Adjustment: none\n"), std::string::npos) << raw.out;
+  EXPECT_NE(data_lines(csv), data_lines(read_file(dir + "/raw_1.csv")));
 }
 
 TEST(AbcCommand, SmcAbcWritesNetcdfAndSchedule) {
@@ -79,7 +88,8 @@ TEST(AbcCommand, BadInputIsOneLineExitTwo) {
         "abc peak " + peak + "--keep 5 --epsilon 1", "smc-abc peak " + peak + "--sims 0 --particles 10",
         "smc-abc peak " + peak + "--sims 100 --particles 1000", "abc peak " + peak + "--sims 100 --particles 10",
         "abc peak " + peak + "--epsilon 1e-9 --sims 1000", "abc eight_schools_noncentered --data data/eight_schools.json --sims 10",
-        "abc peak --data data/peak.csv --set prior=box --sims 100"}) {
+        "abc peak --data data/peak.csv --set prior=box --sims 100", "abc peak " + peak + "--sims 100 --adjust ridge",
+        "smc-abc peak " + peak + "--sims 2000 --particles 100 --adjust"}) {
     const auto r = run_lockstep(args, dir);
     EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << "\n" << r.err;

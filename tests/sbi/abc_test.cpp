@@ -36,6 +36,7 @@ AbcConfig config(std::int64_t sims, std::int64_t keep, std::uint64_t seed, AbcRe
   c.sims = sims;
   c.keep = keep;
   c.result = r;
+  c.adjust = false;  // the selection itself (the adjusted draws: adjusted_abc_test.cpp)
   return c;
 }
 
@@ -191,6 +192,9 @@ TEST(RejectionAbc, RefusesBadFlags) {
   EXPECT_THROW(cfg({{"--epsilon", "-1"}}), InputError);
   EXPECT_EQ(cfg({{"--sims", "1e6"}, {"--keep", "1000"}}).sims, 1000000);
   EXPECT_EQ(cfg({{"--sims", "100"}}).keep, 100);  // the default K never exceeds N
+  EXPECT_THROW(cfg({{"--adjust", "yes"}}), InputError);
+  EXPECT_FALSE(cfg({{"--adjust", "none"}}).adjust);
+  EXPECT_TRUE(cfg({}).adjust);
 }
 
 }  // namespace

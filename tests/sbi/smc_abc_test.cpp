@@ -123,6 +123,7 @@ SmcAbcConfig config(std::int64_t sims, std::int64_t particles, std::uint64_t see
   c.sims = sims;
   c.particles = particles;
   c.result = r;
+  c.adjust = false;  // the population itself (the adjusted draws: adjusted_abc_test.cpp)
   return c;
 }
 
@@ -189,6 +190,9 @@ TEST(SmcAbc, RefusesBadFlags) {
   EXPECT_THROW(cfg({{"--sims", "100"}, {"--particles", "200"}}), InputError);
   EXPECT_THROW(cfg({{"--quantile", "1"}}), InputError);
   EXPECT_THROW(cfg({{"--min-acceptance", "1"}}), InputError);
+  EXPECT_THROW(cfg({{"--adjust", "loclinear"}}), InputError);
+  EXPECT_FALSE(cfg({{"--adjust", "none"}}).adjust);
+  EXPECT_TRUE(cfg({}).adjust);
   EXPECT_EQ(cfg({{"--sims", "1e5"}, {"--particles", "100"}}).sims, 100000);
 }
 

@@ -22,7 +22,11 @@ struct AbcAlgorithm {
   static std::vector<FlagSpec> flags() {
     return {{"--sims", "N", "Prior simulations", "10000"},
             {"--keep", "K", "Keep the K nearest simulations (K <= N)", "1000"},
-            {"--epsilon", "E", "Keep every simulation within distance E instead of --keep", ""}};
+            {"--epsilon", "E", "Keep every simulation within distance E instead of --keep", ""},
+            {"--adjust", "linear|none",
+             "Regression adjustment of the accepted draws (Beaumont et al. 2002; local-linear on the model's "
+             "summary statistics) or none",
+             "linear"}};
   }
   static Config configure(const RunSettings& settings, const AlgorithmOptions& o) { return abc_config_from(settings, o); }
   template <class Model>

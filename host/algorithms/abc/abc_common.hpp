@@ -42,6 +42,7 @@ struct AbcResult {
   double epsilon = 0;            // the final population's threshold
   std::string stop_reason;       // SMC-ABC: why it stopped
   std::string scale_source;      // "model" or "prior-predictive MAD"
+  std::string adjustment;        // --adjust: what was done ("none" when not asked for)
   double seconds = 0;
 };
 
@@ -55,6 +56,10 @@ inline std::int64_t abc_count_flag(const AlgorithmOptions& o, const std::string&
                      " to 2^32 - 1, found " + o.get_text(flag, std::to_string(fallback)));
   return static_cast<std::int64_t>(v);
 }
+
+/// --adjust linear (the default: Beaumont et al. 2002's regression adjustment, host/algorithms/
+/// abc/regression_adjustment.hpp) or none; true for linear.
+inline bool abc_adjust_flag(const AlgorithmOptions& o) { return o.get_choice("--adjust", "linear", {"linear", "none"}) == "linear"; }
 
 /// The observed data in simulate()'s layout; InputError when the model gives none or its size
 /// is not the simulator's.

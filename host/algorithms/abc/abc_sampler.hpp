@@ -6,7 +6,10 @@
 //
 // Ties and order: candidates are ordered by (distance, simulation index), so the K kept and
 // their order depend only on the seed, never on the chunking, lanes or threads. The draws are
-// written nearest first. Non-finite simulations (distance NaN) are counted and dropped.
+// returned nearest first. Non-finite simulations (distance NaN) are counted and dropped.
+// With --adjust linear (the default) the K kept are regression-adjusted
+// (host/algorithms/abc/adjust_particles.hpp) and K draws resampled by the adjustment's weights
+// (systematic, one uniform of Rng{seed, 0}'s kAbcAdjustResample stream), still nearest first.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +18,8 @@
 #include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/adjust_particles.hpp"
+#include "host/algorithms/smc_abc/smc_abc_population.hpp"
 #include "host/algorithms/abc/prior_distances.hpp"
 #include "host/algorithms/abc/abc_config.hpp"
 #include "host/backend/lanes.hpp"
@@ -145,7 +150,30 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   g.ess = static_cast<double>(kept.size());
   r.schedule = {g};
 
-  const int K = static_cast<int>(kept.size());
+  int K = static_cast<int>(kept.size());
+  // --adjust linear: the kept draws regression-adjusted, then K draws resampled by the
+  // adjustment's weights (systematic resampling keeps them in nearest-first order).
+  r.adjustment = "none";
+  if (c.adjust) {
+    AbcParticles p;
+    p.n = K;
+    for (const AbcCandidate& a : kept) {
+      p.theta.insert(p.theta.end(), a.theta.begin(), a.theta.end());
+      p.keys.insert(p.keys.end(), {a.index, 0});
+      p.distances.push_back(a.distance);
+    }
+    p.weights.assign(static_cast<std::size_t>(K), 1.0);
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, p, r.adjustment)) {
+      const double u = uniform(Rng{c.seed, 0}, 0, kAbcAdjustResample, 0);
+      const std::vector<std::size_t> pick = smc_abc::systematic_resample(p.weights, static_cast<std::size_t>(K), u);
+      std::vector<AbcCandidate> adjusted;
+      for (std::size_t j : pick)
+        adjusted.push_back(AbcCandidate{kept[j].distance, kept[j].index,
+                                        std::vector<double>(p.theta.begin() + static_cast<std::ptrdiff_t>(j * n_theta),
+                                                            p.theta.begin() + static_cast<std::ptrdiff_t>((j + 1) * n_theta))});
+      kept.swap(adjusted);
+    }
+  }
   draws = DrawSet();
   draws.names.assign(m.names.begin(), m.names.begin() + n_theta);
   draws.stat_names = {"distance__"};

@@ -28,6 +28,7 @@
 #include "host/io/atomic_file.hpp"
 #include "host/npe/network_file.hpp"
 #include "host/npe/posterior_network.hpp"
+#include "host/run/parameter_transform.hpp"
 #include "host/run/prior_simulations.hpp"
 #include "kernels/core/model_traits.hpp"
 #include "kernels/core/strided.hpp"
@@ -39,46 +40,12 @@ namespace lockstep {
 
 namespace npe_detail {
 
-/// Lane k: the outputs of unconstrained draw k ([n][dim] -> [n][n_out]).
-template <class Model>
-struct WriteOutMany {
-  Model model;
-  typename Model::Data data;
-  const Real* q = nullptr;
-  Real* out = nullptr;
-  int dim = 0, n_out = 0;
-  LS_HD void operator()(int k) const {
-    const Dense<Real> x{const_cast<Real*>(q) + static_cast<std::int64_t>(k) * dim};
-    const Dense<Real> y{out + static_cast<std::int64_t>(k) * n_out};
-    model.write_out(data, x, y);
-  }
-};
-
 /// The seed of the fingerprint simulations recorded in network files.
 constexpr std::uint64_t kFingerprintSeed = 0x6e70652d66707274ULL;  // "npe-fprt"
 constexpr int kFingerprintSims = 3;
 
-/// The unconstrained point of a prior draw; false when the model's transform refuses it. `t`:
-/// the caller's scratch for theta as a vector (the transform's argument), reused across calls
-/// (the truncated rounds call this per candidate, hundreds of millions of times at 1e6).
-template <class Model>
-bool unconstrain_row(const Loaded<Model>& m, const double* theta, int d, std::vector<double>& u,
-                     std::vector<double>& t) {
-  t.assign(theta, theta + d);
-  if constexpr (traits::has_unconstrain<Model>::value) {
-    try {
-      u = Model::unconstrain(m, t);
-    } catch (const InputError&) {
-      return false;
-    }
-  } else {
-    u = t;
-  }
-  if (static_cast<int>(u.size()) != d) return false;
-  for (double v : u)
-    if (!std::isfinite(v)) return false;
-  return true;
-}
+using lockstep::unconstrain_row;
+using lockstep::WriteOutMany;
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

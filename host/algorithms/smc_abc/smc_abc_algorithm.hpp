@@ -28,7 +28,11 @@ struct SmcAbcAlgorithm {
             {"--quantile", "A", "Tolerance: the A-quantile of the previous generation's distances", "0.5"},
             {"--target-epsilon", "E", "Stop once the tolerance reaches E (0: no target)", "0"},
             {"--min-acceptance", "R", "Stop after a generation accepting less than this fraction", "0.001"},
-            {"--generations", "G", "At most this many generations after the prior's", "1000"}};
+            {"--generations", "G", "At most this many generations after the prior's", "1000"},
+            {"--adjust", "linear|none",
+             "Regression adjustment of the accepted draws (Beaumont et al. 2002; local-linear on the model's "
+             "summary statistics) or none",
+             "linear"}};
   }
   static Config configure(const RunSettings& settings, const AlgorithmOptions& o) {
     return smc_abc_config_from(settings, o);

@@ -20,6 +20,7 @@ namespace lockstep {
 struct SmcAbcState {
   int generation = 0;                                   // generations completed after the prior's
   std::vector<double> population, distances, weights;  // P rows of theta, distances, weights
+  std::vector<std::uint64_t> keys;                      // P rows of (simulation index, generation)
   std::int64_t total = 0;                               // simulations so far
   double rate = 0.5;                                    // the last generation's acceptance rate
   AbcResult result;                                     // schedule and counts so far
@@ -34,6 +35,7 @@ struct SmcAbcConfig {
   double target_epsilon = 0;    // stop once epsilon_t <= this (0: no target)
   double min_acceptance = 0.001;  // stop after a generation accepting less than this fraction
   int max_generations = 1000;
+  bool adjust = true;           // --adjust linear: the regression adjustment of the final population
   AbcResult* result = nullptr;  // filled by the run when given
   /// Checkpoints: the run continues from `resume` (a state after_generation was given) instead
   /// of from the prior; `after_generation` is called after every generation the run goes on
@@ -58,6 +60,7 @@ inline SmcAbcConfig smc_abc_config_from(const RunSettings& s, const AlgorithmOpt
   if (!(c.min_acceptance >= 0 && c.min_acceptance < 1))
     throw InputError("--min-acceptance: must be in [0, 1), found " + o.get_text("--min-acceptance", ""));
   c.max_generations = o.get_int("--generations", 1000, 1, 1000000);
+  c.adjust = abc_adjust_flag(o);
   return c;
 }
 

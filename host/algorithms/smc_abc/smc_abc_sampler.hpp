@@ -22,7 +22,9 @@
 //   complete = false) and the previous population is the result. Every simulation is counted
 //   against the budget, the surplus of the last batch of a generation included; proposals
 //   outside the prior's support are not simulated and not counted as simulations.
-//   The result: the final population resampled to P equally weighted draws (systematic
+//   The result: the final population, regression-adjusted (--adjust linear, the default:
+//   host/algorithms/abc/adjust_particles.hpp; its weights are then the importance weights
+//   times the adjustment's kernel), resampled to P equally weighted draws (systematic
 //   resampling with one uniform from Rng{seed, 0}'s kAbcResample stream).
 #include <algorithm>
 #include <chrono>
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/adjust_particles.hpp"
 #include "host/algorithms/abc/prior_distances.hpp"
 #include "host/algorithms/smc_abc/smc_abc_config.hpp"
 #include "host/algorithms/smc_abc/smc_abc_population.hpp"
@@ -88,6 +91,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   std::vector<double>& pop = st.population;
   std::vector<double>& dist = st.distances;
   std::vector<double>& W = st.weights;
+  std::vector<std::uint64_t>& keys = st.keys;
   std::int64_t& total = st.total;
   double& rate = st.rate;
   auto checkpoint = [&](int generation) {
@@ -97,7 +101,8 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   };
   int first_generation = 1;
   if (const SmcAbcState* from = c.resume) {
-    if (from->distances.size() != P || from->weights.size() != P || from->population.size() != P * d)
+    if (from->distances.size() != P || from->weights.size() != P || from->population.size() != P * d ||
+        from->keys.size() != 2 * P)
       throw InputError("smc-abc: the checkpoint's population does not match --particles " + std::to_string(P));
     st = *from;  // the references above are to st's members
     const std::string scale_source = r.scale_source;
@@ -132,6 +137,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
         }
         if (dist.size() == P) continue;
         dist.push_back(h_dist[i]);
+        keys.insert(keys.end(), {next + static_cast<std::uint64_t>(i), 0});
         for (int a = 0; a < d; ++a) pop.push_back(h_theta[static_cast<std::size_t>(i) * d + a]);
       }
       next += static_cast<std::uint64_t>(n);
@@ -169,6 +175,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     g.generation = t;
     g.epsilon = eps;
     std::vector<double> next_pop, next_dist;
+    std::vector<std::uint64_t> next_keys;
     std::int64_t accepted_all = 0, outside = 0;
     std::uint64_t next = 0;
     std::vector<Real> h_theta;
@@ -223,6 +230,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
         ++accepted_all;
         if (next_dist.size() == P) continue;
         next_dist.push_back(di);
+        next_keys.insert(next_keys.end(), {next + static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(t)});
         for (int a = 0; a < d; ++a) next_pop.push_back(h_theta[static_cast<std::size_t>(i) * d + a]);
       }
       next += static_cast<std::uint64_t>(n);
@@ -261,6 +269,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     W = smc_abc::normalize_log_weights(backend::to_host(logw));
     pop.swap(next_pop);
     dist.swap(next_dist);
+    keys.swap(next_keys);
     g.ess = smc_abc::effective_sample_size(W);
     r.schedule.push_back(g);
     r.epsilon = eps;
@@ -280,6 +289,16 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     }
   }
   r.simulations = total;
+
+  // ---- the regression adjustment (--adjust linear) -----------------------------------------
+  r.adjustment = "none";
+  if (c.adjust) {
+    AbcParticles particles{static_cast<int>(P), pop, keys, dist, W};
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, particles, r.adjustment)) {
+      pop.swap(particles.theta);
+      W = particles.weights;
+    }
+  }
 
   // ---- the result: P equally weighted draws ------------------------------------------------
   const double u = uniform(Rng{c.seed, 0}, 0, smc_abc::kAbcResample, 0);
