@@ -2,10 +2,11 @@
 # ABC on the peak model with the sbi tutorial's box prior (--set prior=sbi, data/peak.csv):
 #   (1) the reference: NUTS, 16 chains x (1000 warmup + 2000 draws), same prior and data;
 #   (2) validation (issue 17): SMC-ABC with a budget of 1e5 simulations and 1000 particles
-#       against it: every mean within 1 posterior sd, every sd within a factor 1.5 (PASS/FAIL);
+#       (the command's defaults: --adjust linear) against it: every mean within 1 posterior sd,
+#       every sd within a factor 1.5 (PASS/FAIL);
 #   (3) C2ST accuracy (bench/c2st.py: logistic regression on quadratic features, 5-fold CV; 0.5
 #       is perfect) of SMC-ABC (1000 particles) and rejection ABC (the 1000 nearest) at 1e4, 1e5
-#       and 1e6 simulations;
+#       and 1e6 simulations, with the regression adjustment (--adjust linear) and without;
 #   (4) wall time of each of those runs (the command's "Wall time" line: the whole command,
 #       loading and writing included) and its simulations per second (the algorithm alone).
 #   (5) with --pyabc PYTHON (a Python with pyabc, e.g. a venv where `pip install pyabc` ran):
@@ -61,19 +62,21 @@ else
 fi
 
 echo
-echo "| algorithm | simulations | final epsilon | C2ST | worst mean error / sd | worst sd factor | wall time (s) | simulations/s |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| algorithm | --adjust | simulations | final epsilon | C2ST | worst mean error / sd | worst sd factor | wall time (s) | simulations/s |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in 10000 100000 1000000; do
-  "$bin" smc-abc "${model[@]}" --sims "$n" --particles 1000 --seed "$seed" --output "$tmp/smc$n.csv" >"$tmp/smc$n.log"
-  j="$(c2st_of "$tmp/smc${n}_1.csv")"
-  echo "| smc-abc (P = 1000) | $n | $(eps_of "$tmp/smc$n.log") | $(field "$j" c2st) | $(field "$j" worst_mean_over_sd) | $(field "$j" worst_sd_factor) | $(wall_of "$tmp/smc$n.log") | $(rate_of "$tmp/smc$n.log") |"
-  "$bin" abc "${model[@]}" --sims "$n" --keep 1000 --seed "$seed" --output "$tmp/abc$n.csv" >"$tmp/abc$n.log"
-  j="$(c2st_of "$tmp/abc${n}_1.csv")"
-  echo "| abc (K = 1000) | $n | $(eps_of "$tmp/abc$n.log") | $(field "$j" c2st) | $(field "$j" worst_mean_over_sd) | $(field "$j" worst_sd_factor) | $(wall_of "$tmp/abc$n.log") | $(rate_of "$tmp/abc$n.log") |"
+  for adj in linear none; do
+    "$bin" smc-abc "${model[@]}" --sims "$n" --particles 1000 --adjust "$adj" --seed "$seed" --output "$tmp/smc$n$adj.csv" >"$tmp/smc$n$adj.log"
+    j="$(c2st_of "$tmp/smc$n${adj}_1.csv")"
+    echo "| smc-abc (P = 1000) | $adj | $n | $(eps_of "$tmp/smc$n$adj.log") | $(field "$j" c2st) | $(field "$j" worst_mean_over_sd) | $(field "$j" worst_sd_factor) | $(wall_of "$tmp/smc$n$adj.log") | $(rate_of "$tmp/smc$n$adj.log") |"
+    "$bin" abc "${model[@]}" --sims "$n" --keep 1000 --adjust "$adj" --seed "$seed" --output "$tmp/abc$n$adj.csv" >"$tmp/abc$n$adj.log"
+    j="$(c2st_of "$tmp/abc$n${adj}_1.csv")"
+    echo "| abc (K = 1000) | $adj | $n | $(eps_of "$tmp/abc$n$adj.log") | $(field "$j" c2st) | $(field "$j" worst_mean_over_sd) | $(field "$j" worst_sd_factor) | $(wall_of "$tmp/abc$n$adj.log") | $(rate_of "$tmp/abc$n$adj.log") |"
+  done
 done
 echo
 echo "# SMC-ABC 1e6 schedule:"
-sed -n '/^ *generation/,/^Stopped/p' "$tmp/smc1000000.log"
+sed -n '/^ *generation/,/^Stopped/p' "$tmp/smc1000000linear.log"
 if [[ -n "$pyabc" ]]; then
   echo
   echo "## pyABC $pyabc_sims simulations, 1000 particles, against lockstep smc-abc at the same budget"

@@ -29,6 +29,7 @@ struct SmcAbcAlgorithm {
             {"--target-epsilon", "E", "Stop once the tolerance reaches E (0: no target)", "0"},
             {"--min-acceptance", "R", "Stop after a generation accepting less than this fraction", "0.001"},
             {"--generations", "G", "At most this many generations after the prior's", "1000"},
+            {"--kernel-scale", "F", "Perturbation covariance: F x the population's weighted covariance (Beaumont et al.: 2)", "0.5"},
             {"--adjust", "linear|none",
              "Regression adjustment of the accepted draws (Beaumont et al. 2002; local-linear on the model's "
              "summary statistics) or none",

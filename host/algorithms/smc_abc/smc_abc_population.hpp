@@ -53,11 +53,12 @@ inline double effective_sample_size(const std::vector<double>& w) {
   return s * s / s2;
 }
 
-/// 2 x the weighted covariance of theta ([n][d] row-major, weights W summing to 1), as its
+/// `scale` x the weighted covariance of theta ([n][d] row-major, weights W summing to 1), as its
 /// lower Cholesky factor L (row-major d x d). A covariance that is not positive definite
 /// (a collapsed population) gets a growing ridge of 1e-12 .. 1 x its largest diagonal entry
 /// (or 1e-12 when that is 0).
-inline std::vector<double> perturbation_cholesky(const std::vector<double>& theta, const std::vector<double>& w, int dim) {
+inline std::vector<double> perturbation_cholesky(const std::vector<double>& theta, const std::vector<double>& w, int dim,
+                                                 double scale = 2.0) {
   const std::size_t n = w.size();
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(dim);
   for (std::size_t i = 0; i < n; ++i)
@@ -68,7 +69,7 @@ inline std::vector<double> perturbation_cholesky(const std::vector<double>& thet
     for (int a = 0; a < dim; ++a) r[a] = theta[i * dim + a] - mean[a];
     cov.noalias() += w[i] * r * r.transpose();
   }
-  cov *= 2.0;
+  cov *= scale;
   const double top = cov.diagonal().maxCoeff() > 0 ? cov.diagonal().maxCoeff() : 1.0;
   for (double ridge = 0; ridge <= top; ridge = ridge == 0 ? 1e-12 * top : ridge * 100) {
     Eigen::LLT<Eigen::MatrixXd> llt(cov + ridge * Eigen::MatrixXd::Identity(dim, dim));

@@ -9,7 +9,10 @@
 //   generation t >= 1:
 //     epsilon_t = the alpha-quantile of generation t-1's distances under its weights
 //       (raised to --target-epsilon when it would pass below it);
-//     Sigma_t = 2 x the weighted covariance of generation t-1, L_t its Cholesky factor;
+//     Sigma_t = F x the weighted covariance of generation t-1 (F = --kernel-scale, 0.5 by
+//       default; Beaumont et al. take 2, which spends a small budget on proposals far outside
+//       the population: on the peak model at 1e5 simulations, 2 -> 0.5 takes the unadjusted
+//       population from 6.5x to ~2.5x the posterior sd, bench/RESULTS.md), L_t its Cholesky factor;
 //     proposals g = 0, 1, ... in batches (lanes never wait for one particle): ancestor j ~ W,
 //       theta* = theta_j + L_t z, simulated when its log prior is finite, accepted when
 //       rho(x*, x_obs) <= epsilon_t; the first P accepted in proposal order are the population
@@ -162,7 +165,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     double eps = smc_abc::weighted_quantile(dist, W, c.quantile);
     const bool final_target = c.target_epsilon > 0 && eps <= c.target_epsilon;
     if (final_target) eps = c.target_epsilon;
-    const std::vector<double> L = smc_abc::perturbation_cholesky(pop, W, d);
+    const std::vector<double> L = smc_abc::perturbation_cholesky(pop, W, d, c.kernel_scale);
     std::vector<double> cumulative(P);
     double acc = 0;
     for (std::size_t j = 0; j < P; ++j) cumulative[j] = (acc += W[j]);
