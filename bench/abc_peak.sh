@@ -11,7 +11,7 @@
 #       loading and writing included) and its simulations per second (the algorithm alone).
 #   (5) with --pyabc PYTHON (a Python with pyabc, e.g. a venv where `pip install pyabc` ran):
 #       pyABC (bench/peers/pyabc_peak.py: the same model, prior, distance, quantile, kernel and
-#       population) at --pyabc-sims simulations (default 1e4; it runs ~20-100 simulations/s on
+#       population; lockstep with --adjust none, as pyABC has no adjustment) at --pyabc-sims simulations (default 1e4; it runs ~20-100 simulations/s on
 #       this machine), its C2ST against the same NUTS reference, and lockstep smc-abc at the
 #       same budget in the same run: the ratio of simulations per second.
 # Records the machine and the load average before and after. Prints markdown tables.
@@ -84,7 +84,7 @@ if [[ -n "$pyabc" ]]; then
     --output "$tmp/pyabc.csv" 2>/dev/null | tail -1 >"$tmp/pyabc.json"
   p="$(cat "$tmp/pyabc.json")"
   jp="$(c2st_of "$tmp/pyabc.csv")"
-  "$bin" smc-abc "${model[@]}" --sims "$(field "$p" sims)" --particles 1000 --seed "$seed" --output "$tmp/same.csv" >"$tmp/same.log"
+  "$bin" smc-abc "${model[@]}" --sims "$(field "$p" sims)" --particles 1000 --adjust none --seed "$seed" --output "$tmp/same.csv" >"$tmp/same.log"
   jl="$(c2st_of "$tmp/same_1.csv")"
   echo "| run | simulations | final epsilon | C2ST | worst mean error / sd | worst sd factor | seconds | simulations/s |"
   echo "|---|---|---|---|---|---|---|---|"

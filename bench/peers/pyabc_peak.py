@@ -6,8 +6,10 @@
     x_n = l exp(-(m - x_n)^2 / (2 s^2)) + a + b x_n + y_err_n z_n,   n = 1..40 (data/peak.csv);
     distance sqrt(sum_n ((x_n - y_n) / y_err_n)^2)  (PNormDistance, p = 2, fixed weights 1/y_err);
     tolerance: the 0.5-quantile of the previous population's distances (QuantileEpsilon);
-    perturbation: Gaussian with 2 x the weighted covariance (MultivariateNormalTransition,
-      scaling 2, bandwidth factor 1: Beaumont et al. 2009);
+    perturbation: Gaussian with F x the weighted covariance (MultivariateNormalTransition,
+      scaling F, bandwidth factor 1; F = --kernel-scale, 0.5 as lockstep's default; Beaumont
+      et al. 2009 take 2);
+    no regression adjustment (pyABC has none: compare with lockstep's --adjust none);
     population size P, stopped at a total simulation budget.
 pyABC's sampler is its default (multicore evaluation over the machine's cores; --single-core: its
 SingleCoreSampler); its database is
@@ -36,6 +38,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "data", "peak.csv"))
     ap.add_argument("--output", default="")
+    ap.add_argument("--kernel-scale", type=float, default=0.5)
     ap.add_argument("--single-core", action="store_true", help="pyABC's SingleCoreSampler instead of its default")
     o = ap.parse_args()
     import pyabc
@@ -58,7 +61,7 @@ def main():
 
     observed = dict(zip(keys, y))
     distance = pyabc.PNormDistance(p=2, fixed_weights={0: {k: 1 / e for k, e in zip(keys, err)}})
-    transition = pyabc.MultivariateNormalTransition(scaling=2, bandwidth_selector=lambda n, d: 1.0)
+    transition = pyabc.MultivariateNormalTransition(scaling=o.kernel_scale, bandwidth_selector=lambda n, d: 1.0)
     np.random.seed(o.seed)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=o.particles, transitions=transition,
                        eps=pyabc.QuantileEpsilon(alpha=0.5),
