@@ -6,6 +6,7 @@
 #include "host/core/input_file.hpp"
 #include "host/core/interrupt.hpp"
 #include "host/io/atomic_file.hpp"
+#include "host/parallel/ranks.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -32,8 +33,21 @@ bool FileCheckpoints::due(long) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count() >= every_;
 }
 
+bool FileCheckpoints::wanted(long iteration) {
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (!ranks.split()) return due(iteration) || interrupt_signal() != 0;
+  const int sig = static_cast<int>(ranks.max(static_cast<double>(interrupt_signal())));
+  agreed_signal_ = sig;  // what this rank's progress check stops on (InterruptCheck)
+  const bool due_at_root = ranks.from_root(due(iteration) ? 1 : 0) != 0;
+  return sig != 0 || due_at_root;
+}
+
 void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   header_.snapshot = snapshot;
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (ranks.split())
+    header_.snapshot.put_values("mpi_rank_of", std::vector<double>{static_cast<double>(ranks.rank()),
+                                                                   static_cast<double>(ranks.size())});
   io::write_checkpoint(path_, header_);
   header_.snapshot = SamplerSnapshot{};
   last_ = std::chrono::steady_clock::now();
@@ -42,6 +56,73 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   g_last_sampler = snapshot.sampler;
   if (interrupt_signal() != 0) interrupted_ = snapshot;
 }
+
+std::string rank_checkpoint_path(const std::string& path, int rank) {
+  return rank == 0 ? path : path + ".rank" + std::to_string(rank);
+}
+
+namespace {
+
+/// (rank, ranks) a snapshot was written by: (0, 1) without the mark.
+std::pair<int, int> written_by(const SamplerSnapshot& s) {
+  std::vector<double> v;
+  if (!s.get_values("mpi_rank_of", v) || v.size() != 2) return {0, 1};
+  return {static_cast<int>(v[0]), static_cast<int>(v[1])};
+}
+
+/// Over MPI ranks, every rank's snapshot to resume from (rank 0's is `resuming`'s; rank r reads
+/// path.rank<r> into `own`), after checks every rank makes together; one process: the mark's
+/// check alone. InputError on every rank when any rank's file does not fit.
+const SamplerSnapshot* resume_for_this_rank(const std::string& path, const io::CheckpointFile& resuming,
+                                            io::CheckpointFile& own) {
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  const int r = ranks.rank(), R = ranks.size();
+  const std::string again = "mpirun -np ";
+  std::string why;
+  const SamplerSnapshot* snap = &resuming.snapshot;
+  if (r > 0) {
+    const std::string mine = rank_checkpoint_path(path, r);
+    try {
+      own = io::read_checkpoint(mine);
+      snap = &own.snapshot;
+      if (own.args != resuming.args || own.seed != resuming.seed || own.data_hash != resuming.data_hash)
+        why = mine + ": belongs to another run than " + path;
+    } catch (const InputError& e) {
+      why = e.what();
+    }
+  }
+  if (why.empty()) {
+    const std::pair<int, int> by = written_by(*snap);
+    if (by.second != R)
+      why = path + ": written by a run over " + std::to_string(by.second) + " MPI rank" + (by.second == 1 ? "" : "s") +
+            (R == 1 ? "" : ", not " + std::to_string(R)) + "; continue it with " +
+            (by.second == 1 ? std::string("lockstep resume ") : again + std::to_string(by.second) + " lockstep resume ") +
+            path;
+    else if (by.first != r)
+      why = rank_checkpoint_path(path, r) + ": holds rank " + std::to_string(by.first) + "'s chains, not rank " +
+            std::to_string(r) + "'s";
+  }
+  if (R == 1) {
+    if (!why.empty()) throw InputError(why);
+    return snap;
+  }
+  // the lowest rank whose file does not fit (rank 0's own message when it is one of them)
+  const int failed = static_cast<int>(-ranks.max(why.empty() ? -1e9 : -static_cast<double>(r)));
+  if (failed < R) {
+    if (failed == r) throw InputError(why);
+    throw InputError("resume: rank " + std::to_string(failed) + "'s checkpoint file " +
+                     rank_checkpoint_path(path, failed) + " does not fit this run");
+  }
+  const double t = static_cast<double>(snap->next_iteration);
+  const double lo = -ranks.max(-t), hi = ranks.max(t);
+  if (lo != hi)
+    throw InputError("resume: the ranks' checkpoint files stand at different iterations (" +
+                     std::to_string(static_cast<long>(lo)) + " to " + std::to_string(static_cast<long>(hi)) +
+                     "): the run was stopped while they were being written; start it again");
+  return snap;
+}
+
+}  // namespace
 
 void check_checkpoint_flags(const std::string& path, double every_seconds) {
   if (!(every_seconds >= 0) || !std::isfinite(every_seconds))
@@ -66,8 +147,11 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
   if (resuming && (resuming->data_hash != header.data_hash || resuming->model != model))
     throw InputError("resume: " + (data_file.empty() ? std::string("the model") : data_file) +
                      " has changed since the checkpoint was written (its checksum differs)");
-  return std::make_unique<FileCheckpoints>(path, every_seconds, std::move(header),
-                                           resuming ? &resuming->snapshot : nullptr);
+  const int rank = parallel::Ranks::world().rank();
+  auto hooks = std::make_unique<FileCheckpoints>(rank_checkpoint_path(path, rank), every_seconds, std::move(header),
+                                                 resuming ? &resuming->snapshot : nullptr);
+  if (resuming) hooks->resume_ = resume_for_this_rank(path, *resuming, hooks->own_);
+  return hooks;
 }
 
 const io::CheckpointFile* pending_resume() { return g_pending; }

@@ -6,6 +6,15 @@
 // (the interrupt line then says how to continue). `lockstep resume FILE` runs the checkpoint's
 // command line again with the snapshot as its start: the draws and every output are the bits
 // an uninterrupted run would have written. A run that completes removes its checkpoint.
+//
+// Over MPI ranks (`mpirun -np R lockstep sample ... --checkpoint FILE`; sample's nuts, hmc and
+// chees): every rank writes its own chains' snapshot, rank 0 to FILE and rank r to FILE.rank<r>
+// (rank_checkpoint_path), marked with (r, R); the ranks agree at every boundary whether to
+// write (rank 0's clock decides --checkpoint-every) and whether to stop (a signal seen by any
+// rank stops them all at the same boundary: wanted()), so the files always stand at one
+// iteration. `mpirun -np R lockstep resume FILE` gives every rank its own file back; a
+// different R, a missing or foreign rank file, or files at different iterations are refused
+// with one line.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -24,6 +33,12 @@ class FileCheckpoints : public CheckpointHooks {
   /// from (a resumed run), or null.
   FileCheckpoints(std::string path, double every_seconds, io::CheckpointFile header, const SamplerSnapshot* resume);
   bool due(long iteration) override;
+  /// due() or a signal; over MPI ranks agreed by all ranks (see the file comment).
+  bool wanted(long iteration) override;
+  /// Over MPI ranks, the signal the ranks agreed on at the last boundary (0: none), which the
+  /// progress check stops on instead of this rank's own: a signal arriving between the
+  /// agreement and the check would otherwise stop one rank alone.
+  int agreed_signal() const { return agreed_signal_; }
   void save(const SamplerSnapshot& snapshot) override;
   const SamplerSnapshot* resume() const override { return resume_; }
   /// The snapshot saved because a signal stopped the run (its draws so far), or null.
@@ -34,7 +49,11 @@ class FileCheckpoints : public CheckpointHooks {
   double every_;
   io::CheckpointFile header_;
   const SamplerSnapshot* resume_;
+  io::CheckpointFile own_;  // over MPI ranks, rank r > 0: its own file, resumed from
+  int agreed_signal_ = 0;
   std::chrono::steady_clock::time_point last_;
+  friend std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string&, double, const std::vector<std::string>&,
+                                                           const std::string&, const std::string&, std::uint64_t);
   SamplerSnapshot interrupted_;
 };
 
@@ -46,6 +65,10 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
                                                   const std::vector<std::string>& command_line,
                                                   const std::string& model, const std::string& data_file,
                                                   std::uint64_t seed);
+/// Rank r's checkpoint file of a run over MPI ranks: `path` for rank 0, path.rank<r> for the
+/// others.
+std::string rank_checkpoint_path(const std::string& path, int rank);
+
 /// The --checkpoint flags alone (before the data is read).
 void check_checkpoint_flags(const std::string& path, double every_seconds);
 

@@ -450,8 +450,19 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {
-    if (parallel::Ranks::world().split())  // every rank stops; no checkpoints over ranks
+    const parallel::Ranks& ranks = parallel::Ranks::world();
+    if (ranks.split() && last_checkpoint_path().empty())  // every rank stops; nothing to resume
       return error_line("stopped", e.what(), 128 + e.signal());
+    if (ranks.split()) {  // every rank stopped at the same boundary and wrote its file
+      const std::string& path = last_checkpoint_path();
+      const std::string others = ranks.size() == 2 ? path + ".rank1"
+                                                   : path + ".rank1 .. " + path + ".rank" + std::to_string(ranks.size() - 1);
+      if (ranks.is_root())
+        std::fprintf(stderr, "lockstep: %s; checkpoint written to %s and %s (%s): continue with `mpirun -np %d lockstep resume %s`%s\n",
+                     e.what(), path.c_str(), others.c_str(), last_checkpoint_position().c_str(), ranks.size(), path.c_str(),
+                     partial_output_note().c_str());
+      return 128 + e.signal();
+    }
     if (!last_checkpoint_path().empty())
       std::fprintf(stderr, "lockstep: %s; checkpoint written to %s (%s): continue with `lockstep resume %s`%s\n",
                    e.what(), last_checkpoint_path().c_str(), last_checkpoint_position().c_str(),

@@ -67,7 +67,6 @@ void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptio
 void split_over_ranks(const SampleOptions& o, const parallel::Ranks& ranks, RunSettings& cfg) {
   if (o.algorithm != "nuts" && o.algorithm != "hmc" && o.algorithm != "chees")
     throw InputError("--algorithm " + o.algorithm + ": cannot run over MPI ranks (nuts, hmc and chees can)");
-  if (!o.checkpoint.empty()) throw InputError("--checkpoint: not available in a run over MPI ranks");
   if (o.chains < ranks.size())
     throw InputError("--chains " + std::to_string(o.chains) + ": fewer chains than the " + std::to_string(ranks.size()) +
                      " MPI ranks (each rank runs at least one chain)");
@@ -137,7 +136,9 @@ void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::siz
 
 /// The draws of a run stopped by a signal, up to its checkpoint, written as the output (Stan CSV
 /// or netCDF) with the config entry `incomplete` saying so (`lockstep summary` warns); nothing
-/// when no draw was saved yet. The resumed run overwrites them with the whole run.
+/// when no draw was saved yet. The resumed run overwrites them with the whole run. Over MPI
+/// ranks every rank stopped at the same boundary (FileCheckpoints::wanted): rank 0 gathers the
+/// ranks' draws so far and writes them.
 void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const SamplerSnapshot& s, RunInfo info,
                          const Interrupted& why) {
   const DrawSet& full = s.draws;
@@ -147,11 +148,18 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
   const int n_warm = cfg.save_warmup ? static_cast<int>((warm + cfg.thin - 1) / cfg.thin) : 0;
   const int n_draws = n_warm + static_cast<int>((sampled + cfg.thin - 1) / cfg.thin);
   if (n_draws == 0) return;
-  const DrawSet part = leading_draws(full, n_draws, std::min(n_warm, full.n_warmup_saved));
+  DrawSet part = leading_draws(full, n_draws, std::min(n_warm, full.n_warmup_saved));
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  if (ranks.split()) {
+    parallel::gather_run(ranks, part, info);
+    if (!ranks.is_root()) return;
+    info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
+  }
   info.algorithm = o.algorithm;
   info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
-  info.config.push_back({"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint +
-                                           " continues the run"});
+  const std::string resume = ranks.split() ? "mpirun -np " + std::to_string(ranks.size()) + " lockstep resume "
+                                            : std::string("lockstep resume ");
+  info.config.push_back({"incomplete", std::string(why.what()) + "; " + resume + o.checkpoint + " continues the run"});
   write_draws(o.output, part, info);
   set_partial_output_note("; the " + std::to_string(n_draws - part.n_warmup_saved) + " draws per chain so far written to " +
                           o.output + ", marked incomplete");
@@ -236,6 +244,7 @@ int run_sample(const SampleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
   InterruptCheck check(run_progress(o, progress.get()));
+  if (checkpoints && ranks.split()) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   try {
     model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
@@ -251,7 +260,10 @@ int run_sample(const SampleOptions& o) {
     fewest = -ranks.max(-fewest);
     most = ranks.max(most);
     parallel::gather_run(ranks, draws, info);  // rank 0 now holds the whole run
-    if (!ranks.is_root()) return 0;
+    if (!ranks.is_root()) {
+      if (checkpoints) std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str());  // the run is complete
+      return 0;
+    }
     info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
   }
   if (o.superchains > 0) info.superchain = diagnostics::consecutive_superchains(o.chains, o.superchains);
@@ -321,7 +333,8 @@ int run_sample(const SampleOptions& o) {
     std::cout << "Summary written to " << o.summary << "\n";
   }
   if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
-    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
+    std::cout << "Checkpoint " << o.checkpoint << (ranks.split() ? " and its ranks' files" : "")
+              << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -217,7 +217,7 @@ const SamplerSnapshot* resume_snapshot(const Cfg& cfg) {
 template <class Cfg>
 void checkpoint_at(const Cfg& cfg, long t, long window_start, const adapt::DualAveragingState& pooled,
                    const SnapshotFill& fill) {
-  if (!cfg.checkpoint || !(cfg.checkpoint->due(t) || interrupt_signal() != 0)) return;
+  if (!cfg.checkpoint || !cfg.checkpoint->wanted(t)) return;
   if (!fill) throw std::logic_error("checkpoint_at: this sampler cannot take snapshots");
   SamplerSnapshot s;
   s.next_iteration = t;

@@ -24,6 +24,7 @@
 
 #include "host/backend/lanes.hpp"
 #include "host/core/draw_set.hpp"
+#include "host/core/interrupt.hpp"
 
 namespace lockstep {
 
@@ -103,6 +104,10 @@ class CheckpointHooks {
   virtual ~CheckpointHooks() = default;
   /// At a segment boundary, `iteration` iterations done: whether to take a snapshot now.
   virtual bool due(long iteration) = 0;
+  /// What the samplers ask at every boundary: a snapshot because it is due or because a signal
+  /// asked the run to stop. Every rank of a run over MPI ranks calls it at the same boundaries,
+  /// so an implementation may agree with the other ranks here (host/cli/checkpoints.cpp).
+  virtual bool wanted(long iteration) { return due(iteration) || interrupt_signal() != 0; }
   virtual void save(const SamplerSnapshot& snapshot) = 0;
   /// The snapshot this run continues from, or null for a fresh run.
   virtual const SamplerSnapshot* resume() const = 0;

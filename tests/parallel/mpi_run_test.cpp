@@ -173,6 +173,82 @@ TEST(MpiRun, SbcSplitOverRanksWritesTheOneProcessRanks) {
   EXPECT_EQ(a, read_file(dir + "/split/ranks.csv"));
 }
 
+/// `mpirun -np R lockstep ARGS` in the background, sent SIGINT as soon as every rank's
+/// checkpoint file exists (polled every 10 ms): mpirun hands the ranks SIGTERM, they agree to
+/// stop at the same boundary and write their files. Returns mpirun's stderr.
+std::string interrupt_mpi(int ranks, const std::string& args, const std::string& dir, const std::string& checkpoint) {
+  const std::string err = dir + "/mpi_interrupted_stderr.txt";
+  const std::string last = checkpoint + ".rank" + std::to_string(ranks - 1);
+  const std::string cmd = std::string("cd '") + LOCKSTEP_SOURCE_DIR +
+                          "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                          "OMPI_MCA_rmaps_base_oversubscribe=1 '" + LOCKSTEP_MPIEXEC + "' " +
+                          LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " " + std::to_string(ranks) + " '" + LOCKSTEP_BINARY_DIR +
+                          "/lockstep' " + args + " > /dev/null 2> '" + err + "' < /dev/null & pid=$!; for i in $(seq 1 3000); do "
+                          "[ -f '" + checkpoint + "' ] && [ -f '" + last + "' ] && break; sleep 0.01; done; kill -INT $pid; wait $pid";
+  std::system(cmd.c_str());
+  return read_file(err);
+}
+
+TEST(MpiRun, CheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
+  const std::string dir = scratch_dir("mpi_checkpoint");
+  // Per-chain adaptation: the ranks meet only where they agree whether to stop (a stop on one
+  // rank alone would leave the other waiting in the final gather).
+  const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 12 --warmup 5000 "
+                          "--draws 5000 --seed 5 --threads 1 --quiet ";
+  const auto full = run_mpi(2, run + "--output " + dir + "/full.csv", dir);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const std::string ckpt = dir + "/c.ckpt";
+  const std::string err = interrupt_mpi(2, run + "--output " + dir + "/part.csv --checkpoint " + ckpt +
+                                                 " --checkpoint-every 0",
+                                        dir, ckpt);
+  ASSERT_NE(err.find("lockstep: interrupted by SIGTERM after iteration "), std::string::npos) << err;
+  EXPECT_NE(err.find("checkpoint written to " + ckpt + " and " + ckpt + ".rank1"), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with `mpirun -np 2 lockstep resume " + ckpt + "`"), std::string::npos) << err;
+  ASSERT_TRUE(std::ifstream(ckpt).good());
+  ASSERT_TRUE(std::ifstream(ckpt + ".rank1").good());
+  // Another number of ranks, or one process, is refused with one line.
+  const auto three = run_mpi(3, "resume " + ckpt, dir);
+  EXPECT_EQ(three.status, 2) << three.err;
+  EXPECT_NE(three.err.find("written by a run over 2 MPI ranks, not 3; continue it with mpirun -np 2 lockstep resume"),
+            std::string::npos)
+      << three.err;
+  const auto one = run_lockstep("resume " + ckpt, dir);
+  EXPECT_EQ(one.status, 2) << one.err;
+  EXPECT_NE(one.err.find("written by a run over 2 MPI ranks; continue it with mpirun -np 2"), std::string::npos) << one.err;
+  // The resumed run writes the uninterrupted run's draws, every chain, and removes the files.
+  const auto resumed = run_mpi(2, "resume " + ckpt, dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  for (int c = 1; c <= 12; ++c)
+    EXPECT_EQ(csv_rows(dir + "/part_" + std::to_string(c) + ".csv"), csv_rows(dir + "/full_" + std::to_string(c) + ".csv"))
+        << "chain " << c;
+  EXPECT_FALSE(std::ifstream(ckpt).good());
+  EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
+}
+
+TEST(MpiRun, ResumeRefusesRankFilesOfDifferentIterations) {
+  const std::string dir = scratch_dir("mpi_checkpoint_mixed");
+  const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 40000 "
+                          "--draws 100 --seed 6 --threads 1 --quiet --output " + dir + "/x.csv ";
+  const std::string a = dir + "/a.ckpt";
+  interrupt_mpi(2, run + "--checkpoint " + a + " --checkpoint-every 0", dir, a);
+  ASSERT_TRUE(std::ifstream(a + ".rank1").good());
+  // Keep the first stop's files, resume and stop again once rank 0's file has moved on, then
+  // put the first stop's rank 1 file back: the two files stand at different iterations.
+  std::system(("cp '" + a + "' '" + a + ".first' && cp '" + a + ".rank1' '" + a + ".rank1.first'").c_str());
+  const std::string cmd = std::string("cd '") + LOCKSTEP_SOURCE_DIR +
+                          "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                          "OMPI_MCA_rmaps_base_oversubscribe=1 '" + LOCKSTEP_MPIEXEC + "' " +
+                          LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 2 '" + LOCKSTEP_BINARY_DIR + "/lockstep' resume '" + a +
+                          "' > /dev/null 2>&1 < /dev/null & pid=$!; for i in $(seq 1 3000); do cmp -s '" + a + "' '" + a +
+                          ".first' || break; sleep 0.01; done; sleep 0.05; kill -INT $pid; wait $pid";
+  std::system(cmd.c_str());
+  ASSERT_FALSE(read_file(a) == read_file(a + ".first")) << "the resumed run wrote no checkpoint";
+  std::system(("cp '" + a + ".rank1.first' '" + a + ".rank1'").c_str());
+  const auto r = run_mpi(2, "resume " + a, dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("the ranks' checkpoint files stand at different iterations"), std::string::npos) << r.err;
+}
+
 TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
   const std::string dir = scratch_dir("mpi_bad_args");
   const auto r = run_mpi(2, "sample eight_schools_noncentered --data data/eight_schools.json --chains 1", dir);
