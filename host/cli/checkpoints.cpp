@@ -61,6 +61,11 @@ std::string rank_checkpoint_path(const std::string& path, int rank) {
   return rank == 0 ? path : path + ".rank" + std::to_string(rank);
 }
 
+std::string resume_command(const std::string& path) {
+  const parallel::Ranks& ranks = parallel::Ranks::world();
+  return (ranks.split() ? "mpirun -np " + std::to_string(ranks.size()) + " " : std::string()) + "lockstep resume " + path;
+}
+
 namespace {
 
 /// (rank, ranks) a snapshot was written by: (0, 1) without the mark.

@@ -7,8 +7,8 @@
 // command line again with the snapshot as its start: the draws and every output are the bits
 // an uninterrupted run would have written. A run that completes removes its checkpoint.
 //
-// Over MPI ranks (`mpirun -np R lockstep sample ... --checkpoint FILE`; sample's nuts, hmc and
-// chees): every rank writes its own chains' snapshot, rank 0 to FILE and rank r to FILE.rank<r>
+// Over MPI ranks (`mpirun -np R lockstep sample|ensemble ... --checkpoint FILE`; sample's nuts,
+// hmc and chees): every rank writes its own chains' snapshot, rank 0 to FILE and rank r to FILE.rank<r>
 // (rank_checkpoint_path), marked with (r, R); the ranks agree at every boundary whether to
 // write (rank 0's clock decides --checkpoint-every) and whether to stop (a signal seen by any
 // rank stops them all at the same boundary: wanted()), so the files always stand at one
@@ -68,6 +68,9 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
 /// Rank r's checkpoint file of a run over MPI ranks: `path` for rank 0, path.rank<r> for the
 /// others.
 std::string rank_checkpoint_path(const std::string& path, int rank);
+
+/// "lockstep resume PATH", or "mpirun -np R lockstep resume PATH" over R MPI ranks.
+std::string resume_command(const std::string& path);
 
 /// The --checkpoint flags alone (before the data is read).
 void check_checkpoint_flags(const std::string& path, double every_seconds);

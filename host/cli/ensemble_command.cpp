@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdio>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -71,7 +70,7 @@ void write_partial_steps(const EnsembleOptions& o, const EnsembleConfig& cfg, co
   info.thin = cfg.thin;
   info.config = {{"algorithm", "ensemble"}, {"walkers", std::to_string(cfg.walkers)},
                  {"steps", std::to_string(cfg.steps)}, {"seed", std::to_string(cfg.seed)},
-                 {"incomplete", std::string(why.what()) + "; lockstep resume " + o.checkpoint + " continues the run"}};
+                 {"incomplete", std::string(why.what()) + "; " + resume_command(o.checkpoint) + " continues the run"}};
   write_draws(o.output, part, info);
   set_partial_output_note("; the " + std::to_string(n_draws) + " saved steps per walker so far written to " + o.output +
                           ", marked incomplete");
@@ -91,7 +90,6 @@ int run_ensemble(const EnsembleOptions& o) {
   check_output_paths(o.output, o.summary);
   if (!o.checkpoint.empty()) {
     if (o.in_process) throw InputError("--checkpoint: not available in process (the draws are returned)");
-    if (ranks.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
   const std::unique_ptr<AnyModel> model = load_model_for(o, "ensemble");
@@ -109,6 +107,7 @@ int run_ensemble(const EnsembleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
   InterruptCheck check(run_progress(o, nullptr));
+  if (checkpoints && ranks.split()) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
   if (ranks.split()) settings.ranks = &ranks;
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   try {
@@ -117,7 +116,10 @@ int run_ensemble(const EnsembleOptions& o) {
     if (checkpoints && checkpoints->interrupted()) write_partial_steps(o, cfg, *checkpoints->interrupted(), e);
     throw;
   }
-  if (ranks.split() && !ranks.is_root()) return 0;  // rank 0 holds every walker's draws
+  if (ranks.split() && !ranks.is_root()) {  // rank 0 holds every walker's draws
+    if (checkpoints) std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str());  // the run is complete
+    return 0;
+  }
   if (ranks.split()) info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
   if (keep_in_process(o, draws, info)) return 0;
   const double run_seconds = clock.lap();
@@ -158,7 +160,8 @@ int run_ensemble(const EnsembleOptions& o) {
     std::cout << "Summary written to " << o.summary << "\n";
   }
   if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
-    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
+    std::cout << "Checkpoint " << o.checkpoint << (ranks.split() ? " and its ranks' files" : "")
+              << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -157,9 +157,7 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
   }
   info.algorithm = o.algorithm;
   info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
-  const std::string resume = ranks.split() ? "mpirun -np " + std::to_string(ranks.size()) + " lockstep resume "
-                                            : std::string("lockstep resume ");
-  info.config.push_back({"incomplete", std::string(why.what()) + "; " + resume + o.checkpoint + " continues the run"});
+  info.config.push_back({"incomplete", std::string(why.what()) + "; " + resume_command(o.checkpoint) + " continues the run"});
   write_draws(o.output, part, info);
   set_partial_output_note("; the " + std::to_string(n_draws - part.n_warmup_saved) + " draws per chain so far written to " +
                           o.output + ", marked incomplete");

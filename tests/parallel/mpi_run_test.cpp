@@ -2,7 +2,9 @@
 // what one process writes with the same seed — bit for bit for the draws of NUTS, HMC, ChEES
 // (per-chain and pooled adaptation, diagonal and dense metrics) and the ensemble, the same
 // study.csv (but for wall times) and the same SBC ranks — and must end, with a message naming the
-// rank, when a rank fails or dies. Built where the build has MPI (CMake: LOCKSTEP_BUILD_MPI);
+// rank, when a rank fails or dies. `sample` and `ensemble` with --checkpoint, stopped by Ctrl-C
+// (mpirun's SIGTERM to every rank) and resumed with `mpirun -np R lockstep resume FILE`, write the
+// uninterrupted run's draws; resuming with another rank count or mismatched rank files is refused. Built where the build has MPI (CMake: LOCKSTEP_BUILD_MPI);
 // mpirun is MPIEXEC_EXECUTABLE of CMake's FindMPI, run with --oversubscribe (2 cores here).
 #include <gtest/gtest.h>
 
@@ -222,6 +224,25 @@ TEST(MpiRun, CheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
     EXPECT_EQ(csv_rows(dir + "/part_" + std::to_string(c) + ".csv"), csv_rows(dir + "/full_" + std::to_string(c) + ".csv"))
         << "chain " << c;
   EXPECT_FALSE(std::ifstream(ckpt).good());
+  EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
+}
+
+TEST(MpiRun, EnsembleCheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
+  const std::string dir = scratch_dir("mpi_ensemble_checkpoint");
+  const std::string run = "ensemble peak --data data/peak.csv --walkers 64 --steps 400000 --thin 400 --init-ball "
+                          "0.5,0.6,0.2,-0.2,0.1 --init-scale 1e-4 --seed 3 --threads 1 ";
+  const auto full = run_mpi(2, run + "--output " + dir + "/full.csv", dir);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const std::string ckpt = dir + "/e.ckpt";
+  const std::string err =
+      interrupt_mpi(2, run + "--output " + dir + "/part.csv --checkpoint " + ckpt + " --checkpoint-every 0.05", dir, ckpt);
+  ASSERT_NE(err.find("lockstep: interrupted by SIGTERM"), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with `mpirun -np 2 lockstep resume " + ckpt + "`"), std::string::npos) << err;
+  const auto resumed = run_mpi(2, "resume " + ckpt, dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  for (int w : {1, 32, 33, 64})
+    EXPECT_EQ(csv_rows(dir + "/part_" + std::to_string(w) + ".csv"), csv_rows(dir + "/full_" + std::to_string(w) + ".csv"))
+        << "walker " << w;
   EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
 }
 

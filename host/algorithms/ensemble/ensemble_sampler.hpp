@@ -24,7 +24,8 @@
 // CPU shape stages kDrawChunk saved steps before copying them), when the hooks want one or a
 // signal has asked the run to stop: the walkers' positions and log densities, the next step and
 // the draws so far. A walker's future depends only on them (its random numbers are a function of
-// (seed, walker, step)), so a resumed run writes the bits of the run never interrupted.
+// (seed, walker, step)), so a resumed run writes the bits of the run never interrupted. Over
+// MPI ranks every rank writes its own file (host/cli/checkpoints.hpp), rank 0's with the draws.
 //
 // The model must provide the ensemble contract (models/peak.hpp): log_density_constrained,
 // and prior_draw for the default start from prior draws.
@@ -264,7 +265,9 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   draws.n_warmup_saved = 0;
   draws.resize(n_total, n_saved);
   backend::DrawBuffers out_buf(draws);
-  if (from) out_buf.restore(from->draws);
+  // Over MPI ranks rank 0 alone saves draws: the other ranks' snapshots carry none.
+  const bool holds_draws = !(cfg.ranks && cfg.ranks->split()) || cfg.ranks->is_root();
+  if (from && holds_draws) out_buf.restore(from->draws);
 
   ensemble::HalfStep<Model, W, ensemble_detail::kBlocksPerLane> step;
   step.model = m.model;
@@ -343,7 +346,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     snap.put("x", buf.x);
     snap.put("lp", buf.lp);
     out_buf.finish();
-    snap.draws = draws;
+    if (holds_draws) snap.draws = draws;
     cfg.checkpoint->save(snap);
   };
   for (int t = from ? static_cast<int>(from->next_iteration) : 0; t < cfg.steps; ++t) {
@@ -396,8 +399,11 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     // is in the DrawSet: a resumed run's chunk then starts at its first slot.
     ++since_progress;
     if (unflushed > 0) continue;
-    if (cfg.checkpoint && (cfg.checkpoint->due(t + 1) || interrupt_signal() != 0)) snapshot(t + 1);
-    if (progress && (since_progress >= ensemble_detail::kProgressSteps || t + 1 == cfg.steps || interrupt_signal() != 0)) {
+    // wanted(): over MPI ranks every rank reaches these boundaries and agrees (checkpoints.hpp)
+    const bool snapshot_now = cfg.checkpoint && cfg.checkpoint->wanted(t + 1);
+    if (snapshot_now) snapshot(t + 1);
+    if (progress && (since_progress >= ensemble_detail::kProgressSteps || t + 1 == cfg.steps || snapshot_now ||
+                     interrupt_signal() != 0)) {
       since_progress = 0;
       progress->update(t + 1, cfg.steps, cfg.discard);
     }
