@@ -51,6 +51,17 @@ LS_HD int n_adjustment_statistics(const Model& model, const typename Model::Data
     return model.n_simulated(data);
 }
 
+/// The statistics of data set x: the model's own, or x_k / scale_k.
+template <class Model>
+LS_HD void statistics_of(const Model& model, const typename Model::Data& data, const Real* x, const Real* inv_scale,
+                         int n_x, double* out) {
+  if constexpr (traits::has_adjustment_statistics<Model>::value) {
+    model.adjustment_statistics(data, x, out);
+  } else {
+    for (int k = 0; k < n_x; ++k) out[k] = static_cast<double>(x[k]) * static_cast<double>(inv_scale[k]);
+  }
+}
+
 /// Lane i: simulates particle i again from its key and writes its statistics row and distance.
 template <class Model>
 struct ResimulatedStatistics {
@@ -73,12 +84,7 @@ struct ResimulatedStatistics {
     const Dense<Real> tv{const_cast<Real*>(theta) + static_cast<std::int64_t>(i) * n_theta};
     model.simulate(data, tv, rng, t, Dense<Real>{x});
     distance[i] = abc_distance(x, observed, inv_scale, n_x);
-    double* s = statistics + static_cast<std::int64_t>(i) * n_s;
-    if constexpr (traits::has_adjustment_statistics<Model>::value) {
-      model.adjustment_statistics(data, x, s);
-    } else {
-      for (int k = 0; k < n_x; ++k) s[k] = static_cast<double>(x[k]) * static_cast<double>(inv_scale[k]);
-    }
+    statistics_of(model, data, x, inv_scale, n_x, statistics + static_cast<std::int64_t>(i) * n_s);
   }
 };
 
@@ -93,13 +99,7 @@ struct ObservedStatistics {
   double* statistics = nullptr;     // [n_s]
   int n_x = 0;
 
-  LS_HD void operator()(int) const {
-    if constexpr (traits::has_adjustment_statistics<Model>::value) {
-      model.adjustment_statistics(data, observed, statistics);
-    } else {
-      for (int k = 0; k < n_x; ++k) statistics[k] = static_cast<double>(observed[k]) * static_cast<double>(inv_scale[k]);
-    }
-  }
+  LS_HD void operator()(int) const { statistics_of(model, data, observed, inv_scale, n_x, statistics); }
 };
 
 }  // namespace sbi

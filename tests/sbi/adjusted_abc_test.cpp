@@ -43,27 +43,49 @@ Moments moments(const DrawSet& d, int p) {
 
 bool applied(const AbcResult& r) { return r.adjustment.rfind("local-linear regression", 0) == 0; }
 
+/// Rejection ABC (K of N) or SMC-ABC (P particles, budget N) with --adjust linear or none.
+template <class Model>
+DrawSet run_abc(const Loaded<Model>& m, std::uint64_t seed, std::int64_t sims, std::int64_t keep, AbcResult& r) {
+  AbcConfig c;
+  c.seed = seed;
+  c.sims = sims;
+  c.keep = keep;
+  c.result = &r;
+  DrawSet d;
+  RunInfo info;
+  sample_abc(m, c, d, info, nullptr);
+  return d;
+}
+template <class Model>
+DrawSet run_smc_abc(const Loaded<Model>& m, std::uint64_t seed, std::int64_t sims, std::int64_t particles, bool adjust,
+                    AbcResult& r) {
+  SmcAbcConfig c;
+  c.seed = seed;
+  c.sims = sims;
+  c.particles = particles;
+  c.adjust = adjust;
+  c.result = &r;
+  DrawSet d;
+  RunInfo info;
+  sample_smc_abc(m, c, d, info, nullptr);
+  return d;
+}
+
 TEST(AdjustedAbc, RejectionAbcMatchesTheExactPosteriorAtALargeEpsilon) {
   auto src = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/normal_mean.json");
   const Loaded<models::NormalMean> m = testing_models::load_model<models::NormalMean>({}, src.get());
   double mean = 0, sd = 0;
   models::normal_mean_posterior({1.2, 0.4}, 1.0, 0.0, 1.0, mean, sd);
-  AbcConfig c;
-  c.seed = 9;
-  c.sims = 200000;
-  c.keep = 100000;  // half of the prior simulations: epsilon ~2 posterior sds
   AbcResult r;
-  c.result = &r;
-  DrawSet d;
-  RunInfo info;
-  sample_abc(m, c, d, info, nullptr);
+  const std::int64_t K = 100000;  // half of the prior simulations: epsilon ~2 posterior sds
+  const DrawSet d = run_abc(m, 9, 200000, K, r);
   ASSERT_TRUE(applied(r)) << r.adjustment;
   ASSERT_EQ(d.n_draws, 100000);
   for (int k = 1; k < d.n_draws; ++k) ASSERT_LE(d.stat_series(0, 0)[k - 1], d.stat_series(0, 0)[k]);  // nearest first
   // Tolerance: 5 MCSE with the kernel's effective sample size bounded below by K/4 (the
   // Epanechnikov weights over the nearest half; resampling adds at most the same variance
   // again, sqrt(2)).
-  const double ess = c.keep / 4.0;
+  const double ess = K / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
   const Moments mo = moments(d, 0);
   std::printf("adjusted rejection ABC, N 200000, K 100000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
@@ -77,19 +99,13 @@ TEST(AdjustedAbc, SmcAbcMatchesTheExactPosteriorAfterFewGenerations) {
   const Loaded<models::NormalMean> m = testing_models::load_model<models::NormalMean>({}, src.get());
   double mean = 0, sd = 0;
   models::normal_mean_posterior({1.2, 0.4}, 1.0, 0.0, 1.0, mean, sd);
-  SmcAbcConfig c;
-  c.seed = 31;
-  c.sims = 20000;
-  c.particles = 2000;
   AbcResult r;
-  c.result = &r;
-  DrawSet d;
-  RunInfo info;
-  sample_smc_abc(m, c, d, info, nullptr);
+  const int P = 2000;
+  const DrawSet d = run_smc_abc(m, 31, 20000, P, true, r);
   ASSERT_TRUE(applied(r)) << r.adjustment;
   ASSERT_TRUE(std::isfinite(r.epsilon)) << "expected generations after the prior's";
   const Moments mo = moments(d, 0);
-  const double ess = c.particles / 4.0;
+  const double ess = P / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
   std::printf("adjusted SMC-ABC, budget 20000, P 2000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
               r.epsilon, mo.mean, mean, mo.sd, sd);
@@ -118,16 +134,8 @@ TEST(AdjustedAbc, SmcAbcOnThePeakModelMeetsTheValidationAtOneHundredThousandSimu
   const Loaded<models::Peak> m = testing_models::load_model<models::Peak>({{"prior", "sbi"}}, src.get());
   double worst[2][2];
   for (int adjust = 0; adjust < 2; ++adjust) {
-    SmcAbcConfig c;
-    c.seed = 1;
-    c.sims = 100000;
-    c.particles = 1000;
-    c.adjust = adjust == 1;
     AbcResult r;
-    c.result = &r;
-    DrawSet d;
-    RunInfo info;
-    sample_smc_abc(m, c, d, info, nullptr);
+    const DrawSet d = run_smc_abc(m, 1, 100000, 1000, adjust == 1, r);
     std::printf("SMC-ABC on peak (prior=sbi), 1e5 simulations, adjust %s: %s\n", adjust ? "linear" : "none",
                 r.adjustment.c_str());
     if (adjust) ASSERT_TRUE(applied(r)) << r.adjustment;
@@ -142,15 +150,8 @@ TEST(AdjustedAbc, SmcAbcOnThePeakModelMeetsTheValidationAtOneHundredThousandSimu
 TEST(AdjustedAbc, RejectionAbcOnThePeakModelIsAdjustedOnItsFitStatistics) {
   auto src = load_csv_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
   const Loaded<models::Peak> m = testing_models::load_model<models::Peak>({{"prior", "sbi"}}, src.get());
-  AbcConfig c;
-  c.seed = 1;
-  c.sims = 1000000;
-  c.keep = 1000;
   AbcResult r;
-  c.result = &r;
-  DrawSet d;
-  RunInfo info;
-  sample_abc(m, c, d, info, nullptr);
+  const DrawSet d = run_abc(m, 1, 1000000, 1000, r);
   ASSERT_TRUE(applied(r)) << r.adjustment;
   EXPECT_NE(r.adjustment.find("on 5 statistics"), std::string::npos) << r.adjustment;
   double worst_mean = 0, worst_sd = 0;
