@@ -35,7 +35,7 @@ bool FileCheckpoints::due(long) {
 
 bool FileCheckpoints::wanted(long iteration) {
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  if (!ranks.split()) return due(iteration) || interrupt_signal() != 0;
+  if (!ranks.split()) return CheckpointHooks::wanted(iteration);
   const int sig = static_cast<int>(ranks.max(static_cast<double>(interrupt_signal())));
   agreed_signal_ = sig;  // what this rank's progress check stops on (InterruptCheck)
   const bool due_at_root = ranks.from_root(due(iteration) ? 1 : 0) != 0;

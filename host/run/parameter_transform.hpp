@@ -58,8 +58,7 @@ bool unconstrain_row(const Loaded<Model>& m, const double* theta, int d, std::ve
 template <class Model>
 std::vector<double> constrain_rows(const Loaded<Model>& m, const std::vector<double>& u, int n) {
   const int d = m.model.dim(m.data), n_out = m.model.n_out(m.data);
-  const std::vector<Real> ur(u.begin(), u.end());
-  const backend::DeviceVector<Real> q(ur.begin(), ur.end());
+  const backend::DeviceVector<Real> q(u.begin(), u.end());
   backend::DeviceVector<Real> out(static_cast<std::size_t>(n) * n_out);
   backend::launch_lanes(n, WriteOutMany<Model>{m.model, m.data, backend::raw(q), backend::raw(out), d, n_out},
                         static_cast<std::ptrdiff_t>(n) * n_out);

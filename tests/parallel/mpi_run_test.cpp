@@ -248,7 +248,8 @@ TEST(MpiRun, EnsembleCheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
 
 TEST(MpiRun, ResumeRefusesRankFilesOfDifferentIterations) {
   const std::string dir = scratch_dir("mpi_checkpoint_mixed");
-  const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 40000 "
+  // A run of minutes (warmup 10^6), stopped twice within its first seconds: it never finishes.
+  const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 1000000 "
                           "--draws 100 --seed 6 --threads 1 --quiet --output " + dir + "/x.csv ";
   const std::string a = dir + "/a.ckpt";
   interrupt_mpi(2, run + "--checkpoint " + a + " --checkpoint-every 0", dir, a);
@@ -260,8 +261,8 @@ TEST(MpiRun, ResumeRefusesRankFilesOfDifferentIterations) {
                           "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
                           "OMPI_MCA_rmaps_base_oversubscribe=1 '" + LOCKSTEP_MPIEXEC + "' " +
                           LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 2 '" + LOCKSTEP_BINARY_DIR + "/lockstep' resume '" + a +
-                          "' > /dev/null 2>&1 < /dev/null & pid=$!; for i in $(seq 1 3000); do cmp -s '" + a + "' '" + a +
-                          ".first' || break; sleep 0.01; done; sleep 0.05; kill -INT $pid; wait $pid";
+                          "' > /dev/null 2>&1 < /dev/null & pid=$!; for i in $(seq 1 3000); do [ -f '" + a + "' ] && ! cmp -s '" + a + "' '" + a +
+                          ".first' && break; sleep 0.01; done; sleep 0.05; kill -INT $pid; wait $pid";
   std::system(cmd.c_str());
   ASSERT_FALSE(read_file(a) == read_file(a + ".first")) << "the resumed run wrote no checkpoint";
   std::system(("cp '" + a + ".rank1.first' '" + a + ".rank1'").c_str());

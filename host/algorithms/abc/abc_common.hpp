@@ -86,6 +86,13 @@ inline double abc_median(std::vector<double>& v) {
   return 0.5 * (hi + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h)));
 }
 
+/// The median absolute deviation of v, median_i |v_i - median v| (v is overwritten).
+inline double abc_mad(std::vector<double>& v) {
+  const double med = abc_median(v);
+  for (double& x : v) x = std::fabs(x - med);
+  return abc_median(v);
+}
+
 /// 1 / scale_k (see the file comment); `source` says which scale was used.
 template <class Model>
 std::vector<double> abc_inverse_scale(const Loaded<Model>& m, std::uint64_t seed, std::int64_t n_sims,
@@ -108,9 +115,7 @@ std::vector<double> abc_inverse_scale(const Loaded<Model>& m, std::uint64_t seed
     for (std::int64_t i = 0; i < s.n; ++i)
       if (prior_simulation_finite(s, i)) col.push_back(s.x[static_cast<std::size_t>(i) * n_x + k]);
     if (col.size() < 2) continue;
-    const double med = abc_median(col);
-    for (double& v : col) v = std::fabs(v - med);
-    const double mad = abc_median(col);
+    const double mad = abc_mad(col);
     inv[k] = mad > 0 && std::isfinite(mad) ? 1 / mad : 1.0;
   }
   source = "prior-predictive MAD";

@@ -150,7 +150,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   g.ess = static_cast<double>(kept.size());
   r.schedule = {g};
 
-  int K = static_cast<int>(kept.size());
+  const int K = static_cast<int>(kept.size());
   // --adjust linear: the kept draws regression-adjusted, then K draws resampled by the
   // adjustment's weights (systematic resampling keeps them in nearest-first order).
   r.adjustment = "none";

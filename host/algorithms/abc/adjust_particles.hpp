@@ -40,9 +40,8 @@ bool adjust_abc_particles(const Loaded<Model>& m, std::uint64_t seed, const std:
   };
   const int n = p.n, d = m.model.dim(m.data), n_x = m.model.n_simulated(m.data);
   const int n_s = sbi::n_adjustment_statistics(m.model, m.data);
-  const std::vector<Real> th(p.theta.begin(), p.theta.end()), ob(observed.begin(), observed.end()),
-      iv(inv_scale.begin(), inv_scale.end());
-  const backend::DeviceVector<Real> theta(th.begin(), th.end()), obs(ob.begin(), ob.end()), inv(iv.begin(), iv.end());
+  const backend::DeviceVector<Real> theta(p.theta.begin(), p.theta.end()), obs(observed.begin(), observed.end()),
+      inv(inv_scale.begin(), inv_scale.end());
   const backend::DeviceVector<std::uint64_t> keys(p.keys.begin(), p.keys.end());
   backend::DeviceVector<Real> scratch(static_cast<std::size_t>(n) * n_x);
   backend::DeviceVector<double> stats(static_cast<std::size_t>(n) * n_s), dist(static_cast<std::size_t>(n)),

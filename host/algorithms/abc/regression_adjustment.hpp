@@ -23,7 +23,6 @@
 // Choices not in Beaumont et al.: the bandwidth quantile (they take delta = epsilon, the
 // largest distance), chosen so that the fit stays local when the population is much wider than
 // the posterior (an SMC-ABC population at a small budget); the MAD scaling, as pyABC's.
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -31,6 +30,7 @@
 #include <Eigen/Dense>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/smc_abc/smc_abc_population.hpp"
 
 namespace lockstep {
 
@@ -53,16 +53,6 @@ struct AdjustmentOutput {
   int in_kernel = 0;            // particles with K_i > 0
 };
 
-inline double weighted_quantile_of(std::vector<std::pair<double, double>> vw, double q) {
-  std::sort(vw.begin(), vw.end());
-  double total = 0;
-  for (const auto& p : vw) total += p.second;
-  double acc = 0;
-  for (const auto& p : vw)
-    if ((acc += p.second) >= q * total) return p.first;
-  return vw.empty() ? 0.0 : vw.back().first;
-}
-
 inline AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
   AdjustmentOutput out;
   out.u = in.u;
@@ -79,9 +69,7 @@ inline AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) 
   std::vector<double> col(static_cast<std::size_t>(n));
   for (int j = 0; j < in.k; ++j) {
     for (int i = 0; i < n; ++i) col[i] = in.s[static_cast<std::size_t>(i) * in.k + j];
-    const double med = abc_median(col);
-    for (double& v : col) v = std::fabs(v - med);
-    const double m = abc_median(col);
+    const double m = abc_mad(col);
     if (m > 0 && std::isfinite(m)) {
       used.push_back(j);
       mad.push_back(m);
@@ -90,7 +78,7 @@ inline AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) 
   const int k = static_cast<int>(used.size());
   out.statistics_used = k;
   Eigen::MatrixXd X(n, k + 1);
-  std::vector<std::pair<double, double>> dist(static_cast<std::size_t>(n));
+  std::vector<double> dist(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     double r2 = 0;
     X(i, 0) = 1;
@@ -100,7 +88,7 @@ inline AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) 
       X(i, a + 1) = z;
       r2 += z * z;
     }
-    dist[i] = {std::sqrt(r2), in.weights[i]};
+    dist[i] = std::sqrt(r2);
   }
   for (int i = 0; i < n; ++i)
     if (!std::isfinite(in.weights[i]) || !(in.weights[i] >= 0)) {
@@ -112,11 +100,11 @@ inline AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) 
       out.note = "not applied: a particle has no finite unconstrained value";
       return out;
     }
-  const double delta = weighted_quantile_of(dist, kBandwidthQuantile);
+  const double delta = smc_abc::weighted_quantile(dist, in.weights, kBandwidthQuantile);
   Eigen::VectorXd K(n);
   int inside = 0;
   for (int i = 0; i < n; ++i) {
-    const double r = delta > 0 ? dist[i].first / delta : (dist[i].first == 0 ? 0.0 : 2.0);
+    const double r = delta > 0 ? dist[i] / delta : (dist[i] == 0 ? 0.0 : 2.0);
     K(i) = r < 1 ? in.weights[i] * (1 - r * r) : 0.0;
     inside += K(i) > 0;
   }
