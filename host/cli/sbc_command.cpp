@@ -26,11 +26,14 @@
 // every parameter's ranks and the smallest p-value against the 1% level after Bonferroni's
 // correction for the number of parameters. Exit status 0 (a calibration failure is a result).
 //
-// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS], one process): the ranks of the
-// batches fitted so far, the batch size and the fit time, written as a batch ends once SECONDS
-// have passed since the last checkpoint, and on Ctrl-C or SIGTERM (the batch in progress is
-// lost). `lockstep resume FILE` fits the rest with the same batch size (a batch's fits depend on
-// its replicates and size only), so ranks.csv is the uninterrupted run's.
+// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS]): the ranks of the batches fitted
+// so far, the batch size and the fit time, written as a batch ends once SECONDS have passed
+// since the last checkpoint, and on Ctrl-C or SIGTERM (the batch in progress is lost).
+// `lockstep resume FILE` fits the rest with the same batch size (a batch's fits depend on its
+// replicates and size only), so ranks.csv is the uninterrupted run's. Over MPI ranks every rank
+// keeps its own batches' ranks in its own file (FILE, FILE.rank<r>) and the ranks checkpoint and
+// stop together after each round of R batches (host/cli/dealt_rounds.hpp);
+// `mpirun -np R lockstep resume FILE`.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,6 +43,7 @@
 #include <sstream>
 
 #include "host/cli/checkpoints.hpp"
+#include "host/cli/dealt_rounds.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
@@ -129,10 +133,7 @@ int run_sbc(const SbcOptions& o) {
   require_capability(entry, Capability::kSimulate, "sbc");
   // Over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the folder and writes.
   const parallel::Ranks& procs = parallel::Ranks::world();
-  if (!o.checkpoint.empty()) {
-    if (procs.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
-    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
-  }
+  if (!o.checkpoint.empty()) check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   prepare_output_dir_on_rank0(o.output, "ranks.csv", "ranks.csv and sbc.svg");
   RunSettings base;
   base.chains = o.chains;
@@ -189,34 +190,28 @@ int run_sbc(const SbcOptions& o) {
     batch = std::min(batch, static_cast<int>((fitted.size() + procs.size() - 1) / procs.size()));
   std::unique_ptr<FileCheckpoints> checkpoints;
   std::vector<double> my_ranks;  // this process's batches' ranks, replicate-major, in batch order
-  double fit_seconds = 0;
-  std::size_t done = 0;  // replicates fitted (one process: a prefix of `fitted`)
+  double fit_seconds = 0, last_fit_seconds = 0;
+  std::size_t last_values = 0;  // the ranks of the batch fitted last
+  long first_round = 0;  // host/cli/dealt_rounds.hpp: batch b on rank b mod R, in rounds of R batches
+  const long R = procs.size();
   if (!o.checkpoint.empty()) {
     checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
     if (const SamplerSnapshot* from = checkpoints->resume()) {
       // The checkpoint's batch size, even where another would fit now: the fits depend on it.
+      // A checkpoint is never of the last round, so every rank has `rounds` whole batches.
       const auto bad = [&](const std::string& why) { return InputError(o.checkpoint + ": " + why); };
       if (from->sampler != "sbc") throw bad("not a checkpoint of `lockstep sbc` (it holds a " + from->sampler + " run)");
-      if (from->n_chains < 1 || from->next_iteration < 0 || static_cast<std::size_t>(from->next_iteration) > fitted.size())
+      if (from->n_chains < 1 || from->next_iteration < 0 || static_cast<std::size_t>(from->next_iteration) > fitted.size() ||
+          from->next_iteration % (R * from->n_chains) != 0)
         throw bad("its replicates do not fit this run");
       batch = from->n_chains;
-      done = static_cast<std::size_t>(from->next_iteration);
+      first_round = from->next_iteration / (R * batch);
       fit_seconds = from->warmup_seconds;
-      if (!from->get_values("sbc_ranks", my_ranks) || my_ranks.size() != done * static_cast<std::size_t>(P))
+      if (!from->get_values("sbc_ranks", my_ranks) ||
+          my_ranks.size() != static_cast<std::size_t>(first_round) * static_cast<std::size_t>(batch) * static_cast<std::size_t>(P))
         throw bad("its ranks do not match its replicates");
     }
   }
-  // The replicates fitted so far, as a snapshot: "sbc", next_iteration = replicates done,
-  // n_chains = the batch size, warmup_seconds = the fit time, and their ranks.
-  auto save = [&] {
-    SamplerSnapshot snap;
-    snap.sampler = "sbc";
-    snap.next_iteration = static_cast<long>(done);
-    snap.n_chains = batch;
-    snap.warmup_seconds = fit_seconds;
-    snap.put_values("sbc_ranks", my_ranks);
-    checkpoints->save(snap);
-  };
   if (!o.quiet && procs.is_root())
     std::cerr << "sbc: " << (in_lanes ? std::to_string(batch) + " replicate" + (batch > 1 ? "s" : "") +
                                             " at a time in lanes (" + std::to_string(batch * lane_chains) + " chains)"
@@ -226,50 +221,75 @@ int run_sbc(const SbcOptions& o) {
               << "\n";
 
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
-  std::size_t batch_index = done / static_cast<std::size_t>(batch);
-  for (std::size_t first = done; first < fitted.size(); first += static_cast<std::size_t>(batch), ++batch_index) {
-    if (static_cast<int>(batch_index % static_cast<std::size_t>(procs.size())) != procs.rank()) continue;
-    const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
+  const std::size_t B = static_cast<std::size_t>(batch);
+  const long n_batches = static_cast<long>((fitted.size() + B - 1) / B);
+  DealtWork work;
+  work.noun = "sbc batches";
+  std::size_t reported = static_cast<std::size_t>(first_round) * static_cast<std::size_t>(R) * B;
+  work.run = [&](long b) {  // batch b: replicates fitted[b * B ...]
+    const std::size_t first = static_cast<std::size_t>(b) * B;
+    const std::size_t n = std::min(B, fitted.size() - first);
     RunSettings s = base;
     s.seed = splitmix64(seed + static_cast<std::uint64_t>(fitted[first]) + 1);
     DrawSet draws;
     RunInfo info;
     InterruptCheck check;
-    try {
-      if (in_lanes) {
-        std::vector<double> observed;
-        for (std::size_t b = 0; b < n; ++b) observed.insert(observed.end(), data[fitted[first + b]].begin(), data[fitted[first + b]].end());
-        model->run_replicates(o.algorithm, s, o.algorithm_options, observed, static_cast<int>(n), draws, info, &check);
-      } else {
-        model->with_observed(data[fitted[first]])->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
-      }
-    } catch (const Interrupted&) {
-      if (checkpoints) save();  // the batches before this one
-      throw;
+    if (in_lanes) {
+      std::vector<double> observed;
+      for (std::size_t k = 0; k < n; ++k) observed.insert(observed.end(), data[fitted[first + k]].begin(), data[fitted[first + k]].end());
+      model->run_replicates(o.algorithm, s, o.algorithm_options, observed, static_cast<int>(n), draws, info, &check);
+    } else {
+      model->with_observed(data[fitted[first]])->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
     }
-    fit_seconds += info.warmup_seconds + info.sampling_seconds;
+    last_fit_seconds = info.warmup_seconds + info.sampling_seconds;
+    last_values = n * static_cast<std::size_t>(P);
+    fit_seconds += last_fit_seconds;
     std::vector<double> thinned(static_cast<std::size_t>(o.ranks));
-    for (std::size_t b = 0; b < n; ++b) {
-      const int r = fitted[first + b];
+    for (std::size_t k = 0; k < n; ++k) {
+      const int r = fitted[first + k];
       for (int p = 0; p < P; ++p) {
         std::size_t at = 0;
-        for (int k = 0; k < o.chains; ++k)
-          for (int i : keep) thinned[at++] = draws.series(p, static_cast<int>(b) * lane_chains + k)[draws.n_warmup_saved + i];
+        for (int c = 0; c < o.chains; ++c)
+          for (int i : keep) thinned[at++] = draws.series(p, static_cast<int>(k) * lane_chains + c)[draws.n_warmup_saved + i];
         my_ranks.push_back(diagnostics::sbc_rank(truth[r][p], thinned));
       }
     }
+    // Progress every tenth of the replicates (over ranks: rank 0's position in the batches).
     const std::size_t step = std::max<std::size_t>(1, fitted.size() / 10);
-    if (!o.quiet && procs.is_root() && (done + n) / step > done / step)
-      std::cerr << "sbc: " << (procs.split() ? "rank 0: " : "") << done + n << " of " << fitted.size()
+    if (!o.quiet && procs.is_root() && (first + n) / step > reported / step)
+      std::cerr << "sbc: " << (procs.split() ? "rank 0 at " : "") << first + n << " of " << fitted.size()
                 << " replicates fitted\n";
-    done += n;
-    if (checkpoints && done < fitted.size() && checkpoints->due(static_cast<long>(done))) save();
-  }
+    reported = first + n;
+  };
+  work.drop_last = [&] {
+    my_ranks.resize(my_ranks.size() - last_values);
+    fit_seconds -= last_fit_seconds;
+  };
+  // A checkpoint: "sbc", next_iteration = the replicates of the rounds done over every rank,
+  // n_chains = the batch size, warmup_seconds = this rank's fit time, and its batches' ranks.
+  work.save = [&](long rounds) {
+    SamplerSnapshot snap;
+    snap.sampler = "sbc";
+    snap.next_iteration = rounds * R * batch;
+    snap.n_chains = batch;
+    snap.warmup_seconds = fit_seconds;
+    snap.put_values("sbc_ranks", my_ranks);
+    checkpoints->save(snap);
+  };
+  run_dealt_rounds(n_batches, first_round, checkpoints.get(), work);
+  // The run is complete: each rank's checkpoint goes once its ranks are safe (gathered to rank 0;
+  // rank 0's once ranks.csv is written).
+  const auto remove_checkpoint = [&] {
+    return checkpoints && std::remove(rank_checkpoint_path(o.checkpoint, procs.rank()).c_str()) == 0;
+  };
   // Rank 0 puts every batch's ranks back in replicate order (rank q's batches are q, q + R, ...).
   std::vector<int> counts;
   const std::vector<double> gathered = procs.gather_to_root(my_ranks, &counts);
   fit_seconds = procs.max(fit_seconds);
-  if (!procs.is_root()) return 0;
+  if (!procs.is_root()) {
+    remove_checkpoint();
+    return 0;
+  }
   std::vector<int> fitted_ranks(fitted.size() * static_cast<std::size_t>(P));
   {
     std::size_t at = 0;
@@ -329,8 +349,7 @@ int run_sbc(const SbcOptions& o) {
   std::printf("Wall time: %.3f s (fits %.3f s)\n", wall, fit_seconds);
   std::cout << "Ranks written to " << o.output << "/ranks.csv\n";
   make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
-  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
-    std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
+  if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

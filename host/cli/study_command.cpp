@@ -5,12 +5,14 @@
 // with R-hat, nested R-hat (Margossian et al. 2024), bulk ESS, wall time and gradient
 // evaluations into DIR/study.csv; scripts/plot_study.py draws DIR/study.svg from it.
 //
-// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS], one process): the numbers of the
-// runs done so far, written atomically as a run ends once SECONDS have passed since the last
-// checkpoint, and when Ctrl-C or SIGTERM stops a run (the run in progress is lost, the ones done
-// are kept). `lockstep resume FILE` continues from the first run not done: every run's numbers,
-// hence study.csv, are those of an uninterrupted study (runs are deterministic functions of the
-// seed), except the wall_seconds of the runs redone.
+// Checkpoints (--checkpoint FILE [--checkpoint-every SECONDS]): the numbers of the runs done so
+// far, written atomically as a run ends once SECONDS have passed since the last checkpoint, and
+// when Ctrl-C or SIGTERM stops a run (the run in progress is lost, the ones done are kept).
+// `lockstep resume FILE` continues from the first run not done: every run's numbers, hence
+// study.csv, are those of an uninterrupted study (runs are deterministic functions of the
+// seed), except the wall_seconds of the runs redone. Over MPI ranks every rank keeps its own
+// runs in its own file (FILE, FILE.rank<r>) and the ranks checkpoint and stop together after
+// each round of R runs (host/cli/dealt_rounds.hpp); `mpirun -np R lockstep resume FILE`.
 //
 // Seeds: repeat r (0-based) of EVERY configuration uses seed splitmix64(S + r) (Steele, Lea &
 // Flood 2014, "Fast splittable pseudorandom number generators", the SplitMix64 finalizer), so
@@ -39,6 +41,7 @@
 #include <sstream>
 
 #include "host/cli/checkpoints.hpp"
+#include "host/cli/dealt_rounds.hpp"
 #include "host/cli/initial_values.hpp"
 #include "host/cli/output_dir.hpp"
 #include "host/core/interrupt.hpp"
@@ -70,17 +73,22 @@ std::string number(double x) {
   return std::string(buf, end);
 }
 
-/// A study checkpoint's runs (`study_runs`: per_run doubles per run done) into `runs`; returns
-/// how many were done. InputError naming the file for a checkpoint of another study shape.
-int restore_study_runs(const SamplerSnapshot& from, const std::string& path, std::size_t per_run, int n_runs,
-                       std::vector<double>& runs) {
+/// A study checkpoint's runs into `runs` (`study_runs`: per_run doubles per run of this rank's
+/// done); returns the rounds done (host/cli/dealt_rounds.hpp; one process: the runs done).
+/// next_iteration is the runs done over every rank, a whole number of rounds of `ranks` runs.
+/// InputError naming the file for a checkpoint of another study shape.
+long restore_study_runs(const SamplerSnapshot& from, const std::string& path, std::size_t per_run, int n_runs,
+                        int ranks, std::vector<double>& runs) {
   const auto bad = [&](const std::string& why) { return InputError(path + ": " + why); };
   if (from.sampler != "study") throw bad("not a checkpoint of `lockstep study` (it holds a " + from.sampler + " run)");
-  if (from.n_chains != static_cast<int>(per_run) || from.next_iteration < 0 || from.next_iteration > n_runs)
+  if (from.n_chains != static_cast<int>(per_run) || from.next_iteration < 0 || from.next_iteration > n_runs ||
+      from.next_iteration % ranks != 0)
     throw bad("its runs do not fit this study's configurations and reference");
-  if (!from.get_values("study_runs", runs) || runs.size() != static_cast<std::size_t>(from.next_iteration) * per_run)
+  // Every rank has one run in each round before the last (a checkpoint is never of the last).
+  const long rounds = from.next_iteration / ranks;
+  if (!from.get_values("study_runs", runs) || runs.size() != static_cast<std::size_t>(rounds) * per_run)
     throw bad("its runs' numbers do not match its count of runs done");
-  return static_cast<int>(from.next_iteration);
+  return rounds;
 }
 
 /// Per-configuration accumulators of one parameter over repeats.
@@ -167,10 +175,7 @@ int run_study(const StudyOptions& o) {
   // Over MPI ranks (host/parallel/ranks.hpp) rank 0 alone makes the folder and writes; an error
   // there is every rank's.
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  if (!o.checkpoint.empty()) {
-    if (ranks.split()) throw InputError("--checkpoint: not available in a run over MPI ranks");
-    check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
-  }
+  if (!o.checkpoint.empty()) check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   prepare_output_dir_on_rank0(o.output, "study.csv", "study.csv and study.svg");
   std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
   if (const io::CheckpointFile* resuming = pending_resume()) seed = resuming->seed;  // even if drawn at random
@@ -282,40 +287,46 @@ int run_study(const StudyOptions& o) {
   };
 
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
-  if (!ranks.split()) {
-    std::unique_ptr<FileCheckpoints> checkpoints;
-    int first_run = 0;
-    if (!o.checkpoint.empty()) {
-      checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
-      if (const SamplerSnapshot* from = checkpoints->resume()) {
-        first_run = restore_study_runs(*from, o.checkpoint, per_run, n_runs, mine);
-        for (int k = 0; k < first_run / o.repeats; ++k) report_config(k, mine.data());
-      }
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  long first_round = 0;
+  if (!o.checkpoint.empty()) {
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
+    if (const SamplerSnapshot* from = checkpoints->resume()) {
+      first_round = restore_study_runs(*from, o.checkpoint, per_run, n_runs, ranks.size(), mine);
+      if (!ranks.split())
+        for (int k = 0; k < first_round / o.repeats; ++k) report_config(k, mine.data());
     }
-    // The runs done so far, as a snapshot: "study", next_iteration = runs done, their numbers.
-    auto save = [&](int runs_done) {
-      SamplerSnapshot snap;
-      snap.sampler = "study";
-      snap.next_iteration = runs_done;
-      snap.n_chains = static_cast<int>(per_run);
-      snap.put_values("study_runs", mine);
-      checkpoints->save(snap);
-    };
-    for (int u = first_run; u < n_runs; ++u) {
-      try {
-        run_one(u);
-      } catch (const Interrupted&) {
-        if (checkpoints) save(u);  // the runs before this one
-        throw;
-      }
-      if (checkpoints && u + 1 < n_runs && checkpoints->due(u + 1)) save(u + 1);
-      if ((u + 1) % o.repeats == 0) report_config(u / o.repeats, mine.data());  // as each configuration ends
-    }
-  } else {
-    for (int u = ranks.rank(); u < n_runs; u += ranks.size()) run_one(u);
+  }
+  // Run u on rank u mod R, in rounds (host/cli/dealt_rounds.hpp). A checkpoint: "study",
+  // next_iteration = the runs done over every rank, this rank's runs' numbers.
+  DealtWork work;
+  work.noun = "study runs";
+  work.run = [&](long u) {
+    run_one(static_cast<int>(u));
+    if (!ranks.split() && (u + 1) % o.repeats == 0) report_config(static_cast<int>(u / o.repeats), mine.data());
+  };
+  work.drop_last = [&] { mine.resize(mine.size() - per_run); };
+  work.save = [&](long rounds) {
+    SamplerSnapshot snap;
+    snap.sampler = "study";
+    snap.next_iteration = rounds * ranks.size();
+    snap.n_chains = static_cast<int>(per_run);
+    snap.put_values("study_runs", mine);
+    checkpoints->save(snap);
+  };
+  run_dealt_rounds(n_runs, first_round, checkpoints.get(), work);
+  // The study is complete: each rank's checkpoint goes once its runs are safe (gathered to rank 0;
+  // rank 0's once study.csv is written).
+  const auto remove_checkpoint = [&] {
+    return checkpoints && std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str()) == 0;
+  };
+  if (ranks.split()) {
     std::vector<int> counts;
     const std::vector<double> gathered = ranks.gather_to_root(mine, &counts);
-    if (!ranks.is_root()) return 0;
+    if (!ranks.is_root()) {
+      remove_checkpoint();
+      return 0;
+    }
     std::vector<double> runs(static_cast<std::size_t>(n_runs) * per_run);
     std::size_t at = 0;
     for (int r = 0; r < ranks.size(); ++r)  // rank r's runs r, r + R, ... in order
@@ -330,8 +341,7 @@ int run_study(const StudyOptions& o) {
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
   make_plot("plot_study.py", csv_path, o.output + "/study.svg");
-  if (!o.checkpoint.empty() && std::remove(o.checkpoint.c_str()) == 0)  // one process only (refused over ranks)
-    std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
+  if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << format_end_to_end(seconds_since_start(), {}) << "\n";

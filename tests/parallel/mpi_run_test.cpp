@@ -4,7 +4,8 @@
 // study.csv (but for wall times) and the same SBC ranks — and must end, with a message naming the
 // rank, when a rank fails or dies. `sample` and `ensemble` with --checkpoint, stopped by Ctrl-C
 // (mpirun's SIGTERM to every rank) and resumed with `mpirun -np R lockstep resume FILE`, write the
-// uninterrupted run's draws; resuming with another rank count or mismatched rank files is refused. Built where the build has MPI (CMake: LOCKSTEP_BUILD_MPI);
+// uninterrupted run's draws, and `study` and `sbc` the uninterrupted study.csv and ranks.csv;
+// resuming with another rank count or mismatched rank files is refused. Built where the build has MPI (CMake: LOCKSTEP_BUILD_MPI);
 // mpirun is MPIEXEC_EXECUTABLE of CMake's FindMPI, run with --oversubscribe (2 cores here).
 #include <gtest/gtest.h>
 
@@ -243,6 +244,58 @@ TEST(MpiRun, EnsembleCheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
   for (int w : {1, 32, 33, 64})
     EXPECT_EQ(csv_rows(dir + "/part_" + std::to_string(w) + ".csv"), csv_rows(dir + "/full_" + std::to_string(w) + ".csv"))
         << "walker " << w;
+  EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
+}
+
+TEST(MpiRun, StudyCheckpointCtrlCThenResumeWritesTheUninterruptedCsv) {
+  const std::string dir = scratch_dir("mpi_study_checkpoint");
+  // 40 runs over 2 ranks (20 rounds) with a checkpoint after every round: Ctrl-C comes as soon
+  // as both files exist, long before the last round.
+  const std::string run = "study eight_schools_noncentered --data data/eight_schools.json --algorithm hmc "
+                          "--chains 128,256 --warmup 100,200 --repeats 10 --draws 100 --seed 5 --threads 1 "
+                          "--reference data/reference/eight_schools_noncentered.json ";
+  const auto full = run_lockstep(run + "--output " + dir + "/full", dir);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const std::string ckpt = dir + "/s.ckpt";
+  const std::string err =
+      interrupt_mpi(2, run + "--output " + dir + "/part --checkpoint " + ckpt + " --checkpoint-every 0", dir, ckpt);
+  ASSERT_NE(err.find("lockstep: interrupted by SIGTERM"), std::string::npos) << err;
+  EXPECT_NE(err.find("checkpoint written to " + ckpt + " and " + ckpt + ".rank1 ("), std::string::npos) << err;
+  EXPECT_NE(err.find("continue with `mpirun -np 2 lockstep resume " + ckpt + "`"), std::string::npos) << err;
+  EXPECT_FALSE(std::ifstream(dir + "/part/study.csv").good()) << "an interrupted study writes no study.csv";
+  const auto resumed = run_mpi(2, "resume " + ckpt, dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  const std::string a = without_wall_times(read_file(dir + "/full/study.csv"));
+  ASSERT_EQ(count_lines(a), 1 + 4 * 10) << a;
+  EXPECT_EQ(a, without_wall_times(read_file(dir + "/part/study.csv")));
+  EXPECT_FALSE(std::ifstream(ckpt).good());
+  EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
+}
+
+TEST(MpiRun, SbcCheckpointCtrlCThenResumeWritesTheUninterruptedRanks) {
+  const std::string dir = scratch_dir("mpi_sbc_checkpoint");
+  // 120 batches of 2 replicates over 2 ranks (60 rounds, about 4 s), a checkpoint after every
+  // round: mpirun passes Ctrl-C on to the ranks only after a second or two.
+  const std::string run = "sbc eight_schools_noncentered --data data/eight_schools.json --replicates 240 --batch 2 "
+                          "--chains 4 --warmup 1000 --draws 1000 --ranks 100 --seed 9 --threads 1 --quiet ";
+  const auto full = run_lockstep(run + "--output " + dir + "/full", dir);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const std::string ckpt = dir + "/b.ckpt";
+  const std::string err =
+      interrupt_mpi(2, run + "--output " + dir + "/part --checkpoint " + ckpt + " --checkpoint-every 0", dir, ckpt);
+  ASSERT_NE(err.find("lockstep: interrupted by SIGTERM"), std::string::npos) << err;
+  EXPECT_NE(err.find(" replicates fitted): continue with `mpirun -np 2 lockstep resume " + ckpt + "`"), std::string::npos)
+      << err;
+  EXPECT_FALSE(std::ifstream(dir + "/part/ranks.csv").good()) << "an interrupted sbc run writes no ranks.csv";
+  // Resuming with another number of ranks is refused with one line.
+  const auto three = run_mpi(3, "resume " + ckpt, dir);
+  EXPECT_EQ(three.status, 2) << three.err;
+  EXPECT_NE(three.err.find("written by a run over 2 MPI ranks, not 3"), std::string::npos) << three.err;
+  const auto resumed = run_mpi(2, "resume " + ckpt, dir);
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  const std::string a = read_file(dir + "/full/ranks.csv");
+  ASSERT_EQ(count_lines(a), 1 + 240 * 10) << a;
+  EXPECT_EQ(a, read_file(dir + "/part/ranks.csv"));
   EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
 }
 
