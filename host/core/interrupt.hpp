@@ -12,7 +12,8 @@
 // host/io/atomic_file.hpp) and the process dies of the signal at once; committed files are
 // never touched.
 //
-// Not yet: a checkpoint to resume from (the run's work is lost; issue "Never lose a run").
+// With --checkpoint FILE the commands also write a checkpoint at that boundary, from which
+// `lockstep resume FILE` continues (host/cli/checkpoints.hpp).
 #include <stdexcept>
 #include <string>
 

@@ -59,7 +59,8 @@ TEST(RandomDraws, PoissonMatchesItsPmfAcrossChunks) {
 }
 
 TEST(RandomDraws, BinomialMatchesItsPmfAcrossChunksAndFlips) {
-  for (auto [n, p] : std::vector<std::pair<double, double>>{{1, 0.3}, {10, 0.8}, {600, 0.45}, {1500, 0.02}}) {
+  for (const auto& np : std::vector<std::pair<double, double>>{{1, 0.3}, {10, 0.8}, {600, 0.45}, {1500, 0.02}}) {
+    const double n = np.first, p = np.second;  // (not structured bindings: a lambda captures them below)
     std::vector<double> x;
     for (std::uint32_t i = 0; i < kDraws; ++i) x.push_back(binomial_draw(n, p, numbers(i)));
     for (double v : x) ASSERT_LE(v, n);
