@@ -59,12 +59,22 @@ inline double fd_rounding_floor(double lp, double step) {
   return kRealIsFloat ? kFdRoundingUnits * kRealEps * (std::fabs(lp) > 1.0 ? std::fabs(lp) : 1.0) / step : 0.0;
 }
 
+/// A build under a sanitizer (CMake's LOCKSTEP_SANITIZE, scripts/test_configs.sh sanitize and
+/// tsan: clang or g++ at -O1 .. -O3 with every memory access instrumented).
+#ifdef LOCKSTEP_SANITIZED
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 /// Chains of the heaviest posterior test (ChEES on gauss100_ill: 1024 chains x 400 iterations
 /// of ~90 leapfrog steps, each a 100 x 100 mat-vec). In the GPU layout a CPU lane runs one
 /// chain instead of a SIMD block of 8, and the model's dimension loops stay scalar
 /// (LS_NO_LOOP_VECTORIZE), so the run is ~14x slower (measured on 2 cores: 635 s against 46 s);
-/// there it runs 1/8 of the chains (~80 s) and its MCSE-based bounds widen by sqrt(8).
-constexpr int heavy_test_chains(int simd_shape_chains) { return kGpuShape ? simd_shape_chains / 8 : simd_shape_chains; }
-
+/// under a sanitizer it is as slow (ThreadSanitizer at clang -O1: 460 s). There it runs 1/8 of
+/// the chains (~80 s) and its MCSE-based bounds widen by sqrt(8).
+constexpr int heavy_test_chains(int simd_shape_chains) {
+  return kGpuShape || kSanitized ? simd_shape_chains / 8 : simd_shape_chains;
+}
 }  // namespace testing
 }  // namespace lockstep
