@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite in other build configurations, each in its own build directory (after
 # `bash scripts/test.sh`, which covers the default CPU SIMD, double build). CI runs
-# gpu-layout-float (.ci/run, step 4: both departures from the default in one build, within CI's
-# time).
+# gpu-layout-float-tsan (.ci/run, step 4: both departures from the default and ThreadSanitizer in
+# one build, within CI's time).
 #
 #   build-gpu-layout        -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one
 #                                                     chain per lane, NUTS's coalesced layout, no
