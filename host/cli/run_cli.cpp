@@ -299,7 +299,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   study->add_option("--checkpoint", to.checkpoint,
                     "Checkpoint file: the runs done so far, as runs end every --checkpoint-every seconds and on "
                     "Ctrl-C; continue with `lockstep resume FILE`");
-  study->add_option("--checkpoint-every", to.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every run)");
+  study->add_option("--checkpoint-every", to.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every run, over R MPI ranks every R runs)");
   add_algorithm_flags(study, "sample", to.algorithm_options);
 
   SbcOptions bo;
@@ -318,7 +318,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   sbc->add_option("--checkpoint", bo.checkpoint,
                   "Checkpoint file: the replicates fitted so far, as batches end every --checkpoint-every seconds "
                   "and on Ctrl-C; continue with `lockstep resume FILE`");
-  sbc->add_option("--checkpoint-every", bo.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every batch)");
+  sbc->add_option("--checkpoint-every", bo.checkpoint_every, "Seconds between checkpoints (default 60; 0: after every batch, over R MPI ranks every R batches)");
   add_algorithm_flags(sbc, "sample", bo.algorithm_options);
 
   AbcOptions ao, so_abc;
