@@ -19,15 +19,17 @@
 #                                                     with its Archer tool (below)
 #   build-gpu-layout-float-tsan                       gpu-layout-float under ThreadSanitizer
 #
-# The ThreadSanitizer build uses clang at -O1 (clang++ and libomp are installed here if missing):
-# ThreadSanitizer needs an OpenMP runtime that tells it about its barriers, locks and task
-# joins. Debian's libgomp is not instrumented (every barrier would read as a race); LLVM's libomp
-# with its Archer tool (OMP_TOOL_LIBRARIES=libarcher.so) supplies exactly those happens-before
-# edges, and TSAN_OPTIONS=ignore_noninstrumented_modules=1 leaves the runtime's own accesses out.
-# The ASan + UBSan build stays g++ -O3 (the library's own level): clang -O1 builds it in about
-# 16 minutes instead of 46 on 2 cores, but its tests run far slower (ChEES on the
-# 100-dimensional Gaussian: more than 9 minutes against 33 s uninstrumented). Under TSan the
-# tests that run `mpirun` are left out: Open MPI is not instrumented either.
+# The sanitizer builds use clang at -O1 (clang++ and LLVM's libomp are installed here if
+# missing). For ASan + UBSan that is a build of 10 minutes on 2 cores instead of 46 with g++ -O3
+# (UndefinedBehaviorSanitizer more than doubles a source's compile time, AddressSanitizer adds
+# half; clang -O1 compiles a source in half of g++ -O3's time), and the suite then runs in about
+# the same time (the heaviest posterior test runs 1/8 of its chains under a sanitizer:
+# tests/build_config.hpp). ThreadSanitizer needs an OpenMP runtime that tells it about its
+# barriers, locks and task joins: Debian's libgomp is not instrumented (every barrier would read
+# as a race); LLVM's libomp with its Archer tool (OMP_TOOL_LIBRARIES=libarcher.so) supplies
+# exactly those happens-before edges, and TSAN_OPTIONS=ignore_noninstrumented_modules=1 leaves
+# the runtime's own accesses out. Under TSan the tests that run `mpirun` are left out: Open MPI
+# is not instrumented either.
 #
 #   bash scripts/test_configs.sh              gpu-layout and float
 #   bash scripts/test_configs.sh gpu-layout   one or more of them (gpu-layout, float, gpu-layout-float, sanitize, tsan,
@@ -67,10 +69,11 @@ for c in "${configs[@]}"; do
     tsan) dir=build-tsan; flags=(-DLOCKSTEP_GPU_LAYOUT=OFF -DLOCKSTEP_REAL_FLOAT=OFF -DLOCKSTEP_SANITIZE=thread) ;;
     gpu-layout-float-tsan) dir=build-gpu-layout-float-tsan; flags=(-DLOCKSTEP_GPU_LAYOUT=ON -DLOCKSTEP_REAL_FLOAT=ON
                                                                    -DLOCKSTEP_SANITIZE=thread) ;;
-    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float, gpu-layout-float, sanitize, tsan or gpu-layout-float-tsan)" >&2
+    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float, gpu-layout-float, sanitize, tsan" \
+            "or gpu-layout-float-tsan)" >&2
        exit 2 ;;
   esac
-  if [[ "$c" == *tsan ]]; then
+  if [ "$c" = sanitize ] || [[ "$c" == *tsan ]]; then
     need_clang
     compilers=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
   fi
