@@ -75,7 +75,7 @@ for c in "${configs[@]}"; do
   esac
   if [ "$c" = sanitize ] || [[ "$c" == *tsan ]]; then
     need_clang
-    compilers=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
+    compilers=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
   fi
   echo "test_configs: $c ($dir, ${flags[*]})"
   # The Python package is a host-side binding over the library: built and tested in build/ only.

@@ -9,14 +9,9 @@
 namespace lockstep {
 namespace cli {
 
-long dealt_rounds(long n_items) {
-  const long R = parallel::Ranks::world().size();
-  return (n_items + R - 1) / R;
-}
-
 void run_dealt_rounds(long n_items, long first_round, FileCheckpoints* checkpoints, const DealtWork& work) {
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  const long R = ranks.size(), n_rounds = dealt_rounds(n_items);
+  const long R = ranks.size(), n_rounds = (n_items + R - 1) / R;
   for (long round = first_round; round < n_rounds; ++round) {
     const long item = round * R + ranks.rank();
     std::exception_ptr lost;

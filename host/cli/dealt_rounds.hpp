@@ -28,7 +28,7 @@ struct DealtWork {
   std::function<void()> drop_last;
   /// Writes this rank's checkpoint holding its items of the first `rounds` rounds.
   std::function<void(long rounds)> save;
-  /// The items' name in the interrupt line ("runs", "batches").
+  /// The items' name in the interrupt line ("study runs", "sbc batches").
   std::string noun;
 };
 
@@ -36,9 +36,6 @@ struct DealtWork {
 /// `checkpoints` may be null (no --checkpoint). Collective over MPI ranks. Throws Interrupted
 /// after the checkpoint of a stop.
 void run_dealt_rounds(long n_items, long first_round, FileCheckpoints* checkpoints, const DealtWork& work);
-
-/// Rounds of `n_items` items over the world's ranks: ceil(n_items / R).
-long dealt_rounds(long n_items);
 
 }  // namespace cli
 }  // namespace lockstep

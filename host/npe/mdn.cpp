@@ -184,7 +184,7 @@ struct BlockWork {
 };
 
 void block_loss(const MdnShape& s, const double* T, const double* th, double* G, double* loss, BlockWork& w) {
-  constexpr int L = kBlock;
+  static constexpr int L = kBlock;  // static: the lambda below uses it without a capture
   const int K = s.n_components, d = s.n_theta, nt = d * (d + 1) / 2;
   w.diag.resize(static_cast<std::size_t>(K) * d * L);
   w.z.resize(static_cast<std::size_t>(K) * d * L);
@@ -207,15 +207,15 @@ void block_loss(const MdnShape& s, const double* T, const double* th, double* G,
     }
   // log-sum-exp over n rows of L lanes (log_sum_exp's arithmetic per lane).
   auto lse_rows = [](const double* rows, int n, double* out) {
-    double m[kBlock];
-    for (int v = 0; v < kBlock; ++v) m[v] = -std::numeric_limits<double>::infinity();
+    double m[L];
+    for (int v = 0; v < L; ++v) m[v] = -std::numeric_limits<double>::infinity();
     for (int i = 0; i < n; ++i)
-      for (int v = 0; v < kBlock; ++v) m[v] = std::max(m[v], rows[i * kBlock + v]);
-    double sum[kBlock] = {};
+      for (int v = 0; v < L; ++v) m[v] = std::max(m[v], rows[i * L + v]);
+    double sum[L] = {};
     for (int i = 0; i < n; ++i)
 #pragma omp simd
-      for (int v = 0; v < kBlock; ++v) sum[v] += vm::exp(rows[i * kBlock + v] - m[v]);
-    for (int v = 0; v < kBlock; ++v) out[v] = std::isfinite(m[v]) ? m[v] + vm::log(sum[v]) : m[v];
+      for (int v = 0; v < L; ++v) sum[v] += vm::exp(rows[i * L + v] - m[v]);
+    for (int v = 0; v < L; ++v) out[v] = std::isfinite(m[v]) ? m[v] + vm::log(sum[v]) : m[v];
   };
   double lse_alpha[L];
   lse_rows(T, K, lse_alpha);

@@ -249,10 +249,11 @@ TEST(MpiRun, EnsembleCheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
 
 TEST(MpiRun, StudyCheckpointCtrlCThenResumeWritesTheUninterruptedCsv) {
   const std::string dir = scratch_dir("mpi_study_checkpoint");
-  // 40 runs over 2 ranks (20 rounds) with a checkpoint after every round: Ctrl-C comes as soon
-  // as both files exist, long before the last round.
+  // 80 runs over 2 ranks (40 rounds, about 8 s) with a checkpoint after every round: Ctrl-C
+  // comes as soon as both files exist, and mpirun passes it on to the ranks only after a second
+  // or two (a study of 1 s over the ranks was done by then).
   const std::string run = "study eight_schools_noncentered --data data/eight_schools.json --algorithm hmc "
-                          "--chains 128,256 --warmup 100,200 --repeats 10 --draws 100 --seed 5 --threads 1 "
+                          "--chains 128,256 --warmup 500,1000 --repeats 20 --draws 500 --seed 5 --threads 1 "
                           "--reference data/reference/eight_schools_noncentered.json ";
   const auto full = run_lockstep(run + "--output " + dir + "/full", dir);
   ASSERT_EQ(full.status, 0) << full.err;
