@@ -34,8 +34,15 @@ bool FileCheckpoints::due(long) {
 }
 
 bool FileCheckpoints::wanted(long iteration) {
+  // The signal is read once here and latched: the progress check that follows this boundary
+  // stops on it (InterruptCheck::follow), so a signal arriving between the two (or delivered
+  // late, as under ThreadSanitizer) stops the run at the next boundary, with its checkpoint,
+  // rather than at this one without.
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  if (!ranks.split()) return CheckpointHooks::wanted(iteration);
+  if (!ranks.split()) {
+    agreed_signal_ = interrupt_signal();
+    return agreed_signal_ != 0 || due(iteration);
+  }
   const int sig = static_cast<int>(ranks.max(static_cast<double>(interrupt_signal())));
   agreed_signal_ = sig;  // what this rank's progress check stops on (InterruptCheck)
   const bool due_at_root = ranks.from_root(due(iteration) ? 1 : 0) != 0;
@@ -54,7 +61,7 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   g_last_path = path_;
   g_last_iteration = snapshot.next_iteration;
   g_last_sampler = snapshot.sampler;
-  if (interrupt_signal() != 0) interrupted_ = snapshot;
+  if (agreed_signal_ != 0) interrupted_ = snapshot;
 }
 
 std::string rank_checkpoint_path(const std::string& path, int rank) {

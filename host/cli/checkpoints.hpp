@@ -35,9 +35,10 @@ class FileCheckpoints : public CheckpointHooks {
   bool due(long iteration) override;
   /// due() or a signal; over MPI ranks agreed by all ranks (see the file comment).
   bool wanted(long iteration) override;
-  /// Over MPI ranks, the signal the ranks agreed on at the last boundary (0: none), which the
-  /// progress check stops on instead of this rank's own: a signal arriving between the
-  /// agreement and the check would otherwise stop one rank alone.
+  /// The signal read at the last boundary (over MPI ranks: the one the ranks agreed on; 0:
+  /// none), which the progress check stops on instead of the live one: a signal arriving
+  /// between wanted() and the check would otherwise stop the run without its checkpoint (or,
+  /// over ranks, stop one rank alone).
   int agreed_signal() const { return agreed_signal_; }
   void save(const SamplerSnapshot& snapshot) override;
   const SamplerSnapshot* resume() const override { return resume_; }

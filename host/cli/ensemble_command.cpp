@@ -107,7 +107,7 @@ int run_ensemble(const EnsembleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
   InterruptCheck check(run_progress(o, nullptr));
-  if (checkpoints && ranks.split()) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
+  if (checkpoints) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
   if (ranks.split()) settings.ranks = &ranks;
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   try {

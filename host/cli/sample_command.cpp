@@ -242,7 +242,7 @@ int run_sample(const SampleOptions& o) {
   const double load_seconds = seconds_since_start();  // process start to the sampler
   const double run_start = seconds_since_start();
   InterruptCheck check(run_progress(o, progress.get()));
-  if (checkpoints && ranks.split()) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
+  if (checkpoints) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
   try {
     model->run(o.algorithm, cfg, o.algorithm_options, draws, info, &check);
