@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite in other build configurations, each in its own build directory (after
 # `bash scripts/test.sh`, which covers the default CPU SIMD, double build). CI runs
-# gpu-layout-float-tsan (.ci/run, step 4: both departures from the default and ThreadSanitizer in
+# gpu-layout-float-sanitize (.ci/run, step 4: both departures from the default and ASan + UBSan in
 # one build, within CI's time).
 #
 #   build-gpu-layout        -DLOCKSTEP_GPU_LAYOUT=ON  the CUDA build's shape on the CPU: one
@@ -18,6 +18,9 @@
 #                                                     ThreadSanitizer, OpenMP through LLVM's libomp
 #                                                     with its Archer tool (below)
 #   build-gpu-layout-float-tsan                       gpu-layout-float under ThreadSanitizer
+#   build-gpu-layout-float-sanitize                   gpu-layout-float under ASan + UBSan (CI's
+#                                                     step 4; without the MPI tests, which
+#                                                     `sanitize` runs)
 #
 # The sanitizer builds use clang at -O1 (clang++ and LLVM's libomp are installed here if
 # missing). For ASan + UBSan that is a build of 10 minutes on 2 cores instead of 46 with g++ -O3
@@ -33,7 +36,7 @@
 #
 #   bash scripts/test_configs.sh              gpu-layout and float
 #   bash scripts/test_configs.sh gpu-layout   one or more of them (gpu-layout, float, gpu-layout-float, sanitize, tsan,
-#                                             gpu-layout-float-tsan)
+#                                             gpu-layout-float-tsan, gpu-layout-float-sanitize)
 #
 # Benchmarks are not built (-DLOCKSTEP_BENCH=OFF). Each configuration prints its build and
 # test wall times; on 2 cores each test run takes a few minutes.
@@ -69,11 +72,13 @@ for c in "${configs[@]}"; do
     tsan) dir=build-tsan; flags=(-DLOCKSTEP_GPU_LAYOUT=OFF -DLOCKSTEP_REAL_FLOAT=OFF -DLOCKSTEP_SANITIZE=thread) ;;
     gpu-layout-float-tsan) dir=build-gpu-layout-float-tsan; flags=(-DLOCKSTEP_GPU_LAYOUT=ON -DLOCKSTEP_REAL_FLOAT=ON
                                                                    -DLOCKSTEP_SANITIZE=thread) ;;
-    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float, gpu-layout-float, sanitize, tsan" \
-            "or gpu-layout-float-tsan)" >&2
+    gpu-layout-float-sanitize) dir=build-gpu-layout-float-sanitize; flags=(-DLOCKSTEP_GPU_LAYOUT=ON
+                                 -DLOCKSTEP_REAL_FLOAT=ON -DLOCKSTEP_SANITIZE=address,undefined) ;;
+    *) echo "test_configs: unknown configuration '$c' (gpu-layout, float, gpu-layout-float, sanitize, tsan," \
+            "gpu-layout-float-tsan or gpu-layout-float-sanitize)" >&2
        exit 2 ;;
   esac
-  if [ "$c" = sanitize ] || [[ "$c" == *tsan ]]; then
+  if [[ "$c" == *sanitize ]] || [[ "$c" == *tsan ]]; then
     need_clang
     compilers=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
   fi
@@ -88,7 +93,7 @@ for c in "${configs[@]}"; do
   # another compiler, level or instrumentation changes: they run in every other configuration.
   bits='Leapfrog\.BatchAndScalarViewsAgreeBitwise|SummaryParallel\.EveryThreadCountGivesTheSerialBitsAndTheOldBits'
   case "$c" in
-    sanitize)
+    *sanitize)
       # Sanitizer findings end the program with a report (halt_on_error); leaks are findings too,
       # except Open MPI's own (scripts/lsan_suppressions.txt), which the suppressions recognize
       # only with full malloc stacks (fast_unwind_on_malloc=0, slow: for the MPI tests alone).
@@ -96,7 +101,9 @@ for c in "${configs[@]}"; do
       (cd "$dir" && export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
          LSAN_OPTIONS="suppressions=$PWD/../scripts/lsan_suppressions.txt" OMPI_MCA_mca_base_component_disable_dlclose=1 &&
        ASAN_OPTIONS=$asan ctest --output-on-failure -j 2 --timeout 900 -E "^($bits)\$|^MpiRun\." &&
-       ASAN_OPTIONS=$asan:fast_unwind_on_malloc=0 ctest --output-on-failure -j 2 --timeout 900 -R "^MpiRun\.") ;;
+       if [ "$c" = sanitize ]; then
+         ASAN_OPTIONS=$asan:fast_unwind_on_malloc=0 ctest --output-on-failure -j 2 --timeout 900 -R "^MpiRun\."
+       fi) ;;
     *tsan)
       # Every test but those that start mpirun, every thread count they use (the command's
       # --threads 2 default on this machine, the suites' explicit 1 to 8). A race report fails

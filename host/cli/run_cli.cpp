@@ -254,7 +254,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   ens->add_option("--checkpoint", eo.checkpoint,
                   "Checkpoint file: the walkers and the draws so far, every --checkpoint-every seconds and on "
                   "Ctrl-C; continue with `lockstep resume FILE`");
-  ens->add_option("--checkpoint-every", eo.checkpoint_every, "Seconds between checkpoints (default 60; 0: every step boundary)");
+  ens->add_option("--checkpoint-every", eo.checkpoint_every, "Seconds between checkpoints (default 60; 0: every 50 steps)");
   add_algorithm_flags(ens, "ensemble", eo.algorithm_options);
 
   ViOptions vo;

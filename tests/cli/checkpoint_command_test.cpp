@@ -34,7 +34,7 @@ std::string data_lines(const std::string& csv) {
 
 // No warmup, so that the first draw is a sampling draw and Ctrl-C finds draws to write.
 const std::string kRun =
-    "sample std_normal --set dim=10 --chains 4 --warmup 0 --step-size 0.5 --draws 200000 --thin 100 --seed 3 --quiet";
+    "sample std_normal --set dim=10 --chains 4 --warmup 0 --step-size 0.5 --draws 100000 --thin 50 --seed 3 --quiet";
 
 TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
   const std::string dir = scratch_dir("checkpoint_sigint");
@@ -101,9 +101,8 @@ std::string interrupt_at_first_checkpoint(const std::string& args, const std::st
 
 TEST(CheckpointCommand, EnsembleCtrlCThenResumeWritesTheUninterruptedDraws) {
   const std::string dir = scratch_dir("checkpoint_ensemble");
-  // a checkpoint at every step boundary (0 s): the run lasts seconds, and Ctrl-C comes as soon
-  // as the first checkpoint exists
-  const std::string run = "ensemble peak --data data/peak.csv --walkers 32 --steps 3000 --thin 10 --seed 8";
+  // a checkpoint every 50 steps (--checkpoint-every 0), and Ctrl-C as soon as the first exists
+  const std::string run = "ensemble peak --data data/peak.csv --walkers 32 --steps 6000 --thin 20 --seed 8";
   const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv'", dir);
   ASSERT_EQ(whole.status, 0) << whole.err;
   const std::string err = interrupt_at_first_checkpoint(run + " --output '" + dir + "/x.csv'", dir, 600);
@@ -244,11 +243,11 @@ TEST(CheckpointCommand, NpeCtrlCThenResumeTrainsTheUninterruptedNetwork) {
 
 TEST(CheckpointCommand, ViCtrlCThenResumeWritesTheUninterruptedFit) {
   const std::string dir = scratch_dir("checkpoint_vi");
-  // Two full-rank fits for 20000 steps (no early stop), a checkpoint after every step: Ctrl-C
-  // comes as soon as the first exists; the resumed run continues every fit's Adam state, its
-  // stopping rule and the ELBO trace.
+  // Two full-rank fits for 3000 steps (no early stop), a checkpoint after every step (a few ms
+  // each: the run lasts seconds): Ctrl-C comes as soon as the first exists; the resumed run
+  // continues every fit's Adam state, its stopping rule and the ELBO trace.
   const std::string run = "vi eight_schools_noncentered --data data/eight_schools.json --approx fullrank --fits 2 "
-                          "--steps 20000 --tol-rel-obj 0 --draws 500 --seed 4 --quiet";
+                          "--steps 3000 --tol-rel-obj 0 --draws 500 --seed 4 --quiet";
   const auto whole = run_lockstep(run + " --output '" + dir + "/whole.csv' --elbo '" + dir + "/whole_elbo.csv'", dir);
   ASSERT_EQ(whole.status, 0) << whole.err;
   const std::string err =
@@ -259,7 +258,7 @@ TEST(CheckpointCommand, ViCtrlCThenResumeWritesTheUninterruptedFit) {
   const io::CheckpointFile saved = io::read_checkpoint(dir + "/c.ckpt");
   EXPECT_EQ(saved.snapshot.sampler, "vi");
   EXPECT_GE(saved.snapshot.next_iteration, 1);
-  EXPECT_LT(saved.snapshot.next_iteration, 20000) << "the fits ended before Ctrl-C: give them more steps";
+  EXPECT_LT(saved.snapshot.next_iteration, 3000) << "the fits ended before Ctrl-C: give them more steps";
 
   const auto resumed = run_lockstep("resume '" + dir + "/c.ckpt'", dir);
   ASSERT_EQ(resumed.status, 0) << resumed.err;
@@ -268,7 +267,7 @@ TEST(CheckpointCommand, ViCtrlCThenResumeWritesTheUninterruptedFit) {
   ASSERT_GT(count_lines(a), 400);
   EXPECT_EQ(a, data_lines(read_file(dir + "/x_1.csv")));
   const std::string trace = read_file(dir + "/whole_elbo.csv");
-  EXPECT_EQ(count_lines(trace), 1 + 2 * 200) << "an ELBO estimate every 100 steps for both fits";
+  EXPECT_EQ(count_lines(trace), 1 + 2 * 30) << "an ELBO estimate every 100 steps for both fits";
   EXPECT_EQ(trace, read_file(dir + "/x_elbo.csv"));
 }
 

@@ -68,7 +68,7 @@ inline std::vector<std::string> ensemble_stat_names() { return {"lp__", "accepte
 
 namespace ensemble_detail {
 
-/// Steps between progress reports.
+/// Steps between progress reports and between checkpoint boundaries.
 constexpr int kProgressSteps = 50;
 
 /// Model blocks of W walkers per lane of a half-step in the CPU's SIMD shape (kernels/ensemble/
@@ -336,6 +336,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   // ---- steps --------------------------------------------------------------------------------
   int unflushed = 0;       // saved steps staged in the chunk, not yet in the DrawSet
   int since_progress = 0;  // steps since the last progress report
+  int since_boundary = 0;  // steps since the last checkpoint boundary
   auto snapshot = [&](int next_step) {
     SamplerSnapshot snap;
     snap.sampler = "ensemble";
@@ -396,11 +397,18 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     }
     if constexpr (T == 0) unflushed = 0;  // the GPU shape writes the draws' buffers directly
     // Checkpoints and progress (which stops the run on a signal) only where every saved step
-    // is in the DrawSet: a resumed run's chunk then starts at its first slot.
+    // is in the DrawSet: a resumed run's chunk then starts at its first slot. The checkpoint
+    // boundaries (a snapshot when wanted, and where a signal stops the run) come every
+    // kProgressSteps steps and at the last: a snapshot holds the draws so far, so one per step
+    // (--checkpoint-every 0) would cost the run quadratic time.
     ++since_progress;
+    ++since_boundary;
     if (unflushed > 0) continue;
-    // wanted(): over MPI ranks every rank reaches these boundaries and agrees (checkpoints.hpp)
-    const bool snapshot_now = cfg.checkpoint && cfg.checkpoint->wanted(t + 1);
+    const bool boundary = since_boundary >= ensemble_detail::kProgressSteps || t + 1 == cfg.steps;
+    if (boundary) since_boundary = 0;
+    // wanted(): over MPI ranks every rank reaches these boundaries (they depend on the steps
+    // alone) and agrees (checkpoints.hpp)
+    const bool snapshot_now = boundary && cfg.checkpoint && cfg.checkpoint->wanted(t + 1);
     if (snapshot_now) snapshot(t + 1);
     if (progress && (since_progress >= ensemble_detail::kProgressSteps || t + 1 == cfg.steps || snapshot_now ||
                      interrupt_signal() != 0)) {
