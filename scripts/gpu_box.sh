@@ -10,6 +10,8 @@
 # Environment: LOCKSTEP_CUDA_ARCHS overrides the architectures (default: the detected device's,
 # else 90-real); GPU_BOX_SKIP_BENCH=1 runs the tests only; GPU_BOX_HOST_ONLY_TESTS=OFF (CI) leaves
 # out the test groups nvcc does not compile (g++ builds of sources the CPU build tests);
+# GPU_BOX_TESTS=OFF (CI) builds no tests at all (with GPU_BOX_COMPILE_CHECK=1 only: the library,
+# the command and the benchmarks; a box that runs needs its tests);
 # GPU_BOX_COMPILE_CHECK=1 (CI, no device) builds unoptimized, only to check that every source
 # compiles and links (-DLOCKSTEP_CUDA_COMPILE_CHECK=ON; never for a box that runs); GPU_BOX_HOST_TESTS=1, where there
 # is no device, runs the whole CUDA-built test suite and one `lockstep sample` on the host
@@ -22,6 +24,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
+if [ "${GPU_BOX_TESTS:-ON}" = "OFF" ] && [ "${GPU_BOX_COMPILE_CHECK:-0}" != "1" ]; then
+  echo "gpu_box: GPU_BOX_TESTS=OFF is for a compile check (GPU_BOX_COMPILE_CHECK=1); a box that runs needs its tests" >&2
+  exit 2
+fi
 if [ "${GPU_BOX_PREBUILT:-0}" = "1" ]; then
   [ -d build-gpu ] || [ ! -f build-gpu.tar.xz ] || tar xJf build-gpu.tar.xz
   [ -x build-gpu/lockstep ] || { echo "gpu_box: GPU_BOX_PREBUILT=1 but build-gpu/lockstep is missing (scripts/gpu_box_pack.sh)" >&2; exit 2; }
@@ -45,7 +51,7 @@ else
   archs=${LOCKSTEP_CUDA_ARCHS:-${arch:-90-real}}
   echo "gpu_box: building build-gpu/ for CUDA architectures $archs"
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
-    -DLOCKSTEP_CUDA_HOST_ONLY_TESTS="${GPU_BOX_HOST_ONLY_TESTS:-ON}" \
+    -DLOCKSTEP_TESTS="${GPU_BOX_TESTS:-ON}" -DLOCKSTEP_CUDA_HOST_ONLY_TESTS="${GPU_BOX_HOST_ONLY_TESTS:-ON}" \
     -DLOCKSTEP_CUDA_COMPILE_CHECK="$([ "${GPU_BOX_COMPILE_CHECK:-0}" = 1 ] && echo ON || echo OFF)" \
     -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
   # The build log keeps nvcc's per-kernel resource usage; the screen gets the rest.
