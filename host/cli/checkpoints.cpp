@@ -38,15 +38,12 @@ bool FileCheckpoints::wanted(long iteration) {
   // stops on it (InterruptCheck::follow), so a signal arriving between the two (or delivered
   // late, as under ThreadSanitizer) stops the run at the next boundary, with its checkpoint,
   // rather than at this one without.
+  // Over MPI ranks both answers are collective: the signal any rank saw, rank 0's clock.
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  if (!ranks.split()) {
-    agreed_signal_ = interrupt_signal();
-    return agreed_signal_ != 0 || due(iteration);
-  }
-  const int sig = static_cast<int>(ranks.max(static_cast<double>(interrupt_signal())));
-  agreed_signal_ = sig;  // what this rank's progress check stops on (InterruptCheck)
-  const bool due_at_root = ranks.from_root(due(iteration) ? 1 : 0) != 0;
-  return sig != 0 || due_at_root;
+  const int own = interrupt_signal();
+  agreed_signal_ = ranks.split() ? static_cast<int>(ranks.max(static_cast<double>(own))) : own;
+  const bool due_now = ranks.split() ? ranks.from_root(due(iteration) ? 1 : 0) != 0 : due(iteration);
+  return agreed_signal_ != 0 || due_now;
 }
 
 void FileCheckpoints::save(const SamplerSnapshot& snapshot) {

@@ -30,7 +30,7 @@ void run_dealt_rounds(long n_items, long first_round, FileCheckpoints* checkpoin
     // signal any rank saw, rank 0's clock). One process: its own signal and clock.
     const bool lost_any = ranks.split() ? ranks.max(lost ? 1.0 : 0.0) != 0 : static_cast<bool>(lost);
     const bool wanted = checkpoints->wanted(round + 1);
-    const int signal = ranks.split() ? checkpoints->agreed_signal() : interrupt_signal();
+    const int signal = checkpoints->agreed_signal();  // the one wanted() read
     const bool last = round + 1 == n_rounds;
     if (signal != 0 && (lost_any || !last)) {  // a signal after the last round's items: they are all done
       if (lost_any && finished) work.drop_last();
