@@ -8,7 +8,7 @@
 //
 // Unconstrained parameters q = x (no transform). Data fields: N, mu (length N), Sigma
 // (N x N, nested arrays, row-major). The loader checks that Sigma is symmetric and
-// positive definite (Cholesky factorization Sigma = L L^T on the host, with Eigen) and
+// positive definite (Cholesky factorization Sigma = L L^T on the host, with Eigen: gaussian.cpp) and
 // stores P = Sigma^{-1} on the device, exactly symmetric.
 // Outputs: x[1..N].
 #include <cmath>
@@ -17,9 +17,6 @@
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
 
 #include "models/contract/model_args.hpp"
 #include "kernels/core/batch.hpp"
@@ -76,51 +73,13 @@ inline std::vector<double> packed_upper(const std::vector<double>& P, int n) {
 /// The shortest decimal form of x that reads back as x (for messages).
 inline std::string shortest(double x) { return DataSource::format_number(x); }
 
-/// True when the leading k x k block of S (symmetric) is positive definite with every pivot
-/// d_j > kPivotTol S_jj (Eigen's LLT: d_j = L_jj^2).
-inline bool leading_block_positive_definite(const Eigen::MatrixXd& S, int k) {
-  const Eigen::LLT<Eigen::MatrixXd> llt(S.topLeftCorner(k, k));
-  if (llt.info() != Eigen::Success) return false;
-  const Eigen::MatrixXd L = llt.matrixL();
-  for (int j = 0; j < k; ++j)
-    if (!(L(j, j) * L(j, j) > kPivotTol * S(j, j))) return false;
-  return true;
-}
-
 /// Checks Sigma (n x n, row-major) and returns its inverse, exactly symmetric. Sigma is
-/// symmetrized as (S + S^T)/2 and factored Sigma = L L^T (Cholesky, Eigen's LLT); the inverse
+/// symmetrized as (S + S^T)/2 and factored Sigma = L L^T (Cholesky, Eigen's LLT; models/gaussian.cpp); the inverse
 /// is solved from the factor and symmetrized. A matrix that is not positive definite is
 /// reported with the order of its first leading minor that is not positive (found by bisection:
 /// a block is positive definite only if every smaller leading block is).
-inline std::vector<double> precision_from_covariance(const DataSource& src, const std::string& field,
-                                                     std::vector<double> S, int n) {
-  Eigen::MatrixXd A(n, n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) A(i, j) = S[static_cast<std::size_t>(i) * n + j];
-  for (int i = 0; i < n; ++i)
-    for (int j = i + 1; j < n; ++j) {
-      const double a = A(i, j), b = A(j, i);
-      const double scale = std::fmax(std::fmax(std::fabs(a), std::fabs(b)), std::sqrt(std::fabs(A(i, i) * A(j, j))));
-      if (std::fabs(a - b) > kSymmetryTol * scale)
-        src.fail(field, "not symmetric: " + field + "[" + std::to_string(i + 1) + "," + std::to_string(j + 1) +
-                            "] = " + shortest(a) + " but " + field + "[" + std::to_string(j + 1) + "," +
-                            std::to_string(i + 1) + "] = " + shortest(b));
-      A(i, j) = A(j, i) = 0.5 * (a + b);
-    }
-  if (!leading_block_positive_definite(A, n)) {
-    int lo = 0, hi = n;  // block lo is positive definite (or empty), block hi is not
-    while (hi - lo > 1) {
-      const int mid = (lo + hi) / 2;
-      (leading_block_positive_definite(A, mid) ? lo : hi) = mid;
-    }
-    src.fail(field, "not positive definite (leading minor of order " + std::to_string(hi) + " is not positive)");
-  }
-  const Eigen::MatrixXd inv = A.llt().solve(Eigen::MatrixXd::Identity(n, n));
-  std::vector<double> P(static_cast<std::size_t>(n) * n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) P[static_cast<std::size_t>(i) * n + j] = 0.5 * (inv(i, j) + inv(j, i));
-  return P;
-}
+std::vector<double> precision_from_covariance(const DataSource& src, const std::string& field, std::vector<double> S,
+                                              int n);
 
 }  // namespace gaussian_detail
 

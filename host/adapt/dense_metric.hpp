@@ -14,9 +14,6 @@
 #include <cstddef>
 #include <vector>
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
-
 #include "host/backend/tree_sum.hpp"
 #include "kernels/core/index.hpp"
 
@@ -38,20 +35,9 @@ inline void regularize_covariance(std::vector<double>& a, int dim, double n) {
 }
 
 /// Cholesky factorization a = L L^T of a symmetric matrix (row-major; Eigen's LLT, which
-/// reads the lower triangle); L lower triangular, row-major, zeros above the diagonal.
+/// reads the lower triangle; dense_metric.cpp); L lower triangular, row-major, zeros above the diagonal.
 /// Returns false (L unspecified) if `a` has a non-finite entry or is not positive definite.
-inline bool cholesky_lower(const std::vector<double>& a, int dim, std::vector<double>& L) {
-  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  for (double x : a)
-    if (!std::isfinite(x)) return false;
-  const Eigen::LLT<RowMajor> llt(Eigen::Map<const RowMajor>(a.data(), dim, dim));
-  if (llt.info() != Eigen::Success) return false;
-  L.assign(static_cast<std::size_t>(dim) * dim, 0.0);
-  Eigen::Map<RowMajor>(L.data(), dim, dim) = llt.matrixL();
-  for (int i = 0; i < dim; ++i)
-    if (!(L[static_cast<std::size_t>(i) * (dim + 1)] > 0)) return false;
-  return true;
-}
+bool cholesky_lower(const std::vector<double>& a, int dim, std::vector<double>& L);
 
 /// Covariance M2 / (n - 1) of chain c from the per-chain sums (symmetrized).
 template <class R>

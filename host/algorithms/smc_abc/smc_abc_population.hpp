@@ -3,10 +3,8 @@
 // tolerance (Del Moral et al. 2012's adaptive schedule, as pyABC's QuantileEpsilon), the
 // perturbation kernel's covariance (twice the weighted empirical covariance: Beaumont et al.
 // 2009; Filippi et al. 2013 show it is the optimal scale of a Gaussian kernel under a KL
-// criterion) and its lower Cholesky factor (Eigen), log weights normalized by log-sum-exp, the
+// criterion) and its lower Cholesky factor (Eigen, in smc_abc_population.cpp), log weights normalized by log-sum-exp, the
 // effective sample size, and systematic resampling.
-#include <Eigen/Dense>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -57,32 +55,8 @@ inline double effective_sample_size(const std::vector<double>& w) {
 /// lower Cholesky factor L (row-major d x d). A covariance that is not positive definite
 /// (a collapsed population) gets a growing ridge of 1e-12 .. 1 x its largest diagonal entry
 /// (or 1e-12 when that is 0).
-inline std::vector<double> perturbation_cholesky(const std::vector<double>& theta, const std::vector<double>& w, int dim,
-                                                 double scale = 2.0) {
-  const std::size_t n = w.size();
-  Eigen::VectorXd mean = Eigen::VectorXd::Zero(dim);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int a = 0; a < dim; ++a) mean[a] += w[i] * theta[i * dim + a];
-  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(dim, dim);
-  Eigen::VectorXd r(dim);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (int a = 0; a < dim; ++a) r[a] = theta[i * dim + a] - mean[a];
-    cov.noalias() += w[i] * r * r.transpose();
-  }
-  cov *= scale;
-  const double top = cov.diagonal().maxCoeff() > 0 ? cov.diagonal().maxCoeff() : 1.0;
-  for (double ridge = 0; ridge <= top; ridge = ridge == 0 ? 1e-12 * top : ridge * 100) {
-    Eigen::LLT<Eigen::MatrixXd> llt(cov + ridge * Eigen::MatrixXd::Identity(dim, dim));
-    if (llt.info() == Eigen::Success) {
-      const Eigen::MatrixXd L = llt.matrixL();
-      std::vector<double> out(static_cast<std::size_t>(dim) * dim, 0.0);
-      for (int a = 0; a < dim; ++a)
-        for (int b = 0; b <= a; ++b) out[static_cast<std::size_t>(a) * dim + b] = L(a, b);
-      return out;
-    }
-  }
-  throw std::runtime_error("smc-abc: the population's covariance has no Cholesky factor");
-}
+std::vector<double> perturbation_cholesky(const std::vector<double>& theta, const std::vector<double>& w, int dim,
+                                          double scale = 2.0);
 
 /// Systematic resampling (Kitagawa 1996): n indices, index i taken floor-ish n W_i times, from
 /// one uniform u in [0, 1): the k-th pick is the first i with cumulative W_i > (k + u) / n.

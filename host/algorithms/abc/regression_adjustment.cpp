@@ -1,0 +1,98 @@
+// ABC's local-linear regression adjustment (regression_adjustment.hpp, where the method and its
+// source are described): the weighted least-squares fit, with Eigen.
+#include "host/algorithms/abc/regression_adjustment.hpp"
+
+#include <cmath>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/smc_abc/smc_abc_population.hpp"
+
+namespace lockstep {
+
+AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
+  AdjustmentOutput out;
+  out.u = in.u;
+  out.weights = in.weights;
+  const int n = in.n, d = in.d;
+  for (double v : in.s)
+    if (!std::isfinite(v)) {
+      out.note = "not applied: a particle's statistics are not finite";
+      return out;
+    }
+  // Scaled statistics z, leaving out the constant ones.
+  std::vector<int> used;
+  std::vector<double> mad;
+  std::vector<double> col(static_cast<std::size_t>(n));
+  for (int j = 0; j < in.k; ++j) {
+    for (int i = 0; i < n; ++i) col[i] = in.s[static_cast<std::size_t>(i) * in.k + j];
+    const double m = abc_mad(col);
+    if (m > 0 && std::isfinite(m)) {
+      used.push_back(j);
+      mad.push_back(m);
+    }
+  }
+  const int k = static_cast<int>(used.size());
+  out.statistics_used = k;
+  Eigen::MatrixXd X(n, k + 1);
+  std::vector<double> dist(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    double r2 = 0;
+    X(i, 0) = 1;
+    for (int a = 0; a < k; ++a) {
+      const std::size_t at = static_cast<std::size_t>(i) * in.k + used[a];
+      const double z = (in.s[at] - in.s_obs[used[a]]) / mad[a];
+      X(i, a + 1) = z;
+      r2 += z * z;
+    }
+    dist[i] = std::sqrt(r2);
+  }
+  for (int i = 0; i < n; ++i)
+    if (!std::isfinite(in.weights[i]) || !(in.weights[i] >= 0)) {
+      out.note = "not applied: a particle's weight is not finite";
+      return out;
+    }
+  for (double v : in.u)
+    if (!std::isfinite(v)) {
+      out.note = "not applied: a particle has no finite unconstrained value";
+      return out;
+    }
+  const double delta = smc_abc::weighted_quantile(dist, in.weights, kBandwidthQuantile);
+  Eigen::VectorXd K(n);
+  int inside = 0;
+  for (int i = 0; i < n; ++i) {
+    const double r = delta > 0 ? dist[i] / delta : (dist[i] == 0 ? 0.0 : 2.0);
+    K(i) = r < 1 ? in.weights[i] * (1 - r * r) : 0.0;
+    inside += K(i) > 0;
+  }
+  out.in_kernel = inside;
+  if (k == 0 || inside < 2 * (k + 1)) {
+    out.note = "not applied: " + std::to_string(inside) + " particles in the kernel for " + std::to_string(k) +
+               " statistics (need " + std::to_string(2 * (k + 1)) + ")";
+    return out;
+  }
+  Eigen::MatrixXd U(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int a = 0; a < d; ++a) U(i, a) = in.u[static_cast<std::size_t>(i) * d + a];
+  const Eigen::MatrixXd XtK = X.transpose() * K.asDiagonal();
+  const Eigen::MatrixXd G = XtK * X;
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(G);
+  const double scale = G.diagonal().maxCoeff();
+  if (ldlt.info() != Eigen::Success || !(ldlt.rcond() > 1e-12) || !(scale > 0)) {
+    out.note = "not applied: the weighted regression is singular";
+    return out;
+  }
+  const Eigen::MatrixXd beta = ldlt.solve(XtK * U);  // (k + 1) x d
+  const Eigen::MatrixXd adjusted = U - X.rightCols(k) * beta.bottomRows(k);
+  for (int i = 0; i < n; ++i)
+    for (int a = 0; a < d; ++a) out.u[static_cast<std::size_t>(i) * d + a] = adjusted(i, a);
+  for (int i = 0; i < n; ++i) out.weights[i] = K(i);
+  out.applied = true;
+  out.note = "local-linear regression on " + std::to_string(k) + " statistics, " + std::to_string(inside) + " of " +
+             std::to_string(n) + " particles in the kernel";
+  return out;
+}
+
+}  // namespace lockstep
