@@ -8,7 +8,7 @@
 # exits 1.
 #
 #   bash scripts/fuzz.sh                      all targets, 10 minutes each
-#   FUZZ_SECONDS=60 FUZZ_SEED=1 bash scripts/fuzz.sh
+#   FUZZ_SECONDS=30 FUZZ_SEED=1 bash scripts/fuzz.sh
 #                                             CI's smoke run (a fixed seed: the same inputs
 #                                             in the same order on every machine, as far as
 #                                             its speed gets in the time)

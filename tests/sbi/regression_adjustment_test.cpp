@@ -38,8 +38,9 @@ TEST(RegressionAdjustment, AnExactLinearRelationIsRemovedExactly) {
   ASSERT_TRUE(out.applied) << out.note;
   EXPECT_EQ(out.statistics_used, 2);
   const double at_obs = 1 + 2 * 0.3 - 0.5 * -0.2;
-  for (int i = 0; i < in.n; ++i)
+  for (int i = 0; i < in.n; ++i) {
     if (out.weights[i] > 0) EXPECT_NEAR(out.u[i], at_obs, 1e-10) << "particle " << i;
+  }
 }
 
 TEST(RegressionAdjustment, TheAdjustedSpreadIsTheNoisesAndCentredOnTheLineAtSobs) {
