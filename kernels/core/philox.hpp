@@ -49,7 +49,7 @@ struct Philox4x32 {
   }
 };
 
-// The same 10 rounds for W = 8 lanes in AVX-512 registers (host builds for an AVX-512 CPU only;
+// The same 10 rounds for 8 lanes (philox_rounds8) in AVX-512 registers (host builds for an AVX-512 CPU only;
 // nvcc and the GPU's shape never see it). g++ 12 leaves the loop below scalar ("unsupported use"
 // of the 32 x 32 -> 64-bit products), which made Philox most of the cost of a block of normals.
 // Each 32-bit word sits in the low half of a 64-bit lane: _mm512_mul_epu32 is exactly the
@@ -59,8 +59,8 @@ struct Philox4x32 {
 }  // namespace lockstep
 #include <immintrin.h>
 namespace lockstep {
-inline void philox_rounds_avx512(std::uint32_t (&x0)[8], std::uint32_t (&x1)[8], std::uint32_t (&x2)[8],
-                                 std::uint32_t (&x3)[8], std::uint32_t (&k0)[8], std::uint32_t key1) {
+inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                           std::uint32_t* k0, std::uint32_t key1) {
   auto load = [](const std::uint32_t* p) {
     return _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   };
@@ -96,15 +96,65 @@ inline void philox_rounds_avx512(std::uint32_t (&x0)[8], std::uint32_t (&x1)[8],
 #define LOCKSTEP_PHILOX_AVX512 0
 #endif
 
+// The same 10 rounds for 8 lanes (philox_rounds8) in one AVX2 register of eight 32-bit words (host builds
+// for an AVX2 CPU without AVX-512, e.g. AMD EPYC before Zen 4; there g++ leaves the generic
+// loop scalar too). _mm256_mul_epu32 multiplies the even words (0, 2, 4, 6) into 64-bit
+// products; the odd words, shifted down, give the other four. The low halves go back to the
+// words' own places (the odd ones shifted up, blended in), and so do the high halves: each
+// output word is the loop's 32 x 32 -> 64-bit product split exactly as mulhilo splits it.
+#if defined(__AVX2__) && !defined(__AVX512F__) && !defined(__CUDACC__)
+#define LOCKSTEP_PHILOX_AVX2 1
+}  // namespace lockstep
+#include <immintrin.h>
+namespace lockstep {
+inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                           std::uint32_t* k0, std::uint32_t key1) {
+  auto load = [](const std::uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
+  auto store = [](std::uint32_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); };
+  // (hi, lo) of a * m for the eight words of a; m's words all equal.
+  auto mulhilo8 = [](__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
+    const __m256i even = _mm256_mul_epu32(a, m);
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+  };
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kM0));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kM1));
+  const __m256i w0 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kW0));
+  __m256i a0 = load(x0), a1 = load(x1), a2 = load(x2), a3 = load(x3), k = load(k0);
+  std::uint32_t k1 = key1;
+  for (int r = 0; r < Philox4x32::kRounds; ++r) {
+    if (r > 0) {
+      k1 += Philox4x32::kW1;
+      k = _mm256_add_epi32(k, w0);  // k0 += kW0 (mod 2^32)
+    }
+    __m256i hi0, lo0, hi1, lo1;
+    mulhilo8(a0, m0, hi0, lo0);
+    mulhilo8(a2, m1, hi1, lo1);
+    a0 = _mm256_xor_si256(_mm256_xor_si256(hi1, a1), k);
+    a2 = _mm256_xor_si256(_mm256_xor_si256(hi0, a3), _mm256_set1_epi32(static_cast<int>(k1)));
+    a1 = lo1;
+    a3 = lo0;
+  }
+  store(x0, a0);
+  store(x1, a1);
+  store(x2, a2);
+  store(x3, a3);
+  store(k0, k);
+}
+#else
+#define LOCKSTEP_PHILOX_AVX2 0
+#endif
+
 /// Philox4x32 for W lanes at once: lane w has counter (x0[w], x1[w], x2[w], x3[w]) and key
 /// (k0[w], key1); on return x holds the outputs. The same bijection as Philox4x32::apply,
 /// written over arrays so a loop over lanes vectorizes (64-bit products of 32-bit words).
 template <int W>
 LS_HD LS_INLINE void philox_rounds(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W], std::uint32_t (&x2)[W],
                                    std::uint32_t (&x3)[W], std::uint32_t (&k0)[W], std::uint32_t key1) {
-#if LOCKSTEP_PHILOX_AVX512
-  if constexpr (W == 8) {
-    philox_rounds_avx512(x0, x1, x2, x3, k0, key1);
+#if LOCKSTEP_PHILOX_AVX512 || LOCKSTEP_PHILOX_AVX2
+  if constexpr (W % 8 == 0) {  // groups of 8 lanes in vector registers (above)
+    for (int g = 0; g < W; g += 8) philox_rounds8(x0 + g, x1 + g, x2 + g, x3 + g, k0 + g, key1);
     return;
   }
 #endif

@@ -28,7 +28,9 @@ TEST(BackendFlag, CpuIsAcceptedByEveryCommandAndChangesNothingWithoutADevice) {
   // Where no device is seen both runs are on the host: the summary table (means, ESS, R-hat)
   // is the same, digit for digit. (With a device the plain run is on it.)
   const auto table = [](const std::string& out) { return out.substr(0, out.find("Wall time")); };
-  if (backend::cuda_device_count() == 0) EXPECT_EQ(table(plain.out), table(cpu.out));
+  if (backend::cuda_device_count() == 0) {
+    EXPECT_EQ(table(plain.out), table(cpu.out));
+  }
 
   const auto ens = run_lockstep("ensemble " + kPeak + " --backend cpu", dir);
   EXPECT_EQ(ens.status, 0) << ens.err;

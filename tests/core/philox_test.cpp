@@ -66,6 +66,10 @@ TEST(PhiloxKat, BlockMatchesApply) {
                                 0x299f31d0u);
   expect_block_matches_apply<8>({{1, 2, 3, 4}}, 0xfffffffcu, 7);  // keys wrap around 2^32
   expect_block_matches_apply<3>({{0, 0, 0, 0}}, 0, 0);
+  // Widths that are several groups of 8 (the ensemble's K blocks of W): every group in vector
+  // registers where the CPU has them.
+  expect_block_matches_apply<16>({{5, 6, 7, 8}}, 0xfffffff0u, 3);
+  expect_block_matches_apply<24>({{0x13198a2eu, 0, 0xffffffffu, 1}}, 11, 0x299f31d0u);
   expect_block_matches_apply<1>({{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}}, 0xffffffffu,
                                 0xffffffffu);
   // Lane 0 of a block at key 0 is the first KAT vector.
@@ -73,6 +77,36 @@ TEST(PhiloxKat, BlockMatchesApply) {
   lockstep::philox_block<8>({{0, 0, 0, 0}}, 0, 0, out);
   EXPECT_EQ(out[0][0], 0x6627e8d5u);
   EXPECT_EQ(out[3][0], 0x9b00dbd8u);
+}
+
+// philox_rounds over arbitrary words and per-lane keys (the vector paths' every input bit):
+// 2000 blocks of 8 lanes from a fixed generator against the scalar bijection.
+TEST(PhiloxKat, RoundsMatchApplyOnRandomWords) {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state] {  // splitmix64's output, high word
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
+  };
+  int mismatches = 0;
+  for (int t = 0; t < 2000; ++t) {
+    std::uint32_t x[4][8], k0[8];
+    U4 in[8];
+    const std::uint32_t key1 = next();
+    for (int w = 0; w < 8; ++w) {
+      for (int j = 0; j < 4; ++j) in[w].x[j] = x[j][w] = next();
+      k0[w] = next();
+    }
+    const std::uint32_t keys[8] = {k0[0], k0[1], k0[2], k0[3], k0[4], k0[5], k0[6], k0[7]};
+    lockstep::philox_rounds<8>(x[0], x[1], x[2], x[3], k0, key1);
+    for (int w = 0; w < 8; ++w) {
+      const U4 ref = Philox4x32::apply(in[w], keys[w], key1);
+      for (int j = 0; j < 4; ++j) mismatches += x[j][w] != ref.x[j];
+      EXPECT_EQ(k0[w], keys[w] + 9u * Philox4x32::kW0) << "the key after the last round, lane " << w;
+    }
+  }
+  EXPECT_EQ(mismatches, 0) << "words of philox_rounds<8> that differ from Philox4x32::apply";
 }
 
 template <int W>
@@ -91,6 +125,7 @@ TEST(PhiloxKat, CountersMatchApply) {
   expect_counters_match_apply<8>({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, 0xa4093822u, 0x299f31d0u);
   expect_counters_match_apply<8>({{0xfffffffcu, 2, 3, 4}}, 9, 7);  // the first word wraps around 2^32
   expect_counters_match_apply<1>({{0, 0, 0, 0}}, 0, 0);
+  expect_counters_match_apply<16>({{0xfffffff8u, 2, 3, 4}}, 9, 7);
 }
 
 // normals<W>(rng, iteration, purpose, first, n, out) is normal(rng, iteration, purpose, first + k)

@@ -124,4 +124,31 @@ TEST(Layering, EverySourceFileIncludesOnlyLowerLayers) {
   EXPECT_GT(checked, 200) << "includes checked";
 }
 
+// No header of the library includes Eigen (docs/architecture.md, "Compile time"): its parsing
+// cost every source that includes an algorithm ~7 s; Eigen's work lives in .cpp files.
+TEST(Layering, NoHeaderIncludesEigen) {
+  const std::string root = LOCKSTEP_SOURCE_DIR;
+  std::vector<std::string> files;
+  for (const char* top : {"kernels", "models", "host"}) walk(root, top, files);
+  const std::regex eigen_re("^\\s*#\\s*include\\s+<Eigen/");
+  int headers = 0, eigen_in_sources = 0;
+  for (const std::string& file : files) {
+    const bool header = file.rfind(".hpp") == file.size() - 4;
+    headers += header;
+    std::ifstream in(root + "/" + file);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (!std::regex_search(line, eigen_re)) continue;
+      if (header)
+        ADD_FAILURE() << file << ":" << n << ": " << line << " (move the Eigen code to a .cpp)";
+      else
+        ++eigen_in_sources;
+    }
+  }
+  EXPECT_GT(headers, 100) << "the walk found too few headers under " << root;
+  EXPECT_GT(eigen_in_sources, 0) << "the pattern matched no #include <Eigen/...> in any source";
+}
+
 }  // namespace

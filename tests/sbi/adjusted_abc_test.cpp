@@ -138,7 +138,9 @@ TEST(AdjustedAbc, SmcAbcOnThePeakModelMeetsTheValidationAtOneHundredThousandSimu
     const DrawSet d = run_smc_abc(m, 1, 100000, 1000, adjust == 1, r);
     std::printf("SMC-ABC on peak (prior=sbi), 1e5 simulations, adjust %s: %s\n", adjust ? "linear" : "none",
                 r.adjustment.c_str());
-    if (adjust) ASSERT_TRUE(applied(r)) << r.adjustment;
+    if (adjust) {
+      ASSERT_TRUE(applied(r)) << r.adjustment;
+    }
     peak_errors(d, worst[adjust][0], worst[adjust][1]);
     std::printf("  worst mean error %.3f sd, worst sd factor %.3f\n", worst[adjust][0], worst[adjust][1]);
   }
