@@ -1,8 +1,10 @@
 // FFT and FFT autocovariance against direct sums.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "host/diagnostics/autocovariance.hpp"
@@ -124,3 +126,36 @@ TEST(LagSums, DirectAndFftAgree) {
     }
   }
 }
+
+namespace {
+
+// A block of lags in one pass (LagSums::dot_lags: vector registers of whatever width the CPU
+// has) gives dot_lag's bits for every lag: series lengths around the 8-wide blocks and the
+// block of lags, first lags 0 and later, values with mixed signs and scales.
+TEST(LagSums, ABlockOfLagsHasEachLagsOwnBits) {
+  std::uint64_t state = 12345;
+  auto next = [&state] {  // a fixed LCG, its top 53 bits in [-1, 1) times a scale
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(state >> 11) * 0x1.0p-52 - 1.0;
+  };
+  int checked = 0;
+  for (int n : {1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 64, 100, 257, 500, 1001}) {
+    std::vector<double> y(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) y[i] = next() * (i % 5 == 0 ? 1e3 : 1.0);
+    for (int first : {0, 1, 8, 16, 57}) {
+      if (first >= n) continue;
+      const int count = std::min(ld::LagSums::kDirectBlock, n - first);
+      std::vector<double> out(static_cast<std::size_t>(ld::LagSums::kDirectBlock), -1.0);
+      ld::LagSums::dot_lags(y.data(), n, first, count, out.data());
+      for (int c = 0; c < count; ++c) {
+        const double ref = ld::LagSums::dot_lag(y.data(), n, first + c);
+        EXPECT_EQ(std::memcmp(&out[c], &ref, sizeof ref), 0)
+            << "n " << n << ", lag " << first + c << ": " << out[c] << " vs dot_lag " << ref;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 200);
+}
+
+}  // namespace
