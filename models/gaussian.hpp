@@ -207,8 +207,15 @@ struct Gaussian {
   static Real packed_simd(const Data& d, const Real* q, Real* g) {
     using dim_simd::DimVec;
     using dim_simd::load;
-    using dim_simd::store;
+    using dim_simd::load_part;
+    using dim_simd::Part;
+    using dim_simd::store_part;
     constexpr int K = dim_simd::kDimSimd, G = gaussian_detail::kPackedRows;
+    // Lanes per pass: the whole DimVec where it is one register, else one register's part of
+    // it, the passes one after another (dim_simd::kNativeReals: on AVX2 the group below keeps
+    // 28 registers of live values as whole DimVecs, 14 as parts). The lanes are independent,
+    // so either way each does the same operations in the same order: the same bits.
+    constexpr int H = dim_simd::kNativeReals;
     static_assert(K % G == 0, "a group of rows never straddles a block of K columns");
     const int n = d.N, w = gaussian_detail::packed_width(n);
     // acc: the axpy parts; dot: each row's dot product (apart, so that the scalar stores of
@@ -228,34 +235,42 @@ struct Gaussian {
       const Real* u2 = u1 + len;
       const Real* u3 = u2 + len;
       static_assert(G == 4, "the group below is written out for four rows");
-      const DimVec s0 = dim_simd::splat(r[i]), s1 = dim_simd::splat(r[i + 1]), s2 = dim_simd::splat(r[i + 2]),
-                   s3 = dim_simd::splat(r[i + 3]);
-      DimVec d0 = dim_simd::splat(0), d1 = d0, d2 = d0, d3 = d0;
-      for (int j = 0; j < len; j += K) {
-        const DimVec rj = load(r + c0 + j);
-        const DimVec a = load(u0 + j), b = load(u1 + j), c = load(u2 + j), e = load(u3 + j);
-        d0 += a * rj;
-        d1 += b * rj;
-        d2 += c * rj;
-        d3 += e * rj;
-        store(acc + c0 + j, load(acc + c0 + j) + ((a * s0 + b * s1) + (c * s2 + e * s3)));
+      const Part s0 = dim_simd::splat_part(r[i]), s1 = dim_simd::splat_part(r[i + 1]),
+                 s2 = dim_simd::splat_part(r[i + 2]), s3 = dim_simd::splat_part(r[i + 3]);
+      alignas(64) Real lanes[G][K];  // each row's K partial sums
+      for (int h = 0; h < K; h += H) {
+        Part d0 = dim_simd::splat_part(0), d1 = d0, d2 = d0, d3 = d0;
+        for (int j = h; j < len; j += K) {
+          const Part rj = load_part(r + c0 + j);
+          const Part a = load_part(u0 + j), b = load_part(u1 + j), c = load_part(u2 + j), e = load_part(u3 + j);
+          d0 += a * rj;
+          d1 += b * rj;
+          d2 += c * rj;
+          d3 += e * rj;
+          store_part(acc + c0 + j, load_part(acc + c0 + j) + ((a * s0 + b * s1) + (c * s2 + e * s3)));
+        }
+        store_part(lanes[0] + h, d0);
+        store_part(lanes[1] + h, d1);
+        store_part(lanes[2] + h, d2);
+        store_part(lanes[3] + h, d3);
       }
-      dot[i] = dim_simd::sum_in_order(d0, Real(0));
-      dot[i + 1] = dim_simd::sum_in_order(d1, Real(0));
-      dot[i + 2] = dim_simd::sum_in_order(d2, Real(0));
-      dot[i + 3] = dim_simd::sum_in_order(d3, Real(0));
+      for (int k = 0; k < G; ++k) dot[i + k] = dim_simd::sum_in_order(load(lanes[k]), Real(0));
       u += G * len;
     }
     for (; i < n; ++i) {  // the last n mod G rows, one at a time
       const int c0 = i / K * K, len = w - c0;
-      const DimVec si = dim_simd::splat(r[i]);
-      DimVec di = dim_simd::splat(0);
-      for (int j = 0; j < len; j += K) {
-        const DimVec a = load(u + j);
-        di += a * load(r + c0 + j);
-        store(acc + c0 + j, load(acc + c0 + j) + a * si);
+      const Part si = dim_simd::splat_part(r[i]);
+      alignas(64) Real lanes[K];
+      for (int h = 0; h < K; h += H) {
+        Part di = dim_simd::splat_part(0);
+        for (int j = h; j < len; j += K) {
+          const Part a = load_part(u + j);
+          di += a * load_part(r + c0 + j);
+          store_part(acc + c0 + j, load_part(acc + c0 + j) + a * si);
+        }
+        store_part(lanes + h, di);
       }
-      dot[i] = dim_simd::sum_in_order(di, Real(0));
+      dot[i] = dim_simd::sum_in_order(load(lanes), Real(0));
       u += len;
     }
     for (int j = 0; j < n; ++j) g[j] = -(acc[j] + dot[j]);

@@ -42,6 +42,38 @@ inline Real sum_in_order(DimVec v, Real start) {
   return start;
 }
 
+/// Reals in one vector register of the CPU the build targets (-march): 8 doubles with
+/// AVX-512, 4 with AVX/AVX2, 2 with SSE (at most kDimSimd). Where it is below kDimSimd a DimVec
+/// is several registers, and a loop that keeps many DimVecs live (several partial sums, the
+/// operands, their broadcasts) needs more registers than the CPU has: g++ then spills them to
+/// the stack on every step (measured on AVX2: the gaussian packed product 3-4x slower). Such a
+/// loop can run once per PART of kNativeReals lanes (Part, below): each lane does the same
+/// operations in the same order, so the results are the DimVec loop's bits.
+#if defined(__AVX512F__)
+constexpr int kNativeBytes = 64;
+#elif defined(__AVX__)
+constexpr int kNativeBytes = 32;
+#else
+constexpr int kNativeBytes = 16;
+#endif
+constexpr int kNativeReals = kNativeBytes / static_cast<int>(sizeof(Real)) < kDimSimd
+                                 ? kNativeBytes / static_cast<int>(sizeof(Real))
+                                 : kDimSimd;
+static_assert(kDimSimd % kNativeReals == 0, "a DimVec is a whole number of registers");
+
+/// kNativeReals lanes of a DimVec: one register.
+typedef Real Part __attribute__((vector_size(kNativeReals * sizeof(Real))));
+
+inline Part load_part(const Real* p) {
+  Part v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void store_part(Real* p, Part v) { __builtin_memcpy(p, &v, sizeof v); }
+
+inline Part splat_part(Real x) { return Part{} + x; }
+
 }  // namespace lockstep::dim_simd
 
 #endif  // !LOCKSTEP_GPU_SHAPE
