@@ -70,6 +70,34 @@ inline dim_simd::DimVec strided_load(const Real* x, int stride) {
   return v;
 }
 
+/// {x[idx[0]], ..., x[idx[kNativeReals - 1]]}: one register's part (dim_simd::Part).
+inline dim_simd::Part gather_part(const Real* x, const int* idx) {
+  if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {  // the part is the whole DimVec
+    const dim_simd::DimVec whole = gather(x, idx);
+    dim_simd::Part v;
+    __builtin_memcpy(&v, &whole, sizeof v);
+    return v;
+  } else {
+    dim_simd::Part v;
+    for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[idx[k]];
+    return v;
+  }
+}
+
+/// {x[0], x[stride], ..., x[(kNativeReals - 1) stride]}.
+inline dim_simd::Part strided_load_part(const Real* x, int stride) {
+  if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {
+    const dim_simd::DimVec whole = strided_load(x, stride);
+    dim_simd::Part v;
+    __builtin_memcpy(&v, &whole, sizeof v);
+    return v;
+  } else {
+    dim_simd::Part v;
+    for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[k * stride];
+    return v;
+  }
+}
+
 /// True when glmm_rows_one_chain handles d: gaussian family, every term (1 | g), P <= kLocalFixed.
 inline bool one_chain_rows_apply(const GlmmData& d) {
   return d.family == kGaussian && d.simple_blocks != 0 && d.P <= kLocalFixed;
@@ -78,49 +106,62 @@ inline bool one_chain_rows_apply(const GlmmData& d) {
 /// SSE (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
 /// (zeroed by the caller). mult[r]: what multiplies term r's coordinate in eta (its sd, or 1).
 inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
-  using dim_simd::DimVec;
+  using dim_simd::Part;
   constexpr int K = dim_simd::kDimSimd;
+  // A block of K rows in parts of H lanes (one register each: dim_simd::kNativeReals; the
+  // whole block with AVX-512, two parts with AVX2 and double, where the block as one DimVec
+  // kept xs, gbeta and the operands in more registers than there are and spilled them every
+  // row). Each row (lane) does the same operations in the same order either way: the same bits.
+  constexpr int H = dim_simd::kNativeReals, NP = K / H;
   const int N = d.N, P = d.P, R = d.R;
   const int j0 = d.x_icpt ? 1 : 0;
   const Real b0 = d.x_icpt ? q[0] : Real(0);
-  DimVec sse = dim_simd::splat(0);
-  DimVec gbeta[kLocalFixed];
-  for (int j = 0; j < P; ++j) gbeta[j] = dim_simd::splat(0);
+  Part sse[NP];
+  Part gbeta[kLocalFixed][NP];
+  for (int h = 0; h < NP; ++h) {
+    sse[h] = dim_simd::splat_part(0);
+    for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat_part(0);
+  }
   int n = 0;
   for (; n + K <= N; n += K) {
     const Real* x = d.X + static_cast<long>(n) * P;
     const int* b = d.base + static_cast<long>(n) * R;
-    DimVec eta = dim_simd::splat(b0);
-    DimVec xs[kLocalFixed];
-    for (int j = j0; j < P; ++j) {
-      xs[j] = strided_load(x + j, P);
-      eta += xs[j] * q[j];
-    }
-    for (int r = 0; r < R; ++r) {
-      DimVec at;  // the q of each row's level (b is row-major, R per row)
-      if (R == 1) {
-        at = gather(q, b);
-      } else {
-        for (int k = 0; k < K; ++k) at[k] = q[b[k * R + r]];
+    alignas(64) Real e_rows[K];
+    for (int h = 0; h < NP; ++h) {
+      const int k0 = h * H;
+      Part eta = dim_simd::splat_part(b0);
+      Part xs[kLocalFixed];
+      for (int j = j0; j < P; ++j) {
+        xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
+        eta += xs[j] * q[j];
       }
-      eta += mult[r] * at;
+      for (int r = 0; r < R; ++r) {
+        Part at;  // the q of each row's level (b is row-major, R per row)
+        if (R == 1) {
+          at = gather_part(q, b + k0);
+        } else {
+          for (int k = 0; k < H; ++k) at[k] = q[b[(k0 + k) * R + r]];
+        }
+        eta += mult[r] * at;
+      }
+      const Part res = dim_simd::load_part(d.y + n + k0) - eta;
+      sse[h] += res * res;
+      const Part e = res * inv_var;
+      if (d.x_icpt) gbeta[0][h] += e;
+      for (int j = j0; j < P; ++j) gbeta[j][h] += xs[j] * e;
+      dim_simd::store_part(e_rows + k0, e);
     }
-    const DimVec res = dim_simd::load(d.y + n) - eta;
-    sse += res * res;
-    const DimVec e = res * inv_var;
-    if (d.x_icpt) gbeta[0] += e;
-    for (int j = j0; j < P; ++j) gbeta[j] += xs[j] * e;
     for (int r = 0; r < R; ++r) {
       int at = b[r];
-      Real run = e[0];
+      Real run = e_rows[0];
       for (int k = 1; k < K; ++k) {
         const int here = b[k * R + r];
         if (here == at) {
-          run += e[k];
+          run += e_rows[k];
         } else {
           g[at] += run;
           at = here;
-          run = e[k];
+          run = e_rows[k];
         }
       }
       g[at] += run;
@@ -141,12 +182,16 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     for (int j = j0; j < P; ++j) gbeta_tail[j][k] = x[j] * e;
     for (int r = 0; r < R; ++r) g[b[r]] += e;
   }
-  for (int k = 0; k < K; ++k) sse[k] += sse_tail[k];
+  alignas(64) Real lanes[K];
+  for (int h = 0; h < NP; ++h) dim_simd::store_part(lanes + h * H, sse[h]);
+  for (int k = 0; k < K; ++k) lanes[k] += sse_tail[k];
+  const Real sse_total = dim_simd::sum_in_order(dim_simd::load(lanes), Real(0));
   for (int j = 0; j < P; ++j) {
-    for (int k = 0; k < K; ++k) gbeta[j][k] += gbeta_tail[j][k];
-    g[j] += dim_simd::sum_in_order(gbeta[j], Real(0));
+    for (int h = 0; h < NP; ++h) dim_simd::store_part(lanes + h * H, gbeta[j][h]);
+    for (int k = 0; k < K; ++k) lanes[k] += gbeta_tail[j][k];
+    g[j] += dim_simd::sum_in_order(dim_simd::load(lanes), Real(0));
   }
-  return dim_simd::sum_in_order(sse, Real(0));
+  return sse_total;
 }
 
 }  // namespace glmm
