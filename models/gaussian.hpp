@@ -207,9 +207,8 @@ struct Gaussian {
   static Real packed_simd(const Data& d, const Real* q, Real* g) {
     using dim_simd::DimVec;
     using dim_simd::load;
-    using dim_simd::load_part;
     using dim_simd::Part;
-    using dim_simd::store_part;
+    using dim_simd::store;
     constexpr int K = dim_simd::kDimSimd, G = gaussian_detail::kPackedRows;
     // Lanes per pass: the whole DimVec where it is one register, else one register's part of
     // it, the passes one after another (dim_simd::kNativeReals: on AVX2 the group below keeps
@@ -235,40 +234,40 @@ struct Gaussian {
       const Real* u2 = u1 + len;
       const Real* u3 = u2 + len;
       static_assert(G == 4, "the group below is written out for four rows");
-      const Part s0 = dim_simd::splat_part(r[i]), s1 = dim_simd::splat_part(r[i + 1]),
-                 s2 = dim_simd::splat_part(r[i + 2]), s3 = dim_simd::splat_part(r[i + 3]);
+      const Part s0 = dim_simd::splat<dim_simd::Part>(r[i]), s1 = dim_simd::splat<dim_simd::Part>(r[i + 1]),
+                 s2 = dim_simd::splat<dim_simd::Part>(r[i + 2]), s3 = dim_simd::splat<dim_simd::Part>(r[i + 3]);
       alignas(64) Real lanes[G][K];  // each row's K partial sums
       for (int h = 0; h < K; h += H) {
-        Part d0 = dim_simd::splat_part(0), d1 = d0, d2 = d0, d3 = d0;
+        Part d0 = dim_simd::splat<dim_simd::Part>(0), d1 = d0, d2 = d0, d3 = d0;
         for (int j = h; j < len; j += K) {
-          const Part rj = load_part(r + c0 + j);
-          const Part a = load_part(u0 + j), b = load_part(u1 + j), c = load_part(u2 + j), e = load_part(u3 + j);
+          const Part rj = load<Part>(r + c0 + j);
+          const Part a = load<Part>(u0 + j), b = load<Part>(u1 + j), c = load<Part>(u2 + j), e = load<Part>(u3 + j);
           d0 += a * rj;
           d1 += b * rj;
           d2 += c * rj;
           d3 += e * rj;
-          store_part(acc + c0 + j, load_part(acc + c0 + j) + ((a * s0 + b * s1) + (c * s2 + e * s3)));
+          store(acc + c0 + j, load<Part>(acc + c0 + j) + ((a * s0 + b * s1) + (c * s2 + e * s3)));
         }
-        store_part(lanes[0] + h, d0);
-        store_part(lanes[1] + h, d1);
-        store_part(lanes[2] + h, d2);
-        store_part(lanes[3] + h, d3);
+        store(lanes[0] + h, d0);
+        store(lanes[1] + h, d1);
+        store(lanes[2] + h, d2);
+        store(lanes[3] + h, d3);
       }
       for (int k = 0; k < G; ++k) dot[i + k] = dim_simd::sum_in_order(load(lanes[k]), Real(0));
       u += G * len;
     }
     for (; i < n; ++i) {  // the last n mod G rows, one at a time
       const int c0 = i / K * K, len = w - c0;
-      const Part si = dim_simd::splat_part(r[i]);
+      const Part si = dim_simd::splat<dim_simd::Part>(r[i]);
       alignas(64) Real lanes[K];
       for (int h = 0; h < K; h += H) {
-        Part di = dim_simd::splat_part(0);
+        Part di = dim_simd::splat<dim_simd::Part>(0);
         for (int j = h; j < len; j += K) {
-          const Part a = load_part(u + j);
-          di += a * load_part(r + c0 + j);
-          store_part(acc + c0 + j, load_part(acc + c0 + j) + a * si);
+          const Part a = load<Part>(u + j);
+          di += a * load<Part>(r + c0 + j);
+          store(acc + c0 + j, load<Part>(acc + c0 + j) + a * si);
         }
-        store_part(lanes + h, di);
+        store(lanes + h, di);
       }
       dot[i] = dim_simd::sum_in_order(load(lanes), Real(0));
       u += len;

@@ -212,6 +212,14 @@ namespace {
 // 8 from i = 0, then the partial sums, then the tail), so every result is dot_lag's bits; the
 // shared pass loads each block of y once for all C lags.
 #if defined(__GNUC__) && !defined(__clang__)
+// One vector of V's lanes from p (any alignment).
+template <class V>
+inline V load_lanes(const double* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // Lag c's partial sums and the last block of the common part: shared by both passes below.
 // q[k] holds lane k of lag c's sums after the blocks before i; adds the blocks from i that lag
 // c still has whole, then the partial sums in dot_lag's order, then the tail.
@@ -230,11 +238,6 @@ inline double finish_lag(const double* y, int n, int first, int c, int i, double
 #if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
 // AVX-512: each lag's 8 partial sums in one register, all C lags in one pass.
 typedef double Lanes8 __attribute__((vector_size(64)));
-inline Lanes8 load8(const double* p) {
-  Lanes8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 void dot_lags_pass(const double* y, int n, int first, double* out) {
   constexpr int C = LagSums::kDirectBlock;
   Lanes8 p[C];
@@ -242,8 +245,8 @@ void dot_lags_pass(const double* y, int n, int first, double* out) {
   const int common = std::max(0, n - (first + C - 1));  // every lag has these blocks whole
   int i = 0;
   for (; i + 8 <= common; i += 8) {
-    const Lanes8 a = load8(y + i);
-    for (int c = 0; c < C; ++c) p[c] += a * load8(y + first + c + i);
+    const Lanes8 a = load_lanes<Lanes8>(y + i);
+    for (int c = 0; c < C; ++c) p[c] += a * load_lanes<Lanes8>(y + first + c + i);
   }
   for (int c = 0; c < C; ++c) {
     double q[8];
@@ -258,11 +261,6 @@ void dot_lags_pass(const double* y, int n, int first, double* out) {
 // replaces, which was written for AVX-512), so the lags go 4 at a time, y read twice from L1.
 // Each lane adds the same products in the same order as above: the same bits.
 typedef double Lanes4 __attribute__((vector_size(32)));
-inline Lanes4 load4(const double* p) {
-  Lanes4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 void dot_lags_pass(const double* y, int n, int first, double* out) {
   constexpr int C = LagSums::kDirectBlock, G = 4;
   const int common = std::max(0, n - (first + C - 1));
@@ -271,11 +269,11 @@ void dot_lags_pass(const double* y, int n, int first, double* out) {
     Lanes4 lo[G], hi[G];
     for (int c = 0; c < G; ++c) lo[c] = hi[c] = Lanes4{};
     for (int i = 0; i < whole; i += 8) {
-      const Lanes4 alo = load4(y + i), ahi = load4(y + i + 4);
+      const Lanes4 alo = load_lanes<Lanes4>(y + i), ahi = load_lanes<Lanes4>(y + i + 4);
       for (int c = 0; c < G; ++c) {
         const double* w = y + first + c0 + c + i;
-        lo[c] += alo * load4(w);
-        hi[c] += ahi * load4(w + 4);
+        lo[c] += alo * load_lanes<Lanes4>(w);
+        hi[c] += ahi * load_lanes<Lanes4>(w + 4);
       }
     }
     for (int c = 0; c < G; ++c) {

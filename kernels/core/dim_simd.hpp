@@ -24,16 +24,6 @@ constexpr int kDimSimd = 8;
 
 typedef Real DimVec __attribute__((vector_size(kDimSimd * sizeof(Real))));
 
-/// p[0 .. kDimSimd), any alignment (one unaligned vector load).
-inline DimVec load(const Real* p) {
-  DimVec v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline void store(Real* p, DimVec v) { __builtin_memcpy(p, &v, sizeof v); }
-
-inline DimVec splat(Real x) { return DimVec{} + x; }
 
 /// start + v[0] + v[1] + ... + v[kDimSimd - 1], added in that order (a fixed order, so the
 /// result does not depend on the machine's vector width).
@@ -64,15 +54,30 @@ static_assert(kDimSimd % kNativeReals == 0, "a DimVec is a whole number of regis
 /// kNativeReals lanes of a DimVec: one register.
 typedef Real Part __attribute__((vector_size(kNativeReals * sizeof(Real))));
 
-inline Part load_part(const Real* p) {
-  Part v;
+/// p[0 .. lanes of V), any alignment (one unaligned vector load); V = DimVec or Part.
+template <class V = DimVec>
+inline V load(const Real* p) {
+  V v;
   __builtin_memcpy(&v, p, sizeof v);
   return v;
 }
 
-inline void store_part(Real* p, Part v) { __builtin_memcpy(p, &v, sizeof v); }
+template <class V>
+inline void store(Real* p, V v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
 
-inline Part splat_part(Real x) { return Part{} + x; }
+template <class V = DimVec>
+inline V splat(Real x) {
+  return V{} + x;
+}
+
+/// The first kNativeReals lanes of v.
+inline Part first_part(const DimVec& v) {
+  Part p;
+  __builtin_memcpy(&p, &v, sizeof p);
+  return p;
+}
 
 }  // namespace lockstep::dim_simd
 

@@ -73,10 +73,7 @@ inline dim_simd::DimVec strided_load(const Real* x, int stride) {
 /// {x[idx[0]], ..., x[idx[kNativeReals - 1]]}: one register's part (dim_simd::Part).
 inline dim_simd::Part gather_part(const Real* x, const int* idx) {
   if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {  // the part is the whole DimVec
-    const dim_simd::DimVec whole = gather(x, idx);
-    dim_simd::Part v;
-    __builtin_memcpy(&v, &whole, sizeof v);
-    return v;
+    return dim_simd::first_part(gather(x, idx));
   } else {
     dim_simd::Part v;
     for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[idx[k]];
@@ -87,10 +84,7 @@ inline dim_simd::Part gather_part(const Real* x, const int* idx) {
 /// {x[0], x[stride], ..., x[(kNativeReals - 1) stride]}.
 inline dim_simd::Part strided_load_part(const Real* x, int stride) {
   if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {
-    const dim_simd::DimVec whole = strided_load(x, stride);
-    dim_simd::Part v;
-    __builtin_memcpy(&v, &whole, sizeof v);
-    return v;
+    return dim_simd::first_part(strided_load(x, stride));
   } else {
     dim_simd::Part v;
     for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[k * stride];
@@ -119,8 +113,8 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
   Part sse[NP];
   Part gbeta[kLocalFixed][NP];
   for (int h = 0; h < NP; ++h) {
-    sse[h] = dim_simd::splat_part(0);
-    for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat_part(0);
+    sse[h] = dim_simd::splat<dim_simd::Part>(0);
+    for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat<dim_simd::Part>(0);
   }
   int n = 0;
   for (; n + K <= N; n += K) {
@@ -129,7 +123,7 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     alignas(64) Real e_rows[K];
     for (int h = 0; h < NP; ++h) {
       const int k0 = h * H;
-      Part eta = dim_simd::splat_part(b0);
+      Part eta = dim_simd::splat<dim_simd::Part>(b0);
       Part xs[kLocalFixed];
       for (int j = j0; j < P; ++j) {
         xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
@@ -144,12 +138,12 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
         }
         eta += mult[r] * at;
       }
-      const Part res = dim_simd::load_part(d.y + n + k0) - eta;
+      const Part res = dim_simd::load<dim_simd::Part>(d.y + n + k0) - eta;
       sse[h] += res * res;
       const Part e = res * inv_var;
       if (d.x_icpt) gbeta[0][h] += e;
       for (int j = j0; j < P; ++j) gbeta[j][h] += xs[j] * e;
-      dim_simd::store_part(e_rows + k0, e);
+      dim_simd::store(e_rows + k0, e);
     }
     for (int r = 0; r < R; ++r) {
       int at = b[r];
@@ -183,11 +177,11 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     for (int r = 0; r < R; ++r) g[b[r]] += e;
   }
   alignas(64) Real lanes[K];
-  for (int h = 0; h < NP; ++h) dim_simd::store_part(lanes + h * H, sse[h]);
+  for (int h = 0; h < NP; ++h) dim_simd::store(lanes + h * H, sse[h]);
   for (int k = 0; k < K; ++k) lanes[k] += sse_tail[k];
   const Real sse_total = dim_simd::sum_in_order(dim_simd::load(lanes), Real(0));
   for (int j = 0; j < P; ++j) {
-    for (int h = 0; h < NP; ++h) dim_simd::store_part(lanes + h * H, gbeta[j][h]);
+    for (int h = 0; h < NP; ++h) dim_simd::store(lanes + h * H, gbeta[j][h]);
     for (int k = 0; k < K; ++k) lanes[k] += gbeta_tail[j][k];
     g[j] += dim_simd::sum_in_order(dim_simd::load(lanes), Real(0));
   }
