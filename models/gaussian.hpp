@@ -8,8 +8,8 @@
 //
 // Unconstrained parameters q = x (no transform). Data fields: N, mu (length N), Sigma
 // (N x N, nested arrays, row-major). The loader checks that Sigma is symmetric and
-// positive definite (Cholesky factorization Sigma = L L^T on the host, with Eigen: gaussian.cpp) and
-// stores P = Sigma^{-1} on the device, exactly symmetric.
+// positive definite (Cholesky factorization Sigma = L L^T on the host, with Eigen:
+// models/gaussian.cpp) and stores P = Sigma^{-1} on the device, exactly symmetric.
 // Outputs: x[1..N].
 #include <cmath>
 #include <cstdio>
@@ -74,8 +74,8 @@ inline std::vector<double> packed_upper(const std::vector<double>& P, int n) {
 inline std::string shortest(double x) { return DataSource::format_number(x); }
 
 /// Checks Sigma (n x n, row-major) and returns its inverse, exactly symmetric. Sigma is
-/// symmetrized as (S + S^T)/2 and factored Sigma = L L^T (Cholesky, Eigen's LLT; models/gaussian.cpp); the inverse
-/// is solved from the factor and symmetrized. A matrix that is not positive definite is
+/// symmetrized as (S + S^T)/2 and factored Sigma = L L^T (Cholesky, Eigen's LLT, in
+/// models/gaussian.cpp); the inverse is solved from the factor and symmetrized. A matrix that is not positive definite is
 /// reported with the order of its first leading minor that is not positive (found by bisection:
 /// a block is positive definite only if every smaller leading block is).
 std::vector<double> precision_from_covariance(const DataSource& src, const std::string& field, std::vector<double> S,

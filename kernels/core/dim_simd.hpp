@@ -24,7 +24,6 @@ constexpr int kDimSimd = 8;
 
 typedef Real DimVec __attribute__((vector_size(kDimSimd * sizeof(Real))));
 
-
 /// start + v[0] + v[1] + ... + v[kDimSimd - 1], added in that order (a fixed order, so the
 /// result does not depend on the machine's vector width).
 inline Real sum_in_order(DimVec v, Real start) {

@@ -3,8 +3,8 @@
 // tolerance (Del Moral et al. 2012's adaptive schedule, as pyABC's QuantileEpsilon), the
 // perturbation kernel's covariance (twice the weighted empirical covariance: Beaumont et al.
 // 2009; Filippi et al. 2013 show it is the optimal scale of a Gaussian kernel under a KL
-// criterion) and its lower Cholesky factor (Eigen, in smc_abc_population.cpp), log weights normalized by log-sum-exp, the
-// effective sample size, and systematic resampling.
+// criterion) and its lower Cholesky factor (Eigen, in smc_abc_population.cpp), log weights
+// normalized by log-sum-exp, the effective sample size, and systematic resampling.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
