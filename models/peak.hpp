@@ -146,10 +146,9 @@ struct Peak {
   /// (iteration, Stream::kInit), strictly inside the box.
   template <class V>
   LS_HD void prior_draw(const Data& d, const Rng& rng, std::uint64_t iteration, V theta) const {
-    for (int i = 0; i < Data::kDim; ++i)
-      theta[i] = static_cast<Real>(d.lo[i] + (d.hi[i] - d.lo[i]) *
-                                                 uniform(rng, iteration, Stream::kInit,
-                                                         static_cast<std::uint32_t>(i)));
+    double u[Data::kDim];  // uniform(rng, iteration, kInit, i), three Philox calls for the five
+    uniforms(rng, iteration, Stream::kInit, 0, Data::kDim, u);
+    for (int i = 0; i < Data::kDim; ++i) theta[i] = static_cast<Real>(d.lo[i] + (d.hi[i] - d.lo[i]) * u[i]);
   }
 
   /// The log prior on the constrained scale: the uniform box, -sum_i log(hi_i - lo_i) inside,
@@ -278,33 +277,24 @@ struct Peak {
 
  private:
   /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = normal(rng, iteration, stream, n), for the
-  /// points in chunks of up to 4 blocks of 2 kInLaneWidth: normals() draws a chunk's Box-Muller
-  /// pairs W at a time, and the chunk's curve takes exp from vm:: in a loop that vectorizes.
-  /// A partial last block (N not a multiple of the block) is computed as a full one on
-  /// zero-padded points and its first N mod block values kept: its normals are drawn as a full
-  /// block's (indices past N are drawn and dropped), so no point takes the scalar paths (the C library's log
-  /// and exp, one Philox call per pair), which cost a 40-point simulation as much as its 32
-  /// vectorized points. z_n is normal()'s value up to the last bit or so (philox.hpp); every
-  /// simulation stays a pure function of (seed, index).
+  /// points in chunks of up to 8 kInLaneWidth: normals() draws a chunk's Box-Muller pairs up to
+  /// 4 kInLaneWidth at a time (a partial block has no scalar path there), and the curve takes
+  /// exp_upto_709 (kernels/core/fast_exp.hpp, < 2 ulp; its argument -(m - x)^2 / (2 s^2) is
+  /// <= 0) in a loop that vectorizes. z_n is normal()'s value up to the last bit or so
+  /// (philox.hpp); every simulation stays a pure function of (seed, index).
   template <class O>
   LS_HD static void noisy_curve(const Data& d, Real l, Real m, Real s, Real a, Real b, const Rng& rng,
                                 std::uint64_t iteration, Stream stream, O out) {
-    constexpr int kBlock = 2 * kInLaneWidth;
-    constexpr int kChunk = kInLaneWidth > 1 ? 4 * kBlock : kBlock;  // points per pass (normals' chunk)
-    const Real half_inv_s2 = Real(0.5) / (s * s);
+    constexpr int kChunk = 8 * kInLaneWidth;  // points per pass (a buffer of normals)
+    const Real neg_half_inv_s2 = Real(-0.5) / (s * s);
     for (int n0 = 0; n0 < d.N; n0 += kChunk) {
       const int count = d.N - n0 < kChunk ? d.N - n0 : kChunk;
-      const int padded = (count + kBlock - 1) / kBlock * kBlock;
       double z[kChunk];
-      normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(n0), padded, z);
-      Real xs[kChunk], errs[kChunk], y[kChunk];
-      for (int k = 0; k < padded; ++k) {
-        xs[k] = k < count ? d.x[n0 + k] : Real(0);
-        errs[k] = k < count ? d.y_err[n0 + k] : Real(0);
-      }
-      for (int k = 0; k < padded; ++k) {
-        const Real dm = m - xs[k];
-        y[k] = l * vm::exp(-(dm * dm) * half_inv_s2) + a + b * xs[k] + errs[k] * static_cast<Real>(z[k]);
+      normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(n0), count, z);
+      Real y[kChunk];
+      for (int k = 0; k < count; ++k) {
+        const Real x = d.x[n0 + k], dm = m - x;
+        y[k] = l * exp_upto_709((dm * dm) * neg_half_inv_s2) + a + b * x + d.y_err[n0 + k] * static_cast<Real>(z[k]);
       }
       for (int k = 0; k < count; ++k) out[n0 + k] = y[k];
     }

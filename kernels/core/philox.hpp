@@ -96,19 +96,26 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
 #define LOCKSTEP_PHILOX_AVX512 0
 #endif
 
-// The same 10 rounds for 8 lanes (philox_rounds8) in one AVX2 register of eight 32-bit words (host builds
-// for an AVX2 CPU without AVX-512, e.g. AMD EPYC before Zen 4; there g++ leaves the generic
-// loop scalar too). _mm256_mul_epu32 multiplies the even words (0, 2, 4, 6) into 64-bit
-// products; the odd words, shifted down, give the other four. The low halves go back to the
-// words' own places (the odd ones shifted up, blended in), and so do the high halves: each
-// output word is the loop's 32 x 32 -> 64-bit product split exactly as mulhilo splits it.
+// The same 10 rounds for G groups of 8 lanes (philox_rounds8x<G>) in AVX2 registers of eight
+// 32-bit words (host builds for an AVX2 CPU without AVX-512, e.g. AMD EPYC before Zen 4; there
+// g++ leaves the generic loop scalar too). _mm256_mul_epu32 multiplies the even words (0, 2,
+// 4, 6) into 64-bit products; the odd words, shifted down, give the other four. The low halves
+// go back to the words' own places (the odd ones shifted up, blended in), and so do the high
+// halves: each output word is the loop's 32 x 32 -> 64-bit product split exactly as mulhilo
+// splits it. The G groups go through each round together: one group's 10 rounds are a chain
+// of dependent multiplies (~10 cycles a round), and up to 4 independent chains fill the
+// pipelines (AMD EPYC, 32 lanes: 40 ns with G = 4 against 116 ns group after group); 4 groups
+// keep their 16 words' registers within the 16 ymm where all lanes share one key (kOneKey:
+// philox_counters, a stream's consecutive indices; the key is then a scalar, broadcast each
+// round as key1 is), and spill a few key registers where each lane has its own.
 #if defined(__AVX2__) && !defined(__AVX512F__) && !defined(__CUDACC__)
 #define LOCKSTEP_PHILOX_AVX2 1
 }  // namespace lockstep
 #include <immintrin.h>
 namespace lockstep {
-inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
-                           std::uint32_t* k0, std::uint32_t key1) {
+template <int G, bool kOneKey>
+inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                            std::uint32_t* k0, std::uint32_t key1) {  // kOneKey: *k0, read only
   auto load = [](const std::uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
   auto store = [](std::uint32_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); };
   // (hi, lo) of a * m for the eight words of a; m's words all equal.
@@ -121,26 +128,55 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
   const __m256i m0 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kM0));
   const __m256i m1 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kM1));
   const __m256i w0 = _mm256_set1_epi32(static_cast<int>(Philox4x32::kW0));
-  __m256i a0 = load(x0), a1 = load(x1), a2 = load(x2), a3 = load(x3), k = load(k0);
-  std::uint32_t k1 = key1;
+  __m256i a0[G], a1[G], a2[G], a3[G], k[G];
+  for (int g = 0; g < G; ++g) {
+    a0[g] = load(x0 + 8 * g);
+    a1[g] = load(x1 + 8 * g);
+    a2[g] = load(x2 + 8 * g);
+    a3[g] = load(x3 + 8 * g);
+    if constexpr (!kOneKey) k[g] = load(k0 + 8 * g);
+  }
+  std::uint32_t k0s = kOneKey ? *k0 : 0, k1 = key1;
   for (int r = 0; r < Philox4x32::kRounds; ++r) {
     if (r > 0) {
       k1 += Philox4x32::kW1;
-      k = _mm256_add_epi32(k, w0);  // k0 += kW0 (mod 2^32)
+      if constexpr (kOneKey)
+        k0s += Philox4x32::kW0;
+      else
+        for (int g = 0; g < G; ++g) k[g] = _mm256_add_epi32(k[g], w0);  // k0 += kW0 (mod 2^32)
     }
-    __m256i hi0, lo0, hi1, lo1;
-    mulhilo8(a0, m0, hi0, lo0);
-    mulhilo8(a2, m1, hi1, lo1);
-    a0 = _mm256_xor_si256(_mm256_xor_si256(hi1, a1), k);
-    a2 = _mm256_xor_si256(_mm256_xor_si256(hi0, a3), _mm256_set1_epi32(static_cast<int>(k1)));
-    a1 = lo1;
-    a3 = lo0;
+    const __m256i k1v = _mm256_set1_epi32(static_cast<int>(k1));
+    const __m256i k0v = _mm256_set1_epi32(static_cast<int>(k0s));
+    for (int g = 0; g < G; ++g) {
+      __m256i hi0, lo0, hi1, lo1;
+      mulhilo8(a0[g], m0, hi0, lo0);
+      mulhilo8(a2[g], m1, hi1, lo1);
+      a0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, a1[g]), kOneKey ? k0v : k[g]);
+      a2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, a3[g]), k1v);
+      a1[g] = lo1;
+      a3[g] = lo0;
+    }
   }
-  store(x0, a0);
-  store(x1, a1);
-  store(x2, a2);
-  store(x3, a3);
-  store(k0, k);
+  for (int g = 0; g < G; ++g) {
+    store(x0 + 8 * g, a0[g]);
+    store(x1 + 8 * g, a1[g]);
+    store(x2 + 8 * g, a2[g]);
+    store(x3 + 8 * g, a3[g]);
+    if constexpr (!kOneKey) store(k0 + 8 * g, k[g]);
+  }
+}
+
+/// W lanes (a multiple of 8) through philox_rounds8x: 4 groups of 8 at a time, then the 1-3
+/// left. kOneKey: *k0 is every lane's key.
+template <int W, bool kOneKey>
+inline void philox_rounds_avx2(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                               std::uint32_t* k0, std::uint32_t key1) {
+  constexpr int kFour = W / 32 * 32, kLeft = (W - kFour) / 8;
+  for (int g = 0; g < kFour; g += 32)
+    philox_rounds8x<4, kOneKey>(x0 + g, x1 + g, x2 + g, x3 + g, kOneKey ? k0 : k0 + g, key1);
+  if constexpr (kLeft > 0)
+    philox_rounds8x<kLeft, kOneKey>(x0 + kFour, x1 + kFour, x2 + kFour, x3 + kFour, kOneKey ? k0 : k0 + kFour,
+                                    key1);
 }
 #else
 #define LOCKSTEP_PHILOX_AVX2 0
@@ -152,9 +188,14 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
 template <int W>
 LS_HD LS_INLINE void philox_rounds(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W], std::uint32_t (&x2)[W],
                                    std::uint32_t (&x3)[W], std::uint32_t (&k0)[W], std::uint32_t key1) {
-#if LOCKSTEP_PHILOX_AVX512 || LOCKSTEP_PHILOX_AVX2
+#if LOCKSTEP_PHILOX_AVX512
   if constexpr (W % 8 == 0) {  // groups of 8 lanes in vector registers (above)
     for (int g = 0; g < W; g += 8) philox_rounds8(x0 + g, x1 + g, x2 + g, x3 + g, k0 + g, key1);
+    return;
+  }
+#elif LOCKSTEP_PHILOX_AVX2
+  if constexpr (W % 8 == 0) {  // groups of 8 lanes in vector registers, up to 4 together (above)
+    philox_rounds_avx2<W, false>(x0, x1, x2, x3, k0, key1);
     return;
   }
 #endif
@@ -173,6 +214,21 @@ LS_HD LS_INLINE void philox_rounds(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W
       x2[w] = y2;
     }
   }
+}
+
+/// philox_rounds with one key (key0, key1) for every lane (no key written back).
+template <int W>
+LS_HD LS_INLINE void philox_rounds_one_key(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W], std::uint32_t (&x2)[W],
+                                           std::uint32_t (&x3)[W], std::uint32_t key0, std::uint32_t key1) {
+#if LOCKSTEP_PHILOX_AVX2
+  if constexpr (W % 8 == 0) {
+    philox_rounds_avx2<W, true>(x0, x1, x2, x3, &key0, key1);
+    return;
+  }
+#endif
+  std::uint32_t k0[W];
+  for (int w = 0; w < W; ++w) k0[w] = key0;
+  philox_rounds<W>(x0, x1, x2, x3, k0, key1);
 }
 
 /// Philox for W keys at once (key0 = keys[w], key1 shared) and one counter.
@@ -195,15 +251,13 @@ LS_HD LS_INLINE void philox_keys(Philox4x32::U4 ctr, const std::uint32_t (&keys)
 template <int W>
 LS_HD LS_INLINE void philox_counters(Philox4x32::U4 ctr, std::uint32_t key0, std::uint32_t key1,
                                      std::uint32_t (&out)[4][W]) {
-  std::uint32_t k0[W];
   for (int w = 0; w < W; ++w) {
     out[0][w] = ctr.x[0] + static_cast<std::uint32_t>(w);
     out[1][w] = ctr.x[1];
     out[2][w] = ctr.x[2];
     out[3][w] = ctr.x[3];
-    k0[w] = key0;
   }
-  philox_rounds<W>(out[0], out[1], out[2], out[3], k0, key1);
+  philox_rounds_one_key<W>(out[0], out[1], out[2], out[3], key0, key1);
 }
 
 /// philox_keys for the W consecutive keys first_key, first_key + 1, ... (a block of chains).
@@ -283,37 +337,52 @@ LS_HD LS_INLINE double normal(const Rng& rng, std::uint64_t iteration, Stream pu
   return (i & 1u) ? z1 : z0;
 }
 
+/// Uniform pairs (u1[p], u2[p]) of the Box-Muller transform for the L consecutive Philox
+/// blocks first_block, first_block + 1, ... of (iteration, purpose): one philox_counters<L>
+/// call (on the host its lanes go through the rounds up to 32 at a time; kernels/core/philox.hpp
+/// above), so the pairs of a block of normals cost one latency of the 10 rounds, not one each.
+template <int L>
+LS_HD LS_INLINE void uniform_pairs(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first_block,
+                                   double* u1, double* u2) {
+  std::uint32_t b[4][L];
+  philox_counters<L>(Rng::counter(rng.seed, iteration, purpose, first_block), rng.chain,
+                     static_cast<std::uint32_t>(rng.seed), b);
+  for (int w = 0; w < L; ++w) {
+    u1[w] = uniform_open01(b[0][w], b[1][w]);
+    u2[w] = uniform_open01(b[2][w], b[3][w]);
+  }
+}
+
 /// out[k] = normal(rng, iteration, purpose, first + k) for k = 0 .. n-1, each Box-Muller pair
-/// computed once (half the work of n normal() calls) and W pairs at a time (Philox, log,
-/// sqrt and sincos in loops over W that vectorize; W = 1 on a GPU, where a thread is a lane).
-/// Up to kNormalChunkBlocks blocks of W pairs go through the transform in one loop: their
-/// uniforms are drawn first, so the log, sqrt and sincos of several vectors are in flight at
-/// once (one block's two or so vectors leave the core waiting on the polynomials' latency;
-/// the values are the same as block by block).
-/// The blocks take log from vm:: (kernels/core/vmath.hpp, < 1 ulp) where normal() takes the C
-/// library's on the host, so their values are normal()'s up to the last bit or so; in a
+/// computed once (half the work of n normal() calls), up to 4 W pairs at a time (Philox, log,
+/// sqrt and sincos in loops over the pairs that vectorize; W = 1 on a GPU, where a thread is a
+/// lane). The pairs' uniforms are drawn first (one Philox call for W, 2 W, 3 W or 4 W blocks,
+/// the least that covers the pairs left), so the log, sqrt and sincos of several vectors are in
+/// flight at once in the transform loop, which runs over exactly the pairs wanted (a count
+/// that is not a multiple of the vector width leaves a short tail, not a padded block).
+/// The transform takes log from vm:: (kernels/core/vmath.hpp, < 1 ulp) where normal() takes
+/// the C library's on the host, so the values are normal()'s up to the last bit or so; in a
 /// given build they are a pure function of (stream, iteration, purpose, first, n).
 template <int W, class T>
 LS_HD LS_INLINE void normals(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first, int n,
                              T* out) {
-  constexpr int kChunk = W > 1 ? 4 : 1;  // blocks of W pairs per transform loop
+  constexpr int kMost = W > 1 ? 4 * W : 1;  // pairs per transform loop
   int k = 0;
   std::uint32_t i = first;
   if (n > 0 && (i & 1u)) out[k++] = static_cast<T>(normal(rng, iteration, purpose, i++));
-  while (k + 2 * W <= n) {
-    const int blocks = (n - k) / (2 * W) < kChunk ? (n - k) / (2 * W) : kChunk;
-    double u1[kChunk * W], u2[kChunk * W];
-    for (int c = 0; c < blocks; ++c) {
-      std::uint32_t b[4][W];
-      philox_counters<W>(Rng::counter(rng.seed, iteration, purpose, (i >> 1) + static_cast<std::uint32_t>(c * W)),
-                         rng.chain, static_cast<std::uint32_t>(rng.seed), b);
-      for (int w = 0; w < W; ++w) {
-        u1[c * W + w] = uniform_open01(b[0][w], b[1][w]);
-        u2[c * W + w] = uniform_open01(b[2][w], b[3][w]);
-      }
-    }
-    double z0[kChunk * W], z1[kChunk * W];
-    const int pairs = blocks * W;
+  while (k + 1 < n) {
+    const int left = (n - k) / 2;
+    const int pairs = left < kMost ? left : kMost;
+    double u1[kMost], u2[kMost];
+    if (W == 1 || pairs > 3 * W)
+      uniform_pairs<kMost>(rng, iteration, purpose, i >> 1, u1, u2);
+    else if (pairs > 2 * W)
+      uniform_pairs<(W > 1 ? 3 * W : 1)>(rng, iteration, purpose, i >> 1, u1, u2);
+    else if (pairs > W)
+      uniform_pairs<(W > 1 ? 2 * W : 1)>(rng, iteration, purpose, i >> 1, u1, u2);
+    else
+      uniform_pairs<W>(rng, iteration, purpose, i >> 1, u1, u2);
+    double z0[kMost], z1[kMost];
     for (int p = 0; p < pairs; ++p) {
       const double r = vm::sqrt(-2.0 * vm::log(u1[p]));  // vm::, not the C library's: vectorizes
       double sn, cs;
@@ -328,12 +397,6 @@ LS_HD LS_INLINE void normals(const Rng& rng, std::uint64_t iteration, Stream pur
     k += 2 * pairs;
     i += static_cast<std::uint32_t>(2 * pairs);
   }
-  for (; k + 1 < n; k += 2, i += 2) {
-    double z0, z1;
-    normal_pair(rng.bits(iteration, purpose, i >> 1), z0, z1);
-    out[k] = static_cast<T>(z0);
-    out[k + 1] = static_cast<T>(z1);
-  }
   if (k < n) out[k] = static_cast<T>(normal(rng, iteration, purpose, i));
 }
 
@@ -342,6 +405,19 @@ LS_HD LS_INLINE double uniform(const Rng& rng, std::uint64_t iteration, Stream p
                                std::uint32_t i) {
   const Philox4x32::U4 b = rng.bits(iteration, purpose, i >> 1);
   return (i & 1u) ? uniform_open01(b.x[2], b.x[3]) : uniform_open01(b.x[0], b.x[1]);
+}
+
+/// out[k] = uniform(rng, iteration, purpose, first + k) for k = 0 .. n-1, the same values, each
+/// Philox block (two uniforms) computed once: a prior's draw of 5 parameters is 3 calls, not 5.
+template <class T>
+LS_HD LS_INLINE void uniforms(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first, int n,
+                              T* out) {
+  for (int k = 0; k < n;) {
+    const std::uint32_t i = first + static_cast<std::uint32_t>(k);
+    const Philox4x32::U4 b = rng.bits(iteration, purpose, i >> 1);
+    if (!(i & 1u)) out[k++] = static_cast<T>(uniform_open01(b.x[0], b.x[1]));
+    if (k < n) out[k++] = static_cast<T>(uniform_open01(b.x[2], b.x[3]));
+  }
 }
 
 /// The i-th standard exponential of (iteration, purpose): -log(U).

@@ -79,34 +79,52 @@ TEST(PhiloxKat, BlockMatchesApply) {
   EXPECT_EQ(out[3][0], 0x9b00dbd8u);
 }
 
-// philox_rounds over arbitrary words and per-lane keys (the vector paths' every input bit):
-// 2000 blocks of 8 lanes from a fixed generator against the scalar bijection.
-TEST(PhiloxKat, RoundsMatchApplyOnRandomWords) {
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  auto next = [&state] {  // splitmix64's output, high word
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
-  };
-  int mismatches = 0;
-  for (int t = 0; t < 2000; ++t) {
-    std::uint32_t x[4][8], k0[8];
-    U4 in[8];
-    const std::uint32_t key1 = next();
-    for (int w = 0; w < 8; ++w) {
-      for (int j = 0; j < 4; ++j) in[w].x[j] = x[j][w] = next();
-      k0[w] = next();
+// philox_rounds over arbitrary words and per-lane keys (the vector paths' every input bit),
+// and philox_rounds_one_key with one random key for all lanes: blocks of W lanes from a fixed
+// generator against the scalar bijection. W = 8 .. 40 covers every grouping of the host's
+// vector paths (1, 2, 3 or 4 registers together, and 4 followed by 1).
+std::uint32_t next_random_word(std::uint64_t& state) {  // splitmix64's output, high word
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<std::uint32_t>((z ^ (z >> 31)) >> 32);
+}
+
+template <int W>
+void expect_rounds_match_apply_on_random_words(int blocks) {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull + W;
+  int mismatches = 0, one_key_mismatches = 0;
+  for (int t = 0; t < blocks; ++t) {
+    std::uint32_t x[4][W], y[4][W], k0[W], keys[W];
+    U4 in[W];
+    const std::uint32_t key1 = next_random_word(state), one_key = next_random_word(state);
+    for (int w = 0; w < W; ++w) {
+      for (int j = 0; j < 4; ++j) in[w].x[j] = x[j][w] = y[j][w] = next_random_word(state);
+      keys[w] = k0[w] = next_random_word(state);
     }
-    const std::uint32_t keys[8] = {k0[0], k0[1], k0[2], k0[3], k0[4], k0[5], k0[6], k0[7]};
-    lockstep::philox_rounds<8>(x[0], x[1], x[2], x[3], k0, key1);
-    for (int w = 0; w < 8; ++w) {
+    lockstep::philox_rounds<W>(x[0], x[1], x[2], x[3], k0, key1);
+    lockstep::philox_rounds_one_key<W>(y[0], y[1], y[2], y[3], one_key, key1);
+    for (int w = 0; w < W; ++w) {
       const U4 ref = Philox4x32::apply(in[w], keys[w], key1);
-      for (int j = 0; j < 4; ++j) mismatches += x[j][w] != ref.x[j];
-      EXPECT_EQ(k0[w], keys[w] + 9u * Philox4x32::kW0) << "the key after the last round, lane " << w;
+      const U4 ref_one = Philox4x32::apply(in[w], one_key, key1);
+      for (int j = 0; j < 4; ++j) {
+        mismatches += x[j][w] != ref.x[j];
+        one_key_mismatches += y[j][w] != ref_one.x[j];
+      }
+      EXPECT_EQ(k0[w], keys[w] + 9u * Philox4x32::kW0) << "W=" << W << ": the key after the last round, lane " << w;
     }
   }
-  EXPECT_EQ(mismatches, 0) << "words of philox_rounds<8> that differ from Philox4x32::apply";
+  EXPECT_EQ(mismatches, 0) << "words of philox_rounds<" << W << "> that differ from Philox4x32::apply";
+  EXPECT_EQ(one_key_mismatches, 0) << "words of philox_rounds_one_key<" << W << "> that differ from Philox4x32::apply";
+}
+
+TEST(PhiloxKat, RoundsMatchApplyOnRandomWords) {
+  expect_rounds_match_apply_on_random_words<8>(2000);
+  expect_rounds_match_apply_on_random_words<16>(500);
+  expect_rounds_match_apply_on_random_words<24>(500);
+  expect_rounds_match_apply_on_random_words<32>(500);
+  expect_rounds_match_apply_on_random_words<40>(500);
+  expect_rounds_match_apply_on_random_words<4>(500);  // the generic loop
 }
 
 template <int W>
@@ -126,6 +144,9 @@ TEST(PhiloxKat, CountersMatchApply) {
   expect_counters_match_apply<8>({{0xfffffffcu, 2, 3, 4}}, 9, 7);  // the first word wraps around 2^32
   expect_counters_match_apply<1>({{0, 0, 0, 0}}, 0, 0);
   expect_counters_match_apply<16>({{0xfffffff8u, 2, 3, 4}}, 9, 7);
+  expect_counters_match_apply<24>({{0xfffffff0u, 5, 6, 7}}, 0xdeadbeefu, 11);
+  expect_counters_match_apply<32>({{0x12345678u, 0x9abcdef0u, 3, 4}}, 0xfffffffeu, 0xffffffffu);
+  expect_counters_match_apply<40>({{0xffffffe0u, 1, 2, 3}}, 4, 5);
 }
 
 // normals<W>(rng, iteration, purpose, first, n, out) is normal(rng, iteration, purpose, first + k)
@@ -145,10 +166,24 @@ void expect_normals_match_normal(std::uint32_t first, int n) {
 
 TEST(PhiloxDistributions, NormalsInBlocksAreNormal) {
   for (std::uint32_t first : {0u, 1u, 6u, 7u})
-    for (int n : {0, 1, 2, 3, 15, 16, 17, 33, 40, 88}) {
+    for (int n : {0, 1, 2, 3, 15, 16, 17, 33, 40, 48, 49, 50, 64, 65, 66, 88}) {
       expect_normals_match_normal<8>(first, n);
       expect_normals_match_normal<4>(first, n);
       expect_normals_match_normal<1>(first, n);
+    }
+}
+
+// uniforms(rng, iteration, purpose, first, n, out) is uniform(..., first + k), bit for bit.
+TEST(PhiloxDistributions, UniformsMatchUniform) {
+  const Rng rng{0x0123456789abcdefULL, 23};
+  for (std::uint32_t first : {0u, 1u, 6u, 7u})
+    for (int n : {0, 1, 2, 3, 4, 5, 9}) {
+      std::vector<double> got(static_cast<std::size_t>(n) + 1, 99.0);
+      lockstep::uniforms(rng, 8, Stream::kInit, first, n, got.data());
+      for (int k = 0; k < n; ++k)
+        EXPECT_EQ(got[k], lockstep::uniform(rng, 8, Stream::kInit, first + static_cast<std::uint32_t>(k)))
+            << "first " << first << " k " << k;
+      EXPECT_EQ(got[static_cast<std::size_t>(n)], 99.0) << "uniforms wrote past n = " << n;
     }
 }
 
