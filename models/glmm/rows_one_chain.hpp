@@ -99,19 +99,28 @@ inline bool one_chain_rows_apply(const GlmmData& d) {
 
 /// SSE (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
 /// (zeroed by the caller). mult[r]: what multiplies term r's coordinate in eta (its sd, or 1).
-inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+/// kP, kR > 0: d.P and d.R known at compile time (glmm_rows_one_chain below picks), so the
+/// loops over them unroll and the partial sums of dL/db stay in registers; with run-time
+/// sizes they live on the stack, and each row block's additions wait on a store and a load
+/// (radon, P = 2, R = 1: twice the time a gradient). The operations and their order are the
+/// same either way, but g++ fuses a multiply into an addition (-ffp-contract=fast) in more
+/// places when the tail's partial sums are known to sit in registers: results agree to
+/// rounding, not bit for bit (tests/models/glmm_one_chain_test.cpp covers each size).
+template <int kP, int kR>
+inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   using dim_simd::Part;
   constexpr int K = dim_simd::kDimSimd;
+  constexpr int kFixed = kP > 0 ? kP : kLocalFixed;  // dL/db's partial sums kept
   // A block of K rows in parts of H lanes (one register each: dim_simd::kNativeReals; the
   // whole block with AVX-512, two parts with AVX2 and double, where the block as one DimVec
   // kept xs, gbeta and the operands in more registers than there are and spilled them every
   // row). Each row (lane) does the same operations in the same order either way: the same bits.
   constexpr int H = dim_simd::kNativeReals, NP = K / H;
-  const int N = d.N, P = d.P, R = d.R;
+  const int N = d.N, P = kP > 0 ? kP : d.P, R = kR > 0 ? kR : d.R;
   const int j0 = d.x_icpt ? 1 : 0;
   const Real b0 = d.x_icpt ? q[0] : Real(0);
   Part sse[NP];
-  Part gbeta[kLocalFixed][NP];
+  Part gbeta[kFixed][NP];
   for (int h = 0; h < NP; ++h) {
     sse[h] = dim_simd::splat<dim_simd::Part>(0);
     for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat<dim_simd::Part>(0);
@@ -124,7 +133,7 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     for (int h = 0; h < NP; ++h) {
       const int k0 = h * H;
       Part eta = dim_simd::splat<dim_simd::Part>(b0);
-      Part xs[kLocalFixed];
+      Part xs[kFixed];
       for (int j = j0; j < P; ++j) {
         xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
         eta += xs[j] * q[j];
@@ -162,7 +171,7 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     }
   }
   // The last N mod K rows, one at a time, into partial sums 0, 1, ... as the blocks would.
-  Real sse_tail[K] = {}, gbeta_tail[kLocalFixed][K] = {};
+  Real sse_tail[K] = {}, gbeta_tail[kFixed][K] = {};
   for (int k = 0; n < N; ++n, ++k) {
     const Real* x = d.X + static_cast<long>(n) * P;
     const int* b = d.base + static_cast<long>(n) * R;
@@ -186,6 +195,17 @@ inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const
     g[j] += dim_simd::sum_in_order(dim_simd::load(lanes), Real(0));
   }
   return sse_total;
+}
+
+/// glmm_rows_one_chain_sized with the common shapes' sizes fixed at compile time: P = 1, 2, 3
+/// with R = 1 (radon's is P = 2, R = 1), else the run-time sizes.
+inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+  if (d.R == 1) {
+    if (d.P == 2) return glmm_rows_one_chain_sized<2, 1>(d, q, g, mult, inv_var);
+    if (d.P == 1) return glmm_rows_one_chain_sized<1, 1>(d, q, g, mult, inv_var);
+    if (d.P == 3) return glmm_rows_one_chain_sized<3, 1>(d, q, g, mult, inv_var);
+  }
+  return glmm_rows_one_chain_sized<0, 0>(d, q, g, mult, inv_var);
 }
 
 }  // namespace glmm
