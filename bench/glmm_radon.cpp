@@ -129,7 +129,11 @@ Point run_nuts(const Loaded<Model>& m, int chains, int warmup, int draws, const 
   DrawSet d;
   RunInfo info;
   sample_nuts(m, cfg, d, info);
-  Point p{"nuts", chains, warmup, draws};
+  Point p;
+  p.sampler = "nuts";
+  p.chains = chains;
+  p.warmup = warmup;
+  p.draws = draws;
   finish(p, d, info, ref);
   return p;
 }
@@ -145,7 +149,11 @@ Point run_chees(const Loaded<Model>& m, int chains, int warmup, int draws, const
   DrawSet d;
   RunInfo info;
   sample_chees(m, cfg, d, info);
-  Point p{"chees", chains, warmup, draws};
+  Point p;
+  p.sampler = "chees";
+  p.chains = chains;
+  p.warmup = warmup;
+  p.draws = draws;
   finish(p, d, info, ref);
   return p;
 }
@@ -161,7 +169,11 @@ Point run_hmc(const Loaded<Model>& m, int chains, int warmup, int draws, const P
   DrawSet d;
   RunInfo info;
   sample_hmc(m, cfg, d, info);
-  Point p{"hmc", chains, warmup, draws};
+  Point p;
+  p.sampler = "hmc";
+  p.chains = chains;
+  p.warmup = warmup;
+  p.draws = draws;
   finish(p, d, info, ref);
   return p;
 }

@@ -1,20 +1,21 @@
 #pragma once
 // The glmm rows for ONE chain on the CPU (the lane-local NUTS, host evaluations): the same
-// eta_n, SSE, dL/db and G as glmm_rows (density.hpp) for the gaussian family with only
-// (1 | g) terms and at most kLocalFixed fixed columns — radon's shape and most GLMMs' — with
-// the rows in SIMD, kDimSimd at a time (dim_simd::DimVec).
+// eta_n, SSE, dL/db and G as glmm_rows (density.hpp) for the gaussian family with at most
+// kLocalFixed fixed columns — radon's shapes and most GLMMs' — with the rows in SIMD,
+// kDimSimd at a time (dim_simd::DimVec).
 //
 // Why: glmm_rows for one chain is a chain of dependent additions per row (SSE, every dL/db_j,
 // and G_l through memory when consecutive rows share a level: ~11 cycles a row on radon),
 // which made NUTS 4x slower per gradient than static HMC's blocks of 8 chains. Here
 //   - SSE and dL/db_j accumulate in kDimSimd partial sums (row n in partial sum n mod
 //     kDimSimd), added in order at the end (dim_simd::sum_in_order);
-//   - eta and e of kDimSimd rows are computed at once (the q of each row's level gathered);
-//   - G_l: the e of consecutive rows with the same level are added in a register first and
-//     the run is added to G_l once (data sorted by group, as usual, make long runs).
+//   - eta and e of kDimSimd rows are computed at once (the q of each row's level gathered,
+//     and for a term with slopes, each column's q and Z values);
+//   - G: the e (or Z e) of consecutive rows with the same level are added in a register
+//     first and the run is added to G once (data sorted by group, as usual, make long runs).
 // All three are reassociations of glmm_rows's sums: the value differs from it by rounding
 // only (tests/models/glmm_one_chain_test.cpp compares them on shapes with tails, several
-// terms, unsorted levels).
+// terms, slopes, unsorted levels).
 //
 // Host-only (vector extensions); the GPU shape never evaluates one chain with the rows in SIMD.
 #include "kernels/core/config.hpp"
@@ -92,13 +93,35 @@ inline dim_simd::Part strided_load_part(const Real* x, int stride) {
   }
 }
 
-/// True when glmm_rows_one_chain handles d: gaussian family, every term (1 | g), P <= kLocalFixed.
+/// g[level[k R]] += v[k] for the kDimSimd rows k of a block, the v of consecutive rows with the
+/// same level added in a register first and the run added to g once (data sorted by group, as
+/// usual, make long runs; a reassociation of adding row by row).
+inline void add_runs(Real* g, const int* level, int R, const Real* v) {
+  int at = level[0];
+  Real run = v[0];
+  for (int k = 1; k < dim_simd::kDimSimd; ++k) {
+    const int here = level[k * R];
+    if (here == at) {
+      run += v[k];
+    } else {
+      g[at] += run;
+      at = here;
+      run = v[k];
+    }
+  }
+  g[at] += run;
+}
+
+/// True when glmm_rows_one_chain handles d: gaussian family, P <= kLocalFixed (any terms).
 inline bool one_chain_rows_apply(const GlmmData& d) {
-  return d.family == kGaussian && d.simple_blocks != 0 && d.P <= kLocalFixed;
+  return d.family == kGaussian && d.P <= kLocalFixed;
 }
 
 /// SSE (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
-/// (zeroed by the caller). mult[r]: what multiplies term r's coordinate in eta (its sd, or 1).
+/// (zeroed by the caller). mult[s]: what multiplies the coordinates of scale s in eta (its
+/// sd, or 1). kSimple: every term is (1 | g) (d.simple_blocks: one coordinate a row and term,
+/// Z never read); else term r has K_r columns (its intercept, if any, then Z's values), and
+/// each column's G runs over the block's rows like the intercept's.
 /// kP, kR > 0: d.P and d.R known at compile time (glmm_rows_one_chain below picks), so the
 /// loops over them unroll and the partial sums of dL/db stay in registers; with run-time
 /// sizes they live on the stack, and each row block's additions wait on a store and a load
@@ -106,7 +129,7 @@ inline bool one_chain_rows_apply(const GlmmData& d) {
 /// same either way, but g++ fuses a multiply into an addition (-ffp-contract=fast) in more
 /// places when the tail's partial sums are known to sit in registers: results agree to
 /// rounding, not bit for bit (tests/models/glmm_one_chain_test.cpp covers each size).
-template <int kP, int kR>
+template <int kP, int kR, bool kSimple>
 inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   using dim_simd::Part;
   constexpr int K = dim_simd::kDimSimd;
@@ -139,13 +162,34 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
         eta += xs[j] * q[j];
       }
       for (int r = 0; r < R; ++r) {
-        Part at;  // the q of each row's level (b is row-major, R per row)
-        if (R == 1) {
-          at = gather_part(q, b + k0);
-        } else {
-          for (int k = 0; k < H; ++k) at[k] = q[b[(k0 + k) * R + r]];
+        if constexpr (kSimple) {
+          Part at;  // the q of each row's level (b is row-major, R per row)
+          if (R == 1) {
+            at = gather_part(q, b + k0);
+          } else {
+            for (int k = 0; k < H; ++k) at[k] = q[b[(k0 + k) * R + r]];
+          }
+          eta += mult[r] * at;
+        } else {  // the level's K_r coordinates times the row's Z values (general rows' order)
+          const int s0 = d.sd_of[r], c0 = d.col_of[r], Kr = d.K[r];
+          int at[H];
+          for (int k = 0; k < H; ++k) at[k] = b[(k0 + k) * R + r];
+          int c = 0;
+          if (d.icpt[r]) {
+            Part v;
+            for (int k = 0; k < H; ++k) v[k] = q[at[k]];
+            eta += mult[s0] * v;
+            c = 1;
+          }
+          for (; c < Kr; ++c) {
+            Part v, zc;
+            for (int k = 0; k < H; ++k) {
+              v[k] = q[at[k] + c];
+              zc[k] = d.Z[static_cast<long>(n + k0 + k) * d.Ktot + c0 + c];
+            }
+            eta += zc * (mult[s0 + c] * v);
+          }
         }
-        eta += mult[r] * at;
       }
       const Part res = dim_simd::load<dim_simd::Part>(d.y + n + k0) - eta;
       sse[h] += res * res;
@@ -155,19 +199,20 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       dim_simd::store(e_rows + k0, e);
     }
     for (int r = 0; r < R; ++r) {
-      int at = b[r];
-      Real run = e_rows[0];
-      for (int k = 1; k < K; ++k) {
-        const int here = b[k * R + r];
-        if (here == at) {
-          run += e_rows[k];
-        } else {
-          g[at] += run;
-          at = here;
-          run = e_rows[k];
+      if constexpr (kSimple) {
+        add_runs(g, b + r, R, e_rows);
+      } else {
+        const int c0 = d.col_of[r], Kr = d.K[r];
+        for (int c = 0; c < Kr; ++c) {
+          if (c == 0 && d.icpt[r]) {
+            add_runs(g, b + r, R, e_rows);
+          } else {
+            alignas(64) Real ze[K];  // Z's column c of term r times e, row by row
+            for (int k = 0; k < K; ++k) ze[k] = d.Z[static_cast<long>(n + k) * d.Ktot + c0 + c] * e_rows[k];
+            add_runs(g + c, b + r, R, ze);
+          }
         }
       }
-      g[at] += run;
     }
   }
   // The last N mod K rows, one at a time, into partial sums 0, 1, ... as the blocks would.
@@ -177,13 +222,38 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     const int* b = d.base + static_cast<long>(n) * R;
     Real eta = b0;
     for (int j = j0; j < P; ++j) eta += x[j] * q[j];
-    for (int r = 0; r < R; ++r) eta += mult[r] * q[b[r]];
+    const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
+    for (int r = 0; r < R; ++r) {
+      if constexpr (kSimple) {
+        eta += mult[r] * q[b[r]];
+      } else {
+        const int at = b[r], s0 = d.sd_of[r], c0 = d.col_of[r], Kr = d.K[r];
+        int c = 0;
+        if (d.icpt[r]) {
+          eta += mult[s0] * q[at];
+          c = 1;
+        }
+        for (; c < Kr; ++c) eta += z[c0 + c] * (mult[s0 + c] * q[at + c]);
+      }
+    }
     const Real res = d.y[n] - eta;
     sse_tail[k] = res * res;
     const Real e = res * inv_var;
     if (d.x_icpt) gbeta_tail[0][k] = e;
     for (int j = j0; j < P; ++j) gbeta_tail[j][k] = x[j] * e;
-    for (int r = 0; r < R; ++r) g[b[r]] += e;
+    for (int r = 0; r < R; ++r) {
+      if constexpr (kSimple) {
+        g[b[r]] += e;
+      } else {
+        const int at = b[r], c0 = d.col_of[r], Kr = d.K[r];
+        int c = 0;
+        if (d.icpt[r]) {
+          g[at] += e;
+          c = 1;
+        }
+        for (; c < Kr; ++c) g[at + c] += z[c0 + c] * e;
+      }
+    }
   }
   alignas(64) Real lanes[K];
   for (int h = 0; h < NP; ++h) dim_simd::store(lanes + h * H, sse[h]);
@@ -197,15 +267,20 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
   return sse_total;
 }
 
-/// glmm_rows_one_chain_sized with the common shapes' sizes fixed at compile time: P = 1, 2, 3
-/// with R = 1 (radon's is P = 2, R = 1), else the run-time sizes.
+/// glmm_rows_one_chain_sized with the common shapes' sizes fixed at compile time: (1 | g) with
+/// P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with slopes (radon's
+/// (1 + floor | county), the hierarchical slopes) with P = 2; else the run-time sizes.
 inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
-  if (d.R == 1) {
-    if (d.P == 2) return glmm_rows_one_chain_sized<2, 1>(d, q, g, mult, inv_var);
-    if (d.P == 1) return glmm_rows_one_chain_sized<1, 1>(d, q, g, mult, inv_var);
-    if (d.P == 3) return glmm_rows_one_chain_sized<3, 1>(d, q, g, mult, inv_var);
+  if (d.simple_blocks == 0) {
+    if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<2, 1, false>(d, q, g, mult, inv_var);
+    return glmm_rows_one_chain_sized<0, 0, false>(d, q, g, mult, inv_var);
   }
-  return glmm_rows_one_chain_sized<0, 0>(d, q, g, mult, inv_var);
+  if (d.R == 1) {
+    if (d.P == 2) return glmm_rows_one_chain_sized<2, 1, true>(d, q, g, mult, inv_var);
+    if (d.P == 1) return glmm_rows_one_chain_sized<1, 1, true>(d, q, g, mult, inv_var);
+    if (d.P == 3) return glmm_rows_one_chain_sized<3, 1, true>(d, q, g, mult, inv_var);
+  }
+  return glmm_rows_one_chain_sized<0, 0, true>(d, q, g, mult, inv_var);
 }
 
 }  // namespace glmm

@@ -35,7 +35,8 @@ using namespace testing_models;
 /// bounds the rounding of any order of summation.
 void expect_rows_agree(const GlmmData& d, const std::vector<Real>& q, double units) {
   ASSERT_TRUE(one_chain_rows_apply(d));
-  const Real mult[2] = {Real(0.7), Real(1.3)};
+  const Real mult[6] = {Real(0.7), Real(1.3), Real(0.45), Real(1.9), Real(1.1), Real(0.8)};
+  ASSERT_LE(d.n_sd, 6);
   const Real inv_var = Real(1.6);
   std::vector<Real> g_general(d.dim, Real(0)), g_simd(d.dim, Real(0));
   const Real sse_general = glmm_likelihood<kGaussian>(d, Dense<Real>{const_cast<Real*>(q.data())},
@@ -48,11 +49,19 @@ void expect_rows_agree(const GlmmData& d, const std::vector<Real>& q, double uni
   for (int n = 0; n < d.N; ++n) {
     double eta = d.x_icpt ? q[0] : 0.0;
     for (int j = j0; j < d.P; ++j) eta += d.X[n * d.P + j] * q[j];
-    for (int r = 0; r < d.R; ++r) eta += mult[r] * q[d.base[n * d.R + r]];
+    // column c of term r: Z = 1 for the intercept, else the row's Z value
+    auto zval = [&](int r, int c) {
+      return c == 0 && (d.simple_blocks || d.icpt[r]) ? 1.0 : d.Z[n * d.Ktot + d.col_of[r] + c];
+    };
+    auto columns = [&](int r) { return d.simple_blocks ? 1 : d.K[r]; };
+    auto scale = [&](int r) { return d.simple_blocks ? r : d.sd_of[r]; };
+    for (int r = 0; r < d.R; ++r)
+      for (int c = 0; c < columns(r); ++c) eta += zval(r, c) * mult[scale(r) + c] * q[d.base[n * d.R + r] + c];
     const double res = d.y[n] - eta, e = std::fabs(res * inv_var);
     sse_size += res * res;
     for (int j = 0; j < d.P; ++j) size[j] += e * std::fabs(j < j0 ? 1.0 : d.X[n * d.P + j]);
-    for (int r = 0; r < d.R; ++r) size[d.base[n * d.R + r]] += e;
+    for (int r = 0; r < d.R; ++r)
+      for (int c = 0; c < columns(r); ++c) size[d.base[n * d.R + r] + c] += e * std::fabs(zval(r, c));
   }
   const double eps = testing::kRealEps;
   EXPECT_NEAR(sse_simd, sse_general, units * eps * sse_size) << "SSE";
@@ -72,19 +81,22 @@ TEST(GlmmOneChain, DesignFormulasWithATail) {
   auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/design_data.csv");
   int cases = 0;
   for (const char* f : {"y ~ (1 | grp)", "y ~ x + (1 | grp)", "y ~ x + z + (1 | grp)", "y ~ 0 + x + (1 | site)",
-                        "y ~ 1 + z + (1 | site) + (1 | grp)", "y ~ x * f + (1 | grp)", "y ~ x"}) {
+                        "y ~ 1 + z + (1 | site) + (1 | grp)", "y ~ x * f + (1 | grp)", "y ~ x",
+                        "y ~ x + (1 + x | grp)", "y ~ x + (0 + x | grp)", "y ~ x + z + (1 + x + z | grp)",
+                        "y ~ x + (1 + x | grp) + (1 | site)"}) {
     SCOPED_TRACE(f);
     const Loaded<Glmm> m = load_model<Glmm>({{"formula", f}}, data.get());
     ASSERT_NE(m.data.N % dim_simd::kDimSimd, 0) << "the fixture should leave a tail";
     for (unsigned seed : {1u, 2u, 3u}) expect_rows_agree(m.data, random_point(m.data.dim, seed), 64);
     ++cases;
   }
-  EXPECT_EQ(cases, 7);
+  EXPECT_EQ(cases, 11);
 }
 
-TEST(GlmmOneChain, RadonSortedAndShuffled) {
+void expect_radon_rows_agree_sorted_and_shuffled(const char* formula) {
+  SCOPED_TRACE(formula);
   auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
-  const Loaded<Glmm> m = load_model<Glmm>({{"formula", "log_radon ~ 1 + floor + (1 | county)"}}, data.get());
+  const Loaded<Glmm> m = load_model<Glmm>({{"formula", formula}}, data.get());
   const GlmmData& d = m.data;
   ASSERT_EQ(d.N, 919);
   expect_rows_agree(d, random_point(d.dim, 7), 64);
@@ -95,24 +107,32 @@ TEST(GlmmOneChain, RadonSortedAndShuffled) {
   std::shuffle(order.begin(), order.end(), std::mt19937(11));
   std::vector<Real> y(d.N), X(static_cast<std::size_t>(d.N) * d.P);
   std::vector<int> base(static_cast<std::size_t>(d.N) * d.R);
+  std::vector<Real> Z(static_cast<std::size_t>(d.N) * d.Ktot);
   for (int n = 0; n < d.N; ++n) {
     y[n] = d.y[order[n]];
     for (int j = 0; j < d.P; ++j) X[n * d.P + j] = d.X[order[n] * d.P + j];
     for (int r = 0; r < d.R; ++r) base[n * d.R + r] = d.base[order[n] * d.R + r];
+    for (int c = 0; c < d.Ktot; ++c) Z[n * d.Ktot + c] = d.Z[order[n] * d.Ktot + c];
   }
   GlmmData shuffled = d;
   shuffled.y = y.data();
   shuffled.X = X.data();
   shuffled.base = base.data();
+  if (d.Ktot > 0) shuffled.Z = Z.data();
   expect_rows_agree(shuffled, random_point(d.dim, 8), 64);
+}
+
+TEST(GlmmOneChain, RadonSortedAndShuffled) {
+  expect_radon_rows_agree_sorted_and_shuffled("log_radon ~ 1 + floor + (1 | county)");
+  expect_radon_rows_agree_sorted_and_shuffled("log_radon ~ 1 + floor + (1 + floor | county)");
 }
 
 TEST(GlmmOneChain, OtherFamiliesAndShapesTakeTheGeneralRows) {
   auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/design_data.csv");
-  EXPECT_FALSE(one_chain_rows_apply(load_model<Glmm>({{"formula", "y ~ x + (1 + x | grp)"}}, data.get()).data));
   EXPECT_FALSE(one_chain_rows_apply(
       load_model<Glmm>({{"formula", "y ~ f * factor(g) + (1 | grp)"}}, data.get()).data));  // 12 columns
   EXPECT_TRUE(one_chain_rows_apply(load_model<Glmm>({{"formula", "y ~ x + (1 | grp)"}}, data.get()).data));
+  EXPECT_TRUE(one_chain_rows_apply(load_model<Glmm>({{"formula", "y ~ x + (1 + x | grp)"}}, data.get()).data));
 }
 
 }  // namespace
