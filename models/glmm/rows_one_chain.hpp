@@ -268,11 +268,13 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
 }
 
 /// glmm_rows_one_chain_sized with the common shapes' sizes fixed at compile time: (1 | g) with
-/// P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with slopes (radon's
-/// (1 + floor | county), the hierarchical slopes) with P = 2; else the run-time sizes.
+/// P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with slopes with P = 1 or 2
+/// (y ~ 0 + x + (0 + x | group), the seed's hierarchical slopes; radon's (1 + floor | county));
+/// else the run-time sizes.
 inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   if (d.simple_blocks == 0) {
     if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<2, 1, false>(d, q, g, mult, inv_var);
+    if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<1, 1, false>(d, q, g, mult, inv_var);
     return glmm_rows_one_chain_sized<0, 0, false>(d, q, g, mult, inv_var);
   }
   if (d.R == 1) {

@@ -83,14 +83,14 @@ TEST(GlmmOneChain, DesignFormulasWithATail) {
   for (const char* f : {"y ~ (1 | grp)", "y ~ x + (1 | grp)", "y ~ x + z + (1 | grp)", "y ~ 0 + x + (1 | site)",
                         "y ~ 1 + z + (1 | site) + (1 | grp)", "y ~ x * f + (1 | grp)", "y ~ x",
                         "y ~ x + (1 + x | grp)", "y ~ x + (0 + x | grp)", "y ~ x + z + (1 + x + z | grp)",
-                        "y ~ x + (1 + x | grp) + (1 | site)"}) {
+                        "y ~ x + (1 + x | grp) + (1 | site)", "y ~ 0 + x + (0 + x | grp)"}) {
     SCOPED_TRACE(f);
     const Loaded<Glmm> m = load_model<Glmm>({{"formula", f}}, data.get());
     ASSERT_NE(m.data.N % dim_simd::kDimSimd, 0) << "the fixture should leave a tail";
     for (unsigned seed : {1u, 2u, 3u}) expect_rows_agree(m.data, random_point(m.data.dim, seed), 64);
     ++cases;
   }
-  EXPECT_EQ(cases, 11);
+  EXPECT_EQ(cases, 12);
 }
 
 void expect_radon_rows_agree_sorted_and_shuffled(const char* formula) {
