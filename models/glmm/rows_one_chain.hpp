@@ -1,8 +1,8 @@
 #pragma once
 // The glmm rows for ONE chain on the CPU (the lane-local NUTS, host evaluations): the same
-// eta_n, SSE, dL/db and G as glmm_rows (density.hpp) for the gaussian family with at most
-// kLocalFixed fixed columns — radon's shapes and most GLMMs' — with the rows in SIMD,
-// kDimSimd at a time (dim_simd::DimVec).
+// eta_n, SSE (the gaussian) or log-likelihood (the discrete families), dL/db and G as
+// glmm_rows (density.hpp) for GLMMs with at most kLocalFixed fixed columns — radon's shapes
+// and most GLMMs' — with the rows in SIMD, kDimSimd at a time (dim_simd::DimVec).
 //
 // Why: glmm_rows for one chain is a chain of dependent additions per row (SSE, every dL/db_j,
 // and G_l through memory when consecutive rows share a level: ~11 cycles a row on radon),
@@ -27,7 +27,9 @@
 #endif
 
 #include "kernels/core/dim_simd.hpp"
+#include "kernels/core/vmath.hpp"
 #include "models/glmm/density_data.hpp"
+#include "models/glmm/family.hpp"
 
 namespace lockstep {
 namespace models {
@@ -112,12 +114,31 @@ inline void add_runs(Real* g, const int* level, int R, const Real* v) {
   g[at] += run;
 }
 
-/// True when glmm_rows_one_chain handles d: gaussian family, P <= kLocalFixed (any terms).
-inline bool one_chain_rows_apply(const GlmmData& d) {
-  return d.family == kGaussian && d.P <= kLocalFixed;
+/// True when glmm_rows_one_chain handles d: P <= kLocalFixed (any family, any terms).
+inline bool one_chain_rows_apply(const GlmmData& d) { return d.P <= kLocalFixed; }
+
+/// The discrete families' rows of a part of a block, lane by lane in a loop g++ vectorizes
+/// (vm::'s branch-free exp, inv_logit and log1p_exp; discrete_row_log_lik, family.hpp, is the
+/// same formula with the C library's exp for the Poisson): ll[k] = log p(y_k | eta_k) up to a
+/// constant in y, e[k] = d ll / d eta, for k < kCount (a compile-time count, and outputs
+/// that are the caller's own arrays: g++ left a run-time count's loop scalar, 50 ns a row).
+template <int kFamily, int kCount>
+LS_INLINE void discrete_rows(const Real* y, const Real* trials, const Real (&eta)[kCount], Real (&ll)[kCount],
+                             Real (&e)[kCount]) {
+  for (int k = 0; k < kCount; ++k) {
+    if constexpr (kFamily == kBinomial) {
+      e[k] = y[k] - trials[k] * vm::inv_logit(eta[k]);
+      ll[k] = y[k] * eta[k] - trials[k] * vm::log1p_exp(eta[k]);
+    } else {
+      const Real mu = vm::exp(eta[k]);
+      e[k] = y[k] - mu;
+      ll[k] = y[k] * eta[k] - mu;
+    }
+  }
 }
 
-/// SSE (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
+/// The gaussian family's SSE (kFamily = kGaussian), or a discrete family's log-likelihood
+/// (returned); dL/db added to g[0..P); G added to g at each row's level coordinates
 /// (zeroed by the caller). mult[s]: what multiplies the coordinates of scale s in eta (its
 /// sd, or 1). kSimple: every term is (1 | g) (d.simple_blocks: one coordinate a row and term,
 /// Z never read); else term r has K_r columns (its intercept, if any, then Z's values), and
@@ -129,7 +150,7 @@ inline bool one_chain_rows_apply(const GlmmData& d) {
 /// same either way, but g++ fuses a multiply into an addition (-ffp-contract=fast) in more
 /// places when the tail's partial sums are known to sit in registers: results agree to
 /// rounding, not bit for bit (tests/models/glmm_one_chain_test.cpp covers each size).
-template <int kP, int kR, bool kSimple>
+template <int kFamily, int kP, int kR, bool kSimple>
 inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   using dim_simd::Part;
   constexpr int K = dim_simd::kDimSimd;
@@ -191,9 +212,18 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
           }
         }
       }
-      const Part res = dim_simd::load<dim_simd::Part>(d.y + n + k0) - eta;
-      sse[h] += res * res;
-      const Part e = res * inv_var;
+      Part e;
+      if constexpr (kFamily == kGaussian) {
+        const Part res = dim_simd::load<dim_simd::Part>(d.y + n + k0) - eta;
+        sse[h] += res * res;
+        e = res * inv_var;
+      } else {
+        alignas(64) Real eta_k[H], ll_k[H], e_k[H];
+        dim_simd::store(eta_k, eta);
+        discrete_rows<kFamily, H>(d.y + n + k0, d.trials + n + k0, eta_k, ll_k, e_k);
+        sse[h] += dim_simd::load<dim_simd::Part>(ll_k);
+        e = dim_simd::load<dim_simd::Part>(e_k);
+      }
       if (d.x_icpt) gbeta[0][h] += e;
       for (int j = j0; j < P; ++j) gbeta[j][h] += xs[j] * e;
       dim_simd::store(e_rows + k0, e);
@@ -236,9 +266,18 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
         for (; c < Kr; ++c) eta += z[c0 + c] * (mult[s0 + c] * q[at + c]);
       }
     }
-    const Real res = d.y[n] - eta;
-    sse_tail[k] = res * res;
-    const Real e = res * inv_var;
+    Real e;
+    if constexpr (kFamily == kGaussian) {
+      const Real res = d.y[n] - eta;
+      sse_tail[k] = res * res;
+      e = res * inv_var;
+    } else {
+      const Real eta_1[1] = {eta};
+      Real ll_1[1], e_1[1];
+      discrete_rows<kFamily, 1>(d.y + n, d.trials + n, eta_1, ll_1, e_1);
+      sse_tail[k] = ll_1[0];
+      e = e_1[0];
+    }
     if (d.x_icpt) gbeta_tail[0][k] = e;
     for (int j = j0; j < P; ++j) gbeta_tail[j][k] = x[j] * e;
     for (int r = 0; r < R; ++r) {
@@ -267,22 +306,36 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
   return sse_total;
 }
 
-/// glmm_rows_one_chain_sized with the common shapes' sizes fixed at compile time: (1 | g) with
-/// P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with slopes with P = 1 or 2
-/// (y ~ 0 + x + (0 + x | group), the seed's hierarchical slopes; radon's (1 + floor | county));
-/// else the run-time sizes.
-inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+/// glmm_rows_one_chain_sized for d's family, with the common shapes' sizes fixed at compile
+/// time: gaussian (1 | g) with P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with
+/// slopes with P = 1 or 2 (y ~ 0 + x + (0 + x | group), the seed's hierarchical slopes;
+/// radon's (1 + floor | county)); the discrete families with (1 | g) and P = 2; else the
+/// run-time sizes.
+template <int kFamily>
+inline Real glmm_rows_one_chain_family(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+  constexpr bool kMoreShapes = kFamily == kGaussian;
   if (d.simple_blocks == 0) {
-    if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<2, 1, false>(d, q, g, mult, inv_var);
-    if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<1, 1, false>(d, q, g, mult, inv_var);
-    return glmm_rows_one_chain_sized<0, 0, false>(d, q, g, mult, inv_var);
+    if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<kFamily, 2, 1, false>(d, q, g, mult, inv_var);
+    if constexpr (kMoreShapes)
+      if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<kFamily, 1, 1, false>(d, q, g, mult, inv_var);
+    return glmm_rows_one_chain_sized<kFamily, 0, 0, false>(d, q, g, mult, inv_var);
   }
   if (d.R == 1) {
-    if (d.P == 2) return glmm_rows_one_chain_sized<2, 1, true>(d, q, g, mult, inv_var);
-    if (d.P == 1) return glmm_rows_one_chain_sized<1, 1, true>(d, q, g, mult, inv_var);
-    if (d.P == 3) return glmm_rows_one_chain_sized<3, 1, true>(d, q, g, mult, inv_var);
+    if (d.P == 2) return glmm_rows_one_chain_sized<kFamily, 2, 1, true>(d, q, g, mult, inv_var);
+    if constexpr (kMoreShapes) {
+      if (d.P == 1) return glmm_rows_one_chain_sized<kFamily, 1, 1, true>(d, q, g, mult, inv_var);
+      if (d.P == 3) return glmm_rows_one_chain_sized<kFamily, 3, 1, true>(d, q, g, mult, inv_var);
+    }
   }
-  return glmm_rows_one_chain_sized<0, 0, true>(d, q, g, mult, inv_var);
+  return glmm_rows_one_chain_sized<kFamily, 0, 0, true>(d, q, g, mult, inv_var);
+}
+
+/// The rows of one chain in SIMD for d's family (SSE for the gaussian, else the
+/// log-likelihood; glmm_log_density_and_grad uses it as glmm_likelihood's value).
+inline Real glmm_rows_one_chain(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+  if (d.family == kBinomial) return glmm_rows_one_chain_family<kBinomial>(d, q, g, mult, inv_var);
+  if (d.family == kPoisson) return glmm_rows_one_chain_family<kPoisson>(d, q, g, mult, inv_var);
+  return glmm_rows_one_chain_family<kGaussian>(d, q, g, mult, inv_var);
 }
 
 }  // namespace glmm
