@@ -38,6 +38,7 @@
 #include "models/glmm/density_data.hpp"
 #include "models/glmm/family.hpp"
 #include "models/glmm/priors.hpp"
+#include "models/glmm/row_terms.hpp"
 #include "models/glmm/rows_one_chain.hpp"
 
 namespace lockstep {
@@ -67,20 +68,7 @@ LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T&
     T eta = Real(0);
     if (d.x_icpt) eta = kLocal ? beta[0] : q[0];
     for (int j = j0; j < P; ++j) eta += x[j] * (kLocal ? beta[j] : q[j]);
-    if (kSimple) {
-      for (int r = 0; r < R; ++r) eta += mult[r] * q[b[r]];
-    } else {
-      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
-      for (int r = 0; r < d.R; ++r) {
-        const int at = b[r], s0 = d.sd_of[r], c0 = d.col_of[r], K = d.K[r];
-        int k = 0;
-        if (d.icpt[r]) {
-          eta += mult[s0] * q[at];
-          k = 1;
-        }
-        for (; k < K; ++k) eta += z[c0 + k] * (mult[s0 + k] * q[at + k]);
-      }
-    }
+    add_row_terms<kSimple>(d, n, b, R, q, mult, eta);
     T e;
     if constexpr (kFamily == kGaussian) {
       const T res = d.y[n] - eta;
@@ -96,20 +84,7 @@ LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T&
       if (d.x_icpt) g[0] += e;
       for (int j = j0; j < P; ++j) g[j] += x[j] * e;
     }
-    if (kSimple) {
-      for (int r = 0; r < R; ++r) g[b[r]] += e;
-    } else {
-      const Real* z = d.Z + static_cast<long>(n) * d.Ktot;
-      for (int r = 0; r < d.R; ++r) {
-        const int at = b[r], c0 = d.col_of[r], K = d.K[r];
-        int k = 0;
-        if (d.icpt[r]) {
-          g[at] += e;
-          k = 1;
-        }
-        for (; k < K; ++k) g[at + k] += z[c0 + k] * e;
-      }
-    }
+    add_row_gradient<kSimple>(d, n, b, R, g, e);
   }
   if (kLocal)
     for (int j = 0; j < P; ++j) g[j] += gbeta[j];

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "host/io/csv_data.hpp"
+#include "kernels/core/dim_simd.hpp"
 #include "models/glmm.hpp"
 #include "tests/build_config.hpp"
 #include "tests/models/gradient_check.hpp"
