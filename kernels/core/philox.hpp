@@ -104,10 +104,11 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
 // halves: each output word is the loop's 32 x 32 -> 64-bit product split exactly as mulhilo
 // splits it. The G groups go through each round together: one group's 10 rounds are a chain
 // of dependent multiplies (~10 cycles a round), and up to 4 independent chains fill the
-// pipelines (AMD EPYC, 32 lanes: 40 ns with G = 4 against 116 ns group after group); 4 groups
-// keep their 16 words' registers within the 16 ymm where all lanes share one key (kOneKey:
-// philox_counters, a stream's consecutive indices; the key is then a scalar, broadcast each
-// round as key1 is), and spill a few key registers where each lane has its own.
+// pipelines (AMD EPYC, 32 lanes, every output used: 70 ns with G = 4 against 118 ns group
+// after group). Where all lanes share one key (kOneKey: philox_counters, a stream's
+// consecutive indices) the key is a scalar, broadcast each round as key1 is, not 4 more
+// registers; 4 groups' 16 words and the constants still exceed the 16 ymm a little (g++
+// spills a few), which costs less than fewer chains in flight.
 #if defined(__AVX2__) && !defined(__AVX512F__) && !defined(__CUDACC__)
 #define LOCKSTEP_PHILOX_AVX2 1
 }  // namespace lockstep
