@@ -96,18 +96,19 @@ inline void add_runs(Real* g, const int* level, int R, const Real* v) {
   g[at] += run;
 }
 
-/// The discrete families' rows of a part of a block, lane by lane in a loop g++ vectorizes
-/// (vm::'s branch-free exp, inv_logit and log1p_exp; discrete_row_log_lik, family.hpp, is the
-/// same formula with the C library's exp for the Poisson): ll[k] = log p(y_k | eta_k) up to a
-/// constant in y, e[k] = d ll / d eta, for k < kCount (a compile-time count, and outputs
-/// that are the caller's own arrays: g++ left a run-time count's loop scalar, 50 ns a row).
+/// The discrete families' rows of a part of a block, lane by lane in a loop g++ vectorizes:
+/// ll[k] = log p(y_k | eta_k) up to a constant in y, e[k] = d ll / d eta, for k < kCount (a
+/// compile-time count, and outputs that are the caller's own arrays: g++ left a run-time
+/// count's loop scalar, 50 ns a row). The binomial is discrete_row_log_lik (family.hpp: its
+/// inv_logit and log1p_exp are vm::'s, branch-free); the Poisson is its formula with vm::exp,
+/// where discrete_row_log_lik takes the C library's (m::exp on the host), which a loop cannot
+/// vectorize. trials: the binomial's, from row 0 of the part (not read for the Poisson).
 template <int kFamily, int kCount>
 LS_INLINE void discrete_rows(const Real* y, const Real* trials, const Real (&eta)[kCount], Real (&ll)[kCount],
                              Real (&e)[kCount]) {
   for (int k = 0; k < kCount; ++k) {
     if constexpr (kFamily == kBinomial) {
-      e[k] = y[k] - trials[k] * vm::inv_logit(eta[k]);
-      ll[k] = y[k] * eta[k] - trials[k] * vm::log1p_exp(eta[k]);
+      ll[k] = discrete_row_log_lik<kBinomial>(y[k], trials[k], eta[k], e[k]);
     } else {
       const Real mu = vm::exp(eta[k]);
       e[k] = y[k] - mu;
@@ -199,7 +200,7 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       } else {
         alignas(64) Real eta_k[H], ll_k[H], e_k[H];
         dim_simd::store(eta_k, eta);
-        discrete_rows<kFamily, H>(d.y + n + k0, d.trials + n + k0, eta_k, ll_k, e_k);
+        discrete_rows<kFamily, H>(d.y + n + k0, kFamily == kBinomial ? d.trials + n + k0 : nullptr, eta_k, ll_k, e_k);
         sse[h] += dim_simd::load<dim_simd::Part>(ll_k);
         e = dim_simd::load<dim_simd::Part>(e_k);
       }
@@ -240,7 +241,7 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     } else {
       const Real eta_1[1] = {eta};
       Real ll_1[1], e_1[1];
-      discrete_rows<kFamily, 1>(d.y + n, d.trials + n, eta_1, ll_1, e_1);
+      discrete_rows<kFamily, 1>(d.y + n, kFamily == kBinomial ? d.trials + n : nullptr, eta_1, ll_1, e_1);
       sse_tail[k] = ll_1[0];
       e = e_1[0];
     }
@@ -261,9 +262,9 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
 }
 
 /// glmm_rows_one_chain_sized for d's family, with the common shapes' sizes fixed at compile
-/// time: gaussian (1 | g) with P = 1, 2, 3 and R = 1 (radon's is P = 2, R = 1), one term with
-/// slopes with P = 1 or 2 (y ~ 0 + x + (0 + x | group), the seed's hierarchical slopes;
-/// radon's (1 + floor | county)); the discrete families with (1 | g) and P = 2; else the
+/// time: P = 2 with one term, (1 | g) or with slopes (radon's (1 | county) and
+/// (1 + floor | county)), for every family; for the gaussian also P = 1 and 3 with (1 | g), and
+/// P = 1 with slopes (y ~ 0 + x + (0 + x | group), the seed's hierarchical slopes); else the
 /// run-time sizes.
 template <int kFamily>
 inline Real glmm_rows_one_chain_family(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
