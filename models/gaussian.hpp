@@ -90,6 +90,11 @@ struct Gaussian {
   LS_HD int dim(const Data& d) const { return d.N; }
   LS_HD int n_out(const Data& d) const { return d.N; }
 
+  /// NUTS in gangs (kernels/nuts/nuts_gang.hpp) from 16 dimensions: one chain's gradient
+  /// streams the whole N x N precision matrix through the cache; a gang's reads each element
+  /// once for W chains (gauss100_ill: 1.3-1.5e6 gradients/s against 0.97e6, bench/RESULTS.md).
+  bool nuts_gangs(const Data& d) const { return d.N >= 16; }
+
   /// g = -P r first, then log p = r.g / 2; O(N^2), no scratch beyond g. Four rows of P at a
   /// time: each r_j = q_j - mu_j is formed once per four rows, and the four sums are
   /// independent, so consecutive FMAs do not wait for each other (one accumulator would make

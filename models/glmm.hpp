@@ -78,6 +78,13 @@ struct Glmm {
   LS_HD int dim(const Data& d) const { return d.dim; }
   LS_HD int n_out(const Data& d) const { return d.n_out; }
 
+  /// NUTS in gangs (kernels/nuts/nuts_gang.hpp) for the shape whose SIMD rows across chains
+  /// beat one chain's rows by far: a gaussian response with random intercepts only, 32 or more
+  /// parameters (radon's (1 | county): 1.1e6 gradients/s against 0.94e6). Slopes, discrete
+  /// families and narrow models run one chain per lane, which was as fast or faster there
+  /// (radon (1 + floor | county): 2.3e5 in gangs against 3.4e5; bench/RESULTS.md).
+  bool nuts_gangs(const Data& d) const { return d.family == glmm::kGaussian && d.simple_blocks != 0 && d.dim >= 32; }
+
   template <class V, class G>
   LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
     return glmm::glmm_log_density_and_grad(d, q, g);

@@ -72,5 +72,13 @@ struct has_log_density_and_grad<
            std::declval<const DataOf<M>&>(), std::declval<Strided<Real>>(), std::declval<Strided<Real>>()))>>
     : std::true_type {};
 
+/// nuts_gangs(const Data&) -> bool (host): NUTS on the CPU's SIMD shape advances this model's
+/// chains in gangs whose gradients are one SIMD call (kernels/nuts/nuts_gang.hpp) when true.
+template <class M, class = void>
+struct has_nuts_gangs : std::false_type {};
+template <class M>
+struct has_nuts_gangs<M, std::void_t<decltype(bool{std::declval<const M&>().nuts_gangs(std::declval<const DataOf<M>&>())})>>
+    : std::true_type {};
+
 }  // namespace traits
 }  // namespace lockstep

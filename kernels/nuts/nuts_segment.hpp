@@ -103,13 +103,21 @@ struct NutsSegment {
       const Real eps = s.step_size[c];
       metric.draw(rng, t, Stream::kMomentum, 0, lane.p_f);
       const NutsInfo info = nuts_transition(m, d_c, lane, metric, eps, max_depth, PhiloxTreeUniforms{rng, t});
-      s.grad_evals[c] += info.n_leapfrog;
-      adapt.last_accept[c] = static_cast<Real>(info.accept_stat);
-      if (adapt_step_size) s.step_size[c] = static_cast<Real>(adapt.adapt_step_size(dual_averaging, c, info.accept_stat));
-      if (collect_metric) welford_update(c, lane.q, welford_count0 + static_cast<double>(t - t_begin) + 1);
-      const int d = out.draw_index(t);
-      if (d >= 0) store(m, d_c, c, d, lane.q, eps, info);
+      end_iteration(m, d_c, c, t, lane.q, eps, info);
     }
+  }
+
+  /// What follows chain c's transition at iteration t (sample q, step size eps): its counts,
+  /// during warmup its dual-averaging step and Welford update, and its draw when t is saved.
+  template <class M, class V>
+  LS_HD void end_iteration(const M& m, const typename M::Data& d_c, int c, std::uint64_t t, V q, Real eps,
+                           const NutsInfo& info) const {
+    s.grad_evals[c] += info.n_leapfrog;
+    adapt.last_accept[c] = static_cast<Real>(info.accept_stat);
+    if (adapt_step_size) s.step_size[c] = static_cast<Real>(adapt.adapt_step_size(dual_averaging, c, info.accept_stat));
+    if (collect_metric) welford_update(c, q, welford_count0 + static_cast<double>(t - t_begin) + 1);
+    const int d = out.draw_index(t);
+    if (d >= 0) store(m, d_c, c, d, q, eps, info);
   }
 
   /// Welford's running mean and sums of (cross) products, n = samples including this one:

@@ -96,59 +96,95 @@ LS_HD LS_INLINE double kinetic_from_sharp(int dim, V p, V ps) {
   return 0.5 * add_sum_lanes(k);
 }
 
-struct SubtreeResult {
-  bool valid = true;
-  double log_sum_weight = -INFINITY;  // log sum of exp(H0 - H) over the subtree's states
-  double h_prop = 0;                  // H at the subtree's proposal
-  Real logp_prop = 0;                 // log density there
-};
-
-/// Builds a subtree of 2^depth leapfrog steps of size eps_signed from end z (advanced in
-/// place, so z is the subtree's far end afterwards); the proposal goes to L.q_prop/L.g_prop.
-/// Counts leapfrog steps and Metropolis probabilities into info and sum_metro_prob.
-template <class Model, class Lane, class Metric, class Uniforms>
-LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data& data, const Lane& L,
-                                  const TrajectoryEnd<typename Lane::View>& z, const Metric& metric,
-                                  Real eps_signed, int depth, double H0, NutsInfo& info,
-                                  double& sum_metro_prob, const Uniforms& u) {
+/// One transition of one chain as a resumable state machine: every leapfrog step stops where
+/// it needs the gradient at a new position (`wants_gradient`: the position is near(L).q, the
+/// gradient goes to near(L).g) and goes on when the caller has evaluated it (`resume`). The
+/// arithmetic, its order and the uniforms are those of the algorithm above; nuts_transition
+/// below runs it with the model called in between, one chain at a time. Stopping there is what
+/// lets W chains advance together and have their W gradients evaluated in one SIMD call of the
+/// model (kernels/nuts/nuts_gang.hpp), where each chain's tree still takes its own course.
+///
+/// Lane: NutsLaneT of either layout (nuts_arrays.hpp). L, the metric and the uniforms are the
+/// caller's and passed to every call (the same ones throughout a transition); the machine holds
+/// only scalars.
+template <class Lane>
+struct NutsMachine {
   using V = typename Lane::View;
-  const int dim = L.dim;
-  SubtreeResult r;
-  LS_IVDEP
-  for (int i = 0; i < dim; ++i) L.rho_sub[i] = 0;
-  const std::uint32_t n_leaves = 1u << depth;
-  // The subtree's weights as a running maximum and a scaled sum (the "online softmax"):
-  // sum_n exp(w_n) = exp(w_max) * w_sum, so each leaf costs one exp for the log-sum, the
-  // progressive probability w_n / (w_0 + ... + w_n) and, mostly, min(1, exp(w_n)) — where
-  // log_sum_exp and the two exps cost four transcendentals. exp_max = exp(w_max) is refreshed
-  // only when the maximum grows (on average ~ln n times in n leaves).
-  double w_max = -INFINITY, w_sum = 0, exp_max = 0;
-  for (std::uint32_t n = 0; n < n_leaves; ++n) {
-    const Real logp = hmc::leapfrog_step(model, data, dim, z.q, z.p, z.g, metric, eps_signed);
+
+  NutsInfo info;
+  bool wants_gradient = false;  // a leapfrog step waits for the gradient at near(L).q
+
+  /// The end of the trajectory the current subtree extends (in place).
+  LS_HD LS_INLINE TrajectoryEnd<V> near(const Lane& L) const {
+    return forward_ ? TrajectoryEnd<V>{L.q_f, L.p_f, L.g_f, L.ps_f} : TrajectoryEnd<V>{L.q_b, L.p_b, L.g_b, L.ps_b};
+  }
+
+  /// Starts a transition. On entry L.p_f holds the momentum drawn for it and L.q, L.g, *L.logp
+  /// the current state; once wants_gradient is false they hold the sample and `info` the
+  /// transition's statistics. Returns wants_gradient.
+  template <class Metric, class Uniforms>
+  LS_HD bool start(const Lane& L, const Metric& metric, Real eps, int max_depth, const Uniforms& u) {
+    const int dim = L.dim;
+    eps_ = eps;
+    max_depth_ = max_depth;
+    info = NutsInfo{};
+    metric.sharp(L.p_f, L.ps_f);
+    H0_ = kinetic_from_sharp(dim, L.p_f, L.ps_f) - static_cast<double>(*L.logp);
+    LS_IVDEP
+    for (int i = 0; i < dim; ++i) {
+      L.q_f[i] = L.q[i];
+      L.q_b[i] = L.q[i];
+      L.g_f[i] = L.g[i];
+      L.g_b[i] = L.g[i];
+      L.p_b[i] = L.p_f[i];
+      L.ps_b[i] = L.ps_f[i];
+      L.rho[i] = L.p_f[i];
+    }
+    info.energy = H0_;
+    log_sum_weight_ = 0;  // log exp(H0 - H0)
+    sum_metro_prob_ = 0;
+    return next_subtree(L, metric, u);
+  }
+
+  /// The gradient at near(L).q is in near(L).g and logp is the log density there: finishes the
+  /// leapfrog step, then goes on to the next one, or ends the subtree or the transition.
+  /// Returns wants_gradient.
+  template <class Metric, class Uniforms>
+  LS_HD bool resume(const Lane& L, const Metric& metric, const Uniforms& u, Real logp) {
+    const int dim = L.dim;
+    const TrajectoryEnd<V> z = near(L);
+    const Real half = eps_signed() * Real(0.5);
+    LS_IVDEP
+    for (int i = 0; i < dim; ++i) z.p[i] += half * z.g[i];
     ++info.n_leapfrog;
     metric.sharp(z.p, z.ps);
     double h = kinetic_from_sharp(dim, z.p, z.ps) - static_cast<double>(logp);
     if (!(h == h)) h = INFINITY;
-    const double w = H0 - h;
-    if (h - H0 > kMaxDeltaH) {
+    const double w = H0_ - h;
+    if (h - H0_ > kMaxDeltaH) {
       info.divergent = true;
-      sum_metro_prob += m::exp(w);
-      r.valid = false;
-      return r;
+      sum_metro_prob_ += m::exp(w);
+      return finish();  // an invalid subtree ends the transition
     }
+    // The subtree's weights as a running maximum and a scaled sum (the "online softmax"):
+    // sum_n exp(w_n) = exp(w_max) * w_sum, so each leaf costs one exp for the log-sum, the
+    // progressive probability w_n / (w_0 + ... + w_n) and, mostly, min(1, exp(w_n)) — where
+    // log_sum_exp and the two exps cost four transcendentals. exp_max = exp(w_max) is refreshed
+    // only when the maximum grows (on average ~ln n times in n leaves).
     double take;  // exp(w_n) / (exp(w_0) + ... + exp(w_n))
-    if (w > w_max) {
-      w_sum = w_sum * m::exp(w_max - w) + 1.0;
-      w_max = w;
-      exp_max = m::exp(w);
-      take = 1.0 / w_sum;
-      sum_metro_prob += w > 0 ? 1.0 : exp_max;
+    if (w > w_max_) {
+      w_sum_ = w_sum_ * m::exp(w_max_ - w) + 1.0;
+      w_max_ = w;
+      exp_max_ = m::exp(w);
+      take = 1.0 / w_sum_;
+      sum_metro_prob_ += w > 0 ? 1.0 : exp_max_;
     } else {
-      const double e = m::exp(w - w_max);
-      w_sum += e;
-      take = e / w_sum;
-      sum_metro_prob += w > 0 ? 1.0 : w_max < 700 ? e * exp_max : m::exp(w);
+      const double e = m::exp(w - w_max_);
+      w_sum_ += e;
+      take = e / w_sum_;
+      sum_metro_prob_ += w > 0 ? 1.0 : w_max_ < 700 ? e * exp_max_ : m::exp(w);
     }
+    const std::uint32_t n = leaf_;
     // progressive multinomial sampling inside the subtree
     if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < take) {
       LS_IVDEP
@@ -156,11 +192,12 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
         L.q_prop[i] = z.q[i];
         L.g_prop[i] = z.g[i];
       }
-      r.logp_prop = logp;
-      r.h_prop = h;
+      logp_prop_ = logp;
+      h_prop_ = h;
     }
 
     // checkpoints (prefix sums exclude the leaf itself), then the running momentum sum
+    const int depth = info.depth;
     const int t = trailing_ones(n);
     const int ls = left_checkpoint_slot(n);
     const int rs = t >= 1 && t < depth ? t : -1;
@@ -200,81 +237,115 @@ LS_HD SubtreeResult build_subtree(const Model& model, const typename Model::Data
           ok = persists(dim, ps_e, z.ps, [&](int i) { return rho_sub[i] - pre_e[i]; });
         }
       }
-      if (!ok) {
-        r.valid = false;
-        return r;
-      }
+      if (!ok) return finish();  // a U-turn inside the subtree: invalid, ends the transition
     }
+    if (++leaf_ < (1u << depth)) {
+      begin_leaf(L, metric);
+      return wants_gradient;
+    }
+    return end_subtree(L, metric, u, w_max_ + m::log(w_sum_));
   }
-  r.log_sum_weight = w_max + m::log(w_sum);
-  return r;
-}
 
-/// One transition. On entry L.p_f holds the momentum drawn for this transition and L.q,
-/// L.g, *L.logp the current state; on exit they hold the sample. Lane: NutsLaneT of either
-/// layout (nuts_arrays.hpp); the arithmetic is the same in both.
-template <class Model, class Lane, class Metric, class Uniforms>
-LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& data, const Lane& L,
-                               const Metric& metric, Real eps, int max_depth, const Uniforms& u) {
-  using V = typename Lane::View;
-  const int dim = L.dim;
-  NutsInfo info;
-  metric.sharp(L.p_f, L.ps_f);
-  const double H0 = kinetic_from_sharp(dim, L.p_f, L.ps_f) - static_cast<double>(*L.logp);
-  LS_IVDEP
-  for (int i = 0; i < dim; ++i) {
-    L.q_f[i] = L.q[i];
-    L.q_b[i] = L.q[i];
-    L.g_f[i] = L.g[i];
-    L.g_b[i] = L.g[i];
-    L.p_b[i] = L.p_f[i];
-    L.ps_b[i] = L.ps_f[i];
-    L.rho[i] = L.p_f[i];
-  }
-  info.energy = H0;
-  double log_sum_weight = 0;  // log exp(H0 - H0)
-  double sum_metro_prob = 0;
-  const TrajectoryEnd<V> fwd{L.q_f, L.p_f, L.g_f, L.ps_f}, bck{L.q_b, L.p_b, L.g_b, L.ps_b};
+ private:
+  LS_HD LS_INLINE Real eps_signed() const { return forward_ ? eps_ : -eps_; }
 
-  while (info.depth < max_depth) {
-    const bool forward = u(TreeDraw::kDirection, info.depth) > 0.5;
-    const TrajectoryEnd<V>& near = forward ? fwd : bck;  // extended in place
-    const V ps_far = forward ? L.ps_b : L.ps_f;
+  // Extends the trajectory by a subtree of 2^depth leapfrog steps, while depth < max_depth.
+  template <class Metric, class Uniforms>
+  LS_HD bool next_subtree(const Lane& L, const Metric& metric, const Uniforms& u) {
+    if (info.depth >= max_depth_) return finish();
+    const int dim = L.dim;
+    forward_ = u(TreeDraw::kDirection, info.depth) > 0.5;
+    const TrajectoryEnd<V> z = near(L);
     LS_IVDEP
     for (int i = 0; i < dim; ++i) {
-      L.p_near[i] = near.p[i];
-      L.ps_near[i] = near.ps[i];
+      L.p_near[i] = z.p[i];
+      L.ps_near[i] = z.ps[i];
+      L.rho_sub[i] = 0;
     }
-    const SubtreeResult sub = build_subtree(model, data, L, near, metric, forward ? eps : -eps,
-                                            info.depth, H0, info, sum_metro_prob, u);
-    if (!sub.valid) break;
-    ++info.depth;
+    leaf_ = 0;
+    w_max_ = -INFINITY;
+    w_sum_ = 0;
+    exp_max_ = 0;
+    begin_leaf(L, metric);
+    return wants_gradient;
+  }
 
-    // biased progressive sampling between the old trajectory and the new subtree
-    if (sub.log_sum_weight > log_sum_weight ||
-        u(TreeDraw::kMerge, info.depth - 1) < m::exp(sub.log_sum_weight - log_sum_weight)) {
+  // The leapfrog step's first half kick and its drift (hmc::leapfrog with one step: the same
+  // operations); the gradient at the new position is the caller's.
+  template <class Metric>
+  LS_HD LS_INLINE void begin_leaf(const Lane& L, const Metric& metric) {
+    const TrajectoryEnd<V> z = near(L);
+    const Real eps = eps_signed();
+    const Real half = eps * Real(0.5);
+    LS_IVDEP
+    for (int i = 0; i < L.dim; ++i) z.p[i] += half * z.g[i];
+    metric.drift(z.q, z.p, eps);
+    wants_gradient = true;
+  }
+
+  // A valid subtree is complete: biased progressive sampling between the old trajectory and
+  // the subtree, the U-turn checks across them, then the next doubling.
+  template <class Metric, class Uniforms>
+  LS_HD bool end_subtree(const Lane& L, const Metric& metric, const Uniforms& u, double sub_log_sum_weight) {
+    const int dim = L.dim;
+    ++info.depth;
+    if (sub_log_sum_weight > log_sum_weight_ ||
+        u(TreeDraw::kMerge, info.depth - 1) < m::exp(sub_log_sum_weight - log_sum_weight_)) {
       LS_IVDEP
       for (int i = 0; i < dim; ++i) {
         L.q[i] = L.q_prop[i];
         L.g[i] = L.g_prop[i];
       }
-      *L.logp = sub.logp_prop;
-      info.energy = sub.h_prop;
+      *L.logp = logp_prop_;
+      info.energy = h_prop_;
     }
-    log_sum_weight = m::log_sum_exp(log_sum_weight, sub.log_sum_weight);
+    log_sum_weight_ = m::log_sum_exp(log_sum_weight_, sub_log_sum_weight);
 
     // A = old trajectory (far end .. near end), B = new subtree (left slot 0 .. near.*)
+    const TrajectoryEnd<V> z = near(L);
+    const V ps_far = forward_ ? L.ps_b : L.ps_f;
     const V rho = L.rho, rho_sub = L.rho_sub, p_near = L.p_near;
     const V p_b0 = L.left_p;  // slot 0 = the subtree's first leaf
-    bool persist = persists(dim, ps_far, near.ps, [&](int i) { return rho[i] + rho_sub[i]; });
+    bool persist = persists(dim, ps_far, z.ps, [&](int i) { return rho[i] + rho_sub[i]; });
     persist = persist && persists(dim, ps_far, L.left_ps, [&](int i) { return rho[i] + p_b0[i]; });
-    persist = persist && persists(dim, L.ps_near, near.ps, [&](int i) { return rho_sub[i] + p_near[i]; });
+    persist = persist && persists(dim, L.ps_near, z.ps, [&](int i) { return rho_sub[i] + p_near[i]; });
     LS_IVDEP
     for (int i = 0; i < dim; ++i) rho[i] += rho_sub[i];
-    if (!persist) break;
+    if (!persist) return finish();
+    return next_subtree(L, metric, u);
   }
-  info.accept_stat = info.n_leapfrog > 0 ? sum_metro_prob / info.n_leapfrog : 0.0;
-  return info;
+
+  LS_HD LS_INLINE bool finish() {
+    info.accept_stat = info.n_leapfrog > 0 ? sum_metro_prob_ / info.n_leapfrog : 0.0;
+    wants_gradient = false;
+    return false;
+  }
+
+  double H0_ = 0, log_sum_weight_ = 0, sum_metro_prob_ = 0;
+  double w_max_ = 0, w_sum_ = 0, exp_max_ = 0;  // the current subtree's weights (resume)
+  double h_prop_ = 0;                           // H at the subtree's proposal
+  Real logp_prop_ = 0;                          // log density there
+  Real eps_ = 0;
+  int max_depth_ = 0;
+  std::uint32_t leaf_ = 0;  // index of the current leaf in its subtree
+  bool forward_ = true;
+};
+
+/// One transition of one chain, the model evaluated between the machine's steps. On entry
+/// L.p_f holds the momentum drawn for this transition and L.q, L.g, *L.logp the current state;
+/// on exit they hold the sample. Lane: NutsLaneT of either layout (nuts_arrays.hpp); the
+/// arithmetic is the same in both.
+template <class Model, class Lane, class Metric, class Uniforms>
+LS_HD NutsInfo nuts_transition(const Model& model, const typename Model::Data& data, const Lane& L,
+                               const Metric& metric, Real eps, int max_depth, const Uniforms& u) {
+  NutsMachine<Lane> machine;
+  bool more = machine.start(L, metric, eps, max_depth, u);
+  while (more) {
+    const TrajectoryEnd<typename Lane::View> z = machine.near(L);
+    const Real logp = model.log_density_and_grad(data, z.q, z.g);
+    more = machine.resume(L, metric, u, logp);
+  }
+  return machine.info;
 }
 
 }  // namespace nuts

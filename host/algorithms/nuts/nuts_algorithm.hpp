@@ -28,7 +28,8 @@ struct NutsAlgorithm {
             {"--target-accept", "A", "Step-size adaptation target", "0.8"},
             {"--max-depth", "D", "Maximum tree depth (at most 2^D - 1 leapfrog steps per iteration)", "10"},
             {"--metric", "M", "Inverse metric adapted in warmup: diag or dense", "diag"},
-            {"--pool-adaptation", "", "Pool step-size and metric adaptation across chains", ""}};
+            {"--pool-adaptation", "", "Pool step-size and metric adaptation across chains", ""},
+            {"--gang", "G", "Advance chains in gangs whose gradients are one SIMD call of the model (CPU SIMD builds): on, off or auto", "auto"}};
   }
   static Config configure(const RunSettings& settings, const AlgorithmOptions& o) {
     Config c;
@@ -38,6 +39,7 @@ struct NutsAlgorithm {
     c.max_depth = o.get_int("--max-depth", c.max_depth, 1, nuts::kMaxDepthLimit);
     c.metric = o.get_choice("--metric", c.metric, {"diag", "dense"});
     c.pool_adaptation = o.get_switch("--pool-adaptation");
+    c.gang = o.get_choice("--gang", c.gang, {"auto", "on", "off"});
     return c;
   }
   template <class Model>

@@ -15,6 +15,7 @@ struct NutsConfig : RunSettings {
   double init_step_size = 1.0;   // Stan's default stepsize before the heuristic
   bool adapt_metric = true;      // estimate the metric from Welford windows
   bool pool_adaptation = false;  // pool step-size and metric statistics across chains
+  std::string gang = "auto";     // "on", "off", "auto": chains advance in gangs (nuts_gang.hpp)
 };
 
 }  // namespace lockstep

@@ -21,7 +21,9 @@
 #include "host/core/progress.hpp"
 #include "kernels/hmc/chain_setup.hpp"
 #include "kernels/core/index.hpp"
+#include "kernels/core/model_traits.hpp"
 #include "kernels/hmc/metric.hpp"
+#include "kernels/nuts/nuts_gang.hpp"
 #include "kernels/nuts/nuts_segment.hpp"
 #include "kernels/nuts/nuts_transition.hpp"
 #include "models/contract/model_info.hpp"
@@ -116,6 +118,27 @@ inline int chain_stride(int n_chains) {
   return (lines % 2 == 0 ? lines + 1 : lines) * kPerLine;
 }
 
+/// Whether this build can advance chains in gangs (nuts_gang.hpp): the CPU's SIMD shape.
+constexpr bool kGangs = !kGpuShape && backend::kLaneWidth > 1;
+/// Chains in a gang: the SIMD block width of the build.
+constexpr int kGangWidth = backend::kLaneWidth;
+
+/// The choice of NutsConfig::gang: "on", "off", or "auto": the model's own choice
+/// (traits::has_nuts_gangs; none: one chain per lane), with at least two gangs' worth of chains.
+/// Gangs pay where one chain's gradient reads much that W chains' gradients could share (a dense
+/// matrix, data rows) and a leaf's own work is small beside it; the tree's per-leaf vectors of W
+/// chains no longer fit in L1 together, which costs narrow or cheap models more than it saves
+/// (docs/architecture.md, "NUTS in gangs", has the measurements).
+template <class Model>
+bool use_gangs(const Loaded<Model>& m, const std::string& gang, int n_chains) {
+  if (gang == "on") return true;
+  if (gang == "off") return false;
+  if constexpr (traits::has_nuts_gangs<Model>::value)
+    return n_chains >= 2 * kGangWidth && m.model.nuts_gangs(m.data);
+  else
+    return false;
+}
+
 template <class Model, class MetricOf>
 void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, RunInfo& info, Progress* progress) {
   constexpr bool kDense = MetricOf::kDense;
@@ -123,7 +146,11 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   const int dim = m.model.dim(m.data);
   const int n_out = m.model.n_out(m.data);
   const int n_chains = cfg.chains;
-  const int n_pad = chain_stride(n_chains);  // one chain per lane; lanes 0 .. n_chains - 1 run
+  // Gangs of kGangWidth chains (CPU SIMD builds): chains past n_chains up to a whole gang are
+  // padding that never runs. One chain per lane: lanes 0 .. n_chains - 1 run.
+  const bool gang = kGangs && use_gangs(m, cfg.gang, n_chains);
+  const int n_gangs = (n_chains + kGangWidth - 1) / kGangWidth;
+  const int n_pad = chain_stride(gang ? n_gangs * kGangWidth : n_chains);
   NutsBuffers buf(dim, n_pad, n_out, cfg.init_step_size, cfg.max_depth, kDense, kDense && cfg.pool_adaptation);
   buf.hmc.first_chain = static_cast<std::uint32_t>(cfg.first_chain);
   const hmc::ChainArrays s = buf.hmc.chains();
@@ -159,50 +186,66 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
     snap.draws = draws;
   };
 
-  nuts::NutsSegment<Model, MetricOf> seg;
-  seg.model = m.model;
-  seg.data = m.data;
-  seg.s = s;
-  seg.adapt = a;
-  seg.scratch = buf.scratch();
-  seg.seed = cfg.seed;
-  seg.max_depth = cfg.max_depth;
-  seg.dual_averaging.delta = cfg.target_accept;
-  seg.out.values = out_buf.values();
-  seg.out.stats = out_buf.stats();
-  seg.out.scratch = backend::raw(buf.hmc.scratch);
-  seg.out.n_out = n_out;
-  seg.out.n_chains = n_chains;
-  seg.out.n_draws = counts.warmup_saved + counts.sampling_saved;
-  seg.out.thin = cfg.thin;
+  // One chain per lane, or gangs of kGangWidth chains whose gradients are one SIMD call
+  // (nuts_gang.hpp): the same fields, the same driver.
+  auto run_segments = [&](auto& seg, int n_lanes) {
+    nuts::NutsSegment<Model, MetricOf>& base = seg;
+    base.model = m.model;
+    base.data = m.data;
+    base.s = s;
+    base.adapt = a;
+    base.scratch = buf.scratch();
+    base.seed = cfg.seed;
+    base.max_depth = cfg.max_depth;
+    base.dual_averaging.delta = cfg.target_accept;
+    base.out.values = out_buf.values();
+    base.out.stats = out_buf.stats();
+    base.out.scratch = backend::raw(buf.hmc.scratch);
+    base.out.n_out = n_out;
+    base.out.n_chains = n_chains;
+    base.out.n_draws = counts.warmup_saved + counts.sampling_saved;
+    base.out.thin = cfg.thin;
 
-  if constexpr (kDense) {
-    seg.metric_of = buf.dense_metric_of();
-    seg.welford_cov = backend::raw(buf.welford_cov);
-    DenseWindowEnd<Model> window_end;
-    window_end.kernel = hmc::EndWindow<Model, hmc::DenseMetricOf>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false,
-                                                                 buf.dense_metric_of()};
-    window_end.buf = &buf;
-    window_end.n_chains = n_chains;
-    window_end.ranks = cfg.ranks;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
-                       fill);
+    if constexpr (kDense) {
+      base.metric_of = buf.dense_metric_of();
+      base.welford_cov = backend::raw(buf.welford_cov);
+      DenseWindowEnd<Model> window_end;
+      window_end.kernel = hmc::EndWindow<Model, hmc::DenseMetricOf>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false,
+                                                                   buf.dense_metric_of()};
+      window_end.buf = &buf;
+      window_end.n_chains = n_chains;
+      window_end.ranks = cfg.ranks;
+      driver::run_warmup(cfg, seg, n_lanes, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
+                         fill);
+    } else {
+      driver::DiagWindowEnd<Model> window_end;
+      window_end.kernel = hmc::EndWindow<Model>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false};
+      window_end.buf = &buf.hmc;
+      window_end.n_chains = n_chains;
+      window_end.pooled = cfg.pool_adaptation;
+      window_end.ranks = cfg.ranks;
+      driver::run_warmup(cfg, seg, n_lanes, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
+                         fill);
+    }
+    info.warmup_seconds = driver::seconds_since(t_start);
+
+    const auto t_sample = std::chrono::steady_clock::now();
+    driver::run_sampling(cfg, seg, n_lanes, counts.warmup_saved, progress, fill);
+    out_buf.finish();
+    info.sampling_seconds = driver::seconds_since(t_sample);
+  };
+  if constexpr (kGangs) {
+    if (gang) {
+      nuts::NutsGangSegment<Model, MetricOf, kGangWidth> seg;
+      run_segments(seg, n_gangs);
+    } else {
+      nuts::NutsSegment<Model, MetricOf> seg;
+      run_segments(seg, n_chains);
+    }
   } else {
-    driver::DiagWindowEnd<Model> window_end;
-    window_end.kernel = hmc::EndWindow<Model>{m.model, m.data, s, a, cfg.seed, 0, 0, nullptr, false};
-    window_end.buf = &buf.hmc;
-    window_end.n_chains = n_chains;
-    window_end.pooled = cfg.pool_adaptation;
-    window_end.ranks = cfg.ranks;
-    driver::run_warmup(cfg, seg, n_chains, buf.hmc, n_chains, window_end, progress, info.warmup_bytes_per_iteration,
-                       fill);
+    nuts::NutsSegment<Model, MetricOf> seg;
+    run_segments(seg, n_chains);
   }
-  info.warmup_seconds = driver::seconds_since(t_start);
-
-  const auto t_sample = std::chrono::steady_clock::now();
-  driver::run_sampling(cfg, seg, n_chains, counts.warmup_saved, progress, fill);
-  out_buf.finish();
-  info.sampling_seconds = driver::seconds_since(t_sample);
   if (progress) progress->finish();
 
   driver::report_run(buf.hmc, n_chains, draws, info);
