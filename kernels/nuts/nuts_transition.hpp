@@ -91,6 +91,13 @@ struct TrajectoryEnd {
 /// 1/2 p . p# (= 1/2 p^T M^-1 p), in double, in kSumLanes partial sums (sum_lanes.hpp).
 template <class V>
 LS_HD LS_INLINE double kinetic_from_sharp(int dim, V p, V ps) {
+#if !LOCKSTEP_GPU_SHAPE
+  if constexpr (kSumLanesVector<V>) {
+    double k[1][kSumLanes];
+    sum_lanes_dots<1>(dim, {p.p}, [ps](auto i) { return at(ps, i); }, k);
+    return 0.5 * add_sum_lanes(k[0]);
+  }
+#endif
   double k[kSumLanes] = {};
   for_sum_lanes(dim, [&](int i, int l) { k[l] += static_cast<double>(p[i]) * static_cast<double>(ps[i]); });
   return 0.5 * add_sum_lanes(k);
@@ -225,16 +232,16 @@ struct NutsMachine {
       const V ps_m = L.slot(L.left_ps, ms.begin_a), pre_m = L.slot(L.left_prefix, ms.begin_a);
       const V rho_sub = L.rho_sub;
       // around A+B: rho[m..n]
-      bool ok = persists(dim, ps_m, z.ps, [&](int i) { return rho_sub[i] - pre_m[i]; });
+      bool ok = persists(dim, ps_m, z.ps, [&](auto i) { return at(rho_sub, i) - at(pre_m, i); });
       if (ok && k >= 2) {
         // across the junction from A: p#(m), p#(b), rho[m..b]
         const V ps_b = L.slot(L.left_ps, ms.begin_b), p_b = L.slot(L.left_p, ms.begin_b),
                 pre_b = L.slot(L.left_prefix, ms.begin_b);
-        ok = persists(dim, ps_m, ps_b, [&](int i) { return pre_b[i] + p_b[i] - pre_m[i]; });
+        ok = persists(dim, ps_m, ps_b, [&](auto i) { return at(pre_b, i) + at(p_b, i) - at(pre_m, i); });
         if (ok) {
           // across the junction from B: p#(e), p#(n), rho[e..n]
           const V ps_e = L.slot(L.right_ps, ms.end_a), pre_e = L.slot(L.right_prefix, ms.end_a);
-          ok = persists(dim, ps_e, z.ps, [&](int i) { return rho_sub[i] - pre_e[i]; });
+          ok = persists(dim, ps_e, z.ps, [&](auto i) { return at(rho_sub, i) - at(pre_e, i); });
         }
       }
       if (!ok) return finish();  // a U-turn inside the subtree: invalid, ends the transition
@@ -306,9 +313,9 @@ struct NutsMachine {
     const V ps_far = forward_ ? L.ps_b : L.ps_f;
     const V rho = L.rho, rho_sub = L.rho_sub, p_near = L.p_near;
     const V p_b0 = L.left_p;  // slot 0 = the subtree's first leaf
-    bool persist = persists(dim, ps_far, z.ps, [&](int i) { return rho[i] + rho_sub[i]; });
-    persist = persist && persists(dim, ps_far, L.left_ps, [&](int i) { return rho[i] + p_b0[i]; });
-    persist = persist && persists(dim, L.ps_near, z.ps, [&](int i) { return rho_sub[i] + p_near[i]; });
+    bool persist = persists(dim, ps_far, z.ps, [&](auto i) { return at(rho, i) + at(rho_sub, i); });
+    persist = persist && persists(dim, ps_far, L.left_ps, [&](auto i) { return at(rho, i) + at(p_b0, i); });
+    persist = persist && persists(dim, L.ps_near, z.ps, [&](auto i) { return at(rho_sub, i) + at(p_near, i); });
     LS_IVDEP
     for (int i = 0; i < dim; ++i) rho[i] += rho_sub[i];
     if (!persist) return finish();

@@ -16,7 +16,8 @@
 // (Stan >= 2.24: the extra checks catch U-turns that fall between the two halves).
 // The criterion is symmetric in its first two arguments, so the same three checks apply to a
 // merge in either time direction. rho is never stored: callers pass it as a functor of i,
-// formed on the fly from stored sums (e.g. a prefix-sum difference), so no scratch is needed.
+// formed on the fly from stored sums (e.g. a prefix-sum difference), so no scratch is needed;
+// written with at(view, i) (sum_lanes.hpp), it also takes kSumLanes elements at once.
 // Dot products accumulate in double whatever Real is, in kSumLanes interleaved partial sums
 // (sum_lanes.hpp): the same value in every layout and on both backends.
 #include "kernels/core/config.hpp"
@@ -27,6 +28,13 @@ namespace nuts {
 
 template <class V, class Rho>
 LS_HD LS_INLINE bool persists(int dim, V ps_minus, V ps_plus, const Rho& rho) {
+#if !LOCKSTEP_GPU_SHAPE
+  if constexpr (kSumLanesVector<V>) {
+    double s[2][kSumLanes];
+    sum_lanes_dots<2>(dim, {ps_plus.p, ps_minus.p}, rho, s);
+    return add_sum_lanes(s[0]) > 0 && add_sum_lanes(s[1]) > 0;
+  }
+#endif
   double minus[kSumLanes] = {}, plus[kSumLanes] = {};
   for_sum_lanes(dim, [&](int i, int k) {
     const double r = static_cast<double>(rho(i));

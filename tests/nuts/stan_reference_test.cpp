@@ -61,7 +61,7 @@ struct StanRecursive {
     return nuts::kinetic_from_sharp(dim, Dense<Real>{s.p.data()}, Dense<Real>{ps.data()}) - static_cast<double>(s.logp);
   }
   bool criterion(Vec a, Vec b, Vec rho) {
-    return nuts::persists(dim, Dense<Real>{a.data()}, Dense<Real>{b.data()}, [&](int i) { return rho[i]; });
+    return nuts::persists(dim, Dense<Real>{a.data()}, Dense<Real>{b.data()}, [&](auto i) { return nuts::at(Dense<Real>{const_cast<Real*>(rho.data())}, i); });
   }
   static Vec plus(const Vec& a, const Vec& b) {
     Vec c(a.size());
