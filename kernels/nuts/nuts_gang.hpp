@@ -100,20 +100,29 @@ struct NutsGangSegment : NutsSegment<Model, MetricOf, NutsLayout::kLaneLocal> {
       busy[w] = c < this->out.n_chains && start_iteration(w);
     }
 
+    // The block is filled and emptied element by element, W chains at a time (a whole cache
+    // line of the block per element), from and to each chain's own vectors: a chain's near end
+    // of the trajectory, or for a chain done with the segment its sample (in) and a scratch
+    // vector nobody reads (out).
+    thread_local std::vector<Real> unused;
+    unused.resize(static_cast<std::size_t>(dim));
+    const Real* from[W];
+    Real* to[W];
     for (;;) {
       bool any = false;
       for (int w = 0; w < W; ++w) {
-        if (!busy[w]) continue;
-        any = true;
-        const Dense<Real> q = machine[w].near(lane[w]).q;
-        for (int i = 0; i < dim; ++i) qb[i * W + w] = q[i];
+        any = any || busy[w];
+        from[w] = busy[w] ? machine[w].near(lane[w]).q.p : lane[w].q.p;
+        to[w] = busy[w] ? machine[w].near(lane[w]).g.p : unused.data();
       }
       if (!any) break;
+      for (int i = 0; i < dim; ++i)
+        for (int w = 0; w < W; ++w) qb[i * W + w] = from[w][i];
       const Batch<W> logp = m.log_density_and_grad(d, BlockView<W>{qb, W}, BlockView<W>{gb, W});
+      for (int i = 0; i < dim; ++i)
+        for (int w = 0; w < W; ++w) to[w][i] = gb[i * W + w];
       for (int w = 0; w < W; ++w) {
         if (!busy[w]) continue;
-        const Dense<Real> g = machine[w].near(lane[w]).g;
-        for (int i = 0; i < dim; ++i) g[i] = gb[i * W + w];
         const int c = c0 + w;
         if (machine[w].resume(lane[w], metric_of_chain(c), u[w], logp[w])) continue;
         this->end_iteration(m, d, c, t[w], lane[w].q, eps[w], machine[w].info);
