@@ -15,8 +15,8 @@
 //    b_floor, sd_county__Intercept and sigma within 0.03 of lme4's REML fit
 //    (tests/fixtures/glmm/radon_lme4.json) and max R-hat < 1.01 over all 89 outputs; it is the
 //    reference of the timed runs (exit status 1 if it fails).
-// 3. ESS/s: NUTS at 4 and 64 chains (Stan's 1000 + 1000; above 64 chains lane-local NUTS has no
-//    SIMD and is not the sampler to use), ChEES at 64 (200 + 400), 1024 (200 + 200) and 4096
+// 3. ESS/s: NUTS at 4 and 64 chains (Stan's 1000 + 1000; from 16 chains in gangs of 8 whose
+//    gradients are one SIMD call, kernels/nuts/nuts_gang.hpp), ChEES at 64 (200 + 400), 1024 (200 + 200) and 4096
 //    (200 + 100) chains, starts uniform(-0.5, 0.5): min over all 89 outputs of the bulk ESS of
 //    the post-warmup draws / (warmup + sampling wall clock). A timed run is "ok" when each of the
 //    four means is within 0.03 of lme4 and within 5 sqrt(mcse^2 + mcse_ref^2) of the reference.
