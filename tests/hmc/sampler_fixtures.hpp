@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/diagnostics/reference_posterior.hpp"
 #include "host/io/json_data.hpp"
 #include "models/contract/model_args.hpp"
 #include "host/core/draw_set.hpp"
@@ -72,6 +73,18 @@ inline std::string first_difference(const DrawSet& a, int ca, const DrawSet& b, 
       if (!same_bits(a.stat_series(static_cast<int>(s), ca)[d], b.stat_series(static_cast<int>(s), cb)[d]))
         return a.stat_names[s] + " draw " + std::to_string(d);
   return "";
+}
+
+/// Means and sds within 5 combined MCSE of the reference (host/diagnostics/reference_posterior.hpp),
+/// R-hat < 1.01.
+inline void expect_eight_schools_reference(const DrawSet& d, const std::string& what) {
+  const diagnostics::ReferencePosterior ref = diagnostics::load_reference_posterior(
+      std::string(LOCKSTEP_SOURCE_DIR) + "/data/reference/eight_schools_noncentered.json", "reference");
+  ASSERT_EQ(ref.size(), 10u);
+  for (const diagnostics::ReferenceComparison& c : diagnostics::compare_with_reference(d, ref)) {
+    EXPECT_TRUE(c.mean_ok() && c.sd_ok()) << what << " " << c.message();
+    EXPECT_LT(c.summary.rhat, 1.01) << what << " " << c.name << ": R-hat " << c.summary.rhat;
+  }
 }
 
 }  // namespace testing

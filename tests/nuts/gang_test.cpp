@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "host/algorithms/nuts/nuts_sampler.hpp"
-#include "host/diagnostics/reference_posterior.hpp"
 #include "kernels/core/batch.hpp"
 #include "tests/hmc/sampler_fixtures.hpp"
 
@@ -139,12 +138,7 @@ TEST(NutsGang, EightSchoolsMatchesReferenceWithTheModelsSimdCode) {
   cfg.draws = 500;
   cfg.seed = 12;
   const SampleRun r = run(m, cfg, "on", 2);
-  const diagnostics::ReferencePosterior ref = diagnostics::load_reference_posterior(
-      std::string(LOCKSTEP_SOURCE_DIR) + "/data/reference/eight_schools_noncentered.json", "reference");
-  for (const diagnostics::ReferenceComparison& c : diagnostics::compare_with_reference(r.draws, ref)) {
-    EXPECT_TRUE(c.mean_ok() && c.sd_ok()) << "gangs: " << c.message();
-    EXPECT_LT(c.summary.rhat, 1.01) << c.name << ": R-hat " << c.summary.rhat;
-  }
+  expect_eight_schools_reference(r.draws, "gangs");
   EXPECT_LT(r.info.divergences, 0.005 * 64 * 500);
 }
 

@@ -279,18 +279,6 @@ TEST(NutsPosterior, Gauss100IllDenseMetric) {
 
 // ---- Eight Schools (non-centered) against posteriordb ----------------------------------
 
-/// Means and sds within 5 combined MCSE of the reference (host/diagnostics/reference_posterior.hpp),
-/// R-hat < 1.01.
-void expect_eight_schools_reference(const DrawSet& d, const std::string& what) {
-  const diagnostics::ReferencePosterior ref = diagnostics::load_reference_posterior(
-      std::string(LOCKSTEP_SOURCE_DIR) + "/data/reference/eight_schools_noncentered.json", "reference");
-  ASSERT_EQ(ref.size(), 10u);
-  for (const diagnostics::ReferenceComparison& c : diagnostics::compare_with_reference(d, ref)) {
-    EXPECT_TRUE(c.mean_ok() && c.sd_ok()) << what << " " << c.message();
-    EXPECT_LT(c.summary.rhat, 1.01) << what << " " << c.name << ": R-hat " << c.summary.rhat;
-  }
-}
-
 TEST(NutsPosterior, EightSchoolsNoncenteredMatchesReference) {
   const auto m = load_eight_schools<models::EightSchoolsNoncentered>();
   NutsConfig cfg;
