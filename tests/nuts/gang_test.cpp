@@ -142,6 +142,21 @@ TEST(NutsGang, EightSchoolsMatchesReferenceWithTheModelsSimdCode) {
   EXPECT_LT(r.info.divergences, 0.005 * 64 * 500);
 }
 
+TEST(NutsGang, WhoAdvancesInGangs) {
+  // auto: the model's choice (the Gaussian from 16 dimensions), with two gangs' worth of chains;
+  // on/off override it; never for SBC's replicates (one data set per gang call).
+  const auto gauss = load_gauss100_ill();
+  const auto normal = load_std_normal(100);
+  const int W = nuts_detail::kGangWidth;
+  EXPECT_TRUE(nuts_detail::use_gangs(gauss, "auto", 2 * W));
+  EXPECT_FALSE(nuts_detail::use_gangs(gauss, "auto", 2 * W - 1));
+  EXPECT_FALSE(nuts_detail::use_gangs(gauss, "off", 64));
+  EXPECT_FALSE(nuts_detail::use_gangs(normal, "auto", 64)) << "std_normal does not ask for gangs";
+  EXPECT_TRUE(nuts_detail::use_gangs(normal, "on", 64));
+  Loaded<Replicates<models::StdNormal>> replicates;
+  EXPECT_FALSE(nuts_detail::use_gangs(replicates, "on", 64));
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace lockstep

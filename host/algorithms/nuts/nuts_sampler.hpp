@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 
@@ -129,8 +130,11 @@ constexpr int kGangWidth = backend::kLaneWidth;
 /// matrix, data rows) and a leaf's own work is small beside it; the tree's per-leaf vectors of W
 /// chains no longer fit in L1 together, which costs narrow or cheap models more than it saves
 /// (docs/architecture.md, "NUTS in gangs", has the measurements).
+/// Never for simulation-based calibration's replicates (Replicates<M>): a gang's one model call
+/// has one data set, and a replicate's chains need not be a whole number of gangs.
 template <class Model>
 bool use_gangs(const Loaded<Model>& m, const std::string& gang, int n_chains) {
+  if constexpr (!std::is_same_v<lane_model_t<Model>, Model>) return false;
   if (gang == "on") return true;
   if (gang == "off") return false;
   if constexpr (traits::has_nuts_gangs<Model>::value)
