@@ -73,7 +73,7 @@ TEST(TreeIndexing, MergeTableOfADepth3Subtree) {
   }
 }
 
-// Simulates the slot writes of build_subtree (left slot for even leaves; right slot when
+// Simulates the slot writes of NutsMachine::resume (left slot for even leaves; right slot when
 // 1 <= trailing ones < depth) and checks, at every leaf and merge level, that the slots read
 // hold m = n + 1 - 2^k, b = n + 1 - 2^(k-1) and e = n - 2^(k-1), and that no slot index
 // reaches depth (so max_depth - 1 slots per family suffice).
