@@ -39,7 +39,6 @@ namespace nuts {
 
 template <class Model, class MetricOf, int W>
 struct NutsGangSegment : NutsSegment<Model, MetricOf, NutsLayout::kLaneLocal> {
-  using Base = NutsSegment<Model, MetricOf, NutsLayout::kLaneLocal>;
 
   /// The W chains gang * W .. gang * W + W - 1 through iterations t_begin .. t_end - 1.
   void operator()(int gang) const {
