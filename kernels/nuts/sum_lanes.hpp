@@ -9,10 +9,11 @@
 // turns into vector instructions (the kSumLanes sums of a block of elements are independent).
 //
 // On the CPU's SIMD shape, with one chain's vectors contiguous (Dense views, the lane-local
-// layout) and double Reals, the same partial sums are one DimVec (kernels/core/dim_simd.hpp):
-// lane l of the vector is partial sum l, so each block of kSumLanes elements is one vector
-// multiply-add with the same operands in the same order (sum_lanes_dot below). g++'s own
-// vectorization of the scalar form shuffled lanes and spilled (perf: most of a leaf's time).
+// layout) and double Reals, the same partial sums live in vector registers
+// (kernels/core/dim_simd.hpp's Part): lane l of the registers is partial sum l, so each block
+// of kSumLanes elements is a vector multiply-add or two with the same operands in the same
+// order (sum_lanes_dots below). g++'s own vectorization of the scalar form shuffled lanes
+// through general registers and spilled (perf: most of a leaf's time).
 // Callers write the second factor as a functor of the index: `rho(i)` for one element and,
 // through `at(view, i)`, `rho(LanesAt{i})` for a register's worth of elements at once.
 #include <type_traits>
@@ -36,7 +37,7 @@ LS_HD LS_INLINE typename V::value_type& at(V v, int i) {
   return v[i];
 }
 #if !LOCKSTEP_GPU_SHAPE
-static_assert(kSumLanes == dim_simd::kDimSimd, "a DimVec holds the kSumLanes partial sums");
+static_assert(kSumLanes % dim_simd::kNativeReals == 0, "the kSumLanes partial sums fill whole registers");
 inline dim_simd::Part at(Dense<Real> v, LanesAt k) { return dim_simd::load<dim_simd::Part>(v.p + k.i); }
 /// The vector path applies: contiguous views of doubles on the CPU's SIMD shape.
 template <class V>

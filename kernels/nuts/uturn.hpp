@@ -17,7 +17,7 @@
 // The criterion is symmetric in its first two arguments, so the same three checks apply to a
 // merge in either time direction. rho is never stored: callers pass it as a functor of i,
 // formed on the fly from stored sums (e.g. a prefix-sum difference), so no scratch is needed;
-// written with at(view, i) (sum_lanes.hpp), it also takes kSumLanes elements at once.
+// written with at(view, i) (sum_lanes.hpp), it also takes a register's worth of elements at once.
 // Dot products accumulate in double whatever Real is, in kSumLanes interleaved partial sums
 // (sum_lanes.hpp): the same value in every layout and on both backends.
 #include "kernels/core/config.hpp"
