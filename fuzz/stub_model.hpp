@@ -21,6 +21,7 @@ class StubModel : public AnyModel {
   int dim() const override { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const override { return names_; }
   const std::vector<std::string>& generated_names() const override { return none_; }
+  const std::vector<std::string>& notes() const override { return none_; }
   const std::string& observed_name() const override { return empty_; }
   const std::vector<double>& observed() const override { return nothing_; }
   const VariableDims& dims() const override { return no_dims_; }

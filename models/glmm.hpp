@@ -395,6 +395,7 @@ struct Glmm {
     out.observed_name = ds.response;
     out.observed = ds.y;
     out.host = host;
+    if (ds.rows_dropped > 0) out.notes.push_back("glmm: " + ds.dropped_note + " (--set na=drop)");
     return out;
   }
 

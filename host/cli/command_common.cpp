@@ -17,6 +17,7 @@
 #include "host/io/csv_data.hpp"
 #include "host/io/netcdf_writer.hpp"
 #include "host/io/stan_csv_writer.hpp"
+#include "host/parallel/ranks.hpp"
 #include "host/registry/any_model.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/model_args.hpp"
@@ -121,7 +122,10 @@ std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::strin
     throw InputError("--data: give the data in memory or as a file, not both");
   ModelArgs args(o.model, options, source);
   for (const auto& fo : origins) args.set_flag_origin(fo.first, fo.second);
-  return entry.make(args);
+  std::unique_ptr<AnyModel> model = entry.make(args);
+  if (parallel::Ranks::world().is_root())
+    for (const std::string& note : model->notes()) std::fprintf(stderr, "lockstep: note: %s\n", note.c_str());
+  return model;
 }
 
 DrawSet leading_draws(const DrawSet& full, int n_draws, int n_warmup_saved) {

@@ -42,6 +42,8 @@ class AnyModel {
   virtual const std::vector<std::string>& names() const = 0;
   /// Names of the generated quantities (empty without that capability).
   virtual const std::vector<std::string>& generated_names() const = 0;
+  /// Loaded::notes: lines about the data that the commands print once the model is loaded.
+  virtual const std::vector<std::string>& notes() const = 0;
   /// The observed data the generated quantities replicate (Loaded::observed_name, observed);
   /// empty when they are not replications of data.
   virtual const std::string& observed_name() const = 0;

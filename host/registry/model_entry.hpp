@@ -111,6 +111,7 @@ class AnyModelImpl final : public AnyModel {
   int dim() const override { return m_.model.dim(m_.data); }
   const std::vector<std::string>& names() const override { return m_.names; }
   const std::vector<std::string>& generated_names() const override { return m_.generated_names; }
+  const std::vector<std::string>& notes() const override { return m_.notes; }
   const std::string& observed_name() const override { return m_.observed_name; }
   const std::vector<double>& observed() const override { return m_.observed; }
   const VariableDims& dims() const override { return m_.dims; }

@@ -78,6 +78,10 @@ struct Loaded {
   /// Host-side state a model keeps for its host members (describe, unconstrain): e.g. the
   /// glmm's design column names, group levels and priors. Never seen by kernels.
   std::shared_ptr<const void> host;
+  /// What loading did to the data that a user must hear of, one line each (the glmm's
+  /// "3 rows with missing values dropped (...)" under --set na=drop): every command that
+  /// loads the model prints them on stderr.
+  std::vector<std::string> notes;
 };
 
 /// "theta[1]", ..., "theta[n]" (1-based, as Stan and posteriordb name them).

@@ -521,6 +521,19 @@ inline Formula parse_formula(const std::string& text) {
   } else {
     f.fixed.intercept = true;  // y ~ (1 | g): the intercept of R's default
   }
+  // The response as a predictor or grouping factor would put y on both sides (R's model.matrix
+  // drops such a term with a warning; refused here, so nothing is dropped silently). The
+  // trials column may be a predictor, as in R.
+  auto refuse_if_response = [&](const std::string& column) {
+    if (column == f.response)
+      throw InputError("--formula: '" + column + "' is the response and cannot also appear on the right-hand side: " +
+                       text);
+  };
+  for (const Variable& v : f.fixed.variables) refuse_if_response(v.column);
+  for (const BarTerm& b : f.bars) {
+    for (const Variable& v : b.effects.variables) refuse_if_response(v.column);
+    for (const std::string& g : b.group_columns) refuse_if_response(g);
+  }
   return f;
 }
 

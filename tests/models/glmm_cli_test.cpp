@@ -49,6 +49,27 @@ TEST(GlmmCli, PrintModelShowsBlocksPriorsDesignAndLevels) {
   EXPECT_NE(d.out.find("sigma = 1 (fixed by --set sigma)"), std::string::npos) << d.out;
 }
 
+TEST(GlmmCli, RowsDroppedByNaDropAreReported) {
+  const std::string dir = scratch_dir("glmm_na_drop");
+  const std::string data = write(dir, "na.csv", "y,x,g\n1,0.1,a\n2,,b\n3,NA,a\n4,0.5,b\n,0.7,b\n5,0.8,a\n6,0.9,b\n");
+  const std::string note =
+      "lockstep: note: glmm: 3 rows with missing values dropped (column 'y': 1 row, first at line 6, column 'x': 2 "
+      "rows, first at line 3) (--set na=drop)\n";
+  for (const std::string command : {"sample", "check"}) {
+    const std::string run = command == "sample" ? " --chains 2 --warmup 20 --draws 20 --quiet --output " + dir + "/o.csv" : "";
+    const auto r = run_lockstep(command + " glmm --data " + data + " --formula 'y ~ x + (1 | g)' --set na=drop" + run, dir);
+    ASSERT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_NE(r.err.find(note), std::string::npos) << command << ": " << r.err;
+  }
+  // Without na=drop the same data is refused (BadInputIsOneLineExitTwoNothingWritten), and data
+  // without missing values prints no note.
+  const auto clean = run_lockstep("check glmm --data " + write(dir, "ok.csv", "y,x,g\n1,0.1,a\n2,0.3,b\n4,0.5,b\n5,0.8,a\n") +
+                                      " --formula 'y ~ x + (1 | g)' --set na=drop",
+                                  dir);
+  ASSERT_EQ(clean.status, 0) << clean.err;
+  EXPECT_EQ(clean.err.find("note:"), std::string::npos) << clean.err;
+}
+
 TEST(GlmmCli, NamesOutAndInitBackIn) {
   const std::string dir = scratch_dir("glmm_names");
   std::string r_county = "[";

@@ -117,6 +117,12 @@ TEST(GlmmDesign, SyntaxErrorsEchoTheFormulaWithThePositionMarked) {
   EXPECT_EQ(error("y ~ x:(1 | g)"), "--formula: a varying-effect term (... | g) cannot be in an interaction at character 7 (marked >>): y ~ x:>>(1 | g)");
   EXPECT_EQ(error("y ~ x + 2"), "--formula: a number in a formula can only be 0 or 1 (the intercept) at character 9 (marked >>): y ~ x + >>2");
   EXPECT_EQ(error("~ x"), "--formula: expected the response (a column name) before '~' at character 1 (marked >>): >>~ x");
+  // The response on the right-hand side (R drops it with a warning): refused, not dropped.
+  EXPECT_EQ(error("y ~ y + x"), "--formula: 'y' is the response and cannot also appear on the right-hand side: y ~ y + x");
+  EXPECT_EQ(error("y ~ x + (1 + y | g)"),
+            "--formula: 'y' is the response and cannot also appear on the right-hand side: y ~ x + (1 + y | g)");
+  EXPECT_EQ(error("y ~ x + (1 | y)"), "--formula: 'y' is the response and cannot also appear on the right-hand side: y ~ x + (1 | y)");
+  EXPECT_EQ(error("y | trials(n) ~ n + (1 | g)"), "no error");  // the trials column may be a predictor
 }
 
 TEST(GlmmDesign, LevelsSortNumericallyForNumbersAndByBytesForText) {
