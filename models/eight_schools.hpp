@@ -161,6 +161,7 @@ struct EightSchools {
   static Loaded<EightSchools> for_newdata(const Loaded<EightSchools>& fit, const DataSource& src, DataStore& store) {
     const long J = src.positive_int("J");
     Loaded<EightSchools> out = fit;
+    out.notes.clear();  // the fit's, already printed
     out.data.J_new = static_cast<int>(J);
     out.data.sigma_new = store.upload(src.positive_reals_of_size("sigma", J));
     out.data.school_new = nullptr;
@@ -247,7 +248,11 @@ struct EightSchools {
     out.observed = src.reals_of_size("y", J);
     out.observed_name = "y";
     out.data.y = args.upload(out.observed);
-    out.data.sigma = args.upload(src.positive_reals_of_size("sigma", J));
+    const std::vector<double> sigma = src.positive_reals_of_size("sigma", J);
+    out.data.sigma = args.upload(sigma);
+    // ABC and NPE condition on the observed y, each difference scaled by its known sigma_j.
+    out.sbi_observed = out.observed;
+    out.sbi_scale = sigma;
     out.data.priors = priors == "seed" ? EightSchoolsPriors::kSeed : EightSchoolsPriors::kPosteriordb;
     out.names = {"mu", "tau"};
     for (const auto& n : indexed_names("theta", static_cast<int>(J))) out.names.push_back(n);

@@ -194,6 +194,20 @@ struct Glmm {
     out.generated_names = indexed_names("y_rep", N);
     out.observed_name = fd.response;
     if (has_response) out.observed = y;
+    // Say which levels are new (their effects are drawn, not fitted), per grouping factor.
+    for (int r = 0; r < R; ++r) {
+      std::string labels;
+      int count = 0;
+      for (const auto& kv : new_levels) {
+        if (kv.first.first != static_cast<std::size_t>(r)) continue;
+        if (++count <= 5) labels += (labels.empty() ? "" : ", ") + kv.first.second;
+      }
+      if (count == 0) continue;
+      if (count > 5) labels += ", ...";
+      out.notes.push_back("glmm --newdata: " + std::to_string(count) + " new level" + (count == 1 ? "" : "s") + " of '" +
+                          fd.blocks[r].group + "' (" + labels + "): " + (count == 1 ? "its" : "their") +
+                          " varying effects are drawn from the fitted scale for every draw");
+    }
     return out;
   }
 
@@ -394,6 +408,7 @@ struct Glmm {
     out.generated_names = indexed_names("y_rep", N);
     out.observed_name = ds.response;
     out.observed = ds.y;
+    out.sbi_observed = ds.y;  // what ABC and NPE condition on (distances scaled by the prior-predictive MAD)
     out.host = host;
     if (ds.rows_dropped > 0) out.notes.push_back("glmm: " + ds.dropped_note + " (--set na=drop)");
     return out;

@@ -205,6 +205,8 @@ int run_abc(const AbcOptions& o) {
   if (!schedule.empty()) io::check_writable(schedule, "--schedule");
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.command);
   if (o.predict) check_predict_replicates(*model, o.model);
+  const std::unique_ptr<AnyModel> new_rows =
+      newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
 
   AbcResult result;
   DrawSet draws;
@@ -263,7 +265,7 @@ int run_abc(const AbcOptions& o) {
   info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
   if (smc) info.config.push_back({"stop", result.stop_reason});
   if (o.predict) {
-    add_posterior_predictive(*model, settings.seed, draws);
+    add_posterior_predictive(*model, settings.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
   if (keep_in_process(o, draws, info)) return 0;

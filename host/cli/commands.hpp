@@ -26,7 +26,7 @@ namespace cli {
 /// it by throwing.
 struct InProcess {
   const DataSource* data = nullptr;     // instead of --data FILE
-  const DataSource* newdata = nullptr;  // instead of --newdata FILE (sample --predict)
+  const DataSource* newdata = nullptr;  // instead of --newdata FILE (with --predict)
   Progress* progress = nullptr;         // called between segments (sample, vi, ensemble)
   DrawSet draws;                        // the results, moved here by keep_in_process
   RunInfo info;
@@ -87,6 +87,7 @@ struct ViOptions : ModelOptions {
   std::string summary;
   std::string elbo;              // --elbo TRACE.csv (and TRACE.svg)
   bool predict = false;
+  std::string newdata;           // --newdata FILE: y_rep for these rows instead (with --predict)
   bool quiet = false;
   AlgorithmOptions algorithm_options;  // --approx, --samples, --steps, ... (ViAlgorithm)
   std::string checkpoint;        // --checkpoint FILE: the fits so far (host/cli/checkpoints.hpp)
@@ -102,6 +103,7 @@ struct NpeOptions : ModelOptions {
   std::string summary;                 // JSON summary
   AlgorithmOptions algorithm_options;  // --sims, --draws, --save-net, --load-net, ... (NpeAlgorithm)
   bool predict = false;                // y_rep for every draw (host/cli/predictive.hpp)
+  std::string newdata;                 // --newdata FILE: y_rep for these rows instead (with --predict)
   bool quiet = false;
   std::string checkpoint;        // --checkpoint FILE: the training so far (host/cli/checkpoints.hpp)
   double checkpoint_every = 60;  // seconds between checkpoints (written as an epoch ends)
@@ -156,6 +158,7 @@ struct AbcOptions : ModelOptions {
   std::string schedule;          // the schedule CSV (default: next to --output)
   AlgorithmOptions algorithm_options;  // --sims, --keep, --epsilon / --particles, ...
   bool predict = false;          // y_rep for every draw (host/cli/predictive.hpp)
+  std::string newdata;           // --newdata FILE: y_rep for these rows instead (with --predict)
   std::string checkpoint;        // --checkpoint FILE: the run after its last chunk (abc) or generation
   double checkpoint_every = 60;  // seconds between checkpoints (written as a chunk or generation ends)
   std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint

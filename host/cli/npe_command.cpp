@@ -129,6 +129,8 @@ int run_npe(const NpeOptions& o) {
   if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "npe");
   if (o.predict) check_predict_replicates(*model, o.model);
+  const std::unique_ptr<AnyModel> new_rows =
+      newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
   NpeReport report;
   cfg.report = &report;
   cfg.loss_csv = loss_csv;
@@ -181,7 +183,7 @@ int run_npe(const NpeOptions& o) {
                  {"save_net", cfg.save_net},
                  {"model_options", cfg.model_options}};
   if (o.predict) {
-    add_posterior_predictive(*model, cfg.seed, draws);
+    add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "host/io/csv_data.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -17,6 +18,20 @@ void check_predict_capability(const std::string& model_name) {
 void check_predict_replicates(const AnyModel& model, const std::string& model_name) {
   if (model.observed().empty())
     throw InputError("--predict: the generated quantities of model '" + model_name + "' do not replicate its data");
+}
+
+std::unique_ptr<AnyModel> newdata_rows(const AnyModel& model, bool predict, const std::string& path,
+                                       const DataSource* in_memory) {
+  if (path.empty() && !in_memory) return nullptr;
+  if (!predict) throw InputError("--newdata: give --predict too");
+  if (!path.empty() && in_memory) throw InputError("--newdata: give the rows in memory or as a file, not both");
+  std::unique_ptr<DataSource> file;
+  if (!path.empty()) file = load_data_file(path);
+  const DataSource& rows = in_memory ? *in_memory : *file;
+  std::unique_ptr<AnyModel> out = model.with_newdata(rows);
+  if (out->generated_names().empty()) throw InputError(rows.origin() + ": --newdata: no rows to predict");
+  for (const std::string& note : out->notes()) std::fprintf(stderr, "lockstep: note: %s\n", note.c_str());
+  return out;
 }
 
 void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws, const AnyModel* rows) {

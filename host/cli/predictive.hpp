@@ -9,6 +9,7 @@
 // The draws' outputs are taken back to the unconstrained scale (AnyModel::unconstrain) and
 // evaluated a slab of chains at a time, one lane per draw.
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,14 @@ namespace cli {
 /// quantities; after, that they replicate its observed data.
 void check_predict_capability(const std::string& model_name);
 void check_predict_replicates(const AnyModel& model, const std::string& model_name);
+
+/// --newdata (every command with --predict): the model of the rows to replicate, from the file
+/// `path` or the rows in memory (the Python package), or null when neither is given. One line
+/// naming --newdata for: --newdata without --predict, both a file and rows in memory, a model
+/// that cannot predict new rows, or a table without rows. Its notes (Loaded::notes: new
+/// grouping levels) are printed on stderr.
+std::unique_ptr<AnyModel> newdata_rows(const AnyModel& model, bool predict, const std::string& path,
+                                       const DataSource* in_memory = nullptr);
 
 /// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set);
 /// saved warmup draws get NaN. `rows`: the model of the rows to replicate (`--newdata`:

@@ -28,6 +28,10 @@ namespace lockstep {
 namespace cli {
 namespace {
 
+constexpr const char* kNewdataHelp =
+    "With --predict: y_rep for the rows of this table instead of the observed ones (glmm: a new level of a grouping "
+    "factor draws new group effects from the fitted scale; eight_schools: new schools)";
+
 /// Adds every flag of the command's algorithms to `app`; values land in `options`.
 void add_algorithm_flags(CLI::App* app, const std::string& command, AlgorithmOptions& options) {
   for (const FlagSpec& f : command_flags(command)) {
@@ -235,9 +239,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
                      "Checkpoint file: the run's state, every --checkpoint-every seconds and on Ctrl-C; "
                      "continue with `lockstep resume FILE`");
   sample->add_option("--checkpoint-every", so.checkpoint_every, "Seconds between checkpoints (default 60; 0: every segment)");
-  sample->add_option("--newdata", so.newdata,
-                     "With --predict: y_rep for the rows of this table instead of the observed ones (glmm; a new "
-                     "level of a grouping factor draws new group effects from the fitted scale)");
+  sample->add_option("--newdata", so.newdata, kNewdataHelp);
   add_algorithm_flags(sample, "sample", so.algorithm_options);
 
   std::vector<std::string> files;
@@ -264,6 +266,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   vi->add_option("--summary", vo.summary, "Write the summary as JSON");
   vi->add_option("--elbo", vo.elbo, "ELBO trace: PATH.csv (step, elbo, rel_change, fit) and its plot PATH.svg");
   vi->add_flag("--predict", vo.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
+  vi->add_option("--newdata", vo.newdata, kNewdataHelp);
   vi->add_flag("--quiet", vo.quiet, "No progress display");
   vi->add_option("--checkpoint", vo.checkpoint,
                  "Checkpoint file: every fit's optimizer state and the ELBO trace, as steps end every "
@@ -276,6 +279,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   npe->add_option("--output", no.output, "Draws: PATH.csv (Stan CSV) or PATH.nc (InferenceData); the loss per epoch as PATH_loss.csv and PATH_loss.svg");
   npe->add_option("--summary", no.summary, "Write the summary as JSON");
   npe->add_flag("--predict", no.predict, "Posterior predictive draws y_rep for every draw (as sample --predict)");
+  npe->add_option("--newdata", no.newdata, kNewdataHelp);
   npe->add_flag("--quiet", no.quiet, "No progress lines");
   npe->add_option("--checkpoint", no.checkpoint,
                   "Checkpoint file: the training so far (network, optimizer, epochs), as epochs end every "
@@ -332,6 +336,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
     sub.first->add_option("--schedule", sub.second->schedule, "Schedule CSV (default: next to --output, STEM_schedule.csv)");
     sub.first->add_flag("--predict", sub.second->predict,
                         "Posterior predictive draws y_rep for every draw (as sample --predict)");
+    sub.first->add_option("--newdata", sub.second->newdata, kNewdataHelp);
     add_algorithm_flags(sub.first, sub.second->command, sub.second->algorithm_options);
   }
   abc->add_option("--checkpoint", ao.checkpoint,
@@ -393,7 +398,8 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
     io::guard_inputs();
     install_interrupt_handlers();
     for (const ModelOptions* m : every) io::remember_input(m->data);
-    for (const std::string& path : {so.newdata, so.init, to.reference}) io::remember_input(path);
+    for (const std::string& path : {so.newdata, vo.newdata, no.newdata, ao.newdata, so_abc.newdata, so.init, to.reference})
+      io::remember_input(path);
     for (const std::string& path : files) io::remember_input(path);
     for (const std::string& path : po.files) io::remember_input(path);
   }

@@ -197,15 +197,8 @@ int run_sample(const SampleOptions& o) {
     return 0;
   }
   if (o.predict) check_predict_replicates(*model, o.model);
-  const DataSource* rows_in_memory = o.in_process ? o.in_process->newdata : nullptr;
-  if ((!o.newdata.empty() || rows_in_memory) && !o.predict) throw InputError("--newdata: give --predict too");
-  if (!o.newdata.empty() && rows_in_memory) throw InputError("--newdata: give the rows in memory or as a file, not both");
-  std::unique_ptr<AnyModel> new_rows;
-  if (rows_in_memory) new_rows = model->with_newdata(*rows_in_memory);
-  if (!o.newdata.empty()) {
-    const std::unique_ptr<DataSource> rows = load_data_file(o.newdata);
-    new_rows = model->with_newdata(*rows);
-  }
+  const std::unique_ptr<AnyModel> new_rows =
+      newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
   check_sample_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {

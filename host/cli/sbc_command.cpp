@@ -129,8 +129,17 @@ int run_sbc(const SbcOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   validate(o);
   const ModelEntry& entry = find_model(o.model);
-  require_capability(entry, Capability::kPriorDraw, "sbc");
-  require_capability(entry, Capability::kSimulate, "sbc");
+  if (!entry.takes_simulated_data) {
+    // SBC draws from the prior, simulates a data set and fits the model to it.
+    std::string able;
+    for (const ModelEntry& e : model_table())
+      if (e.takes_simulated_data) able += (able.empty() ? "" : ", ") + e.info.name;
+    const std::string missing = !entry.has(Capability::kPriorDraw) ? "prior_draw"
+                                : !entry.has(Capability::kSimulate) ? "simulate"
+                                                                    : "set_observed (it cannot be fitted to other data sets)";
+    throw InputError("sbc: model '" + o.model + "' has no " + missing + "; models that can run sbc: " +
+                     (able.empty() ? "none" : able));
+  }
   // Over MPI ranks (host/parallel/ranks.hpp): rank 0 alone makes the folder and writes.
   const parallel::Ranks& procs = parallel::Ranks::world();
   if (!o.checkpoint.empty()) check_checkpoint_flags(o.checkpoint, o.checkpoint_every);

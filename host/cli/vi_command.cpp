@@ -115,6 +115,8 @@ int run_vi(const ViOptions& o) {
   if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "vi");
   if (o.predict) check_predict_replicates(*model, o.model);
+  const std::unique_ptr<AnyModel> new_rows =
+      newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
 
   RunInfo info;
   info.model = o.model;
@@ -166,7 +168,7 @@ int run_vi(const ViOptions& o) {
   info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
   info.config.push_back({"elbo", number(report.final_elbo[report.best_fit])});
   if (o.predict) {
-    add_posterior_predictive(*model, cfg.seed, draws);
+    add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
   if (keep_in_process(o, draws, info)) return 0;

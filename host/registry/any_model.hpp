@@ -126,6 +126,7 @@ struct ModelEntry {
   std::unique_ptr<AnyModel> (*make)(ModelArgs& args) = nullptr;
   std::vector<std::string> algorithms;     // names of the algorithms it supports
   std::vector<Capability> capabilities;    // the optional capabilities it has
+  bool takes_simulated_data = false;       // prior_draw, simulate and set_observed: what `sbc` needs
   bool supports(const std::string& algorithm) const;
   bool has(Capability c) const;
 };

@@ -348,6 +348,8 @@ ModelEntry make_model_entry() {
   e.make = &AnyModelImpl<Model>::make;
   e.algorithms = registry_detail::algorithms_of<Model>(Algorithms{});
   e.capabilities = registry_detail::capabilities_of<Model>();
+  e.takes_simulated_data = traits::has_set_observed<Model>::value && traits::has_simulate<Model>::value &&
+                           traits::has_prior_draw<Model>::value;
   return e;
 }
 

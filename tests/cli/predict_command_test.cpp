@@ -116,6 +116,9 @@ TEST(Predict, NewdataKnownAndNewLevelsAgainstTheDraws) {
   }
   auto rows_src = load_data_file(dir + "/new.csv");
   const std::unique_ptr<AnyModel> rows = model->with_newdata(*rows_src);
+  // The new level is announced (the commands print the notes on stderr).
+  EXPECT_EQ(rows->notes(), (std::vector<std::string>{"glmm --newdata: 1 new level of 'g' (g9): its varying effects are "
+                                                     "drawn from the fitted scale for every draw"}));
   RunSettings s;
   s.chains = 4;
   s.warmup = 500;
@@ -300,6 +303,41 @@ TEST(Predict, AbcSmcAbcAndNpeDrawYRepFromTheirDraws) {
   }
 }
 
+// --newdata on every command with --predict (vi, abc, npe as sample): Eight Schools' fitted
+// school 1 measured again with sigma 10 and a new school with sigma 12. For every written draw,
+// (y_rep_1 - theta_1) / 10 must be standard normal, and y_rep_2's mean that of mu (a new school
+// is drawn around mu): checked loosely, as z of (y_rep_2 - mu) / sqrt(tau^2 + 144).
+TEST(Predict, NewdataOnViAbcAndNpe) {
+  const std::string dir = scratch_dir("predict_newdata_commands");
+  const std::string rows = dir + "/rows.json";
+  std::ofstream(rows) << R"({"J": 2, "sigma": [10, 12], "school": [1, 0]})";
+  const std::string es = "eight_schools_noncentered --data data/eight_schools.json --threads 1 --seed 2 ";
+  const std::vector<std::string> commands = {
+      "vi " + es + "--steps 2000 --draws 1000", "abc " + es + "--sims 50000 --keep 1000",
+      "npe " + es + "--sims 4000 --draws 1000 --hidden 16 --components 2 --max-epochs 20 --patience 5"};
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    const std::string out = dir + "/run" + std::to_string(i) + ".csv";
+    const auto r = run_lockstep(commands[i] + " --predict --newdata " + rows + " --output " + out, dir);
+    ASSERT_EQ(r.status, 0) << commands[i] << "\n" << r.err;
+    EXPECT_NE(r.out.find("replications y_rep[1..2] of new rows"), std::string::npos) << commands[i] << "\n" << r.out;
+    const DrawSet d = io::read_stan_csv({dir + "/run" + std::to_string(i) + "_1.csv"}, nullptr);
+    const int mu = d.param_index("mu"), tau = d.param_index("tau"), theta1 = d.param_index("theta[1]");
+    const int y1 = d.param_index("y_rep[1]"), y2 = d.param_index("y_rep[2]");
+    ASSERT_TRUE(mu >= 0 && tau >= 0 && theta1 >= 0 && y1 >= 0 && y2 >= 0) << commands[i];
+    double s1 = 0, ss1 = 0, s2 = 0, ss2 = 0;
+    const double n = d.n_draws;
+    for (int k = 0; k < d.n_draws; ++k) {
+      const double z1 = (d.series(y1, 0)[k] - d.series(theta1, 0)[k]) / 10;
+      const double t = d.series(tau, 0)[k];
+      const double z2 = (d.series(y2, 0)[k] - d.series(mu, 0)[k]) / std::sqrt(t * t + 144);
+      s1 += z1, ss1 += z1 * z1, s2 += z2, ss2 += z2 * z2;
+    }
+    ASSERT_GE(n, 1000) << commands[i];
+    expect_standard_normal(s1, ss1, n, commands[i] + ": fitted school 1");
+    expect_standard_normal(s2, ss2, n, commands[i] + ": new school");
+  }
+}
+
 TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
   const std::string dir = scratch_dir("predict_bad");
   const std::string out_dir = dir + "/out";
@@ -316,6 +354,8 @@ TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
   const long draws = static_cast<long>(available / 2000 / 64);
   const std::string newdata = dir + "/new.csv";
   std::ofstream(newdata) << "f,grp\nz,east\na,north\n";
+  const std::string header_only = dir + "/header_only.csv";
+  std::ofstream(header_only) << "count,f,grp\n";
   const std::string bad_schools = dir + "/schools.json";
   std::ofstream(bad_schools) << R"({"J": 2, "sigma": [10, 10], "school": [1, 9]})";
   struct Case {
@@ -336,6 +376,9 @@ TEST(Predict, BadInputIsOneLineExitTwoNothingWritten) {
       {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ x + (1 | grp)' --family poisson --predict "
        "--newdata " + newdata,
        newdata + ": --newdata: no column 'x' (the formula needs it)"},
+      {"glmm --data tests/fixtures/glmm/counts_data.csv --formula 'count ~ f + (1 | grp)' --family poisson --predict "
+       "--newdata " + header_only,
+       header_only + ": --newdata: no rows to predict"},
       {"glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --predict --chains 64 --draws " +
            std::to_string(draws),
        "--predict: y_rep (919 values x 64 chains x " + std::to_string(draws) + " draws) needs about"},

@@ -168,7 +168,8 @@ TEST(Sbc, BadInputIsOneLineExitTwoNothingWritten) {
     std::string args, message;
   };
   const std::vector<Case> cases = {
-      {"std_normal --set dim=2", "sbc: model 'std_normal' has no prior_draw"},
+      {"std_normal --set dim=2", "sbc: model 'std_normal' has no prior_draw; models that can run sbc: "},
+      {"peak --data data/peak.csv", "sbc: model 'peak' has no set_observed (it cannot be fitted to other data sets)"},
       {"glmm --data tests/fixtures/glmm/counts_sim.csv --formula 'count ~ 1 + x' --family poisson",
        "sbc: the prior of b_x cannot be drawn from (improper, e.g. flat); give proper priors (model options or flags)"},
       {"eight_schools_noncentered --data data/eight_schools.json --chains 3 --ranks 100",

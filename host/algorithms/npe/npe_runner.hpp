@@ -256,7 +256,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
   const std::string name = Model::info().name;
   if (static_cast<int>(m.sbi_observed.size()) != n_x)
     throw InputError("npe: model '" + name + "' gives no observed data set of its simulator's length " +
-                     std::to_string(n_x) + " to condition on (Loaded::sbi_observed)");
+                     std::to_string(n_x) + " to condition on");
   for (double v : m.sbi_observed)
     if (!std::isfinite(v)) throw InputError("npe: the observed data of model '" + name + "' are not all finite");
 
