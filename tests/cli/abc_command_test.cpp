@@ -38,7 +38,7 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
                               dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Final epsilon"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Adjustment: local-linear regression on 5 statistics"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Adjustment: local-linear regression with heteroscedastic correction on 5 statistics"), std::string::npos) << r.out;
   const std::string csv = read_file(dir + "/abc_1.csv");
   EXPECT_NE(csv.find("adjustment = local-linear regression"), std::string::npos);
   EXPECT_NE(csv.find("algorithm = abc"), std::string::npos);
@@ -87,7 +87,7 @@ TEST(AbcCommand, BadInputIsOneLineExitTwo) {
            "abc peak " + peak + "--sims 100 --keep 101", "abc peak " + peak + "--sims 0",
         "abc peak " + peak + "--keep 5 --epsilon 1", "smc-abc peak " + peak + "--sims 0 --particles 10",
         "smc-abc peak " + peak + "--sims 100 --particles 1000", "abc peak " + peak + "--sims 100 --particles 10",
-        "abc peak " + peak + "--epsilon 1e-9 --sims 1000", "abc eight_schools_noncentered --data data/eight_schools.json --sims 10",
+        "abc peak " + peak + "--epsilon 1e-9 --sims 1000", "abc std_normal --set dim=2 --sims 10",
         "abc peak --data data/peak.csv --set prior=box --sims 100", "abc peak " + peak + "--sims 100 --adjust ridge",
         "smc-abc peak " + peak + "--sims 2000 --particles 100 --adjust"}) {
     const auto r = run_lockstep(args, dir);

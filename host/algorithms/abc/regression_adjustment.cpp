@@ -2,6 +2,7 @@
 // source are described): the weighted least-squares fit, with Eigen.
 #include "host/algorithms/abc/regression_adjustment.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Cholesky>
@@ -85,12 +86,26 @@ AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
     return out;
   }
   const Eigen::MatrixXd beta = ldlt.solve(XtK * U);  // (k + 1) x d
-  const Eigen::MatrixXd adjusted = U - X.rightCols(k) * beta.bottomRows(k);
+  // Residuals e_i = u_i - m(z_i); the heteroscedastic correction fits log e_i^2 on z_i with the
+  // same weights (hence the same system) and rescales each residual to the spread at z = 0.
+  const Eigen::MatrixXd E = U - X * beta;
+  Eigen::MatrixXd log_e2(n, d);
+  for (int a = 0; a < d; ++a) {
+    double smallest = HUGE_VAL;  // a residual of exactly 0 takes the smallest other square
+    for (int i = 0; i < n; ++i)
+      if (E(i, a) != 0) smallest = std::min(smallest, E(i, a) * E(i, a));
+    if (!(smallest < HUGE_VAL)) smallest = 1;
+    for (int i = 0; i < n; ++i) log_e2(i, a) = std::log(E(i, a) != 0 ? E(i, a) * E(i, a) : smallest);
+  }
+  const Eigen::MatrixXd gamma = ldlt.solve(XtK * log_e2);  // (k + 1) x d
+  const Eigen::MatrixXd log_spread_ratio = -0.5 * (X.rightCols(k) * gamma.bottomRows(k));  // log sigma(0)/sigma(z_i)
   for (int i = 0; i < n; ++i)
-    for (int a = 0; a < d; ++a) out.u[static_cast<std::size_t>(i) * d + a] = adjusted(i, a);
+    for (int a = 0; a < d; ++a)
+      out.u[static_cast<std::size_t>(i) * d + a] = beta(0, a) + E(i, a) * std::exp(log_spread_ratio(i, a));
   for (int i = 0; i < n; ++i) out.weights[i] = K(i);
   out.applied = true;
-  out.note = "local-linear regression on " + std::to_string(k) + " statistics, " + std::to_string(inside) + " of " +
+  out.note = "local-linear regression with heteroscedastic correction on " + std::to_string(k) + " statistics, " +
+             std::to_string(inside) + " of " +
              std::to_string(n) + " particles in the kernel";
   return out;
 }
