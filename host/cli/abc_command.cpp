@@ -263,6 +263,7 @@ int run_abc(const AbcOptions& o) {
   info.config.push_back({"adjustment", result.adjustment});
   info.config.push_back({"simulations", std::to_string(result.simulations)});
   info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
+  info.config.push_back({"effective_draws", number(result.effective_draws)});
   if (smc) info.config.push_back({"stop", result.stop_reason});
   if (o.predict) {
     add_posterior_predictive(*model, settings.seed, draws, new_rows.get());
@@ -282,7 +283,7 @@ int run_abc(const AbcOptions& o) {
             << ")\n";
   std::cout << "Adjustment: " << result.adjustment << "\n\n";
   SummaryReport summary = summarize_draws(draws);
-  if (writes_independent_draws(o.command)) mark_independent_draws(summary, draws.n_draws, o.command);
+  mark_independent_draws(summary, draws.n_draws, o.command, result.effective_draws);
   print_abc_summary(summary);
   std::cout << "\n";
   if (o.predict) {
@@ -291,6 +292,8 @@ int run_abc(const AbcOptions& o) {
   }
   print_schedule(result);
   if (smc) std::cout << "Stopped: " << result.stop_reason << "\n";
+  if (smc && !(result.epsilon < HUGE_VAL))
+    std::cout << "Warning: no generation after the prior's was completed: the draws are prior draws\n";
   if (result.non_finite > 0)
     std::cout << "Warning: " << result.non_finite << " of " << result.simulations
               << " simulations were not finite and were dropped\n";

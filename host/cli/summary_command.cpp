@@ -1,4 +1,5 @@
 // `lockstep summary FILES...` (like CmdStan's stansummary) and `lockstep models`.
+#include <cstdlib>
 #include <iostream>
 
 #include "host/backend/lanes.hpp"
@@ -23,9 +24,14 @@ int run_summary(const std::vector<std::string>& files, const std::string& summar
   const double read_seconds = clock.lap();
   // Files written with --superchains carry "# superchain = k": nested R-hat is reported again.
   SummaryReport report = summarize_draws(draws, info.superchain);
-  // vi, npe and abc write independent draws: no R-hat, ESS = D.
-  if (writes_independent_draws(info.algorithm))
-    mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved, info.algorithm);
+  // vi, npe, abc and smc-abc write draws that are no Markov chain: no R-hat; ESS = D, or the
+  // weights' effective sample size the run recorded (resampled draws).
+  if (writes_independent_draws(info.algorithm)) {
+    double effective = 0;
+    for (const auto& kv : info.config)
+      if (kv.first == "effective_draws") effective = std::atof(kv.second.c_str());
+    mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved, info.algorithm, effective);
+  }
   const double summary_seconds = clock.lap();
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "
             << draws.n_draws - draws.n_warmup_saved << " draws each\n";

@@ -131,17 +131,18 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
 }
 
 bool writes_independent_draws(const std::string& algorithm) {
-  return algorithm == "vi" || algorithm == "npe" || algorithm == "abc";
+  return algorithm == "vi" || algorithm == "npe" || algorithm == "abc" || algorithm == "smc-abc";
 }
 
-void mark_independent_draws(SummaryReport& r, int n_draws, const std::string& algorithm) {
+void mark_independent_draws(SummaryReport& r, int n_draws, const std::string& algorithm, double effective_draws) {
   r.independent_draws = n_draws;
   r.independent_source = algorithm;
+  r.effective_draws = effective_draws > 0 && effective_draws < n_draws ? effective_draws : n_draws;
   for (SummaryRow& row : r.rows) {
     row.rhat = std::numeric_limits<double>::quiet_NaN();
     row.nested_rhat = std::numeric_limits<double>::quiet_NaN();
-    row.ess_bulk = row.ess_tail = n_draws;
-    row.mcse_mean = row.sd / std::sqrt(static_cast<double>(n_draws));
+    row.ess_bulk = row.ess_tail = r.effective_draws;
+    row.mcse_mean = row.sd / std::sqrt(r.effective_draws);
   }
   std::vector<std::string> kept;
   for (const std::string& w : r.warnings)
@@ -170,7 +171,11 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
     }
     os << "\n";
   }
-  if (r.independent_draws > 0)
+  if (r.independent_draws > 0 && r.effective_draws < r.independent_draws)
+    os << "\n" << r.independent_draws << " draws resampled from a weighted sample (" << r.independent_source
+       << "): no R-hat (it compares Markov chains), ESS = " << fmt(r.effective_draws, "%.0f")
+       << " (the weights' effective sample size)\n";
+  else if (r.independent_draws > 0)
     os << "\n" << r.independent_draws << " independent draws (" << r.independent_source
        << "): no R-hat (it compares Markov chains), ESS = " << r.independent_draws << "\n";
   else

@@ -23,7 +23,8 @@ struct SummaryReport {
   long transitions = 0;          // post-warmup transitions counted for divergences
   std::vector<std::string> warnings;
   int superchains = 0;           // K of nested R-hat; 0: no superchains, no nested R-hat column
-  int independent_draws = 0;     // > 0: independent draws (vi, npe, abc), no R-hat (mark_independent_draws)
+  int independent_draws = 0;     // > 0: independent draws (vi, npe, abc, smc-abc), no R-hat (mark_independent_draws)
+  double effective_draws = 0;    // their ESS (< independent_draws: resampled from a weighted sample)
   std::string independent_source;  // the algorithm that wrote them (for the summary's line)
 };
 
@@ -38,15 +39,18 @@ constexpr double kEssWarn = 400;
 /// and a warning when it is above kRhatWarn.
 SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {});
 
-/// Whether `algorithm` writes independent draws, not a Markov chain: vi (the fitted
-/// approximation), npe (the trained network at the observed data) and abc (the K nearest
-/// prior simulations). smc-abc's resampled population repeats particles: not independent.
+/// Whether `algorithm` writes draws that are not a Markov chain: vi (the fitted
+/// approximation), npe (the trained network at the observed data), abc (the K nearest prior
+/// simulations) and smc-abc (its final population); abc's and smc-abc's, after the regression
+/// adjustment, are resampled from a weighted sample and repeat particles.
 bool writes_independent_draws(const std::string& algorithm);
 
-/// For independent draws (one "chain"): R-hat compares Markov chains and is not defined (NA,
-/// its warnings dropped); ESS is the number of draws and MCSE of the mean sd / sqrt(D).
-/// print_summary says so, naming `algorithm`, and prints no divergence line.
-void mark_independent_draws(SummaryReport& report, int n_draws, const std::string& algorithm);
+/// For such draws (one "chain"): R-hat compares Markov chains and is not defined (NA, its
+/// warnings dropped); ESS is `effective_draws` (the weights' effective sample size of a
+/// resampled sample, Kish's (sum w)^2 / sum w^2; 0: the number of draws D) and MCSE of the
+/// mean sd / sqrt(ESS). print_summary says so, naming `algorithm`, and prints no divergence line.
+void mark_independent_draws(SummaryReport& report, int n_draws, const std::string& algorithm,
+                            double effective_draws = 0);
 
 /// The table, as stansummary prints it (plus a nested_r_hat column after r_hat when the
 /// report has superchains), then the warnings.

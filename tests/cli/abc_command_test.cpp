@@ -3,6 +3,9 @@
 // gives the same files; bad input is one line on stderr, exit status 2, nothing written.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -50,8 +53,16 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
   const auto s = run_lockstep("summary " + dir + "/abc_1.csv", dir);
   EXPECT_EQ(s.status, 0) << s.err;
   for (const char* p : {"l", "m", "s", "a", "b"}) EXPECT_NE(s.out.find(std::string("\n") + p), std::string::npos) << s.out;
-  // The K nearest simulations are independent draws: no R-hat, no divergence line.
-  EXPECT_NE(s.out.find("200 independent draws (abc): no R-hat"), std::string::npos) << s.out;
+  // The K nearest simulations, adjusted and resampled by the kernel's weights: no R-hat, no
+  // divergence line, and the ESS of the weights the run recorded.
+  EXPECT_NE(s.out.find("200 draws resampled from a weighted sample (abc): no R-hat"), std::string::npos) << s.out;
+  const std::size_t at = csv.find("effective_draws = ");
+  ASSERT_NE(at, std::string::npos);
+  const double ess = std::atof(csv.c_str() + at + 18);
+  EXPECT_GT(ess, 10);
+  EXPECT_LT(ess, 200);
+  EXPECT_NE(s.out.find("ESS = " + std::to_string(static_cast<long>(std::lround(ess))) + " (the weights' effective sample size)"),
+            std::string::npos) << s.out;
   EXPECT_EQ(s.out.find("Divergences"), std::string::npos) << s.out;
   // The same seed, the same draws.
   const auto again = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 --output " +

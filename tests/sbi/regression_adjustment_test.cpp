@@ -2,7 +2,7 @@
 // statistics is removed exactly (every adjusted value is the regression line at s_obs); with
 // additive noise the adjusted spread is the noise's, at s_obs when it varies (the heteroscedastic
 // correction); constant statistics are left out; the kernel keeps the particles within the
-// weighted kBandwidthQuantile-quantile distance; too few particles in the
+// weighted bandwidth_quantile-quantile distance; too few particles in the
 // kernel, or non-finite statistics, leave the particles as they were, with the reason.
 #include "host/algorithms/abc/regression_adjustment.hpp"
 
@@ -96,8 +96,8 @@ TEST(RegressionAdjustment, TheAdjustedSpreadIsTheNoisesAndCentredOnTheLineAtSobs
   const double tol_mean = 5 * sigma / std::sqrt(ess), tol_sd = 5 * sigma / std::sqrt(2 * ess);
   EXPECT_NEAR(m, at_obs, tol_mean) << "tolerance 5 MCSE = " << tol_mean << " (ESS " << ess << ")";
   EXPECT_NEAR(sd, sigma, tol_sd) << "tolerance 5 MCSE = " << tol_sd << " (ESS " << ess << ")";
-  // The kernel: the particles within the (equally weighted) kBandwidthQuantile-quantile distance.
-  EXPECT_NEAR(out.in_kernel, in.n * kBandwidthQuantile, 2);
+  // The kernel: the particles within the (equally weighted) bandwidth_quantile-quantile distance.
+  EXPECT_NEAR(out.in_kernel, in.n * in.bandwidth_quantile, 2);
 }
 
 TEST(RegressionAdjustment, AConstantStatisticIsLeftOut) {

@@ -43,6 +43,7 @@ struct AbcResult {
   std::string stop_reason;       // SMC-ABC: why it stopped
   std::string scale_source;      // "model" or "prior-predictive MAD"
   std::string adjustment;        // --adjust: what was done ("none" when not asked for)
+  double effective_draws = 0;    // Kish's ESS of the weighted sample the draws are resampled from
   double seconds = 0;
 };
 

@@ -154,6 +154,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   // --adjust linear: the kept draws regression-adjusted, then K draws resampled by the
   // adjustment's weights (systematic resampling keeps them in nearest-first order).
   r.adjustment = "none";
+  r.effective_draws = static_cast<double>(kept.size());
   if (c.adjust) {
     AbcParticles p;
     p.n = K;
@@ -163,7 +164,8 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
       p.distances.push_back(a.distance);
     }
     p.weights.assign(static_cast<std::size_t>(K), 1.0);
-    if (adjust_abc_particles(m, c.seed, observed, inv_scale, p, r.adjustment)) {
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, p, r.adjustment, kBandwidthQuantileAbc)) {
+      r.effective_draws = smc_abc::effective_sample_size(p.weights);
       const double u = uniform(Rng{c.seed, 0}, 0, kAbcAdjustResample, 0);
       const std::vector<std::size_t> pick = smc_abc::systematic_resample(p.weights, static_cast<std::size_t>(K), u);
       std::vector<AbcCandidate> adjusted;

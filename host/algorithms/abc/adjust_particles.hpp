@@ -30,10 +30,11 @@ struct AbcParticles {
 constexpr Stream kAbcAdjustResample = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 4);
 
 /// Adjusts `p` in place (theta, and weights normalized to sum 1) and returns true when the adjustment applies;
-/// `note` says what was done, or why not.
+/// `note` says what was done, or why not. `bandwidth_quantile`: AdjustmentInput's.
 template <class Model>
 bool adjust_abc_particles(const Loaded<Model>& m, std::uint64_t seed, const std::vector<double>& observed,
-                          const std::vector<double>& inv_scale, AbcParticles& p, std::string& note) {
+                          const std::vector<double>& inv_scale, AbcParticles& p, std::string& note,
+                          double bandwidth_quantile) {
   const auto fail = [&note](const std::string& why) {
     note = why;
     return false;
@@ -64,6 +65,7 @@ bool adjust_abc_particles(const Loaded<Model>& m, std::uint64_t seed, const std:
   in.s = backend::to_host(stats);
   in.s_obs = backend::to_host(s_obs);
   in.weights = p.weights;
+  in.bandwidth_quantile = bandwidth_quantile;
   in.u.resize(static_cast<std::size_t>(n) * d);
   std::vector<double> u, scratch_row;
   for (int i = 0; i < n; ++i) {

@@ -60,7 +60,7 @@ AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
       out.note = "not applied: a particle has no finite unconstrained value";
       return out;
     }
-  const double delta = smc_abc::weighted_quantile(dist, in.weights, kBandwidthQuantile);
+  const double delta = smc_abc::weighted_quantile(dist, in.weights, in.bandwidth_quantile);
   Eigen::VectorXd K(n);
   int inside = 0;
   for (int i = 0; i < n; ++i) {

@@ -181,6 +181,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     std::vector<std::uint64_t> next_keys;
     std::int64_t accepted_all = 0, outside = 0;
     std::uint64_t next = 0;
+    bool proposals_capped = false;
     std::vector<Real> h_theta;
     std::vector<double> h_dist;
     std::vector<unsigned char> h_sim;
@@ -239,17 +240,28 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       next += static_cast<std::uint64_t>(n);
       total += sims;
       g.simulations += sims;
-      if (next > (std::uint64_t(1) << 32) - static_cast<std::uint64_t>(cap)) break;  // the Rng's index space
-      if (next > static_cast<std::uint64_t>(100) * static_cast<std::uint64_t>(c.sims) + 1000000) break;
+      // Proposals outside the prior cost no simulation, so a kernel that lands outside nearly
+      // always could loop for ever: a generation stops after 100 x --sims + 1e6 proposals (or
+      // at the end of the Rng's index space), and says why.
+      if (next > (std::uint64_t(1) << 32) - static_cast<std::uint64_t>(cap) ||
+          next > static_cast<std::uint64_t>(100) * static_cast<std::uint64_t>(c.sims) + 1000000) {
+        proposals_capped = true;
+        break;
+      }
     }
     g.total_simulations = total;
     g.acceptance_rate = g.simulations > 0 ? static_cast<double>(accepted_all) / static_cast<double>(g.simulations) : 0.0;
     r.non_finite += g.non_finite;
     r.proposals_outside_prior += outside;
-    if (next_dist.size() < P) {  // the budget ran out: keep the previous population
+    if (next_dist.size() < P) {  // the budget (or the proposals) ran out: keep the previous population
       g.complete = false;
       r.schedule.push_back(g);
-      r.stop_reason = "--sims budget spent (generation " + std::to_string(t) + " could not be filled)";
+      if (proposals_capped)
+        r.stop_reason = "generation " + std::to_string(t) + " could not be filled: " + std::to_string(next) +
+                        " proposals, " + std::to_string(outside) +
+                        " of them outside the prior's support (is --kernel-scale too large?)";
+      else
+        r.stop_reason = "--sims budget spent (generation " + std::to_string(t) + " could not be filled)";
       break;
     }
     // Importance weights, one lane per particle.
@@ -297,13 +309,14 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   r.adjustment = "none";
   if (c.adjust) {
     AbcParticles particles{static_cast<int>(P), pop, keys, dist, W};
-    if (adjust_abc_particles(m, c.seed, observed, inv_scale, particles, r.adjustment)) {
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, particles, r.adjustment, kBandwidthQuantileSmcAbc)) {
       pop.swap(particles.theta);
       W = particles.weights;
     }
   }
 
   // ---- the result: P equally weighted draws ------------------------------------------------
+  r.effective_draws = smc_abc::effective_sample_size(W);
   const double u = uniform(Rng{c.seed, 0}, 0, smc_abc::kAbcResample, 0);
   const std::vector<std::size_t> pick = smc_abc::systematic_resample(W, P, u);
   draws = DrawSet();
