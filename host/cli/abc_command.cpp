@@ -201,8 +201,15 @@ int run_abc(const AbcOptions& o) {
   if (smc) require_capability(entry, Capability::kLogPrior, o.command);
   if (o.predict) check_predict_capability(o.model);
   check_output_paths(o.output, "");
+  check_chain_files(o.output, 1);
   const std::string schedule = schedule_path(o);
   if (!schedule.empty()) io::check_writable(schedule, "--schedule");
+  {
+    std::vector<OutputFile> files = output_files(o.output, 1);
+    files.push_back({schedule, "--schedule"});
+    files.push_back({o.checkpoint, "--checkpoint"});
+    check_distinct_outputs(files);
+  }
   const std::unique_ptr<AnyModel> model = load_model_for(o, o.command);
   if (o.predict) check_predict_replicates(*model, o.model);
   const std::unique_ptr<AnyModel> new_rows =

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <random>
@@ -41,6 +42,29 @@ void check_chain_files(const std::string& output, int chains) {
     if (std::filesystem::is_directory(path, ec))
       throw InputError("--output " + output + ": cannot write chain file " + path + ": is a directory");
     io::check_not_input(path, "--output");
+  }
+}
+
+std::vector<OutputFile> output_files(const std::string& output, int chains) {
+  std::vector<OutputFile> out;
+  if (output.empty()) return out;
+  if (!ends_with(output, ".csv")) return {{output, "--output"}};
+  for (const std::string& path : io::stan_csv_paths(output, chains)) out.push_back({path, "--output"});
+  return out;
+}
+
+void check_distinct_outputs(const std::vector<OutputFile>& files) {
+  std::map<std::string, const OutputFile*> seen;
+  for (const OutputFile& f : files) {
+    if (f.path.empty()) continue;
+    std::error_code ec;
+    std::filesystem::path key = std::filesystem::weakly_canonical(f.path, ec);
+    if (ec) key = std::filesystem::absolute(f.path, ec).lexically_normal();
+    const auto [at, fresh] = seen.emplace(key.string(), &f);
+    if (fresh) continue;
+    const OutputFile& first = *at->second;
+    throw InputError(f.flag + " " + f.path + ": " + (first.flag == f.flag ? "named twice" : first.flag + " writes that file too") +
+                     (first.path != f.path ? " (as " + first.path + ")" : "") + "; give another name");
   }
 }
 

@@ -204,6 +204,19 @@ void check_output_paths(const std::string& output, const std::string& summary);
 /// or an input of the run. Checked before sampling, so that a run cannot end unable to commit.
 void check_chain_files(const std::string& output, int chains);
 
+/// A file a command will write, with the flag that names it.
+struct OutputFile {
+  std::string path, flag;
+};
+/// The files --output PATH writes for `chains` chains: PATH.nc, or PATH_1.csv .. PATH_C.csv
+/// (none for an empty PATH), each with flag --output.
+std::vector<OutputFile> output_files(const std::string& output, int chains);
+/// InputError when two of the files a command will write are the same file (so that none
+/// overwrites or deletes another: "--schedule o_1.csv: --output writes that file too; give
+/// another name"). Empty paths are skipped; paths are compared after making them absolute and
+/// resolving links. Checked before any work is done.
+void check_distinct_outputs(const std::vector<OutputFile>& files);
+
 /// Writes draws to PATH.nc (InferenceData) or PATH.csv (Stan CSV, one file per chain).
 void write_draws(const std::string& output, const DrawSet& draws, const RunInfo& info);
 /// The first n_draws draws of every chain of `full` (an interrupted run's draws so far, from the

@@ -88,6 +88,12 @@ int run_ensemble(const EnsembleOptions& o) {
   if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
+  check_chain_files(o.output, cfg.walkers * cfg.ensembles);
+  {
+    std::vector<OutputFile> files = output_files(o.output, cfg.walkers * cfg.ensembles);
+    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
   if (!o.checkpoint.empty()) {
     if (o.in_process) throw InputError("--checkpoint: not available in process (the draws are returned)");
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);

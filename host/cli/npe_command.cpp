@@ -126,6 +126,13 @@ int run_npe(const NpeOptions& o) {
     io::check_writable(loss_csv, "--output");
   }
   if (!cfg.save_net.empty()) io::check_writable(cfg.save_net, "--save-net");
+  check_chain_files(o.output, 1);
+  {
+    std::vector<OutputFile> files = output_files(o.output, 1);
+    files.insert(files.end(), {{loss_csv, "--output (its loss CSV)"}, {loss_svg, "--output (its loss plot)"},
+                               {o.summary, "--summary"}, {cfg.save_net, "--save-net"}, {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
   if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "npe");
   if (o.predict) check_predict_replicates(*model, o.model);

@@ -168,6 +168,11 @@ int run_sample(const SampleOptions& o) {
   validate(o);
   check_output_paths(o.output, o.summary);
   check_chain_files(o.output, o.chains);
+  {
+    std::vector<OutputFile> files = output_files(o.output, o.chains);
+    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
 
   RunSettings cfg;
   cfg.chains = o.chains;

@@ -112,6 +112,14 @@ int run_vi(const ViOptions& o) {
     if (!ends_with(o.elbo, ".csv")) throw InputError("--elbo " + o.elbo + ": the name must end in .csv");
     io::check_writable(o.elbo, "--elbo");
   }
+  check_chain_files(o.output, 1);
+  {
+    std::vector<OutputFile> files = output_files(o.output, 1);
+    files.insert(files.end(), {{o.summary, "--summary"}, {o.elbo, "--elbo"},
+                               {o.elbo.empty() ? "" : svg_name(o.elbo), "--elbo (its plot)"},
+                               {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
   if (o.predict) check_predict_capability(o.model);
   const std::unique_ptr<AnyModel> model = load_model_for(o, "vi");
   if (o.predict) check_predict_replicates(*model, o.model);
