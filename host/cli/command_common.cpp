@@ -45,6 +45,34 @@ void check_chain_files(const std::string& output, int chains) {
   }
 }
 
+void check_draws_memory(long long draws, std::size_t values_per_draw, std::size_t n_predictive) {
+  const double available = static_cast<double>(backend::available_memory_bytes());
+  if (!(available > 0)) return;
+  // Measured (vi normal_mean, 2e6 draws): ~31 bytes per value and draw with Stan CSV output,
+  // ~21 with netCDF (the lanes' buffer, the draws, their shuffled copy, the summary's sort, the
+  // file's text), and ~33 per y_rep value; 48 per value and 64 per draw leave room.
+  const double gib = 1073741824.0;
+  const double draws_bytes = static_cast<double>(draws) * (48.0 * static_cast<double>(values_per_draw) + 64);
+  const double predictive_bytes = 48.0 * static_cast<double>(draws) * static_cast<double>(n_predictive);
+  char buf[512];
+  if (draws_bytes > available) {
+    std::snprintf(buf, sizeof buf,
+                  "--draws %lld: the draws (%zu values each) need about %.2f GiB but only %.2f GiB are available on "
+                  "%s; use fewer draws",
+                  draws, values_per_draw, draws_bytes / gib, available / gib,
+                  backend::lanes_on_device() ? "the device" : "this machine");
+    throw InputError(buf);
+  }
+  if (draws_bytes + predictive_bytes > available) {
+    std::snprintf(buf, sizeof buf,
+                  "--predict: y_rep (%zu values x %lld draws) needs about %.2f GiB, the run %.2f GiB in all, but only "
+                  "%.2f GiB are available on %s; use fewer draws",
+                  n_predictive, draws, predictive_bytes / gib, (draws_bytes + predictive_bytes) / gib, available / gib,
+                  backend::lanes_on_device() ? "the device" : "this machine");
+    throw InputError(buf);
+  }
+}
+
 std::vector<OutputFile> output_files(const std::string& output, int chains) {
   std::vector<OutputFile> out;
   if (output.empty()) return out;

@@ -239,6 +239,12 @@ void check_threads(int threads);
 /// fit in the memory where the lanes run; `study` asks it for its largest chain count.
 void check_sample_memory(const SampleOptions& o, const AnyModel& model, std::size_t n_predictive);
 
+/// Refuses (InputError naming --draws, or --predict for y_rep, with both sizes) a run of one
+/// chain of `draws` draws (vi, npe) whose draws would not fit in memory: `values_per_draw`
+/// outputs and statistics, `n_predictive` y_rep values more with --predict (about 48 bytes a
+/// value: the lanes' buffer, the host's draws and their copies, the output file's text).
+void check_draws_memory(long long draws, std::size_t values_per_draw, std::size_t n_predictive);
+
 /// The estimate behind it, per chain: `draws` bytes for `saved_draws` draws of every output and
 /// Stan's 7 sampler statistics (in double), `state` bytes of chain state (~16 vectors of the
 /// unconstrained dimension, two dim x dim matrices more for a dense metric). `sbc` sizes its

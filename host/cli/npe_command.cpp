@@ -138,6 +138,8 @@ int run_npe(const NpeOptions& o) {
   if (o.predict) check_predict_replicates(*model, o.model);
   const std::unique_ptr<AnyModel> new_rows =
       newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
+  check_draws_memory(cfg.draws, model->names().size() + 8,
+                     o.predict ? (new_rows ? new_rows : model)->generated_names().size() : 0);
   NpeReport report;
   cfg.report = &report;
   cfg.loss_csv = loss_csv;

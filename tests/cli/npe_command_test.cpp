@@ -176,8 +176,9 @@ TEST(NpeCommandInput, BadFlagsAreOneLineWithStatusTwo) {
   expect_refused(base + "--sims 1000 --validation-fraction 1.5", dir, "--validation-fraction");
   expect_refused(base + "--sims 1000 --output " + dir + "/o.txt", dir, "--output");
   expect_refused(base + "--sims 1000 --load-net " + dir + "/n.json", dir, "--sims: not used with --load-net");
-  expect_refused("npe eight_schools_noncentered --data data/eight_schools.json --sims 100", dir,
-                 "no observed data set");
+  // 2e9 draws need about 1 TB (check_draws_memory): refused before any simulation.
+  expect_refused("npe normal_mean --data data/normal_mean.json --sims 1000 --draws 2000000000", dir,
+                 "--draws 2000000000: the draws (9 values each) need about");
   expect_refused("npe funnel --sims 100", dir, "cannot run 'npe'");
   expect_refused(base + "--sims 1000 --rounds 0", dir, "--rounds");
   expect_refused(base + "--sims 1000 --rounds 2 --checkpoint " + dir + "/c.ckpt", dir, "--checkpoint: not with --rounds");

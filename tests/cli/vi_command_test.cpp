@@ -119,6 +119,11 @@ TEST(ViCommand, BadInputIsOneLineExitTwoNothingWritten) {
     EXPECT_NE(r.err.find(c.second), std::string::npos) << c.first << ": " << r.err;
     EXPECT_TRUE(read_file(dir + "/x_1.csv").empty()) << c.first;
   }
+  // 2^28 draws of 100 dimensions need about 1.3 TB (check_draws_memory): refused before fitting.
+  const auto big = run_lockstep("vi std_normal --set dim=100 --seed 1 --quiet --draws 268435456 --output " + dir + "/x.csv", dir);
+  EXPECT_EQ(big.status, 2) << big.err;
+  EXPECT_EQ(big.err.rfind("lockstep: error: --draws 268435456: the draws (108 values each) need about", 0), 0u) << big.err;
+  EXPECT_TRUE(read_file(dir + "/x_1.csv").empty());
 }
 
 TEST(ViCommand, NonFiniteElboStopsWithTheStepNamed) {
