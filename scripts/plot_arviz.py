@@ -55,6 +55,93 @@ def chain_files(path):
     return found or [path]
 
 
+# Stan's sampler statistics under ArviZ's names (as arviz.from_cmdstan gives them).
+_STAT_NAMES = {"lp__": "lp", "accept_stat__": "acceptance_rate", "stepsize__": "step_size",
+               "treedepth__": "tree_depth", "n_leapfrog__": "n_steps", "divergent__": "diverging",
+               "energy__": "energy"}
+
+
+def _index(label):
+    """A column's index label: an int when it is one, else the text (a glmm level or term)."""
+    try:
+        return int(label)
+    except ValueError:
+        return label
+
+
+def read_stan_csv(files):
+    """Stan CSV files of one run (one per chain) as InferenceData, for the files that
+    arviz.from_cmdstan cannot read: lockstep writes labelled indices (the glmm's
+    r_county.3.Intercept, brms's r_county[3,Intercept]) where CmdStan writes integers only.
+    Columns name.i.j become one variable name(chain, draw, name_dim_0, name_dim_1) whose
+    coordinates are the labels in order of appearance; y_rep goes to posterior_predictive and
+    the sampler statistics (ending in __) to sample_stats. Saved warmup draws are left out."""
+    import numpy as np
+    az = _arviz()
+    chains, header = [], None
+    for f in files:
+        with open(f) as fh:
+            lines = fh.read().splitlines()
+        config = {}
+        body = []
+        for line in lines:
+            if line.startswith("#"):
+                key, _, value = line.lstrip("# ").partition(" = ")
+                config.setdefault(key.strip(), value.strip())
+            elif line.strip():
+                body.append(line)
+        if not body:
+            raise ValueError("no header line")
+        names = body[0].split(",")
+        if header is not None and names != header:
+            raise ValueError("its columns differ from the first file's")
+        header = names
+        values = np.array([[float(v) for v in row.split(",")] for row in body[1:]], dtype=float).reshape(-1, len(names))
+        if config.get("save_warmup") in ("1", "true"):
+            warm = int(config.get("num_warmup", "0")) // max(1, int(config.get("thin", "1")))
+            values = values[warm:]
+        chains.append(values)
+    draws = min(len(c) for c in chains)
+    data = np.stack([c[:draws] for c in chains])  # (chain, draw, column)
+    groups = {"posterior": {}, "posterior_predictive": {}, "sample_stats": {}}
+    dims, coords = {}, {}
+    bases = {}
+    for j, name in enumerate(header):
+        base, *index = name.split(".")
+        bases.setdefault(base, []).append((j, [_index(i) for i in index]))
+    for base, columns in bases.items():
+        if base.endswith("__"):
+            values = data[:, :, columns[0][0]]
+            groups["sample_stats"][_STAT_NAMES.get(base, base.rstrip("_"))] = (
+                values.astype(bool) if base == "divergent__" else values)
+            continue
+        group = "posterior_predictive" if base == "y_rep" else "posterior"
+        rank = len(columns[0][1])
+        if rank == 0:
+            groups[group][base] = data[:, :, columns[0][0]]
+            continue
+        labels = [list(dict.fromkeys(index[k] for _, index in columns)) for k in range(rank)]
+        array = np.full((data.shape[0], draws) + tuple(len(l) for l in labels), np.nan)
+        for j, index in columns:
+            array[(slice(None), slice(None)) + tuple(labels[k].index(index[k]) for k in range(rank))] = data[:, :, j]
+        groups[group][base] = array
+        dims[base] = [f"{base}_dim_{k}" for k in range(rank)]
+        for k in range(rank):
+            coords[f"{base}_dim_{k}"] = labels[k]
+    return az.from_dict(posterior=groups["posterior"], posterior_predictive=groups["posterior_predictive"] or None,
+                        sample_stats=groups["sample_stats"] or None, coords=coords, dims=dims)
+
+
+def _integer_indices_only(path):
+    """Whether every indexed column of a Stan CSV file has integer indices (CmdStan's own files,
+    which arviz.from_cmdstan reads)."""
+    with open(path) as fh:
+        for line in fh:
+            if not line.startswith("#") and line.strip():
+                return all(all(i.isdigit() for i in name.split(".")[1:]) for name in line.strip().split(","))
+    return True
+
+
 def load(source):
     """An InferenceData from an InferenceData (returned as is), a .nc file or Stan CSV file(s)."""
     az = _arviz()
@@ -69,7 +156,9 @@ def load(source):
         if all(f.endswith(".nc") for f in files) and len(files) == 1:
             return az.from_netcdf(files[0])
         if all(f.endswith(".csv") for f in files):
-            return az.from_cmdstan(files)
+            if all(_integer_indices_only(f) for f in files):
+                return az.from_cmdstan(files)
+            return read_stan_csv(files)
     except Exception as e:  # an unreadable file: one line, status 2
         raise PlotExit(2, f"{files[0]}: cannot read it as {'netCDF' if files[0].endswith('.nc') else 'Stan CSV'} "
                           f"({str(e).splitlines()[0] if str(e) else type(e).__name__})")
@@ -148,9 +237,14 @@ plot_corner = plot_pair
 
 
 def plot_ppc(source, out=None, num_pp_samples=100):
+    files = source if isinstance(source, (list, tuple)) else [source]
+    label = _label(files[0]) if files else _label(source)
+    if all(isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".csv") for f in files):
+        raise PlotExit(2, f"{label}: Stan CSV files hold no observed data to compare with; plot the netCDF "
+                          "output (--output PATH.nc) of a --predict run")
     idata = load(source)
-    _need(idata, "posterior_predictive", _label(source), "run `lockstep sample` with --predict")
-    _need(idata, "observed_data", _label(source), "the observed data the draws replicate")
+    _need(idata, "posterior_predictive", label, "run `lockstep sample` with --predict")
+    _need(idata, "observed_data", label, "the observed data the draws replicate")
     return _finish(_arviz().plot_ppc(idata, num_pp_samples=num_pp_samples, random_seed=1), out)
 
 

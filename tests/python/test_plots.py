@@ -23,6 +23,10 @@ def runs(tmp_path_factory):
                  "--seed", "2", "--output", str(d / "peak.nc")],
         "vi": ["vi", "eight_schools_noncentered", "--data", data_path("eight_schools.json"), "--steps", "200",
                "--elbo", str(d / "elbo.csv"), "--seed", "1", "--output", str(d / "vi.nc")],
+        # glmm: labelled indices (r_g.a.Intercept), which arviz.from_cmdstan cannot read.
+        "glmm": ["sample", "glmm", "--data", data_path("radon_mn.csv"), "--formula",
+                 "log_radon ~ 1 + floor + (1 | county)", "--chains", "2", "--warmup", "100", "--draws", "50",
+                 "--seed", "1", "--output", str(d / "glmm.csv")],
         "sbc": ["sbc", "eight_schools_noncentered", "--data", data_path("eight_schools.json"), "--replicates", "4",
                 "--chains", "2", "--warmup", "50", "--draws", "50", "--ranks", "20", "--seed", "1",
                 "--output", str(d / "sbc")],
@@ -42,6 +46,7 @@ def plot(d, *args):
     ("pair", ["centered.nc"]), ("corner", ["nuts.nc"]), ("ppc", ["nuts.nc"]), ("energy", ["nuts.nc"]),
     ("elbo", ["elbo.csv"]), ("sbc", ["sbc/ranks.csv"]), ("peak", ["peak.nc", data_path("peak.csv")]),
     ("trace", ["csv_1.csv", "csv_2.csv", "csv_3.csv", "csv_4.csv"]), ("rank", ["csv.csv"]),
+    ("forest", ["glmm.csv"]),
 ])
 def test_every_kind_writes_an_image(runs, kind, files):
     out = runs / f"{kind}-{len(files)}.png"
@@ -85,3 +90,28 @@ def test_python_plot_functions(runs, eight_schools, tmp_path):
     with pytest.raises(ValueError, match="posterior_predictive"):
         lockstep.plot_ppc(lockstep.sample("eight_schools_noncentered", data=eight_schools, chains=2, warmup=50,
                                           draws=20, seed=1))
+
+
+def test_stan_csv_with_labelled_indices_reads_with_its_labels(runs):
+    """The glmm's r_county.<level>.Intercept columns: one variable r_county with the levels and
+    the term as coordinates, the draws of each column in place."""
+    import numpy as np
+    from lockstep import plots
+    files = [str(runs / "glmm_1.csv"), str(runs / "glmm_2.csv")]
+    idata = plots.load(files)
+    r = idata.posterior["r_county"]
+    assert r.shape == (2, 50, 85, 1)
+    assert list(r.coords["r_county_dim_1"].values) == ["Intercept"]
+    assert r.coords["r_county_dim_0"].values[2] == 3
+    lines = [line for line in open(files[1]) if line.strip() and not line.startswith("#")]
+    header = lines[0].strip().split(",")
+    rows = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    assert np.array_equal(r.values[1, :, 2, 0], rows[:, header.index("r_county.3.Intercept")])
+    assert np.array_equal(idata.posterior["b_floor"].values[1], rows[:, header.index("b_floor")])
+    assert idata.sample_stats["diverging"].dtype == bool
+
+
+def test_ppc_of_stan_csv_says_the_observed_data_is_in_the_netcdf_output(runs):
+    r = plot(runs, "ppc", runs / "csv_1.csv", "-o", runs / "ppc-csv.png")
+    assert r.returncode == 2
+    assert "Stan CSV files hold no observed data" in r.stderr and r.stderr.count("\n") == 1
