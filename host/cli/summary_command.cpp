@@ -1,5 +1,8 @@
 // `lockstep summary FILES...` (like CmdStan's stansummary) and `lockstep models`.
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "host/backend/lanes.hpp"
@@ -14,8 +17,41 @@
 namespace lockstep {
 namespace cli {
 
-int run_summary(const std::vector<std::string>& files, const std::string& summary_json) {
-  if (files.empty()) throw InputError("summary: give one or more Stan CSV files");
+namespace {
+
+/// The files to read: PATH.csv stands for PATH_1.csv, PATH_2.csv, ... (what `--output PATH.csv`
+/// writes) when it does not exist itself; a netCDF file is refused, naming what reads it.
+std::vector<std::string> summary_inputs(const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const std::string& f : given) {
+    std::error_code ec;
+    char magic[4] = {0, 0, 0, 0};
+    if (std::ifstream in{f, std::ios::binary}) in.read(magic, 4);
+    if (std::memcmp(magic, "\x89HDF", 4) == 0 || std::memcmp(magic, "CDF", 3) == 0 ||
+        (f.size() > 3 && f.compare(f.size() - 3, 3, ".nc") == 0))
+      throw InputError(f + ": a netCDF (InferenceData) file; lockstep summary reads Stan CSV files (in Python, "
+                           "lockstep.summary(arviz.from_netcdf(FILE)) or arviz.summary reads this one)");
+    const bool csv = f.size() > 4 && f.compare(f.size() - 4, 4, ".csv") == 0;
+    if (csv && !std::filesystem::exists(f, ec)) {
+      const std::string stem = f.substr(0, f.size() - 4);
+      std::vector<std::string> chains;
+      while (std::filesystem::is_regular_file(stem + "_" + std::to_string(chains.size() + 1) + ".csv", ec))
+        chains.push_back(stem + "_" + std::to_string(chains.size() + 1) + ".csv");
+      if (!chains.empty()) {
+        out.insert(out.end(), chains.begin(), chains.end());
+        continue;
+      }
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_summary(const std::vector<std::string>& given, const std::string& summary_json) {
+  if (given.empty()) throw InputError("summary: give one or more Stan CSV files");
+  const std::vector<std::string> files = summary_inputs(given);
   // The output is checked before anything is read (a summary JSON, never one of the inputs).
   check_output_paths("", summary_json);
   RunInfo info;

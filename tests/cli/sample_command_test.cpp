@@ -70,6 +70,21 @@ TEST(SampleCommand, SummaryOfWrittenFilesMatchesTheRunsSummary) {
   }
 }
 
+// `lockstep summary PATH.csv` stands for the chain files PATH_1.csv .. PATH_C.csv that
+// `--output PATH.csv` wrote; a netCDF file is refused in one line naming what reads it.
+TEST(SampleCommand, SummaryOfTheOutputNameReadsItsChainFiles) {
+  const std::string dir = scratch_dir("summary_stem");
+  ASSERT_EQ(run_lockstep(std::string(kSmallRun) + " --output " + dir + "/es.csv --quiet", dir).status, 0);
+  const auto s = run_lockstep("summary " + dir + "/es.csv", dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out.rfind("6 chains, ", 0), 0u) << s.out;
+  ASSERT_EQ(run_lockstep(std::string(kSmallRun) + " --output " + dir + "/es.nc --quiet", dir).status, 0);
+  const auto nc = run_lockstep("summary " + dir + "/es.nc", dir);
+  EXPECT_EQ(nc.status, 2);
+  EXPECT_EQ(nc.err, "lockstep: error: " + dir + "/es.nc: a netCDF (InferenceData) file; lockstep summary reads Stan "
+                    "CSV files (in Python, lockstep.summary(arviz.from_netcdf(FILE)) or arviz.summary reads this one)\n");
+}
+
 TEST(SampleCommand, SameSeedSameDraws) {
   const std::string d1 = scratch_dir("seed_a"), d2 = scratch_dir("seed_b");
   ASSERT_EQ(run_lockstep(std::string(kSmallRun) + " --threads 1 --output " + d1 + "/x.csv", d1).status, 0);
