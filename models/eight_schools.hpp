@@ -217,7 +217,7 @@ struct EightSchools {
   static std::vector<double> unconstrain(const Loaded<EightSchools>& m, const std::vector<double>& out) {
     const int J = m.data.J;
     const double mu = out.at(0), tau = out.at(1);
-    if (!(tau > 0)) throw InputError("tau: initial value must be positive, found " + std::to_string(tau));
+    if (!(tau > 0)) throw InputError("tau: initial value must be positive, found " + DataSource::format_number(tau));
     std::vector<double> q = {mu, std::log(tau)};
     for (int j = 0; j < J; ++j) q.push_back(kNoncentered ? (out.at(2 + j) - mu) / tau : out.at(2 + j));
     return q;

@@ -116,7 +116,7 @@ struct NormalMean {
     const double sigma = src.positive_reals_of_size("sigma", 1)[0];
     const double mu0 = args.option_real("mu0", 0.0);
     const double tau0 = args.option_real("tau0", 1.0);
-    if (!(tau0 > 0)) throw InputError("--set tau0: must be positive, found " + std::to_string(tau0));
+    if (!(tau0 > 0)) throw InputError("--set tau0: must be positive, found " + DataSource::format_number(tau0));
     Loaded<NormalMean> out;
     out.data.N = static_cast<int>(N);
     out.data.y = args.upload(y);

@@ -207,9 +207,9 @@ struct Peak {
     for (int i = 0; i < Data::kDim; ++i) {
       const double lo = m.data.lo[i], hi = m.data.hi[i], t = out.at(i);
       if (!(t > lo && t < hi))
-        throw InputError(std::string(kNames[i]) + ": initial value " + std::to_string(t) +
-                         " is outside the prior box (" + std::to_string(lo) + ", " +
-                         std::to_string(hi) + ")");
+        throw InputError(std::string(kNames[i]) + ": initial value " + DataSource::format_number(t) +
+                         " is outside the prior box (" + DataSource::format_number(lo) + ", " +
+                         DataSource::format_number(hi) + ")");
       const double p = (t - lo) / (hi - lo);
       q[i] = std::log(p) - std::log1p(-p);
     }

@@ -226,7 +226,7 @@ TEST(Peak, UnconstrainRoundTripsAndRefusesOutsideValues) {
   const std::vector<double> back = theta_of(m, q);
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(back[i], th[i], testing::real_tol(1e-14));
   EXPECT_EQ(input_error_of([&] { Peak::unconstrain(m, {0.5, 0.6, 0.0, -0.2, 0.1}); }),
-            "s: initial value 0.000000 is outside the prior box (0.000000, 2.000000)");
+            "s: initial value 0 is outside the prior box (0, 2)");
 }
 
 TEST(Peak, CsvAndJsonGiveTheSameModel) {
@@ -311,7 +311,7 @@ TEST(Peak, SbiPriorIsTheSbiTutorialsBox) {
     }
   }
   EXPECT_EQ(input_error_of([&] { Peak::unconstrain(m, {-0.5, 0.6, 0.2, -0.2, 0.1}); }),
-            "l: initial value -0.500000 is outside the prior box (0.000000, 2.000000)");
+            "l: initial value -0.5 is outside the prior box (0, 2)");
   EXPECT_NE(input_error_of([&] { load_model<Peak>({{"prior", "flat"}}, src.get()); }).find("prior"),
             std::string::npos);
 }
