@@ -128,6 +128,16 @@ PosteriorNetwork load_network(const std::string& path, const std::string& flag, 
       net.theta_scale.mean.size() != static_cast<std::size_t>(s.n_theta) ||
       net.theta_scale.sd.size() != net.theta_scale.mean.size())
     throw InputError(where + "malformed network file (sizes of shape, scales and weights disagree)");
+  // A scale divides (x - mean) / sd: every sd positive and finite, every mean and weight finite.
+  const auto bad = [](const std::vector<double>& v, bool positive) {
+    for (double x : v)
+      if (!std::isfinite(x) || (positive && !(x > 0))) return true;
+    return false;
+  };
+  if (bad(net.x_scale.sd, true) || bad(net.theta_scale.sd, true))
+    throw InputError(where + "malformed network file (a scale's sd is not a positive finite number)");
+  if (bad(net.x_scale.mean, false) || bad(net.theta_scale.mean, false) || bad(net.params, false))
+    throw InputError(where + "malformed network file (a scale's mean or a weight is not finite)");
   if (h.model != e.model)
     throw InputError(where + "a network for model '" + h.model + "', not '" + e.model + "'");
   if (h.options != e.options)

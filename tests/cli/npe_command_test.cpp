@@ -158,6 +158,16 @@ TEST_F(NpeCommand, ANetworkFromAnotherPriorModelOrVersionIsRefused) {
   rewrite("\"version\":1", "\"version\":2", "other_version.json");
   expect_refused("npe peak --data data/peak.json --set prior=sbi --load-net " + dir_ + "/other_version.json", dir_,
                  "version 2");
+  {  // x_scale's first sd set to 0: (x - mean) / sd would make every draw NaN
+    std::string t = text;
+    const std::size_t sd = t.find("\"sd\":[", t.find("\"x_scale\""));
+    ASSERT_NE(sd, std::string::npos);
+    const std::size_t from = sd + 6, to = t.find_first_of(",]", from);
+    t.replace(from, to - from, "0");
+    std::ofstream(dir_ + "/zero_sd.json") << t;
+  }
+  expect_refused("npe peak --data data/peak.json --set prior=sbi --load-net " + dir_ + "/zero_sd.json", dir_,
+                 "malformed network file (a scale's sd is not a positive finite number)");
   std::ofstream(dir_ + "/garbage.json") << "not json";
   expect_refused("npe peak --data data/peak.json --set prior=sbi --load-net " + dir_ + "/garbage.json", dir_,
                  "not a lockstep NPE network file");
