@@ -1,11 +1,13 @@
 // Exact draws (kernels/core/random_draws.hpp): Poisson and binomial draws against their pmfs
 // (chi-square over the cells with at least 5 expected draws, the rest pooled into the tails:
-// statistic below dof + 5 sqrt(2 dof), about 5 sds of the chi-square), across the chunking
-// thresholds; gamma and Student-t draws against their means and variances (5 standard errors);
+// statistic below dof + 5 sqrt(2 dof), about 5 sds of the chi-square), on both sides of the
+// switch from inversion to transformed rejection (PTRS, BTRS at a mean of 10), and huge counts
+// against their mean and variance; gamma and Student-t draws against their means and variances (5 standard errors);
 // determinism and independence of draws with different `first`.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -47,7 +49,7 @@ void expect_pmf(const std::vector<double>& draws, LogPmf log_pmf, int k_max, con
 }
 
 TEST(RandomDraws, PoissonMatchesItsPmfAcrossChunks) {
-  for (double mu : {0.3, 4.0, 255.0, 700.0}) {
+  for (double mu : {0.3, 4.0, 9.99, 10.0, 31.0, 255.0, 700.0, 20000.0}) {
     std::vector<double> x;
     for (std::uint32_t i = 0; i < kDraws; ++i) x.push_back(poisson_draw(mu, numbers(i)));
     expect_pmf(x, [&](int k) { return k * std::log(mu) - mu - std::lgamma(k + 1.0); }, static_cast<int>(mu * 3 + 30),
@@ -59,7 +61,8 @@ TEST(RandomDraws, PoissonMatchesItsPmfAcrossChunks) {
 }
 
 TEST(RandomDraws, BinomialMatchesItsPmfAcrossChunksAndFlips) {
-  for (const auto& np : std::vector<std::pair<double, double>>{{1, 0.3}, {10, 0.8}, {600, 0.45}, {1500, 0.02}}) {
+  for (const auto& np : std::vector<std::pair<double, double>>{
+           {1, 0.3}, {10, 0.8}, {600, 0.45}, {1500, 0.02}, {25, 0.4}, {10000, 0.7}, {2000000, 0.000004}}) {
     const double n = np.first, p = np.second;  // (not structured bindings: a lambda captures them below)
     std::vector<double> x;
     for (std::uint32_t i = 0; i < kDraws; ++i) x.push_back(binomial_draw(n, p, numbers(i)));
@@ -75,6 +78,42 @@ TEST(RandomDraws, BinomialMatchesItsPmfAcrossChunksAndFlips) {
   EXPECT_EQ(binomial_draw(5, 1, numbers(0)), 5);
   EXPECT_EQ(binomial_draw(5, 0, numbers(0)), 0);
   EXPECT_TRUE(std::isnan(binomial_draw(5, 1.5, numbers(0))));
+}
+
+// Counts far beyond a pmf table (glmm y_rep of counts near 1e9, trials near 1e12): PTRS and
+// BTRS, whose cost does not grow with the mean, against the mean and variance (5 SE; the
+// variance's SE from the fourth central moment of the normal limit, sqrt(2) var / sqrt(n)).
+TEST(RandomDraws, HugeCountsHaveTheirMeanAndVariance) {
+  struct Case {
+    const char* what;
+    double mean, var;
+    std::function<double(const Numbers&)> draw;
+  };
+  const std::vector<Case> cases = {
+      {"poisson(5e8)", 5e8, 5e8, [](const Numbers& r) { return poisson_draw(5e8, r); }},
+      {"poisson(1e12)", 1e12, 1e12, [](const Numbers& r) { return poisson_draw(1e12, r); }},
+      {"binomial(2e8, 0.5)", 1e8, 5e7, [](const Numbers& r) { return binomial_draw(2e8, 0.5, r); }},
+      {"binomial(1e12, 0.9)", 9e11, 9e10, [](const Numbers& r) { return binomial_draw(1e12, 0.9, r); }},
+  };
+  for (const Case& c : cases) {
+    double s = 0, ss = 0;
+    for (std::uint32_t i = 0; i < kDraws; ++i) {
+      const double x = c.draw(numbers(i));
+      ASSERT_TRUE(x >= 0 && x == std::floor(x)) << c.what << ": " << x;
+      s += x - c.mean;
+      ss += (x - c.mean) * (x - c.mean);
+    }
+    const double n = kDraws, m = s / n, v = ss / n - m * m;
+    EXPECT_LT(std::fabs(m), 5 * std::sqrt(c.var / n)) << c.what << ": mean off by " << m;
+    EXPECT_LT(std::fabs(v - c.var), 5 * std::sqrt(2.0) * c.var / std::sqrt(n)) << c.what << ": variance " << v;
+  }
+  EXPECT_TRUE(std::isnan(poisson_draw(2e15, numbers(0))));
+  EXPECT_TRUE(std::isnan(binomial_draw(2.5, 0.5, numbers(0))));
+}
+
+TEST(RandomDraws, LogFactorialIsLgammaOfKPlusOne) {
+  for (double k : {0.0, 1.0, 5.0, 9.0, 19.0, 20.0, 21.0, 100.0, 12345.0, 1e9, 1e15})
+    EXPECT_NEAR(log_factorial(k), std::lgamma(k + 1), 2e-15 * std::max(1.0, std::lgamma(k + 1))) << k;
 }
 
 TEST(RandomDraws, GammaAndStudentTMoments) {
