@@ -12,6 +12,7 @@
 // No transform (q = mu). log p(mu | y) = -(mu - mu0)^2 / (2 tau0^2) - sum_n (y_n - mu)^2 / (2 sigma^2)
 // (+ const), d/d mu = -(mu - mu0) / tau0^2 + sum_n (y_n - mu) / sigma^2.
 // The simulator: y_n = mu + sigma z_n, z_n = normal(rng, iteration, kSimulate, n).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -104,7 +105,7 @@ struct NormalMean {
     i.options = {{"mu0", "0", "prior mean of mu"}, {"tau0", "1", "prior sd of mu (positive)"}};
     i.data_fields = {{"N", "number of observations (positive integer)"},
                      {"y", "observations, length N"},
-                     {"sigma", "known sd of every observation (positive)"}};
+                     {"sigma", "known sd of every observation (positive; in a CSV file, a column repeating it)"}};
     i.parameters = "mu";
     return i;
   }
@@ -113,7 +114,15 @@ struct NormalMean {
     const DataSource& src = args.data();
     const long N = src.positive_int("N");
     const std::vector<double> y = src.reals_of_size("y", N);
-    const double sigma = src.positive_reals_of_size("sigma", 1)[0];
+    // One sigma; a CSV file (one column per field) repeats it on every row.
+    const std::vector<double> sigmas = src.get_reals("sigma");
+    if (sigmas.empty()) src.fail("sigma", "expected one value, found none");
+    const bool repeated = std::all_of(sigmas.begin(), sigmas.end(), [&](double v) { return v == sigmas[0]; });
+    if (!repeated || (sigmas.size() != 1 && static_cast<long>(sigmas.size()) != N))
+      src.fail("sigma", "expected one value (or, in a CSV column, the same value on all " + std::to_string(N) +
+                            " rows), found " + std::to_string(sigmas.size()) + " values" + (repeated ? "" : " that differ"));
+    const double sigma = sigmas[0];
+    if (!(sigma > 0)) src.fail("sigma", "value 1 is " + DataSource::format_number(sigma) + ", must be positive");
     const double mu0 = args.option_real("mu0", 0.0);
     const double tau0 = args.option_real("tau0", 1.0);
     if (!(tau0 > 0)) throw InputError("--set tau0: must be positive, found " + DataSource::format_number(tau0));

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "host/io/csv_data.hpp"
 #include "tests/build_config.hpp"
 #include "tests/models/gradient_check.hpp"
 #include "tests/models/model_loading.hpp"
@@ -92,6 +93,21 @@ TEST(NormalMean, RefusesBadInput) {
   const std::string path = write_temp_file("nm_bad.json", "{\"N\": 2, \"y\": [1.2, 0.4], \"sigma\": -1}");
   auto src = load_json_data(path);
   EXPECT_NE(input_error_of([&] { load_model<NormalMean>({}, src.get()); }).find("sigma"), std::string::npos);
+}
+
+// A CSV file has one column per field: sigma repeated on every row is the one sigma; differing
+// values are refused.
+TEST(NormalMean, CsvRepeatsSigmaOnEveryRow) {
+  auto csv = load_data_file(write_temp_file("nm.csv", "y,sigma\n1.2,0.8\n0.4,0.8\n-0.1,0.8\n"));
+  const auto m = load_model<NormalMean>({}, csv.get());
+  EXPECT_EQ(m.data.N, 3);
+  EXPECT_EQ(m.data.sigma, static_cast<Real>(0.8));
+  EXPECT_EQ(m.sbi_observed, (std::vector<double>{1.2, 0.4, -0.1}));
+  auto differ = load_data_file(write_temp_file("nm_differ.csv", "y,sigma\n1.2,0.8\n0.4,0.9\n"));
+  EXPECT_NE(input_error_of([&] { load_model<NormalMean>({}, differ.get()); })
+                .find("field 'sigma': expected one value (or, in a CSV column, the same value on all 2 rows), found 2 "
+                      "values that differ"),
+            std::string::npos);
 }
 
 }  // namespace
