@@ -82,20 +82,11 @@ TEST(RegressionAdjustment, TheAdjustedSpreadIsTheNoisesAndCentredOnTheLineAtSobs
   const AdjustmentInput in = linear_sample(20000, sigma, 2);
   const AdjustmentOutput out = linear_regression_adjustment(in);
   ASSERT_TRUE(out.applied) << out.note;
-  double sw = 0, sw2 = 0, m = 0;
-  for (int i = 0; i < in.n; ++i) {
-    sw += out.weights[i];
-    sw2 += out.weights[i] * out.weights[i];
-    m += out.weights[i] * out.u[i];
-  }
-  m /= sw;
-  double v = 0;
-  for (int i = 0; i < in.n; ++i) v += out.weights[i] * (out.u[i] - m) * (out.u[i] - m);
-  const double sd = std::sqrt(v / sw), ess = sw * sw / sw2;
+  const Spread a = adjusted_spread(in, out);
   const double at_obs = 1 + 2 * 0.3 - 0.5 * -0.2;
-  const double tol_mean = 5 * sigma / std::sqrt(ess), tol_sd = 5 * sigma / std::sqrt(2 * ess);
-  EXPECT_NEAR(m, at_obs, tol_mean) << "tolerance 5 MCSE = " << tol_mean << " (ESS " << ess << ")";
-  EXPECT_NEAR(sd, sigma, tol_sd) << "tolerance 5 MCSE = " << tol_sd << " (ESS " << ess << ")";
+  const double tol_mean = 5 * sigma / std::sqrt(a.ess), tol_sd = 5 * sigma / std::sqrt(2 * a.ess);
+  EXPECT_NEAR(a.mean, at_obs, tol_mean) << "tolerance 5 MCSE = " << tol_mean << " (ESS " << a.ess << ")";
+  EXPECT_NEAR(a.sd, sigma, tol_sd) << "tolerance 5 MCSE = " << tol_sd << " (ESS " << a.ess << ")";
   // The kernel: the particles within the (equally weighted) bandwidth_quantile-quantile distance.
   EXPECT_NEAR(out.in_kernel, in.n * in.bandwidth_quantile, 2);
 }
