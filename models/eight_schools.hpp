@@ -159,7 +159,7 @@ struct EightSchools {
   /// schools' observed effects, for the p-values; absent: no observed_data). Uploads go to
   /// `store`.
   static Loaded<EightSchools> for_newdata(const Loaded<EightSchools>& fit, const DataSource& src, DataStore& store) {
-    const long J = src.positive_int("J");
+    const long J = src.count_field("J");
     Loaded<EightSchools> out = fit;
     out.notes.clear();  // the fit's, already printed
     out.data.J_new = static_cast<int>(J);
@@ -232,7 +232,7 @@ struct EightSchools {
     i.options = {{"priors", "posteriordb",
                   "posteriordb: mu ~ N(0,5), tau ~ half-Cauchy(0,5); "
                   "seed: mu ~ N(0,10), log tau ~ N(5,1)"}};
-    i.data_fields = {{"J", "number of schools (positive integer)"},
+    i.data_fields = {{"J", "number of schools (positive integer; a CSV file may leave it out: its row count)"},
                      {"y", "estimated effects, length J"},
                      {"sigma", "standard errors, length J, positive"}};
     i.parameters = "mu, tau, theta[1..J]";
@@ -242,7 +242,7 @@ struct EightSchools {
   static Loaded<EightSchools> load(ModelArgs& args) {
     const std::string priors = args.option_choice("priors", {"posteriordb", "seed"});
     const DataSource& src = args.data();
-    const long J = src.positive_int("J");
+    const long J = src.count_field("J");  // a CSV table may leave it out: one row per school
     Loaded<EightSchools> out;
     out.data.J = static_cast<int>(J);
     out.observed = src.reals_of_size("y", J);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <unordered_set>
 #include <vector>
 
 #include "host/core/input_file.hpp"
@@ -112,6 +113,7 @@ class CsvDataSource : public DataSource {
   bool has_column(const std::string& field) const override { return index(field) >= 0; }
   std::vector<std::string> column_names() const override { return names_; }
   std::string row_label(long r) const override { return "line " + std::to_string(lines_.at(r)); }
+  long rows() const override { return static_cast<long>(lines_.size()); }
 
   TableColumn column(const std::string& field) const override {
     const int j = index(field);
@@ -190,12 +192,12 @@ class CsvDataSource : public DataSource {
 
   void header(const std::vector<std::string>& cells, long line_no) {
     if (cells.size() == 1 && cells[0].empty()) error(line_no, "empty header (no column names)");
+    std::unordered_set<std::string> seen;  // hashed: a header of 200,000 names is read in linear time
     for (std::size_t j = 0; j < cells.size(); ++j) {
       if (cells[j].empty())
         error(line_no, "column " + std::to_string(j + 1) + ": empty column name");
-      for (std::size_t k = 0; k < j; ++k)
-        if (cells[k] == cells[j])
-          error(line_no, "column " + std::to_string(j + 1) + ": duplicate column name '" + cells[j] + "'");
+      if (!seen.insert(cells[j]).second)
+        error(line_no, "column " + std::to_string(j + 1) + ": duplicate column name '" + cells[j] + "'");
       names_.push_back(cells[j]);
     }
     cells_.assign(names_.size(), {});

@@ -66,6 +66,15 @@ class DataSource {
   }
   /// Where row r (0-based) of a column came from, for messages: "line 7" (CSV), "value 3".
   virtual std::string row_label(long r) const { return "value " + std::to_string(r + 1); }
+  /// The number of data rows of a table (CSV), -1 for a source that is not one.
+  virtual long rows() const { return -1; }
+  /// A count field (Eight Schools' J): the positive integer given, or, in a table without
+  /// that column, its number of rows (a CSV file has one column per field; N works that way).
+  long count_field(const std::string& field) const {
+    if (has(field) || rows() < 0) return positive_int(field);
+    if (rows() == 0) fail(field, "missing, and the table has no rows to count");
+    return rows();
+  }
 
   /// The dimensions of an array field, outermost first ({} for a scalar); sources without
   /// nested arrays (CSV) report one dimension.

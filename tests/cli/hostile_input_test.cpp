@@ -66,6 +66,22 @@ TEST(HostileInput, JsonDataOfTheWrongShapeOrWithRepeatedKeys) {
                  "nested.json: field 'y': expected a vector of 8 values, found a 2 x 4 array", dir);
   write(dir + "/dup.json", R"({"J": 8, "J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 12], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");
   expect_refused("sample eight_schools_noncentered --data " + dir + "/dup.json", "dup.json: field 'J' is given twice", dir);
+  // 30,000 nested arrays crashed the reader (one recursion per level); refused as they open.
+  write(dir + "/deep.json", R"({"J": 8, "y": )" + std::string(30000, '[') + std::string(30000, ']') +
+                                R"(, "sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");
+  expect_refused("sample eight_schools_noncentered --data " + dir + "/deep.json",
+                 "deep.json: arrays or objects nested deeper than 64 levels", dir);
+  // 200,000 keys and 200,000 CSV columns with a repeat at the end: refused in linear time (the
+  // pairwise checks took a minute).
+  std::string many = "{";
+  for (int k = 0; k < 200000; ++k) many += "\"k" + std::to_string(k) + "\": 0, ";
+  write(dir + "/many.json", many + "\"k7\": 1}");
+  expect_refused("sample eight_schools_noncentered --data " + dir + "/many.json", "many.json: field 'k7' is given twice",
+                 dir);
+  std::string wide;
+  for (int k = 0; k < 200000; ++k) wide += "c" + std::to_string(k) + ",";
+  write(dir + "/wide.csv", wide + "c5\n" + std::string(200000, '0') + "\n");
+  expect_refused("sample peak --data " + dir + "/wide.csv", "column 200001: duplicate column name 'c5'", dir);
   write(dir + "/bin.json", std::string("\x01\x02\x1b[31m", 6));
   const auto r = run_lockstep("sample eight_schools_noncentered --data " + dir + "/bin.json", dir);
   EXPECT_EQ(r.status, 2) << r.err;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/backend/tree_sum.hpp"
+#include "host/diagnostics/convergence.hpp"
 
 namespace lockstep {
 namespace {
@@ -89,6 +90,26 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
     r.mean.push_back(mean);
     r.sd.push_back(sd);
     r.mcse.push_back(sd * std::sqrt(std::max(tau, 1.0) / n_samples));
+    r.rhat.push_back(diagnostics::rhat_basic(diagnostics::chains_of(draws, static_cast<int>(p))));
+  }
+  {
+    // Walkers that disagree (some in a minor mode): the means above mix the modes.
+    std::string worst;
+    int high = 0;
+    for (std::size_t p = 0; p < r.rhat.size(); ++p)
+      if (r.rhat[p] > kEnsembleRhatWarn) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%s: %.3g", high++ ? ", " : "", draws.names[p].c_str(), r.rhat[p]);
+        worst += buf;
+      }
+    if (high > 0) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "%.2g", kEnsembleRhatWarn);
+      r.warnings.push_back("the walkers disagree: split R-hat over walkers above " + std::string(buf) + " for " +
+                           std::to_string(high) + " parameter(s) (" + worst +
+                           "): some walkers sit in another mode or have not converged, and the means mix them; "
+                           "start from --init-ball near the mode, or run longer and --discard more");
+    }
   }
   r.independent_samples = tau_max > 0 ? n_samples / tau_max : 0;
 
@@ -114,7 +135,7 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
                     r.acceptance_mean, kEnsembleAcceptanceLow, kEnsembleAcceptanceHigh);
       r.warnings.push_back(buf);
     }
-    if (stuck > 0)
+    if (stuck > 0 && r.n_draws >= kEnsembleStuckMinSteps)
       r.warnings.push_back(std::to_string(stuck) + " walker(s) accepted no proposal in the " +
                            std::to_string(r.n_draws) + " saved steps (stuck walkers)");
   }
@@ -140,11 +161,12 @@ std::string format_ensemble_report(const EnsembleReport& r) {
   std::snprintf(buf, sizeof buf, "acceptance fraction per walker: mean %.3f, min %.3f, max %.3f\n",
                 r.acceptance_mean, r.acceptance_min, r.acceptance_max);
   s += buf;
-  std::snprintf(buf, sizeof buf, "%-16s %12s %12s %12s %12s\n", "parameter", "mean", "sd", "mcse", "tau(steps)");
+  std::snprintf(buf, sizeof buf, "%-16s %12s %12s %12s %12s %8s\n", "parameter", "mean", "sd", "mcse", "tau(steps)",
+                "r_hat");
   s += buf;
   for (std::size_t p = 0; p < r.names.size(); ++p) {
-    std::snprintf(buf, sizeof buf, "%-16s %12.5g %12.5g %12.3g %12.4g\n", r.names[p].c_str(), r.mean[p], r.sd[p],
-                  r.mcse[p], r.tau_steps[p]);
+    std::snprintf(buf, sizeof buf, "%-16s %12.5g %12.5g %12.3g %12.4g %8.4g\n", r.names[p].c_str(), r.mean[p], r.sd[p],
+                  r.mcse[p], r.tau_steps[p], p < r.rhat.size() ? r.rhat[p] : std::nan(""));
     s += buf;
   }
   std::snprintf(buf, sizeof buf, "independent samples: %.4g (walkers x draws / max tau)\n", r.independent_samples);
@@ -182,6 +204,7 @@ nlohmann::json ensemble_report_json(const EnsembleReport& r) {
                       {"sd", finite(r.sd[p])},
                       {"mcse", finite(r.mcse[p])},
                       {"tau_steps", finite(r.tau_steps[p])},
+                      {"r_hat", finite(p < r.rhat.size() ? r.rhat[p] : std::nan(""))},
                       {"tau_window", r.tau_draws[p].window},
                       {"too_short", r.tau_draws[p].too_short}});
   j["parameters"] = params;

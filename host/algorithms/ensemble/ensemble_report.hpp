@@ -2,7 +2,8 @@
 // What an ensemble run reports (what `lockstep ensemble` prints and writes to --summary):
 // the integrated autocorrelation time per parameter (emcee's, host/diagnostics/
 // autocorr_time.hpp, in steps), the acceptance fraction per walker, means with Monte Carlo
-// standard errors from tau, the speed, and warnings.
+// standard errors from tau, the classic split R-hat over walkers (a warning when walkers
+// disagree, e.g. some in a minor mode), the speed, and warnings.
 //
 //   MCSE(mean_p) = sd_p sqrt(tau_p / (walkers * draws)),  tau_p in saved draws: the
 //   ensemble's effective sample size is walkers * draws / tau (Foreman-Mackey et al. 2013,
@@ -30,6 +31,15 @@ namespace lockstep {
 constexpr double kEnsembleAcceptanceLow = 0.2;
 constexpr double kEnsembleAcceptanceHigh = 0.9;
 
+/// Walkers that disagree: the classic split R-hat over walkers (diagnostics::rhat_basic, one
+/// chain per walker; no ranks, so it costs one pass) above this draws a warning. Not 1.01:
+/// an ensemble's walkers are one correlated sampler, and at 5000 steps and tau ~ 70 a healthy
+/// run's split R-hat over walkers is ~1.01-1.02; walkers split between modes (the peak model
+/// started from prior draws) give 1.5-2.
+constexpr double kEnsembleRhatWarn = 1.1;
+/// Fewer saved steps than this are too few to call a walker that accepted none stuck.
+constexpr int kEnsembleStuckMinSteps = 50;
+
 struct EnsembleReport {
   int walkers = 0, ensembles = 0, steps = 0, discard = 0, thin = 1, n_draws = 0;
   std::string move;
@@ -37,6 +47,7 @@ struct EnsembleReport {
   std::vector<diagnostics::AutocorrTime> tau_draws;  // per parameter, in saved draws
   std::vector<double> tau_steps;                     // per parameter, thin * tau_draws
   std::vector<double> mean, sd, mcse;                // per parameter, all walkers and saved draws
+  std::vector<double> rhat;                          // per parameter, split R-hat over walkers (rhat_basic)
   std::vector<double> acceptance;                    // per walker (chain), over saved steps
   double acceptance_mean = 0, acceptance_min = 0, acceptance_max = 0;
   double seconds = 0;
@@ -56,7 +67,7 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
                                const diagnostics::AutocorrTimeOptions& options = {});
 
 /// The report as terminal text: a header line, the acceptance line, a table
-/// (parameter, mean, sd, mcse, tau in steps) and "warning: ..." lines.
+/// (parameter, mean, sd, mcse, tau in steps, r_hat) and "warning: ..." lines.
 std::string format_ensemble_report(const EnsembleReport& r);
 
 /// The report as JSON (for --summary FILE.json):
@@ -64,7 +75,7 @@ std::string format_ensemble_report(const EnsembleReport& r);
 ///    "move", "seconds", "walker_updates_per_second", "independent_samples",
 ///    "end_to_end_seconds", "load_seconds", "report_seconds", "write_seconds" (null if not measured),
 ///    "acceptance_fraction": {"mean", "min", "max", "per_walker": [...]},
-///    "parameters": [{"name", "mean", "sd", "mcse", "tau_steps", "tau_window", "too_short"}],
+///    "parameters": [{"name", "mean", "sd", "mcse", "tau_steps", "r_hat", "tau_window", "too_short"}],
 ///    "warnings": [...]}
 nlohmann::json ensemble_report_json(const EnsembleReport& r);
 
