@@ -200,6 +200,7 @@ int run_abc(const AbcOptions& o) {
   require_capability(entry, Capability::kSimulate, o.command);
   if (smc) require_capability(entry, Capability::kLogPrior, o.command);
   if (o.predict) check_predict_capability(o.model);
+  refuse_files_in_process(o, {{"--output", o.output}, {"--schedule", o.schedule}, {"--checkpoint", o.checkpoint}});
   check_output_paths(o.output, "");
   check_chain_files(o.output, 1);
   const std::string schedule = schedule_path(o);

@@ -104,6 +104,12 @@ void write_draws(const std::string& output, const DrawSet& draws, const RunInfo&
     io::write_stan_csv(output, draws, info);
 }
 
+void refuse_files_in_process(const ModelOptions& o, const std::vector<std::pair<std::string, std::string>>& files) {
+  if (!o.in_process) return;
+  for (const auto& f : files)
+    if (!f.second.empty()) throw InputError(f.first + ": not available in process (the draws are returned)");
+}
+
 bool keep_in_process(const ModelOptions& o, DrawSet& draws, const RunInfo& info) {
   if (!o.in_process) return false;
   o.in_process->draws = std::move(draws);

@@ -225,6 +225,10 @@ DrawSet leading_draws(const DrawSet& full, int n_draws, int n_warmup_saved);
 /// In process (ModelOptions::in_process): moves the run's draws and facts there and returns
 /// true, and the command returns at once, writing and printing nothing; otherwise false.
 bool keep_in_process(const ModelOptions& o, DrawSet& draws, const RunInfo& info);
+/// In process (the Python package, which returns the draws): InputError for the first of
+/// `files` (flag, value) that names a file ("--output: not available in process (the draws
+/// are returned)"), before any work, so that no file flag is silently ignored.
+void refuse_files_in_process(const ModelOptions& o, const std::vector<std::pair<std::string, std::string>>& files);
 /// The progress callback of a run: the in-process caller's, else `display` (may be null).
 Progress* run_progress(const ModelOptions& o, Progress* display);
 

@@ -88,6 +88,7 @@ int run_ensemble(const EnsembleOptions& o) {
   if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
+  refuse_files_in_process(o, {{"--output", o.output}, {"--summary", o.summary}});
   check_chain_files(o.output, cfg.walkers * cfg.ensembles);
   {
     std::vector<OutputFile> files = output_files(o.output, cfg.walkers * cfg.ensembles);

@@ -126,6 +126,7 @@ int run_npe(const NpeOptions& o) {
     io::check_writable(loss_csv, "--output");
   }
   if (!cfg.save_net.empty()) io::check_writable(cfg.save_net, "--save-net");
+  refuse_files_in_process(o, {{"--output", o.output}, {"--summary", o.summary}, {"--checkpoint", o.checkpoint}});
   check_chain_files(o.output, 1);
   {
     std::vector<OutputFile> files = output_files(o.output, 1);

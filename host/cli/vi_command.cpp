@@ -112,6 +112,7 @@ int run_vi(const ViOptions& o) {
     if (!ends_with(o.elbo, ".csv")) throw InputError("--elbo " + o.elbo + ": the name must end in .csv");
     io::check_writable(o.elbo, "--elbo");
   }
+  refuse_files_in_process(o, {{"--output", o.output}, {"--summary", o.summary}, {"--checkpoint", o.checkpoint}});
   check_chain_files(o.output, 1);
   {
     std::vector<OutputFile> files = output_files(o.output, 1);
@@ -181,6 +182,7 @@ int run_vi(const ViOptions& o) {
     add_posterior_predictive(*model, cfg.seed, draws, new_rows.get());
     info.config.push_back({"predict", "true"});
   }
+  if (o.in_process && !o.elbo.empty()) write_elbo_trace(o.elbo, report);  // the trace file, beside the returned draws
   if (keep_in_process(o, draws, info)) return 0;
 
   double write_seconds = 0;

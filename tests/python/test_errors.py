@@ -38,6 +38,26 @@ def test_bad_arguments_and_data(eight_schools):
     raises("--output", "eight_schools_noncentered", data=eight_schools, output="x.nc")
 
 
+def test_file_flags_are_refused_in_process_not_ignored(eight_schools, tmp_path):
+    """The functions return the draws: a file flag they would not write is an error, except the
+    VI trace, which is written beside the returned draws."""
+    es = dict(data=eight_schools, seed=1)
+    for call, kwargs, flag in [
+        (lockstep.vi, dict(steps=200, output=str(tmp_path / "v.csv")), "--output"),
+        (lockstep.vi, dict(steps=200, summary=str(tmp_path / "v.json")), "--summary"),
+        (lockstep.ensemble, dict(walkers=32, steps=50, output=str(tmp_path / "e.nc")), "--output"),
+        (lockstep.abc, dict(sims=2000, keep=50, schedule=str(tmp_path / "s.csv")), "--schedule"),
+    ]:
+        model = "peak" if call is lockstep.ensemble else "eight_schools_noncentered"
+        args = dict(data=data_path("peak.csv"), seed=1) if model == "peak" else es
+        with pytest.raises(lockstep.InputError, match=flag + ": not available in process"):
+            call(model, **args, **kwargs)
+    assert not any(tmp_path.iterdir())
+    idata = lockstep.vi("eight_schools_noncentered", **es, steps=200, elbo=str(tmp_path / "trace.csv"))
+    assert "posterior" in idata.groups()
+    assert (tmp_path / "trace.csv").read_text().startswith("step,elbo,rel_change,fit\n")
+
+
 def test_ctrl_c_interrupts_a_run():
     script = textwrap.dedent(f"""
         import os, signal, threading, time, lockstep
