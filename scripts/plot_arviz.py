@@ -132,6 +132,15 @@ def read_stan_csv(files):
                         sample_stats=groups["sample_stats"] or None, coords=coords, dims=dims)
 
 
+def _has_sampler_columns(path):
+    """Whether a CSV file's header names a sampler column (lp__, distance__, ...): Stan CSV."""
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            if not line.startswith("#") and line.strip():
+                return any(name.endswith("__") for name in line.strip().split(","))
+    return False
+
+
 def _integer_indices_only(path):
     """Whether every indexed column of a Stan CSV file has integer indices (CmdStan's own files,
     which arviz.from_cmdstan reads)."""
@@ -152,6 +161,8 @@ def load(source):
     for f in files:
         if not os.path.isfile(f):
             raise PlotExit(2, f"{f}: cannot open file")
+        if f.endswith(".csv") and not _has_sampler_columns(f):
+            raise PlotExit(2, f"{f}: not a Stan CSV file of a run (no sampler columns such as lp__; a data file?)")
     try:
         if all(f.endswith(".nc") for f in files) and len(files) == 1:
             return az.from_netcdf(files[0])
@@ -256,13 +267,20 @@ def plot_energy(source, out=None):
 
 
 def _delegate(module, src, out):
-    """Runs a CSV plot script's main (plot_sbc, plot_elbo) on src -> out."""
+    """Runs a CSV plot script's main (plot_sbc, plot_elbo) on src -> out; a file that is not
+    such a CSV (binary, other columns) is one line, status 2."""
+    what = {"plot_elbo": "a `vi --elbo` trace CSV (step, elbo, rel_change, fit)",
+            "plot_sbc": "an `sbc` ranks.csv (parameter, rank, max_rank)"}.get(module.__name__, "the expected CSV")
+    if not isinstance(src, (str, os.PathLike)):
+        raise PlotExit(2, f"give the path of {what}")
     if not os.path.isfile(src):
         raise PlotExit(2, f"{src}: cannot open file")
     argv = sys.argv
     sys.argv = [module.__name__ + ".py", os.fspath(src), os.fspath(out)]
     try:
         status = module.main()
+    except (UnicodeDecodeError, KeyError, ValueError, TypeError) as e:
+        raise PlotExit(2, f"{src}: not {what} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
     finally:
         sys.argv = argv
     if status:

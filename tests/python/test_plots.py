@@ -111,6 +111,16 @@ def test_stan_csv_with_labelled_indices_reads_with_its_labels(runs):
     assert idata.sample_stats["diverging"].dtype == bool
 
 
+def test_files_of_another_kind_fail_cleanly(runs):
+    """A data CSV is no run; a netCDF file is no ELBO trace or ranks.csv: one line, status 2."""
+    for kind, f, says in [("trace", data_path("peak.csv"), "not a Stan CSV file of a run"),
+                          ("elbo", runs / "nuts.nc", "not a `vi --elbo` trace CSV"),
+                          ("sbc", runs / "nuts.nc", "not an `sbc` ranks.csv")]:
+        r = plot(runs, kind, f, "-o", runs / f"other-{kind}.png")
+        assert r.returncode == 2, f"{kind}: {r.stderr}"
+        assert says in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
 def test_ppc_of_stan_csv_says_the_observed_data_is_in_the_netcdf_output(runs):
     r = plot(runs, "ppc", runs / "csv_1.csv", "-o", runs / "ppc-csv.png")
     assert r.returncode == 2
