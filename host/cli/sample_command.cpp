@@ -157,6 +157,7 @@ void write_partial_draws(const SampleOptions& o, const RunSettings& cfg, const S
   }
   info.algorithm = o.algorithm;
   info.stan_engine = o.algorithm == "nuts" ? "nuts" : "static";
+  info.seed = cfg.seed;  // the run has not filled in its facts (adaptation, gradients, timings) yet
   info.config.push_back({"incomplete", std::string(why.what()) + "; " + resume_command(o.checkpoint) + " continues the run"});
   write_draws(o.output, part, info);
   set_partial_output_note("; the " + std::to_string(n_draws - part.n_warmup_saved) + " draws per chain so far written to " +

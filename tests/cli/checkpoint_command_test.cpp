@@ -55,6 +55,11 @@ TEST(CheckpointCommand, CtrlCWritesACheckpointAndResumeFinishesTheSameRun) {
   // The draws so far: marked incomplete, and `lockstep summary` says so.
   const std::string partial = read_file(dir + "/x_1.csv");
   EXPECT_NE(partial.find("#     incomplete = interrupted by SIGINT after iteration "), std::string::npos) << partial;
+  const std::size_t seed_at = kRun.find("--seed ");
+  ASSERT_NE(seed_at, std::string::npos);  // the run's seed, not 0
+  EXPECT_NE(partial.find("# random\n#   seed = " + kRun.substr(seed_at + 7, kRun.find(' ', seed_at + 7) - seed_at - 7) + "\n"),
+            std::string::npos)
+      << partial;
   EXPECT_GE(count_lines(data_lines(partial)), 2);
   const auto summary = run_lockstep("summary " + dir + "/x_1.csv", dir);
   EXPECT_EQ(summary.status, 0) << summary.err;
