@@ -59,6 +59,12 @@ TEST(HostileInput, StepSizeAndTargetAcceptBoundsAreRefusedNotReplaced) {
   expect_refused(kEs + " --algorithm hmc --step-size -1", "--step-size", dir);
 }
 
+TEST(HostileInput, AFlagThatWouldBeIgnoredIsRefused) {
+  const std::string dir = scratch_dir("hostile_ignored");
+  expect_refused("ensemble peak --data data/peak.csv --init-scale 0.1",
+                 "--init-scale: the spread of --init-ball; give --init-ball too", dir);
+}
+
 TEST(HostileInput, JsonDataOfTheWrongShapeOrWithRepeatedKeys) {
   const std::string dir = scratch_dir("hostile_json");
   write(dir + "/nested.json", R"({"J": 8, "y": [[28, 8, -3, 7], [-1, 1, 18, 12]], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");

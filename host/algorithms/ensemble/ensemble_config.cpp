@@ -84,6 +84,9 @@ EnsembleConfig ensemble_config_from(const RunSettings& settings, const Algorithm
   c.moves = parse_moves(o.get_text("--move", "stretch"));
   if (o.given("--init-ball")) c.init_ball = parse_number_list(o.get_text("--init-ball", ""), "--init-ball");
   c.init_scale = o.get_positive("--init-scale", c.init_scale);
+  if (o.given("--init-scale") && !o.given("--init-ball"))
+    throw InputError("--init-scale: the spread of --init-ball; give --init-ball too (without it the walkers start "
+                     "from prior draws)");
   return c;
 }
 
