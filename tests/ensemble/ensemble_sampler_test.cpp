@@ -16,6 +16,7 @@
 
 #include "host/io/csv_data.hpp"
 #include "host/algorithms/ensemble/ensemble_report.hpp"
+#include "host/diagnostics/convergence.hpp"
 #include "models/peak.hpp"
 #include "tests/build_config.hpp"
 #include "tests/ensemble/test_models.hpp"
@@ -296,6 +297,35 @@ TEST(EnsembleReport, TauAcceptanceAndWarnings) {
   EXPECT_EQ(j["parameters"][2]["tau_steps"].get<double>(), rep.tau_steps[2]);
   EXPECT_EQ(j["acceptance_fraction"]["per_walker"].size(), 20u);
   EXPECT_GT(rep.walker_updates_per_second, 0);
+  // The split R-hat over walkers is the classic split R-hat with one chain per walker.
+  for (int p = 0; p < 5; ++p)
+    EXPECT_NEAR(rep.rhat[p], diagnostics::rhat_basic(diagnostics::chains_of(r.draws, p)), 1e-12) << p;
+  EXPECT_EQ(j["parameters"][2]["r_hat"].get<double>(), rep.rhat[2]);
+}
+
+TEST(EnsembleReport, WalkersInDifferentModesAreWarnedOf) {
+  // Half the walkers moved far away (as walkers stuck in a minor mode): R-hat over walkers far
+  // above 1.1 and a warning naming the parameter; the untouched run has none.
+  const auto m = load_peak();
+  EnsembleConfig cfg;
+  cfg.walkers = 20;
+  cfg.steps = 4000;
+  cfg.discard = 1000;
+  cfg.seed = 4;
+  cfg.init_ball = {0.5, 0.6, 0.2, -0.2, 0.1};
+  EnsembleRun r = run(m, cfg);
+  auto disagrees = [](const EnsembleReport& rep) {
+    for (const std::string& w : rep.warnings)
+      if (w.rfind("the walkers disagree: split R-hat over walkers above 1.1 for ", 0) == 0) return w;
+    return std::string();
+  };
+  const EnsembleReport healthy = report_ensemble(r.draws, cfg, r.info);
+  EXPECT_EQ(disagrees(healthy), "") << format_ensemble_report(healthy);
+  for (int c = 0; c < 10; ++c)
+    for (int t = 0; t < r.draws.n_draws; ++t) r.draws.series(0, c)[t] -= 2.0;  // l of walkers 1-10
+  const EnsembleReport rep = report_ensemble(r.draws, cfg, r.info);
+  EXPECT_GT(rep.rhat[0], 2.0);
+  EXPECT_NE(disagrees(rep).find("parameter(s) (l: "), std::string::npos) << format_ensemble_report(rep);
 }
 
 // ---- reproducibility ----------------------------------------------------------------------
