@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <utility>
 #include <vector>
 
 #include "host/backend/tree_sum.hpp"
+#include "host/diagnostics/convergence.hpp"
 
 namespace lockstep {
 namespace {
@@ -39,38 +39,6 @@ double parallel_tree_sum(std::size_t n, const F& value_at) {
   double total = 0;
   for (double p : partial) total += p;
   return total;
-}
-
-/// Classic split R-hat over walkers (BDA3 section 11.4: each walker's saved draws split into
-/// a first and a last half, the middle draw of an odd count left out; R = sqrt(((n - 1)/n W +
-/// B/n) / W) with W the mean within-half variance and B/n the variance of the half means):
-/// diagnostics::rhat_basic's value (up to rounding) in one pass over memory, each half's
-/// mean and variance from the cache, halves over the threads and combined in walker order.
-double split_rhat_over_walkers(const DrawSet& draws, int p) {
-  const int C = draws.n_chains, N = draws.n_draws - draws.n_warmup_saved, n = N / 2;
-  if (C < 1 || n < 2) return std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> mean(2 * static_cast<std::size_t>(C)), var(2 * static_cast<std::size_t>(C));
-#pragma omp parallel for schedule(static) if (static_cast<long long>(C) * N >= (1 << 18))
-  for (int j = 0; j < 2 * C; ++j) {
-    const double* x = draws.series(p, j / 2) + draws.n_warmup_saved + (j % 2 == 0 ? 0 : N - n);
-    double m = 0;
-    for (int i = 0; i < n; ++i) m += x[i];
-    m /= n;
-    double v = 0;
-    for (int i = 0; i < n; ++i) v += (x[i] - m) * (x[i] - m);
-    mean[j] = m;
-    var[j] = v / (n - 1);
-  }
-  const int K = 2 * C;
-  double mm = 0, w = 0;
-  for (int j = 0; j < K; ++j) mm += mean[j], w += var[j];
-  mm /= K;
-  w /= K;
-  double b = 0;
-  for (int j = 0; j < K; ++j) b += (mean[j] - mm) * (mean[j] - mm);
-  b /= K - 1;  // B / n
-  if (!(w > 0)) return std::numeric_limits<double>::quiet_NaN();
-  return std::sqrt(((n - 1.0) / n * w + b) / w);
 }
 
 }  // namespace
@@ -122,7 +90,7 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
     r.mean.push_back(mean);
     r.sd.push_back(sd);
     r.mcse.push_back(sd * std::sqrt(std::max(tau, 1.0) / n_samples));
-    r.rhat.push_back(split_rhat_over_walkers(draws, static_cast<int>(p)));
+    r.rhat.push_back(diagnostics::rhat_basic(diagnostics::chains_of(draws, static_cast<int>(p))));
   }
   {
     // Walkers that disagree (some in a minor mode): the means above mix the modes.

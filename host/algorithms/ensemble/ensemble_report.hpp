@@ -31,8 +31,8 @@ namespace lockstep {
 constexpr double kEnsembleAcceptanceLow = 0.2;
 constexpr double kEnsembleAcceptanceHigh = 0.9;
 
-/// Walkers that disagree: the classic split R-hat over walkers (diagnostics::rhat_basic's value,
-/// one chain per walker; no ranks, so it costs one pass) above this draws a warning. Not 1.01:
+/// Walkers that disagree: the classic split R-hat over walkers (diagnostics::rhat_basic,
+/// one chain per walker; no ranks, so no sort) above this draws a warning. Not 1.01:
 /// an ensemble's walkers are one correlated sampler, and at 5000 steps and tau ~ 70 a healthy
 /// run's split R-hat over walkers is ~1.01-1.02; walkers split between modes (the peak model
 /// started from prior draws) give 1.5-2.
