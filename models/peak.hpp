@@ -56,6 +56,7 @@
 #include "kernels/core/philox.hpp"
 #include "kernels/core/box.hpp"
 #include "kernels/core/fast_exp.hpp"
+#include "kernels/core/ziggurat.hpp"
 #include "models/peak_fit.hpp"
 #include "models/contract/model_info.hpp"
 
@@ -71,6 +72,8 @@ struct PeakData {
   const Real* y_err;  // [N] (the simulator's noise)
   Real lo[kDim];  // box: theta_i in (lo_i, hi_i)
   Real hi[kDim];
+  Real lo_in[kDim];  // the doubles just inside: nextafter(lo_i, hi_i), nextafter(hi_i, lo_i)
+  Real hi_in[kDim];
   Real log_volume;  // sum_i log(hi_i - lo_i)
   double fit_start[kDim];  // the observed data's least-squares fit (models/peak_fit.hpp)
 };
@@ -160,7 +163,8 @@ struct Peak {
   }
 
   /// The simulator: one y per data point, with the likelihood's noise model,
-  ///   y_n = f(x_n; theta) + y_err_n z_n,   z_n ~ N(0, 1) = normal(rng, iteration, kSimulate, n).
+  ///   y_n = f(x_n; theta) + y_err_n z_n,   z_n ~ N(0, 1) = ziggurat_normal(rng, iteration, kSimulate, n)
+  /// (kernels/core/ziggurat.hpp: exact normals at about a third of Box-Muller's cost).
   LS_HD int n_simulated(const Data& d) const { return d.N; }
   template <class V, class O>
   LS_HD void simulate(const Data& d, V theta, const Rng& rng, std::uint64_t iteration, O out) const {
@@ -176,7 +180,7 @@ struct Peak {
   }
 
   /// Posterior predictive (`--predict`): y_rep_n = f(x_n; theta(q)) + y_err_n z_n with z_n =
-  /// normal(rng, iteration, kGenerated, n): the simulator at the draw, on its own stream.
+  /// ziggurat_normal(rng, iteration, kGenerated, n): the simulator at the draw, on its own stream.
   LS_HD int n_generated(const Data& d) const { return d.N; }
   template <class V, class O>
   LS_HD void generated_quantities(const Data& d, V q, const Rng& rng, std::uint64_t iteration, O out) const {
@@ -189,14 +193,15 @@ struct Peak {
     noisy_curve(d, theta[kL], theta[kM], theta[kS], theta[kA], theta[kB], rng, iteration, Stream::kGenerated, out);
   }
 
-  /// Outputs theta = (l, m, s, a, b) from q.
+  /// Outputs theta = (l, m, s, a, b) from q, strictly inside the box (clamp_inside: for
+  /// |q| > ~37 the transform itself rounds to the box's edge).
   template <class V, class O>
   LS_HD void write_out(const Data& d, V q, O out) const {
     using T = typename V::value_type;
     for (int i = 0; i < Data::kDim; ++i) {
       T p, pq, log_pq;
       inv_logit_parts(q[i], p, pq, log_pq);
-      out[i] = d.lo[i] + (d.hi[i] - d.lo[i]) * p;
+      out[i] = clamp_inside(d.lo[i] + (d.hi[i] - d.lo[i]) * p, d.lo_in[i], d.hi_in[i]);
     }
   }
 
@@ -257,6 +262,8 @@ struct Peak {
     for (int i = 0; i < Data::kDim; ++i) {
       out.data.lo[i] = static_cast<Real>(lo[i]);
       out.data.hi[i] = static_cast<Real>(hi[i]);
+      out.data.lo_in[i] = std::nextafter(out.data.lo[i], out.data.hi[i]);
+      out.data.hi_in[i] = std::nextafter(out.data.hi[i], out.data.lo[i]);
       log_volume += std::log(hi[i] - lo[i]);
     }
     out.data.log_volume = static_cast<Real>(log_volume);
@@ -276,12 +283,11 @@ struct Peak {
   }
 
  private:
-  /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = normal(rng, iteration, stream, n), for the
-  /// points in chunks of up to 8 kInLaneWidth: normals() draws a chunk's Box-Muller pairs up to
-  /// 4 kInLaneWidth at a time (a partial block has no scalar path there), and the curve takes
+  /// f(x_n; l, m, s, a, b) + y_err_n z_n, z_n = ziggurat_normal(rng, iteration, stream, n), for
+  /// the points in chunks of up to 8 kInLaneWidth: ziggurat_normals() draws a chunk's normals
+  /// from one Philox call (the same bits as one ziggurat_normal() each), and the curve takes
   /// exp_upto_709 (kernels/core/fast_exp.hpp, < 2 ulp; its argument -(m - x)^2 / (2 s^2) is
-  /// <= 0) in a loop that vectorizes. z_n is normal()'s value up to the last bit or so
-  /// (philox.hpp); every simulation stays a pure function of (seed, index).
+  /// <= 0) in a loop that vectorizes. Every simulation stays a pure function of (seed, index).
   template <class O>
   LS_HD static void noisy_curve(const Data& d, Real l, Real m, Real s, Real a, Real b, const Rng& rng,
                                 std::uint64_t iteration, Stream stream, O out) {
@@ -290,7 +296,7 @@ struct Peak {
     for (int n0 = 0; n0 < d.N; n0 += kChunk) {
       const int count = d.N - n0 < kChunk ? d.N - n0 : kChunk;
       double z[kChunk];
-      normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(n0), count, z);
+      ziggurat_normals<kInLaneWidth>(rng, iteration, stream, static_cast<std::uint32_t>(n0), count, z);
       Real y[kChunk];
       for (int k = 0; k < count; ++k) {
         const Real x = d.x[n0 + k], dm = m - x;

@@ -42,4 +42,16 @@ LS_HD LS_INLINE Batch<W> restrict_to_box(V theta, const Real* lo, const Real* hi
   return r;
 }
 
+/// t moved into the open interval [lo_in, hi_in] = [the double above lo, the double below hi]:
+/// a transform lo + (hi - lo) inv_logit(q) rounds to lo or hi itself once |q| > ~37 (a draw
+/// from the far tail of an estimator on the unconstrained scale, e.g. NPE's network), which
+/// is outside the open box whose log density is -inf there. NaN passes through.
+LS_HD LS_INLINE Real clamp_inside(Real t, Real lo_in, Real hi_in) { return t < lo_in ? lo_in : (t > hi_in ? hi_in : t); }
+template <int W>
+LS_HD LS_INLINE Batch<W> clamp_inside(const Batch<W>& t, Real lo_in, Real hi_in) {
+  Batch<W> r;
+  for (int w = 0; w < W; ++w) r.v[w] = clamp_inside(t.v[w], lo_in, hi_in);
+  return r;
+}
+
 }  // namespace lockstep

@@ -82,13 +82,16 @@ TEST_F(NpeCommand, TrainsAndWritesDrawsLossAndNetwork) {
   const std::string csv = dir_ + "/trained_1.csv";
   ASSERT_TRUE(std::filesystem::exists(csv)) << trained_.out;
   EXPECT_NE(read_file(csv).find("algorithm = npe"), std::string::npos);
-  // Every draw inside the sbi box: low (0, 0, 0, -1, 0), high (2, 1, 1, 1, 1).
+  // Every draw inside the sbi box: low (0, 0, 0, -1, 0), high (2, 1, 1, 1, 1), as printed: the
+  // CSV's 8 significant digits show a draw within 5e-9 of an edge as the edge (a far-tail draw
+  // of this small network does that; the values themselves stay strictly inside:
+  // Peak.OutputsStayInsideTheOpenBoxAtExtremeUnconstrainedValues).
   const char* names[5] = {"l", "m", "s", "a", "b"};
   const double lo[5] = {0, 0, 0, -1, 0}, hi[5] = {2, 1, 1, 1, 1};
   for (int i = 0; i < 5; ++i) {
     const std::vector<double> v = csv_column(csv, names[i]);
     ASSERT_EQ(v.size(), 500u) << names[i];
-    for (double t : v) ASSERT_TRUE(t > lo[i] && t < hi[i]) << names[i] << " = " << t;
+    for (double t : v) ASSERT_TRUE(t >= lo[i] && t <= hi[i]) << names[i] << " = " << t;
   }
   // The loss per epoch: a header and one line per epoch (40 at most), one marked best.
   const std::string loss = read_file(dir_ + "/trained_loss.csv");

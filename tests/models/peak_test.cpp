@@ -229,6 +229,21 @@ TEST(Peak, UnconstrainRoundTripsAndRefusesOutsideValues) {
             "s: initial value 0 is outside the prior box (0, 2)");
 }
 
+TEST(Peak, OutputsStayInsideTheOpenBoxAtExtremeUnconstrainedValues) {
+  // lo + (hi - lo) inv_logit(q) rounds to the edge itself once |q| > ~37 (an NPE draw from the
+  // network's far tail once gave l = 2 exactly, outside the open box (0, 2)).
+  for (const auto& m : {load_peak_csv(), load_model<Peak>({{"prior", "sbi"}}, peak_csv().get())})
+    for (double q : {36.0, 38.0, 40.0, 100.0, 800.0, -38.0, -100.0, -800.0}) {
+      const std::vector<double> th = theta_of(m, std::vector<double>(5, q));
+      for (int i = 0; i < 5; ++i) {
+        EXPECT_GT(th[i], m.data.lo[i]) << "q " << q << " i " << i;
+        EXPECT_LT(th[i], m.data.hi[i]) << "q " << q << " i " << i;
+      }
+      std::vector<Real> tr(th.begin(), th.end());
+      EXPECT_TRUE(std::isfinite(static_cast<double>(m.model.log_prior(m.data, Dense<Real>{tr.data()})))) << "q " << q;
+    }
+}
+
 TEST(Peak, CsvAndJsonGiveTheSameModel) {
   const auto a = load_peak_csv();
   auto json = repo_data("peak.json");
