@@ -198,8 +198,9 @@ LS_HD LS_INLINE void block_run(const Rng& rng, std::uint64_t iteration, Stream p
     const __m256d oned = _mm256_set1_pd(1.0);
     std::uint64_t outside[2] = {0, 0};  // bit p: block p's even (0) or odd (1) normal
     alignas(32) double z[2][L];
+    const int blocks = (n + 1) / 2, vectors_end = (blocks + 3) / 4 * 4;  // the blocks in use, by 4
     for (int h = 0; h < 2; ++h)
-      for (int p = 0; p < L; p += 4) {
+      for (int p = 0; p < vectors_end; p += 4) {
         const __m256i hi = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&b[2 * h][p])));
         const __m256i lo = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&b[2 * h + 1][p])));
         const __m256i word = _mm256_or_si256(_mm256_slli_epi64(hi, 32), lo);
