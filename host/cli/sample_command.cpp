@@ -284,7 +284,7 @@ int run_sample(const SampleOptions& o) {
   SummaryReport report;
   PhaseClock summary_clock;
   try {
-    report = summarize_draws(draws, info.superchain);
+    report = summarize_draws(draws, info.superchain, max_tree_depth_of(info));
   } catch (...) {
     written.wait();
     throw;

@@ -59,7 +59,7 @@ int run_summary(const std::vector<std::string>& given, const std::string& summar
   const DrawSet draws = io::read_stan_csv(files, &info);
   const double read_seconds = clock.lap();
   // Files written with --superchains carry "# superchain = k": nested R-hat is reported again.
-  SummaryReport report = summarize_draws(draws, info.superchain);
+  SummaryReport report = summarize_draws(draws, info.superchain, max_tree_depth_of(info));
   // vi, npe, abc and smc-abc write draws that are no Markov chain: no R-hat; ESS = D, or the
   // weights' effective sample size the run recorded (resampled draws).
   if (writes_independent_draws(info.algorithm)) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -35,7 +36,32 @@ std::string fmt(double x, const char* spec) {
 
 }  // namespace
 
-SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain) {
+int max_tree_depth_of(const RunInfo& info) {
+  if (info.algorithm != "nuts") return 0;
+  for (const auto& kv : info.config) {
+    const std::string& k = kv.first;
+    const std::string leaf = "max_depth";
+    if (k == leaf || (k.size() > leaf.size() && k.compare(k.size() - leaf.size() - 1, std::string::npos, "." + leaf) == 0)) {
+      const int d = std::atoi(kv.second.c_str());
+      return d > 0 ? d : 0;
+    }
+  }
+  return 0;
+}
+
+double ebfmi(const double* energy, int n) {
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  double mean = 0;
+  for (int t = 0; t < n; ++t) mean += energy[t];
+  mean /= n;
+  double var = 0, diff = 0;
+  for (int t = 0; t < n; ++t) var += (energy[t] - mean) * (energy[t] - mean);
+  for (int t = 1; t < n; ++t) diff += (energy[t] - energy[t - 1]) * (energy[t] - energy[t - 1]);
+  var /= n;
+  return var > 0 ? (diff / (n - 1)) / var : std::numeric_limits<double>::quiet_NaN();
+}
+
+SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain, int max_tree_depth) {
   SummaryReport r;
   const int n_post = draws.n_draws - draws.n_warmup_saved;
   if (n_post <= 0 || draws.n_chains <= 0) return r;
@@ -74,6 +100,17 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
       for (int k = 0; k < n_post; ++k) r.divergences += d[k] != 0;
     }
   r.transitions = static_cast<long>(n_post) * draws.n_chains;
+  const int depth = draws.stat_index("treedepth__");
+  if (depth >= 0 && max_tree_depth > 0) {
+    r.max_tree_depth = max_tree_depth;
+    for (int c = 0; c < draws.n_chains; ++c) {
+      const double* d = draws.stat_series(depth, c) + draws.n_warmup_saved;
+      for (int k = 0; k < n_post; ++k) r.tree_depth_hits += d[k] >= max_tree_depth;
+    }
+  }
+  const int energy = draws.stat_index("energy__");
+  if (energy >= 0)
+    for (int c = 0; c < draws.n_chains; ++c) r.ebfmi.push_back(ebfmi(draws.stat_series(energy, c) + draws.n_warmup_saved, n_post));
 
   // Warnings, in plain words.
   std::string worst_name;
@@ -118,15 +155,36 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
                          std::to_string(n_low_ess) + " quantit" + (n_low_ess == 1 ? "y" : "ies") + " (first: " +
                          low_ess + "): means and quantiles are imprecise. Run more draws or more chains.");
   if (n_undefined > 0)
-    r.warnings.push_back("R-hat is undefined (NA) for " + std::to_string(n_undefined) +
-                         " quantit" + (n_undefined == 1 ? "y" : "ies") +
-                         " whose draws are constant.");
+    r.warnings.push_back(n_post < 4 ? "R-hat and ESS are undefined (NA) with fewer than 4 draws per chain (" +
+                                          std::to_string(n_post) + " here): run more draws."
+                                    : "R-hat is undefined (NA) for " + std::to_string(n_undefined) + " quantit" +
+                                          (n_undefined == 1 ? "y" : "ies") +
+                                          " whose draws are all equal (or not all finite).");
+  if (r.tree_depth_hits > 0)
+    r.warnings.push_back(std::to_string(r.tree_depth_hits) + " of " + std::to_string(r.transitions) +
+                         " transitions after warmup (" + fmt(100.0 * r.tree_depth_hits / r.transitions, "%.3g") +
+                         "%) reached the maximum tree depth of " + std::to_string(r.max_tree_depth) +
+                         ": those trajectories were cut short, which costs efficiency, not validity. Increase "
+                         "--max-depth, or reparameterize to make the posterior rounder.");
+  int low_ebfmi = 0, lowest_chain = 0;
+  for (std::size_t c = 0; c < r.ebfmi.size(); ++c)
+    if (r.ebfmi[c] < kEbfmiWarn) {
+      if (low_ebfmi == 0 || r.ebfmi[c] < r.ebfmi[lowest_chain]) lowest_chain = static_cast<int>(c);
+      ++low_ebfmi;
+    }
+  if (low_ebfmi > 0)
+    r.warnings.push_back("E-BFMI is below " + fmt(kEbfmiWarn, "%.1f") + " in " + std::to_string(low_ebfmi) + " of " +
+                         std::to_string(r.ebfmi.size()) + " chains (lowest " + fmt(r.ebfmi[lowest_chain], "%.3f") +
+                         ", chain " + std::to_string(lowest_chain + 1) +
+                         "): the momentum resampling moves through the energy levels slowly (heavy tails, or "
+                         "a funnel), so the draws may not reach the posterior's tails. Reparameterize.");
   if (r.divergences > 0)
     r.warnings.push_back(std::to_string(r.divergences) + " of " + std::to_string(r.transitions) +
                          " transitions after warmup were divergent (" +
                          fmt(100.0 * r.divergences / r.transitions, "%.2g") +
                          "%): the sampler could not follow the posterior's geometry there, so the draws may "
-                         "be biased. Try a non-centered parameterization or a higher --target-accept.");
+                         "be biased. Try a higher --target-accept, or a reparameterization (e.g. a non-centered one "
+                         "for a hierarchical model).");
   return r;
 }
 
@@ -210,6 +268,11 @@ void write_summary_json(const std::string& path, const SummaryReport& r, const R
   j["parameters"] = params;
   j["divergences"] = r.divergences;
   j["transitions"] = r.transitions;
+  j["max_tree_depth"] = r.max_tree_depth > 0 ? nlohmann::json(r.max_tree_depth) : nlohmann::json();
+  j["max_tree_depth_hits"] = r.max_tree_depth > 0 ? nlohmann::json(r.tree_depth_hits) : nlohmann::json();
+  nlohmann::json e = nlohmann::json::array();
+  for (double v : r.ebfmi) e.push_back(num(v));
+  j["ebfmi"] = r.ebfmi.empty() ? nlohmann::json() : e;
   for (const auto& f : facts) j[f.first] = num(f.second);
   j["gradient_evaluations"] = info.gradient_evaluations;
   j["warnings"] = r.warnings;

@@ -21,6 +21,9 @@ struct SummaryReport {
   std::vector<SummaryRow> rows;  // lp__ first, then the parameters
   long divergences = 0;
   long transitions = 0;          // post-warmup transitions counted for divergences
+  int max_tree_depth = 0;        // NUTS's --max-depth (0: not NUTS, or unknown)
+  long tree_depth_hits = 0;      // post-warmup transitions whose treedepth__ reached it
+  std::vector<double> ebfmi;     // per chain, from energy__ (empty without it)
   std::vector<std::string> warnings;
   int superchains = 0;           // K of nested R-hat; 0: no superchains, no nested R-hat column
   int independent_draws = 0;     // > 0: independent draws (vi, npe, abc, smc-abc), no R-hat (mark_independent_draws)
@@ -32,12 +35,26 @@ struct SummaryReport {
 /// at least 400 for reliable estimates).
 constexpr double kRhatWarn = 1.01;
 constexpr double kEssWarn = 400;
+/// E-BFMI below this in a chain is warned of (Betancourt 2016, "Diagnosing suboptimal cotangent
+/// disintegrations in Hamiltonian Monte Carlo"; CmdStan's `diagnose` threshold).
+constexpr double kEbfmiWarn = 0.3;
 
 /// Diagnostics for every parameter of `draws` (post-warmup draws only) plus lp__ if present.
 /// With `superchain` (the 0-based superchain of each chain, as RunInfo::superchain) also the
 /// nested R-hat of Margossian et al. (2024) (host/diagnostics/nested_rhat.hpp) of every row,
 /// and a warning when it is above kRhatWarn.
-SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {});
+/// With `max_tree_depth` > 0 (NUTS's limit: max_tree_depth_of) the transitions that reached it
+/// are counted and warned of, as Stan does; with an energy__ column, each chain's E-BFMI.
+SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain = {},
+                              int max_tree_depth = 0);
+
+/// NUTS's tree-depth limit of a run: its config's max_depth (lockstep's record, or a CmdStan
+/// file's sample.hmc.nuts.max_depth); 0 for other algorithms or when it is not recorded.
+int max_tree_depth_of(const RunInfo& info);
+
+/// E-BFMI of one chain's post-warmup energies e_1..e_n: mean of (e_t - e_(t-1))^2 over the
+/// variance of e (ArviZ's bfmi; NaN for n < 2 or constant energy).
+double ebfmi(const double* energy, int n);
 
 /// Whether `algorithm` writes draws that are not a Markov chain: vi (the fitted
 /// approximation), npe (the trained network at the observed data), abc (the K nearest prior

@@ -243,7 +243,7 @@ double Analyzer::split_rhat(F value) {
 }
 
 // R̂ from the split chains' means and variances in ws_.chain_means/chain_vars.
-double Analyzer::rhat_of_split_chains() const {
+double Analyzer::rhat_of_split_chains(double within_floor) const {
   const int K = 2 * M_, n = half_;
   double mm = 0.0, w = 0.0;
   for (int j = 0; j < K; ++j) {
@@ -255,7 +255,17 @@ double Analyzer::rhat_of_split_chains() const {
   double vb = 0.0;
   for (int j = 0; j < K; ++j) vb += (ws_.chain_means[j] - mm) * (ws_.chain_means[j] - mm);
   const double between = n * (vb / (K - 1));
-  return std::sqrt((between / w + n - 1) / n);
+  return rhat_from_variances(between, w, within_floor, n);
+}
+
+// sqrt((B / W + n - 1) / n), with W at or below within_floor read as split chains that did not
+// move: R̂ = +inf when their means differ (B > 0; posterior's rhat gives Inf there, ArviZ a
+// number of 1e15 or so from rounding), NaN when they agree too. within_floor is 0 for raw
+// values (two-pass variances: a constant chain's is exactly 0) and 1e-12 for normal scores,
+// whose one-pass variances leave ~1e-15 of rounding where the chains are constant.
+double Analyzer::rhat_from_variances(double between, double within, double within_floor, int n) {
+  if (!(within > within_floor)) return between > 0 ? std::numeric_limits<double>::infinity() : kNaN;
+  return std::sqrt((between / within + n - 1) / n);
 }
 
 // Split ESS (Vehtari et al. 2021, §3.2; ArviZ `_ess`, posterior `.ess` on split chains) of value(position).
@@ -501,13 +511,17 @@ double Analyzer::folded_rhat() {
   double vb = 0.0;
   for (int j = 0; j < K; ++j) vb += (ws_.chain_means[j] - mm) * (ws_.chain_means[j] - mm);
   const double between = n * (vb / (K - 1));
-  return std::sqrt((between / w + n - 1) / n);
+  return rhat_from_variances(between, w, kScoreWithinFloor, n);
 }
 
 double Analyzer::rhat() {
   if (!diagnosable_) return kNaN;
   (void)ess_bulk();  // its pass over the bulk scores also gives their split R̂
   const double tail = folded_rhat();
+  // The folded draws all equal (chains stuck at values symmetric about the median, e.g. two
+  // chains that never moved): their R̂ is 0/0, and the bulk R̂ alone speaks (+inf for chains
+  // that did not move apart from each other's values; Stan's R̂ is inf there too, posterior's NA).
+  if (std::isnan(tail)) return bulk_rhat_;
   return nan_max(bulk_rhat_, tail);
 }
 
@@ -526,7 +540,7 @@ double Analyzer::ess_bulk() {
     std::vector<double>& ss = ws_.chain_vars;
     ess_bulk_ = split_ess([z](std::size_t i) { return z[i]; }, &ss);
     for (double& v : ss) v /= (half_ - 1);
-    bulk_rhat_ = rhat_of_split_chains();
+    bulk_rhat_ = rhat_of_split_chains(kScoreWithinFloor);
     have_ess_bulk_ = true;
   }
   return ess_bulk_;

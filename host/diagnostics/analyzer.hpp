@@ -75,7 +75,9 @@ class Analyzer {
   // Make ws_.z hold the bulk normal scores z(θ).
   const double* bulk_scores();
   template <class F> double split_rhat(F value);
-  double rhat_of_split_chains() const;
+  double rhat_of_split_chains(double within_floor = 0.0) const;
+  static double rhat_from_variances(double between, double within, double within_floor, int n);
+  static constexpr double kScoreWithinFloor = 1e-12;  // see rhat_from_variances
   // R̂ of the folded draws' normal scores, accumulated per split chain (no z array written).
   double folded_rhat();
   template <class F> double split_ess(F value, std::vector<double>* chain_ss = nullptr);
