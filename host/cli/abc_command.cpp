@@ -311,7 +311,7 @@ int run_abc(const AbcOptions& o) {
   std::printf("Final epsilon: %s\nWall time: %.3f s (simulations and selection %.3f s, %.4g simulations per second)\n",
               number(result.epsilon).c_str(), wall, result.seconds,
               static_cast<double>(result.simulations) / std::max(result.seconds, 1e-9));
-  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!schedule.empty()) std::cout << "Schedule written to " << schedule << "\n";
   if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;

@@ -45,6 +45,13 @@ void check_chain_files(const std::string& output, int chains) {
   }
 }
 
+std::string written_draws_line(const std::string& output, int chains) {
+  if (!ends_with(output, ".csv")) return "Draws written to " + output;
+  const std::vector<std::string> paths = io::stan_csv_paths(output, chains);
+  if (paths.size() == 1) return "Draws written to " + paths[0];
+  return "Draws written to " + paths.front() + " .. " + paths.back() + " (one Stan CSV file per chain)";
+}
+
 void check_draws_memory(long long draws, std::size_t values_per_draw, std::size_t n_predictive) {
   const double available = static_cast<double>(backend::available_memory_bytes());
   if (!(available > 0)) return;

@@ -203,6 +203,8 @@ void check_output_paths(const std::string& output, const std::string& summary);
 /// With a .csv --output: none of its per-chain files (PATH_1.csv ... PATH_C.csv) is a directory
 /// or an input of the run. Checked before sampling, so that a run cannot end unable to commit.
 void check_chain_files(const std::string& output, int chains);
+/// "Draws written to F": for Stan CSV the chains' files (F_1.csv .. F_C.csv), not F itself.
+std::string written_draws_line(const std::string& output, int chains);
 
 /// A file a command will write, with the flag that names it.
 struct OutputFile {

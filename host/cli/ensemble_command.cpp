@@ -159,7 +159,7 @@ int run_ensemble(const EnsembleOptions& o) {
                                   {"tau and report", report_seconds},
                                   {"writing, alongside", write_seconds}})
             << "\n";
-  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!o.summary.empty()) {
     io::AtomicFile f(o.summary);
     f.write(ensemble_report_json(report).dump(1) + "\n");

@@ -1,8 +1,11 @@
 #include "host/cli/initial_values.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "host/io/json_data.hpp"
@@ -38,28 +41,55 @@ void apply_init_values(const DataSource& values_source, const AnyModel& model, R
   // A value by its full name ("b_floor", "b_height:male", "r_county[3,Intercept]", "theta[2]"),
   // or, for an indexed name, from an array under its base name ("theta": [...], "r_county":
   // [[...], ...]) at the name's position among the names with that base (row-major, as the
-  // outputs are ordered).
+  // outputs are ordered). Not both for one name (which would win is a guess), and an array no
+  // deeper than the name's indices (a 2 x 4 array is not the 8 values of a vector).
   std::vector<double> outputs;
   std::map<std::string, int> position, count;
+  std::set<std::string> known;
   auto base_of = [](const std::string& name) {
     const auto bracket = name.find('[');
     return bracket == std::string::npos ? name : name.substr(0, bracket);
   };
-  for (const std::string& name : model.names()) ++count[base_of(name)];
+  for (const std::string& name : model.names()) {
+    ++count[base_of(name)];
+    known.insert(name);
+    known.insert(base_of(name));
+  }
   for (const std::string& name : model.names()) {
     const auto bracket = name.find('[');
     const std::string base = base_of(name);
     const int index = position[base]++;
-    if (values->has(name) || bracket == std::string::npos || bracket == 0) {
+    const bool indexed = bracket != std::string::npos && bracket != 0;
+    if (indexed && values->has(name) && values->has(base))
+      values->fail(name, "given both by this name and in the array '" + base + "'");
+    if (values->has(name) || !indexed) {
       outputs.push_back(values->reals_of_size(name, 1)[0]);
       continue;
     }
     if (!values->has(base)) values->fail(name, "missing (give it by this name, or an array '" + base + "')");
+    const std::size_t indices = 1 + static_cast<std::size_t>(std::count(name.begin() + bracket, name.end(), ','));
+    const std::vector<long> dims = values->shape(base);
+    if (dims.size() > indices) {
+      std::string text;
+      for (long d : dims) text += (text.empty() ? "" : " x ") + std::to_string(d);
+      values->fail(base, "a " + text + " array, deeper than the " + std::to_string(indices) + " index(es) of '" +
+                             name + "'");
+    }
     // The whole array, not a prefix: 9 values for 8 parameters is a mistake, not a spare.
     const std::vector<double> v = values->array_of_size(base, count[base]);
     outputs.push_back(v[index]);
   }
-  settings.init_unconstrained = {model.unconstrain(outputs)};
+  // Other fields (a previous run's lp__ or generated quantities, a misspelt name) are read by
+  // no one: said once each, not refused (CmdStan ignores them too).
+  for (const std::string& field : values->field_names())
+    if (!known.count(field))
+      std::cerr << "lockstep: note: " << values->origin() << ": '" << field << "' is not a parameter of the model; "
+                   "ignored\n";
+  try {
+    settings.init_unconstrained = {model.unconstrain(outputs)};
+  } catch (const InputError& e) {
+    throw InputError(values->origin() + ": " + e.what());
+  }
 }
 
 std::vector<std::vector<double>> superchain_inits(const AnyModel& model, int chains, int superchains,

@@ -256,7 +256,7 @@ int run_npe(const NpeOptions& o) {
   std::snprintf(line, sizeof line, "Wall time: %.3f s (simulation %.3f s, training %.3f s, sampling %.3f s)\n",
                 run_seconds, report.simulation_seconds, report.training_seconds, report.sampling_seconds);
   std::cout << line;
-  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!loss_csv.empty()) {
     std::cout << "Loss per epoch written to " << loss_csv << "\n";
     make_plot("plot_npe_loss.py", loss_csv, loss_svg);

@@ -296,7 +296,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   study->add_option("--repeats", to.repeats, "Runs per configuration, with different seeds (default 5)");
   study->add_option("--draws", to.draws, "Draws per chain after warmup (default 100)");
   study->add_option("--superchains", to.superchains,
-                    "Superchains for nested R-hat; must divide every chain count (default 4 if it does, 0: none)");
+                    "Superchains for nested R-hat; must divide every chain count (default 4 if it does and every count is at least 8; 0: none)");
   study->add_option("--init", to.init_radius, "Initial points uniform(-R, R) on the unconstrained scale (default 2)");
   study->add_option("--reference", to.reference, "Reference JSON {\"param\": {\"mean\": m, \"sd\": s}, ...}")->required();
   study->add_option("--output", to.output, "Directory for study.csv and study.svg")->required();

@@ -318,7 +318,7 @@ int run_sample(const SampleOptions& o) {
     std::printf("MPI: %d ranks, %.0f to %.0f chains each; %.0f bytes sent between ranks before the draws were gathered, "
                 "%.1f per warmup iteration in cross-chain sums (%.0f in all), the rest at window ends\n",
                 ranks.size(), fewest, most, rank_bytes, o.warmup > 0 ? sum_bytes / o.warmup : 0.0, sum_bytes);
-  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!o.summary.empty()) {
     write_summary_json(o.summary, report, info,
                        {{"chains", o.chains}, {"warmup", o.warmup}, {"draws", o.draws},

@@ -135,7 +135,16 @@ int run_study(const StudyOptions& o) {
   check_threads(o.threads);
   select_backend(o.backend);
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
-  algorithm.validate(RunSettings{}, o.algorithm_options);
+  // Every configuration's flags, before anything runs (ChEES needs 2 chains to adapt: a
+  // --chains 64,1 study must not run the 64-chain configurations and then stop).
+  for (int c : chains)
+    for (int w : warmups) {
+      RunSettings s;
+      s.chains = c;
+      s.warmup = w;
+      s.draws = o.draws;
+      algorithm.validate(s, o.algorithm_options);
+    }
   if (!(o.init_radius > 0) || !std::isfinite(o.init_radius))
     throw InputError("--init: the radius must be a positive number");
   int superchains = o.superchains;

@@ -229,7 +229,7 @@ int run_vi(const ViOptions& o) {
                                                          {"summary", summary_seconds},
                                                          {"writing, alongside", write_seconds}})
             << "\n";
-  if (!o.output.empty()) std::cout << "Draws written to " << o.output << "\n";
+  if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   if (!o.elbo.empty()) {
     std::cout << "ELBO trace written to " << o.elbo << "\n";

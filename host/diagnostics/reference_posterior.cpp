@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "host/core/json_no_duplicates.hpp"
 #include "host/diagnostics/convergence.hpp"
 #include "host/core/input_file.hpp"
 #include "models/contract/input_error.hpp"
@@ -20,7 +21,7 @@ ReferencePosterior load_reference_posterior(const std::string& path, const std::
   }
   nlohmann::ordered_json j;
   try {
-    j = nlohmann::ordered_json::parse(text);
+    j = parse_json_no_duplicates<nlohmann::ordered_json>(text, what);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(what + ": not valid JSON (" + std::string(e.what()) + ")");
   }

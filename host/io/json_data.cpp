@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/core/input_file.hpp"
+#include "host/core/json_no_duplicates.hpp"
 
 namespace lockstep {
 namespace {
@@ -117,6 +118,11 @@ class JsonDataSource : public DataSource {
     return shape;
   }
 
+  std::vector<std::string> field_names() const override {
+    std::vector<std::string> out;
+    for (auto it = root_.begin(); it != root_.end(); ++it) out.push_back(it.key());
+    return out;
+  }
   std::vector<std::string> column_names() const override {
     std::vector<std::string> out;
     for (auto it = root_.begin(); it != root_.end(); ++it)
@@ -285,31 +291,8 @@ class JsonDataSource : public DataSource {
 
 std::unique_ptr<DataSource> parse_json_data(const std::string& text, const std::string& origin) {
   json root;
-  // A key given twice in one object is refused (nlohmann keeps the last one silently): the
-  // callback sees every key, with the keys of each open object on a stack (hashed: a file of
-  // 200,000 keys is read in linear time). Nesting deeper than kMaxJsonDepth is refused as it
-  // opens: the reading (and freeing) of nested arrays recurses once per level, and 30,000
-  // levels overflowed the stack.
-  constexpr int kMaxJsonDepth = 64;
-  int depth = 0;
-  std::vector<std::unordered_set<std::string>> keys;
-  const json::parser_callback_t no_duplicates = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-      if (++depth > kMaxJsonDepth)
-        throw InputError(origin + ": arrays or objects nested deeper than " + std::to_string(kMaxJsonDepth) +
-                         " levels");
-    }
-    if (event == json::parse_event_t::object_end || event == json::parse_event_t::array_end) --depth;
-    if (event == json::parse_event_t::object_start) keys.emplace_back();
-    if (event == json::parse_event_t::object_end) keys.pop_back();
-    if (event == json::parse_event_t::key) {
-      const std::string& key = parsed.get_ref<const std::string&>();
-      if (!keys.back().insert(key).second) throw InputError(origin + ": field '" + key + "' is given twice");
-    }
-    return true;
-  };
   try {
-    root = json::parse(text, no_duplicates, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    root = parse_json_no_duplicates<json>(text, origin);  // repeated keys and deep nesting refused
   } catch (const json::parse_error& e) {
     throw InputError(origin + ": malformed JSON " + parse_error_detail(text, e));
   } catch (const json::exception& e) {  // e.g. out_of_range.406: number overflow (1e400)

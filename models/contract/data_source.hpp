@@ -53,6 +53,8 @@ class DataSource {
 
   /// The table's column names in file order (empty for a source that is not a table).
   virtual std::vector<std::string> column_names() const { return {}; }
+  /// Every field's name in file order (a JSON object's keys; a table's columns).
+  virtual std::vector<std::string> field_names() const { return column_names(); }
   /// Whether `field` can be read as a table column.
   virtual bool has_column(const std::string& field) const { return has(field); }
   /// A table column, cell by cell; the default reads a numeric array field.

@@ -102,6 +102,23 @@ TEST(HostileInput, InitValuesMustMatchTheParametersExactly) {
   expect_refused(kEs + " --init " + dir + "/three.json", "field 'theta': expected 8 values, found 3", dir);
   write(dir + "/huge.json", R"({"mu": 1e308, "tau": 1e308, "theta": [0, 0, 0, 0, 0, 0, 0, 0]})");
   expect_refused(kEs + " --init " + dir + "/huge.json", "--init", dir);
+  // A 2 x 4 array is not the 8 values of theta; theta[1] by name and in the array is a guess
+  // either way; a value the model refuses names the file.
+  write(dir + "/nested.json", R"({"mu": 1, "tau": 2, "theta": [[1, 2, 3, 4], [5, 6, 7, 8]]})");
+  expect_refused(kEs + " --init " + dir + "/nested.json", "field 'theta': a 2 x 4 array, deeper than the 1 index(es)",
+                 dir);
+  write(dir + "/both.json", R"({"mu": 1, "tau": 2, "theta[1]": 100, "theta": [1, 2, 3, 4, 5, 6, 7, 8]})");
+  expect_refused(kEs + " --init " + dir + "/both.json",
+                 "field 'theta[1]': given both by this name and in the array 'theta'", dir);
+  write(dir + "/negative.json", R"({"mu": 1, "tau": -2, "theta": [1, 2, 3, 4, 5, 6, 7, 8]})");
+  expect_refused(kEs + " --init " + dir + "/negative.json", dir + "/negative.json: tau: initial value must be positive",
+                 dir);
+  // Fields that are no parameter are read by no one: a note each, and the run goes on.
+  write(dir + "/extra.json", R"({"mu": 1, "tau": 2, "theta": [1, 2, 3, 4, 5, 6, 7, 8], "lp__": -4, "tua": 1})");
+  const auto extra = run_lockstep(kEs + " --init " + dir + "/extra.json --chains 2", dir);
+  EXPECT_EQ(extra.status, 0) << extra.err;
+  EXPECT_NE(extra.err.find("extra.json: 'tua' is not a parameter of the model; ignored"), std::string::npos) << extra.err;
+  EXPECT_NE(extra.err.find("'lp__' is not a parameter"), std::string::npos) << extra.err;
 }
 
 TEST(HostileInput, NoOutputMayNameAnInput) {

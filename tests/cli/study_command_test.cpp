@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -215,6 +216,7 @@ TEST(StudyCommand, BadInputOneLineExitTwo) {
   std::ofstream(dir + "/ref.json") << R"({"mu": {"mean": 4.4, "sd": 3.3}})";
   std::ofstream(dir + "/ref_unknown.json") << R"({"mu": {"mean": 4.4, "sd": 3.3}, "sigma": {"mean": 1, "sd": 1}})";
   std::ofstream(dir + "/ref_nosd.json") << R"({"mu": {"mean": 4.4}})";
+  std::ofstream(dir + "/ref_twice.json") << R"({"mu": {"mean": 4.4, "sd": 3.3}, "mu": {"mean": 0, "sd": 1}})";
   std::ofstream(dir + "/blocker") << "a file, not a directory";
   const std::string base = "study eight_schools_noncentered --data data/eight_schools.json --repeats 1 --draws 10 ";
   const std::string ok_ref = " --reference " + dir + "/ref.json";
@@ -236,6 +238,10 @@ TEST(StudyCommand, BadInputOneLineExitTwo) {
       {"superchains_not_dividing", "--chains 8,12 --warmup 10 --superchains 8" + ok_ref + ok_out, "--superchains"},
       {"algorithm_unknown", "--chains 8 --warmup 10 --algorithm gibbs" + ok_ref + ok_out, "--algorithm"},
       {"output_unwritable", "--chains 8 --warmup 10" + ok_ref + " --output " + dir + "/blocker/out", "--output"},
+      // every configuration's flags are checked before the first runs: ChEES needs 2 chains
+      {"chees_one_chain_last", "--chains 64,1 --warmup 10 --algorithm chees" + ok_ref + ok_out, "--chains"},
+      {"reference_key_twice", "--chains 8 --warmup 10 --reference " + dir + "/ref_twice.json" + ok_out,
+       "field 'mu' is given twice"},
   };
   for (const BadStudy& c : cases) {
     const auto r = run_lockstep(base + c.args, dir);
@@ -243,6 +249,7 @@ TEST(StudyCommand, BadInputOneLineExitTwo) {
     EXPECT_EQ(count_lines(r.err), 1) << c.name << ": " << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.name << ": expected '" << c.expected << "' in " << r.err;
     EXPECT_TRUE(read_file(dir + "/out/study.csv").empty()) << c.name << ": study.csv written";
+    EXPECT_FALSE(std::filesystem::exists(dir + "/out")) << c.name << ": the output folder was made";
   }
 }
 
