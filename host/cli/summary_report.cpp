@@ -213,12 +213,15 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
   for (const auto& row : r.rows) width = std::max(width, row.name.size());
   char line[512];
   const bool nested = r.superchains > 0;
-  std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width), "",
-                "mean", "sd", "5%", "50%", "95%", "ess_bulk", "ess_tail", "r_hat");
+  // mcse: the Monte Carlo standard error of the mean (stansummary's MCSE column; the JSON has
+  // mcse_sd too).
+  std::snprintf(line, sizeof line, "%-*s %10s %9s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width), "",
+                "mean", "mcse", "sd", "5%", "50%", "95%", "ess_bulk", "ess_tail", "r_hat");
   os << line << (nested ? " nested_r_hat\n" : "\n");
   for (const auto& row : r.rows) {
-    std::snprintf(line, sizeof line, "%-*s %10s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width),
-                  row.name.c_str(), fmt(row.mean, "%.4g").c_str(), fmt(row.sd, "%.4g").c_str(),
+    std::snprintf(line, sizeof line, "%-*s %10s %9s %10s %10s %10s %10s %9s %9s %7s", static_cast<int>(width),
+                  row.name.c_str(), fmt(row.mean, "%.4g").c_str(), fmt(row.mcse_mean, "%.2g").c_str(),
+                  fmt(row.sd, "%.4g").c_str(),
                   fmt(row.q5, "%.4g").c_str(), fmt(row.q50, "%.4g").c_str(), fmt(row.q95, "%.4g").c_str(),
                   fmt(row.ess_bulk, "%.0f").c_str(), fmt(row.ess_tail, "%.0f").c_str(),
                   fmt(row.rhat, "%.3f").c_str());
