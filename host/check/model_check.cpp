@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <Eigen/Dense>
+
 #include "host/check/finite_differences.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -116,6 +118,48 @@ void check_draws(ModelCheckReport& r, const std::string& name, int n, Draw draw)
             (same ? "reproducible from (seed, index)" : "NOT reproducible from (seed, index)"));
 }
 
+/// The constrained density is the unconstrained one less the transform's log Jacobian:
+///   log p(q) = log p_c(theta(q)) + log |det d theta / d q| + const,
+/// so log p(q) - log |J(q)| - log p_c(theta(q)) must be the same number at every point (the two
+/// densities may drop different constants). J by central differences of theta(q) (the first
+/// dim() outputs, the contract's constrained parameters), its log determinant by LU (Eigen).
+/// A constrained density that forgets a term (a likelihood's -N log sigma) samples another
+/// posterior with the ensemble, which no finiteness check sees.
+template <class ThetaOf>
+void check_constrained_density(const AnyModel& model, const std::vector<std::vector<double>>& points,
+                               const ThetaOf& theta_of, ModelCheckReport& r) {
+  const int dim = model.dim();
+  std::vector<double> offsets, g;
+  double scale = 1;
+  for (const auto& q : points) {
+    const double lu = model.log_density_and_grad(q, g);
+    const double lc = model.log_density_constrained(theta_of(q));
+    if (!std::isfinite(lu) || !std::isfinite(lc)) continue;
+    Eigen::MatrixXd jac(dim, dim);
+    for (int j = 0; j < dim; ++j) {
+      const double h = 1e-5 * std::max(1.0, std::fabs(q[j]));
+      std::vector<double> up = q, down = q;
+      up[j] += h;
+      down[j] -= h;
+      const std::vector<double> a = theta_of(up), b = theta_of(down);
+      for (int i = 0; i < dim; ++i) jac(i, j) = (a[i] - b[i]) / (2 * h);
+    }
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu_of(jac);
+    double log_det = 0;
+    for (int i = 0; i < dim; ++i) log_det += std::log(std::fabs(lu_of.matrixLU()(i, i)));
+    if (!std::isfinite(log_det)) continue;
+    offsets.push_back(lu - log_det - lc);
+    scale = std::max({scale, std::fabs(lu), std::fabs(lc)});
+  }
+  if (offsets.size() < 2) return;
+  const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+  const double spread = *hi - *lo, tolerance = 1e-6 + 1e-8 * scale;  // differencing noise, rounding of lp
+  char text[200];
+  std::snprintf(text, sizeof text, "log density - log|Jacobian| - log_density_constrained varies by %.3g over %zu "
+                "points (tolerance %.3g)", spread, offsets.size(), tolerance);
+  add(r, "log_density_constrained = log density - log|Jacobian|", spread <= tolerance, text);
+}
+
 void check_capabilities(const AnyModel& model, const std::vector<std::vector<double>>& points,
                         const ModelCheckOptions& o, ModelCheckReport& r) {
   const int dim = model.dim();
@@ -129,6 +173,7 @@ void check_capabilities(const AnyModel& model, const std::vector<std::vector<dou
     for (const auto& q : points) finite += std::isfinite(model.log_density_constrained(theta_of(q)));
     add(r, "log_density_constrained", finite == static_cast<int>(points.size()),
         "finite at " + std::to_string(finite) + " of " + std::to_string(points.size()) + " constrained points");
+    check_constrained_density(model, points, theta_of, r);
   }
   std::vector<std::vector<double>> prior;
   // A parameter with an improper prior (the glmm's flat) has NaN prior draws: reported, and the

@@ -1,4 +1,5 @@
 // `lockstep check` (host/check/model_check.hpp): every built-in model passes; a model with a
+// constrained density that is not the unconstrained one less the Jacobian, or
 // deliberately wrong gradient, or a wrong unconstrain, fails (exit status 1 through the same
 // run_cli the executable uses); bad options are one-line errors with exit status 2.
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "host/check/finite_differences.hpp"
@@ -155,6 +157,75 @@ struct WrongUnconstrain {
     return out;
   }
 };
+
+/// sigma = exp(q) with an Exponential(1) prior: log p(q) = -sigma + q (the Jacobian), and the
+/// constrained density -sigma; kWrong adds a stray -2 log sigma to the constrained one only (the
+/// ensemble would sample another posterior, every value still finite).
+template <bool kWrong>
+struct ExpSigma {
+  struct Data {
+    int unused;
+  };
+  LS_HD int dim(const Data&) const { return 1; }
+  LS_HD int n_out(const Data&) const { return 1; }
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data&, V q, G g) const -> typename V::value_type {
+    const auto s = m::exp(q[0]);
+    g[0] = Real(1) - s;
+    return q[0] - s;
+  }
+  static Real constrained(Real t) {
+    return t > 0 ? -t - (kWrong ? Real(2) * std::log(t) : Real(0)) : -static_cast<Real>(INFINITY);
+  }
+  template <class V>
+  LS_HD auto log_density_constrained(const Data&, V theta) const -> typename V::value_type {
+    using T = typename V::value_type;
+    const T t = theta[0];
+    if constexpr (std::is_same<T, Real>::value) {
+      return constrained(t);
+    } else {  // a block of walkers (Batch<W>)
+      T r;
+      for (std::size_t w = 0; w < sizeof(t.v) / sizeof(t.v[0]); ++w) r.v[w] = constrained(t.v[w]);
+      return r;
+    }
+  }
+  template <class V, class O>
+  LS_HD void write_out(const Data&, V q, O out) const {
+    out[0] = m::exp(q[0]);
+  }
+  static std::vector<double> unconstrain(const Loaded<ExpSigma>&, const std::vector<double>& out) {
+    return {std::log(out.at(0))};
+  }
+  static ModelInfo info() {
+    ModelInfo i;
+    i.name = kWrong ? "test_wrong_constrained" : "test_exp_sigma";
+    i.summary = "test";
+    return i;
+  }
+  static Loaded<ExpSigma> load(ModelArgs&) {
+    Loaded<ExpSigma> out;
+    out.names = {"sigma"};
+    return out;
+  }
+};
+
+TEST(ModelCheck, AConstrainedDensityThatIsNotTheUnconstrainedLessTheJacobianFails) {
+  auto line = [](const check::ModelCheckReport& r) {
+    for (const auto& l : r.lines)
+      if (l.name.find("log|Jacobian|") != std::string::npos) return l;
+    ADD_FAILURE() << "no Jacobian line";
+    return check::CheckLine{};
+  };
+  ModelArgs args("test_exp_sigma", {}, nullptr);
+  AnyModelImpl<ExpSigma<false>> right(AnyModelImpl<ExpSigma<false>>::load(args));
+  const check::ModelCheckReport ok = check::check_model(right, check::ModelCheckOptions{});
+  EXPECT_TRUE(line(ok).ok) << line(ok).detail;
+  EXPECT_TRUE(ok.ok());
+  AnyModelImpl<ExpSigma<true>> wrong(AnyModelImpl<ExpSigma<true>>::load(args));
+  const check::ModelCheckReport bad = check::check_model(wrong, check::ModelCheckOptions{});
+  EXPECT_FALSE(line(bad).ok) << line(bad).detail;
+  EXPECT_FALSE(bad.ok());
+}
 
 TEST(ModelCheck, AWrongGradientFailsInItsCoordinateOnly) {
   ModelArgs args("test_wrong_gradient", {{"dim", "5"}}, nullptr);
