@@ -222,6 +222,11 @@ void check_capabilities(const AnyModel& model, const std::vector<std::vector<dou
   if (model.has(Capability::kGeneratedQuantities) && !points.empty()) {
     check_draws(r, "generated_quantities", static_cast<int>(points.size()),
                 [&](std::uint32_t k) { return model.generated_quantities(points[k], o.seed, k); });
+    const bool replicates = !model.observed_name().empty() && model.observed().size() == model.generated_names().size();
+    add(r, "generated quantities replicate observed data", replicates,
+        replicates ? "'" + model.observed_name() + "', " + std::to_string(model.observed().size()) + " values"
+                   : "load() sets no Loaded::observed_name and observed of the generated quantities' size ("
+                     + std::to_string(model.generated_names().size()) + "): `sample --predict` refuses the model");
   }
 }
 

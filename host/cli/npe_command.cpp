@@ -103,6 +103,8 @@ std::string g(double v) {
 int run_npe(const NpeOptions& o) {
   check_threads(o.threads);
   select_backend(o.backend);
+  // What the model must have comes first: a model without a simulator is not asked for --sims.
+  require_algorithm(find_model(o.model), "npe");
   RunSettings settings;
   settings.seed = resolve_seed(o.seed);
   if (const io::CheckpointFile* resuming = pending_resume()) settings.seed = resuming->seed;  // even if drawn at random

@@ -123,8 +123,10 @@ int run_models() {
     std::string algorithms, capabilities;
     for (const std::string& a : e.algorithms) algorithms += (algorithms.empty() ? "" : ", ") + a;
     for (Capability c : e.capabilities) capabilities += (capabilities.empty() ? "" : ", ") + capability_name(c);
+    if (e.takes_simulated_data) capabilities += (capabilities.empty() ? "" : ", ") + std::string("set_observed");
     std::cout << "  algorithms: " << algorithms << "\n";
     if (!capabilities.empty()) std::cout << "  capabilities: " << capabilities << "\n";
+    std::cout << "  sbc: " << (e.takes_simulated_data ? "yes" : "no (needs prior_draw, simulate and set_observed)") << "\n";
     std::cout << "\n";
   }
   return 0;

@@ -193,6 +193,7 @@ TEST(NpeCommandInput, BadFlagsAreOneLineWithStatusTwo) {
   expect_refused("npe normal_mean --data data/normal_mean.json --sims 1000 --draws 2000000000", dir,
                  "--draws 2000000000: the draws (9 values each) need about");
   expect_refused("npe funnel --sims 100", dir, "cannot run 'npe'");
+  expect_refused("npe funnel", dir, "cannot run 'npe'");  // before asking for --sims
   expect_refused(base + "--sims 1000 --rounds 0", dir, "--rounds");
   expect_refused(base + "--sims 1000 --rounds 2 --checkpoint " + dir + "/c.ckpt", dir, "--checkpoint: not with --rounds");
   expect_refused(base + "--load-net " + dir + "/n.json --rounds 2", dir, "--rounds: not used with --load-net");

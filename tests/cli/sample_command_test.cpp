@@ -116,6 +116,13 @@ TEST(ModelsCommand, ListsEveryModelWithParametersOptionsAndData) {
   EXPECT_NE(r.out.find("priors"), std::string::npos);
   EXPECT_NE(r.out.find("sigma"), std::string::npos);
   EXPECT_NE(r.out.find("dim"), std::string::npos);
+  // Whether `sbc` can run it (prior_draw, simulate and set_observed), per model.
+  const auto block = [&](const std::string& m) {
+    const std::size_t at = r.out.find(m + "\n");
+    return r.out.substr(at, r.out.find("\n\n", at) - at);
+  };
+  EXPECT_NE(block("eight_schools_noncentered").find("  sbc: yes"), std::string::npos) << r.out;
+  EXPECT_NE(block("peak").find("  sbc: no (needs prior_draw, simulate and set_observed)"), std::string::npos) << r.out;
 }
 
 /// Column `name` of the first draw (first data row) of a Stan CSV file; NaN if absent.

@@ -90,10 +90,13 @@ struct NormalScale {
     const lockstep::DataSource& src = args.data();
     const long N = src.positive_int("N");
     lockstep::Loaded<NormalScale> out;
+    const std::vector<double> y = src.reals_of_size("y", N);
     out.data.N = static_cast<int>(N);
-    out.data.y = args.upload(src.reals_of_size("y", N));
+    out.data.y = args.upload(y);
     out.names = {"mu", "sigma"};
     out.generated_names = lockstep::indexed_names("y_rep", static_cast<int>(N));
+    out.observed_name = "y";  // what y_rep replicates: `sample --predict` needs both
+    out.observed = y;
     return out;
   }
 };

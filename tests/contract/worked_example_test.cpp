@@ -55,6 +55,9 @@ TEST(WorkedExample, PassesEveryCheck) {
   EXPECT_TRUE(r.ok()) << text.str();
   const ModelEntry e = make_model_entry<example::NormalScale>();
   EXPECT_TRUE(e.has(Capability::kGeneratedQuantities));
+  // --predict's other half: the data y_rep replicates (a reviewer found it missing here once).
+  EXPECT_EQ(model.observed_name(), "y");
+  EXPECT_EQ(model.observed().size(), 20u);
   EXPECT_TRUE(e.supports("nuts") && e.supports("hmc") && e.supports("chees") && !e.supports("ensemble"));
 }
 
