@@ -124,6 +124,7 @@ struct StudyOptions : ModelOptions {
   double init_radius = 2.0;      // superchain starts uniform(-R, R), unconstrained
   std::string reference;
   std::string output;            // directory
+  bool no_plot = false;          // --no-plot: study.csv only
   std::string checkpoint;        // --checkpoint FILE: the runs done so far (host/cli/checkpoints.hpp)
   double checkpoint_every = 60;  // seconds between checkpoints (written as a run ends)
   std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
@@ -143,6 +144,7 @@ struct SbcOptions : ModelOptions {
   AlgorithmOptions algorithm_options;
   std::string output;            // directory
   bool quiet = false;
+  bool no_plot = false;          // --no-plot: ranks.csv only
   std::string checkpoint;        // --checkpoint FILE: the batches fitted so far (host/cli/checkpoints.hpp)
   double checkpoint_every = 60;  // seconds between checkpoints (written as a batch ends)
   std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint

@@ -300,6 +300,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   study->add_option("--init", to.init_radius, "Initial points uniform(-R, R) on the unconstrained scale (default 2)");
   study->add_option("--reference", to.reference, "Reference JSON {\"param\": {\"mean\": m, \"sd\": s}, ...}")->required();
   study->add_option("--output", to.output, "Directory for study.csv and study.svg")->required();
+  study->add_flag("--no-plot", to.no_plot, "Write study.csv only (no study.svg)");
   study->add_option("--checkpoint", to.checkpoint,
                     "Checkpoint file: the runs done so far, as runs end every --checkpoint-every seconds and on "
                     "Ctrl-C; continue with `lockstep resume FILE`");
@@ -319,6 +320,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   sbc->add_option("--algorithm", bo.algorithm, sample_algorithm_help());
   sbc->add_option("--output", bo.output, "Directory for ranks.csv and sbc.svg")->required();
   sbc->add_flag("--quiet", bo.quiet, "No progress lines");
+  sbc->add_flag("--no-plot", bo.no_plot, "Write ranks.csv only (no sbc.svg)");
   sbc->add_option("--checkpoint", bo.checkpoint,
                   "Checkpoint file: the replicates fitted so far, as batches end every --checkpoint-every seconds "
                   "and on Ctrl-C; continue with `lockstep resume FILE`");

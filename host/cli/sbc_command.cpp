@@ -357,7 +357,7 @@ int run_sbc(const SbcOptions& o) {
               << " skipped: a prior draw or simulated data set was not finite\n";
   std::printf("Wall time: %.3f s (fits %.3f s)\n", wall, fit_seconds);
   std::cout << "Ranks written to " << o.output << "/ranks.csv\n";
-  make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
+  if (!o.no_plot) make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
   if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }

@@ -349,7 +349,7 @@ int run_study(const StudyOptions& o) {
   file.write(csv);
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
-  make_plot("plot_study.py", csv_path, o.output + "/study.svg");
+  if (!o.no_plot) make_plot("plot_study.py", csv_path, o.output + "/study.svg");
   if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

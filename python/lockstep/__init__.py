@@ -131,8 +131,10 @@ def _tables(command, model, data, output, table, options):
     if output is not None:
         _run(command, model, data, {"output": os.fspath(output), **options})
         return _table(os.path.join(output, table))
+    # The folder goes when the table is read: no plot to draw and throw away (its report
+    # still names the folder's files, which are gone once this returns).
     with tempfile.TemporaryDirectory(prefix="lockstep-") as tmp:
-        _run(command, model, data, {"output": tmp, **options})
+        _run(command, model, data, {"output": tmp, "no_plot": True, **options})
         return _table(os.path.join(tmp, table))
 
 

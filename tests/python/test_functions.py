@@ -49,6 +49,10 @@ def test_study_and_sbc_return_their_tables(tmp_path):
                          replicates=4, chains=2, warmup=50, draws=50, ranks=20, seed=1)
     assert set(ranks.columns) >= {"replicate", "parameter", "rank"} and len(ranks) == 4 * 10
     assert np.all((ranks["rank"] >= 0) & (ranks["rank"] <= 20))
+    # no_plot: the table alone (what a call without `output` asks for, its folder being temporary)
+    lockstep.sbc("eight_schools_noncentered", data=data_path("eight_schools.json"), output=tmp_path / "sbc",
+                 replicates=2, chains=2, warmup=20, draws=20, ranks=20, seed=1, no_plot=True)
+    assert os.path.exists(tmp_path / "sbc" / "ranks.csv") and not os.path.exists(tmp_path / "sbc" / "sbc.svg")
 
 
 def test_runs_from_two_threads_equal_runs_one_after_the_other(eight_schools):
