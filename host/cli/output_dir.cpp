@@ -42,8 +42,14 @@ std::string find_plot_script(const std::string& name, bool honor_env) {
   const std::string dir = self_dir();
   // LOCKSTEP_SCRIPTS_DIR: where the Python package keeps its copies (the process is python's).
   const char* scripts = std::getenv("LOCKSTEP_SCRIPTS_DIR");
-  for (const std::string& p : {scripts ? std::string(scripts) + "/" + name : std::string(), dir + "/../scripts/" + name, dir + "/scripts/" + name, dir + "/../share/lockstep/" + name})
-    if (::access(p.c_str(), R_OK) == 0) return p;
+#ifdef LOCKSTEP_SOURCE_SCRIPTS_DIR
+  const std::string source_tree = std::string(LOCKSTEP_SOURCE_SCRIPTS_DIR) + "/" + name;  // a build outside it
+#else
+  const std::string source_tree;
+#endif
+  for (const std::string& p : {scripts ? std::string(scripts) + "/" + name : std::string(), dir + "/../scripts/" + name,
+                               dir + "/scripts/" + name, dir + "/../share/lockstep/" + name, source_tree})
+    if (!p.empty() && ::access(p.c_str(), R_OK) == 0) return p;
   return "";
 }
 
