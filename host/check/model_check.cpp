@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include <Eigen/Dense>
@@ -129,6 +130,10 @@ template <class ThetaOf>
 void check_constrained_density(const AnyModel& model, const std::vector<std::vector<double>>& points,
                                const ThetaOf& theta_of, ModelCheckReport& r) {
   const int dim = model.dim();
+  // Real = float (the float build): theta(q) and the densities carry float rounding, so a
+  // wider step and a tolerance from float's epsilon.
+  constexpr double kEps = std::numeric_limits<Real>::epsilon();
+  constexpr double kStepRelative = sizeof(Real) < sizeof(double) ? 1e-3 : 1e-5;
   std::vector<double> offsets, g;
   double scale = 1;
   for (const auto& q : points) {
@@ -137,7 +142,7 @@ void check_constrained_density(const AnyModel& model, const std::vector<std::vec
     if (!std::isfinite(lu) || !std::isfinite(lc)) continue;
     Eigen::MatrixXd jac(dim, dim);
     for (int j = 0; j < dim; ++j) {
-      const double h = 1e-5 * std::max(1.0, std::fabs(q[j]));
+      const double h = kStepRelative * std::max(1.0, std::fabs(q[j]));
       std::vector<double> up = q, down = q;
       up[j] += h;
       down[j] -= h;
@@ -153,7 +158,10 @@ void check_constrained_density(const AnyModel& model, const std::vector<std::vec
   }
   if (offsets.size() < 2) return;
   const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
-  const double spread = *hi - *lo, tolerance = 1e-6 + 1e-8 * scale;  // differencing noise, rounding of lp
+  // Differencing noise (the Jacobian's entries: eps / step relative, dim of them in the log
+  // determinant) and the densities' rounding (eps |lp|); ~1e-6 in double, ~1e-2 in float.
+  const double spread = *hi - *lo,
+               tolerance = 1e-6 + 1e-8 * scale + 20.0 * dim * kEps / kStepRelative + 100.0 * kEps * scale;
   char text[200];
   std::snprintf(text, sizeof text, "log density - log|Jacobian| - log_density_constrained varies by %.3g over %zu "
                 "points (tolerance %.3g)", spread, offsets.size(), tolerance);

@@ -48,7 +48,7 @@ TEST(SummaryReport, TreesCutAtTheDepthLimitAreWarnedOfInTheRunAndTheSummary) {
                               "--seed 1 --threads 1 --output " + dir + "/d.csv --summary " + dir + "/d.json",
                               dir);
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("transitions after warmup (99.9%) reached the maximum tree depth of 2"), std::string::npos)
+  EXPECT_NE(r.out.find("%) reached the maximum tree depth of 2: those trajectories were cut short"), std::string::npos)
       << r.out;
   const auto j = nlohmann::json::parse(read_file(dir + "/d.json"));
   EXPECT_EQ(j.at("max_tree_depth").get<int>(), 2);
