@@ -75,8 +75,9 @@ TEST(SummaryReport, LowEbfmiOnTheFunnelIsWarnedOf) {
 
 TEST(SummaryReport, ChainsThatNeverMovedHaveRhatInfinityAndTooFewDrawsSaySo) {
   const std::string dir = scratch_dir("summary_stuck");
-  // A step size of 1e-300 that no warmup recovers from: every chain stays where it started.
-  const auto stuck = run_lockstep("sample std_normal --set dim=2 --chains 2 --warmup 200 --draws 200 --step-size 1e-300 "
+  // A step size of 1e-30 and no warmup to adapt it (a float in the float build too): every
+  // chain stays where it started.
+  const auto stuck = run_lockstep("sample std_normal --set dim=2 --chains 2 --warmup 0 --draws 200 --step-size 1e-30 "
                                   "--seed 1 --threads 1", dir);
   ASSERT_EQ(stuck.status, 0) << stuck.err;
   EXPECT_NE(stuck.out.find("R-hat is above 1.01 for 3 quantities (worst: lp__, inf)"), std::string::npos) << stuck.out;
