@@ -168,12 +168,6 @@ int run_sample(const SampleOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   validate(o);
   check_output_paths(o.output, o.summary);
-  check_chain_files(o.output, o.chains);
-  {
-    std::vector<OutputFile> files = output_files(o.output, o.chains);
-    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
-    check_distinct_outputs(files);
-  }
 
   RunSettings cfg;
   cfg.chains = o.chains;
@@ -206,6 +200,14 @@ int run_sample(const SampleOptions& o) {
   const std::unique_ptr<AnyModel> new_rows =
       newdata_rows(*model, o.predict, o.newdata, o.in_process ? o.in_process->newdata : nullptr);
   check_sample_memory(o, *model, new_rows ? new_rows->generated_names().size() : model->generated_names().size());
+  // The chain files one by one (a stat each), after the memory check: --chains 1000000 that
+  // cannot fit is told so at once, not after a million stats (58 s here).
+  check_chain_files(o.output, o.chains);
+  {
+    std::vector<OutputFile> files = output_files(o.output, o.chains);
+    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
   apply_init(o.init, *model, cfg);
   if (o.superchains > 0) {
     if (!cfg.init_unconstrained.empty())
