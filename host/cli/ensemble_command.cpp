@@ -89,18 +89,20 @@ int run_ensemble(const EnsembleOptions& o) {
   const EnsembleConfig cfg = ensemble_config_from(settings, o.algorithm_options);
   check_output_paths(o.output, o.summary);
   refuse_files_in_process(o, {{"--output", o.output}, {"--summary", o.summary}});
-  check_chain_files(o.output, cfg.walkers * cfg.ensembles);
-  {
-    std::vector<OutputFile> files = output_files(o.output, cfg.walkers * cfg.ensembles);
-    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
-    check_distinct_outputs(files);
-  }
   if (!o.checkpoint.empty()) {
     if (o.in_process) throw InputError("--checkpoint: not available in process (the draws are returned)");
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
   const std::unique_ptr<AnyModel> model = load_model_for(o, "ensemble");
   check_memory(cfg, *model);
+  // The walkers' files one by one (a stat each), after the memory check: a million walkers
+  // that cannot fit are told so at once, not after 22 s of stats.
+  check_chain_files(o.output, cfg.walkers * cfg.ensembles);
+  {
+    std::vector<OutputFile> files = output_files(o.output, cfg.walkers * cfg.ensembles);
+    files.insert(files.end(), {{o.summary, "--summary"}, {o.checkpoint, "--checkpoint"}});
+    check_distinct_outputs(files);
+  }
   std::unique_ptr<FileCheckpoints> checkpoints;
   if (!o.checkpoint.empty()) {
     checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, settings.seed);
