@@ -168,6 +168,14 @@ LS_HD inline double slow(const Rng& rng, std::uint64_t iteration, Stream purpose
   }
 }
 
+/// Normal i from its word: the fast path, else the slow one.
+LS_HD LS_INLINE double from_word(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t i,
+                                 std::uint64_t word) {
+  bool inside;
+  const double x = fast(word, inside);
+  return inside ? x : slow(rng, iteration, purpose, i, word);
+}
+
 }  // namespace ziggurat
 
 /// The i-th standard normal of (iteration, purpose) by the ziggurat (file comment): the
@@ -175,10 +183,7 @@ LS_HD inline double slow(const Rng& rng, std::uint64_t iteration, Stream purpose
 LS_HD LS_INLINE double ziggurat_normal(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t i) {
   const Philox4x32::U4 b = rng.bits(iteration, purpose, i >> 1);
   const int h = static_cast<int>(i & 1u);
-  const std::uint64_t word = ziggurat::word_of(b.x[2 * h], b.x[2 * h + 1]);
-  bool inside;
-  const double x = ziggurat::fast(word, inside);
-  return inside ? x : ziggurat::slow(rng, iteration, purpose, i, word);
+  return ziggurat::from_word(rng, iteration, purpose, i, ziggurat::word_of(b.x[2 * h], b.x[2 * h + 1]));
 }
 
 namespace ziggurat {
@@ -238,10 +243,8 @@ LS_HD LS_INLINE void block_run(const Rng& rng, std::uint64_t iteration, Stream p
 #endif
   for (int k = 0; k < n; ++k) {
     const int p = k >> 1, h = k & 1;
-    const std::uint64_t word = word_of(b[2 * h][p], b[2 * h + 1][p]);
-    bool inside;
-    const double x = fast(word, inside);
-    out[k] = static_cast<T>(inside ? x : slow(rng, iteration, purpose, first + static_cast<std::uint32_t>(k), word));
+    out[k] = static_cast<T>(
+        from_word(rng, iteration, purpose, first + static_cast<std::uint32_t>(k), word_of(b[2 * h][p], b[2 * h + 1][p])));
   }
 }
 

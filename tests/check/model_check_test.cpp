@@ -126,42 +126,12 @@ struct WrongGradient : models::StdNormal {
   }
 };
 
-/// A positive parameter sigma = exp(q) whose unconstrain forgets the log.
-struct WrongUnconstrain {
-  struct Data {
-    int unused;
-  };
-  LS_HD int dim(const Data&) const { return 1; }
-  LS_HD int n_out(const Data&) const { return 1; }
-  template <class V, class G>
-  LS_HD auto log_density_and_grad(const Data&, V q, G g) const -> typename V::value_type {
-    g[0] = -q[0];
-    return Real(-0.5) * q[0] * q[0];
-  }
-  template <class V, class O>
-  LS_HD void write_out(const Data&, V q, O out) const {
-    out[0] = m::exp(q[0]);
-  }
-  static std::vector<double> unconstrain(const Loaded<WrongUnconstrain>&, const std::vector<double>& out) {
-    return {out.at(0)};  // should be log(out[0])
-  }
-  static ModelInfo info() {
-    ModelInfo i;
-    i.name = "test_wrong_unconstrain";
-    i.summary = "test";
-    return i;
-  }
-  static Loaded<WrongUnconstrain> load(ModelArgs&) {
-    Loaded<WrongUnconstrain> out;
-    out.names = {"sigma"};
-    return out;
-  }
-};
-
 /// sigma = exp(q) with an Exponential(1) prior: log p(q) = -sigma + q (the Jacobian), and the
-/// constrained density -sigma; kWrong adds a stray -2 log sigma to the constrained one only (the
-/// ensemble would sample another posterior, every value still finite).
-template <bool kWrong>
+/// constrained density -sigma; with one fault each: kUnconstrain forgets the log in unconstrain;
+/// kConstrained adds a stray -2 log sigma to the constrained density only (the ensemble would
+/// sample another posterior, every value still finite).
+enum class Fault { kNone, kUnconstrain, kConstrained };
+template <Fault kFault>
 struct ExpSigma {
   struct Data {
     int unused;
@@ -175,7 +145,8 @@ struct ExpSigma {
     return q[0] - s;
   }
   static Real constrained(Real t) {
-    return t > 0 ? -t - (kWrong ? Real(2) * std::log(t) : Real(0)) : -static_cast<Real>(INFINITY);
+    const Real stray = kFault == Fault::kConstrained ? Real(2) * std::log(t) : Real(0);
+    return t > 0 ? -t - stray : -static_cast<Real>(INFINITY);
   }
   template <class V>
   LS_HD auto log_density_constrained(const Data&, V theta) const -> typename V::value_type {
@@ -194,11 +165,13 @@ struct ExpSigma {
     out[0] = m::exp(q[0]);
   }
   static std::vector<double> unconstrain(const Loaded<ExpSigma>&, const std::vector<double>& out) {
-    return {std::log(out.at(0))};
+    return {kFault == Fault::kUnconstrain ? out.at(0) : std::log(out.at(0))};
   }
   static ModelInfo info() {
     ModelInfo i;
-    i.name = kWrong ? "test_wrong_constrained" : "test_exp_sigma";
+    i.name = kFault == Fault::kUnconstrain   ? "test_wrong_unconstrain"
+             : kFault == Fault::kConstrained ? "test_wrong_constrained"
+                                             : "test_exp_sigma";
     i.summary = "test";
     return i;
   }
@@ -208,6 +181,7 @@ struct ExpSigma {
     return out;
   }
 };
+using WrongUnconstrain = ExpSigma<Fault::kUnconstrain>;
 
 TEST(ModelCheck, AConstrainedDensityThatIsNotTheUnconstrainedLessTheJacobianFails) {
   auto line = [](const check::ModelCheckReport& r) {
@@ -217,11 +191,11 @@ TEST(ModelCheck, AConstrainedDensityThatIsNotTheUnconstrainedLessTheJacobianFail
     return check::CheckLine{};
   };
   ModelArgs args("test_exp_sigma", {}, nullptr);
-  AnyModelImpl<ExpSigma<false>> right(AnyModelImpl<ExpSigma<false>>::load(args));
+  AnyModelImpl<ExpSigma<Fault::kNone>> right(AnyModelImpl<ExpSigma<Fault::kNone>>::load(args));
   const check::ModelCheckReport ok = check::check_model(right, check::ModelCheckOptions{});
   EXPECT_TRUE(line(ok).ok) << line(ok).detail;
   EXPECT_TRUE(ok.ok());
-  AnyModelImpl<ExpSigma<true>> wrong(AnyModelImpl<ExpSigma<true>>::load(args));
+  AnyModelImpl<ExpSigma<Fault::kConstrained>> wrong(AnyModelImpl<ExpSigma<Fault::kConstrained>>::load(args));
   const check::ModelCheckReport bad = check::check_model(wrong, check::ModelCheckOptions{});
   EXPECT_FALSE(line(bad).ok) << line(bad).detail;
   EXPECT_FALSE(bad.ok());
