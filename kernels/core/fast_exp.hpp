@@ -51,6 +51,28 @@ LS_HD LS_INLINE double exp_upto_709(double x) {
   return d::select(x < -708.0, 0.0, p * d::from_bits(e << 52));
 }
 
+/// e^x in float arithmetic for x <= 88 (NaN passes through), results below 2^-126 flushed
+/// to 0: exp_upto_709's steps with float constants (Cody-Waite with kLn2HiF + kLn2LoF, vm's
+/// degree-5 q of relative error 2^-28.4), so a vector holds twice the lanes. Below 2 float
+/// ulp (tests/ensemble/fast_exp_test.cpp). For a simulator's deterministic part where the
+/// added noise is far larger than float rounding (models/peak.hpp says when).
+LS_HD LS_INLINE float exp_upto_88f(float x) {
+  namespace d = vm::detail;
+  const float k = x * d::kLog2eF + d::kShiftF;
+  const float n = k - d::kShiftF;
+  const float r = (x - n * d::kLn2HiF) - n * d::kLn2LoF;
+  float q = d::kQ5F;
+  q = q * r + d::kQ4F;
+  q = q * r + d::kQ3F;
+  q = q * r + d::kQ2F;
+  q = q * r + d::kQ1F;
+  q = q * r + d::kQ0F;
+  const float p = 1.0f + (r + (r * r) * q);  // e^r in [0.7, 1.42]
+  // 2^n for n in [-126, 127] (x in [-87, 88]): n sits in the low bits of k.
+  const std::uint32_t e = d::bits(k) - d::bits(d::kShiftF) + 127u;
+  return d::select(x < -87.0f, 0.0f, p * d::from_bits(e << 23));
+}
+
 /// Real = float: m::exp (the float path is not the ensemble's hot spot).
 LS_HD LS_INLINE float exp_upto_709(float x) { return vm::exp(x); }
 

@@ -114,9 +114,19 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
 }  // namespace lockstep
 #include <immintrin.h>
 namespace lockstep {
-template <int G, bool kOneKey>
+template <int G, bool kOneKey, bool kQuad = false>
 inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
                             std::uint32_t* k0, std::uint32_t key1) {  // kOneKey: *k0, read only
+  // kQuad (kOneKey only): 4 more lanes at x + 8 G, one word in the low half of each 64-bit
+  // slot (philox_rounds4_one_key below), advanced in the same rounds.
+  static_assert(!kQuad || kOneKey, "a quad of lanes shares the one key");
+  auto load4 = [](const std::uint32_t* p) {
+    return _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  };
+  auto store4 = [](std::uint32_t* p, __m256i v) {  // the low halves of the four slots
+    const __m256i packed = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  };
   auto load = [](const std::uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
   auto store = [](std::uint32_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); };
   // (hi, lo) of a * m for the eight words of a; m's words all equal.
@@ -136,6 +146,13 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
     a2[g] = load(x2 + 8 * g);
     a3[g] = load(x3 + 8 * g);
     if constexpr (!kOneKey) k[g] = load(k0 + 8 * g);
+  }
+  __m256i q0{}, q1{}, q2{}, q3{};
+  if constexpr (kQuad) {
+    q0 = load4(x0 + 8 * G);
+    q1 = load4(x1 + 8 * G);
+    q2 = load4(x2 + 8 * G);
+    q3 = load4(x3 + 8 * G);
   }
   std::uint32_t k0s = kOneKey ? *k0 : 0, k1 = key1;
   for (int r = 0; r < Philox4x32::kRounds; ++r) {
@@ -157,6 +174,13 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
       a1[g] = lo1;
       a3[g] = lo0;
     }
+    if constexpr (kQuad) {  // m0, m1's even words are the multipliers; the odd ones are ignored
+      const __m256i p0 = _mm256_mul_epu32(q0, m0), p1 = _mm256_mul_epu32(q2, m1);
+      q0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), q1), k0v);
+      q2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), q3), k1v);
+      q1 = p1;  // the product's low word is the slot's low half
+      q3 = p0;
+    }
   }
   for (int g = 0; g < G; ++g) {
     store(x0 + 8 * g, a0[g]);
@@ -165,22 +189,70 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
     store(x3 + 8 * g, a3[g]);
     if constexpr (!kOneKey) store(k0 + 8 * g, k[g]);
   }
+  if constexpr (kQuad) {
+    store4(x0 + 8 * G, q0);
+    store4(x1 + 8 * G, q1);
+    store4(x2 + 8 * G, q2);
+    store4(x3 + 8 * G, q3);
+  }
 }
 
-/// W lanes (a multiple of 8) through philox_rounds8x: 4 groups of 8 at a time, then the 1-3
-/// left. kOneKey: *k0 is every lane's key.
+/// W lanes (a multiple of 4; of 8 unless kOneKey) through philox_rounds8x: 4 groups of 8 at
+/// a time, then the 1-3 left and a last quad of 4 with them. kOneKey: *k0 is every lane's key.
 template <int W, bool kOneKey>
 inline void philox_rounds_avx2(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
                                std::uint32_t* k0, std::uint32_t key1) {
-  constexpr int kFour = W / 32 * 32, kLeft = (W - kFour) / 8;
+  static_assert(W % 8 == 0 || (kOneKey && W % 4 == 0 && W > 4), "lanes by 8, or by 4 (not 4 alone) with one key");
+  constexpr bool kQuad = W % 8 != 0;
+  // Four groups at a time; a quad goes with the last 1-4 groups, never alone.
+  constexpr int kFour = W % 32 == 4 ? W - 36 : W / 32 * 32, kLeft = (W - kFour) / 8;
   for (int g = 0; g < kFour; g += 32)
     philox_rounds8x<4, kOneKey>(x0 + g, x1 + g, x2 + g, x3 + g, kOneKey ? k0 : k0 + g, key1);
-  if constexpr (kLeft > 0)
-    philox_rounds8x<kLeft, kOneKey>(x0 + kFour, x1 + kFour, x2 + kFour, x3 + kFour, kOneKey ? k0 : k0 + kFour,
-                                    key1);
+  if constexpr (kLeft > 0 || kQuad)
+    philox_rounds8x<kLeft, kOneKey, kQuad>(x0 + kFour, x1 + kFour, x2 + kFour, x3 + kFour,
+                                           kOneKey ? k0 : k0 + kFour, key1);
 }
 #else
 #define LOCKSTEP_PHILOX_AVX2 0
+#endif
+
+// Four lanes of one key in AVX2 registers, one 32-bit word in the low half of each 64-bit
+// slot (as philox_rounds8 above, a quarter of the width): a prior's few blocks (`uniforms`
+// below) in one chain of 10 rounds instead of one scalar chain per block, which g++ leaves as
+// 64-bit multiplies in general registers. The high halves of the slots carry garbage that
+// _mm256_mul_epu32 ignores and the final pack drops; the outputs are the loop's, bit for bit.
+#if defined(__AVX2__) && !defined(__CUDACC__)
+#define LOCKSTEP_PHILOX_AVX2_QUAD 1
+inline void philox_rounds4_one_key(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                                   std::uint32_t key0, std::uint32_t key1) {
+  auto load = [](const std::uint32_t* p) {
+    return _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  };
+  auto store = [](std::uint32_t* p, __m256i v) {  // the low halves of the four slots
+    const __m256i packed = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  };
+  const __m256i m0 = _mm256_set1_epi64x(Philox4x32::kM0), m1 = _mm256_set1_epi64x(Philox4x32::kM1);
+  __m256i a0 = load(x0), a1 = load(x1), a2 = load(x2), a3 = load(x3);
+  std::uint32_t k0 = key0, k1 = key1;
+  for (int r = 0; r < Philox4x32::kRounds; ++r) {
+    if (r > 0) {
+      k0 += Philox4x32::kW0;
+      k1 += Philox4x32::kW1;
+    }
+    const __m256i p0 = _mm256_mul_epu32(a0, m0), p1 = _mm256_mul_epu32(a2, m1);
+    a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), a1), _mm256_set1_epi64x(k0));
+    a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), a3), _mm256_set1_epi64x(k1));
+    a1 = p1;  // the product's low word is the slot's low half
+    a3 = p0;
+  }
+  store(x0, a0);
+  store(x1, a1);
+  store(x2, a2);
+  store(x3, a3);
+}
+#else
+#define LOCKSTEP_PHILOX_AVX2_QUAD 0
 #endif
 
 /// Philox4x32 for W lanes at once: lane w has counter (x0[w], x1[w], x2[w], x3[w]) and key
@@ -222,8 +294,24 @@ template <int W>
 LS_HD LS_INLINE void philox_rounds_one_key(std::uint32_t (&x0)[W], std::uint32_t (&x1)[W], std::uint32_t (&x2)[W],
                                            std::uint32_t (&x3)[W], std::uint32_t key0, std::uint32_t key1) {
 #if LOCKSTEP_PHILOX_AVX2
-  if constexpr (W % 8 == 0) {
+  if constexpr (W == 4) {
+    philox_rounds4_one_key(x0, x1, x2, x3, key0, key1);
+    return;
+  } else if constexpr (W % 4 == 0) {  // groups of 8, and a last quad of 4 with them
     philox_rounds_avx2<W, true>(x0, x1, x2, x3, &key0, key1);
+    return;
+  }
+#elif LOCKSTEP_PHILOX_AVX2_QUAD
+  if constexpr (W == 4) {
+    philox_rounds4_one_key(x0, x1, x2, x3, key0, key1);
+    return;
+  }
+  if constexpr (W % 8 == 4) {  // AVX-512: the groups of 8 (philox_rounds), then the quad
+    constexpr int kEights = W - 4;
+    std::uint32_t k0[kEights];
+    for (int w = 0; w < kEights; ++w) k0[w] = key0;
+    for (int g = 0; g < kEights; g += 8) philox_rounds8(x0 + g, x1 + g, x2 + g, x3 + g, k0 + g, key1);
+    philox_rounds4_one_key(x0 + kEights, x1 + kEights, x2 + kEights, x3 + kEights, key0, key1);
     return;
   }
 #endif
@@ -413,7 +501,22 @@ LS_HD LS_INLINE double uniform(const Rng& rng, std::uint64_t iteration, Stream p
 template <class T>
 LS_HD LS_INLINE void uniforms(const Rng& rng, std::uint64_t iteration, Stream purpose, std::uint32_t first, int n,
                               T* out) {
-  for (int k = 0; k < n;) {
+  int k = 0;
+#if LOCKSTEP_PHILOX_AVX2_QUAD
+  // On an AVX2 host, blocks four at a time in one vector chain (philox_rounds4_one_key) while
+  // three or more uniforms are left: the same words as rng.bits for each block.
+  if (n > 0 && (first & 1u)) out[k++] = static_cast<T>(uniform(rng, iteration, purpose, first));
+  while (n - k >= 3) {
+    std::uint32_t b[4][4];
+    philox_counters<4>(Rng::counter(rng.seed, iteration, purpose, (first + static_cast<std::uint32_t>(k)) >> 1),
+                       rng.chain, static_cast<std::uint32_t>(rng.seed), b);
+    for (int p = 0; p < 4 && k < n; ++p) {
+      out[k++] = static_cast<T>(uniform_open01(b[0][p], b[1][p]));
+      if (k < n) out[k++] = static_cast<T>(uniform_open01(b[2][p], b[3][p]));
+    }
+  }
+#endif
+  while (k < n) {
     const std::uint32_t i = first + static_cast<std::uint32_t>(k);
     const Philox4x32::U4 b = rng.bits(iteration, purpose, i >> 1);
     if (!(i & 1u)) out[k++] = static_cast<T>(uniform_open01(b.x[0], b.x[1]));

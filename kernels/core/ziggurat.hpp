@@ -262,6 +262,23 @@ LS_HD LS_INLINE void ziggurat_normals(const Rng& rng, std::uint64_t iteration, S
   while (k < n) {
     const int left = n - k;
     const int count = left < kMost ? left : kMost;
+#if LOCKSTEP_ZIGGURAT_AVX2
+    if constexpr (W == 8) {  // the least number of blocks, a multiple of 4, that covers count
+      switch ((count + 7) / 8) {  // quads of blocks: 40 normals take 20 blocks, not 24
+        case 1: ziggurat::block_run<4>(rng, iteration, purpose, i, count, out + k); break;
+        case 2: ziggurat::block_run<8>(rng, iteration, purpose, i, count, out + k); break;
+        case 3: ziggurat::block_run<12>(rng, iteration, purpose, i, count, out + k); break;
+        case 4: ziggurat::block_run<16>(rng, iteration, purpose, i, count, out + k); break;
+        case 5: ziggurat::block_run<20>(rng, iteration, purpose, i, count, out + k); break;
+        case 6: ziggurat::block_run<24>(rng, iteration, purpose, i, count, out + k); break;
+        case 7: ziggurat::block_run<28>(rng, iteration, purpose, i, count, out + k); break;
+        default: ziggurat::block_run<32>(rng, iteration, purpose, i, count, out + k); break;
+      }
+      k += count;
+      i += static_cast<std::uint32_t>(count);
+      continue;
+    }
+#endif
     // The least number of blocks (a multiple of W) that covers count normals.
     if (W == 1 || count > 6 * W)
       ziggurat::block_run<(W > 1 ? 4 * W : 1)>(rng, iteration, purpose, i, count, out + k);

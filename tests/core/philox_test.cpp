@@ -147,6 +147,14 @@ TEST(PhiloxKat, CountersMatchApply) {
   expect_counters_match_apply<24>({{0xfffffff0u, 5, 6, 7}}, 0xdeadbeefu, 11);
   expect_counters_match_apply<32>({{0x12345678u, 0x9abcdef0u, 3, 4}}, 0xfffffffeu, 0xffffffffu);
   expect_counters_match_apply<40>({{0xffffffe0u, 1, 2, 3}}, 4, 5);
+  // Lanes by quads (a quad alone, and a quad riding with 1, 2, 3 and 4 groups of 8, after a
+  // whole 32): the ziggurat's runs and uniforms() take these shapes.
+  expect_counters_match_apply<4>({{0xfffffffeu, 2, 3, 4}}, 0x9e3779b9u, 0xbb67ae85u);
+  expect_counters_match_apply<12>({{0xfffffffau, 7, 8, 9}}, 1, 0xffffffffu);
+  expect_counters_match_apply<20>({{0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}}, 0xa4093822u, 0x299f31d0u);
+  expect_counters_match_apply<28>({{0xffffffe8u, 5, 6, 7}}, 0xdeadbeefu, 11);
+  expect_counters_match_apply<36>({{0x12345678u, 0x9abcdef0u, 3, 4}}, 0xfffffffeu, 0xffffffffu);
+  expect_counters_match_apply<68>({{0xffffffc0u, 1, 2, 3}}, 4, 5);
 }
 
 // normals<W>(rng, iteration, purpose, first, n, out) is normal(rng, iteration, purpose, first + k)

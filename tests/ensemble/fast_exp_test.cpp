@@ -1,6 +1,6 @@
 // exp_upto_709 (kernels/core/fast_exp.hpp) against std::exp (glibc, within
 // ~0.5 ulp): below 2 ulp on [-708, 709], and the documented special values (0 below -708
-// and at -inf, NaN through).
+// and at -inf, NaN through); exp_upto_88f likewise in float (2 float ulp on [-87, 88]).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,6 +49,40 @@ TEST(FastExp, SpecialValues) {
   const double big = exp_upto_709(709.0);
   EXPECT_TRUE(std::isfinite(big)) << big;
   EXPECT_LT(ulps(big, std::exp(709.0)), 2.0);
+}
+
+/// |a - b| in units of the last place of b (b a positive normal float).
+double ulps_f(float a, float b) {
+  const float ulp = std::nextafter(b, std::numeric_limits<float>::infinity()) - b;
+  return std::fabs(static_cast<double>(a) - b) / ulp;
+}
+
+// exp_upto_88f against e^x in double rounded to float: below 2 float ulp on [-87, 88].
+TEST(FastExp, FloatWithinTwoUlpOfExp) {
+  double worst = 0;
+  float worst_x = 0;
+  auto check = [&](float x) {
+    const double e = ulps_f(exp_upto_88f(x), static_cast<float>(std::exp(static_cast<double>(x))));
+    if (e > worst) {
+      worst = e;
+      worst_x = x;
+    }
+  };
+  for (int i = 0; i <= 400000; ++i) check(-87.0f + (87.0f + 88.0f) * static_cast<float>(i) / 400000.0f);
+  for (int i = 0; i <= 200000; ++i) check(-20.0f * static_cast<float>(i) / 200000.0f);
+  for (float x : {0.0f, -0.0f, 1e-30f, -1e-30f, -0.34657359f, 0.34657359f, -1.0f, 1.0f, -86.99f, 87.99f}) check(x);
+  std::printf("[ info ] exp_upto_88f: max error %.3f float ulp at x = %.9g\n", worst, worst_x);
+  EXPECT_LT(worst, 2.0) << "max error " << worst << " float ulp at x = " << worst_x << " (tolerance 2 ulp)";
+}
+
+TEST(FastExp, FloatSpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(exp_upto_88f(0.0f), 1.0f);
+  EXPECT_EQ(exp_upto_88f(-inf), 0.0f);
+  EXPECT_EQ(exp_upto_88f(-87.5f), 0.0f);  // flushed
+  EXPECT_EQ(exp_upto_88f(-1e30f), 0.0f);
+  EXPECT_TRUE(std::isnan(exp_upto_88f(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isfinite(exp_upto_88f(88.0f)));
 }
 
 }  // namespace

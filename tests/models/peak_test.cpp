@@ -295,6 +295,51 @@ TEST(Peak, SimulatorHasTheLikelihoodsNoiseModel) {
   EXPECT_NE(model.simulate(theta, 42, 7), model.simulate(theta, 43, 7));
 }
 
+// The simulator's float curve (Peak::noisy_curve): e = exp(t) through float, t the double
+// argument -(m - x)^2 / (2 s^2) <= 0, is within kFloatCurveError of e^t everywhere (t rounded to
+// float, then exp_upto_88f); whole simulations with the float curve and with the double one
+// differ by at most kFloatCurveError |l| a point (same normals); load() picks the float curve
+// for data/peak.csv (smallest y_err 0.055) and keeps the double one for a y_err of 1e-6.
+TEST(Peak, FloatCurveStaysWithinItsBound) {
+  double worst = 0, worst_t = 0;
+  for (int i = 0; i <= 2000000; ++i) {
+    const double t = -120.0 * std::pow(static_cast<double>(i) / 2000000.0, 2.0);  // dense near 0
+    const double err = std::fabs(std::exp(t) - static_cast<double>(exp_upto_88f(static_cast<float>(t))));
+    if (err > worst) {
+      worst = err;
+      worst_t = t;
+    }
+  }
+  std::printf("[ info ] float curve: max |e^t - e_float| = %.3g at t = %.6g (bound %.3g)\n", worst, worst_t,
+              Peak::kFloatCurveError);
+  EXPECT_LE(worst, Peak::kFloatCurveError) << "at t = " << worst_t;
+
+  Loaded<Peak> m = load_peak_csv();
+  ASSERT_TRUE(m.data.curve_in_float) << "data/peak.csv: y_err >= 0.055, far above 1e4 x 3e-7 x |l| <= 2";
+  const int N = m.data.N;
+  const Real eps = std::numeric_limits<Real>::epsilon();
+  double worst_ratio = 0;
+  for (std::uint32_t k = 0; k < 2000; ++k) {
+    std::vector<Real> th(5), y_float(N), y_double(N);
+    m.model.prior_draw(m.data, Rng{23, k}, 0, Dense<Real>{th.data()});
+    m.data.curve_in_float = true;
+    m.model.simulate(m.data, Dense<Real>{th.data()}, Rng{23, k}, 0, Dense<Real>{y_float.data()});
+    m.data.curve_in_float = false;
+    m.model.simulate(m.data, Dense<Real>{th.data()}, Rng{23, k}, 0, Dense<Real>{y_double.data()});
+    for (int n = 0; n < N; ++n) {
+      // the bound, plus the rounding of y's few operations in Real (nothing in double)
+      const double tol = Peak::kFloatCurveError * std::fabs(th[0]) + 8 * eps * (1 + std::fabs(y_double[n]));
+      const double diff = std::fabs(static_cast<double>(y_float[n]) - y_double[n]);
+      worst_ratio = std::max(worst_ratio, diff / tol);
+      ASSERT_LE(diff, tol) << "simulation " << k << " point " << n << " l " << th[0];
+    }
+  }
+  std::printf("[ info ] float curve in simulations: worst |difference| / bound = %.3g\n", worst_ratio);
+
+  auto tiny = parse_csv_data("x,y,y_err\n0.1,0.2,0.1\n0.3,0.4,1e-6\n", "tiny.csv");
+  EXPECT_FALSE(load_model<Peak>({}, tiny.get()).data.curve_in_float) << "y_err 1e-6: the curve stays in double";
+}
+
 TEST(Peak, LogPriorIsTheUniformBox) {
   const auto any = builtin_peak();
   const AnyModel& model = *any;
