@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "host/algorithms/abc/abc_config.hpp"
@@ -278,12 +279,16 @@ int run_abc(const AbcOptions& o) {
     info.config.push_back({"predict", "true"});
   }
   if (keep_in_process(o, draws, info)) return 0;
-  write_draws(o.output, draws, info);
+  // The schedule is written (to its temporary) and closed before the draws and renamed into
+  // place after them: a run whose draws or schedule cannot be written leaves neither.
+  std::optional<io::AtomicFile> schedule_file;
   if (!schedule.empty()) {
-    io::AtomicFile f(schedule);
-    f.write(schedule_csv(result));
-    f.commit();
+    schedule_file.emplace(schedule);
+    schedule_file->write(schedule_csv(result));
+    schedule_file->close();
   }
+  write_draws(o.output, draws, info);
+  if (schedule_file) schedule_file->commit();
 
   std::cout << "lockstep " << o.command << ": model " << o.model << ", " << result.simulations << " simulations, "
             << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";

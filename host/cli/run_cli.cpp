@@ -2,6 +2,7 @@
 // algorithm's own from the algorithm table), and the exit-status convention. Bad input ends
 // with one line on stderr naming the file, field or flag, and exit status 2.
 #include "host/cli/run_cli.hpp"
+
 #include "host/backend/place.hpp"
 #include "host/parallel/ranks.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <initializer_list>
@@ -21,6 +23,7 @@
 #include "host/run/checkpoint_file.hpp"
 #include "host/core/input_file.hpp"
 #include "host/core/interrupt.hpp"
+#include "host/io/netcdf_writer.hpp"
 #include "host/registry/algorithm_table.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -499,6 +502,10 @@ int run_cli(int argc, char** argv, std::vector<ModelEntry> extra_models) {
   }
   const int status = run_cli_process(argc, argv, std::move(extra_models));
   ranks.finish();
+  if (io::hdf5_left_open()) {  // the error is reported; HDF5's exit handler would crash
+    std::fflush(nullptr);
+    std::_Exit(status == 0 ? 1 : status);
+  }
   return status;
 }
 

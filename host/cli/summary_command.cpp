@@ -62,11 +62,25 @@ int run_summary(const std::vector<std::string>& given, const std::string& summar
   SummaryReport report = summarize_draws(draws, info.superchain, max_tree_depth_of(info));
   // vi, npe, abc and smc-abc write draws that are no Markov chain: no R-hat; ESS = D, or the
   // weights' effective sample size the run recorded (resampled draws).
+  // Several files (independent runs, or a run's chains) pool their draws: the effective
+  // sample is the sum of each file's (its recorded effective_draws, else its draw count).
   if (writes_independent_draws(info.algorithm)) {
-    double effective = 0;
-    for (const auto& kv : info.config)
-      if (kv.first == "effective_draws") effective = std::atof(kv.second.c_str());
-    mark_independent_draws(report, draws.n_draws - draws.n_warmup_saved, info.algorithm, effective);
+    const int per_file = draws.n_draws - draws.n_warmup_saved;
+    const auto effective_of = [per_file](const RunInfo& i) {
+      for (const auto& kv : i.config)
+        if (kv.first == "effective_draws") {
+          const double e = std::atof(kv.second.c_str());
+          if (e > 0 && e < per_file) return e;
+        }
+      return static_cast<double>(per_file);
+    };
+    double effective = effective_of(info);
+    for (std::size_t f = 1; f < files.size(); ++f) {
+      RunInfo each;
+      io::read_stan_csv({files[f]}, &each);
+      effective += effective_of(each);
+    }
+    mark_independent_draws(report, per_file * draws.n_chains, info.algorithm, effective);
   }
   const double summary_seconds = clock.lap();
   std::cout << files.size() << " chain" << (files.size() == 1 ? "" : "s") << ", "

@@ -4,6 +4,7 @@
 #include <netcdf.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -19,14 +20,20 @@ namespace lockstep {
 namespace io {
 namespace {
 
-/// Closes the dataset on every path out (an exception included); close() reports errors.
+std::atomic<bool> g_hdf5_left_open{false};
+
+/// Closes the dataset on every path out (an exception included); close() reports errors. A write
+/// that failed inside HDF5 on a full disk leaves a file that nc_close (and nc_abort, which
+/// crashes where a capped file size did not) cannot close; HDF5's exit handler then crashes on
+/// it (libhdf5 1.10), so that case is recorded for the command to end without running exit
+/// handlers (hdf5_left_open()).
 class NcFile {
  public:
   NcFile(const std::string& temp, const std::string& path) : path_(path) {
     check(nc_create(temp.c_str(), NC_NETCDF4 | NC_CLOBBER, &id_), "create");
   }
   ~NcFile() {
-    if (id_ >= 0) nc_close(id_);
+    if (id_ >= 0 && nc_close(id_) != NC_NOERR) g_hdf5_left_open = true;
   }
   int id() const { return id_; }
   void close() {
@@ -385,6 +392,8 @@ std::string arviz_stat_name(const std::string& stan_name) {
     return stan_name.substr(0, stan_name.size() - 2);
   return stan_name;
 }
+
+bool hdf5_left_open() { return g_hdf5_left_open; }
 
 void write_inference_data_netcdf(const std::string& path, const DrawSet& draws, const RunInfo& info,
                                  const NetcdfWriteOptions& options) {

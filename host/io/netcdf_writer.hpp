@@ -72,6 +72,11 @@ struct NetcdfWriteOptions {
 void write_inference_data_netcdf(const std::string& path, const DrawSet& draws,
                                  const RunInfo& info, const NetcdfWriteOptions& options = {});
 
+/// True once a failed write left a file that HDF5 could not close (a full disk): HDF5's own
+/// exit handler would crash on it, so the command process ends with std::_Exit after its
+/// error line (host/cli/run_cli.cpp).
+bool hdf5_left_open();
+
 /// ArviZ's sample_stats name for a Stan sampler statistic ("lp__" -> "lp", ...).
 std::string arviz_stat_name(const std::string& stan_name);
 

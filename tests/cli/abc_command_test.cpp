@@ -70,6 +70,12 @@ TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
                                   dir);
   ASSERT_EQ(again.status, 0);
   EXPECT_EQ(data_lines(csv), data_lines(read_file(dir + "/again_1.csv")));
+  // Two files pool their draws: 400, and the sum of the two recorded effective samples.
+  const auto both = run_lockstep("summary " + dir + "/abc_1.csv " + dir + "/again_1.csv", dir);
+  EXPECT_EQ(both.status, 0) << both.err;
+  EXPECT_NE(both.out.find("400 draws resampled from a weighted sample (abc)"), std::string::npos) << both.out;
+  EXPECT_NE(both.out.find("ESS = " + std::to_string(static_cast<long>(std::lround(2 * ess))) + " ("), std::string::npos)
+      << both.out;
   // --adjust none: the kept simulations' own parameters, so other draws, and the line says so.
   const auto raw = run_lockstep("abc peak --data data/peak.csv --set prior=sbi --sims 20000 --keep 200 --seed 3 "
                                 "--adjust none --output " + dir + "/raw.csv",

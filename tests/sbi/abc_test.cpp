@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "host/algorithms/abc/abc_algorithm.hpp"
@@ -102,7 +103,8 @@ TEST(RejectionAbc, StreamedTopKEqualsTheSortedStore) {
   // The same distances from the stored simulations, on the host.
   std::string source;
   const std::vector<double> inv = abc_inverse_scale(m, 77, N, source);
-  EXPECT_EQ(source, "prior-predictive MAD");
+  EXPECT_EQ(source, "prior-predictive MAD of " + std::to_string(std::min<std::int64_t>(N, 10000)) +
+                        " pilot simulations, outside the --sims budget");
   const PriorSimulations s = simulate_prior_predictive(m, 77, 0, N);
   std::vector<std::pair<double, std::int64_t>> all;
   for (std::int64_t i = 0; i < N; ++i) {
@@ -195,6 +197,19 @@ TEST(RejectionAbc, RefusesBadFlags) {
   EXPECT_THROW(cfg({{"--adjust", "yes"}}), InputError);
   EXPECT_FALSE(cfg({{"--adjust", "none"}}).adjust);
   EXPECT_TRUE(cfg({}).adjust);
+}
+
+// An observed value whose square over its scale overflows is the data's fault, said as such
+// (not "every simulation was not finite").
+TEST(RejectionAbc, AnObservedValueTooLargeForTheDistanceIsNamed) {
+  try {
+    abc_check_observed_distance({0.5, 1e200, 2.0}, {1.0, 2.0, 1.0}, "abc");
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("abc: observed value 2 ("), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the squared distance overflows"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(abc_check_observed_distance({0.5, 1e100, 2.0}, {1.0, 2.0, 1.0}, "abc"));
 }
 
 }  // namespace

@@ -41,7 +41,9 @@ TEST(RegressionAdjustment, AnExactLinearRelationIsRemovedExactly) {
   EXPECT_EQ(out.statistics_used, 2);
   const double at_obs = 1 + 2 * 0.3 - 0.5 * -0.2;
   for (int i = 0; i < in.n; ++i) {
-    if (out.weights[i] > 0) EXPECT_NEAR(out.u[i], at_obs, 1e-10) << "particle " << i;
+    if (out.weights[i] > 0) {
+      EXPECT_NEAR(out.u[i], at_obs, 1e-10) << "particle " << i;
+    }
   }
 }
 
@@ -104,12 +106,25 @@ TEST(RegressionAdjustment, AConstantStatisticIsLeftOut) {
 }
 
 TEST(RegressionAdjustment, TooFewParticlesOrNonFiniteStatisticsLeaveTheSampleAsItWas) {
-  AdjustmentInput few = linear_sample(8, 0.1, 4);  // ~4 in the kernel for 2 statistics (needs 6)
+  AdjustmentInput few = linear_sample(8, 0.1, 4);  // ~2 in the kernel for 2 statistics
   AdjustmentOutput out = linear_regression_adjustment(few);
   EXPECT_FALSE(out.applied);
-  EXPECT_NE(out.note.find("particles in the kernel"), std::string::npos) << out.note;
+  EXPECT_NE(out.note.find("effective sample"), std::string::npos) << out.note;
   EXPECT_EQ(out.u, few.u);
   EXPECT_EQ(out.weights, few.weights);
+  // 120 particles: ~30 in the kernel, an effective sample ~25, below the 50 that 3
+  // coefficients get (the floor); 600: ~150 in it, adjusted.
+  AdjustmentInput some = linear_sample(120, 0.1, 4);
+  out = linear_regression_adjustment(some);
+  EXPECT_FALSE(out.applied) << out.note;
+  EXPECT_LT(out.kernel_ess, adjustment_min_ess(2));
+  EXPECT_NE(out.note.find("need 50"), std::string::npos) << out.note;
+  AdjustmentInput enough = linear_sample(600, 0.1, 4);
+  out = linear_regression_adjustment(enough);
+  EXPECT_TRUE(out.applied) << out.note;
+  EXPECT_GE(out.kernel_ess, adjustment_min_ess(2));
+  EXPECT_EQ(adjustment_min_ess(1), 50);
+  EXPECT_EQ(adjustment_min_ess(5), 60);
   AdjustmentInput nan = linear_sample(100, 0.1, 5);
   nan.s[7] = NAN;
   out = linear_regression_adjustment(nan);

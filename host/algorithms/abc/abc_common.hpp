@@ -41,7 +41,7 @@ struct AbcResult {
   std::int64_t proposals_outside_prior = 0;  // SMC-ABC proposals not simulated (log prior -inf)
   double epsilon = 0;            // the final population's threshold
   std::string stop_reason;       // SMC-ABC: why it stopped
-  std::string scale_source;      // "model" or "prior-predictive MAD"
+  std::string scale_source;      // "model" or "prior-predictive MAD of P pilot simulations, ..."
   std::string adjustment;        // --adjust: what was done ("none" when not asked for)
   double effective_draws = 0;    // Kish's ESS of the weighted sample the draws are resampled from
   double seconds = 0;
@@ -76,6 +76,22 @@ std::vector<double> abc_observed(const Loaded<Model>& m, const std::string& comm
     if (!std::isfinite(m.sbi_observed[k]))
       throw InputError(command + ": observed value " + std::to_string(k + 1) + " is not finite");
   return m.sbi_observed;
+}
+
+/// InputError when the observed data alone puts the distance out of range: sum_k (x_obs_k /
+/// scale_k)^2 must be finite, or every simulation's distance would be (and be blamed on the
+/// simulator).
+inline void abc_check_observed_distance(const std::vector<double>& observed, const std::vector<double>& inv_scale,
+                                        const std::string& command) {
+  double sum = 0;
+  for (std::size_t k = 0; k < observed.size(); ++k) {
+    const double z = observed[k] * inv_scale[k];
+    sum += z * z;
+    if (!std::isfinite(sum))
+      throw InputError(command + ": observed value " + std::to_string(k + 1) + " (" + std::to_string(observed[k]) +
+                       ") over its scale (" + std::to_string(1 / inv_scale[k]) +
+                       ") is too large: the squared distance overflows");
+  }
 }
 
 /// The median of v (v is reordered).
@@ -119,7 +135,9 @@ std::vector<double> abc_inverse_scale(const Loaded<Model>& m, std::uint64_t seed
     const double mad = abc_mad(col);
     inv[k] = mad > 0 && std::isfinite(mad) ? 1 / mad : 1.0;
   }
-  source = "prior-predictive MAD";
+  // The pilot is the run's own first simulations (keys 0 .. pilot - 1) simulated once more,
+  // outside the --sims budget: said in the source, which the command prints and records.
+  source = "prior-predictive MAD of " + std::to_string(pilot) + " pilot simulations, outside the --sims budget";
   return inv;
 }
 

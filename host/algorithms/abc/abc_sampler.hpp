@@ -54,6 +54,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();
   const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
+  abc_check_observed_distance(observed, inv_scale, "abc");
 
   const std::int64_t chunk = std::min(c.sims, abc_chunk(n_theta, n_x));
   backend::DeviceVector<Real> obs(observed.begin(), observed.end()), inv(inv_scale.begin(), inv_scale.end());
@@ -134,7 +135,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   std::sort(kept.begin(), kept.end());
   if (top_k && static_cast<std::int64_t>(kept.size()) > c.keep) kept.resize(static_cast<std::size_t>(c.keep));
   r.simulations = c.sims;
-  if (r.non_finite == c.sims) throw InputError("abc: every one of the " + std::to_string(c.sims) + " simulations was not finite");
+  if (r.non_finite == c.sims) throw InputError("abc: every one of the " + std::to_string(c.sims) + " simulations (or its distance to the observed data) was not finite");
   if (kept.empty())
     throw InputError("--epsilon " + std::to_string(c.epsilon) + ": no simulation within it; increase --epsilon or --sims");
   if (top_k && static_cast<std::int64_t>(kept.size()) < c.keep)

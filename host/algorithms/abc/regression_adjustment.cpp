@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -69,9 +70,21 @@ AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
     inside += K(i) > 0;
   }
   out.in_kernel = inside;
-  if (k == 0 || inside < 2 * (k + 1)) {
-    out.note = "not applied: " + std::to_string(inside) + " particles in the kernel for " + std::to_string(k) +
-               " statistics (need " + std::to_string(2 * (k + 1)) + ")";
+  // The kernel's effective sample (Kish: (sum K)^2 / sum K^2) must carry the two fits.
+  double sum_k = 0, sum_k2 = 0;
+  for (int i = 0; i < n; ++i) {
+    sum_k += K(i);
+    sum_k2 += K(i) * K(i);
+  }
+  out.kernel_ess = sum_k2 > 0 ? sum_k * sum_k / sum_k2 : 0.0;
+  const int need = adjustment_min_ess(k);
+  if (k == 0 || !(out.kernel_ess >= need)) {
+    char ess[32];
+    std::snprintf(ess, sizeof ess, "%.1f", out.kernel_ess);
+    out.note = "not applied: the kernel's effective sample is " + std::string(ess) + " particles (" +
+               std::to_string(inside) + " in the kernel) for " + std::to_string(k) + " statistics (need " +
+               std::to_string(need) + ": " + std::to_string(kAdjustEssPerCoefficient) +
+               " per coefficient, at least " + std::to_string(kAdjustMinEss) + ")";
     return out;
   }
   Eigen::MatrixXd U(n, d);

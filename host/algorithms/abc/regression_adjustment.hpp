@@ -24,9 +24,12 @@
 //     statistic k over the particles; a statistic with mad_k = 0 (constant) is left out;
 //   * scale: theta through the model's unconstrain (the same transform NUTS uses), so adjusted
 //     values stay inside the prior's support, and back through write_out; without one, theta;
-//   * not applied (the particles returned as they are, with the reason) when fewer than
-//     2 (k + 1) particles have K_i > 0 for k statistics, when the weighted system is singular,
-//     or when a particle has no finite unconstrained value.
+//   * not applied (the particles returned as they are, with the reason) when the kernel's
+//     effective sample (Kish's (sum K_i)^2 / sum K_i^2) is below adjustment_min_ess(k) =
+//     max(50, 10 (k + 1)) for k statistics (10 particles per fitted coefficient: with fewer the
+//     two fits extrapolate, and a few hundred simulations gave confidently wrong posteriors,
+//     sds 1e-4 of the truth's), when the weighted system is singular, or when a particle has
+//     no finite unconstrained value.
 // Choices not in Beaumont et al.: the bandwidth quantile (they take delta = epsilon, the
 // largest distance), chosen so that the fit stays local when the population is much wider than
 // the posterior (an SMC-ABC population at a small budget; 0.25 with the correction above kept
@@ -44,6 +47,13 @@ namespace lockstep {
 constexpr double kBandwidthQuantileSmcAbc = 0.25;
 constexpr double kBandwidthQuantileAbc = 0.5;
 
+/// The least effective sample in the kernel for the fits on k statistics (file comment).
+constexpr int kAdjustEssPerCoefficient = 10;
+constexpr int kAdjustMinEss = 50;
+constexpr int adjustment_min_ess(int k) {
+  return kAdjustEssPerCoefficient * (k + 1) > kAdjustMinEss ? kAdjustEssPerCoefficient * (k + 1) : kAdjustMinEss;
+}
+
 struct AdjustmentInput {
   int n = 0, d = 0, k = 0;
   std::vector<double> u;        // [n][d] unconstrained parameters
@@ -60,6 +70,7 @@ struct AdjustmentOutput {
   std::vector<double> weights;  // [n] K_i (or the input's)
   int statistics_used = 0;
   int in_kernel = 0;            // particles with K_i > 0
+  double kernel_ess = 0;        // (sum K_i)^2 / sum K_i^2
 };
 
 /// Adjusts the particles (above); the input's own values, with the reason, where it does not apply.

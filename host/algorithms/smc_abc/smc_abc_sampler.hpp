@@ -54,8 +54,11 @@ namespace lockstep {
 
 namespace smc_abc {
 constexpr Stream kAbcResample = static_cast<Stream>(static_cast<std::uint32_t>(Stream::kUser) + 2);
-/// Proposals per batch: at least this many, so that the lanes are full.
-constexpr std::int64_t kMinBatch = 4096;
+/// Proposals per batch: at least this many, so that a launch is worth its overhead. Batches are
+/// otherwise sized from the last acceptance rate (P left / rate x 1.2), and the surplus of a
+/// generation's last batch counts against the budget: 4096 spent most of a 1e4 budget at
+/// P = 100 (two generations of 4096 for 100 particles each); 256 wastes at most that.
+constexpr std::int64_t kMinBatch = 256;
 }  // namespace smc_abc
 
 template <class Model>
@@ -72,6 +75,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();
   const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
+  abc_check_observed_distance(observed, inv_scale, "smc-abc");
   const std::size_t P = static_cast<std::size_t>(c.particles);
   const std::int64_t cap = std::max<std::int64_t>(kMinBatch, prior_simulation_chunk(d, n_x + 2));
 
@@ -122,7 +126,8 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       const std::int64_t left = c.sims - total;
       if (left <= 0)
         throw InputError("--sims " + std::to_string(c.sims) + ": the budget ran out before " + std::to_string(P) +
-                         " finite prior simulations (" + std::to_string(g.non_finite) + " were not finite)");
+                         " finite prior simulations (" + std::to_string(g.non_finite) +
+                         " simulations or their distances to the observed data were not finite)");
       const std::int64_t n = std::min<std::int64_t>({left, cap, static_cast<std::int64_t>(P - dist.size())});
       check_simulation_range(next, n);
       ensure(n);
