@@ -106,13 +106,19 @@ TEST(AbcCommand, BadInputIsOneLineExitTwo) {
         "smc-abc peak " + peak + "--sims 100 --particles 1000", "abc peak " + peak + "--sims 100 --particles 10",
         "abc peak " + peak + "--epsilon 1e-9 --sims 1000", "abc std_normal --set dim=2 --sims 10",
         "abc peak --data data/peak.csv --set prior=box --sims 100", "abc peak " + peak + "--sims 100 --adjust ridge",
-        "smc-abc peak " + peak + "--sims 2000 --particles 100 --adjust"}) {
+        "smc-abc peak " + peak + "--sims 2000 --particles 100 --adjust",
+        "abc glmm --data data/radon_mn.csv --formula log_radon~1+floor --prior \"b ~ flat\" --sims 100 --output " +
+            dir + "/x.csv"}) {
     const auto r = run_lockstep(args, dir);
     EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << args << "\n" << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir + "/x_1.csv")) << args;
     EXPECT_FALSE(std::filesystem::exists(dir + "/x_schedule.csv")) << args;
   }
+  const auto flat = run_lockstep(
+      "abc glmm --data data/radon_mn.csv --formula log_radon~1+floor --prior \"b ~ flat\" --sims 100", dir);
+  EXPECT_NE(flat.err.find("abc: the prior of b_floor cannot be drawn from (improper, e.g. flat)"), std::string::npos)
+      << flat.err;
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   check_simulation_range(0, c.sims);
   const int n_theta = m.model.dim(m.data), n_x = m.model.n_simulated(m.data);
   const std::vector<double> observed = abc_observed(m, "abc");
+  abc_check_prior_draws(m, c.seed, "abc");
   AbcResult local;
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();

@@ -71,6 +71,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     throw InputError("smc-abc: model '" + Model::info().name + "' has " + std::to_string(d) + " parameters; at most " +
                      std::to_string(sbi::KernelMixtureWeight<Model>::kMaxAbcDim) + " are supported");
   const std::vector<double> observed = abc_observed(m, "smc-abc");
+  abc_check_prior_draws(m, c.seed, "smc-abc");
   AbcResult local;
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();
