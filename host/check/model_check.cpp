@@ -9,6 +9,7 @@
 #include <Eigen/Dense>
 
 #include "host/check/finite_differences.hpp"
+#include "host/run/improper_prior.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -186,12 +187,8 @@ void check_capabilities(const AnyModel& model, const std::vector<std::vector<dou
   std::vector<std::vector<double>> prior;
   // A parameter with an improper prior (the glmm's flat) has NaN prior draws: reported, and the
   // checks that need prior draws use the random points instead.
-  std::string improper;
-  if (model.has(Capability::kPriorDraw)) {
-    const std::vector<double> first = model.prior_draw(o.seed, 0);
-    for (std::size_t i = 0; i < first.size(); ++i)
-      if (std::isnan(first[i])) improper += (improper.empty() ? "" : ", ") + model.names().at(i);
-  }
+  const std::string improper =
+      model.has(Capability::kPriorDraw) ? improper_prior_names(model.prior_draw(o.seed, 0), model.names()) : "";
   if (!improper.empty()) {
     add(r, "prior_draw", true, "no draws: improper prior for " + improper);
   } else if (model.has(Capability::kPriorDraw)) {

@@ -54,6 +54,7 @@
 #include "host/registry/algorithm_table.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/registry/replicate_lanes.hpp"
+#include "host/run/improper_prior.hpp"
 #include "host/parallel/ranks.hpp"
 #include "models/contract/input_error.hpp"
 
@@ -158,12 +159,7 @@ int run_sbc(const SbcOptions& o) {
   const std::vector<std::string>& names = model->names();
   {
     const std::vector<double> theta = model->prior_draw(seed, 0);
-    std::string improper;
-    for (int p = 0; p < P; ++p)
-      if (!std::isfinite(theta[p])) improper += (improper.empty() ? "" : ", ") + names[p];
-    if (!improper.empty())
-      throw InputError("sbc: the prior of " + improper +
-                       " cannot be drawn from (improper, e.g. flat); give proper priors (model options or flags)");
+    refuse_improper_prior(theta, names, "sbc");
     (void)model->with_observed(model->simulate(theta, seed, 0));  // InputError if it cannot take data
   }
   const int per_chain = o.ranks / o.chains;

@@ -1,5 +1,4 @@
 // `lockstep summary FILES...` (like CmdStan's stansummary) and `lockstep models`.
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -66,20 +65,8 @@ int run_summary(const std::vector<std::string>& given, const std::string& summar
   // sample is the sum of each file's (its recorded effective_draws, else its draw count).
   if (writes_independent_draws(info.algorithm)) {
     const int per_file = draws.n_draws - draws.n_warmup_saved;
-    const auto effective_of = [per_file](const RunInfo& i) {
-      for (const auto& kv : i.config)
-        if (kv.first == "effective_draws") {
-          const double e = std::atof(kv.second.c_str());
-          if (e > 0 && e < per_file) return e;
-        }
-      return static_cast<double>(per_file);
-    };
-    double effective = effective_of(info);
-    for (std::size_t f = 1; f < files.size(); ++f) {
-      RunInfo each;
-      io::read_stan_csv({files[f]}, &each);
-      effective += effective_of(each);
-    }
+    double effective = 0;
+    for (double e : info.effective_draws) effective += e > 0 && e < per_file ? e : per_file;
     mark_independent_draws(report, per_file * draws.n_chains, info.algorithm, effective);
   }
   const double summary_seconds = clock.lap();

@@ -120,6 +120,8 @@ struct RunInfo {
   long divergences = 0;                             // post-warmup
   std::vector<int> superchain;                      // per chain, 0-based superchain (nested
                                                     // R-hat, --superchains); empty: none
+  std::vector<double> effective_draws;              // read back: per chain (file), its recorded
+                                                    // config effective_draws (vi, abc, ...), NaN if none
 };
 
 }  // namespace lockstep

@@ -426,6 +426,7 @@ DrawSet read_files(const std::vector<std::string>& files, const std::function<st
   std::vector<double> step_size(n_files, kNaN), warm_s(n_files, kNaN), samp_s(n_files, kNaN);
   std::vector<std::vector<double>> inv_metric(n_files), dense_inv_metric(n_files);
   std::vector<int> superchain(n_files, -1);  // 0-based; -1: the file has no "# superchain = k"
+  std::vector<double> effective(n_files, kNaN);  // each file's lockstep.config.effective_draws
   std::vector<std::string> errors(n_files);
   const int stepsize_col = d.stat_index("stepsize__") >= 0 ? stat_col[d.stat_index("stepsize__")] : -1;
 
@@ -447,6 +448,7 @@ DrawSet read_files(const std::vector<std::string>& files, const std::function<st
     warm_s[c] = pf.warmup_seconds;
     samp_s[c] = pf.sampling_seconds;
     superchain[c] = to_int(pf.find("superchain"), 0) - 1;
+    if (const std::string* e = pf.find("lockstep.config.effective_draws")) effective[c] = std::atof(e->c_str());
   };
   absorb(first, 0);
 
@@ -496,6 +498,7 @@ DrawSet read_files(const std::vector<std::string>& files, const std::function<st
     // Nested R-hat's superchains (`lockstep sample --superchains K`): kept only when every file
     // names one.
     if (std::all_of(superchain.begin(), superchain.end(), [](int k) { return k >= 0; })) info.superchain = superchain;
+    info.effective_draws = effective;
     for (int c = 0; c < n_files; ++c) {
       if (!std::isnan(warm_s[c])) info.warmup_seconds = std::max(info.warmup_seconds, warm_s[c]);
       if (!std::isnan(samp_s[c])) info.sampling_seconds = std::max(info.sampling_seconds, samp_s[c]);

@@ -96,6 +96,69 @@ inline void philox_rounds8(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* 
 #define LOCKSTEP_PHILOX_AVX512 0
 #endif
 
+// Four lanes of one key in AVX2 registers, one 32-bit word in the low half of each 64-bit slot
+// (as philox_rounds8 above, a quarter of the width): `PhiloxQuad`. A prior's few blocks
+// (`uniforms` below) take one chain of 10 rounds instead of one scalar chain per block, which
+// g++ leaves as 64-bit multiplies in general registers; philox_rounds8x advances a last quad
+// beside its groups of 8 (a ziggurat run of 20 blocks, not 24). The high halves of the slots
+// carry garbage that _mm256_mul_epu32 ignores and store() drops: the outputs are the loop's,
+// bit for bit.
+#if defined(__AVX2__) && !defined(__CUDACC__)
+#define LOCKSTEP_PHILOX_AVX2_QUAD 1
+}  // namespace lockstep
+#include <immintrin.h>
+namespace lockstep {
+struct PhiloxQuad {
+  __m256i a0, a1, a2, a3;
+
+  static __m256i load4(const std::uint32_t* p) {
+    return _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static void store4(std::uint32_t* p, __m256i v) {  // the low halves of the four slots
+    const __m256i packed = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  }
+  void load(const std::uint32_t* x0, const std::uint32_t* x1, const std::uint32_t* x2, const std::uint32_t* x3) {
+    a0 = load4(x0);
+    a1 = load4(x1);
+    a2 = load4(x2);
+    a3 = load4(x3);
+  }
+  /// One round; the low half of each slot of m0, m1 holds the multipliers, of k0, k1 the keys.
+  void round(__m256i m0, __m256i m1, __m256i k0, __m256i k1) {
+    const __m256i p0 = _mm256_mul_epu32(a0, m0), p1 = _mm256_mul_epu32(a2, m1);
+    a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), a1), k0);
+    a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), a3), k1);
+    a1 = p1;  // the product's low word is the slot's low half
+    a3 = p0;
+  }
+  void store(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3) const {
+    store4(x0, a0);
+    store4(x1, a1);
+    store4(x2, a2);
+    store4(x3, a3);
+  }
+};
+
+inline void philox_rounds4_one_key(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
+                                   std::uint32_t key0, std::uint32_t key1) {
+  const __m256i m0 = _mm256_set1_epi64x(Philox4x32::kM0), m1 = _mm256_set1_epi64x(Philox4x32::kM1);
+  PhiloxQuad q;
+  q.load(x0, x1, x2, x3);
+  std::uint32_t k0 = key0, k1 = key1;
+  for (int r = 0; r < Philox4x32::kRounds; ++r) {
+    if (r > 0) {
+      k0 += Philox4x32::kW0;
+      k1 += Philox4x32::kW1;
+    }
+    q.round(m0, m1, _mm256_set1_epi64x(k0), _mm256_set1_epi64x(k1));
+  }
+  q.store(x0, x1, x2, x3);
+}
+#else
+#define LOCKSTEP_PHILOX_AVX2_QUAD 0
+#endif
+
 // The same 10 rounds for G groups of 8 lanes (philox_rounds8x<G>) in AVX2 registers of eight
 // 32-bit words (host builds for an AVX2 CPU without AVX-512, e.g. AMD EPYC before Zen 4; there
 // g++ leaves the generic loop scalar too). _mm256_mul_epu32 multiplies the even words (0, 2,
@@ -117,16 +180,8 @@ namespace lockstep {
 template <int G, bool kOneKey, bool kQuad = false>
 inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
                             std::uint32_t* k0, std::uint32_t key1) {  // kOneKey: *k0, read only
-  // kQuad (kOneKey only): 4 more lanes at x + 8 G, one word in the low half of each 64-bit
-  // slot (philox_rounds4_one_key below), advanced in the same rounds.
+  // kQuad (kOneKey only): 4 more lanes at x + 8 G (PhiloxQuad, above), in the same rounds.
   static_assert(!kQuad || kOneKey, "a quad of lanes shares the one key");
-  auto load4 = [](const std::uint32_t* p) {
-    return _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  };
-  auto store4 = [](std::uint32_t* p, __m256i v) {  // the low halves of the four slots
-    const __m256i packed = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
-  };
   auto load = [](const std::uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); };
   auto store = [](std::uint32_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); };
   // (hi, lo) of a * m for the eight words of a; m's words all equal.
@@ -147,13 +202,8 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
     a3[g] = load(x3 + 8 * g);
     if constexpr (!kOneKey) k[g] = load(k0 + 8 * g);
   }
-  __m256i q0{}, q1{}, q2{}, q3{};
-  if constexpr (kQuad) {
-    q0 = load4(x0 + 8 * G);
-    q1 = load4(x1 + 8 * G);
-    q2 = load4(x2 + 8 * G);
-    q3 = load4(x3 + 8 * G);
-  }
+  PhiloxQuad quad{};
+  if constexpr (kQuad) quad.load(x0 + 8 * G, x1 + 8 * G, x2 + 8 * G, x3 + 8 * G);
   std::uint32_t k0s = kOneKey ? *k0 : 0, k1 = key1;
   for (int r = 0; r < Philox4x32::kRounds; ++r) {
     if (r > 0) {
@@ -174,13 +224,7 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
       a1[g] = lo1;
       a3[g] = lo0;
     }
-    if constexpr (kQuad) {  // m0, m1's even words are the multipliers; the odd ones are ignored
-      const __m256i p0 = _mm256_mul_epu32(q0, m0), p1 = _mm256_mul_epu32(q2, m1);
-      q0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), q1), k0v);
-      q2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), q3), k1v);
-      q1 = p1;  // the product's low word is the slot's low half
-      q3 = p0;
-    }
+    if constexpr (kQuad) quad.round(m0, m1, k0v, k1v);  // every 32-bit word of these is the value
   }
   for (int g = 0; g < G; ++g) {
     store(x0 + 8 * g, a0[g]);
@@ -189,12 +233,7 @@ inline void philox_rounds8x(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t*
     store(x3 + 8 * g, a3[g]);
     if constexpr (!kOneKey) store(k0 + 8 * g, k[g]);
   }
-  if constexpr (kQuad) {
-    store4(x0 + 8 * G, q0);
-    store4(x1 + 8 * G, q1);
-    store4(x2 + 8 * G, q2);
-    store4(x3 + 8 * G, q3);
-  }
+  if constexpr (kQuad) quad.store(x0 + 8 * G, x1 + 8 * G, x2 + 8 * G, x3 + 8 * G);
 }
 
 /// W lanes (a multiple of 4; of 8 unless kOneKey) through philox_rounds8x: 4 groups of 8 at
@@ -214,45 +253,6 @@ inline void philox_rounds_avx2(std::uint32_t* x0, std::uint32_t* x1, std::uint32
 }
 #else
 #define LOCKSTEP_PHILOX_AVX2 0
-#endif
-
-// Four lanes of one key in AVX2 registers, one 32-bit word in the low half of each 64-bit
-// slot (as philox_rounds8 above, a quarter of the width): a prior's few blocks (`uniforms`
-// below) in one chain of 10 rounds instead of one scalar chain per block, which g++ leaves as
-// 64-bit multiplies in general registers. The high halves of the slots carry garbage that
-// _mm256_mul_epu32 ignores and the final pack drops; the outputs are the loop's, bit for bit.
-#if defined(__AVX2__) && !defined(__CUDACC__)
-#define LOCKSTEP_PHILOX_AVX2_QUAD 1
-inline void philox_rounds4_one_key(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
-                                   std::uint32_t key0, std::uint32_t key1) {
-  auto load = [](const std::uint32_t* p) {
-    return _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  };
-  auto store = [](std::uint32_t* p, __m256i v) {  // the low halves of the four slots
-    const __m256i packed = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
-  };
-  const __m256i m0 = _mm256_set1_epi64x(Philox4x32::kM0), m1 = _mm256_set1_epi64x(Philox4x32::kM1);
-  __m256i a0 = load(x0), a1 = load(x1), a2 = load(x2), a3 = load(x3);
-  std::uint32_t k0 = key0, k1 = key1;
-  for (int r = 0; r < Philox4x32::kRounds; ++r) {
-    if (r > 0) {
-      k0 += Philox4x32::kW0;
-      k1 += Philox4x32::kW1;
-    }
-    const __m256i p0 = _mm256_mul_epu32(a0, m0), p1 = _mm256_mul_epu32(a2, m1);
-    a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), a1), _mm256_set1_epi64x(k0));
-    a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), a3), _mm256_set1_epi64x(k1));
-    a1 = p1;  // the product's low word is the slot's low half
-    a3 = p0;
-  }
-  store(x0, a0);
-  store(x1, a1);
-  store(x2, a2);
-  store(x3, a3);
-}
-#else
-#define LOCKSTEP_PHILOX_AVX2_QUAD 0
 #endif
 
 /// Philox4x32 for W lanes at once: lane w has counter (x0[w], x1[w], x2[w], x3[w]) and key

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "host/run/algorithm_options.hpp"
+#include "host/run/improper_prior.hpp"
 #include "host/run/prior_simulations.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/model_info.hpp"
@@ -78,20 +79,11 @@ std::vector<double> abc_observed(const Loaded<Model>& m, const std::string& comm
   return m.sbi_observed;
 }
 
-/// InputError when the prior cannot be drawn from: simulation 0's parameters are not finite
-/// (an improper prior, the glmm's `flat`, draws NaN), which would otherwise surface as "every
-/// simulation was not finite".
+/// InputError when the prior cannot be drawn from (host/run/improper_prior.hpp): simulation
+/// 0's parameters are not finite.
 template <class Model>
 void abc_check_prior_draws(const Loaded<Model>& m, std::uint64_t seed, const std::string& command) {
-  const PriorSimulations s = simulate_prior_predictive(m, seed, 0, 1);
-  std::string improper;
-  for (int p = 0; p < s.n_theta; ++p)
-    if (!std::isfinite(s.theta[static_cast<std::size_t>(p)]))
-      improper += (improper.empty() ? "" : ", ") +
-                  (p < static_cast<int>(m.names.size()) ? m.names[static_cast<std::size_t>(p)] : std::to_string(p + 1));
-  if (!improper.empty())
-    throw InputError(command + ": the prior of " + improper +
-                     " cannot be drawn from (improper, e.g. flat); give proper priors (model options or flags)");
+  refuse_improper_prior(simulate_prior_predictive(m, seed, 0, 1).theta, m.names, command);
 }
 
 /// InputError when the observed data alone puts the distance out of range: sum_k (x_obs_k /
