@@ -142,15 +142,23 @@ Analyzer::Analyzer(const Chains& x, Workspace& ws) : ws_(ws) {
     return;
   }
   mean_ = sum / static_cast<double>(S_full_);
-  if (S_full_ >= 2) {
-    double ss = 0.0;
-    for (std::size_t i = 0; i < S_full_; ++i) ss += (flat_[i] - mean_) * (flat_[i] - mean_);
-    sd_ = std::sqrt(ss / static_cast<double>(S_full_ - 1));
-  } else {
-    sd_ = kNaN;
-  }
   const bool constant = finite_ && std::fabs(hi - lo) < DBL_EPSILON;  // posterior is_constant
   diagnosable_ = finite_ && M_ >= 1 && N_ >= 4 && !constant;
+}
+
+double Analyzer::sd() {
+  if (!have_sd_) {
+    // A pass of its own, made only when asked (R-hat alone never needs it).
+    if (S_full_ >= 2) {
+      double ss = 0.0;
+      for (std::size_t i = 0; i < S_full_; ++i) ss += (flat_[i] - mean_) * (flat_[i] - mean_);
+      sd_ = std::sqrt(ss / static_cast<double>(S_full_ - 1));
+    } else {
+      sd_ = kNaN;
+    }
+    have_sd_ = true;
+  }
+  return sd_;
 }
 
 void Analyzer::ensure_sorted() {
@@ -437,10 +445,10 @@ double Analyzer::folded_rhat() {
   const double median = 0.5 * (sv[(S - 1) / 2] + sv[S / 2]);
   const int K = 2 * M_, n = half_, N = N_;
   ws_.chain_means.resize(K);
-  ws_.chain_sums.assign(K, 0.0);
-  ws_.chain_sq_sums.assign(K, 0.0);
-  double* s1 = ws_.chain_sums.data();
-  double* s2 = ws_.chain_sq_sums.data();
+  // Per split chain j: Σz at sums[2j] and Σz² at sums[2j + 1], side by side (one cache line
+  // per draw's update, the draws' chains being in random order).
+  ws_.chain_sums.assign(2 * static_cast<std::size_t>(K), 0.0);
+  double* sums = ws_.chain_sums.data();
   const double inv_N = 1.0 / N;
   const std::vector<double>& table = ws_.scores.table(S_split_);
   // Position → split chain: chain c = ⌊pos/N⌋ (exact: (pos + ½)/N is ≥ ½/N from an integer and
@@ -449,24 +457,28 @@ double Analyzer::folded_rhat() {
     const std::uint32_t c = static_cast<std::uint32_t>((pos + 0.5) * inv_N);
     const std::uint32_t i = pos - c * static_cast<std::uint32_t>(N);
     const std::uint32_t j = 2 * c + (i >= static_cast<std::uint32_t>(N - n) ? 1 : 0);
-    s1[j] += z;
-    s2[j] += z * z;
+    sums[2 * j] += z;
+    sums[2 * j + 1] += z * z;
   };
-  std::vector<std::uint32_t>& group = ws_.tmp_pos;  // positions of the current tie group
-  group.clear();
+  // The current tie group of equal folded values: its first draw's position in `single` (most
+  // groups are that one draw, and then nothing else is stored), the others' in `more`.
+  std::vector<std::uint32_t>& more = ws_.tmp_pos;
+  more.clear();
+  std::uint32_t single = 0;
+  std::size_t group_size = 0;
   double group_value = 0, first = 0, last = 0;
   std::size_t rank0 = 0;  // 0-based rank of the group's first draw among the split subset
   auto flush = [&]() {
-    const std::size_t g = group.size();
-    if (g == 1) {
-      add(group[0], table[rank0]);
+    if (group_size == 1) {
+      add(single, table[rank0]);
     } else {
       // Ranks rank0+1..rank0+g (1-based) share their average.
-      const double z = NormalScores::score(0.5 * static_cast<double>(rank0 + 1 + (rank0 + g)), S_split_);
-      for (std::uint32_t pos : group) add(pos, z);
+      const double z = NormalScores::score(0.5 * static_cast<double>(rank0 + 1 + (rank0 + group_size)), S_split_);
+      add(single, z);
+      for (std::uint32_t pos : more) add(pos, z);
+      more.clear();
     }
-    rank0 += g;
-    group.clear();
+    rank0 += group_size;
   };
   const bool odd = N % 2 != 0;
   const std::uint32_t Nu = static_cast<std::uint32_t>(N), mid = static_cast<std::uint32_t>(half_);
@@ -483,17 +495,23 @@ double Analyzer::folded_rhat() {
     hi += take_hi ? 1 : 0;
     lo -= take_hi ? 0 : 1;
     if (odd && pos % Nu == mid) continue;
-    if (group.empty()) {
-      if (rank0 == 0) first = v;
+    if (group_size == 0) {
+      first = v;
       group_value = v;
+      single = pos;
+      group_size = 1;
     } else if (v != group_value) {
       flush();
       group_value = v;
+      single = pos;
+      group_size = 1;
+    } else {
+      more.push_back(pos);
+      ++group_size;
     }
-    group.push_back(pos);
     last = v;
   }
-  flush();
+  if (group_size > 0) flush();
   // All folded draws equal (e.g. chains constant at two values): the scores are constant and
   // R̂ is 0/0, NaN (ArviZ), NA (posterior).
   if (first == last) return kNaN;
@@ -501,9 +519,9 @@ double Analyzer::folded_rhat() {
   // means near 0, so the one-pass variance loses nothing noticeable (~1e-15 relative).
   double mm = 0.0, w = 0.0;
   for (int j = 0; j < K; ++j) {
-    const double m = s1[j] / n;
+    const double m = sums[2 * j] / n;
     ws_.chain_means[j] = m;
-    w += (s2[j] - n * m * m) / (n - 1);
+    w += (sums[2 * j + 1] - n * m * m) / (n - 1);
     mm += m;
   }
   mm /= K;
@@ -581,7 +599,7 @@ double Analyzer::ess_sd() {
 
 double Analyzer::mcse_mean() {
   if (!diagnosable_) return kNaN;
-  return sd_ / std::sqrt(ess_mean());
+  return sd() / std::sqrt(ess_mean());
 }
 
 double Analyzer::mcse_sd() {

@@ -35,7 +35,7 @@ struct Workspace {
   std::vector<std::uint32_t> tmp_pos;       // positions of one tie group of folded draws
   std::vector<double> tmp_vals2;            // odd N: sorted values without the middle draws
   std::vector<std::uint32_t> tmp_pos2;
-  std::vector<double> chain_means, chain_vars, chain_sums, chain_sq_sums, chain_lo, chain_hi, rho;
+  std::vector<double> chain_means, chain_vars, chain_sums, chain_lo, chain_hi, rho;
   std::vector<double> lag_dots;            // [split chain][first block of lags] (split_ess)
   std::vector<unsigned char> chain_flags;  // per chain: 1 = has NaN, 2 = has a non-finite draw
   SortScratch sort_scratch;
@@ -51,7 +51,7 @@ class Analyzer {
   /// R̂/ESS/MCSE are defined: ≥ 1 chain, ≥ 4 draws, all finite, not constant.
   bool diagnosable() const { return diagnosable_; }
   double mean() const { return mean_; }
-  double sd() const { return sd_; }
+  double sd();  // computed on first use (a pass over the draws)
 
   double quantile(double prob);
   double rhat();
@@ -93,6 +93,7 @@ class Analyzer {
   std::size_t S_full_ = 0, S_split_ = 0;
   bool any_nan_ = false, finite_ = true, diagnosable_ = false, sorted_ = false;
   double mean_ = 0, sd_ = 0;
+  bool have_sd_ = false;
   // cached results
   bool z_is_bulk_ = false;
   bool have_ess_mean_ = false, have_ess_c2_ = false, have_ess_bulk_ = false;

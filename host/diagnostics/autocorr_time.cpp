@@ -119,8 +119,9 @@ int add_power_pair(const Fft& fft, const double* y0, const double* y1, int n, do
 std::vector<double> autocorr_function(const double* x, int n) {
   if (n < 1) return {};
   Fft fft(next_pow2(2 * n));
-  std::vector<double> re(fft.size()), im(fft.size()), acc(n, 0.0);
-  if (add_acf_pair(fft, x, nullptr, n, re.data(), im.data(), acc.data()) == 0)
+  SplitComplex z(fft.size());
+  std::vector<double> acc(n, 0.0);
+  if (add_acf_pair(fft, x, nullptr, n, z.re(), z.im(), acc.data()) == 0)
     acc.assign(n, std::numeric_limits<double>::quiet_NaN());
   return acc;
 }
@@ -143,21 +144,24 @@ MeanAcf mean_acf(const std::vector<const double*>& series, int n, int m, int lim
   std::vector<char> poisoned(n_blocks, 0);
 #pragma omp parallel
   {
-    std::vector<double> re(m), im(m);
+    SplitComplex z(m);  // one buffer: see SplitComplex
 #pragma omp for schedule(dynamic)
     for (int b = 0; b < n_blocks; ++b) {
       double* acc = partial.data() + static_cast<std::size_t>(b) * m;
       const int end = (b + 1) * kSeriesBlock < K ? (b + 1) * kSeriesBlock : K;
       for (int k = b * kSeriesBlock; k < end; k += 2) {
         bool bad = false;
-        used[b] += add_power_pair(fft, series[k], k + 1 < end ? series[k + 1] : nullptr, n, re.data(), im.data(),
-                                  acc, bad);
+        used[b] += add_power_pair(fft, series[k], k + 1 < end ? series[k + 1] : nullptr, n, z.re(), z.im(), acc,
+                                  bad);
         if (bad) poisoned[b] = 1;
       }
     }
   }
   // Blocks added in order (thread-count independent); then P_k = (A_k + A_{m-k}) / 2.
-  std::vector<double> sum(m, 0.0), re(m), im(m, 0.0);
+  std::vector<double> sum(m, 0.0);
+  SplitComplex z(m);
+  double* re = z.re();
+  double* im = z.im();
   MeanAcf out;
   bool poison = false;
   for (int b = 0; b < n_blocks; ++b) {
@@ -174,7 +178,7 @@ MeanAcf mean_acf(const std::vector<const double*>& series, int n, int m, int lim
     re[k] = p;
     re[m - k] = p;
   }
-  fft.inverse(re.data(), im.data());
+  fft.inverse(re, im);
   const double inv0 = 1.0 / re[0];
   for (int t = 0; t <= limit; ++t) out.f[t] = re[t] * inv0;
   return out;

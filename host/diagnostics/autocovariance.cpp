@@ -5,6 +5,9 @@
 #include <cmath>
 #include <stdexcept>
 #include <utility>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -80,9 +83,107 @@ void Fft::transform(double* re, double* im, bool inverse) const {
 
 namespace {
 
-// Stages h = 2q and q of decimation in frequency on one block of 2h points, j = j0..j1-1:
-// pairs (j, j + h), (j + q, j + h + q) with twiddles w_h^j, w_h^{j+q}, then pairs (j, j + q) in
-// both halves with w_q^j (Fft::forward_bit_reversed). A function of its own with restrict
+// One radix-4 butterfly of decimation in frequency: stage h = 2q on the pairs (0, 2), (1, 3)
+// with twiddles w1 = w_h^j and w3 = w_h^{j+q}, then stage q on the pairs (0, 1), (2, 3) with
+// w2 = w_q^j. Written once, for the vectorized blocks and the tail alike (T = double, or a
+// vector of 4 doubles from 4 blocks), so that all do the same operations in the same order.
+template <class T>
+struct Twiddles4 {
+  T w1r, w1i, w3r, w3i, w2r, w2i;
+};
+template <class T>
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void radix4_dif(T& r0, T& i0, T& r1, T& i1, T& r2, T& i2, T& r3, T& i3, const Twiddles4<T>& w) {
+  const T a0r = r0 + r2, a0i = i0 + i2;
+  const T d0r = r0 - r2, d0i = i0 - i2;
+  const T a1r = r1 + r3, a1i = i1 + i3;
+  const T d1r = r1 - r3, d1i = i1 - i3;
+  const T b0r = d0r * w.w1r - d0i * w.w1i, b0i = d0r * w.w1i + d0i * w.w1r;
+  const T b1r = d1r * w.w3r - d1i * w.w3i, b1i = d1r * w.w3i + d1i * w.w3r;
+  const T e0r = a0r - a1r, e0i = a0i - a1i;
+  const T e1r = b0r - b1r, e1i = b0i - b1i;
+  r0 = a0r + a1r;
+  i0 = a0i + a1i;
+  r1 = e0r * w.w2r - e0i * w.w2i;
+  i1 = e0r * w.w2i + e0i * w.w2r;
+  r2 = b0r + b1r;
+  i2 = b0i + b1i;
+  r3 = e1r * w.w2r - e1i * w.w2i;
+  i3 = e1r * w.w2i + e1i * w.w2r;
+}
+
+// The radix-2 butterfly of half-span 1 (twiddle 1) on a pair.
+template <class T>
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void radix2_unit(T& ar, T& ai, T& br, T& bi) {
+  const T sr = ar + br, si = ai + bi, dr = ar - br, di = ai - bi;
+  ar = sr;
+  ai = si;
+  br = dr;
+  bi = di;
+}
+
+// The last three stages (4, 2 and 1) on one block of 8 neighbouring points (r, i); w0 and w1
+// are the radix-4 twiddles of j = 0 and 1 (Fft::forward_bit_reversed).
+template <class T>
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void tail8(T* r, T* i, const Twiddles4<T>& w0, const Twiddles4<T>& w1) {
+  radix4_dif(r[0], i[0], r[2], i[2], r[4], i[4], r[6], i[6], w0);
+  radix4_dif(r[1], i[1], r[3], i[3], r[5], i[5], r[7], i[7], w1);
+  for (int k = 0; k < 8; k += 2) radix2_unit(r[k], i[k], r[k + 1], i[k + 1]);
+}
+
+#if defined(__AVX__)
+// 4 blocks of 8 at once, one block per vector lane: the 8 points of 4 consecutive blocks are
+// transposed into 8 vectors (a 4 x 4 transpose of each half), run through tail8 on vectors,
+// and transposed back. Each lane does exactly tail8's scalar operations. Vec4 is a plain GCC
+// vector of 4 doubles (the same register as __m256d, without its may_alias attribute, which a
+// template argument would drop).
+typedef double Vec4 __attribute__((vector_size(32)));
+inline void transpose4(__m256d& a, __m256d& b, __m256d& c, __m256d& d) {
+  const __m256d t0 = _mm256_unpacklo_pd(a, b), t1 = _mm256_unpackhi_pd(a, b);
+  const __m256d t2 = _mm256_unpacklo_pd(c, d), t3 = _mm256_unpackhi_pd(c, d);
+  a = _mm256_permute2f128_pd(t0, t2, 0x20);
+  b = _mm256_permute2f128_pd(t1, t3, 0x20);
+  c = _mm256_permute2f128_pd(t0, t2, 0x31);
+  d = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+// v[e] = point e of blocks 0..3 of p (4 blocks of 8), and back.
+inline void load_blocks4(const double* p, Vec4* v) {
+  for (int h = 0; h < 2; ++h) {
+    __m256d a = _mm256_loadu_pd(p + 4 * h), b = _mm256_loadu_pd(p + 8 + 4 * h);
+    __m256d c = _mm256_loadu_pd(p + 16 + 4 * h), d = _mm256_loadu_pd(p + 24 + 4 * h);
+    transpose4(a, b, c, d);
+    v[4 * h] = a;
+    v[4 * h + 1] = b;
+    v[4 * h + 2] = c;
+    v[4 * h + 3] = d;
+  }
+}
+inline void store_blocks4(double* p, const Vec4* v) {
+  for (int h = 0; h < 2; ++h) {
+    __m256d a = v[4 * h], b = v[4 * h + 1], c = v[4 * h + 2], d = v[4 * h + 3];
+    transpose4(a, b, c, d);
+    _mm256_storeu_pd(p + 4 * h, a);
+    _mm256_storeu_pd(p + 8 + 4 * h, b);
+    _mm256_storeu_pd(p + 16 + 4 * h, c);
+    _mm256_storeu_pd(p + 24 + 4 * h, d);
+  }
+}
+inline Twiddles4<Vec4> broadcast(const Twiddles4<double>& w) {
+  const auto all = [](double x) { return Vec4{x, x, x, x}; };
+  return {all(w.w1r), all(w.w1i), all(w.w3r), all(w.w3i), all(w.w2r), all(w.w2i)};
+}
+#endif
+
+// Stages h = 2q and q on one block of 2h points, j = 0..q-1: the butterflies on (j, j + q,
+// j + h, j + h + q) (Fft::forward_bit_reversed). A function of its own with restrict
 // parameters, so that g++ vectorizes the j loop without run-time alias checks (which this
 // build turns off).
 #if defined(__GNUC__)
@@ -93,24 +194,9 @@ void radix4_dif_block(double* __restrict r0, double* __restrict i0, double* __re
                       const double* __restrict w1r, const double* __restrict w1i, const double* __restrict w3r,
                       const double* __restrict w3i, const double* __restrict w2r, const double* __restrict w2i,
                       int q) {
-  for (int j = 0; j < q; ++j) {
-    const double a0r = r0[j] + r2[j], a0i = i0[j] + i2[j];
-    const double d0r = r0[j] - r2[j], d0i = i0[j] - i2[j];
-    const double a1r = r1[j] + r3[j], a1i = i1[j] + i3[j];
-    const double d1r = r1[j] - r3[j], d1i = i1[j] - i3[j];
-    const double b0r = d0r * w1r[j] - d0i * w1i[j], b0i = d0r * w1i[j] + d0i * w1r[j];
-    const double b1r = d1r * w3r[j] - d1i * w3i[j], b1i = d1r * w3i[j] + d1i * w3r[j];
-    const double e0r = a0r - a1r, e0i = a0i - a1i;
-    const double e1r = b0r - b1r, e1i = b0i - b1i;
-    r0[j] = a0r + a1r;
-    i0[j] = a0i + a1i;
-    r1[j] = e0r * w2r[j] - e0i * w2i[j];
-    i1[j] = e0r * w2i[j] + e0i * w2r[j];
-    r2[j] = b0r + b1r;
-    i2[j] = b0i + b1i;
-    r3[j] = e1r * w2r[j] - e1i * w2i[j];
-    i3[j] = e1r * w2i[j] + e1i * w2r[j];
-  }
+  for (int j = 0; j < q; ++j)
+    radix4_dif(r0[j], i0[j], r1[j], i1[j], r2[j], i2[j], r3[j], i3[j],
+               Twiddles4<double>{w1r[j], w1i[j], w3r[j], w3i[j], w2r[j], w2i[j]});
 }
 
 }  // namespace
@@ -122,7 +208,7 @@ void Fft::forward_bit_reversed(double* re, double* im) const {
   // in one pass over each block of 2h (four inputs, the same arithmetic as two passes), which
   // halves the passes over memory.
   int h = m / 2;
-  for (; h >= 2; h >>= 2) {
+  for (; h >= 8; h >>= 2) {
     const int q = h / 2;
     const double* w1r = tw_re_.data() + (h - 1);  // w_h^j and, at + q, w_h^{j+q}
     const double* w1i = tw_im_.data() + (h - 1);
@@ -132,13 +218,35 @@ void Fft::forward_bit_reversed(double* re, double* im) const {
       radix4_dif_block(re + k, im + k, re + k + q, im + k + q, re + k + h, im + k + h, re + k + h + q, im + k + h + q,
                        w1r, w1i, w1r + q, w1i + q, w2r, w2i, q);
   }
-  if (h == 1) {
-    // An odd number of stages: the last, of half-span 1 (twiddle 1), alone.
-    for (int k = 0; k + 1 < m; k += 2) {
-      const double ar = re[k], ai = im[k], br = re[k + 1], bi = im[k + 1];
-      re[k] = ar + br; im[k] = ai + bi;
-      re[k + 1] = ar - br; im[k + 1] = ai - bi;
+  // The last stages work within blocks of 8 (or 4) neighbouring points, where a block call per
+  // 2 (or 1) butterflies cost more than the arithmetic (a third of an 8192-point transform):
+  // one loop over the blocks with the few twiddles held in registers, the same operations.
+  const double* wr = tw_re_.data();
+  const double* wi = tw_im_.data();
+  if (h == 4) {
+    // Stages 4 and 2 (q = 2: w1 = w_4^j at 3 + j, w3 = w_4^{j+2} at 5 + j, w2 = w_2^j at 1 + j),
+    // then stage 1 (an odd number of stages).
+    const Twiddles4<double> w0{wr[3], wi[3], wr[5], wi[5], wr[1], wi[1]};
+    const Twiddles4<double> w1{wr[4], wi[4], wr[6], wi[6], wr[2], wi[2]};
+    int k = 0;
+#if defined(__AVX__)
+    const Twiddles4<Vec4> v0 = broadcast(w0), v1 = broadcast(w1);
+    for (; k + 32 <= m; k += 32) {
+      Vec4 r[8], i[8];
+      load_blocks4(re + k, r);
+      load_blocks4(im + k, i);
+      tail8(r, i, v0, v1);
+      store_blocks4(re + k, r);
+      store_blocks4(im + k, i);
     }
+#endif
+    for (; k < m; k += 8) tail8(re + k, im + k, w0, w1);
+  } else if (h == 2) {
+    // Stages 2 and 1 (q = 1: w1 = w_2^0 at 1, w3 = w_2^1 at 2, w2 = w_1^0 at 0).
+    const Twiddles4<double> w{wr[1], wi[1], wr[2], wi[2], wr[0], wi[0]};
+    for (int k = 0; k < m; k += 4) radix4_dif(re[k], im[k], re[k + 1], im[k + 1], re[k + 2], im[k + 2], re[k + 3], im[k + 3], w);
+  } else if (h == 1) {
+    radix2_unit(re[0], im[0], re[1], im[1]);  // m = 2: the one stage of half-span 1
   }
 }
 
@@ -146,35 +254,38 @@ void AutocovarianceSum::reset(int n) {
   n_ = n;
   const int m = next_pow2(2 * n);
   fft_.resize(m);
-  re_.assign(m, 0.0);
-  im_.assign(m, 0.0);
+  z_.resize(m);
   power_.assign(m, 0.0);
 }
 
 void AutocovarianceSum::add(const double* y0, const double* y1) {
   const int m = fft_.size(), n = n_;
-  for (int i = 0; i < n; ++i) re_[i] = y0[i];
-  for (int i = 0; i < n; ++i) im_[i] = y1 ? y1[i] : 0.0;
-  for (int i = n; i < m; ++i) re_[i] = im_[i] = 0.0;
-  fft_.forward(re_.data(), im_.data());
+  double* re = z_.re();
+  double* im = z_.im();
+  for (int i = 0; i < n; ++i) re[i] = y0[i];
+  for (int i = 0; i < n; ++i) im[i] = y1 ? y1[i] : 0.0;
+  for (int i = n; i < m; ++i) re[i] = im[i] = 0.0;
+  fft_.forward(re, im);
   // |Y0_k|² + |Y1_k|² = (|Z_k|² + |Z_{m−k}|²)/2 (indices mod m).
-  power_[0] += re_[0] * re_[0] + im_[0] * im_[0];
+  power_[0] += re[0] * re[0] + im[0] * im[0];
   for (int k = 1; k < m; ++k) {
     const int l = m - k;
-    power_[k] += 0.5 * (re_[k] * re_[k] + im_[k] * im_[k] + re_[l] * re_[l] + im_[l] * im_[l]);
+    power_[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[l] * re[l] + im[l] * im[l]);
   }
 }
 
 void AutocovarianceSum::finish(std::vector<double>& out) {
   const int m = fft_.size(), n = n_;
+  double* re = z_.re();
+  double* im = z_.im();
   for (int k = 0; k < m; ++k) {
-    re_[k] = power_[k];
-    im_[k] = 0.0;
+    re[k] = power_[k];
+    im[k] = 0.0;
   }
-  fft_.inverse(re_.data(), im_.data());
+  fft_.inverse(re, im);
   out.resize(n);
   const double scale = 1.0 / (static_cast<double>(m) * n);
-  for (int t = 0; t < n; ++t) out[t] = re_[t] * scale;
+  for (int t = 0; t < n; ++t) out[t] = re[t] * scale;
 }
 
 namespace {

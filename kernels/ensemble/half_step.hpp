@@ -166,29 +166,27 @@ struct HalfStep {
       accept[w] = log_u[w] < factor[w] + (lpn[w] - static_cast<double>(a.lp[g[w]]));
     }
     // Selects, not branches (acceptance is ~50%: a branch would mispredict half the time);
-    // the walkers of one half are distinct, and padding (at the end) is skipped. A saved
-    // step's draw is stored from the values just selected, not read back from x (whose cache
-    // lines the other threads' walkers share).
-    for (int w = 0; w < B; ++w) {
-      if (!real[w]) break;
-      const Index gw = static_cast<Index>(g[w]);
-      const bool acc = accept[w];
-      // where the draw goes: by walker id, or (a chunk) at this half position's slot
-      const int slot = half * a.half_pad + j0 + w, at = out.chunk ? slot : static_cast<int>(gw);
-      for (int p = 0; p < d; ++p) {
-        Real* xv = a.x + soa_index(p, gw, xs);
-        const Real yv = a.prop[soa_index(p, j0 + w, ys)];
-        const Real v = acc ? yv : *xv;
-        *xv = v;
-        if (out.save) out.values[out.at(p, at)] = v;
+    // the walkers of one half are distinct, and padding (a suffix of the lane) is skipped. A
+    // saved step's draw is stored from the values just selected, not read back from x (whose
+    // cache lines the other threads' walkers share).
+    int n_real = 0;
+    for (int w = 0; w < B; ++w) n_real += real[w] ? 1 : 0;
+    for (int p = 0; p < d; ++p) {
+      Real* xrow = a.x + soa_index(p, 0, xs);
+      const Real* yrow = a.prop + soa_index(p, j0, ys);
+      for (int w = 0; w < n_real; ++w) {
+        const Real v = accept[w] ? yrow[w] : xrow[g[w]];
+        xrow[g[w]] = v;
+        if (out.save) out.values[out.at(p, static_cast<int>(g[w]))] = v;
       }
-      const Real old_lp = a.lp[gw];
-      const Real new_lp = acc ? static_cast<Real>(lpn[w]) : old_lp;
+    }
+    for (int w = 0; w < n_real; ++w) {
+      const Index gw = static_cast<Index>(g[w]);
+      const Real new_lp = accept[w] ? static_cast<Real>(lpn[w]) : a.lp[gw];
       a.lp[gw] = new_lp;
       if (out.save) {
-        out.stats[out.at(kStatLp, at)] = new_lp;
-        out.stats[out.at(kStatAccepted, at)] = acc ? 1.0 : 0.0;
-        out.hold(slot, static_cast<int>(gw));
+        out.stats[out.at(kStatLp, static_cast<int>(gw))] = new_lp;
+        out.stats[out.at(kStatAccepted, static_cast<int>(gw))] = accept[w] ? 1.0 : 0.0;
       }
     }
     if (walker_of)
@@ -253,11 +251,10 @@ struct StoreWalkers {
   EnsembleArrays a;
   EnsembleDrawTarget out;
   const Real* accepted = nullptr;  // [n_total]
-  LS_HD void operator()(int g) const {  // a chunk's slot g holds walker g
+  LS_HD void operator()(int g) const {
     for (int p = 0; p < a.dim; ++p) out.values[out.at(p, g)] = a.x[soa_index(p, g, a.n_pad)];
     out.stats[out.at(kStatLp, g)] = a.lp[g];
     out.stats[out.at(kStatAccepted, g)] = accepted[g];
-    out.hold(g, g);
   }
 };
 

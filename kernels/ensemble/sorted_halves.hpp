@@ -61,5 +61,25 @@ struct SortHalves {
   }
 };
 
+/// SortHalves for `steps` consecutive steps in one launch of n_ensembles × steps lanes: lane l
+/// sorts ensemble l % n_ensembles of step `first.iteration + l / n_ensembles` into its own
+/// rows, order + (l / n_ensembles) × 2 half_pad (scratch: second + (l / n_ensembles) ×
+/// n_total). One ensemble's sort is serial; a batch of steps gives the threads something to
+/// share, and one launch replaces a fork and join per step.
+template <int B>
+struct SortHalvesSteps {
+  SortHalves<B> first;  // step 0 of the batch: its iteration, rows and scratch
+  int n_ensembles = 1;
+
+  LS_HD void operator()(int lane) const {
+    const int s = lane / n_ensembles;
+    SortHalves<B> step = first;
+    step.iteration += static_cast<std::uint64_t>(s);
+    step.order += static_cast<Index>(s) * 2 * first.half_pad;
+    step.second += static_cast<Index>(s) * n_ensembles * first.n_walkers;
+    step(lane - s * n_ensembles);
+  }
+};
+
 }  // namespace ensemble
 }  // namespace lockstep

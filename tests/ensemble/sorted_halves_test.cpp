@@ -1,12 +1,14 @@
 // The CPU shape's half-steps visit each half's walkers in id order (kernels/ensemble/
-// sorted_halves.hpp) and stage saved steps by half position (EnsembleDrawTarget's chunk
-// slots, copied out through each walker's recorded slot: host/algorithms/ensemble/ensemble_sampler.hpp).
+// sorted_halves.hpp) and stage saved steps in a chunk of rows by walker (EnsembleDrawTarget's
+// chunk, copied out by host/algorithms/ensemble/ensemble_sampler.hpp).
 // Checked here: SortHalves lists exactly the split's halves, sorted; a half-step updates the
 // same walkers to the same bits in the split's own order and in id order; and the staged
 // draws, copied out, are each walker's position after each step.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <vector>
 
@@ -63,13 +65,12 @@ struct Correlated2d {
 constexpr int kW = 8, kK = 4, kB = kW * kK;
 
 /// Walkers of kEns ensembles of n, started at a fixed spread; then `steps` red/blue steps,
-/// with the halves in id order or not; each step saved into a chunk of kSteps slots.
+/// with the halves in id order or not; each step saved into a chunk of kSteps rows.
 struct HalfStepRun {
   static constexpr int kEns = 3, kSteps = 6, kDim = 2;
-  int n, n_total, n_pad, half_pad, n_slots;
+  int n, n_total, n_pad, half_pad;
   std::vector<Real> x, lp, prop;
   std::vector<double> values, stats;
-  std::vector<int> slot_of;
   std::vector<std::uint8_t> second;
   std::vector<std::uint32_t> order;
   std::vector<std::vector<Real>> x_after;  // x after each step
@@ -78,7 +79,6 @@ struct HalfStepRun {
     n_total = kEns * n;
     n_pad = (n_total + kW - 1) / kW * kW;
     half_pad = (n_total / 2 + kB - 1) / kB * kB;
-    n_slots = 2 * half_pad;
     x.assign(static_cast<std::size_t>(kDim) * n_pad, 0);
     lp.assign(n_pad, 0);
     prop.assign(static_cast<std::size_t>(kDim) * half_pad, 0);
@@ -87,9 +87,8 @@ struct HalfStepRun {
       x[n_pad + g] = static_cast<Real>(0.05 * ((g * 5) % 11) - 0.25);
       lp[g] = Correlated2d::density(x[g], x[n_pad + g]);
     }
-    values.assign(static_cast<std::size_t>(kDim) * kSteps * n_slots, -1);
-    stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * kSteps * n_slots, -1);
-    slot_of.assign(static_cast<std::size_t>(kSteps) * n_total, -1);
+    values.assign(static_cast<std::size_t>(kDim) * kSteps * n_total, std::numeric_limits<double>::quiet_NaN());
+    stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * kSteps * n_total, std::numeric_limits<double>::quiet_NaN());
     second.assign(n_total, 0);
     order.assign(2 * static_cast<std::size_t>(half_pad), 0);
 
@@ -106,7 +105,7 @@ struct HalfStepRun {
     step.complement = x.data();
     step.seed = 2024;
     step.kind = ensemble::MoveKind::kStretch;
-    step.out = {values.data(), stats.data(), n_total, kSteps, true, 0, true, n_slots, slot_of.data()};
+    step.out = {values.data(), stats.data(), n_total, kSteps, true, 0, true};
     if (sorted) step.order = order.data();
     const SortHalves<32> sort{2024, 0, n, half_pad, second.data(), order.data()};
     for (int t = 0; t < kSteps; ++t) {
@@ -141,9 +140,9 @@ TEST(SortedHalves, StagedDrawsCopiedOutAreEachWalkersPositionAfterEachStep) {
       constexpr int T = HalfStepRun::kSteps;
       // the DrawSet layout [q][chain][draw] through the sampler's copy kernel
       std::vector<double> draws(static_cast<std::size_t>(HalfStepRun::kDim) * r.n_total * T, -1);
-      for (int v : r.slot_of) ASSERT_GE(v, 0) << "every walker's slot is recorded at every saved step";
-      const ensemble_detail::CopyDrawChunk copy{r.values.data(), r.slot_of.data(), draws.data(), T, r.n_total,
-                                                r.n_slots, T, 0, T};
+      for (double v : r.values) ASSERT_FALSE(std::isnan(v)) << "every walker's draw is staged at every saved step";
+      for (double v : r.stats) ASSERT_FALSE(std::isnan(v)) << "every walker's statistics are staged at every saved step";
+      const ensemble_detail::CopyDrawChunk copy{r.values.data(), draws.data(), T, r.n_total, T, 0, T};
       for (int row = 0; row < HalfStepRun::kDim * r.n_total; ++row) copy(row);
       for (int t = 0; t < T; ++t)
         for (int g = 0; g < r.n_total; ++g)

@@ -77,6 +77,11 @@ constexpr int kProgressSteps = 50;
 /// walkers, where half of a lane is padding, K = 4 beats K = 1.
 constexpr int kCpuInterleave = 4;
 constexpr int kBlocksPerLane = kGpuShape ? 1 : kCpuInterleave;
+
+/// Steps whose halves are sorted by walker id in one launch (CPU shape; SortHalvesSteps): one
+/// ensemble's sort is serial, so a step at a time left the other threads waiting (and forked
+/// and joined them every step).
+constexpr int kSortSteps = 16;
 constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
 
 /// Device storage of the walkers and the half-step scratch.
@@ -111,27 +116,25 @@ struct EnsembleBuffers {
 /// GPU shape, whose kernels write the device draw buffers directly). Written straight into the
 /// [quantity][chain][draw] layout, one saved step touches one cache line and one page per
 /// (quantity, walker): 7168 pages at 1024 walkers, far beyond the TLB, every step. Staged as
-/// [quantity][draw][slot] (EnsembleDrawTarget::chunk: a half-step writes its walkers at their
-/// half positions, so each lane writes whole cache lines of its own), a step writes one row per
-/// quantity, and each chunk reaches the DrawSet as kDrawChunk consecutive doubles per series,
-/// gathered through each walker's slot (EnsembleDrawTarget::slot_of). The draws are the same
+/// [quantity][draw][walker] (EnsembleDrawTarget::chunk), a step writes one row per quantity,
+/// each thread a contiguous range of its walkers (the halves are visited in id order), and each
+/// chunk reaches the DrawSet as kDrawChunk consecutive doubles per series, read from kDrawChunk
+/// rows at the walker's column (neighbouring walkers share those lines). The draws are the same
 /// values.
 constexpr int kDrawChunk = kGpuShape ? 0 : 16;
 
-/// Copies draws first..first+count-1 of every series from a chunk buffer [q][chunk][slot]
+/// Copies draws first..first+count-1 of every series from a chunk buffer [q][chunk][n_chains]
 /// (chunk = kDrawChunk in the sampler) into the DrawSet's [q][chain][n_draws] (one lane per
 /// row = q × n_chains + chain).
 struct CopyDrawChunk {
   const double* src = nullptr;
-  const int* slot_of = nullptr;  // [chunk][n_chains] each walker's slot (EnsembleDrawTarget)
   double* dst = nullptr;
-  int chunk = 0, n_chains = 0, n_slots = 0, n_draws = 0, first = 0, count = 0;
+  int chunk = 0, n_chains = 0, n_draws = 0, first = 0, count = 0;
   LS_HD void operator()(int row) const {
     const int q = row / n_chains, c = row - q * n_chains;
-    const double* from = src + static_cast<Index>(q) * chunk * n_slots;
+    const double* from = src + static_cast<Index>(q) * chunk * n_chains + c;
     double* to = dst + static_cast<Index>(row) * n_draws + first;
-    for (int k = 0; k < count; ++k)
-      to[k] = from[static_cast<Index>(k) * n_slots + slot_of[static_cast<Index>(k) * n_chains + c]];
+    for (int k = 0; k < count; ++k) to[k] = from[static_cast<Index>(k) * n_chains];
   }
 };
 
@@ -280,18 +283,13 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   constexpr int T = ensemble_detail::kDrawChunk;
   constexpr int kChunk = T > 0 ? T : 1;  // T, as a divisor that compiles in the GPU shape too
   backend::DeviceVector<double> chunk_values, chunk_stats;
-  backend::DeviceVector<int> chunk_slot_of;
-  const int n_slots = 2 * a.half_pad;  // half * half_pad + j for both halves; >= n_total
   if constexpr (T > 0) {
-    chunk_values.assign(static_cast<std::size_t>(dim) * n_slots * T, 0.0);
-    chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_slots * T, 0.0);
-    chunk_slot_of.assign(static_cast<std::size_t>(n_total) * T, 0);
+    chunk_values.assign(static_cast<std::size_t>(dim) * n_total * T, 0.0);
+    chunk_stats.assign(static_cast<std::size_t>(ensemble::kEnsembleStats) * n_total * T, 0.0);
     step.out.values = backend::raw(chunk_values);
     step.out.stats = backend::raw(chunk_stats);
     step.out.n_draws = T;
     step.out.chunk = true;
-    step.out.n_slots = n_slots;
-    step.out.slot_of = backend::raw(chunk_slot_of);
   } else {
     step.out.values = out_buf.values();
     step.out.stats = out_buf.stats();
@@ -300,15 +298,19 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   step.out.n_chains = n_total;
   // CPU shape: each step's halves in walker-id order, so that a thread's lanes write a
   // contiguous range of walkers (kernels/ensemble/sorted_halves.hpp; the same draws)
+  // (kernels/ensemble/sorted_halves.hpp; the same draws), sorted for sort_steps steps at a time
+  // (one launch over ensembles x steps; the rows of up to ~4 MB of walker ids)
   constexpr bool kSorted = !kGpuShape;
   backend::DeviceVector<std::uint8_t> sort_second;
   backend::DeviceVector<std::uint32_t> sort_order;
-  ensemble::SortHalves<32> sorter;  // 32: g++ vectorizes the network at this width, not at 16
+  ensemble::SortHalvesSteps<32> sorter;  // 32: g++ vectorizes the network at this width, not at 16
+  const int sort_steps = std::max(1, std::min(ensemble_detail::kSortSteps, (1 << 20) / (2 * a.half_pad)));
+  int sorted_from = -1;  // the first step whose rows are in sort_order (-1: none yet)
   if constexpr (kSorted) {
-    sort_second.assign(static_cast<std::size_t>(n_total), 0);
-    sort_order.assign(static_cast<std::size_t>(2) * a.half_pad, 0);
-    sorter = {cfg.seed, 0, cfg.walkers, a.half_pad, backend::raw(sort_second), backend::raw(sort_order)};
-    step.order = backend::raw(sort_order);
+    sort_second.assign(static_cast<std::size_t>(n_total) * sort_steps, 0);
+    sort_order.assign(static_cast<std::size_t>(2) * a.half_pad * sort_steps, 0);
+    sorter.first = {cfg.seed, 0, cfg.walkers, a.half_pad, backend::raw(sort_second), backend::raw(sort_order)};
+    sorter.n_ensembles = cfg.ensembles;
   }
   ensemble::WalkCovariance cov{a, step.complement, cfg.seed, 0, 0};
   int n_lanes = a.half_pad / ensemble_detail::kHalfStepLane;
@@ -356,8 +358,12 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     step.iteration = static_cast<std::uint64_t>(t);
     step.kind = kind;
     if constexpr (kSorted) {
-      sorter.iteration = step.iteration;
-      backend::launch_lanes(cfg.ensembles, sorter);
+      if (sorted_from < 0 || t - sorted_from >= sort_steps) {
+        sorted_from = t;
+        sorter.first.iteration = step.iteration;
+        backend::launch_lanes(cfg.ensembles * std::min(sort_steps, cfg.steps - t), sorter);
+      }
+      step.order = backend::raw(sort_order) + static_cast<std::size_t>(t - sorted_from) * 2 * a.half_pad;
     }
     const bool save = t >= cfg.discard && (t - cfg.discard) % cfg.thin == 0;
     step.out.save = save && !ranks;  // over ranks, rank 0 saves every walker after the exchange
@@ -386,18 +392,16 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
       if (save && (saved % kChunk == kChunk - 1 || saved == n_saved - 1)) {
         unflushed = 0;
         const int first = saved - saved % kChunk, count = saved - first + 1;
-        const int* slot_of = backend::raw(chunk_slot_of);
-        backend::launch_lanes(dim * n_total, ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), slot_of,
-                                                                            out_buf.values(), T, n_total, n_slots,
-                                                                            n_saved, first, count});
+        backend::launch_lanes(dim * n_total, ensemble_detail::CopyDrawChunk{backend::raw(chunk_values), out_buf.values(),
+                                                                            T, n_total, n_saved, first, count});
         backend::launch_lanes(ensemble::kEnsembleStats * n_total,
-                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_stats), slot_of, out_buf.stats(), T,
-                                                             n_total, n_slots, n_saved, first, count});
+                              ensemble_detail::CopyDrawChunk{backend::raw(chunk_stats), out_buf.stats(), T, n_total,
+                                                             n_saved, first, count});
       }
     }
     if constexpr (T == 0) unflushed = 0;  // the GPU shape writes the draws' buffers directly
     // Checkpoints and progress (which stops the run on a signal) only where every saved step
-    // is in the DrawSet: a resumed run's chunk then starts at its first slot. The checkpoint
+    // is in the DrawSet: a resumed run's chunk then starts at its first row. The checkpoint
     // boundaries (a snapshot when wanted, and where a signal stops the run) come every
     // kProgressSteps steps and at the last: a snapshot holds the draws so far, so one per step
     // (--checkpoint-every 0) would cost the run quadratic time.
