@@ -76,8 +76,10 @@ inline void check_config(const NutsConfig& cfg) {
 /// ChEES-HMC (adaptation is across chains: at least 2 when it adapts).
 inline void check_config(const CheesConfig& cfg) {
   check_config(static_cast<const RunSettings&>(cfg));
-  if (cfg.warmup > 0 && cfg.chains < 2)
-    throw InputError("--chains: ChEES-HMC adapts across chains and needs at least 2 chains");
+  // all_chains(): over MPI ranks the run's chains, not this rank's share (a rank may hold one)
+  if (cfg.warmup > 0 && cfg.all_chains() < 2)
+    throw InputError("--chains: ChEES-HMC adapts across chains and needs at least 2 chains, found " +
+                     std::to_string(cfg.all_chains()));
   config_checks::open_unit(cfg.target_accept, "--target-accept");
   config_checks::positive_finite(cfg.learning_rate, "CheesConfig::learning_rate");
   if (!(cfg.adam_beta1 >= 0 && cfg.adam_beta1 < 1) || !(cfg.adam_beta2 >= 0 && cfg.adam_beta2 < 1))

@@ -71,10 +71,13 @@ std::string printable(const std::string& message) {
 }
 
 /// The one line of an error, and the exit status. In a run split over MPI ranks
-/// (host/parallel/ranks.hpp): before the ranks work together every rank has checked the same
-/// arguments and files and fails alike, so rank 0 alone reports and every rank returns; after
-/// it, the rank that failed says so, naming itself, and ends the whole job (no rank is left
-/// waiting for it).
+/// (host/parallel/ranks.hpp): before the ranks work together, the failing rank agrees with the
+/// others (Ranks::agree; they learn of it at their next collective call and end quietly with
+/// AnotherRankFailed): the lowest failing rank alone reports, as one process would when every
+/// rank failed (the same arguments and files fail alike) and naming itself when only some did
+/// (a file that only some nodes have), and every rank returns the largest status; after it,
+/// the rank that failed says so, naming itself, and ends the whole job (no rank is left waiting
+/// for it).
 int error_line(const char* kind, const std::string& message, int status) {
   const parallel::Ranks& ranks = parallel::Ranks::world();
   if (!ranks.split()) {
@@ -86,8 +89,15 @@ int error_line(const char* kind, const std::string& message, int status) {
                  printable(message).c_str());
     ranks.abort(status);
   }
-  if (ranks.is_root()) std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
-  return status;
+  const parallel::Agreement agreed = ranks.agree(status);
+  if (ranks.rank() == agreed.first_failed) {
+    if (agreed.failed == ranks.size())
+      std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
+    else
+      std::fprintf(stderr, "lockstep: %s on rank %d of %d (%d of the ranks failed): %s\n", kind, ranks.rank(),
+                   ranks.size(), agreed.failed, printable(message).c_str());
+  }
+  return agreed.status;
 }
 
 /// Whatever a command printed reached standard output (`lockstep models > /dev/full` must not
@@ -448,6 +458,8 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
       return error_line("error", "resume: give the checkpoint file and nothing else (lockstep resume FILE)", 2);
     try {
       resumed_args = resume_arguments(argv[0], argv[2], resumed);
+    } catch (const parallel::AnotherRankFailed& e) {
+      return e.status;
     } catch (const InputError& e) {
       return error_line("error", e.what(), 2);
     }
@@ -458,6 +470,8 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
   }
   try {
     return parse_and_run(argc, argv, nullptr);
+  } catch (const parallel::AnotherRankFailed& e) {
+    return e.status;  // before the ranks worked together another rank failed, and said why
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   } catch (const Interrupted& e) {

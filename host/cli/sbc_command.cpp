@@ -11,12 +11,15 @@
 //
 // Replicates in lanes: with NUTS or static HMC (per-chain adaptation) the replicates are fitted
 // B at a time, all B x C chains side by side in lanes, each chain seeing its own replicate's data
-// set (AnyModel::run_replicates; kernels/core/lane_data.hpp). A batch whose first replicate is r
-// runs with seed splitmix64(S + r + 1), chain k of its b-th replicate being chain b*C' + k of the
-// run (C' = C, or C rounded up to the SIMD block width for HMC: the extra chains are dropped).
-// B defaults to every replicate, or as many as fit in memory (the draws of B x C' chains within
-// half of the memory where the lanes run, at most 2 GiB); results depend on B, and --batch 1
-// gives the fits of one replicate at a time. ChEES (one trajectory length for all chains) and
+// set (AnyModel::run_replicates; kernels/core/lane_data.hpp). Every batch runs with seed
+// splitmix64(S + 1), and chain k of the i-th fitted replicate (i counts the replicates whose
+// prior draw and data are finite) is chain i*C' + k of the whole calibration, its random stream
+// Rng{seed, i*C' + k} wherever it runs (RunSettings::first_chain; C' = C, or C rounded up to the
+// SIMD block width for HMC: the extra chains are dropped). So a replicate's fit never depends on
+// which batch, or which MPI rank, fits it: ranks.csv is the same for every --batch, every
+// memory size and every rank count. B defaults to every replicate, or as many as fit in memory
+// (the draws of B x C' chains within half of the memory where the lanes run, at most 2 GiB).
+// ChEES (one trajectory length for all chains) and
 // --pool-adaptation average their adaptation over chains, so there replicates run one after
 // another (AnyModel::with_observed), replicate r with seed splitmix64(S + r + 1).
 //
@@ -185,11 +188,15 @@ int run_sbc(const SbcOptions& o) {
   if (fitted.empty()) throw InputError("sbc: every replicate's prior draw or simulated data set was not finite");
   const bool in_lanes = replicates_in_lanes(o.algorithm, o.algorithm_options);
   const int lane_chains = in_lanes ? lane_chains_per_replicate(o.algorithm, o.chains) : o.chains;
+  if (in_lanes && static_cast<double>(fitted.size()) * lane_chains > 2147483647.0)
+    throw InputError("--replicates " + std::to_string(o.replicates) + " x --chains " + std::to_string(o.chains) +
+                     ": every chain of the calibration has a random stream of its own, numbered below 2^31; "
+                     "use fewer replicates or chains");
   int batch = in_lanes ? batch_size(o, *model, lane_chains, static_cast<int>(fitted.size())) : 1;
   // Over R MPI ranks the batches are dealt out in turn (batch i to rank i mod R), rank 0's batch
   // size for all; without --batch at most ceil(replicates / R), so that every rank fits some.
-  // A batch's seed and chains depend only on its replicates: ranks.csv is the one-process run's
-  // with the same --batch.
+  // A replicate's chains and streams do not depend on its batch: ranks.csv is the one-process
+  // run's, whatever the batch size.
   batch = static_cast<int>(procs.from_root(static_cast<std::uint64_t>(batch)));
   if (procs.split() && in_lanes && o.batch == 0)
     batch = std::min(batch, static_cast<int>((fitted.size() + procs.size() - 1) / procs.size()));
@@ -235,7 +242,13 @@ int run_sbc(const SbcOptions& o) {
     const std::size_t first = static_cast<std::size_t>(b) * B;
     const std::size_t n = std::min(B, fitted.size() - first);
     RunSettings s = base;
-    s.seed = splitmix64(seed + static_cast<std::uint64_t>(fitted[first]) + 1);
+    if (in_lanes) {
+      // chains first*C' .. of the whole calibration, under the calibration's one seed
+      s.seed = splitmix64(seed + 1);
+      s.first_chain = static_cast<int>(first) * lane_chains;
+    } else {
+      s.seed = splitmix64(seed + static_cast<std::uint64_t>(fitted[first]) + 1);
+    }
     DrawSet draws;
     RunInfo info;
     InterruptCheck check;

@@ -77,7 +77,35 @@ Ranks& Ranks::start_from_launcher(int* argc, char*** argv) {
   return w;
 }
 
+Agreement Ranks::agree(int status) const {
+  Agreement a;
+  a.status = status;
+  a.first_failed = status != 0 ? rank_ : size_;
+  a.failed = status != 0 ? 1 : 0;
+#ifdef LOCKSTEP_WITH_MPI
+  if (split()) {
+    std::vector<int> all(static_cast<std::size_t>(size_), 0);
+    check(MPI_Allgather(&status, 1, MPI_INT, all.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+    a = Agreement{0, size_, 0};
+    for (int r = 0; r < size_; ++r)
+      if (all[r] != 0) {
+        a.status = all[r] > a.status ? all[r] : a.status;
+        a.first_failed = r < a.first_failed ? r : a.first_failed;
+        ++a.failed;
+      }
+  }
+#endif
+  return a;
+}
+
+void Ranks::agree_before_collective() const {
+  if (!split() || g_collective_work) return;
+  const Agreement a = agree(0);
+  if (a.status != 0) throw AnotherRankFailed{a.status};
+}
+
 std::vector<double> Ranks::all_gather(const std::vector<double>& local, std::vector<int>* counts) const {
+  agree_before_collective();
   if (!split()) {
     if (counts) *counts = {static_cast<int>(local.size())};
     return local;
@@ -103,6 +131,7 @@ std::vector<double> Ranks::gather_to_root(const std::vector<double>& local, std:
     if (counts) *counts = {static_cast<int>(local.size())};
     return local;
   }
+  agree_before_collective();
 #ifdef LOCKSTEP_WITH_MPI
   std::vector<int> n(size_), displ;
   int mine = static_cast<int>(local.size());
@@ -121,6 +150,7 @@ std::vector<double> Ranks::gather_to_root(const std::vector<double>& local, std:
 
 DrawValues Ranks::gather_rows_to_root(const DrawValues& local, int rows) const {
   if (!split() || rows <= 0) return local;
+  agree_before_collective();
 #ifdef LOCKSTEP_WITH_MPI
   const int row = static_cast<int>(local.size() / static_cast<std::size_t>(rows));
   std::vector<int> n(size_), displ;
@@ -153,6 +183,7 @@ double Ranks::sum(double x) const {
 
 std::uint64_t Ranks::from_root(std::uint64_t x) const {
 #ifdef LOCKSTEP_WITH_MPI
+  agree_before_collective();
   if (split()) check(MPI_Bcast(&x, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
 #endif
   return x;
@@ -204,6 +235,7 @@ ChainShare chain_share(int total, int rank, int size, int block) {
 }
 
 void mark_collective_work() {
+  Ranks::world().agree_before_collective();
   g_collective_work = true;
   // Test hook (tests/parallel/mpi_run_test.cpp): LOCKSTEP_FAIL_ON_RANK=r makes rank r fail here,
   // after the ranks started working together, as a rank that hits an error mid-run would.

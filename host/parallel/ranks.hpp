@@ -26,6 +26,20 @@
 namespace lockstep {
 namespace parallel {
 
+/// What the ranks found when they compared notes before working together (Ranks::agree).
+struct Agreement {
+  int status = 0;        // the largest exit status among the ranks: 0 when every rank is fine
+  int first_failed = 0;  // the lowest rank whose status is not 0 (size() when none)
+  int failed = 0;        // how many ranks failed
+};
+
+/// Thrown on a rank that is fine when, before the ranks work together, another rank failed (a
+/// file that only some nodes can read): the command ends with `status` and says nothing more,
+/// the failing rank having said why. Not a std::exception, so that no handler reports it.
+struct AnotherRankFailed {
+  int status;
+};
+
 class Ranks {
  public:
   /// The process group of this process (one process until start_from_launcher()).
@@ -64,6 +78,17 @@ class Ranks {
   void count_sum_bytes(unsigned long long bytes) const { sum_bytes_sent_ += bytes; }
   /// Ends every rank of the job now with `code` (after this rank printed why).
   [[noreturn]] void abort(int code) const;
+  /// Every rank's exit status so far, compared (one all-gather of an int; collective). Before
+  /// mark_collective_work() each collective call above starts with agree(0), throwing
+  /// AnotherRankFailed when some rank failed; a rank that fails before that point calls
+  /// agree(its status) once, from its error handler (host/cli/run_cli.cpp), instead of its next
+  /// collective call. So a failure on some ranks only (a data file or an output folder that only
+  /// some nodes have) reaches the others at their next collective call, and every rank ends
+  /// with one status, instead of the others waiting there for ever.
+  Agreement agree(int status) const;
+  /// Before collective work: agree(0), throwing AnotherRankFailed when a rank failed; after
+  /// mark_collective_work() (and for one process) nothing.
+  void agree_before_collective() const;
   /// Leaves the MPI job (at the end of main); nothing for one process.
   void finish();
 
@@ -88,8 +113,10 @@ struct ChainShare {
 ChainShare chain_share(int total, int rank, int size, int block = 1);
 
 /// Marks the moment a command starts work that other ranks take part in: before it, every rank
-/// checks the same arguments and files and fails alike (rank 0 reports, all exit with the
-/// code); after it, an error on one rank aborts the job (main, host/cli/run_cli.cpp). The
+/// checks the same arguments and files; the ranks agree (Ranks::agree) at every collective call
+/// and here, so a failure reaches every rank and the lowest failing rank alone reports it (as
+/// one process would when every rank failed; naming itself when only some did), all ending with
+/// the status; after it, an error on one rank aborts the job (main, host/cli/run_cli.cpp). The
 /// environment variable LOCKSTEP_FAIL_ON_RANK=r makes rank r throw here (a test hook).
 void mark_collective_work();
 bool collective_work_started();

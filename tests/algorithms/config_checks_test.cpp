@@ -82,7 +82,7 @@ TEST(ConfigChecks, AlgorithmSpecificSettings) {
   EXPECT_EQ(with<NutsConfig>([](NutsConfig& c) { c.metric = "full"; }), "--metric: 'full' is not one of: diag, dense");
   EXPECT_EQ(with<NutsConfig>([](NutsConfig& c) { c.max_depth = 0; }), "--max-depth: must be between 1 and 30, found 0");
   EXPECT_EQ(with<CheesConfig>([](CheesConfig& c) { c.chains = 1; }),
-            "--chains: ChEES-HMC adapts across chains and needs at least 2 chains");
+            "--chains: ChEES-HMC adapts across chains and needs at least 2 chains, found 1");
   EXPECT_EQ(with<CheesConfig>([](CheesConfig& c) {
               c.chains = 1;
               c.warmup = 0;

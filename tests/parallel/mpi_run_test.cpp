@@ -105,6 +105,10 @@ TEST(MpiRun, HmcPooledAdaptationGivesTheOneProcessDraws) {
 }
 TEST(MpiRun, HmcPerChainAdaptationGivesTheOneProcessDraws) { expect_same_draws("--algorithm hmc", 2, "hmc"); }
 TEST(MpiRun, CheesGivesTheOneProcessDraws) { expect_same_draws("--algorithm chees", 2, "chees"); }
+TEST(MpiRun, CheesWithOneChainOnARankGivesTheOneProcessDraws) {
+  // 3 chains over 2 ranks: a rank holds one chain; ChEES needs 2 in the whole run, not per rank
+  expect_same_draws("--algorithm chees", 2, "chees_three", 3);
+}
 TEST(MpiRun, NutsPooledOnTreeBlockBoundariesGivesTheOneProcessDraws) {
   expect_same_draws("--pool-adaptation", 2, "nuts_pooled_blocks", 600);
 }
@@ -166,8 +170,9 @@ TEST(MpiRun, SbcSplitOverRanksWritesTheOneProcessRanks) {
   const std::string args =
       "sbc eight_schools_noncentered --data data/eight_schools.json --replicates 10 --chains 4 --warmup 80 --draws 60 "
       "--seed 5 --threads 1 --quiet --output ";
-  // Over 2 ranks the batches are ceil(10 / 2) = 5 replicates: the one-process run with --batch 5.
-  const auto one = run_lockstep(args + dir + "/one --batch 5", dir);
+  // Over 2 ranks the batches are ceil(10 / 2) = 5 replicates, one process fits all 10 at once:
+  // a replicate's fit does not depend on its batch, so the ranks are the same.
+  const auto one = run_lockstep(args + dir + "/one", dir);
   ASSERT_EQ(one.status, 0) << one.err;
   const auto split = run_mpi(2, args + dir + "/split", dir);
   ASSERT_EQ(split.status, 0) << split.err << split.out;
@@ -342,6 +347,50 @@ TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
   ASSERT_NE(vi.err.find(refused), std::string::npos) << vi.err;
   EXPECT_EQ(vi.err.find(refused, vi.err.find(refused) + 1), std::string::npos) << vi.err;
   EXPECT_FALSE(std::ifstream(dir + "/vi.csv").good());
+}
+
+/// `mpirun -np 1 -wdir DIR_0 lockstep ARGS : -np 1 -wdir DIR_1 lockstep ARGS ...`: each rank in
+/// a folder of its own, as ranks on nodes with their own disks; ended by `timeout` after 60 s.
+CliResult run_mpi_in_dirs(const std::vector<std::string>& rank_dirs, const std::string& args, const std::string& dir) {
+  const std::string out = dir + "/mpi_stdout.txt", err = dir + "/mpi_stderr.txt";
+  std::string contexts;
+  for (const std::string& d : rank_dirs)
+    contexts += std::string(contexts.empty() ? "" : " : ") + LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 1 -wdir '" + d + "' '" +
+                LOCKSTEP_BINARY_DIR + "/lockstep' " + args;
+  const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+                          "timeout 60 '" + std::string(LOCKSTEP_MPIEXEC) + "' " + contexts + " > '" + out + "' 2> '" + err +
+                          "' < /dev/null";
+  const int raw = std::system(cmd.c_str());
+  CliResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+TEST(MpiRun, AFileOnlySomeRanksCanReadIsReportedOnceNotAHang) {
+  // The data file in rank 0's folder only, then in rank 1's only: the rank that cannot open it
+  // fails before the ranks work together; the other learns of it at its next collective call
+  // (Ranks::agree) instead of waiting there for ever. One line, naming the rank, status 2.
+  const std::string dir = scratch_dir("mpi_node_local");
+  const std::string a = dir + "/node0", b = dir + "/node1";
+  for (const std::string& d : {a, b}) ASSERT_EQ(std::system(("mkdir -p '" + d + "'").c_str()), 0);
+  const std::string data = std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json";
+  const std::string args = "sample eight_schools_noncentered --data es.json --chains 4 --warmup 20 --draws 20 --quiet "
+                           "--threads 1";
+  for (int has = 0; has < 2; ++has) {
+    const std::string with = has == 0 ? a : b, without = has == 0 ? b : a;
+    ASSERT_EQ(std::system(("cp '" + data + "' '" + with + "/es.json' && rm -f '" + without + "/es.json'").c_str()), 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = run_mpi_in_dirs({a, b}, args, dir);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.status, 2) << "data on rank " << has << " only (124: the job hung)\n" << r.err;
+    EXPECT_LT(seconds, 30.0);
+    const std::string line = "lockstep: error on rank " + std::to_string(1 - has) + " of 2 (1 of the ranks failed): es.json";
+    const auto first = r.err.find(line);
+    EXPECT_NE(first, std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("lockstep:", first + 1), std::string::npos) << "reported more than once:\n" << r.err;
+  }
 }
 
 TEST(MpiRun, AnErrorOnOneRankEndsTheJobNamingTheRank) {
