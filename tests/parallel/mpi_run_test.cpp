@@ -28,20 +28,26 @@ namespace lockstep {
 namespace testing {
 namespace {
 
-/// `mpirun -np R lockstep ARGS` from the source directory; the environment lets Open MPI run as
-/// root (containers, CI) and oversubscribe the cores.
-CliResult run_mpi(int ranks, const std::string& args, const std::string& dir, const std::string& env = "") {
+/// The environment that lets Open MPI run as root (containers, CI) and oversubscribe the cores.
+constexpr const char* kMpiEnv = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 ";
+
+/// Runs the shell command `cmd` with its output in dir/mpi_stdout.txt and dir/mpi_stderr.txt.
+CliResult run_captured(const std::string& cmd, const std::string& dir) {
   const std::string out = dir + "/mpi_stdout.txt", err = dir + "/mpi_stderr.txt";
-  const std::string cmd = std::string("cd '") + LOCKSTEP_SOURCE_DIR + "' && " + env +
-                          "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 '" +
-                          LOCKSTEP_MPIEXEC + "' " + LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " " + std::to_string(ranks) + " '" +
-                          LOCKSTEP_BINARY_DIR + "/lockstep' " + args + " > '" + out + "' 2> '" + err + "' < /dev/null";
-  const int raw = std::system(cmd.c_str());
+  const int raw = std::system((cmd + " > '" + out + "' 2> '" + err + "' < /dev/null").c_str());
   CliResult r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+/// `mpirun -np R lockstep ARGS` from the source directory.
+CliResult run_mpi(int ranks, const std::string& args, const std::string& dir, const std::string& env = "") {
+  return run_captured(std::string("cd '") + LOCKSTEP_SOURCE_DIR + "' && " + env + kMpiEnv + "'" + LOCKSTEP_MPIEXEC + "' " +
+                          LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " " + std::to_string(ranks) + " '" + LOCKSTEP_BINARY_DIR +
+                          "/lockstep' " + args,
+                      dir);
 }
 
 /// A Stan CSV file without its comment lines (which hold timings and file names).
@@ -352,20 +358,11 @@ TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
 /// `mpirun -np 1 -wdir DIR_0 lockstep ARGS : -np 1 -wdir DIR_1 lockstep ARGS ...`: each rank in
 /// a folder of its own, as ranks on nodes with their own disks; ended by `timeout` after 60 s.
 CliResult run_mpi_in_dirs(const std::vector<std::string>& rank_dirs, const std::string& args, const std::string& dir) {
-  const std::string out = dir + "/mpi_stdout.txt", err = dir + "/mpi_stderr.txt";
   std::string contexts;
   for (const std::string& d : rank_dirs)
     contexts += std::string(contexts.empty() ? "" : " : ") + LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 1 -wdir '" + d + "' '" +
                 LOCKSTEP_BINARY_DIR + "/lockstep' " + args;
-  const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
-                          "timeout 60 '" + std::string(LOCKSTEP_MPIEXEC) + "' " + contexts + " > '" + out + "' 2> '" + err +
-                          "' < /dev/null";
-  const int raw = std::system(cmd.c_str());
-  CliResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
+  return run_captured(std::string(kMpiEnv) + "timeout 60 '" + LOCKSTEP_MPIEXEC + "' " + contexts, dir);
 }
 
 TEST(MpiRun, AFileOnlySomeRanksCanReadIsReportedOnceNotAHang) {
