@@ -180,6 +180,8 @@ std::unique_ptr<AnyModel> load_model_for(const ModelOptions& o, const std::strin
     options[mine->option] = joined;
     origins.push_back({kv.first, mine->option});
   }
+  if (!o.data.empty() && entry.info.data_fields.empty())
+    throw InputError("--data " + o.data + ": model '" + o.model + "' takes no data (`lockstep models`); leave --data out");
   std::unique_ptr<DataSource> data;
   if (!o.data.empty()) data = load_data_file(o.data);
   const DataSource* source = o.in_process && o.in_process->data ? o.in_process->data : data.get();

@@ -67,6 +67,7 @@ void write_partial_steps(const EnsembleOptions& o, const EnsembleConfig& cfg, co
   info.algorithm = "ensemble";
   info.seed = cfg.seed;
   info.num_warmup = cfg.discard;
+  info.num_samples = cfg.steps - cfg.discard;
   info.thin = cfg.thin;
   info.config = {{"algorithm", "ensemble"}, {"walkers", std::to_string(cfg.walkers)},
                  {"steps", std::to_string(cfg.steps)}, {"seed", std::to_string(cfg.seed)},

@@ -226,6 +226,7 @@ int run_sample(const SampleOptions& o) {
   info.model = o.model;
   info.data_file = o.data;
   info.num_warmup = o.warmup;
+  info.num_samples = o.draws;
   info.thin = o.thin;
   info.config = {{"algorithm", o.algorithm}, {"chains", std::to_string(o.chains)},
                  {"warmup", std::to_string(o.warmup)}, {"draws", std::to_string(o.draws)},

@@ -106,6 +106,7 @@ struct RunInfo {
   std::string data_file;
   unsigned long long seed = 0;
   int num_warmup = 0;           // warmup iterations per chain, saved or not (0: unknown)
+  int num_samples = 0;          // sampling iterations per chain, before thinning (0: unknown)
   int thin = 1;                 // every thin-th iteration was kept (warmup and sampling)
   std::vector<std::pair<std::string, std::string>> config;  // every setting, in order
   std::vector<double> step_size;                    // per chain, after warmup

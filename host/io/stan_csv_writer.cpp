@@ -337,7 +337,12 @@ Preamble make_preamble(const DrawSet& d, const RunInfo& info, const Layout& lay,
   }
   s += "# method = sample (Default)\n";
   s += "#   sample\n";
-  s += "#     num_samples = " + std::to_string(static_cast<long>(d.n_draws - d.n_warmup_saved) * lay.thin) + "\n";
+  // The sampling iterations that ran (CmdStan's num_samples: --draws 1000 --thin 3 keeps 334),
+  // when the draws are the whole run's; else (a run's draws so far, unknown) saved x thin.
+  const long saved = static_cast<long>(d.n_draws - d.n_warmup_saved);
+  const long ran = info.num_samples;
+  const bool whole = ran > 0 && (ran + lay.thin - 1) / lay.thin == saved;
+  s += "#     num_samples = " + std::to_string(whole ? ran : saved * lay.thin) + "\n";
   s += "#     num_warmup = " + std::to_string(lay.n_warmup_iterations) + "\n";
   s += std::string("#     save_warmup = ") + (d.n_warmup_saved > 0 ? "true" : "false") + "\n";
   s += "#     thin = " + std::to_string(lay.thin) + "\n";

@@ -66,6 +66,16 @@ TEST(ModelFlags, AreRefusedForOtherModelsAndWhenRepeatedWithoutLeave) {
   EXPECT_NE(err.find("--formula: give it once"), std::string::npos) << err;
 }
 
+TEST(ModelFlags, DataForAModelWithoutDataIsRefused) {
+  // `lockstep models` says "data: none": a --data file would otherwise be read and ignored
+  std::string out, err;
+  EXPECT_EQ(run({"sample", "std_normal", "--data", "data/eight_schools.json"}, &out, &err), 2);
+  EXPECT_NE(err.find("--data data/eight_schools.json: model 'std_normal' takes no data (`lockstep models`); leave "
+                     "--data out"),
+            std::string::npos)
+      << err;
+}
+
 TEST(ModelFlags, PrintModelDescribesWithoutSampling) {
   std::string out, err;
   ASSERT_EQ(run({"sample", "test_flag_echo", "--set", "dim=3", "--print-model"}, &out, &err), 0) << err;

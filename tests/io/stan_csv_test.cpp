@@ -278,6 +278,37 @@ TEST(StanCsvWriter, NoAdaptationBlockWithoutStepSize) {
   EXPECT_NE(text.find("#         metric = unit_e"), std::string::npos);
 }
 
+TEST(StanCsvWriter, NumSamplesIsTheIterationsThatRan) {
+  // CmdStan's num_samples counts sampling iterations before thinning: --draws 10 --thin 3 keeps
+  // ceil(10 / 3) = 4 rows and says 10, not 12. A DrawSet that is not the whole run (the draws
+  // so far of an interrupted one) says saved x thin, as before.
+  TempDir dir("num_samples");
+  DrawSet d = make_draws(1, 0, 4);
+  auto header_of = [&](int num_samples) {
+    RunInfo info = make_info(1);
+    info.num_warmup = 0;
+    info.thin = 3;
+    info.num_samples = num_samples;
+    write_stan_csv(dir / "t.csv", d, info);
+    std::istringstream in(read_text(dir / "t_1.csv"));
+    for (std::string l; std::getline(in, l);)
+      if (l.rfind("#     num_samples = ", 0) == 0) return l.substr(20);
+    return std::string("(none)");
+  };
+  EXPECT_EQ(header_of(10), "10");
+  EXPECT_EQ(header_of(12), "12");
+  EXPECT_EQ(header_of(11), "11");
+  EXPECT_EQ(header_of(20), "12") << "7 rows would be the whole run: these 4 are not";
+  EXPECT_EQ(header_of(0), "12") << "unknown";
+  // and the reader takes 10 with thin 3 as complete (4 rows)
+  RunInfo info = make_info(1);
+  info.num_warmup = 0;
+  info.thin = 3;
+  info.num_samples = 10;
+  write_stan_csv(dir / "t.csv", d, info);
+  EXPECT_EQ(read_stan_csv({dir / "t_1.csv"}, nullptr).n_draws, 4);
+}
+
 TEST(StanCsvWriter, RefusesInconsistentInputBeforeWriting) {
   TempDir dir("invalid");
   DrawSet d = make_draws(2, 2, 3);
