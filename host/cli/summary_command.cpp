@@ -2,6 +2,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 
 #include "host/backend/lanes.hpp"
@@ -42,6 +43,18 @@ std::vector<std::string> summary_inputs(const std::vector<std::string>& given) {
       }
     }
     out.push_back(f);
+  }
+  // One file twice would count as two independent chains: R-hat near 1 and the ESS doubled by
+  // construction. The same file under two names (a.csv's a_1.csv given again, ./x vs x) too.
+  std::map<std::string, std::string> seen;  // canonical path -> as given
+  for (const std::string& f : out) {
+    std::error_code ec;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(f, ec);
+    const std::string key = ec ? f : canonical.string();
+    const auto [at, fresh] = seen.emplace(key, f);
+    if (!fresh)
+      throw InputError(f + ": given twice" + (at->second == f ? std::string() : " (also as " + at->second + ")") +
+                       "; each file is a chain of its own: give it once");
   }
   return out;
 }

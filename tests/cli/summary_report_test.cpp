@@ -66,6 +66,24 @@ TEST(SummaryReport, TreesCutAtTheDepthLimitAreWarnedOfInTheRunAndTheSummary) {
   EXPECT_EQ(fine.out.find("E-BFMI"), std::string::npos) << fine.out;
 }
 
+TEST(SummaryReport, AFileGivenTwiceIsRefused) {
+  // Twice the same chain would pass for two chains that agree: R-hat near 1, ESS doubled.
+  const std::string dir = scratch_dir("summary_twice");
+  const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 2 --warmup 100 "
+                              "--draws 100 --seed 1 --threads 1 --quiet --output " + dir + "/t.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto twice = run_lockstep("summary " + dir + "/t_1.csv " + dir + "/t_1.csv", dir);
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_NE(twice.err.find("/t_1.csv: given twice; each file is a chain of its own: give it once"), std::string::npos)
+      << twice.err;
+  // t.csv stands for t_1.csv and t_2.csv: t_2.csv again is the same file under another name
+  const auto again = run_lockstep("summary " + dir + "/t.csv " + dir + "/./t_2.csv", dir);
+  EXPECT_EQ(again.status, 2);
+  EXPECT_NE(again.err.find("/./t_2.csv: given twice (also as " + dir + "/t_2.csv)"), std::string::npos) << again.err;
+  EXPECT_EQ(run_lockstep("summary " + dir + "/t.csv", dir).status, 0);
+}
+
 TEST(SummaryReport, LowEbfmiOnTheFunnelIsWarnedOf) {
   const std::string dir = scratch_dir("summary_ebfmi");
   const auto r = run_lockstep("sample funnel --set dim=10 --chains 4 --seed 9 --threads 1", dir);
