@@ -77,10 +77,11 @@ std::string printable(const std::string& message) {
 /// rank failed (the same arguments and files fail alike) and naming itself when only some did
 /// (a file that only some nodes have), and every rank returns the largest status; after it,
 /// the rank that failed says so, naming itself, and ends the whole job (no rank is left waiting
-/// for it).
-int error_line(const char* kind, const std::string& message, int status) {
+/// for it). `alone`: this rank fails where the others have no collective call left to make
+/// (rank 0's `info` output): it reports without agreeing (agreeing would wait for ever).
+int error_line(const char* kind, const std::string& message, int status, bool alone = false) {
   const parallel::Ranks& ranks = parallel::Ranks::world();
-  if (!ranks.split()) {
+  if (!ranks.split() || alone) {
     std::fprintf(stderr, "lockstep: %s: %s\n", kind, printable(message).c_str());
     return status;
   }
@@ -102,7 +103,7 @@ int error_line(const char* kind, const std::string& message, int status) {
 
 /// Whatever a command printed reached standard output (`lockstep models > /dev/full` must not
 /// report success).
-int checked_stdout(int status) {
+int checked_stdout(int status, bool alone = false) {
   // A signal that came while the output was being written: the output was finished (it is
   // all or nothing, and was nearly done), and the exit status still says the run was stopped.
   if (const int sig = interrupt_signal(); sig != 0 && status == 0) {
@@ -112,7 +113,7 @@ int checked_stdout(int status) {
   }
   std::cout.flush();
   const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
-  if (failed && status == 0) return error_line("failed", "cannot write to standard output", 1);
+  if (failed && status == 0) return error_line("failed", "cannot write to standard output", 1, alone);
   return status;
 }
 
@@ -420,7 +421,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   }
   const parallel::Ranks& ranks = parallel::Ranks::world();
   if (ranks.split()) {  // under mpirun: the commands that split a run (README, "Runs split over MPI ranks")
-    if (info->parsed()) return ranks.is_root() ? checked_stdout(run_info()) : 0;
+    if (info->parsed()) return ranks.is_root() ? checked_stdout(run_info(), /*alone=*/true) : 0;
     if (!sample->parsed() && !ens->parsed() && !study->parsed() && !sbc->parsed()) {
       std::string name = "models";
       for (const CLI::App* sub : app.get_subcommands()) name = sub->get_name();
