@@ -182,8 +182,8 @@ double Ranks::sum(double x) const {
 }
 
 std::uint64_t Ranks::from_root(std::uint64_t x) const {
-#ifdef LOCKSTEP_WITH_MPI
   agree_before_collective();
+#ifdef LOCKSTEP_WITH_MPI
   if (split()) check(MPI_Bcast(&x, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
 #endif
   return x;

@@ -190,7 +190,7 @@ struct HalfStep {
       }
     }
     if (walker_of)
-      for (int w = 0; w < B && real[w]; ++w) {
+      for (int w = 0; w < n_real; ++w) {
         walker_of[j0 + w] = static_cast<int>(g[w]);
         accepted_of[j0 + w] = accept[w] ? Real(1) : Real(0);
       }

@@ -77,12 +77,12 @@ constexpr int kProgressSteps = 50;
 /// walkers, where half of a lane is padding, K = 4 beats K = 1.
 constexpr int kCpuInterleave = 4;
 constexpr int kBlocksPerLane = kGpuShape ? 1 : kCpuInterleave;
+constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
 
 /// Steps whose halves are sorted by walker id in one launch (CPU shape; SortHalvesSteps): one
 /// ensemble's sort is serial, so a step at a time left the other threads waiting (and forked
 /// and joined them every step).
 constexpr int kSortSteps = 16;
-constexpr int kHalfStepLane = kBlocksPerLane * backend::kLaneWidth;  // half positions per lane
 
 /// Device storage of the walkers and the half-step scratch.
 struct EnsembleBuffers {
@@ -297,9 +297,8 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   }
   step.out.n_chains = n_total;
   // CPU shape: each step's halves in walker-id order, so that a thread's lanes write a
-  // contiguous range of walkers (kernels/ensemble/sorted_halves.hpp; the same draws)
-  // (kernels/ensemble/sorted_halves.hpp; the same draws), sorted for sort_steps steps at a time
-  // (one launch over ensembles x steps; the rows of up to ~4 MB of walker ids)
+  // contiguous range of walkers (kernels/ensemble/sorted_halves.hpp; the same draws), sorted
+  // for sort_steps steps at a time (one launch over ensembles x steps; at most 4 MB of ids)
   constexpr bool kSorted = !kGpuShape;
   backend::DeviceVector<std::uint8_t> sort_second;
   backend::DeviceVector<std::uint32_t> sort_order;
