@@ -20,19 +20,7 @@ using testing::read_file;
 using testing::run_lockstep;
 using testing::scratch_dir;
 
-/// The lines of a Stan CSV that are not comments (the header and the draws).
-std::string data_lines(const std::string& csv) {
-  std::string out;
-  std::size_t at = 0;
-  while (at < csv.size()) {
-    const std::size_t end = csv.find('\n', at);
-    const std::string line = csv.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    if (!line.empty() && line[0] != '#') out += line + "\n";
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return out;
-}
+using testing::data_lines;
 
 TEST(AbcCommand, WritesDrawsAndScheduleThatSummaryReads) {
   const std::string dir = scratch_dir("abc_cmd");

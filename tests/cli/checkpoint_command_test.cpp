@@ -23,14 +23,7 @@ using testing::read_file;
 using testing::run_lockstep;
 using testing::scratch_dir;
 
-/// The lines of a Stan CSV that are not comments (the header and the draws).
-std::string data_lines(const std::string& csv) {
-  std::string out, line;
-  std::istringstream in(csv);
-  while (std::getline(in, line))
-    if (!line.empty() && line[0] != '#') out += line + "\n";
-  return out;
-}
+using testing::data_lines;
 
 // No warmup, so that the first draw is a sampling draw and Ctrl-C finds draws to write.
 const std::string kRun =

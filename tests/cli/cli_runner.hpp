@@ -49,5 +49,14 @@ inline int count_lines(const std::string& s) {
   return n;
 }
 
+/// The lines of a Stan CSV that are not comments (the header and the draws), each ending "\n".
+inline std::string data_lines(const std::string& csv) {
+  std::string out, line;
+  std::istringstream in(csv);
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') out += line + "\n";
+  return out;
+}
+
 }  // namespace testing
 }  // namespace lockstep

@@ -24,23 +24,15 @@
 
 #include "host/io/netcdf_writer.hpp"
 #include "host/io/stan_csv_writer.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using lockstep::DrawSet;
 using lockstep::RunInfo;
 
-namespace {
+using lockstep::testing::TempDir;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("lockstep_arviz_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 /// Runs a shell command; returns its exit status and appends its output to *out.
 int run(const std::string& cmd, std::string* out) {

@@ -16,36 +16,17 @@
 #include "host/io/atomic_file.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_writer.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using lockstep::InputError;
 using lockstep::io::AtomicFile;
 using lockstep::io::check_writable;
 
+using lockstep::testing::TempDir;
+using lockstep::testing::read_text;
+
 namespace {
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("lockstep_atomic_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> v;
-    for (const auto& e : fs::directory_iterator(path)) v.push_back(e.path().filename().string());
-    return v;
-  }
-};
-
-std::string read_text(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 /// Caps the size of any file this process writes (RLIMIT_FSIZE) for its lifetime, with
 /// SIGXFSZ ignored so that a write past the cap fails with EFBIG: a real mid-write failure,

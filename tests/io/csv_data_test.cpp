@@ -10,22 +10,12 @@
 #include <vector>
 
 #include "host/io/json_data.hpp"
+#include "tests/input_error_of.hpp"
 
 namespace lockstep {
 namespace {
 
-template <class F>
-std::string error_of(F fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
-
-std::unique_ptr<DataSource> parse(const std::string& text) { return parse_csv_data(text, "d.csv"); }
+std::unique_ptr<DataSource> parse_csv(const std::string& text) { return parse_csv_data(text, "d.csv"); }
 
 TEST(CsvData, PeakCsvEqualsPeakJson) {
   const std::string dir = std::string(LOCKSTEP_SOURCE_DIR) + "/data/";
@@ -43,41 +33,41 @@ TEST(CsvData, PeakCsvEqualsPeakJson) {
 }
 
 TEST(CsvData, QuotesCommentsBlankLinesAndCrlf) {
-  auto d = parse("# a comment\r\n\"x\", \"y err\" ,k\r\n\r\n1.5, -2e-3 ,\"3\"\r\n# another\r\n  0.25,7,4\r\n");
+  auto d = parse_csv("# a comment\r\n\"x\", \"y err\" ,k\r\n\r\n1.5, -2e-3 ,\"3\"\r\n# another\r\n  0.25,7,4\r\n");
   EXPECT_EQ(d->get_reals("x"), (std::vector<double>{1.5, 0.25}));
   EXPECT_EQ(d->get_reals("y err"), (std::vector<double>{-2e-3, 7}));
   EXPECT_EQ(d->get_ints("k"), (std::vector<long>{3, 4}));
   EXPECT_EQ(d->get_int("N"), 2);
   EXPECT_EQ(d->get_reals("N"), (std::vector<double>{2}));
   // a column named N is the field N
-  auto n = parse("N,x\n5,1\n");
+  auto n = parse_csv("N,x\n5,1\n");
   EXPECT_EQ(n->get_int("N"), 5);
   // a header with no rows: empty columns, N = 0
-  auto empty = parse("a,b\n");
+  auto empty = parse_csv("a,b\n");
   EXPECT_EQ(empty->get_int("N"), 0);
   EXPECT_TRUE(empty->get_reals("a").empty());
 }
 
 TEST(CsvData, RefusesBadInputWithFileLineAndColumn) {
-  EXPECT_EQ(error_of([] { load_csv_data("/nonexistent/peak.csv"); }),
+  EXPECT_EQ(testing::input_error_of([] { load_csv_data("/nonexistent/peak.csv"); }),
             "/nonexistent/peak.csv: cannot open file (No such file or directory)");
-  EXPECT_EQ(error_of([] { parse(""); }), "d.csv: no header row (the file has no column names)");
-  EXPECT_EQ(error_of([] { parse("# only comments\n\n"); }), "d.csv: no header row (the file has no column names)");
-  EXPECT_EQ(error_of([] { parse("x,,y\n"); }), "d.csv: line 1: column 2: empty column name");
-  EXPECT_EQ(error_of([] { parse("x,y,x\n"); }), "d.csv: line 1: column 3: duplicate column name 'x'");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,2\n3\n"); }), "d.csv: line 3: 1 cell, expected 2 (as many as the header has columns)");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,2,3\n"); }), "d.csv: line 2: 3 cells, expected 2 (as many as the header has columns)");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,abc\n"); }), "d.csv: line 2, column 2 ('y'): 'abc' is not a number");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,2.5.1\n"); }), "d.csv: line 2, column 2 ('y'): '2.5.1' is not a number");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,\n"); }), "d.csv: line 2, column 2 ('y'): empty cell, expected a number");
-  EXPECT_EQ(error_of([] { parse("x,y\nnan,1\n"); }), "d.csv: line 2, column 1 ('x'): value is not finite (nan)");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,-inf\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (-inf)");
-  EXPECT_EQ(error_of([] { parse("x,y\n1,1e999\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (1e999)");
-  EXPECT_EQ(error_of([] { parse("x,\"y\n"); }), "d.csv: line 1: column 2: unclosed quote");
-  auto d = parse("x,k\n1,2\n# c\n3,4.5\n");
-  EXPECT_EQ(error_of([&] { d->get_reals("z"); }), "d.csv: field 'z': missing (columns: x, k)");
-  EXPECT_EQ(error_of([&] { d->get_ints("k"); }), "d.csv: field 'k': value 2 (line 4) is 4.5, expected an integer");
-  EXPECT_EQ(error_of([&] { d->get_int("x"); }), "d.csv: field 'x': expected an integer, found a column of 2 values");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv(""); }), "d.csv: no header row (the file has no column names)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("# only comments\n\n"); }), "d.csv: no header row (the file has no column names)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,,y\n"); }), "d.csv: line 1: column 2: empty column name");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y,x\n"); }), "d.csv: line 1: column 3: duplicate column name 'x'");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,2\n3\n"); }), "d.csv: line 3: 1 cell, expected 2 (as many as the header has columns)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,2,3\n"); }), "d.csv: line 2: 3 cells, expected 2 (as many as the header has columns)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,abc\n"); }), "d.csv: line 2, column 2 ('y'): 'abc' is not a number");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,2.5.1\n"); }), "d.csv: line 2, column 2 ('y'): '2.5.1' is not a number");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,\n"); }), "d.csv: line 2, column 2 ('y'): empty cell, expected a number");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\nnan,1\n"); }), "d.csv: line 2, column 1 ('x'): value is not finite (nan)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,-inf\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (-inf)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,1e999\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (1e999)");
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,\"y\n"); }), "d.csv: line 1: column 2: unclosed quote");
+  auto d = parse_csv("x,k\n1,2\n# c\n3,4.5\n");
+  EXPECT_EQ(testing::input_error_of([&] { d->get_reals("z"); }), "d.csv: field 'z': missing (columns: x, k)");
+  EXPECT_EQ(testing::input_error_of([&] { d->get_ints("k"); }), "d.csv: field 'k': value 2 (line 4) is 4.5, expected an integer");
+  EXPECT_EQ(testing::input_error_of([&] { d->get_int("x"); }), "d.csv: field 'x': expected an integer, found a column of 2 values");
 }
 
 TEST(CsvData, LoadDataFileChoosesByExtension) {
@@ -115,9 +105,9 @@ TEST(CsvTable, TextAndMissingCells) {
   EXPECT_TRUE(t->column("y").numeric());
   EXPECT_EQ(t->row_label(2), "line 5");
   EXPECT_EQ(t->get_reals("y"), (std::vector<double>{1.5, 2, 3}));
-  EXPECT_EQ(error_of([&] { t->get_reals("county"); }), "t.csv: line 2, column 2 ('county'): 'AITKIN' is not a number");
-  EXPECT_EQ(error_of([&] { t->get_reals("x"); }), "t.csv: line 2, column 3 ('x'): empty cell, expected a number");
-  EXPECT_EQ(error_of([&] { parse_csv_data("y,county\n1,AITKIN\n", "s.csv"); }),
+  EXPECT_EQ(testing::input_error_of([&] { t->get_reals("county"); }), "t.csv: line 2, column 2 ('county'): 'AITKIN' is not a number");
+  EXPECT_EQ(testing::input_error_of([&] { t->get_reals("x"); }), "t.csv: line 2, column 3 ('x'): empty cell, expected a number");
+  EXPECT_EQ(testing::input_error_of([&] { parse_csv_data("y,county\n1,AITKIN\n", "s.csv"); }),
             "s.csv: line 2, column 2 ('county'): 'AITKIN' is not a number");
   auto j = parse_json_data(R"({"N": 3, "g": ["a", "b", null], "y": [1, 2.5, "NA"]})", "j.json");
   EXPECT_EQ(j->column_names(), (std::vector<std::string>{"g", "y"}));

@@ -12,24 +12,16 @@
 #include <vector>
 
 #include "host/io/netcdf_writer.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using lockstep::DrawSet;
 using lockstep::RunInfo;
 using lockstep::io::write_inference_data_netcdf;
 
-namespace {
+using lockstep::testing::TempDir;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("lockstep_nc_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 #define NC_OK(call)                                                        \
   do {                                                                     \
@@ -39,7 +31,7 @@ struct TempDir {
 
 /// Parameters mu, theta[1..3], L[i,j] in Stan's column-major order; value of parameter p,
 /// chain c, draw i is 1000 p + 100 c + i (+ 0.5 for warmup draws, to tell them apart).
-DrawSet make_draws(int chains, int warmup, int draws) {
+DrawSet make_nc_draws(int chains, int warmup, int draws) {
   DrawSet d;
   d.names = {"mu", "theta[1]", "theta[2]", "theta[3]", "L[1,1]", "L[2,1]", "L[1,2]", "L[2,2]"};
   d.stat_names = {"lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"};
@@ -62,7 +54,7 @@ DrawSet make_draws(int chains, int warmup, int draws) {
   return d;
 }
 
-RunInfo make_info(int chains) {
+RunInfo make_nc_info(int chains) {
   RunInfo info;
   info.model = "eight_schools";
   info.algorithm = "nuts";
@@ -109,8 +101,8 @@ using Dims = std::vector<std::pair<std::string, std::size_t>>;
 TEST(NetcdfWriter, GroupsDimsCoordinatesAndValues) {
   TempDir dir("layout");
   const int C = 3, W = 2, D = 4;
-  const DrawSet d = make_draws(C, W, D);
-  const RunInfo info = make_info(C);
+  const DrawSet d = make_nc_draws(C, W, D);
+  const RunInfo info = make_nc_info(C);
   const std::string path = dir / "run.nc";
   write_inference_data_netcdf(path, d, info);
   ASSERT_TRUE(fs::exists(path));
@@ -278,8 +270,8 @@ TEST(NetcdfWriter, RefusesUngroupableNamesAndNoDrawsWithoutWriting) {
 
 TEST(NetcdfWriter, FailureMidWriteLeavesNoFile) {
   TempDir dir("efbig");
-  const DrawSet d = make_draws(64, 0, 500);  // ~2 MB of data
-  const RunInfo info = make_info(64);
+  const DrawSet d = make_nc_draws(64, 0, 500);  // ~2 MB of data
+  const RunInfo info = make_nc_info(64);
   bool threw = false;
   {
     // Cap file sizes (RLIMIT_FSIZE, SIGXFSZ ignored): HDF5's writes fail with EFBIG.

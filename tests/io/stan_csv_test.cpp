@@ -18,6 +18,7 @@
 #include "models/contract/input_error.hpp"
 #include "host/io/stan_csv_reader.hpp"
 #include "host/io/stan_csv_writer.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using lockstep::DrawSet;
@@ -25,32 +26,14 @@ using lockstep::InputError;
 using lockstep::RunInfo;
 using namespace lockstep::io;
 
+using lockstep::testing::TempDir;
+using lockstep::testing::read_text;
+using lockstep::testing::write_text;
+
 namespace {
 
 const std::string kFixtures = std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/cmdstan/";
 
-/// A fresh directory under the system temp dir, removed with its contents at the end.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("lockstep_csv_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string read_text(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-void write_text(const std::string& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
 std::string printf_g(double x, int p) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", p, x);

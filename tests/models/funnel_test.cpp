@@ -15,7 +15,7 @@ namespace {
 
 using models::Funnel;
 
-double normal_lpdf(double x, double mean, double sd) {
+double gaussian_lpdf(double x, double mean, double sd) {
   const double pi = std::acos(-1.0);
   const double z = (x - mean) / sd;
   return -0.5 * z * z - std::log(sd) - 0.5 * std::log(2 * pi);
@@ -23,8 +23,8 @@ double normal_lpdf(double x, double mean, double sd) {
 
 /// Independent: log N(v | 0, 3) + sum_i log N(x_i | 0, exp(v/2)).
 double funnel_ref(const std::vector<double>& q) {
-  double s = normal_lpdf(q[0], 0, 3);
-  for (std::size_t i = 1; i < q.size(); ++i) s += normal_lpdf(q[i], 0, std::exp(q[0] / 2));
+  double s = gaussian_lpdf(q[0], 0, 3);
+  for (std::size_t i = 1; i < q.size(); ++i) s += gaussian_lpdf(q[i], 0, std::exp(q[0] / 2));
   return s;
 }
 

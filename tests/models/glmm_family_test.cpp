@@ -30,7 +30,7 @@ using models::Glmm;
 using namespace models::glmm;
 using namespace testing_models;
 
-std::unique_ptr<DataSource> fixture(const std::string& name) {
+std::unique_ptr<DataSource> family_fixture(const std::string& name) {
   return load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/tests/fixtures/glmm/" + name);
 }
 
@@ -105,7 +105,7 @@ double naive_log_density(const Loaded<Glmm>& m, const std::vector<double>& q) {
 }
 
 TEST(GlmmFamily, GradientsDensityAndBlocksForEveryFamilyShapeAndParameterization) {
-  auto data = fixture("counts_data.csv");
+  auto data = family_fixture("counts_data.csv");
   int cases = 0;
   for (const FamilyCase& fam : families())
     for (const std::string& rhs : right_sides())
@@ -154,7 +154,7 @@ TEST(GlmmFamily, ResponseChecks) {
   EXPECT_NE(trials_problem(2.5), "");
   EXPECT_EQ(trials_problem(0), "");
   EXPECT_EQ(response_problem("gaussian", -2.5, -1), "");
-  auto data = fixture("counts_data.csv");
+  auto data = family_fixture("counts_data.csv");
   // A negative count in a table: one line naming the file, row and column.
   const std::string path = write_temp_file("neg.csv", "k,x\n1,0.1\n-2,0.3\n");
   auto neg = load_data_file(path);
@@ -181,7 +181,7 @@ void expect_exact_posterior(const std::string& family) {
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json ref = nlohmann::json::parse(text.str());
-  auto data = fixture("counts_sim.csv");
+  auto data = family_fixture("counts_sim.csv");
   std::string priors;
   for (const auto& p : ref["priors"]) priors += (priors.empty() ? "" : "\n") + p.get<std::string>();
   const auto m = testing_models::load_builtin(

@@ -79,7 +79,7 @@ std::string join_lines(const std::vector<std::string>& v) {
 
 /// The log density written out from the design (host, double): likelihood, priors with
 /// log-Jacobians, the varying effects' normal prior; up to a constant.
-double naive_log_density(const Loaded<Glmm>& m, const std::vector<double>& q) {
+double naive_gaussian_log_density(const Loaded<Glmm>& m, const std::vector<double>& q) {
   const auto& h = *static_cast<const GlmmHost*>(m.host.get());
   const Design& ds = h.design;
   const GlmmData& d = m.data;
@@ -161,7 +161,7 @@ TEST(GlmmGradient, EveryFormulaShapeTimesPriorsTimesParameterization) {
           // difference is known to kLpUnits eps max(1, |lp0|, |lp1|), not relative to itself.
           const double lp0 = log_density(m.model, m.data, points[0]), lp1 = log_density(m.model, m.data, points[1]);
           const double a = lp0 - lp1;
-          const double b = naive_log_density(m, points[0]) - naive_log_density(m, points[1]);
+          const double b = naive_gaussian_log_density(m, points[0]) - naive_gaussian_log_density(m, points[1]);
           const double lp_tol = testing::kRealIsFloat
                                     ? kLpUnits * testing::kRealEps * std::max({1.0, std::fabs(lp0), std::fabs(lp1)})
                                     : 1e-9 * std::max(1.0, std::fabs(b));

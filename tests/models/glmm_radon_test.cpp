@@ -35,7 +35,7 @@ double mean_of(const DrawSet& d, const std::string& name) {
   return diagnostics::summarize(diagnostics::chains_of(d, p)).mean;
 }
 
-const std::map<std::string, std::string> kRadon = {
+const std::map<std::string, std::string> kRadonArgs = {
     {"formula", "log_radon ~ 1 + floor + (1 | county)"},
     {"prior", "Intercept ~ normal(0, 10)\nb ~ normal(0, 10)\nsd ~ half_normal(0, 1)\nsigma ~ half_normal(0, 1)"}};
 
@@ -51,7 +51,7 @@ void expect_lme4(const DrawSet& d, const std::string& what) {
 TEST(GlmmRadon, PosteriorMeansWithin003OfLme4sReml) {
   auto data = repo_csv("radon_mn.csv");
   for (const char* param : {"noncentered", "centered"}) {
-    auto opt = kRadon;
+    auto opt = kRadonArgs;
     opt["parameterization"] = param;
     const auto m = load_builtin("glmm", opt, data.get());
     NutsConfig cfg;
@@ -68,7 +68,7 @@ TEST(GlmmRadon, PosteriorMeansWithin003OfLme4sReml) {
 
 TEST(GlmmRadon, ChEESOnSimdBlocksAgrees) {
   auto data = repo_csv("radon_mn.csv");
-  const auto m = load_builtin("glmm", kRadon, data.get());
+  const auto m = load_builtin("glmm", kRadonArgs, data.get());
   CheesConfig cfg;
   cfg.chains = 128;
   cfg.warmup = 1000;

@@ -24,6 +24,7 @@
 #include "host/backend/place.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/registry/load_typed.hpp"
+#include "tests/input_error_of.hpp"
 
 namespace lockstep {
 namespace testing_models {
@@ -72,17 +73,7 @@ inline std::string write_temp_file(const std::string& name, const std::string& t
   return path;
 }
 
-/// The message of the InputError `fn` throws; a test failure if it throws nothing.
-template <class F>
-std::string input_error_of(F fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
+using testing::input_error_of;
 
 }  // namespace testing_models
 }  // namespace lockstep

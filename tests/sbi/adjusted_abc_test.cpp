@@ -29,10 +29,10 @@
 namespace lockstep {
 namespace {
 
-struct Moments {
+struct ParamMoments {
   double mean, sd;
 };
-Moments moments(const DrawSet& d, int p) {
+ParamMoments param_moments(const DrawSet& d, int p) {
   const int n = d.n_draws;
   double s = 0, s2 = 0;
   for (int k = 0; k < n; ++k) s += d.series(p, 0)[k];
@@ -87,7 +87,7 @@ TEST(AdjustedAbc, RejectionAbcMatchesTheExactPosteriorAtALargeEpsilon) {
   // again, sqrt(2)).
   const double ess = K / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
-  const Moments mo = moments(d, 0);
+  const ParamMoments mo = param_moments(d, 0);
   std::printf("adjusted rejection ABC, N 200000, K 100000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
               r.epsilon, mo.mean, mean, mo.sd, sd);
   EXPECT_NEAR(mo.mean, mean, tol_mean) << "tolerance 5 MCSE = " << tol_mean;
@@ -104,7 +104,7 @@ TEST(AdjustedAbc, SmcAbcMatchesTheExactPosteriorAfterFewGenerations) {
   const DrawSet d = run_smc_abc(m, 31, 20000, P, true, r);
   ASSERT_TRUE(applied(r)) << r.adjustment;
   ASSERT_TRUE(std::isfinite(r.epsilon)) << "expected generations after the prior's";
-  const Moments mo = moments(d, 0);
+  const ParamMoments mo = param_moments(d, 0);
   const double ess = P / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
   std::printf("adjusted SMC-ABC, budget 20000, P 2000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
@@ -122,7 +122,7 @@ void peak_errors(const DrawSet& d, double& worst_mean, double& worst_sd) {
   const char* names[5] = {"l", "m", "s", "a", "b"};
   for (int p = 0; p < 5; ++p) {
     const double rm = ref.at(names[p]).at("mean").get<double>(), rs = ref.at(names[p]).at("sd").get<double>();
-    const Moments mo = moments(d, p);
+    const ParamMoments mo = param_moments(d, p);
     worst_mean = std::max(worst_mean, std::fabs(mo.mean - rm) / rs);
     worst_sd = std::max({worst_sd, mo.sd / rs, rs / mo.sd});
     std::printf("  %s: mean %.4f (reference %.4f), sd %.4g (reference %.4g)\n", names[p], mo.mean, rm, mo.sd, rs);

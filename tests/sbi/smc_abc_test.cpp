@@ -112,12 +112,12 @@ TEST(SmcAbcPopulation, KernelMixtureWeightsMatchTheHostFormula) {
   }
 }
 
-Loaded<NormalMean> load_nm() {
+Loaded<NormalMean> load_smc_nm() {
   auto src = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/normal_mean.json");
   return testing_models::load_model<NormalMean>({}, src.get());
 }
 
-SmcAbcConfig config(std::int64_t sims, std::int64_t particles, std::uint64_t seed, AbcResult* r) {
+SmcAbcConfig smc_config(std::int64_t sims, std::int64_t particles, std::uint64_t seed, AbcResult* r) {
   SmcAbcConfig c;
   c.seed = seed;
   c.sims = sims;
@@ -128,7 +128,7 @@ SmcAbcConfig config(std::int64_t sims, std::int64_t particles, std::uint64_t see
 }
 
 TEST(SmcAbc, ConvergesToTheExactPosteriorAsTheBudgetGrows) {
-  const Loaded<NormalMean> m = load_nm();
+  const Loaded<NormalMean> m = load_smc_nm();
   double mean = 0, sd = 0;
   models::normal_mean_posterior({1.2, 0.4}, 1.0, 0.0, 1.0, mean, sd);
   const int P = 2000;
@@ -138,7 +138,7 @@ TEST(SmcAbc, ConvergesToTheExactPosteriorAsTheBudgetGrows) {
     AbcResult r;
     DrawSet d;
     RunInfo info;
-    sample_smc_abc(m, config(budget, P, 31, &r), d, info, nullptr);
+    sample_smc_abc(m, smc_config(budget, P, 31, &r), d, info, nullptr);
     ASSERT_EQ(d.n_draws, P);
     EXPECT_LE(r.simulations, budget);
     std::int64_t sum = 0;
@@ -170,11 +170,11 @@ TEST(SmcAbc, ConvergesToTheExactPosteriorAsTheBudgetGrows) {
 }
 
 TEST(SmcAbc, StopsAtTheTargetEpsilon) {
-  const Loaded<NormalMean> m = load_nm();
+  const Loaded<NormalMean> m = load_smc_nm();
   AbcResult r;
   DrawSet d;
   RunInfo info;
-  SmcAbcConfig c = config(1000000, 500, 4, &r);
+  SmcAbcConfig c = smc_config(1000000, 500, 4, &r);
   c.target_epsilon = 0.3;
   sample_smc_abc(m, c, d, info, nullptr);
   EXPECT_EQ(r.stop_reason, "--target-epsilon reached");
