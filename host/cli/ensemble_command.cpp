@@ -95,6 +95,11 @@ int run_ensemble(const EnsembleOptions& o) {
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
   const std::unique_ptr<AnyModel> model = load_model_for(o, "ensemble");
+  {  // the sampler checks these too, but over MPI ranks only before the collective work is a
+     // refusal one line from one rank (after it, every rank would print it and abort the job)
+    const std::vector<std::string> names(model->names().begin(), model->names().begin() + model->dim());
+    check_ensemble_config(cfg, model->dim(), names);
+  }
   check_memory(cfg, *model);
   // The walkers' files one by one (a stat each), after the memory check: a million walkers
   // that cannot fit are told so at once, not after 22 s of stats.

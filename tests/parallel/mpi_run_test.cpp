@@ -353,6 +353,13 @@ TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
   ASSERT_NE(vi.err.find(refused), std::string::npos) << vi.err;
   EXPECT_EQ(vi.err.find(refused, vi.err.find(refused) + 1), std::string::npos) << vi.err;
   EXPECT_FALSE(std::ifstream(dir + "/vi.csv").good());
+  // a walker count the red/blue update cannot split: refused before the ranks work together
+  const auto odd = run_mpi(2, "ensemble peak --data data/peak.csv --walkers 7 --steps 10", dir);
+  EXPECT_EQ(odd.status, 2) << odd.err;
+  const std::string even = "--walkers: 7 walkers; the red/blue update needs an even number";
+  ASSERT_NE(odd.err.find(even), std::string::npos) << odd.err;
+  EXPECT_EQ(odd.err.find(even, odd.err.find(even) + 1), std::string::npos) << "reported more than once:\n" << odd.err;
+  EXPECT_EQ(odd.err.find("MPI_ABORT"), std::string::npos) << odd.err;
 }
 
 /// `mpirun -np 1 -wdir DIR_0 lockstep ARGS : -np 1 -wdir DIR_1 lockstep ARGS ...`: each rank in
