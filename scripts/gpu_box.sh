@@ -13,7 +13,8 @@
 # GPU_BOX_TESTS=OFF (CI) builds no tests at all (with GPU_BOX_COMPILE_CHECK=1 only: the library,
 # the command and the benchmarks; a box that runs needs its tests);
 # GPU_BOX_COMPILE_CHECK=1 (CI, no device) builds unoptimized, only to check that every source
-# compiles and links (-DLOCKSTEP_CUDA_COMPILE_CHECK=ON; never for a box that runs); GPU_BOX_HOST_TESTS=1, where there
+# compiles and links (-DLOCKSTEP_CUDA_COMPILE_CHECK=ON, and the library's host-only sources as a few
+# units: -DLOCKSTEP_UNITY_LIBRARY=ON; never for a box that runs); GPU_BOX_HOST_TESTS=1, where there
 # is no device, runs the whole CUDA-built test suite and one `lockstep sample` on the host
 # (LOCKSTEP_BACKEND=cpu) before the "no CUDA device" line.
 # GPU_BOX_PREBUILT=1, for a box that cannot install packages (no network): build-gpu/ was built
@@ -53,6 +54,7 @@ else
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOCKSTEP_CUDA=ON -DLOCKSTEP_CUDA_ARCHS="$archs" \
     -DLOCKSTEP_TESTS="${GPU_BOX_TESTS:-ON}" -DLOCKSTEP_CUDA_HOST_ONLY_TESTS="${GPU_BOX_HOST_ONLY_TESTS:-ON}" \
     -DLOCKSTEP_CUDA_COMPILE_CHECK="$([ "${GPU_BOX_COMPILE_CHECK:-0}" = 1 ] && echo ON || echo OFF)" \
+    -DLOCKSTEP_UNITY_LIBRARY="$([ "${GPU_BOX_COMPILE_CHECK:-0}" = 1 ] && echo ON || echo OFF)" \
     -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" >/dev/null
   # The build log keeps nvcc's per-kernel resource usage; the screen gets the rest.
   if ! cmake --build build-gpu -j "$(nproc)" 2>&1 | tee build-gpu/build.log |

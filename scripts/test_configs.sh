@@ -83,7 +83,9 @@ for c in "${configs[@]}"; do
   esac
   if [[ "$c" == *sanitize ]] || [[ "$c" == *tsan ]]; then
     need_clang
-    compilers=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
+    # A checking build: the library's host-only sources as a few units (CMakeLists.txt,
+    # LOCKSTEP_UNITY_LIBRARY; the tests are one unit per folder in every CPU build).
+    compilers=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" -DLOCKSTEP_UNITY_LIBRARY=ON)
   fi
   echo "test_configs: $c ($dir, ${flags[*]})"
   # The Python package is a host-side binding over the library: built and tested in build/ only.

@@ -42,7 +42,7 @@ namespace lockstep {
 namespace cli {
 namespace {
 
-std::string number(double x) {
+std::string number8(double x) {
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.8g", x);
@@ -61,8 +61,8 @@ std::string schedule_csv(const AbcResult& r) {
   std::ostringstream s;
   s << "generation,epsilon,acceptance_rate,simulations,total_simulations,non_finite,ess,complete\n";
   for (const AbcGeneration& g : r.schedule)
-    s << g.generation << "," << number(g.epsilon) << "," << number(g.acceptance_rate) << "," << g.simulations << ","
-      << g.total_simulations << "," << g.non_finite << "," << number(g.ess) << "," << (g.complete ? 1 : 0) << "\n";
+    s << g.generation << "," << number8(g.epsilon) << "," << number8(g.acceptance_rate) << "," << g.simulations << ","
+      << g.total_simulations << "," << g.non_finite << "," << number8(g.ess) << "," << (g.complete ? 1 : 0) << "\n";
   return s.str();
 }
 
@@ -70,7 +70,7 @@ void print_schedule(const AbcResult& r) {
   std::printf("%10s %14s %12s %12s %14s %10s %10s\n", "generation", "epsilon", "acceptance", "simulations",
               "total", "ess", "complete");
   for (const AbcGeneration& g : r.schedule)
-    std::printf("%10d %14s %12.4g %12lld %14lld %10.1f %10s\n", g.generation, number(g.epsilon).c_str(),
+    std::printf("%10d %14s %12.4g %12lld %14lld %10.1f %10s\n", g.generation, number8(g.epsilon).c_str(),
                 g.acceptance_rate, static_cast<long long>(g.simulations), static_cast<long long>(g.total_simulations),
                 g.ess, g.complete ? "yes" : "no");
 }
@@ -268,11 +268,11 @@ int run_abc(const AbcOptions& o) {
   const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // the run is done
   shuffle_draws(draws, settings.seed);
   info.config.push_back({"distance_scale", result.scale_source});
-  info.config.push_back({"epsilon", number(result.epsilon)});
+  info.config.push_back({"epsilon", number8(result.epsilon)});
   info.config.push_back({"adjustment", result.adjustment});
   info.config.push_back({"simulations", std::to_string(result.simulations)});
   info.config.push_back({"non_finite_simulations", std::to_string(result.non_finite)});
-  info.config.push_back({"effective_draws", number(result.effective_draws)});
+  info.config.push_back({"effective_draws", number8(result.effective_draws)});
   if (smc) info.config.push_back({"stop", result.stop_reason});
   if (o.predict) {
     add_posterior_predictive(*model, settings.seed, draws, new_rows.get());
@@ -314,7 +314,7 @@ int run_abc(const AbcOptions& o) {
     std::cout << result.proposals_outside_prior << " proposals fell outside the prior's support (not simulated)\n";
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("Final epsilon: %s\nWall time: %.3f s (simulations and selection %.3f s, %.4g simulations per second)\n",
-              number(result.epsilon).c_str(), wall, result.seconds,
+              number8(result.epsilon).c_str(), wall, result.seconds,
               static_cast<double>(result.simulations) / std::max(result.seconds, 1e-9));
   if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!schedule.empty()) std::cout << "Schedule written to " << schedule << "\n";

@@ -91,7 +91,7 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-std::string number(double x) {
+std::string number6(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
@@ -118,7 +118,7 @@ int batch_size(const SbcOptions& o, const AnyModel& model, int lane_chains, int 
       throw InputError(buf);
     }
     if (static_cast<double>(o.batch) * lane_chains > kMaxChains)
-      throw InputError("--batch " + std::to_string(o.batch) + ": more than " + number(kMaxChains) +
+      throw InputError("--batch " + std::to_string(o.batch) + ": more than " + number6(kMaxChains) +
                        " chains at once; use a smaller --batch");
     return std::min(o.batch, replicates);
   }
@@ -356,8 +356,8 @@ int run_sbc(const SbcOptions& o) {
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << "\nSmallest p-value " << number(min_p) << " (" << worst << "); 1% after Bonferroni over " << P
-            << " parameters: p < " << number(level) << " fails. "
+  std::cout << "\nSmallest p-value " << number6(min_p) << " (" << worst << "); 1% after Bonferroni over " << P
+            << " parameters: p < " << number6(level) << " fails. "
             << (failing ? std::to_string(failing) + " parameter" + (failing > 1 ? "s" : "") + " FAIL calibration"
                         : std::string("Every parameter passes"))
             << "\n";

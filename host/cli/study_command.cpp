@@ -66,7 +66,7 @@ namespace lockstep {
 namespace cli {
 namespace {
 
-std::string number(double x) {
+std::string csv_cell(double x) {
   if (!std::isfinite(x)) return "NA";
   char buf[32];
   char* end = io::format_general(x, 8, buf);
@@ -283,9 +283,9 @@ int run_study(const StudyOptions& o) {
       if (std::isfinite(nested) && !(nested <= worst_nested)) worst_nested = nested;
       csv += o.algorithm + "," + std::to_string(C) + "," + std::to_string(W) + "," + std::to_string(o.draws) + "," +
              std::to_string(superchains) + "," + std::to_string(o.repeats) + "," + reference[i].first + "," +
-             number(a.mean_err / R) + "," + number(mean_rmse) + "," + number(a.sd_err / R) + "," +
-             number(std::sqrt(a.sd_err2 / R)) + "," + number(a.rhat / R) + "," + number(nested) + "," +
-             number(a.ess / R) + "," + number(wall / R) + "," + number(grads / R) + "\n";
+             csv_cell(a.mean_err / R) + "," + csv_cell(mean_rmse) + "," + csv_cell(a.sd_err / R) + "," +
+             csv_cell(std::sqrt(a.sd_err2 / R)) + "," + csv_cell(a.rhat / R) + "," + csv_cell(nested) + "," +
+             csv_cell(a.ess / R) + "," + csv_cell(wall / R) + "," + csv_cell(grads / R) + "\n";
     }
     char nested_text[32] = "NA";
     if (superchains > 0 && std::isfinite(worst_nested))

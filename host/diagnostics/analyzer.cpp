@@ -12,6 +12,7 @@
 
 #include "host/diagnostics/special_functions.hpp"
 #include "models/contract/input_error.hpp"
+#include "host/diagnostics/parallel_region.hpp"
 
 namespace lockstep::diagnostics::detail {
 namespace {
@@ -36,14 +37,6 @@ inline double rounded(double v) {
 // One quantity with at least this many draws is analysed with every thread when the caller is
 // not already parallel (over quantities).
 constexpr std::size_t kParallelDraws = std::size_t{1} << 16;
-
-bool in_parallel_region() {
-#ifdef _OPENMP
-  return omp_in_parallel() != 0;
-#else
-  return false;
-#endif
-}
 
 // NaN-propagating min/max (R's semantics; Python's min/max depend on argument order).
 inline double nan_min(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b); }

@@ -1,4 +1,5 @@
 #include "host/diagnostics/autocovariance.hpp"
+#include "host/diagnostics/parallel_region.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -291,14 +292,6 @@ void AutocovarianceSum::finish(std::vector<double>& out) {
 namespace {
 // Series × length from which one LagSums block uses every thread (outside a parallel region).
 constexpr std::size_t kParallelLagDraws = std::size_t{1} << 16;
-
-bool in_parallel_region() {
-#ifdef _OPENMP
-  return omp_in_parallel() != 0;
-#else
-  return false;
-#endif
-}
 
 }  // namespace
 

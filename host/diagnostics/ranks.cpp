@@ -10,6 +10,7 @@
 #endif
 
 #include "host/diagnostics/special_functions.hpp"
+#include "host/diagnostics/parallel_region.hpp"
 
 namespace lockstep::diagnostics {
 namespace {
@@ -61,14 +62,6 @@ std::mutex& score_cache_mutex() {
 std::shared_ptr<const std::vector<double>>& score_cache() {
   static std::shared_ptr<const std::vector<double>> cache;
   return cache;
-}
-
-bool in_parallel_region() {
-#ifdef _OPENMP
-  return omp_in_parallel() != 0;
-#else
-  return false;
-#endif
 }
 
 }  // namespace

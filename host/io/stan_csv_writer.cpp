@@ -40,7 +40,7 @@ std::vector<std::string> stale_chain_files(const std::string& base_path, int n_c
 
 // 10^0 .. 10^22: the powers of ten a double holds exactly.
 constexpr int kMaxExactPow10 = 22;
-constexpr double kPow10[kMaxExactPow10 + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+constexpr double kExactPow10[kMaxExactPow10 + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 // The fast path rounds m < 10^P held in a double (error <= m 2^-53); above 12 digits the
@@ -56,7 +56,7 @@ char* format_exact(double x, int sig_figs, char* out) {
   return std::to_chars(out, out + 32, x, std::chars_format::general, sig_figs).ptr;
 }
 
-double scale_pow10(double a, int k) { return k >= 0 ? a * kPow10[k] : a / kPow10[-k]; }
+double scale_pow10(double a, int k) { return k >= 0 ? a * kExactPow10[k] : a / kExactPow10[-k]; }
 
 }  // namespace
 
@@ -87,7 +87,7 @@ char* format_general(double x, int sig_figs, char* out) {
   const int e2 = biased - 1023;
   int e10 = (e2 * 78913) >> 18;
   const double a = std::fabs(x);
-  const double lo = kPow10[P - 1], hi = kPow10[P];
+  const double lo = kExactPow10[P - 1], hi = kExactPow10[P];
   int k = P - 1 - e10;
   if (k > kMaxExactPow10 || k < -kMaxExactPow10) return format_exact(x, P, out);
   // m = |x| 10^(P-1-e10): one correctly rounded operation on exact operands, so

@@ -18,7 +18,7 @@ namespace {
 constexpr char kMagic[] = "LOCKSTEP-CHECKPOINT\n";
 constexpr std::size_t kMagicBytes = sizeof(kMagic) - 1;
 
-class Writer {
+class SnapshotWriter {
  public:
   void u64(std::uint64_t v) { raw(&v, sizeof v); }
   void i64(std::int64_t v) { raw(&v, sizeof v); }
@@ -47,9 +47,9 @@ class Writer {
   std::string out_;
 };
 
-class Reader {
+class SnapshotReader {
  public:
-  Reader(const std::string& bytes, std::size_t at, const std::string& origin) : b_(bytes), at_(at), origin_(origin) {}
+  SnapshotReader(const std::string& bytes, std::size_t at, const std::string& origin) : b_(bytes), at_(at), origin_(origin) {}
   std::uint64_t u64() { return pod<std::uint64_t>(); }
   std::int64_t i64() { return pod<std::int64_t>(); }
   double f64() { return pod<double>(); }
@@ -122,7 +122,7 @@ std::uint64_t fnv1a64(const std::string& bytes) {
 }
 
 std::string encode_checkpoint(const CheckpointFile& c) {
-  Writer w;
+  SnapshotWriter w;
   w.str(c.version);
   w.str(c.build);
   w.strings(c.args);
@@ -182,7 +182,7 @@ CheckpointFile decode_checkpoint(const std::string& bytes, const std::string& or
   const std::string payload = bytes.substr(head);
   if (fnv1a64(payload) != sum) throw InputError(origin + ": corrupt lockstep checkpoint (checksum mismatch)");
 
-  Reader r(payload, 0, origin);
+  SnapshotReader r(payload, 0, origin);
   CheckpointFile c;
   c.version = r.str();
   c.build = r.str();
