@@ -21,6 +21,7 @@
 #include "tests/build_config.hpp"
 #include "tests/ensemble/test_models.hpp"
 #include "host/registry/model_entry.hpp"
+#include "tests/input_error_of.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -357,17 +358,6 @@ TEST(EnsembleSampler, AnEnsembleDoesNotDependOnItsNeighboursOrOnThreads) {
 
 // ---- refused inputs ------------------------------------------------------------------------
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
-
 TEST(EnsembleSampler, RefusesBadConfigsWithOneLineMessages) {
   const auto m = load_peak();
   auto with = [&](auto edit) {
@@ -375,7 +365,7 @@ TEST(EnsembleSampler, RefusesBadConfigsWithOneLineMessages) {
     cfg.walkers = 12;
     cfg.steps = 10;
     edit(cfg);
-    return error_of([&] { run(m, cfg); });
+    return input_error_of([&] { run(m, cfg); });
   };
   EXPECT_EQ(with([](EnsembleConfig& c) { c.walkers = 8; }),
             "--walkers: 8 walkers for 5 parameters; need at least 2 x 5 = 10 (fewer walkers than twice the "
@@ -411,7 +401,7 @@ TEST(EnsembleSampler, RefusesBadConfigsWithOneLineMessages) {
   two.walkers = 2;
   two.steps = 5;
   two.moves = parse_moves("de");
-  EXPECT_EQ(error_of([&] { run(g, two); }),
+  EXPECT_EQ(input_error_of([&] { run(g, two); }),
             "--move de: needs at least 4 walkers per ensemble (two distinct helpers in the other half), found 2");
 }
 
@@ -423,15 +413,15 @@ TEST(EnsembleSampler, ParsesMoveMixtures) {
   EXPECT_EQ(mv[1].kind, ensemble::MoveKind::kDifferentialEvolution);
   EXPECT_EQ(moves_to_string(mv), "stretch:0.8,de:0.2");
   EXPECT_EQ(moves_to_string(parse_moves("walk")), "walk");
-  EXPECT_EQ(error_of([] { parse_moves("stretch,hop"); }),
+  EXPECT_EQ(input_error_of([] { parse_moves("stretch,hop"); }),
             "--move: unknown move 'hop' (moves: stretch, de, walk, or a mixture such as stretch:0.8,de:0.2)");
-  EXPECT_EQ(error_of([] { parse_moves("stretch:0"); }), "--move: weight of 'stretch' must be a positive number, found '0'");
-  EXPECT_EQ(error_of([] { parse_moves("de,de:2"); }), "--move: 'de' is listed twice");
-  EXPECT_EQ(error_of([] { parse_moves(""); }),
+  EXPECT_EQ(input_error_of([] { parse_moves("stretch:0"); }), "--move: weight of 'stretch' must be a positive number, found '0'");
+  EXPECT_EQ(input_error_of([] { parse_moves("de,de:2"); }), "--move: 'de' is listed twice");
+  EXPECT_EQ(input_error_of([] { parse_moves(""); }),
             "--move: empty (moves: stretch, de, walk, or a mixture such as stretch:0.8,de:0.2)");
   EXPECT_EQ(parse_number_list("0.5, 0.6,0.2,-0.2,1e-1", "--init-ball"),
             (std::vector<double>{0.5, 0.6, 0.2, -0.2, 0.1}));
-  EXPECT_EQ(error_of([] { parse_number_list("0.5,x", "--init-ball"); }),
+  EXPECT_EQ(input_error_of([] { parse_number_list("0.5,x", "--init-ball"); }),
             "--init-ball: value 2 ('x') is not a finite number");
 }
 
