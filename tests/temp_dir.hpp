@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers shared by the tests of a folder, which compile as one unit (CMakeLists.txt:
+// Test helpers shared by test files. The files of a folder compile as one unit (CMakeLists.txt:
 // each tests/<group>/ is a unity build, so file-local helpers of one folder must not share a
 // name; common ones live here): a scratch directory removed with the test, and whole-file reads
 // and writes.

@@ -45,6 +45,7 @@
 #include <memory>
 #include <sstream>
 
+#include "host/algorithms/config_checks.hpp"
 #include "host/cli/checkpoints.hpp"
 #include "host/cli/dealt_rounds.hpp"
 #include "host/cli/commands.hpp"
@@ -91,12 +92,6 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-std::string number6(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
 /// Replicates per batch: --batch, or as many as fit (draws and chain state of B x C' chains
 /// within half the available memory, at most 2 GiB), at least 1. A given --batch that does not
 /// fit is refused with the numbers.
@@ -118,7 +113,7 @@ int batch_size(const SbcOptions& o, const AnyModel& model, int lane_chains, int 
       throw InputError(buf);
     }
     if (static_cast<double>(o.batch) * lane_chains > kMaxChains)
-      throw InputError("--batch " + std::to_string(o.batch) + ": more than " + number6(kMaxChains) +
+      throw InputError("--batch " + std::to_string(o.batch) + ": more than " + config_checks::number(kMaxChains) +
                        " chains at once; use a smaller --batch");
     return std::min(o.batch, replicates);
   }
@@ -356,8 +351,8 @@ int run_sbc(const SbcOptions& o) {
     }
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << "\nSmallest p-value " << number6(min_p) << " (" << worst << "); 1% after Bonferroni over " << P
-            << " parameters: p < " << number6(level) << " fails. "
+  std::cout << "\nSmallest p-value " << config_checks::number(min_p) << " (" << worst << "); 1% after Bonferroni over " << P
+            << " parameters: p < " << config_checks::number(level) << " fails. "
             << (failing ? std::to_string(failing) + " parameter" + (failing > 1 ? "s" : "") + " FAIL calibration"
                         : std::string("Every parameter passes"))
             << "\n";
