@@ -148,7 +148,8 @@ struct NutsMachine {
       L.rho[i] = L.p_f[i];
     }
     info.energy = H0_;
-    log_sum_weight_ = 0;  // log exp(H0 - H0)
+    traj_max_ = 0;  // the initial state's weight exp(H0 - H0) = exp(0) * 1
+    traj_sum_ = 1;
     sum_metro_prob_ = 0;
     return next_subtree(L, metric, u);
   }
@@ -250,7 +251,7 @@ struct NutsMachine {
       begin_leaf(L, metric);
       return wants_gradient;
     }
-    return end_subtree(L, metric, u, w_max_ + m::log(w_sum_));
+    return end_subtree(L, metric, u);
   }
 
  private:
@@ -293,11 +294,25 @@ struct NutsMachine {
   // A valid subtree is complete: biased progressive sampling between the old trajectory and
   // the subtree, the U-turn checks across them, then the next doubling.
   template <class Metric, class Uniforms>
-  LS_HD bool end_subtree(const Lane& L, const Metric& metric, const Uniforms& u, double sub_log_sum_weight) {
+  LS_HD bool end_subtree(const Lane& L, const Metric& metric, const Uniforms& u) {
     const int dim = L.dim;
     ++info.depth;
-    if (sub_log_sum_weight > log_sum_weight_ ||
-        u(TreeDraw::kMerge, info.depth - 1) < m::exp(sub_log_sum_weight - log_sum_weight_)) {
+    // Both weights as (maximum, scaled sum): W_sub = exp(w_max) w_sum, W_old = exp(traj_max)
+    // traj_sum. The sample moves with probability min(1, W_sub / W_old), and the merged
+    // trajectory's weight is their sum: one exp, of the smaller maximum minus the larger.
+    double take, merged_max, merged_sum;
+    if (w_max_ > traj_max_) {
+      const double e = m::exp(traj_max_ - w_max_);  // in [0, 1)
+      take = w_sum_ / (traj_sum_ * e);
+      merged_max = w_max_;
+      merged_sum = traj_sum_ * e + w_sum_;
+    } else {
+      const double e = m::exp(w_max_ - traj_max_);  // in [0, 1]
+      take = e * w_sum_ / traj_sum_;
+      merged_max = traj_max_;
+      merged_sum = traj_sum_ + w_sum_ * e;
+    }
+    if (take > 1.0 || u(TreeDraw::kMerge, info.depth - 1) < take) {
       LS_IVDEP
       for (int i = 0; i < dim; ++i) {
         L.q[i] = L.q_prop[i];
@@ -306,7 +321,8 @@ struct NutsMachine {
       *L.logp = logp_prop_;
       info.energy = h_prop_;
     }
-    log_sum_weight_ = m::log_sum_exp(log_sum_weight_, sub_log_sum_weight);
+    traj_max_ = merged_max;
+    traj_sum_ = merged_sum;
 
     // A = old trajectory (far end .. near end), B = new subtree (left slot 0 .. near.*)
     const TrajectoryEnd<V> z = near(L);
@@ -328,7 +344,7 @@ struct NutsMachine {
     return false;
   }
 
-  double H0_ = 0, log_sum_weight_ = 0, sum_metro_prob_ = 0;
+  double H0_ = 0, traj_max_ = 0, traj_sum_ = 0, sum_metro_prob_ = 0;
   double w_max_ = 0, w_sum_ = 0, exp_max_ = 0;  // the current subtree's weights (resume)
   double h_prop_ = 0;                           // H at the subtree's proposal
   Real logp_prop_ = 0;                          // log density there
