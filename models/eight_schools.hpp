@@ -34,6 +34,7 @@ struct EightSchoolsData {
   int J;
   const Real* y;
   const Real* sigma;
+  const Real* inv_var;  // 1 / sigma_j^2, computed once at load (the gradient's J divisions)
   EightSchoolsPriors priors;
   // The schools the generated quantities replicate (`sample --predict --newdata FILE`,
   // for_newdata): J_new > 0 replaces the observed schools by J_new others with standard errors
@@ -83,7 +84,7 @@ struct EightSchools {
       T sum_r_eta = Real(0);
       for (int j = 0; j < d.J; ++j) {
         const T eta = q[2 + j];
-        const Real inv_var = Real(1) / (d.sigma[j] * d.sigma[j]);
+        const Real inv_var = d.inv_var[j];
         const T resid = d.y[j] - (mu + tau * eta);
         const T r = resid * inv_var;
         lp -= Real(0.5) * (eta * eta + resid * r);
@@ -99,7 +100,7 @@ struct EightSchools {
       for (int j = 0; j < d.J; ++j) {
         const T theta = q[2 + j];
         const T dev = theta - mu;
-        const Real inv_var = Real(1) / (d.sigma[j] * d.sigma[j]);
+        const Real inv_var = d.inv_var[j];
         const T resid = d.y[j] - theta;
         const T dev_scaled = dev * inv_tau2;
         ss += dev * dev_scaled;
@@ -250,6 +251,13 @@ struct EightSchools {
     out.data.y = args.upload(out.observed);
     const std::vector<double> sigma = src.positive_reals_of_size("sigma", J);
     out.data.sigma = args.upload(sigma);
+    // In Real, as the gradient would compute it: the same bits as dividing there.
+    std::vector<double> inv_var(sigma.size());
+    for (std::size_t j = 0; j < sigma.size(); ++j) {
+      const Real s = static_cast<Real>(sigma[j]);
+      inv_var[j] = static_cast<double>(Real(1) / (s * s));
+    }
+    out.data.inv_var = args.upload(inv_var);
     // ABC and NPE condition on the observed y, each difference scaled by its known sigma_j.
     out.sbi_observed = out.observed;
     out.sbi_scale = sigma;

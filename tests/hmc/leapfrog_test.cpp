@@ -249,7 +249,9 @@ TEST(Leapfrog, ReversibleOnEightSchools) {
   // Non-centered Eight Schools: tau = exp(u) couples every coordinate non-linearly.
   const Real y[8] = {28, 8, -3, 7, -1, 1, 18, 12};
   const Real sigma[8] = {15, 10, 16, 11, 9, 11, 10, 18};
-  const models::EightSchoolsData data{8, y, sigma, models::EightSchoolsPriors::kPosteriordb, 0, nullptr, nullptr};
+  Real inv_var[8];
+  for (int j = 0; j < 8; ++j) inv_var[j] = Real(1) / (sigma[j] * sigma[j]);
+  const models::EightSchoolsData data{8, y, sigma, inv_var, models::EightSchoolsPriors::kPosteriordb, 0, nullptr, nullptr};
   const models::EightSchoolsNoncentered model;
   for (bool batch : {true, false}) {
     Block b(10);
