@@ -25,7 +25,31 @@ InputGuard& input_guard() {
   return g;
 }
 
+struct InputRecord {
+  std::mutex mutex;
+  std::vector<InputDigest> files;
+};
+InputRecord& input_record() {
+  static InputRecord r;
+  return r;
+}
+
 }  // namespace
+
+std::uint64_t fnv1a64(const std::string& bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::vector<InputDigest> input_digests() {
+  InputRecord& r = input_record();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return r.files;
+}
 
 void guard_inputs() {
   InputGuard& g = input_guard();
@@ -76,6 +100,10 @@ std::string read_input_file(const std::string& path, const std::string& expected
     throw InputError(path + ": cannot read file" + (err ? " (" + std::string(std::strerror(err)) + ")" : std::string()));
   }
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  InputRecord& r = input_record();
+  const std::uint64_t hash = fnv1a64(text);
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.files.push_back(InputDigest{path, hash});
   return text;
 }
 

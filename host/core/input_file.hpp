@@ -5,7 +5,9 @@
 // UTF-8 byte-order mark at the start is dropped (spreadsheet exports write one; left in, it
 // would become an invisible first character of the first column name).
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lockstep {
 namespace io {
@@ -17,6 +19,20 @@ constexpr std::size_t kMaxInputFileBytes = std::size_t{1} << 30;
 /// The contents of `path` without a leading UTF-8 BOM. `expected` completes the directory
 /// message: "data.json: is a directory, expected a JSON file".
 std::string read_input_file(const std::string& path, const std::string& expected = "a file");
+
+/// FNV-1a, 64 bits (Fowler, Noll, Vo) over bytes.
+std::uint64_t fnv1a64(const std::string& bytes);
+
+/// A file read_input_file read: its path and the FNV-1a hash of what it held.
+struct InputDigest {
+  std::string path;
+  std::uint64_t hash = 0;
+};
+/// Every file this process has read with read_input_file, in the order read. The ranks of an
+/// MPI run compare them before they work together (parallel::mark_collective_work): the same
+/// command line must mean the same inputs on every node, or each rank's chains would sample a
+/// posterior of their own.
+std::vector<InputDigest> input_digests();
 
 /// The command line's guard against writing over an input (`--summary` naming the `--data`
 /// file, `summary a_1.csv --summary a_1.csv`). After guard_inputs(), every path passed to

@@ -2,11 +2,15 @@
 // file only), one process otherwise.
 #include "host/parallel/ranks.hpp"
 
+#include "host/core/input_file.hpp"
+#include "models/contract/input_error.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #ifdef LOCKSTEP_WITH_MPI
 #include <mpi.h>
@@ -234,8 +238,43 @@ ChainShare chain_share(int total, int rank, int size, int block) {
   return s;
 }
 
+namespace {
+
+// The input files every rank read (io::input_digests) against rank 0's: the same command line
+// on every node must have meant the same bytes (a node with an older copy of the data would
+// otherwise sample its own posterior in silence). Every rank compares the same gathered
+// hashes and so throws the same InputError, which the lowest rank reports.
+void check_same_inputs(const Ranks& ranks) {
+  const std::vector<io::InputDigest> mine = io::input_digests();
+  std::vector<double> local;  // each 64-bit hash as two exact 32-bit halves
+  for (const io::InputDigest& d : mine) {
+    local.push_back(static_cast<double>(d.hash >> 32));
+    local.push_back(static_cast<double>(d.hash & 0xffffffffu));
+  }
+  std::vector<int> counts;
+  const std::vector<double> all = ranks.all_gather(local, &counts);
+  std::size_t offset = static_cast<std::size_t>(counts[0]);
+  for (int r = 1; r < ranks.size(); ++r) {
+    const double* theirs = all.data() + offset;
+    if (counts[r] != counts[0])
+      throw InputError("rank " + std::to_string(r) + " read " + std::to_string(counts[r] / 2) +
+                       " input files and rank 0 read " + std::to_string(counts[0] / 2) +
+                       "; every rank must run the same command on the same files");
+    for (int k = 0; k < counts[0]; k += 2)
+      if (theirs[k] != all[k] || theirs[k + 1] != all[k + 1])
+        throw InputError(mine[k / 2].path + ": rank " + std::to_string(r) +
+                         " read other contents than rank 0; every rank must read the same input files (a node "
+                         "with its own, different copy?)");
+    offset += static_cast<std::size_t>(counts[r]);
+  }
+}
+
+}  // namespace
+
 void mark_collective_work() {
-  Ranks::world().agree_before_collective();
+  Ranks& ranks_of_run = Ranks::world();
+  ranks_of_run.agree_before_collective();
+  if (ranks_of_run.split() && !g_collective_work) check_same_inputs(ranks_of_run);
   g_collective_work = true;
   // Test hook (tests/parallel/mpi_run_test.cpp): LOCKSTEP_FAIL_ON_RANK=r makes rank r fail here,
   // after the ranks started working together, as a rank that hits an error mid-run would.

@@ -112,15 +112,6 @@ std::string build_identity() {
          backend::shape_name() + ", " + (sizeof(Real) == 4 ? "float" : "double");
 }
 
-std::uint64_t fnv1a64(const std::string& bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::string encode_checkpoint(const CheckpointFile& c) {
   SnapshotWriter w;
   w.str(c.version);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "host/core/input_file.hpp"  // io::fnv1a64 (the data file's hash)
 #include "host/run/sampler_snapshot.hpp"
 
 namespace lockstep {
@@ -41,9 +42,6 @@ struct CheckpointFile {
 
 /// This binary's identity for checkpoints: version, backend, lane shape and precision.
 std::string build_identity();
-
-/// FNV-1a, 64 bits (Fowler, Noll, Vo) over bytes.
-std::uint64_t fnv1a64(const std::string& bytes);
 
 std::string encode_checkpoint(const CheckpointFile& c);
 /// InputError naming `origin` for anything but a complete checkpoint of this build.

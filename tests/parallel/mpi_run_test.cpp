@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "tests/cli/cli_runner.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace lockstep {
 namespace testing {
@@ -275,6 +276,13 @@ TEST(MpiRun, StudyCheckpointCtrlCThenResumeWritesTheUninterruptedCsv) {
   EXPECT_NE(err.find("checkpoint written to " + ckpt + " and " + ckpt + ".rank1 ("), std::string::npos) << err;
   EXPECT_NE(err.find("continue with `mpirun -np 2 lockstep resume " + ckpt + "`"), std::string::npos) << err;
   EXPECT_FALSE(std::ifstream(dir + "/part/study.csv").good()) << "an interrupted study writes no study.csv";
+  // Resumed over another number of ranks: one line on stderr, nothing on stdout (no header).
+  const auto three = run_mpi(3, "resume " + ckpt, dir);
+  EXPECT_EQ(three.status, 2) << three.err;
+  EXPECT_NE(three.err.find("written by a run over 2 MPI ranks, not 3; continue it with mpirun -np 2 lockstep resume"),
+            std::string::npos)
+      << three.err;
+  EXPECT_EQ(three.out, "") << "printed before refusing";
   const auto resumed = run_mpi(2, "resume " + ckpt, dir);
   ASSERT_EQ(resumed.status, 0) << resumed.err;
   const std::string a = without_wall_times(read_file(dir + "/full/study.csv"));
@@ -395,6 +403,31 @@ TEST(MpiRun, AFileOnlySomeRanksCanReadIsReportedOnceNotAHang) {
     EXPECT_NE(first, std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("lockstep:", first + 1), std::string::npos) << "reported more than once:\n" << r.err;
   }
+}
+
+TEST(MpiRun, DataThatDiffersBetweenRanksIsRefused) {
+  // The same relative path in each rank's folder, one school's y changed on rank 1's copy (a
+  // node with a stale copy): the ranks compare what they read before working together, and
+  // rank 0 reports the file once, status 2, instead of each rank sampling its own posterior.
+  const std::string dir = scratch_dir("mpi_node_copies");
+  const std::string a = dir + "/node0", b = dir + "/node1";
+  for (const std::string& d : {a, b}) ASSERT_EQ(std::system(("mkdir -p '" + d + "'").c_str()), 0);
+  write_text(a + "/es.json", R"({"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 12], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");
+  write_text(b + "/es.json", R"({"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 13], "sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");
+  const std::string args = "sample eight_schools_noncentered --data es.json --chains 4 --warmup 20 --draws 20 --quiet "
+                           "--threads 1 --output out.csv";
+  const auto r = run_mpi_in_dirs({a, b}, args, dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  const std::string line = "lockstep: error: es.json: rank 1 read other contents than rank 0";
+  const auto first = r.err.find(line);
+  EXPECT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("lockstep:", first + 1), std::string::npos) << "reported more than once:\n" << r.err;
+  EXPECT_FALSE(std::ifstream(a + "/out_1.csv").good()) << "no draws may be written";
+
+  // The same bytes on both: the run goes through.
+  write_text(b + "/es.json", read_text(a + "/es.json"));
+  const auto same = run_mpi_in_dirs({a, b}, args, dir);
+  EXPECT_EQ(same.status, 0) << same.err;
 }
 
 TEST(MpiRun, AnErrorOnOneRankEndsTheJobNamingTheRank) {
