@@ -189,6 +189,11 @@ int run_study(const StudyOptions& o) {
   std::uint64_t seed = ranks.from_root(resolve_seed(o.seed));
   if (const io::CheckpointFile* resuming = pending_resume()) seed = resuming->seed;  // even if drawn at random
   const std::size_t n_ref = reference.size();
+  // The checkpoint (and, resuming, every rank's file checked against this run) before anything
+  // is printed: a resume that does not fit is one line, as for the other commands.
+  std::unique_ptr<FileCheckpoints> checkpoints;
+  if (!o.checkpoint.empty())
+    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
 
   if (ranks.is_root())
     std::cout << "lockstep study: model " << o.model << ", algorithm " << o.algorithm << ", "
@@ -296,10 +301,8 @@ int run_study(const StudyOptions& o) {
   };
 
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)
-  std::unique_ptr<FileCheckpoints> checkpoints;
   long first_round = 0;
-  if (!o.checkpoint.empty()) {
-    checkpoints = open_checkpoints(o.checkpoint, o.checkpoint_every, o.command_line, o.model, o.data, seed);
+  if (checkpoints) {
     if (const SamplerSnapshot* from = checkpoints->resume()) {
       first_round = restore_study_runs(*from, o.checkpoint, per_run, n_runs, ranks.size(), mine);
       if (!ranks.split())
