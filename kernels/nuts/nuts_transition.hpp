@@ -63,21 +63,23 @@ struct NutsInfo {
 
 /// The uniforms of a transition from the chain's stream: uniform(rng, iteration, kTree, i)
 /// with i = ordinal (directions), 64 + ordinal (top-level choices), 128 + ordinal (leaves).
-/// One Philox block holds uniforms 2k and 2k + 1 (philox.hpp, `uniform`); the last block is
-/// kept, so consecutive leaves cost one block per two leaves (the numbers are uniform()'s).
+/// One Philox block holds uniforms 2k and 2k + 1 (philox.hpp, `uniform`); the last block of
+/// each kind is kept, so consecutive leaves cost one block per two leaves even when a subtree's
+/// direction and top-level choice come between them (the numbers are uniform()'s).
 struct PhiloxTreeUniforms {
   Rng rng;
   std::uint64_t iteration;
-  mutable std::uint32_t block = 0xffffffffu;  // counter index of `bits` (none yet)
-  mutable Philox4x32::U4 bits{};
+  mutable std::uint32_t block[3] = {0xffffffffu, 0xffffffffu, 0xffffffffu};  // counter index of bits[kind]
+  mutable Philox4x32::U4 bits[3] = {};
   LS_HD LS_INLINE double operator()(TreeDraw kind, int ordinal) const {
+    const int k = static_cast<int>(kind);
     const std::uint32_t base = kind == TreeDraw::kDirection ? 0u : kind == TreeDraw::kMerge ? 64u : 128u;
     const std::uint32_t i = base + static_cast<std::uint32_t>(ordinal);
-    if ((i >> 1) != block) {
-      block = i >> 1;
-      bits = rng.bits(iteration, Stream::kTree, block);
+    if ((i >> 1) != block[k]) {
+      block[k] = i >> 1;
+      bits[k] = rng.bits(iteration, Stream::kTree, block[k]);
     }
-    return (i & 1u) ? uniform_open01(bits.x[2], bits.x[3]) : uniform_open01(bits.x[0], bits.x[1]);
+    return (i & 1u) ? uniform_open01(bits[k].x[2], bits[k].x[3]) : uniform_open01(bits[k].x[0], bits[k].x[1]);
   }
 };
 
