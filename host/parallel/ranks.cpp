@@ -2,15 +2,15 @@
 // file only), one process otherwise.
 #include "host/parallel/ranks.hpp"
 
-#include "host/core/input_file.hpp"
-#include "models/contract/input_error.hpp"
-
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "host/core/input_file.hpp"
+#include "models/contract/input_error.hpp"
 
 #ifdef LOCKSTEP_WITH_MPI
 #include <mpi.h>
