@@ -28,10 +28,13 @@ struct InputDigest {
   std::string path;
   std::uint64_t hash = 0;
 };
-/// Every file this process has read with read_input_file, in the order read. The ranks of an
-/// MPI run compare them before they work together (parallel::mark_collective_work): the same
-/// command line must mean the same inputs on every node, or each rank's chains would sample a
-/// posterior of their own.
+/// After record_input_digests(), every file this process reads with read_input_file, in the
+/// order read (before it, none: hashing is a pass over every byte, which `lockstep summary` of
+/// many Stan CSV files would pay for nothing). The ranks of an MPI run turn it on when they start
+/// (parallel::Ranks::start_from_launcher) and compare the digests before they work together
+/// (parallel::mark_collective_work): the same command line must mean the same inputs on every
+/// node, or each rank's chains would sample a posterior of their own.
+void record_input_digests();
 std::vector<InputDigest> input_digests();
 
 /// The command line's guard against writing over an input (`--summary` naming the `--data`

@@ -73,6 +73,7 @@ Ranks& Ranks::start_from_launcher(int* argc, char*** argv) {
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank_, MPI_INFO_NULL, &node);
     MPI_Comm_rank(node, &w.node_rank_);
     MPI_Comm_free(&node);
+    if (w.size_ > 1) io::record_input_digests();  // compared in mark_collective_work
   }
 #else
   (void)argc;
