@@ -72,22 +72,30 @@ std::vector<Summary> summarize_many(const std::vector<Chains>& quantities) {
   // quantities of 65,536 chains x 1000 draws took 49.5 s one at a time. So quantities go in
   // parallel, one per thread, as soon as there are a few of them, on at most as many threads as
   // there are quantities and as the memory allows (a workspace per thread); fewer than
-  // kQuantitiesInParallel (and than the threads) go one at a time with every thread. The numbers
-  // are the same either way (detail::Analyzer).
+  // kQuantitiesInParallel (and than the threads) go one at a time with every thread. One
+  // quantity left over (P mod team = 1: 11 quantities on 2 threads) would run on one thread
+  // while the others wait; it goes last, with every thread (its sort's buckets and its chains'
+  // sums in parallel). The numbers are the same either way (detail::Analyzer).
   const int team = std::min({P, threads, workspaces_that_fit(quantities)});
   if (P < std::min(threads, kQuantitiesInParallel) || team < 2) {
     detail::Workspace ws;
     for (int p = 0; p < P; ++p) out[p] = summarize_with(quantities[p], ws);
     return out;
   }
+  const int in_team = P % team == 1 ? P - 1 : P;
+  std::vector<detail::Workspace> ws(team);  // one per thread, reused across quantities
   std::exception_ptr error;
 #pragma omp parallel num_threads(team)
   {
-    detail::Workspace ws;  // one per thread, reused across quantities
+#ifdef _OPENMP
+    detail::Workspace& own = ws[omp_get_thread_num()];
+#else
+    detail::Workspace& own = ws[0];
+#endif
 #pragma omp for schedule(dynamic, 1)
-    for (int p = 0; p < P; ++p) {
+    for (int p = 0; p < in_team; ++p) {
       try {
-        out[p] = summarize_with(quantities[p], ws);
+        out[p] = summarize_with(quantities[p], own);
       } catch (...) {
 #pragma omp critical(lockstep_diagnostics_error)
         if (!error) error = std::current_exception();
@@ -95,6 +103,7 @@ std::vector<Summary> summarize_many(const std::vector<Chains>& quantities) {
     }
   }
   if (error) std::rethrow_exception(error);
+  for (int p = in_team; p < P; ++p) out[p] = summarize_with(quantities[p], ws[0]);
   return out;
 }
 

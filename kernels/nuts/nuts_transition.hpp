@@ -39,6 +39,7 @@
 #include "kernels/core/scalar_math.hpp"
 #include "kernels/hmc/leapfrog.hpp"
 #include "kernels/hmc/metric.hpp"
+#include "kernels/nuts/leaf_pass.hpp"
 #include "kernels/nuts/nuts_arrays.hpp"
 #include "kernels/nuts/tree_indexing.hpp"
 #include "kernels/nuts/uturn.hpp"
@@ -107,43 +108,10 @@ LS_HD LS_INLINE double kinetic_from_sharp(int dim, V p, V ps) {
 }
 
 /// The leapfrog step's second half kick p += half g, the sharp momentum p# = M^-1 p and the
-/// kinetic energy 1/2 p . p# (kinetic_from_sharp's partial sums) for a diagonal metric, in one
-/// pass over the dimension on the CPU's vector path (three loops' operations, element for
-/// element the same, so the same bits); otherwise the three loops.
+/// kinetic energy 1/2 p . p# (kinetic_from_sharp's partial sums). The CPU's vector path with a
+/// diagonal metric takes leaf_pass.hpp's one pass instead (the same bits).
 template <class V, class Metric>
 LS_HD LS_INLINE double kick_sharp_kinetic(int dim, Real half, V p, V g, V ps, const Metric& metric) {
-#if !LOCKSTEP_GPU_SHAPE
-  if constexpr (kSumLanesVector<V> && std::is_same_v<Metric, hmc::DiagMetric<Dense<Real>>>) {
-    using dim_simd::Part;
-    constexpr int kPart = dim_simd::kNativeReals, kParts = kSumLanes / kPart;
-    const Part h = dim_simd::splat<Part>(half);
-    Part s[kParts];
-#pragma GCC unroll 8
-    for (int j = 0; j < kParts; ++j) s[j] = Part{};
-    int i = 0;
-    for (; i + kSumLanes <= dim; i += kSumLanes) {
-#pragma GCC unroll 8
-      for (int j = 0; j < kParts; ++j) {
-        const int e = i + j * kPart;
-        const Part pe = dim_simd::load<Part>(p.p + e) + h * dim_simd::load<Part>(g.p + e);
-        const Part pse = dim_simd::load<Part>(metric.minv.p + e) * pe;
-        dim_simd::store(p.p + e, pe);
-        dim_simd::store(ps.p + e, pse);
-        s[j] += pe * pse;
-      }
-    }
-    double k[kSumLanes];
-#pragma GCC unroll 8
-    for (int j = 0; j < kParts; ++j) dim_simd::store(k + j * kPart, s[j]);
-    for (int l = 0; i + l < dim; ++l) {
-      const int e = i + l;
-      p[e] += half * g[e];
-      ps[e] = metric.minv[e] * p[e];
-      k[l] += p[e] * ps[e];
-    }
-    return 0.5 * add_sum_lanes(k);
-  }
-#endif
   LS_IVDEP
   for (int i = 0; i < dim; ++i) p[i] += half * g[i];
   metric.sharp(p, ps);
@@ -210,7 +178,45 @@ struct NutsMachine {
     const TrajectoryEnd<V> z = near(L);
     const Real half = eps_signed() * Real(0.5);
     ++info.n_leapfrog;
-    double h = kick_sharp_kinetic(dim, half, z.p, z.g, z.ps, metric) - static_cast<double>(logp);
+    const std::uint32_t n = leaf_;
+    const int depth = info.depth;
+    const int t = trailing_ones(n);
+    const int ls = left_checkpoint_slot(n);
+    const int rs = t >= 1 && t < depth ? t : -1;
+    // On the CPU's vector path with a diagonal metric the kick, the checkpoints, the momentum
+    // sum and the level-1 merge's dot products are one pass (leaf_pass.hpp; the same bits as
+    // the loops below, which every other metric, view and the GPU take).
+#if LOCKSTEP_NUTS_LEAF_PASS
+    constexpr bool kOnePass = kSumLanesVector<V> && std::is_same_v<Metric, hmc::DiagMetric<Dense<Real>>>;
+#else
+    constexpr bool kOnePass = false;
+#endif
+    double level1[2][kSumLanes];  // the one pass's level-1 dots (odd leaves)
+    double h;
+#if LOCKSTEP_NUTS_LEAF_PASS
+    if constexpr (kOnePass) {
+      LeafRecord r{};
+      r.rho_sub = L.rho_sub;
+      if (ls >= 0) {
+        r.left_p = L.slot(L.left_p, ls);
+        r.left_ps = L.slot(L.left_ps, ls);
+        r.left_prefix = L.slot(L.left_prefix, ls);
+      } else {
+        const int m = merge_slots(n, 1).begin_a;
+        r.merge_ps = L.slot(L.left_ps, m);
+        r.merge_prefix = L.slot(L.left_prefix, m);
+        if (rs >= 0) {
+          r.right_ps = L.slot(L.right_ps, rs);
+          r.right_prefix = L.slot(L.right_prefix, rs);
+        }
+      }
+      h = leaf_pass(dim, half, z.p, z.g, z.ps, metric, r, level1);
+    } else
+#endif
+    {
+      h = kick_sharp_kinetic(dim, half, z.p, z.g, z.ps, metric);
+    }
+    h -= static_cast<double>(logp);
     if (!(h == h)) h = INFINITY;
     const double w = H0_ - h;
     if (h - H0_ > kMaxDeltaH) {
@@ -236,7 +242,6 @@ struct NutsMachine {
       take = e / w_sum_;
       sum_metro_prob_ += w > 0 ? 1.0 : w_max_ < 700 ? e * exp_max_ : m::exp(w);
     }
-    const std::uint32_t n = leaf_;
     // progressive multinomial sampling inside the subtree
     if (n == 0 || u(TreeDraw::kLeaf, info.n_leapfrog - 1) < take) {
       LS_IVDEP
@@ -248,27 +253,25 @@ struct NutsMachine {
       h_prop_ = h;
     }
 
-    // checkpoints (prefix sums exclude the leaf itself), then the running momentum sum
-    const int depth = info.depth;
-    const int t = trailing_ones(n);
-    const int ls = left_checkpoint_slot(n);
-    const int rs = t >= 1 && t < depth ? t : -1;
-    const V lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
-            lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
-    const V rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
-    LS_IVDEP
-    for (int i = 0; i < dim; ++i) {
-      const Real before = L.rho_sub[i];
-      if (ls >= 0) {
-        lp[i] = z.p[i];
-        lps[i] = z.ps[i];
-        lpre[i] = before;
+    if constexpr (!kOnePass) {
+      // checkpoints (prefix sums exclude the leaf itself), then the running momentum sum
+      const V lp = L.slot(L.left_p, ls < 0 ? 0 : ls), lps = L.slot(L.left_ps, ls < 0 ? 0 : ls),
+              lpre = L.slot(L.left_prefix, ls < 0 ? 0 : ls);
+      const V rps = L.slot(L.right_ps, rs < 0 ? 0 : rs), rpre = L.slot(L.right_prefix, rs < 0 ? 0 : rs);
+      LS_IVDEP
+      for (int i = 0; i < dim; ++i) {
+        const Real before = L.rho_sub[i];
+        if (ls >= 0) {
+          lp[i] = z.p[i];
+          lps[i] = z.ps[i];
+          lpre[i] = before;
+        }
+        if (rs >= 0) {
+          rps[i] = z.ps[i];
+          rpre[i] = before;
+        }
+        L.rho_sub[i] = before + z.p[i];
       }
-      if (rs >= 0) {
-        rps[i] = z.ps[i];
-        rpre[i] = before;
-      }
-      L.rho_sub[i] = before + z.p[i];
     }
 
     // the merges of Stan's recursion that leaf n completes (levels 1 .. t)
@@ -277,7 +280,11 @@ struct NutsMachine {
       const V ps_m = L.slot(L.left_ps, ms.begin_a), pre_m = L.slot(L.left_prefix, ms.begin_a);
       const V rho_sub = L.rho_sub;
       // around A+B: rho[m..n]
-      bool ok = persists(dim, ps_m, z.ps, [&](auto i) { return at(rho_sub, i) - at(pre_m, i); });
+      bool ok;
+      if (kOnePass && k == 1)
+        ok = add_sum_lanes(level1[0]) > 0 && add_sum_lanes(level1[1]) > 0;
+      else
+        ok = persists(dim, ps_m, z.ps, [&](auto i) { return at(rho_sub, i) - at(pre_m, i); });
       if (ok && k >= 2) {
         // across the junction from A: p#(m), p#(b), rho[m..b]
         const V ps_b = L.slot(L.left_ps, ms.begin_b), p_b = L.slot(L.left_p, ms.begin_b),
