@@ -451,6 +451,13 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
   } catch (const InputError& e) {
     return error_line("error", e.what(), 2);
   }
+  try {
+    parallel::check_same_command_line(argc, argv);  // before anything else the ranks do together
+  } catch (const parallel::AnotherRankFailed& e) {
+    return e.status;
+  } catch (const InputError& e) {
+    return error_line("error", e.what(), 2);
+  }
   io::CheckpointFile resumed;
   std::vector<std::string> resumed_args;
   std::vector<char*> resumed_argv;

@@ -272,6 +272,46 @@ void check_same_inputs(const Ranks& ranks) {
 
 }  // namespace
 
+void check_same_command_line(int argc, const char* const* argv) {
+  const Ranks& ranks = Ranks::world();
+  if (!ranks.split()) return;
+  // Every rank's arguments (not the program's path), each followed by a 0 byte, one byte a double.
+  std::vector<double> local;
+  for (int i = 1; i < argc; ++i) {
+    for (const char* c = argv[i]; *c != '\0'; ++c) local.push_back(static_cast<unsigned char>(*c));
+    local.push_back(0);
+  }
+  std::vector<int> counts;
+  const std::vector<double> all = ranks.all_gather(local, &counts);
+  auto arguments_of = [&](int r) {
+    std::size_t at = 0;
+    for (int k = 0; k < r; ++k) at += static_cast<std::size_t>(counts[k]);
+    std::vector<std::string> args(1);
+    for (int k = 0; k < counts[r]; ++k) {
+      const char c = static_cast<char>(static_cast<int>(all[at + k]));
+      if (c == '\0')
+        args.emplace_back();
+      else
+        args.back() += c;
+    }
+    args.pop_back();  // after the last argument's 0
+    return args;
+  };
+  const std::vector<std::string> first = arguments_of(0);
+  for (int r = 1; r < ranks.size(); ++r) {
+    const std::vector<std::string> theirs = arguments_of(r);
+    if (theirs == first) continue;
+    std::size_t i = 0;
+    while (i < first.size() && i < theirs.size() && first[i] == theirs[i]) ++i;
+    auto word = [&](const std::vector<std::string>& args) {
+      return i < args.size() ? "'" + args[i] + "'" : std::string("nothing");
+    };
+    throw InputError("the ranks were started with different command lines: argument " + std::to_string(i + 1) +
+                     " is " + word(first) + " on rank 0 and " + word(theirs) + " on rank " + std::to_string(r) +
+                     "; every rank must run the same command (mpirun -np R lockstep ...)");
+  }
+}
+
 void mark_collective_work() {
   Ranks& ranks_of_run = Ranks::world();
   ranks_of_run.agree_before_collective();

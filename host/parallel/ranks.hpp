@@ -112,6 +112,13 @@ struct ChainShare {
 /// (host/run/chain_sums.hpp).
 ChainShare chain_share(int total, int rank, int size, int block = 1);
 
+/// In a run split over ranks, the first collective call of every rank: the ranks' arguments
+/// (argv[1..argc)) against rank 0's. Ranks started with different flags (an MPMD launch, a
+/// script that varies them) would each run another configuration and meet in mismatched
+/// collective calls: crashes, hangs or silently mixed output. Throws the same InputError on
+/// every rank, naming the first argument that differs. Nothing for one process.
+void check_same_command_line(int argc, const char* const* argv);
+
 /// Marks the moment a command starts work that other ranks take part in: before it, every rank
 /// checks the same arguments and files; the ranks agree (Ranks::agree) at every collective call
 /// and here, so a failure reaches every rank and the lowest failing rank alone reports it (as

@@ -430,6 +430,34 @@ TEST(MpiRun, DataThatDiffersBetweenRanksIsRefused) {
   EXPECT_EQ(same.status, 0) << same.err;
 }
 
+TEST(MpiRun, RanksStartedWithDifferentArgumentsAreRefusedNotAHang) {
+  // An MPMD launch (`mpirun -np 1 lockstep ARGS0 : -np 1 lockstep ARGS1`) with one flag changed
+  // on rank 1: it crashed (--thin), hung (--algorithm) or wrote a mix of two runs (--chains).
+  // The ranks compare their command lines first: one line from rank 0, status 2, no output.
+  const std::string dir = scratch_dir("mpi_mpmd");
+  const std::string base = std::string(kSample) + "--chains 8 --output " + dir + "/mm.csv ";
+  struct Case {
+    std::string rank0, rank1, expected;
+  };
+  for (const Case& c : {Case{"--thin 1", "--thin 2", "argument 19 is '1' on rank 0 and '2' on rank 1"},
+                        Case{"--algorithm nuts", "--algorithm hmc", "argument 19 is 'nuts' on rank 0 and 'hmc' on rank 1"},
+                        Case{"", "--pool-adaptation", "argument 18 is nothing on rank 0 and '--pool-adaptation' on rank 1"}}) {
+    std::string launch;
+    for (const std::string& extra : {c.rank0, c.rank1})
+      launch += std::string(launch.empty() ? "" : " : ") + LOCKSTEP_MPIEXEC_NUMPROC_FLAG + " 1 '" + LOCKSTEP_BINARY_DIR +
+                "/lockstep' " + base + extra;
+    const auto r = run_captured(std::string("cd '") + LOCKSTEP_SOURCE_DIR + "' && " + kMpiEnv + "timeout 60 '" +
+                                    LOCKSTEP_MPIEXEC + "' " + launch,
+                                dir);
+    EXPECT_EQ(r.status, 2) << c.rank1 << " (124: the job hung)\n" << r.err;
+    const std::string line = "lockstep: error: the ranks were started with different command lines: " + c.expected;
+    const auto first = r.err.find(line);
+    EXPECT_NE(first, std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("lockstep:", first + 1), std::string::npos) << "reported more than once:\n" << r.err;
+    EXPECT_FALSE(std::ifstream(dir + "/mm_1.csv").good()) << c.rank1 << ": no draws may be written";
+  }
+}
+
 TEST(MpiRun, AnErrorOnOneRankEndsTheJobNamingTheRank) {
   const std::string dir = scratch_dir("mpi_rank_error");
   // Rank 1 fails once the ranks work together (the test hook of host/parallel/ranks.cpp); rank 0
