@@ -264,6 +264,47 @@ TEST(FiniteDifferences, RichardsonDerivativeIsAccurate) {
   EXPECT_NEAR(d.value, 5 * std::cos(1.5), 1e-10);
 }
 
+TEST(ModelCheck, PeakPassesWhereOneTableauWasFooled) {
+  // peak's gradient is right everywhere (checked at 50 digits), but at these seeds' points
+  // Ridders' tableau from h0 = 0.1 max(1, |q|) settled on an estimate 1e-5 off with a tiny
+  // error estimate, and `lockstep check peak` said FAILED: compare_gradient now asks two more
+  // tableaux from smaller first steps before it reports a disagreement.
+  const auto model = load("peak", "data/peak.csv");
+  for (const auto& [seed, points] : {std::pair<std::uint64_t, int>{1, 20}, {9, 10}, {14, 10}, {35, 10}}) {
+    check::ModelCheckOptions o;
+    o.seed = seed;
+    o.points = points;
+    const check::ModelCheckReport r = check::check_model(*model, o);
+    std::ostringstream text;
+    check::print_report(text, r, o);
+    EXPECT_TRUE(r.ok()) << "seed " << seed << "\n" << text.str();
+  }
+}
+
+TEST(FiniteDifferences, OneFooledTableauDoesNotFailARightGradient) {
+  // f(t) = t + 1e-4 t b(t), b a switch from 0 (|t| < 0.04) to 1 (|t| > 0.045): the derivative at
+  // 0 is 1, but the first tableau's two largest steps (0.1, 0.05) both see the switch on, give
+  // the same difference 1 + 1e-4, extrapolate to it with an error estimate of ~0, and the
+  // smaller steps cannot beat that estimate. The two more tableaux (from 0.1 / 16 and / 256)
+  // never see the switch: the median is 1.
+  auto value = [](double t) { return t + 1e-4 * t / (1 + std::exp(-(std::fabs(t) - 0.0425) / 0.0005)); };
+  const check::LogDensityFn f = [&](const std::vector<double>& q, std::vector<double>* g) {
+    if (g) *g = {1.0};
+    return value(q[0]);
+  };
+  const check::Derivative fooled = check::richardson_derivative([&](double t) { return value(t); }, 0.1);
+  ASSERT_GT(std::fabs(fooled.value - 1.0), 1e-5) << "the first tableau alone must be fooled for this test to mean anything";
+  const auto c = check::compare_gradient(f, {0.0});
+  EXPECT_LE(c[0].relative, 1e-6) << "fd " << c[0].finite_difference << " (error " << c[0].fd_error << "), analytic "
+                                 << c[0].analytic;
+  // A wrong gradient still fails.
+  const check::LogDensityFn wrong = [&](const std::vector<double>& q, std::vector<double>* g) {
+    if (g) *g = {1.0 - 1e-4};
+    return value(q[0]);
+  };
+  EXPECT_GT(check::compare_gradient(wrong, {0.0})[0].relative, 1e-6);
+}
+
 TEST(FiniteDifferences, NanGradientIsAFailureNotAPass) {
   const check::LogDensityFn f = [](const std::vector<double>& q, std::vector<double>* g) {
     if (g) *g = {std::nan("")};
