@@ -43,6 +43,12 @@ class StubModel : public AnyModel {
     grad.assign(q.size(), 0.0);
     return 0;
   }
+  std::vector<double> log_density_and_grad_through(View, const std::vector<std::vector<double>>& points,
+                                                   std::vector<std::vector<double>>& grads) const override {
+    grads.clear();
+    for (const std::vector<double>& q : points) grads.emplace_back(q.size(), 0.0);
+    return std::vector<double>(points.size(), 0.0);
+  }
   std::string describe() const override { return "stub"; }
   bool has(Capability) const override { return false; }
   double log_density_constrained(const std::vector<double>&) const override { return unused(), 0.0; }

@@ -98,6 +98,47 @@ void check_gradient(const AnyModel& model, const std::vector<std::vector<double>
   for (CoordinateReport& cr : r.coordinates) cr.ok = !points.empty() && cr.worst_relative <= o.tolerance;
 }
 
+/// The other views the samplers evaluate the model through (AnyModel::View) against the Dense
+/// one at every finite point: the same log density and gradient up to rounding (a view may sum
+/// in another order or take the vector transcendentals), so within the gradient tolerance of
+/// max(1, |value|). A model that gives one view a path of its own (`if constexpr` on the view
+/// type) and gets it wrong there samples another posterior with some samplers only, which the
+/// finite differences, taken through the Dense view, never see.
+void check_views(const AnyModel& model, const std::vector<std::vector<double>>& points, const ModelCheckOptions& o,
+                 ModelCheckReport& r) {
+  if (points.empty()) return;
+  std::vector<double> lp_dense(points.size());
+  std::vector<std::vector<double>> g_dense(points.size());
+  for (std::size_t k = 0; k < points.size(); ++k) lp_dense[k] = model.log_density_and_grad(points[k], g_dense[k]);
+  const std::pair<AnyModel::View, std::string> views[] = {
+      {AnyModel::View::kStrided, "strided view (warmup, GPU)"},
+      {AnyModel::View::kBlock, "SIMD block view (static HMC, ChEES, ensemble)"}};
+  for (const auto& [view, label] : views) {
+    if (view == AnyModel::View::kBlock && kGpuShape) continue;  // one chain per lane: the strided view
+    std::vector<std::vector<double>> g;
+    const std::vector<double> lp = model.log_density_and_grad_through(view, points, g);
+    double worst = 0;
+    std::string where;
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      auto compare = [&](double a, double b, const std::string& what) {
+        double e = std::fabs(a - b) / std::max(1.0, std::fabs(a));
+        if (!(e == e)) e = INFINITY;
+        if (e > worst || (where.empty() && e == INFINITY)) {
+          worst = e;
+          where = what + " at point " + std::to_string(k + 1) + ": " + num(b) + " where the Dense view gives " + num(a);
+        }
+      };
+      compare(lp_dense[k], lp[k], "log density");
+      for (std::size_t i = 0; i < g_dense[k].size(); ++i)
+        compare(g_dense[k][i], g[k][i], "gradient q[" + std::to_string(i + 1) + "]");
+    }
+    const bool ok = worst <= o.tolerance;
+    add(r, label + " = Dense view", ok,
+        "max relative difference " + num(worst) + " at " + std::to_string(points.size()) + " points (tolerance " +
+            num(o.tolerance) + ")" + (ok ? "" : "; worst: " + where));
+  }
+}
+
 /// Draws at indices 0..n-1 are finite, and the same (seed, index) gives the same draw.
 template <class Draw>
 void check_draws(ModelCheckReport& r, const std::string& name, int n, Draw draw) {
@@ -262,6 +303,7 @@ ModelCheckReport check_model(const AnyModel& model, const ModelCheckOptions& o) 
   for (int k = 0; k < o.points; ++k) points.push_back(gen.point(r.dim, -o.radius, o.radius));
   const std::vector<std::vector<double>> finite = check_points(model, points, o, r);
   check_gradient(model, finite, o, r);
+  check_views(model, finite, o, r);
   check_capabilities(model, finite, o, r);
   return r;
 }

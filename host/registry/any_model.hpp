@@ -75,6 +75,16 @@ class AnyModel {
   virtual std::vector<double> constrain(const std::vector<double>& q) const = 0;
   /// Log density and gradient at one unconstrained point (on the backend; host copy back).
   virtual double log_density_and_grad(const std::vector<double>& q, std::vector<double>& grad) const = 0;
+  /// The same at every point of `points`, through one of the other views the samplers hand the
+  /// model (docs/model_contract.md): kStrided, each point one chain of a structure-of-arrays
+  /// array (warmup, initialization, every sampler on a GPU); kBlock, the points W at a time as
+  /// the chains of a SIMD block, BlockView<W> with W = backend::kLaneWidth (static HMC, ChEES,
+  /// the ensemble on the CPU; in the GPU shape, where W = 1, the strided view again).
+  /// log_density_and_grad above is the Dense view (NUTS on the CPU). `lockstep check` compares
+  /// them: a model may give a view its own path, and only the views together are the model.
+  enum class View { kStrided, kBlock };
+  virtual std::vector<double> log_density_and_grad_through(View view, const std::vector<std::vector<double>>& points,
+                                                           std::vector<std::vector<double>>& grads) const = 0;
 
   /// The resolved model in text (`sample --print-model`): name, dimension, outputs and, for a
   /// model with `static std::string describe(const Loaded<Model>&)`, its own description

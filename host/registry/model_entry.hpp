@@ -17,6 +17,7 @@
 #include "host/registry/any_model.hpp"
 #include "host/registry/load_typed.hpp"
 #include "host/registry/replicates.hpp"
+#include "kernels/core/batch.hpp"
 #include "kernels/core/model_traits.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
@@ -61,6 +62,37 @@ struct EvalOne {
     }
   }
 };
+
+/// log p and its gradient at point k (of n, stored as chains: element i of point k at
+/// q[i * n + k]) through a Strided view, one point per lane (AnyModel::log_density_and_grad_through).
+template <class Model>
+struct EvalStrided {
+  Model model;
+  typename Model::Data data;
+  Real* q = nullptr;
+  Real* g = nullptr;
+  Real* lp = nullptr;
+  int n = 0;
+  LS_HD void operator()(int k) const {
+    lp[k] = model.log_density_and_grad(data, Strided<Real>{q + k, n}, Strided<Real>{g + k, n});
+  }
+};
+
+#if !LOCKSTEP_GPU_SHAPE
+/// The same, W points at a time through a BlockView<W> (lane b: points b W .. b W + W - 1).
+template <class Model, int W>
+struct EvalBlocks {
+  Model model;
+  typename Model::Data data;
+  Real* q = nullptr;
+  Real* g = nullptr;
+  Real* lp = nullptr;
+  int n = 0;  // a multiple of W
+  void operator()(int b) const {
+    model.log_density_and_grad(data, BlockView<W>{q + b * W, n}, BlockView<W>{g + b * W, n}).store(lp + b * W);
+  }
+};
+#endif
 
 /// generated_quantities at many points, one per lane (AnyModel::generated_quantities_many).
 template <class Model>
@@ -160,6 +192,36 @@ class AnyModelImpl final : public AnyModel {
     auto r = eval<registry_detail::Eval::kLogDensityAndGrad>(q, dim());
     grad = std::move(r.second);
     return r.first;
+  }
+
+  std::vector<double> log_density_and_grad_through(View view, const std::vector<std::vector<double>>& points,
+                                                   std::vector<std::vector<double>>& grads) const override {
+    constexpr int W = backend::kLaneWidth;  // 1 in the GPU shape
+    const int count = static_cast<int>(points.size()), d = dim();
+    // Stored as chains (point k's element i at i n + k); a block's padding repeats point 0.
+    const int n = view == View::kBlock ? (count + W - 1) / W * W : count;
+    std::vector<Real> q(static_cast<std::size_t>(n) * std::max(d, 1), 0);
+    for (int k = 0; k < n && count > 0; ++k)
+      for (int i = 0; i < d; ++i) q[static_cast<std::size_t>(i) * n + k] = static_cast<Real>(points[k < count ? k : 0][i]);
+    backend::DeviceVector<Real> x(q.begin(), q.end()), g(q.size(), 0), lp(std::max(n, 1), 0);
+    if (n > 0) {
+      if (view == View::kStrided || W == 1)
+        backend::launch_lanes(n, registry_detail::EvalStrided<Model>{m_.model, m_.data, backend::raw(x), backend::raw(g),
+                                                                     backend::raw(lp), n});
+#if !LOCKSTEP_GPU_SHAPE
+      else
+        backend::launch_lanes(n / W, registry_detail::EvalBlocks<Model, W>{m_.model, m_.data, backend::raw(x),
+                                                                          backend::raw(g), backend::raw(lp), n});
+#endif
+    }
+    const std::vector<Real> gh = backend::to_host(g), lh = backend::to_host(lp);
+    grads.assign(count, std::vector<double>(d));
+    std::vector<double> out(count);
+    for (int k = 0; k < count; ++k) {
+      out[k] = static_cast<double>(lh[k]);
+      for (int i = 0; i < d; ++i) grads[k][i] = static_cast<double>(gh[static_cast<std::size_t>(i) * n + k]);
+    }
+    return out;
   }
 
   std::string describe() const override {

@@ -212,6 +212,61 @@ TEST(ModelCheck, AWrongGradientFailsInItsCoordinateOnly) {
   EXPECT_FALSE(r.ok());
 }
 
+/// ExpSigma whose views other than Dense drop the Jacobian, consistently in the density and
+/// the gradient: finite differences (through the Dense view) pass, while static HMC, ChEES and
+/// the GPU would sample another posterior. (A reviewer's model did this through an
+/// `if constexpr` on the view type; `lockstep check` said "check passed".)
+struct ViewDependent : ExpSigma<Fault::kNone> {
+  template <class V, class G>
+  LS_HD auto log_density_and_grad(const Data& d, V q, G g) const -> typename V::value_type {
+    const auto lp = ExpSigma<Fault::kNone>::log_density_and_grad(d, q, g);
+    if constexpr (std::is_same<V, Dense<Real>>::value) {
+      return lp;
+    } else {
+      g[0] = g[0] - Real(1);
+      return lp - q[0];
+    }
+  }
+  static ModelInfo info() {
+    ModelInfo i = ExpSigma<Fault::kNone>::info();
+    i.name = "test_view_dependent";
+    return i;
+  }
+  static std::vector<double> unconstrain(const Loaded<ViewDependent>&, const std::vector<double>& out) {
+    return {std::log(out.at(0))};
+  }
+  static Loaded<ViewDependent> load(ModelArgs&) {
+    Loaded<ViewDependent> out;
+    out.names = {"sigma"};
+    return out;
+  }
+};
+
+TEST(ModelCheck, AModelThatDiffersBetweenViewsFails) {
+  auto view_lines = [](const check::ModelCheckReport& r) {
+    std::vector<check::CheckLine> lines;
+    for (const auto& l : r.lines)
+      if (l.name.find("= Dense view") != std::string::npos) lines.push_back(l);
+    return lines;
+  };
+  ModelArgs args("test_view_dependent", {}, nullptr);
+  AnyModelImpl<ViewDependent> wrong(AnyModelImpl<ViewDependent>::load(args));
+  const check::ModelCheckReport bad = check::check_model(wrong, check::ModelCheckOptions{});
+  const auto lines = view_lines(bad);
+  ASSERT_EQ(lines.size(), kGpuShape ? 1u : 2u);
+  for (const auto& l : lines) {
+    EXPECT_FALSE(l.ok) << l.name << ": " << l.detail;
+    EXPECT_NE(l.detail.find("where the Dense view gives"), std::string::npos) << l.detail;
+  }
+  EXPECT_FALSE(bad.ok());
+  for (const auto& c : bad.coordinates) EXPECT_TRUE(c.ok) << "the finite differences alone cannot see it";
+
+  AnyModelImpl<ExpSigma<Fault::kNone>> right(AnyModelImpl<ExpSigma<Fault::kNone>>::load(args));
+  const check::ModelCheckReport good = check::check_model(right, check::ModelCheckOptions{});
+  for (const auto& l : view_lines(good)) EXPECT_TRUE(l.ok) << l.name << ": " << l.detail;
+  EXPECT_TRUE(good.ok());
+}
+
 TEST(ModelCheck, AWrongUnconstrainFailsTheRoundTrip) {
   ModelArgs args("test_wrong_unconstrain", {}, nullptr);
   AnyModelImpl<WrongUnconstrain> model(AnyModelImpl<WrongUnconstrain>::load(args));
