@@ -1,5 +1,6 @@
 #include "host/cli/summary_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,15 @@ std::string fmt(double x, const char* spec) {
   return buf;
 }
 
+/// part / whole in percent, two significant digits below 10% ("0.024", "2.7"), whole percents
+/// above ("27"; "100" only when part == whole, "99" when rounding would say 100).
+std::string percent(long long part, long long whole) {
+  const double p = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  if (part == whole) return "100";
+  if (p < 9.95) return fmt(p, "%.2g");
+  return fmt(std::min(std::round(p), 99.0), "%.0f");
+}
+
 }  // namespace
 
 int max_tree_depth_of(const RunInfo& info) {
@@ -57,8 +67,9 @@ double ebfmi(const double* energy, int n) {
   double var = 0, diff = 0;
   for (int t = 0; t < n; ++t) var += (energy[t] - mean) * (energy[t] - mean);
   for (int t = 1; t < n; ++t) diff += (energy[t] - energy[t - 1]) * (energy[t] - energy[t - 1]);
-  var /= n;
-  return var > 0 ? (diff / (n - 1)) / var : std::numeric_limits<double>::quiet_NaN();
+  // The mean squared step over the sample variance (both over n - 1): ArviZ's bfmi (np.var
+  // with ddof=1) and Stan's, the sum of squared steps over the sum of squared deviations.
+  return var > 0 ? diff / var : std::numeric_limits<double>::quiet_NaN();
 }
 
 SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& superchain, int max_tree_depth) {
@@ -162,7 +173,7 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
                                           " whose draws are all equal (or not all finite).");
   if (r.tree_depth_hits > 0)
     r.warnings.push_back(std::to_string(r.tree_depth_hits) + " of " + std::to_string(r.transitions) +
-                         " transitions after warmup (" + fmt(100.0 * r.tree_depth_hits / r.transitions, "%.3g") +
+                         " transitions after warmup (" + percent(r.tree_depth_hits, r.transitions) +
                          "%) reached the maximum tree depth of " + std::to_string(r.max_tree_depth) +
                          ": those trajectories were cut short, which costs efficiency, not validity. Increase "
                          "--max-depth, or reparameterize to make the posterior rounder.");
@@ -181,7 +192,7 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
   if (r.divergences > 0)
     r.warnings.push_back(std::to_string(r.divergences) + " of " + std::to_string(r.transitions) +
                          " transitions after warmup were divergent (" +
-                         fmt(100.0 * r.divergences / r.transitions, "%.2g") +
+                         percent(r.divergences, r.transitions) +
                          "%): the sampler could not follow the posterior's geometry there, so the draws may "
                          "be biased. Try a higher --target-accept, or a reparameterization (e.g. a non-centered one "
                          "for a hierarchical model).");

@@ -20,9 +20,10 @@ using testing::run_lockstep;
 using testing::scratch_dir;
 
 TEST(SummaryReport, EbfmiIsTheMeanSquaredEnergyStepOverTheEnergyVariance) {
-  // e = 1, 3, 2, 5: mean 2.75, variance 8.75 / 4; steps 2, -1, 3: mean square 14 / 3.
+  // e = 1, 3, 2, 5: mean 2.75, sample variance 8.75 / 3; steps 2, -1, 3: mean square 14 / 3.
+  // ArviZ 0.23.4's az.bfmi([[1, 3, 2, 5]]) prints [1.6] = 14 / 8.75.
   const double e[4] = {1, 3, 2, 5};
-  EXPECT_NEAR(cli::ebfmi(e, 4), (14.0 / 3) / (8.75 / 4), 1e-15);
+  EXPECT_NEAR(cli::ebfmi(e, 4), 1.6, 1e-15);
   EXPECT_TRUE(std::isnan(cli::ebfmi(e, 1)));
   const double flat[3] = {2, 2, 2};
   EXPECT_TRUE(std::isnan(cli::ebfmi(flat, 3)));
@@ -50,6 +51,7 @@ TEST(SummaryReport, TreesCutAtTheDepthLimitAreWarnedOfInTheRunAndTheSummary) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("%) reached the maximum tree depth of 2: those trajectories were cut short"), std::string::npos)
       << r.out;
+  EXPECT_EQ(r.out.find("e+02%"), std::string::npos) << "a percentage in exponent form:\n" << r.out;
   const auto j = nlohmann::json::parse(read_file(dir + "/d.json"));
   EXPECT_EQ(j.at("max_tree_depth").get<int>(), 2);
   EXPECT_GT(j.at("max_tree_depth_hits").get<long>(), 3900);
@@ -82,6 +84,17 @@ TEST(SummaryReport, AFileGivenTwiceIsRefused) {
   EXPECT_EQ(again.status, 2);
   EXPECT_NE(again.err.find("/./t_2.csv: given twice (also as " + dir + "/t_2.csv)"), std::string::npos) << again.err;
   EXPECT_EQ(run_lockstep("summary " + dir + "/t.csv", dir).status, 0);
+}
+
+TEST(SummaryReport, EveryTransitionDivergentIsOneHundredPercent) {
+  // A step size far beyond the posterior's scale, no warmup to shrink it: every transition
+  // diverges (it printed "(1e+02%)").
+  const std::string dir = scratch_dir("summary_all_divergent");
+  const auto r = run_lockstep("sample std_normal --set dim=2 --warmup 0 --draws 10 --chains 4 --step-size 1000 "
+                              "--seed 1 --threads 1 --output " + dir + "/d.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("40 of 40 transitions after warmup were divergent (100%)"), std::string::npos) << r.out;
 }
 
 TEST(SummaryReport, LowEbfmiOnTheFunnelIsWarnedOf) {
