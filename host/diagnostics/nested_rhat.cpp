@@ -22,18 +22,23 @@ double nested_rhat(const Chains& x, const std::vector<int>& superchain) {
     if (members[k] != M) return kNaN;
   if (M < 1) return kNaN;
 
-  // Chain means and within-chain variances (two passes per chain for accuracy).
+  // Chain means and within-chain variances (two passes per chain for accuracy). Equal values
+  // are kept exact: a chain that never moved has its value as mean and variance 0, a
+  // superchain of equal chain means that mean (a rounded sum / N would leave ~1e-32 of
+  // variance, and stuck chains an R-hat of 1e15 instead of inf).
   std::vector<double> chain_mean(C), chain_var(C, 0.0);
   for (int c = 0; c < C; ++c) {
     const double* d = x.chain[c];
     double s = 0;
+    bool constant = true;
     for (int n = 0; n < N; ++n) {
       if (!std::isfinite(d[n])) return kNaN;
       s += d[n];
+      constant = constant && d[n] == d[0];
     }
-    const double mean = s / N;
+    const double mean = constant ? d[0] : s / N;
     chain_mean[c] = mean;
-    if (N > 1) {
+    if (N > 1 && !constant) {
       double ss = 0;
       for (int n = 0; n < N; ++n) ss += (d[n] - mean) * (d[n] - mean);
       chain_var[c] = ss / (N - 1);
@@ -41,8 +46,15 @@ double nested_rhat(const Chains& x, const std::vector<int>& superchain) {
   }
   // Superchain means, then B̃_k and W̃_k.
   std::vector<double> super_mean(K, 0.0), b_tilde(K, 0.0), w_tilde(K, 0.0);
-  for (int c = 0; c < C; ++c) super_mean[superchain[c]] += chain_mean[c];
-  for (int k = 0; k < K; ++k) super_mean[k] /= M;
+  std::vector<int> first_chain(K, -1);
+  std::vector<char> equal_means(K, 1);
+  for (int c = 0; c < C; ++c) {
+    const int k = superchain[c];
+    super_mean[k] += chain_mean[c];
+    if (first_chain[k] < 0) first_chain[k] = c;
+    equal_means[k] = equal_means[k] && chain_mean[c] == chain_mean[first_chain[k]];
+  }
+  for (int k = 0; k < K; ++k) super_mean[k] = equal_means[k] ? chain_mean[first_chain[k]] : super_mean[k] / M;
   for (int c = 0; c < C; ++c) {
     const int k = superchain[c];
     const double dev = chain_mean[c] - super_mean[k];
@@ -60,7 +72,10 @@ double nested_rhat(const Chains& x, const std::vector<int>& superchain) {
   }
   b_nu /= (K - 1);
   w_nu /= K;
-  if (!(w_nu > 0)) return kNaN;
+  // No variation within any superchain: inf when the superchains sit at different values (as
+  // R-hat for chains that never moved from different values), NA when all draws are equal.
+  // (One draw of one chain per superchain has no within-superchain variance to speak of: NA.)
+  if (!(w_nu > 0)) return b_nu > 0 && (M > 1 || N > 1) ? std::numeric_limits<double>::infinity() : kNaN;
   return std::sqrt(1.0 + b_nu / w_nu);
 }
 

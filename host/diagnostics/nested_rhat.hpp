@@ -24,8 +24,9 @@
 // definition).
 //
 // Undefined cases return NaN (never throw): fewer than 2 superchains, superchains of unequal
-// size, an id outside 0..K−1, any non-finite draw, no draws, or Ŵ_ν = 0 (e.g. M = 1 and N = 1,
-// or constant draws).
+// size, an id outside 0..K−1, any non-finite draw, no draws, or Ŵ_ν = 0 with all draws equal
+// or M = 1 and N = 1. Ŵ_ν = 0 with superchains at different values (chains that never moved,
+// each superchain's from its own start) is +inf, as R-hat says of such chains.
 #include <vector>
 
 #include "host/diagnostics/convergence.hpp"

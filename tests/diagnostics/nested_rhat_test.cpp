@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -54,6 +55,24 @@ TEST(NestedRhat, ShiftedSuperchainsAreFlaggedAndAtLeastOne) {
   const double mixed = nested_rhat(x, {0, 1, 0, 1});
   EXPECT_GE(mixed, 1.0);
   EXPECT_LT(mixed, 1.01) << "superchains with equal means";
+}
+
+TEST(NestedRhat, ChainsThatNeverMovedFromDifferentStartsAreInfinite) {
+  // Two superchains of two chains, each stuck at its superchain's start. 0.1 added ten times
+  // is not 1: a mean taken as a rounded sum / N left ~1e-34 of variance and nR-hat ~1e15 for
+  // one quantity, NA for another in the same run (a reviewer's `--step-size 1000` run).
+  const std::vector<double> low(10, 0.1), high(10, 0.7);
+  Chains x;
+  x.n_draws = 10;
+  x.chain = {low.data(), low.data(), high.data(), high.data()};
+  EXPECT_EQ(nested_rhat(x, {0, 0, 1, 1}), std::numeric_limits<double>::infinity());
+  // The same value everywhere: nothing to compare, NA.
+  x.chain = {low.data(), low.data(), low.data(), low.data()};
+  EXPECT_TRUE(std::isnan(nested_rhat(x, {0, 0, 1, 1})));
+  // Stuck chains that differ within a superchain: finite and large.
+  x.chain = {low.data(), high.data(), high.data(), high.data()};
+  const double mixed = nested_rhat(x, {0, 0, 1, 1});
+  EXPECT_TRUE(std::isfinite(mixed) && mixed > 1.01) << mixed;
 }
 
 TEST(NestedRhat, BadIdsGiveNaN) {
