@@ -48,8 +48,14 @@ def main():
         wc = [w for w in ws if (c, w) in conv]
         ax2.plot(wc, [conv[(c, w)] - 1 for w in wc], marker="o", label="%d chains" % c)
     warmups = sorted({k[1] for k in rmse})
+    positive = [w for w in warmups if w > 0]
     for ax in (ax1, ax2):
-        ax.set_xscale("log")
+        if positive and positive[0] != warmups[0]:
+            # warmup 0 (the no-warmup baseline) has no place on a log axis: linear from 0 to the
+            # smallest positive warmup, logarithmic above it.
+            ax.set_xscale("symlog", linthresh=positive[0], linscale=0.5)
+        elif positive:
+            ax.set_xscale("log")
         ax.set_xticks(warmups)
         ax.set_xticklabels([str(w) for w in warmups])
         ax.minorticks_off()

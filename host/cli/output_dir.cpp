@@ -92,6 +92,8 @@ void prepare_output_dir_on_rank0(const std::string& dir, const std::string& firs
   if (ranks.sum(refused.empty() ? 0.0 : 1.0) > 0) throw InputError(ranks.is_root() ? refused : "--output: refused on rank 0");
 }
 
+void remove_earlier_plot(const std::string& svg) { std::remove(svg.c_str()); }
+
 void make_plot(const std::string& script_name, const std::string& csv, const std::string& svg) {
   // An earlier run's plot must not stand beside this run's CSV as if it showed it: it goes
   // first, and only this run's plot (written atomically by the script) can take its place.

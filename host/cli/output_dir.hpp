@@ -14,6 +14,11 @@ void prepare_output_dir(const std::string& dir, const std::string& first_file, c
 /// (it alone writes), and its refusal is every rank's InputError (rank 0's message).
 void prepare_output_dir_on_rank0(const std::string& dir, const std::string& first_file, const std::string& contents);
 
+/// Removes an earlier run's plot from the output folder before this run's CSV replaces the
+/// earlier CSV: a plot must never stand beside a CSV it does not show (with --no-plot, or when
+/// the plot cannot be made, none stands there).
+void remove_earlier_plot(const std::string& svg);
+
 /// Runs scripts/<script> CSV SVG (matplotlib; $LOCKSTEP_PLOT_SCRIPT overrides the path, else
 /// the script next to the build or install tree) and prints one line either way: the plot was
 /// written, or why not (the CSV is complete regardless).

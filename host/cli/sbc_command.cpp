@@ -327,6 +327,7 @@ int run_sbc(const SbcOptions& o) {
   {
     io::AtomicFile f(o.output + "/ranks.csv");
     f.write(csv.str());
+    remove_earlier_plot(o.output + "/sbc.svg");
     f.commit();
   }
 

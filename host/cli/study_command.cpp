@@ -350,6 +350,7 @@ int run_study(const StudyOptions& o) {
   const std::string csv_path = o.output + "/study.csv";
   io::AtomicFile file(csv_path);
   file.write(csv);
+  remove_earlier_plot(o.output + "/study.svg");
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
   if (!o.no_plot) make_plot("plot_study.py", csv_path, o.output + "/study.svg");

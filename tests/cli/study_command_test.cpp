@@ -157,6 +157,25 @@ TEST(StudyCommand, SameSeedSameNumbers) {
   EXPECT_EQ(strip_time(ra), strip_time(read_csv(dir + "/b/study.csv")));
 }
 
+TEST(StudyCommand, WarmupZeroIsPlottedAndNoPlotRemovesAnEarlierPlot) {
+  // --warmup 0 (the no-warmup baseline) on the plot's log axis: matplotlib dropped it and piled
+  // the other ticks at one edge; the axis is linear up to the smallest positive warmup now.
+  // Then the same folder with --no-plot: the first run's study.svg would stand beside a
+  // study.csv it does not show (another algorithm here); it is removed.
+  const std::string dir = scratch_dir("study_warmup0");
+  std::ofstream(dir + "/ref.json") << R"({"x[1]": {"mean": 0, "sd": 1}, "x[2]": {"mean": 0, "sd": 1}})";
+  const std::string args = "study std_normal --set dim=2 --chains 8 --warmup 0,20 --draws 20 --repeats 1 --seed 9 "
+                           "--threads 1 --reference " + dir + "/ref.json --output " + dir + "/out";
+  const auto plotted = run_lockstep(args, dir);
+  ASSERT_EQ(plotted.status, 0) << plotted.err;
+  EXPECT_NE(plotted.out.find("Plot written to"), std::string::npos) << plotted.out;
+  expect_svg(dir + "/out/study.svg");
+  const auto again = run_lockstep(args + " --algorithm hmc --no-plot", dir);
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(read_csv(dir + "/out/study.csv")[0].at("algorithm"), "hmc");
+  EXPECT_FALSE(file_exists(dir + "/out/study.svg")) << "the nuts study's plot stayed beside the hmc study.csv";
+}
+
 // When the plot cannot be made, one line says why and study.csv is still complete: python3
 // not on the PATH (the command runs `python3 scripts/plot_study.py ...` through /bin/sh, so
 // an empty PATH makes the shell answer 127), and a python3 without matplotlib (a package
