@@ -127,9 +127,17 @@ class LazyDraws {
   std::unique_ptr<backend::DrawBuffers> buffers_;
 };
 
+/// A radius as the user wrote it, give or take: %g.
+inline std::string radius_text(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", r);
+  return buf;
+}
+
 /// Initial values: random U(-r, r) on the unconstrained scale until finite (Stan's default),
 /// or the given cfg.init_unconstrained (one vector for all chains, or one per chain; padding
-/// chains reuse chain c mod n_chains).
+/// chains reuse chain c mod n_chains). A radius the user gave that finds no finite point is
+/// an input error (--init); the default radius failing is the model's.
 template <class Model, class Cfg>
 void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, const hmc::ChainArrays& s,
                        int n_chains) {
@@ -156,6 +164,11 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
     if (status[c] < 0 && init.radius <= 0)
       throw InputError("--init: the initial values of chain " + std::to_string(cfg.first_chain + c + 1) +
                        " give a non-finite log density or gradient");
+    else if (status[c] < 0 && cfg.init_radius != RunSettings{}.init_radius)  // the user's radius
+      throw InputError("--init " + radius_text(cfg.init_radius) + ": chain " + std::to_string(cfg.first_chain + c + 1) +
+                       " found no initial value with finite log density and gradient in " +
+                       std::to_string(hmc::kInitAttempts) + " draws uniform(-R, R) on the unconstrained scale; give a "
+                       "smaller radius (Stan's default is 2)");
     else if (status[c] < 0)
       throw std::runtime_error(
           "chain " + std::to_string(cfg.first_chain + c + 1) +

@@ -200,6 +200,14 @@ TEST(SampleCommand, InitFileSetsTheStartOfEveryChain) {
       dir);
   EXPECT_EQ(bad.status, 2) << bad.err;
   EXPECT_NE(bad.err.find("tau"), std::string::npos) << bad.err;
+  // A radius so wide that no draw has a finite density (exp(1e308) overflows) is the user's
+  // input, named as such: status 2, nothing written (it was "failed: chain 1: ...", status 1).
+  const auto wide = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 2 --quiet "
+                                 "--init 1e308 --output " + dir + "/wide.csv",
+                                 dir);
+  EXPECT_EQ(wide.status, 2) << wide.err;
+  EXPECT_EQ(wide.err.rfind("lockstep: error: --init 1e+308: chain 1 found no initial value", 0), 0u) << wide.err;
+  EXPECT_FALSE(std::ifstream(dir + "/wide_1.csv").good());
 }
 
 }  // namespace
