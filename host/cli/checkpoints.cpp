@@ -1,6 +1,7 @@
 #include "host/cli/checkpoints.hpp"
 
 #include <cmath>
+#include <fstream>
 #include <utility>
 
 #include "host/core/input_file.hpp"
@@ -88,16 +89,23 @@ const SamplerSnapshot* resume_for_this_rank(const std::string& path, const io::C
   const int r = ranks.rank(), R = ranks.size();
   const std::string again = "mpirun -np ";
   std::string why;
+  // What is wrong with this rank's file, for the other ranks' message (the lowest failing rank's
+  // is the one reported): 1 missing, 2 unreadable, 3 another run's, 4 another rank's or count's.
+  int what = 0;
   const SamplerSnapshot* snap = &resuming.snapshot;
   if (r > 0) {
     const std::string mine = rank_checkpoint_path(path, r);
     try {
+      if (!std::ifstream(mine).good()) what = 1;
       own = io::read_checkpoint(mine);
       snap = &own.snapshot;
-      if (own.args != resuming.args || own.seed != resuming.seed || own.data_hash != resuming.data_hash)
+      if (own.args != resuming.args || own.seed != resuming.seed || own.data_hash != resuming.data_hash) {
         why = mine + ": belongs to another run than " + path;
+        what = 3;
+      }
     } catch (const InputError& e) {
       why = e.what();
+      if (what == 0) what = 2;
     }
   }
   if (why.empty()) {
@@ -110,6 +118,7 @@ const SamplerSnapshot* resume_for_this_rank(const std::string& path, const io::C
     else if (by.first != r)
       why = rank_checkpoint_path(path, r) + ": holds rank " + std::to_string(by.first) + "'s chains, not rank " +
             std::to_string(r) + "'s";
+    if (!why.empty()) what = 4;
   }
   if (R == 1) {
     if (!why.empty()) throw InputError(why);
@@ -118,9 +127,14 @@ const SamplerSnapshot* resume_for_this_rank(const std::string& path, const io::C
   // the lowest rank whose file does not fit (rank 0's own message when it is one of them)
   const int failed = static_cast<int>(-ranks.max(why.empty() ? -1e9 : -static_cast<double>(r)));
   if (failed < R) {
+    const int kind = static_cast<int>(ranks.max(failed == r ? static_cast<double>(what) : 0.0));
     if (failed == r) throw InputError(why);
+    const char* problem = kind == 1   ? " is missing (every rank's file is needed to resume)"
+                          : kind == 2 ? " cannot be read as a lockstep checkpoint"
+                          : kind == 3 ? " belongs to another run"
+                                      : " does not fit this run";
     throw InputError("resume: rank " + std::to_string(failed) + "'s checkpoint file " +
-                     rank_checkpoint_path(path, failed) + " does not fit this run");
+                     rank_checkpoint_path(path, failed) + problem);
   }
   const double t = static_cast<double>(snap->next_iteration);
   const double lo = -ranks.max(-t), hi = ranks.max(t);

@@ -342,6 +342,13 @@ TEST(MpiRun, ResumeRefusesRankFilesOfDifferentIterations) {
   const auto r = run_mpi(2, "resume " + a, dir);
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("the ranks' checkpoint files stand at different iterations"), std::string::npos) << r.err;
+  // Rank 1's file gone: rank 0 reports it, saying what is wrong ("does not fit" before).
+  std::remove((a + ".rank1").c_str());
+  const auto missing = run_mpi(2, "resume " + a, dir);
+  EXPECT_EQ(missing.status, 2) << missing.err;
+  EXPECT_NE(missing.err.find("lockstep: error: resume: rank 1's checkpoint file " + a + ".rank1 is missing"),
+            std::string::npos)
+      << missing.err;
 }
 
 TEST(MpiRun, BadArgumentsAreReportedOnceWithStatusTwo) {
