@@ -77,6 +77,7 @@ struct EnsembleOptions : ModelOptions {
   double checkpoint_every = 60;  // seconds between checkpoints
   std::vector<std::string> command_line;  // the arguments after "lockstep", for the checkpoint
   AlgorithmOptions algorithm_options;  // --walkers, --steps, --move, ... (EnsembleAlgorithm)
+  bool quiet = false;                  // no progress display
 };
 
 int run_ensemble(const EnsembleOptions& o);

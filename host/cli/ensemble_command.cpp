@@ -16,6 +16,7 @@
 #include "host/core/interrupt.hpp"
 #include "host/run/sampler_snapshot.hpp"
 #include "host/cli/interrupt_check.hpp"
+#include "host/cli/terminal_progress.hpp"
 #include "host/cli/process_clock.hpp"
 #include "host/io/atomic_file.hpp"
 #include "host/parallel/ranks.hpp"
@@ -121,7 +122,9 @@ int run_ensemble(const EnsembleOptions& o) {
   DrawSet draws;
   const double load_seconds = seconds_since_start();  // process start to the sampler
   PhaseClock clock;
-  InterruptCheck check(run_progress(o, nullptr));
+  std::unique_ptr<Progress> progress;  // steps on the terminal, as `sample` shows iterations
+  if (!o.quiet && ranks.is_root() && TerminalProgress::wanted()) progress = std::make_unique<TerminalProgress>();
+  InterruptCheck check(run_progress(o, progress.get()));
   if (checkpoints) check.follow([&checkpoints] { return checkpoints->agreed_signal(); });
   if (ranks.split()) settings.ranks = &ranks;
   parallel::mark_collective_work();  // from here an error on one rank ends the job (run_cli.cpp)

@@ -267,6 +267,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   add_model_options(ens, eo);
   ens->add_option("--output", eo.output, "Draws: PATH.nc (InferenceData) or PATH.csv (Stan CSV per walker)");
   ens->add_option("--summary", eo.summary, "Write the report as JSON");
+  ens->add_flag("--quiet", eo.quiet, "No progress display");
   ens->add_option("--checkpoint", eo.checkpoint,
                   "Checkpoint file: the walkers and the draws so far, every --checkpoint-every seconds and on "
                   "Ctrl-C; continue with `lockstep resume FILE`");

@@ -34,7 +34,7 @@ TEST(EndToEndTime, EnsembleReportsItBesideSampling) {
   const std::string dir = scratch_dir("e2e_ensemble");
   const auto r = run_lockstep(
       "ensemble peak --data data/peak.csv --walkers 16 --steps 200 --init-ball 0.5,0.6,0.2,-0.2,0.1 --seed 2 --threads 1 "
-      "--output " + dir + "/p.nc --summary " + dir + "/p.json",
+      "--quiet --output " + dir + "/p.nc --summary " + dir + "/p.json",  // --quiet as on sample (it was refused)
       dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("End to end: "), std::string::npos) << r.out;
