@@ -43,6 +43,14 @@ void validate(const SampleOptions& o) {
   if (o.seed < -1) throw InputError("--seed: must be a non-negative integer");
   const AlgorithmInfo& algorithm = find_algorithm(o.algorithm);
   refuse_unused_flags(algorithm, o.algorithm_options);
+  std::vector<GivenSetting> given;
+  if (o.init != SampleOptions{}.init) given.push_back({"--init", run_settings::kInit});
+  if (o.superchains > 0) given.push_back({"--superchains", run_settings::kInit});
+  if (o.thin != 1) given.push_back({"--thin", run_settings::kThin});
+  if (o.save_warmup) given.push_back({"--save-warmup", run_settings::kSaveWarmup});
+  if (!o.checkpoint.empty()) given.push_back({"--checkpoint", run_settings::kCheckpoint});
+  if (parallel::Ranks::world().split()) given.push_back({"mpirun (a run split over MPI ranks)", run_settings::kRanks});
+  refuse_unhonoured_settings(algorithm, given);
   if (o.superchains < 0 || o.superchains == 1)
     throw InputError("--superchains: must be at least 2 (nested R-hat compares superchains), found " +
                      std::to_string(o.superchains));

@@ -150,6 +150,11 @@ int run_study(const StudyOptions& o) {
   int superchains = o.superchains;
   if (superchains < -1 || superchains == 1)
     throw InputError("--superchains: must be at least 2 (or 0 for none), found " + std::to_string(superchains));
+  std::vector<GivenSetting> given;  // the study starts every run with these
+  if (o.init_radius != StudyOptions{}.init_radius) given.push_back({"--init", run_settings::kInit});
+  if (superchains > 0) given.push_back({"--superchains", run_settings::kInit});
+  refuse_unhonoured_settings(algorithm, given);
+  if (superchains == -1 && (algorithm.run_settings & run_settings::kInit) == 0) superchains = 0;
   if (superchains == -1) {  // default: 4 superchains when 4 divides every chain count (of at least 8)
     superchains = 4;
     for (int c : chains)

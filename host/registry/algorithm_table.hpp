@@ -19,6 +19,7 @@ struct AlgorithmInfo {
   /// Builds the algorithm's config from the settings and flags and discards it: InputError
   /// naming the flag for a bad value, before any data is read.
   void (*validate)(const RunSettings& settings, const AlgorithmOptions& options) = nullptr;
+  unsigned run_settings = 0;  // run_settings:: bits its run honours
   bool has_flag(const std::string& flag) const;
 };
 
@@ -37,5 +38,14 @@ std::vector<FlagSpec> command_flags(const std::string& command);
 /// InputError for a given flag that the chosen algorithm does not use ("--steps: not used by
 /// --algorithm nuts (a flag of: hmc)"), so that no flag is silently ignored.
 void refuse_unused_flags(const AlgorithmInfo& algorithm, const AlgorithmOptions& options);
+
+/// A shared flag that was given, and the run_settings:: bit it needs.
+struct GivenSetting {
+  std::string flag;  // "--init", "--superchains", ..., or "mpirun" for a run split over ranks
+  unsigned bit;
+};
+/// InputError for the first given setting the algorithm's run does not honour ("--init: not
+/// honoured by --algorithm rwm (its descriptor's kRunSettings leaves out run_settings::kInit)").
+void refuse_unhonoured_settings(const AlgorithmInfo& algorithm, const std::vector<GivenSetting>& given);
 
 }  // namespace lockstep

@@ -2,11 +2,23 @@
 // headers include the samplers, which nvcc compiles under the CUDA backend.)
 #include "host/registry/algorithm_table.hpp"
 
+#include <type_traits>
+
 #include "host/algorithms/algorithm_list.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
 namespace {
+
+// A::kRunSettings when the descriptor has it, else 0.
+template <class A, class = void>
+struct RunSettingsOf {
+  static constexpr unsigned value = 0;
+};
+template <class A>
+struct RunSettingsOf<A, std::void_t<decltype(A::kRunSettings)>> {
+  static constexpr unsigned value = A::kRunSettings;
+};
 
 template <class A>
 AlgorithmInfo info_of() {
@@ -17,6 +29,7 @@ AlgorithmInfo info_of() {
   i.needs = A::kNeeds;
   i.flags = A::flags();
   i.validate = [](const RunSettings& s, const AlgorithmOptions& o) { (void)A::configure(s, o); };
+  i.run_settings = RunSettingsOf<A>::value;
   return i;
 }
 
@@ -77,6 +90,18 @@ void refuse_unused_flags(const AlgorithmInfo& algorithm, const AlgorithmOptions&
       if (a->has_flag(kv.first)) users.push_back(a);
     throw InputError(kv.first + ": not used by --algorithm " + algorithm.name +
                      (users.empty() ? std::string() : " (a flag of: " + join_names(users) + ")"));
+  }
+}
+
+void refuse_unhonoured_settings(const AlgorithmInfo& algorithm, const std::vector<GivenSetting>& given) {
+  static const char* const kBitNames[] = {"kInit", "kThin", "kSaveWarmup", "kCheckpoint", "kRanks"};
+  for (const GivenSetting& g : given) {
+    if ((algorithm.run_settings & g.bit) == g.bit) continue;
+    std::string bit = "?";
+    for (int k = 0; k < 5; ++k)
+      if (g.bit == (1u << k)) bit = kBitNames[k];
+    throw InputError(g.flag + ": not honoured by --algorithm " + algorithm.name +
+                     " (its descriptor's kRunSettings leaves out run_settings::" + bit + ")");
   }
 }
 

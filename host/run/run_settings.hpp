@@ -13,6 +13,20 @@ namespace parallel {
 class Ranks;  // host/parallel/ranks.hpp
 }
 
+/// The shared settings (RunSettings) a `sample` algorithm's run honours beyond chains, warmup,
+/// draws, seed and threads, as bits. A descriptor declares them with
+/// `static constexpr unsigned kRunSettings = run_settings::kInit | ...` (none when it has no such
+/// member), and `sample` and `study` refuse the flags of the others: an algorithm that never
+/// reads init_unconstrained must not let `--init` or `--superchains` pass as if it did.
+namespace run_settings {
+constexpr unsigned kInit = 1u;        // init_radius, init_unconstrained: --init, --superchains
+constexpr unsigned kThin = 2u;        // thin: --thin
+constexpr unsigned kSaveWarmup = 4u;  // save_warmup: --save-warmup
+constexpr unsigned kCheckpoint = 8u;  // checkpoint: --checkpoint (and resume)
+constexpr unsigned kRanks = 16u;      // ranks, first_chain, total_chains: a run split over MPI ranks
+constexpr unsigned kAll = kInit | kThin | kSaveWarmup | kCheckpoint | kRanks;
+}  // namespace run_settings
+
 struct RunSettings {
   int chains = 4;
   int warmup = 1000;

@@ -47,6 +47,26 @@ TEST(AlgorithmTable, AFlagTheAlgorithmDoesNotUseIsRefused) {
   EXPECT_TRUE(contains(testing_models::input_error_of([&] { refuse_unused_flags(find_algorithm("chees"), depth); }), "a flag of: nuts"));
 }
 
+TEST(AlgorithmTable, ASharedSettingTheAlgorithmDoesNotHonourIsRefused) {
+  // The MCMC algorithms of `sample` honour every shared setting (the HMC driver's).
+  for (const char* name : {"nuts", "hmc", "chees"})
+    EXPECT_EQ(find_algorithm(name).run_settings, run_settings::kAll) << name;
+  // A new algorithm whose run reads only thin: --init and --superchains would pass silently
+  // (a reviewer's random-walk Metropolis started every chain at random under --init FILE).
+  AlgorithmInfo rwm = find_algorithm("hmc");
+  rwm.name = "rwm";
+  rwm.run_settings = run_settings::kThin;
+  refuse_unhonoured_settings(rwm, {{"--thin", run_settings::kThin}});  // honoured: no error
+  EXPECT_EQ(testing_models::input_error_of([&] {
+              refuse_unhonoured_settings(rwm, {{"--thin", run_settings::kThin}, {"--init", run_settings::kInit}});
+            }),
+            "--init: not honoured by --algorithm rwm (its descriptor's kRunSettings leaves out run_settings::kInit)");
+  EXPECT_TRUE(contains(testing_models::input_error_of([&] {
+                         refuse_unhonoured_settings(rwm, {{"--superchains", run_settings::kInit}});
+                       }),
+                       "--superchains: not honoured"));
+}
+
 TEST(AlgorithmTable, BadFlagValuesNameTheFlag) {
   const RunSettings s;
   AlgorithmOptions o;

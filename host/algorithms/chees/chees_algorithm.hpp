@@ -18,6 +18,7 @@ struct CheesAlgorithm {
   using Config = CheesConfig;
   static constexpr const char* kName = "chees";
   static constexpr const char* kCommand = "sample";
+  static constexpr unsigned kRunSettings = run_settings::kAll;  // the HMC driver honours every one
   static constexpr const char* kNeeds = "a log density gradient";
   static const char* summary() {
     return "ChEES-HMC: trajectory length by Adam on the ChEES criterion across chains, all chains in lock-step";

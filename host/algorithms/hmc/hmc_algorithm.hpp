@@ -19,6 +19,7 @@ struct HmcAlgorithm {
   using Config = HmcConfig;
   static constexpr const char* kName = "hmc";
   static constexpr const char* kCommand = "sample";  // selected by `sample --algorithm hmc` (and `study`)
+  static constexpr unsigned kRunSettings = run_settings::kAll;  // the HMC driver honours every one
   static constexpr const char* kNeeds = "a log density gradient";
   static const char* summary() {
     return "static HMC, jittered step count shared by all chains (SIMD blocks on CPU), Stan's windowed warmup";

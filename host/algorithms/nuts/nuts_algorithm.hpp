@@ -19,6 +19,7 @@ struct NutsAlgorithm {
   using Config = NutsConfig;
   static constexpr const char* kName = "nuts";
   static constexpr const char* kCommand = "sample";
+  static constexpr unsigned kRunSettings = run_settings::kAll;  // the HMC driver honours every one
   static constexpr const char* kNeeds = "a log density gradient";
   static const char* summary() {
     return "Stan's NUTS (multinomial, generalized U-turn), each chain at its own pace; the default";
