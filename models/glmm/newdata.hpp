@@ -9,7 +9,7 @@
 // coefficients for each posterior draw from the fitted scale, r_new = sd_{r,k} z with z ~ N(0, 1)
 // (brms's allow_new_levels with sample_new_levels = "gaussian"), one z per (new level, effect)
 // and draw, shared by every new row of that level. Its base index in GlmmData is then negative:
-// -(1 + the new level's slot); models/glmm/simulate.hpp draws its z from Stream::kGenerated.
+// -(1 + the new level's slot); models/glmm/simulate.hpp draws its z from Stream::kNewLevels.
 //
 // The response column may be missing from the new table (then there is no observed data to
 // compare with); the binomial's trials column may not.

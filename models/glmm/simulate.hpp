@@ -11,7 +11,7 @@
 //               (exact draws: kernels/core/random_draws.hpp), from Stream::kSimulate.
 //   y_rep:      the same at an unconstrained posterior draw q, from Stream::kGenerated; for
 //               --newdata rows of a new grouping level, that level's coefficients are drawn
-//               from the draw's scale (models/glmm/newdata.hpp).
+//               from the draw's scale (models/glmm/newdata.hpp), from Stream::kNewLevels.
 // Row n takes its numbers from Philox counters n + N k (Numbers{first = n, stride = N}), so a
 // row's draw does not depend on the other rows; parameter i of a prior draw from i + n_out k.
 #include <cstdint>
@@ -26,14 +26,11 @@ namespace lockstep {
 namespace models {
 namespace glmm {
 
-/// The first Philox counter of the new levels' coefficients (--newdata; rows use counters
-/// n + N k, far below it).
-constexpr std::uint32_t kNewLevelCounter = 0x80000000u;
-
 /// eta_n at x, where the coordinate of scale s in x is multiplied by mult[s] (theta: 1; a
 /// non-centered q: sd). A negative base -(1 + g) is new level g of --newdata
 /// (models/glmm/newdata.hpp): its coefficient k is sd[s] z, z the normal of counter
-/// kNewLevelCounter + g Ktot + col_of[r] + k of `fresh` (nullptr and sd unused otherwise).
+/// g Ktot + col_of[r] + k of `fresh`, numbers of a stream of their own (Stream::kNewLevels),
+/// independent of every row's noise (nullptr and sd unused otherwise).
 template <class V>
 LS_HD LS_INLINE Real linear_predictor(const GlmmData& d, V x, int n, const Real* mult, const Real* sd = nullptr,
                                       const Numbers* fresh = nullptr) {
@@ -67,7 +64,10 @@ LS_HD LS_INLINE Real draw_response(const GlmmData& d, int n, Real eta, Real sigm
 template <class V, class O>
 LS_HD LS_INLINE void draw_responses(const GlmmData& d, V x, const Real* mult, Real sigma, const Rng& rng,
                                     std::uint64_t iteration, Stream stream, O out, const Real* sd = nullptr) {
-  const Numbers fresh{rng, iteration, stream, kNewLevelCounter, 1u};
+  // New levels' effects from Stream::kNewLevels: an offset counter in the rows' stream (2^31,
+  // doubled by Numbers into 32 bits) wrapped onto row j's noise, so a new level's effect was
+  // that row's z again (y_rep's variance sigma^2 + sd^2 + 2 sigma sd).
+  const Numbers fresh{rng, iteration, Stream::kNewLevels, 0u, 1u};
   for (int n = 0; n < d.N; ++n) {
     const Numbers r{rng, iteration, stream, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(d.N)};
     out[n] = draw_response(d, n, linear_predictor(d, x, n, mult, sd, &fresh), sigma, r);

@@ -161,6 +161,53 @@ TEST(Predict, NewdataKnownAndNewLevelsAgainstTheDraws) {
   }
 }
 
+// A gaussian glmm, --newdata rows of a fitted county and of a new one: given each draw,
+// (y_rep - b0 - r_1) / sigma for the fitted row and (y_rep - b0) / sqrt(sigma^2 + sd^2) for the
+// new one are independent standard normals. The new level's effect once took the same Philox
+// numbers as a row's noise (a counter of 2^31 doubled into 32 bits wrapped onto row 0's):
+// variance (sigma + sd)^2 / (sigma^2 + sd^2) ~ 1.7 for the new row, and the two rows correlated.
+TEST(Predict, NewLevelEffectsAreIndependentOfEveryRowsNoise) {
+  auto data = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
+  ModelArgs args("glmm", {{"formula", "log_radon ~ 1 + (1 | county)"}}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model("glmm", args);
+  const std::string dir = scratch_dir("predict_new_level_noise");
+  {
+    std::ofstream(dir + "/new.csv") << "county\n1\n999\n";
+  }
+  auto rows_src = load_data_file(dir + "/new.csv");
+  const std::unique_ptr<AnyModel> rows = model->with_newdata(*rows_src);
+  RunSettings s;
+  s.chains = 4;
+  s.warmup = 300;
+  s.draws = 1000;
+  s.seed = 5;
+  DrawSet d;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, d, info, nullptr);
+  const int P = d.n_parameters();
+  cli::add_posterior_predictive(*model, s.seed, d, rows.get());
+  ASSERT_EQ(d.n_predictive, 2);
+  const int b0 = d.param_index("b_Intercept"), sd = d.param_index("sd_county__Intercept"),
+            sigma = d.param_index("sigma"), r1 = d.param_index("r_county[1,Intercept]");
+  ASSERT_TRUE(b0 >= 0 && sd >= 0 && sigma >= 0 && r1 >= 0);
+  double n = 0, v_fit = 0, v_new = 0, cross = 0;
+  for (int c = 0; c < d.n_chains; ++c)
+    for (int k = 0; k < d.n_draws; ++k) {
+      const double s_sigma = d.series(sigma, c)[k], s_sd = d.series(sd, c)[k];
+      const double fit = (d.series(P, c)[k] - d.series(b0, c)[k] - d.series(r1, c)[k]) / s_sigma;
+      const double fresh = (d.series(P + 1, c)[k] - d.series(b0, c)[k]) / std::sqrt(s_sigma * s_sigma + s_sd * s_sd);
+      n += 1;
+      v_fit += fit * fit;
+      v_new += fresh * fresh;
+      cross += fit * fresh;
+    }
+  // Independent standard normals: E z^2 = 1 (SE sqrt(2 / n)), E z1 z2 = 0 (SE 1 / sqrt(n)).
+  const double se_var = std::sqrt(2 / n), se_cross = 1 / std::sqrt(n);
+  EXPECT_NEAR(v_fit / n, 1.0, 5 * se_var) << "fitted county's standardized y_rep";
+  EXPECT_NEAR(v_new / n, 1.0, 5 * se_var) << "new county's standardized y_rep";
+  EXPECT_NEAR(cross / n, 0.0, 5 * se_cross) << "the two rows' noises are correlated";
+}
+
 TEST(Predict, NetcdfLoadsInArvizAndPlotPpcDrawsIt) {
   const std::string dir = scratch_dir("predict_nc");
   const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --warmup 200 "
