@@ -2,6 +2,7 @@
 // Shared pieces of the benchmark binaries: the machine line, reference checks, timing.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +16,18 @@
 
 namespace lockstep {
 namespace bench {
+
+/// A flag's integer value, at least `lo`: else one line naming the flag and exit status 2 (a
+/// benchmark given "--chains abc" must not run with 0 chains or abort on an uncaught error).
+inline int int_flag(const char* flag, const char* text, int lo) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v < lo || v > 1000000000L) {
+    std::fprintf(stderr, "%s: expected an integer >= %d, found '%s'\n", flag, lo, text);
+    std::exit(2);
+  }
+  return static_cast<int>(v);
+}
 
 /// A path under the source tree (benchmarks read data/ and the reference files from there,
 /// whatever the working directory).

@@ -3,7 +3,7 @@
 #   (a) minimum bulk ESS per second of the WHOLE `lockstep sample` process (start to exit: data,
 #       warmup, sampling, writing the .nc file, the summary), non-centered Eight Schools, against
 #       rstan 2.21 (bench/peers/stan_eight_schools.R, 4 chains, 1000 + 1000, sampling() wall time)
-#       run in the same invocation; ratio printed (target >= 50);
+#       run in the same invocation; ratio printed (issue 21's target >= 60);
 #   (b) maximum resident set size of `lockstep sample` with 16384 chains x 1000 draws, writing
 #       the .nc file and the summary (target: under 4 GB = 4e9 bytes);
 #   (c) time from process start to the first draw (target: under 50 ms). Definition: from the
@@ -28,8 +28,12 @@
 #   (g) with --peers: nutpie (numba) on the Eight Schools of (a), 4 chains x (1000 + 1000), 2 cores
 #       (bench/peers/pymc_nuts.py --diagnose: ArviZ's min bulk ESS over its sampling seconds, its
 #       numba compile reported apart); ratio (a)'s whole-process ESS/s / nutpie's (target >= 20).
-# The lockstep run of (a) is validated first: every mean of mu, tau, theta[1..8] within
-# 5 sqrt(mcse^2 + mcse_ref^2) of posteriordb's reference, R-hat < 1.01.
+# Every run that gives a rate is validated first, lockstep's and the peers' alike, and a run that
+# fails its check gives no rate and no ratio (the script then exits 1): (a) and (g) every mean of
+# mu, tau, theta[1..8] within 5 sqrt(mcse^2 + mcse_ref^2) of posteriordb's reference (mcse =
+# sd / sqrt(bulk ESS) for the peers) and R-hat < 1.01; (e) and (f) every mean of peak within
+# 5 sqrt(mcse^2 + mcse_ref^2) of data/reference/peak.json (emcee: mcse = sd sqrt(tau / kept
+# walker steps), its first fifth discarded).
 #
 # Usage (from anywhere):
 #   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]
@@ -67,6 +71,32 @@ data="$repo/data/eight_schools.json"
 ref="$repo/data/reference/eight_schools_noncentered.json"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lockstep_targets.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
+failed=0  # a validation failed: no rate was reported for it, and the script exits 1
+
+# check_eight_schools JSON: a peer's Eight Schools run ({"means", "sds", "ess_bulk" or "mcse",
+# "max_rhat"} or {"error"}) against posteriordb's reference; prints "passed" or "FAILED: why".
+check_eight_schools() {
+  python3 - "$1" "$ref" <<'EOF'
+import json, math, sys
+try:
+    d = json.loads(sys.argv[1])
+except ValueError:
+    print("FAILED: no JSON from the peer"); sys.exit()
+if "error" in d:
+    print("FAILED: " + d["error"]); sys.exit()
+ref = json.load(open(sys.argv[2]))
+bad = []
+for n, r in ref.items():
+    if n not in d.get("means", {}):
+        bad.append(n + " missing"); continue
+    mcse = d["mcse"][n] if "mcse" in d else d["sds"][n] / math.sqrt(max(d["ess_bulk"][n], 1.0))
+    if not abs(d["means"][n] - r["mean"]) <= 5 * math.sqrt(mcse ** 2 + r.get("mcse_mean", 0.0) ** 2):
+        bad.append(f"{n} mean {d['means'][n]:.4g} (ref {r['mean']:.4g})")
+if not d.get("max_rhat", math.inf) < 1.01:
+    bad.append(f"max R-hat {d.get('max_rhat')}")
+print("passed" if not bad else "FAILED: " + "; ".join(bad))
+EOF
+}
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) hardware threads, $(free -g | awk '/Mem:/ {print $2}') GB"
@@ -101,8 +131,14 @@ EOF
 ess_rate="$(python3 -c "print(f'{$min_ess / $wall_a:.4g}')")"
 echo "# (a) validation $ok_a (means of mu, tau, theta[1..8] vs posteriordb, R-hat < 1.01); load during run: $load_a"
 printf '%-58s %s\n' "(a) lockstep wall seconds (whole process)" "$wall_a"
-printf '%-58s %s (%s)\n' "(a) lockstep min bulk ESS" "$min_ess" "$min_var"
-printf '%-58s %s\n' "(a) lockstep min bulk ESS per second" "$ess_rate"
+if [[ "$ok_a" == passed ]]; then
+  printf '%-58s %s (%s)\n' "(a) lockstep min bulk ESS" "$min_ess" "$min_var"
+  printf '%-58s %s\n' "(a) lockstep min bulk ESS per second" "$ess_rate"
+else
+  echo "# (a) no rate and no ratio: the run failed its check"
+  ess_rate=""
+  failed=1
+fi
 grep -E '^(Wall time|End to end|Gradient evaluations)' "$work/a.out" | sed 's/^/#     /'
 if ((skip_stan == 0)); then
   cmd_s=(Rscript "$here/peers/stan_eight_schools.R" "$data" 4 1000 1000 20240601 2 --cache-dir="$here/peers/.cache")
@@ -116,13 +152,20 @@ if "error" in d: print("nan nan nan", d["error"].replace(" ", "_"))
 else: print(d["ess_bulk_per_second"], d["min_ess_bulk"], d["sampling_seconds"], "-")
 ' "$Rscript_out")"
   echo "# (a) peer load during run: $load_s"
+  ok_s="$(check_eight_schools "$Rscript_out")"
   if [[ "$stan_err" != "-" ]]; then
     echo "# (a) peer FAILED: $stan_err"
+  elif [[ "$ok_s" != passed ]]; then
+    echo "# (a) peer validation $ok_s: no rate and no ratio"
+    failed=1
   else
+    echo "# (a) peer validation passed (means of mu, tau, theta[1..8] vs posteriordb, R-hat < 1.01)"
     printf '%-58s %.3f\n' "(a) rstan sampling() seconds (4 chains, 1000+1000)" "$stan_sec"
     printf '%-58s %.1f\n' "(a) rstan min bulk ESS" "$stan_ess"
     printf '%-58s %.4g\n' "(a) rstan min bulk ESS per second" "$stan_rate"
-    printf '%-58s %.1f   (target >= 50)\n' "(a) RATIO lockstep / rstan" "$(python3 -c "print($ess_rate / $stan_rate)")"
+    if [[ -n "$ess_rate" ]]; then
+      printf '%-58s %.1f   (target >= 60)\n' "(a) RATIO lockstep / rstan" "$(python3 -c "print($ess_rate / $stan_rate)")"
+    fi
   fi
 fi
 
@@ -181,6 +224,10 @@ print("passed" if ok else "FAILED")
 EOF
 )"
 echo "# (e) validation $ok_e (same command, 3000 steps, discard 1000: means vs the emcee reference within 5 MCSE)"
+if [[ "$ok_e" != passed ]]; then
+  echo "# (e) not timed: the validation run failed its check; (f) has no lockstep figure"
+  failed=1
+else
 cmd_e=("$lockstep" ensemble peak --data "$repo/data/peak.csv" --walkers 1024 --steps 5000
        --init-ball 0.5,0.6,0.2,-0.2,0.1 --init-scale 1e-4 --seed 1 --summary)  # + "$work/e<run>.json"
 echo "# (e) command: ${cmd_e[*]}   (5 runs; the median counts: this VM's run-to-run spread is +-20%)"
@@ -203,6 +250,7 @@ printf '%-58s %s\n' "(e) ensemble wall seconds (whole process, from outside)" "$
 printf '%-58s %s\n' "(e) ensemble end to end (its own clock)" "$e2e_e"
 printf '%-58s %s\n' "(e) ensemble sampling seconds" "$sampling_e"
 printf '%-58s %s   (target <= 0.5)\n' "(e) ensemble report (tau...) / sampling" "$(python3 -c "print(f'{$report_e / $sampling_e:.2f}')")"
+fi
 # ---- (f) emcee on the same ensemble, (g) nutpie on the same Eight Schools ------------------------
 if [[ -n "$peers_python" ]]; then
   for mode in scalar vectorized; do
@@ -211,27 +259,52 @@ if [[ -n "$peers_python" ]]; then
     echo "# (f) command: ${cmd_f[*]}"
     echo "# (f) load at start: $(load)"
     t0f=$EPOCHREALTIME
-    out_f="$("${cmd_f[@]}" 2>"$work/f.err")"
+    out_f="$("${cmd_f[@]}" 2>"$work/f.err")" || true
     t1f=$EPOCHREALTIME
-    python3 - "$out_f" "$t0f" "$t1f" "$wall_e" "$mode" <<'EOF'
-import json, sys
-d = json.loads(sys.argv[1]); t0, t1, wall_e, mode = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+    python3 - "$out_f" "$t0f" "$t1f" "${wall_e:-nan}" "$mode" "$repo/data/reference/peak.json" "$work/f.err" <<'EOF' || failed=1
+import json, math, sys
+t0, t1, wall_e, mode = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+try:
+    d = json.loads(sys.argv[1])
+except ValueError:
+    err = open(sys.argv[7]).read().strip().splitlines()
+    print(f"# (f) emcee {mode} FAILED: no JSON from emcee_peak.py ({err[-1] if err else 'no output'})")
+    sys.exit(1)
 if "error" in d:
     print(f"# (f) emcee {mode} FAILED: {d['error']}")
-    sys.exit()
+    sys.exit(1)
+# The check: emcee's means (its first fifth discarded) against the reference, mcse from its tau.
+ref = json.load(open(sys.argv[6]))
+kept = d["walkers"] * (d["steps"] - d["steps"] // 5)
+bad = []
+for i, n in enumerate(["l", "m", "s", "a", "b"]):
+    tau = d["tau"][i]
+    mcse = ref[n]["sd"] * math.sqrt(tau / kept) if tau else math.inf
+    if not abs(d["mean"][i] - ref[n]["mean"]) <= 5 * math.sqrt(mcse ** 2 + ref[n]["mcse_mean"] ** 2):
+        bad.append(f"{n} mean {d['mean'][i]:.4g} (ref {ref[n]['mean']:.4g}, tau {tau})")
+if bad:
+    print(f"# (f) emcee {mode} validation FAILED: {'; '.join(bad)}: no ratio")
+    sys.exit(1)
+print(f"# (f) emcee {mode} validation passed (means vs data/reference/peak.json within 5 MCSE)")
 target = 150 if mode == "scalar" else 30
 tau = ", ".join("nan" if t is None else f"{t:.1f}" for t in d["tau"])
 print(f"#     emcee {d['emcee_version']}: run_mcmc {d['seconds']:.2f} s, {d['walker_updates_per_second']:.3g} walker updates/s, tau {tau}")
 print(f"{'(f) emcee ' + mode + ' wall seconds (whole process)':<58} {t1 - t0:.2f}")
-print(f"{'(f) RATIO emcee ' + mode + ' / lockstep (e), wall':<58} {(t1 - t0) / wall_e:.1f}   (target >= {target})")
+if math.isfinite(wall_e):
+    print(f"{'(f) RATIO emcee ' + mode + ' / lockstep (e), wall':<58} {(t1 - t0) / wall_e:.1f}   (target >= {target})")
 EOF
   done
   cmd_g=("$peers_python" "$here/peers/pymc_nuts.py" --sampler nutpie --workload eight_schools --data "$data"
          --chains 4 --warmup 1000 --draws 1000 --seed 1 --cores 2 --diagnose)
   echo "# (g) command: ${cmd_g[*]}"
   echo "# (g) load at start: $(load)"
-  out_g="$("${cmd_g[@]}" 2>"$work/g.err")"
-  if [[ -z "${ess_rate:-}" ]]; then
+  out_g="$("${cmd_g[@]}" 2>"$work/g.err")" || true
+  ok_g="$(check_eight_schools "$out_g")"
+  echo "# (g) validation $ok_g"
+  if [[ "$ok_g" != passed ]]; then
+    echo "# (g) no rate and no ratio: nutpie's run failed its check"
+    failed=1
+  elif [[ -z "${ess_rate:-}" ]]; then
     echo "# (g) no lockstep figure from (a)"
   else
     python3 - "$out_g" "$ess_rate" <<'EOF'
@@ -248,3 +321,4 @@ EOF
   fi
 fi
 echo "# load average at end: $(load)"
+exit "$failed"

@@ -194,7 +194,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     else if (std::strcmp(argv[i], "--no-emcee") == 0) emcee = false;
-    else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = bench::int_flag("--threads", argv[++i], 0);
+    else {
+      std::fprintf(stderr, "usage: %s [--quick] [--no-emcee] [--threads T]\n", argv[0]);
+      return 2;
+    }
   }
   bench::print_machine(argc, argv);
   std::printf("# load average at start: %s\n", bench::load_average().c_str());

@@ -148,7 +148,8 @@ std::vector<int> parse_list(const char* s) {
   std::vector<int> v;
   std::stringstream ss(s);
   std::string item;
-  while (std::getline(ss, item, ',')) v.push_back(std::atoi(item.c_str()));
+  while (std::getline(ss, item, ',')) v.push_back(bench::int_flag("--chains", item.c_str(), 1));
+  if (v.empty()) bench::int_flag("--chains", "", 1);  // exits: nothing given
   return v;
 }
 
@@ -166,11 +167,15 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--no-stan") == 0) {
       stan = false;
     } else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-      threads = std::atoi(argv[++i]);
+      threads = bench::int_flag("--threads", argv[++i], 0);
     } else if (std::strcmp(argv[i], "--chains") == 0 && i + 1 < argc) {
       chain_list = parse_list(argv[++i]);
     } else if (std::strcmp(argv[i], "--workload") == 0 && i + 1 < argc) {
       only = argv[++i];
+      if (only != "eight_schools_nc" && only != "gauss100_ill") {
+        std::fprintf(stderr, "--workload: expected eight_schools_nc or gauss100_ill, found '%s'\n", only.c_str());
+        return 2;
+      }
     } else {
       std::fprintf(stderr,
                    "usage: %s [--quick] [--threads T] [--chains N1,N2,...] [--workload eight_schools_nc|gauss100_ill] "

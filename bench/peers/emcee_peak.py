@@ -28,7 +28,11 @@ import json
 import sys
 import time
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as exc:  # a Python without the peers' packages: say so, as any other failure
+    print(json.dumps({"peer": "emcee", "error": f"ImportError: {exc} (bench/peers/install_python_peers.sh)"}))
+    sys.exit(0)
 
 LO = np.array([-2.0, -2.0, 0.0, -2.0, -2.0])
 HI = np.array([2.0, 2.0, 2.0, 2.0, 2.0])

@@ -193,8 +193,9 @@ main <- function() {
     divergences = divergences,
     gradient_evaluations = grad_evals,
     grad_evals_per_second = grad_evals / sampling_seconds,
-    means = list(mu = mean(mu), tau = mean(tau)),
-    sds = list(mu = sd(mu), tau = sd(tau)),
+    # every output, for the callers' posterior checks (mu, tau, theta[1..J])
+    means = as.list(setNames(vapply(pars, function(p) mean(extract_variable_matrix(draws, p)), numeric(1)), pars)),
+    sds = as.list(setNames(vapply(pars, function(p) sd(extract_variable_matrix(draws, p)), numeric(1)), pars)),
     ess_bulk = as.list(ess),
     host = list(nproc = parallel::detectCores(), r_version = R.version.string)
   ))
