@@ -453,6 +453,7 @@ struct Glmm {
       }
       s << "), varying effects";
       for (const std::string& e : b.effects.r_names) s << " " << e;
+      if (b.effects.size() > 1) s << " (independent: no correlation estimated, as (... || " << b.group << ") in lme4/brms)";
       s << "\n";
       for (std::size_t k = 0; k < b.effects.size(); ++k) {
         int s_index = 0;

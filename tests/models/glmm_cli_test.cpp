@@ -47,6 +47,16 @@ TEST(GlmmCli, PrintModelShowsBlocksPriorsDesignAndLevels) {
   EXPECT_NE(d.out.find("~ student_t(3, 1.3, 2.5)   [default]"), std::string::npos) << d.out;
   EXPECT_NE(d.out.find("~ flat   [default]"), std::string::npos) << d.out;
   EXPECT_NE(d.out.find("sigma = 1 (fixed by --set sigma)"), std::string::npos) << d.out;
+  // A slope beside the intercept: lme4 and brms read (1 + floor | county) as correlated; here
+  // the effects are independent, and the model says so.
+  const auto slopes = run_lockstep(
+      "sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 + floor | county)' --print-model", dir);
+  ASSERT_EQ(slopes.status, 0) << slopes.err;
+  EXPECT_NE(slopes.out.find("varying effects (Intercept) floor (independent: no correlation estimated, as (... || "
+                            "county) in lme4/brms)"),
+            std::string::npos)
+      << slopes.out;
+  EXPECT_EQ(r.out.find("(independent:"), std::string::npos) << "one effect per group: nothing to say\n" << r.out;
 }
 
 TEST(GlmmCli, RowsDroppedByNaDropAreReported) {
