@@ -337,27 +337,29 @@ TEST(ModelCheck, PeakPassesWhereOneTableauWasFooled) {
 }
 
 TEST(FiniteDifferences, OneFooledTableauDoesNotFailARightGradient) {
-  // f(t) = t + 1e-4 t b(t), b a switch from 0 (|t| < 0.04) to 1 (|t| > 0.045): the derivative at
-  // 0 is 1, but the first tableau's two largest steps (0.1, 0.05) both see the switch on, give
-  // the same difference 1 + 1e-4, extrapolate to it with an error estimate of ~0, and the
-  // smaller steps cannot beat that estimate. The two more tableaux (from 0.1 / 16 and / 256)
-  // never see the switch: the median is 1.
-  auto value = [](double t) { return t + 1e-4 * t / (1 + std::exp(-(std::fabs(t) - 0.0425) / 0.0005)); };
+  // f(t) = t + A t b(t), b a switch from 0 (|t| < 0.04) to 1 (|t| > 0.045), A = 100 times the
+  // build's gradient tolerance: the derivative at 0 is 1, but the first tableau's two largest
+  // steps (0.1, 0.05) both see the switch on, give the same difference 1 + A, extrapolate to it
+  // with an error estimate of ~0, and the smaller steps cannot beat that estimate. The two more
+  // tableaux (from 0.1 / 16 and / 256) never see the switch: the median is 1.
+  const double amplitude = 100 * check::kGradRelTol;
+  auto value = [&](double t) { return t + amplitude * t / (1 + std::exp(-(std::fabs(t) - 0.0425) / 0.0005)); };
   const check::LogDensityFn f = [&](const std::vector<double>& q, std::vector<double>* g) {
     if (g) *g = {1.0};
     return value(q[0]);
   };
   const check::Derivative fooled = check::richardson_derivative([&](double t) { return value(t); }, 0.1);
-  ASSERT_GT(std::fabs(fooled.value - 1.0), 1e-5) << "the first tableau alone must be fooled for this test to mean anything";
+  ASSERT_GT(std::fabs(fooled.value - 1.0), 10 * check::kGradRelTol)
+      << "the first tableau alone must be fooled for this test to mean anything";
   const auto c = check::compare_gradient(f, {0.0});
-  EXPECT_LE(c[0].relative, 1e-6) << "fd " << c[0].finite_difference << " (error " << c[0].fd_error << "), analytic "
-                                 << c[0].analytic;
+  EXPECT_LE(c[0].relative, check::kGradRelTol)
+      << "fd " << c[0].finite_difference << " (error " << c[0].fd_error << "), analytic " << c[0].analytic;
   // A wrong gradient still fails.
   const check::LogDensityFn wrong = [&](const std::vector<double>& q, std::vector<double>* g) {
-    if (g) *g = {1.0 - 1e-4};
+    if (g) *g = {1.0 - amplitude};
     return value(q[0]);
   };
-  EXPECT_GT(check::compare_gradient(wrong, {0.0})[0].relative, 1e-6);
+  EXPECT_GT(check::compare_gradient(wrong, {0.0})[0].relative, check::kGradRelTol);
 }
 
 TEST(FiniteDifferences, NanGradientIsAFailureNotAPass) {
