@@ -123,7 +123,7 @@ void check_views(const AnyModel& model, const std::vector<std::vector<double>>& 
       auto compare = [&](double a, double b, const std::string& what) {
         double e = std::fabs(a - b) / std::max(1.0, std::fabs(a));
         if (!(e == e)) e = INFINITY;
-        if (e > worst || (where.empty() && e == INFINITY)) {
+        if (e > worst) {
           worst = e;
           where = what + " at point " + std::to_string(k + 1) + ": " + num(b) + " where the Dense view gives " + num(a);
         }

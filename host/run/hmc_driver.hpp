@@ -29,6 +29,7 @@
 #include "host/backend/draw_buffers.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/core/interrupt.hpp"
@@ -127,13 +128,6 @@ class LazyDraws {
   std::unique_ptr<backend::DrawBuffers> buffers_;
 };
 
-/// A radius as the user wrote it, give or take: %g.
-inline std::string radius_text(double r) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", r);
-  return buf;
-}
-
 /// Initial values: random U(-r, r) on the unconstrained scale until finite (Stan's default),
 /// or the given cfg.init_unconstrained (one vector for all chains, or one per chain; padding
 /// chains reuse chain c mod n_chains). A radius the user gave that finds no finite point is
@@ -165,8 +159,8 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
       throw InputError("--init: the initial values of chain " + std::to_string(cfg.first_chain + c + 1) +
                        " give a non-finite log density or gradient");
     else if (status[c] < 0 && cfg.init_radius != RunSettings{}.init_radius)  // the user's radius
-      throw InputError("--init " + radius_text(cfg.init_radius) + ": chain " + std::to_string(cfg.first_chain + c + 1) +
-                       " found no initial value with finite log density and gradient in " +
+      throw InputError("--init " + DataSource::format_number(cfg.init_radius) + ": chain " +
+                       std::to_string(cfg.first_chain + c + 1) + " found no initial value with finite log density and gradient in " +
                        std::to_string(hmc::kInitAttempts) + " draws uniform(-R, R) on the unconstrained scale; give a "
                        "smaller radius (Stan's default is 2)");
     else if (status[c] < 0)
