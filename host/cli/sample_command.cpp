@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "host/algorithms/chees/stalled_chains.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/backend/tree_sum.hpp"
 #include "host/cli/initial_values.hpp"
@@ -325,6 +326,11 @@ int run_sample(const SampleOptions& o) {
                                               {"writing, alongside", write_seconds}})
             << "\n";
   std::printf("Gradient evaluations: %llu (%.4g per second)\n", info.gradient_evaluations, grad_rate);
+  if (info.warmup_restarts > 0)
+    std::printf("Warmup restarted %ld stalled chain%s from other chains' states (%d transitions in a row divergent "
+                "or rejected: the shared step size did not suit where %s started)\n",
+                info.warmup_restarts, info.warmup_restarts == 1 ? "" : "s", chees::kStallIterations,
+                info.warmup_restarts == 1 ? "it" : "they");
   if (ranks.split())
     std::printf("MPI: %d ranks, %.0f to %.0f chains each; %.0f bytes sent between ranks before the draws were gathered, "
                 "%.1f per warmup iteration in cross-chain sums (%.0f in all), the rest at window ends\n",

@@ -46,6 +46,12 @@ struct SamplerSnapshot {
     if (!bytes.empty()) std::memcpy(bytes.data(), host.data(), bytes.size());
     arrays.emplace_back(name, std::move(bytes));
   }
+  /// Whether an array `name` was saved (a field later versions added is optional on resume).
+  bool has(const std::string& name) const {
+    for (const auto& a : arrays)
+      if (a.first == name) return true;
+    return false;
+  }
   /// A host-side state struct (plain doubles: CheesState) under `name`, and back.
   template <class T>
   void put_pod(const std::string& name, const T& value) {

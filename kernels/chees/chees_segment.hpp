@@ -59,6 +59,16 @@ LS_HD void chees_transition(const Model& model, const typename Model::Data& data
   for (int i = 0; i < s.dim; ++i) qe[i] = q[i];
 }
 
+/// A warmup transition that diverged or whose acceptance probability is below this counts
+/// toward a chain's stall (host/algorithms/chees/stalled_chains.hpp); the same threshold below
+/// which a chain adds no ChEES gradient (TFP).
+constexpr double kStalledAccept = 1e-4;
+
+/// A chain's count of consecutive stalled warmup transitions after the latest one.
+LS_HD LS_INLINE Real next_stall_count(Real count, Real accept_stat, bool divergent) {
+  return divergent || !(accept_stat >= static_cast<Real>(kStalledAccept)) ? count + Real(1) : Real(0);
+}
+
 /// Iterations t_begin .. t_end - 1 of one lane. The shared step size and (when
 /// shared_inv_metric is set) the shared diagonal inverse metric are first written into the
 /// lane's chains.
@@ -77,6 +87,7 @@ struct CheesSegment {
   Jitter jitter = Jitter::kHalton;
   const Real* shared_inv_metric = nullptr;  // [dim], or null to keep the chains' metric
   bool record = false;                      // warmup: fill `rec`
+  Real* stalled = nullptr;                  // warmup: [n_pad] consecutive stalled transitions, or null
 
   LS_HD void operator()(int lane) const {
     const int c0 = lane * W;
@@ -87,9 +98,12 @@ struct CheesSegment {
     hmc::TransitionInfo<W> info;
     for (std::uint64_t t = t_begin; t < t_end; ++t) {
       const int n_steps = leapfrog_steps(jitter_fraction(seed, t, jitter), trajectory_length, step_size, max_steps);
-      if (record)
+      if (record) {
         chees_transition<Model, W>(model, data, s, rec, c0, seed, t, n_steps, info);
-      else
+        if (stalled)
+          for (int w = 0; w < W; ++w)
+            stalled[c0 + w] = next_stall_count(stalled[c0 + w], info.accept_stat[w], info.divergent[w]);
+      } else
         hmc::hmc_transition<Model, W>(model, data, s, c0, seed, t, n_steps, info);
       const int d = out.draw_index(t);
       if (d >= 0) store(c0, d, n_steps, info);

@@ -370,6 +370,7 @@ enum class Stream : std::uint32_t {
   kStepSizeInit = 8,  // momenta of the step-size initialization heuristic
   kGenerated = 9,  // generated quantities (posterior predictive draws)
   kNewLevels = 10,  // effects of grouping levels the fit has not seen (glmm y_rep for --newdata)
+  kRestart = 11,   // ChEES warmup: the chain a stalled chain restarts from
   kVariational = 20,      // variational inference: Monte Carlo points of the ELBO gradient
   kVariationalElbo = 21,  // variational inference: points of the ELBO estimates
   kVariationalDraw = 22,  // variational inference: draws from the fitted approximation

@@ -83,6 +83,34 @@ TEST(GlmmRadon, ChEESOnSimdBlocksAgrees) {
   expect_lme4(d, "chees");
 }
 
+/// From Stan's default start, uniform(-2, 2) on the unconstrained scale, some of 64 chains start
+/// where ChEES's shared step size makes every trajectory diverge: they never move and would bias
+/// the means (host/algorithms/chees/stalled_chains.hpp). Warmup restarts them from other chains'
+/// states; without the rule (restart_stalled_chains = false) the same run keeps a stuck chain.
+TEST(GlmmRadon, CheesRestartsChainsStalledByTheSharedStepSize) {
+  auto data = repo_csv("radon_mn.csv");
+  const auto m = load_builtin("glmm", kRadonArgs, data.get());
+  CheesConfig cfg;
+  cfg.chains = 64;
+  cfg.warmup = 1000;
+  cfg.draws = 200;
+  cfg.seed = 3;
+  DrawSet d;
+  RunInfo info;
+  run(*m, cfg, d, info);
+  EXPECT_GE(info.warmup_restarts, 1);
+  EXPECT_EQ(info.divergences, 0) << "a chain is still stuck after warmup";
+  expect_lme4(d, "chees, restarts");
+
+  CheesConfig without = cfg;
+  without.restart_stalled_chains = false;
+  DrawSet stuck;
+  RunInfo stuck_info;
+  run(*m, without, stuck, stuck_info);
+  EXPECT_EQ(stuck_info.warmup_restarts, 0);
+  EXPECT_GE(stuck_info.divergences, cfg.draws) << "the failure the rule prevents no longer happens at this seed";
+}
+
 /// The seed's slope models (data/slopes_groups.csv: 8 groups, group 7 has 5 points, its last two
 /// overwritten with y = 30).
 TEST(GlmmSeeds, PooledUnpooledAndHierarchicalSlopes) {

@@ -123,6 +123,28 @@ TEST(MpiRun, CheesOnTreeBlockBoundariesGivesTheOneProcessDraws) {
   expect_same_draws("--algorithm chees", 2, "chees_blocks", 600);
 }
 
+// ChEES's warmup restarts stalled chains from other chains' states, chosen among every chain of
+// the run (host/algorithms/chees/stalled_chains.hpp): radon from Stan's default start, 16 chains
+// over 2 ranks, seed 3, restarts 3 chains, the same ones from the same donors as one process.
+TEST(MpiRun, CheesRestartingStalledChainsGivesTheOneProcessDraws) {
+  const std::string dir = scratch_dir("mpi_chees_restarts");
+  const std::string run = "sample glmm --data data/radon_mn.csv --formula 'log_radon ~ 1 + floor + (1 | county)' "
+                          "--algorithm chees --chains 16 --warmup 200 --draws 50 --seed 3 --threads 1 --quiet ";
+  const auto one = run_lockstep(run + "--output " + dir + "/one.csv", dir);
+  ASSERT_EQ(one.status, 0) << one.err;
+  const auto split = run_mpi(2, run + "--output " + dir + "/split.csv", dir);
+  ASSERT_EQ(split.status, 0) << split.err << split.out;
+  const std::string restarted = "Warmup restarted 3 stalled chains";
+  EXPECT_NE(one.out.find(restarted), std::string::npos) << one.out;
+  EXPECT_NE(split.out.find(restarted), std::string::npos) << split.out;
+  for (int c = 1; c <= 16; ++c) {
+    const std::string rows = csv_rows(dir + "/one_" + std::to_string(c) + ".csv");
+    ASSERT_GT(rows.size(), 1000u) << "chain " << c;
+    EXPECT_EQ(rows, csv_rows(dir + "/split_" + std::to_string(c) + ".csv"))
+        << "chain " << c << " differs between 1 process and 2 ranks";
+  }
+}
+
 TEST(MpiRun, EnsembleGivesTheOneProcessDraws) {
   const std::string dir = scratch_dir("mpi_ensemble");
   // 200 walkers: 100 half positions, whole lanes on each of the 2 ranks; every move kind.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/io/csv_data.hpp"
 #include "host/registry/any_model.hpp"
 #include "host/run/sampler_snapshot.hpp"
 #include "tests/models/model_loading.hpp"
@@ -52,19 +53,13 @@ struct Case {
   std::vector<std::pair<std::string, std::string>> flags;
 };
 
-void expect_resumed_run_is_bitwise(const Case& c, long stop_at) {
+/// The run `s` of `model`, whole and stopped at `stop_at` then resumed: the same bits.
+void expect_resumed_run_is_bitwise(const AnyModel& model_ref, const Case& c, const RunSettings& s, long stop_at) {
   SCOPED_TRACE(c.algorithm + (c.flags.empty() ? "" : " " + c.flags[0].first) + ", stopped at " +
                std::to_string(stop_at));
-  const auto src = testing_models::repo_data("eight_schools.json");
-  const std::unique_ptr<AnyModel> model = testing_models::load_builtin("eight_schools_noncentered", {}, src.get());
+  const AnyModel* model = &model_ref;
   AlgorithmOptions options;
   for (const auto& f : c.flags) options.set(f.first, f.second);
-  RunSettings s;
-  s.chains = 6;
-  s.warmup = 200;
-  s.draws = 100;
-  s.seed = 31;
-  s.save_warmup = true;
   DrawSet whole, resumed;
   RunInfo whole_info, resumed_info;
   model->run(c.algorithm, s, options, whole, whole_info, nullptr);
@@ -93,6 +88,20 @@ void expect_resumed_run_is_bitwise(const Case& c, long stop_at) {
   EXPECT_EQ(resumed_info.dense_inv_metric, whole_info.dense_inv_metric);
   EXPECT_EQ(resumed_info.gradient_evaluations, whole_info.gradient_evaluations);
   EXPECT_EQ(resumed_info.divergences, whole_info.divergences);
+  EXPECT_EQ(resumed_info.warmup_restarts, whole_info.warmup_restarts);
+}
+
+/// Eight Schools (non-centered), 6 chains, 200 + 100 iterations.
+void expect_resumed_run_is_bitwise(const Case& c, long stop_at) {
+  const auto src = testing_models::repo_data("eight_schools.json");
+  const std::unique_ptr<AnyModel> model = testing_models::load_builtin("eight_schools_noncentered", {}, src.get());
+  RunSettings s;
+  s.chains = 6;
+  s.warmup = 200;
+  s.draws = 100;
+  s.seed = 31;
+  s.save_warmup = true;
+  expect_resumed_run_is_bitwise(*model, c, s, stop_at);
 }
 
 const std::vector<Case> kCases = {
@@ -115,6 +124,25 @@ TEST(Checkpoint, StoppedInSamplingAndResumedGivesTheSameBits) {
 TEST(Checkpoint, StoppedAtTheEndOfWarmupAndResumedGivesTheSameBits) {
   // the snapshot at iteration == warmup comes before the final step size is set
   for (const Case& c : kCases) expect_resumed_run_is_bitwise(c, 200);
+}
+
+/// ChEES restarting stalled chains (host/algorithms/chees/stalled_chains.hpp; radon from Stan's
+/// default start, 16 chains, seed 3: 3 restarts): stopped while chains count their stalled
+/// transitions (10), after the restarts (50) and at the end of warmup (200).
+TEST(Checkpoint, CheesRestartingStalledChainsStoppedAndResumedGivesTheSameBits) {
+  const auto src = load_data_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/radon_mn.csv");
+  const std::unique_ptr<AnyModel> model =
+      testing_models::load_builtin("glmm", {{"formula", "log_radon ~ 1 + floor + (1 | county)"}}, src.get());
+  RunSettings s;
+  s.chains = 16;
+  s.warmup = 200;
+  s.draws = 50;
+  s.seed = 3;
+  DrawSet d;
+  RunInfo info;
+  model->run("chees", s, AlgorithmOptions{}, d, info, nullptr);
+  ASSERT_GE(info.warmup_restarts, 1) << "no chain stalls at this seed: the test needs one that does";
+  for (long stop_at : {10L, 50L, 200L}) expect_resumed_run_is_bitwise(*model, {"chees", {}}, s, stop_at);
 }
 
 /// The ensemble (host/algorithms/ensemble/ensemble_sampler.hpp): stopped in its discarded steps

@@ -23,6 +23,9 @@ struct CheesConfig : RunSettings {
   double init_step_size = 1.0;        // before Stan's heuristic (used as is when warmup = 0)
   double init_trajectory_length = 0;  // T before warmup; 0: the initial step size (one step)
   bool adapt_metric = true;           // diagonal metric from the cross-chain variance
+  /// Warmup moves chains that stalled (diverged or were rejected kStallIterations times in a
+  /// row) to other chains' states (host/algorithms/chees/stalled_chains.hpp).
+  bool restart_stalled_chains = true;
 };
 
 /// What warmup chose (also in RunInfo: step size and metric per chain).

@@ -23,6 +23,7 @@
 #include "host/backend/tree_sum.hpp"
 #include "models/contract/input_error.hpp"
 #include "host/algorithms/chees/chees_config.hpp"
+#include "host/algorithms/chees/stalled_chains.hpp"
 #include "host/algorithms/config_checks.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/run/hmc_buffers.hpp"
@@ -47,13 +48,14 @@ inline double chees_mean_steps(const CheesConfig& cfg, double step_size, double 
 
 /// Device storage ChEES adds to HmcBuffers: the warmup record (one buffer, [4 dim + 2][n_pad]:
 /// q_start, q_end, q_prop, v_prop, accept, divergent), reduced on the device every warmup
-/// iteration, and the shared metric.
+/// iteration, the shared metric, and each chain's count of consecutive stalled transitions.
 struct CheesBuffers {
   int dim, n_pad;
-  backend::DeviceVector<Real> record_buf, shared_inv_metric;
+  backend::DeviceVector<Real> record_buf, shared_inv_metric, stalled;
   CheesBuffers(int dim_, int n_pad_) : dim(dim_), n_pad(n_pad_) {
     record_buf.assign(static_cast<std::size_t>(4 * dim + 2) * n_pad, 0);
     shared_inv_metric.assign(dim, 1);
+    stalled.assign(n_pad, 0);
   }
   /// The record's arrays inside a buffer laid out as record_buf (device or host copy).
   static chees::ProposalArrays layout(Real* base, int dim, int n_pad) {
@@ -87,6 +89,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     check_snapshot(*from, "chees", dim, n_pad, n_chains);
     driver::restore_chains(*from, buf);
     from->get("shared_inv_metric", cb.shared_inv_metric);
+    if (from->has("chees_stalled")) from->get("chees_stalled", cb.stalled);
   } else {
     driver::initialize_chains(m, cfg, buf, s, n_chains);
   }
@@ -119,8 +122,10 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   ad.max_steps = cfg.max_leapfrog_steps;
   adapt::CheesState st;
   double eps0 = cfg.init_step_size;
+  long restarts = 0;  // stalled chains restarted (stalled_chains.hpp)
   if (from) {
     from->get_pod("chees_state", st);
+    if (from->has("chees_restarts")) from->get_pod("chees_restarts", restarts);
   } else {
     if (cfg.warmup > 0) {
       backend::launch_lanes(n_pad, chees::InitStepSize<Model>{m.model, m.data, s, cfg.seed});
@@ -138,6 +143,8 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
     driver::snapshot_chains(buf, "chees", n_chains, snap);
     snap.put("shared_inv_metric", cb.shared_inv_metric);
     snap.put_pod("chees_state", st);
+    snap.put("chees_stalled", cb.stalled);
+    snap.put_pod("chees_restarts", restarts);
     output.snapshot(snap);
   };
 
@@ -146,6 +153,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   seg.out.first_iteration = 0;
   seg.out.first_draw = 0;
   seg.record = true;
+  seg.stalled = cfg.restart_stalled_chains ? backend::raw(cb.stalled) : nullptr;
   ChainSums sums(cfg);  // over every rank's chains when the run is split (host/parallel/)
   backend::DeviceVector<double> weights(n_pad);
   double bytes_crossed = 0;
@@ -168,6 +176,8 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
       cb.shared_inv_metric.upload(v.data(), v.size());
       bytes_crossed += static_cast<double>(v.size() * sizeof(Real));
     }
+    if (cfg.restart_stalled_chains && (t + 1) % chees::kStallCheckEvery == 0)
+      restarts += chees::restart_stalled_chains(cfg, buf, cb.stalled, n_chains, static_cast<std::uint64_t>(t));
     if ((t + 1) % 10 == 0 || t + 1 == cfg.warmup) {
       driver::checkpoint_at(cfg, t + 1, 0, adapt::DualAveragingState{}, fill);
       if (progress) progress->update(t + 1, total_iterations, cfg.warmup);
@@ -186,6 +196,7 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   const auto t_sample = std::chrono::steady_clock::now();
   output.allocate();
   seg.record = false;
+  seg.stalled = nullptr;
   seg.step_size = step_size;
   seg.trajectory_length = length;
   seg.out.save = true;
@@ -208,6 +219,8 @@ void sample_chees(const Loaded<Model>& m, const CheesConfig& cfg, DrawSet& draws
   driver::report_run(buf, n_chains, draws, info);
   info.algorithm = "chees";
   info.seed = cfg.seed;
+  info.warmup_restarts = restarts;
+  if (restarts > 0) info.config.push_back({"warmup_restarted_chains", std::to_string(restarts)});
   char length_text[32];
   std::snprintf(length_text, sizeof length_text, "%.9g", length);
   info.config.push_back({"adapted_trajectory_length", length_text});
