@@ -209,12 +209,14 @@ def _label(source):
 def plot_trace(source, out=None, var_names=None):
     idata = load(source)
     _need(idata, "posterior", _label(source), "draws of a run")
+    _scalar_variables(idata, var_names)  # names that are not in the run: one line, status 2
     return _finish(_arviz().plot_trace(idata, var_names=_names(var_names), compact=True), out, tight=True)
 
 
 def plot_rank(source, out=None, var_names=None):
     idata = load(source)
     _need(idata, "posterior", _label(source), "draws of a run")
+    _scalar_variables(idata, var_names)
     return _finish(_arviz().plot_rank(idata, var_names=_names(var_names)), out, tight=True)
 
 
@@ -233,15 +235,43 @@ def plot_forest(sources, out=None, var_names=None, labels=None):
     return _finish(axes, out, tight=True)
 
 
+PAIR_MAX_VARIABLES = 16  # a 16 x 16 grid of panels is about what can still be read
+
+
+def _scalar_variables(idata, var_names):
+    """How many scalar quantities (theta[0], ...) the posterior's var_names select."""
+    import numpy as np
+    names = _names(var_names)
+    try:
+        chosen = _arviz().utils._var_names(names, idata.posterior) if names else None
+    except KeyError:
+        known = list(idata.posterior.data_vars)
+        missing = [v for v in names if v.lstrip("~") not in known]
+        raise PlotExit(2, f"--var-names: {', '.join(missing) or ', '.join(names)}: not in the run's posterior "
+                          f"(its variables: {', '.join(known)})")
+    chosen = list(idata.posterior.data_vars) if chosen is None else chosen
+    return sum(int(np.prod([n for d, n in idata.posterior[v].sizes.items() if d not in ("chain", "draw")]))
+               for v in chosen)
+
+
 def plot_pair(source, out=None, var_names=None):
     """Pairs of parameters with their marginals; divergent draws (sample_stats.diverging) in
-    a colour of their own."""
+    a colour of their own. Every selected quantity is drawn (ArviZ would silently keep the
+    first ones past its plot.max_subplots); more than PAIR_MAX_VARIABLES is refused."""
     idata = load(source)
     _need(idata, "posterior", _label(source), "draws of a run")
+    n = _scalar_variables(idata, var_names)
+    if n > PAIR_MAX_VARIABLES:
+        raise PlotExit(2, f"{_label(source)}: {n} quantities would make a {n} x {n} grid; choose at most "
+                          f"{PAIR_MAX_VARIABLES} with --var-names (Python: var_names=[...])")
     divergences = "sample_stats" in idata.groups() and "diverging" in idata.sample_stats
-    axes = _arviz().plot_pair(idata, var_names=_names(var_names), kind="scatter", marginals=True,
-                              divergences=divergences, scatter_kwargs={"alpha": 0.4, "s": 10})
-    return _finish(axes, out)
+    az = _arviz()
+    side = max(4.0, 2.0 * n)
+    with az.rc_context({"plot.max_subplots": max(n * n, 1)}):
+        axes = az.plot_pair(idata, var_names=_names(var_names), kind="scatter", marginals=True,
+                            divergences=divergences, scatter_kwargs={"alpha": 0.4, "s": 10},
+                            figsize=(side, side))
+    return _finish(axes, out, tight=True)
 
 
 plot_corner = plot_pair
@@ -266,35 +296,32 @@ def plot_energy(source, out=None):
     return _finish(_arviz().plot_energy(idata), out)
 
 
-def _delegate(module, src, out):
-    """Runs a CSV plot script's main (plot_sbc, plot_elbo) on src -> out; a file that is not
-    such a CSV (binary, other columns) is one line, status 2."""
+def _csv_figure(module, src, out):
+    """The figure of a CSV plot script (plot_sbc, plot_elbo) for src, written to out when given;
+    a file that is not such a CSV (binary, other columns) is one line, status 2."""
     what = {"plot_elbo": "a `vi --elbo` trace CSV (step, elbo, rel_change, fit)",
             "plot_sbc": "an `sbc` ranks.csv (parameter, rank, max_rank)"}.get(module.__name__, "the expected CSV")
     if not isinstance(src, (str, os.PathLike)):
         raise PlotExit(2, f"give the path of {what}")
     if not os.path.isfile(src):
         raise PlotExit(2, f"{src}: cannot open file")
-    argv = sys.argv
-    sys.argv = [module.__name__ + ".py", os.fspath(src), os.fspath(out)]
     try:
-        status = module.main()
+        fig = module.figure(os.fspath(src))
     except (UnicodeDecodeError, KeyError, ValueError, TypeError) as e:
         raise PlotExit(2, f"{src}: not {what} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
-    finally:
-        sys.argv = argv
-    if status:
-        raise PlotExit(2, f"{src}: no plot made")
+    if fig is None:
+        raise PlotExit(2, f"{src}: no rows, no plot made")
+    return _finish(fig.axes, out)
 
 
-def plot_elbo(trace_csv, out):
+def plot_elbo(trace_csv, out=None):
     import plot_elbo as script
-    _delegate(script, trace_csv, out)
+    return _csv_figure(script, trace_csv, out)
 
 
-def plot_sbc(ranks_csv, out):
+def plot_sbc(ranks_csv, out=None):
     import plot_sbc as script
-    _delegate(script, ranks_csv, out)
+    return _csv_figure(script, ranks_csv, out)
 
 
 def _peak_data(path):

@@ -14,8 +14,8 @@ import math
 import plot_common
 
 
-def main():
-    src, out = plot_common.input_and_output("plot_elbo.py")
+def figure(src):
+    """The figure of the trace CSV `src`, or None if it has no rows."""
     plt = plot_common.pyplot()
     fits = {}
     with open(src, newline="") as f:
@@ -24,8 +24,7 @@ def main():
             step, elbo, rel = int(row["step"]), float(row["elbo"]), float(row["rel_change"])
             fits.setdefault(fit, []).append((step, elbo, rel))
     if not fits:
-        print(src + ": no rows")
-        return 1
+        return None
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for fit, rows in sorted(fits.items()):
         label = "fit %d" % fit if len(fits) > 1 else None
@@ -44,6 +43,15 @@ def main():
     if len(fits) > 1:
         a.legend(fontsize="small")
     fig.tight_layout()
+    return fig
+
+
+def main():
+    src, out = plot_common.input_and_output("plot_elbo.py")
+    fig = figure(src)
+    if fig is None:
+        print(src + ": no rows")
+        return 1
     plot_common.save_atomically(fig, out)
     return 0
 

@@ -29,8 +29,8 @@ def binom_quantile(n, p, q):
     return n
 
 
-def main():
-    src, out = plot_common.input_and_output("plot_sbc.py")
+def figure(src):
+    """The rank histograms of the ranks.csv `src`, or None if it holds no ranks."""
     plt = plot_common.pyplot()
     ranks, order, max_rank = {}, [], 0
     with open(src) as fh:
@@ -43,8 +43,7 @@ def main():
             max_rank = int(row["max_rank"])
     shown = order[:16]
     if not shown:
-        print(src + ": no ranks")
-        return 1
+        return None
     n = len(ranks[shown[0]])
     bins = max(1, min(20, max_rank + 1, n // 5))
     cols = min(4, len(shown))
@@ -67,6 +66,15 @@ def main():
     fig.suptitle(f"SBC rank histograms: {n} replicates, ranks 0..{max_rank} in {bins} bins "
                  f"(grey: 99% band of a uniform histogram)", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def main():
+    src, out = plot_common.input_and_output("plot_sbc.py")
+    fig = figure(src)
+    if fig is None:
+        print(src + ": no ranks")
+        return 1
     plot_common.save_atomically(fig, out)
     return 0
 

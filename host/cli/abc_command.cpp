@@ -265,7 +265,7 @@ int run_abc(const AbcOptions& o) {
     };
     model->run_config(o.command, &cfg, draws, info, nullptr);
   }
-  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // the run is done
+  const bool checkpoint_removed = checkpoints && remove_checkpoint(o.checkpoint);  // the run is done
   shuffle_draws(draws, settings.seed);
   info.config.push_back({"distance_scale", result.scale_source});
   info.config.push_back({"epsilon", number8(result.epsilon)});

@@ -1,6 +1,8 @@
 #include "host/cli/checkpoints.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <utility>
 
@@ -28,10 +30,15 @@ FileCheckpoints::FileCheckpoints(std::string path, double every_seconds, io::Che
       every_(every_seconds),
       header_(std::move(header)),
       resume_(resume),
-      last_(std::chrono::steady_clock::now()) {}
+      last_(std::chrono::steady_clock::now()),
+      asked_(last_) {}
 
 bool FileCheckpoints::due(long) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count() >= every_;
+  // A snapshot holds the draws so far, so each costs more than the last: spacing them by at
+  // least kCostFactor times the last one's cost keeps checkpoints under 1/(1 + kCostFactor) of
+  // the run whatever --checkpoint-every asks (0 would otherwise make a long run quadratic).
+  const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
+  return since >= every_ && since >= kCostFactor * last_cost_;
 }
 
 bool FileCheckpoints::wanted(long iteration) {
@@ -44,6 +51,7 @@ bool FileCheckpoints::wanted(long iteration) {
   const int own = interrupt_signal();
   agreed_signal_ = ranks.split() ? static_cast<int>(ranks.max(static_cast<double>(own))) : own;
   const bool due_now = ranks.split() ? ranks.from_root(due(iteration) ? 1 : 0) != 0 : due(iteration);
+  if (agreed_signal_ != 0 || due_now) asked_ = std::chrono::steady_clock::now();  // the snapshot's cost starts
   return agreed_signal_ != 0 || due_now;
 }
 
@@ -56,6 +64,7 @@ void FileCheckpoints::save(const SamplerSnapshot& snapshot) {
   io::write_checkpoint(path_, header_);
   header_.snapshot = SamplerSnapshot{};
   last_ = std::chrono::steady_clock::now();
+  last_cost_ = std::chrono::duration<double>(last_ - asked_).count();
   g_last_path = path_;
   g_last_iteration = snapshot.next_iteration;
   g_last_sampler = snapshot.sampler;
@@ -167,6 +176,12 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
   header.data_hash = data_file.empty() ? 0 : io::fnv1a64(io::read_input_file(data_file));
   header.seed = seed;
   const io::CheckpointFile* resuming = pending_resume();
+  // A new run never writes over an existing file: it may be the checkpoint of an unfinished run
+  // (the same command typed again instead of `lockstep resume` would lose its work).
+  std::error_code ec;
+  if (!resuming && std::filesystem::exists(path, ec))
+    throw InputError("--checkpoint " + path + ": the file exists; if it is the checkpoint of an unfinished run, continue "
+                     "it with `" + resume_command(path) + "`, or delete it to start a new run there");
   if (resuming && (resuming->data_hash != header.data_hash || resuming->model != model))
     throw InputError("resume: " + (data_file.empty() ? std::string("the model") : data_file) +
                      " has changed since the checkpoint was written (its checksum differs)");
@@ -175,6 +190,12 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
                                                  resuming ? &resuming->snapshot : nullptr);
   if (resuming) hooks->resume_ = resume_for_this_rank(path, *resuming, hooks->own_);
   return hooks;
+}
+
+bool remove_checkpoint(const std::string& path) {
+  const bool removed = std::remove(path.c_str()) == 0;
+  io::remove_stale_temporaries(path);
+  return removed;
 }
 
 const io::CheckpointFile* pending_resume() { return g_pending; }

@@ -2,10 +2,13 @@
 // `lockstep sample --checkpoint FILE [--checkpoint-every SECONDS]` and `lockstep resume FILE`
 // (static HMC, NUTS, ChEES): the command's CheckpointHooks (host/run/sampler_snapshot.hpp) write a
 // snapshot to FILE (host/run/checkpoint_file.hpp, atomically) at the first segment boundary
-// after every SECONDS of sampling, and at the boundary where a SIGINT or SIGTERM stops the run
-// (the interrupt line then says how to continue). `lockstep resume FILE` runs the checkpoint's
-// command line again with the snapshot as its start: the draws and every output are the bits
-// an uninterrupted run would have written. A run that completes removes its checkpoint.
+// after every SECONDS of sampling (and at least 9 times the last snapshot's cost after it, so
+// that snapshots, which hold the draws so far, never take more than a tenth of the run), and at
+// the boundary where a SIGINT or SIGTERM stops the run (the interrupt line then says how to
+// continue). A new run refuses a FILE that exists (it may be an unfinished run's checkpoint).
+// `lockstep resume FILE` runs the checkpoint's command line again with the snapshot as its
+// start: the draws and every output are the bits an uninterrupted run would have written. A run
+// that completes removes its checkpoint.
 //
 // Over MPI ranks (`mpirun -np R lockstep sample|ensemble ... --checkpoint FILE`; sample's nuts,
 // hmc and chees): every rank writes its own chains' snapshot, rank 0 to FILE and rank r to FILE.rank<r>
@@ -52,7 +55,10 @@ class FileCheckpoints : public CheckpointHooks {
   const SamplerSnapshot* resume_;
   io::CheckpointFile own_;  // over MPI ranks, rank r > 0: its own file, resumed from
   int agreed_signal_ = 0;
-  std::chrono::steady_clock::time_point last_;
+  static constexpr double kCostFactor = 9;  // seconds of run between snapshots per second a snapshot costs
+  std::chrono::steady_clock::time_point last_;   // the latest snapshot's end
+  std::chrono::steady_clock::time_point asked_;  // when the latest snapshot was asked for (fill + write)
+  double last_cost_ = 0;                         // seconds the latest snapshot took
   friend std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string&, double, const std::vector<std::string>&,
                                                            const std::string&, const std::string&, std::uint64_t);
   SamplerSnapshot interrupted_;
@@ -69,6 +75,10 @@ std::unique_ptr<FileCheckpoints> open_checkpoints(const std::string& path, doubl
 /// Rank r's checkpoint file of a run over MPI ranks: `path` for rank 0, path.rank<r> for the
 /// others.
 std::string rank_checkpoint_path(const std::string& path, int rank);
+
+/// Removes a completed run's checkpoint `path` (and stale temporaries of it a killed run left,
+/// io::remove_stale_temporaries); whether there was a file to remove.
+bool remove_checkpoint(const std::string& path);
 
 /// "lockstep resume PATH", or "mpirun -np R lockstep resume PATH" over R MPI ranks.
 std::string resume_command(const std::string& path);

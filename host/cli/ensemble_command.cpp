@@ -135,7 +135,7 @@ int run_ensemble(const EnsembleOptions& o) {
     throw;
   }
   if (ranks.split() && !ranks.is_root()) {  // rank 0 holds every walker's draws
-    if (checkpoints) std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str());  // the run is complete
+    if (checkpoints) remove_checkpoint(rank_checkpoint_path(o.checkpoint, ranks.rank()));  // the run is complete
     return 0;
   }
   if (ranks.split()) info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
@@ -177,7 +177,7 @@ int run_ensemble(const EnsembleOptions& o) {
     f.commit();
     std::cout << "Summary written to " << o.summary << "\n";
   }
-  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
+  if (checkpoints && remove_checkpoint(o.checkpoint))
     std::cout << "Checkpoint " << o.checkpoint << (ranks.split() ? " and its ranks' files" : "")
               << " removed (the run is complete)\n";
   return 0;

@@ -174,7 +174,7 @@ int run_npe(const NpeOptions& o) {
   PhaseClock clock;
   model->run<NpeAlgorithm>(cfg, draws, info);
   const double run_seconds = clock.lap();
-  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // training is done
+  const bool checkpoint_removed = checkpoints && remove_checkpoint(o.checkpoint);  // training is done
   const npe::TrainResult& tr = report.training;
   info.config = {{"algorithm", "npe"},
                  {"sims", std::to_string(cfg.sims)},

@@ -270,7 +270,7 @@ int run_sample(const SampleOptions& o) {
     most = ranks.max(most);
     parallel::gather_run(ranks, draws, info);  // rank 0 now holds the whole run
     if (!ranks.is_root()) {
-      if (checkpoints) std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str());  // the run is complete
+      if (checkpoints) remove_checkpoint(rank_checkpoint_path(o.checkpoint, ranks.rank()));  // the run is complete
       return 0;
     }
     info.config.push_back({"mpi_ranks", std::to_string(ranks.size())});
@@ -346,7 +346,7 @@ int run_sample(const SampleOptions& o) {
                         {"gradient_evaluations_per_second", grad_rate}});
     std::cout << "Summary written to " << o.summary << "\n";
   }
-  if (checkpoints && std::remove(o.checkpoint.c_str()) == 0)
+  if (checkpoints && remove_checkpoint(o.checkpoint))
     std::cout << "Checkpoint " << o.checkpoint << (ranks.split() ? " and its ranks' files" : "")
               << " removed (the run is complete)\n";
   return 0;

@@ -246,7 +246,7 @@ int run_sbc(const SbcOptions& o) {
     }
     DrawSet draws;
     RunInfo info;
-    InterruptCheck check;
+    InterruptCheck check(run_progress(o, nullptr));  // in process: the caller's (Python: Ctrl-C)
     if (in_lanes) {
       std::vector<double> observed;
       for (std::size_t k = 0; k < n; ++k) observed.insert(observed.end(), data[fitted[first + k]].begin(), data[fitted[first + k]].end());
@@ -292,15 +292,15 @@ int run_sbc(const SbcOptions& o) {
   run_dealt_rounds(n_batches, first_round, checkpoints.get(), work);
   // The run is complete: each rank's checkpoint goes once its ranks are safe (gathered to rank 0;
   // rank 0's once ranks.csv is written).
-  const auto remove_checkpoint = [&] {
-    return checkpoints && std::remove(rank_checkpoint_path(o.checkpoint, procs.rank()).c_str()) == 0;
+  const auto drop_checkpoint = [&] {
+    return checkpoints && remove_checkpoint(rank_checkpoint_path(o.checkpoint, procs.rank()));
   };
   // Rank 0 puts every batch's ranks back in replicate order (rank q's batches are q, q + R, ...).
   std::vector<int> counts;
   const std::vector<double> gathered = procs.gather_to_root(my_ranks, &counts);
   fit_seconds = procs.max(fit_seconds);
   if (!procs.is_root()) {
-    remove_checkpoint();
+    drop_checkpoint();
     return 0;
   }
   std::vector<int> fitted_ranks(fitted.size() * static_cast<std::size_t>(P));
@@ -363,7 +363,7 @@ int run_sbc(const SbcOptions& o) {
   std::printf("Wall time: %.3f s (fits %.3f s)\n", wall, fit_seconds);
   std::cout << "Ranks written to " << o.output << "/ranks.csv\n";
   if (!o.no_plot) make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
-  if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
+  if (drop_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;
 }
 

@@ -232,7 +232,7 @@ int run_study(const StudyOptions& o) {
     DrawSet draws;
     RunInfo info;
     const auto r0 = std::chrono::steady_clock::now();
-    InterruptCheck check;
+    InterruptCheck check(run_progress(o, nullptr));  // in process: the caller's (Python: Ctrl-C)
     model->run(o.algorithm, s, o.algorithm_options, draws, info, &check);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
     const std::vector<int> ids =
@@ -334,14 +334,14 @@ int run_study(const StudyOptions& o) {
   run_dealt_rounds(n_runs, first_round, checkpoints.get(), work);
   // The study is complete: each rank's checkpoint goes once its runs are safe (gathered to rank 0;
   // rank 0's once study.csv is written).
-  const auto remove_checkpoint = [&] {
-    return checkpoints && std::remove(rank_checkpoint_path(o.checkpoint, ranks.rank()).c_str()) == 0;
+  const auto drop_checkpoint = [&] {
+    return checkpoints && remove_checkpoint(rank_checkpoint_path(o.checkpoint, ranks.rank()));
   };
   if (ranks.split()) {
     std::vector<int> counts;
     const std::vector<double> gathered = ranks.gather_to_root(mine, &counts);
     if (!ranks.is_root()) {
-      remove_checkpoint();
+      drop_checkpoint();
       return 0;
     }
     std::vector<double> runs(static_cast<std::size_t>(n_runs) * per_run);
@@ -359,7 +359,7 @@ int run_study(const StudyOptions& o) {
   file.commit();
   std::cout << "Study written to " << csv_path << "\n";
   if (!o.no_plot) make_plot("plot_study.py", csv_path, o.output + "/study.svg");
-  if (remove_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
+  if (drop_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the study is complete)\n";
   std::printf("Total wall time: %.3f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << format_end_to_end(seconds_since_start(), {}) << "\n";

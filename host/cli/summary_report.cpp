@@ -105,6 +105,7 @@ SummaryReport summarize_draws(const DrawSet& draws, const std::vector<int>& supe
   }
 
   const int div = draws.stat_index("divergent__");
+  r.counts_divergences = div >= 0;
   if (div >= 0)
     for (int c = 0; c < draws.n_chains; ++c) {
       const double* d = draws.stat_series(div, c) + draws.n_warmup_saved;
@@ -250,7 +251,7 @@ void print_summary(std::ostream& os, const SummaryReport& r) {
   else if (r.independent_draws > 0)
     os << "\n" << r.independent_draws << " independent draws (" << r.independent_source
        << "): no R-hat (it compares Markov chains), ESS = " << r.independent_draws << "\n";
-  else
+  else if (r.counts_divergences)
     os << "\nDivergences: " << r.divergences << " of " << r.transitions << " transitions after warmup\n";
   for (const auto& w : r.warnings) os << "Warning: " << w << "\n";
 }

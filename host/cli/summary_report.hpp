@@ -21,6 +21,7 @@ struct SummaryReport {
   std::vector<SummaryRow> rows;  // lp__ first, then the parameters
   long divergences = 0;
   long transitions = 0;          // post-warmup transitions counted for divergences
+  bool counts_divergences = false;  // the draws have divergent__ (HMC family; not an ensemble's)
   int max_tree_depth = 0;        // NUTS's --max-depth (0: not NUTS, or unknown)
   long tree_depth_hits = 0;      // post-warmup transitions whose treedepth__ reached it
   std::vector<double> ebfmi;     // per chain, from energy__ (empty without it)

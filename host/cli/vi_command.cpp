@@ -175,7 +175,7 @@ int run_vi(const ViOptions& o) {
   InterruptCheck check(run_progress(o, progress.get()));
   model->run_config("vi", &cfg, draws, info, &check);
   const double run_seconds = clock.lap();
-  const bool checkpoint_removed = checkpoints && std::remove(o.checkpoint.c_str()) == 0;  // the fits are done
+  const bool checkpoint_removed = checkpoints && remove_checkpoint(o.checkpoint);  // the fits are done
   info.config.push_back({"best_fit", std::to_string(report.best_fit + 1)});
   info.config.push_back({"elbo", number(report.final_elbo[report.best_fit])});
   if (o.predict) {

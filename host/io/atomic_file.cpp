@@ -1,14 +1,20 @@
 // AtomicFile and check_writable: see atomic_file.hpp.
 #include "host/io/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "host/core/input_file.hpp"
 #include "host/core/interrupt.hpp"
@@ -34,6 +40,25 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
+void remove_stale_temporaries(const std::string& path) {
+  const std::string dir = directory_of(path);
+  const std::string prefix = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1) +
+                             ".tmp-";
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0 || name.size() == prefix.size() || name.size() > prefix.size() + 9)
+      continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::stol(digits);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale.push_back(dir + "/" + name);
+  }
+  for (const std::string& f : stale) std::remove(f.c_str());
+}
+
 std::string AtomicFile::temp_name_for(const std::string& path) {
   return path + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
 }
@@ -41,6 +66,7 @@ std::string AtomicFile::temp_name_for(const std::string& path) {
 AtomicFile::AtomicFile(std::string path, Mode mode)
     : path_(std::move(path)), temp_path_(temp_name_for(path_)) {
   check_not_input(path_, "");
+  remove_stale_temporaries(path_);
   if (mode == Mode::kStream) {
     file_ = std::fopen(temp_path_.c_str(), "wb");
     if (!file_) fail(path_, "cannot write", errno);

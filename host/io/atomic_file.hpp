@@ -70,6 +70,11 @@ class AtomicFile {
   int signal_slot_ = -1;    // its slot in the registry a second Ctrl-C cleans up (host/core/interrupt.hpp)
 };
 
+/// Removes PATH.tmp-<pid> files whose process no longer exists (temporaries a killed run,
+/// SIGKILL or a power cut, could not clean up); a live process's are left alone. Called where a
+/// file is written atomically and where a completed run removes its checkpoint.
+void remove_stale_temporaries(const std::string& path);
+
 /// Pre-flight check before any work is done: the directory of PATH exists and a file can be
 /// created in it (checked by creating and removing PATH.tmp-<pid>, which also works for
 /// root, read-only mounts and ACLs), and PATH itself is not a directory.

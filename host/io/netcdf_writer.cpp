@@ -112,20 +112,23 @@ class Writer {
   void text(int g, const std::string& name, const std::string& value) {
     nc_.check(nc_put_att_text(g, NC_GLOBAL, name.c_str(), value.size(), value.c_str()), "attribute " + name);
   }
+  /// Every group's attributes (ArviZ shows a group's own, not the file's root): the library,
+  /// and which model, algorithm and seed made the draws.
   void library_attrs(int g) {
     text(g, "created_at", created_at_);
     text(g, "inference_library", "lockstep");
     text(g, "inference_library_version", opt_.version.empty() ? LOCKSTEP_VERSION : opt_.version);
+    text(g, "model", info_.model);
+    text(g, "algorithm", info_.algorithm);
+    const unsigned long long seed = info_.seed;
+    nc_.check(nc_put_att_ulonglong(g, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), "attribute seed");
   }
 
   void root_attrs() {
     const int g = nc_.id();
     library_attrs(g);
-    text(g, "model", info_.model);
-    text(g, "algorithm", info_.algorithm);
     text(g, "data_file", info_.data_file);
-    const unsigned long long seed = info_.seed, grads = info_.gradient_evaluations;
-    nc_.check(nc_put_att_ulonglong(g, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), "attribute seed");
+    const unsigned long long grads = info_.gradient_evaluations;
     nc_.check(nc_put_att_int(g, NC_GLOBAL, "num_warmup", NC_INT, 1, &info_.num_warmup), "attribute num_warmup");
     nc_.check(nc_put_att_int(g, NC_GLOBAL, "thin", NC_INT, 1, &info_.thin), "attribute thin");
     nc_.check(nc_put_att_ulonglong(g, NC_GLOBAL, "gradient_evaluations", NC_UINT64, 1, &grads),

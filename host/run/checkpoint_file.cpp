@@ -1,5 +1,6 @@
 #include "host/run/checkpoint_file.hpp"
 
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -218,6 +219,11 @@ void write_checkpoint(const std::string& path, const CheckpointFile& c) {
 }
 
 CheckpointFile read_checkpoint(const std::string& path) {
+  // Only a regular file can be a checkpoint (which may be larger than any input file: it holds
+  // the draws so far); a device or a pipe (/dev/zero) would be read without end.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw InputError(path + ": not a regular file, so not a lockstep checkpoint");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read the checkpoint");
   std::ostringstream s;

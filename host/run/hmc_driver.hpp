@@ -163,12 +163,13 @@ void initialize_chains(const Loaded<Model>& m, const Cfg& cfg, HmcBuffers& buf, 
                        std::to_string(cfg.first_chain + c + 1) + " found no initial value with finite log density and gradient in " +
                        std::to_string(hmc::kInitAttempts) + " draws uniform(-R, R) on the unconstrained scale; give a "
                        "smaller radius (Stan's default is 2)");
-    else if (status[c] < 0)
-      throw std::runtime_error(
-          "chain " + std::to_string(cfg.first_chain + c + 1) +
-          (init.radius > 0 ? ": no initial value with finite log density and gradient after " +
-                                 std::to_string(hmc::kInitAttempts) + " attempts"
-                           : ": the given initial value has a non-finite log density or gradient"));
+    else if (status[c] < 0)  // Stan's default radius: finite data too extreme for the model's arithmetic, mostly
+      throw InputError("chain " + std::to_string(cfg.first_chain + c + 1) +
+                       ": no initial value with finite log density and gradient in " +
+                       std::to_string(hmc::kInitAttempts) +
+                       " draws uniform(-" + DataSource::format_number(cfg.init_radius) + ", " +
+                       DataSource::format_number(cfg.init_radius) + ") on the unconstrained scale: the data (--data) may hold values too "
+                       "extreme for the model's arithmetic; check them, or give initial values (--init)");
 }
 
 /// The snapshot's header (the sampler's name, the buffers' shape, the chain count:

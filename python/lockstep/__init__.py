@@ -51,6 +51,8 @@ def _repeatable_flags():
 
 
 def _run(command, model, data, options):
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model: a model's name (a str; lockstep.models() lists them), not {type(model).__name__}")
     words, text, fmt = data_arguments(data)
     newdata = options.pop("newdata", None)
     new_words, new_text, new_fmt = data_arguments(newdata, "--newdata")
@@ -64,6 +66,18 @@ def _run(command, model, data, options):
         if unknown:
             raise InputError(f"{unknown[0]}: not an argument of lockstep.{command.replace('-', '_')} "
                              f"(`lockstep {command}` has no flag --{unknown[0].replace('_', '-')})") from None
+        # True given to a flag that takes a value: the parser read the next switch as its value.
+        if "Could not convert: --" in str(e):
+            key = str(e).split("Could not convert: --", 1)[1].split(" ", 1)[0].replace("-", "_")
+            if options.get(key) is True:
+                raise InputError(f"{key}: takes a value, not True") from None
+        # A value given to a switch (predict="yes") is left over as an unexpected word.
+        stray = str(e).rsplit("not expected: ", 1)[-1].strip() if "not expected: " in str(e) else None
+        switch = [k for k, v in options.items() if stray is not None and not isinstance(v, (bool, dict, list, tuple))
+                  and v is not None and str(v) == stray]
+        if switch:
+            raise InputError(f"{switch[0]}: a switch of `lockstep {command}`: give True or False, not "
+                             f"{options[switch[0]]!r}") from None
         raise
 
 

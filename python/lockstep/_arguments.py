@@ -18,17 +18,18 @@ def flag_words(options, repeatable=()):
     True gives a switch, False and None give nothing, a list or tuple repeats a flag named in
     `repeatable` (the glmm's --prior) and is one comma-separated value otherwise (study's
     --chains and --warmup, the ensemble's --init-ball), and ``set={"priors": "seed"}`` gives
-    ``--set priors=seed`` (model options)."""
-    words = []
+    ``--set priors=seed`` (model options). Switches come last, so that True given to a flag that
+    takes a value is reported as that flag's missing value, not as the next flag's text."""
+    words, switches = [], []
     for name, value in options.items():
-        if value is None or value is False:
+        if value is None or value is False or value is np.False_:
             continue
         flag = "--" + name.replace("_", "-")
         if name == "set" and isinstance(value, dict):
             for key, v in value.items():
                 words += ["--set", f"{key}={_text(v)}"]
-        elif value is True:
-            words.append(flag)
+        elif value is True or value is np.True_:
+            switches.append(flag)
         elif isinstance(value, (list, tuple, np.ndarray)) and flag in repeatable:
             for v in value:
                 words += [flag, _text(v)]
@@ -36,7 +37,7 @@ def flag_words(options, repeatable=()):
             words += [flag, ",".join(_text(v) for v in value)]
         else:
             words += [flag, _text(value)]
-    return words
+    return words + switches
 
 
 def _text(value):

@@ -108,6 +108,9 @@ void check_ensemble_config(const EnsembleConfig& cfg, int dim, const std::vector
     throw InputError("--discard: " + std::to_string(cfg.discard) + " discards every one of the " +
                      std::to_string(cfg.steps) + " steps; it must be less than --steps");
   if (cfg.thin < 1) throw InputError("--thin: must be at least 1, found " + std::to_string(cfg.thin));
+  if (cfg.thin > cfg.steps - cfg.discard)
+    throw InputError("--thin: " + std::to_string(cfg.thin) + " is more than the " + std::to_string(cfg.steps - cfg.discard) +
+                     " steps after --discard; it must be at most --steps - --discard");
   if (cfg.moves.empty()) throw InputError("--move: no move given");
   const int h = cfg.walkers / 2;
   for (const WeightedMove& m : cfg.moves) {

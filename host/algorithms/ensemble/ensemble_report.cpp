@@ -46,6 +46,8 @@ double parallel_tree_sum(std::size_t n, const F& value_at) {
 EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, const RunInfo& info,
                                const diagnostics::AutocorrTimeOptions& options) {
   EnsembleReport r;
+  r.model = info.model;
+  r.seed = info.seed;
   r.walkers = cfg.walkers;
   r.ensembles = cfg.ensembles;
   r.steps = cfg.steps;
@@ -169,7 +171,8 @@ std::string format_ensemble_report(const EnsembleReport& r) {
                   r.mcse[p], r.tau_steps[p], p < r.rhat.size() ? r.rhat[p] : std::nan(""));
     s += buf;
   }
-  std::snprintf(buf, sizeof buf, "independent samples: %.4g (walkers x draws / max tau)\n", r.independent_samples);
+  std::snprintf(buf, sizeof buf, "independent samples: %.4g (walkers x saved draws / max tau in saved draws)\n",
+                r.independent_samples);
   s += buf;
   for (const std::string& w : r.warnings) s += "warning: " + w + "\n";
   return s;
@@ -179,6 +182,8 @@ nlohmann::json ensemble_report_json(const EnsembleReport& r) {
   auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json j;
   j["algorithm"] = "ensemble";
+  j["model"] = r.model;
+  j["seed"] = r.seed;
   j["walkers"] = r.walkers;
   j["ensembles"] = r.ensembles;
   j["steps"] = r.steps;

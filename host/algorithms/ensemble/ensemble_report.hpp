@@ -41,6 +41,8 @@ constexpr double kEnsembleRhatWarn = 1.1;
 constexpr int kEnsembleStuckMinSteps = 50;
 
 struct EnsembleReport {
+  std::string model;               // the run's model name and seed (RunInfo)
+  unsigned long long seed = 0;
   int walkers = 0, ensembles = 0, steps = 0, discard = 0, thin = 1, n_draws = 0;
   std::string move;
   std::vector<std::string> names;
@@ -71,7 +73,7 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
 std::string format_ensemble_report(const EnsembleReport& r);
 
 /// The report as JSON (for --summary FILE.json):
-///   {"algorithm": "ensemble", "walkers", "ensembles", "steps", "discard", "thin", "draws",
+///   {"algorithm": "ensemble", "model", "seed", "walkers", "ensembles", "steps", "discard", "thin", "draws",
 ///    "move", "seconds", "walker_updates_per_second", "independent_samples",
 ///    "end_to_end_seconds", "load_seconds", "report_seconds", "write_seconds" (null if not measured),
 ///    "acceptance_fraction": {"mean", "min", "max", "per_walker": [...]},

@@ -161,9 +161,13 @@ inline void check_initial_ensemble(const EnsembleConfig& cfg, const std::vector<
     const std::string where = "walker " + std::to_string(g + 1) + " starts at (" +
                               format_point(names, x, dim, n_pad, g) + ") where the log density is " +
                               (v != v ? "NaN" : v > 0 ? "+inf" : "-inf");
+    // Finite data can still overflow the model's arithmetic (a value of 1e200 squared): then
+    // every start fails, inside the support or not, and the data are what to check.
     if (ball)
-      throw InputError("--init-ball: " + where + " (outside the support?); move the centre inside or shrink --init-scale");
-    throw std::runtime_error("prior draw: " + where + " (the model's prior_draw left its support)");
+      throw InputError("--init-ball: " + where + ": outside the support, or the data (--data) hold values too extreme "
+                       "for the model's arithmetic; move the centre inside, shrink --init-scale, or check the data");
+    throw InputError("a draw from the prior: " + where + ": the data (--data) may hold values too extreme for the "
+                     "model's arithmetic (or the model's prior_draw left its support)");
   }
   for (int e = 0; e < cfg.ensembles; ++e)
     for (int p = 0; p < dim; ++p) {
