@@ -196,7 +196,10 @@ def _figure(axes):
 def _finish(axes, out, tight=False):
     fig = _figure(axes)
     if tight:  # titles clear of the tick labels above them, labels inside the figure
-        fig.tight_layout()
+        import warnings
+        with warnings.catch_warnings():  # a pair plot's marginals: tight_layout still trims the margins
+            warnings.simplefilter("ignore", UserWarning)
+            fig.tight_layout()
     if out is not None:
         plot_common.save_atomically(fig, os.fspath(out))
     return fig

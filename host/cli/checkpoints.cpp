@@ -33,12 +33,13 @@ FileCheckpoints::FileCheckpoints(std::string path, double every_seconds, io::Che
       last_(std::chrono::steady_clock::now()),
       asked_(last_) {}
 
+bool checkpoint_due(double since_last, double every_seconds, double last_cost) {
+  return since_last >= every_seconds && since_last >= kCheckpointCostFactor * last_cost;
+}
+
 bool FileCheckpoints::due(long) {
-  // A snapshot holds the draws so far, so each costs more than the last: spacing them by at
-  // least kCostFactor times the last one's cost keeps checkpoints under 1/(1 + kCostFactor) of
-  // the run whatever --checkpoint-every asks (0 would otherwise make a long run quadratic).
-  const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
-  return since >= every_ && since >= kCostFactor * last_cost_;
+  return checkpoint_due(std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count(), every_,
+                        last_cost_);
 }
 
 bool FileCheckpoints::wanted(long iteration) {

@@ -30,6 +30,15 @@
 namespace lockstep {
 namespace cli {
 
+/// A snapshot holds the draws so far, so each costs more than the last: the next one waits at
+/// least this many times the last one's cost (fill and write), which keeps checkpoints under
+/// 1/(1 + factor) of a run whatever --checkpoint-every asks (0 would make a long run quadratic).
+constexpr double kCheckpointCostFactor = 9;
+
+/// Whether a snapshot is due `since_last` seconds after the last one ended, which took
+/// `last_cost` seconds, with --checkpoint-every `every_seconds`.
+bool checkpoint_due(double since_last, double every_seconds, double last_cost);
+
 class FileCheckpoints : public CheckpointHooks {
  public:
   /// `header`: everything of the file but the snapshot; `resume`: the snapshot to continue
@@ -55,7 +64,6 @@ class FileCheckpoints : public CheckpointHooks {
   const SamplerSnapshot* resume_;
   io::CheckpointFile own_;  // over MPI ranks, rank r > 0: its own file, resumed from
   int agreed_signal_ = 0;
-  static constexpr double kCostFactor = 9;  // seconds of run between snapshots per second a snapshot costs
   std::chrono::steady_clock::time_point last_;   // the latest snapshot's end
   std::chrono::steady_clock::time_point asked_;  // when the latest snapshot was asked for (fill + write)
   double last_cost_ = 0;                         // seconds the latest snapshot took

@@ -5,12 +5,16 @@
 // interrupted; a run that completes removes its checkpoint; bad input is one line, exit 2.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "host/cli/checkpoints.hpp"
 #include "host/run/checkpoint_file.hpp"
 #include "tests/cli/cli_runner.hpp"
 
@@ -354,6 +358,8 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
        "--checkpoint: a run with --load-net trains nothing to checkpoint"},
       {"smc-abc peak --data data/peak.csv --sims 10000 --particles 100 --checkpoint " + dir + "/c --checkpoint-every -1",
        "--checkpoint-every: must be a number of seconds >= 0"},
+      // a device is no checkpoint, and is refused before it is read without end
+      {"resume /dev/zero", "/dev/zero: not a regular file, so not a lockstep checkpoint"},
   };
   for (const Case& k : cases) {
     const auto r = run_lockstep(k.args, dir);
@@ -361,6 +367,57 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
     EXPECT_EQ(r.err.rfind("lockstep: error: " + k.message, 0), 0u) << k.args << "\n" << r.err;
     EXPECT_EQ(count_lines(r.err), 1) << k.args;
   }
+}
+
+/// --checkpoint-every 0 asks for a snapshot at every boundary, but each holds the draws so far:
+/// snapshots wait 9 times the last one's cost, so they never take more than a tenth of the run.
+TEST(CheckpointCommand, SnapshotsWaitNineTimesWhatTheLastOneCost) {
+  EXPECT_TRUE(cli::checkpoint_due(0.0, 0.0, 0.0));       // the first one: at the first boundary
+  EXPECT_FALSE(cli::checkpoint_due(0.5, 0.0, 0.1));      // 0.1 s to write: not before 0.9 s
+  EXPECT_TRUE(cli::checkpoint_due(0.9, 0.0, 0.1));
+  EXPECT_FALSE(cli::checkpoint_due(50.0, 60.0, 0.1));    // --checkpoint-every 60 still rules
+  EXPECT_TRUE(cli::checkpoint_due(60.0, 60.0, 0.1));
+  EXPECT_FALSE(cli::checkpoint_due(60.0, 60.0, 10.0));   // a 10 s snapshot: 90 s apart
+}
+
+/// The command typed again after Ctrl-C, instead of `lockstep resume`, must not start over and
+/// replace the unfinished run's checkpoint (nor may another run write over any file there).
+TEST(CheckpointCommand, ANewRunRefusesAFileWhereItsCheckpointWouldGo) {
+  const std::string dir = scratch_dir("checkpoint_exists");
+  const std::string ckpt = dir + "/c.ckpt";
+  { std::ofstream(ckpt) << "an unfinished run's checkpoint"; }
+  for (const std::string& args :
+       {std::string("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --quiet"),
+        std::string("ensemble peak --data data/peak.csv --walkers 32 --steps 100 --quiet")}) {
+    const auto r = run_lockstep(args + " --checkpoint " + ckpt, dir);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
+    EXPECT_EQ(r.err, "lockstep: error: --checkpoint " + ckpt + ": the file exists; if it is the checkpoint of an "
+                     "unfinished run, continue it with `lockstep resume " + ckpt + "`, or delete it to start a new run "
+                     "there\n")
+        << args;
+    EXPECT_EQ(read_file(ckpt), "an unfinished run's checkpoint") << args;
+  }
+}
+
+/// A temporary a SIGKILLed run left beside its checkpoint (FILE.tmp-PID of a process that no
+/// longer exists) goes when a run completes; a live process's stays.
+TEST(CheckpointCommand, ACompletedRunRemovesTheTemporariesOfKilledOnes) {
+  const std::string dir = scratch_dir("checkpoint_stale");
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // a process id that no longer exists
+  const std::string ckpt = dir + "/c.ckpt";
+  const std::string stale = ckpt + ".tmp-" + std::to_string(child), live = ckpt + ".tmp-" + std::to_string(getpid());
+  { std::ofstream(stale) << ""; }
+  { std::ofstream(live) << ""; }
+  const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --quiet "
+                              "--checkpoint " + ckpt, dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(fs::exists(ckpt));
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
+  fs::remove(live);
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ TEST(EndToEndTime, EnsembleReportsItBesideSampling) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("End to end: "), std::string::npos) << r.out;
   const auto j = nlohmann::json::parse(read_file(dir + "/p.json"));
+  EXPECT_EQ(j.at("model"), "peak");  // what the run was, as sample's summary says it
+  EXPECT_EQ(j.at("seed"), 2);
   const double e2e = j.at("end_to_end_seconds");
   EXPECT_GE(e2e, j.at("seconds").get<double>() + j.at("report_seconds").get<double>() +
                      j.at("load_seconds").get<double>());

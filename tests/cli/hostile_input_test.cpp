@@ -121,6 +121,34 @@ TEST(HostileInput, InitValuesMustMatchTheParametersExactly) {
   EXPECT_NE(extra.err.find("'lp__' is not a parameter"), std::string::npos) << extra.err;
 }
 
+TEST(HostileInput, FiniteDataTooExtremeForTheModelNameTheData) {
+  // Every value is finite, but 1.8e308 squared is not: no start has a finite log density, and
+  // the line says to look at the data, status 2 (it was status 1, naming neither).
+  const std::string dir = scratch_dir("hostile_extreme_data");
+  write(dir + "/y.json", R"({"J": 8, "y": [28, 8, -3, 7, -1, 1, 18, 1.7976931348623157e308], )"
+                         R"("sigma": [15, 10, 16, 11, 9, 11, 10, 18]})");
+  expect_refused("sample eight_schools_noncentered --quiet --data " + dir + "/y.json",
+                 "chain 1: no initial value with finite log density and gradient in 100 draws uniform(-2, 2) on the "
+                 "unconstrained scale: the data (--data) may hold values too extreme",
+                 dir);
+  std::string peak = read_file(std::string(LOCKSTEP_SOURCE_DIR) + "/data/peak.csv");
+  const std::size_t row = peak.find('\n') + 1, comma = peak.find(',', row);
+  peak.replace(comma + 1, peak.find(',', comma + 1) - comma - 1, "1e200");  // the first row's y
+  write(dir + "/peak.csv", peak);
+  expect_refused("ensemble peak --walkers 32 --steps 20 --data " + dir + "/peak.csv",
+                 "where the log density is -inf: the data (--data) may hold values too extreme", dir);
+  expect_refused("ensemble peak --walkers 32 --steps 20 --init-ball 0.5,0.6,0.2,-0.2,0.1 --data " + dir + "/peak.csv",
+                 "outside the support, or the data (--data) hold values too extreme", dir);
+}
+
+TEST(HostileInput, EnsembleThinnedPastItsStepsIsRefused) {
+  const std::string dir = scratch_dir("hostile_thin");
+  expect_refused("ensemble peak --data data/peak.csv --walkers 32 --steps 100 --thin 1000",
+                 "--thin: 1000 is more than the 100 steps after --discard", dir);
+  expect_refused("ensemble peak --data data/peak.csv --walkers 32 --steps 100 --discard 50 --thin 51",
+                 "--thin: 51 is more than the 50 steps after --discard", dir);
+}
+
 TEST(HostileInput, NoOutputMayNameAnInput) {
   const std::string dir = scratch_dir("hostile_inputs");
   write(dir + "/es.json", kEsJson);

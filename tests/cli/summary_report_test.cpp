@@ -68,6 +68,23 @@ TEST(SummaryReport, TreesCutAtTheDepthLimitAreWarnedOfInTheRunAndTheSummary) {
   EXPECT_EQ(fine.out.find("E-BFMI"), std::string::npos) << fine.out;
 }
 
+TEST(SummaryReport, AnEnsemblesFilesCountNoDivergences) {
+  // An ensemble has no Hamiltonian: "Divergences: 0 of ..." would claim a check that was not made.
+  const std::string dir = scratch_dir("summary_ensemble");
+  ASSERT_EQ(run_lockstep("ensemble peak --data data/peak.csv --walkers 16 --steps 100 --seed 3 --quiet --output " + dir +
+                             "/e.csv",
+                         dir)
+                .status,
+            0);
+  const auto r = run_lockstep("summary " + dir + "/e_1.csv " + dir + "/e_2.csv", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find("Divergences"), std::string::npos) << r.out;
+  const auto nuts = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 2 --warmup 50 "
+                                 "--draws 50 --seed 4 --quiet",
+                                 dir);
+  EXPECT_NE(nuts.out.find("Divergences: "), std::string::npos) << nuts.out;
+}
+
 TEST(SummaryReport, AFileGivenTwiceIsRefused) {
   // Twice the same chain would pass for two chains that agree: R-hat near 1, ESS doubled.
   const std::string dir = scratch_dir("summary_twice");

@@ -58,18 +58,41 @@ def test_file_flags_are_refused_in_process_not_ignored(eight_schools, tmp_path):
     assert (tmp_path / "trace.csv").read_text().startswith("step,elbo,rel_change,fit\n")
 
 
-def test_ctrl_c_interrupts_a_run():
+def test_wrong_types_and_switches_are_one_line_errors(eight_schools):
+    with pytest.raises(TypeError, match="model: a model's name") as e:
+        lockstep.sample(5, data=eight_schools)
+    assert "\n" not in str(e.value)
+    raises("chains: takes a value, not True", "eight_schools_noncentered", data=eight_schools, chains=True)
+    raises("predict: a switch of `lockstep sample`: give True or False, not 'yes'", "eight_schools_noncentered",
+           data=eight_schools, predict="yes")
+
+
+INTERRUPTED_CALLS = {
+    "sample": 'lockstep.sample("eight_schools_noncentered", data=DATA, chains=64, warmup=100000, draws=100000, '
+              'seed=1)',
+    # study and sbc run their fits through the same progress callback as sample
+    "study": 'lockstep.study("eight_schools_noncentered", data=DATA, reference=REF, chains=[16], '
+             'warmup=[100000], repeats=3, seed=1)',
+    "sbc": 'lockstep.sbc("eight_schools_noncentered", data=DATA, replicates=10000, chains=4, warmup=200, '
+           'draws=200, seed=1)',
+}
+
+
+@pytest.mark.parametrize("call", sorted(INTERRUPTED_CALLS))
+def test_ctrl_c_interrupts_a_run(call):
     script = textwrap.dedent(f"""
         import os, signal, threading, time, lockstep
+        DATA = {data_path("eight_schools.json")!r}
+        REF = {data_path("reference/eight_schools_noncentered.json")!r}
         threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         t0 = time.time()
         try:
-            lockstep.sample("eight_schools_noncentered", data={data_path("eight_schools.json")!r},
-                            chains=64, warmup=100000, draws=100000, seed=1)
+            {INTERRUPTED_CALLS[call]}
         except KeyboardInterrupt:
             print("interrupted after %.1f s" % (time.time() - t0))
     """)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                        env=dict(os.environ))
     assert "interrupted after" in r.stdout, r.stdout + r.stderr
-    assert float(r.stdout.split()[2]) < 20
+    line = [s for s in r.stdout.splitlines() if s.startswith("interrupted after")][0]
+    assert float(line.split()[2]) < 20, r.stdout

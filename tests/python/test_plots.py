@@ -92,6 +92,27 @@ def test_python_plot_functions(runs, eight_schools, tmp_path):
                                           draws=20, seed=1))
 
 
+def test_pair_plots_every_variable_or_refuses_clearly(runs, tmp_path):
+    """ArviZ keeps the first variables past its plot.max_subplots (40 panels: 8 of the centered
+    Eight Schools' 10) without a word; lockstep draws all of them, and refuses too many."""
+    fig = lockstep.plot_pair(str(runs / "centered.nc"))
+    labels = {ax.get_ylabel().replace("\n", " ") for ax in fig.axes if ax.get_ylabel()}
+    assert "theta 7" in labels and len(labels) == 10, labels
+    r = plot(runs, "pair", runs / "glmm.csv", "-o", tmp_path / "p.png")
+    assert r.returncode == 2 and "choose at most 16 with --var-names" in r.stderr, r.stderr
+    r = plot(runs, "trace", runs / "nuts.nc", "--var-names", "nope,mu", "-o", tmp_path / "t.png")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip() == "lockstep: error: --var-names: nope: not in the run's posterior (its variables: " \
+                               "mu, tau, theta)", r.stderr
+
+
+def test_csv_plots_return_their_figure_without_a_file(runs, tmp_path):
+    for fn, f in [(lockstep.plot_elbo, "elbo.csv"), (lockstep.plot_sbc, "sbc/ranks.csv")]:
+        fig = fn(str(runs / f))
+        assert fig is not None and len(fig.axes) >= 1, f
+    assert not list(tmp_path.iterdir())
+
+
 def test_stan_csv_with_labelled_indices_reads_with_its_labels(runs):
     """The glmm's r_county.<level>.Intercept columns: one variable r_county with the levels and
     the term as coordinates, the draws of each column in place."""

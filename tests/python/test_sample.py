@@ -40,6 +40,9 @@ def test_draws_equal_the_command_for_the_same_seed(tmp_path, eight_schools):
     from_file = az.from_netcdf(str(out))
     mine = lockstep.sample(ES, data=eight_schools, chains=8, warmup=150, draws=40, seed=11, target_accept=0.9)
     assert from_file.posterior["theta"].dims == ("chain", "draw", "school")
+    for group in ("posterior", "sample_stats"):  # what made the draws, where ArviZ shows it
+        attrs = from_file[group].attrs
+        assert (attrs["model"], attrs["algorithm"], int(attrs["seed"])) == (ES, "nuts", 11), (group, attrs)
     for name in ("mu", "tau", "theta"):
         np.testing.assert_array_equal(mine.posterior[name].values, from_file.posterior[name].values, err_msg=name)
     for name in ("lp", "step_size", "n_steps", "diverging"):
