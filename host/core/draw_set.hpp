@@ -119,6 +119,8 @@ struct RunInfo {
   double sampling_seconds = 0;
   unsigned long long gradient_evaluations = 0;      // all chains, warmup included
   long divergences = 0;                             // post-warmup
+  std::vector<double> accepted_proposals;          // ensemble: per walker, proposals accepted over
+                                                    // every step (emcee's naccepted); else empty
   long warmup_restarts = 0;                         // ChEES: stalled chains restarted in warmup
                                                     // from other chains' states (all ranks)
   std::vector<int> superchain;                      // per chain, 0-based superchain (nested

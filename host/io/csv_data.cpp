@@ -203,21 +203,22 @@ class CsvDataSource : public DataSource {
     cells_.assign(names_.size(), {});
   }
 
-  static bool try_number(const std::string& cell, double& v) {
-    if (cell.empty()) return false;
+  /// strtod over the whole cell (its every byte), decimal only: C's strtod also reads
+  /// hexadecimal ("0x10" is 16), which no data file means.
+  static bool parse_decimal(const std::string& cell, double& v) {
+    if (cell.empty() || cell.find_first_of("xX") != std::string::npos) return false;
     const char* s = cell.c_str();
     char* end = nullptr;
     v = std::strtod(s, &end);
-    return end != s && *end == '\0' && std::isfinite(v);
+    return end != s && end == s + cell.size();
   }
+
+  static bool try_number(const std::string& cell, double& v) { return parse_decimal(cell, v) && std::isfinite(v); }
 
   double number(const std::string& cell, long line_no, std::size_t j) const {
     if (cell.empty()) cell_error(line_no, j, "empty cell, expected a number");
-    const char* s = cell.c_str();
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(s, &end);
-    if (end == s || *end != '\0') cell_error(line_no, j, "'" + cell + "' is not a number");
+    double v = 0;
+    if (!parse_decimal(cell, v)) cell_error(line_no, j, "'" + cell + "' is not a number");
     if (!std::isfinite(v)) cell_error(line_no, j, "value is not finite (" + cell + ")");
     return v;
   }

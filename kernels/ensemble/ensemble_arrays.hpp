@@ -27,6 +27,8 @@ struct EnsembleArrays {
   Real* walk_chol = nullptr;  // walk move: Cholesky factor of the complement covariance
                               //                      [n_ensembles][dim][dim]
   Real* walk_mean = nullptr;  // walk move: complement mean          [n_ensembles][dim]
+  double* n_accepted = nullptr;  // proposals each walker accepted, every step (emcee's naccepted)
+                                 //                   [n_pad]; null: not counted
 
   LS_HD int half() const { return n_walkers / 2; }
   LS_HD int n_half_positions() const { return n_ensembles * (n_walkers / 2); }

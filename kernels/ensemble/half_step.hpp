@@ -189,6 +189,8 @@ struct HalfStep {
         out.stats[out.at(kStatAccepted, static_cast<int>(gw))] = accept[w] ? 1.0 : 0.0;
       }
     }
+    if (a.n_accepted)  // every step, saved or not: the acceptance fraction as emcee counts it
+      for (int w = 0; w < n_real; ++w) a.n_accepted[g[w]] += accept[w] ? 1.0 : 0.0;
     if (walker_of)
       for (int w = 0; w < n_real; ++w) {
         walker_of[j0 + w] = static_cast<int>(g[w]);

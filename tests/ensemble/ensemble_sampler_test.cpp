@@ -270,7 +270,8 @@ TEST(EnsembleSampler, DiscardAndThinKeepTheRightSteps) {
 TEST(EnsembleReport, TauAcceptanceAndWarnings) {
   // 300 steps from a tiny ball: far shorter than 50 tau (tau ~ 50 steps), so the report must
   // warn; tau is reported in steps (thin x tau in draws); the acceptance fraction of a walker
-  // is the mean of its accepted__ column; text and JSON carry the same numbers.
+  // counts every step, as emcee's does, not the saved (thinned) ones: the mean of its accepted__
+  // column in the same run unthinned; text and JSON carry the same numbers.
   const auto m = load_peak();
   EnsembleConfig cfg;
   cfg.walkers = 20;
@@ -283,9 +284,17 @@ TEST(EnsembleReport, TauAcceptanceAndWarnings) {
   ASSERT_EQ(rep.tau_steps.size(), 5u);
   const std::vector<diagnostics::AutocorrTime> tau = diagnostics::autocorr_times(r.draws);
   for (int p = 0; p < 5; ++p) EXPECT_EQ(rep.tau_steps[p], 2 * tau[p].tau);
-  double a0 = 0;
-  for (int t = 0; t < r.draws.n_draws; ++t) a0 += r.draws.stat_series(1, 0)[t];
-  EXPECT_DOUBLE_EQ(rep.acceptance[0], a0 / r.draws.n_draws);
+  EnsembleConfig every = cfg;
+  every.thin = 1;
+  const EnsembleRun all = run(m, every);
+  for (int c = 0; c < 20; ++c) {
+    double a = 0, saved = 0;
+    for (int t = 0; t < all.draws.n_draws; ++t) a += all.draws.stat_series(1, c)[t];
+    for (int t = 0; t < r.draws.n_draws; ++t) saved += r.draws.stat_series(1, c)[t];
+    EXPECT_DOUBLE_EQ(rep.acceptance[c], a / cfg.steps) << "walker " << c;
+    EXPECT_EQ(r.info.accepted_proposals[c], a) << "walker " << c;
+    if (c == 0) EXPECT_NE(rep.acceptance[c], saved / r.draws.n_draws) << "the saved steps' fraction";
+  }
   bool short_warning = false;
   for (const std::string& w : rep.warnings) short_warning = short_warning || w.rfind("the chain is shorter than 50 times", 0) == 0;
   EXPECT_TRUE(short_warning);

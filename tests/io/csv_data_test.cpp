@@ -63,6 +63,8 @@ TEST(CsvData, RefusesBadInputWithFileLineAndColumn) {
   EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\nnan,1\n"); }), "d.csv: line 2, column 1 ('x'): value is not finite (nan)");
   EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,-inf\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (-inf)");
   EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,1e999\n"); }), "d.csv: line 2, column 2 ('y'): value is not finite (1e999)");
+  // C's strtod reads hexadecimal: "0x10" would be 16, which no data file means.
+  EXPECT_EQ(testing::input_error_of([] { parse_csv("x,y\n1,0x10\n"); }), "d.csv: line 2, column 2 ('y'): '0x10' is not a number");
   EXPECT_EQ(testing::input_error_of([] { parse_csv("x,\"y\n"); }), "d.csv: line 1: column 2: unclosed quote");
   auto d = parse_csv("x,k\n1,2\n# c\n3,4.5\n");
   EXPECT_EQ(testing::input_error_of([&] { d->get_reals("z"); }), "d.csv: field 'z': missing (columns: x, k)");

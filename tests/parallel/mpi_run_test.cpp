@@ -161,6 +161,13 @@ TEST(MpiRun, EnsembleGivesTheOneProcessDraws) {
     ASSERT_GT(ra.size(), 1000u) << a;
     EXPECT_EQ(ra, csv_rows(b)) << "walker " << w << " differs between 1 process and 2 ranks";
   }
+  // Each rank counts the proposals of the walkers it moves; the run's acceptance is their sum.
+  const auto line = [](const std::string& out) {
+    const std::size_t at = out.find("acceptance fraction per walker:");
+    return at == std::string::npos ? std::string("none") : out.substr(at, out.find('\n', at) - at);
+  };
+  EXPECT_NE(line(one.out), "none") << one.out;
+  EXPECT_EQ(line(one.out), line(split.out));
 }
 
 /// study.csv without its wall_seconds column (timings differ from run to run).
@@ -230,8 +237,11 @@ TEST(MpiRun, CheckpointCtrlCThenResumeGivesTheUninterruptedDraws) {
   const std::string dir = scratch_dir("mpi_checkpoint");
   // Per-chain adaptation: the ranks meet only where they agree whether to stop (a stop on one
   // rank alone would leave the other waiting in the final gather).
+  // Long enough (~4 s) to outlast mpirun, which hands the ranks SIGTERM ~2 s after its SIGINT
+  // (Open MPI 4): snapshots, which wait 9 times their cost (checkpoints.hpp), no longer slow the
+  // run down; thinned, so that a snapshot (which holds the draws) stays small.
   const std::string run = "sample eight_schools_noncentered --data data/eight_schools.json --chains 12 --warmup 5000 "
-                          "--draws 5000 --seed 5 --threads 1 --quiet ";
+                          "--draws 150000 --thin 100 --seed 5 --threads 1 --quiet ";
   const auto full = run_mpi(2, run + "--output " + dir + "/full.csv", dir);
   ASSERT_EQ(full.status, 0) << full.err;
   const std::string ckpt = dir + "/c.ckpt";

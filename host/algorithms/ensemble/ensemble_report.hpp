@@ -8,9 +8,9 @@
 //   MCSE(mean_p) = sd_p sqrt(tau_p / (walkers * draws)),  tau_p in saved draws: the
 //   ensemble's effective sample size is walkers * draws / tau (Foreman-Mackey et al. 2013,
 //   section 4; the emcee "autocorrelation analysis" tutorial).
-// The acceptance fraction of a walker is the mean of its accepted__ column over the saved
-// steps (emcee's acceptance_fraction counts every step, discarded ones included; with
-// discard 0 and thin 1 the two are identical).
+// The acceptance fraction of a walker is its accepted proposals over every step, discarded and
+// thinned ones included (RunInfo::accepted_proposals / steps: emcee's acceptance_fraction,
+// naccepted / iteration); for draws without that count, the mean of its saved accepted__.
 #include <limits>
 #include <string>
 #include <vector>
@@ -50,7 +50,7 @@ struct EnsembleReport {
   std::vector<double> tau_steps;                     // per parameter, thin * tau_draws
   std::vector<double> mean, sd, mcse;                // per parameter, all walkers and saved draws
   std::vector<double> rhat;                          // per parameter, split R-hat over walkers (rhat_basic)
-  std::vector<double> acceptance;                    // per walker (chain), over saved steps
+  std::vector<double> acceptance;                    // per walker (chain), over every step
   double acceptance_mean = 0, acceptance_min = 0, acceptance_max = 0;
   double seconds = 0;
   double walker_updates_per_second = 0;              // walkers * ensembles * steps / seconds

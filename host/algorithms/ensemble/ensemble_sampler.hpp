@@ -87,6 +87,7 @@ constexpr int kSortSteps = 16;
 /// Device storage of the walkers and the half-step scratch.
 struct EnsembleBuffers {
   backend::DeviceVector<Real> x, lp, prop, walk_chol, walk_mean, x_old, centre;
+  backend::DeviceVector<double> n_accepted;  // per walker, every step (this rank's updates over MPI)
   ensemble::EnsembleArrays a;
 
   EnsembleBuffers(int dim, int n_walkers, int n_ensembles, bool walk, bool snapshot) {
@@ -98,6 +99,7 @@ struct EnsembleBuffers {
     a.half_pad = (n_total / 2 + kHalfStepLane - 1) / kHalfStepLane * kHalfStepLane;
     x.assign(static_cast<std::size_t>(dim) * a.n_pad, 0);
     lp.assign(a.n_pad, 0);
+    n_accepted.assign(a.n_pad, 0.0);
     prop.assign(static_cast<std::size_t>(dim) * a.half_pad, 0);
     if (walk) {
       walk_chol.assign(static_cast<std::size_t>(n_ensembles) * dim * dim, 0);
@@ -106,6 +108,7 @@ struct EnsembleBuffers {
     if (snapshot) x_old.assign(x.size(), 0);
     a.x = backend::raw(x);
     a.lp = backend::raw(lp);
+    a.n_accepted = backend::raw(n_accepted);
     a.prop = backend::raw(prop);
     a.walk_chol = walk ? backend::raw(walk_chol) : nullptr;
     a.walk_mean = walk ? backend::raw(walk_mean) : nullptr;
@@ -254,6 +257,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     check_snapshot(*from, "ensemble", dim, a.n_pad, n_total);
     from->get("x", buf.x);
     from->get("lp", buf.lp);
+    if (from->has("n_accepted")) from->get("n_accepted", buf.n_accepted);
   } else {
     ensemble::InitWalkers<Model> init{m.model, m.data, a, cfg.seed, nullptr, cfg.init_scale};
     if (!cfg.init_ball.empty()) {
@@ -351,6 +355,7 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
     snap.next_iteration = next_step;
     snap.put("x", buf.x);
     snap.put("lp", buf.lp);
+    snap.put("n_accepted", buf.n_accepted);
     out_buf.finish();
     if (holds_draws) snap.draws = draws;
     cfg.checkpoint->save(snap);
@@ -427,6 +432,17 @@ void sample_ensemble(const Loaded<Model>& m, const EnsembleConfig& cfg, DrawSet&
   if (progress) progress->finish();
 
   // ---- what the run reports -------------------------------------------------------------------
+  // Accepted proposals per walker over every step: over MPI ranks each rank counted the walkers
+  // it moved, so the run's count of a walker is the sum over ranks.
+  std::vector<double> accepted = backend::to_host(buf.n_accepted);
+  accepted.resize(static_cast<std::size_t>(n_total));
+  if (ranks) {
+    std::vector<int> counts;
+    const std::vector<double> all = ranks->all_gather(accepted, &counts);
+    std::fill(accepted.begin(), accepted.end(), 0.0);
+    for (std::size_t k = 0; k < all.size(); ++k) accepted[k % accepted.size()] += all[k];
+  }
+  info.accepted_proposals = std::move(accepted);
   info.algorithm = "ensemble";
   info.seed = cfg.seed;
   info.num_warmup = cfg.discard;
