@@ -47,6 +47,18 @@ def save_atomically(fig, out):
             os.remove(tmp)
 
 
+def write_figure(script, figure, empty):
+    """The main of a script `python3 SCRIPT IN.csv OUT.svg` whose figure(IN) returns the figure,
+    or None when IN holds nothing to plot (then one line, IN + empty, and status 1)."""
+    src, out = input_and_output(script)
+    fig = figure(src)
+    if fig is None:
+        print(src + empty)
+        return 1
+    save_atomically(fig, out)
+    return 0
+
+
 def run(main):
     """sys.exit(main()), turning a PlotExit into its line and status."""
     try:

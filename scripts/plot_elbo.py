@@ -47,13 +47,7 @@ def figure(src):
 
 
 def main():
-    src, out = plot_common.input_and_output("plot_elbo.py")
-    fig = figure(src)
-    if fig is None:
-        print(src + ": no rows")
-        return 1
-    plot_common.save_atomically(fig, out)
-    return 0
+    return plot_common.write_figure("plot_elbo.py", figure, ": no rows")
 
 
 if __name__ == "__main__":

@@ -70,13 +70,7 @@ def figure(src):
 
 
 def main():
-    src, out = plot_common.input_and_output("plot_sbc.py")
-    fig = figure(src)
-    if fig is None:
-        print(src + ": no ranks")
-        return 1
-    plot_common.save_atomically(fig, out)
-    return 0
+    return plot_common.write_figure("plot_sbc.py", figure, ": no ranks")
 
 
 if __name__ == "__main__":
