@@ -157,9 +157,13 @@ const SamplerSnapshot* resume_for_this_rank(const std::string& path, const io::C
 
 }  // namespace
 
-void check_checkpoint_flags(const std::string& path, double every_seconds) {
+void check_checkpoint_every(double every_seconds) {
   if (!(every_seconds >= 0) || !std::isfinite(every_seconds))
     throw InputError("--checkpoint-every: must be a number of seconds >= 0");
+}
+
+void check_checkpoint_flags(const std::string& path, double every_seconds) {
+  check_checkpoint_every(every_seconds);
   io::check_writable(path, "--checkpoint");
 }
 

@@ -91,6 +91,9 @@ bool remove_checkpoint(const std::string& path);
 /// "lockstep resume PATH", or "mpirun -np R lockstep resume PATH" over R MPI ranks.
 std::string resume_command(const std::string& path);
 
+/// --checkpoint-every alone: a number of seconds >= 0 (InputError naming the flag).
+void check_checkpoint_every(double every_seconds);
+
 /// The --checkpoint flags alone (before the data is read).
 void check_checkpoint_flags(const std::string& path, double every_seconds);
 

@@ -218,11 +218,17 @@ int run_npe(const NpeOptions& o) {
     const double best_val = tr.best_epoch > 0 ? tr.history[tr.best_epoch - 1].validation : 0.0;
     std::size_t epochs = 0;
     for (const NpeRound& r : report.rounds) epochs += static_cast<std::size_t>(r.epochs);
+    char stop[128];
+    if (tr.nan_epoch > 0)
+      std::snprintf(stop, sizeof stop, "stopped at epoch %d, whose loss was not finite", tr.nan_epoch);
+    else
+      std::snprintf(stop, sizeof stop, "stopped after %d epochs without improvement or at --max-epochs",
+                    cfg.train.patience);
     std::snprintf(line, sizeof line,
                   "Training: %zu epochs in %.3f s (%.3g epochs per second); best validation -log q %.5g at epoch "
-                  "%d (stopped after %d epochs without improvement or at --max-epochs)\n",
+                  "%d (%s)\n",
                   epochs, report.training_seconds, epochs / std::max(report.training_seconds, 1e-9), best_val,
-                  tr.best_epoch, cfg.train.patience);
+                  tr.best_epoch, stop);
     std::cout << line;
     if (report.rounds.size() > 1 && cfg.rounds_by_default)
       std::cout << "  " << report.rounds.size() << " truncated rounds (the default for --sims " << cfg.sims

@@ -401,6 +401,10 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   }
   const std::initializer_list<ModelOptions*> every = {&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co};
   for (ModelOptions* m : every) m->in_process = in_process;
+  // A bad --checkpoint-every is refused whether or not --checkpoint comes with it.
+  for (double seconds : {so.checkpoint_every, eo.checkpoint_every, vo.checkpoint_every, no.checkpoint_every,
+                         to.checkpoint_every, bo.checkpoint_every, ao.checkpoint_every, so_abc.checkpoint_every})
+    check_checkpoint_every(seconds);
   for (int i = 1; i < argc; ++i) so.command_line.push_back(argv[i]);
   eo.command_line = so.command_line;
   to.command_line = so.command_line;

@@ -360,6 +360,11 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
        "--checkpoint-every: must be a number of seconds >= 0"},
       // a device is no checkpoint, and is refused before it is read without end
       {"resume /dev/zero", "/dev/zero: not a regular file, so not a lockstep checkpoint"},
+      // a bad value is refused even without --checkpoint (it was silently unused)
+      {"vi eight_schools_noncentered --data data/eight_schools.json --steps 50 --checkpoint-every nan",
+       "--checkpoint-every: must be a number of seconds >= 0"},
+      {"npe peak --data data/peak.csv --sims 2000 --checkpoint-every -1",
+       "--checkpoint-every: must be a number of seconds >= 0"},
   };
   for (const Case& k : cases) {
     const auto r = run_lockstep(k.args, dir);

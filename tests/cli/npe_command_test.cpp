@@ -95,10 +95,19 @@ TEST_F(NpeCommand, TrainsAndWritesDrawsLossAndNetwork) {
   }
   // The loss per epoch: a header and one line per epoch (40 at most), one marked best.
   const std::string loss = read_file(dir_ + "/trained_loss.csv");
-  EXPECT_EQ(loss.substr(0, loss.find('\n')), "epoch,train_loss,validation_loss,seconds,best");
+  EXPECT_EQ(loss.substr(0, loss.find('\n')), "epoch,train_loss,validation_loss,seconds,best,round");
   EXPECT_GE(count_lines(loss), 2);
   EXPECT_LE(count_lines(loss), 41);
-  EXPECT_NE(loss.find(",1\n"), std::string::npos);
+  int best = 0;  // the 5th column: 1 on the kept network's epoch only
+  std::istringstream rows(loss.substr(loss.find('\n') + 1));
+  for (std::string row; std::getline(rows, row);) {
+    std::vector<std::string> cells;
+    std::istringstream cut(row);
+    for (std::string cell; std::getline(cut, cell, ',');) cells.push_back(cell);
+    ASSERT_EQ(cells.size(), 6u) << row;
+    best += cells[4] == "1";
+  }
+  EXPECT_EQ(best, 1) << loss;
   EXPECT_NE(read_file(dir_ + "/net.json").find("\"lockstep-npe-network\""), std::string::npos);
 }
 
@@ -255,6 +264,24 @@ TEST(NpeRounds, WithoutTheFlagOneRoundPerTenThousandSimulationsAndOneForASavedNe
   ASSERT_EQ(saved.status, 0) << saved.err;
   EXPECT_EQ(saved.out.find("round 1:"), std::string::npos) << saved.out;
   EXPECT_EQ(saved.out.find("truncated"), std::string::npos) << saved.out;
+}
+
+// Truncated rounds: the loss CSV holds every round's epochs (it held the last round's), and
+// --threads 1 runs one thread (the simulations ran on all of them).
+TEST(NpeCommandInput, TheLossOfEveryRoundIsWrittenAndThreadsAreHonoured) {
+  const std::string dir = scratch_dir("npe_rounds");
+  const auto r = run_lockstep("npe normal_mean --data data/normal_mean.json --sims 4000 --rounds 2 --draws 10 --seed 1 "
+                              "--threads 1 --output " + dir + "/r.csv",
+                              dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("on CPU, 1 threads"), std::string::npos) << r.out;
+  const std::size_t at = r.out.find("Training: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const int epochs = std::stoi(r.out.substr(at + 10));
+  const std::string loss = read_file(dir + "/r_loss.csv");
+  EXPECT_EQ(count_lines(loss), 1 + epochs) << loss;
+  EXPECT_NE(loss.find(",1\n"), std::string::npos) << "round 1's epochs";
+  EXPECT_NE(loss.find(",2\n"), std::string::npos) << "round 2's epochs";
 }
 
 TEST(NpeCommandInput, ANonFiniteLossSaysAtWhichEpochWithStatusTwo) {

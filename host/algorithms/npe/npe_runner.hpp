@@ -51,7 +51,26 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void write_loss_csv(const std::string& path, const npe::TrainResult& r);
+/// Every round's epochs, in order (a round's training starts its history afresh).
+struct LossRows {
+  std::vector<npe::EpochLoss> epochs;  // epoch numbers counted on across rounds
+  std::vector<int> round;              // each epoch's round (1-based)
+  int best_epoch = 0;                  // the kept network's epoch, in the same count
+  /// Appends round r's training (its history and best epoch).
+  void add(int r, const npe::TrainResult& t) {
+    const int offset = epochs.empty() ? 0 : epochs.back().epoch;
+    for (npe::EpochLoss e : t.history) {
+      e.epoch += offset;
+      epochs.push_back(e);
+      round.push_back(r);
+    }
+    best_epoch = t.best_epoch > 0 ? offset + t.best_epoch : 0;
+  }
+};
+
+/// OUT_loss.csv: epoch, train_loss, validation_loss, seconds, best (1 on the kept network's
+/// epoch), round.
+void write_loss_csv(const std::string& path, const LossRows& rows);
 
 /// InputError when a training ended before any epoch gave a finite loss.
 inline void check_trained(const npe::TrainResult& r) {
@@ -250,6 +269,7 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
   (void)progress;
   static_assert(traits::has_prior_draw<Model>::value && traits::has_simulate<Model>::value,
                 "npe needs prior_draw and simulate");
+  backend::set_threads(cfg.threads);  // simulations in lanes and the training's chunks alike
   NpeReport local;
   NpeReport& report = cfg.report ? *cfg.report : local;
   const int d = m.model.dim(m.data), n_x = m.model.n_simulated(m.data), n_out = m.model.n_out(m.data);
@@ -318,10 +338,12 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
     t0 = std::chrono::steady_clock::now();
     net = npe::train_posterior_network(theta, x, report.used, d, n_x, cfg.shape, cfg.train, report.training);
     report.training_seconds = npe_detail::seconds_since(t0);
-    // The loss CSV is the last round's: written when the rounds end (or one ends on a
+    // The loss CSV holds every round's epochs: written when the rounds end (or one ends on a
     // non-finite loss, which ends them), so an interrupted run leaves none behind.
     const auto rounds_end = [&](int r) { return r == rounds || report.training.nan_epoch > 0; };
-    if (rounds_end(1) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
+    npe_detail::LossRows loss_rows;
+    loss_rows.add(1, report.training);
+    if (rounds_end(1) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, loss_rows);
     npe_detail::check_trained(report.training);
     NpeRound first;
     first.sims = report.used;
@@ -355,7 +377,8 @@ void run_npe(const Loaded<Model>& m, const NpeConfig& cfg, DrawSet& draws, RunIn
       npe::continue_training(net, theta, x, report.used, cfg.train, report.training);
       const double seconds = npe_detail::seconds_since(t0);
       report.training_seconds += seconds;
-      if (rounds_end(r) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, report.training);
+      loss_rows.add(r, report.training);
+      if (rounds_end(r) && !cfg.loss_csv.empty()) npe_detail::write_loss_csv(cfg.loss_csv, loss_rows);
       npe_detail::check_trained(report.training);
       npe_detail::record_training(round, report.training, seconds);
       report.rounds.push_back(round);
