@@ -56,6 +56,11 @@ void add_algorithm_flags(CLI::App* app, const std::string& command, AlgorithmOpt
 
 /// A message with its control bytes escaped (\x01): an input's bytes quoted back (a binary
 /// file given as --data) must not drive the terminal.
+/// `lockstep resume`'s line in the help (and its own --help).
+constexpr const char* kResumeHelp =
+    "Continue a `sample`, `ensemble`, `study`, `sbc`, `vi`, `npe`, `abc` or `smc-abc` run started with "
+    "--checkpoint FILE: lockstep resume FILE (from the directory it was started in, when its paths are relative)";
+
 std::string printable(const std::string& message) {
   std::string out;
   for (unsigned char c : message) {
@@ -385,7 +390,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   plot->add_option("--labels", po.labels, "forest: a name per run, comma-separated (default: the file names)");
 
   app.add_subcommand("models", "List models with their parameters, options, data fields and algorithms");
-  app.add_subcommand("resume", "Continue a `sample`, `ensemble`, `study`, `sbc`, `npe`, `abc` or `smc-abc` run started with --checkpoint FILE: lockstep resume FILE");
+  app.add_subcommand("resume", kResumeHelp);
   CLI::App* info = app.add_subcommand("info", "Version, backend, CUDA devices, lane width and precision of this build");
 
   refuse_empty_values(&app);
@@ -467,6 +472,10 @@ int run_cli_process(int argc, char** argv, std::vector<ModelEntry> extra_models)
   std::vector<std::string> resumed_args;
   std::vector<char*> resumed_argv;
   if (argc >= 2 && std::string(argv[1]) == "resume") {
+    if (argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      std::printf("%s\n", kResumeHelp);
+      return checked_stdout(0, /*alone=*/true);
+    }
     if (argc != 3 || argv[2][0] == '-' || argv[2][0] == '\0')
       return error_line("error", "resume: give the checkpoint file and nothing else (lockstep resume FILE)", 2);
     try {

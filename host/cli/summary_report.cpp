@@ -281,8 +281,9 @@ void write_summary_json(const std::string& path, const SummaryReport& r, const R
     params[row.name] = p;
   }
   j["parameters"] = params;
-  j["divergences"] = r.divergences;
-  j["transitions"] = r.transitions;
+  // null where the draws have no divergent__ (vi, abc, npe): no check was made
+  j["divergences"] = r.counts_divergences ? nlohmann::json(r.divergences) : nlohmann::json();
+  j["transitions"] = r.counts_divergences ? nlohmann::json(r.transitions) : nlohmann::json();
   j["max_tree_depth"] = r.max_tree_depth > 0 ? nlohmann::json(r.max_tree_depth) : nlohmann::json();
   j["max_tree_depth_hits"] = r.max_tree_depth > 0 ? nlohmann::json(r.tree_depth_hits) : nlohmann::json();
   nlohmann::json e = nlohmann::json::array();

@@ -374,6 +374,14 @@ TEST(CheckpointCommand, BadInputIsOneLineExitTwo) {
   }
 }
 
+TEST(CheckpointCommand, ResumeHasHelpNamingEveryCommandItContinues) {
+  const std::string dir = scratch_dir("checkpoint_help");
+  const auto r = run_lockstep("resume --help", dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* command : {"`sample`", "`ensemble`", "`study`", "`sbc`", "`vi`", "`npe`", "`abc`", "`smc-abc`"})
+    EXPECT_NE(r.out.find(command), std::string::npos) << command << " in: " << r.out;
+}
+
 /// --checkpoint-every 0 asks for a snapshot at every boundary, but each holds the draws so far:
 /// snapshots wait 9 times the last one's cost, so they never take more than a tenth of the run.
 TEST(CheckpointCommand, SnapshotsWaitNineTimesWhatTheLastOneCost) {

@@ -48,6 +48,7 @@ TEST(ViCommand, StanCsvWithAlgorithmViAndSummaryWithoutRhat) {
   const auto j = nlohmann::json::parse(read_file(dir + "/s.json"));
   EXPECT_EQ(j["algorithm"], "vi");
   EXPECT_TRUE(j["parameters"]["mu"]["r_hat"].is_null());
+  EXPECT_TRUE(j["divergences"].is_null()) << "no Hamiltonian, no divergence check";
   EXPECT_EQ(j["parameters"]["mu"]["ess_bulk"].get<double>(), 300.0);
   // The ELBO trace: step, elbo, rel_change, fit; every 100 steps.
   const std::string trace = read_file(dir + "/elbo.csv");
