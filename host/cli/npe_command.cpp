@@ -269,7 +269,13 @@ int run_npe(const NpeOptions& o) {
     std::cout << "Loss per epoch written to " << loss_csv << "\n";
     make_plot("plot_npe_loss.py", loss_csv, loss_svg);
   }
-  if (!cfg.save_net.empty()) std::cout << "Network written to " << cfg.save_net << "\n";
+  if (!cfg.save_net.empty()) {
+    std::cout << "Network written to " << cfg.save_net << "\n";
+    if (report.rounds.size() > 1)  // --rounds given with --save-net: not an amortized network
+      std::cout << "Note: its " << report.rounds.size()
+                << " rounds trained on the prior truncated around these data's posterior: it is for these data "
+                   "(or data like them), not amortized over the prior; --rounds 1 trains one that is\n";
+  }
   if (!o.summary.empty()) {
     write_summary_json(o.summary, summary, info,
                        {{"sims", static_cast<double>(report.sims)},

@@ -266,15 +266,20 @@ TEST(NpeRounds, WithoutTheFlagOneRoundPerTenThousandSimulationsAndOneForASavedNe
   EXPECT_EQ(saved.out.find("truncated"), std::string::npos) << saved.out;
 }
 
-// Truncated rounds: the loss CSV holds every round's epochs (it held the last round's), and
-// --threads 1 runs one thread (the simulations ran on all of them).
+// Truncated rounds: the loss CSV holds every round's epochs (it held the last round's), a saved
+// network says it is for these data, and --threads 1 runs one thread (the simulations ran on
+// all of them).
 TEST(NpeCommandInput, TheLossOfEveryRoundIsWrittenAndThreadsAreHonoured) {
   const std::string dir = scratch_dir("npe_rounds");
   const auto r = run_lockstep("npe normal_mean --data data/normal_mean.json --sims 4000 --rounds 2 --draws 10 --seed 1 "
-                              "--threads 1 --output " + dir + "/r.csv",
+                              "--threads 1 --output " + dir + "/r.csv --save-net " + dir + "/net.json",
                               dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("on CPU, 1 threads"), std::string::npos) << r.out;
+  // a network of truncated rounds is saved with a note that it is for these data
+  EXPECT_NE(r.out.find("Note: its 2 rounds trained on the prior truncated around these data's posterior"),
+            std::string::npos)
+      << r.out;
   const std::size_t at = r.out.find("Training: ");
   ASSERT_NE(at, std::string::npos) << r.out;
   const int epochs = std::stoi(r.out.substr(at + 10));
