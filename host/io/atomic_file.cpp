@@ -66,7 +66,6 @@ std::string AtomicFile::temp_name_for(const std::string& path) {
 AtomicFile::AtomicFile(std::string path, Mode mode)
     : path_(std::move(path)), temp_path_(temp_name_for(path_)) {
   check_not_input(path_, "");
-  remove_stale_temporaries(path_);
   if (mode == Mode::kStream) {
     file_ = std::fopen(temp_path_.c_str(), "wb");
     if (!file_) fail(path_, "cannot write", errno);

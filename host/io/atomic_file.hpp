@@ -72,7 +72,8 @@ class AtomicFile {
 
 /// Removes PATH.tmp-<pid> files whose process no longer exists (temporaries a killed run,
 /// SIGKILL or a power cut, could not clean up); a live process's are left alone. Called where a
-/// file is written atomically and where a completed run removes its checkpoint.
+/// checkpoint is written and where a completed run removes it (not for every output file: a
+/// run's 4096 per-chain CSV files would each scan the folder).
 void remove_stale_temporaries(const std::string& path);
 
 /// Pre-flight check before any work is done: the directory of PATH exists and a file can be

@@ -213,6 +213,7 @@ CheckpointFile decode_checkpoint(const std::string& bytes, const std::string& or
 }
 
 void write_checkpoint(const std::string& path, const CheckpointFile& c) {
+  remove_stale_temporaries(path);  // a killed run's FILE.tmp-PID
   AtomicFile f(path);
   f.write(encode_checkpoint(c));
   f.commit();
