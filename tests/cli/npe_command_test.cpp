@@ -270,7 +270,7 @@ TEST(NpeRounds, WithoutTheFlagOneRoundPerTenThousandSimulationsAndOneForASavedNe
 // network says it is for these data, and --threads 1 runs one thread (the simulations ran on
 // all of them).
 TEST(NpeCommandInput, TheLossOfEveryRoundIsWrittenAndThreadsAreHonoured) {
-  const std::string dir = scratch_dir("npe_rounds");
+  const std::string dir = scratch_dir("npe_loss_of_rounds");
   const auto r = run_lockstep("npe normal_mean --data data/normal_mean.json --sims 4000 --rounds 2 --draws 10 --seed 1 "
                               "--threads 1 --output " + dir + "/r.csv --save-net " + dir + "/net.json",
                               dir);
