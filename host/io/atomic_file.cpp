@@ -42,8 +42,8 @@ std::string directory_of(const std::string& path) {
 
 void remove_stale_temporaries(const std::string& path) {
   const std::string dir = directory_of(path);
-  const std::string prefix = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1) +
-                             ".tmp-";
+  const std::size_t slash = path.find_last_of('/');
+  const std::string prefix = path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp-";
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
   if (!d) return;
   std::vector<std::string> stale;

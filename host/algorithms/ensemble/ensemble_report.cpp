@@ -115,22 +115,13 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
   }
   r.independent_samples = tau_max > 0 ? n_samples / tau_max : 0;
 
-  const int acc_col = draws.stat_index("accepted__");
-  const bool counted = info.accepted_proposals.size() == static_cast<std::size_t>(draws.n_chains) && cfg.steps > 0;
-  if (counted || (acc_col >= 0 && r.n_draws > 0)) {
+  // Every run of sample_ensemble counts each walker's accepted proposals over every step.
+  if (info.accepted_proposals.size() == static_cast<std::size_t>(draws.n_chains) && cfg.steps > 0) {
     r.acceptance.resize(draws.n_chains);
     int stuck = 0;
     for (int c = 0; c < draws.n_chains; ++c) {
-      double s = 0;
-      if (counted) {
-        s = info.accepted_proposals[c];
-        r.acceptance[c] = s / cfg.steps;
-      } else {
-        const double* a = draws.stat_series(acc_col, c) + draws.n_warmup_saved;
-        for (int k = 0; k < r.n_draws; ++k) s += a[k];
-        r.acceptance[c] = s / r.n_draws;
-      }
-      stuck += s == 0;
+      r.acceptance[c] = info.accepted_proposals[c] / cfg.steps;
+      stuck += info.accepted_proposals[c] == 0;
     }
     r.acceptance_mean = backend::tree_sum(r.acceptance.data(), r.acceptance.size()) / draws.n_chains;
     r.acceptance_min = *std::min_element(r.acceptance.begin(), r.acceptance.end());
@@ -143,10 +134,9 @@ EnsembleReport report_ensemble(const DrawSet& draws, const EnsembleConfig& cfg, 
                     r.acceptance_mean, kEnsembleAcceptanceLow, kEnsembleAcceptanceHigh);
       r.warnings.push_back(buf);
     }
-    const int looked_at = counted ? cfg.steps : r.n_draws;
-    if (stuck > 0 && looked_at >= kEnsembleStuckMinSteps)
+    if (stuck > 0 && cfg.steps >= kEnsembleStuckMinSteps)
       r.warnings.push_back(std::to_string(stuck) + " walker(s) accepted no proposal in the " +
-                           std::to_string(looked_at) + (counted ? " steps" : " saved steps") + " (stuck walkers)");
+                           std::to_string(cfg.steps) + " steps (stuck walkers)");
   }
   const std::string w = diagnostics::short_chain_warning(draws.names, r.tau_draws, r.n_draws, options, cfg.thin);
   if (!w.empty()) r.warnings.push_back(w + " (tau in steps)");

@@ -10,7 +10,7 @@
 //   section 4; the emcee "autocorrelation analysis" tutorial).
 // The acceptance fraction of a walker is its accepted proposals over every step, discarded and
 // thinned ones included (RunInfo::accepted_proposals / steps: emcee's acceptance_fraction,
-// naccepted / iteration); for draws without that count, the mean of its saved accepted__.
+// naccepted / iteration).
 #include <limits>
 #include <string>
 #include <vector>
@@ -37,7 +37,7 @@ constexpr double kEnsembleAcceptanceHigh = 0.9;
 /// run's split R-hat over walkers is ~1.01-1.02; walkers split between modes (the peak model
 /// started from prior draws) give 1.5-2.
 constexpr double kEnsembleRhatWarn = 1.1;
-/// Fewer saved steps than this are too few to call a walker that accepted none stuck.
+/// Fewer steps than this are too few to call a walker that accepted none stuck.
 constexpr int kEnsembleStuckMinSteps = 50;
 
 struct EnsembleReport {
