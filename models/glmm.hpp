@@ -18,7 +18,8 @@
 //
 // Flags: --formula F, --family NAME (gaussian, bernoulli, binomial, poisson: canonical links,
 // models/glmm/family.hpp; the binomial's trials in the formula, `successes | trials(n) ~ ...`),
-// --prior "class ~ dist" (repeatable). Options (--set): parameterization=
+// --prior "class ~ dist" (repeatable); offset(x) and offset(log(x)) terms add known values to
+// the linear predictor (a Poisson's exposure); trials(10) gives every row 10 trials. Options (--set): parameterization=
 // noncentered|centered, sigma=VALUE (fix the residual scale), na=error|drop.
 //
 // Output names (brms's): b_Intercept, b_floor, b_height:male; sd_county__Intercept; sigma;
@@ -142,7 +143,7 @@ struct Glmm {
     }
     const Data& d0 = fit.data;
     const int N = static_cast<int>(mine.size()), P = d0.P, R = d0.R;
-    std::vector<double> y(N), trials(N, 1.0), X(static_cast<std::size_t>(N) * P), Z(static_cast<std::size_t>(N) * d0.Ktot);
+    std::vector<double> y(N), trials(N, 1.0), offset(u.offset.empty() ? 0 : N), X(static_cast<std::size_t>(N) * P), Z(static_cast<std::size_t>(N) * d0.Ktot);
     std::vector<long> base(static_cast<std::size_t>(N) * R);
     int next_new = 0;
     std::map<std::pair<std::size_t, std::string>, int> new_levels;
@@ -150,6 +151,7 @@ struct Glmm {
       const std::size_t i = mine[n];
       y[n] = u.y[i];
       if (!u.trials.empty()) trials[n] = u.trials[i];
+      if (!u.offset.empty()) offset[n] = u.offset[i];
       if (has_response || !u.trials.empty()) {
         const std::string why = has_response ? response_problem(h.family, y[n], u.trials.empty() ? -1 : trials[n])
                                              : trials_problem(trials[n]);
@@ -188,6 +190,7 @@ struct Glmm {
     d.N = N;
     d.y = store.upload(y);
     d.trials = store.upload(trials);
+    d.offset = offset.empty() ? nullptr : store.upload(offset);
     d.X = store.upload(X.empty() ? std::vector<double>{0} : X);
     d.Z = store.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = store.upload_ints(base.empty() ? std::vector<long>{0} : base);
@@ -394,6 +397,7 @@ struct Glmm {
     }
     d.y = args.upload(ds.y);
     d.trials = args.upload(family == "binomial" ? ds.trials : std::vector<double>(static_cast<std::size_t>(N), 1.0));
+    d.offset = ds.offset.empty() ? nullptr : args.upload(ds.offset);
     d.X = args.upload(X.empty() ? std::vector<double>{0} : X);
     d.Z = args.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = args.upload_ints(base.empty() ? std::vector<long>{0} : base);
@@ -428,6 +432,7 @@ struct Glmm {
     s << ", " << ds.y.size() << " rows of " << h.origin;
     if (ds.rows_dropped > 0) s << " (" << ds.dropped_note << ")";
     s << "\n";
+    if (!ds.offset_text.empty()) s << "  offset: " << ds.offset_text << " (added to the linear predictor, coefficient 1)\n";
     s << "  parameterization: " << h.parameterization
       << (d.centered ? " (r ~ normal(0, sd))" : " (r = sd * z, z ~ normal(0, 1))") << "\n";
     auto prior_line = [&](int i) {

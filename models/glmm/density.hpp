@@ -3,11 +3,12 @@
 // LS_HD, over T = Real or Batch<W>; no branch on a value of type T).
 //
 // Model:
-//   eta_n = sum_j X[n,j] b_j + sum_r sum_k Z_r[n,k] r_{r, l_r(n), k}
+//   eta_n = o_n + sum_j X[n,j] b_j + sum_r sum_k Z_r[n,k] r_{r, l_r(n), k}
 //   y_n ~ normal(eta_n, sigma)                   (gaussian, identity link)
 //   y_n ~ binomial(n_n, inv_logit(eta_n))         (binomial; bernoulli: n_n = 1)
 //   y_n ~ poisson(exp(eta_n))                     (poisson)
-// with X the dense fixed design (N x P), and for each varying-effect term r a grouping factor
+// with o_n the formula's offsets (offset(x), offset(log(x)): known, coefficient 1; 0 without),
+// X the dense fixed design (N x P), and for each varying-effect term r a grouping factor
 // with level l_r(n) of row n and K_r columns Z_r (stored per row: N x K_r values, never a dense
 // N x levels matrix). Each column k of term r has its own scale sd_{r,k}:
 //   non-centered (default): r_{r,l,k} = sd_{r,k} z_{r,l,k},  z ~ normal(0, 1)
@@ -67,6 +68,7 @@ LS_HD LS_INLINE T glmm_rows(const GlmmData& d, V q, G g, const T* mult, const T&
     const int* b = d.base + static_cast<long>(n) * d.R;
     T eta = Real(0);
     if (d.x_icpt) eta = kLocal ? beta[0] : q[0];
+    if (d.offset) eta += T(d.offset[n]);
     for (int j = j0; j < P; ++j) eta += x[j] * (kLocal ? beta[j] : q[j]);
     add_row_terms<kSimple>(d, n, b, R, q, mult, eta);
     T e;

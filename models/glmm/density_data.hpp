@@ -25,6 +25,7 @@ struct GlmmData {
   Real sigma_fixed = 1;
   const Real* y = nullptr;      // [N]
   const Real* trials = nullptr; // [N] binomial trials (all 1 for the bernoulli); else unused
+  const Real* offset = nullptr; // [N] the formula's offsets, added to eta; nullptr: none
   const Real* X = nullptr;      // [N * P], row-major
   const int* K = nullptr;       // [R] columns of term r
   const int* L = nullptr;       // [R] levels of term r

@@ -79,8 +79,10 @@ struct GroupBlock {
 struct Design {
   std::string response;
   std::vector<double> y;
-  std::string trials_column;     // `y | trials(n)`: the column n; empty: none
+  std::string trials_column;     // `y | trials(n)`: the column n, or the number of trials; empty: none
   std::vector<double> trials;    // its values (empty without one)
+  std::string offset_text;       // "offset(log(exposure))" (several joined by " + "); empty: none
+  std::vector<double> offset;    // the offsets' sum on each kept row (empty without one)
   std::vector<long> rows;        // the table row of each kept row (for messages: row_label)
   std::map<std::string, TableColumn> columns;  // the table's columns the formula uses (--newdata)
   DesignColumns fixed;
@@ -231,9 +233,15 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   };
   use(f.response);
   numeric_use.insert(f.response);
-  if (!f.trials.empty()) {
+  if (!f.trials.empty() && !f.trials_number) {
     use(f.trials);
     numeric_use.insert(f.trials);
+  }
+  std::set<std::string> offset_columns;
+  for (const Offset& o : f.offsets) {
+    use(o.column);
+    numeric_use.insert(o.column);
+    offset_columns.insert(o.column);
   }
   auto use_vars = [&](const TermSet& ts) {
     for (const Variable& v : ts.variables) {
@@ -304,7 +312,8 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   // Numeric columns: every kept cell a number.
   std::map<std::string, std::vector<double>> numbers;
   for (const std::string& c : numeric_use) {
-    if (c != f.response && c != f.trials && is_factor_column(c)) continue;
+    const bool must_be_number = c == f.response || c == f.trials || offset_columns.count(c) > 0;
+    if (!must_be_number && is_factor_column(c)) continue;
     const TableColumn& col = cols.at(c);
     std::vector<double> v(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -313,7 +322,9 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
         throw InputError(origin + ": " + src.row_label(r) + ", column '" + c + "': '" + col.text[r] +
                          "' is not a number" +
                          (c == f.response ? " (the response must be numeric)" :
-                          c == f.trials ? " (the number of trials must be numeric)" : " (a numeric column; write factor(" + c + ") to use it as a factor)"));
+                          c == f.trials ? " (the number of trials must be numeric)" :
+                          offset_columns.count(c) ? " (an offset must be numeric)" :
+                          " (a numeric column; write factor(" + c + ") to use it as a factor)"));
       v[i] = col.value[r];
     }
     numbers.emplace(c, std::move(v));
@@ -342,7 +353,20 @@ inline Design build_design(const Formula& f, const DataSource& src, bool drop_na
   d.rows = rows;
   if (!f.trials.empty()) {
     d.trials_column = f.trials;
-    d.trials = numbers.at(f.trials);
+    d.trials = f.trials_number ? std::vector<double>(n, std::stod(f.trials)) : numbers.at(f.trials);
+  }
+  if (!f.offsets.empty()) {
+    d.offset.assign(n, 0.0);
+    for (const Offset& o : f.offsets) {
+      d.offset_text += (d.offset_text.empty() ? "" : " + ") + o.text();
+      const std::vector<double>& v = numbers.at(o.column);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (o.log && !(v[i] > 0))
+          throw InputError(origin + ": " + src.row_label(rows[i]) + ", column '" + o.column + "': " +
+                           number_text(v[i]) + " is not positive, and " + o.text() + " takes its log");
+        d.offset[i] += o.log ? std::log(v[i]) : v[i];
+      }
+    }
   }
   d.fixed = model_matrix(f.fixed, var_data(f.fixed), n, "");
   d.intercept = f.fixed.intercept;

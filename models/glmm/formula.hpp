@@ -3,15 +3,20 @@
 // way R's terms.formula does, so that the design (models/glmm/design.hpp) equals R's
 // model.matrix column for column.
 //
-//   formula   := response ['|' 'trials' '(' column ')'] '~' rhs
+//   formula   := response ['|' 'trials' '(' (column | integer) ')'] '~' rhs
 //                                                  successes | trials(n) ~ ...: the binomial
-//                                                  family's trials column (brms's syntax)
+//                                                  family's trials column, or one number of
+//                                                  trials for every row (brms's syntax)
 //   rhs       := ['-'] sum
 //   sum       := product (('+' | '-') product)*
 //   product   := inter (('*' | '/') inter)*          a*b = a + b + a:b;  a/b = a + a:b
 //   inter     := power (':' power)*                  a:b, the interaction (products of columns)
 //   power     := atom ['^' integer]                  (a + b + c)^2: all interactions up to order 2
 //   atom      := column | factor(column) | '0' | '1' | '(' sum ')' | '(' sum ('|' | '||') group ')'
+//              | 'offset' '(' column ')' | 'offset' '(' 'log' '(' column ')' ')'
+//                                                  a known term added to the linear predictor
+//                                                  with coefficient 1 (lme4/brms): a summand of
+//                                                  the top-level sum only; several add up
 //   group     := column (':' column)* ['/' column ...]   (1 | g1:g2): the crossed factor;
 //                                                      (1 | g1/g2) = (1 | g1) + (1 | g1:g2)
 //   column    := a name [A-Za-z._][A-Za-z0-9._]* or a `backquoted name`
@@ -63,12 +68,21 @@ struct BarTerm {
   std::size_t pos = 0;     // where it starts in the formula text
 };
 
+/// offset(column) or offset(log(column)): added to the linear predictor as it is.
+struct Offset {
+  std::string column;
+  bool log = false;
+  std::string text() const { return log ? "offset(log(" + column + "))" : "offset(" + column + ")"; }
+};
+
 struct Formula {
   std::string text;
   std::string response;
-  std::string trials;  // the column of `response | trials(column)`; empty: none given
+  std::string trials;          // `response | trials(...)`: the column, or the number's digits; empty: none
+  bool trials_number = false;  // trials(10): every row has that many trials
   TermSet fixed;
   std::vector<BarTerm> bars;
+  std::vector<Offset> offsets;  // in the order written
 };
 
 namespace detail {
@@ -80,9 +94,9 @@ struct Token {
 };
 
 struct Node {
-  enum Kind { kVar, kNumber, kPlus, kMinus, kNeg, kColon, kStar, kSlash, kPower, kBar } kind;
-  std::string name;       // kVar: the column; kNumber: the digits
-  bool as_factor = false;  // kVar: factor(column)
+  enum Kind { kVar, kNumber, kPlus, kMinus, kNeg, kColon, kStar, kSlash, kPower, kBar, kOffset } kind;
+  std::string name;       // kVar, kOffset: the column; kNumber: the digits
+  bool as_factor = false;  // kVar: factor(column); kOffset: offset(log(column))
   std::vector<Node> kids;  // operands; kBar: kids[0] the effects, kids[1..] the group (kVar or kSlash)
   std::size_t pos = 0;
 };
@@ -136,8 +150,8 @@ class Parser {
  public:
   explicit Parser(const std::string& text) : text_(text), toks_(tokenize(text)) {}
 
-  /// response ['|' trials(column)] ~ rhs
-  void parse(std::string& response, std::string& trials, Node& rhs) {
+  /// response ['|' trials(column | integer)] ~ rhs
+  void parse(std::string& response, std::string& trials, bool& trials_number, Node& rhs) {
     if (peek().kind != Token::kName) fail("expected the response (a column name) before '~'");
     response = next().text;
     if (is_op("|")) {
@@ -147,9 +161,11 @@ class Parser {
       next();
       if (!is_op("(")) fail("expected '(' after trials");
       next();
-      if (peek().kind != Token::kName) fail("expected the column of the number of trials");
+      if (peek().kind != Token::kName && peek().kind != Token::kNumber)
+        fail("expected the column of the number of trials, or a number");
+      trials_number = peek().kind == Token::kNumber;
       trials = next().text;
-      if (!is_op(")")) fail("expected ')' after the trials column");
+      if (!is_op(")")) fail(trials_number ? "expected ')' after the number of trials (a whole number)" : "expected ')' after the trials column");
       next();
     }
     if (!is_op("~")) fail("expected '~' after the response");
@@ -217,9 +233,10 @@ class Parser {
     }
     if (t.kind == Token::kName) {
       next();
+      if (is_op("(") && t.text == "offset") return offset(t.pos);
       if (is_op("(")) {
         if (t.text != "factor")
-          syntax_error(text_, t.pos, "function '" + t.text + "' is not supported (columns and factor(column) are)");
+          syntax_error(text_, t.pos, "function '" + t.text + "' is not supported (columns, factor(column), offset(column) and offset(log(column)) are)");
         next();
         if (peek().kind != Token::kName) fail("expected a column name inside factor()");
         const std::string col = next().text;
@@ -246,6 +263,25 @@ class Parser {
     }
     if (t.kind == Token::kEnd) fail("expected a term");
     fail("unexpected '" + t.text + "'");
+  }
+  /// offset(column) | offset(log(column)), after the name 'offset' (at `pos`).
+  Node offset(std::size_t pos) {
+    next();  // '('
+    if (peek().kind != Token::kName) fail("expected a column or log(column) inside offset()");
+    const Token& name = next();
+    Node off{Node::kOffset, name.text, false, {}, pos};
+    if (is_op("(")) {
+      if (name.text != "log") syntax_error(text_, name.pos, "offset() takes a column or log(column)");
+      next();
+      if (peek().kind != Token::kName) fail("expected a column name inside offset(log())");
+      off.name = next().text;
+      off.as_factor = true;
+      if (!is_op(")")) fail("expected ')' after offset(log(" + off.name);
+      next();
+    }
+    if (!is_op(")")) fail("expected ')' to close offset(");
+    next();
+    return off;
   }
   Node neg_sum() {
     const std::size_t p = next().pos;
@@ -287,7 +323,7 @@ class Expander {
 
   /// Registers the variables of `n` in order of first appearance (bars excluded).
   void collect(const Node& n) {
-    if (n.kind == Node::kBar) return;
+    if (n.kind == Node::kBar || n.kind == Node::kOffset) return;
     if (n.kind == Node::kVar) {
       const std::string key = n.as_factor ? "factor(" + n.name + ")" : n.name;
       for (const Variable& v : out_.variables)
@@ -359,6 +395,8 @@ class Expander {
       }
       case Node::kBar:
         syntax_error(text_, n.pos, "a varying-effect term (... | g) must be a term of its own, added with '+'");
+      case Node::kOffset:
+        syntax_error(text_, n.pos, "offset(...) must be a term of its own, added with '+' outside any parentheses");
     }
     return {};
   }
@@ -420,9 +458,9 @@ inline void summands(const Node& n, bool negative, std::vector<std::pair<const N
   out.push_back({&n, negative});
 }
 
-/// Rebuilds a sum of the non-bar summands (in order, signs kept).
+/// Rebuilds a sum of the summands that are neither bars nor offsets (in order, signs kept).
 inline bool strip_bars(const Node& n, Node& out) {
-  if (n.kind == Node::kBar) return false;
+  if (n.kind == Node::kBar || n.kind == Node::kOffset) return false;
   if (n.kind == Node::kPlus || n.kind == Node::kMinus) {
     Node l, r;
     const bool hl = strip_bars(n.kids[0], l), hr = strip_bars(n.kids[1], r);
@@ -478,10 +516,15 @@ inline Formula parse_formula(const std::string& text) {
   Formula f;
   f.text = text;
   Node rhs;
-  Parser(text).parse(f.response, f.trials, rhs);
+  Parser(text).parse(f.response, f.trials, f.trials_number, rhs);
   std::vector<std::pair<const Node*, bool>> parts;
   summands(rhs, false, parts);
   for (const auto& p : parts) {
+    if (p.first->kind == Node::kOffset) {
+      if (p.second) syntax_error(text, p.first->pos, "an offset cannot be removed with '-'");
+      f.offsets.push_back({p.first->name, p.first->as_factor});
+      continue;
+    }
     if (p.first->kind != Node::kBar) continue;
     if (p.second) syntax_error(text, p.first->pos, "a varying-effect term cannot be removed with '-'");
     const Node& bar = *p.first;
@@ -530,6 +573,7 @@ inline Formula parse_formula(const std::string& text) {
                        text);
   };
   for (const Variable& v : f.fixed.variables) refuse_if_response(v.column);
+  for (const Offset& o : f.offsets) refuse_if_response(o.column);
   for (const BarTerm& b : f.bars) {
     for (const Variable& v : b.effects.variables) refuse_if_response(v.column);
     for (const std::string& g : b.group_columns) refuse_if_response(g);

@@ -157,6 +157,7 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     for (int h = 0; h < NP; ++h) {
       const int k0 = h * H;
       Part eta = dim_simd::splat<dim_simd::Part>(b0);
+      if (d.offset) eta += dim_simd::load<dim_simd::Part>(d.offset + n + k0);
       Part xs[kFixed];
       for (int j = j0; j < P; ++j) {
         xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
@@ -231,6 +232,7 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     const Real* x = d.X + static_cast<long>(n) * P;
     const int* b = d.base + static_cast<long>(n) * R;
     Real eta = b0;
+    if (d.offset) eta += d.offset[n];
     for (int j = j0; j < P; ++j) eta += x[j] * q[j];
     add_row_terms<kSimple>(d, n, b, R, q, mult, eta);
     Real e;

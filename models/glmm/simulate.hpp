@@ -35,7 +35,7 @@ template <class V>
 LS_HD LS_INLINE Real linear_predictor(const GlmmData& d, V x, int n, const Real* mult, const Real* sd = nullptr,
                                       const Numbers* fresh = nullptr) {
   const Real* xr = d.X + static_cast<long>(n) * d.P;
-  Real eta = 0;
+  Real eta = d.offset ? d.offset[n] : Real(0);
   for (int j = 0; j < d.P; ++j) eta += xr[j] * static_cast<Real>(x[j]);
   const int* b = d.base + static_cast<long>(n) * d.R;
   const Real* z = d.Z + static_cast<long>(n) * d.Ktot;

@@ -112,7 +112,7 @@ TEST(GlmmDesign, SyntaxErrorsEchoTheFormulaWithThePositionMarked) {
   EXPECT_EQ(error("y ~ x + )"), "--formula: unexpected ')' at character 9 (marked >>): y ~ x + >>)");
   EXPECT_EQ(error("y ~ (1 | g"), "--formula: expected ')' to close the varying-effect term at character 11 (marked >>): y ~ (1 | g>>");
   EXPECT_EQ(error("y x"), "--formula: expected '~' after the response at character 3 (marked >>): y >>x");
-  EXPECT_EQ(error("y ~ log(x)"), "--formula: function 'log' is not supported (columns and factor(column) are) at character 5 (marked >>): y ~ >>log(x)");
+  EXPECT_EQ(error("y ~ log(x)"), "--formula: function 'log' is not supported (columns, factor(column), offset(column) and offset(log(column)) are) at character 5 (marked >>): y ~ >>log(x)");
   EXPECT_EQ(error("y ~ x # z"), "--formula: unexpected character '#' at character 7 (marked >>): y ~ x >>" "# z");
   EXPECT_EQ(error("y ~ x:(1 | g)"), "--formula: a varying-effect term (... | g) cannot be in an interaction at character 7 (marked >>): y ~ x:>>(1 | g)");
   EXPECT_EQ(error("y ~ x + 2"), "--formula: a number in a formula can only be 0 or 1 (the intercept) at character 9 (marked >>): y ~ x + >>2");
