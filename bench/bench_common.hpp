@@ -105,12 +105,19 @@ inline diagnostics::ReferencePosterior reference_for(const std::string& model, c
 }
 
 /// Checks every parameter of the reference against the draws: mean and sd within 5 combined
-/// MCSE (host/diagnostics/reference_posterior.hpp). Prints each failure; returns pass/fail.
+/// MCSE (host/diagnostics/reference_posterior.hpp). A reference parameter the draws lack fails
+/// too (a renamed output must not pass by comparing nothing). Prints each failure; returns
+/// pass/fail.
 inline bool check_against_reference(const DrawSet& d, const diagnostics::ReferencePosterior& ref, double* max_rhat) {
-  bool ok = true;
+  bool ok = !ref.empty();
+  if (ref.empty()) std::printf("# VALIDATION FAILED: the reference posterior has no parameters\n");
   *max_rhat = 0;
   for (const diagnostics::ReferenceComparison& c : diagnostics::compare_with_reference(d, ref)) {
-    if (!c.found) continue;
+    if (!c.found) {
+      std::printf("# VALIDATION FAILED: %s: in the reference, not in the draws\n", c.name.c_str());
+      ok = false;
+      continue;
+    }
     *max_rhat = std::max(*max_rhat, c.summary.rhat);
     if (!(c.mean_ok() && c.sd_ok())) {
       std::printf("# VALIDATION FAILED: %s\n", c.message().c_str());

@@ -157,19 +157,25 @@ int run_ensemble(const EnsembleOptions& o) {
   }
   const double report_seconds = clock.lap();
   written.get();
+  const double writer_wait = clock.lap();  // the writer still running after the report
   report.end_to_end_seconds = seconds_since_start();
   report.load_seconds = load_seconds;
   report.report_seconds = report_seconds;
-  report.write_seconds = write_seconds;
+  if (!o.output.empty()) {  // NaN (JSON null) without --output: nothing was written
+    report.write_seconds = write_seconds;
+    report.writer_wait_seconds = writer_wait;
+  }
   std::cout << "lockstep ensemble: model " << o.model << ", seed " << cfg.seed << "\n"
             << format_ensemble_report(report);
-  std::cout << format_end_to_end(report.end_to_end_seconds,
-                                 {{"load", load_seconds},
-                                  {"sampling", info.sampling_seconds},
-                                  {"other run", std::max(0.0, run_seconds - info.sampling_seconds)},
-                                  {"tau and report", report_seconds},
-                                  {"writing, alongside", write_seconds}})
-            << "\n";
+  std::vector<std::pair<const char*, double>> phases = {{"load", load_seconds},
+                                                        {"sampling", info.sampling_seconds},
+                                                        {"other run", std::max(0.0, run_seconds - info.sampling_seconds)},
+                                                        {"tau and report", report_seconds}};
+  if (!o.output.empty()) {  // writing overlaps the report; the wait after it is what it added
+    phases.push_back({"writing, alongside", write_seconds});
+    phases.push_back({"waiting for the writer", writer_wait});
+  }
+  std::cout << format_end_to_end(report.end_to_end_seconds, phases) << "\n";
   if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!o.summary.empty()) {
     io::AtomicFile f(o.summary);

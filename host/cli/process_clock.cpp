@@ -16,7 +16,7 @@ double seconds_since_start() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - g_process_start).count();
 }
 
-std::string format_end_to_end(double total, const std::initializer_list<std::pair<const char*, double>>& phases) {
+std::string format_end_to_end(double total, const std::vector<std::pair<const char*, double>>& phases) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "End to end: %.3f s (", total);
   std::string s = buf;

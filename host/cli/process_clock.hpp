@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace lockstep {
 namespace cli {
@@ -33,7 +34,7 @@ class PhaseClock {
 };
 
 /// "End to end: 1.234 s (load 0.010 s, sampling 0.500 s, ...)" from (name, seconds) phases.
-std::string format_end_to_end(double total, const std::initializer_list<std::pair<const char*, double>>& phases);
+std::string format_end_to_end(double total, const std::vector<std::pair<const char*, double>>& phases);
 
 }  // namespace cli
 }  // namespace lockstep

@@ -289,7 +289,10 @@ void write_summary_json(const std::string& path, const SummaryReport& r, const R
   nlohmann::json e = nlohmann::json::array();
   for (double v : r.ebfmi) e.push_back(num(v));
   j["ebfmi"] = r.ebfmi.empty() ? nlohmann::json() : e;
-  for (const auto& f : facts) j[f.first] = num(f.second);
+  for (const auto& f : facts) {
+    const double x = f.second;  // counts (chains, draws) as integers, times as numbers, NaN as null
+    j[f.first] = std::isfinite(x) && std::floor(x) == x && std::fabs(x) < 9e15 ? nlohmann::json(static_cast<long long>(x)) : num(x);
+  }
   j["gradient_evaluations"] = info.gradient_evaluations;
   j["warnings"] = r.warnings;
   io::AtomicFile file(path);

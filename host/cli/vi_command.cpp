@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 
+#include "host/algorithms/vi/fits_agreement.hpp"
 #include "host/algorithms/vi/vi_config.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/cli/checkpoints.hpp"
@@ -196,6 +197,8 @@ int run_vi(const ViOptions& o) {
   try {
     summary = summarize_draws(draws);
     mark_independent_draws(summary, draws.n_draws, "vi");
+    const std::string apart = vi::fits_disagreement(report, cfg.learning_rate);
+    if (!apart.empty()) summary.warnings.push_back(apart);
   } catch (...) {
     written.wait();
     throw;

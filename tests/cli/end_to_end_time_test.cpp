@@ -26,8 +26,22 @@ TEST(EndToEndTime, SampleReportsItBesideWarmupAndSampling) {
   const auto j = nlohmann::json::parse(read_file(dir + "/s.json"));
   const double e2e = j.at("end_to_end_seconds"), load = j.at("load_seconds");
   const double run = j.at("warmup_seconds").get<double>() + j.at("sampling_seconds").get<double>();
-  EXPECT_GE(e2e, run + load + j.at("summary_seconds").get<double>());
+  // the writer overlaps the summary; what it adds after the summary is a phase of its own
+  EXPECT_GE(e2e, run + load + j.at("summary_seconds").get<double>() + j.at("writer_wait_seconds").get<double>());
   EXPECT_GE(j.at("write_seconds").get<double>(), 0.0);
+  EXPECT_NE(r.out.find("waiting for the writer "), std::string::npos) << r.out;
+  EXPECT_TRUE(j.at("chains").is_number_integer()) << j.at("chains");  // counts are integers: 8, not 8.0
+  EXPECT_EQ(j.at("draws"), 100);
+  // Without --output nothing is written: no writing phase, and null in the JSON.
+  const auto bare = run_lockstep(
+      "sample eight_schools_noncentered --data data/eight_schools.json --chains 8 --warmup 100 --draws 100 --seed 3 "
+      "--quiet --summary " + dir + "/bare.json",
+      dir);
+  ASSERT_EQ(bare.status, 0) << bare.err;
+  EXPECT_EQ(bare.out.find("writing"), std::string::npos) << bare.out;
+  const auto jb = nlohmann::json::parse(read_file(dir + "/bare.json"));
+  EXPECT_TRUE(jb.at("write_seconds").is_null()) << jb.at("write_seconds");
+  EXPECT_TRUE(jb.at("writer_wait_seconds").is_null()) << jb.at("writer_wait_seconds");
 }
 
 TEST(EndToEndTime, EnsembleReportsItBesideSampling) {
@@ -43,8 +57,19 @@ TEST(EndToEndTime, EnsembleReportsItBesideSampling) {
   EXPECT_EQ(j.at("seed"), 2);
   const double e2e = j.at("end_to_end_seconds");
   EXPECT_GE(e2e, j.at("seconds").get<double>() + j.at("report_seconds").get<double>() +
-                     j.at("load_seconds").get<double>());
+                     j.at("load_seconds").get<double>() + j.at("writer_wait_seconds").get<double>());
   EXPECT_GE(j.at("write_seconds").get<double>(), 0.0);
+  EXPECT_NE(r.out.find("waiting for the writer "), std::string::npos) << r.out;
+  // Without --output: no writing phase, and null in the JSON (as documented: not measured).
+  const auto bare = run_lockstep(
+      "ensemble peak --data data/peak.csv --walkers 16 --steps 200 --init-ball 0.5,0.6,0.2,-0.2,0.1 --seed 2 --threads 1 "
+      "--quiet --summary " + dir + "/bare.json",
+      dir);
+  ASSERT_EQ(bare.status, 0) << bare.err;
+  EXPECT_EQ(bare.out.find("writing"), std::string::npos) << bare.out;
+  const auto jb = nlohmann::json::parse(read_file(dir + "/bare.json"));
+  EXPECT_TRUE(jb.at("write_seconds").is_null()) << jb.at("write_seconds");
+  EXPECT_TRUE(jb.at("writer_wait_seconds").is_null()) << jb.at("writer_wait_seconds");
 }
 
 TEST(EndToEndTime, SummaryOfFilesReportsIt) {

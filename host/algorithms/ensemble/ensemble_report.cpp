@@ -194,6 +194,7 @@ nlohmann::json ensemble_report_json(const EnsembleReport& r) {
   j["load_seconds"] = finite(r.load_seconds);
   j["report_seconds"] = finite(r.report_seconds);
   j["write_seconds"] = finite(r.write_seconds);
+  j["writer_wait_seconds"] = finite(r.writer_wait_seconds);
   j["independent_samples"] = finite(r.independent_samples);
   j["acceptance_fraction"] = {{"mean", r.acceptance_mean},
                               {"min", r.acceptance_min},

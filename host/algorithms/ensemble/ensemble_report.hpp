@@ -62,6 +62,7 @@ struct EnsembleReport {
   double load_seconds = std::numeric_limits<double>::quiet_NaN();
   double report_seconds = std::numeric_limits<double>::quiet_NaN();
   double write_seconds = std::numeric_limits<double>::quiet_NaN();
+  double writer_wait_seconds = std::numeric_limits<double>::quiet_NaN();  // after the report, for the writer
 };
 
 /// Builds the report of a finished run (draws and info from sample_ensemble with `cfg`).
@@ -75,7 +76,8 @@ std::string format_ensemble_report(const EnsembleReport& r);
 /// The report as JSON (for --summary FILE.json):
 ///   {"algorithm": "ensemble", "model", "seed", "walkers", "ensembles", "steps", "discard", "thin", "draws",
 ///    "move", "seconds", "walker_updates_per_second", "independent_samples",
-///    "end_to_end_seconds", "load_seconds", "report_seconds", "write_seconds" (null if not measured),
+///    "end_to_end_seconds", "load_seconds", "report_seconds", "write_seconds",
+///    "writer_wait_seconds" (null if not measured),
 ///    "acceptance_fraction": {"mean", "min", "max", "per_walker": [...]},
 ///    "parameters": [{"name", "mean", "sd", "mcse", "tau_steps", "r_hat", "tau_window", "too_short"}],
 ///    "warnings": [...]}

@@ -16,7 +16,7 @@ ViConfig vi_config_from(const RunSettings& settings, const AlgorithmOptions& o) 
   c.samples = o.get_int("--samples", 1, 1, 1 << 20);
   c.steps = o.get_int("--steps", 10000, 1, INT_MAX - 1);
   c.learning_rate = o.get_positive("--learning-rate", 0.01);
-  c.fits = o.get_int("--fits", 1, 1, 1 << 16);
+  c.fits = o.get_int("--fits", 4, 1, 1 << 16);
   c.draws = o.get_int("--draws", 1000, 1, 1 << 28);
   c.eval_every = o.get_int("--eval-every", 100, 1, INT_MAX - 1);
   c.elbo_samples = o.get_int("--elbo-samples", 100, 1, 1 << 20);

@@ -53,7 +53,7 @@ struct ViConfig {
   int samples = 1;          // S: Monte Carlo points per gradient (Stan's grad_samples)
   int steps = 10000;        // step budget (Stan's iter)
   double learning_rate = 0.01;
-  int fits = 1;             // K independent optimizations side by side
+  int fits = 4;             // K independent optimizations side by side (fits_agreement.hpp compares them)
   int draws = 1000;         // D draws of the best fit's approximation (Stan's output_samples)
   int eval_every = 100;     // steps between ELBO estimates (Stan's eval_elbo)
   int elbo_samples = 100;   // points per ELBO estimate (Stan's elbo_samples)
