@@ -36,8 +36,8 @@
 # walker steps), its first fifth discarded).
 #
 # Usage (from anywhere):
-#   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--skip-stan] [--skip-memory]
-#                                 [--peers PYTHON]
+#   bash bench/command_targets.sh [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan]
+#                                 [--skip-memory] [--peers PYTHON]
 #     --build DIR   folder holding lockstep and command_targets (default: build)
 #     --chains N    chains for (a) and (c) (default 4096); --warmup W for (a) (default 1000)
 #     --algorithm A nuts (the command's default), hmc or chees
@@ -53,18 +53,26 @@ skip_stan=0
 skip_memory=0
 algorithm=nuts
 peers_python=""
+usage="usage: $0 [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan] [--skip-memory] [--peers PYTHON]"
+# bad_flag FLAG WHY: the one-line error of bad input, exit status 2
+bad_flag() { echo "command_targets: $1: $2 ($usage)" >&2; exit 2; }
+# value_of FLAG ARGS...: the flag's value, or a one-line error when it has none
+value_of() { (($# >= 2)) && [[ "$2" != --* ]] || bad_flag "$1" "needs a value"; printf '%s' "$2"; }
 while (($#)); do
   case "$1" in
-    --build) build="$(cd "$2" && pwd)"; shift 2 ;;
-    --chains) chains="$2"; shift 2 ;;
-    --warmup) warmup="$2"; shift 2 ;;
-    --algorithm) algorithm="$2"; shift 2 ;;
+    --build) v="$(value_of "$@")" || exit 2; [[ -d "$v" ]] || bad_flag --build "no folder '$v'"; build="$(cd "$v" && pwd)"; shift 2 ;;
+    --chains) chains="$(value_of "$@")" || exit 2; shift 2 ;;
+    --warmup) warmup="$(value_of "$@")" || exit 2; shift 2 ;;
+    --algorithm) algorithm="$(value_of "$@")" || exit 2; shift 2 ;;
     --skip-stan) skip_stan=1; shift ;;
     --skip-memory) skip_memory=1; shift ;;
-    --peers) peers_python="$2"; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--chains N] [--warmup W] [--algorithm A] [--skip-stan] [--skip-memory] [--peers PYTHON]" >&2; exit 2 ;;
+    --peers) peers_python="$(value_of "$@")" || exit 2; shift 2 ;;
+    *) bad_flag "$1" "unknown flag" ;;
   esac
 done
+[[ "$chains" =~ ^[1-9][0-9]*$ ]] || bad_flag --chains "must be a positive integer, found '$chains'"
+[[ "$warmup" =~ ^[0-9]+$ ]] || bad_flag --warmup "must be a non-negative integer, found '$warmup'"
+case "$algorithm" in nuts|hmc|chees) ;; *) bad_flag --algorithm "must be nuts, hmc or chees, found '$algorithm'" ;; esac
 lockstep="$build/lockstep"
 [[ -x "$lockstep" ]] || { echo "command_targets: $lockstep not found (build it first)" >&2; exit 2; }
 data="$repo/data/eight_schools.json"
