@@ -124,8 +124,22 @@ struct Glmm {
     const auto& h = *static_cast<const GlmmHost*>(fit.host.get());
     const Design& fd = h.design;
     const Formula formula = parse_formula(h.formula);
-    const AppendedTable table(fd.columns, src, formula.response);
     const bool has_response = src.has_column(formula.response);
+    // A new row with a missing cell cannot be predicted, whatever the fit's --set na (dropping it
+    // would leave y_rep columns that no longer match the table's rows): one line naming the row
+    // and the column. A missing response is refused too: leave the column out to predict without
+    // observed values.
+    for (const auto& kv : fd.columns) {
+      if (!src.has_column(kv.first)) continue;
+      const TableColumn c = src.column(kv.first);
+      for (long r = 0; r < c.size(); ++r)
+        if (c.cell[r] == TableColumn::kMissing)
+          throw InputError(src.origin() + ": --newdata: " + src.row_label(r) + ", column '" + kv.first +
+                           "': missing value (" +
+                           (kv.first == formula.response ? "leave the response column out to predict rows without observed values"
+                                                         : "every row to predict needs the formula's columns") + ")");
+    }
+    const AppendedTable table(fd.columns, src, formula.response);
     const Design u = build_design(formula, table, h.na_drop);
     const std::string flag = src.origin() + ": --newdata: ";
     std::vector<std::size_t> mine;  // the union's kept rows that are new rows
@@ -415,6 +429,13 @@ struct Glmm {
     out.sbi_observed = ds.y;  // what ABC and NPE condition on (distances scaled by the prior-predictive MAD)
     out.host = host;
     if (ds.rows_dropped > 0) out.notes.push_back("glmm: " + ds.dropped_note + " (--set na=drop)");
+    // lme4 and brms estimate the correlations of (1 + x | g)'s effects; here their scales are
+    // independent, as (1 + x || g): said on every run, not only under --print-model.
+    for (const GroupBlock& b : ds.blocks)
+      if (b.effects.size() > 1)
+        out.notes.push_back("glmm: the " + std::to_string(b.effects.size()) + " varying effects of '" + b.group +
+                            "' have independent scales (no correlation is estimated: (... | " + b.group +
+                            ") is read as (... || " + b.group + ") in lme4/brms)");
     return out;
   }
 
@@ -456,8 +477,8 @@ struct Glmm {
         }
         s << (l ? ", " : "") << b.labels[l];
       }
-      s << "), varying effects";
-      for (const std::string& e : b.effects.r_names) s << " " << e;
+      s << "), varying effects ";
+      for (std::size_t k = 0; k < b.effects.r_names.size(); ++k) s << (k ? ", " : "") << b.effects.r_names[k];
       if (b.effects.size() > 1) s << " (independent: no correlation estimated, as (... || " << b.group << ") in lme4/brms)";
       s << "\n";
       for (std::size_t k = 0; k < b.effects.size(); ++k) {

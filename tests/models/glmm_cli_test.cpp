@@ -52,11 +52,43 @@ TEST(GlmmCli, PrintModelShowsBlocksPriorsDesignAndLevels) {
   const auto slopes = run_lockstep(
       "sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 + floor | county)' --print-model", dir);
   ASSERT_EQ(slopes.status, 0) << slopes.err;
-  EXPECT_NE(slopes.out.find("varying effects (Intercept) floor (independent: no correlation estimated, as (... || "
+  EXPECT_NE(slopes.out.find("varying effects (Intercept), floor (independent: no correlation estimated, as (... || "
                             "county) in lme4/brms)"),
             std::string::npos)
       << slopes.out;
   EXPECT_EQ(r.out.find("(independent:"), std::string::npos) << "one effect per group: nothing to say\n" << r.out;
+  // ... and says it on every run, not only under --print-model
+  const auto run = run_lockstep("sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 + floor | county)' "
+                                "--chains 2 --warmup 10 --draws 10 --seed 1 --quiet",
+                                dir);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("lockstep: note: glmm: the 2 varying effects of 'county' have independent scales (no "
+                         "correlation is estimated: (... | county) is read as (... || county) in lme4/brms)"),
+            std::string::npos)
+      << run.err;
+}
+
+// --newdata rows with a missing cell: one line naming the new table's row and column, whatever
+// the fit's --set na (dropping a row to predict would misalign y_rep with the table).
+TEST(GlmmCli, NewdataMissingCellsNameTheRowAndColumn) {
+  const std::string dir = scratch_dir("glmm_newdata_na");
+  const std::string nd = write(dir, "nd.csv", "floor,county\n0,AITKIN\n,ANOKA\n");
+  for (const char* na : {"", " --set na=drop"}) {
+    const auto r = run_lockstep(std::string("sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' "
+                                            "--chains 2 --warmup 10 --draws 10 --seed 1 --quiet --predict --newdata ") +
+                                    nd + na + " --output " + dir + "/o.csv",
+                                dir);
+    EXPECT_EQ(r.status, 2) << r.out;
+    EXPECT_EQ(r.err, "lockstep: error: " + nd + ": --newdata: line 3, column 'floor': missing value (every row to predict "
+                     "needs the formula's columns)\n")
+        << na;
+  }
+  const std::string ny = write(dir, "ny.csv", "log_radon,floor,county\n1.2,0,AITKIN\nNA,1,ANOKA\n");
+  const auto r = run_lockstep("sample glmm --data data/radon_mn.csv --formula 'log_radon ~ floor + (1 | county)' --chains 2 "
+                              "--warmup 10 --draws 10 --seed 1 --quiet --predict --newdata " + ny,
+                              dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("column 'log_radon': missing value (leave the response column out"), std::string::npos) << r.err;
 }
 
 TEST(GlmmCli, RowsDroppedByNaDropAreReported) {
