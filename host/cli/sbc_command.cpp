@@ -24,7 +24,8 @@
 // another (AnyModel::with_observed), replicate r with seed splitmix64(S + r + 1).
 //
 // Writes DIR/ranks.csv (replicate,parameter,rank,max_rank; names with a comma quoted; written
-// whole at the end) and
+// whole at the end), DIR/replicates.csv (replicate,divergences,max_rhat,min_ess_bulk: each fit's
+// checks, host/cli/sbc_fit_checks.hpp; the counts of suspect fits are printed) and
 // DIR/sbc.svg (scripts/plot_sbc.py: rank histograms), prints the chi-square uniformity test of
 // every parameter's ranks and the smallest p-value against the 1% level after Bonferroni's
 // correction for the number of parameters. Exit status 0 (a calibration failure is a result).
@@ -51,6 +52,7 @@
 #include "host/cli/commands.hpp"
 #include "host/cli/interrupt_check.hpp"
 #include "host/cli/output_dir.hpp"
+#include "host/cli/sbc_fit_checks.hpp"
 #include "host/core/interrupt.hpp"
 #include "host/core/text.hpp"
 #include "host/diagnostics/sbc.hpp"
@@ -197,6 +199,7 @@ int run_sbc(const SbcOptions& o) {
     batch = std::min(batch, static_cast<int>((fitted.size() + procs.size() - 1) / procs.size()));
   std::unique_ptr<FileCheckpoints> checkpoints;
   std::vector<double> my_ranks;  // this process's batches' ranks, replicate-major, in batch order
+  std::vector<double> my_checks;  // their fits' checks (SbcFitCheck::kValues a replicate), likewise
   double fit_seconds = 0, last_fit_seconds = 0;
   std::size_t last_values = 0;  // the ranks of the batch fitted last
   long first_round = 0;  // host/cli/dealt_rounds.hpp: batch b on rank b mod R, in rounds of R batches
@@ -214,9 +217,11 @@ int run_sbc(const SbcOptions& o) {
       batch = from->n_chains;
       first_round = from->next_iteration / (R * batch);
       fit_seconds = from->warmup_seconds;
-      if (!from->get_values("sbc_ranks", my_ranks) ||
-          my_ranks.size() != static_cast<std::size_t>(first_round) * static_cast<std::size_t>(batch) * static_cast<std::size_t>(P))
+      const std::size_t done = static_cast<std::size_t>(first_round) * static_cast<std::size_t>(batch);
+      if (!from->get_values("sbc_ranks", my_ranks) || my_ranks.size() != done * static_cast<std::size_t>(P))
         throw bad("its ranks do not match its replicates");
+      if (!from->get_values("sbc_fit_checks", my_checks) || my_checks.size() != done * SbcFitCheck::kValues)
+        throw bad("its fits' checks do not match its replicates");
     }
   }
   if (!o.quiet && procs.is_root())
@@ -266,6 +271,8 @@ int run_sbc(const SbcOptions& o) {
           for (int i : keep) thinned[at++] = draws.series(p, static_cast<int>(k) * lane_chains + c)[draws.n_warmup_saved + i];
         my_ranks.push_back(diagnostics::sbc_rank(truth[r][p], thinned));
       }
+      const SbcFitCheck f = check_sbc_fit(draws, static_cast<int>(k) * lane_chains, o.chains, P);
+      my_checks.insert(my_checks.end(), {f.divergences, f.max_rhat, f.min_ess_bulk});
     }
     // Progress every tenth of the replicates (over ranks: rank 0's position in the batches).
     const std::size_t step = std::max<std::size_t>(1, fitted.size() / 10);
@@ -276,6 +283,7 @@ int run_sbc(const SbcOptions& o) {
   };
   work.drop_last = [&] {
     my_ranks.resize(my_ranks.size() - last_values);
+    my_checks.resize(my_checks.size() - last_values / static_cast<std::size_t>(P) * SbcFitCheck::kValues);
     fit_seconds -= last_fit_seconds;
   };
   // A checkpoint: "sbc", next_iteration = the replicates of the rounds done over every rank,
@@ -287,6 +295,7 @@ int run_sbc(const SbcOptions& o) {
     snap.n_chains = batch;
     snap.warmup_seconds = fit_seconds;
     snap.put_values("sbc_ranks", my_ranks);
+    snap.put_values("sbc_fit_checks", my_checks);
     checkpoints->save(snap);
   };
   run_dealt_rounds(n_batches, first_round, checkpoints.get(), work);
@@ -298,14 +307,16 @@ int run_sbc(const SbcOptions& o) {
   // Rank 0 puts every batch's ranks back in replicate order (rank q's batches are q, q + R, ...).
   std::vector<int> counts;
   const std::vector<double> gathered = procs.gather_to_root(my_ranks, &counts);
+  const std::vector<double> gathered_checks = procs.gather_to_root(my_checks, &counts);
   fit_seconds = procs.max(fit_seconds);
   if (!procs.is_root()) {
     drop_checkpoint();
     return 0;
   }
   std::vector<int> fitted_ranks(fitted.size() * static_cast<std::size_t>(P));
+  std::vector<SbcFitCheck> checks(fitted.size());
   {
-    std::size_t at = 0;
+    std::size_t at = 0, at_check = 0;
     const std::size_t n_batches = (fitted.size() + static_cast<std::size_t>(batch) - 1) / static_cast<std::size_t>(batch);
     for (int q = 0; q < procs.size(); ++q)
       for (std::size_t b = static_cast<std::size_t>(q); b < n_batches; b += static_cast<std::size_t>(procs.size())) {
@@ -313,6 +324,8 @@ int run_sbc(const SbcOptions& o) {
         const std::size_t n = std::min(static_cast<std::size_t>(batch), fitted.size() - first);
         for (std::size_t k = 0; k < n * static_cast<std::size_t>(P); ++k)
           fitted_ranks[first * static_cast<std::size_t>(P) + k] = static_cast<int>(gathered[at++]);
+        for (std::size_t k = 0; k < n; ++k, at_check += SbcFitCheck::kValues)
+          checks[first + k] = {gathered_checks[at_check], gathered_checks[at_check + 1], gathered_checks[at_check + 2]};
       }
   }
   std::vector<std::vector<int>> ranks(static_cast<std::size_t>(P));
@@ -328,6 +341,22 @@ int run_sbc(const SbcOptions& o) {
     io::AtomicFile f(o.output + "/ranks.csv");
     f.write(csv.str());
     remove_earlier_plot(o.output + "/sbc.svg");
+    f.commit();
+  }
+  long with_divergences = 0, high_rhat = 0, suspect = 0;
+  {
+    std::ostringstream t;
+    t << "replicate,divergences,max_rhat,min_ess_bulk\n";
+    auto cell = [](double x) { return std::isfinite(x) ? config_checks::number(x) : std::string("NA"); };
+    for (std::size_t i = 0; i < fitted.size(); ++i) {
+      const SbcFitCheck& c = checks[i];
+      t << fitted[i] + 1 << "," << cell(c.divergences) << "," << cell(c.max_rhat) << "," << cell(c.min_ess_bulk) << "\n";
+      with_divergences += c.divergences > 0;
+      high_rhat += c.max_rhat > kSbcRhatLimit;
+      suspect += c.suspect();
+    }
+    io::AtomicFile f(o.output + "/replicates.csv");
+    f.write(t.str());
     f.commit();
   }
 
@@ -360,8 +389,23 @@ int run_sbc(const SbcOptions& o) {
   if (non_finite > 0)
     std::cout << non_finite << " replicate" << (non_finite > 1 ? "s" : "")
               << " skipped: a prior draw or simulated data set was not finite\n";
+  // The fits: ranks are uniform for a correct model only where the fits sampled their posteriors.
+  double worst_rhat = 0;
+  for (const SbcFitCheck& c : checks)
+    if (c.max_rhat > worst_rhat) worst_rhat = c.max_rhat;
+  if (suspect == 0) {
+    std::cout << "Every replicate's fit: no divergent transitions, R-hat at most " << config_checks::number(kSbcRhatLimit)
+              << "\n";
+  } else {
+    std::cout << "Fits: " << with_divergences << " of " << n << " replicates with divergent transitions, " << high_rhat
+              << " with an R-hat above " << config_checks::number(kSbcRhatLimit) << " (largest "
+              << config_checks::number(worst_rhat) << "); each fit's checks in " << o.output << "/replicates.csv\n";
+    if (failing)
+      std::cout << "A fit that did not sample its posterior (divergences, a large R-hat) can fail the test for a correct "
+                   "model: look at those replicates' ranks before blaming the model\n";
+  }
   std::printf("Wall time: %.3f s (fits %.3f s)\n", wall, fit_seconds);
-  std::cout << "Ranks written to " << o.output << "/ranks.csv\n";
+  std::cout << "Ranks written to " << o.output << "/ranks.csv, each fit's checks to " << o.output << "/replicates.csv\n";
   if (!o.no_plot) make_plot("plot_sbc.py", o.output + "/ranks.csv", o.output + "/sbc.svg");
   if (drop_checkpoint()) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";
   return 0;

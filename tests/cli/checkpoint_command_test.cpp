@@ -201,6 +201,9 @@ TEST(CheckpointCommand, SbcCtrlCThenResumeWritesTheUninterruptedRanks) {
   const std::string a = read_file(dir + "/whole/ranks.csv");
   EXPECT_EQ(count_lines(a), 1 + 60 * 10);
   EXPECT_EQ(a, read_file(dir + "/x/ranks.csv"));
+  const std::string fits = read_file(dir + "/whole/replicates.csv");  // each fit's checks survive the checkpoint
+  EXPECT_EQ(count_lines(fits), 1 + 60);
+  EXPECT_EQ(fits, read_file(dir + "/x/replicates.csv"));
 }
 
 /// The loss CSV of npe without its seconds column (the 4th): what a resumed run must reproduce.

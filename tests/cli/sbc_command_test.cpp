@@ -76,6 +76,29 @@ TEST(Sbc, EightSchoolsNoncenteredIsCalibrated) {
   EXPECT_GE(p, 0.01 / P) << "smallest chi-square p-value " << p << " below 1% / " << P << "\n" << out;
   EXPECT_NE(out.find("Every parameter passes"), std::string::npos) << out;
   EXPECT_TRUE(std::filesystem::exists(dir + "/sbc/sbc.svg")) << out;
+  // Each fit's checks: one row per replicate; the counts printed are those of the file.
+  std::ifstream in(dir + "/sbc/replicates.csv");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "replicate,divergences,max_rhat,min_ess_bulk");
+  int rows = 0, divergent = 0, high = 0;
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    std::string rep, div, rhat, ess;
+    std::getline(cells, rep, ',');
+    std::getline(cells, div, ',');
+    std::getline(cells, rhat, ',');
+    std::getline(cells, ess, ',');
+    EXPECT_EQ(std::stoi(rep), ++rows) << line;
+    divergent += std::stod(div) > 0;
+    high += std::stod(rhat) > 1.01;
+    EXPECT_GT(std::stod(ess), 10) << line;
+  }
+  EXPECT_EQ(rows, 200);
+  const std::string fits = divergent + high == 0 ? "Every replicate's fit: no divergent transitions"
+                                                 : "Fits: " + std::to_string(divergent) + " of 200 replicates with "
+                                                   "divergent transitions, " + std::to_string(high) + " with an R-hat above 1.01";
+  EXPECT_NE(out.find(fits), std::string::npos) << out;
 }
 
 TEST(Sbc, HmcReplicatesInLanesAreCalibrated) {

@@ -215,6 +215,7 @@ TEST(MpiRun, SbcSplitOverRanksWritesTheOneProcessRanks) {
   const std::string a = read_file(dir + "/one/ranks.csv");
   ASSERT_EQ(count_lines(a), 1 + 10 * 10) << a;
   EXPECT_EQ(a, read_file(dir + "/split/ranks.csv"));
+  EXPECT_EQ(read_file(dir + "/one/replicates.csv"), read_file(dir + "/split/replicates.csv"));  // gathered in order
 }
 
 /// `mpirun -np R lockstep ARGS` in the background, sent SIGINT as soon as every rank's
@@ -348,6 +349,7 @@ TEST(MpiRun, SbcCheckpointCtrlCThenResumeWritesTheUninterruptedRanks) {
   const std::string a = read_file(dir + "/full/ranks.csv");
   ASSERT_EQ(count_lines(a), 1 + 240 * 10) << a;
   EXPECT_EQ(a, read_file(dir + "/part/ranks.csv"));
+  EXPECT_EQ(read_file(dir + "/full/replicates.csv"), read_file(dir + "/part/replicates.csv"));
   EXPECT_FALSE(std::ifstream(ckpt + ".rank1").good());
 }
 
