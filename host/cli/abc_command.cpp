@@ -292,8 +292,11 @@ int run_abc(const AbcOptions& o) {
 
   std::cout << "lockstep " << o.command << ": model " << o.model << ", " << result.simulations << " simulations, "
             << draws.n_draws << " draws, seed " << settings.seed << ", on " << backend::describe_backend() << "\n";
-  std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
-            << ")\n";
+  if (result.statistics > 0)
+    std::cout << "Distance: Euclidean over " << result.scale_source << "\n";
+  else
+    std::cout << "Distance: Euclidean over the simulated values, each divided by its scale (" << result.scale_source
+              << ")\n";
   std::cout << "Adjustment: " << result.adjustment << "\n\n";
   SummaryReport summary = summarize_draws(draws);
   mark_independent_draws(summary, draws.n_draws, o.command, result.effective_draws);
@@ -312,10 +315,15 @@ int run_abc(const AbcOptions& o) {
               << " simulations were not finite and were dropped\n";
   if (result.proposals_outside_prior > 0)
     std::cout << result.proposals_outside_prior << " proposals fell outside the prior's support (not simulated)\n";
+  for (const std::string& w : result.warnings) std::cout << "Warning: " << w << "\n";
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("Final epsilon: %s\nWall time: %.3f s (simulations and selection %.3f s, %.4g simulations per second)\n",
-              number8(result.epsilon).c_str(), wall, result.seconds,
-              static_cast<double>(result.simulations) / std::max(result.seconds, 1e-9));
+  // A resumed run's rate counts only the simulations this process ran, over its own time.
+  const double ran = static_cast<double>(result.simulations - result.resumed_at);
+  std::printf("Final epsilon: %s\nWall time: %.3f s (simulations and selection %.3f s, %.4g simulations per second%s)\n",
+              number8(result.epsilon).c_str(), wall, result.seconds, ran / std::max(result.seconds, 1e-9),
+              result.resumed_at > 0 ? (", of the " + std::to_string(result.simulations - result.resumed_at) +
+                                       " run after resuming at " + std::to_string(result.resumed_at)).c_str()
+                                    : "");
   if (!o.output.empty()) std::cout << written_draws_line(o.output, draws.n_chains) << "\n";
   if (!schedule.empty()) std::cout << "Schedule written to " << schedule << "\n";
   if (checkpoint_removed) std::cout << "Checkpoint " << o.checkpoint << " removed (the run is complete)\n";

@@ -223,6 +223,7 @@ int run_sample(const SampleOptions& o) {
       throw InputError("--superchains: cannot be used with --init FILE (chains of a superchain start from one "
                        "random point; give --init R for its radius)");
     cfg.init_unconstrained = superchain_inits(*model, o.chains, o.superchains, cfg.init_radius, cfg.seed);
+    cfg.superchains = o.superchains;
   }
 
   std::unique_ptr<FileCheckpoints> checkpoints;

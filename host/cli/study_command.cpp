@@ -228,7 +228,10 @@ int run_study(const StudyOptions& o) {
     s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
     s.threads = o.threads;
     s.init_radius = o.init_radius;
-    if (superchains > 0) s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
+    if (superchains > 0) {
+      s.init_unconstrained = superchain_inits(*model, C, superchains, o.init_radius, s.seed);
+      s.superchains = superchains;
+    }
     DrawSet draws;
     RunInfo info;
     const auto r0 = std::chrono::steady_clock::now();

@@ -49,6 +49,10 @@ struct RunSettings {
   int first_chain = 0;
   int total_chains = 0;  // 0: `chains`
   int all_chains() const { return total_chains > 0 ? total_chains : chains; }
+  /// Nested R-hat's superchains (--superchains K): the run's chains in K consecutive groups of
+  /// all_chains() / K, each group started from one point and independent of the others; 0: none.
+  /// What moves a chain to another's state (ChEES's stalled-chain restart) stays inside a group.
+  int superchains = 0;
 };
 
 }  // namespace lockstep

@@ -8,6 +8,12 @@
 // MAD). A simulation with a non-finite value, or a theta outside the prior's support, has
 // distance NaN (never accepted; the host counts them).
 //
+// With --statistics model the lanes compare the model's own summary statistics instead
+// (SummaryDistance: s = adjustment_statistics(x), kernels/sbi/adjustment_statistics.hpp's
+// contract), rho = sqrt( sum_j ((s_j(x) - s_j(x_obs)) / scale_j)^2 ) with scale_j their
+// prior-predictive MAD (host/algorithms/abc/summary_distance.hpp): ABC with a sufficient or
+// near-sufficient statistic instead of every raw value.
+//
 // Random numbers: simulation g of generation t uses Rng{seed, g} at iteration t:
 //   generation 0 (rejection ABC, SMC-ABC's prior population): prior_draw (kInit) then simulate
 //     (kSimulate) at iteration 0, as kernels/sbi/prior_simulation.hpp (the same numbers);
@@ -15,12 +21,29 @@
 //     normals from kAbcPropose, then simulate (kSimulate) at iteration t.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "kernels/core/config.hpp"
 #include "kernels/core/philox.hpp"
 #include "kernels/core/strided.hpp"
 
 namespace lockstep {
+namespace traits {
+
+/// A model's own summary statistics: n_adjustment_statistics(const Data&) and
+/// adjustment_statistics(const Data&, const Real* x, double* out) (kernels/sbi/adjustment_statistics.hpp).
+template <class M, class = void>
+struct has_adjustment_statistics : std::false_type {};
+template <class M>
+struct has_adjustment_statistics<
+    M, std::void_t<decltype(std::declval<const M&>().n_adjustment_statistics(std::declval<const typename M::Data&>())),
+                   decltype(std::declval<const M&>().adjustment_statistics(
+                       std::declval<const typename M::Data&>(), std::declval<const Real*>(), std::declval<double*>()))>>
+    : std::true_type {};
+
+}  // namespace traits
+
 namespace sbi {
 
 /// The stream of SMC-ABC's ancestor choice (number 0) and perturbation normals (1 .. n_theta).
@@ -47,6 +70,43 @@ LS_HD LS_INLINE double abc_distance(const Real* x, const Real* observed, const R
   return (s == s && s < HUGE_VAL) ? sqrt(s) : NAN;
 }
 
+/// sqrt(sum_j ((s_j - s_obs_j) inv_scale_j)^2) over n_s statistics in double; NaN when a term is
+/// not finite.
+LS_HD LS_INLINE double statistics_distance(const double* s, const double* s_obs, const double* inv_scale, int n_s) {
+  double sum = 0;
+  for (int j = 0; j < n_s; ++j) {
+    const double e = (s[j] - s_obs[j]) * inv_scale[j];
+    sum += e * e;
+  }
+  return (sum == sum && sum < HUGE_VAL) ? sqrt(sum) : NAN;
+}
+
+/// The distance on the model's summary statistics (--statistics model); n_s = 0: the identity
+/// statistics (abc_distance), the default.
+struct SummaryDistance {
+  const double* observed = nullptr;   // [n_s] s(x_obs)
+  const double* inv_scale = nullptr;  // [n_s] 1 / the statistics' prior-predictive MAD
+  double* scratch = nullptr;          // [lanes][n_s] each lane's statistics
+  int n_s = 0;
+};
+
+/// The distance of lane i's simulated data set x: on the model's statistics when `summary`
+/// asks for them (and the model has them), else abc_distance's.
+template <class Model>
+LS_HD LS_INLINE double simulation_distance(const Model& model, const typename Model::Data& data, const Real* x,
+                                           const Real* observed, const Real* inv_scale, int n_x,
+                                           const SummaryDistance& summary, int i) {
+  if constexpr (traits::has_adjustment_statistics<Model>::value) {
+    if (summary.n_s > 0) {
+      double* s = summary.scratch + static_cast<std::int64_t>(i) * summary.n_s;
+      model.adjustment_statistics(data, x, s);
+      return statistics_distance(s, summary.observed, summary.inv_scale, summary.n_s);
+    }
+  }
+  (void)model, (void)data, (void)summary, (void)i;
+  return abc_distance(x, observed, inv_scale, n_x);
+}
+
 /// Rejection ABC / generation 0: lane i draws theta_g from the prior (g = first + i), simulates
 /// into its scratch row and writes theta row i and distance i.
 template <class Model>
@@ -60,6 +120,7 @@ struct PriorDistance {
   double* distance = nullptr;       // [n]
   int n_theta = 0, n_x = 0;
   std::uint64_t seed = 0, first = 0;
+  SummaryDistance summary;          // --statistics model (n_s > 0)
 
   LS_HD void operator()(int i) const {
     const Rng rng{seed, static_cast<std::uint32_t>(first + static_cast<std::uint64_t>(i))};
@@ -67,7 +128,7 @@ struct PriorDistance {
     const Dense<Real> t{theta + static_cast<std::int64_t>(i) * n_theta};
     model.prior_draw(data, rng, 0, t);
     model.simulate(data, t, rng, 0, Dense<Real>{x});
-    distance[i] = abc_distance(x, observed, inv_scale, n_x);
+    distance[i] = simulation_distance(model, data, x, observed, inv_scale, n_x, summary, i);
   }
 };
 
@@ -90,6 +151,7 @@ struct PerturbedDistance {
   unsigned char* simulated = nullptr;  // [n]
   int n_theta = 0, n_x = 0, n_particles = 0;
   std::uint64_t seed = 0, first = 0, generation = 0;
+  SummaryDistance summary;           // --statistics model (n_s > 0)
 
   LS_HD void operator()(int i) const {
     const Rng rng{seed, static_cast<std::uint32_t>(first + static_cast<std::uint64_t>(i))};
@@ -119,7 +181,7 @@ struct PerturbedDistance {
     simulated[i] = 1;
     Real* x = scratch + static_cast<std::int64_t>(i) * n_x;
     model.simulate(data, tv, rng, generation, Dense<Real>{x});
-    distance[i] = abc_distance(x, observed, inv_scale, n_x);
+    distance[i] = simulation_distance(model, data, x, observed, inv_scale, n_x, summary, i);
   }
 };
 

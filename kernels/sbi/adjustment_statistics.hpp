@@ -26,21 +26,9 @@
 #include "kernels/sbi/abc_distance.hpp"
 
 namespace lockstep {
-namespace traits {
-
-/// n_adjustment_statistics(const Data&) and adjustment_statistics(const Data&, const Real*, double*).
-template <class M, class = void>
-struct has_adjustment_statistics : std::false_type {};
-template <class M>
-struct has_adjustment_statistics<
-    M, std::void_t<decltype(std::declval<const M&>().n_adjustment_statistics(std::declval<const typename M::Data&>())),
-                   decltype(std::declval<const M&>().adjustment_statistics(
-                       std::declval<const typename M::Data&>(), std::declval<const Real*>(), std::declval<double*>()))>>
-    : std::true_type {};
-
-}  // namespace traits
-
 namespace sbi {
+
+// traits::has_adjustment_statistics: kernels/sbi/abc_distance.hpp (the distance uses them too).
 
 /// The number of adjustment statistics of a model (see the file comment).
 template <class Model>
@@ -76,6 +64,7 @@ struct ResimulatedStatistics {
   double* distance = nullptr;              // [n]
   int n_theta = 0, n_x = 0, n_s = 0;
   std::uint64_t seed = 0;
+  SummaryDistance summary;                 // the run's distance (--statistics model: n_s > 0)
 
   LS_HD void operator()(int i) const {
     const std::uint64_t g = keys[2 * i], t = keys[2 * i + 1];
@@ -83,8 +72,27 @@ struct ResimulatedStatistics {
     Real* x = scratch + static_cast<std::int64_t>(i) * n_x;
     const Dense<Real> tv{const_cast<Real*>(theta) + static_cast<std::int64_t>(i) * n_theta};
     model.simulate(data, tv, rng, t, Dense<Real>{x});
-    distance[i] = abc_distance(x, observed, inv_scale, n_x);
-    statistics_of(model, data, x, inv_scale, n_x, statistics + static_cast<std::int64_t>(i) * n_s);
+    double* s = statistics + static_cast<std::int64_t>(i) * n_s;
+    statistics_of(model, data, x, inv_scale, n_x, s);
+    distance[i] = summary.n_s > 0 ? statistics_distance(s, summary.observed, summary.inv_scale, summary.n_s)
+                                  : abc_distance(x, observed, inv_scale, n_x);
+  }
+};
+
+/// Lane i: the statistics of data set i of `x` (rows of n_x values): the prior-predictive pilot
+/// of --statistics model's scales.
+template <class Model>
+struct RowStatistics {
+  Model model;
+  typename Model::Data data;
+  const Real* x = nullptr;          // [n][n_x]
+  const Real* inv_scale = nullptr;  // [n_x] (the identity statistics' scale)
+  double* statistics = nullptr;     // [n][n_s]
+  int n_x = 0, n_s = 0;
+
+  LS_HD void operator()(int i) const {
+    statistics_of(model, data, x + static_cast<std::int64_t>(i) * n_x, inv_scale, n_x,
+                  statistics + static_cast<std::int64_t>(i) * n_s);
   }
 };
 

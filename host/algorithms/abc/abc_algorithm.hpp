@@ -23,6 +23,10 @@ struct AbcAlgorithm {
     return {{"--sims", "N", "Prior simulations", "10000"},
             {"--keep", "K", "Keep the K nearest simulations (K <= N)", "1000"},
             {"--epsilon", "E", "Keep every simulation within distance E instead of --keep", ""},
+            {"--statistics", "identity|model",
+             "What the distance compares: every simulated value over its scale (identity), or the model's own "
+             "summary statistics over their prior-predictive MAD (model; e.g. normal_mean's sample mean, peak's fit)",
+             "identity"},
             {"--adjust", "linear|none",
              "Regression adjustment of the accepted draws (Beaumont et al. 2002; local-linear on the model's "
              "summary statistics) or none",

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,19 @@ struct AbcResult {
   std::string stop_reason;       // SMC-ABC: why it stopped
   std::string scale_source;      // "model" or "prior-predictive MAD of P pilot simulations, ..."
   std::string adjustment;        // --adjust: what was done ("none" when not asked for)
+  int statistics = 0;            // --statistics model: how many of the model's summary statistics the distance compares
+  std::int64_t resumed_at = 0;   // simulations run before a checkpoint this run resumed from
+  std::vector<std::string> warnings;  // one line each, for the command to print
   double effective_draws = 0;    // Kish's ESS of the weighted sample the draws are resampled from
   double seconds = 0;
 };
+
+/// A number for a message, as the user would write it (%g: 1e-09, 1e+200).
+inline std::string abc_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
 
 /// An integer count flag written plainly or as 1e6; InputError naming the flag unless it is a
 /// whole number in [min_value, 2^32).
@@ -96,9 +107,8 @@ inline void abc_check_observed_distance(const std::vector<double>& observed, con
     const double z = observed[k] * inv_scale[k];
     sum += z * z;
     if (!std::isfinite(sum))
-      throw InputError(command + ": observed value " + std::to_string(k + 1) + " (" + std::to_string(observed[k]) +
-                       ") over its scale (" + std::to_string(1 / inv_scale[k]) +
-                       ") is too large: the squared distance overflows");
+      throw InputError(command + ": observed value " + std::to_string(k + 1) + " (" + abc_number(observed[k]) +
+                       ") over its scale (" + abc_number(1 / inv_scale[k]) + ") is too large: the squared distance overflows");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/algorithms/abc/abc_common.hpp"
+#include "host/algorithms/abc/summary_distance.hpp"
 #include "host/run/algorithm_options.hpp"
 #include "host/run/run_settings.hpp"
 #include "models/contract/input_error.hpp"
@@ -34,6 +35,7 @@ struct AbcConfig {
   std::int64_t keep = 0;   // K > 0, or 0 with epsilon
   double epsilon = NAN;    // when keep == 0
   bool adjust = true;      // --adjust linear: the regression adjustment of the kept draws
+  bool model_statistics = false;  // --statistics model: the distance on the model's summary statistics
   AbcResult* result = nullptr;  // filled by the run when given
   /// Checkpoints: the run continues from `resume` (a state after_chunk was given);
   /// `after_chunk` is called after every chunk of simulations but the last, and may throw to
@@ -48,6 +50,7 @@ inline AbcConfig abc_config_from(const RunSettings& s, const AlgorithmOptions& o
   c.threads = s.threads;
   c.sims = abc_count_flag(o, "--sims", 10000, 1);
   c.adjust = abc_adjust_flag(o);
+  c.model_statistics = abc_model_statistics_flag(o);
   if (o.given("--keep") && o.given("--epsilon")) throw InputError("--keep, --epsilon: give one of them, not both");
   if (o.given("--epsilon")) {
     c.epsilon = o.get_real("--epsilon", 0);

@@ -56,6 +56,9 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   r = AbcResult();
   const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
   abc_check_observed_distance(observed, inv_scale, "abc");
+  SummaryDistanceBuffers summary;  // --statistics model
+  prepare_summary_distance(m, c.model_statistics, c.seed, c.sims, observed, inv_scale, summary, r.scale_source, "abc");
+  r.statistics = summary.n_s;
 
   const std::int64_t chunk = std::min(c.sims, abc_chunk(n_theta, n_x));
   backend::DeviceVector<Real> obs(observed.begin(), observed.end()), inv(inv_scale.begin(), inv_scale.end());
@@ -79,6 +82,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
     cut = from->cut;
     r.non_finite = from->non_finite;
     first = from->done;
+    r.resumed_at = first;
   }
   auto state_now = [&](std::int64_t done) {
     AbcState st;
@@ -94,7 +98,8 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   };
   for (std::int64_t at = first; at < c.sims; at += chunk) {
     const std::int64_t n = std::min(chunk, c.sims - at);
-    launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, static_cast<std::uint64_t>(at), n);
+    launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, static_cast<std::uint64_t>(at), n,
+                           summary.view(n));
     distance.download(h_dist.data(), static_cast<std::size_t>(n));
     theta.download(h_theta.data(), static_cast<std::size_t>(n) * n_theta);
     if (top_k && n > c.keep) {  // the chunk's own K-th distance bounds what it can add
@@ -138,7 +143,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   r.simulations = c.sims;
   if (r.non_finite == c.sims) throw InputError("abc: every one of the " + std::to_string(c.sims) + " simulations (or its distance to the observed data) was not finite");
   if (kept.empty())
-    throw InputError("--epsilon " + std::to_string(c.epsilon) + ": no simulation within it; increase --epsilon or --sims");
+    throw InputError("--epsilon " + abc_number(c.epsilon) + ": no simulation within it; increase --epsilon or --sims");
   if (top_k && static_cast<std::int64_t>(kept.size()) < c.keep)
     throw InputError("--keep " + std::to_string(c.keep) + ": only " + std::to_string(kept.size()) +
                      " simulations were finite (" + std::to_string(r.non_finite) + " non-finite)");
@@ -151,6 +156,10 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   g.acceptance_rate = static_cast<double>(kept.size()) / static_cast<double>(c.sims);
   g.ess = static_cast<double>(kept.size());
   r.schedule = {g};
+  if (top_k && static_cast<std::int64_t>(kept.size()) == c.sims)
+    r.warnings.push_back("every one of the " + std::to_string(c.sims) + " simulations was kept (--keep " +
+                         std::to_string(c.keep) + "): nothing was rejected, so the draws are the prior's; give --keep "
+                         "K well below --sims N (the default 1000 is cut to N when N is smaller)");
 
   const int K = static_cast<int>(kept.size());
   // --adjust linear: the kept draws regression-adjusted, then K draws resampled by the
@@ -166,7 +175,7 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
       p.distances.push_back(a.distance);
     }
     p.weights.assign(static_cast<std::size_t>(K), 1.0);
-    if (adjust_abc_particles(m, c.seed, observed, inv_scale, p, r.adjustment, kBandwidthQuantileAbc)) {
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, p, r.adjustment, kBandwidthQuantileAbc, summary)) {
       r.effective_draws = smc_abc::effective_sample_size(p.weights);
       const double u = uniform(Rng{c.seed, 0}, 0, kAbcAdjustResample, 0);
       const std::vector<std::size_t> pick = smc_abc::systematic_resample(p.weights, static_cast<std::size_t>(K), u);

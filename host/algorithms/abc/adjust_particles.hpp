@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/algorithms/abc/regression_adjustment.hpp"
+#include "host/algorithms/abc/summary_distance.hpp"
 #include "host/backend/lanes.hpp"
 #include "host/run/parameter_transform.hpp"
 #include "kernels/core/philox.hpp"
@@ -34,7 +35,7 @@ constexpr Stream kAbcAdjustResample = static_cast<Stream>(static_cast<std::uint3
 template <class Model>
 bool adjust_abc_particles(const Loaded<Model>& m, std::uint64_t seed, const std::vector<double>& observed,
                           const std::vector<double>& inv_scale, AbcParticles& p, std::string& note,
-                          double bandwidth_quantile) {
+                          double bandwidth_quantile, SummaryDistanceBuffers& summary) {
   const auto fail = [&note](const std::string& why) {
     note = why;
     return false;
@@ -49,7 +50,7 @@ bool adjust_abc_particles(const Loaded<Model>& m, std::uint64_t seed, const std:
       s_obs(static_cast<std::size_t>(n_s));
   sbi::ResimulatedStatistics<Model> f{m.model, m.data, backend::raw(theta), backend::raw(keys), backend::raw(obs),
                                       backend::raw(inv), backend::raw(scratch), backend::raw(stats), backend::raw(dist),
-                                      d, n_x, n_s, seed};
+                                      d, n_x, n_s, seed, summary.view(0)};
   backend::launch_lanes(n, f, static_cast<std::ptrdiff_t>(n) * (8 * n_x + 100 * n_s));
   sbi::ObservedStatistics<Model> o{m.model, m.data, backend::raw(obs), backend::raw(inv), backend::raw(s_obs), n_x};
   backend::launch_lanes(1, o, 100 * n_s);

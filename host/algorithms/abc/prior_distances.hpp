@@ -17,7 +17,8 @@ template <class Model>
 void launch_prior_distances(const Loaded<Model>& m, const backend::DeviceVector<Real>& observed,
                             const backend::DeviceVector<Real>& inv_scale, backend::DeviceVector<Real>& theta,
                             backend::DeviceVector<Real>& scratch, backend::DeviceVector<double>& distance,
-                            std::uint64_t seed, std::uint64_t first, std::int64_t n) {
+                            std::uint64_t seed, std::uint64_t first, std::int64_t n,
+                            const sbi::SummaryDistance& summary = {}) {
   sbi::PriorDistance<Model> f;
   f.model = m.model;
   f.data = m.data;
@@ -30,6 +31,7 @@ void launch_prior_distances(const Loaded<Model>& m, const backend::DeviceVector<
   f.n_x = m.model.n_simulated(m.data);
   f.seed = seed;
   f.first = first;
+  f.summary = summary;
   backend::launch_lanes(static_cast<int>(n), f, static_cast<std::ptrdiff_t>(n) * (f.n_theta + 8 * f.n_x));
 }
 

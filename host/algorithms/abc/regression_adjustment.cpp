@@ -78,7 +78,11 @@ AdjustmentOutput linear_regression_adjustment(const AdjustmentInput& in) {
   }
   out.kernel_ess = sum_k2 > 0 ? sum_k * sum_k / sum_k2 : 0.0;
   const int need = adjustment_min_ess(k);
-  if (k == 0 || !(out.kernel_ess >= need)) {
+  if (k == 0) {  // nothing to regress on (e.g. every statistic constant over the particles)
+    out.note = "not applied: no summary statistic varies over the accepted particles";
+    return out;
+  }
+  if (!(out.kernel_ess >= need)) {
     char ess[32];
     std::snprintf(ess, sizeof ess, "%.1f", out.kernel_ess);
     out.note = "not applied: the kernel's effective sample is " + std::string(ess) + " particles (" +

@@ -20,6 +20,13 @@
 // iterations, over all of the run's chains (gathered from every MPI rank, so the choice is the
 // same whatever the rank count); no chain moves when none has stalled (the draws are then the
 // bits they were before this rule) or when no chain can give its state.
+//
+// With superchains (--superchains K, nested R-hat: Margossian et al. 2024) the donor comes from
+// the stalled chain's own superchain: nested R-hat compares superchains that started apart and
+// ran independently, and a chain moved into another superchain would make two of them one
+// (a run whose superchain had stalled whole passed nested R-hat at 1.009 with classic R-hat
+// 3.6). A superchain stalled whole has no donor and stays where it is: its draws, and nested
+// R-hat, say so.
 #include <cstdint>
 #include <vector>
 
@@ -47,13 +54,16 @@ inline long restart_stalled_chains(const RunSettings& cfg, HmcBuffers& buf, back
       split ? all_chains_rows(*cfg.ranks, counts, 1, n_pad, n_chains)
             : std::vector<Real>(counts.begin(), counts.begin() + n_chains);
   const int total = static_cast<int>(all.size());
-  std::vector<int> donors;
+  // donors[k]: the chains of group k that can give their state (one group, or one per superchain)
+  const int groups = cfg.superchains > 0 && total % cfg.superchains == 0 ? cfg.superchains : 1;
+  const int per_group = total / groups;
+  std::vector<std::vector<int>> donors(static_cast<std::size_t>(groups));
   bool any = false;
   for (int c = 0; c < total; ++c) {
-    if (all[c] == 0) donors.push_back(c);
+    if (all[c] == 0) donors[static_cast<std::size_t>(c / per_group)].push_back(c);
     any = any || all[c] >= kStallIterations;
   }
-  if (!any || donors.empty()) return 0;
+  if (!any) return 0;
 
   // Every chain's state, [rows][total] in the run's order (a rank's chains are
   // first_chain .. first_chain + n_chains - 1 of it).
@@ -66,14 +76,15 @@ inline long restart_stalled_chains(const RunSettings& cfg, HmcBuffers& buf, back
 
   long restarted = 0;
   for (int g = 0; g < total; ++g) {
-    if (all[g] < kStallIterations) continue;
+    const std::vector<int>& own = donors[static_cast<std::size_t>(g / per_group)];
+    if (all[g] < kStallIterations || own.empty()) continue;
     ++restarted;
     const int c = g - first;
     if (c < 0 || c >= n_chains) continue;  // another rank's chain
     const Philox4x32::U4 bits =
         Rng{cfg.seed, static_cast<std::uint32_t>(cfg.first_chain - first + g)}.bits(iteration, Stream::kRestart, 0);
-    const std::size_t pick = static_cast<std::size_t>(uniform_open01(bits.x[0], bits.x[1]) * donors.size());
-    const int d = donors[pick < donors.size() ? pick : donors.size() - 1];
+    const std::size_t pick = static_cast<std::size_t>(uniform_open01(bits.x[0], bits.x[1]) * own.size());
+    const int d = own[pick < own.size() ? pick : own.size() - 1];
     for (int i = 0; i < dim; ++i) {
       q[static_cast<std::size_t>(i) * n_pad + c] = q_all[static_cast<std::size_t>(i) * stride + d];
       grad[static_cast<std::size_t>(i) * n_pad + c] = grad_all[static_cast<std::size_t>(i) * stride + d];

@@ -30,6 +30,10 @@ struct SmcAbcAlgorithm {
             {"--min-acceptance", "R", "Stop after a generation accepting less than this fraction", "0.001"},
             {"--generations", "G", "At most this many generations after the prior's", "1000"},
             {"--kernel-scale", "F", "Perturbation covariance: F x the population's weighted covariance (Beaumont et al.: 2)", "0.5"},
+            {"--statistics", "identity|model",
+             "What the distance compares: every simulated value over its scale (identity), or the model's own "
+             "summary statistics over their prior-predictive MAD (model; e.g. normal_mean's sample mean, peak's fit)",
+             "identity"},
             {"--adjust", "linear|none",
              "Regression adjustment of the accepted draws (Beaumont et al. 2002; local-linear on the model's "
              "summary statistics) or none",

@@ -36,6 +36,7 @@ struct SmcAbcConfig {
   double min_acceptance = 0.001;  // stop after a generation accepting less than this fraction
   int max_generations = 1000;
   bool adjust = true;           // --adjust linear: the regression adjustment of the final population
+  bool model_statistics = false;  // --statistics model: the distance on the model's summary statistics
   double kernel_scale = 0.5;    // the perturbation's covariance: this x the population's weighted covariance
   AbcResult* result = nullptr;  // filled by the run when given
   /// Checkpoints: the run continues from `resume` (a state after_generation was given) instead
@@ -62,6 +63,7 @@ inline SmcAbcConfig smc_abc_config_from(const RunSettings& s, const AlgorithmOpt
     throw InputError("--min-acceptance: must be in [0, 1), found " + o.get_text("--min-acceptance", ""));
   c.max_generations = o.get_int("--generations", 1000, 1, 1000000);
   c.adjust = abc_adjust_flag(o);
+  c.model_statistics = abc_model_statistics_flag(o);
   c.kernel_scale = o.get_positive("--kernel-scale", 0.5);
   return c;
 }

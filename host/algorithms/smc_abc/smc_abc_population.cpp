@@ -6,6 +6,8 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include "models/contract/input_error.hpp"
+
 namespace lockstep {
 namespace smc_abc {
 
@@ -22,6 +24,9 @@ std::vector<double> perturbation_cholesky(const std::vector<double>& theta, cons
     cov.noalias() += w[i] * r * r.transpose();
   }
   cov *= scale;
+  if (!cov.allFinite())  // parameters so spread (a prior of scale 1e160) that their squares overflow
+    throw InputError("smc-abc: the population's covariance is not finite (its parameters' spread squared overflows "
+                     "a double); rescale the prior or the model's parameters");
   const double top = cov.diagonal().maxCoeff() > 0 ? cov.diagonal().maxCoeff() : 1.0;
   for (double ridge = 0; ridge <= top; ridge = ridge == 0 ? 1e-12 * top : ridge * 100) {
     Eigen::LLT<Eigen::MatrixXd> llt(cov + ridge * Eigen::MatrixXd::Identity(dim, dim));

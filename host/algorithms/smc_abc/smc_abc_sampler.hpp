@@ -77,6 +77,10 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   r = AbcResult();
   const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
   abc_check_observed_distance(observed, inv_scale, "smc-abc");
+  SummaryDistanceBuffers summary;  // --statistics model
+  prepare_summary_distance(m, c.model_statistics, c.seed, c.sims, observed, inv_scale, summary, r.scale_source,
+                           "smc-abc");
+  r.statistics = summary.n_s;  // (a resumed run's r is the checkpoint's, which recorded the same)
   const std::size_t P = static_cast<std::size_t>(c.particles);
   const std::int64_t cap = std::max<std::int64_t>(kMinBatch, prior_simulation_chunk(d, n_x + 2));
 
@@ -116,6 +120,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
     const std::string scale_source = r.scale_source;
     r = st.result;
     r.scale_source = scale_source;
+    r.resumed_at = total;  // what this process's rate leaves out
     first_generation = st.generation + 1;
   } else {
     // ---- generation 0: the prior ----------------------------------------------------------
@@ -132,7 +137,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       const std::int64_t n = std::min<std::int64_t>({left, cap, static_cast<std::int64_t>(P - dist.size())});
       check_simulation_range(next, n);
       ensure(n);
-      launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, next, n);
+      launch_prior_distances(m, obs, inv, theta, scratch, distance, c.seed, next, n, summary.view(n));
       h_theta.resize(static_cast<std::size_t>(n) * d);
       h_dist.resize(static_cast<std::size_t>(n));
       theta.download(h_theta.data(), h_theta.size());
@@ -217,6 +222,7 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
       f.seed = c.seed;
       f.first = next;
       f.generation = static_cast<std::uint64_t>(t);
+      f.summary = summary.view(n);
       backend::launch_lanes(static_cast<int>(n), f, static_cast<std::ptrdiff_t>(n) * (d * d + 8 * n_x));
       h_theta.resize(static_cast<std::size_t>(n) * d);
       h_dist.resize(static_cast<std::size_t>(n));
@@ -315,7 +321,8 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   r.adjustment = "none";
   if (c.adjust) {
     AbcParticles particles{static_cast<int>(P), pop, keys, dist, W};
-    if (adjust_abc_particles(m, c.seed, observed, inv_scale, particles, r.adjustment, kBandwidthQuantileSmcAbc)) {
+    if (adjust_abc_particles(m, c.seed, observed, inv_scale, particles, r.adjustment, kBandwidthQuantileSmcAbc,
+                             summary)) {
       pop.swap(particles.theta);
       W = particles.weights;
     }
