@@ -22,14 +22,17 @@ struct NutsBuffers {
   backend::DeviceVector<Real> q_f, p_f, g_f, ps_f, q_b, p_b, g_b, ps_b;
   backend::DeviceVector<Real> q_prop, g_prop, rho, rho_sub, p_near, ps_near;
   backend::DeviceVector<Real> left_p, left_ps, left_prefix, right_ps, right_prefix;
-  // dense metric only: [dim * dim][n_pad] per chain, or [dim * dim] when shared (pooled)
+  // dense metric only: per chain (hmc::DenseMetricOf's layouts: chain-major on the CPU's
+  // lane-local shape, [dim * dim][n_pad] on the GPU's), or [dim * dim] when shared (pooled)
   bool dense = false, shared_metric = false;
+  bool chain_major = false;
   backend::DeviceVector<Real> dense_inv_metric, dense_chol, welford_cov;
 
   NutsBuffers(int dim, int n_pad, int n_out, double step0, int max_depth, bool dense_metric, bool shared)
       : hmc(dim, n_pad, n_out, step0), n_slots(max_depth > 1 ? max_depth - 1 : 1),
         ld(nuts::kBackendLayout == nuts::NutsLayout::kLaneLocal ? nuts::lane_local_ld(dim) : dim),
-        dense(dense_metric), shared_metric(shared) {
+        dense(dense_metric), shared_metric(shared),
+        chain_major(nuts::kBackendLayout == nuts::NutsLayout::kLaneLocal && !shared) {
     const std::size_t v = static_cast<std::size_t>(ld) * n_pad;
     if (nuts::kBackendLayout == nuts::NutsLayout::kLaneLocal)
       for (auto* x : {&q_cur, &g_cur, &minv_cur}) x->assign(v, 0);
@@ -45,7 +48,7 @@ struct NutsBuffers {
       // identity to start with (Stan's default dense metric)
       std::vector<Real> eye(d2 * copies, 0);
       for (int i = 0; i < dim; ++i)
-        for (std::size_t c = 0; c < copies; ++c) eye[(static_cast<std::size_t>(i) * dim + i) * copies + c] = 1;
+        for (std::size_t c = 0; c < copies; ++c) eye[dense_index(static_cast<std::size_t>(i) * dim + i, c)] = 1;
       dense_inv_metric.upload(eye.data(), eye.size());
       dense_chol.upload(eye.data(), eye.size());
       welford_cov.assign(d2 * n_pad, 0);
@@ -74,7 +77,14 @@ struct NutsBuffers {
     m.minv = backend::raw(dense_inv_metric);
     m.chol = backend::raw(dense_chol);
     m.shared = shared_metric;
+    m.chain_major = chain_major;
     return m;
+  }
+
+  /// Where element k of chain c's dense matrices lives in dense_inv_metric and dense_chol.
+  std::size_t dense_index(std::size_t k, std::size_t c) const {
+    const std::size_t dim = static_cast<std::size_t>(hmc.dim);
+    return hmc::dense_metric_index(k, c, dim * dim, static_cast<std::size_t>(hmc.n_pad), shared_metric, chain_major);
   }
 };
 

@@ -62,7 +62,6 @@ struct DenseWindowEnd {
     const std::vector<Real> m2 = backend::to_host(buf->welford_cov);
     const std::vector<Real> mean = backend::to_host(buf->hmc.welford_mean);
     const bool shared = buf->shared_metric;
-    const std::size_t copies = shared ? 1 : static_cast<std::size_t>(n_pad);
     std::vector<Real> minv = backend::to_host(buf->dense_inv_metric), chol = backend::to_host(buf->dense_chol);
     std::vector<Real> diag = backend::to_host(buf->hmc.inv_metric);
     auto install = [&](std::vector<double> cov, double count, std::size_t c) {
@@ -76,8 +75,8 @@ struct DenseWindowEnd {
         adapt::cholesky_lower(cov, dim, L);
       }
       for (std::size_t k = 0; k < d2; ++k) {
-        minv[k * copies + c] = static_cast<Real>(cov[k]);
-        chol[k * copies + c] = static_cast<Real>(L[k]);
+        minv[buf->dense_index(k, c)] = static_cast<Real>(cov[k]);
+        chol[buf->dense_index(k, c)] = static_cast<Real>(L[k]);
       }
       const std::size_t first = shared ? 0 : c, last = shared ? static_cast<std::size_t>(n_pad) : c + 1;
       for (std::size_t cc = first; cc < last; ++cc)
@@ -257,11 +256,10 @@ void run_nuts(const Loaded<Model>& m, const NutsConfig& cfg, DrawSet& draws, Run
   if constexpr (kDense) {
     const std::vector<Real> minv = backend::to_host(buf.dense_inv_metric);
     const std::size_t d2 = static_cast<std::size_t>(dim) * dim;
-    const std::size_t copies = buf.shared_metric ? 1 : static_cast<std::size_t>(n_pad);
     info.dense_inv_metric.assign(n_chains, std::vector<double>(d2));
     for (int c = 0; c < n_chains; ++c)
       for (std::size_t k = 0; k < d2; ++k)
-        info.dense_inv_metric[c][k] = minv[k * copies + (buf.shared_metric ? 0 : static_cast<std::size_t>(c))];
+        info.dense_inv_metric[c][k] = minv[buf.dense_index(k, static_cast<std::size_t>(c))];
   }
   info.algorithm = "nuts";
   info.stan_engine = "nuts";
