@@ -14,11 +14,12 @@
 // runs in its own file (FILE, FILE.rank<r>) and the ranks checkpoint and stop together after
 // each round of R runs (host/cli/dealt_rounds.hpp); `mpirun -np R lockstep resume FILE`.
 //
-// Seeds: repeat r (0-based) of EVERY configuration uses seed splitmix64(S + r) (Steele, Lea &
-// Flood 2014, "Fast splittable pseudorandom number generators", the SplitMix64 finalizer), so
-// configurations are compared with common random numbers: the same repeat starts from the
-// same superchain points whatever the chain count or warmup (superchain k's point depends
-// only on (seed, k)).
+// Seeds: repeat r (0-based) of EVERY configuration uses seed splitmix64(S + r) >> 1 (Steele,
+// Lea & Flood 2014, "Fast splittable pseudorandom number generators", the SplitMix64 finalizer;
+// shifted into 0 .. 2^63 - 1, the seeds `lockstep sample --seed` takes, so that any run of the
+// study can be replayed alone: the header prints them), so configurations are compared with
+// common random numbers: the same repeat starts from the same superchain points whatever the
+// chain count or warmup (superchain k's point depends only on (seed, k)).
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -208,6 +209,13 @@ int run_study(const StudyOptions& o) {
               << ", seed " << seed;
   if (ranks.is_root() && ranks.split()) std::cout << ", over " << ranks.size() << " MPI ranks";
   if (ranks.is_root()) std::cout << "\n";
+  const auto repeat_seed = [seed](int r) { return splitmix64(seed + static_cast<std::uint64_t>(r)) >> 1; };
+  if (ranks.is_root()) {
+    std::cout << "Repeat seeds (`lockstep sample ... --seed S` replays a run):";
+    for (int r = 0; r < std::min(o.repeats, 10); ++r) std::cout << (r ? ", " : " ") << r + 1 << ": " << repeat_seed(r);
+    if (o.repeats > 10) std::cout << ", ... (repeat r: splitmix64(" << seed << " + r - 1) >> 1)";
+    std::cout << "\n";
+  }
 
   // The runs, in order: configuration k = (chains i, warmup j) in row-major order, repeat r;
   // run u = k * repeats + r. Over MPI ranks, rank u mod R runs run u (each run is the
@@ -225,7 +233,7 @@ int run_study(const StudyOptions& o) {
     s.chains = C;
     s.warmup = W;
     s.draws = o.draws;
-    s.seed = splitmix64(seed + static_cast<std::uint64_t>(r));
+    s.seed = repeat_seed(r);
     s.threads = o.threads;
     s.init_radius = o.init_radius;
     if (superchains > 0) {

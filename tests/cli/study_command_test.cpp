@@ -157,6 +157,34 @@ TEST(StudyCommand, SameSeedSameNumbers) {
   EXPECT_EQ(strip_time(ra), strip_time(read_csv(dir + "/b/study.csv")));
 }
 
+// Every run of a study can be replayed alone: the header prints the repeats' seeds, which
+// `sample --seed` takes, and the replay's mean is the one the study measured.
+TEST(StudyCommand, ARepeatsSeedReplaysItWithSample) {
+  const std::string dir = scratch_dir("study_replay");
+  std::ofstream(dir + "/ref.json") << R"({"x[1]": {"mean": 0, "sd": 1}})";
+  const auto st = run_lockstep("study std_normal --set dim=1 --chains 8 --warmup 20 --draws 20 --repeats 1 "
+                               "--superchains 0 --seed 9 --no-plot --reference " + dir + "/ref.json --output " + dir +
+                                   "/s",
+                               dir);
+  ASSERT_EQ(st.status, 0) << st.err;
+  const std::string tag = "Repeat seeds (`lockstep sample ... --seed S` replays a run): 1: ";
+  const std::size_t at = st.out.find(tag);
+  ASSERT_NE(at, std::string::npos) << st.out;
+  const std::string seed = st.out.substr(at + tag.size(), st.out.find('\n', at) - at - tag.size());
+  const auto rows = read_csv(dir + "/s/study.csv");
+  ASSERT_EQ(rows.size(), 1u);
+  const auto replay = run_lockstep("sample std_normal --set dim=1 --chains 8 --warmup 20 --draws 20 --seed " + seed +
+                                       " --quiet --summary " + dir + "/r.json",
+                                   dir);
+  ASSERT_EQ(replay.status, 0) << replay.err;
+  const std::string json = read_file(dir + "/r.json");
+  const std::size_t m = json.find("\"mean\":", json.find("\"x[1]\""));
+  ASSERT_NE(m, std::string::npos) << json;
+  const double mean = std::stod(json.substr(m + 7));
+  // one repeat: mean_bias = (mean - 0) / 1, as study.csv prints it
+  EXPECT_NEAR(num(rows[0], "mean_bias"), mean, 1e-5 * std::max(1.0, std::fabs(mean))) << "seed " << seed;
+}
+
 TEST(StudyCommand, WarmupZeroIsPlottedAndNoPlotRemovesAnEarlierPlot) {
   // --warmup 0 (the no-warmup baseline) on the plot's log axis: matplotlib dropped it and piled
   // the other ticks at one edge; the axis is linear up to the smallest positive warmup now.
