@@ -71,11 +71,23 @@ void record_algorithm_flags(const AlgorithmInfo& algorithm, const AlgorithmOptio
   }
 }
 
+/// The `sample` algorithms whose runs honour run_settings bit `bit` (their descriptors'
+/// kRunSettings), for messages: "hmc, nuts and chees".
+std::string algorithms_honouring(unsigned bit) {
+  std::vector<std::string> names;
+  for (const AlgorithmInfo* a : command_algorithms("sample"))
+    if (a->run_settings & bit) names.push_back(a->name);
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return s;
+}
+
 /// A run over MPI ranks (host/parallel/ranks.hpp): this rank's range of the chains into `cfg`
 /// (given initial values cut to it), after the checks every rank makes alike.
 void split_over_ranks(const SampleOptions& o, const parallel::Ranks& ranks, RunSettings& cfg) {
-  if (o.algorithm != "nuts" && o.algorithm != "hmc" && o.algorithm != "chees")
-    throw InputError("--algorithm " + o.algorithm + ": cannot run over MPI ranks (nuts, hmc and chees can)");
+  if ((find_algorithm(o.algorithm).run_settings & run_settings::kRanks) == 0)
+    throw InputError("--algorithm " + o.algorithm + ": cannot run over MPI ranks (" +
+                     algorithms_honouring(run_settings::kRanks) + " can)");
   if (o.chains < ranks.size())
     throw InputError("--chains " + std::to_string(o.chains) + ": fewer chains than the " + std::to_string(ranks.size()) +
                      " MPI ranks (each rank runs at least one chain)");
@@ -194,8 +206,9 @@ int run_sample(const SampleOptions& o) {
     throw InputError(std::string(!o.checkpoint.empty() ? "--checkpoint" : !o.output.empty() ? "--output" : "--summary") +
                      ": not available in process (the draws are returned)");
   if (!o.checkpoint.empty()) {
-    if (o.algorithm != "hmc" && o.algorithm != "nuts" && o.algorithm != "chees")
-      throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed (hmc, nuts and chees can)");
+    if ((algorithm.run_settings & run_settings::kCheckpoint) == 0)
+      throw InputError("--checkpoint: --algorithm " + o.algorithm + " cannot be checkpointed (" +
+                       algorithms_honouring(run_settings::kCheckpoint) + " can)");
     check_checkpoint_flags(o.checkpoint, o.checkpoint_every);
   }
 
