@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/core/config.hpp"
 #include "tests/cli/cli_runner.hpp"
 
 namespace lockstep {
@@ -107,6 +108,35 @@ TEST(AbcCommand, BadInputIsOneLineExitTwo) {
       "abc glmm --data data/radon_mn.csv --formula log_radon~1+floor --prior \"b ~ flat\" --sims 100", dir);
   EXPECT_NE(flat.err.find("abc: the prior of b_floor cannot be drawn from (improper, e.g. flat)"), std::string::npos)
       << flat.err;
+}
+
+}  // namespace
+}  // namespace lockstep
+
+namespace lockstep {
+namespace {
+
+// What the ABC commands say about runs that went wrong in ways that are not bad input: every
+// simulation kept (the draws are the prior's), a tolerance no simulation met (the number as the
+// user wrote it), a population whose covariance overflows (named, not blamed on the kernel).
+TEST(AbcCommand, MessagesSayWhatHappened) {
+  const std::string dir = scratch_dir("abc_messages");
+  const auto all = run_lockstep("abc normal_mean --data data/normal_mean.json --sims 500 --seed 1 --adjust none", dir);
+  ASSERT_EQ(all.status, 0) << all.err;
+  EXPECT_NE(all.out.find("Warning: every one of the 500 simulations was kept (--keep 500): nothing was rejected, so "
+                         "the draws are the prior's"),
+            std::string::npos)
+      << all.out;
+  const auto tight = run_lockstep("abc normal_mean --data data/normal_mean.json --sims 1000 --epsilon 1e-9 --seed 1", dir);
+  EXPECT_EQ(tight.status, 2);
+  EXPECT_EQ(tight.err, "lockstep: error: --epsilon 1e-09: no simulation within it; increase --epsilon or --sims\n");
+  // (a float build's parameters cannot reach a spread whose square overflows a double)
+  if (sizeof(Real) == sizeof(double)) {
+    const auto wide = run_lockstep(
+        "smc-abc normal_mean --data data/normal_mean.json --set tau0=1e160 --sims 20000 --particles 200 --seed 1", dir);
+    EXPECT_EQ(wide.status, 2) << wide.out;
+    EXPECT_NE(wide.err.find("smc-abc: the population's covariance is not finite"), std::string::npos) << wide.err;
+  }
 }
 
 }  // namespace
