@@ -39,7 +39,6 @@
 // stop together after each round of R batches (host/cli/dealt_rounds.hpp);
 // `mpirun -np R lockstep resume FILE`.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -63,6 +62,7 @@
 #include "host/registry/replicate_lanes.hpp"
 #include "host/run/improper_prior.hpp"
 #include "host/parallel/ranks.hpp"
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 
 namespace lockstep {
@@ -350,12 +350,7 @@ int run_sbc(const SbcOptions& o) {
     t << "replicate,divergences,max_rhat,min_ess_bulk\n";
     // the shortest digits that read back as the same double: the counts printed below are then
     // the file's counts (a rounded 1.0100004 would read back as 1.01, not above it)
-    auto cell = [](double x) {
-      if (!std::isfinite(x)) return std::string("NA");
-      char buf[32];
-      const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
-      return std::string(buf, end);
-    };
+    auto cell = [](double x) { return std::isfinite(x) ? DataSource::format_number(x) : std::string("NA"); };
     for (std::size_t i = 0; i < fitted.size(); ++i) {
       const SbcFitCheck& c = checks[i];
       t << fitted[i] + 1 << "," << cell(c.divergences) << "," << cell(c.max_rhat) << "," << cell(c.min_ess_bulk) << "\n";

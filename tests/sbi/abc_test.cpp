@@ -20,6 +20,7 @@
 #include "models/peak.hpp"
 #include "tests/build_config.hpp"
 #include "tests/models/model_loading.hpp"
+#include "tests/sbi/draw_moments.hpp"
 
 namespace lockstep {
 namespace {
@@ -41,17 +42,8 @@ AbcConfig config(std::int64_t sims, std::int64_t keep, std::uint64_t seed, AbcRe
   return c;
 }
 
-struct Moments {
-  double mean, sd;
-};
-Moments moments(const DrawSet& d) {
-  const int n = d.n_draws;
-  double s = 0, s2 = 0;
-  for (int k = 0; k < n; ++k) s += d.series(0, 0)[k];
-  const double mean = s / n;
-  for (int k = 0; k < n; ++k) s2 += (d.series(0, 0)[k] - mean) * (d.series(0, 0)[k] - mean);
-  return {mean, std::sqrt(s2 / (n - 1))};
-}
+using testing_sbi::draw_moments;
+using testing_sbi::DrawMoments;
 
 TEST(RejectionAbc, ConvergesToTheExactPosteriorAsEpsilonShrinks) {
   const Loaded<NormalMean> m = load_nm();
@@ -59,7 +51,7 @@ TEST(RejectionAbc, ConvergesToTheExactPosteriorAsEpsilonShrinks) {
   models::normal_mean_posterior({1.2, 0.4}, 1.0, 0.0, 1.0, mean, sd);
   const std::int64_t N = 1000000;
   std::vector<double> sd_err, eps;
-  Moments last{};
+  DrawMoments last{};
   std::int64_t last_k = 0;
   for (std::int64_t K : {500000, 100000, 10000}) {
     DrawSet d;
@@ -69,7 +61,7 @@ TEST(RejectionAbc, ConvergesToTheExactPosteriorAsEpsilonShrinks) {
     ASSERT_EQ(d.n_draws, K);
     EXPECT_EQ(r.simulations, N);
     EXPECT_EQ(r.non_finite, 0);
-    const Moments mo = moments(d);
+    const DrawMoments mo = draw_moments(d);
     std::printf("rejection ABC, N %lld, K %lld: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
                 static_cast<long long>(N), static_cast<long long>(K), r.epsilon, mo.mean, mean, mo.sd, sd);
     sd_err.push_back(std::fabs(mo.sd - sd));

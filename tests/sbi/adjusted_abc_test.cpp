@@ -25,21 +25,13 @@
 #include "models/peak.hpp"
 #include "tests/build_config.hpp"
 #include "tests/models/model_loading.hpp"
+#include "tests/sbi/draw_moments.hpp"
 
 namespace lockstep {
 namespace {
 
-struct ParamMoments {
-  double mean, sd;
-};
-ParamMoments param_moments(const DrawSet& d, int p) {
-  const int n = d.n_draws;
-  double s = 0, s2 = 0;
-  for (int k = 0; k < n; ++k) s += d.series(p, 0)[k];
-  const double mean = s / n;
-  for (int k = 0; k < n; ++k) s2 += (d.series(p, 0)[k] - mean) * (d.series(p, 0)[k] - mean);
-  return {mean, std::sqrt(s2 / (n - 1))};
-}
+using testing_sbi::draw_moments;
+using testing_sbi::DrawMoments;
 
 bool applied(const AbcResult& r) { return r.adjustment.rfind("local-linear regression", 0) == 0; }
 
@@ -87,7 +79,7 @@ TEST(AdjustedAbc, RejectionAbcMatchesTheExactPosteriorAtALargeEpsilon) {
   // again, sqrt(2)).
   const double ess = K / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
-  const ParamMoments mo = param_moments(d, 0);
+  const DrawMoments mo = draw_moments(d, 0);
   std::printf("adjusted rejection ABC, N 200000, K 100000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
               r.epsilon, mo.mean, mean, mo.sd, sd);
   EXPECT_NEAR(mo.mean, mean, tol_mean) << "tolerance 5 MCSE = " << tol_mean;
@@ -104,7 +96,7 @@ TEST(AdjustedAbc, SmcAbcMatchesTheExactPosteriorAfterFewGenerations) {
   const DrawSet d = run_smc_abc(m, 31, 20000, P, true, r);
   ASSERT_TRUE(applied(r)) << r.adjustment;
   ASSERT_TRUE(std::isfinite(r.epsilon)) << "expected generations after the prior's";
-  const ParamMoments mo = param_moments(d, 0);
+  const DrawMoments mo = draw_moments(d, 0);
   const double ess = P / 4.0;
   const double tol_mean = 5 * std::sqrt(2.0) * sd / std::sqrt(ess), tol_sd = 5 * std::sqrt(2.0) * sd / std::sqrt(2 * ess);
   std::printf("adjusted SMC-ABC, budget 20000, P 2000: epsilon %.4g, mean %.4f (exact %.4f), sd %.4f (exact %.4f)\n",
@@ -122,7 +114,7 @@ void peak_errors(const DrawSet& d, double& worst_mean, double& worst_sd) {
   const char* names[5] = {"l", "m", "s", "a", "b"};
   for (int p = 0; p < 5; ++p) {
     const double rm = ref.at(names[p]).at("mean").get<double>(), rs = ref.at(names[p]).at("sd").get<double>();
-    const ParamMoments mo = param_moments(d, p);
+    const DrawMoments mo = draw_moments(d, p);
     worst_mean = std::max(worst_mean, std::fabs(mo.mean - rm) / rs);
     worst_sd = std::max({worst_sd, mo.sd / rs, rs / mo.sd});
     std::printf("  %s: mean %.4f (reference %.4f), sd %.4g (reference %.4g)\n", names[p], mo.mean, rm, mo.sd, rs);

@@ -17,6 +17,7 @@
 #include "models/eight_schools.hpp"
 #include "models/normal_mean.hpp"
 #include "tests/models/model_loading.hpp"
+#include "tests/sbi/draw_moments.hpp"
 
 namespace lockstep {
 namespace {
@@ -42,17 +43,8 @@ Loaded<NormalMean> load_fifty_observations() {
   return testing_models::load_model<NormalMean>({}, src.get());
 }
 
-struct SummaryMoments {
-  double mean, sd;
-};
-SummaryMoments summary_moments(const DrawSet& d) {
-  const int n = d.n_draws;
-  double s = 0, s2 = 0;
-  for (int k = 0; k < n; ++k) s += d.series(0, 0)[k];
-  const double mean = s / n;
-  for (int k = 0; k < n; ++k) s2 += (d.series(0, 0)[k] - mean) * (d.series(0, 0)[k] - mean);
-  return {mean, std::sqrt(s2 / (n - 1))};
-}
+using testing_sbi::draw_moments;
+using testing_sbi::DrawMoments;
 
 DrawSet rejection_on(const Loaded<NormalMean>& m, bool model_statistics, AbcResult& r) {
   AbcConfig c;
@@ -73,7 +65,7 @@ TEST(SummaryDistance, RejectionAbcOnTheSampleMeanApproachesTheExactPosterior) {
   double mean = 0, sd = 0;
   models::normal_mean_posterior(fifty_observations(), 1.0, 0.0, 1.0, mean, sd);
   AbcResult r;
-  const SummaryMoments s = summary_moments(rejection_on(m, true, r));
+  const DrawMoments s = draw_moments(rejection_on(m, true, r));
   EXPECT_NE(r.scale_source.find("the model's 1 summary statistic (--statistics model)"), std::string::npos)
       << r.scale_source;
   // K = 2000 of 200000: epsilon ~1% of the prior predictive's spread, its added variance
@@ -84,7 +76,7 @@ TEST(SummaryDistance, RejectionAbcOnTheSampleMeanApproachesTheExactPosterior) {
   EXPECT_NEAR(s.sd, sd, 0.1 * sd);
   // The raw values' distance at the same budget: far wider (what --statistics model fixes).
   AbcResult ri;
-  const SummaryMoments i = summary_moments(rejection_on(m, false, ri));
+  const DrawMoments i = draw_moments(rejection_on(m, false, ri));
   std::printf("--statistics identity: mean %.4f, sd %.4f\n", i.mean, i.sd);
   EXPECT_GT(i.sd, 1.3 * sd);
 }
@@ -104,7 +96,7 @@ TEST(SummaryDistance, SmcAbcOnTheSampleMeanApproachesTheExactPosterior) {
   DrawSet d;
   RunInfo info;
   sample_smc_abc(m, c, d, info, nullptr);
-  const SummaryMoments s = summary_moments(d);
+  const DrawMoments s = draw_moments(d);
   // resampled from weights: an effective sample of at least a quarter of the particles
   const double tol = 5 * sd / std::sqrt(2000.0 / 4);
   std::printf("smc-abc --statistics model: mean %.4f (exact %.4f), sd %.4f (exact %.4f), epsilon %.3g\n", s.mean, mean,

@@ -50,8 +50,8 @@ TEST(FitsAgreement, WithinTwoSdsAndThreeStepsAgree) {
 TEST(FitsAgreement, FullRankMarginalSdIsTheRowNorm) {
   // d = 2: theta = (mu1, mu2, log L11, L21, log L22)
   const std::vector<double> theta = {0, 0, std::log(2.0), 3.0, std::log(4.0)};
-  EXPECT_DOUBLE_EQ(vi::marginal_sd(Family::kFullRank, 2, theta, 0), 2.0);
-  EXPECT_DOUBLE_EQ(vi::marginal_sd(Family::kFullRank, 2, theta, 1), 5.0);
+  EXPECT_DOUBLE_EQ(vi::marginal_sds(Family::kFullRank, 2, theta)[0], 2.0);
+  EXPECT_DOUBLE_EQ(vi::marginal_sds(Family::kFullRank, 2, theta)[1], 5.0);
   ViReport r;
   r.family = Family::kFullRank;
   r.dim = 2;

@@ -11,13 +11,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "host/run/algorithm_options.hpp"
 #include "host/run/improper_prior.hpp"
 #include "host/run/prior_simulations.hpp"
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/model_info.hpp"
 
@@ -51,13 +51,6 @@ struct AbcResult {
   double effective_draws = 0;    // Kish's ESS of the weighted sample the draws are resampled from
   double seconds = 0;
 };
-
-/// A number for a message, as the user would write it (%g: 1e-09, 1e+200).
-inline std::string abc_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
 
 /// An integer count flag written plainly or as 1e6; InputError naming the flag unless it is a
 /// whole number in [min_value, 2^32).
@@ -107,8 +100,9 @@ inline void abc_check_observed_distance(const std::vector<double>& observed, con
     const double z = observed[k] * inv_scale[k];
     sum += z * z;
     if (!std::isfinite(sum))
-      throw InputError(command + ": observed value " + std::to_string(k + 1) + " (" + abc_number(observed[k]) +
-                       ") over its scale (" + abc_number(1 / inv_scale[k]) + ") is too large: the squared distance overflows");
+      throw InputError(command + ": observed value " + std::to_string(k + 1) + " (" +
+                       DataSource::format_number(observed[k]) + ") over its scale (" +
+                       DataSource::format_number(1 / inv_scale[k]) + ") is too large: the squared distance overflows");
   }
 }
 
@@ -128,6 +122,24 @@ inline double abc_mad(std::vector<double>& v) {
   return abc_median(v);
 }
 
+/// 1 / the MAD of each of the k columns of `rows` ([n][k]) over the rows `row_ok` keeps and
+/// their finite values; 1 where fewer than 2 values remain or the MAD is 0 or not finite.
+template <class RowOk>
+std::vector<double> inverse_mads(const std::vector<double>& rows, std::int64_t n, int k, RowOk row_ok) {
+  std::vector<double> inv(static_cast<std::size_t>(k), 1.0), col;
+  for (int j = 0; j < k; ++j) {
+    col.clear();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double v = rows[static_cast<std::size_t>(i) * k + j];
+      if (row_ok(i) && std::isfinite(v)) col.push_back(v);
+    }
+    if (col.size() < 2) continue;
+    const double mad = abc_mad(col);
+    inv[j] = mad > 0 && std::isfinite(mad) ? 1 / mad : 1.0;
+  }
+  return inv;
+}
+
 /// 1 / scale_k (see the file comment); `source` says which scale was used.
 template <class Model>
 std::vector<double> abc_inverse_scale(const Loaded<Model>& m, std::uint64_t seed, std::int64_t n_sims,
@@ -144,15 +156,7 @@ std::vector<double> abc_inverse_scale(const Loaded<Model>& m, std::uint64_t seed
   }
   const std::int64_t pilot = std::min<std::int64_t>(n_sims, 10000);
   const PriorSimulations s = simulate_prior_predictive(m, seed, 0, pilot);
-  std::vector<double> col;
-  for (int k = 0; k < n_x; ++k) {
-    col.clear();
-    for (std::int64_t i = 0; i < s.n; ++i)
-      if (prior_simulation_finite(s, i)) col.push_back(s.x[static_cast<std::size_t>(i) * n_x + k]);
-    if (col.size() < 2) continue;
-    const double mad = abc_mad(col);
-    inv[k] = mad > 0 && std::isfinite(mad) ? 1 / mad : 1.0;
-  }
+  inv = inverse_mads(s.x, s.n, n_x, [&s](std::int64_t i) { return prior_simulation_finite(s, i); });
   // The pilot is the run's own first simulations (keys 0 .. pilot - 1) simulated once more,
   // outside the --sims budget: said in the source, which the command prints and records.
   source = "prior-predictive MAD of " + std::to_string(pilot) + " pilot simulations, outside the --sims budget";

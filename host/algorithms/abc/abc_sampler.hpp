@@ -54,11 +54,8 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   AbcResult local;
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();
-  const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
-  abc_check_observed_distance(observed, inv_scale, "abc");
   SummaryDistanceBuffers summary;  // --statistics model
-  prepare_summary_distance(m, c.model_statistics, c.seed, c.sims, observed, inv_scale, summary, r.scale_source, "abc");
-  r.statistics = summary.n_s;
+  const std::vector<double> inv_scale = abc_distance_scales(m, c.model_statistics, c.seed, c.sims, observed, summary, r, "abc");
 
   const std::int64_t chunk = std::min(c.sims, abc_chunk(n_theta, n_x));
   backend::DeviceVector<Real> obs(observed.begin(), observed.end()), inv(inv_scale.begin(), inv_scale.end());
@@ -143,7 +140,8 @@ void sample_abc(const Loaded<Model>& m, const AbcConfig& c, DrawSet& draws, RunI
   r.simulations = c.sims;
   if (r.non_finite == c.sims) throw InputError("abc: every one of the " + std::to_string(c.sims) + " simulations (or its distance to the observed data) was not finite");
   if (kept.empty())
-    throw InputError("--epsilon " + abc_number(c.epsilon) + ": no simulation within it; increase --epsilon or --sims");
+    throw InputError("--epsilon " + DataSource::format_number(c.epsilon) +
+                     ": no simulation within it; increase --epsilon or --sims");
   if (top_k && static_cast<std::int64_t>(kept.size()) < c.keep)
     throw InputError("--keep " + std::to_string(c.keep) + ": only " + std::to_string(kept.size()) +
                      " simulations were finite (" + std::to_string(r.non_finite) + " non-finite)");

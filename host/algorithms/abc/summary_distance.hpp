@@ -83,18 +83,8 @@ void prepare_summary_distance(const Loaded<Model>& m, bool wanted, std::uint64_t
     backend::DeviceVector<double> s(static_cast<std::size_t>(sims.n) * n_s);
     sbi::RowStatistics<Model> f{m.model, m.data, backend::raw(x), backend::raw(inv), backend::raw(s), n_x, n_s};
     backend::launch_lanes(static_cast<int>(sims.n), f, static_cast<std::ptrdiff_t>(sims.n) * 100 * n_s);
-    const std::vector<double> hs = backend::to_host(s);
-    std::vector<double> scale_inv(static_cast<std::size_t>(n_s), 1.0), col;
-    for (int j = 0; j < n_s; ++j) {
-      col.clear();
-      for (std::int64_t i = 0; i < sims.n; ++i) {
-        const double v = hs[static_cast<std::size_t>(i) * n_s + j];
-        if (prior_simulation_finite(sims, i) && std::isfinite(v)) col.push_back(v);
-      }
-      if (col.size() < 2) continue;
-      const double mad = abc_mad(col);
-      scale_inv[j] = mad > 0 && std::isfinite(mad) ? 1 / mad : 1.0;
-    }
+    const std::vector<double> scale_inv =
+        inverse_mads(backend::to_host(s), sims.n, n_s, [&sims](std::int64_t i) { return prior_simulation_finite(sims, i); });
     out.n_s = n_s;
     out.observed = backend::DeviceVector<double>(observed_s.begin(), observed_s.end());
     out.inv_scale = backend::DeviceVector<double>(scale_inv.begin(), scale_inv.end());
@@ -102,6 +92,25 @@ void prepare_summary_distance(const Loaded<Model>& m, bool wanted, std::uint64_t
              " (--statistics model), each over its prior-predictive MAD of " + std::to_string(pilot) +
              " pilot simulations, outside the --sims budget";
   }
+}
+
+/// The distance's scales for a run: with --statistics model the statistics' (into `summary`), and
+/// the raw values' are not needed (ones: every kernel then compares statistics), so their pilot is
+/// not simulated; else abc_inverse_scale's, checked against the observed data. Fills r's
+/// scale_source and statistics.
+template <class Model>
+std::vector<double> abc_distance_scales(const Loaded<Model>& m, bool model_statistics, std::uint64_t seed,
+                                        std::int64_t n_sims, const std::vector<double>& observed,
+                                        SummaryDistanceBuffers& summary, AbcResult& r, const std::string& command) {
+  std::vector<double> inv_scale(observed.size(), 1.0);
+  if (model_statistics) {
+    prepare_summary_distance(m, true, seed, n_sims, observed, inv_scale, summary, r.scale_source, command);
+  } else {
+    inv_scale = abc_inverse_scale(m, seed, n_sims, r.scale_source);
+    abc_check_observed_distance(observed, inv_scale, command);
+  }
+  r.statistics = summary.n_s;
+  return inv_scale;
 }
 
 }  // namespace lockstep

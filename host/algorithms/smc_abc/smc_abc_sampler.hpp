@@ -75,12 +75,9 @@ void sample_smc_abc(const Loaded<Model>& m, const SmcAbcConfig& c, DrawSet& draw
   AbcResult local;
   AbcResult& r = c.result ? *c.result : local;
   r = AbcResult();
-  const std::vector<double> inv_scale = abc_inverse_scale(m, c.seed, c.sims, r.scale_source);
-  abc_check_observed_distance(observed, inv_scale, "smc-abc");
-  SummaryDistanceBuffers summary;  // --statistics model
-  prepare_summary_distance(m, c.model_statistics, c.seed, c.sims, observed, inv_scale, summary, r.scale_source,
-                           "smc-abc");
-  r.statistics = summary.n_s;  // (a resumed run's r is the checkpoint's, which recorded the same)
+  SummaryDistanceBuffers summary;  // --statistics model (a resumed run's r is the checkpoint's: the same)
+  const std::vector<double> inv_scale =
+      abc_distance_scales(m, c.model_statistics, c.seed, c.sims, observed, summary, r, "smc-abc");
   const std::size_t P = static_cast<std::size_t>(c.particles);
   const std::int64_t cap = std::max<std::int64_t>(kMinBatch, prior_simulation_chunk(d, n_x + 2));
 

@@ -25,27 +25,35 @@ namespace vi {
 constexpr double kAgreeSds = 2.0;
 constexpr double kAgreeSteps = 3.0;
 
-/// The marginal sd of coordinate i under fit parameters theta (vi_family.hpp's layout).
-inline double marginal_sd(Family f, int d, const std::vector<double>& theta, int i) {
-  if (f == Family::kMeanField) return std::exp(theta[d + i]);
-  double s = 0;
-  for (int j = 0; j <= i; ++j) {
-    const double l = j == i ? std::exp(theta[tri_index(d, i, i)]) : theta[tri_index(d, i, j)];
-    s += l * l;
+/// Every coordinate's marginal sd under fit parameters theta: the factor's entries
+/// (vi_family.hpp's factor_of), the row norms of L for a full-rank fit.
+inline std::vector<double> marginal_sds(Family f, int d, const std::vector<double>& theta) {
+  std::vector<double> factor(static_cast<std::size_t>(f == Family::kMeanField ? d : d * d)), sd(static_cast<std::size_t>(d));
+  factor_of(f, d, theta.data(), factor.data());
+  for (int i = 0; i < d; ++i) {
+    if (f == Family::kMeanField) {
+      sd[i] = factor[i];
+      continue;
+    }
+    double s = 0;
+    for (int j = 0; j <= i; ++j) s += factor[i * d + j] * factor[i * d + j];
+    sd[i] = std::sqrt(s);
   }
-  return std::sqrt(s);
+  return sd;
 }
 
 /// Where fits farthest beyond the allowance disagree with the kept fit: empty when they agree
 /// (or there is one fit), else one line for the run's warnings.
 inline std::string fits_disagreement(const ViReport& r, double learning_rate) {
   const int K = static_cast<int>(r.theta.size()), d = r.dim, b = r.best_fit;
+  if (K < 2) return "";
+  const std::vector<double> sd = marginal_sds(r.family, d, r.theta[b]);
   double worst = 1.0;  // the gap over its allowance
   int wf = -1, wi = -1;
   for (int f = 0; f < K; ++f) {
     if (f == b || r.stop[f] == Stop::kFailed) continue;
     for (int i = 0; i < d; ++i) {
-      const double allowed = kAgreeSds * marginal_sd(r.family, d, r.theta[b], i) + kAgreeSteps * learning_rate;
+      const double allowed = kAgreeSds * sd[i] + kAgreeSteps * learning_rate;
       const double gap = std::fabs(r.theta[f][i] - r.theta[b][i]) / allowed;
       if (gap > worst) {
         worst = gap;
@@ -60,7 +68,7 @@ inline std::string fits_disagreement(const ViReport& r, double learning_rate) {
                 "the fits did not reach the same optimum: on unconstrained coordinate %d, fit %d's mean is %.4g and "
                 "the kept fit %d's %.4g (its sd %.3g); at least one had not converged, so the answer depends on the "
                 "seed: raise --steps or lower --tol-rel-obj (0 runs every step), and look at the ELBO trace (--elbo)",
-                wi + 1, wf + 1, r.theta[wf][wi], b + 1, r.theta[b][wi], marginal_sd(r.family, d, r.theta[b], wi));
+                wi + 1, wf + 1, r.theta[wf][wi], b + 1, r.theta[b][wi], sd[wi]);
   return buf;
 }
 
