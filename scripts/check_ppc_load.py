@@ -5,6 +5,7 @@ Loads RUN.nc with arviz.from_netcdf, checks that the posterior_predictive group 
 with dims (chain, draw, D) (D: the model's name for it, or NAME_dim_0) and N values per draw, that
 observed_data has NAME over the same D with N
 values and no chain or draw dimension, that the posterior group does not hold the replications,
+that a file with warmup_posterior (--save-warmup) has warmup_posterior_predictive of finite values,
 and draws az.plot_ppc(idata) (matplotlib, Agg) into OUT.png. One line per check; exit status 1
 on a failure (tests/cli/predict_command_test.cpp runs it).
 """
@@ -35,6 +36,13 @@ def main():
     obs = idata.observed_data[name]
     check(obs.dims == pp.dims[2:] and obs.shape == (n,), f"observed_data {name} dims {obs.dims}")
     check("y_rep" not in idata.posterior and name not in idata.posterior, "posterior holds the parameters only")
+    if "warmup_posterior" in groups:  # --save-warmup: the warmup draws' replications beside them
+        check("warmup_posterior_predictive" in groups, "warmup_posterior_predictive is there with warmup_posterior")
+        if "warmup_posterior_predictive" in groups:
+            wp = idata.warmup_posterior_predictive[name]
+            check(wp.dims == pp.dims and wp.shape[2] == n
+                  and wp.shape[1] == idata.warmup_posterior.sizes["draw"], f"warmup_posterior_predictive {name} shape {wp.shape}")
+            check(bool(np.isfinite(wp.values).all()), "warmup_posterior_predictive values are finite")
     az.plot_ppc(idata, num_pp_samples=50)
     import matplotlib.pyplot as plt
     plt.savefig(png)

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-WORKLOADS = ("eight_schools", "gauss100_ill", "radon")  # radon: PyMC/nutpie only (pymc_nuts.py)
+WORKLOADS = ("eight_schools", "gauss100_ill", "radon", "slopes")  # radon, slopes: PyMC/nutpie only (pymc_nuts.py)
 
 
 def workload_arguments(ap):
@@ -71,6 +71,11 @@ def load_workload(name, data_path):
                 "county": np.asarray(d["county_idx"], dtype=np.int64) - 1,
                 "floor": np.asarray(d["floor_measure"], dtype=np.float64),
                 "y": np.asarray(d["log_radon"], dtype=np.float64), "dim": int(d["J"]) + 4}
+    if name == "slopes":  # data/slopes_groups.json: the seed's hierarchical slopes (bench/peers/slopes.stan)
+        return {"name": name, "N": int(d["N"]), "J": int(d["J"]),
+                "group": np.asarray(d["group"], dtype=np.int64) - 1,
+                "x": np.asarray(d["x"], dtype=np.float64),
+                "y": np.asarray(d["y"], dtype=np.float64), "dim": int(d["J"]) + 3}
     raise SystemExit(f"unknown workload {name!r}; expected one of {WORKLOADS}")
 
 

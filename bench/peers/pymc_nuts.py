@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyMC and nutpie peers: non-centered Eight Schools, gauss100_ill or radon with PyMC's own NUTS
+"""PyMC and nutpie peers: non-centered Eight Schools, gauss100_ill, radon or the seed's hierarchical
+slopes with PyMC's own NUTS
 (`pm.sample`) or nutpie's Rust NUTS on the same PyMC model (numba backend).
 
 The model is the posterior lockstep samples (py_common.py): Eight Schools with posteriordb's priors,
@@ -7,13 +8,17 @@ mu ~ N(0, 5), tau ~ HalfCauchy(5) (PyMC maps it by log, as lockstep), eta ~ N(0,
 theta = mu + tau eta, y ~ N(theta, sigma); gauss100_ill as a flat x with the potential
 -(x - mu)^T P (x - mu) / 2; radon (bench/glmm_radon.cpp, bench/peers/radon.stan) non-centered with
 b_Intercept, b_floor ~ N(0, 10), sd_county, sigma ~ half-normal(0, 1), z ~ N(0, 1),
-log_radon ~ N(b_Intercept + b_floor floor + sd_county z[county], sigma). Both samplers keep their defaults: Stan-style windowed adaptation
-(PyMC: jitter+adapt_diag; nutpie: its own diagonal mass-matrix adaptation from gradients and
-draws), target acceptance 0.8, max tree depth 10.
+log_radon ~ N(b_Intercept + b_floor floor + sd_county z[county], sigma); slopes (bench/peers/slopes.stan,
+PyMC's tutorial model non-centered, under lockstep's glmm names) with b_x ~ N(0, 1),
+sd_group__x ~ Exponential(13), sigma ~ Exponential(10), z ~ N(0, 1), r_group = sd_group__x z,
+y ~ N((b_x + r_group[group]) x, sigma). Both samplers keep their defaults: Stan-style windowed
+adaptation (PyMC: jitter+adapt_diag; nutpie: its own diagonal mass-matrix adaptation from gradients
+and draws), max tree depth 10, target acceptance 0.8 (--target-accept; the slopes seed asks 0.995).
 
 Usage (bench/peers/.venv/bin/python):
-  pymc_nuts.py --sampler pymc|nutpie --workload eight_schools|gauss100_ill|radon --data FILE --chains C
-               [--warmup 1000] [--draws 1000] [--seed 1] [--cores 2] [--draws-out FILE.npz] [--diagnose]
+  pymc_nuts.py --sampler pymc|nutpie --workload eight_schools|gauss100_ill|radon|slopes --data FILE --chains C
+               [--warmup 1000] [--draws 1000] [--seed 1] [--cores 2] [--target-accept 0.8]
+               [--draws-out FILE.npz] [--diagnose]
 
 --diagnose adds the diagnostics of bench/peers/diagnose.py (ArviZ bulk ESS and rank R-hat of every
 output, means and MCSEs) to the JSON line, for callers without Python of their own (bench/glmm_radon).
@@ -51,6 +56,12 @@ def build_model(spec):
             sigma = pm.HalfNormal("sigma", 1.0)
             z = pm.Normal("z", 0.0, 1.0, shape=spec["J"])
             pm.Normal("y", b0 + b1 * spec["floor"] + sd * z[spec["county"]], sigma, observed=spec["y"])
+        elif spec["name"] == "slopes":
+            b = pm.Normal("b_x", 0.0, 1.0)
+            sd = pm.Exponential("sd_group__x", 13.0)
+            sigma = pm.Exponential("sigma", 10.0)
+            z = pm.Normal("z", 0.0, 1.0, shape=spec["J"])
+            pm.Normal("y", (b + sd * z[spec["group"]]) * spec["x"], sigma, observed=spec["y"])
         elif spec["name"] == "eight_schools":
             mu = pm.Normal("mu", 0.0, 5.0)
             tau = pm.HalfCauchy("tau", 5.0)
@@ -85,6 +96,10 @@ def draws_of(spec, idata):
         out = {k: np.asarray(post[k]) for k in ("b_Intercept", "b_floor", "sd_county__Intercept", "sigma")}
         out["r_county"] = out["sd_county__Intercept"][..., None] * np.asarray(post["z"])
         return out
+    if spec["name"] == "slopes":
+        out = {k: np.asarray(post[k]) for k in ("b_x", "sd_group__x", "sigma")}
+        out["r_group"] = out["sd_group__x"][..., None] * np.asarray(post["z"])
+        return out
     if spec["name"] == "eight_schools":
         mu, tau, eta = (np.asarray(post[k]) for k in ("mu", "tau", "eta"))
         return {"mu": mu, "tau": tau, "theta": mu[..., None] + tau[..., None] * eta}
@@ -96,6 +111,7 @@ def main():
     ap.add_argument("--sampler", required=True, choices=("pymc", "nutpie"))
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--diagnose", action="store_true")
+    ap.add_argument("--target-accept", type=float, default=0.8)
     a = ap.parse_args()
     peer = a.sampler
     try:
@@ -113,7 +129,7 @@ def main():
             with model:
                 idata = pm.sample(draws=a.draws, tune=a.warmup, chains=a.chains, cores=a.cores,
                                   random_seed=a.seed, progressbar=False, discard_tuned_samples=False,
-                                  compute_convergence_checks=False, target_accept=0.8)
+                                  compute_convergence_checks=False, target_accept=a.target_accept)
             t2 = time.perf_counter()
             compile_seconds, sampling_seconds = t1 - t0, t2 - t1
             # discard_tuned_samples=False puts the warmup in warmup_posterior / warmup_sample_stats.
@@ -125,7 +141,7 @@ def main():
             compiled = nutpie.compile_pymc_model(model, backend="numba")
             t1 = time.perf_counter()
             idata = nutpie.sample(compiled, draws=a.draws, tune=a.warmup, chains=a.chains, cores=a.cores,
-                                  seed=a.seed, progress_bar=False, save_warmup=True, target_accept=0.8)
+                                  seed=a.seed, progress_bar=False, save_warmup=True, target_accept=a.target_accept)
             t2 = time.perf_counter()
             compile_seconds, sampling_seconds = t1 - t0, t2 - t1
         grads, div = total_steps(idata)
@@ -145,7 +161,7 @@ def main():
         pc.emit({**diag,
             "peer": peer, "algorithm": "nuts", "versions": versions,
             "workload": a.workload, "chains": a.chains, "warmup": a.warmup, "draws": a.draws, "seed": a.seed,
-            "cores": a.cores, "setup_seconds": setup_seconds, "compile_seconds": compile_seconds,
+            "cores": a.cores, "target_accept": a.target_accept, "setup_seconds": setup_seconds, "compile_seconds": compile_seconds,
             "warmup_seconds": 0.0, "sampling_seconds": sampling_seconds,
             "time_to_first_draw_seconds": sampling_seconds,
             "gradient_evaluations": grads, "divergences": div, "draws_file": a.draws_out,

@@ -44,7 +44,7 @@ void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet
   const int C = draws.n_chains, D = draws.n_draws, W = draws.n_warmup_saved;
   std::vector<double> values(static_cast<std::size_t>(n_gen) * C * D, std::numeric_limits<double>::quiet_NaN());
   // A slab of chains at a time: at most about 2^20 draws per launch.
-  const int per = std::max(1, D - W);
+  const int per = std::max(1, D);
   const int slab = std::max(1, (1 << 20) / per);
   std::vector<double> outputs(static_cast<std::size_t>(n_par));
   for (int c0 = 0; c0 < C; c0 += slab) {
@@ -54,17 +54,17 @@ void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet
     std::vector<std::uint64_t> iteration;
     q.reserve(static_cast<std::size_t>(nc) * per * dim);
     for (int c = c0; c < c0 + nc; ++c)
-      for (int k = W; k < D; ++k) {
+      for (int k = 0; k < D; ++k) {
         for (int p = 0; p < n_par; ++p) outputs[p] = draws.series(p, c)[k];
         const std::vector<double> u = model.unconstrain(outputs);
         q.insert(q.end(), u.begin(), u.end());
         chain.push_back(static_cast<std::uint32_t>(c));
-        iteration.push_back(static_cast<std::uint64_t>(k - W));
+        iteration.push_back(k >= W ? static_cast<std::uint64_t>(k - W) : kWarmupPredictiveIteration + static_cast<std::uint64_t>(k));
       }
     const std::vector<double> y = gq.generated_quantities_many(q, seed, chain, iteration);
     std::size_t at = 0;
     for (int c = c0; c < c0 + nc; ++c)
-      for (int k = W; k < D; ++k, ++at)
+      for (int k = 0; k < D; ++k, ++at)
         for (int i = 0; i < n_gen; ++i)
           values[draw_offset(i, c, k, C, D)] = y[at * n_gen + i];
   }

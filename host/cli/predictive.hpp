@@ -6,6 +6,9 @@
 // Random numbers: y_rep of post-warmup draw k of chain c is drawn with Rng{seed, c} at
 // iteration k from Stream::kGenerated only (the model's contract), so it is a pure function of
 // (seed, chain, draw) and of the draw itself, whatever the number of chains or the backend.
+// Saved warmup draws (--save-warmup) get theirs too, as CmdStan writes generated quantities for
+// them: warmup draw k at iteration 2^32 + k (kWarmupPredictiveIteration), a counter no
+// post-warmup draw reaches, so saving the warmup leaves every post-warmup y_rep as it was.
 // The draws' outputs are taken back to the unconstrained scale (AnyModel::unconstrain) and
 // evaluated a slab of chains at a time, one lane per draw.
 #include <cstdint>
@@ -34,8 +37,11 @@ void check_predict_replicates(const AnyModel& model, const std::string& model_na
 std::unique_ptr<AnyModel> newdata_rows(const AnyModel& model, bool predict, const std::string& path,
                                        const DataSource* in_memory = nullptr);
 
-/// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set);
-/// saved warmup draws get NaN. `rows`: the model of the rows to replicate (`--newdata`:
+/// The Philox iteration of saved warmup draw 0's y_rep (warmup draw k: this + k).
+constexpr std::uint64_t kWarmupPredictiveIteration = std::uint64_t{1} << 32;
+
+/// Appends y_rep[1..N] to `draws` (names, values; n_predictive, observed_name, observed set),
+/// for saved warmup draws as well. `rows`: the model of the rows to replicate (`--newdata`:
 /// AnyModel::with_newdata; its observed data may be empty), else `model` itself. InputError
 /// (naming --predict) when the model has no generated quantities that replicate data.
 void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet& draws,

@@ -104,6 +104,7 @@ class Writer {
     }
     if (w > 0) {
       params("warmup_posterior", 0, w);
+      if (d_.n_predictive > 0) params("warmup_posterior_predictive", 0, w, predictive_);
       stats("warmup_sample_stats", 0, w);
     }
   }

@@ -40,6 +40,46 @@ void expect_standard_normal(double sz, double szz, double n, const std::string& 
   EXPECT_LE(std::fabs(vz - 1), 5 * std::sqrt(2 / n)) << what << ": variance of z " << vz;
 }
 
+/// Saved warmup draws get their y_rep too (as CmdStan writes generated quantities for them):
+/// finite, (y_rep - theta) / sigma standard normal over the warmup rows, and the post-warmup
+/// y_rep bit for bit those of the same run without --save-warmup.
+TEST(Predict, SavedWarmupDrawsGetTheirOwnYRep) {
+  auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
+  ModelArgs args("eight_schools_noncentered", {}, data.get());
+  const std::unique_ptr<AnyModel> model = load_model("eight_schools_noncentered", args);
+  RunSettings s;
+  s.chains = 4;
+  s.warmup = 400;
+  s.draws = 300;
+  s.seed = 23;
+  DrawSet plain, with_warmup;
+  RunInfo info;
+  model->run("nuts", s, AlgorithmOptions{}, plain, info, nullptr);
+  s.save_warmup = true;
+  model->run("nuts", s, AlgorithmOptions{}, with_warmup, info, nullptr);
+  ASSERT_EQ(with_warmup.n_warmup_saved, 400);
+  cli::add_posterior_predictive(*model, s.seed, plain);
+  cli::add_posterior_predictive(*model, s.seed, with_warmup);
+  const int P = plain.n_parameters(), W = with_warmup.n_warmup_saved;
+  const std::vector<double> sigma = {15, 10, 16, 11, 9, 11, 10, 18};
+  double sz = 0, szz = 0;
+  for (int j = 0; j < 8; ++j) {
+    const int theta = with_warmup.param_index("theta[" + std::to_string(j + 1) + "]");
+    for (int c = 0; c < s.chains; ++c) {
+      const double* y = with_warmup.series(P + j, c);
+      for (int k = 0; k < W; ++k) {
+        ASSERT_TRUE(std::isfinite(y[k])) << "warmup draw " << k << " of chain " << c << ", y_rep[" << j + 1 << "]";
+        const double z = (y[k] - with_warmup.series(theta, c)[k]) / sigma[j];
+        sz += z;
+        szz += z * z;
+      }
+      for (int k = 0; k < s.draws; ++k)
+        ASSERT_EQ(y[W + k], plain.series(P + j, c)[k]) << "post-warmup draw " << k << " of chain " << c;
+    }
+  }
+  expect_standard_normal(sz, szz, 8.0 * s.chains * W, "warmup y_rep");
+}
+
 TEST(Predict, EightSchoolsYRepAgainstTheDrawsTheyCameFrom) {
   auto data = load_json_data(std::string(LOCKSTEP_SOURCE_DIR) + "/data/eight_schools.json");
   ModelArgs args("eight_schools_noncentered", {}, data.get());
@@ -211,7 +251,7 @@ TEST(Predict, NewLevelEffectsAreIndependentOfEveryRowsNoise) {
 TEST(Predict, NetcdfLoadsInArvizAndPlotPpcDrawsIt) {
   const std::string dir = scratch_dir("predict_nc");
   const auto r = run_lockstep("sample eight_schools_noncentered --data data/eight_schools.json --chains 4 --warmup 200 "
-                              "--draws 100 --seed 3 --quiet --predict --output " + dir + "/es.nc",
+                              "--draws 100 --seed 3 --quiet --predict --save-warmup --output " + dir + "/es.nc",
                               dir);
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* part : {"Posterior predictive checks: y (8 values) against 4 x 100 replications y_rep[1..8]",
