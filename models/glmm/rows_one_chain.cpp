@@ -130,8 +130,19 @@ LS_INLINE void discrete_rows(const Real* y, const Real* trials, const Real (&eta
 /// same either way, but g++ fuses a multiply into an addition (-ffp-contract=fast) in more
 /// places when the tail's partial sums are known to sit in registers: results agree to
 /// rounding, not bit for bit (tests/models/glmm_one_chain_test.cpp covers each size).
-template <int kFamily, int kP, int kR, bool kSimple>
+/// kTermCols > 0 (with kR = 1, !kSimple): the one term has that many columns, kTermIcpt says
+/// whether the first is its intercept, and Z holds that term's columns only (Ktot = kTermCols):
+/// the level's coefficients are gathered in one register per column, Z's values loaded as
+/// vectors, and the products Z e of the gradient come from the registers of the eta pass —
+/// where the run-time shape took every row's level, coefficient, Z value and Z e one scalar at
+/// a time (the seed's hierarchical slopes, (0 + x | group): 86% of a NUTS run in these rows).
+/// The same operations on the same values as the run-time shape, but g++ contracts multiplies
+/// and additions into FMAs where it sees them together, which differs between the two (the
+/// scalar Z e went straight into add_runs' sums): results agree to rounding (radon's
+/// (1 + floor | county) draws came out bit for bit, the slopes' not; GlmmOneChain.* bound both).
+template <int kFamily, int kP, int kR, bool kSimple, int kTermCols = 0, bool kTermIcpt = false>
 inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
+  static_assert(kTermCols == 0 || (kR == 1 && !kSimple), "a compile-time term shape is for one general term");
   using dim_simd::Part;
   constexpr int K = dim_simd::kDimSimd;
   constexpr int kFixed = kP > 0 ? kP : kLocalFixed;  // dL/db's partial sums kept
@@ -149,11 +160,15 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     sse[h] = dim_simd::splat<dim_simd::Part>(0);
     for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat<dim_simd::Part>(0);
   }
+  // The compile-time term's Z columns (its intercept is not in Z's values it reads) and its scales.
+  constexpr int kZCols = kTermCols - (kTermIcpt ? 1 : 0);
+  const Real* term_mult = mult + (kTermCols > 0 ? d.sd_of[0] : 0);
   int n = 0;
   for (; n + K <= N; n += K) {
     const Real* x = d.X + static_cast<long>(n) * P;
     const int* b = d.base + static_cast<long>(n) * R;
     alignas(64) Real e_rows[K];
+    Part z_cols[kZCols > 0 ? kZCols : 1][NP];  // kTermCols: each Z column's values, per part
     for (int h = 0; h < NP; ++h) {
       const int k0 = h * H;
       Part eta = dim_simd::splat<dim_simd::Part>(b0);
@@ -163,7 +178,16 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
         xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
         eta += xs[j] * q[j];
       }
-      for (int r = 0; r < R; ++r) {
+      if constexpr (kTermCols > 0) {
+        if constexpr (kTermIcpt) eta += term_mult[0] * gather_part(q, b + k0);
+        for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
+          const Real* z = d.Z + static_cast<long>(n + k0) * kTermCols + c;
+          const Part zc = kTermCols == 1 ? dim_simd::load<dim_simd::Part>(z) : strided_load_part(z, kTermCols);
+          z_cols[c - (kTermIcpt ? 1 : 0)][h] = zc;
+          eta += zc * (term_mult[c] * gather_part(q + c, b + k0));
+        }
+      }
+      for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
         if constexpr (kSimple) {
           Part at;  // the q of each row's level (b is row-major, R per row)
           if (R == 1) {
@@ -209,7 +233,16 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       for (int j = j0; j < P; ++j) gbeta[j][h] += xs[j] * e;
       dim_simd::store(e_rows + k0, e);
     }
-    for (int r = 0; r < R; ++r) {
+    if constexpr (kTermCols > 0) {
+      if constexpr (kTermIcpt) add_runs(g, b, 1, e_rows);
+      for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
+        alignas(64) Real ze[K];  // Z's column c times e, row by row
+        for (int h = 0; h < NP; ++h)
+          dim_simd::store(ze + h * H, z_cols[c - (kTermIcpt ? 1 : 0)][h] * dim_simd::load<dim_simd::Part>(e_rows + h * H));
+        add_runs(g + c, b, 1, ze);
+      }
+    }
+    for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
       if constexpr (kSimple) {
         add_runs(g, b + r, R, e_rows);
       } else {
@@ -272,9 +305,16 @@ template <int kFamily>
 inline Real glmm_rows_one_chain_family(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   constexpr bool kMoreShapes = kFamily == kGaussian;
   if (d.simple_blocks == 0) {
+    // One term whose columns are all of Z's: (1 + x | g) and (0 + x | g) at compile time.
+    const bool one_term = d.R == 1 && d.Ktot == d.K[0];
+    if (one_term && d.K[0] == 2 && d.icpt[0] && d.P == 2)
+      return glmm_rows_one_chain_sized<kFamily, 2, 1, false, 2, true>(d, q, g, mult, inv_var);
     if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<kFamily, 2, 1, false>(d, q, g, mult, inv_var);
-    if constexpr (kMoreShapes)
+    if constexpr (kMoreShapes) {
+      if (one_term && d.K[0] == 1 && !d.icpt[0] && d.P == 1)
+        return glmm_rows_one_chain_sized<kFamily, 1, 1, false, 1, false>(d, q, g, mult, inv_var);
       if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<kFamily, 1, 1, false>(d, q, g, mult, inv_var);
+    }
     return glmm_rows_one_chain_sized<kFamily, 0, 0, false>(d, q, g, mult, inv_var);
   }
   if (d.R == 1) {
