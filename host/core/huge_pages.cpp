@@ -2,6 +2,8 @@
 #include "host/core/huge_pages.hpp"
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -9,9 +11,14 @@
 
 namespace lockstep {
 
+bool huge_pages_requested(const char* env_value) noexcept {
+  return env_value != nullptr && std::strcmp(env_value, "1") == 0;
+}
+
 void advise_huge_pages(void* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (p == nullptr || bytes < kHugePageAdviceMinBytes) return;
+  static const bool requested = huge_pages_requested(std::getenv("LOCKSTEP_HUGE_PAGES"));
+  if (!requested || p == nullptr || bytes < kHugePageAdviceMinBytes) return;
   constexpr std::uintptr_t kHuge = std::uintptr_t{1} << 21;
   const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(p);
   const std::uintptr_t lo = (begin + kHuge - 1) & ~(kHuge - 1);
