@@ -208,6 +208,8 @@ struct Glmm {
     d.X = store.upload(X.empty() ? std::vector<double>{0} : X);
     d.Z = store.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = store.upload_ints(base.empty() ? std::vector<long>{0} : base);
+    d.Xc = d.Zc = nullptr;  // new rows are replicated, never in a density: no column-major copies
+    d.base_c = nullptr;
     out.generated_names = indexed_names("y_rep", N);
     out.observed_name = fd.response;
     if (has_response) out.observed = y;
@@ -415,6 +417,20 @@ struct Glmm {
     d.X = args.upload(X.empty() ? std::vector<double>{0} : X);
     d.Z = args.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = args.upload_ints(base.empty() ? std::vector<long>{0} : base);
+#if !LOCKSTEP_GPU_SHAPE
+    {  // the one-chain SIMD rows' column-major copies (density_data.hpp)
+      std::vector<double> Xc(X.size()), Zc(Z.size());
+      std::vector<long> base_c(base.size());
+      for (int n = 0; n < N; ++n) {
+        for (int j = 0; j < P; ++j) Xc[static_cast<std::size_t>(j) * N + n] = X[static_cast<std::size_t>(n) * P + j];
+        for (int k = 0; k < Ktot; ++k) Zc[static_cast<std::size_t>(k) * N + n] = Z[static_cast<std::size_t>(n) * Ktot + k];
+        for (int r = 0; r < R; ++r) base_c[static_cast<std::size_t>(r) * N + n] = base[static_cast<std::size_t>(n) * R + r];
+      }
+      d.Xc = args.upload(Xc.empty() ? std::vector<double>{0} : Xc);
+      d.Zc = args.upload(Zc.empty() ? std::vector<double>{0} : Zc);
+      d.base_c = args.upload_ints(base_c.empty() ? std::vector<long>{0} : base_c);
+    }
+#endif
     d.K = args.upload_ints(R ? longs(K) : std::vector<long>{0});
     d.L = args.upload_ints(R ? longs(L) : std::vector<long>{0});
     d.sd_of = args.upload_ints(R ? longs(sd_of) : std::vector<long>{0});

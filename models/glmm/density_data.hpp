@@ -35,6 +35,11 @@ struct GlmmData {
   const int* icpt = nullptr;    // [R] 1: column 0 of term r is the intercept (Z = 1, not read)
   const int* base = nullptr;    // [N * R] index in q of (r, l_r(n), 0)
   const Real* Z = nullptr;      // [N * Ktot]
+  // Column-major copies for the one-chain SIMD rows (rows_one_chain.hpp; CPU builds, fitted data
+  // only, else nullptr): a row block's values of one column are one vector load.
+  const Real* Xc = nullptr;     // [P * N]: Xc[j N + n] = X[n P + j]
+  const Real* Zc = nullptr;     // [Ktot * N]: Zc[k N + n] = Z[n Ktot + k]
+  const int* base_c = nullptr;  // [R * N]: base_c[r N + n] = base[n R + r]
   const int* prior_kind = nullptr;  // [P + n_sd + 1]: b, sd, sigma
   const Real* prior_par = nullptr;  // [3 (P + n_sd + 1)]: nu, mu, s (rate)
 };

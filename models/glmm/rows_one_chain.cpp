@@ -44,17 +44,6 @@ inline dim_simd::DimVec gather(const Real* x, const int* idx) {
   return v;
 }
 
-/// {x[0], x[stride], ..., x[(kDimSimd - 1) stride]}.
-inline dim_simd::DimVec strided_load(const Real* x, int stride) {
-#if defined(__AVX512F__)
-  if constexpr (kGatherAvx512)
-    return gather_avx512(x, _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(stride)));
-#endif
-  dim_simd::DimVec v;
-  for (int k = 0; k < dim_simd::kDimSimd; ++k) v[k] = x[k * stride];
-  return v;
-}
-
 /// {x[idx[0]], ..., x[idx[kNativeReals - 1]]}: one register's part (dim_simd::Part).
 inline dim_simd::Part gather_part(const Real* x, const int* idx) {
   if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {  // the part is the whole DimVec
@@ -62,17 +51,6 @@ inline dim_simd::Part gather_part(const Real* x, const int* idx) {
   } else {
     dim_simd::Part v;
     for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[idx[k]];
-    return v;
-  }
-}
-
-/// {x[0], x[stride], ..., x[(kNativeReals - 1) stride]}.
-inline dim_simd::Part strided_load_part(const Real* x, int stride) {
-  if constexpr (dim_simd::kNativeReals == dim_simd::kDimSimd) {
-    return dim_simd::first_part(strided_load(x, stride));
-  } else {
-    dim_simd::Part v;
-    for (int k = 0; k < dim_simd::kNativeReals; ++k) v[k] = x[k * stride];
     return v;
   }
 }
@@ -130,16 +108,17 @@ LS_INLINE void discrete_rows(const Real* y, const Real* trials, const Real (&eta
 /// same either way, but g++ fuses a multiply into an addition (-ffp-contract=fast) in more
 /// places when the tail's partial sums are known to sit in registers: results agree to
 /// rounding, not bit for bit (tests/models/glmm_one_chain_test.cpp covers each size).
-/// kTermCols > 0 (with kR = 1, !kSimple): the one term has that many columns, kTermIcpt says
-/// whether the first is its intercept, and Z holds that term's columns only (Ktot = kTermCols):
-/// the level's coefficients are gathered in one register per column, Z's values loaded as
-/// vectors, and the products Z e of the gradient come from the registers of the eta pass —
-/// where the run-time shape took every row's level, coefficient, Z value and Z e one scalar at
-/// a time (the seed's hierarchical slopes, (0 + x | group): 86% of a NUTS run in these rows).
-/// The same operations on the same values as the run-time shape, but g++ contracts multiplies
-/// and additions into FMAs where it sees them together, which differs between the two (the
-/// scalar Z e went straight into add_runs' sums): results agree to rounding (radon's
-/// (1 + floor | county) draws came out bit for bit, the slopes' not; GlmmOneChain.* bound both).
+/// The blocks read the column-major copies (d.Xc, d.Zc, d.base_c): a part's values of one fixed
+/// column, of one Z column and its levels of one term are each contiguous, so X and Z come in
+/// vector loads and each Z e of the gradient is one vector product, where row-major X and Z
+/// took a scalar load per row and column. NUTS gradients/s on 16 chains, before -> after
+/// (bench/RESULTS.md, 2026-12-07): the seed's (0 + x | group) 1.29e6 -> 3.0e6; on radon
+/// (1 + floor | county) 3.9e5 -> 6.6e5, with log_uppm as a third fixed column 1.8e5 -> 2.9e5,
+/// (0 + floor | county) 4.4e5 -> 9.0e5, (1 + floor | county) + (1 | floor) 1.6e5 -> 2.5e5.
+/// kTermCols > 0 (with kR = 1, !kSimple): the one term's column count, and kTermIcpt whether
+/// the first is its intercept, known at compile time: its loops unroll and each Z column's
+/// values stay in a register from the eta pass to the gradient's Z e. The run-time shape of the
+/// same term (its K_r, icpt and offsets read per block) ran the seed's slopes at half the speed.
 template <int kFamily, int kP, int kR, bool kSimple, int kTermCols = 0, bool kTermIcpt = false>
 inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   static_assert(kTermCols == 0 || (kR == 1 && !kSimple), "a compile-time term shape is for one general term");
@@ -160,13 +139,13 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
     sse[h] = dim_simd::splat<dim_simd::Part>(0);
     for (int j = 0; j < P; ++j) gbeta[j][h] = dim_simd::splat<dim_simd::Part>(0);
   }
-  // The compile-time term's Z columns (its intercept is not in Z's values it reads) and its scales.
-  constexpr int kZCols = kTermCols - (kTermIcpt ? 1 : 0);
+  const auto column = [N](const Real* a, int j, int row) { return a + static_cast<long>(j) * N + row; };
+  const auto levels = [&d, N](int r, int row) { return d.base_c + static_cast<long>(r) * N + row; };
+  constexpr int kZCols = kTermCols - (kTermIcpt ? 1 : 0);  // the compile-time term's Z columns read
   const Real* term_mult = mult + (kTermCols > 0 ? d.sd_of[0] : 0);
+  const Real* term_z = d.Zc + (kTermCols > 0 ? static_cast<long>(d.col_of[0]) * N : 0);
   int n = 0;
   for (; n + K <= N; n += K) {
-    const Real* x = d.X + static_cast<long>(n) * P;
-    const int* b = d.base + static_cast<long>(n) * R;
     alignas(64) Real e_rows[K];
     Part z_cols[kZCols > 0 ? kZCols : 1][NP];  // kTermCols: each Z column's values, per part
     for (int h = 0; h < NP; ++h) {
@@ -175,46 +154,31 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       if (d.offset) eta += dim_simd::load<dim_simd::Part>(d.offset + n + k0);
       Part xs[kFixed];
       for (int j = j0; j < P; ++j) {
-        xs[j] = strided_load_part(x + static_cast<long>(k0) * P + j, P);
+        xs[j] = dim_simd::load<dim_simd::Part>(column(d.Xc, j, n + k0));
         eta += xs[j] * q[j];
       }
       if constexpr (kTermCols > 0) {
-        if constexpr (kTermIcpt) eta += term_mult[0] * gather_part(q, b + k0);
+        const int* at = levels(0, n + k0);
+        if constexpr (kTermIcpt) eta += term_mult[0] * gather_part(q, at);
         for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
-          const Real* z = d.Z + static_cast<long>(n + k0) * kTermCols + c;
-          const Part zc = kTermCols == 1 ? dim_simd::load<dim_simd::Part>(z) : strided_load_part(z, kTermCols);
+          const Part zc = dim_simd::load<dim_simd::Part>(column(term_z, c, n + k0));
           z_cols[c - (kTermIcpt ? 1 : 0)][h] = zc;
-          eta += zc * (term_mult[c] * gather_part(q + c, b + k0));
+          eta += zc * (term_mult[c] * gather_part(q + c, at));
         }
       }
       for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
+        const int* at = levels(r, n + k0);  // the index in q of each row's level of term r
         if constexpr (kSimple) {
-          Part at;  // the q of each row's level (b is row-major, R per row)
-          if (R == 1) {
-            at = gather_part(q, b + k0);
-          } else {
-            for (int k = 0; k < H; ++k) at[k] = q[b[(k0 + k) * R + r]];
-          }
-          eta += mult[r] * at;
+          eta += mult[r] * gather_part(q, at);
         } else {  // the level's K_r coordinates times the row's Z values (general rows' order)
           const int s0 = d.sd_of[r], c0 = d.col_of[r], Kr = d.K[r];
-          int at[H];
-          for (int k = 0; k < H; ++k) at[k] = b[(k0 + k) * R + r];
           int c = 0;
           if (d.icpt[r]) {
-            Part v;
-            for (int k = 0; k < H; ++k) v[k] = q[at[k]];
-            eta += mult[s0] * v;
+            eta += mult[s0] * gather_part(q, at);
             c = 1;
           }
-          for (; c < Kr; ++c) {
-            Part v, zc;
-            for (int k = 0; k < H; ++k) {
-              v[k] = q[at[k] + c];
-              zc[k] = d.Z[static_cast<long>(n + k0 + k) * d.Ktot + c0 + c];
-            }
-            eta += zc * (mult[s0 + c] * v);
-          }
+          for (; c < Kr; ++c)
+            eta += dim_simd::load<dim_simd::Part>(column(d.Zc, c0 + c, n + k0)) * (mult[s0 + c] * gather_part(q + c, at));
         }
       }
       Part e;
@@ -234,26 +198,30 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       dim_simd::store(e_rows + k0, e);
     }
     if constexpr (kTermCols > 0) {
-      if constexpr (kTermIcpt) add_runs(g, b, 1, e_rows);
+      const int* at = levels(0, n);
+      if constexpr (kTermIcpt) add_runs(g, at, 1, e_rows);
       for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
         alignas(64) Real ze[K];  // Z's column c times e, row by row
         for (int h = 0; h < NP; ++h)
           dim_simd::store(ze + h * H, z_cols[c - (kTermIcpt ? 1 : 0)][h] * dim_simd::load<dim_simd::Part>(e_rows + h * H));
-        add_runs(g + c, b, 1, ze);
+        add_runs(g + c, at, 1, ze);
       }
     }
     for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
+      const int* at = levels(r, n);
       if constexpr (kSimple) {
-        add_runs(g, b + r, R, e_rows);
+        add_runs(g, at, 1, e_rows);
       } else {
         const int c0 = d.col_of[r], Kr = d.K[r];
         for (int c = 0; c < Kr; ++c) {
           if (c == 0 && d.icpt[r]) {
-            add_runs(g, b + r, R, e_rows);
+            add_runs(g, at, 1, e_rows);
           } else {
             alignas(64) Real ze[K];  // Z's column c of term r times e, row by row
-            for (int k = 0; k < K; ++k) ze[k] = d.Z[static_cast<long>(n + k) * d.Ktot + c0 + c] * e_rows[k];
-            add_runs(g + c, b + r, R, ze);
+            for (int h = 0; h < NP; ++h)
+              dim_simd::store(ze + h * H, dim_simd::load<dim_simd::Part>(column(d.Zc, c0 + c, n + h * H)) *
+                                              dim_simd::load<dim_simd::Part>(e_rows + h * H));
+            add_runs(g + c, at, 1, ze);
           }
         }
       }
@@ -305,16 +273,19 @@ template <int kFamily>
 inline Real glmm_rows_one_chain_family(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   constexpr bool kMoreShapes = kFamily == kGaussian;
   if (d.simple_blocks == 0) {
-    // One term whose columns are all of Z's: (1 + x | g) and (0 + x | g) at compile time.
-    const bool one_term = d.R == 1 && d.Ktot == d.K[0];
-    if (one_term && d.K[0] == 2 && d.icpt[0] && d.P == 2)
+    // One term at compile time: (1 + x | g) with P = 2 (radon's (1 + floor | county)), and for
+    // the gaussian (0 + x | g) with P = 1 and 2 (the seed's hierarchical slopes).
+    if (d.R == 1 && d.K[0] == 2 && d.icpt[0] && d.P == 2)
       return glmm_rows_one_chain_sized<kFamily, 2, 1, false, 2, true>(d, q, g, mult, inv_var);
-    if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<kFamily, 2, 1, false>(d, q, g, mult, inv_var);
     if constexpr (kMoreShapes) {
-      if (one_term && d.K[0] == 1 && !d.icpt[0] && d.P == 1)
+      if (d.R == 1 && d.K[0] == 1 && !d.icpt[0] && d.P == 1)
         return glmm_rows_one_chain_sized<kFamily, 1, 1, false, 1, false>(d, q, g, mult, inv_var);
-      if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<kFamily, 1, 1, false>(d, q, g, mult, inv_var);
+      if (d.R == 1 && d.K[0] == 1 && !d.icpt[0] && d.P == 2)
+        return glmm_rows_one_chain_sized<kFamily, 2, 1, false, 1, false>(d, q, g, mult, inv_var);
     }
+    if (d.R == 1 && d.P == 2) return glmm_rows_one_chain_sized<kFamily, 2, 1, false>(d, q, g, mult, inv_var);
+    if constexpr (kMoreShapes)
+      if (d.R == 1 && d.P == 1) return glmm_rows_one_chain_sized<kFamily, 1, 1, false>(d, q, g, mult, inv_var);
     return glmm_rows_one_chain_sized<kFamily, 0, 0, false>(d, q, g, mult, inv_var);
   }
   if (d.R == 1) {

@@ -10,7 +10,8 @@
 //   - SSE and dL/db_j accumulate in kDimSimd partial sums (row n in partial sum n mod
 //     kDimSimd), added in order at the end (dim_simd::sum_in_order);
 //   - eta and e of kDimSimd rows are computed at once (the q of each row's level gathered,
-//     and for a term with slopes, each column's q and Z values);
+//     and for a term with slopes, each column's q and Z values), from column-major copies of
+//     X, Z and the levels (GlmmData::Xc, Zc, base_c) so that each column is a vector load;
 //   - G: the e (or Z e) of consecutive rows with the same level are added in a register
 //     first and the run is added to G once (data sorted by group, as usual, make long runs).
 // All three are reassociations of glmm_rows's sums: the value differs from it by rounding
@@ -31,8 +32,9 @@ namespace lockstep {
 namespace models {
 namespace glmm {
 
-/// True when glmm_rows_one_chain handles d: P <= kLocalFixed (any family, any terms).
-inline bool one_chain_rows_apply(const GlmmData& d) { return d.P <= kLocalFixed; }
+/// True when glmm_rows_one_chain handles d: P <= kLocalFixed (any family, any terms) and d has
+/// the column-major copies (the fitted data; density_data.hpp).
+inline bool one_chain_rows_apply(const GlmmData& d) { return d.P <= kLocalFixed && d.Xc != nullptr; }
 
 /// The rows of one chain (contiguous q and g) in SIMD, for d's family: the gaussian's SSE or a
 /// discrete family's log-likelihood (returned; glmm_log_density_and_grad uses it as

@@ -132,11 +132,22 @@ void expect_radon_rows_agree_sorted_and_shuffled(const char* formula) {
     for (int r = 0; r < d.R; ++r) base[n * d.R + r] = d.base[order[n] * d.R + r];
     for (int c = 0; c < d.Ktot; ++c) Z[n * d.Ktot + c] = d.Z[order[n] * d.Ktot + c];
   }
+  // ... and the column-major copies the one-chain rows read (density_data.hpp).
+  std::vector<Real> Xc(X.size()), Zc(Z.size());
+  std::vector<int> base_c(base.size());
+  for (int n = 0; n < d.N; ++n) {
+    for (int j = 0; j < d.P; ++j) Xc[j * d.N + n] = X[n * d.P + j];
+    for (int r = 0; r < d.R; ++r) base_c[r * d.N + n] = base[n * d.R + r];
+    for (int c = 0; c < d.Ktot; ++c) Zc[c * d.N + n] = Z[n * d.Ktot + c];
+  }
   GlmmData shuffled = d;
   shuffled.y = y.data();
   shuffled.X = X.data();
   shuffled.base = base.data();
   if (d.Ktot > 0) shuffled.Z = Z.data();
+  shuffled.Xc = Xc.data();
+  shuffled.base_c = base_c.data();
+  if (d.Ktot > 0) shuffled.Zc = Zc.data();
   expect_rows_agree(shuffled, random_point(d.dim, 8), 64);
 }
 
