@@ -28,9 +28,20 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import plot_common  # noqa: E402
-from plot_common import PlotExit  # noqa: E402
+# Its sibling scripts: as a script (`lockstep plot` runs it) Python puts this folder first on
+# sys.path by itself; imported as the package's lockstep.plots they are the package's modules.
+# sys.path is never changed: a user's own plots.py or plot_common.py stays theirs.
+if __package__:
+    from . import plot_common  # noqa: E402
+else:
+    import plot_common  # noqa: E402
+PlotExit = plot_common.PlotExit
+
+
+def _sibling(name):
+    """The sibling script `name` (plot_elbo, plot_sbc) as a module, in either mode."""
+    import importlib
+    return importlib.import_module(("." + name) if __package__ else name, __package__ or None)
 
 KINDS = ("trace", "rank", "forest", "pair", "corner", "ppc", "energy", "elbo", "sbc", "peak")
 
@@ -318,13 +329,11 @@ def _csv_figure(module, src, out):
 
 
 def plot_elbo(trace_csv, out=None):
-    import plot_elbo as script
-    return _csv_figure(script, trace_csv, out)
+    return _csv_figure(_sibling("plot_elbo"), trace_csv, out)
 
 
 def plot_sbc(ranks_csv, out=None):
-    import plot_sbc as script
-    return _csv_figure(script, ranks_csv, out)
+    return _csv_figure(_sibling("plot_sbc"), ranks_csv, out)
 
 
 def _peak_data(path):

@@ -11,7 +11,10 @@ with one line on stdout if matplotlib is missing.
 import csv
 import math
 
-import plot_common
+if __package__:  # the package's copy (lockstep.plot_elbo ...): its sibling is the package's
+    from . import plot_common
+else:  # run as a script: Python puts this folder first on sys.path
+    import plot_common
 
 
 def binom_quantile(n, p, q):

@@ -123,11 +123,34 @@ int checked_stdout(int status, bool alone = false) {
 }
 
 /// CLI11's words for a flag given twice ("--seed: At Most 1 required but received 2") in ours.
-std::string plain_parse_error(const std::string& what) {
+std::string plain_parse_error(const std::string& what, const CLI::App& app) {
   const std::string cli11 = ": At Most 1 required but received ";
   const std::size_t at = what.find(cli11);
-  if (at == std::string::npos) return what;
-  return what.substr(0, at) + ": given " + what.substr(at + cli11.size()) + " times; give it once";
+  if (at != std::string::npos)
+    return what.substr(0, at) + ": given " + what.substr(at + cli11.size()) + " times; give it once";
+  // CLI11's "--target-accept: 1 required A missing": the flag came last, without its value.
+  const std::size_t colon = what.find(": ");
+  if (colon != std::string::npos && what.compare(0, 2, "--") == 0 && what.size() > 8 &&
+      what.compare(what.size() - 8, 8, " missing") == 0 && what.find(" required ", colon) != std::string::npos)
+    return what.substr(0, colon) + ": needs a value, and none was given";
+  // CLI11's "Could not convert: --chains = 4.0": say what the flag takes.
+  const std::string convert = "Could not convert: ";
+  const std::size_t eq = what.find(" = ");
+  if (what.compare(0, convert.size(), convert) == 0 && eq != std::string::npos) {
+    const std::string flag = what.substr(convert.size(), eq - convert.size()), value = what.substr(eq + 3);
+    std::string type;
+    const CLI::App* sub = &app;
+    for (const CLI::App* s : app.get_subcommands()) sub = s;  // the command that was parsed
+    for (const CLI::App* a : {sub, &app})
+      if (type.empty())
+        for (const CLI::Option* o : a->get_options())
+          if (o->check_name(flag)) type = o->get_type_name();
+    const std::string takes = type.find("INT") != std::string::npos ? "a whole number"
+                              : type == "FLOAT"                     ? "a number"
+                                                                    : "a value of its kind (see --help)";
+    return flag + ": takes " + takes + ", found '" + value + "'";
+  }
+  return what;
 }
 
 /// A --seed value: decimal digits only, at most 2^63 - 1 (Philox keys are 64-bit, but the value
@@ -402,7 +425,7 @@ static int parse_and_run(int argc, char** argv, InProcess* in_process) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    throw InputError(plain_parse_error(e.what()));
+    throw InputError(plain_parse_error(e.what(), app));
   }
   const std::initializer_list<ModelOptions*> every = {&so, &eo, &vo, &no, &to, &bo, &ao, &so_abc, &co};
   for (ModelOptions* m : every) m->in_process = in_process;

@@ -23,7 +23,7 @@ Plots (``lockstep.plot_trace(idata, "trace.png")``, ...; ``lockstep plot KIND`` 
 line) are ArviZ's where ArviZ draws them: trace, rank, forest (94% HDI, several runs side by
 side), pair/corner (divergences marked), ppc, energy; and elbo (a VI trace CSV), sbc (ranks.csv)
 and the peak model's posterior predictive curves. Each returns the matplotlib figure and writes
-it when given a file name. Plot errors raise lockstep.plots.PlotExit with a one-line message.
+it when given a file name. Plot errors raise lockstep.PlotExit with a one-line message.
 """
 import functools
 import os
@@ -34,8 +34,8 @@ os.environ.setdefault("LOCKSTEP_SCRIPTS_DIR", os.path.dirname(os.path.abspath(__
 from . import _lockstep  # noqa: E402
 from ._arguments import data_arguments, flag_words
 from ._inference_data import stat_name, to_inference_data
-from .plots import (plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair, plot_peak, plot_ppc, plot_rank,
-                    plot_sbc, plot_trace)
+from .plots import (PlotExit, plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair, plot_peak, plot_ppc,
+                    plot_rank, plot_sbc, plot_trace)
 
 InputError = _lockstep.InputError
 __version__ = _lockstep.version()
@@ -153,9 +153,11 @@ def _tables(command, model, data, output, table, options):
 
 
 def study(model, data=None, *, reference, output=None, seed=None, **options):
-    """`lockstep study`: a convergence study (chains=[16, 256], warmup=[25, 50], repeats,
-    draws, ...) against `reference` (a JSON file of posterior means and sds); returns study.csv
-    as a pandas DataFrame. With `output`, study.csv and study.svg are also kept there."""
+    """`lockstep study`: a convergence study against `reference` (a JSON file of posterior means
+    and sds); returns study.csv as a pandas DataFrame. Its options are the command's, with the
+    command's defaults when left out (chains=[16, 256, 4096], warmup=[25, 50, 100, 200, 500],
+    5 repeats: a long study; pass smaller lists, e.g. chains=[16, 256], warmup=[25, 50], to try
+    it). With `output`, study.csv and study.svg are also kept there."""
     return _tables("study", model, data, output, "study.csv",
                    {"reference": os.fspath(reference), "seed": seed, **options})
 
@@ -166,17 +168,35 @@ def sbc(model, data=None, *, output=None, seed=None, **options):
     return _tables("sbc", model, data, output, "ranks.csv", {"seed": seed, "quiet": True, **options})
 
 
+def _selected_variables(post, var_names):
+    """The posterior's variables that var_names selects, as arviz.summary reads it: None (all),
+    one name or a list of names, where names starting with "~" are left out instead (all of
+    them "~": every other variable). A name the posterior lacks raises KeyError naming it and
+    the posterior's variables."""
+    every = list(post.data_vars)
+    if var_names is None:
+        return every
+    wanted = [var_names] if isinstance(var_names, str) else list(var_names)
+    dropped = [v[1:] for v in wanted if v.startswith("~")]
+    kept = [v for v in wanted if not v.startswith("~")]
+    for v in dropped + kept:
+        if v not in every:
+            raise KeyError(f"var_names: {v!r} is not in the posterior (its variables: {', '.join(every)})")
+    return [v for v in (kept or every) if v not in dropped]
+
+
 def summary(idata, var_names=None):
     """The posterior summary `lockstep sample` prints (mean, sd, 5/50/95% quantiles, MCSE,
     bulk and tail ESS, rank-normalized R-hat; Vehtari et al. 2021) of an InferenceData's
     posterior, as a pandas DataFrame indexed like arviz.summary ("theta[0]", "r_county[3,
-    Intercept]"). The engine's code, several times faster than arviz.summary on many chains."""
+    Intercept]"). The engine's code, several times faster than arviz.summary on many chains.
+    var_names as arviz.summary's: a name, a list, "~name" to leave a variable out."""
     import numpy as np
     import pandas as pd
 
     post = idata.posterior
     names, blocks = [], []
-    for var in (var_names or list(post.data_vars)):
+    for var in _selected_variables(post, var_names):
         da = post[var]
         extra = [d for d in da.dims if d not in ("chain", "draw")]
         values = np.moveaxis(da.transpose("chain", "draw", *extra).values, [0, 1], [-2, -1])

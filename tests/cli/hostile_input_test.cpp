@@ -44,6 +44,16 @@ TEST(HostileInput, SeedsAreIntegersInRangeNotRoundedOrSaturated) {
   EXPECT_NE(ok.out.find("seed 9223372036854775807"), std::string::npos) << ok.out;
 }
 
+TEST(HostileInput, AValueOfTheWrongKindSaysWhatTheFlagTakes) {
+  const std::string dir = scratch_dir("hostile_kind");
+  expect_refused(kEs + " --chains 4.0", "--chains: takes a whole number, found '4.0'", dir);
+  expect_refused("study eight_schools_noncentered --data data/eight_schools.json --repeats 2.5",
+                 "--repeats: takes a whole number, found '2.5'", dir);
+  expect_refused("study eight_schools_noncentered --data data/eight_schools.json --init abc",
+                 "--init: takes a number, found 'abc'", dir);
+  expect_refused(kEs + " --target-accept", "--target-accept: needs a value, and none was given", dir);
+}
+
 TEST(HostileInput, EmptyValuesAreNotZero) {
   const std::string dir = scratch_dir("hostile_empty");
   expect_refused(kEs + " --warmup ''", "--warmup", dir);

@@ -146,3 +146,21 @@ def test_ppc_of_stan_csv_says_the_observed_data_is_in_the_netcdf_output(runs):
     r = plot(runs, "ppc", runs / "csv_1.csv", "-o", runs / "ppc-csv.png")
     assert r.returncode == 2
     assert "Stan CSV files hold no observed data" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_the_package_leaves_sys_path_alone_and_exports_plot_exit(tmp_path):
+    """A user's own plots.py or plot_common.py beside their script stays theirs: importing lockstep
+    and drawing a plot from a CSV (which loads the sibling plot scripts) never puts the package's
+    folder on sys.path."""
+    import subprocess
+    import sys
+    (tmp_path / "plots.py").write_text("MINE = True\n")
+    (tmp_path / "plot_common.py").write_text("MINE = True\n")
+    code = ("import sys; before = list(sys.path); import lockstep\n"
+            "assert issubclass(lockstep.PlotExit, ValueError)\n"
+            "try:\n    lockstep.plot_elbo('missing.csv')\nexcept lockstep.PlotExit:\n    pass\n"
+            "assert sys.path == before, sys.path[:3]\n"
+            "import plots, plot_common; assert plots.MINE and plot_common.MINE\n")
+    env = dict(os.environ)
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

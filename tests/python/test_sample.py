@@ -128,3 +128,10 @@ def test_summary_agrees_with_arviz(eight_schools):
                             seed=9, formula="log_radon ~ 1 + floor + (1 | county)")
     table = lockstep.summary(radon, var_names=["b_floor", "r_county"])
     assert table.index[0] == "b_floor" and table.index[1] == "r_county[1, Intercept]" and len(table) == 86
+    # var_names as arviz.summary takes them: one name, "~name" to leave a variable out
+    assert list(lockstep.summary(idata, var_names="mu").index) == ["mu"]
+    assert list(lockstep.summary(idata, var_names=["~theta"]).index) == ["mu", "tau"]
+    assert list(lockstep.summary(idata, var_names=["~theta"]).index) == list(
+        az.summary(idata, var_names=["~theta"]).index)
+    with pytest.raises(KeyError, match="'nope' is not in the posterior"):
+        lockstep.summary(idata, var_names=["nope"])
