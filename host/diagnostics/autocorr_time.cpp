@@ -229,7 +229,9 @@ AutocorrTime integrated_time(const std::vector<const double*>& series, int n, co
     } else {
       r.window = window;
       r.tau = tau;
-      r.too_short = options.tol * tau > n;
+      // tau <= 0 (two or three draws: the window closes where tau(M) has fallen to 0) is no
+      // estimate at all, whatever n / tol says.
+      r.too_short = options.tol * tau > n || !(tau > 0);
     }
     return r;
   }

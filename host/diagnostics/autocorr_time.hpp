@@ -60,7 +60,7 @@ std::vector<double> autocorr_function(const double* x, int n);
 struct AutocorrTime {
   double tau = 0;            // in draws
   int window = 0;            // Sokal's M
-  bool too_short = false;    // n <= tol * tau, or no window found
+  bool too_short = false;    // n <= tol * tau, tau <= 0, or no window found
   int constant_series = 0;   // walkers left out (constant series)
 };
 AutocorrTime integrated_time(const std::vector<const double*>& series, int n,

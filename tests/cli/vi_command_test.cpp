@@ -105,6 +105,8 @@ TEST(ViCommand, FitsThatStopApartAreAWarning) {
   ASSERT_EQ(early.status, 0) << early.err;
   EXPECT_NE(early.out.find(", 4 fits x 1 Monte Carlo point"), std::string::npos) << early.out;
   EXPECT_NE(early.out.find("Warning: the fits did not reach the same optimum"), std::string::npos) << early.out;
+  EXPECT_NE(early.out.find("Either a fit had not converged"), std::string::npos) << early.out;
+  EXPECT_NE(early.out.find("or the posterior has more than one mode"), std::string::npos) << early.out;
   const auto j = nlohmann::json::parse(read_file(dir + "/early.json"));
   bool in_json = false;
   for (const auto& w : j["warnings"]) in_json = in_json || w.get<std::string>().find("same optimum") != std::string::npos;
@@ -112,6 +114,24 @@ TEST(ViCommand, FitsThatStopApartAreAWarning) {
   const auto late = run_lockstep(base + "--steps 3000", dir);
   ASSERT_EQ(late.status, 0) << late.err;
   EXPECT_EQ(late.out.find("same optimum"), std::string::npos) << late.out;
+}
+
+// A fit whose ELBO stays non-finite is retried with the learning rate halved 5 times (README)
+// and then fails: its row says 5 retries, not the 6 non-finite steps; the warning about fits
+// apart names both causes (not converged, or several optima).
+TEST(ViCommand, AFailedFitCountsItsFiveRetries) {
+  const std::string dir = scratch_dir("vi_retries");
+  const auto r = run_lockstep("vi funnel --quiet --learning-rate 1000 --steps 400 --seed 1", dir);
+  if (r.status == 0) {  // (some fit survived, as in double precision: the failed ones' rows)
+    EXPECT_NE(r.out.find("        5  failed (ELBO not finite)"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("        6  failed"), std::string::npos) << r.out;
+  } else {
+    EXPECT_NE(r.err.find("even after 5 retries"), std::string::npos) << r.err;
+  }
+  const auto all = run_lockstep("vi funnel --quiet --learning-rate 1e6 --steps 200 --seed 1", dir);
+  EXPECT_EQ(all.status, 2);
+  EXPECT_NE(all.err.find("even after 5 retries with the learning rate halved (down to 3.125e+04)"), std::string::npos)
+      << all.err;
 }
 
 TEST(ViCommand, BadInputIsOneLineExitTwoNothingWritten) {

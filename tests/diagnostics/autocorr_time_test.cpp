@@ -128,6 +128,15 @@ TEST(AutocorrTime, ConstantWalkersAreLeftOut) {
   EXPECT_TRUE(none.too_short);
 }
 
+TEST(AutocorrTime, TwoDrawsGiveNoTrustedEstimate) {
+  // Two draws per walker: the window closes where tau(M) has fallen to 0. That is no estimate,
+  // and it is flagged as one from a too-short run (emcee returns NaN there).
+  const std::vector<double> a = {0.1, 0.7}, b = {-0.3, 0.2}, c = {1.5, 0.4};
+  const AutocorrTime two = integrated_time({a.data(), b.data(), c.data()}, 2);
+  EXPECT_FALSE(two.tau > 0) << two.tau;
+  EXPECT_TRUE(two.too_short) << "tau " << two.tau;
+}
+
 TEST(AutocorrTime, ScaleOfOneWalkerDoesNotMatter) {
   // Walkers share FFTs in pairs; a walker that moved by 1e-30 must contribute exactly its
   // autocorrelation, not the rounding of its partner's transform.

@@ -3,8 +3,9 @@
 // ELBO's relative change, which can fall below --tol-rel-obj while the means still crawl along
 // a ridge (a GLMM's intercept against its group effects: the ELBO changes by 1% per 100 steps,
 // the intercept by a whole posterior sd). One fit cannot tell; fits from different starting
-// points can: where they stopped far apart, at least one of them had not converged, and the
-// answer depends on the seed.
+// points can: where they stopped far apart, at least one of them had not converged, or the
+// posterior has several modes and they found different ones (a multimodal peak); either way
+// the answer depends on the seed, and the warning names both causes.
 //
 // The check: for every fit f that did not fail and every unconstrained coordinate i,
 //   |mu_f,i - mu_b,i| <= kAgreeSds * sd_b,i + kAgreeSteps * learning_rate,
@@ -63,11 +64,13 @@ inline std::string fits_disagreement(const ViReport& r, double learning_rate) {
     }
   }
   if (wf < 0) return "";
-  char buf[512];
+  char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "the fits did not reach the same optimum: on unconstrained coordinate %d, fit %d's mean is %.4g and "
-                "the kept fit %d's %.4g (its sd %.3g); at least one had not converged, so the answer depends on the "
-                "seed: raise --steps or lower --tol-rel-obj (0 runs every step), and look at the ELBO trace (--elbo)",
+                "the kept fit %d's %.4g (its sd %.3g), so the answer depends on the seed. Either a fit had not "
+                "converged (raise --steps or lower --tol-rel-obj, 0 runs every step) or the posterior has more than "
+                "one mode and the fits found different ones (a sampler, sample or ensemble, shows them); the ELBO "
+                "trace (--elbo) tells which: flat traces at different levels are different optima",
                 wi + 1, wf + 1, r.theta[wf][wi], b + 1, r.theta[b][wi], sd[wi]);
   return buf;
 }

@@ -30,7 +30,7 @@ struct ViAlgorithm {
             {"--samples", "S", "Monte Carlo points per ELBO gradient", "1"},
             {"--steps", "N", "Optimization step budget", "10000"},
             {"--learning-rate", "LR", "Adam's learning rate (constant)", "0.01"},
-            {"--fits", "K", "Independent fits side by side from different starts; the best final ELBO is kept, and fits that stopped apart are a warning (not converged)", "4"},
+            {"--fits", "K", "Independent fits side by side from different starts; the best final ELBO is kept, and fits that stopped apart are a warning (not converged, or several modes)", "4"},
             {"--draws", "D", "Draws from the fitted approximation", "1000"},
             {"--eval-every", "M", "Steps between ELBO estimates", "100"},
             {"--elbo-samples", "E", "Monte Carlo points per ELBO estimate", "100"},

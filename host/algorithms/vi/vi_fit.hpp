@@ -39,6 +39,7 @@
 #include "host/algorithms/vi/vi_lanes.hpp"
 #include "host/core/draw_set.hpp"
 #include "host/core/progress.hpp"
+#include "models/contract/data_source.hpp"
 #include "models/contract/input_error.hpp"
 #include "models/contract/model_info.hpp"
 
@@ -105,15 +106,18 @@ struct FitState {
   double last_elbo = std::numeric_limits<double>::quiet_NaN();
 };
 
-/// Back to the checkpoint with half the learning rate; the fit fails after kViMaxRetries.
+/// Back to the checkpoint with half the learning rate; a non-finite step after kViMaxRetries
+/// retries fails the fit (retries then reads kViMaxRetries, as the README and the error say).
 inline void retry(FitState& s, int step) {
   s.theta = s.good_theta;
   s.adam = s.good_adam;
-  s.opt.learning_rate *= 0.5;
-  if (++s.retries > kViMaxRetries) {
+  if (s.retries == kViMaxRetries) {
     s.stop = Stop::kFailed;
     s.failed_at = step;
+    return;
   }
+  s.opt.learning_rate *= 0.5;
+  ++s.retries;
 }
 
 /// A fit's state as numbers (ViState::fits): theta, good_theta, Adam's m and v, its count,
@@ -291,7 +295,7 @@ void fit_vi(const Loaded<Model>& m, const ViConfig& c, DrawSet& draws, RunInfo& 
     throw InputError("vi: the ELBO or its gradient is not finite at step " + std::to_string(first) +
                      (K > 1 ? " (every fit failed)" : "") + " even after " + std::to_string(kViMaxRetries) +
                      " retries with the learning rate halved (down to " +
-                     std::to_string(c.learning_rate * std::pow(0.5, kViMaxRetries)) +
+                     DataSource::format_number(c.learning_rate * std::pow(0.5, kViMaxRetries)) +
                      "); try a smaller --learning-rate or check the model's density");
   }
   report.best_fit = best;
