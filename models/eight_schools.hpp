@@ -11,6 +11,7 @@
 // or x_j = eta_j with theta_j = mu + tau * eta_j, eta_j ~ N(0, 1) (non-centered).
 // With the half-Cauchy prior the density of u includes the log-Jacobian log tau = u.
 // Outputs: mu, tau, theta[1..J].
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -180,6 +181,11 @@ struct EightSchools {
     out.observed = src.has("y") ? src.reals_of_size("y", J) : std::vector<double>{};
     out.observed_name = "y";
     out.generated_names = indexed_names("y_rep", static_cast<int>(J));
+    // The new rows are not the fitted schools: their y_rep must not share theta's `school`
+    // dimension and labels (ArviZ would line new school 1 up with fitted school 1), so they
+    // take the default name y_dim_0.
+    out.dims.erase(std::remove_if(out.dims.begin(), out.dims.end(), [](const auto& d) { return d.first == "y"; }),
+                   out.dims.end());
     return out;
   }
 

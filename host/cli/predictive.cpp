@@ -73,6 +73,15 @@ void add_posterior_predictive(const AnyModel& model, std::uint64_t seed, DrawSet
   draws.n_predictive = n_gen;
   draws.observed_name = gq.observed_name();
   draws.observed = gq.observed();
+  if (rows != nullptr) {
+    // New rows (--newdata) are not the fitted ones: their dimension is the rows model's (Eight
+    // Schools' new schools: y_dim_0, not the fitted `school` that theta is indexed by).
+    auto& dims = draws.dims;
+    dims.erase(std::remove_if(dims.begin(), dims.end(), [&](const auto& d) { return d.first == draws.observed_name; }),
+               dims.end());
+    for (const auto& d : gq.dims())
+      if (d.first == draws.observed_name) dims.push_back(d);
+  }
 }
 
 std::vector<double> data_statistics(const double* y, int n, int stride) {

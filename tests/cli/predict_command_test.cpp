@@ -170,6 +170,11 @@ TEST(Predict, NewdataKnownAndNewLevelsAgainstTheDraws) {
   const int P = d.n_parameters();
   cli::add_posterior_predictive(*model, s.seed, d, rows.get());
   ASSERT_EQ(d.n_predictive, 3);
+  // The new rows do not take theta's `school` dimension (new school 1 is not fitted school 1).
+  for (const auto& dim : d.dims) {
+    if (dim.first == "theta") EXPECT_EQ(dim.second, std::vector<std::string>{"school"});
+    EXPECT_NE(dim.first, "y") << "y's rows would be named " << dim.second[0];
+  }
   EXPECT_TRUE(d.observed.empty());
   EXPECT_TRUE(cli::posterior_predictive_p_values(d).empty());
   const int b0 = d.param_index("b_Intercept"), b1 = d.param_index("b_x"), sd = d.param_index("sd_g__Intercept"),
@@ -331,6 +336,11 @@ TEST(Predict, EightSchoolsNewAndFittedSchoolsAgainstTheDraws) {
   const int P = d.n_parameters();
   cli::add_posterior_predictive(*model, s.seed, d, rows.get());
   ASSERT_EQ(d.n_predictive, 3);
+  // The new rows do not take theta's `school` dimension (new school 1 is not fitted school 1).
+  for (const auto& dim : d.dims) {
+    if (dim.first == "theta") EXPECT_EQ(dim.second, std::vector<std::string>{"school"});
+    EXPECT_NE(dim.first, "y") << "y's rows would be named " << dim.second[0];
+  }
   EXPECT_EQ(d.names[P], "y_rep[1]");
   EXPECT_EQ(d.observed, (std::vector<double>{5, 3, -2}));
   const int mu = d.param_index("mu"), tau = d.param_index("tau"), theta2 = d.param_index("theta[2]");
