@@ -217,7 +217,24 @@ def _finish(axes, out, tight=False):
 
 
 def _label(source):
-    return source if isinstance(source, str) else getattr(source, "name", "run")
+    """A file's name, or for an InferenceData in memory the model that made it (its attrs)."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    post = getattr(source, "posterior", None)
+    model = post.attrs.get("model") if post is not None and hasattr(post, "attrs") else None
+    return model or getattr(source, "name", "run")
+
+
+def _run_names(sources):
+    """A name per run for a legend: the file names, or the models' names; repeated names get
+    " (2)", " (3)", ... so that no two runs share one."""
+    names = [os.path.splitext(os.path.basename(_label(s)))[0] if isinstance(s, (str, os.PathLike)) else _label(s)
+             for s in sources]
+    out = []
+    for i, n in enumerate(names):
+        k = names[:i].count(n)
+        out.append(n if names.count(n) == 1 else f"{n} ({k + 1})")
+    return out
 
 
 def plot_trace(source, out=None, var_names=None):
@@ -242,7 +259,7 @@ def plot_forest(sources, out=None, var_names=None, labels=None):
     runs = [load(s) for s in sources]
     for s, r in zip(sources, runs):
         _need(r, "posterior", _label(s), "draws of a run")
-    names = _names(labels) or [os.path.splitext(os.path.basename(_label(s)))[0] for s in sources]
+    names = _names(labels) or _run_names(sources)
     if len(names) != len(runs):
         raise PlotExit(2, f"--labels: {len(names)} labels for {len(runs)} runs")
     axes = _arviz().plot_forest(runs, model_names=names, var_names=_names(var_names), combined=True, hdi_prob=0.94)
@@ -298,7 +315,7 @@ def plot_ppc(source, out=None, num_pp_samples=100):
         raise PlotExit(2, f"{label}: Stan CSV files hold no observed data to compare with; plot the netCDF "
                           "output (--output PATH.nc) of a --predict run")
     idata = load(source)
-    _need(idata, "posterior_predictive", label, "run `lockstep sample` with --predict")
+    _need(idata, "posterior_predictive", label, "run `lockstep sample` with --predict (in Python: predict=True)")
     _need(idata, "observed_data", label, "the observed data the draws replicate")
     return _finish(_arviz().plot_ppc(idata, num_pp_samples=num_pp_samples, random_seed=1), out)
 

@@ -161,6 +161,20 @@ def test_the_package_leaves_sys_path_alone_and_exports_plot_exit(tmp_path):
             "try:\n    lockstep.plot_elbo('missing.csv')\nexcept lockstep.PlotExit:\n    pass\n"
             "assert sys.path == before, sys.path[:3]\n"
             "import plots, plot_common; assert plots.MINE and plot_common.MINE\n")
-    env = dict(os.environ)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(lockstep.__file__))))
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_forest_of_runs_in_memory_names_them_by_their_models():
+    """Runs in memory have no file name: the legend names their models, and two runs of one model
+    are told apart by a number."""
+    es = data_path("eight_schools.json")
+    a = lockstep.sample("eight_schools_centered", data=es, chains=2, warmup=50, draws=30, seed=1)
+    b = lockstep.sample("eight_schools_noncentered", data=es, chains=2, warmup=50, draws=30, seed=1)
+
+    def legend(fig):
+        return sorted(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+
+    assert legend(lockstep.plot_forest([a, b])) == ["eight_schools_centered", "eight_schools_noncentered"]
+    assert legend(lockstep.plot_forest([a, a])) == ["eight_schools_centered (1)", "eight_schools_centered (2)"]
