@@ -66,9 +66,12 @@ def _run(command, model, data, options):
         if unknown:
             raise InputError(f"{unknown[0]}: not an argument of lockstep.{command.replace('-', '_')} "
                              f"(`lockstep {command}` has no flag --{unknown[0].replace('_', '-')})") from None
-        # True given to a flag that takes a value: the parser read the next switch as its value.
-        if "Could not convert: --" in str(e):
-            key = str(e).split("Could not convert: --", 1)[1].split(" ", 1)[0].replace("-", "_")
+        # True given to a flag that takes a value: the parser read the next switch as its value
+        # ("--chains: takes a whole number, found '--quiet'"), or found none after it ("--target-accept:
+        # needs a value, and none was given").
+        message = str(e)
+        if message.startswith("--") and (": takes " in message or ": needs a value" in message):
+            key = message[2:].split(":", 1)[0].replace("-", "_")
             if options.get(key) is True:
                 raise InputError(f"{key}: takes a value, not True") from None
         # A value given to a switch (predict="yes") is left over as an unexpected word.

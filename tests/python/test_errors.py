@@ -63,6 +63,8 @@ def test_wrong_types_and_switches_are_one_line_errors(eight_schools):
         lockstep.sample(5, data=eight_schools)
     assert "\n" not in str(e.value)
     raises("chains: takes a value, not True", "eight_schools_noncentered", data=eight_schools, chains=True)
+    raises("target_accept: takes a value, not True", "eight_schools_noncentered", data=eight_schools,
+           target_accept=True)
     raises("predict: a switch of `lockstep sample`: give True or False, not 'yes'", "eight_schools_noncentered",
            data=eight_schools, predict="yes")
 
