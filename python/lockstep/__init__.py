@@ -33,6 +33,7 @@ os.environ.setdefault("LOCKSTEP_SCRIPTS_DIR", os.path.dirname(os.path.abspath(__
 
 from . import _lockstep  # noqa: E402
 from ._arguments import data_arguments, flag_words
+from ._console import engine_output
 from ._inference_data import stat_name, to_inference_data
 from .plots import (PlotExit, plot_corner, plot_elbo, plot_energy, plot_forest, plot_pair, plot_peak, plot_ppc,
                     plot_rank, plot_sbc, plot_trace)
@@ -40,7 +41,7 @@ from .plots import (PlotExit, plot_corner, plot_elbo, plot_energy, plot_forest, 
 InputError = _lockstep.InputError
 __version__ = _lockstep.version()
 __all__ = ["sample", "predict", "summary", "ensemble", "vi", "abc", "smc_abc", "npe", "study", "sbc", "models", "backend",
-           "InputError", "stat_name", "plot_trace", "plot_rank", "plot_forest", "plot_pair", "plot_corner",
+           "InputError", "PlotExit", "stat_name", "plot_trace", "plot_rank", "plot_forest", "plot_pair", "plot_corner",
            "plot_ppc", "plot_energy", "plot_elbo", "plot_sbc", "plot_peak"]
 
 
@@ -58,7 +59,8 @@ def _run(command, model, data, options):
     new_words, new_text, new_fmt = data_arguments(newdata, "--newdata")
     args = [command, model] + words + new_words + flag_words(options, _repeatable_flags())
     try:
-        return _lockstep.run(args, text, fmt, new_text, new_fmt)
+        with engine_output():
+            return _lockstep.run(args, text, fmt, new_text, new_fmt)
     except InputError as e:
         # The parser's words for a keyword that is no flag of the command, in Python's terms.
         unknown = [k for k in options if options[k] is not None and "--" + k.replace("_", "-") in str(e) and

@@ -76,3 +76,18 @@ def test_runs_from_two_threads_equal_runs_one_after_the_other(eight_schools):
 def test_print_model_prints_and_returns_none(capfd, eight_schools):
     assert lockstep.sample("eight_schools_noncentered", data=eight_schools, print_model=True) is None
     assert "model eight_schools_noncentered" in capfd.readouterr().out
+
+
+def test_reports_reach_a_python_stream_that_is_not_the_descriptor(eight_schools, capfd):
+    """In a notebook (or under contextlib.redirect_stdout) sys.stdout is not descriptor 1: the
+    engine's report must still reach it (lockstep/_console.py), and nothing is left on the
+    descriptor itself."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        lockstep.sbc("eight_schools_noncentered", data=eight_schools, replicates=4, chains=2, warmup=50, draws=50,
+                     ranks=20, seed=1)
+    assert "lockstep sbc: model eight_schools_noncentered, 4 replicates" in out.getvalue()
+    assert "Rank uniformity" in out.getvalue()
+    assert "lockstep sbc" not in capfd.readouterr().out
