@@ -392,14 +392,20 @@ struct Glmm {
     resolve_priors(*host, statements, d.sigma_at >= 0);
 
     // Arrays.
+    // Row-major, and column-major for the one-chain SIMD rows (density_data.hpp; CPU shape only).
     std::vector<double> X(static_cast<std::size_t>(N) * P), Z(static_cast<std::size_t>(N) * Ktot);
     std::vector<long> base(static_cast<std::size_t>(N) * R);
+    std::vector<double> Xc(X.size()), Zc(Z.size());
+    std::vector<long> base_c(base.size());
     for (int n = 0; n < N; ++n) {
-      for (int j = 0; j < P; ++j) X[static_cast<std::size_t>(n) * P + j] = ds.fixed.values[j][n];
+      for (int j = 0; j < P; ++j)
+        X[static_cast<std::size_t>(n) * P + j] = Xc[static_cast<std::size_t>(j) * N + n] = ds.fixed.values[j][n];
       for (int r = 0; r < R; ++r) {
         const GroupBlock& b = ds.blocks[r];
-        base[static_cast<std::size_t>(n) * R + r] = z_of[r] + b.level[n] * K[r];
-        for (int k = 0; k < K[r]; ++k) Z[static_cast<std::size_t>(n) * Ktot + col_of[r] + k] = b.effects.values[k][n];
+        base[static_cast<std::size_t>(n) * R + r] = base_c[static_cast<std::size_t>(r) * N + n] = z_of[r] + b.level[n] * K[r];
+        for (int k = 0; k < K[r]; ++k)
+          Z[static_cast<std::size_t>(n) * Ktot + col_of[r] + k] = Zc[static_cast<std::size_t>(col_of[r] + k) * N + n] =
+              b.effects.values[k][n];
       }
     }
     auto longs = [](const std::vector<int>& v) { return std::vector<long>(v.begin(), v.end()); };
@@ -418,18 +424,9 @@ struct Glmm {
     d.Z = args.upload(Z.empty() ? std::vector<double>{0} : Z);
     d.base = args.upload_ints(base.empty() ? std::vector<long>{0} : base);
 #if !LOCKSTEP_GPU_SHAPE
-    {  // the one-chain SIMD rows' column-major copies (density_data.hpp)
-      std::vector<double> Xc(X.size()), Zc(Z.size());
-      std::vector<long> base_c(base.size());
-      for (int n = 0; n < N; ++n) {
-        for (int j = 0; j < P; ++j) Xc[static_cast<std::size_t>(j) * N + n] = X[static_cast<std::size_t>(n) * P + j];
-        for (int k = 0; k < Ktot; ++k) Zc[static_cast<std::size_t>(k) * N + n] = Z[static_cast<std::size_t>(n) * Ktot + k];
-        for (int r = 0; r < R; ++r) base_c[static_cast<std::size_t>(r) * N + n] = base[static_cast<std::size_t>(n) * R + r];
-      }
-      d.Xc = args.upload(Xc.empty() ? std::vector<double>{0} : Xc);
-      d.Zc = args.upload(Zc.empty() ? std::vector<double>{0} : Zc);
-      d.base_c = args.upload_ints(base_c.empty() ? std::vector<long>{0} : base_c);
-    }
+    d.Xc = args.upload(Xc.empty() ? std::vector<double>{0} : Xc);
+    d.Zc = args.upload(Zc.empty() ? std::vector<double>{0} : Zc);
+    d.base_c = args.upload_ints(base_c.empty() ? std::vector<long>{0} : base_c);
 #endif
     d.K = args.upload_ints(R ? longs(K) : std::vector<long>{0});
     d.L = args.upload_ints(R ? longs(L) : std::vector<long>{0});

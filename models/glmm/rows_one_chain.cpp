@@ -116,9 +116,8 @@ LS_INLINE void discrete_rows(const Real* y, const Real* trials, const Real (&eta
 /// (1 + floor | county) 3.9e5 -> 6.6e5, with log_uppm as a third fixed column 1.8e5 -> 2.9e5,
 /// (0 + floor | county) 4.4e5 -> 9.0e5, (1 + floor | county) + (1 | floor) 1.6e5 -> 2.5e5.
 /// kTermCols > 0 (with kR = 1, !kSimple): the one term's column count, and kTermIcpt whether
-/// the first is its intercept, known at compile time: its loops unroll and each Z column's
-/// values stay in a register from the eta pass to the gradient's Z e. The run-time shape of the
-/// same term (its K_r, icpt and offsets read per block) ran the seed's slopes at half the speed.
+/// the first is its intercept, known at compile time, so its column loops unroll: the run-time
+/// shape of the same term ran the seed's slopes at half the speed.
 template <int kFamily, int kP, int kR, bool kSimple, int kTermCols = 0, bool kTermIcpt = false>
 inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g, const Real* mult, Real inv_var) {
   static_assert(kTermCols == 0 || (kR == 1 && !kSimple), "a compile-time term shape is for one general term");
@@ -141,13 +140,9 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
   }
   const auto column = [N](const Real* a, int j, int row) { return a + static_cast<long>(j) * N + row; };
   const auto levels = [&d, N](int r, int row) { return d.base_c + static_cast<long>(r) * N + row; };
-  constexpr int kZCols = kTermCols - (kTermIcpt ? 1 : 0);  // the compile-time term's Z columns read
-  const Real* term_mult = mult + (kTermCols > 0 ? d.sd_of[0] : 0);
-  const Real* term_z = d.Zc + (kTermCols > 0 ? static_cast<long>(d.col_of[0]) * N : 0);
   int n = 0;
   for (; n + K <= N; n += K) {
     alignas(64) Real e_rows[K];
-    Part z_cols[kZCols > 0 ? kZCols : 1][NP];  // kTermCols: each Z column's values, per part
     for (int h = 0; h < NP; ++h) {
       const int k0 = h * H;
       Part eta = dim_simd::splat<dim_simd::Part>(b0);
@@ -157,23 +152,14 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
         xs[j] = dim_simd::load<dim_simd::Part>(column(d.Xc, j, n + k0));
         eta += xs[j] * q[j];
       }
-      if constexpr (kTermCols > 0) {
-        const int* at = levels(0, n + k0);
-        if constexpr (kTermIcpt) eta += term_mult[0] * gather_part(q, at);
-        for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
-          const Part zc = dim_simd::load<dim_simd::Part>(column(term_z, c, n + k0));
-          z_cols[c - (kTermIcpt ? 1 : 0)][h] = zc;
-          eta += zc * (term_mult[c] * gather_part(q + c, at));
-        }
-      }
-      for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
+      for (int r = 0; r < R; ++r) {
         const int* at = levels(r, n + k0);  // the index in q of each row's level of term r
         if constexpr (kSimple) {
           eta += mult[r] * gather_part(q, at);
         } else {  // the level's K_r coordinates times the row's Z values (general rows' order)
-          const int s0 = d.sd_of[r], c0 = d.col_of[r], Kr = d.K[r];
+          const int s0 = d.sd_of[r], c0 = d.col_of[r], Kr = kTermCols > 0 ? kTermCols : d.K[r];
           int c = 0;
-          if (d.icpt[r]) {
+          if (kTermCols > 0 ? kTermIcpt : d.icpt[r] != 0) {
             eta += mult[s0] * gather_part(q, at);
             c = 1;
           }
@@ -197,24 +183,14 @@ inline Real glmm_rows_one_chain_sized(const GlmmData& d, const Real* q, Real* g,
       for (int j = j0; j < P; ++j) gbeta[j][h] += xs[j] * e;
       dim_simd::store(e_rows + k0, e);
     }
-    if constexpr (kTermCols > 0) {
-      const int* at = levels(0, n);
-      if constexpr (kTermIcpt) add_runs(g, at, 1, e_rows);
-      for (int c = kTermIcpt ? 1 : 0; c < kTermCols; ++c) {
-        alignas(64) Real ze[K];  // Z's column c times e, row by row
-        for (int h = 0; h < NP; ++h)
-          dim_simd::store(ze + h * H, z_cols[c - (kTermIcpt ? 1 : 0)][h] * dim_simd::load<dim_simd::Part>(e_rows + h * H));
-        add_runs(g + c, at, 1, ze);
-      }
-    }
-    for (int r = 0; r < (kTermCols > 0 ? 0 : R); ++r) {
+    for (int r = 0; r < R; ++r) {
       const int* at = levels(r, n);
       if constexpr (kSimple) {
         add_runs(g, at, 1, e_rows);
       } else {
-        const int c0 = d.col_of[r], Kr = d.K[r];
+        const int c0 = d.col_of[r], Kr = kTermCols > 0 ? kTermCols : d.K[r];
         for (int c = 0; c < Kr; ++c) {
-          if (c == 0 && d.icpt[r]) {
+          if (c == 0 && (kTermCols > 0 ? kTermIcpt : d.icpt[r] != 0)) {
             add_runs(g, at, 1, e_rows);
           } else {
             alignas(64) Real ze[K];  // Z's column c of term r times e, row by row
